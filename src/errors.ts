@@ -1,0 +1,49 @@
+/**
+ * Every condition a user can cause has its own error class with a stable `code`.
+ * The CLI prints `message` (one line naming the place and the fix) and never the stack
+ * for these; anything else is a bug and keeps its stack.
+ */
+export class SodateError extends Error {
+  readonly code: string;
+  /** Exit status the CLI uses: 2 for bad input (files, flags), 1 for runtime failures. */
+  readonly exitCode: number;
+
+  constructor(code: string, message: string, exitCode = 1) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.exitCode = exitCode;
+  }
+}
+
+/** A distribution, parameter or search-space file is invalid. */
+export class SpaceError extends SodateError {
+  constructor(message: string) {
+    super('SODATE_SPACE_INVALID', message, 2);
+  }
+}
+
+/** A constructor or API call got an argument outside its domain. */
+export class OptionError extends SodateError {
+  constructor(message: string) {
+    super('SODATE_OPTION_INVALID', message, 2);
+  }
+}
+
+/** The storage refused or could not complete an operation. */
+export class StorageError extends SodateError {
+  constructor(message: string, code = 'SODATE_STORAGE') {
+    super(code, message, 1);
+  }
+}
+
+/** A study or trial that was asked for does not exist. */
+export class NotFoundError extends SodateError {
+  constructor(message: string) {
+    super('SODATE_NOT_FOUND', message, 1);
+  }
+}
+
+export function isSodateError(error: unknown): error is SodateError {
+  return error instanceof SodateError;
+}

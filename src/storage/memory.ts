@@ -1,0 +1,233 @@
+import { NotFoundError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { Distribution } from '../space/distributions.js';
+import { toExternal } from '../space/distributions.js';
+import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
+import { isFinished } from './records.js';
+import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
+import { bestValueOf, countByState, emptyCounts, studyExistsError, trialFinishedError } from './shared.js';
+
+interface MutableTrial {
+  id: number;
+  number: number;
+  state: TrialState;
+  values: number[] | null;
+  internalParams: Record<string, number>;
+  distributions: Record<string, Distribution>;
+  intermediateValues: Map<number, number>;
+  userAttrs: Record<string, JsonValue>;
+  systemAttrs: Record<string, JsonValue>;
+  datetimeStart: Date | null;
+  datetimeComplete: Date | null;
+  heartbeat: number | null;
+}
+
+interface MutableStudy {
+  id: number;
+  name: string;
+  direction: Direction;
+  userAttrs: Record<string, JsonValue>;
+  systemAttrs: Record<string, JsonValue>;
+  trials: MutableTrial[];
+}
+
+/** Everything in this process's memory: for tests, benchmarks and throwaway studies. */
+export class InMemoryStorage implements Storage {
+  readonly url = 'memory:';
+  private readonly studies = new Map<number, MutableStudy>();
+  private readonly trials = new Map<number, { study: MutableStudy; trial: MutableTrial }>();
+  private nextStudyId = 1;
+  private nextTrialId = 1;
+
+  async createStudy(spec: NewStudy): Promise<StudyRecord> {
+    for (const s of this.studies.values()) if (s.name === spec.name) throw studyExistsError(spec.name, this.url);
+    const study: MutableStudy = {
+      id: this.nextStudyId++,
+      name: spec.name,
+      direction: spec.direction,
+      userAttrs: { ...spec.userAttrs },
+      systemAttrs: { ...spec.systemAttrs },
+      trials: [],
+    };
+    this.studies.set(study.id, study);
+    return studyRecord(study);
+  }
+
+  async loadStudy(name: string): Promise<StudyRecord | null> {
+    for (const s of this.studies.values()) if (s.name === name) return studyRecord(s);
+    return null;
+  }
+
+  async listStudies(): Promise<StudySummary[]> {
+    return [...this.studies.values()].map((s) => {
+      const frozen = s.trials.map(freeze);
+      return {
+        ...studyRecord(s),
+        nTrials: frozen.length,
+        counts: countByState(frozen),
+        bestValue: bestValueOf(frozen, s.direction),
+        datetimeStart: frozen[0]?.datetimeStart ?? null,
+      };
+    });
+  }
+
+  async deleteStudy(studyId: number): Promise<void> {
+    const study = this.study(studyId);
+    for (const t of study.trials) this.trials.delete(t.id);
+    this.studies.delete(studyId);
+  }
+
+  async setStudyAttr(studyId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
+    const study = this.study(studyId);
+    (scope === 'user' ? study.userAttrs : study.systemAttrs)[key] = structuredClone(value);
+  }
+
+  async createTrial(studyId: number, template: NewTrial = {}): Promise<FrozenTrial | null> {
+    const study = this.study(studyId);
+    if (template.maxTrials !== undefined && budgetCount(study) >= template.maxTrials) return null;
+    const state = template.state ?? 'RUNNING';
+    const trial: MutableTrial = {
+      id: this.nextTrialId++,
+      number: study.trials.length,
+      state,
+      values: null,
+      internalParams: {},
+      distributions: {},
+      intermediateValues: new Map(),
+      userAttrs: structuredClone({ ...template.userAttrs }),
+      systemAttrs: structuredClone({ ...template.systemAttrs }),
+      datetimeStart: state === 'RUNNING' ? new Date() : null,
+      datetimeComplete: null,
+      heartbeat: null,
+    };
+    for (const [name, p] of Object.entries(template.params ?? {})) {
+      trial.internalParams[name] = p.internal;
+      trial.distributions[name] = p.distribution;
+    }
+    study.trials.push(trial);
+    this.trials.set(trial.id, { study, trial });
+    return freeze(trial);
+  }
+
+  async claimWaitingTrial(studyId: number, maxTrials?: number): Promise<FrozenTrial | null> {
+    const study = this.study(studyId);
+    if (maxTrials !== undefined && budgetCount(study) >= maxTrials) return null;
+    const waiting = study.trials.find((t) => t.state === 'WAITING');
+    if (waiting === undefined) return null;
+    waiting.state = 'RUNNING';
+    waiting.datetimeStart = new Date();
+    return freeze(waiting);
+  }
+
+  async setParam(trialId: number, name: string, internal: number, distribution: Distribution): Promise<void> {
+    const trial = this.running(trialId);
+    trial.internalParams[name] = internal;
+    trial.distributions[name] = distribution;
+  }
+
+  async report(trialId: number, step: number, value: number): Promise<void> {
+    this.running(trialId).intermediateValues.set(step, value);
+  }
+
+  async setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
+    const { trial } = this.entry(trialId);
+    (scope === 'user' ? trial.userAttrs : trial.systemAttrs)[key] = structuredClone(value);
+  }
+
+  async finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {
+    const { trial } = this.entry(trialId);
+    if (isFinished(trial.state)) return false;
+    trial.state = state;
+    trial.values = values ? [...values] : null;
+    trial.datetimeComplete = new Date();
+    trial.datetimeStart ??= trial.datetimeComplete;
+    return true;
+  }
+
+  async heartbeat(trialId: number): Promise<void> {
+    this.running(trialId).heartbeat = Date.now();
+  }
+
+  async failStaleTrials(studyId: number, graceSeconds: number): Promise<FrozenTrial[]> {
+    const deadline = Date.now() - graceSeconds * 1000;
+    const failed: FrozenTrial[] = [];
+    for (const trial of this.study(studyId).trials) {
+      if (trial.state === 'RUNNING' && trial.heartbeat !== null && trial.heartbeat < deadline) {
+        trial.state = 'FAIL';
+        trial.datetimeComplete = new Date();
+        trial.systemAttrs['fail_reason'] = `no heartbeat for ${graceSeconds} s: the process running the trial died`;
+        failed.push(freeze(trial));
+      }
+    }
+    return failed;
+  }
+
+  async getTrial(trialId: number): Promise<FrozenTrial> {
+    return freeze(this.entry(trialId).trial);
+  }
+
+  async trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
+    const study = this.study(studyId);
+    const open = new Set(cursor.openTrialIds);
+    const picked = study.trials.filter((t) => t.id > cursor.lastTrialId || open.has(t.id)).map(freeze);
+    const lastTrialId = study.trials.reduce((m, t) => Math.max(m, t.id), cursor.lastTrialId);
+    return {
+      trials: picked,
+      cursor: { lastTrialId, openTrialIds: picked.filter((t) => !isFinished(t.state)).map((t) => t.id) },
+    };
+  }
+
+  async countTrials(studyId: number): Promise<Record<TrialState, number>> {
+    const counts = emptyCounts();
+    for (const t of this.study(studyId).trials) counts[t.state]++;
+    return counts;
+  }
+
+  async close(): Promise<void> {}
+
+  private study(studyId: number): MutableStudy {
+    const study = this.studies.get(studyId);
+    if (study === undefined) throw new NotFoundError(`study id ${studyId} does not exist in ${this.url}`);
+    return study;
+  }
+
+  private entry(trialId: number): { study: MutableStudy; trial: MutableTrial } {
+    const entry = this.trials.get(trialId);
+    if (entry === undefined) throw new NotFoundError(`trial id ${trialId} does not exist in ${this.url}`);
+    return entry;
+  }
+
+  private running(trialId: number): MutableTrial {
+    const { trial } = this.entry(trialId);
+    if (isFinished(trial.state)) throw trialFinishedError(trial.number, trial.state);
+    return trial;
+  }
+}
+
+function budgetCount(study: MutableStudy): number {
+  return study.trials.reduce((n, t) => n + (t.state === 'WAITING' ? 0 : 1), 0);
+}
+
+function studyRecord(s: MutableStudy): StudyRecord {
+  return { id: s.id, name: s.name, direction: s.direction, userAttrs: structuredClone(s.userAttrs), systemAttrs: structuredClone(s.systemAttrs) };
+}
+
+function freeze(t: MutableTrial): FrozenTrial {
+  const params: Record<string, ReturnType<typeof toExternal>> = {};
+  for (const [name, internal] of Object.entries(t.internalParams)) params[name] = toExternal(t.distributions[name] as Distribution, internal);
+  return {
+    id: t.id,
+    number: t.number,
+    state: t.state,
+    values: t.values ? [...t.values] : null,
+    params,
+    internalParams: { ...t.internalParams },
+    distributions: { ...t.distributions },
+    intermediateValues: new Map(t.intermediateValues),
+    userAttrs: structuredClone(t.userAttrs),
+    systemAttrs: structuredClone(t.systemAttrs),
+    datetimeStart: t.datetimeStart,
+    datetimeComplete: t.datetimeComplete,
+  };
+}
+

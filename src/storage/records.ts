@@ -1,0 +1,68 @@
+import type { JsonValue } from '../json.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+
+/** Optuna's trial states, with the same names so a database reads the same in both. */
+export type TrialState = 'RUNNING' | 'WAITING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
+export const FINISHED_STATES: readonly TrialState[] = ['COMPLETE', 'PRUNED', 'FAIL'];
+export function isFinished(state: TrialState): boolean {
+  return state === 'COMPLETE' || state === 'PRUNED' || state === 'FAIL';
+}
+
+export type Direction = 'minimize' | 'maximize';
+
+/**
+ * A snapshot of one trial as storage holds it. Plain data (structured-clonable), so it
+ * crosses thread and process boundaries as is. Finished trials never change.
+ */
+export interface FrozenTrial {
+  /** Storage-wide id (the `trial_id` column). */
+  readonly id: number;
+  /** 0, 1, 2… within the study, unique across processes and machines. */
+  readonly number: number;
+  readonly state: TrialState;
+  /** Objective values; null until the trial completes (or when it did not). */
+  readonly values: readonly number[] | null;
+  /** External parameter values, as the objective saw them. */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** The same parameters as stored: floats, categoricals as their index. */
+  readonly internalParams: Readonly<Record<string, number>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  /** step → reported value. */
+  readonly intermediateValues: ReadonlyMap<number, number>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+  readonly datetimeStart: Date | null;
+  readonly datetimeComplete: Date | null;
+}
+
+/** The single objective value of a trial, if it has one. */
+export function trialValue(trial: FrozenTrial): number | undefined {
+  return trial.values?.[0];
+}
+
+export interface StudyRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly direction: Direction;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+}
+
+export interface StudySummary extends StudyRecord {
+  readonly nTrials: number;
+  /** Per-state counts. */
+  readonly counts: Readonly<Record<TrialState, number>>;
+  readonly bestValue: number | null;
+  readonly datetimeStart: Date | null;
+}
+
+/**
+ * Where an incremental read stopped: every trial up to `lastTrialId` was seen, and
+ * those in `openTrialIds` were not finished yet so they are read again next time.
+ */
+export interface TrialCursor {
+  readonly lastTrialId: number;
+  readonly openTrialIds: readonly number[];
+}
+
+export const START_CURSOR: TrialCursor = { lastTrialId: 0, openTrialIds: [] };

@@ -1,0 +1,32 @@
+import { StorageError } from '../errors.js';
+import type { Direction, FrozenTrial, TrialState } from './records.js';
+
+/** Pieces every storage implementation shares, so their messages and summaries agree. */
+
+export function emptyCounts(): Record<TrialState, number> {
+  return { RUNNING: 0, WAITING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 };
+}
+
+export function countByState(trials: readonly FrozenTrial[]): Record<TrialState, number> {
+  const counts = emptyCounts();
+  for (const t of trials) counts[t.state]++;
+  return counts;
+}
+
+export function bestValueOf(trials: readonly FrozenTrial[], direction: Direction): number | null {
+  let best: number | null = null;
+  for (const t of trials) {
+    const v = t.state === 'COMPLETE' ? t.values?.[0] : undefined;
+    if (v === undefined || Number.isNaN(v)) continue;
+    if (best === null || (direction === 'minimize' ? v < best : v > best)) best = v;
+  }
+  return best;
+}
+
+export function studyExistsError(name: string, url: string): StorageError {
+  return new StorageError(`study "${name}" already exists in ${url}; resume it with loadIfExists, or pick another name`, 'SODATE_STUDY_EXISTS');
+}
+
+export function trialFinishedError(number: number, state: TrialState): StorageError {
+  return new StorageError(`trial ${number} is already ${state}; a finished trial cannot change`, 'SODATE_TRIAL_FINISHED');
+}

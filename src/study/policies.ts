@@ -1,0 +1,43 @@
+import type { JsonValue } from '../json.js';
+import type { Distribution } from '../space/distributions.js';
+import type { Direction, FrozenTrial, TrialState } from '../storage/records.js';
+
+/**
+ * What samplers and pruners may know of a study: its history as of the current ask or
+ * report. Reads are synchronous over a snapshot the study refreshed incrementally.
+ */
+export interface StudyView {
+  readonly name: string;
+  readonly direction: Direction;
+  /** Trials in number order, optionally only those in the given states. */
+  getTrials(states?: readonly TrialState[]): readonly FrozenTrial[];
+  /**
+   * Record something a policy must remember (an ASHA rung, a Hyperband bracket) on a
+   * trial, in storage, so that it holds across processes. Written before the decision
+   * that follows is acted on.
+   */
+  setTrialSystemAttr(trialId: number, key: string, value: JsonValue): void;
+}
+
+/** Parameter name → distribution: a joint space a sampler samples at once. */
+export type SearchSpaceMap = Readonly<Record<string, Distribution>>;
+
+/**
+ * Chooses parameter values. All values cross this interface in their internal form
+ * (floats; a categorical as its index). A new algorithm is one file implementing this.
+ */
+export interface Sampler {
+  /** The parameters to sample jointly for this trial (e.g. those every finished trial has). */
+  inferRelativeSpace?(study: StudyView, trial: FrozenTrial): SearchSpaceMap;
+  /** Joint sample over `space`; parameters left out fall back to `sampleIndependent`. */
+  sampleRelative?(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number>;
+  /** One parameter on its own. */
+  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number;
+  /** Called when a trial ends, with its final state. */
+  afterTrial?(study: StudyView, trial: FrozenTrial, state: TrialState, values: readonly number[] | null): void;
+}
+
+/** Decides after each report whether a trial should stop. */
+export interface Pruner {
+  prune(study: StudyView, trial: FrozenTrial): boolean;
+}
