@@ -1,0 +1,49 @@
+import { OptionError } from '../errors.js';
+import type { SearchSpace } from '../space/search-space.js';
+import type { Sampler } from '../study/policies.js';
+import { RandomSampler } from './random.js';
+
+/** What a sampler may need beyond its own options when built from a space file. */
+export interface SamplerContext {
+  /** The declared search space (a grid sampler enumerates it). */
+  readonly space?: SearchSpace;
+  /** The study seed (`--seed`), used when the options give none. */
+  readonly seed?: number;
+}
+
+export interface SamplerEntry {
+  readonly kind: string;
+  /** One line for `sodate --help` and error messages. */
+  readonly summary: string;
+  /** Option keys a space file may set (besides `kind`); anything else is refused with its line. */
+  readonly optionKeys: readonly string[];
+  create(options: Record<string, unknown>, context: SamplerContext): Sampler;
+}
+
+/** Samplers selectable by name in space files and on the CLI. Each entry builds and validates one. */
+export const SAMPLERS: readonly SamplerEntry[] = [
+  {
+    kind: 'random',
+    summary: 'independent uniform / log-uniform sampling',
+    optionKeys: ['seed'],
+    create: (options, context) => new RandomSampler(withSeed(options, context)),
+  },
+];
+
+/** Options with the study seed filled in where the sampler's own options give none. */
+export function withSeed<T extends Record<string, unknown>>(options: T, context: SamplerContext): T & { seed?: number } {
+  if (options['seed'] !== undefined || context.seed === undefined) return options;
+  return { ...options, seed: context.seed };
+}
+
+export function samplerEntry(kind: string): SamplerEntry {
+  const entry = SAMPLERS.find((e) => e.kind === kind);
+  if (entry === undefined) {
+    throw new OptionError(`unknown sampler "${kind}"; use one of: ${SAMPLERS.map((e) => e.kind).join(', ')}`);
+  }
+  return entry;
+}
+
+export function createSampler(kind: string, options: Record<string, unknown> = {}, context: SamplerContext = {}): Sampler {
+  return samplerEntry(kind).create(options, context);
+}

@@ -1,0 +1,102 @@
+import { NotFoundError, OptionError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import { NopPruner } from '../pruners/nop.js';
+import { RandomSampler } from '../samplers/random.js';
+import { CachedStorage } from '../storage/cached.js';
+import { InMemoryStorage } from '../storage/memory.js';
+import type { Direction } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
+import { checkStudyName, openStorage } from '../storage/url.js';
+import type { Pruner, Sampler } from './policies.js';
+import { Study } from './study.js';
+
+export interface CreateStudyOptions {
+  /** Default: a generated `study-<time>-<random>` name. */
+  name?: string;
+  /** A Storage, or a URL (`memory:`, `sqlite:studies/x.db`). Default: in memory. */
+  storage?: Storage | string;
+  /** Default: RandomSampler with a fresh seed. */
+  sampler?: Sampler;
+  /** Default: NopPruner (never prunes). */
+  pruner?: Pruner;
+  /** Default: 'minimize'. */
+  direction?: Direction;
+  /** Resume a study of that name instead of failing when it exists. Default: false. */
+  loadIfExists?: boolean;
+  /** Attributes stored with a new study. */
+  userAttrs?: Record<string, JsonValue>;
+  systemAttrs?: Record<string, JsonValue>;
+}
+
+export interface LoadStudyOptions {
+  name: string;
+  storage: Storage | string;
+  sampler?: Sampler;
+  pruner?: Pruner;
+}
+
+async function resolveStorage(storage: Storage | string | undefined): Promise<{ storage: CachedStorage; owned: boolean }> {
+  if (storage === undefined) return { storage: new CachedStorage(new InMemoryStorage()), owned: true };
+  if (typeof storage === 'string') return { storage: new CachedStorage(await openStorage(storage)), owned: true };
+  return { storage: storage instanceof CachedStorage ? storage : new CachedStorage(storage), owned: false };
+}
+
+function generatedName(): string {
+  return `study-${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
+  const direction = options.direction ?? 'minimize';
+  if (direction !== 'minimize' && direction !== 'maximize') {
+    throw new OptionError(`direction must be 'minimize' or 'maximize', got ${JSON.stringify(direction)}`);
+  }
+  const name = options.name ?? generatedName();
+  checkStudyName(name);
+  const { storage, owned } = await resolveStorage(options.storage);
+  try {
+    let record = await storage.loadStudy(name);
+    if (record !== null && !options.loadIfExists) {
+      throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
+    }
+    if (record !== null && record.direction !== direction) {
+      throw new OptionError(`study "${name}" in ${storage.url} is to ${record.direction}, not ${direction}`);
+    }
+    record ??= await storage.createStudy({
+      name,
+      direction,
+      ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
+      ...(options.systemAttrs ? { systemAttrs: options.systemAttrs } : {}),
+    });
+    const study = new Study(record, storage, options.sampler ?? new RandomSampler(), options.pruner ?? new NopPruner(), owned);
+    await study.refresh();
+    return study;
+  } catch (error) {
+    if (owned) await storage.close();
+    throw error;
+  }
+}
+
+export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
+  const { storage, owned } = await resolveStorage(options.storage);
+  try {
+    const record = await storage.loadStudy(options.name);
+    if (record === null) throw new NotFoundError(`no study named "${options.name}" in ${storage.url}; see \`sodate studies\``);
+    const study = new Study(record, storage, options.sampler ?? new RandomSampler(), options.pruner ?? new NopPruner(), owned);
+    await study.refresh();
+    return study;
+  } catch (error) {
+    if (owned) await storage.close();
+    throw error;
+  }
+}
+
+export async function deleteStudy(options: { name: string; storage: Storage | string }): Promise<void> {
+  const { storage, owned } = await resolveStorage(options.storage);
+  try {
+    const record = await storage.loadStudy(options.name);
+    if (record === null) throw new NotFoundError(`no study named "${options.name}" in ${storage.url}`);
+    await storage.deleteStudy(record.id);
+  } finally {
+    if (owned) await storage.close();
+  }
+}

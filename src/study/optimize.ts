@@ -1,0 +1,54 @@
+import type { FrozenTrial } from '../storage/records.js';
+import type { Study } from './study.js';
+import type { Trial } from './trial.js';
+import { TrialPruned } from './trial-pruned.js';
+
+export type Objective = (trial: Trial) => number | Promise<number>;
+export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
+
+export interface OptimizeOptions {
+  /** Trials this call runs. Default: no limit (stop with another option). */
+  nTrials?: number;
+  /** Stop asking when the study holds this many trials in all, across every process sharing it. Default: no limit. */
+  maxTrials?: number;
+  /** Stop asking for new trials after this many seconds; running ones finish. Default: none. */
+  timeoutSeconds?: number;
+  /** Called after each trial this call finishes, in order. */
+  callbacks?: readonly OptimizeCallback[];
+  /** Aborting stops asking for new trials; the running one finishes. */
+  signal?: AbortSignal;
+  /** Clock, injectable for tests. Default: Date.now. */
+  now?: () => number;
+}
+
+/**
+ * The simple in-process loop: ask, run the objective, tell; one trial at a time. A trial
+ * that throws is stored as FAIL with its error and the study goes on; one that throws
+ * `TrialPruned` is stored as PRUNED.
+ */
+export async function optimize(study: Study, objective: Objective, options: OptimizeOptions = {}): Promise<FrozenTrial[]> {
+  const now = options.now ?? Date.now;
+  const deadline = options.timeoutSeconds === undefined ? Infinity : now() + options.timeoutSeconds * 1000;
+  const finished: FrozenTrial[] = [];
+  while (options.nTrials === undefined || finished.length < options.nTrials) {
+    if (now() >= deadline || options.signal?.aborted) break;
+    const trial = await study.askWithin(options.maxTrials);
+    if (trial === null) break;
+    const frozen = await runTrial(study, trial, objective);
+    finished.push(frozen);
+    for (const callback of options.callbacks ?? []) await callback(study, frozen);
+  }
+  await study.refresh();
+  return finished;
+}
+
+/** Run the objective on one asked trial and tell the study how it ended. */
+export async function runTrial(study: Study, trial: Trial, objective: Objective): Promise<FrozenTrial> {
+  let outcome: Parameters<Study['tell']>[1];
+  try {
+    outcome = await objective(trial);
+  } catch (error) {
+    outcome = error instanceof TrialPruned ? { state: 'pruned' } : { state: 'fail', error };
+  }
+  return study.tell(trial, outcome);
+}

@@ -1,0 +1,252 @@
+import { OptionError, StorageError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+import { CachedStorage } from '../storage/cached.js';
+import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
+import { isFinished } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
+import type { Objective, OptimizeOptions } from './optimize.js';
+import { optimize } from './optimize.js';
+import type { Pruner, Sampler, StudyView } from './policies.js';
+import type { TrialHost } from './trial.js';
+import { Trial } from './trial.js';
+import { WriteQueue } from './write-queue.js';
+
+/** What `tell` records: a value, or how the trial ended without one. */
+export type TrialResult =
+  | number
+  | { readonly state: 'complete'; readonly value: number }
+  | { readonly state: 'pruned' }
+  | { readonly state: 'fail'; readonly error?: unknown };
+
+/**
+ * A named optimisation of one metric, kept in a storage. Trials are asked, run by
+ * anyone (this process, a worker thread, another machine) and told back; the history
+ * samplers and pruners read comes from storage, refreshed incrementally.
+ */
+export class Study {
+  readonly id: number;
+  readonly name: string;
+  readonly direction: Direction;
+  readonly storage: CachedStorage;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner;
+  readonly userAttrs: Record<string, JsonValue>;
+  readonly systemAttrs: Record<string, JsonValue>;
+  private readonly ownsStorage: boolean;
+  private history: readonly FrozenTrial[] = [];
+  private readonly knownDistributions = new Map<string, Distribution>();
+  private scanFrom = 0;
+  private readonly policyWrites = new WriteQueue();
+  private readonly host: TrialHost;
+
+  /** @internal Use `createStudy` or `loadStudy`. */
+  constructor(record: StudyRecord, storage: CachedStorage, sampler: Sampler, pruner: Pruner, ownsStorage: boolean) {
+    this.id = record.id;
+    this.name = record.name;
+    this.direction = record.direction;
+    this.userAttrs = { ...record.userAttrs };
+    this.systemAttrs = { ...record.systemAttrs };
+    this.storage = storage;
+    this.sampler = sampler;
+    this.pruner = pruner;
+    this.ownsStorage = ownsStorage;
+    const view: StudyView = {
+      name: this.name,
+      direction: this.direction,
+      getTrials: (states) => (states === undefined ? this.history : this.history.filter((t) => states.includes(t.state))),
+      setTrialSystemAttr: (trialId, key, value) => this.policyWrites.push(() => this.storage.setTrialAttr(trialId, 'system', key, value)),
+    };
+    this.host = {
+      storage,
+      sampler,
+      pruner,
+      view,
+      knownDistribution: (name) => this.knownDistributions.get(name),
+      refreshHistory: async () => {
+        await this.refresh();
+        await this.policyWrites.flush();
+      },
+    };
+  }
+
+  /** Every trial as of the last refresh, in number order. */
+  get trials(): readonly FrozenTrial[] {
+    return this.history;
+  }
+
+  /** The best COMPLETE trial as of the last refresh; undefined before the first one. */
+  get bestTrial(): FrozenTrial | undefined {
+    let best: FrozenTrial | undefined;
+    for (const t of this.history) {
+      const v = t.state === 'COMPLETE' ? t.values?.[0] : undefined;
+      if (v === undefined || Number.isNaN(v)) continue;
+      const bv = best?.values?.[0];
+      if (bv === undefined || (this.direction === 'minimize' ? v < bv : v > bv)) best = t;
+    }
+    return best;
+  }
+
+  get bestValue(): number | undefined {
+    return this.bestTrial?.values?.[0];
+  }
+
+  get bestParams(): Readonly<Record<string, ParamValue>> | undefined {
+    return this.bestTrial?.params;
+  }
+
+  /** Read what changed in storage since the last refresh (other processes included). */
+  async refresh(): Promise<readonly FrozenTrial[]> {
+    this.history = await this.storage.allTrials(this.id);
+    let firstOpen = -1;
+    for (let i = this.scanFrom; i < this.history.length; i++) {
+      const trial = this.history[i] as FrozenTrial;
+      for (const [name, dist] of Object.entries(trial.distributions)) {
+        if (!this.knownDistributions.has(name)) this.knownDistributions.set(name, dist);
+      }
+      if (firstOpen < 0 && !isFinished(trial.state)) firstOpen = i;
+    }
+    this.scanFrom = firstOpen < 0 ? this.history.length : firstOpen;
+    return this.history;
+  }
+
+  /**
+   * Start a trial: an enqueued one if any waits, otherwise a new one. Resolves null when
+   * the study already holds `maxTrials` trials (every state but WAITING counts).
+   */
+  async askWithin(maxTrials?: number): Promise<Trial | null> {
+    const record = (await this.storage.claimWaitingTrial(this.id, maxTrials)) ?? (await this.storage.createTrial(this.id, maxTrials === undefined ? {} : { maxTrials }));
+    if (record === null) return null;
+    await this.refresh();
+    const trial = new Trial(this.host, record);
+    trial.sampleRelativeParams();
+    return trial;
+  }
+
+  /** Start a trial (an enqueued one first). */
+  async ask(): Promise<Trial> {
+    return (await this.askWithin()) as Trial;
+  }
+
+  /**
+   * Finish a trial with its value or how it ended. A NaN value fails the trial (as in
+   * Optuna) with the reason stored; ±Infinity is stored as is. A pruned trial keeps its
+   * last intermediate value as its value, so samplers can still learn from it.
+   */
+  async tell(trialOrNumber: Trial | number, result: TrialResult): Promise<FrozenTrial> {
+    const trial = typeof trialOrNumber === 'number' ? await this.trialByNumber(trialOrNumber) : trialOrNumber;
+    let failure: unknown;
+    try {
+      await trial.flush();
+    } catch (error) {
+      failure = error;
+    }
+    let state: 'COMPLETE' | 'PRUNED' | 'FAIL';
+    let values: number[] | null = null;
+    let reason: string | undefined;
+    const value = typeof result === 'number' ? result : result.state === 'complete' ? result.value : undefined;
+    if (failure !== undefined) {
+      state = 'FAIL';
+      reason = `storing the trial failed: ${messageOf(failure)}`;
+    } else if (value !== undefined) {
+      if (typeof value !== 'number') {
+        state = 'FAIL';
+        reason = `objective returned ${JSON.stringify(value)}, expected a number`;
+      } else if (Number.isNaN(value)) {
+        state = 'FAIL';
+        reason = 'objective returned NaN';
+        trial.setSystemAttr('sodate:value', 'NaN');
+      } else {
+        state = 'COMPLETE';
+        values = [value];
+      }
+    } else if (typeof result === 'object' && result.state === 'pruned') {
+      state = 'PRUNED';
+      const last = trial.lastIntermediateValue();
+      values = last === undefined || Number.isNaN(last) ? null : [last];
+    } else {
+      state = 'FAIL';
+      const error = typeof result === 'object' && result.state === 'fail' ? result.error : undefined;
+      reason = error === undefined ? 'told as failed' : messageOf(error);
+    }
+    if (reason !== undefined) trial.setSystemAttr('fail_reason', reason);
+    await trial.flush().catch(() => undefined);
+    const changed = await this.storage.finishTrial(trial.id, state, values);
+    if (!changed) {
+      const current = await this.storage.getTrial(trial.id);
+      throw new StorageError(`trial ${trial.number} is already ${current.state}; it cannot be told again`, 'SODATE_TRIAL_FINISHED');
+    }
+    const frozen: FrozenTrial = { ...trial.frozen(state), values, datetimeComplete: new Date() };
+    this.sampler.afterTrial?.(this.host.view, frozen, state, values);
+    await this.policyWrites.flush();
+    return frozen;
+  }
+
+  /** Run `objective` trial after trial in this process; see `OptimizeOptions`. */
+  optimize(objective: Objective, options: OptimizeOptions = {}): Promise<FrozenTrial[]> {
+    return optimize(this, objective, options);
+  }
+
+  /**
+   * Queue a configuration to be tried next (the usual way to start from a known-good
+   * baseline). With `skipIfExists`, nothing is queued when a trial with the same
+   * parameters already exists or waits.
+   */
+  async enqueueTrial(
+    params: Readonly<Record<string, ParamValue>>,
+    options: { skipIfExists?: boolean; userAttrs?: Record<string, JsonValue> } = {},
+  ): Promise<boolean> {
+    if (options.skipIfExists) {
+      await this.refresh();
+      const wanted = JSON.stringify(sortKeys(params));
+      for (const t of this.history) {
+        const fixed = t.systemAttrs['fixed_params'];
+        const seen = t.state === 'WAITING' && fixed !== undefined ? fixed : t.params;
+        if (JSON.stringify(sortKeys(seen as Record<string, unknown>)) === wanted) return false;
+      }
+    }
+    await this.storage.createTrial(this.id, {
+      state: 'WAITING',
+      systemAttrs: { fixed_params: { ...params } },
+      ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
+    });
+    return true;
+  }
+
+  async setUserAttr(key: string, value: JsonValue): Promise<void> {
+    this.userAttrs[key] = value;
+    await this.storage.setStudyAttr(this.id, 'user', key, value);
+  }
+
+  async setSystemAttr(key: string, value: JsonValue): Promise<void> {
+    this.systemAttrs[key] = value;
+    await this.storage.setStudyAttr(this.id, 'system', key, value);
+  }
+
+  /** Trials in the given states, freshly read. */
+  async getTrials(states?: readonly TrialState[]): Promise<readonly FrozenTrial[]> {
+    await this.refresh();
+    return states === undefined ? this.history : this.history.filter((t) => states.includes(t.state));
+  }
+
+  /** Close the storage if the study opened it from a URL. */
+  async close(): Promise<void> {
+    if (this.ownsStorage) await this.storage.close();
+  }
+
+  private async trialByNumber(number: number): Promise<Trial> {
+    let record = this.history.find((t) => t.number === number);
+    if (record === undefined) record = (await this.refresh()).find((t) => t.number === number);
+    if (record === undefined) throw new OptionError(`study "${this.name}" has no trial number ${number}`);
+    return new Trial(this.host, record);
+  }
+}
+
+export function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+function sortKeys(obj: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(obj).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}

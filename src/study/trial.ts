@@ -1,0 +1,200 @@
+import { OptionError, SpaceError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { CategoricalChoice, Distribution, ParamValue, RangeOptions } from '../space/distributions.js';
+import {
+  categoricalDistribution,
+  checkCompatible,
+  contains,
+  floatDistribution,
+  intDistribution,
+  isSingleValue,
+  sameDistribution,
+  toExternal,
+  toInternal,
+} from '../space/distributions.js';
+import type { FrozenTrial, TrialState } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
+import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
+import { TrialPruned } from './trial-pruned.js';
+import { WriteQueue } from './write-queue.js';
+
+/** What a trial needs from the study that runs it. */
+export interface TrialHost {
+  readonly storage: Storage;
+  readonly sampler: Sampler;
+  readonly pruner: Pruner;
+  readonly view: StudyView;
+  /** The distribution a parameter had in earlier trials of the study, if any. */
+  knownDistribution(name: string): Distribution | undefined;
+  /** Bring the history up to date before a pruning decision. */
+  refreshHistory(): Promise<void>;
+}
+
+/**
+ * One evaluation of the objective, define-by-run: `suggest*` picks a value now (sync)
+ * and stores it in order behind the scenes; `report` writes an intermediate value and
+ * throws `TrialPruned` when the pruner says stop.
+ */
+export class Trial {
+  readonly id: number;
+  readonly number: number;
+  private readonly host: TrialHost;
+  private readonly writes = new WriteQueue();
+  private readonly internalParams: Record<string, number>;
+  private readonly distributions: Record<string, Distribution>;
+  private readonly intermediateValues: Map<number, number>;
+  private readonly userAttrs: Record<string, JsonValue>;
+  private readonly systemAttrs: Record<string, JsonValue>;
+  private readonly datetimeStart: Date | null;
+  private readonly fixedParams: Readonly<Record<string, ParamValue>>;
+  private relativeSpace: SearchSpaceMap = {};
+  private relativeParams: Record<string, number> = {};
+  private prunedDecision = false;
+
+  constructor(host: TrialHost, record: FrozenTrial) {
+    this.host = host;
+    this.id = record.id;
+    this.number = record.number;
+    this.internalParams = { ...record.internalParams };
+    this.distributions = { ...record.distributions };
+    this.intermediateValues = new Map(record.intermediateValues);
+    this.userAttrs = { ...record.userAttrs };
+    this.systemAttrs = { ...record.systemAttrs };
+    this.datetimeStart = record.datetimeStart;
+    const fixed = record.systemAttrs['fixed_params'];
+    this.fixedParams = fixed !== null && typeof fixed === 'object' && !Array.isArray(fixed) ? (fixed as Record<string, ParamValue>) : {};
+  }
+
+  /** Joint sampling happens once, when the trial starts, over the space the sampler infers. */
+  sampleRelativeParams(): void {
+    const { sampler, view } = this.host;
+    if (sampler.inferRelativeSpace === undefined || sampler.sampleRelative === undefined) return;
+    const inferred = sampler.inferRelativeSpace(view, this.frozen());
+    const space: Record<string, Distribution> = {};
+    for (const [name, dist] of Object.entries(inferred)) if (!isSingleValue(dist)) space[name] = dist;
+    if (Object.keys(space).length === 0) return;
+    this.relativeSpace = space;
+    this.relativeParams = sampler.sampleRelative(view, this.frozen(), space);
+  }
+
+  /** Parameters suggested so far, as the objective saw them. */
+  get params(): Record<string, ParamValue> {
+    const out: Record<string, ParamValue> = {};
+    for (const [name, internal] of Object.entries(this.internalParams)) out[name] = toExternal(this.distributions[name] as Distribution, internal);
+    return out;
+  }
+
+  suggestFloat(name: string, low: number, high: number, options: RangeOptions = {}): number {
+    return this.suggest(name, floatDistribution(low, high, options, name)) as number;
+  }
+
+  suggestInt(name: string, low: number, high: number, options: RangeOptions = {}): number {
+    return this.suggest(name, intDistribution(low, high, options, name)) as number;
+  }
+
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(choices, name)) as T;
+  }
+
+  /** Suggest a value for any distribution; asking again for the same name returns the same value. */
+  suggest(name: string, distribution: Distribution): ParamValue {
+    const existing = this.distributions[name];
+    if (existing !== undefined) {
+      checkCompatible(name, existing, distribution);
+      return toExternal(existing, this.internalParams[name] as number);
+    }
+    const known = this.host.knownDistribution(name);
+    if (known !== undefined) checkCompatible(name, known, distribution);
+
+    const internal = this.pickInternal(name, distribution);
+    this.internalParams[name] = internal;
+    this.distributions[name] = distribution;
+    this.writes.push(() => this.host.storage.setParam(this.id, name, internal, distribution));
+    return toExternal(distribution, internal);
+  }
+
+  private pickInternal(name: string, distribution: Distribution): number {
+    if (name in this.fixedParams) {
+      const value = this.fixedParams[name] as ParamValue;
+      const internal = toInternal(distribution, value);
+      if (!contains(distribution, internal)) {
+        throw new SpaceError(`enqueued value ${JSON.stringify(value)} of parameter "${name}" lies outside its distribution`);
+      }
+      return internal;
+    }
+    if (isSingleValue(distribution)) {
+      return distribution.kind === 'categorical' ? 0 : distribution.low;
+    }
+    const relativeDist = this.relativeSpace[name];
+    const relative = this.relativeParams[name];
+    if (relativeDist !== undefined && relative !== undefined && sameDistribution(relativeDist, distribution)) return relative;
+    return this.host.sampler.sampleIndependent(this.host.view, this.frozen(), name, distribution);
+  }
+
+  /**
+   * Store an intermediate value (e.g. the validation loss after an epoch) and ask the
+   * pruner. Throws `TrialPruned` when the trial should stop.
+   */
+  async report(step: number, value: number): Promise<void> {
+    if (!Number.isInteger(step) || step < 0) throw new OptionError(`report step must be a non-negative integer, got ${step}`);
+    if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
+    this.intermediateValues.set(step, value);
+    this.writes.push(() => this.host.storage.report(this.id, step, value));
+    await this.writes.flush();
+    await this.host.refreshHistory();
+    this.prunedDecision = this.host.pruner.prune(this.host.view, this.frozen());
+    await this.writes.flush();
+    if (this.prunedDecision) throw new TrialPruned(`trial ${this.number} was pruned at step ${step}`);
+  }
+
+  /** The pruner's decision at the last report. */
+  shouldPrune(): boolean {
+    return this.prunedDecision;
+  }
+
+  setUserAttr(key: string, value: JsonValue): void {
+    this.userAttrs[key] = value;
+    this.writes.push(() => this.host.storage.setTrialAttr(this.id, 'user', key, value));
+  }
+
+  setSystemAttr(key: string, value: JsonValue): void {
+    this.systemAttrs[key] = value;
+    this.writes.push(() => this.host.storage.setTrialAttr(this.id, 'system', key, value));
+  }
+
+  /** The last intermediate value (by step), if any: what a pruned trial is told with. */
+  lastIntermediateValue(): number | undefined {
+    let lastStep = -1;
+    let last: number | undefined;
+    for (const [step, value] of this.intermediateValues) {
+      if (step > lastStep) {
+        lastStep = step;
+        last = value;
+      }
+    }
+    return last;
+  }
+
+  /** Wait until every write started by this trial is stored; rethrows the first failure. */
+  flush(): Promise<void> {
+    return this.writes.flush();
+  }
+
+  /** A snapshot of this trial as it stands, as samplers and pruners see it. */
+  frozen(state: TrialState = 'RUNNING'): FrozenTrial {
+    return {
+      id: this.id,
+      number: this.number,
+      state,
+      values: null,
+      params: this.params,
+      internalParams: { ...this.internalParams },
+      distributions: { ...this.distributions },
+      intermediateValues: new Map(this.intermediateValues),
+      userAttrs: { ...this.userAttrs },
+      systemAttrs: { ...this.systemAttrs },
+      datetimeStart: this.datetimeStart,
+      datetimeComplete: null,
+    };
+  }
+}
