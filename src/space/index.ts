@@ -1,0 +1,19 @@
+export type { CategoricalChoice, CategoricalDistribution, Distribution, FloatDistribution, IntDistribution, ParamValue, RangeOptions } from './distributions.js';
+export {
+  cardinality,
+  categoricalDistribution,
+  checkCompatible,
+  contains,
+  floatDistribution,
+  intDistribution,
+  isSingleValue,
+  sameDistribution,
+  snap,
+  toExternal,
+  toInternal,
+} from './distributions.js';
+export { distributionFromJson, distributionToJson } from './distribution-json.js';
+export type { Condition, ParamSpec, SearchSpace, Suggester } from './search-space.js';
+export { compileSearchSpace, isActive, suggestAll } from './search-space.js';
+export type { DeviceSpec, ObjectiveSpec, PolicyCatalog, PolicySpec, StudyFile } from './study-file.js';
+export { parseDuration, parseStudyFile, readStudyFile } from './study-file.js';

@@ -1,0 +1,275 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SpaceError } from '../errors.js';
+import type { CategoricalChoice, Distribution } from './distributions.js';
+import { categoricalDistribution, floatDistribution, intDistribution } from './distributions.js';
+import type { Condition, ParamSpec, SearchSpace } from './search-space.js';
+import { compileSearchSpace } from './search-space.js';
+import type { Path } from './yaml-source.js';
+import { YamlSource } from './yaml-source.js';
+
+export type ObjectiveSpec =
+  | { readonly kind: 'module'; readonly path: string; readonly exportName: string }
+  | { readonly kind: 'command'; readonly argv: readonly string[]; readonly cwd: string }
+  | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+
+export interface PolicySpec {
+  readonly kind: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Line of the spec in its file, for errors raised when the policy is built. */
+  readonly line: number;
+}
+
+export type DeviceSpec = 'auto' | 'cpu' | readonly number[];
+
+/** Everything a study needs, read from a `search-spaces/*.yaml` file. */
+export interface StudyFile {
+  readonly file: string;
+  readonly study: string | undefined;
+  readonly direction: 'minimize' | 'maximize';
+  readonly metric: string;
+  readonly objective: ObjectiveSpec;
+  readonly sampler: PolicySpec | undefined;
+  readonly pruner: PolicySpec | undefined;
+  readonly budget: { readonly trials: number | undefined; readonly timeoutSeconds: number | undefined };
+  readonly workers: { readonly devices: DeviceSpec; readonly perDevice: number };
+  /** How many times a trial whose worker died is re-queued with the same parameters. */
+  readonly retries: number;
+  readonly seed: number | undefined;
+  readonly space: SearchSpace;
+}
+
+/** The policy kinds the caller knows, each with the option keys it accepts. */
+export interface PolicyCatalog {
+  readonly samplers: Readonly<Record<string, readonly string[]>>;
+  readonly pruners: Readonly<Record<string, readonly string[]>>;
+}
+
+const TOP_KEYS = ['study', 'description', 'direction', 'metric', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'params'];
+const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
+
+export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new SpaceError(`${file}: cannot read the space file (${code === 'ENOENT' ? 'no such file' : code ?? 'unknown error'}); check the path`);
+  }
+  return parseStudyFile(text, file, catalog);
+}
+
+/** Parse and validate a space file; every problem is one SpaceError naming file:line. */
+export function parseStudyFile(text: string, file: string, catalog: PolicyCatalog): StudyFile {
+  const src = new YamlSource(file, text);
+  const top = src.data;
+  if (!isMapping(top)) throw src.error([], 'a mapping with keys such as study, objective, params', top);
+  checkKeys(src, [], top, TOP_KEYS);
+
+  const study = optionalString(src, top, 'study');
+  const direction = top['direction'] ?? 'minimize';
+  if (direction !== 'minimize' && direction !== 'maximize') throw src.error(['direction'], 'minimize or maximize', direction);
+  const metric = optionalString(src, top, 'metric') ?? 'value';
+  const retries = top['retries'] ?? 0;
+  if (!Number.isInteger(retries) || (retries as number) < 0) throw src.error(['retries'], 'a non-negative integer', retries);
+  const seed = top['seed'];
+  if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) throw src.error(['seed'], 'a non-negative integer', seed);
+
+  const space = parseParams(src, top['params']);
+  const names = new Set(space.params.map((p) => p.name));
+  return {
+    file,
+    study,
+    direction,
+    metric,
+    objective: parseObjective(src, top['objective'], dirname(resolve(file)), names),
+    sampler: parsePolicy(src, 'sampler', top['sampler'], catalog.samplers),
+    pruner: parsePolicy(src, 'pruner', top['pruner'], catalog.pruners),
+    budget: parseBudget(src, top['budget']),
+    workers: parseWorkers(src, top['workers']),
+    retries: retries as number,
+    seed: seed as number | undefined,
+    space,
+  };
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function checkKeys(src: YamlSource, path: Path, obj: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) throw src.fail([...path, key], `unknown key "${key}"; expected one of: ${allowed.join(', ')}`);
+  }
+}
+
+function optionalString(src: YamlSource, obj: Record<string, unknown>, key: string): string | undefined {
+  const value = obj[key];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || value.length === 0) throw src.error([key], 'a non-empty string', value);
+  return value;
+}
+
+function parseParams(src: YamlSource, params: unknown): SearchSpace {
+  if (params === undefined) throw src.fail([], 'missing "params": declare at least one parameter, e.g. `lr: { float: [1.0e-5, 1.0e-3], log: true }`');
+  if (!isMapping(params) || Object.keys(params).length === 0) throw src.error(['params'], 'a mapping of parameter names to their ranges', params);
+  const specs: ParamSpec[] = [];
+  for (const [name, raw] of Object.entries(params)) specs.push(parseParam(src, name, raw));
+  try {
+    return compileSearchSpace(specs);
+  } catch (error) {
+    if (!(error instanceof SpaceError)) throw error;
+    const named = /parameter "([^"]+)"/.exec(error.message)?.[1];
+    const path: Path = named === undefined ? ['params'] : ['params', named, 'when'];
+    throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));
+  }
+}
+
+function parseParam(src: YamlSource, name: string, raw: unknown): ParamSpec {
+  const path: Path = ['params', name];
+  if (!isMapping(raw)) throw src.error(path, 'a mapping such as { float: [0.0, 1.0] }, { int: [1, 8] } or { choice: [a, b] }', raw);
+  checkKeys(src, path, raw, PARAM_KEYS);
+  const kinds = ['float', 'int', 'choice'].filter((k) => k in raw);
+  if (kinds.length !== 1) {
+    throw src.fail(path, kinds.length === 0 ? 'expected exactly one of float, int or choice, found none' : `expected exactly one of float, int or choice, found ${kinds.join(' and ')}`);
+  }
+  const kind = kinds[0] as 'float' | 'int' | 'choice';
+  const log = raw['log'] ?? false;
+  if (typeof log !== 'boolean') throw src.error([...path, 'log'], 'true or false', log);
+  const step = raw['step'];
+  if (step !== undefined && typeof step !== 'number') throw src.error([...path, 'step'], 'a positive number', step);
+  let distribution: Distribution;
+  try {
+    if (kind === 'choice') {
+      if ('log' in raw || 'step' in raw) throw src.fail(path, 'log and step apply to float and int ranges, not to choice');
+      const choices = raw['choice'];
+      if (!Array.isArray(choices)) throw src.error([...path, 'choice'], 'a list of values', choices);
+      if (choices.length === 0) throw src.error([...path, 'choice'], 'at least one choice', choices);
+      distribution = categoricalDistribution(choices as CategoricalChoice[], name);
+    } else {
+      const range = raw[kind];
+      const integers = kind === 'int';
+      if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && (!integers || Number.isInteger(v)))) {
+        throw src.error([...path, kind], integers ? '[low, high] with two integers' : '[low, high] with two numbers', range);
+      }
+      const [low, high] = range as [number, number];
+      if (low > high) throw src.error([...path, kind], '[low, high] with low <= high', range);
+      if (log && low <= 0) throw src.error([...path, kind], 'low > 0 for a log range', range);
+      if (log && step !== undefined) throw src.fail(path, 'log and step cannot be used together');
+      const options = { log, ...(step === undefined ? {} : { step }) };
+      distribution = integers ? intDistribution(low, high, options, name) : floatDistribution(low, high, options, name);
+    }
+  } catch (error) {
+    if (error instanceof SpaceError && !/^[^:]+:\d+:/.test(error.message)) throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));
+    throw error;
+  }
+  return { name, distribution, when: parseCondition(src, path, raw['when']) };
+}
+
+function parseCondition(src: YamlSource, path: Path, when: unknown): Condition | null {
+  if (when === undefined) return null;
+  if (!isMapping(when) || Object.keys(when).length === 0) throw src.error([...path, 'when'], 'a mapping such as { optimizer: sgd } or { optimizer: [sgd, adamw] }', when);
+  const condition: Record<string, CategoricalChoice[]> = {};
+  for (const [parent, value] of Object.entries(when)) {
+    const values = Array.isArray(value) ? value : [value];
+    if (values.some((v) => v !== null && typeof v === 'object')) throw src.error([...path, 'when', parent], 'a value or a list of values', value);
+    condition[parent] = values as CategoricalChoice[];
+  }
+  return condition;
+}
+
+function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: ReadonlySet<string>): ObjectiveSpec {
+  const path: Path = ['objective'];
+  if (raw === undefined) throw src.fail([], 'missing "objective": give one of { module: ./objective.ts }, { command: [...] } or { builtin: image-classifier }');
+  if (!isMapping(raw)) throw src.error(path, 'a mapping with one of module, command or builtin', raw);
+  checkKeys(src, path, raw, ['module', 'export', 'command', 'builtin', 'options']);
+  const kinds = ['module', 'command', 'builtin'].filter((k) => k in raw);
+  if (kinds.length !== 1) throw src.fail(path, `expected exactly one of module, command or builtin, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
+  if ('module' in raw) {
+    const module = raw['module'];
+    if (typeof module !== 'string' || module.length === 0) throw src.error([...path, 'module'], 'a path to a .js/.ts/.mjs module', module);
+    const exportName = raw['export'] ?? 'objective';
+    if (typeof exportName !== 'string') throw src.error([...path, 'export'], 'the name of the exported function', exportName);
+    if ('options' in raw) throw src.fail([...path, 'options'], 'options go with builtin objectives only');
+    return { kind: 'module', path: resolve(dir, module), exportName };
+  }
+  if ('export' in raw) throw src.fail([...path, 'export'], 'export goes with module objectives only');
+  if ('command' in raw) {
+    const command = raw['command'];
+    const argv = typeof command === 'string' ? command.trim().split(/\s+/) : command;
+    if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' || typeof a === 'number')) {
+      throw src.error([...path, 'command'], 'a command line or a list of arguments', command);
+    }
+    const args = argv.map(String);
+    for (const arg of args) {
+      for (const match of arg.matchAll(/\{([^{}]+)\}/g)) {
+        const name = match[1] as string;
+        if (!paramNames.has(name) && name !== 'trial' && name !== 'params_file') {
+          throw src.fail([...path, 'command'], `placeholder {${name}} names no parameter; known: ${[...paramNames].join(', ')}`);
+        }
+      }
+    }
+    if ('options' in raw) throw src.fail([...path, 'options'], 'options go with builtin objectives only');
+    return { kind: 'command', argv: args, cwd: dir };
+  }
+  const name = raw['builtin'];
+  if (typeof name !== 'string') throw src.error([...path, 'builtin'], 'the name of a built-in objective', name);
+  const options = raw['options'] ?? {};
+  if (!isMapping(options)) throw src.error([...path, 'options'], 'a mapping of trainer options', options);
+  return { kind: 'builtin', name, options };
+}
+
+function parsePolicy(src: YamlSource, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec | undefined {
+  if (raw === undefined) return undefined;
+  const spec = typeof raw === 'string' ? { kind: raw } : raw;
+  if (!isMapping(spec)) throw src.error([key], `a ${key} name or a mapping such as { kind: ${Object.keys(known)[0] ?? 'random'} }`, raw);
+  const kind = spec['kind'];
+  if (typeof kind !== 'string') throw src.error([key, 'kind'], `one of: ${Object.keys(known).join(', ')}`, kind);
+  const optionKeys = known[kind];
+  if (optionKeys === undefined) throw src.fail([key, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
+  const { kind: _kind, ...options } = spec;
+  checkKeys(src, [key], options, ['kind', ...optionKeys]);
+  return { kind, options, line: src.lineOf([key]) };
+}
+
+function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {
+  if (raw === undefined) return { trials: undefined, timeoutSeconds: undefined };
+  if (!isMapping(raw)) throw src.error(['budget'], 'a mapping such as { trials: 60, timeout: 30m }', raw);
+  checkKeys(src, ['budget'], raw, ['trials', 'timeout']);
+  const trials = raw['trials'];
+  if (trials !== undefined && !(Number.isInteger(trials) && (trials as number) > 0)) throw src.error(['budget', 'trials'], 'a positive integer', trials);
+  const timeout = raw['timeout'];
+  let timeoutSeconds: number | undefined;
+  if (timeout !== undefined) {
+    timeoutSeconds = parseDuration(timeout);
+    if (timeoutSeconds === undefined) throw src.error(['budget', 'timeout'], 'a duration such as 90s, 30m, 2h or a number of seconds', timeout);
+  }
+  return { trials: trials as number | undefined, timeoutSeconds };
+}
+
+/** `90`, `90s`, `30m`, `2h`, `1h30m`, `1d` → seconds; undefined when not a duration. */
+export function parseDuration(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value > 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (/^\d+(\.\d+)?$/.test(text)) return Number(text) > 0 ? Number(text) : undefined;
+  const units: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)([dhms])/g)];
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) return undefined;
+  const total = parts.reduce((sum, p) => sum + Number(p[1]) * (units[p[2] as string] as number), 0);
+  return total > 0 ? total : undefined;
+}
+
+function parseWorkers(src: YamlSource, raw: unknown): StudyFile['workers'] {
+  if (raw === undefined) return { devices: 'auto', perDevice: 1 };
+  if (!isMapping(raw)) throw src.error(['workers'], 'a mapping such as { devices: auto, perDevice: 1 }', raw);
+  checkKeys(src, ['workers'], raw, ['devices', 'perDevice']);
+  const devices = raw['devices'] ?? 'auto';
+  const valid =
+    devices === 'auto' || devices === 'cpu' || (Array.isArray(devices) && devices.length > 0 && devices.every((d) => Number.isInteger(d) && d >= 0));
+  if (!valid) throw src.error(['workers', 'devices'], 'auto, cpu or a list of GPU indices such as [0, 1]', devices);
+  const perDevice = raw['perDevice'] ?? 1;
+  if (!Number.isInteger(perDevice) || (perDevice as number) < 1) throw src.error(['workers', 'perDevice'], 'a positive integer', perDevice);
+  return { devices: devices as DeviceSpec, perDevice: perDevice as number };
+}
+

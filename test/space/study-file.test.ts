@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { SpaceError } from '../../src/errors.js';
+import { parseDuration, parseStudyFile } from '../../src/space/study-file.js';
+
+const catalog = {
+  samplers: { random: ['seed'], tpe: ['seed', 'multivariate'] },
+  pruners: { none: [], median: ['nStartupTrials'] },
+};
+
+const good = `study: demo
+direction: maximize
+metric: val_acc
+objective:
+  module: ./objective.ts
+sampler: { kind: tpe, multivariate: true }
+pruner: median
+budget: { trials: 20, timeout: 1h30m }
+workers: { devices: [0, 1], perDevice: 2 }
+params:
+  lr: { float: [1.0e-5, 1.0e-3], log: true }
+  batch_size: { choice: [16, 32, 64] }
+  epochs: { int: [1, 9], step: 2 }
+  optimizer: { choice: [adamw, sgd] }
+  momentum: { float: [0.8, 0.99], when: { optimizer: sgd } }
+`;
+
+function errorOf(text: string): string {
+  try {
+    parseStudyFile(text, 'spaces/bad.yaml', catalog);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SpaceError);
+    expect((error as SpaceError).exitCode).toBe(2);
+    const message = (error as Error).message;
+    expect(message.split('\n')).toHaveLength(1);
+    return message;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+function withParams(params: string): string {
+  return `objective: { module: ./o.ts }\nparams:\n${params}\n`;
+}
+
+describe('parseStudyFile on a good file', () => {
+  const file = parseStudyFile(good, 'spaces/demo.yaml', catalog);
+  it('reads every section', () => {
+    expect(file.study).toBe('demo');
+    expect(file.direction).toBe('maximize');
+    expect(file.metric).toBe('val_acc');
+    expect(file.objective).toMatchObject({ kind: 'module', exportName: 'objective' });
+    expect(file.sampler).toMatchObject({ kind: 'tpe', options: { multivariate: true }, line: 6 });
+    expect(file.pruner).toMatchObject({ kind: 'median', options: {} });
+    expect(file.budget).toEqual({ trials: 20, timeoutSeconds: 5400 });
+    expect(file.workers).toEqual({ devices: [0, 1], perDevice: 2 });
+  });
+  it('compiles the parameters with their conditions', () => {
+    expect(file.space.params.map((p) => p.name)).toEqual(['lr', 'batch_size', 'epochs', 'optimizer', 'momentum']);
+    expect(file.space.params[4]?.when).toEqual({ optimizer: ['sgd'] });
+    expect(file.space.params[0]?.distribution).toEqual({ kind: 'float', low: 1e-5, high: 1e-3, log: true, step: null });
+  });
+  it('resolves the module path against the file', () => {
+    expect(file.objective.kind === 'module' && file.objective.path.endsWith('spaces/objective.ts')).toBe(true);
+  });
+});
+
+describe('parseStudyFile refuses malformed files with file:line, key, expected and found', () => {
+  it('bad YAML', () => {
+    expect(errorOf('params:\n  lr: { float: [1, 2]\n')).toMatch(/^spaces\/bad\.yaml:\d+: invalid YAML/);
+  });
+  it('a duplicated key', () => {
+    expect(errorOf(withParams('  lr: { float: [0, 1] }\n  lr: { int: [0, 1] }'))).toBe('spaces/bad.yaml:4: invalid YAML: a key appears twice in the same mapping');
+  });
+  it('an unknown top-level key', () => {
+    expect(errorOf(`objective: { module: ./o.ts }\nsamplr: random\nparams:\n  x: { float: [0, 1] }\n`)).toMatch(
+      /^spaces\/bad\.yaml:2: samplr: unknown key "samplr"; expected one of: study, /,
+    );
+  });
+  it('an unknown parameter key', () => {
+    expect(errorOf(withParams('  lr: { float: [0, 1], logg: true }'))).toMatch(/^spaces\/bad\.yaml:3: params\.lr\.logg: unknown key "logg"/);
+  });
+  it('low > high', () => {
+    expect(errorOf(withParams('  lr: { float: [0.1, 0.01] }'))).toBe('spaces/bad.yaml:3: params.lr.float: expected [low, high] with low <= high, found a list [0.1,0.01]');
+  });
+  it('log with low <= 0', () => {
+    expect(errorOf(withParams('  lr: { float: [0, 0.1], log: true }'))).toBe('spaces/bad.yaml:3: params.lr.float: expected low > 0 for a log range, found a list [0,0.1]');
+  });
+  it('empty choices', () => {
+    expect(errorOf(withParams('  bs: { choice: [] }'))).toBe('spaces/bad.yaml:3: params.bs.choice: expected at least one choice, found a list []');
+  });
+  it('a condition on an unknown parameter', () => {
+    expect(errorOf(withParams('  momentum: { float: [0.8, 0.99], when: { optimiser: sgd } }'))).toMatch(
+      /^spaces\/bad\.yaml:3: params\.momentum\.when: condition names unknown parameter "optimiser"/,
+    );
+  });
+  it('a condition value the parent never takes', () => {
+    expect(errorOf(withParams('  opt: { choice: [adamw, sgd] }\n  momentum: { float: [0.8, 0.99], when: { opt: adam } }'))).toMatch(
+      /^spaces\/bad\.yaml:4: params\.momentum\.when: condition opt = "adam" can never hold/,
+    );
+  });
+  it('an int range with a fraction', () => {
+    expect(errorOf(withParams('  epochs: { int: [1, 2.5] }'))).toMatch(/params\.epochs\.int: expected \[low, high\] with two integers, found a list \[1,2\.5\]/);
+  });
+  it('two kinds in one parameter', () => {
+    expect(errorOf(withParams('  x: { float: [0, 1], int: [0, 1] }'))).toBe('spaces/bad.yaml:3: params.x: expected exactly one of float, int or choice, found float and int');
+  });
+  it('log with step', () => {
+    expect(errorOf(withParams('  x: { float: [1, 2], log: true, step: 0.1 }'))).toBe('spaces/bad.yaml:3: params.x: log and step cannot be used together');
+  });
+  it('an unknown sampler', () => {
+    expect(errorOf(`objective: { module: ./o.ts }\nsampler: { kind: cmaes }\nparams:\n  x: { float: [0, 1] }\n`)).toBe(
+      'spaces/bad.yaml:2: sampler.kind: unknown sampler "cmaes"; expected one of: random, tpe',
+    );
+  });
+  it('an unknown sampler option', () => {
+    expect(errorOf(`objective: { module: ./o.ts }\nsampler:\n  kind: tpe\n  gama: 0.1\nparams:\n  x: { float: [0, 1] }\n`)).toMatch(
+      /^spaces\/bad\.yaml:4: sampler\.gama: unknown key "gama"; expected one of: kind, seed, multivariate$/,
+    );
+  });
+  it('a bad direction', () => {
+    expect(errorOf(`direction: minimise\nobjective: { module: ./o.ts }\nparams:\n  x: { float: [0, 1] }\n`)).toBe(
+      'spaces/bad.yaml:1: direction: expected minimize or maximize, found "minimise"',
+    );
+  });
+  it('a missing objective', () => {
+    expect(errorOf('params:\n  x: { float: [0, 1] }\n')).toMatch(/^spaces\/bad\.yaml:1: missing "objective"/);
+  });
+  it('missing params', () => {
+    expect(errorOf('objective: { module: ./o.ts }\n')).toMatch(/^spaces\/bad\.yaml:1: missing "params"/);
+  });
+  it('a bad budget', () => {
+    expect(errorOf(`objective: { module: ./o.ts }\nbudget: { trials: -3 }\nparams:\n  x: { float: [0, 1] }\n`)).toBe(
+      'spaces/bad.yaml:2: budget.trials: expected a positive integer, found -3',
+    );
+    expect(errorOf(`objective: { module: ./o.ts }\nbudget: { timeout: soon }\nparams:\n  x: { float: [0, 1] }\n`)).toMatch(/budget\.timeout: expected a duration/);
+  });
+  it('a command placeholder naming no parameter', () => {
+    expect(errorOf(`objective: { command: [python, train.py, "--lr={lrr}"] }\nparams:\n  lr: { float: [0, 1] }\n`)).toMatch(
+      /objective\.command: placeholder \{lrr\} names no parameter; known: lr/,
+    );
+  });
+  it('a file that is not a mapping', () => {
+    expect(errorOf('- a\n- b\n')).toMatch(/^spaces\/bad\.yaml:1: \(top level\): expected a mapping/);
+  });
+});
+
+describe('parseDuration', () => {
+  it('reads seconds, units and combinations', () => {
+    expect(parseDuration(90)).toBe(90);
+    expect(parseDuration('90s')).toBe(90);
+    expect(parseDuration('30m')).toBe(1800);
+    expect(parseDuration('1h30m')).toBe(5400);
+    expect(parseDuration('2d')).toBe(172800);
+  });
+  it('refuses what is not a positive duration', () => {
+    expect(parseDuration('soon')).toBeUndefined();
+    expect(parseDuration('5 minutes')).toBeUndefined();
+    expect(parseDuration(0)).toBeUndefined();
+  });
+});
