@@ -1,0 +1,66 @@
+import { NotFoundError } from '../../errors.js';
+import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
+import type { Storage } from '../../storage/storage.js';
+import { checkStudyName } from '../../storage/url.js';
+import { choiceFlag, parseCommandArgs } from '../args.js';
+import { durationSeconds, formatNumber, formatParam, formatSeconds, renderCsv, renderTable, trialToJson } from '../format.js';
+import type { CliIo } from '../io.js';
+import { println } from '../io.js';
+import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
+
+export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
+
+Every trial of a study: number, state, value, duration and parameters.
+`;
+
+/** Open the study's storage, run `use`, close. Shared by the read-only commands. */
+export async function withStudy<T>(command: string, name: string, storageFlag: string | boolean | undefined, io: CliIo, use: (storage: Storage, study: StudyRecord) => Promise<T>): Promise<T> {
+  checkStudyName(name);
+  const url = storageUrlFor(name, storageFlag);
+  const storage = await openExistingStorage(url, io, `sodate ${command} ${name}`);
+  try {
+    const study = await storage.loadStudy(name);
+    if (study === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${url}; list studies with \`sodate studies\``);
+    return await use(storage, study);
+  } finally {
+    await storage.close();
+  }
+}
+
+export async function allTrialsOf(storage: Storage, studyId: number): Promise<FrozenTrial[]> {
+  return (await storage.trialsSince(studyId, { lastTrialId: 0, openTrialIds: [] })).trials;
+}
+
+export async function trialsCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseCommandArgs(
+    'trials',
+    argv,
+    { storage: { type: 'string' }, format: { type: 'string' }, state: { type: 'string' } },
+    { min: 1, max: 1, names: 'a study name' },
+  );
+  if (values['help']) {
+    io.out.write(TRIALS_HELP);
+    return 0;
+  }
+  const format = choiceFlag('trials', 'format', values['format'], ['table', 'json', 'csv'] as const, 'table');
+  const state = values['state'] === undefined ? undefined : choiceFlag('trials', 'state', values['state'], ['RUNNING', 'WAITING', 'COMPLETE', 'PRUNED', 'FAIL'] as const, 'COMPLETE');
+  return withStudy('trials', positionals[0] as string, values['storage'], io, async (storage, study) => {
+    let trials = await allTrialsOf(storage, study.id);
+    if (state !== undefined) trials = trials.filter((t) => t.state === state);
+    const names = [...new Set(trials.flatMap((t) => Object.keys(t.params)))];
+    if (format === 'json') {
+      println(io.out, JSON.stringify(trials.map(trialToJson), null, 2));
+      return 0;
+    }
+    const header = ['number', 'state', 'value', 'duration', ...names];
+    const rows = trials.map((t) => [
+      String(t.number),
+      t.state,
+      format === 'csv' ? String(t.values?.[0] ?? '') : formatNumber(t.values?.[0]),
+      format === 'csv' ? String(durationSeconds(t) ?? '') : formatSeconds(durationSeconds(t)),
+      ...names.map((n) => (n in t.params ? (format === 'csv' ? String(t.params[n]) : formatParam(t.params[n] ?? null)) : format === 'csv' ? '' : '-')),
+    ]);
+    println(io.out, format === 'csv' ? renderCsv(header, rows) : renderTable(header, rows));
+    return 0;
+  });
+}

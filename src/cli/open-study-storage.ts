@@ -1,0 +1,23 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { NotFoundError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import { defaultStorageUrl, openStorage, sqlitePath } from '../storage/url.js';
+import type { CliIo } from './io.js';
+
+/** The storage URL a command uses: --storage, else the study's default SQLite file. */
+export function storageUrlFor(study: string, flag: string | boolean | undefined): string {
+  return typeof flag === 'string' ? flag : defaultStorageUrl(study);
+}
+
+/**
+ * Open a storage that must already exist: reading commands never create an empty
+ * database file as a side effect of a typo.
+ */
+export async function openExistingStorage(url: string, io: CliIo, what: string): Promise<Storage> {
+  const file = sqlitePath(url);
+  if (file !== undefined && file !== ':memory:' && !existsSync(resolve(io.cwd, file))) {
+    throw new NotFoundError(`${what}: ${file} does not exist; list studies with \`sodate studies\`, or pass --storage`);
+  }
+  return openStorage(url);
+}

@@ -1,0 +1,45 @@
+import { OptionError, SpaceError, isSodateError } from '../errors.js';
+import { PRUNERS, createPruner } from '../pruners/registry.js';
+import { SAMPLERS, createSampler } from '../samplers/registry.js';
+import type { PolicyCatalog, PolicySpec, StudyFile } from '../space/study-file.js';
+import type { Pruner, Sampler } from '../study/policies.js';
+
+/** The policy kinds and their option keys, as the space-file parser wants them. */
+export function policyCatalog(): PolicyCatalog {
+  return {
+    samplers: Object.fromEntries(SAMPLERS.map((e) => [e.kind, e.optionKeys])),
+    pruners: Object.fromEntries(PRUNERS.map((e) => [e.kind, e.optionKeys])),
+  };
+}
+
+/** TPE once it is registered; random otherwise. */
+export function defaultSamplerKind(): string {
+  return SAMPLERS.some((e) => e.kind === 'tpe') ? 'tpe' : 'random';
+}
+
+function atLine(file: StudyFile, spec: PolicySpec | undefined, key: string, build: () => unknown): unknown {
+  try {
+    return build();
+  } catch (error) {
+    if (spec !== undefined && isSodateError(error) && error instanceof OptionError) {
+      throw new SpaceError(`${file.file}:${spec.line}: ${key}: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+export interface BuiltPolicies {
+  readonly sampler: Sampler;
+  readonly samplerName: string;
+  readonly pruner: Pruner;
+  readonly prunerName: string;
+}
+
+/** Build the sampler (seeded) and pruner a space file asks for; bad options name the file and line. */
+export function buildPolicies(file: StudyFile, seed: number): BuiltPolicies {
+  const samplerKind = file.sampler?.kind ?? defaultSamplerKind();
+  const sampler = atLine(file, file.sampler, 'sampler', () => createSampler(samplerKind, { ...file.sampler?.options }, { space: file.space, seed })) as Sampler;
+  const prunerKind = file.pruner?.kind ?? 'none';
+  const pruner = atLine(file, file.pruner, 'pruner', () => createPruner(prunerKind, { ...file.pruner?.options })) as Pruner;
+  return { sampler, samplerName: samplerKind, pruner, prunerName: prunerKind };
+}

@@ -1,0 +1,45 @@
+import type { Reporter } from '../../run/reporter.js';
+import type { FrozenTrial } from '../../storage/records.js';
+import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
+
+/** One readable line per event: what `sodate tune` prints without the dashboard. */
+export function plainLinesReporter(write: (line: string) => void): Reporter {
+  let metric = 'value';
+  let direction: 'minimize' | 'maximize' = 'minimize';
+  let best: FrozenTrial | undefined;
+  const better = (a: number, b: number) => (direction === 'minimize' ? a < b : a > b);
+  return {
+    studyStart(info) {
+      metric = info.metric;
+      direction = info.study.direction;
+      best = info.study.bestTrial;
+      const budget = info.maxTrials === undefined ? 'no trial limit' : `${info.maxTrials} trials`;
+      const timeout = info.timeoutSeconds === undefined ? '' : `, timeout ${formatSeconds(info.timeoutSeconds)}`;
+      const resumed = info.resumedFrom > 0 ? ` (resuming: ${info.resumedFrom} trial(s) already done)` : '';
+      write(`study ${info.study.name}: ${direction} ${metric} · sampler ${info.samplerName} · pruner ${info.prunerName} · budget ${budget}${timeout}${resumed}`);
+      write(`storage ${info.study.storage.url}`);
+    },
+    trialFinish(trial) {
+      const value = trial.values?.[0];
+      if (trial.state === 'COMPLETE' && value !== undefined && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
+      const bestText = best === undefined ? '' : `  best=${formatNumber(best.values?.[0])} (#${best.number})`;
+      const took = formatSeconds(durationSeconds(trial));
+      let outcome: string;
+      if (trial.state === 'COMPLETE') outcome = `${metric}=${formatNumber(value)}`;
+      else if (trial.state === 'PRUNED') outcome = `pruned at step ${Math.max(...trial.intermediateValues.keys())}`;
+      else outcome = `failed: ${String(trial.systemAttrs['fail_reason'] ?? 'unknown error')}`;
+      write(`trial ${trial.number} ${trial.state.padEnd(8)} ${outcome}${bestText}  ${took}  ${formatParams(trial.params)}`);
+    },
+    notice(message) {
+      write(message);
+    },
+    studyEnd(study, reason) {
+      const counts = { COMPLETE: 0, PRUNED: 0, FAIL: 0 } as Record<string, number>;
+      for (const t of study.trials) if (t.state in counts) counts[t.state] = (counts[t.state] ?? 0) + 1;
+      const why = { budget: 'budget reached', timeout: 'timeout reached', interrupted: 'interrupted', exhausted: 'search space exhausted' }[reason];
+      write(`done (${why}): ${study.trials.length} trials, ${counts['COMPLETE']} complete, ${counts['PRUNED']} pruned, ${counts['FAIL']} failed`);
+      const top = study.bestTrial;
+      if (top !== undefined) write(`best ${metric}=${formatNumber(top.values?.[0])} at trial ${top.number}: ${formatParams(top.params)}`);
+    },
+  };
+}
