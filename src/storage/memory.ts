@@ -5,7 +5,7 @@ import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
 import { isFinished } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
-import { bestValueOf, countByState, emptyCounts, studyExistsError, trialFinishedError } from './shared.js';
+import { FAIL_REASON_KEY, bestValueOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 
 interface MutableTrial {
   id: number;
@@ -45,8 +45,8 @@ export class InMemoryStorage implements Storage {
       id: this.nextStudyId++,
       name: spec.name,
       direction: spec.direction,
-      userAttrs: { ...spec.userAttrs },
-      systemAttrs: { ...spec.systemAttrs },
+      userAttrs: structuredClone({ ...spec.userAttrs }),
+      systemAttrs: structuredClone({ ...spec.systemAttrs }),
       trials: [],
     };
     this.studies.set(study.id, study);
@@ -66,7 +66,7 @@ export class InMemoryStorage implements Storage {
         nTrials: frozen.length,
         counts: countByState(frozen),
         bestValue: bestValueOf(frozen, s.direction),
-        datetimeStart: frozen[0]?.datetimeStart ?? null,
+        datetimeStart: earliestStart(frozen),
       };
     });
   }
@@ -138,7 +138,7 @@ export class InMemoryStorage implements Storage {
     const { trial } = this.entry(trialId);
     if (isFinished(trial.state)) return false;
     trial.state = state;
-    trial.values = values ? [...values] : null;
+    trial.values = values && values.length > 0 ? [...values] : null;
     trial.datetimeComplete = new Date();
     trial.datetimeStart ??= trial.datetimeComplete;
     return true;
@@ -155,7 +155,7 @@ export class InMemoryStorage implements Storage {
       if (trial.state === 'RUNNING' && trial.heartbeat !== null && trial.heartbeat < deadline) {
         trial.state = 'FAIL';
         trial.datetimeComplete = new Date();
-        trial.systemAttrs['fail_reason'] = `no heartbeat for ${graceSeconds} s: the process running the trial died`;
+        trial.systemAttrs[FAIL_REASON_KEY] = staleTrialReason(graceSeconds);
         failed.push(freeze(trial));
       }
     }

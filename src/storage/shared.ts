@@ -30,3 +30,18 @@ export function studyExistsError(name: string, url: string): StorageError {
 export function trialFinishedError(number: number, state: TrialState): StorageError {
   return new StorageError(`trial ${number} is already ${state}; a finished trial cannot change`, 'SODATE_TRIAL_FINISHED');
 }
+
+/** The `fail_reason` system attribute (Optuna's key) of a trial failed for a missing heartbeat. */
+export function staleTrialReason(graceSeconds: number): string {
+  return `no heartbeat for ${graceSeconds} s: the process running the trial died`;
+}
+
+/** The system attribute holding why a trial failed; Optuna's name for it. */
+export const FAIL_REASON_KEY = 'fail_reason';
+
+/** The earliest start among trials (WAITING ones have none yet), as a study's start. */
+export function earliestStart(trials: readonly FrozenTrial[]): Date | null {
+  let first: Date | null = null;
+  for (const t of trials) if (t.datetimeStart !== null && (first === null || t.datetimeStart < first)) first = t.datetimeStart;
+  return first;
+}

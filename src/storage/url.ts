@@ -1,0 +1,73 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { OptionError, StorageError } from '../errors.js';
+import { InMemoryStorage } from './memory.js';
+import { SqliteStorage } from './sqlite/sqlite-storage.js';
+import type { Storage } from './storage.js';
+
+const ACCEPTED =
+  'memory:, sqlite:<path> (e.g. sqlite:studies/x.db), sqlite:///<relative path> or sqlite:////<absolute path> (as in Optuna), a path ending in .db, or postgresql://…';
+
+/** The longest study name accepted: it becomes a file name. */
+export const MAX_STUDY_NAME_LENGTH = 200;
+
+/**
+ * Open the storage a URL names:
+ * - `memory:` — this process's memory;
+ * - `sqlite:<path>` — a SQLite file, relative to the working directory unless absolute;
+ * - `sqlite:///<path>` (relative) and `sqlite:////<path>` (absolute) — SQLAlchemy's forms,
+ *   so that an Optuna storage URL names the same file here;
+ * - a bare path ending in `.db`, `.sqlite` or `.sqlite3`;
+ * - `postgresql://…` — not available yet.
+ */
+export async function openStorage(url: string): Promise<Storage> {
+  const text = url.trim();
+  if (text === 'memory:' || text === 'memory') return new InMemoryStorage();
+  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) {
+    throw new StorageError(`PostgreSQL storage is not available yet (${redact(text)}); use a SQLite file such as sqlite:studies/x.db`, 'SODATE_STORAGE_URL');
+  }
+  const file = sqlitePath(text);
+  if (file !== undefined) return SqliteStorage.open(file, { url: text });
+  throw new StorageError(`unknown storage URL ${JSON.stringify(redact(text))}; use one of: ${ACCEPTED}`, 'SODATE_STORAGE_URL');
+}
+
+/** The file a SQLite URL names, or undefined when `url` is not a SQLite URL. */
+export function sqlitePath(url: string): string | undefined {
+  if (url.startsWith('sqlite:')) {
+    const rest = url.slice('sqlite:'.length);
+    if (rest === '' || rest === '//' || rest === ':memory:') return ':memory:';
+    // SQLAlchemy: sqlite:///relative.db, sqlite:////absolute.db
+    const path = rest.startsWith('///') ? rest.slice(3) : rest.startsWith('//') ? undefined : rest;
+    if (path === undefined || path === '') return undefined;
+    return expandHome(path);
+  }
+  if (/\.(db|sqlite|sqlite3)$/i.test(url) && !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return expandHome(url);
+  return undefined;
+}
+
+/** Where a study lives when no storage is given: `sqlite:studies/<name>.db`. */
+export function defaultStorageUrl(studyName: string): string {
+  checkStudyName(studyName);
+  return `sqlite:studies/${studyName}.db`;
+}
+
+/** Refuse names that cannot be a file name or that would reach outside `studies/`. */
+export function checkStudyName(name: string): void {
+  if (typeof name !== 'string' || name.trim() === '') throw new OptionError('a study name must not be empty');
+  if (name.length > MAX_STUDY_NAME_LENGTH) {
+    throw new OptionError(`study name "${name.slice(0, 40)}…" is ${name.length} characters long; use at most ${MAX_STUDY_NAME_LENGTH}`);
+  }
+  if (name.includes('\0')) throw new OptionError(`study name ${JSON.stringify(name)} must not contain a NUL character`);
+  for (const bad of ['/', '\\', '..']) {
+    if (name.includes(bad)) throw new OptionError(`study name "${name}" must not contain "${bad}"; use letters, digits, "-", "_" or "."`);
+  }
+}
+
+function expandHome(path: string): string {
+  return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
+}
+
+/** A URL without its password, for messages. */
+function redact(url: string): string {
+  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+}
