@@ -1,0 +1,148 @@
+import type { FrozenTrial } from '../storage/records.js';
+import type { Pruner, StudyView } from '../study/policies.js';
+import { isFirstInIntervalStep, lastStep, nanPercentile, sortedSteps } from './intermediate.js';
+import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
+
+export interface CurveRankPrunerOptions {
+  /**
+   * Keep a trial while its optimistic predicted final value would rank within this top
+   * percentile of the COMPLETE trials' final values; within [0, 100]. Default: 50.
+   */
+  percentile?: number;
+  /** No pruning until this many trials are COMPLETE. Default: 5. */
+  nStartupTrials?: number;
+  /**
+   * No pruning before this step. `'auto'`: a fifth of the horizon (so a trial always gets
+   * 20% of the full run before it is judged). Default: 'auto'.
+   */
+  nWarmupSteps?: number | 'auto';
+  /** Check every this many steps after the warmup. Default: 1. */
+  intervalSteps?: number;
+  /** A curve is extrapolated only from at least this many reports. Default: 3. */
+  minReports?: number;
+  /**
+   * The step a trial's final value is reported at. `'auto'`: the last step of the longest
+   * COMPLETE trial. Default: 'auto'.
+   */
+  maxResource?: number | 'auto';
+}
+
+export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'intervalSteps', 'minReports', 'maxResource'] as const;
+
+/** Exponents of the saturating power laws a + b·(step)^−c the curve is fitted with. */
+const EXPONENTS = [0.5, 1, 2] as const;
+
+/**
+ * Prunes on the rank a trial would have at the end, not on where it stands now. Its own
+ * learning curve is extrapolated to the final step with saturating power laws (the most
+ * optimistic of the fits, and never better than... see `predictFinal`), and the trial is
+ * stopped only when even that optimistic final value ranks outside the top `percentile`
+ * of the final values COMPLETE trials reached. Final values are compared with final
+ * values (last, not best-so-far), so a fast starter that plateaus or overfits does not
+ * shadow a slow starter that is still improving: learning curves that cross are judged
+ * by where they end. Deterministic in the study's history; stores nothing.
+ */
+export class CurveRankPruner implements Pruner {
+  readonly percentile: number;
+  readonly nStartupTrials: number;
+  readonly nWarmupSteps: number | 'auto';
+  readonly intervalSteps: number;
+  readonly minReports: number;
+  readonly maxResource: number | 'auto';
+
+  constructor(options: CurveRankPrunerOptions = {}) {
+    checkKnownKeys('CurveRankPruner', options, CURVE_RANK_KEYS);
+    this.percentile = checkNumber('percentile', options.percentile ?? 50, { min: 0, max: 100 });
+    this.nStartupTrials = checkInteger('nStartupTrials', options.nStartupTrials ?? 5, 1);
+    this.nWarmupSteps = checkIntegerOrAuto('nWarmupSteps', options.nWarmupSteps ?? 'auto', 0);
+    this.intervalSteps = checkInteger('intervalSteps', options.intervalSteps ?? 1, 1);
+    this.minReports = checkInteger('minReports', options.minReports ?? 3, 2);
+    this.maxResource = checkIntegerOrAuto('maxResource', options.maxResource ?? 'auto', 1);
+  }
+
+  prune(study: StudyView, trial: FrozenTrial): boolean {
+    const step = lastStep(trial);
+    if (step === undefined) return false;
+    const last = trial.intermediateValues.get(step) as number;
+    if (Number.isNaN(last)) return true;
+    const completed = study.getTrials(['COMPLETE']);
+    if (completed.length < this.nStartupTrials) return false;
+
+    const horizon = this.maxResource === 'auto' ? longestRun(completed) : this.maxResource;
+    if (horizon === undefined || step >= horizon) return false;
+    const warmup = this.nWarmupSteps === 'auto' ? Math.floor(horizon / 5) : this.nWarmupSteps;
+    if (step < warmup || trial.intermediateValues.size < this.minReports) return false;
+    if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
+
+    const sign = study.direction === 'minimize' ? 1 : -1;
+    const finals: number[] = [];
+    for (const t of completed) {
+      const v = t.values?.[0];
+      if (v !== undefined && !Number.isNaN(v)) finals.push(sign * v);
+    }
+    if (finals.length < this.nStartupTrials) return false;
+    const bar = nanPercentile(finals, this.percentile);
+    const predicted = predictFinal(trial, horizon, sign);
+    return predicted > bar;
+  }
+}
+
+/** Last step of the longest COMPLETE trial. */
+function longestRun(completed: readonly FrozenTrial[]): number | undefined {
+  let longest: number | undefined;
+  for (const t of completed) {
+    const s = lastStep(t);
+    if (s !== undefined && (longest === undefined || s > longest)) longest = s;
+  }
+  return longest;
+}
+
+/**
+ * An optimistic prediction of the trial's value at `horizon`, in minimize orientation
+ * (values multiplied by `sign`): the lowest of the power-law extrapolations fitted to the
+ * second half of its curve, and never above its last value (a rising curve may stop rising).
+ */
+export function predictFinal(trial: FrozenTrial, horizon: number, sign: number): number {
+  const steps = sortedSteps(trial);
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const from = (steps[steps.length - 1] as number) / 2;
+  for (const s of steps) {
+    const v = trial.intermediateValues.get(s) as number;
+    if (s >= from && !Number.isNaN(v) && s > 0) {
+      xs.push(s);
+      ys.push(sign * v);
+    }
+  }
+  let best = sign * (trial.intermediateValues.get(steps[steps.length - 1] as number) as number);
+  if (xs.length < 3) return best;
+  for (const c of EXPONENTS) {
+    const fit = fitPowerLaw(xs, ys, c);
+    if (fit === undefined) continue;
+    const predicted = fit.a + fit.b * horizon ** -c;
+    if (predicted < best) best = predicted;
+  }
+  return best;
+}
+
+/** Least squares of y = a + b·x^−c for a fixed c; undefined when the design is degenerate. */
+export function fitPowerLaw(xs: readonly number[], ys: readonly number[], c: number): { a: number; b: number } | undefined {
+  const n = xs.length;
+  let su = 0;
+  let sy = 0;
+  let suu = 0;
+  let suy = 0;
+  for (let i = 0; i < n; i++) {
+    const u = (xs[i] as number) ** -c;
+    const y = ys[i] as number;
+    su += u;
+    sy += y;
+    suu += u * u;
+    suy += u * y;
+  }
+  const det = n * suu - su * su;
+  if (!(Math.abs(det) > 1e-300)) return undefined;
+  const b = (n * suy - su * sy) / det;
+  const a = (sy - b * su) / n;
+  return { a, b };
+}

@@ -1,0 +1,56 @@
+import type { FrozenTrial } from '../storage/records.js';
+import type { Pruner, StudyView } from '../study/policies.js';
+import { sortedSteps } from './intermediate.js';
+import { checkInteger, checkKnownKeys, checkNumber } from './options.js';
+
+export interface PatientPrunerOptions {
+  /** The pruner consulted once the trial stopped improving; null prunes right away then. Default: null. */
+  wrapped?: Pruner | null;
+  /** Reports without improvement tolerated before the wrapped pruner is asked. Required, ≥ 0. */
+  patience: number;
+  /** Improvement smaller than this does not count; ≥ 0. Default: 0. */
+  minDelta?: number;
+}
+
+export const PATIENT_KEYS = ['wrapped', 'patience', 'minDelta'] as const;
+
+/**
+ * Optuna's `PatientPruner`: while the best of the last `patience + 1` reports improves on
+ * the best before them by more than `minDelta`, the trial is kept whatever the wrapped
+ * pruner thinks; once it stalls, the wrapped pruner decides (or, without one, it stops).
+ */
+export class PatientPruner implements Pruner {
+  readonly wrapped: Pruner | null;
+  readonly patience: number;
+  readonly minDelta: number;
+
+  constructor(options: PatientPrunerOptions) {
+    checkKnownKeys('PatientPruner', options, PATIENT_KEYS);
+    this.wrapped = options.wrapped ?? null;
+    this.patience = checkInteger('patience', options.patience, 0);
+    this.minDelta = checkNumber('minDelta', options.minDelta ?? 0, { min: 0 });
+  }
+
+  prune(study: StudyView, trial: FrozenTrial): boolean {
+    const steps = sortedSteps(trial);
+    if (steps.length <= this.patience + 1) return false;
+    const split = steps.length - this.patience - 1;
+    const minimize = study.direction === 'minimize';
+    const before = bestOf(trial, steps.slice(0, split), minimize);
+    const after = bestOf(trial, steps.slice(split), minimize);
+    const stalled = minimize ? before + this.minDelta < after : before - this.minDelta > after;
+    if (!stalled) return false;
+    return this.wrapped === null ? true : this.wrapped.prune(study, trial);
+  }
+}
+
+/** NumPy's nanmin / nanmax over the values at those steps (NaN when all are NaN). */
+function bestOf(trial: FrozenTrial, steps: readonly number[], minimize: boolean): number {
+  let best = NaN;
+  for (const s of steps) {
+    const v = trial.intermediateValues.get(s) as number;
+    if (Number.isNaN(v)) continue;
+    if (Number.isNaN(best) || (minimize ? v < best : v > best)) best = v;
+  }
+  return best;
+}
