@@ -2,7 +2,7 @@ import type { Distribution } from '../space/distributions.js';
 import { snap } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Sampler, StudyView } from '../study/policies.js';
-import { Rng, randomSeed } from './rng.js';
+import { Rng, checkSeed, randomSeed } from './rng.js';
 
 export interface RandomSamplerOptions {
   /** Seed of the study's random stream. Default: a fresh random seed. */
@@ -18,7 +18,7 @@ export class RandomSampler implements Sampler {
   readonly seed: number;
 
   constructor(options: RandomSamplerOptions = {}) {
-    this.seed = options.seed ?? randomSeed();
+    this.seed = checkSeed(options.seed, 'RandomSampler') ?? randomSeed();
   }
 
   sampleIndependent(_study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number {

@@ -1,3 +1,5 @@
+import { OptionError } from '../errors.js';
+
 /**
  * Seeded pseudo-random numbers (xoshiro128**). Samplers derive one generator per
  * trial from (seed, trial number, …) so that a study is reproducible whatever the
@@ -117,4 +119,13 @@ export function hashLabels(seed: number, labels: readonly (string | number)[]): 
 /** A fresh seed for when the user gave none. */
 export function randomSeed(): number {
   return Math.floor(Math.random() * 4294967296);
+}
+
+/** A seed option: undefined (draw one) or a non-negative safe integer; anything else is refused. */
+export function checkSeed(seed: unknown, owner: string): number | undefined {
+  if (seed === undefined) return undefined;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) {
+    throw new OptionError(`${owner}: seed must be a non-negative integer, got ${JSON.stringify(seed)}`);
+  }
+  return seed;
 }

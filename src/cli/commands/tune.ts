@@ -80,6 +80,9 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
     if (timeoutSeconds === undefined) throw new UsageError(`sodate tune: --timeout expects a duration such as 90, 90s, 30m or 2h, got ${JSON.stringify(timeoutFlag)}`);
   }
   const format = choiceFlag('tune', 'format', values['format'], ['plain', 'json'] as const, 'plain');
+  const seedFlag = integerFlag('tune', 'seed', values['seed']);
+  // Build the policies once before touching storage, so bad options create no study file.
+  buildPolicies(file, seedFlag ?? file.seed ?? 0);
   const userObjective = await loadObjective(file);
   let running: Trial | null = null;
   const objective: Objective = async (trial) => {
@@ -95,7 +98,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
   try {
     const existing = await storage.loadStudy(name);
     const storedSeed = existing?.systemAttrs['sodate:seed'];
-    const seed = integerFlag('tune', 'seed', values['seed']) ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
+    const seed = seedFlag ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
     const policies = buildPolicies(file, seed);
     const study = await createStudy({
       name,
