@@ -1,0 +1,107 @@
+/**
+ * Where a parameter's kernels live. Numeric parameters are modelled on a line: the value
+ * itself, or its log for log ranges. Discrete numeric parameters (a step, or an int) are
+ * a grid of K cells on that line, each value owning the interval around it, so that the
+ * estimator gives each value a probability mass rather than a density.
+ */
+import type { Distribution } from '../../space/distributions.js';
+import { cardinality, snap } from '../../space/distributions.js';
+
+/** A numeric parameter's model line: [low, high] (log space for log ranges), optionally cut into cells. */
+export interface NumericDomain {
+  readonly kind: 'numeric';
+  readonly low: number;
+  readonly high: number;
+  /** Null for a continuous parameter. */
+  readonly grid: Grid | null;
+  readonly distribution: Distribution;
+}
+
+export interface CategoricalDomain {
+  readonly kind: 'categorical';
+  readonly size: number;
+  readonly distribution: Distribution;
+}
+
+export type Domain = NumericDomain | CategoricalDomain;
+
+/** K values on the model line; value k owns [edges[k], edges[k+1]]. */
+export interface Grid {
+  readonly size: number;
+  /** The values, on the model line. */
+  readonly points: Float64Array;
+  readonly edges: Float64Array;
+  /** Value k of the grid as an internal (external-scale) value. */
+  internal(k: number): number;
+  /** The cell of an internal value (clamped to the grid). */
+  cellOf(internal: number): number;
+}
+
+/** Grids larger than this are modelled as continuous lines and snapped afterwards. */
+const MAX_GRID = 4096;
+
+export function domainOf(dist: Distribution): Domain {
+  if (dist.kind === 'categorical') return { kind: 'categorical', size: dist.choices.length, distribution: dist };
+  const discrete = dist.kind === 'int' || dist.step !== null;
+  const k = cardinality(dist);
+  if (!discrete || k > MAX_GRID) {
+    if (dist.log) {
+      const pad = dist.kind === 'int' ? 0.5 : 0;
+      return { kind: 'numeric', low: Math.log(dist.low - pad), high: Math.log(dist.high + pad), grid: null, distribution: dist };
+    }
+    const pad = discrete ? 0.5 * (dist.step ?? 1) : 0;
+    return { kind: 'numeric', low: dist.low - pad, high: dist.high + pad, grid: null, distribution: dist };
+  }
+  const grid = dist.log ? logIntGrid(dist.low, k) : linearGrid(dist, k);
+  return { kind: 'numeric', low: grid.edges[0] as number, high: grid.edges[k] as number, grid, distribution: dist };
+}
+
+function linearGrid(dist: Distribution & { kind: 'int' | 'float' }, size: number): Grid {
+  const step = dist.step ?? 1;
+  const points = new Float64Array(size);
+  const edges = new Float64Array(size + 1);
+  for (let k = 0; k < size; k++) {
+    points[k] = dist.low + k * step;
+    edges[k] = dist.low + (k - 0.5) * step;
+  }
+  edges[size] = dist.low + (size - 0.5) * step;
+  return {
+    size,
+    points,
+    edges,
+    internal: (k) => snap(dist, dist.low + k * step),
+    cellOf: (v) => Math.min(size - 1, Math.max(0, Math.round((v - dist.low) / step))),
+  };
+}
+
+function logIntGrid(low: number, size: number): Grid {
+  const points = new Float64Array(size);
+  const edges = new Float64Array(size + 1);
+  for (let k = 0; k < size; k++) {
+    points[k] = Math.log(low + k);
+    edges[k] = Math.log(low + k - 0.5);
+  }
+  edges[size] = Math.log(low + size - 0.5);
+  return {
+    size,
+    points,
+    edges,
+    internal: (k) => low + k,
+    cellOf: (v) => Math.min(size - 1, Math.max(0, Math.round(v) - low)),
+  };
+}
+
+/** An observed internal value as a kernel centre: a point on the model line, or a choice index. */
+export function observationCoordinate(domain: Domain, internal: number): number {
+  if (domain.kind === 'categorical') return internal;
+  if (domain.grid !== null) return domain.grid.points[domain.grid.cellOf(internal)] as number;
+  return domain.distribution.kind !== 'categorical' && domain.distribution.log ? Math.log(internal) : internal;
+}
+
+/** A sampled candidate (a point on the line, or a cell / choice index) as an internal value inside the distribution. */
+export function candidateToInternal(domain: Domain, x: number): number {
+  const dist = domain.distribution;
+  if (domain.kind === 'categorical') return x;
+  if (domain.grid !== null) return domain.grid.internal(x);
+  return snap(dist, dist.kind !== 'categorical' && dist.log ? Math.exp(x) : x);
+}

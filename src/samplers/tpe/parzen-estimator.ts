@@ -1,0 +1,384 @@
+/**
+ * A Parzen (kernel density) estimator over one or several parameters: a weighted
+ * mixture of product kernels, one component per observation plus a broad prior.
+ * Numeric parameters get truncated Gaussians on their model line (log space for log
+ * ranges), discrete ones the Gaussian mass of each value's cell, categorical ones an
+ * Aitchison–Aitken kernel. All arrays are flat `Float64Array`s; densities are in log space.
+ */
+import type { Rng } from '../rng.js';
+import { logGaussMass, LOG_SQRT_2PI, ndtr, truncnormPpf } from '../numerics/truncnorm.js';
+import type { CategoricalDomain, Domain, NumericDomain } from './domain.js';
+
+export type BandwidthRule = 'neighbor' | 'scott';
+
+export interface EstimatorSettings {
+  /** Weight of the prior component (uniform-ish over the domain), relative to an observation of weight 1. */
+  readonly priorWeight: number;
+  /** Floor kernel widths at `max(minBandwidthFactor, 1/(1 + components))` of the range. */
+  readonly magicClip: boolean;
+  readonly minBandwidthFactor: number;
+  readonly bandwidth: BandwidthRule;
+  /** Probability a categorical kernel puts off its observed choice; 'auto' shrinks with the number of observations. */
+  readonly categoricalBandwidth: number | 'auto';
+}
+
+interface NumericKernels {
+  readonly kind: 'numeric';
+  readonly domain: NumericDomain;
+  readonly mus: Float64Array;
+  readonly sigmas: Float64Array;
+  /** log mass of [low, high] under each component (the truncation normaliser). */
+  readonly logNorm: Float64Array;
+}
+
+interface CategoricalKernels {
+  readonly kind: 'categorical';
+  readonly domain: CategoricalDomain;
+  /** Observed choice of each component; -1 for the prior (uniform). */
+  readonly choices: Int32Array;
+  readonly logHit: Float64Array;
+  readonly logMiss: Float64Array;
+}
+
+type Kernels = NumericKernels | CategoricalKernels;
+
+export class ParzenEstimator {
+  /** Number of mixture components (observations plus the prior, if any). */
+  readonly size: number;
+  private readonly kernels: Kernels[];
+  private readonly logWeights: Float64Array;
+  private readonly cumulativeWeights: Float64Array;
+
+  /**
+   * @param domains one per dimension
+   * @param observations per dimension, the observations' model coordinates (all the same length n)
+   * @param weights n non-negative observation weights (not all zero when n > 0)
+   */
+  constructor(domains: readonly Domain[], observations: readonly Float64Array[], weights: Float64Array, settings: EstimatorSettings) {
+    const n = weights.length;
+    const withPrior = settings.priorWeight > 0 || n === 0;
+    const m = n + (withPrior ? 1 : 0);
+    this.size = m;
+    let total = 0;
+    for (let i = 0; i < n; i++) total += weights[i] as number;
+    const priorWeight = withPrior ? (n === 0 ? 1 : settings.priorWeight) : 0;
+    total += priorWeight;
+    this.logWeights = new Float64Array(m);
+    this.cumulativeWeights = new Float64Array(m);
+    let running = 0;
+    for (let i = 0; i < m; i++) {
+      const w = (i < n ? (weights[i] as number) : priorWeight) / total;
+      this.logWeights[i] = Math.log(w);
+      running += w;
+      this.cumulativeWeights[i] = running;
+    }
+    const dims = domains.length;
+    this.kernels = domains.map((domain, d) =>
+      domain.kind === 'categorical'
+        ? categoricalKernels(domain, observations[d] as Float64Array, withPrior, settings)
+        : numericKernels(domain, observations[d] as Float64Array, withPrior, dims, settings),
+    );
+  }
+
+  /** Draw `count` points; per dimension, model coordinates (cell / choice indices for discrete ones). */
+  sample(rng: Rng, count: number): Float64Array[] {
+    const out = this.kernels.map(() => new Float64Array(count));
+    const m = this.size;
+    const cumulative = this.cumulativeWeights;
+    for (let c = 0; c < count; c++) {
+      const r = rng.float() * (cumulative[m - 1] as number);
+      let lo = 0;
+      let hi = m - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((cumulative[mid] as number) > r) hi = mid;
+        else lo = mid + 1;
+      }
+      const i = lo;
+      for (let d = 0; d < this.kernels.length; d++) {
+        const k = this.kernels[d] as Kernels;
+        (out[d] as Float64Array)[c] = k.kind === 'numeric' ? sampleNumeric(k, i, rng) : sampleCategorical(k, i, rng);
+      }
+    }
+    return out;
+  }
+
+  /** log density (mass, for discrete dimensions) of each of `count` points given per dimension. */
+  logDensity(points: readonly Float64Array[], count: number): Float64Array {
+    const m = this.size;
+    const acc = new Float64Array(count * m);
+    for (let c = 0; c < count; c++) acc.set(this.logWeights, c * m);
+    for (let d = 0; d < this.kernels.length; d++) {
+      const k = this.kernels[d] as Kernels;
+      const x = points[d] as Float64Array;
+      if (k.kind === 'categorical') addCategorical(k, x, count, acc);
+      else if (k.domain.grid === null) addContinuous(k, x, count, acc);
+      else addGrid(k, x, count, acc);
+    }
+    const out = new Float64Array(count);
+    for (let c = 0; c < count; c++) {
+      const base = c * m;
+      let max = -Infinity;
+      for (let i = base; i < base + m; i++) if ((acc[i] as number) > max) max = acc[i] as number;
+      if (max === -Infinity) {
+        out[c] = -Infinity;
+        continue;
+      }
+      let sum = 0;
+      for (let i = base; i < base + m; i++) sum += Math.exp((acc[i] as number) - max);
+      out[c] = max + Math.log(sum);
+    }
+    return out;
+  }
+}
+
+function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boolean, dims: number, settings: EstimatorSettings): NumericKernels {
+  const n = obs.length;
+  const m = n + (withPrior ? 1 : 0);
+  const { low, high } = domain;
+  const range = high - low;
+  const mus = new Float64Array(m);
+  mus.set(obs);
+  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m) : scottBandwidths(obs, dims, m);
+  const floorFactor = settings.magicClip ? Math.max(settings.minBandwidthFactor, 1 / (1 + m)) : 1e-12;
+  const minSigma = floorFactor * range;
+  for (let i = 0; i < n; i++) {
+    const s = sigmas[i] as number;
+    sigmas[i] = s < minSigma || Number.isNaN(s) ? minSigma : s > range ? range : s;
+  }
+  if (withPrior) {
+    mus[n] = 0.5 * (low + high);
+    sigmas[n] = range;
+  }
+  const logNorm = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const mu = mus[i] as number;
+    const inv = 1 / (sigmas[i] as number);
+    const a = (low - mu) * inv;
+    const b = (high - mu) * inv;
+    logNorm[i] = a < -9 && b > 9 ? 0 : logGaussMass(a, b);
+  }
+  return { kind: 'numeric', domain, mus, sigmas, logNorm };
+}
+
+/**
+ * Hyperopt's rule: each kernel as wide as the larger gap to its neighbours among the
+ * observations (equal values count as one point; the extremes use their inner gap).
+ */
+function neighborBandwidths(obs: Float64Array, low: number, high: number, m: number): Float64Array {
+  const n = obs.length;
+  const sigmas = new Float64Array(m);
+  if (n === 0) return sigmas;
+  if (n === 1) {
+    const x = obs[0] as number;
+    sigmas[0] = Math.max(x - low, high - x);
+    return sigmas;
+  }
+  const sorted = Float64Array.from(obs).sort();
+  const first = sorted[0] as number;
+  const last = sorted[n - 1] as number;
+  for (let i = 0; i < n; i++) {
+    const x = obs[i] as number;
+    // first index with sorted[j] >= x, and first with sorted[j] > x
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) < x) lo = mid + 1;
+      else hi = mid;
+    }
+    const start = lo;
+    hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((sorted[mid] as number) <= x) lo = mid + 1;
+      else hi = mid;
+    }
+    const left = start > 0 ? x - (sorted[start - 1] as number) : NaN;
+    const right = lo < n ? (sorted[lo] as number) - x : NaN;
+    if (x === first && x === last) sigmas[i] = Math.max(x - low, high - x);
+    else if (Number.isNaN(left)) sigmas[i] = right;
+    else if (Number.isNaN(right)) sigmas[i] = left;
+    else sigmas[i] = Math.max(left, right);
+  }
+  return sigmas;
+}
+
+/** Scott's rule for a product kernel in `dims` dimensions, robust to outliers (min of std and IQR/1.34). */
+function scottBandwidths(obs: Float64Array, dims: number, m: number): Float64Array {
+  const n = obs.length;
+  const sigmas = new Float64Array(m);
+  if (n === 0) return sigmas;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += obs[i] as number;
+  mean /= n;
+  let ss = 0;
+  for (let i = 0; i < n; i++) ss += ((obs[i] as number) - mean) ** 2;
+  const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
+  const sorted = Float64Array.from(obs).sort();
+  const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
+  const spread = iqr > 0 ? Math.min(std, iqr / 1.34) : std;
+  sigmas.fill(1.059 * spread * Math.pow(n + 1, -1 / (dims + 4)), 0, n);
+  return sigmas;
+}
+
+function quantile(sorted: Float64Array, q: number): number {
+  const pos = q * (sorted.length - 1);
+  const i = Math.floor(pos);
+  const f = pos - i;
+  const a = sorted[i] as number;
+  return f === 0 ? a : a + f * ((sorted[i + 1] as number) - a);
+}
+
+function categoricalKernels(domain: CategoricalDomain, obs: Float64Array, withPrior: boolean, settings: EstimatorSettings): CategoricalKernels {
+  const n = obs.length;
+  const m = n + (withPrior ? 1 : 0);
+  const size = domain.size;
+  const choices = new Int32Array(m);
+  const logHit = new Float64Array(m);
+  const logMiss = new Float64Array(m);
+  let hit: number;
+  let miss: number;
+  if (size === 1) {
+    hit = 1;
+    miss = 0;
+  } else if (settings.categoricalBandwidth === 'auto') {
+    // Optuna-style: the observed choice gets 1, every choice prior/m; normalised.
+    const spread = Math.max(settings.priorWeight, 1e-3) / m;
+    hit = (1 + spread) / (1 + size * spread);
+    miss = spread / (1 + size * spread);
+  } else {
+    const b = settings.categoricalBandwidth;
+    hit = 1 - b;
+    miss = b / (size - 1);
+  }
+  for (let i = 0; i < n; i++) {
+    choices[i] = obs[i] as number;
+    logHit[i] = Math.log(hit);
+    logMiss[i] = Math.log(miss);
+  }
+  if (withPrior) {
+    choices[n] = -1;
+    logHit[n] = -Math.log(size);
+    logMiss[n] = -Math.log(size);
+  }
+  return { kind: 'categorical', domain, choices, logHit, logMiss };
+}
+
+function sampleNumeric(k: NumericKernels, i: number, rng: Rng): number {
+  const { low, high, grid, distribution } = k.domain;
+  const mu = k.mus[i] as number;
+  const sigma = k.sigmas[i] as number;
+  const z = truncnormPpf(rng.float(), (low - mu) / sigma, (high - mu) / sigma);
+  const x = Math.min(high, Math.max(low, mu + sigma * z));
+  if (grid === null) return x;
+  const isLog = distribution.kind !== 'categorical' && distribution.log;
+  return grid.cellOf(isLog ? Math.exp(x) : x);
+}
+
+function sampleCategorical(k: CategoricalKernels, i: number, rng: Rng): number {
+  const size = k.domain.size;
+  const observed = k.choices[i] as number;
+  if (observed < 0) return rng.int(size);
+  if (rng.float() < Math.exp(k.logHit[i] as number)) return observed;
+  const r = rng.int(size - 1);
+  return r < observed ? r : r + 1;
+}
+
+function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array): void {
+  const m = k.mus.length;
+  const { mus, sigmas, logNorm } = k;
+  const inv = new Float64Array(m);
+  const constant = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    inv[i] = 1 / (sigmas[i] as number);
+    constant[i] = -Math.log(sigmas[i] as number) - LOG_SQRT_2PI - (logNorm[i] as number);
+  }
+  for (let c = 0; c < count; c++) {
+    const xc = x[c] as number;
+    const base = c * m;
+    for (let i = 0; i < m; i++) {
+      const z = (xc - (mus[i] as number)) * (inv[i] as number);
+      acc[base + i] = (acc[base + i] as number) + (constant[i] as number - 0.5 * z * z);
+    }
+  }
+}
+
+function addCategorical(k: CategoricalKernels, x: Float64Array, count: number, acc: Float64Array): void {
+  const m = k.choices.length;
+  const { choices, logHit, logMiss } = k;
+  for (let c = 0; c < count; c++) {
+    const xc = x[c] as number;
+    const base = c * m;
+    for (let i = 0; i < m; i++) acc[base + i] = (acc[base + i] as number) + (choices[i] === xc ? (logHit[i] as number) : (logMiss[i] as number));
+  }
+}
+
+/** Log mass of each grid cell under each component, minus the component's normaliser: K × m. */
+function gridTable(k: NumericKernels): Float64Array {
+  const grid = k.domain.grid as NonNullable<NumericDomain['grid']>;
+  const size = grid.size;
+  const m = k.mus.length;
+  const table = new Float64Array(size * m);
+  const edges = grid.edges;
+  const z = new Float64Array(size + 1);
+  const tail = new Float64Array(size + 1);
+  for (let i = 0; i < m; i++) {
+    const mu = k.mus[i] as number;
+    const inv = 1 / (k.sigmas[i] as number);
+    const norm = k.logNorm[i] as number;
+    for (let j = 0; j <= size; j++) {
+      const zj = ((edges[j] as number) - mu) * inv;
+      z[j] = zj;
+      tail[j] = ndtr(-Math.abs(zj));
+    }
+    for (let c = 0; c < size; c++) {
+      const a = z[c] as number;
+      const b = z[c + 1] as number;
+      let mass: number;
+      if (b <= 0) mass = (tail[c + 1] as number) - (tail[c] as number);
+      else if (a >= 0) mass = (tail[c] as number) - (tail[c + 1] as number);
+      else mass = 1 - (tail[c] as number) - (tail[c + 1] as number);
+      const logMass = mass > 1e-280 ? Math.log(mass) : logGaussMass(a, b);
+      table[c * m + i] = logMass - norm;
+    }
+  }
+  return table;
+}
+
+function addGrid(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array): void {
+  const grid = k.domain.grid as NonNullable<NumericDomain['grid']>;
+  const m = k.mus.length;
+  if (grid.size <= count) {
+    const table = gridTable(k);
+    for (let c = 0; c < count; c++) {
+      const row = (x[c] as number) * m;
+      const base = c * m;
+      for (let i = 0; i < m; i++) acc[base + i] = (acc[base + i] as number) + (table[row + i] as number);
+    }
+    return;
+  }
+  const { mus, sigmas, logNorm } = k;
+  for (let c = 0; c < count; c++) {
+    const cell = x[c] as number;
+    const lo = grid.edges[cell] as number;
+    const hi = grid.edges[cell + 1] as number;
+    const point = grid.points[cell] as number;
+    const width = hi - lo;
+    const logWidth = Math.log(width);
+    const base = c * m;
+    for (let i = 0; i < m; i++) {
+      const sigma = sigmas[i] as number;
+      const mu = mus[i] as number;
+      let v: number;
+      if (sigma >= 3 * width) {
+        // The cell is narrow against the kernel: mass ≈ density × width (error < 0.5%).
+        const z = (point - mu) / sigma;
+        v = -0.5 * z * z - LOG_SQRT_2PI + logWidth - Math.log(sigma);
+      } else {
+        v = logGaussMass((lo - mu) / sigma, (hi - mu) / sigma);
+      }
+      acc[base + i] = (acc[base + i] as number) + (v - (logNorm[i] as number));
+    }
+  }
+}

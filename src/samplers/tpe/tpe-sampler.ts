@@ -1,0 +1,278 @@
+import { OptionError } from '../../errors.js';
+import type { Distribution } from '../../space/distributions.js';
+import { contains, isSingleValue } from '../../space/distributions.js';
+import type { FrozenTrial } from '../../storage/records.js';
+import type { Sampler, SearchSpaceMap, StudyView } from '../../study/policies.js';
+import { sampleUniform } from '../random.js';
+import { Rng, randomSeed } from '../rng.js';
+import type { Domain } from './domain.js';
+import { candidateToInternal, domainOf, observationCoordinate } from './domain.js';
+import type { RankedHistory } from './history.js';
+import { rankHistory } from './history.js';
+import type { BandwidthRule, EstimatorSettings } from './parzen-estimator.js';
+import { ParzenEstimator } from './parzen-estimator.js';
+import { SearchSpaceGroups } from './search-space-groups.js';
+
+/** How many of the n finished trials (that have the parameters) form the "good" set. */
+export type GammaRule = 'optuna' | 'sqrt' | 'linear' | ((n: number) => number);
+/** How observations are weighted: all alike, or Optuna's ramp that fades trials older than the newest 25. */
+export type WeightRule = 'uniform' | 'old-decay';
+
+export interface TPESamplerOptions {
+  /** Seed of the study's random stream; each trial derives its own from (seed, trial number). Default: a fresh random seed. */
+  seed?: number;
+  /** Sample parameters jointly (product kernels over co-occurring groups) instead of one by one. Default: true. */
+  multivariate?: boolean;
+  /** Trials sampled uniformly at random before the model takes over. Default: 10. */
+  nStartupTrials?: number;
+  /** Candidates drawn from the good-set density; the one with the best density ratio wins. Default: 24. */
+  nEiCandidates?: number;
+  /** Size of the good set: 'optuna' = min(⌈0.1 n⌉, 25); 'sqrt' = ⌈β √n⌉; 'linear' = ⌈β n⌉; or a function. Default: 'sqrt'. */
+  gamma?: GammaRule;
+  /** β of the 'sqrt' and 'linear' gamma rules. Default: 0.25 for 'sqrt', 0.1 for 'linear'. */
+  gammaBeta?: number;
+  /** Observation weights. Default: 'uniform'. */
+  weights?: WeightRule;
+  /** Weight of the prior kernel relative to one observation; 0 drops it (when there are observations). Default: 1. */
+  priorWeight?: number;
+  /** Floor each kernel width at max(minBandwidthFactor, 1/(1 + kernels)) of the range. Default: true. */
+  magicClip?: boolean;
+  /** The smallest kernel width the magic clip allows, as a fraction of the range. Default: 0.01. */
+  minBandwidthFactor?: number;
+  /** Kernel widths: 'neighbor' (Hyperopt: the gap to the nearest observations) or 'scott' (Scott's rule). Default: 'neighbor'. */
+  bandwidth?: BandwidthRule;
+  /** Probability a categorical kernel puts off its observed choice, or 'auto' (shrinks as observations grow). Default: 'auto'. */
+  categoricalBandwidth?: number | 'auto';
+  /** Count running trials as the worst results so that parallel workers spread out. Default: true. */
+  constantLiar?: boolean;
+}
+
+interface Split {
+  readonly below: Float64Array[];
+  readonly belowWeights: Float64Array;
+  readonly above: Float64Array[];
+  readonly aboveWeights: Float64Array;
+}
+
+const OPTION_KEYS = [
+  'seed',
+  'multivariate',
+  'nStartupTrials',
+  'nEiCandidates',
+  'gamma',
+  'gammaBeta',
+  'weights',
+  'priorWeight',
+  'magicClip',
+  'minBandwidthFactor',
+  'bandwidth',
+  'categoricalBandwidth',
+  'constantLiar',
+] as const;
+
+/** Every option a space file may set for `kind: tpe`. */
+export const TPE_OPTION_KEYS: readonly string[] = OPTION_KEYS;
+
+/**
+ * Tree-structured Parzen estimator (Bergstra et al. 2011; the components as studied by
+ * Watanabe 2023). Finished trials are split into a good set (the best γ(n)) and the rest;
+ * a Parzen estimator is fitted to each, candidates are drawn from the good one and the
+ * candidate with the largest density ratio l(x)/g(x) is returned.
+ *
+ * Multivariate mode fits product kernels over groups of parameters that occur together
+ * (group decomposition), so conditional parameters are modelled only on the trials that
+ * have them; univariate mode treats each parameter on its own, on the trials that have it.
+ */
+export class TPESampler implements Sampler {
+  readonly seed: number;
+  readonly multivariate: boolean;
+  readonly nStartupTrials: number;
+  readonly nEiCandidates: number;
+  readonly constantLiar: boolean;
+  private readonly gamma: (n: number) => number;
+  private readonly weights: WeightRule;
+  private readonly settings: EstimatorSettings;
+  private readonly groups = new Map<string, SearchSpaceGroups>();
+  private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; ranked: RankedHistory } | null = null;
+
+  constructor(options: TPESamplerOptions = {}) {
+    const seed = options.seed ?? randomSeed();
+    if (!Number.isFinite(seed)) throw new OptionError(`seed must be a finite number, got ${seed}`);
+    this.seed = seed;
+    this.multivariate = options.multivariate ?? true;
+    this.nStartupTrials = integerOption('nStartupTrials', options.nStartupTrials ?? 10, 0);
+    this.nEiCandidates = integerOption('nEiCandidates', options.nEiCandidates ?? 24, 1);
+    this.constantLiar = options.constantLiar ?? true;
+    this.gamma = gammaFunction(options.gamma ?? 'sqrt', options.gammaBeta);
+    const weights = options.weights ?? 'uniform';
+    if (weights !== 'uniform' && weights !== 'old-decay') throw new OptionError(`weights must be 'uniform' or 'old-decay', got ${JSON.stringify(weights)}`);
+    this.weights = weights;
+    const priorWeight = options.priorWeight ?? 1;
+    if (!(Number.isFinite(priorWeight) && priorWeight >= 0)) throw new OptionError(`priorWeight must be a finite number >= 0, got ${priorWeight}`);
+    const minBandwidthFactor = options.minBandwidthFactor ?? 0.01;
+    if (!(minBandwidthFactor > 0 && minBandwidthFactor <= 1)) throw new OptionError(`minBandwidthFactor must be within (0, 1], got ${minBandwidthFactor}`);
+    const bandwidth = options.bandwidth ?? 'neighbor';
+    if (bandwidth !== 'neighbor' && bandwidth !== 'scott') throw new OptionError(`bandwidth must be 'neighbor' or 'scott', got ${JSON.stringify(bandwidth)}`);
+    const categoricalBandwidth = options.categoricalBandwidth ?? 'auto';
+    if (categoricalBandwidth !== 'auto' && !(typeof categoricalBandwidth === 'number' && categoricalBandwidth > 0 && categoricalBandwidth < 1)) {
+      throw new OptionError(`categoricalBandwidth must be 'auto' or within (0, 1), got ${JSON.stringify(categoricalBandwidth)}`);
+    }
+    this.settings = { priorWeight, magicClip: options.magicClip ?? true, minBandwidthFactor, bandwidth, categoricalBandwidth };
+  }
+
+  inferRelativeSpace(study: StudyView, _trial: FrozenTrial): SearchSpaceMap {
+    if (!this.multivariate) return {};
+    const space: Record<string, Distribution> = {};
+    for (const group of this.groupsOf(study)) {
+      for (const [name, dist] of Object.entries(group)) if (!isSingleValue(dist)) space[name] = dist;
+    }
+    return space;
+  }
+
+  sampleRelative(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number> {
+    const history = this.history(study, trial);
+    if (history.nFinished < this.nStartupTrials) return {};
+    const out: Record<string, number> = {};
+    for (const group of this.groupsOf(study)) {
+      const names = Object.keys(group).filter((n) => space[n] !== undefined);
+      if (names.length === 0) continue;
+      const dists = names.map((n) => space[n] as Distribution);
+      const values = this.sampleGroup(history, names, dists, Rng.derive(this.seed, trial.number, 'tpe-group', names.join('\u0001')));
+      names.forEach((n, i) => (out[n] = values[i] as number));
+    }
+    return out;
+  }
+
+  sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number {
+    const history = this.history(study, trial);
+    if (history.nFinished < this.nStartupTrials) return sampleUniform(Rng.derive(this.seed, trial.number, name), distribution);
+    return this.sampleGroup(history, [name], [distribution], Rng.derive(this.seed, trial.number, 'tpe', name))[0] as number;
+  }
+
+  /** The TPE step for one group of parameters: fit l and g, draw candidates from l, keep the best l/g. */
+  private sampleGroup(history: RankedHistory, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
+    const domains = dists.map(domainOf);
+    const split = this.split(history, names, dists, domains);
+    const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings);
+    const above = new ParzenEstimator(domains, split.above, split.aboveWeights, this.settings);
+    const count = this.nEiCandidates;
+    const candidates = below.sample(rng, count);
+    const logL = below.logDensity(candidates, count);
+    const logG = above.logDensity(candidates, count);
+    let best = 0;
+    let bestScore = -Infinity;
+    for (let c = 0; c < count; c++) {
+      const score = (logL[c] as number) - (logG[c] as number);
+      if (score > bestScore) {
+        bestScore = score;
+        best = c;
+      }
+    }
+    return domains.map((domain, d) => candidateToInternal(domain, (candidates[d] as Float64Array)[best] as number));
+  }
+
+  /**
+   * The good and bad observations of a group: among the trials that hold every parameter
+   * (with a value inside today's distribution), the best γ(n) finished ones are good; the
+   * other finished ones and the running ones (constant liar) are bad.
+   */
+  private split(history: RankedHistory, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
+    const dims = names.length;
+    const rows: FrozenTrial[] = [];
+    let finished = 0;
+    for (let t = 0; t < history.trials.length; t++) {
+      const trial = history.trials[t] as FrozenTrial;
+      let ok = true;
+      for (let d = 0; d < dims; d++) {
+        const v = trial.internalParams[names[d] as string];
+        if (v === undefined || !inRange(dists[d] as Distribution, v)) {
+          ok = false;
+          break;
+        }
+      }
+      if (!ok) continue;
+      rows.push(trial);
+      if (t < history.nFinished) finished++;
+    }
+    const nBelow = Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
+    const column = (from: number, to: number): Float64Array[] =>
+      names.map((name, d) => {
+        const out = new Float64Array(to - from);
+        for (let r = from; r < to; r++) out[r - from] = observationCoordinate(domains[d] as Domain, (rows[r] as FrozenTrial).internalParams[name] as number);
+        return out;
+      });
+    return {
+      below: column(0, nBelow),
+      belowWeights: this.weightsOf(rows, 0, nBelow, history.maxNumber),
+      above: column(nBelow, rows.length),
+      aboveWeights: this.weightsOf(rows, nBelow, rows.length, history.maxNumber),
+    };
+  }
+
+  private weightsOf(rows: readonly FrozenTrial[], from: number, to: number, maxNumber: number): Float64Array {
+    const n = to - from;
+    const w = new Float64Array(n).fill(1);
+    if (this.weights === 'uniform' || n <= 25) return w;
+    // Chronological rank of each row (trial numbers are unique), then Optuna's ramp:
+    // the oldest n − 25 rise linearly from 1/n to 1, the newest 25 weigh 1.
+    const rankOf = new Int32Array(maxNumber + 1).fill(-1);
+    for (let r = from; r < to; r++) rankOf[(rows[r] as FrozenTrial).number] = 0;
+    let rank = 0;
+    for (let k = 0; k <= maxNumber; k++) if (rankOf[k] === 0) rankOf[k] = rank++;
+    const ramp = n - 25;
+    for (let r = from; r < to; r++) {
+      const age = rankOf[(rows[r] as FrozenTrial).number] as number;
+      if (age < ramp) w[r - from] = ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * age) / (ramp - 1);
+    }
+    return w;
+  }
+
+  private history(study: StudyView, trial: FrozenTrial): RankedHistory {
+    const trials = study.getTrials();
+    const last = this.lastHistory;
+    if (last !== null && last.source === trials && last.length === trials.length && last.trial === trial.number) return last.ranked;
+    const ranked = rankHistory(trials, study.direction, trial, this.constantLiar);
+    this.lastHistory = { source: trials, length: trials.length, trial: trial.number, ranked };
+    return ranked;
+  }
+
+  private groupsOf(study: StudyView): Record<string, Distribution>[] {
+    let groups = this.groups.get(study.name);
+    if (groups === undefined) {
+      groups = new SearchSpaceGroups();
+      this.groups.set(study.name, groups);
+    }
+    groups.update(study.getTrials());
+    return groups.current();
+  }
+}
+
+/** Inside the distribution's bounds (grids are snapped, so off-grid values from an older step still count). */
+function inRange(dist: Distribution, v: number): boolean {
+  if (dist.kind === 'categorical') return contains(dist, v);
+  return Number.isFinite(v) && v >= dist.low && v <= dist.high;
+}
+
+function integerOption(name: string, value: number, min: number): number {
+  if (!Number.isInteger(value) || value < min) throw new OptionError(`${name} must be an integer >= ${min}, got ${value}`);
+  return value;
+}
+
+function gammaFunction(rule: GammaRule, beta: number | undefined): (n: number) => number {
+  if (typeof rule === 'function') return rule;
+  if (beta !== undefined && !(Number.isFinite(beta) && beta > 0)) throw new OptionError(`gammaBeta must be a positive number, got ${beta}`);
+  switch (rule) {
+    case 'optuna':
+      return (n) => Math.min(Math.ceil(0.1 * n), 25);
+    case 'sqrt': {
+      const b = beta ?? 0.25;
+      return (n) => Math.ceil(b * Math.sqrt(n));
+    }
+    case 'linear': {
+      const b = beta ?? 0.1;
+      return (n) => Math.ceil(b * n);
+    }
+    default:
+      throw new OptionError(`gamma must be 'optuna', 'sqrt', 'linear' or a function, got ${JSON.stringify(rule)}`);
+  }
+}
