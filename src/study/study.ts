@@ -1,10 +1,9 @@
 import { OptionError, StorageError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
-import { CachedStorage } from '../storage/cached.js';
+import type { CachedStorage } from '../storage/cached.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { isFinished } from '../storage/records.js';
-import type { Storage } from '../storage/storage.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
 import type { Pruner, Sampler, StudyView } from './policies.js';

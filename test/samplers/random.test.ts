@@ -4,7 +4,7 @@ import { RandomSampler, sampleUniform } from '../../src/samplers/random.js';
 import { Rng } from '../../src/samplers/rng.js';
 import { contains, floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
-import { arbitraryDistribution } from '../space/distributions.test.js';
+import { arbitraryDistribution } from '../helpers/arbitraries.js';
 
 describe('RandomSampler', () => {
   const view = makeStudyView([]);

@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SpaceError } from '../../src/errors.js';
-import type { Distribution } from '../../src/space/distributions.js';
 import {
   categoricalDistribution,
   checkCompatible,
@@ -13,16 +12,7 @@ import {
   toInternal,
 } from '../../src/space/distributions.js';
 import { distributionFromJson, distributionToJson } from '../../src/space/distribution-json.js';
-
-/** Arbitrary valid distributions of every kind and flavour. */
-export const arbitraryDistribution: fc.Arbitrary<Distribution> = fc.oneof(
-  fc.tuple(fc.double({ min: -1e6, max: 1e6, noNaN: true }), fc.double({ min: 0, max: 1e6, noNaN: true })).map(([low, width]) => floatDistribution(low, low + width)),
-  fc.tuple(fc.double({ min: 1e-9, max: 1e3, noNaN: true }), fc.double({ min: 1, max: 1e6, noNaN: true })).map(([low, factor]) => floatDistribution(low, low * factor, { log: true })),
-  fc.tuple(fc.integer({ min: -100, max: 100 }), fc.integer({ min: 1, max: 50 }), fc.constantFrom(0.5, 0.1, 0.05, 0.25, 2)).map(([low, k, step]) => floatDistribution(low, low + k * step, { step })),
-  fc.tuple(fc.integer({ min: -1000, max: 1000 }), fc.integer({ min: 0, max: 1000 }), fc.integer({ min: 1, max: 7 })).map(([low, width, step]) => intDistribution(low, low + width, { step })),
-  fc.tuple(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 0, max: 100000 })).map(([low, width]) => intDistribution(low, low + width, { log: true })),
-  fc.uniqueArray(fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.constant(null)), { minLength: 1, maxLength: 8 }).map((choices) => categoricalDistribution(choices)),
-);
+import { arbitraryDistribution } from '../helpers/arbitraries.js';
 
 describe('distribution constructors', () => {
   it('refuse low > high with both values in the message', () => {
