@@ -1,3 +1,4 @@
+import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
 import { isFirstInIntervalStep, lastStep, nanPercentile, sortedSteps } from './intermediate.js';
@@ -25,9 +26,16 @@ export interface CurveRankPrunerOptions {
    * COMPLETE trial. Default: 'auto'.
    */
   maxResource?: number | 'auto';
+  /**
+   * Score a curve by its extrapolated final value (true) or by its last value (false;
+   * the envelope alone). Default: true.
+   */
+  extrapolate?: boolean;
+  /** Trials that ended in the top percentile needed before anything is pruned. Default: 2. */
+  minGoodTrials?: number;
 }
 
-export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'intervalSteps', 'minReports', 'maxResource'] as const;
+export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'intervalSteps', 'minReports', 'maxResource', 'minGoodTrials', 'extrapolate'] as const;
 
 /** Exponents of the saturating power laws a + b·(step)^−c the curve is fitted with. */
 const EXPONENTS = [0.5, 1, 2] as const;
@@ -49,6 +57,8 @@ export class CurveRankPruner implements Pruner {
   readonly intervalSteps: number;
   readonly minReports: number;
   readonly maxResource: number | 'auto';
+  readonly minGoodTrials: number;
+  readonly extrapolate: boolean;
 
   constructor(options: CurveRankPrunerOptions = {}) {
     checkKnownKeys('CurveRankPruner', options, CURVE_RANK_KEYS);
@@ -58,6 +68,10 @@ export class CurveRankPruner implements Pruner {
     this.intervalSteps = checkInteger('intervalSteps', options.intervalSteps ?? 1, 1);
     this.minReports = checkInteger('minReports', options.minReports ?? 3, 2);
     this.maxResource = checkIntegerOrAuto('maxResource', options.maxResource ?? 'auto', 1);
+    this.minGoodTrials = checkInteger('minGoodTrials', options.minGoodTrials ?? 2, 1);
+    const extrapolate = options.extrapolate ?? true;
+    if (typeof extrapolate !== 'boolean') throw new OptionError(`extrapolate must be true or false, got ${JSON.stringify(extrapolate)}`);
+    this.extrapolate = extrapolate;
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
@@ -70,20 +84,31 @@ export class CurveRankPruner implements Pruner {
 
     const horizon = this.maxResource === 'auto' ? longestRun(completed) : this.maxResource;
     if (horizon === undefined || step >= horizon) return false;
-    const warmup = this.nWarmupSteps === 'auto' ? Math.floor(horizon / 5) : this.nWarmupSteps;
-    if (step < warmup || trial.intermediateValues.size < this.minReports) return false;
+    const warmup = this.nWarmupSteps === 'auto' ? 0 : this.nWarmupSteps;
+    if (step < warmup) return false;
     if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
 
     const sign = study.direction === 'minimize' ? 1 : -1;
-    const finals: number[] = [];
+    const finals: { trial: FrozenTrial; final: number }[] = [];
     for (const t of completed) {
       const v = t.values?.[0];
-      if (v !== undefined && !Number.isNaN(v)) finals.push(sign * v);
+      if (v !== undefined && !Number.isNaN(v)) finals.push({ trial: t, final: sign * v });
     }
     if (finals.length < this.nStartupTrials) return false;
-    const bar = nanPercentile(finals, this.percentile);
-    const predicted = predictFinal(trial, horizon, sign);
-    return predicted > bar;
+    const bar = nanPercentile(finals.map((f) => f.final), this.percentile);
+    // The envelope: how bad, at this step, looked the worst of the trials that ended good.
+    let envelope = -Infinity;
+    let members = 0;
+    for (const f of finals) {
+      if (f.final > bar) continue;
+      const score = predictFinal(f.trial, horizon, sign, step, this.extrapolate ? this.minReports : Infinity);
+      if (score === undefined) continue;
+      members++;
+      if (score > envelope) envelope = score;
+    }
+    if (members < this.minGoodTrials) return false;
+    const predicted = predictFinal(trial, horizon, sign, step, this.extrapolate ? this.minReports : Infinity) as number;
+    return predicted > envelope;
   }
 }
 
@@ -102,8 +127,10 @@ function longestRun(completed: readonly FrozenTrial[]): number | undefined {
  * (values multiplied by `sign`): the lowest of the power-law extrapolations fitted to the
  * second half of its curve, and never above its last value (a rising curve may stop rising).
  */
-export function predictFinal(trial: FrozenTrial, horizon: number, sign: number): number {
-  const steps = sortedSteps(trial);
+export function predictFinal(trial: FrozenTrial, horizon: number, sign: number, upTo = Infinity, minPoints = 3): number | undefined {
+  const all = sortedSteps(trial);
+  const steps = upTo === Infinity ? all : all.filter((s) => s <= upTo);
+  if (steps.length === 0) return undefined;
   const xs: number[] = [];
   const ys: number[] = [];
   const from = (steps[steps.length - 1] as number) / 2;
@@ -115,7 +142,7 @@ export function predictFinal(trial: FrozenTrial, horizon: number, sign: number):
     }
   }
   let best = sign * (trial.intermediateValues.get(steps[steps.length - 1] as number) as number);
-  if (xs.length < 3) return best;
+  if (xs.length < minPoints) return best;
   for (const c of EXPONENTS) {
     const fit = fitPowerLaw(xs, ys, c);
     if (fit === undefined) continue;

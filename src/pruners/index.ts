@@ -6,7 +6,7 @@ export { HyperbandPruner, BRACKET_KEY } from './hyperband.js';
 export { ThresholdPruner } from './threshold.js';
 export { PatientPruner } from './patient.js';
 export { CurveRankPruner } from './curve-rank.js';
-export { PRUNERS, createPruner, prunerEntry } from './registry.js';
+export { PRUNERS, createPruner, prunerEntry, prunerFromSpec } from './registry.js';
 export { STEP_ALIGNMENTS } from './intermediate.js';
 export type { MedianPrunerOptions } from './median.js';
 export type { PercentilePrunerOptions, PercentileRuleOptions } from './percentile.js';

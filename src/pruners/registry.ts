@@ -1,6 +1,19 @@
 import { OptionError } from '../errors.js';
 import type { Pruner } from '../study/policies.js';
+import type { CurveRankPrunerOptions } from './curve-rank.js';
+import { CURVE_RANK_KEYS, CurveRankPruner } from './curve-rank.js';
+import type { HyperbandPrunerOptions } from './hyperband.js';
+import { HYPERBAND_KEYS, HyperbandPruner } from './hyperband.js';
+import type { MedianPrunerOptions } from './median.js';
+import { MedianPruner } from './median.js';
 import { NopPruner } from './nop.js';
+import { PATIENT_KEYS, PatientPruner } from './patient.js';
+import type { PercentilePrunerOptions } from './percentile.js';
+import { PERCENTILE_RULE_KEYS, PercentilePruner } from './percentile.js';
+import type { SuccessiveHalvingPrunerOptions } from './successive-halving.js';
+import { SUCCESSIVE_HALVING_KEYS, SuccessiveHalvingPruner } from './successive-halving.js';
+import type { ThresholdPrunerOptions } from './threshold.js';
+import { THRESHOLD_KEYS, ThresholdPruner } from './threshold.js';
 
 export interface PrunerEntry {
   readonly kind: string;
@@ -11,10 +24,69 @@ export interface PrunerEntry {
   create(options: Record<string, unknown>): Pruner;
 }
 
+// Options arrive from YAML/JSON as unknown values: every constructor checks keys and types itself.
+const successiveHalving = (options: Record<string, unknown>): Pruner => new SuccessiveHalvingPruner(options as SuccessiveHalvingPrunerOptions);
+
 /** Pruners selectable by name in space files. Each entry builds and validates one. */
 export const PRUNERS: readonly PrunerEntry[] = [
-  { kind: 'none', summary: 'never prunes', optionKeys: [], create: () => new NopPruner() },
+  { kind: 'none', summary: 'never prunes', optionKeys: [], create: (options) => (checkEmpty('none', options), new NopPruner()) },
+  {
+    kind: 'curve-rank',
+    summary: 'prunes on the rank an extrapolated learning curve would have at the end (for curves that cross)',
+    optionKeys: CURVE_RANK_KEYS,
+    create: (options) => new CurveRankPruner(options as CurveRankPrunerOptions),
+  },
+  {
+    kind: 'median',
+    summary: "median stopping rule: best value so far vs the median of finished trials at the same step (Optuna's)",
+    optionKeys: PERCENTILE_RULE_KEYS,
+    create: (options) => new MedianPruner(options as MedianPrunerOptions),
+  },
+  {
+    kind: 'percentile',
+    summary: 'keeps trials within a top percentile of finished trials at the same step',
+    optionKeys: ['percentile', ...PERCENTILE_RULE_KEYS],
+    create: (options) => new PercentilePruner(options as unknown as PercentilePrunerOptions),
+  },
+  { kind: 'asha', summary: 'asynchronous successive halving, rungs kept in storage', optionKeys: SUCCESSIVE_HALVING_KEYS, create: successiveHalving },
+  { kind: 'successive-halving', summary: 'alias of asha', optionKeys: SUCCESSIVE_HALVING_KEYS, create: successiveHalving },
+  {
+    kind: 'hyperband',
+    summary: 'Hyperband: trials hashed into brackets, each an ASHA',
+    optionKeys: HYPERBAND_KEYS,
+    create: (options) => new HyperbandPruner(options as HyperbandPrunerOptions),
+  },
+  {
+    kind: 'threshold',
+    summary: 'prunes a trial whose last value leaves [lower, upper] or is NaN',
+    optionKeys: THRESHOLD_KEYS,
+    create: (options) => new ThresholdPruner(options as ThresholdPrunerOptions),
+  },
+  {
+    kind: 'patient',
+    summary: 'waits `patience` reports without improvement before asking the wrapped pruner ({ kind: … })',
+    optionKeys: PATIENT_KEYS,
+    create: (options) => {
+      const { wrapped, ...rest } = options;
+      return new PatientPruner({ ...(rest as { patience: number; minDelta?: number }), wrapped: wrapped === undefined || wrapped === null ? null : prunerFromSpec(wrapped, 'patient.wrapped') });
+    },
+  },
 ];
+
+function checkEmpty(kind: string, options: Record<string, unknown>): void {
+  const keys = Object.keys(options);
+  if (keys.length > 0) throw new OptionError(`pruner "${kind}" takes no options, got ${keys.join(', ')}`);
+}
+
+/** Build a pruner from a nested spec such as `{ kind: 'median', nWarmupSteps: 5 }`. */
+export function prunerFromSpec(spec: unknown, where = 'pruner'): Pruner {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new OptionError(`${where} must be an object with a kind, e.g. { kind: median }, got ${JSON.stringify(spec)}`);
+  }
+  const { kind, ...options } = spec as Record<string, unknown>;
+  if (typeof kind !== 'string') throw new OptionError(`${where} needs a kind (one of: ${PRUNERS.map((e) => e.kind).join(', ')})`);
+  return createPruner(kind, options);
+}
 
 export function prunerEntry(kind: string): PrunerEntry {
   const entry = PRUNERS.find((e) => e.kind === kind);

@@ -7,6 +7,7 @@
  *   npm run bench -- pruners                  full: 100 trials × 50 epochs × 5 seeds
  *   SODATE_BENCH_QUICK=1 npm run bench -- pruners    2 seeds, 60 trials
  *   SODATE_BENCH_PRUNERS=median,curve  …      only these sodate pruners (none always runs)
+ *   SODATE_BENCH_SEEDS=10 …                   more seeds (default 5, quick 2)
  *   SODATE_BENCH_OPTUNA=0 …                   skip Optuna
  */
 import { spawn } from 'node:child_process';
@@ -32,10 +33,15 @@ import { EPOCHS, observedLoss, suggestCurveParams } from './pruner-curves.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
 const N_TRIALS = quick ? 60 : 100;
-const SEEDS = quick ? [0, 1] : [0, 1, 2, 3, 4];
+const N_SEEDS = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 2 : 5));
+const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
 const VARIANTS: readonly CurveVariant[] = ['crossing', 'parallel'];
 const runOptuna = process.env['SODATE_BENCH_OPTUNA'] !== '0';
 
+const EXPERIMENTS: Record<string, () => Pruner> = {
+  'envelope-only': () => new CurveRankPruner({ extrapolate: false }),
+  'median-warmup10': () => new MedianPruner({ nWarmupSteps: 10 }),
+};
 const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   none: () => new NopPruner(),
   median: () => new MedianPruner(),
@@ -44,6 +50,7 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   hyperband: () => new HyperbandPruner(),
   'patient-median': () => new PatientPruner({ patience: 3, wrapped: new MedianPruner() }),
   'curve-rank': () => new CurveRankPruner(),
+  ...EXPERIMENTS,
 };
 const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
 
