@@ -45,10 +45,17 @@ export function translateSqliteError(error: unknown, file: string, busyTimeoutMs
 /** A failure to create the folder a database goes in. */
 export function folderError(error: unknown, file: string, folder: string): StorageError {
   const code = (error as { code?: unknown }).code;
-  return new StorageError(
-    `cannot create the folder ${folder} for ${file} (${typeof code === 'string' ? code : oneLine(String(error))}); pick a path in a writable folder`,
-    'SODATE_STORAGE_OPEN',
-  );
+  const why =
+    code === 'EEXIST' || code === 'ENOTDIR'
+      ? 'a file is in the way'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'read-only file system'
+          : typeof code === 'string'
+            ? code
+            : oneLine(String(error));
+  return new StorageError(`cannot create the folder ${folder} for ${file} (${why}); pick a path in a writable folder`, 'SODATE_STORAGE_OPEN');
 }
 
 function sqliteCode(error: unknown): string | undefined {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { StorageError } from '../../errors.js';
@@ -148,6 +148,9 @@ export function openDatabase(file: string, options: OpenOptions): Database.Datab
       mkdirSync(folder, { recursive: true });
     } catch (error) {
       throw folderError(error, file, folder);
+    }
+    if (statSync(file, { throwIfNoEntry: false })?.isDirectory()) {
+      throw new StorageError(`${file} is a folder; give the path of a database file, e.g. ${file.replace(/\/+$/, '')}/study.db`, 'SODATE_STORAGE_OPEN');
     }
   }
   let db: Database.Database | undefined;

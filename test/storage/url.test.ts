@@ -1,0 +1,133 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { InMemoryStorage } from '../../src/storage/memory.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
+import { checkStudyName, defaultStorageUrl, openStorage, sqlitePath } from '../../src/storage/url.js';
+import { tempDir } from './helpers.js';
+
+async function failure(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('openStorage', () => {
+  let temp: Awaited<ReturnType<typeof tempDir>>;
+  beforeEach(async () => {
+    temp = await tempDir();
+  });
+  afterEach(async () => {
+    await temp.remove();
+  });
+
+  it('opens memory: in this process', async () => {
+    const storage = await openStorage('memory:');
+    expect(storage).toBeInstanceOf(InMemoryStorage);
+    expect(storage.url).toBe('memory:');
+  });
+
+  for (const [label, url] of [
+    ['sqlite:<path>', (f: string) => `sqlite:${f}`],
+    ["SQLAlchemy's sqlite:////<absolute path>", (f: string) => `sqlite:///${f}`],
+    ['a bare path ending in .db', (f: string) => f],
+  ] as const) {
+    it(`opens ${label} as a SQLite file, keeping the URL for messages`, async () => {
+      const file = join(temp.dir, 'sub', 'x.db');
+      const storage = await openStorage(url(file));
+      expect(storage).toBeInstanceOf(SqliteStorage);
+      expect((storage as SqliteStorage).file).toBe(file);
+      expect(storage.url).toBe(url(file));
+      await storage.createStudy({ name: 's', direction: 'minimize' });
+      await storage.close();
+      const again = SqliteStorage.open(file);
+      expect(await again.loadStudy('s')).not.toBeNull();
+      await again.close();
+    });
+  }
+
+  it('refuses PostgreSQL for now, without echoing the password', async () => {
+    const error = await failure(openStorage('postgresql://me:s3cret@db.example/sodate'));
+    expect(error).toMatchObject({ code: 'SODATE_STORAGE_URL', message: expect.stringContaining('PostgreSQL storage is not available yet') });
+    expect(error.message).not.toContain('s3cret');
+  });
+
+  for (const url of ['mysql://x/y', 'studies/x.txt', 'redis:', '', 'sqlite://host/x.db']) {
+    it(`refuses ${JSON.stringify(url)} with one line listing the accepted forms`, async () => {
+      const error = await failure(openStorage(url));
+      expect(error).toMatchObject({ code: 'SODATE_STORAGE_URL' });
+      expect(error.message).not.toMatch(/\n/);
+      for (const form of ['memory:', 'sqlite:', '.db', 'postgresql://']) expect(error.message).toContain(form);
+    });
+  }
+});
+
+describe('sqlitePath', () => {
+  it.each([
+    ['sqlite:studies/x.db', 'studies/x.db'],
+    ['sqlite:/abs/x.db', '/abs/x.db'],
+    ['sqlite:///rel/x.db', 'rel/x.db'],
+    ['sqlite:////abs/x.db', '/abs/x.db'],
+    ['sqlite:~/x.db', join(homedir(), 'x.db')],
+    ['sqlite::memory:', ':memory:'],
+    ['x.db', 'x.db'],
+    ['/abs/y.sqlite3', '/abs/y.sqlite3'],
+  ])('maps %s to %s', (url, path) => {
+    expect(sqlitePath(url)).toBe(path);
+  });
+
+  it.each(['memory:', 'x.txt', 'sqlite://host/x.db', 'http://example.com/x.db'])('does not take %s', (url) => {
+    expect(sqlitePath(url)).toBeUndefined();
+  });
+});
+
+describe('study names', () => {
+  it('puts a study in studies/<name>.db by default', () => {
+    expect(defaultStorageUrl('image-baseline')).toBe('sqlite:studies/image-baseline.db');
+    expect(() => defaultStorageUrl('../etc')).toThrow();
+  });
+
+  it.each(['image-baseline', 'a.b_c', '育て', 'x'.repeat(200), 'with space'])('accepts %s', (name) => {
+    expect(() => checkStudyName(name)).not.toThrow();
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['   ', 'empty'],
+    ['a/b', '"/"'],
+    ['a\\b', '"\\"'],
+    ['..', '".."'],
+    ['a..b', '".."'],
+    ['a\0b', 'NUL'],
+    ['x'.repeat(201), 'at most 200'],
+  ])('refuses %j: %s', (name, why) => {
+    let error: (Error & { code?: string }) | undefined;
+    try {
+      checkStudyName(name);
+    } catch (e) {
+      error = e as Error & { code?: string };
+    }
+    expect(error?.code).toBe('SODATE_OPTION_INVALID');
+    expect(error?.message).toContain(why);
+    expect(error?.message).not.toMatch(/\n/);
+  });
+
+  it('accepts exactly the names without separators, "..", NUL, blanks only, or more than 200 characters', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 220 }), (name) => {
+        const bad = name.trim() === '' || name.length > 200 || /[/\\\0]|\.\./.test(name);
+        let threw = false;
+        try {
+          checkStudyName(name);
+        } catch {
+          threw = true;
+        }
+        expect(threw).toBe(bad);
+      }),
+    );
+  });
+});
