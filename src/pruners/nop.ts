@@ -2,6 +2,8 @@ import type { Pruner } from '../study/policies.js';
 
 /** Never prunes: every trial runs to the end. */
 export class NopPruner implements Pruner {
+  readonly needsHistory = false;
+
   prune(): boolean {
     return false;
   }

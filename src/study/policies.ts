@@ -40,4 +40,9 @@ export interface Sampler {
 /** Decides after each report whether a trial should stop. */
 export interface Pruner {
   prune(study: StudyView, trial: FrozenTrial): boolean;
+  /**
+   * False when `prune` looks at the reporting trial alone (a threshold, never pruning):
+   * the study then skips reading other trials before each decision. Default true.
+   */
+  readonly needsHistory?: boolean;
 }

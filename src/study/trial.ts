@@ -141,7 +141,7 @@ export class Trial {
     this.intermediateValues.set(step, value);
     this.writes.push(() => this.host.storage.report(this.id, step, value));
     await this.writes.flush();
-    await this.host.refreshHistory();
+    if (this.host.pruner.needsHistory !== false) await this.host.refreshHistory();
     this.prunedDecision = this.host.pruner.prune(this.host.view, this.frozen());
     await this.writes.flush();
     if (this.prunedDecision) throw new TrialPruned(`trial ${this.number} was pruned at step ${step}`);
