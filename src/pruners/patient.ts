@@ -8,16 +8,19 @@ export interface PatientPrunerOptions {
   wrapped?: Pruner | null;
   /** Reports without improvement tolerated before the wrapped pruner is asked. Required, ≥ 0. */
   patience: number;
-  /** Improvement smaller than this does not count; ≥ 0. Default: 0. */
+  /**
+   * Tolerance, ≥ 0: the trial counts as stalled only when the best of its last
+   * `patience + 1` reports is worse than its best before them by more than this. Default: 0.
+   */
   minDelta?: number;
 }
 
 export const PATIENT_KEYS = ['wrapped', 'patience', 'minDelta'] as const;
 
 /**
- * Optuna's `PatientPruner`: while the best of the last `patience + 1` reports improves on
- * the best before them by more than `minDelta`, the trial is kept whatever the wrapped
- * pruner thinks; once it stalls, the wrapped pruner decides (or, without one, it stops).
+ * Optuna's `PatientPruner`: the trial is kept, whatever the wrapped pruner thinks, until
+ * the best of its last `patience + 1` reports is worse than its best before them (by more
+ * than `minDelta`); then the wrapped pruner decides (or, without one, it stops).
  */
 export class PatientPruner implements Pruner {
   readonly wrapped: Pruner | null;

@@ -38,9 +38,10 @@ const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
 const VARIANTS: readonly CurveVariant[] = ['crossing', 'parallel'];
 const runOptuna = process.env['SODATE_BENCH_OPTUNA'] !== '0';
 
-const EXPERIMENTS: Record<string, () => Pruner> = {
-  'envelope-only': () => new CurveRankPruner({ extrapolate: false }),
-  'median-warmup10': () => new MedianPruner({ nWarmupSteps: 10 }),
+/** Ablations: what curve-rank's parts are worth, and the textbook fix for crossing curves (a long warmup). */
+const ABLATIONS: Record<string, () => Pruner> = {
+  'curve-rank, no extrapolation': () => new CurveRankPruner({ extrapolate: false }),
+  'median, warmup 10': () => new MedianPruner({ nWarmupSteps: 10 }),
 };
 const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   none: () => new NopPruner(),
@@ -50,7 +51,7 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   hyperband: () => new HyperbandPruner(),
   'patient-median': () => new PatientPruner({ patience: 3, wrapped: new MedianPruner() }),
   'curve-rank': () => new CurveRankPruner(),
-  ...EXPERIMENTS,
+  ...ABLATIONS,
 };
 const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
 
