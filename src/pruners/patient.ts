@@ -26,12 +26,15 @@ export class PatientPruner implements Pruner {
   readonly wrapped: Pruner | null;
   readonly patience: number;
   readonly minDelta: number;
+  /** Needs other trials only when the wrapped pruner does. */
+  readonly needsHistory: boolean;
 
   constructor(options: PatientPrunerOptions) {
     checkKnownKeys('PatientPruner', options, PATIENT_KEYS);
     this.wrapped = options.wrapped ?? null;
     this.patience = checkInteger('patience', options.patience, 0);
     this.minDelta = checkNumber('minDelta', options.minDelta ?? 0, { min: 0 });
+    this.needsHistory = this.wrapped !== null && this.wrapped.needsHistory !== false;
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {

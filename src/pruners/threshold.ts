@@ -26,6 +26,8 @@ export class ThresholdPruner implements Pruner {
   readonly upper: number;
   readonly nWarmupSteps: number;
   readonly intervalSteps: number;
+  /** Looks at the reporting trial alone. */
+  readonly needsHistory = false;
 
   constructor(options: ThresholdPrunerOptions) {
     checkKnownKeys('ThresholdPruner', options, THRESHOLD_KEYS);
