@@ -47,9 +47,14 @@ try {
   for (let i = 0; i < 1000; i++) await storage.heartbeat(running.id);
   console.log(`heartbeat: ${micros(start, 1000)} µs per call`);
 
+  const small = await storage.createTrial(study.id);
+  if (small === null) throw new Error('no trial');
+  for (let p = 0; p < 10; p++) await storage.setParam(small.id, `p${p}`, Math.random(), dist);
+  for (let step = 0; step < 20; step++) await storage.report(small.id, step, Math.random());
   start = process.hrtime.bigint();
-  for (let i = 0; i < 1000; i++) await storage.getTrial(running.id);
-  console.log(`getTrial: ${micros(start, 1000)} µs per call`);
+  for (let i = 0; i < 1000; i++) await storage.getTrial(small.id);
+  console.log(`getTrial (10 params, 20 reports): ${micros(start, 1000)} µs per call`);
+  await storage.finishTrial(running.id, 'COMPLETE', [0]);
 
   start = process.hrtime.bigint();
   const all = await storage.trialsSince(study.id, START_CURSOR);
@@ -57,7 +62,7 @@ try {
 
   start = process.hrtime.bigint();
   for (let i = 0; i < 100; i++) await storage.trialsSince(study.id, all.cursor);
-  console.log(`trialsSince(cursor) with 1 open trial: ${micros(start, 100)} µs per call`);
+  console.log(`trialsSince(cursor) with 1 open trial (10 params, 20 reports): ${micros(start, 100)} µs per call`);
 
   start = process.hrtime.bigint();
   for (let i = 0; i < 100; i++) await storage.listStudies();

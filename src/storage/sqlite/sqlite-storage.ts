@@ -161,7 +161,7 @@ export class SqliteStorage implements Storage {
       const start = state === 'RUNNING' ? new Date() : null;
       const id = Number(this.sql.insertTrial.run(number, studyId, state, start && encodeDatetime(start)).lastInsertRowid);
       const rows: TrialRows = {
-        trials: [{ trial_id: id, number, state, datetime_start: start && encodeDatetime(start), datetime_complete: null }],
+        trials: [[id, number, state, start && encodeDatetime(start), null]],
         params: [],
         values: [],
         intermediates: [],
@@ -171,17 +171,17 @@ export class SqliteStorage implements Storage {
       for (const [name, p] of Object.entries(template.params ?? {})) {
         const json = distributionToJson(p.distribution);
         this.sql.upsertParam.run(id, name, p.internal, json);
-        rows.params.push({ trial_id: id, param_name: name, param_value: p.internal, distribution_json: json });
+        rows.params.push([id, name, p.internal, json]);
       }
       for (const [key, value] of Object.entries(template.userAttrs ?? {})) {
         const json = encodeJson(value);
         this.sql.upsertTrialUserAttr.run(id, key, json);
-        rows.userAttrs.push({ trial_id: id, key, value_json: json });
+        rows.userAttrs.push([id, key, json]);
       }
       for (const [key, value] of Object.entries(template.systemAttrs ?? {})) {
         const json = encodeJson(value);
         this.sql.upsertTrialSystemAttr.run(id, key, json);
-        rows.systemAttrs.push({ trial_id: id, key, value_json: json });
+        rows.systemAttrs.push([id, key, json]);
       }
       return assembleTrials(rows)[0] as FrozenTrial;
     });

@@ -29,6 +29,7 @@ function trialReader<P extends object>(db: Database.Database, where: string, chi
   const systemAttrs = db.prepare(
     `SELECT trial_id, "key", value_json FROM trial_system_attributes WHERE ${children} ORDER BY trial_system_attribute_id`,
   );
+  for (const statement of [trials, params, values, intermediates, userAttrs, systemAttrs]) statement.raw(true);
   return {
     read(p: P): TrialRows {
       const rows = trials.all(p) as TrialRow[];

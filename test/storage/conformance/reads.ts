@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import type { FrozenTrial, TrialCursor } from '../../../src/storage/records.js';
+import { START_CURSOR } from '../../../src/storage/records.js';
+import type { ConformanceContext } from './context.js';
+import { sleep } from './context.js';
+
+/** Heartbeats and stale trials; incremental reads; counts. */
+export function readConformance(ctx: ConformanceContext): void {
+  describe('heartbeats', () => {
+    it('fails RUNNING trials whose heartbeat is older than the grace period', async () => {
+      const study = await ctx.newStudy();
+      const other = await ctx.newStudy('other');
+      const stale = await ctx.newTrial(study.id);
+      const silent = await ctx.newTrial(study.id); // never beat: not judged
+      const done = await ctx.newTrial(study.id);
+      const otherStale = await ctx.newTrial(other.id);
+      for (const t of [stale, done, otherStale]) await ctx.storage.heartbeat(t.id);
+      await ctx.storage.finishTrial(done.id, 'COMPLETE', [1]);
+      await sleep(60);
+      const fresh = await ctx.newTrial(study.id);
+      await ctx.storage.heartbeat(fresh.id);
+
+      const before = Date.now();
+      const failed = await ctx.storage.failStaleTrials(study.id, 0.04);
+      expect(failed.map((t) => t.id)).toEqual([stale.id]);
+      expect(failed[0]).toMatchObject({ state: 'FAIL', values: null });
+      expect(failed[0]?.systemAttrs['fail_reason']).toEqual(expect.any(String));
+      expect(failed[0]?.datetimeComplete?.getTime()).toBeGreaterThanOrEqual(before - 1);
+      expect(await ctx.storage.getTrial(stale.id)).toEqual(failed[0]);
+      expect((await ctx.storage.getTrial(silent.id)).state).toBe('RUNNING');
+      expect((await ctx.storage.getTrial(fresh.id)).state).toBe('RUNNING');
+      expect((await ctx.storage.getTrial(done.id)).state).toBe('COMPLETE');
+      expect((await ctx.storage.getTrial(otherStale.id)).state).toBe('RUNNING');
+    });
+
+    it('keeps trials that beat within the grace period', async () => {
+      const study = await ctx.newStudy();
+      const trial = await ctx.newTrial(study.id);
+      await ctx.storage.heartbeat(trial.id);
+      await sleep(20);
+      await ctx.storage.heartbeat(trial.id);
+      expect(await ctx.storage.failStaleTrials(study.id, 60)).toEqual([]);
+      expect((await ctx.storage.getTrial(trial.id)).state).toBe('RUNNING');
+    });
+
+    it('lets no late result overwrite a trial failed as stale', async () => {
+      const study = await ctx.newStudy();
+      const trial = await ctx.newTrial(study.id);
+      await ctx.storage.heartbeat(trial.id);
+      await sleep(30);
+      expect(await ctx.storage.failStaleTrials(study.id, 0.01)).toHaveLength(1);
+      expect(await ctx.storage.finishTrial(trial.id, 'COMPLETE', [0.1])).toBe(false);
+      await expect(ctx.storage.report(trial.id, 5, 0.1)).rejects.toMatchObject({ code: 'SODATE_TRIAL_FINISHED' });
+      expect(await ctx.storage.failStaleTrials(study.id, 0.01)).toEqual([]);
+      expect((await ctx.storage.getTrial(trial.id)).state).toBe('FAIL');
+    });
+
+    it('refuses a study that does not exist', async () => {
+      await expect(ctx.storage.failStaleTrials(555, 1)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+    });
+  });
+
+  describe('trialsSince', () => {
+    it('reads every trial from START_CURSOR, ordered by number, with a cursor at the newest', async () => {
+      const study = await ctx.newStudy();
+      const other = await ctx.newStudy('other');
+      const a = await ctx.completed(study.id, 1);
+      await ctx.newTrial(other.id);
+      const b = await ctx.newTrial(study.id);
+      const c = await ctx.newTrial(study.id, { state: 'WAITING' });
+      const { trials, cursor } = await ctx.storage.trialsSince(study.id, START_CURSOR);
+      expect(trials.map((t) => t.number)).toEqual([0, 1, 2]);
+      expect(trials.map((t) => t.id)).toEqual([a.id, b.id, c.id]);
+      expect(cursor.lastTrialId).toBe(c.id);
+      expect([...cursor.openTrialIds].sort((x, y) => x - y)).toEqual([b.id, c.id]);
+      expect(trials[1]).toEqual(await ctx.storage.getTrial(b.id));
+    });
+
+    it('returns an empty read and keeps the cursor for an empty study', async () => {
+      const study = await ctx.newStudy();
+      expect(await ctx.storage.trialsSince(study.id, START_CURSOR)).toEqual({ trials: [], cursor: START_CURSOR });
+    });
+
+    it('re-reads open trials, reads new ones, and drops finished ones after one last read', async () => {
+      const study = await ctx.newStudy();
+      const done = await ctx.completed(study.id, 1);
+      const open = await ctx.newTrial(study.id);
+      let read = await ctx.storage.trialsSince(study.id, START_CURSOR);
+
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials.map((t) => t.id)).toEqual([open.id]);
+
+      await ctx.storage.report(open.id, 0, 0.5);
+      const added = await ctx.newTrial(study.id);
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials.map((t) => t.id)).toEqual([open.id, added.id]);
+      expect(read.trials[0]?.intermediateValues.get(0)).toBe(0.5);
+
+      await ctx.storage.finishTrial(open.id, 'COMPLETE', [2]);
+      await ctx.storage.finishTrial(added.id, 'PRUNED');
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials.map((t) => [t.id, t.state])).toEqual([
+        [open.id, 'COMPLETE'],
+        [added.id, 'PRUNED'],
+      ]);
+      expect(read.cursor.openTrialIds).toEqual([]);
+
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials).toEqual([]);
+      expect(read.trials.some((t) => t.id === done.id)).toBe(false);
+    });
+
+    it('follows a WAITING trial until it is claimed and finished', async () => {
+      const study = await ctx.newStudy();
+      const waiting = await ctx.newTrial(study.id, { state: 'WAITING' });
+      let read = await ctx.storage.trialsSince(study.id, START_CURSOR);
+      expect(read.cursor.openTrialIds).toEqual([waiting.id]);
+      await ctx.storage.claimWaitingTrial(study.id);
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials.map((t) => t.state)).toEqual(['RUNNING']);
+      await ctx.storage.finishTrial(waiting.id, 'COMPLETE', [0]);
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials.map((t) => t.state)).toEqual(['COMPLETE']);
+      expect(read.cursor.openTrialIds).toEqual([]);
+    });
+
+    it('adds up, read after read, to the whole study', async () => {
+      const study = await ctx.newStudy();
+      const known = new Map<number, FrozenTrial>();
+      let cursor: TrialCursor = START_CURSOR;
+      const open: FrozenTrial[] = [];
+      for (let round = 0; round < 6; round++) {
+        for (let i = 0; i < 3; i++) open.push(await ctx.newTrial(study.id, round % 2 === 0 && i === 0 ? { state: 'WAITING' } : {}));
+        const t = open.shift();
+        if (t !== undefined) await ctx.storage.finishTrial(t.id, 'COMPLETE', [round]);
+        const read = await ctx.storage.trialsSince(study.id, cursor);
+        for (const trial of read.trials) known.set(trial.id, trial);
+        cursor = read.cursor;
+      }
+      const whole = await ctx.storage.trialsSince(study.id, START_CURSOR);
+      expect([...known.values()].sort((a, b) => a.number - b.number)).toEqual(whole.trials);
+    });
+
+    it('refuses a study that does not exist', async () => {
+      await expect(ctx.storage.trialsSince(888, START_CURSOR)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+    });
+  });
+
+  describe('countTrials', () => {
+    it('counts trials per state, zeros included', async () => {
+      const study = await ctx.newStudy();
+      expect(await ctx.storage.countTrials(study.id)).toEqual({ RUNNING: 0, WAITING: 0, COMPLETE: 0, PRUNED: 0, FAIL: 0 });
+      await ctx.completed(study.id, 1);
+      await ctx.completed(study.id, 2);
+      await ctx.newTrial(study.id);
+      await ctx.newTrial(study.id, { state: 'WAITING' });
+      const pruned = await ctx.newTrial(study.id);
+      await ctx.storage.finishTrial(pruned.id, 'PRUNED');
+      expect(await ctx.storage.countTrials(study.id)).toEqual({ RUNNING: 1, WAITING: 1, COMPLETE: 2, PRUNED: 1, FAIL: 0 });
+    });
+
+    it('refuses a study that does not exist', async () => {
+      await expect(ctx.storage.countTrials(999)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+    });
+  });
+}
