@@ -5,5 +5,4 @@ export * from './space/index.js';
 export * from './storage/index.js';
 export * from './study/index.js';
 export * from './samplers/index.js';
-export { NopPruner } from './pruners/nop.js';
-export { PRUNERS, createPruner } from './pruners/registry.js';
+export * from './pruners/index.js';

@@ -37,6 +37,8 @@ export class Study {
   private readonly knownDistributions = new Map<string, Distribution>();
   private scanFrom = 0;
   private readonly policyWrites = new WriteQueue();
+  /** Trials this process has asked and not yet told, so policy notes reach their snapshots. */
+  private readonly liveTrials = new Map<number, Trial>();
   private readonly host: TrialHost;
 
   /** @internal Use `createStudy` or `loadStudy`. */
@@ -54,7 +56,10 @@ export class Study {
       name: this.name,
       direction: this.direction,
       getTrials: (states) => (states === undefined ? this.history : this.history.filter((t) => states.includes(t.state))),
-      setTrialSystemAttr: (trialId, key, value) => this.policyWrites.push(() => this.storage.setTrialAttr(trialId, 'system', key, value)),
+      setTrialSystemAttr: (trialId, key, value) => {
+        this.liveTrials.get(trialId)?.rememberSystemAttr(key, value);
+        this.policyWrites.push(() => this.storage.setTrialAttr(trialId, 'system', key, value));
+      },
     };
     this.host = {
       storage,
@@ -63,9 +68,10 @@ export class Study {
       view,
       knownDistribution: (name) => this.knownDistributions.get(name),
       refreshHistory: async () => {
-        await this.refresh();
         await this.policyWrites.flush();
+        await this.refresh();
       },
+      flushPolicyWrites: () => this.policyWrites.flush(),
     };
   }
 
@@ -118,6 +124,7 @@ export class Study {
     if (record === null) return null;
     await this.refresh();
     const trial = new Trial(this.host, record);
+    this.liveTrials.set(trial.id, trial);
     trial.sampleRelativeParams();
     return trial;
   }
@@ -175,6 +182,7 @@ export class Study {
       const current = await this.storage.getTrial(trial.id);
       throw new StorageError(`trial ${trial.number} is already ${current.state}; it cannot be told again`, 'SODATE_TRIAL_FINISHED');
     }
+    this.liveTrials.delete(trial.id);
     const frozen: FrozenTrial = { ...trial.frozen(state), values, datetimeComplete: new Date() };
     this.sampler.afterTrial?.(this.host.view, frozen, state, values);
     await this.policyWrites.flush();
@@ -237,7 +245,7 @@ export class Study {
     let record = this.history.find((t) => t.number === number);
     if (record === undefined) record = (await this.refresh()).find((t) => t.number === number);
     if (record === undefined) throw new OptionError(`study "${this.name}" has no trial number ${number}`);
-    return new Trial(this.host, record);
+    return this.liveTrials.get(record.id) ?? new Trial(this.host, record);
   }
 }
 

@@ -26,8 +26,10 @@ export interface TrialHost {
   readonly view: StudyView;
   /** The distribution a parameter had in earlier trials of the study, if any. */
   knownDistribution(name: string): Distribution | undefined;
-  /** Bring the history up to date before a pruning decision. */
+  /** Bring the history up to date before a pruning decision (pending policy notes first). */
   refreshHistory(): Promise<void>;
+  /** Store what the sampler or pruner noted on trials, before its decision is acted on. */
+  flushPolicyWrites(): Promise<void>;
 }
 
 /**
@@ -143,7 +145,7 @@ export class Trial {
     await this.writes.flush();
     if (this.host.pruner.needsHistory !== false) await this.host.refreshHistory();
     this.prunedDecision = this.host.pruner.prune(this.host.view, this.frozen());
-    await this.writes.flush();
+    await this.host.flushPolicyWrites();
     if (this.prunedDecision) throw new TrialPruned(`trial ${this.number} was pruned at step ${step}`);
   }
 
@@ -160,6 +162,11 @@ export class Trial {
   setSystemAttr(key: string, value: JsonValue): void {
     this.systemAttrs[key] = value;
     this.writes.push(() => this.host.storage.setTrialAttr(this.id, 'system', key, value));
+  }
+
+  /** A note a policy stored on this trial through the study view: keep the snapshot in step. */
+  rememberSystemAttr(key: string, value: JsonValue): void {
+    this.systemAttrs[key] = value;
   }
 
   /** The last intermediate value (by step), if any: what a pruned trial is told with. */
