@@ -17,6 +17,7 @@ function space(extra = '', budget = 6): string {
   return `study: demo
 objective: { module: ./objective.mjs }
 sampler: { kind: random }
+pruner: none
 budget: { trials: ${budget} }
 ${extra}params:
   x: { float: [0.0, 1.0] }
