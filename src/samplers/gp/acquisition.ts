@@ -1,0 +1,169 @@
+/**
+ * Maximising log expected improvement over the encoded space: score many scrambled-Sobol
+ * candidates and perturbations of the best trials, then polish the top few with bounded
+ * L-BFGS on the continuous coordinates alternated with neighbour moves on the discrete
+ * and categorical ones. Every point scored lies on values the parameters can take.
+ */
+import { SOBOL_MAX_DIMENSION } from '../sobol-directions.js';
+import { SobolSequence } from '../qmc.js';
+import type { Rng } from '../rng.js';
+import type { Encoding } from './encoding.js';
+import { fromUnitCube, snapPoint } from './encoding.js';
+import type { GaussianProcess } from './gp-model.js';
+import { minimizeLbfgs } from './lbfgs.js';
+import { logExpectedImprovement } from './special.js';
+
+export interface AcquisitionOptions {
+  /** Quasi-random candidates scored. */
+  readonly candidates: number;
+  /** Encoded points of the best trials, perturbed to make more candidates (local exploitation). */
+  readonly anchors: readonly Float64Array[];
+  /** Perturbations per anchor. */
+  readonly perturbationsPerAnchor: number;
+  /** Candidates polished by local search. */
+  readonly localSearchStarts: number;
+  /** Acquisition evaluations per L-BFGS run. */
+  readonly localSearchEvaluations: number;
+}
+
+export interface AcquisitionResult {
+  readonly point: Float64Array;
+  readonly logEI: number;
+}
+
+/** log EI of the GP at a point, maximising above `best` (standardised units). */
+export function logEIAt(gp: GaussianProcess, best: number, point: Float64Array): number {
+  const p = gp.predict(point);
+  return logExpectedImprovement(p.mean, Math.sqrt(p.variance), best).value;
+}
+
+function perturb(encoding: Encoding, anchor: Float64Array, scale: number, rng: Rng, out: Float64Array): Float64Array {
+  for (let j = 0; j < encoding.d; j++) {
+    const dim = encoding.dimensions[j];
+    if (dim === undefined) continue;
+    if (dim.kind === 'categorical') {
+      out[j] = rng.float() < 1 / Math.max(2, encoding.d) ? rng.int(dim.size) : (anchor[j] as number);
+    } else {
+      out[j] = (anchor[j] as number) + scale * rng.normal();
+    }
+  }
+  return snapPoint(encoding, out);
+}
+
+/** Moves over discrete and categorical coordinates: each choice, or ±1, ±2, ±4… grid steps. Returns the improved score. */
+function neighbourSweep(gp: GaussianProcess, best: number, encoding: Encoding, point: Float64Array, score: number): number {
+  const trial = Float64Array.from(point);
+  for (let j = 0; j < encoding.d; j++) {
+    const dim = encoding.dimensions[j];
+    if (dim === undefined || dim.kind === 'continuous') continue;
+    const options: number[] = [];
+    if (dim.kind === 'categorical') {
+      for (let c = 0; c < dim.size; c++) if (c !== point[j]) options.push(c);
+    } else {
+      const internal = dim.decode(point[j] as number);
+      const step = dim.distribution.kind === 'categorical' ? 1 : (dim.distribution.step ?? 1);
+      for (let m = 1; m < dim.size; m *= 2) {
+        options.push(dim.encode(dim.decode(dim.encode(internal + m * step))));
+        options.push(dim.encode(dim.decode(dim.encode(internal - m * step))));
+      }
+    }
+    for (const value of options) {
+      if (value === point[j]) continue;
+      trial.set(point);
+      trial[j] = value;
+      const s = logEIAt(gp, best, trial);
+      if (s > score) {
+        score = s;
+        point[j] = value;
+      }
+    }
+  }
+  return score;
+}
+
+/** Bounded L-BFGS on the continuous coordinates, the others held fixed. Returns the improved score. */
+function continuousAscent(gp: GaussianProcess, best: number, encoding: Encoding, point: Float64Array, score: number, evaluations: number): number {
+  const free = encoding.continuous;
+  const lower = new Float64Array(encoding.d);
+  const upper = new Float64Array(encoding.d);
+  let any = false;
+  for (let j = 0; j < encoding.d; j++) {
+    const fixed = !free[j];
+    any ||= !fixed;
+    lower[j] = fixed ? (point[j] as number) : 0;
+    upper[j] = fixed ? (point[j] as number) : 1;
+  }
+  if (!any) return score;
+  const objective = (x: Float64Array): { value: number; gradient: Float64Array } => {
+    const p = gp.predictWithGradient(x, free);
+    const sd = Math.sqrt(p.variance);
+    const ei = logExpectedImprovement(p.mean, sd, best);
+    const gradient = new Float64Array(encoding.d);
+    for (let j = 0; j < encoding.d; j++) {
+      if (!free[j]) continue;
+      const dSd = (p.dVariance[j] as number) / (2 * sd);
+      gradient[j] = -(ei.dMean * (p.dMean[j] as number) + ei.dSd * dSd);
+    }
+    return { value: -ei.value, gradient };
+  };
+  const result = minimizeLbfgs(objective, point, { maxEvaluations: evaluations, lower, upper, gradientTolerance: 1e-6 });
+  if (-result.value > score) {
+    point.set(result.x);
+    return -result.value;
+  }
+  return score;
+}
+
+/** The encoded point with the highest log EI found. */
+export function maximizeLogEI(gp: GaussianProcess, best: number, encoding: Encoding, rng: Rng, options: AcquisitionOptions): AcquisitionResult {
+  const d = encoding.d;
+  const points: Float64Array[] = [];
+  const sobol = d <= SOBOL_MAX_DIMENSION ? new SobolSequence(rng.nextUint32(), true) : null;
+  const u = new Float64Array(d);
+  for (let i = 0; i < options.candidates; i++) {
+    if (sobol !== null) u.set(sobol.point(i, d));
+    else for (let j = 0; j < d; j++) u[j] = rng.float();
+    points.push(fromUnitCube(encoding, u, new Float64Array(d)));
+  }
+  const scales = [0.01, 0.03, 0.1, 0.2];
+  for (const anchor of options.anchors) {
+    for (let i = 0; i < options.perturbationsPerAnchor; i++) {
+      points.push(perturb(encoding, anchor, scales[i % scales.length] as number, rng, new Float64Array(d)));
+    }
+  }
+  // Rank by an upper bound on log EI (exact mean, bounded variance), then score exactly
+  // only while a bound can still beat the k-th best exact score.
+  const keep = Math.max(1, options.localSearchStarts);
+  const bounds = points.map((p) => {
+    const b = gp.predictBound(p);
+    return logExpectedImprovement(b.mean, Math.sqrt(b.variance), best).value;
+  });
+  const byBound = bounds.map((_, i) => i).sort((a, b) => (bounds[b] as number) - (bounds[a] as number));
+  const exact: { index: number; score: number }[] = [];
+  for (const index of byBound) {
+    if (exact.length >= keep && (bounds[index] as number) <= (exact[keep - 1] as { score: number }).score) break;
+    exact.push({ index, score: logEIAt(gp, best, points[index] as Float64Array) });
+    exact.sort((a, b) => b.score - a.score);
+  }
+  const scores = new Map(exact.map((e) => [e.index, e.score]));
+  const order = exact.map((e) => e.index);
+
+  let bestPoint = points[order[0] as number] as Float64Array;
+  let bestScore = scores.get(order[0] as number) as number;
+  for (const index of order.slice(0, options.localSearchStarts)) {
+    const point = Float64Array.from(points[index] as Float64Array);
+    let score = scores.get(index) as number;
+    for (let round = 0; round < 3; round++) {
+      score = continuousAscent(gp, best, encoding, point, score, options.localSearchEvaluations);
+      const before = score;
+      score = neighbourSweep(gp, best, encoding, point, score);
+      // Another continuous pass only pays when a discrete move changed the landscape.
+      if (!(score > before + 1e-9)) break;
+    }
+    if (score > bestScore) {
+      bestScore = score;
+      bestPoint = point;
+    }
+  }
+  return { point: bestPoint, logEI: bestScore };
+}

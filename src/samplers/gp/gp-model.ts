@@ -1,0 +1,103 @@
+/**
+ * The GP posterior given fitted hyperparameters: K = k(X, X) + noise·I is factorised once,
+ * α = K⁻¹y by two triangular solves; predictions reuse the factor.
+ */
+import type { CholeskyFactor } from './cholesky.js';
+import { choleskySolve, choleskyWithJitter, solveLower, solveUpperTransposed } from './cholesky.js';
+import type { EncodedInputs, KernelParams } from './kernel.js';
+import { crossKernel, kernelMatrix, matern52DerivativeR2, squaredDistance } from './kernel.js';
+
+export interface Prediction {
+  mean: number;
+  variance: number;
+}
+
+export interface PredictionWithGradient extends Prediction {
+  /** ∂mean/∂xⱼ (0 on dimensions not asked for). */
+  readonly dMean: Float64Array;
+  /** ∂variance/∂xⱼ. */
+  readonly dVariance: Float64Array;
+}
+
+export class GaussianProcess {
+  readonly inputs: EncodedInputs;
+  readonly params: KernelParams;
+  readonly factor: CholeskyFactor;
+  readonly alpha: Float64Array;
+  private readonly kStar: Float64Array;
+  private readonly v: Float64Array;
+  private readonly minVariance: number;
+
+  constructor(inputs: EncodedInputs, y: Float64Array, params: KernelParams) {
+    this.inputs = inputs;
+    this.params = params;
+    this.factor = choleskyWithJitter(kernelMatrix(inputs, params), inputs.n);
+    this.alpha = choleskySolve(this.factor, y);
+    this.kStar = new Float64Array(inputs.n);
+    this.v = new Float64Array(inputs.n);
+    this.minVariance = 1e-10 * params.signalVariance;
+  }
+
+  /** Posterior mean and variance (of the latent function, without noise) at one point. */
+  predict(point: Float64Array, offset = 0): Prediction {
+    const n = this.inputs.n;
+    const k = crossKernel(this.inputs, this.params, point, offset, this.kStar);
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
+    const v = solveLower(this.factor, k, this.v);
+    let explained = 0;
+    for (let i = 0; i < n; i++) explained += (v[i] as number) * (v[i] as number);
+    return { mean, variance: Math.max(this.minVariance, this.params.signalVariance - explained) };
+  }
+
+  /**
+   * The exact posterior mean and an upper bound on the variance, for n·d work instead of
+   * n²: conditioning on one training point xᵢ alone leaves s − k(xᵢ, p)²/Kᵢᵢ, and more
+   * data never raises the variance. Lets a search skip points that cannot win.
+   */
+  predictBound(point: Float64Array, offset = 0): Prediction {
+    const n = this.inputs.n;
+    const k = crossKernel(this.inputs, this.params, point, offset, this.kStar);
+    const diagonal = this.params.signalVariance + this.params.noiseVariance + this.factor.jitter;
+    let mean = 0;
+    let largest = 0;
+    for (let i = 0; i < n; i++) {
+      const ki = k[i] as number;
+      mean += ki * (this.alpha[i] as number);
+      if (ki * ki > largest) largest = ki * ki;
+    }
+    return { mean, variance: Math.max(this.minVariance, this.params.signalVariance - largest / diagonal) };
+  }
+
+  /** Prediction with gradients along the numeric dimensions flagged in `free`. */
+  predictWithGradient(point: Float64Array, free: Uint8Array): PredictionWithGradient {
+    const { x, n, d, categorical } = this.inputs;
+    const rho = this.params.inverseSquaredLengthscales;
+    const s = this.params.signalVariance;
+    const k = crossKernel(this.inputs, this.params, point, 0, new Float64Array(n));
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
+    const v = solveLower(this.factor, k);
+    let explained = 0;
+    for (let i = 0; i < n; i++) explained += (v[i] as number) * (v[i] as number);
+    const rawVariance = s - explained;
+    const beta = solveUpperTransposed(this.factor, v, v); // K⁻¹k*
+    const dMean = new Float64Array(d);
+    const dVariance = new Float64Array(d);
+    for (let i = 0; i < n; i++) {
+      const r2 = squaredDistance(x, i * d, point, 0, rho, categorical, d);
+      const dk = s * matern52DerivativeR2(r2);
+      const a = (this.alpha[i] as number) * dk;
+      const b = -2 * (beta[i] as number) * dk;
+      for (let j = 0; j < d; j++) {
+        if (!free[j]) continue;
+        // ∂r²/∂pⱼ = 2ρⱼ(pⱼ − xᵢⱼ)
+        const dr2 = 2 * (rho[j] as number) * ((point[j] as number) - (x[i * d + j] as number));
+        dMean[j] = (dMean[j] as number) + a * dr2;
+        dVariance[j] = (dVariance[j] as number) + b * dr2;
+      }
+    }
+    if (rawVariance <= this.minVariance) dVariance.fill(0);
+    return { mean, variance: Math.max(this.minVariance, rawVariance), dMean, dVariance };
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The Matérn-5/2 kernel with automatic relevance determination: one inverse squared
+ * lengthscale ρⱼ per input dimension. Numeric dimensions contribute ρⱼ·(xⱼ − yⱼ)² to the
+ * squared distance r², categorical ones (coded as the choice's index) ρⱼ·[xⱼ ≠ yⱼ], a
+ * Hamming distance. k(x, y) = s·(1 + √5·r + 5/3·r²)·exp(−√5·r).
+ */
+
+const SQRT5 = Math.sqrt(5);
+
+export interface KernelParams {
+  /** ρⱼ = 1/ℓⱼ², one per dimension. */
+  readonly inverseSquaredLengthscales: Float64Array;
+  /** s, the prior variance of the function. */
+  readonly signalVariance: number;
+  /** Variance of the observation noise, added on the diagonal of the training kernel. */
+  readonly noiseVariance: number;
+}
+
+/** Points in the encoded input space, row-major. */
+export interface EncodedInputs {
+  readonly x: Float64Array;
+  readonly n: number;
+  readonly d: number;
+  /** 1 where a dimension is categorical (Hamming distance), 0 where numeric. */
+  readonly categorical: Uint8Array;
+}
+
+/** Matérn-5/2 correlation at squared distance r². */
+export function matern52(r2: number): number {
+  const r = Math.sqrt(r2);
+  return (1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r);
+}
+
+/** d matern52 / d r², smooth at r = 0: −5/6·(1 + √5·r)·exp(−√5·r). */
+export function matern52DerivativeR2(r2: number): number {
+  const r = Math.sqrt(r2);
+  return (-5 / 6) * (1 + SQRT5 * r) * Math.exp(-SQRT5 * r);
+}
+
+/** Weighted squared distance between row `i` of `a` and the point `b` at offset `bOffset`. */
+export function squaredDistance(
+  a: Float64Array,
+  aOffset: number,
+  b: Float64Array,
+  bOffset: number,
+  rho: Float64Array,
+  categorical: Uint8Array,
+  d: number,
+): number {
+  let r2 = 0;
+  for (let j = 0; j < d; j++) {
+    const diff = (a[aOffset + j] as number) - (b[bOffset + j] as number);
+    r2 += categorical[j] ? (diff !== 0 ? (rho[j] as number) : 0) : (rho[j] as number) * diff * diff;
+  }
+  return r2;
+}
+
+/**
+ * K[i, j] = k(xᵢ, xⱼ) over the training inputs, plus `noiseVariance` on the diagonal.
+ * Each entry is computed once and written to both halves.
+ */
+export function kernelMatrix(inputs: EncodedInputs, params: KernelParams, withNoise = true): Float64Array {
+  const { x, n, d, categorical } = inputs;
+  const rho = params.inverseSquaredLengthscales;
+  const s = params.signalVariance;
+  const k = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = s + (withNoise ? params.noiseVariance : 0);
+    for (let j = 0; j < i; j++) {
+      const v = s * matern52(squaredDistance(x, i * d, x, j * d, rho, categorical, d));
+      k[i * n + j] = v;
+      k[j * n + i] = v;
+    }
+  }
+  return k;
+}
+
+/** k(xᵢ, p) for every training input xᵢ and one point p (length d, at `offset` in `point`). */
+export function crossKernel(inputs: EncodedInputs, params: KernelParams, point: Float64Array, offset = 0, out: Float64Array = new Float64Array(inputs.n)): Float64Array {
+  const { x, n, d, categorical } = inputs;
+  const rho = params.inverseSquaredLengthscales;
+  const s = params.signalVariance;
+  for (let i = 0; i < n; i++) out[i] = s * matern52(squaredDistance(x, i * d, point, offset, rho, categorical, d));
+  return out;
+}

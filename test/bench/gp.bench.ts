@@ -1,0 +1,112 @@
+/**
+ * GP sampler timing and a quick quality check: ask time (ms) at the 100th and 300th trial
+ * on a Hartmann-6-like 6-D space, plus the best value reached on Branin and Hartmann-6.
+ * `node --import tsx test/bench/gp.bench.ts [trials]`.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Distribution } from '../../src/space/distributions.js';
+import { floatDistribution } from '../../src/space/distributions.js';
+import type { FrozenTrial } from '../../src/storage/records.js';
+import type { Sampler, StudyView } from '../../src/study/policies.js';
+import { GPSampler } from '../../src/samplers/gp/index.js';
+
+interface Problem {
+  readonly name: string;
+  readonly space: Record<string, Distribution>;
+  readonly f: (x: Record<string, number>) => number;
+  readonly optimum: number;
+}
+
+const A = [
+  [10, 3, 17, 3.5, 1.7, 8],
+  [0.05, 10, 17, 0.1, 8, 14],
+  [3, 3.5, 1.7, 10, 17, 8],
+  [17, 8, 0.05, 10, 0.1, 14],
+];
+const P = [
+  [1312, 1696, 5569, 124, 8283, 5886],
+  [2329, 4135, 8307, 3736, 1004, 9991],
+  [2348, 1451, 3522, 2883, 3047, 6650],
+  [4047, 8828, 8732, 5743, 1091, 381],
+];
+const ALPHA = [1, 1.2, 3, 3.2];
+
+export const hartmann6: Problem = {
+  name: 'hartmann6',
+  space: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x${i}`, floatDistribution(0, 1)])),
+  f: (x) => {
+    let s = 0;
+    for (let i = 0; i < 4; i++) {
+      let inner = 0;
+      for (let j = 0; j < 6; j++) inner += (A[i]![j] as number) * ((x[`x${j}`] as number) - (P[i]![j] as number) * 1e-4) ** 2;
+      s -= (ALPHA[i] as number) * Math.exp(-inner);
+    }
+    return s;
+  },
+  optimum: -3.32237,
+};
+
+export const branin: Problem = {
+  name: 'branin',
+  space: { x: floatDistribution(-5, 10), y: floatDistribution(0, 15) },
+  f: ({ x, y }) => {
+    const a = 1, b = 5.1 / (4 * Math.PI ** 2), c = 5 / Math.PI, r = 6, s = 10, t = 1 / (8 * Math.PI);
+    return a * ((y as number) - b * (x as number) ** 2 + c * (x as number) - r) ** 2 + s * (1 - t) * Math.cos(x as number) + s;
+  },
+  optimum: 0.397887,
+};
+
+/** Run `trials` sequential asks; returns the best value and the ask time of every trial. */
+export function run(sampler: Sampler, problem: Problem, trials: number): { best: number; askMs: number[]; cpuMs: number[] } {
+  const history: FrozenTrial[] = [];
+  const view: StudyView = {
+    name: 'bench',
+    direction: 'minimize',
+    getTrials: (states) => (states === undefined ? history : history.filter((t) => states.includes(t.state))),
+    setTrialSystemAttr: () => undefined,
+  };
+  let best = Infinity;
+  const askMs: number[] = [];
+  const cpuMs: number[] = [];
+  for (let number = 0; number < trials; number++) {
+    const start = performance.now();
+    const cpuStart = process.cpuUsage();
+    const running: FrozenTrial = {
+      id: number + 1, number, state: 'RUNNING', values: null, params: {}, internalParams: {}, distributions: {},
+      intermediateValues: new Map(), userAttrs: {}, systemAttrs: {}, datetimeStart: new Date(0), datetimeComplete: null,
+    };
+    const space = sampler.inferRelativeSpace?.(view, running) ?? {};
+    const relative = Object.keys(space).length > 0 ? (sampler.sampleRelative?.(view, running, space) ?? {}) : {};
+    const params: Record<string, number> = {};
+    for (const [name, dist] of Object.entries(problem.space)) params[name] = relative[name] ?? sampler.sampleIndependent(view, running, name, dist);
+    askMs.push(performance.now() - start);
+    const cpu = process.cpuUsage(cpuStart);
+    cpuMs.push((cpu.user + cpu.system) / 1000);
+    const value = problem.f(params);
+    best = Math.min(best, value);
+    history.push({ ...running, state: 'COMPLETE', values: [value], params, internalParams: params, distributions: problem.space, datetimeComplete: new Date(0) });
+  }
+  return { best, askMs, cpuMs };
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+}
+
+const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() as string);
+if (isMain) {
+  const trials = Number(process.argv[2] ?? 300);
+  const rows: string[] = [];
+  for (const problem of [branin, hartmann6]) {
+    for (const seed of [0, 1]) {
+      const { best, askMs, cpuMs } = run(new GPSampler({ seed }), problem, trials);
+      const at = (k: number): string =>
+        askMs.length >= k ? `${mean(askMs.slice(k - 10, k)).toFixed(0)} / ${mean(cpuMs.slice(k - 10, k)).toFixed(0)}` : '-';
+      rows.push(`| ${problem.name} | ${seed} | ${trials} | ${best.toFixed(5)} | ${(best - problem.optimum).toExponential(2)} | ${at(100)} | ${at(200)} | ${at(300)} |`);
+    }
+  }
+  console.log('ask time per trial, wall / CPU ms, mean over the 10 trials ending at 100, 200, 300');
+  console.log('| problem | seed | trials | best | regret | ask ms @91-100 | @191-200 | @291-300 |');
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  for (const r of rows) console.log(r);
+}
