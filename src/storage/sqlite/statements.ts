@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { AttrRow, IntermediateRow, ParamRow, TrialRow, TrialRows, ValueRow } from './rows.js';
 
-type Statement = Database.Statement;
+export type Statement = Database.Statement;
 
 /** Reads every table of a set of trials with one query per table, whatever their number. */
 export interface TrialReader<P> {
@@ -52,7 +52,7 @@ function attrUpsert(db: Database.Database, table: string, owner: string): Statem
   );
 }
 
-/** Every statement the store runs, prepared once per connection. */
+/** Every statement the store runs, prepared once per connection. @internal */
 export function prepareStatements(db: Database.Database) {
   return {
     // studies
@@ -133,4 +133,5 @@ export function prepareStatements(db: Database.Database) {
   };
 }
 
+/** @internal */
 export type Statements = ReturnType<typeof prepareStatements>;
