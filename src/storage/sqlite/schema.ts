@@ -111,11 +111,13 @@ const REQUIRED_TABLES = [
 ];
 
 /**
- * Indexes Optuna lacks that sodate's queries need (next number, a study's trials in order).
+ * Indexes Optuna lacks that sodate's queries need: the next number and a study's trials in
+ * order; counts per state and the budget check without reading every trial.
  * Optuna ignores extra indexes, so they are added to Optuna's databases too.
  */
 const EXTRA_INDEXES: Record<string, string> = {
   ix_trials_study_id_number: 'CREATE INDEX ix_trials_study_id_number ON trials (study_id, number)',
+  ix_trials_study_id_state: 'CREATE INDEX ix_trials_study_id_state ON trials (study_id, state)',
 };
 
 function attributeTable(table: string, idColumn: string, owner: string, ownerTable: string): string {

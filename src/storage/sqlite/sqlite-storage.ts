@@ -155,7 +155,7 @@ export class SqliteStorage implements Storage {
   async createTrial(studyId: number, template: NewTrial = {}): Promise<FrozenTrial | null> {
     return this.write(() => {
       this.requireStudy(studyId);
-      if (template.maxTrials !== undefined && (this.sql.budgetCount.get(studyId) as number) >= template.maxTrials) return null;
+      if (template.maxTrials !== undefined && (this.sql.budgetCount.get({ study: studyId }) as number) >= template.maxTrials) return null;
       const state = template.state ?? 'RUNNING';
       const number = this.sql.nextNumber.get(studyId) as number;
       const start = state === 'RUNNING' ? new Date() : null;
@@ -190,7 +190,7 @@ export class SqliteStorage implements Storage {
   async claimWaitingTrial(studyId: number, maxTrials?: number): Promise<FrozenTrial | null> {
     return this.write(() => {
       this.requireStudy(studyId);
-      if (maxTrials !== undefined && (this.sql.budgetCount.get(studyId) as number) >= maxTrials) return null;
+      if (maxTrials !== undefined && (this.sql.budgetCount.get({ study: studyId }) as number) >= maxTrials) return null;
       const id = this.sql.oldestWaiting.get(studyId) as number | undefined;
       if (id === undefined) return null;
       this.sql.startTrial.run(encodeDatetime(new Date()), id);

@@ -11,12 +11,12 @@ export interface TrialReader<P> {
 const TRIAL_COLUMNS = 'trial_id, number, state, datetime_start, datetime_complete';
 
 /**
- * A reader of the trials matching `where` (a condition on `trials`, with named parameters).
- * Child tables are restricted with `trial_id IN (SELECT …)` so that each is one indexed
- * query (their UNIQUE (trial_id, …) constraints are the indexes).
+ * A reader of the trials matching `where`, a condition on `trial_id` (with named
+ * parameters) that every table shares; each child table is then one query on its
+ * UNIQUE (trial_id, …) index. `childWhere` overrides it for the child tables.
  */
 function trialReader<P extends object>(db: Database.Database, where: string, childWhere?: string): TrialReader<P> {
-  const children = childWhere ?? `trial_id IN (SELECT trial_id FROM trials WHERE ${where})`;
+  const children = childWhere ?? where;
   const trials = db.prepare(`SELECT ${TRIAL_COLUMNS} FROM trials WHERE ${where} ORDER BY number, trial_id`);
   const params = db.prepare(
     `SELECT trial_id, param_name, param_value, distribution_json FROM trial_params WHERE ${children} ORDER BY param_id`,
@@ -96,7 +96,17 @@ export function prepareStatements(db: Database.Database) {
 
     // trials
     nextNumber: db.prepare('SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = ?').pluck(),
-    budgetCount: db.prepare("SELECT COUNT(*) FROM trials WHERE study_id = ? AND state <> 'WAITING'").pluck(),
+    /**
+     * Trials that count toward a budget (all but WAITING). Numbers are dense (0..n-1, both
+     * here and in Optuna, and trials are never deleted one by one), so this is the next
+     * number minus the WAITING ones: two index lookups instead of a scan of the study.
+     */
+    budgetCount: db
+      .prepare(
+        `SELECT (SELECT COALESCE(MAX(number) + 1, 0) FROM trials WHERE study_id = @study)
+              - (SELECT COUNT(*) FROM trials WHERE study_id = @study AND state = 'WAITING')`,
+      )
+      .pluck(),
     stateCounts: db.prepare('SELECT state, COUNT(*) AS n FROM trials WHERE study_id = ? GROUP BY state'),
     insertTrial: db.prepare('INSERT INTO trials (number, study_id, state, datetime_start, datetime_complete) VALUES (?, ?, ?, ?, NULL)'),
     trialState: db.prepare('SELECT number, state FROM trials WHERE trial_id = ?'),
@@ -124,11 +134,15 @@ export function prepareStatements(db: Database.Database) {
     ).pluck(),
 
     // whole trials
-    readOne: trialReader<{ id: number }>(db, 'trial_id = @id', 'trial_id = @id'),
-    readIds: trialReader<{ ids: string }>(db, 'trial_id IN (SELECT value FROM json_each(@ids))', 'trial_id IN (SELECT value FROM json_each(@ids))'),
+    readOne: trialReader<{ id: number }>(db, 'trial_id = @id'),
+    readIds: trialReader<{ ids: string }>(db, 'trial_id IN (SELECT value FROM json_each(@ids))'),
+    // Trials after the cursor come from a rowid range (`+study_id` keeps the planner off the
+    // study index, which would scan the whole study), open ones by id.
     readSince: trialReader<{ study: number; after: number; open: string }>(
       db,
-      'study_id = @study AND (trial_id > @after OR trial_id IN (SELECT value FROM json_each(@open)))',
+      `trial_id IN (SELECT trial_id FROM trials WHERE trial_id > @after AND +study_id = @study
+         UNION ALL SELECT trial_id FROM trials
+         WHERE trial_id IN (SELECT value FROM json_each(@open)) AND trial_id <= @after AND +study_id = @study)`,
     ),
   };
 }

@@ -95,7 +95,7 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability', () => {
     const schema = (path: string) => {
       const db = new Database(path);
       const rows = db
-        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'ix_trials_study_id_number' ORDER BY name")
+        .prepare("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT IN ('ix_trials_study_id_number', 'ix_trials_study_id_state') ORDER BY name")
         .all();
       const data = { version: db.prepare('SELECT * FROM version_info').all(), alembic: db.prepare('SELECT * FROM alembic_version').all() };
       db.close();

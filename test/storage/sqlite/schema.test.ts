@@ -154,15 +154,16 @@ describe('SqliteStorage on disk', () => {
     await b.close();
   });
 
-  it("adds sodate's index to a study database that lacks it", async () => {
-    (await SqliteStorage.open(file).close());
+  it("adds sodate's indexes to a study database that lacks them, as one written by Optuna", async () => {
+    await SqliteStorage.open(file).close();
+    const extra = "SELECT name FROM sqlite_master WHERE name LIKE 'ix_trials_%' ORDER BY name";
     let db = raw();
-    db.exec('DROP INDEX ix_trials_study_id_number');
+    expect(db.prepare(extra).pluck().all()).toEqual(['ix_trials_study_id_number', 'ix_trials_study_id_state']);
+    db.exec('DROP INDEX ix_trials_study_id_number; DROP INDEX ix_trials_study_id_state');
     db.close();
-    const storage = SqliteStorage.open(file);
-    await storage.close();
+    await SqliteStorage.open(file).close();
     db = raw();
-    expect(db.prepare("SELECT COUNT(*) FROM sqlite_master WHERE name = 'ix_trials_study_id_number'").pluck().get()).toBe(1);
+    expect(db.prepare(extra).pluck().all()).toEqual(['ix_trials_study_id_number', 'ix_trials_study_id_state']);
     db.close();
   });
 });
