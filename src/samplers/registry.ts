@@ -1,6 +1,12 @@
 import { OptionError } from '../errors.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { Sampler } from '../study/policies.js';
+import type { GPSamplerOptions } from './gp/index.js';
+import { GPSampler } from './gp/index.js';
+import type { GridSamplerOptions } from './grid.js';
+import { GridSampler } from './grid.js';
+import type { QMCSamplerOptions } from './qmc.js';
+import { QMCSampler } from './qmc.js';
 import { RandomSampler } from './random.js';
 
 /** What a sampler may need beyond its own options when built from a space file. */
@@ -27,6 +33,24 @@ export const SAMPLERS: readonly SamplerEntry[] = [
     summary: 'independent uniform / log-uniform sampling',
     optionKeys: ['seed'],
     create: (options, context) => new RandomSampler(withSeed(options, context)),
+  },
+  {
+    kind: 'gp',
+    summary: 'Gaussian-process Bayesian optimisation (Matern-5/2 ARD, log expected improvement; Sobol startup; constant liar for parallel workers)',
+    optionKeys: ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates'],
+    create: (options, context) => new GPSampler(withSeed(options, context) as GPSamplerOptions),
+  },
+  {
+    kind: 'qmc',
+    summary: 'quasi-Monte Carlo points (scrambled Sobol or Halton), trial n takes point n',
+    optionKeys: ['seed', 'scramble', 'qmcType'],
+    create: (options, context) => new QMCSampler(withSeed(options, context) as QMCSamplerOptions),
+  },
+  {
+    kind: 'grid',
+    summary: 'exhaustive grid over the declared space (or the given values), resumable, no point twice',
+    optionKeys: ['seed', 'searchSpace', 'gridPoints', 'maxPoints'],
+    create: (options, context) => new GridSampler(withSeed(options, context) as GridSamplerOptions, context.space),
   },
 ];
 

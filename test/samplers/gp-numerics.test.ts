@@ -1,0 +1,238 @@
+import { CholeskyDecomposition, EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import { describe, expect, it } from 'vitest';
+import {
+  choleskyInPlace,
+  choleskySolve,
+  choleskyWithJitter,
+  inverseFromCholesky,
+  logDeterminant,
+  solveLower,
+  solveUpperTransposed,
+} from '../../src/samplers/gp/cholesky.js';
+import { fitKernelParams, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
+import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
+import type { EncodedInputs, KernelParams } from '../../src/samplers/gp/kernel.js';
+import { kernelMatrix, matern52 } from '../../src/samplers/gp/kernel.js';
+import { minimizeLbfgs } from '../../src/samplers/gp/lbfgs.js';
+import { erfc, erfcx, logExpectedImprovement, logH, logHDerivative, normalCdf, normalPdf } from '../../src/samplers/gp/special.js';
+import { Rng } from '../../src/samplers/rng.js';
+
+/** exp(x²)·erfc(x) from mpmath at 40 digits. */
+const ERFCX: [number, number][] = [
+  [-3, 16205.988853999587],
+  [-0.5, 1.9523604891825571],
+  [0, 1.0],
+  [0.3, 0.73459933456765515],
+  [1, 0.427583576155807],
+  [1.99, 0.2564678367195299],
+  [2, 0.25539567631050574],
+  [2.5, 0.21080636406114358],
+  [5, 0.11070463773306863],
+  [20, 0.028174348741051319],
+  [1000.0, 0.00056418930145338765],
+];
+
+/** [z, log h(z), Φ(z)/h(z)] with h(z) = φ(z) + zΦ(z), from mpmath at 40 digits. */
+const LOG_H: [number, number, number][] = [
+  [6.0, 1.7917594692541145, 0.16666666649789214],
+  [2.0, 0.69738354578822831, 0.48655931878528387],
+  [0.5, -0.35982768374506382, 0.99092271800410996],
+  [0.0, -0.91893853320467274, 1.2533141373155003],
+  [-0.7, -1.9457545234913285, 1.6934819959622397],
+  [-1.0, -2.4851210257126413, 1.9042712333296918],
+  [-1.5, -3.5299359208057099, 2.2795806941564462],
+  [-3.0, -7.8696860596030285, 3.5323375176251605],
+  [-8.0, -37.122364261692633, 8.2393965068400669],
+  [-25.0, -319.86146358149595, 25.079620234266533],
+  [-39.9, -804.29857146543719, 39.950031269397796],
+  [-40.0, -808.29856835661996, 40.049906657648518],
+  [-60.0, -1809.1084601822722, 60.03330560942051],
+  [-500.0, -125013.34816672988, 500.00399995200134],
+  [-1000000.0, -500000000028.54996, 1000000.000002],
+];
+
+function relativeError(actual: number, expected: number): number {
+  return Math.abs(actual - expected) / Math.abs(expected);
+}
+
+describe('special functions for log EI', () => {
+  it.each(ERFCX)('erfcx(%d) matches a 40-digit reference to 1e-13', (x, expected) => {
+    expect(relativeError(erfcx(x), expected)).toBeLessThan(1e-13);
+  });
+
+  it('erfc and the normal cdf agree with textbook values', () => {
+    expect(erfc(0)).toBe(1);
+    expect(relativeError(erfc(1), 0.15729920705028513)).toBeLessThan(1e-14);
+    expect(relativeError(normalCdf(-10), 7.619853024160527e-24)).toBeLessThan(1e-13);
+    expect(relativeError(normalPdf(1), 0.24197072451914337)).toBeLessThan(1e-15);
+  });
+
+  it.each(LOG_H)('log h(%d) and its derivative match a 40-digit reference', (z, value, derivative) => {
+    expect(relativeError(logH(z), value)).toBeLessThan(1e-13);
+    expect(relativeError(logHDerivative(z), derivative)).toBeLessThan(1e-11);
+  });
+
+  it('log h is finite, increasing and smooth across the branch points', () => {
+    let previous = -Infinity;
+    for (let z = -60; z <= 5; z += 0.01) {
+      const v = logH(z);
+      expect(Number.isFinite(v)).toBe(true);
+      expect(v).toBeGreaterThan(previous);
+      previous = v;
+    }
+    for (const z of [-40, -1]) expect(Math.abs(logH(z - 1e-9) - logH(z + 1e-9))).toBeLessThan(1e-6);
+  });
+
+  it('log EI equals the direct formula where EI does not underflow, with consistent derivatives', () => {
+    const mean = 0.3;
+    const sd = 0.7;
+    const best = 0.5;
+    const z = (mean - best) / sd;
+    const direct = Math.log(sd * (normalPdf(z) + z * normalCdf(z)));
+    const r = logExpectedImprovement(mean, sd, best);
+    expect(r.value).toBeCloseTo(direct, 13);
+    const h = 1e-6;
+    expect(r.dMean).toBeCloseTo((logExpectedImprovement(mean + h, sd, best).value - logExpectedImprovement(mean - h, sd, best).value) / (2 * h), 6);
+    expect(r.dSd).toBeCloseTo((logExpectedImprovement(mean, sd + h, best).value - logExpectedImprovement(mean, sd - h, best).value) / (2 * h), 6);
+  });
+});
+
+describe('Cholesky', () => {
+  const a = Float64Array.from([4, 12, -16, 12, 37, -43, -16, -43, 98]);
+
+  it('factors the textbook 3×3 matrix into its known factor', () => {
+    const l = Float64Array.from(a);
+    expect(choleskyInPlace(l, 3)).toBe(true);
+    expect(Array.from(l)).toEqual([2, 0, 0, 6, 1, 0, -8, 5, 3]);
+  });
+
+  it('agrees with ml-matrix on a random SPD matrix, and solves without forming an inverse', () => {
+    const n = 12;
+    const rng = new Rng(3);
+    const b = Matrix.rand(n, n, { random: () => rng.float() });
+    const spd = b.mmul(b.transpose()).add(Matrix.eye(n).mul(0.1));
+    const f = choleskyWithJitter(Float64Array.from(spd.to1DArray()), n);
+    expect(f.jitter).toBe(0);
+    const reference = new CholeskyDecomposition(spd).lowerTriangularMatrix;
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(f.lower[i * n + j]).toBeCloseTo(reference.get(i, j), 10);
+    const rhs = Array.from({ length: n }, (_, i) => Math.sin(i));
+    const x = choleskySolve(f, rhs);
+    const back = spd.mmul(Matrix.columnVector(Array.from(x))).to1DArray();
+    back.forEach((v, i) => expect(v).toBeCloseTo(rhs[i] as number, 9));
+    const y = solveLower(f, rhs);
+    const z = solveUpperTransposed(f, y);
+    expect(Array.from(z)).toEqual(Array.from(x));
+    const inverse = new Matrix(Array.from({ length: n }, (_, i) => Array.from(inverseFromCholesky(f).subarray(i * n, (i + 1) * n))));
+    const identity = spd.mmul(inverse);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(identity.get(i, j)).toBeCloseTo(i === j ? 1 : 0, 8);
+    expect(logDeterminant(f)).toBeCloseTo(Math.log(new EigenvalueDecomposition(spd).realEigenvalues.reduce((p, v) => p * v, 1)), 8);
+  });
+
+  it('adds growing jitter to a singular matrix instead of failing', () => {
+    const singular = Float64Array.from([1, 1, 1, 1]);
+    expect(choleskyInPlace(Float64Array.from(singular), 2)).toBe(false);
+    const f = choleskyWithJitter(singular, 2);
+    expect(f.jitter).toBeGreaterThan(0);
+    expect(f.jitter).toBeLessThan(1e-6);
+  });
+
+  it('refuses a matrix with NaN rather than looping', () => {
+    expect(() => choleskyWithJitter(Float64Array.from([NaN, 0, 0, 1]), 2)).toThrow(RangeError);
+  });
+});
+
+function randomInputs(n: number, d: number, seed: number, categorical: number[] = []): EncodedInputs {
+  const rng = new Rng(seed);
+  const cat = new Uint8Array(d);
+  for (const j of categorical) cat[j] = 1;
+  const x = new Float64Array(n * d);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = cat[j] ? rng.int(3) : rng.float();
+  return { x, n, d, categorical: cat };
+}
+
+describe('Matérn-5/2 kernel', () => {
+  const params: KernelParams = { inverseSquaredLengthscales: Float64Array.from([4, 0.5, 2]), signalVariance: 1.7, noiseVariance: 0 };
+
+  it('is 1 at distance 0 and has the closed form elsewhere', () => {
+    expect(matern52(0)).toBe(1);
+    const r = 0.8;
+    expect(matern52(r * r)).toBeCloseTo((1 + Math.sqrt(5) * r + (5 / 3) * r * r) * Math.exp(-Math.sqrt(5) * r), 15);
+  });
+
+  it('builds a symmetric positive semi-definite matrix, categorical dimensions included', () => {
+    const inputs = randomInputs(30, 3, 1, [2]);
+    const k = kernelMatrix(inputs, params, false);
+    for (let i = 0; i < 30; i++) for (let j = 0; j < 30; j++) expect(k[i * 30 + j]).toBe(k[j * 30 + i]);
+    const m = new Matrix(Array.from({ length: 30 }, (_, i) => Array.from(k.subarray(i * 30, (i + 1) * 30))));
+    const smallest = Math.min(...new EigenvalueDecomposition(m, { assumeSymmetric: true }).realEigenvalues);
+    expect(smallest).toBeGreaterThan(-1e-10);
+  });
+});
+
+describe('hyperparameter fit', () => {
+  it('has an analytic gradient that matches finite differences', () => {
+    const inputs = randomInputs(15, 3, 2, [2]);
+    const y = Float64Array.from({ length: 15 }, (_, i) => Math.sin(3 * (inputs.x[i * 3] as number)) + (inputs.x[i * 3 + 2] as number) * 0.3);
+    const theta = [Math.log(2), Math.log(0.7), Math.log(1.3), Math.log(0.9), Math.log(0.05)];
+    const at = (t: number[]): ReturnType<typeof logPosteriorAndGradient> =>
+      logPosteriorAndGradient(inputs, y, {
+        inverseSquaredLengthscales: Float64Array.from(t.slice(0, 3), Math.exp),
+        signalVariance: Math.exp(t[3] as number),
+        noiseVariance: Math.exp(t[4] as number),
+      });
+    const g = at(theta).gradient;
+    for (let p = 0; p < theta.length; p++) {
+      const h = 1e-5;
+      const plus = [...theta];
+      const minus = [...theta];
+      plus[p] = (plus[p] as number) + h;
+      minus[p] = (minus[p] as number) - h;
+      expect(g[p]).toBeCloseTo((at(plus).value - at(minus).value) / (2 * h), 4);
+    }
+  });
+
+  it('L-BFGS finds the minimum of the Rosenbrock function', () => {
+    const r = minimizeLbfgs(
+      (x) => {
+        const a = x[0] as number;
+        const b = x[1] as number;
+        return { value: (1 - a) ** 2 + 100 * (b - a * a) ** 2, gradient: Float64Array.from([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]) };
+      },
+      Float64Array.from([-1.2, 1]),
+      { maxEvaluations: 500, gradientTolerance: 1e-8 },
+    );
+    expect(r.x[0]).toBeCloseTo(1, 4);
+    expect(r.x[1]).toBeCloseTo(1, 4);
+  });
+
+  it('a fitted GP regresses a smooth function: posterior mean close on held-out points', () => {
+    const f = (a: number, b: number): number => Math.sin(6 * a) + 0.5 * Math.cos(4 * b);
+    const train = randomInputs(60, 2, 4);
+    const y = Float64Array.from({ length: 60 }, (_, i) => f(train.x[2 * i] as number, train.x[2 * i + 1] as number));
+    const fit = fitKernelParams(train, y, { maxEvaluations: 100 });
+    const gp = new GaussianProcess(train, y, fit.params);
+    const test = new Rng(99);
+    let worst = 0;
+    for (let i = 0; i < 100; i++) {
+      const p = Float64Array.from([0.05 + 0.9 * test.float(), 0.05 + 0.9 * test.float()]);
+      worst = Math.max(worst, Math.abs(gp.predict(p).mean - f(p[0] as number, p[1] as number)));
+    }
+    expect(worst).toBeLessThan(0.05);
+    // Training points are interpolated with little variance left.
+    expect(gp.predict(train.x.subarray(0, 2)).variance).toBeLessThan(1e-3);
+  });
+
+  it('the cheap variance bound never falls below the exact posterior variance', () => {
+    const train = randomInputs(40, 3, 5);
+    const y = Float64Array.from({ length: 40 }, (_, i) => train.x[3 * i] as number);
+    const gp = new GaussianProcess(train, y, { inverseSquaredLengthscales: Float64Array.from([3, 3, 3]), signalVariance: 1, noiseVariance: 1e-4 });
+    const rng = new Rng(6);
+    for (let i = 0; i < 200; i++) {
+      const p = Float64Array.from([rng.float(), rng.float(), rng.float()]);
+      const exact = gp.predict(p);
+      const bound = gp.predictBound(p);
+      expect(bound.mean).toBeCloseTo(exact.mean, 12);
+      expect(bound.variance).toBeGreaterThanOrEqual(exact.variance - 1e-12);
+    }
+  });
+});
