@@ -8,6 +8,8 @@ import { GridSampler } from './grid.js';
 import type { QMCSamplerOptions } from './qmc.js';
 import { QMCSampler } from './qmc.js';
 import { RandomSampler } from './random.js';
+import type { TPESamplerOptions } from './tpe/index.js';
+import { TPE_OPTION_KEYS, TPESampler } from './tpe/index.js';
 
 /** What a sampler may need beyond its own options when built from a space file. */
 export interface SamplerContext {
@@ -33,6 +35,12 @@ export const SAMPLERS: readonly SamplerEntry[] = [
     summary: 'independent uniform / log-uniform sampling',
     optionKeys: ['seed'],
     create: (options, context) => new RandomSampler(withSeed(options, context)),
+  },
+  {
+    kind: 'tpe',
+    summary: 'tree-structured Parzen estimator (multivariate over co-occurring groups by default; constant liar for parallel workers)',
+    optionKeys: TPE_OPTION_KEYS,
+    create: (options, context) => new TPESampler(withSeed(options, context) as TPESamplerOptions),
   },
   {
     kind: 'gp',

@@ -55,6 +55,12 @@ export class ParzenEstimator {
    * @param weights n non-negative observation weights (not all zero when n > 0)
    */
   constructor(domains: readonly Domain[], observations: readonly Float64Array[], weights: Float64Array, settings: EstimatorSettings) {
+    const only = domains.length === 1 ? (domains[0] as Domain) : null;
+    if (only !== null && (only.kind === 'categorical' || only.grid !== null)) {
+      // One discrete dimension: equal observations make identical kernels (the bandwidth
+      // rules give equal values equal widths), so merge them and add up their weights.
+      [observations, weights] = mergeEqual(observations[0] as Float64Array, weights);
+    }
     const n = weights.length;
     const withPrior = settings.priorWeight > 0 || n === 0;
     const m = n + (withPrior ? 1 : 0);
@@ -106,7 +112,9 @@ export class ParzenEstimator {
   /** log density (mass, for discrete dimensions) of each of `count` points given per dimension. */
   logDensity(points: readonly Float64Array[], count: number): Float64Array {
     const m = this.size;
-    const acc = new Float64Array(count * m);
+    const only = this.kernels.length === 1 ? (this.kernels[0] as Kernels) : null;
+    if (only !== null && only.kind === 'numeric' && only.domain.grid === null) return this.logDensityContinuous1d(only, points[0] as Float64Array, count);
+    const acc = scratch(count * m);
     for (let c = 0; c < count; c++) acc.set(this.logWeights, c * m);
     for (let d = 0; d < this.kernels.length; d++) {
       const k = this.kernels[d] as Kernels;
@@ -116,20 +124,91 @@ export class ParzenEstimator {
       else addGrid(k, x, count, acc);
     }
     const out = new Float64Array(count);
+    for (let c = 0; c < count; c++) out[c] = logSumExpRange(acc, c * m, m);
+    return out;
+  }
+
+  /** The one-dimensional continuous case, fused: no work array, exps only for terms that count. */
+  private logDensityContinuous1d(k: NumericKernels, x: Float64Array, count: number): Float64Array {
+    const m = this.size;
+    const { mus, sigmas, logNorm } = k;
+    const inv = scratch(2 * m);
+    for (let i = 0; i < m; i++) {
+      const sigma = sigmas[i] as number;
+      inv[i] = 1 / sigma;
+      inv[m + i] = (this.logWeights[i] as number) - Math.log(sigma) - LOG_SQRT_2PI - (logNorm[i] as number);
+    }
+    const out = new Float64Array(count);
     for (let c = 0; c < count; c++) {
-      const base = c * m;
+      const xc = x[c] as number;
       let max = -Infinity;
-      for (let i = base; i < base + m; i++) if ((acc[i] as number) > max) max = acc[i] as number;
+      for (let i = 0; i < m; i++) {
+        const z = (xc - (mus[i] as number)) * (inv[i] as number);
+        const v = (inv[m + i] as number) - 0.5 * z * z;
+        if (v > max) max = v;
+      }
       if (max === -Infinity) {
         out[c] = -Infinity;
         continue;
       }
+      const cut = max - NEGLIGIBLE;
       let sum = 0;
-      for (let i = base; i < base + m; i++) sum += Math.exp((acc[i] as number) - max);
+      for (let i = 0; i < m; i++) {
+        const z = (xc - (mus[i] as number)) * (inv[i] as number);
+        const v = (inv[m + i] as number) - 0.5 * z * z;
+        if (v > cut) sum += Math.exp(v - max);
+      }
       out[c] = max + Math.log(sum);
     }
     return out;
   }
+}
+
+/**
+ * The observations of one dimension with equal values merged (first-seen order), their
+ * weights summed; every weight of a run counts, whatever its order.
+ */
+function mergeEqual(values: Float64Array, weights: Float64Array): [Float64Array[], Float64Array] {
+  const index = new Map<number, number>();
+  const merged: number[] = [];
+  const summed: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i] as number;
+    const at = index.get(v);
+    if (at === undefined) {
+      index.set(v, merged.length);
+      merged.push(v);
+      summed.push(weights[i] as number);
+    } else {
+      summed[at] = (summed[at] as number) + (weights[i] as number);
+    }
+  }
+  return [[Float64Array.from(merged)], Float64Array.from(summed)];
+}
+
+/** Terms this far below the largest add less than e^-36 ≈ 2e-16 of it: skipped, saving their exp. */
+const NEGLIGIBLE = 36;
+
+function logSumExpRange(values: Float64Array, start: number, length: number): number {
+  const end = start + length;
+  let max = -Infinity;
+  for (let i = start; i < end; i++) if ((values[i] as number) > max) max = values[i] as number;
+  if (max === -Infinity) return -Infinity;
+  const cut = max - NEGLIGIBLE;
+  let sum = 0;
+  for (let i = start; i < end; i++) {
+    const v = values[i] as number;
+    if (v > cut) sum += Math.exp(v - max);
+  }
+  return max + Math.log(sum);
+}
+
+let scratchBuffer = new Float64Array(1 << 14);
+
+/** A reusable work array of at least `size` elements (sampling is synchronous, so one suffices). */
+function scratch(size: number): Float64Array {
+  if (scratchBuffer.length < size) scratchBuffer = new Float64Array(Math.max(size, 2 * scratchBuffer.length));
+  return scratchBuffer;
 }
 
 function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boolean, dims: number, settings: EstimatorSettings): NumericKernels {
@@ -156,9 +235,20 @@ function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boo
     const inv = 1 / (sigmas[i] as number);
     const a = (low - mu) * inv;
     const b = (high - mu) * inv;
-    logNorm[i] = a < -9 && b > 9 ? 0 : logGaussMass(a, b);
+    logNorm[i] = logCentralMass(a, b);
   }
   return { kind: 'numeric', domain, mus, sigmas, logNorm };
+}
+
+/**
+ * log(Φ(b) − Φ(a)) for a ≤ 0 ≤ b, the case of every kernel (its centre lies in the
+ * domain): one minus two tails, each skipped when below 1e-17.
+ */
+function logCentralMass(a: number, b: number): number {
+  if (a > 0 || b < 0) return logGaussMass(a, b);
+  const left = a < -8.5 ? 0 : ndtr(a);
+  const right = b > 8.5 ? 0 : ndtr(-b);
+  return left === 0 && right === 0 ? 0 : Math.log1p(-left - right);
 }
 
 /**
@@ -174,34 +264,56 @@ function neighborBandwidths(obs: Float64Array, low: number, high: number, m: num
     sigmas[0] = Math.max(x - low, high - x);
     return sigmas;
   }
-  const sorted = Float64Array.from(obs).sort();
-  const first = sorted[0] as number;
-  const last = sorted[n - 1] as number;
-  for (let i = 0; i < n; i++) {
-    const x = obs[i] as number;
-    // first index with sorted[j] >= x, and first with sorted[j] > x
-    let lo = 0;
-    let hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((sorted[mid] as number) < x) lo = mid + 1;
-      else hi = mid;
-    }
-    const start = lo;
-    hi = n;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((sorted[mid] as number) <= x) lo = mid + 1;
-      else hi = mid;
-    }
-    const left = start > 0 ? x - (sorted[start - 1] as number) : NaN;
-    const right = lo < n ? (sorted[lo] as number) - x : NaN;
-    if (x === first && x === last) sigmas[i] = Math.max(x - low, high - x);
-    else if (Number.isNaN(left)) sigmas[i] = right;
-    else if (Number.isNaN(right)) sigmas[i] = left;
-    else sigmas[i] = Math.max(left, right);
+  const order = argsort(obs, low, high);
+  // Walk runs of equal values in sorted order; each run shares the larger of its outer gaps.
+  let start = 0;
+  while (start < n) {
+    const x = obs[order[start] as number] as number;
+    let end = start + 1;
+    while (end < n && obs[order[end] as number] === x) end++;
+    const left = start > 0 ? x - (obs[order[start - 1] as number] as number) : NaN;
+    const right = end < n ? (obs[order[end] as number] as number) - x : NaN;
+    const sigma = Number.isNaN(left) ? (Number.isNaN(right) ? Math.max(x - low, high - x) : right) : Number.isNaN(right) ? left : Math.max(left, right);
+    for (let r = start; r < end; r++) sigmas[order[r] as number] = sigma;
+    start = end;
   }
   return sigmas;
+}
+
+/**
+ * Indices of `values` (all within [low, high]) in increasing order. Values are quantised
+ * to 2^40 levels of the range and packed with their index into one double, so that the
+ * native numeric sort of a Float64Array does the work; exact comparison beyond that.
+ */
+function argsort(values: Float64Array, low: number, high: number): Uint32Array {
+  const n = values.length;
+  const order = new Uint32Array(n);
+  if (n > 8192 || !(high > low)) {
+    for (let i = 0; i < n; i++) order[i] = i;
+    order.sort((a, b) => (values[a] as number) - (values[b] as number));
+    return order;
+  }
+  const levels = 2 ** 40 - 1;
+  const scale = levels / (high - low);
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const q = Math.min(levels, Math.max(0, Math.floor(((values[i] as number) - low) * scale)));
+    keys[i] = q * 8192 + i;
+  }
+  keys.sort();
+  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % 8192;
+  // Neighbours within one quantisation level may be out of order: fix with insertion steps.
+  for (let i = 1; i < n; i++) {
+    const cur = order[i] as number;
+    const v = values[cur] as number;
+    let j = i - 1;
+    while (j >= 0 && (values[order[j] as number] as number) > v) {
+      order[j + 1] = order[j] as number;
+      j--;
+    }
+    order[j + 1] = cur;
+  }
+  return order;
 }
 
 /** Scott's rule for a product kernel in `dims` dimensions, robust to outliers (min of std and IQR/1.34). */

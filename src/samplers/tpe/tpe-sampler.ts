@@ -5,6 +5,7 @@ import type { FrozenTrial } from '../../storage/records.js';
 import type { Sampler, SearchSpaceMap, StudyView } from '../../study/policies.js';
 import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';
+import { ParamColumns } from './columns.js';
 import type { Domain } from './domain.js';
 import { candidateToInternal, domainOf, observationCoordinate } from './domain.js';
 import type { RankedHistory } from './history.js';
@@ -27,9 +28,9 @@ export interface TPESamplerOptions {
   nStartupTrials?: number;
   /** Candidates drawn from the good-set density; the one with the best density ratio wins. Default: 24. */
   nEiCandidates?: number;
-  /** Size of the good set: 'optuna' = min(⌈0.1 n⌉, 25); 'sqrt' = ⌈β √n⌉; 'linear' = ⌈β n⌉; or a function. Default: 'sqrt'. */
+  /** Size of the good set: 'optuna' = min(⌈0.1 n⌉, 25); 'sqrt' = ⌈β √n⌉; 'linear' = ⌈β n⌉; or a function. Default: 'linear'. */
   gamma?: GammaRule;
-  /** β of the 'sqrt' and 'linear' gamma rules. Default: 0.25 for 'sqrt', 0.1 for 'linear'. */
+  /** β of the 'sqrt' and 'linear' gamma rules. Default: 0.25 for 'sqrt', 0.15 for 'linear'. */
   gammaBeta?: number;
   /** Observation weights. Default: 'uniform'. */
   weights?: WeightRule;
@@ -41,7 +42,7 @@ export interface TPESamplerOptions {
   minBandwidthFactor?: number;
   /** Kernel widths: 'neighbor' (Hyperopt: the gap to the nearest observations) or 'scott' (Scott's rule). Default: 'neighbor'. */
   bandwidth?: BandwidthRule;
-  /** Probability a categorical kernel puts off its observed choice, or 'auto' (shrinks as observations grow). Default: 'auto'. */
+  /** Probability a categorical kernel puts off its observed choice, or 'auto' (Optuna's: shrinks as observations grow). Default: 0.2. */
   categoricalBandwidth?: number | 'auto';
   /** Count running trials as the worst results so that parallel workers spread out. Default: true. */
   constantLiar?: boolean;
@@ -93,17 +94,18 @@ export class TPESampler implements Sampler {
   private readonly weights: WeightRule;
   private readonly settings: EstimatorSettings;
   private readonly groups = new Map<string, SearchSpaceGroups>();
-  private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; ranked: RankedHistory } | null = null;
+  private readonly columns = new Map<string, ParamColumns>();
+  private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; ranked: RankedHistory; columns: ParamColumns } | null = null;
 
   constructor(options: TPESamplerOptions = {}) {
     const seed = options.seed ?? randomSeed();
     if (!Number.isFinite(seed)) throw new OptionError(`seed must be a finite number, got ${seed}`);
     this.seed = seed;
-    this.multivariate = options.multivariate ?? true;
+    this.multivariate = booleanOption('multivariate', options.multivariate ?? true);
     this.nStartupTrials = integerOption('nStartupTrials', options.nStartupTrials ?? 10, 0);
     this.nEiCandidates = integerOption('nEiCandidates', options.nEiCandidates ?? 24, 1);
-    this.constantLiar = options.constantLiar ?? true;
-    this.gamma = gammaFunction(options.gamma ?? 'sqrt', options.gammaBeta);
+    this.constantLiar = booleanOption('constantLiar', options.constantLiar ?? true);
+    this.gamma = gammaFunction(options.gamma ?? 'linear', options.gammaBeta);
     const weights = options.weights ?? 'uniform';
     if (weights !== 'uniform' && weights !== 'old-decay') throw new OptionError(`weights must be 'uniform' or 'old-decay', got ${JSON.stringify(weights)}`);
     this.weights = weights;
@@ -113,11 +115,11 @@ export class TPESampler implements Sampler {
     if (!(minBandwidthFactor > 0 && minBandwidthFactor <= 1)) throw new OptionError(`minBandwidthFactor must be within (0, 1], got ${minBandwidthFactor}`);
     const bandwidth = options.bandwidth ?? 'neighbor';
     if (bandwidth !== 'neighbor' && bandwidth !== 'scott') throw new OptionError(`bandwidth must be 'neighbor' or 'scott', got ${JSON.stringify(bandwidth)}`);
-    const categoricalBandwidth = options.categoricalBandwidth ?? 'auto';
+    const categoricalBandwidth = options.categoricalBandwidth ?? 0.2;
     if (categoricalBandwidth !== 'auto' && !(typeof categoricalBandwidth === 'number' && categoricalBandwidth > 0 && categoricalBandwidth < 1)) {
       throw new OptionError(`categoricalBandwidth must be 'auto' or within (0, 1), got ${JSON.stringify(categoricalBandwidth)}`);
     }
-    this.settings = { priorWeight, magicClip: options.magicClip ?? true, minBandwidthFactor, bandwidth, categoricalBandwidth };
+    this.settings = { priorWeight, magicClip: booleanOption('magicClip', options.magicClip ?? true), minBandwidthFactor, bandwidth, categoricalBandwidth };
   }
 
   inferRelativeSpace(study: StudyView, _trial: FrozenTrial): SearchSpaceMap {
@@ -150,7 +152,7 @@ export class TPESampler implements Sampler {
   }
 
   /** The TPE step for one group of parameters: fit l and g, draw candidates from l, keep the best l/g. */
-  private sampleGroup(history: RankedHistory, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
+  private sampleGroup(history: RankedHistory & { columns: ParamColumns }, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
     const domains = dists.map(domainOf);
     const split = this.split(history, names, dists, domains);
     const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings);
@@ -176,64 +178,75 @@ export class TPESampler implements Sampler {
    * (with a value inside today's distribution), the best γ(n) finished ones are good; the
    * other finished ones and the running ones (constant liar) are bad.
    */
-  private split(history: RankedHistory, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
+  private split(history: RankedHistory & { columns: ParamColumns }, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
     const dims = names.length;
-    const rows: FrozenTrial[] = [];
+    const total = history.trials.length;
+    const raw = names.map((name) => history.columns.gather(history.trials, name));
+    // Keep the rows (in rank order) that hold every parameter inside today's distribution.
+    const keep = new Uint32Array(total);
+    let rows = 0;
     let finished = 0;
-    for (let t = 0; t < history.trials.length; t++) {
-      const trial = history.trials[t] as FrozenTrial;
+    for (let t = 0; t < total; t++) {
       let ok = true;
       for (let d = 0; d < dims; d++) {
-        const v = trial.internalParams[names[d] as string];
-        if (v === undefined || !inRange(dists[d] as Distribution, v)) {
+        if (!inRange(dists[d] as Distribution, (raw[d] as Float64Array)[t] as number)) {
           ok = false;
           break;
         }
       }
       if (!ok) continue;
-      rows.push(trial);
+      keep[rows++] = t;
       if (t < history.nFinished) finished++;
     }
     const nBelow = Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
     const column = (from: number, to: number): Float64Array[] =>
-      names.map((name, d) => {
+      raw.map((values, d) => {
+        const domain = domains[d] as Domain;
         const out = new Float64Array(to - from);
-        for (let r = from; r < to; r++) out[r - from] = observationCoordinate(domains[d] as Domain, (rows[r] as FrozenTrial).internalParams[name] as number);
+        for (let r = from; r < to; r++) out[r - from] = observationCoordinate(domain, values[keep[r] as number] as number);
         return out;
       });
+    const numbers = new Float64Array(rows);
+    for (let r = 0; r < rows; r++) numbers[r] = (history.trials[keep[r] as number] as FrozenTrial).number;
     return {
       below: column(0, nBelow),
-      belowWeights: this.weightsOf(rows, 0, nBelow, history.maxNumber),
-      above: column(nBelow, rows.length),
-      aboveWeights: this.weightsOf(rows, nBelow, rows.length, history.maxNumber),
+      belowWeights: this.weightsOf(numbers, 0, nBelow, history.maxNumber),
+      above: column(nBelow, rows),
+      aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
     };
   }
 
-  private weightsOf(rows: readonly FrozenTrial[], from: number, to: number, maxNumber: number): Float64Array {
+  private weightsOf(numbers: Float64Array, from: number, to: number, maxNumber: number): Float64Array {
     const n = to - from;
     const w = new Float64Array(n).fill(1);
     if (this.weights === 'uniform' || n <= 25) return w;
     // Chronological rank of each row (trial numbers are unique), then Optuna's ramp:
     // the oldest n − 25 rise linearly from 1/n to 1, the newest 25 weigh 1.
     const rankOf = new Int32Array(maxNumber + 1).fill(-1);
-    for (let r = from; r < to; r++) rankOf[(rows[r] as FrozenTrial).number] = 0;
+    for (let r = from; r < to; r++) rankOf[numbers[r] as number] = 0;
     let rank = 0;
     for (let k = 0; k <= maxNumber; k++) if (rankOf[k] === 0) rankOf[k] = rank++;
     const ramp = n - 25;
     for (let r = from; r < to; r++) {
-      const age = rankOf[(rows[r] as FrozenTrial).number] as number;
+      const age = rankOf[numbers[r] as number] as number;
       if (age < ramp) w[r - from] = ramp === 1 ? 1 / n : 1 / n + ((1 - 1 / n) * age) / (ramp - 1);
     }
     return w;
   }
 
-  private history(study: StudyView, trial: FrozenTrial): RankedHistory {
+  private history(study: StudyView, trial: FrozenTrial): RankedHistory & { columns: ParamColumns } {
     const trials = study.getTrials();
     const last = this.lastHistory;
-    if (last !== null && last.source === trials && last.length === trials.length && last.trial === trial.number) return last.ranked;
+    if (last !== null && last.source === trials && last.length === trials.length && last.trial === trial.number) return { ...last.ranked, columns: last.columns };
+    let columns = this.columns.get(study.name);
+    if (columns === undefined) {
+      columns = new ParamColumns();
+      this.columns.set(study.name, columns);
+    }
+    columns.update(trials);
     const ranked = rankHistory(trials, study.direction, trial, this.constantLiar);
-    this.lastHistory = { source: trials, length: trials.length, trial: trial.number, ranked };
-    return ranked;
+    this.lastHistory = { source: trials, length: trials.length, trial: trial.number, ranked, columns };
+    return { ...ranked, columns };
   }
 
   private groupsOf(study: StudyView): Record<string, Distribution>[] {
@@ -249,8 +262,14 @@ export class TPESampler implements Sampler {
 
 /** Inside the distribution's bounds (grids are snapped, so off-grid values from an older step still count). */
 function inRange(dist: Distribution, v: number): boolean {
+  if (Number.isNaN(v)) return false;
   if (dist.kind === 'categorical') return contains(dist, v);
-  return Number.isFinite(v) && v >= dist.low && v <= dist.high;
+  return v >= dist.low && v <= dist.high;
+}
+
+function booleanOption(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new OptionError(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function integerOption(name: string, value: number, min: number): number {
@@ -269,7 +288,7 @@ function gammaFunction(rule: GammaRule, beta: number | undefined): (n: number) =
       return (n) => Math.ceil(b * Math.sqrt(n));
     }
     case 'linear': {
-      const b = beta ?? 0.1;
+      const b = beta ?? 0.15;
       return (n) => Math.ceil(b * n);
     }
     default:

@@ -1,0 +1,270 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { OptionError } from '../../src/errors.js';
+import { RandomSampler } from '../../src/samplers/random.js';
+import { SAMPLERS, createSampler } from '../../src/samplers/registry.js';
+import { rankHistory } from '../../src/samplers/tpe/history.js';
+import { TPESampler } from '../../src/samplers/tpe/index.js';
+import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js';
+import type { Distribution } from '../../src/space/distributions.js';
+import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
+import type { FrozenTrial } from '../../src/storage/records.js';
+import { createStudy } from '../../src/study/create.js';
+import type { StudyView } from '../../src/study/policies.js';
+import { makeStudyView, makeTrial } from '../helpers/trials.js';
+
+const X = floatDistribution(0, 1);
+const Y = floatDistribution(0, 1);
+
+/** Trials 0..n-1 with (x, y) drawn by `point` and value (x − 0.3)² + (y − 0.7)². */
+function quadraticHistory(n: number, point: (i: number) => [number, number]): FrozenTrial[] {
+  return Array.from({ length: n }, (_, i) => {
+    const [x, y] = point(i);
+    return makeTrial({ number: i, value: (x - 0.3) ** 2 + (y - 0.7) ** 2, params: { x: { value: x, distribution: X }, y: { value: y, distribution: Y } } });
+  });
+}
+
+function halton(i: number, base: number): number {
+  let f = 1;
+  let r = 0;
+  for (let k = i + 1; k > 0; k = Math.floor(k / base)) {
+    f /= base;
+    r += f * (k % base);
+  }
+  return r;
+}
+
+/** Ask one trial the way Study does: relative space first, the rest independently. */
+function askParams(sampler: TPESampler, view: StudyView, trial: FrozenTrial, space: Record<string, Distribution>): Record<string, number> {
+  const relativeSpace = sampler.inferRelativeSpace(view, trial);
+  const relative = sampler.sampleRelative(view, trial, relativeSpace);
+  const out: Record<string, number> = {};
+  for (const [name, dist] of Object.entries(space)) out[name] = relative[name] ?? sampler.sampleIndependent(view, trial, name, dist);
+  return out;
+}
+
+describe('TPESampler options', () => {
+  it('validates eagerly and names the bad value', () => {
+    expect(() => new TPESampler({ nStartupTrials: -1 })).toThrow(/nStartupTrials must be an integer >= 0, got -1/);
+    expect(() => new TPESampler({ nEiCandidates: 0 })).toThrow(OptionError);
+    expect(() => new TPESampler({ gamma: 'cubic' as never })).toThrow(/gamma must be/);
+    expect(() => new TPESampler({ priorWeight: -1 })).toThrow(/priorWeight/);
+    expect(() => new TPESampler({ categoricalBandwidth: 1.5 })).toThrow(/categoricalBandwidth/);
+    expect(() => new TPESampler({ bandwidth: 'silverman' as never })).toThrow(/bandwidth/);
+  });
+
+  it('is selectable by name with every option listed', () => {
+    const entry = SAMPLERS.find((e) => e.kind === 'tpe');
+    expect(entry).toBeDefined();
+    expect(entry?.optionKeys).toEqual(expect.arrayContaining(['seed', 'multivariate', 'gamma', 'nStartupTrials', 'nEiCandidates', 'constantLiar']));
+    const sampler = createSampler('tpe', { multivariate: false, nStartupTrials: 5 }, { seed: 7 });
+    expect(sampler).toBeInstanceOf(TPESampler);
+    expect((sampler as TPESampler).seed).toBe(7);
+    expect((sampler as TPESampler).multivariate).toBe(false);
+  });
+});
+
+describe('TPESampler startup', () => {
+  it('samples exactly like the random sampler before nStartupTrials finished trials', () => {
+    const trials = quadraticHistory(5, (i) => [halton(i, 2), halton(i, 3)]);
+    const view = makeStudyView(trials);
+    const tpe = new TPESampler({ seed: 3, nStartupTrials: 10 });
+    const random = new RandomSampler({ seed: 3 });
+    const current = makeTrial({ number: 5 });
+    expect(tpe.sampleRelative(view, current, tpe.inferRelativeSpace(view, current))).toEqual({});
+    expect(tpe.sampleIndependent(view, current, 'x', X)).toBe(random.sampleIndependent(view, current, 'x', X));
+  });
+});
+
+describe('TPESampler determinism', () => {
+  const trials = quadraticHistory(30, (i) => [halton(i, 2), halton(i, 3)]);
+
+  for (const multivariate of [true, false]) {
+    it(`gives the same parameters for the same seed, history and trial (multivariate=${multivariate})`, () => {
+      const current = makeTrial({ number: 30 });
+      const a = askParams(new TPESampler({ seed: 11, multivariate }), makeStudyView([...trials]), current, { x: X, y: Y });
+      const b = askParams(new TPESampler({ seed: 11, multivariate }), makeStudyView([...trials]), current, { x: X, y: Y });
+      const c = askParams(new TPESampler({ seed: 12, multivariate }), makeStudyView([...trials]), current, { x: X, y: Y });
+      expect(a).toEqual(b);
+      expect(c).not.toEqual(a);
+    });
+  }
+
+  it('depends on the trial number, not on the order workers ask in', () => {
+    const sampler = new TPESampler({ seed: 5 });
+    const view = makeStudyView([...trials]);
+    const first = askParams(sampler, view, makeTrial({ number: 31 }), { x: X, y: Y });
+    askParams(sampler, view, makeTrial({ number: 30 }), { x: X, y: Y });
+    expect(askParams(new TPESampler({ seed: 5 }), makeStudyView([...trials]), makeTrial({ number: 31 }), { x: X, y: Y })).toEqual(first);
+  });
+});
+
+const arbitraryDistribution: fc.Arbitrary<Distribution> = fc.oneof(
+  fc.tuple(fc.double({ min: -100, max: 100, noNaN: true }), fc.double({ min: 1e-3, max: 100, noNaN: true })).map(([low, w]) => floatDistribution(low, low + w)),
+  fc.tuple(fc.double({ min: 1e-6, max: 10, noNaN: true }), fc.double({ min: 1.01, max: 1e4, noNaN: true })).map(([low, f]) => floatDistribution(low, low * f, { log: true })),
+  fc.tuple(fc.integer({ min: -20, max: 20 }), fc.integer({ min: 1, max: 40 }), fc.constantFrom(0.05, 0.1, 0.25, 1, 3)).map(([low, k, step]) => floatDistribution(low, low + k * step, { step })),
+  fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 })).map(([low, k, step]) => intDistribution(low, low + k * step, { step })),
+  fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 5000 })).map(([low, k]) => intDistribution(low, low + k, { log: true })),
+  fc.integer({ min: 2, max: 6 }).map((k) => categoricalDistribution(Array.from({ length: k }, (_, i) => `c${i}`))),
+);
+
+describe('TPESampler values', () => {
+  it('always lie inside their distributions (random spaces, random histories, both modes)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryDistribution, { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        fc.integer({ min: 0, max: 25 }),
+        fc.boolean(),
+        (dists, seed, n, multivariate) => {
+          const space = Object.fromEntries(dists.map((d, i) => [`p${i}`, d]));
+          const random = new RandomSampler({ seed });
+          const trials: FrozenTrial[] = [];
+          for (let t = 0; t < n; t++) {
+            const stub = makeTrial({ number: t });
+            const params: Record<string, { value: ReturnType<typeof toExternal>; distribution: Distribution }> = {};
+            let value = 0;
+            for (const [name, dist] of Object.entries(space)) {
+              // Some trials miss some parameters, as conditional ones do.
+              if ((t + name.length) % 5 === 0 && name !== 'p0') continue;
+              const internal = random.sampleIndependent(makeStudyView([]), stub, name, dist);
+              params[name] = { value: toExternal(dist, internal), distribution: dist };
+              value += Math.sin(internal * 1.7 + t);
+            }
+            const state = t % 7 === 6 ? 'RUNNING' : t % 9 === 8 ? 'PRUNED' : 'COMPLETE';
+            trials.push(makeTrial({ number: t, state, ...(state === 'COMPLETE' ? { value } : {}), params, intermediate: state === 'PRUNED' ? { 1: value } : {} }));
+          }
+          const sampler = new TPESampler({ seed, multivariate, nStartupTrials: 3, nEiCandidates: 8 });
+          const got = askParams(sampler, makeStudyView(trials), makeTrial({ number: n }), space);
+          for (const [name, dist] of Object.entries(space)) expect(contains(dist, got[name] as number), `${name}=${got[name]} in ${JSON.stringify(dist)}`).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('concentrates near the optimum of a smooth function (better than random search)', async () => {
+    const regrets: number[] = [];
+    const randomRegrets: number[] = [];
+    for (let seed = 0; seed < 4; seed++) {
+      for (const [sampler, into] of [
+        [new TPESampler({ seed }), regrets],
+        [new RandomSampler({ seed }), randomRegrets],
+      ] as const) {
+        const study = await createStudy({ sampler });
+        await study.optimize((t) => (t.suggestFloat('x', -5, 5) - 1.2) ** 2 + (t.suggestFloat('y', 1e-4, 1, { log: true }) - 0.01) ** 2, { nTrials: 60 });
+        into.push(study.bestValue as number);
+      }
+    }
+    const mean = (v: number[]): number => v.reduce((a, b) => a + b, 0) / v.length;
+    expect(mean(regrets)).toBeLessThan(mean(randomRegrets) / 3);
+  });
+
+  it('maximizes when the study does', () => {
+    const trials = quadraticHistory(40, (i) => [halton(i, 2), halton(i, 3)]).map((t) => ({ ...t, values: [-(t.values?.[0] as number)] }));
+    const view = makeStudyView(trials, 'maximize');
+    const picks = Array.from({ length: 10 }, (_, k) => askParams(new TPESampler({ seed: k }), view, makeTrial({ number: 40 }), { x: X, y: Y }));
+    const meanDistance = picks.reduce((s, p) => s + Math.hypot((p['x'] as number) - 0.3, (p['y'] as number) - 0.7), 0) / picks.length;
+    expect(meanDistance).toBeLessThan(0.2);
+  });
+});
+
+describe('TPESampler with conditional parameters', () => {
+  it('decomposes the space into groups of parameters that occur together', () => {
+    const groups = new SearchSpaceGroups();
+    const opt = categoricalDistribution(['adamw', 'sgd']);
+    const lr = floatDistribution(1e-5, 1, { log: true });
+    const momentum = floatDistribution(0.8, 0.99);
+    groups.update([
+      makeTrial({ number: 0, value: 1, params: { optimizer: { value: 'sgd', distribution: opt }, lr: { value: 0.1, distribution: lr }, momentum: { value: 0.9, distribution: momentum } } }),
+      makeTrial({ number: 1, value: 1, params: { optimizer: { value: 'adamw', distribution: opt }, lr: { value: 0.001, distribution: lr } } }),
+      makeTrial({ number: 2, params: { optimizer: { value: 'adamw', distribution: opt } } }),
+    ]);
+    expect(groups.current().map((g) => Object.keys(g).sort())).toEqual([['lr', 'optimizer'], ['momentum']]);
+  });
+
+  it('samples a conditional parameter only when its condition holds, from the trials that have it', async () => {
+    const study = await createStudy({ sampler: new TPESampler({ seed: 1, nStartupTrials: 5 }) });
+    const seenMomentum: number[] = [];
+    await study.optimize(
+      (t) => {
+        const optimizer = t.suggestCategorical('optimizer', ['adamw', 'sgd']);
+        const lr = t.suggestFloat('lr', 1e-4, 1, { log: true });
+        let loss = (Math.log10(lr) + 2) ** 2;
+        if (optimizer === 'sgd') {
+          const m = t.suggestFloat('momentum', 0.8, 0.99);
+          seenMomentum.push(m);
+          loss += 100 * (m - 0.95) ** 2 - 2;
+        }
+        return loss;
+      },
+      { nTrials: 60 },
+    );
+    for (const trial of study.trials) expect('momentum' in trial.params).toBe(trial.params['optimizer'] === 'sgd');
+    // SGD is better here, so TPE should learn to pick it and to tune momentum towards 0.95.
+    const late = study.trials.slice(30);
+    expect(late.filter((t) => t.params['optimizer'] === 'sgd').length).toBeGreaterThan(late.length / 2);
+    const lateMomentum = seenMomentum.slice(-10);
+    expect(lateMomentum.reduce((s, m) => s + Math.abs(m - 0.95), 0) / lateMomentum.length).toBeLessThan(0.025); // uniform sampling: 0.063
+  });
+});
+
+describe('TPESampler constant liar', () => {
+  /** Eight workers ask one after another while the earlier ones are still running. */
+  function concurrentAsks(constantLiar: boolean, seed: number): [number, number][] {
+    const trials = quadraticHistory(40, (i) => [halton(i, 2), halton(i, 3)]);
+    const sampler = new TPESampler({ seed, constantLiar });
+    const view = makeStudyView(trials);
+    const points: [number, number][] = [];
+    for (let k = 0; k < 8; k++) {
+      const number = 40 + k;
+      const params = askParams(sampler, view, makeTrial({ number }), { x: X, y: Y });
+      points.push([params['x'] as number, params['y'] as number]);
+      trials.push(makeTrial({ number, params: { x: { value: params['x'] as number, distribution: X }, y: { value: params['y'] as number, distribution: Y } } }));
+    }
+    return points;
+  }
+
+  function meanNearestNeighbour(points: [number, number][]): number {
+    return (
+      points.reduce((sum, [x, y], i) => sum + Math.min(...points.filter((_, j) => j !== i).map(([u, v]) => Math.hypot(x - u, y - v))), 0) / points.length
+    );
+  }
+
+  it('spreads 8 concurrent asks apart instead of piling them onto the incumbent', () => {
+    let withLiar = 0;
+    let without = 0;
+    for (let seed = 0; seed < 5; seed++) {
+      withLiar += meanNearestNeighbour(concurrentAsks(true, seed)) / 5;
+      without += meanNearestNeighbour(concurrentAsks(false, seed)) / 5;
+    }
+    expect(withLiar).toBeGreaterThan(2 * without);
+    expect(withLiar).toBeGreaterThan(0.1);
+  });
+
+  it('ignores the asking trial itself', () => {
+    const trials = quadraticHistory(20, (i) => [halton(i, 2), halton(i, 3)]);
+    const current = makeTrial({ number: 20, params: { x: { value: 0.5, distribution: X } } });
+    const history = rankHistory([...trials, current], 'minimize', current, true);
+    expect(history.trials).toHaveLength(20);
+    expect(history.nFinished).toBe(20);
+  });
+});
+
+describe('TPE history ranking', () => {
+  it('ranks complete trials first, then pruned ones by depth, then running ones; skips failed', () => {
+    const trials = [
+      makeTrial({ number: 0, state: 'PRUNED', intermediate: { 0: 0.1 } }),
+      makeTrial({ number: 1, value: 5 }),
+      makeTrial({ number: 2, state: 'PRUNED', intermediate: { 0: 0.3, 3: 0.9 } }),
+      makeTrial({ number: 3, state: 'FAIL' }),
+      makeTrial({ number: 4, value: 2 }),
+      makeTrial({ number: 5, state: 'RUNNING' }),
+      makeTrial({ number: 6, state: 'PRUNED' }),
+    ];
+    const ranked = rankHistory(trials, 'minimize', makeTrial({ number: 7 }), true);
+    expect(ranked.trials.map((t) => t.number)).toEqual([4, 1, 2, 0, 6, 5]);
+    expect(ranked.nFinished).toBe(5);
+    expect(rankHistory(trials, 'maximize', makeTrial({ number: 7 }), false).trials.map((t) => t.number)).toEqual([1, 4, 2, 0, 6]);
+  });
+});
