@@ -50,6 +50,14 @@ describe('openStorage', () => {
     });
   }
 
+  it('opens sqlite::memory: as a private in-memory SQLite database', async () => {
+    const storage = await openStorage('sqlite::memory:');
+    expect(storage).toBeInstanceOf(SqliteStorage);
+    const study = await storage.createStudy({ name: 's', direction: 'minimize' });
+    expect((await storage.createTrial(study.id))?.number).toBe(0);
+    await storage.close();
+  });
+
   it('refuses PostgreSQL for now, without echoing the password', async () => {
     const error = await failure(openStorage('postgresql://me:s3cret@db.example/sodate'));
     expect(error).toMatchObject({ code: 'SODATE_STORAGE_URL', message: expect.stringContaining('PostgreSQL storage is not available yet') });
