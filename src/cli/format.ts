@@ -76,5 +76,8 @@ export function trialToJson(trial: FrozenTrial): Record<string, JsonValue> {
     datetime_complete: trial.datetimeComplete?.toISOString() ?? null,
     duration_s: durationSeconds(trial),
     ...(trial.systemAttrs['fail_reason'] !== undefined ? { fail_reason: trial.systemAttrs['fail_reason'] } : {}),
+    ...(trial.systemAttrs['sodate:device'] !== undefined ? { device: trial.systemAttrs['sodate:device'] } : {}),
+    ...(trial.systemAttrs['sodate:slot'] !== undefined ? { slot: trial.systemAttrs['sodate:slot'] } : {}),
+    ...(trial.systemAttrs['sodate:retry_of'] !== undefined ? { retry_of: trial.systemAttrs['sodate:retry_of'] } : {}),
   };
 }

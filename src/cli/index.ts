@@ -1,10 +1,13 @@
 import { isSodateError } from '../errors.js';
 import { UsageError } from './args.js';
 import { bestCommand } from './commands/best.js';
+import { dashboardCommand } from './commands/dashboard.js';
 import { deleteCommand } from './commands/delete.js';
+import { logsCommand } from './commands/logs.js';
 import { studiesCommand } from './commands/studies.js';
 import { trialsCommand } from './commands/trials.js';
 import { tuneCommand } from './commands/tune.js';
+import { workerCommand } from './commands/worker.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -14,8 +17,11 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => Pr
   tune: { run: tuneCommand, summary: 'run or resume the study a space file describes' },
   studies: { run: studiesCommand, summary: 'list studies' },
   trials: { run: trialsCommand, summary: "list a study's trials (table, json or csv)" },
+  dashboard: { run: dashboardCommand, summary: 'follow a study live in the terminal (read-only, from anywhere)' },
   best: { run: bestCommand, summary: 'show the best trial of a study' },
   delete: { run: deleteCommand, summary: 'delete a study' },
+  worker: { run: workerCommand, summary: 'join a running study: run its trials on this machine' },
+  logs: { run: logsCommand, summary: 'print what a trial printed' },
 };
 
 export const HELP = `sodate (育て) — hyperparameter search and tuning

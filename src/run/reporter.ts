@@ -23,7 +23,8 @@ export interface StudyStartInfo {
  */
 export interface Reporter {
   studyStart?(info: StudyStartInfo): void;
-  trialStart?(trial: { readonly number: number; readonly params: Readonly<Record<string, ParamValue>> }): void;
+  /** A trial was dispatched; `slot` and `device` say where it runs (absent from the single-process loop). */
+  trialStart?(trial: { readonly number: number; readonly params: Readonly<Record<string, ParamValue>>; readonly slot?: string; readonly device?: string }): void;
   trialFinish?(trial: FrozenTrial, study: Study): void;
   /** A notice for the user (e.g. "stopping after the running trials"). */
   notice?(message: string): void;

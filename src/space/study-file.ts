@@ -8,10 +8,14 @@ import { compileSearchSpace } from './search-space.js';
 import type { Path } from './yaml-source.js';
 import { YamlSource } from './yaml-source.js';
 
+/** Where a JS/TS objective runs: a worker thread (default on the CPU), a child process (default on GPUs), or the loop's own thread. */
+export type Isolation = 'thread' | 'process' | 'inline';
+export const ISOLATIONS: readonly Isolation[] = ['thread', 'process', 'inline'];
+
 export type ObjectiveSpec =
-  | { readonly kind: 'module'; readonly path: string; readonly exportName: string }
+  | { readonly kind: 'module'; readonly path: string; readonly exportName: string; readonly isolate?: Isolation }
   | { readonly kind: 'command'; readonly argv: readonly string[]; readonly cwd: string }
-  | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>>; readonly isolate?: Isolation };
 
 export interface PolicySpec {
   readonly kind: string;
@@ -31,8 +35,10 @@ export interface StudyFile {
   readonly objective: ObjectiveSpec;
   readonly sampler: PolicySpec | undefined;
   readonly pruner: PolicySpec | undefined;
-  readonly budget: { readonly trials: number | undefined; readonly timeoutSeconds: number | undefined };
-  readonly workers: { readonly devices: DeviceSpec; readonly perDevice: number };
+  /** `trialTimeout`: a trial running longer is stopped and recorded as failed. */
+  readonly budget: { readonly trials: number | undefined; readonly timeoutSeconds: number | undefined; readonly trialTimeoutSeconds?: number | undefined };
+  /** perDevice undefined: one slot per GPU, or one per core on the CPU. */
+  readonly workers: { readonly devices: DeviceSpec; readonly perDevice: number | undefined };
   /** How many times a trial whose worker died is re-queued with the same parameters. */
   readonly retries: number;
   readonly seed: number | undefined;
@@ -182,7 +188,10 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
   const path: Path = ['objective'];
   if (raw === undefined) throw src.fail([], 'missing "objective": give one of { module: ./objective.ts }, { command: [...] } or { builtin: image-classifier }');
   if (!isMapping(raw)) throw src.error(path, 'a mapping with one of module, command or builtin', raw);
-  checkKeys(src, path, raw, ['module', 'export', 'command', 'builtin', 'options']);
+  checkKeys(src, path, raw, ['module', 'export', 'command', 'builtin', 'options', 'isolate']);
+  const isolate = raw['isolate'];
+  if (isolate !== undefined && !ISOLATIONS.includes(isolate as Isolation)) throw src.error([...path, 'isolate'], ISOLATIONS.join(', '), isolate);
+  const isolation = isolate === undefined ? {} : { isolate: isolate as Isolation };
   const kinds = ['module', 'command', 'builtin'].filter((k) => k in raw);
   if (kinds.length !== 1) throw src.fail(path, `expected exactly one of module, command or builtin, found ${kinds.length === 0 ? 'none' : kinds.join(' and ')}`);
   if ('module' in raw) {
@@ -191,10 +200,11 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
     const exportName = raw['export'] ?? 'objective';
     if (typeof exportName !== 'string') throw src.error([...path, 'export'], 'the name of the exported function', exportName);
     if ('options' in raw) throw src.fail([...path, 'options'], 'options go with builtin objectives only');
-    return { kind: 'module', path: resolve(dir, module), exportName };
+    return { kind: 'module', path: resolve(dir, module), exportName, ...isolation };
   }
   if ('export' in raw) throw src.fail([...path, 'export'], 'export goes with module objectives only');
   if ('command' in raw) {
+    if (isolate !== undefined) throw src.fail([...path, 'isolate'], 'a command always runs in a process of its own; isolate goes with module and builtin objectives');
     const command = raw['command'];
     const argv = typeof command === 'string' ? command.trim().split(/\s+/) : command;
     if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string' || typeof a === 'number')) {
@@ -216,7 +226,7 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
   if (typeof name !== 'string') throw src.error([...path, 'builtin'], 'the name of a built-in objective', name);
   const options = raw['options'] ?? {};
   if (!isMapping(options)) throw src.error([...path, 'options'], 'a mapping of trainer options', options);
-  return { kind: 'builtin', name, options };
+  return { kind: 'builtin', name, options, ...isolation };
 }
 
 function parsePolicy(src: YamlSource, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec | undefined {
@@ -235,7 +245,7 @@ function parsePolicy(src: YamlSource, key: 'sampler' | 'pruner', raw: unknown, k
 function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {
   if (raw === undefined) return { trials: undefined, timeoutSeconds: undefined };
   if (!isMapping(raw)) throw src.error(['budget'], 'a mapping such as { trials: 60, timeout: 30m }', raw);
-  checkKeys(src, ['budget'], raw, ['trials', 'timeout']);
+  checkKeys(src, ['budget'], raw, ['trials', 'timeout', 'trialTimeout']);
   const trials = raw['trials'];
   if (trials !== undefined && !(Number.isInteger(trials) && (trials as number) > 0)) throw src.error(['budget', 'trials'], 'a positive integer', trials);
   const timeout = raw['timeout'];
@@ -244,7 +254,13 @@ function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {
     timeoutSeconds = parseDuration(timeout);
     if (timeoutSeconds === undefined) throw src.error(['budget', 'timeout'], 'a duration such as 90s, 30m, 2h or a number of seconds', timeout);
   }
-  return { trials: trials as number | undefined, timeoutSeconds };
+  const trialTimeout = raw['trialTimeout'];
+  let trialTimeoutSeconds: number | undefined;
+  if (trialTimeout !== undefined) {
+    trialTimeoutSeconds = parseDuration(trialTimeout);
+    if (trialTimeoutSeconds === undefined) throw src.error(['budget', 'trialTimeout'], 'a duration such as 90s, 30m, 2h or a number of seconds', trialTimeout);
+  }
+  return { trials: trials as number | undefined, timeoutSeconds, ...(trialTimeoutSeconds === undefined ? {} : { trialTimeoutSeconds }) };
 }
 
 /** `90`, `90s`, `30m`, `2h`, `1h30m`, `1d` → seconds; undefined when not a duration. */
@@ -261,15 +277,15 @@ export function parseDuration(value: unknown): number | undefined {
 }
 
 function parseWorkers(src: YamlSource, raw: unknown): StudyFile['workers'] {
-  if (raw === undefined) return { devices: 'auto', perDevice: 1 };
+  if (raw === undefined) return { devices: 'auto', perDevice: undefined };
   if (!isMapping(raw)) throw src.error(['workers'], 'a mapping such as { devices: auto, perDevice: 1 }', raw);
   checkKeys(src, ['workers'], raw, ['devices', 'perDevice']);
   const devices = raw['devices'] ?? 'auto';
   const valid =
     devices === 'auto' || devices === 'cpu' || (Array.isArray(devices) && devices.length > 0 && devices.every((d) => Number.isInteger(d) && d >= 0));
   if (!valid) throw src.error(['workers', 'devices'], 'auto, cpu or a list of GPU indices such as [0, 1]', devices);
-  const perDevice = raw['perDevice'] ?? 1;
-  if (!Number.isInteger(perDevice) || (perDevice as number) < 1) throw src.error(['workers', 'perDevice'], 'a positive integer', perDevice);
-  return { devices: devices as DeviceSpec, perDevice: perDevice as number };
+  const perDevice = raw['perDevice'];
+  if (perDevice !== undefined && (!Number.isInteger(perDevice) || (perDevice as number) < 1)) throw src.error(['workers', 'perDevice'], 'a positive integer', perDevice);
+  return { devices: devices as DeviceSpec, perDevice: perDevice as number | undefined };
 }
 

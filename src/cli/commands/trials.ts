@@ -52,12 +52,16 @@ export async function trialsCommand(argv: readonly string[], io: CliIo): Promise
       println(io.out, JSON.stringify(trials.map(trialToJson), null, 2));
       return 0;
     }
-    const header = ['number', 'state', 'value', 'duration', ...names];
+    // Where each trial ran (slot and device), shown once any trial of the study has it.
+    const placed = trials.some((t) => typeof t.systemAttrs['sodate:slot'] === 'string');
+    const where = (t: (typeof trials)[number]) => (placed ? [String(t.systemAttrs['sodate:device'] ?? (format === 'csv' ? '' : '-')), String(t.systemAttrs['sodate:slot'] ?? (format === 'csv' ? '' : '-'))] : []);
+    const header = ['number', 'state', 'value', 'duration', ...(placed ? ['device', 'slot'] : []), ...names];
     const rows = trials.map((t) => [
       String(t.number),
       t.state,
       format === 'csv' ? String(t.values?.[0] ?? '') : formatNumber(t.values?.[0]),
       format === 'csv' ? String(durationSeconds(t) ?? '') : formatSeconds(durationSeconds(t)),
+      ...where(t),
       ...names.map((n) => (n in t.params ? (format === 'csv' ? String(t.params[n]) : formatParam(t.params[n] ?? null)) : format === 'csv' ? '' : '-')),
     ]);
     println(io.out, format === 'csv' ? renderCsv(header, rows) : renderTable(header, rows));

@@ -1,22 +1,27 @@
-import { basename, extname } from 'node:path';
-import { SodateError } from '../../errors.js';
-import { loadModuleObjective } from '../../objectives/module-objective.js';
+import { basename, extname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { installInterrupts } from '../../run/interrupts.js';
+import { runOrchestrator } from '../../run/orchestrator.js';
+import type { RunPlan } from '../../run/plan.js';
+import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter, StopReason } from '../../run/reporter.js';
-import { runTuneLoop } from '../../run/tune.js';
+import { defaultLogDir } from '../../run/trial-log.js';
+import { parseDevicesFlag } from '../../run/devices.js';
 import { randomSeed } from '../../samplers/rng.js';
-import type { StudyFile } from '../../space/study-file.js';
-import { readStudyFile } from '../../space/study-file.js';
+import type { Isolation, StudyFile } from '../../space/study-file.js';
+import { ISOLATIONS, parseDuration, readStudyFile } from '../../space/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName, openStorage } from '../../storage/url.js';
 import { createStudy } from '../../study/create.js';
-import type { Objective } from '../../study/optimize.js';
-import type { Trial } from '../../study/trial.js';
+import type { Study } from '../../study/study.js';
+import type { ParsedArgs } from '../args.js';
 import { UsageError, choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { buildPolicies, policyCatalog } from '../policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
+import { startDashboard } from '../../tui/index.js';
 import { storageUrlFor } from '../open-study-storage.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
@@ -24,28 +29,121 @@ export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 Run (or resume) the study a space file describes, until its budget is reached.
 
 options:
-  --storage URL     where the study lives (default: sqlite:studies/<study>.db)
-  --study NAME      study name (default: the file's "study", else its file name)
-  --trials N        the study's trial budget in all (overrides budget.trials)
-  --timeout S       stop asking for new trials after S (90, 90s, 30m, 2h)
-  --seed N          sampler seed (default: the file's, else the one stored with the study)
-  --format F        plain (default) or json: one JSON object per event
-  --no-tui          plain lines instead of the live dashboard
+  --storage URL        where the study lives (default: sqlite:studies/<study>.db)
+  --study NAME         study name (default: the file's "study", else its file name)
+  --trials N           the study's trial budget in all (overrides budget.trials)
+  --timeout S          stop asking for new trials after S (90, 90s, 30m, 2h)
+  --seed N             sampler seed (default: the file's, else the one stored with the study)
+  --devices D          auto (default: GPUs nvidia-smi finds, else the CPU), cpu, or GPU indices 0,1
+  --per-device K       trials at once on each device (default: 1 per GPU, one per core on the CPU)
+  --isolation I        thread, process or inline for module objectives (default: thread on the CPU,
+                       process on GPUs); command objectives always run as processes
+  --trial-timeout S    stop and fail a trial running longer than S (overrides budget.trialTimeout)
+  --retries N          re-queue a trial whose worker died up to N times (overrides retries)
+  --stale-after S      fail a trial whose process stopped beating for S (default 30s)
+  --log-dir DIR        where trial logs go (default: logs/ next to the SQLite file)
+  --format F           plain (default) or json: one JSON object per event
+  --no-tui             plain lines instead of the live dashboard
+
+Ctrl-C once: no new trials, running ones finish. Twice: running ones are stopped and
+recorded as failed. Exit code 130 after an interrupt.
 `;
 
-class ObjectiveUnavailableError extends SodateError {
-  constructor(message: string) {
-    super('SODATE_OBJECTIVE_UNAVAILABLE', message, 2);
-  }
+/** Flags `tune` and `worker` share: where trials run and how they are kept alive. */
+export const EXECUTION_FLAGS = {
+  devices: { type: 'string' },
+  'per-device': { type: 'string' },
+  isolation: { type: 'string' },
+  'trial-timeout': { type: 'string' },
+  retries: { type: 'string' },
+  'stale-after': { type: 'string' },
+  'log-dir': { type: 'string' },
+  format: { type: 'string' },
+  'no-tui': { type: 'boolean' },
+} as const;
+
+export interface ExecutionFlags {
+  readonly devices: ReturnType<typeof parseDevicesFlag> | undefined;
+  readonly perDevice: number | undefined;
+  readonly isolation: Isolation | undefined;
+  readonly trialTimeoutSeconds: number | undefined;
+  readonly retries: number | undefined;
+  readonly staleAfterSeconds: number | undefined;
+  readonly logDir: string | undefined;
+  readonly format: 'plain' | 'json';
 }
 
-async function loadObjective(file: StudyFile): Promise<Objective> {
-  const spec = file.objective;
-  if (spec.kind === 'module') return loadModuleObjective(spec.path, spec.exportName);
-  if (spec.kind === 'command') {
-    throw new ObjectiveUnavailableError(`${file.file}: command objectives are not available in this version of sodate; use objective.module for now`);
+function durationFlag(command: string, name: string, raw: string | boolean | undefined): number | undefined {
+  if (typeof raw !== 'string') return undefined;
+  const seconds = parseDuration(raw);
+  if (seconds === undefined) throw new UsageError(`sodate ${command}: --${name} expects a duration such as 90, 90s, 30m or 2h, got ${JSON.stringify(raw)}`);
+  return seconds;
+}
+
+export function executionFlags(command: string, values: ParsedArgs['values'], cwd: string): ExecutionFlags {
+  let devices;
+  try {
+    devices = typeof values['devices'] === 'string' ? parseDevicesFlag(values['devices']) : undefined;
+  } catch (error) {
+    throw new UsageError(`sodate ${command}: ${(error as Error).message}`);
   }
-  throw new ObjectiveUnavailableError(`${file.file}: the built-in objective "${spec.name}" is not available in this version of sodate; use objective.module for now`);
+  const isolation = values['isolation'] === undefined ? undefined : choiceFlag(command, 'isolation', values['isolation'], ISOLATIONS, 'thread');
+  return {
+    devices,
+    perDevice: integerFlag(command, 'per-device', values['per-device'], 1),
+    isolation,
+    trialTimeoutSeconds: durationFlag(command, 'trial-timeout', values['trial-timeout']),
+    retries: integerFlag(command, 'retries', values['retries']),
+    staleAfterSeconds: durationFlag(command, 'stale-after', values['stale-after']),
+    logDir: typeof values['log-dir'] === 'string' ? resolve(cwd, values['log-dir']) : undefined,
+    format: choiceFlag(command, 'format', values['format'], ['plain', 'json'] as const, 'plain'),
+  };
+}
+
+export interface ExecuteOptions {
+  readonly study: Study;
+  readonly plan: RunPlan;
+  readonly reporter: Reporter;
+  readonly file: StudyFile;
+  readonly maxTrials: number | undefined;
+  readonly timeoutSeconds: number | undefined;
+  readonly trialTimeoutSeconds: number | undefined;
+  readonly retries: number;
+  readonly staleAfterSeconds: number | undefined;
+  readonly logDir: string;
+  readonly samplerName: string;
+  readonly prunerName: string;
+}
+
+/** Start the slots, run the orchestrator with two-step Ctrl-C, close the slots. Exit code 0 or 130. */
+export async function executeStudy(options: ExecuteOptions): Promise<number> {
+  const { reporter } = options;
+  const runner = options.plan.create();
+  const interrupts = installInterrupts(reporter);
+  let reason: StopReason;
+  try {
+    const stale = options.staleAfterSeconds;
+    reason = await runOrchestrator({
+      study: options.study,
+      space: options.file.space,
+      runner,
+      slots: options.plan.slots,
+      reporter,
+      maxTrials: options.maxTrials,
+      timeoutSeconds: options.timeoutSeconds,
+      trialTimeoutSeconds: options.trialTimeoutSeconds,
+      retries: options.retries,
+      signal: interrupts.signal,
+      stopSignal: interrupts.stopSignal,
+      logDir: options.logDir,
+      ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(5, stale / 3) }),
+      info: { metric: options.file.metric, samplerName: options.samplerName, prunerName: options.prunerName },
+    });
+  } finally {
+    interrupts.dispose();
+    await runner.close();
+  }
+  return reason === 'interrupted' ? 130 : 0;
 }
 
 export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -58,8 +156,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       trials: { type: 'string' },
       timeout: { type: 'string' },
       seed: { type: 'string' },
-      format: { type: 'string' },
-      'no-tui': { type: 'boolean' },
+      ...EXECUTION_FLAGS,
     },
     { min: 1, max: 1, names: 'one space file' },
   );
@@ -72,29 +169,20 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
   const name = typeof values['study'] === 'string' ? values['study'] : (file.study ?? basename(path, extname(path)));
   checkStudyName(name);
   const trials = integerFlag('tune', 'trials', values['trials'], 1) ?? file.budget.trials;
-  const timeoutFlag = values['timeout'];
-  let timeoutSeconds = file.budget.timeoutSeconds;
-  if (typeof timeoutFlag === 'string') {
-    const { parseDuration } = await import('../../space/study-file.js');
-    timeoutSeconds = parseDuration(timeoutFlag);
-    if (timeoutSeconds === undefined) throw new UsageError(`sodate tune: --timeout expects a duration such as 90, 90s, 30m or 2h, got ${JSON.stringify(timeoutFlag)}`);
-  }
-  const format = choiceFlag('tune', 'format', values['format'], ['plain', 'json'] as const, 'plain');
+  const timeoutSeconds = durationFlag('tune', 'timeout', values['timeout']) ?? file.budget.timeoutSeconds;
+  const flags = executionFlags('tune', values, io.cwd);
+  const format = flags.format;
   const seedFlag = integerFlag('tune', 'seed', values['seed']);
-  // Build the policies once before touching storage, so bad options create no study file.
+  // Build the policies and plan the slots once before touching storage, so bad options create no study file.
   buildPolicies(file, seedFlag ?? file.seed ?? 0);
-  const userObjective = await loadObjective(file);
-  let running: Trial | null = null;
-  const objective: Objective = async (trial) => {
-    running = trial;
-    try {
-      return await userObjective(trial);
-    } finally {
-      running = null;
-    }
-  };
+  checkObjective(file);
+  const storageUrl = storageUrlFor(name, values['storage']);
+  const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
+  const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+  const trialTimeoutSeconds = flags.trialTimeoutSeconds ?? file.budget.trialTimeoutSeconds;
+  const retries = flags.retries ?? file.retries;
 
-  const storage = new CachedStorage(await openStorage(storageUrlFor(name, values['storage'])));
+  const storage = new CachedStorage(await openStorage(storageUrl));
   try {
     const existing = await storage.loadStudy(name);
     const storedSeed = existing?.systemAttrs['sodate:seed'];
@@ -111,42 +199,41 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
     });
     if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);
+    // What `sodate worker` needs to join this study from another process.
+    await study.setSystemAttr('sodate:config', {
+      file: resolve(io.cwd, path),
+      text: readFileSync(path, 'utf8'),
+      trials: trials ?? null,
+      trialTimeoutSeconds: trialTimeoutSeconds ?? null,
+      retries,
+    });
 
     const write = (line: string) => println(io.out, line);
-    const reporter: Reporter = format === 'json' ? jsonLinesReporter(write) : plainLinesReporter(write);
-    const stop = new AbortController();
-    let interrupts = 0;
-    const onInterrupt = () => {
-      interrupts++;
-      if (interrupts === 1) {
-        stop.abort();
-        reporter.notice?.('stopping after the running trial (Ctrl-C again to stop now)');
-      } else {
-        reporter.notice?.('stopped now; the running trial is recorded as failed');
-        const trial = running as Trial | null;
-        const told = trial === null ? Promise.resolve() : study.tell(trial, { state: 'fail', error: new Error('interrupted by the user') });
-        void told.catch(() => undefined).finally(() => process.exit(130));
-      }
-    };
-    process.on('SIGINT', onInterrupt);
-    process.on('SIGTERM', onInterrupt);
-    let reason: StopReason;
+    // The live dashboard on a terminal; plain lines otherwise (and if the dashboard fails).
+    // Its `q` + yes is the first Ctrl-C: no new trials, running ones finish.
+    const dashboard =
+      format === 'plain' && io.out.isTTY === true && values['no-tui'] !== true
+        ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
+        : undefined;
+    const reporter: Reporter = format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
     try {
-      reason = await runTuneLoop({
+      return await executeStudy({
         study,
-        space: file.space,
-        objective,
+        plan,
         reporter,
+        file,
         maxTrials: trials,
         timeoutSeconds,
-        signal: stop.signal,
-        info: { metric: file.metric, samplerName: policies.samplerName, prunerName: policies.prunerName },
+        trialTimeoutSeconds,
+        retries,
+        staleAfterSeconds: flags.staleAfterSeconds,
+        logDir,
+        samplerName: policies.samplerName,
+        prunerName: policies.prunerName,
       });
     } finally {
-      process.off('SIGINT', onInterrupt);
-      process.off('SIGTERM', onInterrupt);
+      await dashboard?.close();
     }
-    return reason === 'interrupted' ? 130 : 0;
   } finally {
     await storage.close();
   }

@@ -1,0 +1,103 @@
+import { dirname } from 'node:path';
+import { NotFoundError } from '../../errors.js';
+import { checkObjective, planRun } from '../../run/plan.js';
+import type { Reporter } from '../../run/reporter.js';
+import { defaultLogDir } from '../../run/trial-log.js';
+import { randomSeed } from '../../samplers/rng.js';
+import { parseStudyFile } from '../../space/study-file.js';
+import { CachedStorage } from '../../storage/cached.js';
+import { checkStudyName } from '../../storage/url.js';
+import { createStudy } from '../../study/create.js';
+import { UsageError, integerFlag, parseCommandArgs } from '../args.js';
+import type { CliIo } from '../io.js';
+import { println } from '../io.js';
+import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
+import { buildPolicies, policyCatalog } from '../policies.js';
+import { jsonLinesReporter } from '../reporters/json-lines.js';
+import { plainLinesReporter } from '../reporters/plain-lines.js';
+import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
+
+export const WORKER_HELP = `usage: sodate worker <study> [--storage URL] [options]
+
+Join a study that \`sodate tune\` started: run its trials on this process's slots until
+the study's budget is reached. Several workers (and the tune process) share one SQLite
+file; each trial number is run once.
+
+options:
+  --storage URL        where the study lives (default: sqlite:studies/<study>.db)
+  --seed N             sampler seed for this worker (default: a fresh one)
+  --devices D          auto, cpu or GPU indices 0,1 (default: the space file's)
+  --per-device K       trials at once on each device
+  --isolation I        thread, process or inline for module objectives
+  --trial-timeout S    stop and fail a trial running longer than S
+  --retries N          re-queue a trial whose worker died up to N times
+  --stale-after S      fail a trial whose process stopped beating for S (default 30s)
+  --log-dir DIR        where trial logs go (default: logs/ next to the SQLite file)
+  --format F           plain (default) or json
+`;
+
+interface StoredConfig {
+  file: string;
+  text: string;
+  trials: number | null;
+  trialTimeoutSeconds: number | null;
+  retries: number;
+}
+
+function storedConfig(value: unknown): StoredConfig | undefined {
+  const c = value as Partial<StoredConfig> | null | undefined;
+  if (c === null || typeof c !== 'object' || typeof c.file !== 'string' || typeof c.text !== 'string') return undefined;
+  return {
+    file: c.file,
+    text: c.text,
+    trials: typeof c.trials === 'number' ? c.trials : null,
+    trialTimeoutSeconds: typeof c.trialTimeoutSeconds === 'number' ? c.trialTimeoutSeconds : null,
+    retries: typeof c.retries === 'number' ? c.retries : 0,
+  };
+}
+
+export async function workerCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseCommandArgs('worker', argv, { storage: { type: 'string' }, seed: { type: 'string' }, ...EXECUTION_FLAGS }, { min: 1, max: 1, names: 'a study name' });
+  if (values['help']) {
+    io.out.write(WORKER_HELP);
+    return 0;
+  }
+  const name = positionals[0] as string;
+  checkStudyName(name);
+  const flags = executionFlags('worker', values, io.cwd);
+  const seedFlag = integerFlag('worker', 'seed', values['seed']);
+  const storageUrl = storageUrlFor(name, values['storage']);
+  const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate worker ${name}`));
+  try {
+    const record = await storage.loadStudy(name);
+    if (record === null) throw new NotFoundError(`sodate worker: no study named "${name}" in ${storageUrl}; start it with \`sodate tune <space.yaml>\``);
+    const config = storedConfig(record.systemAttrs['sodate:config']);
+    if (config === undefined) throw new UsageError(`sodate worker: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
+    // The stored text, read as if it still sat at its path: relative module paths resolve as they did for tune.
+    const file = parseStudyFile(config.text, config.file, policyCatalog());
+    checkObjective(file);
+    const policies = buildPolicies(file, seedFlag ?? randomSeed());
+    const study = await createStudy({ name, storage, direction: file.direction, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner });
+    const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
+    const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+    const write = (line: string) => println(io.out, line);
+    const reporter: Reporter = flags.format === 'json' ? jsonLinesReporter(write) : plainLinesReporter(write);
+    reporter.notice?.(`worker for ${name} (space file ${config.file}, folder ${dirname(config.file)}): ${plan.slots.length} ${plan.kind} slot(s)`);
+    return await executeStudy({
+      study,
+      plan,
+      reporter,
+      file,
+      maxTrials: config.trials ?? undefined,
+      timeoutSeconds: undefined,
+      trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined,
+      retries: flags.retries ?? config.retries,
+      staleAfterSeconds: flags.staleAfterSeconds,
+      logDir,
+      samplerName: policies.samplerName,
+      prunerName: policies.prunerName,
+    });
+  } finally {
+    await storage.close();
+  }
+}

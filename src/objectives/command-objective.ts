@@ -1,0 +1,116 @@
+import type { JsonValue } from '../json.js';
+import type { ParamValue } from '../space/distributions.js';
+import type { TrialTask } from '../run/messages.js';
+
+/** A command trial's spec as the space file gives it: argv with `{name}` placeholders, no shell. */
+export interface CommandSpec {
+  readonly argv: readonly string[];
+  /** Working directory: the space file's folder. */
+  readonly cwd: string;
+}
+
+const PLACEHOLDER = /\{([^{}]+)\}/g;
+const HAS_PLACEHOLDER = /\{[^{}]+\}/;
+
+/** How a parameter value is written into an argument or an environment variable. */
+export function formatArgValue(value: ParamValue): string {
+  if (value === null) return 'null';
+  return String(value);
+}
+
+/** SODATE_PARAM_<NAME>: the name upper-cased, every other character than A-Z and 0-9 as "_". */
+export function paramEnvName(name: string): string {
+  return `SODATE_PARAM_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+}
+
+/**
+ * The argv of one trial: each `{name}` is replaced by the parameter's value inside its own
+ * argument (so a value with spaces, quotes, `$()` or `;` stays one argument, and no shell
+ * ever reads it); `{trial}` is the trial number and `{params_file}` the JSON file's path.
+ * An argument naming a parameter that is inactive in this trial (its `when:` does not hold)
+ * is left out, together with the flag before it (`--momentum {momentum}`).
+ */
+export function commandArgv(spec: CommandSpec, task: TrialTask, paramsFile: string): string[] {
+  const out: string[] = [];
+  const templated: boolean[] = [];
+  const { params } = task;
+  for (const arg of spec.argv) {
+    let inactive = false;
+    const replaced = arg.replace(PLACEHOLDER, (whole, name: string) => {
+      if (name === 'trial') return String(task.number);
+      if (name === 'params_file') return paramsFile;
+      if (!(name in params)) {
+        inactive = true;
+        return whole;
+      }
+      return formatArgValue(params[name] as ParamValue);
+    });
+    if (inactive) {
+      const previous = out[out.length - 1];
+      if (previous !== undefined && out.length > 1 && previous.startsWith('-') && templated[out.length - 1] === false) {
+        out.pop();
+        templated.pop();
+      }
+      continue;
+    }
+    out.push(replaced);
+    templated.push(HAS_PLACEHOLDER.test(arg));
+  }
+  return out;
+}
+
+/** The variables a command trial gets on top of the inherited environment. */
+export function commandEnv(task: TrialTask, paramsFile: string): Record<string, string> {
+  const env: Record<string, string> = {
+    SODATE_STUDY: task.study,
+    SODATE_TRIAL_NUMBER: String(task.number),
+    SODATE_PARAMS_FILE: paramsFile,
+  };
+  for (const [name, value] of Object.entries(task.params)) env[paramEnvName(name)] = formatArgValue(value);
+  return env;
+}
+
+/** One line of a command's stdout, read as a metric, a final value, attributes, or log text. */
+export type OutputLine =
+  | { readonly kind: 'report'; readonly step: number; readonly value: number }
+  | { readonly kind: 'final'; readonly value: number }
+  | { readonly kind: 'attrs'; readonly attrs: Readonly<Record<string, JsonValue>> }
+  | { readonly kind: 'log' };
+
+function numberOf(raw: unknown): number | undefined {
+  if (typeof raw === 'number') return raw;
+  if (raw === 'NaN') return NaN;
+  if (raw === 'Infinity' || raw === 'inf') return Infinity;
+  if (raw === '-Infinity' || raw === '-inf') return -Infinity;
+  return undefined;
+}
+
+/**
+ * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one,
+ * `{"user_attrs": {...}}` attributes for the trial; other keys on those lines are ignored.
+ * Anything else (plain text, other JSON, a step that is not a non-negative integer, a
+ * value that is not a number) is log text: garbage never fails a trial by itself.
+ */
+export function parseOutputLine(line: string): OutputLine {
+  const text = line.trim();
+  if (!text.startsWith('{') || !text.endsWith('}')) return { kind: 'log' };
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return { kind: 'log' };
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
+  const record = data as Record<string, unknown>;
+  if ('value' in record) {
+    const value = numberOf(record['value']);
+    if (value === undefined) return { kind: 'log' };
+    if (!('step' in record)) return { kind: 'final', value };
+    const step = record['step'];
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'log' };
+    return { kind: 'report', step, value };
+  }
+  const attrs = record['user_attrs'];
+  if (attrs !== null && typeof attrs === 'object' && !Array.isArray(attrs)) return { kind: 'attrs', attrs: attrs as Record<string, JsonValue> };
+  return { kind: 'log' };
+}

@@ -1,0 +1,58 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isSodateError } from '../errors.js';
+import type { Objective } from '../study/optimize.js';
+import type { ObjectiveRef } from '../run/messages.js';
+import { ObjectiveLoadError, loadModuleObjective } from './module-objective.js';
+
+/**
+ * Built-in objectives, resolved inside the slot that runs them (so a trainer's framework
+ * loads in the worker, never in the loop). Each module exports
+ * `createObjective(options): Objective`; a new built-in is one entry here.
+ */
+export const BUILTIN_OBJECTIVES: Readonly<Record<string, { readonly module: string; readonly factory: string }>> = {
+  'image-classifier': { module: './image-classifier/index', factory: 'createObjective' },
+};
+
+/** The file of a built-in objective's module, next to this one (.ts from sources, .js when built). */
+export function builtinModulePath(name: string): string | undefined {
+  const entry = BUILTIN_OBJECTIVES[name];
+  if (entry === undefined) return undefined;
+  const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`${entry.module}${ext}`, import.meta.url));
+}
+
+/** Load what a slot runs. Errors are ObjectiveLoadError with one line that names the fix. */
+export async function loadObjectiveRef(ref: ObjectiveRef): Promise<Objective> {
+  if (ref.kind === 'module') return loadModuleObjective(ref.path, ref.exportName);
+  const entry = BUILTIN_OBJECTIVES[ref.name];
+  const path = builtinModulePath(ref.name);
+  if (entry === undefined || path === undefined) {
+    throw new ObjectiveLoadError(`unknown built-in objective "${ref.name}"; known: ${Object.keys(BUILTIN_OBJECTIVES).join(', ')}`);
+  }
+  if (!existsSync(path)) throw new ObjectiveLoadError(`the built-in objective "${ref.name}" is not available in this build of sodate (${path} is missing)`);
+  const factory = await loadModuleObjective(path, entry.factory);
+  try {
+    const objective = await (factory as unknown as (options: Readonly<Record<string, unknown>>) => Objective | Promise<Objective>)(ref.options);
+    if (typeof objective !== 'function') throw new ObjectiveLoadError(`the built-in objective "${ref.name}" did not give a function`);
+    return objective;
+  } catch (error) {
+    if (isSodateError(error)) throw error;
+    throw new ObjectiveLoadError(`the built-in objective "${ref.name}" rejected its options: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A cache of loaded objectives, one per slot (a thread or a child process loads each once). */
+export function objectiveCache(): (ref: ObjectiveRef) => Promise<Objective> {
+  const loaded = new Map<string, Promise<Objective>>();
+  return (ref) => {
+    const key = JSON.stringify(ref);
+    let objective = loaded.get(key);
+    if (objective === undefined) {
+      objective = loadObjectiveRef(ref);
+      loaded.set(key, objective);
+      objective.catch(() => loaded.delete(key));
+    }
+    return objective;
+  };
+}

@@ -1,0 +1,67 @@
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { OptionError } from '../errors.js';
+import type { DeviceSpec } from '../space/study-file.js';
+import type { Slot } from './slots.js';
+
+/** GPU indices `nvidia-smi` lists; empty when it is missing or fails. */
+export function discoverGpus(run: (cmd: string, args: string[]) => string = defaultRun): number[] {
+  let out: string;
+  try {
+    out = run('nvidia-smi', ['--query-gpu=index', '--format=csv,noheader,nounits']);
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^\d+$/.test(line))
+    .map(Number);
+}
+
+function defaultRun(cmd: string, args: string[]): string {
+  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'ignore'] });
+}
+
+export interface SlotPlanOptions {
+  /** GPUs found on this machine (default: ask nvidia-smi, only when `devices` is auto). */
+  readonly gpus?: readonly number[];
+  /** CPU cores (default: os.availableParallelism()). */
+  readonly cores?: number;
+}
+
+/**
+ * The slots for `workers: { devices, perDevice }`:
+ * - `[0, 1]` → perDevice slots on each listed GPU (default 1);
+ * - `cpu` → perDevice slots on the CPU (default: one per core);
+ * - `auto` → the GPUs nvidia-smi finds as above, else the CPU as above.
+ */
+export function planSlots(devices: DeviceSpec, perDevice: number | undefined, options: SlotPlanOptions = {}): Slot[] {
+  if (perDevice !== undefined && (!Number.isInteger(perDevice) || perDevice < 1)) throw new OptionError(`perDevice must be a positive integer, got ${perDevice}`);
+  let gpus: readonly number[];
+  if (devices === 'cpu') gpus = [];
+  else if (devices === 'auto') gpus = options.gpus ?? discoverGpus();
+  else gpus = devices;
+  if (gpus.length > 0) {
+    const per = perDevice ?? 1;
+    return gpus.flatMap((gpu) => Array.from({ length: per }, (_, i) => ({ name: `gpu${gpu}#${i}`, device: `cuda:${gpu}`, gpu })));
+  }
+  const count = perDevice ?? Math.max(1, options.cores ?? availableParallelism());
+  return Array.from({ length: count }, (_, i) => ({ name: `cpu#${i}`, device: 'cpu', gpu: null }));
+}
+
+/** `auto`, `cpu` or `0,1` from the command line. */
+export function parseDevicesFlag(text: string): DeviceSpec {
+  const value = text.trim();
+  if (value === 'auto' || value === 'cpu') return value;
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length === 0 || !parts.every((p) => /^\d+$/.test(p))) {
+    throw new OptionError(`--devices expects auto, cpu or GPU indices such as 0,1, got ${JSON.stringify(text)}`);
+  }
+  return parts.map(Number);
+}
+
+/** The environment a process slot's child gets: its GPU alone (none for the CPU), set before any framework loads. */
+export function deviceEnv(slot: Slot): Record<string, string> {
+  return { CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu), SODATE_DEVICE: slot.device, SODATE_SLOT: slot.name };
+}

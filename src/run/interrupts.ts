@@ -1,0 +1,41 @@
+import type { Reporter } from './reporter.js';
+
+export interface Interrupts {
+  /** Aborted at the first Ctrl-C (or SIGTERM): no new trials. */
+  readonly signal: AbortSignal;
+  /** Aborted at the second: running trials are stopped and recorded as failed. */
+  readonly stopSignal: AbortSignal;
+  dispose(): void;
+}
+
+/**
+ * Two-step shutdown on SIGINT/SIGTERM: the first stops asking and lets running trials
+ * finish, the second stops them cleanly (every state still written), a third exits at once.
+ */
+export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = process): Interrupts {
+  const first = new AbortController();
+  const second = new AbortController();
+  let count = 0;
+  const onSignal = () => {
+    count++;
+    if (count === 1) {
+      first.abort();
+      reporter.notice?.('stopping after the running trials (Ctrl-C again to stop them now)');
+    } else if (count === 2) {
+      second.abort();
+      reporter.notice?.('stopping the running trials; they are recorded as failed (interrupted)');
+    } else {
+      proc.exit(130);
+    }
+  };
+  proc.on('SIGINT', onSignal);
+  proc.on('SIGTERM', onSignal);
+  return {
+    signal: first.signal,
+    stopSignal: second.signal,
+    dispose: () => {
+      proc.off('SIGINT', onSignal);
+      proc.off('SIGTERM', onSignal);
+    },
+  };
+}

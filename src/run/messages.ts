@@ -1,0 +1,73 @@
+/**
+ * The messages that cross a slot's boundary (worker thread, child process, command
+ * runner), defined once and imported by both sides. Every message is tagged by `type`.
+ *
+ *   trial side ──TrialMessage──►  loop        (report, suggest, attr, log)
+ *   trial side ◄──LoopMessage──   loop        (continue / stop / suggested / refused)
+ *   trial side ──TrialOutcome──►  loop        (done / pruned / error: how the objective ended)
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { JsonValue } from '../json.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+
+/** What a slot runs: a module's exported objective, or a built-in one resolved inside the slot. */
+export type ObjectiveRef =
+  | { readonly kind: 'module'; readonly path: string; readonly exportName: string }
+  | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+
+/** One trial handed to a slot: its pre-sampled parameters and where it runs. Structured-clonable. */
+export interface TrialTask {
+  readonly study: string;
+  readonly number: number;
+  readonly trialId: number;
+  /** The declared space, suggested in the loop before dispatch (external values). */
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly distributions: Readonly<Record<string, Distribution>>;
+  /** "cpu" or "cuda:<index>". */
+  readonly device: string;
+  /** The slot's name, e.g. "cpu#1" or "gpu0#0". */
+  readonly slot: string;
+}
+
+/** Trial side → loop, while the trial runs. Requests carry a `seq` the answer repeats. */
+export type TrialMessage =
+  | { readonly type: 'report'; readonly seq: number; readonly step: number; readonly value: number }
+  | { readonly type: 'suggest'; readonly seq: number; readonly name: string; readonly distribution: Distribution }
+  | { readonly type: 'attr'; readonly key: string; readonly value: JsonValue }
+  | { readonly type: 'log'; readonly text: string };
+
+/** Loop → trial side: the answer to a request. */
+export type LoopMessage =
+  | { readonly type: 'continue'; readonly seq: number }
+  | { readonly type: 'stop'; readonly seq: number }
+  | { readonly type: 'suggested'; readonly seq: number; readonly value: ParamValue }
+  | { readonly type: 'refused'; readonly seq: number; readonly message: string };
+
+/** How the objective ended, as the trial side saw it. */
+export type TrialOutcome =
+  | { readonly type: 'done'; readonly value: unknown }
+  | { readonly type: 'pruned' }
+  | { readonly type: 'error'; readonly message: string; readonly code?: string };
+
+/** Parent → child process of a process slot. */
+export type ChildRequest = { readonly type: 'run'; readonly task: TrialTask; readonly objective: ObjectiveRef } | LoopMessage;
+
+/** Child process of a process slot → parent. */
+export type ChildMessage = TrialMessage | { readonly type: 'end'; readonly outcome: TrialOutcome };
+
+/** What a thread slot's worker function receives (the port is transferred with it). */
+export interface ThreadTaskPayload {
+  readonly task: TrialTask;
+  readonly objective: ObjectiveRef;
+  readonly port: MessagePort;
+  /** One Int32 the loop bumps after answering a synchronous request (a forwarded suggest). */
+  readonly signal: SharedArrayBuffer;
+}
+
+/** Requests that expect an answer. */
+export type TrialRequest = Extract<TrialMessage, { seq: number }>;
+
+export function isLoopMessage(value: unknown): value is LoopMessage {
+  const type = (value as { type?: unknown } | null)?.type;
+  return type === 'continue' || type === 'stop' || type === 'suggested' || type === 'refused';
+}

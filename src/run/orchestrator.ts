@@ -1,0 +1,319 @@
+import type { SodateError } from '../errors.js';
+import { ObjectiveLoadError } from '../objectives/module-objective.js';
+import type { SearchSpace } from '../space/search-space.js';
+import { suggestAll } from '../space/search-space.js';
+import type { FrozenTrial } from '../storage/records.js';
+import type { Study, TrialResult } from '../study/study.js';
+import { messageOf } from '../study/study.js';
+import type { Trial } from '../study/trial.js';
+import { TrialPruned } from '../study/trial-pruned.js';
+import type { LoopMessage, TrialMessage, TrialTask } from './messages.js';
+import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
+import type { RunningTrial, Slot, SlotRunner, TrialEnd } from './slots.js';
+import { TrialLog, trialLogPath } from './trial-log.js';
+
+/** System attributes sodate stores on trials. */
+export const ATTR = {
+  slot: 'sodate:slot',
+  device: 'sodate:device',
+  logTail: 'sodate:log_tail',
+  retryOf: 'sodate:retry_of',
+  retries: 'sodate:retries',
+} as const;
+
+export interface OrchestratorOptions {
+  readonly study: Study;
+  /** The declared space; the loop suggests it for each trial before dispatch. */
+  readonly space: SearchSpace;
+  readonly runner: SlotRunner;
+  /** Each running trial owns one of these. */
+  readonly slots: readonly Slot[];
+  readonly reporter: Reporter;
+  /** Trials the study should hold in all, across every process (undefined: no limit). Retried failures do not count. */
+  readonly maxTrials: number | undefined;
+  /** Stop asking for new trials after this many seconds (undefined: never). */
+  readonly timeoutSeconds: number | undefined;
+  /** A trial running longer is stopped and recorded as FAIL. Default: no limit. */
+  readonly trialTimeoutSeconds?: number | undefined;
+  /** Times a trial whose slot died (a crash, a kill, a stale heartbeat) is re-queued with the same parameters. Default 0. */
+  readonly retries?: number;
+  /** Aborted (first Ctrl-C): no new trials; running ones finish. */
+  readonly signal: AbortSignal;
+  /** Aborted (second Ctrl-C): running trials are stopped and recorded as FAIL "interrupted". */
+  readonly stopSignal?: AbortSignal;
+  readonly info: Omit<StudyStartInfo, 'study' | 'maxTrials' | 'timeoutSeconds' | 'resumedFrom'>;
+  /** Seconds between heartbeats of running trials (and checks for stale ones). Default 5. */
+  readonly heartbeatSeconds?: number;
+  /** A RUNNING trial whose heartbeat is older than this is failed as stale (its process died). Default 30. */
+  readonly staleAfterSeconds?: number;
+  /** Trial logs go to `<logDir>/<study>/<number>.log`; without it only the tail is kept (in storage). */
+  readonly logDir?: string | undefined;
+  /**
+   * When the budget is reached but trials of other processes still run, wait for them
+   * (re-running their retries if they die) instead of returning. Default true.
+   */
+  readonly waitForOthers?: boolean;
+  readonly now?: () => number;
+}
+
+interface Active {
+  readonly trial: Trial;
+  readonly slot: Slot;
+  readonly log: TrialLog;
+  run: RunningTrial | undefined;
+  /** The loop said stop: the trial is PRUNED however it ends. */
+  stopSaid: boolean;
+  /** Reports are stored in order. */
+  reports: Promise<unknown>;
+}
+
+/**
+ * The orchestrator: one loop in the main thread that owns the study. It asks a trial for
+ * every free slot, suggests the declared space, dispatches the trial to its slot, answers
+ * the slot's reports with the pruner's continue/stop, and tells the study how each trial
+ * ended. Samplers, pruners and slots never call each other; every storage write happens
+ * here. It also beats the heartbeat of running trials, fails trials whose process died
+ * (re-queueing them with `retries`), enforces the per-trial timeout, and shuts down in
+ * two steps (first signal: no new trials; second: stop the running ones).
+ */
+export async function runOrchestrator(options: OrchestratorOptions): Promise<StopReason> {
+  const { study, reporter, runner } = options;
+  if (options.slots.length === 0) throw new Error('the orchestrator needs at least one slot');
+  const now = options.now ?? Date.now;
+  const heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
+  const staleAfter = options.staleAfterSeconds ?? 30;
+  const retries = options.retries ?? 0;
+  const deadline = options.timeoutSeconds === undefined ? Infinity : now() + options.timeoutSeconds * 1000;
+  const active = new Map<number, Active>();
+  const free: Slot[] = [...options.slots];
+  const finishing = new Set<Promise<void>>();
+  let fatal: SodateError | undefined;
+
+  let wakeUp: (() => void) | undefined;
+  const wake = () => {
+    const resolve = wakeUp;
+    wakeUp = undefined;
+    resolve?.();
+  };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        wakeUp = undefined;
+        resolve();
+      }, ms);
+      wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const requeue = async (trial: FrozenTrial, why: string): Promise<void> => {
+    const used = typeof trial.systemAttrs[ATTR.retries] === 'number' ? (trial.systemAttrs[ATTR.retries] as number) : 0;
+    if (used >= retries) {
+      if (retries > 0) reporter.notice?.(`trial ${trial.number} ${why}; it used all ${retries} retries`);
+      return;
+    }
+    const created = await study.storage.createTrial(study.id, {
+      state: 'WAITING',
+      systemAttrs: { fixed_params: { ...trial.params }, [ATTR.retryOf]: trial.number, [ATTR.retries]: used + 1 },
+    });
+    reporter.notice?.(`trial ${trial.number} ${why}; re-queued with the same parameters as trial ${created?.number ?? '?'} (retry ${used + 1} of ${retries})`);
+  };
+
+  let checkingStale = false;
+  const failStale = async () => {
+    if (checkingStale) return;
+    checkingStale = true;
+    try {
+      const stale = await study.storage.failStaleTrials(study.id, staleAfter);
+      for (const trial of stale) {
+        // One of ours can only go stale if this process stalled longer than the grace period.
+        const mine = [...active.values()].find((a) => a.trial.id === trial.id);
+        mine?.run?.stop('interrupted');
+        await requeue(trial, `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`);
+      }
+    } finally {
+      checkingStale = false;
+    }
+  };
+
+  const handler =
+    (entry: Active) =>
+    (message: TrialMessage): LoopMessage | Promise<LoopMessage> | undefined => {
+      switch (message.type) {
+        case 'log':
+          entry.log.append(message.text);
+          return undefined;
+        case 'attr':
+          entry.trial.setUserAttr(message.key, message.value);
+          return undefined;
+        case 'suggest':
+          try {
+            return { type: 'suggested', seq: message.seq, value: entry.trial.suggest(message.name, message.distribution) };
+          } catch (error) {
+            return { type: 'refused', seq: message.seq, message: messageOf(error) };
+          }
+        case 'report': {
+          const answer = entry.reports.then(async (): Promise<LoopMessage> => {
+            if (entry.stopSaid) return { type: 'stop', seq: message.seq };
+            try {
+              await entry.trial.report(message.step, message.value);
+              return { type: 'continue', seq: message.seq };
+            } catch (error) {
+              if (error instanceof TrialPruned) {
+                entry.stopSaid = true;
+                return { type: 'stop', seq: message.seq };
+              }
+              return { type: 'refused', seq: message.seq, message: messageOf(error) };
+            }
+          });
+          entry.reports = answer.catch(() => undefined);
+          return answer;
+        }
+      }
+    };
+
+  const finish = async (entry: Active, end: TrialEnd): Promise<void> => {
+    const { trial } = entry;
+    await entry.reports;
+    let result: TrialResult;
+    let retryWhy: string | undefined;
+    if (entry.stopSaid) result = { state: 'pruned' };
+    else if (end.type === 'done') result = end.value as number;
+    else if (end.type === 'pruned') result = { state: 'pruned' };
+    else if (end.type === 'error') {
+      result = { state: 'fail', error: new Error(end.message) };
+      if (end.code === 'SODATE_OBJECTIVE_LOAD') fatal ??= new ObjectiveLoadError(end.message);
+    } else if (end.type === 'crashed') {
+      result = { state: 'fail', error: new Error(end.message) };
+      retryWhy = `failed: ${end.message}`;
+    } else if (end.why === 'pruned') result = { state: 'pruned' };
+    else if (end.why === 'timeout') result = { state: 'fail', error: new Error(`timed out after ${options.trialTimeoutSeconds}s`) };
+    else result = { state: 'fail', error: new Error('interrupted') };
+    if (!entry.log.empty) trial.setSystemAttr(ATTR.logTail, entry.log.tail());
+    await entry.log.close();
+    let frozen: FrozenTrial | undefined;
+    try {
+      frozen = await study.tell(trial, result);
+    } catch (error) {
+      reporter.notice?.(`trial ${trial.number} could not be recorded: ${messageOf(error)}`);
+    }
+    if (frozen !== undefined && retryWhy !== undefined) {
+      try {
+        await requeue(frozen, retryWhy);
+      } catch (error) {
+        reporter.notice?.(`trial ${trial.number} could not be re-queued: ${messageOf(error)}`);
+      }
+    }
+    if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
+  };
+
+  const dispatch = async (trial: Trial, slot: Slot): Promise<void> => {
+    const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
+    const entry: Active = { trial, slot, log, run: undefined, stopSaid: false, reports: Promise.resolve() };
+    active.set(trial.number, entry);
+    let timer: NodeJS.Timeout | undefined;
+    const done = (async () => {
+      let end: TrialEnd;
+      try {
+        suggestAll(options.space, trial);
+        trial.setSystemAttr(ATTR.slot, slot.name);
+        trial.setSystemAttr(ATTR.device, slot.device);
+        await study.storage.heartbeat(trial.id);
+        reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
+        const task: TrialTask = {
+          study: study.name,
+          number: trial.number,
+          trialId: trial.id,
+          params: trial.params,
+          distributions: trial.frozen().distributions,
+          device: slot.device,
+          slot: slot.name,
+        };
+        const run = runner.start(task, slot, handler(entry));
+        entry.run = run;
+        if (options.stopSignal?.aborted) run.stop('interrupted');
+        const limit = options.trialTimeoutSeconds;
+        if (limit !== undefined) timer = setTimeout(() => run.stop('timeout'), limit * 1000);
+        end = await run.ended;
+      } catch (error) {
+        end = { type: 'error', message: messageOf(error) };
+      }
+      clearTimeout(timer);
+      try {
+        await finish(entry, end);
+      } finally {
+        active.delete(trial.number);
+        free.push(slot);
+        wake();
+      }
+    })();
+    finishing.add(done);
+    void done.finally(() => finishing.delete(done));
+  };
+
+  const onStop = () => {
+    for (const entry of active.values()) entry.run?.stop('interrupted');
+    wake();
+  };
+  options.signal.addEventListener('abort', wake);
+  options.stopSignal?.addEventListener('abort', onStop);
+
+  const askNext = async (): Promise<Trial | null> => {
+    await study.refresh();
+    // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
+    const retried = study.trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length;
+    return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried);
+  };
+
+  const beat = setInterval(() => {
+    for (const entry of active.values()) void study.storage.heartbeat(entry.trial.id).catch(() => undefined);
+    void failStale()
+      .catch((error: unknown) => reporter.notice?.(`checking for stale trials failed: ${messageOf(error)}`))
+      .finally(wake);
+  }, heartbeatMs);
+
+  let reason: StopReason = 'budget';
+  try {
+    await failStale();
+    await study.refresh();
+    reporter.studyStart?.({
+      ...options.info,
+      study,
+      maxTrials: options.maxTrials,
+      timeoutSeconds: options.timeoutSeconds,
+      resumedFrom: study.trials.filter((t) => t.state !== 'WAITING').length,
+    });
+    let toldWaiting = false;
+    for (;;) {
+      if (options.signal.aborted || options.stopSignal?.aborted) reason = 'interrupted';
+      else if (now() >= deadline) reason = 'timeout';
+      const canAsk = reason === 'budget' && fatal === undefined;
+      let budgetReached = false;
+      while (canAsk && free.length > 0 && !options.signal.aborted) {
+        const trial = await askNext();
+        if (trial === null) {
+          budgetReached = true;
+          break;
+        }
+        await dispatch(trial, free.shift() as Slot);
+      }
+      if (active.size === 0) {
+        const others = budgetReached && options.waitForOthers !== false ? study.trials.filter((t) => t.state === 'RUNNING').length : 0;
+        if (others === 0 || fatal !== undefined) break;
+        if (!toldWaiting) reporter.notice?.(`budget reached; waiting for ${others} trial(s) running in other processes`);
+        toldWaiting = true;
+      }
+      await sleep(Math.max(10, Math.min(heartbeatMs, deadline - now())));
+    }
+    await Promise.all(finishing);
+  } finally {
+    clearInterval(beat);
+    options.signal.removeEventListener('abort', wake);
+    options.stopSignal?.removeEventListener('abort', onStop);
+  }
+  if (fatal !== undefined) throw fatal;
+  await study.refresh();
+  reporter.studyEnd?.(study, reason);
+  return reason;
+}

@@ -1,0 +1,68 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ObjectiveLoadError } from '../objectives/module-objective.js';
+import { builtinModulePath } from '../objectives/load.js';
+import type { DeviceSpec, Isolation, StudyFile } from '../space/study-file.js';
+import type { SlotPlanOptions } from './devices.js';
+import { planSlots } from './devices.js';
+import { InlineSlots } from './inline-slots.js';
+import type { ObjectiveRef } from './messages.js';
+import { CommandSlots, ProcessSlots } from './process-slots.js';
+import type { Slot, SlotRunner } from './slots.js';
+import { ThreadSlots } from './thread-slots.js';
+
+export interface RunPlanOptions {
+  readonly file: StudyFile;
+  /** Overrides of the file's `workers` and `objective.isolate` (CLI flags). */
+  readonly devices?: DeviceSpec | undefined;
+  readonly perDevice?: number | undefined;
+  readonly isolation?: Isolation | undefined;
+  /** Where command trials' parameter files go (next to their logs). */
+  readonly logDir: string;
+  readonly killGraceSeconds?: number | undefined;
+  readonly slotOptions?: SlotPlanOptions;
+}
+
+export interface RunPlan {
+  readonly slots: Slot[];
+  /** Call `create` once the study exists: it starts threads or nothing (processes start per trial). */
+  readonly kind: SlotRunner['kind'];
+  create(): SlotRunner;
+}
+
+/**
+ * Slots and the way trials run, from a space file and the CLI's overrides. Module and
+ * built-in objectives run in thread slots on the CPU and in process slots on GPUs (one
+ * CUDA_VISIBLE_DEVICES per process), unless `isolate:` / `--isolation` says otherwise;
+ * command objectives always run as processes.
+ */
+export function planRun(options: RunPlanOptions): RunPlan {
+  const { file } = options;
+  const slots = planSlots(options.devices ?? file.workers.devices, options.perDevice ?? file.workers.perDevice, options.slotOptions);
+  const grace = options.killGraceSeconds === undefined ? {} : { killGraceSeconds: options.killGraceSeconds };
+  const spec = file.objective;
+  if (spec.kind === 'command') {
+    return {
+      slots,
+      kind: 'command',
+      create: () => new CommandSlots({ command: spec, paramsFile: (task) => join(options.logDir, task.study, `${task.number}.params.json`), ...grace }),
+    };
+  }
+  const ref: ObjectiveRef = spec.kind === 'module' ? { kind: 'module', path: spec.path, exportName: spec.exportName } : { kind: 'builtin', name: spec.name, options: spec.options };
+  const isolation = options.isolation ?? spec.isolate ?? (slots.some((s) => s.gpu !== null) ? 'process' : 'thread');
+  if (isolation === 'inline') return { slots, kind: 'inline', create: () => new InlineSlots(ref) };
+  if (isolation === 'process') return { slots, kind: 'process', create: () => new ProcessSlots({ objective: ref, ...grace }) };
+  return { slots, kind: 'thread', create: () => new ThreadSlots({ objective: ref, threads: slots.length }) };
+}
+
+/** Refuse an objective that cannot run before any storage is touched (the module is loaded in the slots). */
+export function checkObjective(file: StudyFile): void {
+  const spec = file.objective;
+  if (spec.kind === 'module' && !existsSync(spec.path)) {
+    throw new ObjectiveLoadError(`objective module ${spec.path} does not exist; fix objective.module in the space file`);
+  }
+  if (spec.kind === 'builtin') {
+    const path = builtinModulePath(spec.name);
+    if (path === undefined) throw new ObjectiveLoadError(`${file.file}: unknown built-in objective "${spec.name}"`);
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * A process slot's child: `fork`ed by ProcessSlots with CUDA_VISIBLE_DEVICES already set,
+ * it loads the objective once and runs one trial at a time for as long as the slot lives.
+ * It exits when the loop goes away (the IPC channel closes).
+ */
+import { objectiveCache } from '../objectives/load.js';
+import type { ChildMessage, ChildRequest, LoopMessage, TrialOutcome } from './messages.js';
+import type { TrialTransport } from './remote-trial.js';
+import { runObjectiveInSlot } from './run-objective.js';
+
+const load = objectiveCache();
+const pending = new Map<number, (answer: LoopMessage) => void>();
+
+function send(message: ChildMessage): void {
+  process.send?.(message);
+}
+
+const transport: TrialTransport = {
+  send,
+  request: (message) =>
+    new Promise((resolve) => {
+      pending.set(message.seq, resolve);
+      send(message);
+    }),
+  requestSync: undefined,
+};
+
+process.on('message', (request: ChildRequest) => {
+  if (request.type === 'run') {
+    void runObjectiveInSlot(request.task, request.objective, transport, load).then((outcome: TrialOutcome) => {
+      try {
+        send({ type: 'end', outcome });
+      } catch (error) {
+        send({ type: 'end', outcome: { type: 'error', message: `the objective's result cannot be sent to the loop: ${error instanceof Error ? error.message : String(error)}` } });
+      }
+    });
+    return;
+  }
+  const resolve = pending.get(request.seq);
+  pending.delete(request.seq);
+  resolve?.(request);
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,122 @@
+import { OptionError } from '../errors.js';
+import type { JsonValue } from '../json.js';
+import type { CategoricalChoice, Distribution, ParamValue, RangeOptions } from '../space/distributions.js';
+import { categoricalDistribution, checkCompatible, floatDistribution, intDistribution } from '../space/distributions.js';
+import { TrialPruned } from '../study/trial-pruned.js';
+import type { LoopMessage, TrialMessage, TrialRequest, TrialTask } from './messages.js';
+
+/** How a trial side talks to the loop across its boundary. */
+export interface TrialTransport {
+  /** Fire and forget (attributes, log text); delivered in order with the requests. */
+  send(message: TrialMessage): void;
+  request(message: TrialRequest): Promise<LoopMessage>;
+  /** A blocking request, or undefined where the boundary cannot block (a child process). */
+  readonly requestSync: ((message: TrialRequest) => LoopMessage) | undefined;
+}
+
+/** The process, thread or command slot cannot serve a parameter the space file does not declare. */
+export class UndeclaredParamError extends OptionError {}
+
+/**
+ * The trial object an objective gets inside a slot. Its parameters were sampled by the
+ * loop before dispatch; `report` crosses the boundary and throws `TrialPruned` when the
+ * loop answers stop. A `suggest*` for a name the space file does not declare is forwarded
+ * to the loop (define-by-run) where the boundary can block (threads), refused elsewhere.
+ */
+export class RemoteTrial {
+  readonly number: number;
+  /** Storage id of the trial. */
+  readonly id: number;
+  readonly study: string;
+  /** "cpu" or "cuda:<index>": the device this trial's slot owns. */
+  readonly device: string;
+  readonly slot: string;
+  private readonly values: Record<string, ParamValue>;
+  private readonly distributions: Record<string, Distribution>;
+  private readonly transport: TrialTransport;
+  private seq = 0;
+  private stopped = false;
+
+  constructor(task: TrialTask, transport: TrialTransport) {
+    this.number = task.number;
+    this.id = task.trialId;
+    this.study = task.study;
+    this.device = task.device;
+    this.slot = task.slot;
+    this.values = { ...task.params };
+    this.distributions = { ...task.distributions };
+    this.transport = transport;
+  }
+
+  /** Every parameter of this trial so far, as the objective sees it. */
+  get params(): Record<string, ParamValue> {
+    return { ...this.values };
+  }
+
+  suggestFloat(name: string, low: number, high: number, options: RangeOptions = {}): number {
+    return this.suggest(name, floatDistribution(low, high, options, name)) as number;
+  }
+
+  suggestInt(name: string, low: number, high: number, options: RangeOptions = {}): number {
+    return this.suggest(name, intDistribution(low, high, options, name)) as number;
+  }
+
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(choices, name)) as T;
+  }
+
+  suggest(name: string, distribution: Distribution): ParamValue {
+    const known = this.distributions[name];
+    if (known !== undefined) {
+      checkCompatible(name, known, distribution);
+      return this.values[name] as ParamValue;
+    }
+    const requestSync = this.transport.requestSync;
+    if (requestSync === undefined) {
+      throw new UndeclaredParamError(
+        `parameter "${name}" is not declared in the space file; trials in a process slot see only declared parameters (declare it under params:, or run the objective in a thread slot)`,
+      );
+    }
+    const answer = requestSync({ type: 'suggest', seq: ++this.seq, name, distribution });
+    if (answer.type === 'refused') throw new OptionError(answer.message);
+    if (answer.type !== 'suggested') throw new Error(`unexpected answer ${answer.type} to a suggest request`);
+    this.values[name] = answer.value;
+    this.distributions[name] = distribution;
+    return answer.value;
+  }
+
+  /**
+   * Report an intermediate value; the loop stores it and asks the pruner. Throws
+   * `TrialPruned` when the loop says stop (and at every report after that).
+   */
+  async report(step: number, value: number): Promise<void> {
+    if (!Number.isInteger(step) || step < 0) throw new OptionError(`report step must be a non-negative integer, got ${step}`);
+    if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
+    if (this.stopped) throw new TrialPruned(`trial ${this.number} was pruned`);
+    const answer = await this.transport.request({ type: 'report', seq: ++this.seq, step, value });
+    if (answer.type === 'refused') throw new OptionError(answer.message);
+    if (answer.type === 'stop') {
+      this.stopped = true;
+      throw new TrialPruned(`trial ${this.number} was pruned at step ${step}`);
+    }
+  }
+
+  /** Whether the loop said stop at the last report. */
+  shouldPrune(): boolean {
+    return this.stopped;
+  }
+
+  setUserAttr(key: string, value: JsonValue): void {
+    this.transport.send({ type: 'attr', key, value });
+  }
+
+  /** Append text to the trial's log (`sodate logs <study> <trial>`). */
+  log(text: string): void {
+    this.transport.send({ type: 'log', text: text.endsWith('\n') ? text : `${text}\n` });
+  }
+}
+
+/** True for a TrialPruned from any copy of sodate (the user may import another build). */
+export function isTrialPruned(error: unknown): boolean {
+  return error instanceof TrialPruned || (error instanceof Error && (error.name === 'TrialPruned' || (error as { code?: unknown }).code === 'SODATE_TRIAL_PRUNED'));
+}

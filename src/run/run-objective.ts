@@ -1,0 +1,38 @@
+import { isSodateError } from '../errors.js';
+import type { Objective } from '../study/optimize.js';
+import type { Trial } from '../study/trial.js';
+import type { ObjectiveRef, TrialOutcome, TrialTask } from './messages.js';
+import type { TrialTransport } from './remote-trial.js';
+import { RemoteTrial, isTrialPruned } from './remote-trial.js';
+
+/**
+ * Inside a slot: load the objective, run it on a RemoteTrial and say how it ended. Never
+ * throws; a crash of the slot itself (process.exit, a native abort) is seen by the loop.
+ */
+export async function runObjectiveInSlot(
+  task: TrialTask,
+  ref: ObjectiveRef,
+  transport: TrialTransport,
+  load: (ref: ObjectiveRef) => Promise<Objective>,
+): Promise<TrialOutcome> {
+  let objective: Objective;
+  try {
+    objective = await load(ref);
+  } catch (error) {
+    return errorOutcome(error);
+  }
+  const trial = new RemoteTrial(task, transport);
+  try {
+    // The objective sees the same surface as an in-process Trial: params, suggest*, report, shouldPrune, setUserAttr.
+    const value = await objective(trial as unknown as Trial);
+    return { type: 'done', value };
+  } catch (error) {
+    if (isTrialPruned(error)) return { type: 'pruned' };
+    return errorOutcome(error);
+  }
+}
+
+export function errorOutcome(error: unknown): TrialOutcome {
+  const message = error instanceof Error ? error.message || error.name : String(error);
+  return isSodateError(error) ? { type: 'error', message, code: error.code } : { type: 'error', message };
+}
