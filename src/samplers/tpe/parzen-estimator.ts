@@ -114,8 +114,10 @@ export class ParzenEstimator {
     const m = this.size;
     const only = this.kernels.length === 1 ? (this.kernels[0] as Kernels) : null;
     if (only !== null && only.kind === 'numeric' && only.domain.grid === null) return this.logDensityContinuous1d(only, points[0] as Float64Array, count);
+    // Component-major work array: acc[i·count + c], so each kernel's parameters are loaded
+    // once and applied to every candidate in a short contiguous loop.
     const acc = scratch(count * m);
-    for (let c = 0; c < count; c++) acc.set(this.logWeights, c * m);
+    for (let i = 0; i < m; i++) acc.fill(this.logWeights[i] as number, i * count, (i + 1) * count);
     for (let d = 0; d < this.kernels.length; d++) {
       const k = this.kernels[d] as Kernels;
       const x = points[d] as Float64Array;
@@ -123,8 +125,24 @@ export class ParzenEstimator {
       else if (k.domain.grid === null) addContinuous(k, x, count, acc);
       else addGrid(k, x, count, acc);
     }
+    const max = new Float64Array(count).fill(-Infinity);
+    for (let i = 0; i < m; i++) {
+      const base = i * count;
+      for (let c = 0; c < count; c++) {
+        const v = acc[base + c] as number;
+        if (v > (max[c] as number)) max[c] = v;
+      }
+    }
+    const sum = new Float64Array(count);
+    for (let i = 0; i < m; i++) {
+      const base = i * count;
+      for (let c = 0; c < count; c++) {
+        const v = (acc[base + c] as number) - (max[c] as number);
+        if (v > -NEGLIGIBLE) sum[c] = (sum[c] as number) + Math.exp(v);
+      }
+    }
     const out = new Float64Array(count);
-    for (let c = 0; c < count; c++) out[c] = logSumExpRange(acc, c * m, m);
+    for (let c = 0; c < count; c++) out[c] = max[c] === -Infinity ? -Infinity : (max[c] as number) + Math.log(sum[c] as number);
     return out;
   }
 
@@ -188,20 +206,6 @@ function mergeEqual(values: Float64Array, weights: Float64Array): [Float64Array[
 
 /** Terms this far below the largest add less than e^-36 ≈ 2e-16 of it: skipped, saving their exp. */
 const NEGLIGIBLE = 36;
-
-function logSumExpRange(values: Float64Array, start: number, length: number): number {
-  const end = start + length;
-  let max = -Infinity;
-  for (let i = start; i < end; i++) if ((values[i] as number) > max) max = values[i] as number;
-  if (max === -Infinity) return -Infinity;
-  const cut = max - NEGLIGIBLE;
-  let sum = 0;
-  for (let i = start; i < end; i++) {
-    const v = values[i] as number;
-    if (v > cut) sum += Math.exp(v - max);
-  }
-  return max + Math.log(sum);
-}
 
 let scratchBuffer = new Float64Array(1 << 14);
 
@@ -400,18 +404,15 @@ function sampleCategorical(k: CategoricalKernels, i: number, rng: Rng): number {
 function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array): void {
   const m = k.mus.length;
   const { mus, sigmas, logNorm } = k;
-  const inv = new Float64Array(m);
-  const constant = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    inv[i] = 1 / (sigmas[i] as number);
-    constant[i] = -Math.log(sigmas[i] as number) - LOG_SQRT_2PI - (logNorm[i] as number);
-  }
-  for (let c = 0; c < count; c++) {
-    const xc = x[c] as number;
-    const base = c * m;
-    for (let i = 0; i < m; i++) {
-      const z = (xc - (mus[i] as number)) * (inv[i] as number);
-      acc[base + i] = (acc[base + i] as number) + (constant[i] as number - 0.5 * z * z);
+    const mu = mus[i] as number;
+    const sigma = sigmas[i] as number;
+    const inv = 1 / sigma;
+    const constant = -Math.log(sigma) - LOG_SQRT_2PI - (logNorm[i] as number);
+    const base = i * count;
+    for (let c = 0; c < count; c++) {
+      const z = ((x[c] as number) - mu) * inv;
+      acc[base + c] = (acc[base + c] as number) + constant - 0.5 * z * z;
     }
   }
 }
@@ -419,14 +420,16 @@ function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: F
 function addCategorical(k: CategoricalKernels, x: Float64Array, count: number, acc: Float64Array): void {
   const m = k.choices.length;
   const { choices, logHit, logMiss } = k;
-  for (let c = 0; c < count; c++) {
-    const xc = x[c] as number;
-    const base = c * m;
-    for (let i = 0; i < m; i++) acc[base + i] = (acc[base + i] as number) + (choices[i] === xc ? (logHit[i] as number) : (logMiss[i] as number));
+  for (let i = 0; i < m; i++) {
+    const choice = choices[i] as number;
+    const hit = logHit[i] as number;
+    const miss = logMiss[i] as number;
+    const base = i * count;
+    for (let c = 0; c < count; c++) acc[base + c] = (acc[base + c] as number) + (x[c] === choice ? hit : miss);
   }
 }
 
-/** Log mass of each grid cell under each component, minus the component's normaliser: K × m. */
+/** Log mass of each grid cell under each component, minus the component's normaliser: m × K, component-major. */
 function gridTable(k: NumericKernels): Float64Array {
   const grid = k.domain.grid as NonNullable<NumericDomain['grid']>;
   const size = grid.size;
@@ -452,7 +455,7 @@ function gridTable(k: NumericKernels): Float64Array {
       else if (a >= 0) mass = (tail[c] as number) - (tail[c + 1] as number);
       else mass = 1 - (tail[c] as number) - (tail[c + 1] as number);
       const logMass = mass > 1e-280 ? Math.log(mass) : logGaussMass(a, b);
-      table[c * m + i] = logMass - norm;
+      table[i * size + c] = logMass - norm;
     }
   }
   return table;
@@ -462,35 +465,36 @@ function addGrid(k: NumericKernels, x: Float64Array, count: number, acc: Float64
   const grid = k.domain.grid as NonNullable<NumericDomain['grid']>;
   const m = k.mus.length;
   if (grid.size <= count) {
+    const size = grid.size;
     const table = gridTable(k);
-    for (let c = 0; c < count; c++) {
-      const row = (x[c] as number) * m;
-      const base = c * m;
-      for (let i = 0; i < m; i++) acc[base + i] = (acc[base + i] as number) + (table[row + i] as number);
+    for (let i = 0; i < m; i++) {
+      const row = i * size;
+      const base = i * count;
+      for (let c = 0; c < count; c++) acc[base + c] = (acc[base + c] as number) + (table[row + (x[c] as number)] as number);
     }
     return;
   }
   const { mus, sigmas, logNorm } = k;
-  for (let c = 0; c < count; c++) {
-    const cell = x[c] as number;
-    const lo = grid.edges[cell] as number;
-    const hi = grid.edges[cell + 1] as number;
-    const point = grid.points[cell] as number;
-    const width = hi - lo;
-    const logWidth = Math.log(width);
-    const base = c * m;
-    for (let i = 0; i < m; i++) {
-      const sigma = sigmas[i] as number;
-      const mu = mus[i] as number;
+  for (let i = 0; i < m; i++) {
+    const sigma = sigmas[i] as number;
+    const mu = mus[i] as number;
+    const logSigma = Math.log(sigma);
+    const norm = logNorm[i] as number;
+    const base = i * count;
+    for (let c = 0; c < count; c++) {
+      const cell = x[c] as number;
+      const lo = grid.edges[cell] as number;
+      const hi = grid.edges[cell + 1] as number;
+      const width = hi - lo;
       let v: number;
       if (sigma >= 3 * width) {
         // The cell is narrow against the kernel: mass ≈ density × width (error < 0.5%).
-        const z = (point - mu) / sigma;
-        v = -0.5 * z * z - LOG_SQRT_2PI + logWidth - Math.log(sigma);
+        const z = ((grid.points[cell] as number) - mu) / sigma;
+        v = -0.5 * z * z - LOG_SQRT_2PI + Math.log(width) - logSigma;
       } else {
         v = logGaussMass((lo - mu) / sigma, (hi - mu) / sigma);
       }
-      acc[base + i] = (acc[base + i] as number) + (v - (logNorm[i] as number));
+      acc[base + c] = (acc[base + c] as number) + (v - norm);
     }
   }
 }
