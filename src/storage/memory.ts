@@ -29,6 +29,8 @@ interface MutableStudy {
   userAttrs: Record<string, JsonValue>;
   systemAttrs: Record<string, JsonValue>;
   trials: MutableTrial[];
+  /** WAITING trials, oldest first: claimed from the front. */
+  waiting: MutableTrial[];
 }
 
 /** Everything in this process's memory: for tests, benchmarks and throwaway studies. */
@@ -48,6 +50,7 @@ export class InMemoryStorage implements Storage {
       userAttrs: structuredClone({ ...spec.userAttrs }),
       systemAttrs: structuredClone({ ...spec.systemAttrs }),
       trials: [],
+      waiting: [],
     };
     this.studies.set(study.id, study);
     return studyRecord(study);
@@ -105,6 +108,7 @@ export class InMemoryStorage implements Storage {
       trial.distributions[name] = p.distribution;
     }
     study.trials.push(trial);
+    if (state === 'WAITING') study.waiting.push(trial);
     this.trials.set(trial.id, { study, trial });
     return freeze(trial);
   }
@@ -112,7 +116,7 @@ export class InMemoryStorage implements Storage {
   async claimWaitingTrial(studyId: number, maxTrials?: number): Promise<FrozenTrial | null> {
     const study = this.study(studyId);
     if (maxTrials !== undefined && budgetCount(study) >= maxTrials) return null;
-    const waiting = study.trials.find((t) => t.state === 'WAITING');
+    const waiting = study.waiting.shift();
     if (waiting === undefined) return null;
     waiting.state = 'RUNNING';
     waiting.datetimeStart = new Date();
@@ -135,8 +139,9 @@ export class InMemoryStorage implements Storage {
   }
 
   async finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {
-    const { trial } = this.entry(trialId);
+    const { study, trial } = this.entry(trialId);
     if (isFinished(trial.state)) return false;
+    if (trial.state === 'WAITING') study.waiting.splice(study.waiting.indexOf(trial), 1);
     trial.state = state;
     trial.values = values && values.length > 0 ? [...values] : null;
     trial.datetimeComplete = new Date();
@@ -168,12 +173,21 @@ export class InMemoryStorage implements Storage {
 
   async trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
     const study = this.study(studyId);
-    const open = new Set(cursor.openTrialIds);
-    const picked = study.trials.filter((t) => t.id > cursor.lastTrialId || open.has(t.id)).map(freeze);
-    const lastTrialId = study.trials.reduce((m, t) => Math.max(m, t.id), cursor.lastTrialId);
+    // Trials are appended in id order: the new ones are a suffix found by bisection, so a
+    // read costs what changed, not the size of the study.
+    const first = firstIndexAfter(study.trials, cursor.lastTrialId);
+    const picked: MutableTrial[] = [];
+    for (const id of cursor.openTrialIds) {
+      const entry = this.trials.get(id);
+      if (entry !== undefined && entry.trial.id <= cursor.lastTrialId) picked.push(entry.trial);
+    }
+    for (let i = first; i < study.trials.length; i++) picked.push(study.trials[i] as MutableTrial);
+    picked.sort((a, b) => a.number - b.number);
+    const frozen = picked.map(freeze);
+    const lastTrialId = study.trials.at(-1)?.id ?? cursor.lastTrialId;
     return {
-      trials: picked,
-      cursor: { lastTrialId, openTrialIds: picked.filter((t) => !isFinished(t.state)).map((t) => t.id) },
+      trials: frozen,
+      cursor: { lastTrialId: Math.max(lastTrialId, cursor.lastTrialId), openTrialIds: frozen.filter((t) => !isFinished(t.state)).map((t) => t.id) },
     };
   }
 
@@ -205,7 +219,18 @@ export class InMemoryStorage implements Storage {
 }
 
 function budgetCount(study: MutableStudy): number {
-  return study.trials.reduce((n, t) => n + (t.state === 'WAITING' ? 0 : 1), 0);
+  return study.trials.length - study.waiting.length;
+}
+
+function firstIndexAfter(trials: readonly MutableTrial[], id: number): number {
+  let lo = 0;
+  let hi = trials.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((trials[mid] as MutableTrial).id <= id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function studyRecord(s: MutableStudy): StudyRecord {
