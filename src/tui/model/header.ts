@@ -1,0 +1,36 @@
+import type { JsonValue } from '../../json.js';
+import type { Direction } from '../../storage/records.js';
+import type { StudyHeader } from './types.js';
+
+export interface StudyLike {
+  readonly name: string;
+  readonly direction: Direction;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
+  readonly systemAttrs: Readonly<Record<string, JsonValue>>;
+}
+
+function text(value: JsonValue | undefined): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  return typeof value === 'string' ? value : typeof value === 'object' && !Array.isArray(value) && typeof value['kind'] === 'string' ? value['kind'] : JSON.stringify(value);
+}
+
+function count(value: JsonValue | undefined): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/**
+ * The header of a stored study: metric from the user attribute `metric`, sampler and
+ * pruner from the system attributes `sodate:sampler` / `sodate:pruner`, the budget from
+ * `sodate:max_trials`, each falling back to `fallback` (what the running `tune` knows).
+ */
+export function headerFromStudy(study: StudyLike, fallback: Partial<StudyHeader> = {}): StudyHeader {
+  return {
+    ...fallback,
+    name: study.name,
+    direction: study.direction,
+    metric: text(study.userAttrs['metric']) ?? fallback.metric ?? 'value',
+    sampler: text(study.systemAttrs['sodate:sampler']) ?? fallback.sampler ?? '-',
+    pruner: text(study.systemAttrs['sodate:pruner']) ?? fallback.pruner ?? '-',
+    maxTrials: fallback.maxTrials ?? count(study.systemAttrs['sodate:max_trials']),
+  };
+}

@@ -1,0 +1,359 @@
+import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { historyChart, horizontalBar, range, sparkChar } from './charts.js';
+import { clip, fit, formatBytes, formatDuration, formatNumber, formatParam } from './format.js';
+import type { ImportanceEntry } from './importance.js';
+import { fitLine, padLines, textLine, titleLine, wrapText } from './lines.js';
+import { isBetter, trialSeconds, valueOf } from './order.js';
+import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
+
+export const STATE_TONE: Record<string, Tone> = { COMPLETE: 'complete', PRUNED: 'pruned', FAIL: 'failed', RUNNING: 'running', WAITING: 'waiting' };
+
+/** A system attribute as text, or undefined. */
+function attrText(trial: FrozenTrial, key: string): string | undefined {
+  const v = trial.systemAttrs[key];
+  return v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+/** The expected last step (`sodate:max_step`), when the trial's runner stored one. */
+export function maxStepOf(trial: FrozenTrial): number | undefined {
+  const v = trial.systemAttrs['sodate:max_step'];
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+}
+
+/** The last reported step and its value. */
+export function lastReport(trial: FrozenTrial): { step: number; value: number } | undefined {
+  let step = -Infinity;
+  let value = NaN;
+  for (const [s, v] of trial.intermediateValues) {
+    if (s > step) {
+      step = s;
+      value = v;
+    }
+  }
+  return step === -Infinity ? undefined : { step, value };
+}
+
+function sortedCurve(trial: FrozenTrial): [number, number][] {
+  return [...trial.intermediateValues].sort((a, b) => a[0] - b[0]);
+}
+
+/** The best curve's value at `step`, or at the closest earlier step it reported. */
+function curveAt(curve: readonly [number, number][], step: number): number | undefined {
+  let lo = 0;
+  let hi = curve.length - 1;
+  let found: number | undefined;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const [s, v] = curve[mid] as [number, number];
+    if (s <= step) {
+      found = v;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return found;
+}
+
+/**
+ * A curve as `width` sparkline cells on a shared [min, max] scale. The x axis runs from
+ * step 0 to `lastStep` (the expected total when known, so the line also shows progress);
+ * with fewer steps than cells, one cell per step. Each cell is toned by how its value
+ * compares with the best trial's curve at the same step.
+ */
+export function curveSpans(
+  curve: readonly [number, number][],
+  lastStep: number,
+  width: number,
+  scale: { min: number; max: number } | undefined,
+  best: readonly [number, number][] | undefined,
+  direction: Direction,
+): Span[] {
+  if (width <= 0) return [];
+  const steps = lastStep + 1;
+  const cells = Math.min(width, Math.max(1, steps));
+  const spans: Span[] = [];
+  let c = 0;
+  let i = 0;
+  let pending = '';
+  let pendingTone: Tone | undefined;
+  const flush = () => {
+    if (pending !== '') spans.push(pendingTone === undefined ? { text: pending } : { text: pending, tone: pendingTone });
+    pending = '';
+  };
+  for (; c < cells; c++) {
+    const end = Math.floor(((c + 1) * steps) / cells) - 1; // last step this cell covers
+    let value: number | undefined;
+    let at = -1;
+    while (i < curve.length && (curve[i] as [number, number])[0] <= end) {
+      [at, value] = curve[i] as [number, number];
+      i++;
+    }
+    let ch = '·';
+    let tone: Tone | undefined = 'dim';
+    if (value !== undefined && scale !== undefined) {
+      ch = sparkChar(value, scale.min, scale.max);
+      const reference = best === undefined ? undefined : curveAt(best, at);
+      tone = reference === undefined || Number.isNaN(value) ? 'accent' : isBetter(direction, value, reference) || value === reference ? 'good' : 'bad';
+    } else if (i >= curve.length && end > (curve[curve.length - 1]?.[0] ?? -1)) {
+      ch = ' ';
+      tone = undefined;
+    }
+    if (tone !== pendingTone) flush();
+    pendingTone = tone;
+    pending += ch;
+  }
+  flush();
+  if (cells < width) spans.push({ text: ' '.repeat(width - cells) });
+  return spans;
+}
+
+export interface RunningPanelArgs {
+  readonly running: readonly FrozenTrial[];
+  readonly best: FrozenTrial | undefined;
+  readonly direction: Direction;
+  readonly selected: number | null;
+  readonly width: number;
+  readonly height: number;
+  readonly now: number;
+}
+
+/** Running trials: number, slot, device, step/total, the curve against the best trial's, last value, time. */
+export function runningPanel(a: RunningPanelArgs): Panel {
+  const rows = Math.max(0, a.height - 1);
+  const bestCurve = a.best === undefined ? undefined : sortedCurve(a.best);
+  const withTime = a.width >= 70;
+  const fixed = 6 + 1 + 9 + 1 + 7 + 1 + 9 + 1 + 1 + 9 + (withTime ? 7 : 0);
+  const sparkWidth = Math.max(4, a.width - fixed);
+  // Window of rows around the selection; the best curve is shown first when there is room.
+  const showBest = bestCurve !== undefined && bestCurve.length > 0 && a.running.length > 0 && rows > a.running.length;
+  const room = rows - (showBest ? 1 : 0);
+  const at = a.running.findIndex((t) => t.number === a.selected);
+  const offset = at < room ? 0 : at - room + 1;
+  const shown = a.running.slice(offset, offset + room);
+  const curves = shown.map(sortedCurve);
+  const lastSteps = shown.map((t, k) => maxStepOf(t) ?? (curves[k] as [number, number][]).at(-1)?.[0] ?? 0);
+  const horizon = Math.max(0, ...lastSteps);
+  const scale = range(
+    (function* () {
+      for (const c of curves) for (const [, v] of c) yield v;
+      if (showBest && bestCurve !== undefined) for (const [s, v] of bestCurve) if (s <= horizon) yield v;
+    })(),
+  );
+  const lines: Line[] = [];
+  if (showBest && a.best !== undefined && bestCurve !== undefined) {
+    const bestLast = maxStepOf(a.best) ?? bestCurve.at(-1)?.[0] ?? 0;
+    lines.push(
+      fitLine(
+        [
+          { text: fit(`best #${a.best.number}`, 6 + 1 + 9 + 1 + 7 + 1 + 9), tone: 'dim' },
+          { text: ' ' },
+          ...curveSpans(bestCurve, Math.max(bestLast, horizon), sparkWidth, scale, undefined, a.direction).map((s) => ({ ...s, tone: 'dim' as const })),
+          { text: ' ' },
+          { text: fit(formatNumber(valueOf(a.best)), 9, 'right'), tone: 'dim' },
+        ],
+        a.width,
+      ),
+    );
+  }
+  shown.forEach((t, k) => {
+    const curve = curves[k] as [number, number][];
+    const last = curve.at(-1);
+    const total = maxStepOf(t);
+    const step = last === undefined ? '-' : String(last[0]);
+    const selected = t.number === a.selected;
+    const cells: Span[] = [
+      { text: fit(`#${t.number}`, 6), tone: 'running', bold: true },
+      { text: ` ${fit(attrText(t, 'sodate:slot') ?? '-', 9)} ${fit(attrText(t, 'sodate:device') ?? '-', 7)} ` },
+      { text: fit(`${step}/${total ?? '-'}`, 9) },
+      { text: ' ' },
+      ...curveSpans(curve, Math.max(total ?? 0, last?.[0] ?? 0, horizon), sparkWidth, scale, bestCurve, a.direction),
+      { text: ' ' },
+      { text: fit(formatNumber(last?.[1]), 9, 'right') },
+      ...(withTime ? [{ text: fit(formatDuration(trialSeconds(t, a.now)), 7, 'right'), tone: 'dim' as const }] : []),
+    ];
+    lines.push(fitLine(selected ? cells.map((s) => ({ ...s, inverse: true })) : cells, a.width));
+  });
+  if (a.running.length === 0 && rows > 0) lines.push(textLine('  no trial running', a.width, 'dim'));
+  const more = a.running.length - shown.length;
+  const title = titleLine(`running ${a.running.length}`, a.width, more > 0 ? `${offset + 1}-${offset + shown.length} of ${a.running.length}` : 'curve vs best: ▆ better ▆ worse');
+  return { id: 'running', title, lines: padLines(lines, rows, a.width), width: a.width, height: a.height };
+}
+
+export interface FinishedPanelArgs {
+  /** Finished trials in the list's order. */
+  readonly finished: readonly FrozenTrial[];
+  readonly sortLabel: string;
+  readonly best: FrozenTrial | undefined;
+  readonly selected: number | null;
+  readonly width: number;
+  readonly height: number;
+  readonly now: number;
+}
+
+/** Finished trials in the chosen order, scrolled so that the selection is visible. */
+export function finishedPanel(a: FinishedPanelArgs): Panel {
+  const rows = Math.max(0, a.height - 1);
+  let at = -1;
+  if (a.selected !== null) for (let i = 0; i < a.finished.length && at < 0; i++) if ((a.finished[i] as FrozenTrial).number === a.selected) at = i;
+  const offset = at < rows ? 0 : at - rows + 1;
+  const shown = a.finished.slice(offset, offset + rows);
+  const lines: Line[] = shown.map((t) => {
+    const value = valueOf(t);
+    const params = Object.entries(t.params)
+      .map(([k, v]) => `${k}=${formatParam(v)}`)
+      .join(' ');
+    const star = a.best !== undefined && t.id === a.best.id;
+    const cells: Span[] = [
+      { text: fit(`${star ? '★' : ' '}#${t.number}`, 7), ...(star ? { tone: 'good' as const, bold: true } : {}) },
+      { text: fit(t.state, 9), tone: STATE_TONE[t.state] ?? 'dim' },
+      { text: fit(t.state === 'FAIL' ? '-' : formatNumber(value), 10, 'right') },
+      { text: fit(formatDuration(trialSeconds(t, a.now)), 8, 'right'), tone: 'dim' },
+      { text: `  ${t.state === 'FAIL' ? `${clip(attrText(t, 'fail_reason') ?? 'failed', 40)}  ` : ''}${params}` },
+    ];
+    return fitLine(t.number === a.selected ? cells.map((s) => ({ ...s, inverse: true })) : cells, a.width);
+  });
+  if (a.finished.length === 0 && rows > 0) lines.push(textLine('  no finished trial yet', a.width, 'dim'));
+  const position = a.finished.length > rows ? `${offset + 1}-${offset + shown.length} of ${a.finished.length} · ` : '';
+  const title = titleLine(`finished ${a.finished.length}`, a.width, `${position}sort: ${a.sortLabel}`);
+  return { id: 'finished', title, lines: padLines(lines, rows, a.width), width: a.width, height: a.height };
+}
+
+/** Best value so far over trial number, with the y axis labelled. */
+export function historyPanel(bestSoFar: readonly (number | undefined)[], width: number, height: number): Panel {
+  const rows = Math.max(0, height - 1);
+  const labelWidth = 7;
+  const chart = historyChart(bestSoFar, Math.max(1, width - labelWidth - 2), rows);
+  const labels = chart === undefined ? [] : [formatNumber(chart.top, 3), formatNumber(chart.bottom, 3)];
+  let lines: Line[];
+  if (chart === undefined) lines = [textLine('  no complete trial yet', width, 'dim')];
+  else {
+    lines = chart.lines.map((l, r) => {
+      const label = r === 0 ? labels[0] : r === rows - 1 && labels[1] !== labels[0] ? labels[1] : '';
+      return fitLine(
+        [
+          { text: fit(label ?? '', labelWidth, 'right'), tone: 'dim' },
+          { text: r === 0 || r === rows - 1 ? ' ┤' : ' │', tone: 'dim' },
+          { text: l, tone: 'accent' },
+        ],
+        width,
+      );
+    });
+  }
+  const title = titleLine('best so far', width, `${bestSoFar.length} trials${chart?.log ? ' · log' : ''}`);
+  return { id: 'history', title, lines: padLines(lines, rows, width), width, height };
+}
+
+/** Parameter importance as bars, once enough trials completed. */
+export function importancePanel(entries: readonly ImportanceEntry[] | undefined, completed: number, minTrials: number, width: number, height: number): Panel {
+  const rows = Math.max(0, height - 1);
+  let lines: Line[];
+  if (entries === undefined) lines = [textLine(`  needs ${minTrials} complete (${completed} so far)`, width, 'dim')];
+  else if (entries.length === 0) lines = [textLine('  no parameters', width, 'dim')];
+  else {
+    const nameWidth = Math.min(Math.max(...entries.map((e) => e.name.length)), Math.max(6, Math.floor(width * 0.4)));
+    const barWidth = Math.max(1, width - nameWidth - 1 - 1 - 4);
+    lines = entries.slice(0, rows).map((e) =>
+      fitLine(
+        [{ text: `${fit(e.name, nameWidth)} ` }, { text: horizontalBar(e.importance, barWidth), tone: 'accent' }, { text: fit(`${Math.round(e.importance * 100)}%`, 5, 'right'), tone: 'dim' }],
+        width,
+      ),
+    );
+  }
+  const title = titleLine('importance', width, entries !== undefined && entries.length > rows ? `${rows} of ${entries.length}` : '');
+  return { id: 'importance', title, lines: padLines(lines, rows, width), width, height };
+}
+
+function gpuSummary(g: DeviceSnapshot['gpus'][number]): string {
+  return `GPU${g.index} ${Math.round(g.utilization)}% ${formatBytes(g.memoryUsedMiB * 2 ** 20)}/${formatBytes(g.memoryTotalMiB * 2 ** 20)}`;
+}
+
+function cpuSummary(d: DeviceSnapshot): string {
+  const cpu = d.cpuUtilization === null ? '-' : `${Math.round(d.cpuUtilization)}%`;
+  return `CPU ${cpu} ×${d.cpuCount} · load ${d.load1.toFixed(1)} · mem ${formatBytes(d.memoryUsedBytes)}/${formatBytes(d.memoryTotalBytes)}`;
+}
+
+/** One line: every GPU (or the CPU) in short. */
+export function deviceLine(device: DeviceSnapshot | null | undefined, width: number): Line {
+  if (device === null || device === undefined) return textLine('devices: reading…', width, 'dim');
+  const text = device.gpus.length > 0 ? device.gpus.map(gpuSummary).join(' · ') : cpuSummary(device);
+  return fitLine([{ text: `${device.host} `, tone: 'dim' }, { text }], width);
+}
+
+/** This machine's devices: a bar per GPU for utilization and memory, else CPU and memory. */
+export function devicePanel(device: DeviceSnapshot | null | undefined, width: number, height: number): Panel {
+  const rows = Math.max(0, height - 1);
+  const lines: Line[] = [];
+  const bar = (label: string, fraction: number, text: string) => {
+    const barWidth = Math.max(1, width - label.length - text.length - 2);
+    return fitLine([{ text: `${label} ` }, { text: horizontalBar(fraction, barWidth), tone: fraction > 0.9 ? 'warn' : 'accent' }, { text: ` ${text}`, tone: 'dim' }], width);
+  };
+  if (device === null || device === undefined) lines.push(textLine('  reading…', width, 'dim'));
+  else {
+    for (const g of device.gpus) {
+      lines.push(bar(`GPU${g.index} util`, g.utilization / 100, fit(`${Math.round(g.utilization)}%`, 4, 'right')));
+      if (lines.length < rows) lines.push(bar(`GPU${g.index} mem `, g.memoryTotalMiB > 0 ? g.memoryUsedMiB / g.memoryTotalMiB : 0, `${formatBytes(g.memoryUsedMiB * 2 ** 20)}/${formatBytes(g.memoryTotalMiB * 2 ** 20)}`));
+    }
+    if (device.gpus.length === 0 || lines.length + 2 <= rows) {
+      lines.push(bar('CPU', (device.cpuUtilization ?? 0) / 100, `${device.cpuUtilization === null ? '-' : Math.round(device.cpuUtilization)}% ×${device.cpuCount}`));
+      lines.push(bar('mem', device.memoryTotalBytes > 0 ? device.memoryUsedBytes / device.memoryTotalBytes : 0, `${formatBytes(device.memoryUsedBytes)}/${formatBytes(device.memoryTotalBytes)}`));
+    }
+  }
+  const title = titleLine('devices', width, device?.host ?? '');
+  return { id: 'devices', title, lines: padLines(lines, rows, width), width, height };
+}
+
+/** Everything about one trial: parameters, intermediate values, error, log tail. */
+export function detailPanel(trial: FrozenTrial | undefined, metric: string, best: FrozenTrial | undefined, direction: Direction, width: number, height: number, now: number): Panel {
+  const rows = Math.max(0, height - 1);
+  const lines: Line[] = [];
+  if (trial === undefined) {
+    lines.push(textLine('  no trial selected: ↑/↓ pick one', width, 'dim'));
+    return { id: 'detail', title: titleLine('trial', width, 'esc back'), lines: padLines(lines, rows, width), width, height };
+  }
+  const head: Span[] = [
+    { text: `#${trial.number} `, bold: true },
+    { text: trial.state, tone: STATE_TONE[trial.state] ?? 'dim', bold: true },
+    {
+      text:
+        trial.state === 'RUNNING'
+          ? `  ${metric} ${formatNumber(lastReport(trial)?.value)} at step ${lastReport(trial)?.step ?? '-'}`
+          : `  ${metric} ${formatNumber(valueOf(trial))}`,
+    },
+    { text: `  ${trial.state === 'RUNNING' ? 'running for' : 'took'} ${formatDuration(trialSeconds(trial, now))}`, tone: 'dim' },
+    { text: `  slot ${attrText(trial, 'sodate:slot') ?? '-'}  device ${attrText(trial, 'sodate:device') ?? '-'}`, tone: 'dim' },
+    ...(trial.datetimeStart ? [{ text: `  started ${trial.datetimeStart.toISOString().replace('T', ' ').slice(0, 19)}`, tone: 'dim' as const }] : []),
+  ];
+  lines.push(fitLine(head, width));
+  // Parameters in as many columns as fit.
+  const params = Object.entries(trial.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
+  lines.push(textLine(`parameters (${params.length})`, width, 'title'));
+  const cell = Math.min(width, Math.max(12, ...params.map((p) => p.length + 3)));
+  const perLine = Math.max(1, Math.floor(width / cell));
+  for (let i = 0; i < params.length; i += perLine) lines.push(textLine(`  ${params.slice(i, i + perLine).map((p) => fit(p, cell - 2)).join('  ')}`, width));
+  // Intermediate values: the curve, then the last values.
+  const curve = sortedCurve(trial);
+  const total = maxStepOf(trial);
+  lines.push(textLine(`intermediate values (${curve.length}${total === undefined ? '' : ` of ${total + 1} steps`})`, width, 'title'));
+  if (curve.length > 0) {
+    const bestCurve = best === undefined || best.id === trial.id ? undefined : sortedCurve(best);
+    const scale = range(curve.map(([, v]) => v));
+    lines.push(fitLine([{ text: '  ' }, ...curveSpans(curve, Math.max(total ?? 0, curve.at(-1)?.[0] ?? 0), width - 2, scale, bestCurve, direction)], width));
+    const tail = curve.slice(-Math.max(1, Math.floor((width - 2) / 16) * 2)).map(([s, v]) => `${s}: ${formatNumber(v, 4)}`);
+    lines.push(textLine(`  ${tail.join('  ')}`, width, 'dim'));
+  } else lines.push(textLine('  none reported', width, 'dim'));
+  const error = attrText(trial, 'fail_reason');
+  if (error !== undefined) {
+    lines.push(textLine('error', width, 'failed'));
+    for (const l of wrapText(error, width - 2).slice(0, 4)) lines.push(textLine(`  ${l}`, width, 'failed'));
+  }
+  const log = attrText(trial, 'sodate:log_tail');
+  if (log !== undefined && lines.length + 2 <= rows) {
+    lines.push(textLine('log tail', width, 'title'));
+    const logLines = log.replace(/\s+$/, '').split(/\r?\n/);
+    const room = rows - lines.length;
+    for (const l of logLines.slice(-room)) lines.push(textLine(`  ${l}`, width, 'dim'));
+  }
+  const userAttrs = Object.entries(trial.userAttrs);
+  if (userAttrs.length > 0 && lines.length < rows) lines.push(textLine(`user attrs: ${userAttrs.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`, width, 'dim'));
+  return { id: 'detail', title: titleLine(`trial #${trial.number}`, width, 'esc/⏎ back · ↑↓ other trials'), lines: padLines(lines, rows, width), width, height };
+}
+

@@ -1,0 +1,26 @@
+import type { FrozenTrial } from '../../storage/records.js';
+import { formatNumber, formatParam } from './format.js';
+import { isBetter, valueOf } from './order.js';
+import type { StudyHeader } from './types.js';
+
+/** What stays on the terminal after the dashboard closes: the outcome and the best trial. */
+export function summaryLines(header: StudyHeader, trials: readonly FrozenTrial[]): string[] {
+  const counts = { COMPLETE: 0, PRUNED: 0, FAIL: 0, RUNNING: 0, WAITING: 0 };
+  let best: FrozenTrial | undefined;
+  for (const t of trials) {
+    counts[t.state]++;
+    const v = t.state === 'COMPLETE' ? valueOf(t) : undefined;
+    const bv = best === undefined ? undefined : valueOf(best);
+    if (v !== undefined && (bv === undefined || isBetter(header.direction, v, bv))) best = t;
+  }
+  const total = trials.length - counts.WAITING;
+  const outcome = header.ended === undefined ? '' : ` done (${header.ended}):`;
+  const lines = [`study ${header.name}:${outcome} ${total} trials, ${counts.COMPLETE} complete, ${counts.PRUNED} pruned, ${counts.FAIL} failed${counts.RUNNING > 0 ? `, ${counts.RUNNING} running` : ''}`];
+  if (best !== undefined) {
+    const params = Object.entries(best.params)
+      .map(([k, v]) => `${k}=${formatParam(v)}`)
+      .join(' ');
+    lines.push(`best ${header.metric}=${formatNumber(valueOf(best), 6)} at trial ${best.number}: ${params}`);
+  }
+  return lines;
+}

@@ -1,0 +1,307 @@
+import type { FrozenTrial } from '../../storage/records.js';
+import { segmentWidths } from './charts.js';
+import { formatDuration, formatNumber, formatParam } from './format.js';
+import type { ImportanceEntry } from './importance.js';
+import { parameterImportance } from './importance.js';
+import { fitLine, lineWidth, textLine } from './lines.js';
+import { finishedInOrder, isBetter, trialSeconds, valueOf } from './order.js';
+import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
+import type { DashboardInput, DashboardView, Line, Panel, ScreenRow, Span } from './types.js';
+
+/** Completed trials before parameter importance is shown. */
+export const MIN_IMPORTANCE_TRIALS = 10;
+/** The smallest screen laid out on purpose; smaller ones are cut. */
+export const MIN_SIZE = { columns: 60, rows: 16 };
+
+/**
+ * Remembers what is costly and only changes when trials complete (parameter importance),
+ * between refreshes of one dashboard. Optional: without it every call computes afresh.
+ */
+export interface ViewMemo {
+  importanceKey?: string;
+  importance?: ImportanceEntry[] | undefined;
+}
+
+interface Summary {
+  complete: number;
+  pruned: number;
+  failed: number;
+  running: FrozenTrial[];
+  waiting: number;
+  best: FrozenTrial | undefined;
+  /** Best value among trials 0..i, for each trial i in number order. */
+  bestSoFar: (number | undefined)[];
+  firstStart: number | undefined;
+  lastComplete: number | undefined;
+  /** Durations (s) of the most recently completed finished trials, newest first. */
+  recentSeconds: number[];
+  lastCompleteId: number;
+}
+
+function summarize(trials: readonly FrozenTrial[], direction: 'minimize' | 'maximize'): Summary {
+  const s: Summary = { complete: 0, pruned: 0, failed: 0, running: [], waiting: 0, best: undefined, bestSoFar: new Array<number | undefined>(trials.length), firstStart: undefined, lastComplete: undefined, recentSeconds: [], lastCompleteId: 0 };
+  let bestValue: number | undefined;
+  const finished: { at: number; seconds: number }[] = [];
+  for (let i = 0; i < trials.length; i++) {
+    const t = trials[i] as FrozenTrial;
+    switch (t.state) {
+      case 'COMPLETE': {
+        s.complete++;
+        if (t.id > s.lastCompleteId) s.lastCompleteId = t.id;
+        const v = valueOf(t);
+        if (v !== undefined && (bestValue === undefined || isBetter(direction, v, bestValue))) {
+          bestValue = v;
+          s.best = t;
+        }
+        break;
+      }
+      case 'PRUNED':
+        s.pruned++;
+        break;
+      case 'FAIL':
+        s.failed++;
+        break;
+      case 'RUNNING':
+        s.running.push(t);
+        break;
+      case 'WAITING':
+        s.waiting++;
+        break;
+    }
+    s.bestSoFar[i] = bestValue;
+    const start = t.datetimeStart?.getTime();
+    if (start !== undefined && (s.firstStart === undefined || start < s.firstStart)) s.firstStart = start;
+    const end = t.datetimeComplete?.getTime();
+    if (end !== undefined && start !== undefined) {
+      if (s.lastComplete === undefined || end > s.lastComplete) s.lastComplete = end;
+      finished.push({ at: end, seconds: (end - start) / 1000 });
+    }
+  }
+  // Mostly in order already: the last 20 by completion time.
+  s.recentSeconds = finished
+    .slice(-200)
+    .sort((a, b) => b.at - a.at)
+    .slice(0, 20)
+    .map((f) => f.seconds);
+  return s;
+}
+
+/** Seconds until the budget (or the timeout) is reached at the recent pace; undefined when unknown. */
+function etaSeconds(input: DashboardInput, s: Summary, start: number | undefined): number | undefined {
+  const { maxTrials, timeoutSeconds } = input.study;
+  let eta: number | undefined;
+  if (maxTrials !== undefined && s.recentSeconds.length > 0) {
+    const done = s.complete + s.pruned + s.failed;
+    const left = Math.max(0, maxTrials - done);
+    const mean = s.recentSeconds.reduce((a, b) => a + b, 0) / s.recentSeconds.length;
+    const parallel = Math.max(1, s.running.length);
+    // Running trials are partly done: count what they still need.
+    const runningLeft = s.running.reduce((a, t) => a + Math.max(0, mean - (trialSeconds(t, input.now) ?? 0)), 0);
+    const queued = Math.max(0, left - s.running.length);
+    eta = left === 0 ? 0 : (runningLeft + queued * mean) / parallel;
+  }
+  if (timeoutSeconds !== undefined && start !== undefined) {
+    const untilTimeout = Math.max(0, timeoutSeconds - (input.now - start) / 1000);
+    eta = eta === undefined ? untilTimeout : Math.min(eta, untilTimeout);
+  }
+  return eta;
+}
+
+function headerLines(input: DashboardInput, s: Summary, width: number): Line[] {
+  const { study } = input;
+  const start = study.startedAt ?? s.firstStart;
+  const active = study.ended === undefined && (s.running.length > 0 || study.startedAt !== undefined);
+  const end = active || (study.ended !== undefined && study.startedAt !== undefined) ? input.now : (s.lastComplete ?? input.now);
+  const elapsed = start === undefined ? undefined : Math.max(0, (end - start) / 1000);
+  const done = s.complete + s.pruned + s.failed;
+  const budgetReached = study.maxTrials !== undefined && done >= study.maxTrials;
+  const status = study.ended !== undefined ? `done: ${study.ended}` : study.stopping ? 'stopping…' : s.running.length > 0 ? 'running' : budgetReached ? 'finished' : 'idle';
+  const eta = active ? etaSeconds(input, s, start) : undefined;
+  const long = width >= 100;
+  const right: Span[] = [
+    { text: status, tone: study.ended !== undefined || budgetReached ? 'complete' : study.stopping ? 'warn' : s.running.length > 0 ? 'running' : 'dim', bold: true },
+    { text: `${long ? '  elapsed ' : ' · '}${formatDuration(elapsed)}`, tone: 'dim' },
+    ...(active ? [{ text: `${long ? '  ' : ' · '}ETA ${formatDuration(eta)}`, tone: 'dim' as const }] : []),
+  ];
+  const rightWidth = lineWidth(right);
+  const room = Math.max(0, width - rightWidth - 1);
+  const about = [
+    `  ${study.direction} ${study.metric} · sampler ${study.sampler} · pruner ${study.pruner}`,
+    `  ${study.direction} ${study.metric} · ${study.sampler} · ${study.pruner}`,
+    `  ${study.direction === 'minimize' ? 'min' : 'max'} ${study.metric} · ${study.sampler}/${study.pruner}`,
+  ];
+  const fits = about.find((a) => 7 + study.name.length + a.length <= room) ?? (about[2] as string);
+  const left: Span[] = [
+    { text: 'sodate ', tone: 'dim' },
+    { text: study.name, tone: 'title', bold: true },
+    { text: fits, tone: 'dim' },
+  ];
+  const title = [...fitLine(left, Math.max(0, width - rightWidth - 1)), { text: ' ' }, ...right];
+
+  // Progress: complete / pruned / failed / running against the budget.
+  const used = done + s.running.length;
+  const counts: Span[] = [
+    { text: study.maxTrials === undefined ? ` ${used} trials ` : ` ${used}/${study.maxTrials} `, bold: true },
+    { text: `✓${s.complete}`, tone: 'complete' },
+    { text: ` ✂${s.pruned}`, tone: 'pruned' },
+    { text: ` ✗${s.failed}`, tone: 'failed' },
+    { text: ` ▶${s.running.length}`, tone: 'running' },
+    ...(s.waiting > 0 ? [{ text: ` ⏸${s.waiting}`, tone: 'waiting' as const }] : []),
+  ];
+  const barWidth = Math.max(4, width - lineWidth(counts));
+  const total = study.maxTrials ?? Math.max(1, used);
+  const widths = segmentWidths([s.complete, s.pruned, s.failed, s.running.length], total, barWidth);
+  const tones = ['complete', 'pruned', 'failed', 'running'] as const;
+  const bar: Span[] = widths.map((w, i) => ({ text: '█'.repeat(w), tone: tones[i] as (typeof tones)[number] }));
+  const filled = widths.reduce((a, b) => a + b, 0);
+  bar.push({ text: '░'.repeat(Math.max(0, barWidth - filled)), tone: 'dim' });
+  const progress = fitLine([...bar.filter((b) => b.text !== ''), ...counts], width);
+
+  const best = s.best;
+  const bestLine =
+    best === undefined
+      ? textLine('best: no complete trial yet', width, 'dim')
+      : fitLine(
+          [
+            { text: 'best ', tone: 'dim' },
+            { text: `${study.metric} ${formatNumber(valueOf(best))}`, tone: 'good', bold: true },
+            { text: ` #${best.number}  `, tone: 'dim' },
+            {
+              text: Object.entries(best.params)
+                .map(([k, v]) => `${k}=${formatParam(v)}`)
+                .join('  '),
+            },
+          ],
+          width,
+        );
+  return [title, progress, bestLine];
+}
+
+function footerLine(input: DashboardInput, width: number): Line {
+  if (input.prompt) return fitLine([{ text: input.prompt, tone: 'warn', bold: true }], width);
+  const keys = input.keys === false ? '' : input.detail ? '↑↓ other trial · esc back · q quit' : `↑↓ select · ⏎ details · s sort (${input.sort}) · q quit`;
+  if (input.notice) return fitLine([{ text: input.notice, tone: 'warn' }, { text: keys === '' ? '' : `   ${keys}`, tone: 'dim' }], width);
+  return textLine(keys, width, 'dim');
+}
+
+function importanceOf(trials: readonly FrozenTrial[], s: Summary, memo: ViewMemo | undefined): ImportanceEntry[] | undefined {
+  if (s.complete < MIN_IMPORTANCE_TRIALS) return undefined;
+  const key = `${s.complete}:${s.lastCompleteId}`;
+  if (memo !== undefined && memo.importanceKey === key) return memo.importance;
+  const importance = parameterImportance(trials, { minTrials: MIN_IMPORTANCE_TRIALS });
+  if (memo !== undefined) {
+    memo.importanceKey = key;
+    memo.importance = importance;
+  }
+  return importance;
+}
+
+/**
+ * What the dashboard shows, from the study's trials, the clock, the terminal size and the
+ * user's choices (sort, selection, details). Pure: the Ink components only draw the
+ * returned lines. Lays out at least 60×16; at 80×24 everything fits, and more rows or
+ * columns give more trials, taller charts and (from 150 columns) a second column.
+ */
+export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): DashboardView {
+  const columns = Math.max(MIN_SIZE.columns, input.size.columns);
+  const rows = Math.max(MIN_SIZE.rows, input.size.rows);
+  // One column short of the edge and one row short of the bottom: a full last line or
+  // column makes some terminals scroll or wrap.
+  const width = columns - 1;
+  const direction = input.study.direction;
+  const s = summarize(input.trials, direction);
+  const finished = finishedInOrder(input.trials, input.sort, direction);
+  let selected = input.selected;
+  if (selected !== null && !s.running.some((t) => t.number === selected) && !finished.some((t) => t.number === selected)) selected = null;
+
+  const header = headerLines({ ...input, selected }, s, width);
+  const footer = footerLine(input, width);
+  const bodyHeight = rows - 1 - header.length - 1;
+  let body: ScreenRow[];
+
+  if (input.detail) {
+    const trial = selected === null ? undefined : input.trials.find((t) => t.number === selected);
+    body = [{ columns: [{ width, panels: [detailPanel(trial, input.study.metric, s.best, direction, width, bodyHeight, input.now)] }] }];
+  } else {
+    const sortLabel = input.sort;
+    const wide = columns >= 150 && rows >= 30;
+    const importance = importanceOf(input.trials, s, memo);
+    const nParams = importance?.length ?? 1;
+    if (wide) {
+      const leftWidth = Math.floor(width * 0.58);
+      const rightWidth = width - leftWidth - 1;
+      const runningHeight = 1 + Math.min(Math.max(1, s.running.length + (s.best ? 1 : 0)), Math.max(2, Math.floor((bodyHeight - 2) / 2)));
+      const finishedHeight = bodyHeight - runningHeight;
+      const deviceHeight = Math.min(Math.max(3, 1 + 2 * (input.device?.gpus.length ?? 0) + 2), Math.floor(bodyHeight / 3));
+      const importanceHeight = Math.min(1 + nParams, Math.floor((bodyHeight - deviceHeight) / 2));
+      const historyHeight = bodyHeight - deviceHeight - importanceHeight;
+      body = [
+        {
+          columns: [
+            {
+              width: leftWidth,
+              panels: [
+                runningPanel({ running: s.running, best: s.best, direction, selected, width: leftWidth, height: runningHeight, now: input.now }),
+                finishedPanel({ finished, sortLabel, best: s.best, selected, width: leftWidth, height: finishedHeight, now: input.now }),
+              ],
+            },
+            {
+              width: rightWidth,
+              panels: [
+                historyPanel(s.bestSoFar, rightWidth, historyHeight),
+                importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, rightWidth, importanceHeight),
+                devicePanel(input.device, rightWidth, deviceHeight),
+              ],
+            },
+          ],
+        },
+      ];
+    } else {
+      const threeCharts = width >= 120;
+      const chartHeight = rows >= 40 ? 10 : rows >= 30 ? 8 : rows >= 20 ? 6 : 0;
+      const compactDevice = threeCharts && chartHeight > 0 ? 0 : 1;
+      const listsHeight = bodyHeight - chartHeight - compactDevice;
+      const runningRows = Math.min(Math.max(1, s.running.length + (s.best && s.running.length > 0 ? 1 : 0)), Math.max(1, Math.floor((listsHeight - 2) / 2)));
+      const runningHeight = 1 + runningRows;
+      const finishedHeight = listsHeight - runningHeight;
+      const top: ScreenRow = {
+        columns: [
+          {
+            width,
+            panels: [
+              runningPanel({ running: s.running, best: s.best, direction, selected, width, height: runningHeight, now: input.now }),
+              finishedPanel({ finished, sortLabel, best: s.best, selected, width, height: finishedHeight, now: input.now }),
+            ],
+          },
+        ],
+      };
+      body = [top];
+      if (chartHeight > 0) {
+        const gaps = threeCharts ? 2 : 1;
+        const historyWidth = Math.floor((width - gaps) * (threeCharts ? 0.42 : 0.55));
+        const importanceWidth = threeCharts ? Math.floor((width - gaps) * 0.3) : width - gaps - historyWidth;
+        const charts: Panel[][] = [[historyPanel(s.bestSoFar, historyWidth, chartHeight)], [importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, importanceWidth, chartHeight)]];
+        if (threeCharts) charts.push([devicePanel(input.device, width - gaps - historyWidth - importanceWidth, chartHeight)]);
+        body.push({ columns: charts.map((panels) => ({ width: (panels[0] as Panel).width, panels })) });
+      }
+      if (compactDevice > 0) {
+        body.push({ columns: [{ width, panels: [{ id: 'devices', title: null, lines: [deviceLine(input.device, width)], width, height: 1 }] }] });
+      }
+    }
+  }
+  return { columns, rows, header, body, footer, selected };
+}
+
+/** The view as plain text lines (no colour): for tests, snapshots and non-terminal output. */
+export function viewToText(view: DashboardView): string[] {
+  const text = (line: Line) => line.map((s) => s.text).join('');
+  const out = view.header.map(text);
+  for (const row of view.body) {
+    const columnLines = row.columns.map((c) => c.panels.flatMap((p) => [...(p.title ? [text(p.title)] : []), ...p.lines.map(text)]));
+    const height = Math.max(...columnLines.map((l) => l.length));
+    for (let i = 0; i < height; i++) out.push(columnLines.map((l, k) => l[i] ?? ' '.repeat((row.columns[k] as { width: number }).width)).join(' '));
+  }
+  out.push(text(view.footer));
+  return out.map((l) => l.trimEnd());
+}
+
