@@ -34,7 +34,9 @@ export type TrialMessage =
   | { readonly type: 'report'; readonly seq: number; readonly step: number; readonly value: number }
   | { readonly type: 'suggest'; readonly seq: number; readonly name: string; readonly distribution: Distribution }
   | { readonly type: 'attr'; readonly key: string; readonly value: JsonValue }
-  | { readonly type: 'log'; readonly text: string };
+  | { readonly type: 'log'; readonly text: string }
+  /** Answered (continue) once everything sent before it is handled: a thread's last message before it returns. */
+  | { readonly type: 'sync'; readonly seq: number };
 
 /** Loop → trial side: the answer to a request. */
 export type LoopMessage =
@@ -48,6 +50,12 @@ export type TrialOutcome =
   | { readonly type: 'done'; readonly value: unknown }
   | { readonly type: 'pruned' }
   | { readonly type: 'error'; readonly message: string; readonly code?: string };
+
+/**
+ * Written by a process slot's child to stdout and stderr when a trial ends, before the
+ * `end` message: the parent has the trial's whole output once it read both.
+ */
+export const OUTPUT_END_MARK = '\u001esodate:trial-end\u001e\n';
 
 /** Parent → child process of a process slot. */
 export type ChildRequest = { readonly type: 'run'; readonly task: TrialTask; readonly objective: ObjectiveRef } | LoopMessage;

@@ -12,6 +12,14 @@ import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
 import type { RunningTrial, Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
 
+function describeValue(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
 /** System attributes sodate stores on trials. */
 export const ATTR = {
   slot: 'sodate:slot',
@@ -147,6 +155,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
         case 'attr':
           entry.trial.setUserAttr(message.key, message.value);
           return undefined;
+        case 'sync':
+          return entry.reports.then((): LoopMessage => ({ type: 'continue', seq: message.seq }));
         case 'suggest':
           try {
             return { type: 'suggested', seq: message.seq, value: entry.trial.suggest(message.name, message.distribution) };
@@ -179,7 +189,9 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     let result: TrialResult;
     let retryWhy: string | undefined;
     if (entry.stopSaid) result = { state: 'pruned' };
-    else if (end.type === 'done') result = end.value as number;
+    else if (end.type === 'done') {
+      result = typeof end.value === 'number' ? end.value : { state: 'fail', error: new Error(`objective returned ${describeValue(end.value)}, expected a number`) };
+    }
     else if (end.type === 'pruned') result = { state: 'pruned' };
     else if (end.type === 'error') {
       result = { state: 'fail', error: new Error(end.message) };

@@ -5,6 +5,7 @@
  */
 import { objectiveCache } from '../objectives/load.js';
 import type { ChildMessage, ChildRequest, LoopMessage, TrialOutcome } from './messages.js';
+import { OUTPUT_END_MARK } from './messages.js';
 import type { TrialTransport } from './remote-trial.js';
 import { runObjectiveInSlot } from './run-objective.js';
 
@@ -27,7 +28,8 @@ const transport: TrialTransport = {
 
 process.on('message', (request: ChildRequest) => {
   if (request.type === 'run') {
-    void runObjectiveInSlot(request.task, request.objective, transport, load).then((outcome: TrialOutcome) => {
+    void runObjectiveInSlot(request.task, request.objective, transport, load).then(async (outcome: TrialOutcome) => {
+      await Promise.all([process.stdout, process.stderr].map((stream) => new Promise((done) => stream.write(OUTPUT_END_MARK, done))));
       try {
         send({ type: 'end', outcome });
       } catch (error) {

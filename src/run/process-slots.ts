@@ -6,7 +6,8 @@ import type { CommandSpec } from '../objectives/command-objective.js';
 import { commandArgv, commandEnv, parseOutputLine } from '../objectives/command-objective.js';
 import { deviceEnv } from './devices.js';
 import { entryExecArgv, runModulePath } from './entry.js';
-import type { ChildMessage, ChildRequest, ObjectiveRef, TrialTask } from './messages.js';
+import type { ChildMessage, ChildRequest, ObjectiveRef, TrialOutcome, TrialTask } from './messages.js';
+import { OUTPUT_END_MARK } from './messages.js';
 import type { RunningTrial, Slot, SlotRunner, StopWhy, TrialEnd, TrialMessageHandler } from './slots.js';
 import { settleOnce } from './slots.js';
 
@@ -47,7 +48,33 @@ interface ChildSlot {
   readonly child: ChildProcess;
   current: ((message: ChildMessage) => void) | undefined;
   log: ((text: string) => void) | undefined;
+  /** Called when a stream (stdout or stderr) printed the end mark of the current trial. */
+  outputEnded: (() => void) | undefined;
   exited: boolean;
+}
+
+/** Pass a stream's text to the log, cutting out end marks (which may straddle chunks). */
+function outputReader(record: ChildSlot): (data: Buffer) => void {
+  let pending = '';
+  return (data) => {
+    let text = pending + data.toString();
+    pending = '';
+    let at: number;
+    while ((at = text.indexOf(OUTPUT_END_MARK)) >= 0) {
+      if (at > 0) record.log?.(text.slice(0, at));
+      text = text.slice(at + OUTPUT_END_MARK.length);
+      record.outputEnded?.();
+    }
+    // Keep a possible start of a mark for the next chunk.
+    for (let keep = Math.min(OUTPUT_END_MARK.length - 1, text.length); keep > 0; keep--) {
+      if (OUTPUT_END_MARK.startsWith(text.slice(text.length - keep))) {
+        pending = text.slice(text.length - keep);
+        text = text.slice(0, text.length - keep);
+        break;
+      }
+    }
+    if (text.length > 0) record.log?.(text);
+  };
 }
 
 export interface ProcessSlotsOptions {
@@ -83,10 +110,10 @@ export class ProcessSlots implements SlotRunner {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
-    const record: ChildSlot = { child, current: undefined, log: undefined, exited: false };
+    const record: ChildSlot = { child, current: undefined, log: undefined, outputEnded: undefined, exited: false };
     child.on('message', (message: ChildMessage) => record.current?.(message));
-    child.stdout?.on('data', (data: Buffer) => record.log?.(data.toString()));
-    child.stderr?.on('data', (data: Buffer) => record.log?.(data.toString()));
+    child.stdout?.on('data', outputReader(record));
+    child.stderr?.on('data', outputReader(record));
     child.on('exit', () => (record.exited = true));
     child.on('error', () => undefined);
     this.children.set(slot.name, record);
@@ -102,6 +129,7 @@ export class ProcessSlots implements SlotRunner {
       if (!ended.resolve(end)) return;
       record.current = undefined;
       record.log = undefined;
+      record.outputEnded = undefined;
       child.off('exit', onExit);
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -109,9 +137,20 @@ export class ProcessSlots implements SlotRunner {
     };
     child.on('exit', onExit);
     record.log = (text) => void handle({ type: 'log', text });
+    // The trial ends when the child said so and both streams printed their end mark.
+    let marks = 0;
+    let outcome: TrialOutcome | undefined;
+    const maybeFinish = () => {
+      if (outcome !== undefined && marks >= 2) finish(stopped !== undefined ? { type: 'stopped', why: stopped } : outcome);
+    };
+    record.outputEnded = () => {
+      marks++;
+      maybeFinish();
+    };
     record.current = (message) => {
       if (message.type === 'end') {
-        finish(stopped !== undefined ? { type: 'stopped', why: stopped } : message.outcome);
+        outcome = message.outcome;
+        maybeFinish();
         return;
       }
       void (async () => {

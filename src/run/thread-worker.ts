@@ -44,7 +44,10 @@ export default async function runTrialInThread(payload: ThreadTaskPayload): Prom
     },
   };
   try {
-    return await runObjectiveInSlot(payload.task, payload.objective, transport, load);
+    const outcome = await runObjectiveInSlot(payload.task, payload.objective, transport, load);
+    // The outcome travels on piscina's own channel: make sure the loop handled every message of ours first.
+    await transport.request({ type: 'sync', seq: -1 });
+    return outcome;
   } finally {
     port.off('message', deliver);
     port.close();
