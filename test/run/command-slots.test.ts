@@ -1,0 +1,153 @@
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CommandSlots } from '../../src/run/process-slots.js';
+import { compileSearchSpace } from '../../src/space/search-space.js';
+import { categoricalDistribution } from '../../src/space/distributions.js';
+import { fixtureDir, runWith, thresholdPruner } from './fixtures.js';
+
+/** A stand-in for a training script, run with the Node binary that runs the tests. */
+const TRAIN = `
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+const args = process.argv.slice(2);
+const mode = args[0];
+const x = Number(args[1]);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+if (mode === 'steps' || mode === 'stubborn') {
+  process.on('SIGTERM', () => {
+    console.error('got SIGTERM');
+    if (mode === 'steps') process.exit(143);
+  });
+  for (let step = 0; step < 6; step++) {
+    console.log(JSON.stringify({ step, value: x, extra: 'ignored' }));
+    await sleep(30);
+  }
+  console.log(JSON.stringify({ value: x }));
+} else if (mode === 'garbage') {
+  console.log('plain text');
+  console.log('{"step": -1, "value": 1}');
+  console.log('{"step": 1.5, "value": 2}');
+  console.log('{"value": "abc"}');
+  console.log('[1, 2]');
+  console.log('{broken');
+  process.stdout.write('{"step": 0, "val');
+  process.stdout.write('ue": 0.5}\\r\\n');
+  console.error('a warning on stderr');
+  console.log('{"user_attrs": {"note": "hi"}}');
+  console.log('{"value": 0.25}');
+  console.log('trailing text without newline');
+} else if (mode === 'nofinal') {
+  console.log('{"step": 0, "value": 1}');
+} else if (mode === 'exit3') {
+  console.log('{"value": 1}');
+  process.exit(3);
+} else if (mode === 'hang') {
+  setInterval(() => {}, 1000);
+} else if (mode === 'crashonce') {
+  const marker = process.env.MARKER_DIR + '/crashed-' + process.env.SODATE_TRIAL_NUMBER;
+  if (!existsSync(marker) && process.env.SODATE_TRIAL_NUMBER === '0') { writeFileSync(marker, ''); process.kill(process.pid, 'SIGKILL'); }
+  console.log(JSON.stringify({ value: 2 }));
+} else if (mode === 'echo') {
+  const file = JSON.parse(readFileSync(process.env.SODATE_PARAMS_FILE, 'utf8'));
+  console.log(JSON.stringify({ user_attrs: { argv: args.slice(1), env: process.env.SODATE_PARAM_S_VALUE ?? null, file: file['s-value'], number: process.env.SODATE_TRIAL_NUMBER } }));
+  console.log(JSON.stringify({ value: 0 }));
+}
+`;
+
+function commandRunner(dir: string, argv: string[], killGraceSeconds = 2): CommandSlots {
+  return new CommandSlots({
+    command: { argv: [process.execPath, join(dir, 'train.mjs'), ...argv], cwd: dir },
+    paramsFile: (task) => join(dir, 'logs', task.study, `${task.number}.params.json`),
+    killGraceSeconds,
+  });
+}
+
+describe('command trials', () => {
+  it('report JSON lines as intermediate values; a pruned command gets SIGTERM and later lines are ignored', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['steps', '{x}']), { maxTrials: 4, pruner: thresholdPruner(0.5), enqueue: [{ x: 0.2 }, { x: 0.9 }], logDir: join(dir, 'logs') });
+    for (const t of trials) {
+      if ((t.params['x'] as number) > 0.5) {
+        expect(t.state).toBe('PRUNED');
+        expect([...t.intermediateValues.keys()]).toEqual([0, 1]);
+        expect(t.systemAttrs['sodate:log_tail']).toMatch(/got SIGTERM/);
+      } else {
+        expect(t.state).toBe('COMPLETE');
+        expect(t.values).toEqual([t.params['x']]);
+        expect(t.intermediateValues.size).toBe(6);
+      }
+    }
+  });
+
+  it('SIGKILLs a pruned command that ignores SIGTERM after the grace period', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['stubborn', '{x}'], 0.2), { maxTrials: 1, pruner: thresholdPruner(0.5), enqueue: [{ x: 0.9 }] });
+    expect(trials[0]?.state).toBe('PRUNED');
+    expect([...(trials[0]?.intermediateValues.keys() ?? [])]).toEqual([0, 1]);
+  });
+
+  it('keep malformed lines as log text and read the metric lines among them', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['garbage', '{x}']), { maxTrials: 1, logDir: join(dir, 'logs') });
+    const t = trials[0];
+    expect(t?.state).toBe('COMPLETE');
+    expect(t?.values).toEqual([0.25]);
+    expect([...(t?.intermediateValues ?? [])]).toEqual([[0, 0.5]]);
+    expect(t?.userAttrs['note']).toBe('hi');
+    const log = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'))[0] as string, '0.log'), 'utf8');
+    for (const line of ['plain text', '{"step": -1, "value": 1}', '{"step": 1.5, "value": 2}', '{"value": "abc"}', '[1, 2]', '{broken', 'a warning on stderr', 'trailing text without newline']) {
+      expect(log).toContain(line);
+    }
+    expect(t?.systemAttrs['sodate:log_tail']).toBe(log);
+  });
+
+  it('fail a command that prints no final value or exits non-zero, and go on', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const a = await runWith(commandRunner(dir, ['nofinal', '{x}']), { maxTrials: 2 });
+    expect(a.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'command printed no final {"value": …} line']));
+    const b = await runWith(commandRunner(dir, ['exit3', '{x}']), { maxTrials: 2 });
+    expect(b.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'command exited with code 3']));
+  });
+
+  it('stop a hanging command at the trial timeout', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['hang', '{x}']), { maxTrials: 2, trialTimeoutSeconds: 0.5 });
+    expect(trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'timed out after 0.5s']));
+  });
+
+  it('retry a command killed with SIGKILL with the same parameters', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    process.env['MARKER_DIR'] = dir;
+    const { trials } = await runWith(commandRunner(dir, ['crashonce', '{x}']), { maxTrials: 2, retries: 2, slots: [{ name: 'cpu#0', device: 'cpu', gpu: null }] });
+    expect(trials.map((t) => t.number)).toEqual([0, 1, 2]);
+    expect(trials[0]).toMatchObject({ state: 'FAIL' });
+    expect(trials[0]?.systemAttrs['fail_reason']).toBe('command killed by SIGKILL');
+    const retry = trials.find((t) => t.systemAttrs['sodate:retry_of'] === 0);
+    expect(retry?.state).toBe('COMPLETE');
+    expect(retry?.params).toEqual(trials[0]?.params);
+  });
+
+  it('pass values with quotes, spaces, $() and ; intact as one argument, in the environment and in the JSON file, and never to a shell', async () => {
+    const values = [`it's "quoted"`, 'a b  c', '$(touch pwned1)', '; touch pwned2', '`touch pwned3`', '&& touch pwned4 | cat > pwned5', '\\n\n$HOME', ''];
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const space = compileSearchSpace([{ name: 's-value', distribution: categoricalDistribution(values), when: null }]);
+    const { trials } = await runWith(commandRunner(dir, ['echo', '{s-value}', '--n={trial}']), { maxTrials: values.length, space, enqueue: values.map((v) => ({ 's-value': v })) });
+    expect(trials).toHaveLength(values.length);
+    for (const t of trials) {
+      const value = t.params['s-value'];
+      expect(t.state).toBe('COMPLETE');
+      expect(t.userAttrs['argv']).toEqual([value, `--n=${t.number}`]);
+      expect(t.userAttrs['env']).toBe(value);
+      expect(t.userAttrs['file']).toBe(value);
+      expect(t.userAttrs['number']).toBe(String(t.number));
+    }
+    expect(new Set(trials.map((t) => t.params['s-value']))).toEqual(new Set(values));
+    for (let i = 1; i <= 5; i++) expect(existsSync(join(dir, `pwned${i}`))).toBe(false);
+  });
+
+  it('fail the study with one clear error when the command cannot be run', async () => {
+    const dir = fixtureDir();
+    const runner = new CommandSlots({ command: { argv: ['/nonexistent/trainer', '{x}'], cwd: dir }, paramsFile: (task) => join(dir, `${task.number}.json`) });
+    await expect(runWith(runner, { maxTrials: 5 })).rejects.toThrow(/cannot run the command "\/nonexistent\/trainer": spawn \/nonexistent\/trainer ENOENT/);
+  });
+});

@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { runOrchestrator } from '../../src/run/orchestrator.js';
+import { ThreadSlots } from '../../src/run/thread-slots.js';
+import { InlineSlots } from '../../src/run/inline-slots.js';
+import { RandomSampler } from '../../src/samplers/random.js';
+import { createStudy } from '../../src/study/create.js';
+import { cpuSlots, fixtureDir, runWith, X_SPACE } from './fixtures.js';
+
+describe('the orchestrator', () => {
+  it('fails a trial a dead process left RUNNING and re-queues it with the same parameters', async () => {
+    const dir = fixtureDir();
+    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
+    const orphan = await study.ask();
+    orphan.suggestFloat('x', 0, 1);
+    await orphan.flush();
+    await study.storage.heartbeat(orphan.id);
+    await sleep(1200);
+    const { trials, notices } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 3, retries: 1, staleAfterSeconds: 1 });
+    expect(trials.map((t) => [t.number, t.state])).toEqual([
+      [0, 'FAIL'],
+      [1, 'COMPLETE'],
+      [2, 'COMPLETE'],
+      [3, 'COMPLETE'],
+    ]);
+    expect(trials[0]?.systemAttrs['fail_reason']).toMatch(/stale|heartbeat/i);
+    const retry = trials.find((t) => t.systemAttrs['sodate:retry_of'] === 0);
+    expect(retry?.params).toEqual(trials[0]?.params);
+    expect(notices.some((n) => /trial 0 was left running by a process that died/.test(n))).toBe(true);
+    await study.close();
+  });
+
+  it('never retries more than `retries` times', async () => {
+    const { trials, notices } = await runWith(
+      new InlineSlots(() => {
+        throw new Error('not a crash: no retry');
+      }),
+      { maxTrials: 2, retries: 3 },
+    );
+    expect(trials).toHaveLength(2);
+    expect(notices).toEqual([]);
+  });
+
+  it('on the first interrupt asks no more; on the second stops the running trials and records them as interrupted', async () => {
+    const dir = fixtureDir();
+    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 3 }) });
+    const first = new AbortController();
+    const second = new AbortController();
+    const runner = new ThreadSlots({ objective: { kind: 'module', path: join(dir, 'objectives.mjs'), exportName: 'sleepForever' }, threads: 2 });
+    let started = 0;
+    const run = runOrchestrator({
+      study,
+      space: X_SPACE,
+      runner,
+      slots: cpuSlots(2),
+      reporter: {
+        trialStart: () => {
+          started++;
+          if (started === 2) first.abort();
+        },
+      },
+      maxTrials: 10,
+      timeoutSeconds: undefined,
+      signal: first.signal,
+      stopSignal: second.signal,
+      heartbeatSeconds: 0.2,
+      info: { metric: 'value', samplerName: 'random', prunerName: 'none' },
+    });
+    await sleep(500);
+    expect((await study.getTrials()).map((t) => t.state)).toEqual(['RUNNING', 'RUNNING']);
+    second.abort();
+    expect(await run).toBe('interrupted');
+    await runner.close();
+    const trials = await study.getTrials();
+    expect(trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual([
+      ['FAIL', 'interrupted'],
+      ['FAIL', 'interrupted'],
+    ]);
+    await study.close();
+  });
+
+  it('stops asking at the study timeout and lets running trials finish', async () => {
+    const { trials } = await runWith(new InlineSlots(async () => (await sleep(150), 1)), { maxTrials: 1000, timeoutSeconds: 0.5 });
+    expect(trials.length).toBeGreaterThan(0);
+    expect(trials.length).toBeLessThan(1000);
+    expect(trials.every((t) => t.state === 'COMPLETE')).toBe(true);
+  });
+});

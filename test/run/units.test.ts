@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { commandArgv, commandEnv, paramEnvName, parseOutputLine } from '../../src/objectives/command-objective.js';
+import { discoverGpus, parseDevicesFlag, planSlots } from '../../src/run/devices.js';
+import type { TrialTask } from '../../src/run/messages.js';
+import { parseStudyFile } from '../../src/space/study-file.js';
+
+const task = (params: TrialTask['params']): TrialTask => ({ study: 's', number: 7, trialId: 70, params, distributions: {}, device: 'cpu', slot: 'cpu#0' });
+
+describe('command argv and environment', () => {
+  it('replaces {name} inside its argument, {trial} and {params_file}', () => {
+    const argv = commandArgv({ argv: ['python', 'train.py', '--lr={lr}', '--bs', '{bs}', '--out', 'run-{trial}', '{params_file}'], cwd: '.' }, task({ lr: 1e-5, bs: 64 }), '/p.json');
+    expect(argv).toEqual(['python', 'train.py', '--lr=0.00001', '--bs', '64', '--out', 'run-7', '/p.json']);
+  });
+  it('leaves out an inactive parameter and the flag before it', () => {
+    const argv = commandArgv({ argv: ['t', '--opt', '{opt}', '--momentum', '{momentum}', '--x', '{x}'], cwd: '.' }, task({ opt: 'adamw', x: true }), '/p');
+    expect(argv).toEqual(['t', '--opt', 'adamw', '--x', 'true']);
+  });
+  it('names environment variables SODATE_PARAM_<NAME>', () => {
+    expect(paramEnvName('batch_size')).toBe('SODATE_PARAM_BATCH_SIZE');
+    expect(paramEnvName('lr.head-scale')).toBe('SODATE_PARAM_LR_HEAD_SCALE');
+    expect(commandEnv(task({ lr: 0.5, n: null }), '/p.json')).toEqual({
+      SODATE_STUDY: 's',
+      SODATE_TRIAL_NUMBER: '7',
+      SODATE_PARAMS_FILE: '/p.json',
+      SODATE_PARAM_LR: '0.5',
+      SODATE_PARAM_N: 'null',
+    });
+  });
+});
+
+describe('command output lines', () => {
+  const cases: [string, ReturnType<typeof parseOutputLine>][] = [
+    ['{"step": 3, "value": 0.41}', { kind: 'report', step: 3, value: 0.41 }],
+    ['  {"value": 0.39, "epoch": 9}  ', { kind: 'final', value: 0.39 }],
+    ['{"value": "NaN"}', { kind: 'final', value: NaN }],
+    ['{"user_attrs": {"a": 1}}', { kind: 'attrs', attrs: { a: 1 } }],
+    ['{"step": -1, "value": 1}', { kind: 'log' }],
+    ['{"step": 2.5, "value": 1}', { kind: 'log' }],
+    ['{"step": "3", "value": 1}', { kind: 'log' }],
+    ['{"value": "0.3"}', { kind: 'log' }],
+    ['{"value": null}', { kind: 'log' }],
+    ['[1, 2]', { kind: 'log' }],
+    ['{not json}', { kind: 'log' }],
+    ['epoch 3 done', { kind: 'log' }],
+    ['', { kind: 'log' }],
+  ];
+  for (const [line, expected] of cases) it(`reads ${JSON.stringify(line)}`, () => expect(parseOutputLine(line)).toEqual(expected));
+});
+
+describe('devices and slots', () => {
+  it('uses the GPUs nvidia-smi lists, perDevice slots each', () => {
+    expect(discoverGpus(() => '0\n1\n')).toEqual([0, 1]);
+    expect(discoverGpus(() => { throw new Error('ENOENT'); })).toEqual([]);
+    expect(planSlots('auto', 2, { gpus: [0, 1] }).map((s) => [s.name, s.device, s.gpu])).toEqual([
+      ['gpu0#0', 'cuda:0', 0],
+      ['gpu0#1', 'cuda:0', 0],
+      ['gpu1#0', 'cuda:1', 1],
+      ['gpu1#1', 'cuda:1', 1],
+    ]);
+  });
+  it('falls back to one CPU slot per core, or perDevice CPU slots', () => {
+    expect(planSlots('auto', undefined, { gpus: [], cores: 2 }).map((s) => s.name)).toEqual(['cpu#0', 'cpu#1']);
+    expect(planSlots('cpu', 3, { gpus: [0] }).map((s) => [s.name, s.gpu])).toEqual([['cpu#0', null], ['cpu#1', null], ['cpu#2', null]]);
+    expect(planSlots([3], undefined).map((s) => s.name)).toEqual(['gpu3#0']);
+  });
+  it('reads --devices', () => {
+    expect(parseDevicesFlag('auto')).toBe('auto');
+    expect(parseDevicesFlag('0, 2')).toEqual([0, 2]);
+    expect(() => parseDevicesFlag('gpu0')).toThrow(/--devices expects auto, cpu or GPU indices/);
+  });
+});
+
+describe('space file: workers, isolate, trialTimeout', () => {
+  const catalog = { samplers: { random: [] }, pruners: {} };
+  const parse = (text: string) => parseStudyFile(text, 'x.yaml', catalog);
+  const base = 'objective: { module: ./o.mjs }\nparams:\n  x: { float: [0, 1] }\n';
+  it('reads them', () => {
+    const file = parse(`${base}budget: { trials: 3, trialTimeout: 90s }\nworkers: { devices: cpu, perDevice: 2 }\n`);
+    expect(file.budget.trialTimeoutSeconds).toBe(90);
+    expect(file.workers).toEqual({ devices: 'cpu', perDevice: 2 });
+    expect(parse(base).workers).toEqual({ devices: 'auto', perDevice: undefined });
+    expect(parse(base.replace('./o.mjs }', './o.mjs, isolate: process }')).objective).toMatchObject({ kind: 'module', isolate: 'process' });
+  });
+  const bad: [string, string, RegExp][] = [
+    ['a bad trialTimeout', `${base}budget: { trialTimeout: soon }\n`, /^x\.yaml:4: budget\.trialTimeout: expected a duration/],
+    ['a bad isolate', base.replace('./o.mjs }', './o.mjs, isolate: vm }'), /^x\.yaml:1: objective\.isolate: expected thread, process, inline/],
+    ['isolate on a command', base.replace('{ module: ./o.mjs }', '{ command: [run, "{x}"], isolate: thread }'), /^x\.yaml:1: objective\.isolate: a command always runs in a process/],
+    ['perDevice 0', `${base}workers: { perDevice: 0 }\n`, /^x\.yaml:4: workers\.perDevice: expected a positive integer/],
+  ];
+  for (const [name, text, pattern] of bad) it(`refuses ${name} with its line`, () => expect(() => parse(text)).toThrow(pattern));
+});
