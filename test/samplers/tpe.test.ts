@@ -5,6 +5,7 @@ import { RandomSampler } from '../../src/samplers/random.js';
 import { SAMPLERS, createSampler } from '../../src/samplers/registry.js';
 import { rankHistory } from '../../src/samplers/tpe/history.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
+import { ParamColumns } from '../../src/samplers/tpe/columns.js';
 import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
@@ -266,5 +267,20 @@ describe('TPE history ranking', () => {
     expect(ranked.trials.map((t) => t.number)).toEqual([4, 1, 2, 0, 6, 5]);
     expect(ranked.nFinished).toBe(5);
     expect(rankHistory(trials, 'maximize', makeTrial({ number: 7 }), false).trials.map((t) => t.number)).toEqual([1, 4, 2, 0, 6]);
+  });
+});
+
+describe('TPE parameter columns', () => {
+  it('order a subset of trials by value without sorting, running trials included', () => {
+    const dist = floatDistribution(0, 1);
+    const values = [0.5, 0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4];
+    const trials = values.map((v, i) => makeTrial({ number: i, ...(i === 6 ? {} : { value: i }), params: { x: { value: v, distribution: dist } } }));
+    const columns = new ParamColumns();
+    columns.update(trials);
+    const rows = [1, 2, 4, 6, 7]; // trial 6 is running
+    const numbers = Float64Array.from(rows);
+    const rowValues = Float64Array.from(rows.map((n) => values[n] as number));
+    const order = columns.orderOf('x', numbers, rowValues, 0, rows.length, 7);
+    expect([...order].map((r) => rows[r])).toEqual([1, 7, 4, 6, 2]);
   });
 });

@@ -8,6 +8,8 @@ import type { FrozenTrial } from '../../storage/records.js';
 
 export class ParamColumns {
   private readonly columns = new Map<string, Float64Array>();
+  /** Per parameter, the numbers of the finished trials that have it, in increasing order of value. */
+  private readonly sorted = new Map<string, number[]>();
   private readonly ingested = new Set<number>();
   private capacity = 64;
 
@@ -18,7 +20,12 @@ export class ParamColumns {
       if (this.ingested.has(trial.id)) continue;
       this.ingested.add(trial.id);
       if (trial.number >= this.capacity) this.grow(trial.number + 1);
-      for (const name in trial.internalParams) this.column(name)[trial.number] = trial.internalParams[name] as number;
+      for (const name in trial.internalParams) {
+        const value = trial.internalParams[name] as number;
+        const column = this.column(name);
+        column[trial.number] = value;
+        this.insertSorted(name, column, trial.number, value);
+      }
     }
   }
 
@@ -41,6 +48,54 @@ export class ParamColumns {
       else out[t] = trial.internalParams[name] ?? NaN;
     }
     return out;
+  }
+
+  /**
+   * Order by value of the rows `numbers[from … to)` (trial numbers, each finished or
+   * running), as indices into that range: a walk over the maintained sorted list, no sort.
+   */
+  orderOf(name: string, numbers: Float64Array, values: Float64Array, from: number, to: number, maxNumber: number): Uint32Array {
+    const slot = new Int32Array(maxNumber + 1).fill(-1);
+    for (let r = from; r < to; r++) slot[numbers[r] as number] = r - from;
+    const order = new Uint32Array(to - from);
+    let k = 0;
+    for (const number of this.sorted.get(name) ?? []) {
+      if (number > maxNumber) continue;
+      const r = slot[number] as number;
+      if (r >= 0) {
+        order[k++] = r;
+        slot[number] = -1;
+      }
+    }
+    // Rows not in the sorted list (running trials): insert each by value.
+    for (let r = from; r < to; r++) {
+      if (slot[numbers[r] as number] === -1) continue;
+      const v = values[r] as number;
+      let j = k - 1;
+      while (j >= 0 && (values[from + (order[j] as number)] as number) > v) {
+        order[j + 1] = order[j] as number;
+        j--;
+      }
+      order[j + 1] = r - from;
+      k++;
+    }
+    return order;
+  }
+
+  private insertSorted(name: string, column: Float64Array, number: number, value: number): void {
+    let list = this.sorted.get(name);
+    if (list === undefined) {
+      list = [];
+      this.sorted.set(name, list);
+    }
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((column[list[mid] as number] as number) <= value) lo = mid + 1;
+      else hi = mid;
+    }
+    list.splice(lo, 0, number);
   }
 
   private column(name: string): Float64Array {

@@ -54,12 +54,17 @@ export class ParzenEstimator {
    * @param observations per dimension, the observations' model coordinates (all the same length n)
    * @param weights n non-negative observation weights (not all zero when n > 0)
    */
-  constructor(domains: readonly Domain[], observations: readonly Float64Array[], weights: Float64Array, settings: EstimatorSettings) {
+  /**
+   * @param orders optionally, per dimension, the observations' indices in increasing order
+   *   of value (saves a sort when the caller keeps its data sorted)
+   */
+  constructor(domains: readonly Domain[], observations: readonly Float64Array[], weights: Float64Array, settings: EstimatorSettings, orders?: readonly (Uint32Array | null)[]) {
     const only = domains.length === 1 ? (domains[0] as Domain) : null;
     if (only !== null && (only.kind === 'categorical' || only.grid !== null)) {
       // One discrete dimension: equal observations make identical kernels (the bandwidth
       // rules give equal values equal widths), so merge them and add up their weights.
       [observations, weights] = mergeEqual(observations[0] as Float64Array, weights);
+      orders = undefined;
     }
     const n = weights.length;
     const withPrior = settings.priorWeight > 0 || n === 0;
@@ -82,7 +87,7 @@ export class ParzenEstimator {
     this.kernels = domains.map((domain, d) =>
       domain.kind === 'categorical'
         ? categoricalKernels(domain, observations[d] as Float64Array, withPrior, settings)
-        : numericKernels(domain, observations[d] as Float64Array, withPrior, dims, settings),
+        : numericKernels(domain, observations[d] as Float64Array, withPrior, dims, settings, orders?.[d] ?? null),
     );
   }
 
@@ -215,14 +220,14 @@ function scratch(size: number): Float64Array {
   return scratchBuffer;
 }
 
-function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boolean, dims: number, settings: EstimatorSettings): NumericKernels {
+function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boolean, dims: number, settings: EstimatorSettings, order: Uint32Array | null): NumericKernels {
   const n = obs.length;
   const m = n + (withPrior ? 1 : 0);
   const { low, high } = domain;
   const range = high - low;
   const mus = new Float64Array(m);
   mus.set(obs);
-  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m) : scottBandwidths(obs, dims, m);
+  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m, order) : scottBandwidths(obs, dims, m);
   const floorFactor = settings.magicClip ? Math.max(settings.minBandwidthFactor, 1 / (1 + m)) : 1e-12;
   const minSigma = floorFactor * range;
   for (let i = 0; i < n; i++) {
@@ -259,7 +264,7 @@ function logCentralMass(a: number, b: number): number {
  * Hyperopt's rule: each kernel as wide as the larger gap to its neighbours among the
  * observations (equal values count as one point; the extremes use their inner gap).
  */
-function neighborBandwidths(obs: Float64Array, low: number, high: number, m: number): Float64Array {
+function neighborBandwidths(obs: Float64Array, low: number, high: number, m: number, given: Uint32Array | null): Float64Array {
   const n = obs.length;
   const sigmas = new Float64Array(m);
   if (n === 0) return sigmas;
@@ -268,16 +273,20 @@ function neighborBandwidths(obs: Float64Array, low: number, high: number, m: num
     sigmas[0] = Math.max(x - low, high - x);
     return sigmas;
   }
-  const order = argsort(obs, low, high);
+  const order = given ?? argsort(obs, low, high);
+  const sorted = new Float64Array(n);
+  for (let r = 0; r < n; r++) sorted[r] = obs[order[r] as number] as number;
   // Walk runs of equal values in sorted order; each run shares the larger of its outer gaps.
   let start = 0;
   while (start < n) {
-    const x = obs[order[start] as number] as number;
+    const x = sorted[start] as number;
     let end = start + 1;
-    while (end < n && obs[order[end] as number] === x) end++;
-    const left = start > 0 ? x - (obs[order[start - 1] as number] as number) : NaN;
-    const right = end < n ? (obs[order[end] as number] as number) - x : NaN;
-    const sigma = Number.isNaN(left) ? (Number.isNaN(right) ? Math.max(x - low, high - x) : right) : Number.isNaN(right) ? left : Math.max(left, right);
+    while (end < n && sorted[end] === x) end++;
+    let sigma: number;
+    if (start === 0 && end === n) sigma = Math.max(x - low, high - x);
+    else if (start === 0) sigma = (sorted[end] as number) - x;
+    else if (end === n) sigma = x - (sorted[start - 1] as number);
+    else sigma = Math.max(x - (sorted[start - 1] as number), (sorted[end] as number) - x);
     for (let r = start; r < end; r++) sigmas[order[r] as number] = sigma;
     start = end;
   }
@@ -305,7 +314,10 @@ function argsort(values: Float64Array, low: number, high: number): Uint32Array {
     keys[i] = q * 8192 + i;
   }
   keys.sort();
-  for (let i = 0; i < n; i++) order[i] = (keys[i] as number) % 8192;
+  for (let i = 0; i < n; i++) {
+    const key = keys[i] as number;
+    order[i] = key - Math.floor(key / 8192) * 8192; // exact: 8192 is a power of two
+  }
   // Neighbours within one quantisation level may be out of order: fix with insertion steps.
   for (let i = 1; i < n; i++) {
     const cur = order[i] as number;
