@@ -94,7 +94,8 @@ def main():
     parser.add_argument("--weight-decay", type=float, default=1e-4)
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--seed", type=int, default=int(os.environ.get("SODATE_TRIAL_NUMBER", "0")))
-    parser.add_argument("--fake", action="store_true", help="simulate training even when PyTorch is installed")
+    parser.add_argument("--fake", action="store_true", default=os.environ.get("SODATE_FAKE_TRAINING") == "1",
+                        help="simulate training even when PyTorch is installed (also SODATE_FAKE_TRAINING=1)")
     parser.add_argument("--epoch-seconds", type=float, default=0.05, help="simulated seconds per epoch (fake mode)")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, on_sigterm)
