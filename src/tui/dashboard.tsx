@@ -91,7 +91,8 @@ function mount(options: {
       {...(options.onStopRequest ? { onStopRequest: options.onStopRequest } : {})}
       {...(options.onQuit ? { onQuit: options.onQuit } : {})}
     />,
-    { stdout, stdin, exitOnCtrlC: false, patchConsole: true, maxFps: 15 },
+    // console.log from trial code goes above the view instead of tearing it (where console can be patched).
+    { stdout, stdin, exitOnCtrlC: false, patchConsole: typeof console.Console === 'function', maxFps: 15 },
   );
   const exited = instance.waitUntilExit().then(
     () => undefined,

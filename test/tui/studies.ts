@@ -1,7 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { JsonValue } from '../../src/json.js';
 import type { Distribution, ParamValue } from '../../src/space/distributions.js';
 import { categoricalDistribution, floatDistribution, intDistribution, toInternal } from '../../src/space/distributions.js';
-import type { FrozenTrial, TrialState } from '../../src/storage/records.js';
+import type { FrozenTrial, StudyRecord, TrialState } from '../../src/storage/records.js';
 import type { StudyHeader } from '../../src/tui/index.js';
 
 /** A deterministic generator (mulberry32), so recorded studies are the same on every run. */
@@ -100,3 +101,24 @@ export const HEADER: StudyHeader = {
   pruner: 'median',
   maxTrials: 60,
 };
+
+interface RecordedTrial extends Omit<FrozenTrial, 'intermediateValues' | 'datetimeStart' | 'datetimeComplete'> {
+  intermediateValues: [number, number][];
+  datetimeStart: string | null;
+  datetimeComplete: string | null;
+}
+
+/**
+ * A study recorded from a real `sodate tune` run (3 CPU slots, median pruner, an
+ * objective that fails for x > 0.85) while its last trial was running.
+ */
+export function recordedRunningStudy(): { study: StudyRecord; trials: FrozenTrial[]; recordedAt: number } {
+  const raw = JSON.parse(readFileSync(new URL('./fixtures/running-study.json', import.meta.url), 'utf8')) as { study: StudyRecord; trials: RecordedTrial[]; recordedAt: string };
+  const trials = raw.trials.map((t) => ({
+    ...t,
+    intermediateValues: new Map(t.intermediateValues),
+    datetimeStart: t.datetimeStart === null ? null : new Date(t.datetimeStart),
+    datetimeComplete: t.datetimeComplete === null ? null : new Date(t.datetimeComplete),
+  }));
+  return { study: raw.study, trials, recordedAt: Date.parse(raw.recordedAt) + 500 };
+}

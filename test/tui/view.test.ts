@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest';
+import type { DashboardInput, DashboardView } from '../../src/tui/index.js';
+import { buildDashboardView, headerFromStudy, moveSelection, selectableTrials, viewToText } from '../../src/tui/index.js';
+import { finishedInOrder } from '../../src/tui/index.js';
+import { HEADER, T0, recordedRunningStudy, syntheticTrials } from './studies.js';
+
+function input(change: Partial<DashboardInput> = {}): DashboardInput {
+  return { study: HEADER, trials: [], now: T0, size: { columns: 80, rows: 24 }, sort: 'recent', selected: null, detail: false, ...change };
+}
+
+/** Every drawn line of the view with its width. */
+function widths(view: DashboardView): number[] {
+  const w = (line: readonly { text: string }[]) => line.reduce((a, s) => a + s.text.length, 0);
+  const out = view.header.map(w);
+  for (const row of view.body) for (const c of row.columns) for (const p of c.panels) for (const l of [...(p.title ? [p.title] : []), ...p.lines]) out.push(w(l));
+  out.push(w(view.footer));
+  return out;
+}
+
+function panelText(view: DashboardView, id: string): string[] {
+  for (const row of view.body) for (const c of row.columns) for (const p of c.panels) if (p.id === id) return [...(p.title ? [p.title] : []), ...p.lines].map((l) => l.map((s) => s.text).join(''));
+  throw new Error(`no panel ${id}`);
+}
+
+const running = recordedRunningStudy();
+const runningInput = (change: Partial<DashboardInput> = {}) =>
+  input({ study: headerFromStudy(running.study, { maxTrials: 40, sampler: 'random', pruner: 'median' }), trials: running.trials, now: running.recordedAt, ...change });
+
+describe('dashboard view: layout', () => {
+  const sizes = [
+    [60, 16],
+    [80, 24],
+    [100, 30],
+    [120, 40],
+    [160, 50],
+    [240, 70],
+  ] as const;
+  for (const trials of [0, 40, 10_000]) {
+    for (const [columns, rows] of sizes) {
+      it(`fills ${columns}×${rows} exactly (one row and column spare) with ${trials} trials`, () => {
+        const view = buildDashboardView(input({ trials: syntheticTrials({ trials, running: Math.min(trials, 3) }), size: { columns, rows }, now: T0 + trials * 30_000 }));
+        expect(viewToText(view)).toHaveLength(rows - 1);
+        for (const w of widths(view)) expect(w).toBeLessThanOrEqual(columns - 1);
+      });
+    }
+  }
+
+  it('fits the panel columns of a row side by side within the width', () => {
+    const view = buildDashboardView(input({ trials: syntheticTrials({ trials: 100, running: 2 }), size: { columns: 160, rows: 50 } }));
+    for (const row of view.body) expect(row.columns.reduce((a, c) => a + c.width, 0) + row.columns.length - 1).toBeLessThanOrEqual(159);
+    expect(view.body[0]?.columns).toHaveLength(2);
+  });
+
+  it('shows more finished trials when the terminal has more rows', () => {
+    const trials = syntheticTrials({ trials: 500, running: 2 });
+    const small = panelText(buildDashboardView(input({ trials })), 'finished').length;
+    const tall = panelText(buildDashboardView(input({ trials, size: { columns: 80, rows: 60 } })), 'finished').length;
+    expect(tall).toBeGreaterThan(small + 20);
+  });
+
+  it('lays out a terminal smaller than 60×16 as 60×16', () => {
+    const view = buildDashboardView(input({ size: { columns: 20, rows: 5 } }));
+    expect(view.columns).toBe(60);
+    expect(view.rows).toBe(16);
+  });
+});
+
+describe('dashboard view: an empty study', () => {
+  const text = viewToText(buildDashboardView(input())).join('\n');
+  it('names the study, its direction, metric, sampler and pruner', () => {
+    expect(text).toContain('sodate image-baseline');
+    expect(text).toMatch(/minimize val_loss · sampler tpe · pruner median|min val_loss · tpe\/median/);
+  });
+  it('says there is nothing yet instead of drawing empty charts', () => {
+    expect(text).toContain('no trial running');
+    expect(text).toContain('no finished trial yet');
+    expect(text).toContain('best: no complete trial yet');
+    expect(text).toContain('needs 10 complete (0 so far)');
+    expect(text).toContain('0/60');
+  });
+});
+
+describe('dashboard view: a running study (recorded)', () => {
+  const view = buildDashboardView(runningInput());
+  const text = viewToText(view).join('\n');
+
+  it('shows progress against the budget split by state', () => {
+    const counts = { COMPLETE: 0, PRUNED: 0, FAIL: 0, RUNNING: 0 } as Record<string, number>;
+    for (const t of running.trials) counts[t.state] = (counts[t.state] ?? 0) + 1;
+    expect(text).toContain(`${running.trials.length}/40 ✓${counts['COMPLETE']} ✂${counts['PRUNED']} ✗${counts['FAIL']} ▶${counts['RUNNING']}`);
+  });
+
+  it('lists running trials with slot, device and current step', () => {
+    const row = panelText(view, 'running').find((l) => l.startsWith('#39'));
+    expect(row).toMatch(/^#39\s+cpu#\d\s+cpu\s+9\/-/);
+  });
+
+  it('shows the best value and its parameters', () => {
+    const best = running.trials.filter((t) => t.state === 'COMPLETE').sort((a, b) => (a.values?.[0] as number) - (b.values?.[0] as number))[0];
+    expect(text).toContain(`#${best?.number}`);
+    expect(view.header[2]?.map((s) => s.text).join('')).toMatch(/^best val_loss [\d.e+-]+ #\d+ +x=[\d.]+ +kind=[ab]/);
+  });
+
+  it('marks the best trial in the finished list and shows failures with their reason', () => {
+    expect(panelText(view, 'finished').some((l) => l.startsWith('★#'))).toBe(true);
+    const byNumber = panelText(buildDashboardView(runningInput({ sort: 'number' })), 'finished');
+    expect(byNumber[1]).toMatch(/^ #0 +FAIL +- .*diverged: loss is NaN/);
+  });
+
+  it('tones each point of a running curve by whether it beats the best curve at that step', () => {
+    const runningPanel = view.body[0]?.columns[0]?.panels[0];
+    const row = runningPanel?.lines.find((l) => l[0]?.text.startsWith('#39'));
+    const tones = new Set(row?.map((s) => s.tone));
+    expect([...tones].some((t) => t === 'good' || t === 'bad')).toBe(true);
+  });
+
+  it('shows elapsed time and an ETA while it runs', () => {
+    expect(view.header[0]?.map((s) => s.text).join('')).toMatch(/running · \S+ · ETA \d/);
+  });
+
+  it('opens the details of the selected trial: parameters, curve, error', () => {
+    const failed = running.trials.find((t) => t.state === 'FAIL');
+    const detail = viewToText(buildDashboardView(runningInput({ selected: failed?.number ?? null, detail: true }))).join('\n');
+    expect(detail).toContain(`trial #${failed?.number}`);
+    expect(detail).toContain('parameters (2)');
+    expect(detail).toMatch(/x = [\d.]+/);
+    expect(detail).toContain('intermediate values (3)');
+    expect(detail).toContain('diverged: loss is NaN at step 3');
+  });
+
+  it('shows a log tail when the trial stored one', () => {
+    const trials = running.trials.map((t) => (t.number === 39 ? { ...t, systemAttrs: { ...t.systemAttrs, 'sodate:log_tail': 'epoch 1 done\nepoch 2 done\n' } } : t));
+    const detail = viewToText(buildDashboardView(runningInput({ trials, selected: 39, detail: true }))).join('\n');
+    expect(detail).toContain('log tail');
+    expect(detail).toContain('epoch 2 done');
+  });
+
+  it('reverses the selected row', () => {
+    const selected = buildDashboardView(runningInput({ selected: 5 }));
+    const row = selected.body[0]?.columns[0]?.panels[1]?.lines.find((l) => l.some((s) => s.text.includes('#5 ')));
+    expect(row?.every((s) => s.inverse === true)).toBe(true);
+  });
+
+  it('drops a selection that names no trial', () => {
+    expect(buildDashboardView(runningInput({ selected: 999 })).selected).toBeNull();
+  });
+
+  it('says done and stops the ETA once the run ended', () => {
+    const ended = buildDashboardView(runningInput({ study: { ...HEADER, ended: 'budget reached', startedAt: T0 } }));
+    const title = ended.header[0]?.map((s) => s.text).join('') ?? '';
+    expect(title).toContain('done: budget reached');
+    expect(title).not.toContain('ETA');
+  });
+});
+
+describe('dashboard view: 10,000 trials', () => {
+  const trials = syntheticTrials({ trials: 10_000, running: 4, steps: 50 });
+  it('scrolls the finished list to the selection and says where it is', () => {
+    const order = finishedInOrder(trials, 'recent', 'minimize');
+    const deep = order[5000]?.number as number;
+    const view = buildDashboardView(input({ trials, selected: deep, size: { columns: 100, rows: 30 } }));
+    const finished = panelText(view, 'finished');
+    expect(finished[0]).toMatch(/of 9996 · sort: recent/);
+    expect(finished.some((l) => l.includes(`#${deep} `))).toBe(true);
+  });
+
+  it('estimates parameter importance: lr (the one that matters) first', () => {
+    const importance = panelText(buildDashboardView(input({ trials })), 'importance');
+    expect(importance[1]).toMatch(/^lr\s+█/);
+  });
+
+  it('draws the best-so-far history with labelled extremes', () => {
+    const history = panelText(buildDashboardView(input({ trials })), 'history');
+    expect(history[0]).toContain('10000 trials');
+    expect(history[1]).toMatch(/^\s*[\d.]+ ┤/);
+  });
+});
+
+describe('selection and sort', () => {
+  const trials = syntheticTrials({ trials: 30, running: 3 });
+  it('walks running trials first, then the finished ones in the list order', () => {
+    const order = selectableTrials(trials, 'best', 'minimize');
+    expect(order.slice(0, 3)).toEqual([27, 28, 29]);
+    const values = order.slice(3).map((n) => trials[n]).filter((t) => t?.state === 'COMPLETE').map((t) => t?.values?.[0] as number);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+  });
+
+  it('moves down from nothing to the first, up from nothing to the last, and stops at the ends', () => {
+    const order = selectableTrials(trials, 'recent', 'minimize');
+    expect(moveSelection(trials, 'recent', 'minimize', null, 1)).toBe(order[0]);
+    expect(moveSelection(trials, 'recent', 'minimize', null, -1)).toBe(order.at(-1));
+    expect(moveSelection(trials, 'recent', 'minimize', order[0] as number, -1)).toBe(order[0]);
+    expect(moveSelection(trials, 'recent', 'minimize', order[0] as number, 2)).toBe(order[2]);
+    expect(moveSelection([], 'recent', 'minimize', null, 1)).toBeNull();
+  });
+
+  it('sorts by duration longest first and by number ascending', () => {
+    const byNumber = finishedInOrder(trials, 'number', 'minimize').map((t) => t.number);
+    expect(byNumber).toEqual([...byNumber].sort((a, b) => a - b));
+    const byDuration = finishedInOrder(trials, 'duration', 'minimize').map((t) => (t.datetimeComplete?.getTime() ?? 0) - (t.datetimeStart?.getTime() ?? 0));
+    expect(byDuration).toEqual([...byDuration].sort((a, b) => b - a));
+  });
+
+  it('puts the highest value first when maximizing', () => {
+    const best = finishedInOrder(trials, 'best', 'maximize').filter((t) => t.state === 'COMPLETE');
+    expect(best[0]?.values?.[0]).toBe(Math.max(...best.map((t) => t.values?.[0] as number)));
+  });
+});
