@@ -74,6 +74,9 @@ export class GPSampler implements Sampler {
       throw new OptionError(`nStartupTrials must be a positive integer, got ${this.nStartupTrials}`);
     }
     if (!Number.isInteger(this.nCandidates) || this.nCandidates < 1) throw new OptionError(`nCandidates must be a positive integer, got ${this.nCandidates}`);
+    for (const [key, value] of [['deterministicObjective', this.deterministicObjective], ['constantLiar', this.constantLiar]] as const) {
+      if (typeof value !== 'boolean') throw new OptionError(`${key} must be true or false, got ${JSON.stringify(value)}`);
+    }
     this.startup = new QMCSampler({ seed: this.seed, scramble: true, qmcType: 'sobol' });
   }
 
