@@ -1,0 +1,54 @@
+/**
+ * Exponential moving average of a model's state (weights and batch-norm statistics):
+ * ema ← d·ema + (1 − d)·w after each update, with d warmed up as min(decay, (1 + t)/(10 + t))
+ * so that a short run is not dominated by the initial weights (as TensorFlow's
+ * ExponentialMovingAverage does with num_updates).
+ */
+export class WeightEma {
+  readonly decay: number;
+  private readonly shadow = new Map<string, Float32Array>();
+  private updates = 0;
+
+  constructor(state: ReadonlyMap<string, Float32Array>, decay: number) {
+    if (!(decay >= 0 && decay < 1)) throw new RangeError(`ema decay must be within [0, 1), got ${decay}`);
+    this.decay = decay;
+    for (const [name, values] of state) this.shadow.set(name, Float32Array.from(values));
+  }
+
+  /** The decay the next update uses. */
+  currentDecay(): number {
+    return Math.min(this.decay, (1 + this.updates) / (10 + this.updates));
+  }
+
+  update(state: ReadonlyMap<string, Float32Array>): void {
+    const d = this.currentDecay();
+    for (const [name, values] of state) {
+      const s = this.shadow.get(name) as Float32Array;
+      for (let i = 0; i < s.length; i++) s[i] = d * (s[i] as number) + (1 - d) * (values[i] as number);
+    }
+    this.updates++;
+  }
+
+  get(name: string): Float32Array | undefined {
+    return this.shadow.get(name);
+  }
+
+  /**
+   * Run `fn` with the live state's arrays holding the averages (`sync` uploads them where
+   * the model needs it), then restore the live values.
+   */
+  withAverages<T>(state: ReadonlyMap<string, Float32Array>, sync: () => void, fn: () => T): T {
+    const saved = new Map<string, Float32Array>();
+    for (const [name, values] of state) {
+      saved.set(name, Float32Array.from(values));
+      values.set(this.shadow.get(name) as Float32Array);
+    }
+    sync();
+    try {
+      return fn();
+    } finally {
+      for (const [name, values] of state) values.set(saved.get(name) as Float32Array);
+      sync();
+    }
+  }
+}

@@ -1,0 +1,12 @@
+export type { BackendChoice, BackendInfo } from './backend.js';
+export { describeBackend, selectBackend } from './backend.js';
+export type { TrainConfig } from './config.js';
+export { DEFAULT_TRAIN_CONFIG, PARAM_NAMES, trainConfigFromParams } from './config.js';
+export type { DatasetSpec, ImageDataset } from './data/dataset.js';
+export { loadDataset } from './data/dataset.js';
+export { DataError } from './data/errors.js';
+export type { ImageClassifierOptions, ImageMetric } from './objective.js';
+export { imageClassifierObjective } from './objective.js';
+export type { EpochResult, TrainOptions } from './trainer.js';
+export { trainModel } from './trainer.js';
+export { createObjective } from './objective.js';

@@ -1,0 +1,174 @@
+import { OptionError } from '../../errors.js';
+import type { Objective } from '../../study/optimize.js';
+import type { Trial } from '../../study/trial.js';
+import type { BackendChoice } from './backend.js';
+import { describeBackend, selectBackend } from './backend.js';
+import type { TrainConfig } from './config.js';
+import { DEFAULT_TRAIN_CONFIG, trainConfigFromParams } from './config.js';
+import type { DatasetSpec, ImageDataset } from './data/dataset.js';
+import { loadDataset } from './data/dataset.js';
+import type { Split } from './data/split.js';
+import { stratifiedHoldout, stratifiedKFold } from './data/split.js';
+import type { EpochResult } from './trainer.js';
+import { trainModel } from './trainer.js';
+
+export type ImageMetric = 'val_loss' | 'val_accuracy' | 'val_error' | 'val_f1';
+
+export interface ImageClassifierOptions {
+  /** Default: 'digits' (the shipped 1,797 8×8 UCI digits). */
+  dataset?: DatasetSpec;
+  /** Epochs per trial (per fold). Default 10. */
+  epochs?: number;
+  /** K for stratified K-fold cross-validation; 1 for one holdout split. Default 1. */
+  folds?: number;
+  /** Run only this fold (0-based) of the K. Default: all of them. */
+  fold?: number;
+  /** Validation share of the holdout split. Default 0.2. */
+  valFraction?: number;
+  /** Seeds the split, the weights' initialisation and every random draw of training. Default 0. */
+  seed?: number;
+  /** Model width and depth when the space does not tune them. Default 16 and 1. */
+  width?: number;
+  depth?: number;
+  /** Model stages. Default: 3, fewer for tiny images. */
+  stages?: number;
+  /** What each epoch reports and the trial returns. Default 'val_loss'. */
+  metric?: ImageMetric;
+  /** TensorFlow.js backend. Default 'auto'. */
+  backend?: BackendChoice;
+  /** Use at most this many samples (a stratified subset, seeded). Default: all. */
+  maxSamples?: number;
+  /** Print one line per epoch. Default false. */
+  verbose?: boolean;
+}
+
+const OPTION_KEYS = ['dataset', 'epochs', 'folds', 'fold', 'valFraction', 'seed', 'width', 'depth', 'stages', 'metric', 'backend', 'maxSamples', 'verbose'];
+const METRICS: readonly ImageMetric[] = ['val_loss', 'val_accuracy', 'val_error', 'val_f1'];
+
+/** The value of `metric` in an epoch's validation. */
+export function metricValue(result: EpochResult, metric: ImageMetric): number {
+  const v = result.validation;
+  switch (metric) {
+    case 'val_accuracy':
+      return v.accuracy;
+    case 'val_error':
+      return 1 - v.accuracy;
+    case 'val_f1':
+      return v.macroF1;
+    default:
+      return v.loss;
+  }
+}
+
+function better(metric: ImageMetric, a: number, b: number): boolean {
+  return metric === 'val_loss' || metric === 'val_error' ? a < b : a > b;
+}
+
+function checkOptions(options: ImageClassifierOptions): void {
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) throw new OptionError(`image-classifier has no option "${key}"; options are ${OPTION_KEYS.join(', ')}`);
+  }
+  const positiveInt = (name: keyof ImageClassifierOptions, min: number): void => {
+    const v = options[name];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < min)) throw new OptionError(`image-classifier option ${name} must be an integer ≥ ${min}, got ${JSON.stringify(v)}`);
+  };
+  positiveInt('epochs', 1);
+  positiveInt('folds', 1);
+  positiveInt('width', 1);
+  positiveInt('depth', 1);
+  positiveInt('stages', 1);
+  positiveInt('maxSamples', 2);
+  if (options.metric !== undefined && !METRICS.includes(options.metric)) throw new OptionError(`image-classifier option metric must be one of ${METRICS.join(', ')}, got ${JSON.stringify(options.metric)}`);
+}
+
+/** Splits of the data: one stratified holdout, or K stratified folds (optionally just one). */
+export function splitsFor(data: ImageDataset, options: ImageClassifierOptions): Split[] {
+  const seed = options.seed ?? 0;
+  const folds = options.folds ?? 1;
+  if (folds === 1) return [stratifiedHoldout(data.labels, options.valFraction ?? 0.2, seed)];
+  const all = stratifiedKFold(data.labels, folds, seed);
+  if (options.fold === undefined) return all;
+  const one = all[options.fold];
+  if (one === undefined) throw new OptionError(`image-classifier option fold must be within [0, ${folds - 1}], got ${options.fold}`);
+  return [one];
+}
+
+function subset(data: ImageDataset, maxSamples: number | undefined, seed: number): ImageDataset {
+  if (maxSamples === undefined || maxSamples >= data.count) return data;
+  const keep = stratifiedHoldout(data.labels, maxSamples / data.count, seed + 7919).validation;
+  const pixels = data.height * data.width * data.channels;
+  const images = data.images instanceof Uint8Array ? new Uint8Array(keep.length * pixels) : new Float32Array(keep.length * pixels);
+  keep.forEach((idx, i) => images.set(data.images.subarray(idx * pixels, (idx + 1) * pixels), i * pixels));
+  return { ...data, images, count: keep.length, labels: Int32Array.from(keep, (i) => data.labels[i] as number) };
+}
+
+/**
+ * The built-in image trainer as an objective: trains a small ResNet with the trial's
+ * hyperparameters (names as in search-spaces/image-baseline.yaml; unknown ones ignored),
+ * reports `metric` after every epoch (so pruners can stop it), and returns the last
+ * epoch's value (averaged over folds). The best epoch's value and the validation
+ * accuracy/F1 are kept as user attributes.
+ */
+export function imageClassifierObjective(options: ImageClassifierOptions = {}): Objective {
+  checkOptions(options);
+  const metric = options.metric ?? 'val_loss';
+  const epochs = options.epochs ?? 10;
+  const seed = options.seed ?? 0;
+  const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, width: options.width ?? DEFAULT_TRAIN_CONFIG.width, depth: options.depth ?? DEFAULT_TRAIN_CONFIG.depth };
+  return async (trial: Trial): Promise<number> => {
+    await selectBackend(options.backend ?? 'auto');
+    const config = trainConfigFromParams(trial.params, base);
+    const data = subset(loadDataset(options.dataset ?? 'digits'), options.maxSamples, seed);
+    const splits = splitsFor(data, options);
+    trial.setUserAttr('backend', await describeBackend(options.backend ?? 'auto'));
+    const finals: EpochResult[] = [];
+    let best: { value: number; step: number; result: EpochResult } | null = null;
+    let imagesPerSecond = 0;
+    for (let f = 0; f < splits.length; f++) {
+      const results = await trainModel(data, splits[f] as Split, config, {
+        epochs,
+        seed,
+        ...(options.stages !== undefined ? { stages: options.stages } : {}),
+        onEpoch: async (result) => {
+          const value = metricValue(result, metric);
+          const step = f * epochs + result.epoch;
+          imagesPerSecond = result.imagesPerSecond;
+          if (best === null || better(metric, value, best.value)) best = { value, step, result };
+          if (options.verbose) {
+            console.log(
+              `trial ${trial.number} fold ${f} epoch ${result.epoch + 1}/${epochs}: train_loss ${result.trainLoss.toFixed(4)} val_loss ${result.validation.loss.toFixed(4)} val_acc ${result.validation.accuracy.toFixed(4)} (${Math.round(result.imagesPerSecond)} img/s)`,
+            );
+          }
+          trial.setUserAttr('epochs_done', step + 1);
+          await trial.report(step, value);
+        },
+      });
+      finals.push(results[results.length - 1] as EpochResult);
+    }
+    const mean = (pick: (r: EpochResult) => number): number => finals.reduce((a, r) => a + pick(r), 0) / finals.length;
+    const value = mean((r) => metricValue(r, metric));
+    trial.setUserAttr('val_loss', mean((r) => r.validation.loss));
+    trial.setUserAttr('val_accuracy', mean((r) => r.validation.accuracy));
+    trial.setUserAttr('val_f1', mean((r) => r.validation.macroF1));
+    trial.setUserAttr('train_images_per_second', Math.round(imagesPerSecond));
+    const bestSeen = best as { value: number; step: number; result: EpochResult } | null;
+    if (bestSeen !== null) {
+      trial.setUserAttr(`best_${metric}`, bestSeen.value);
+      trial.setUserAttr('best_step', bestSeen.step);
+      trial.setUserAttr('best_val_accuracy', bestSeen.result.validation.accuracy);
+    }
+    const binary = (finals[finals.length - 1] as EpochResult).validation.binary;
+    if (binary !== undefined) {
+      trial.setUserAttr('threshold_optimized', binary.optimizedThreshold);
+      trial.setUserAttr('threshold_optimized_f1', binary.optimizedF1);
+      trial.setUserAttr('threshold_percentile', binary.percentileThreshold);
+      trial.setUserAttr('threshold_percentile_f1', binary.percentileF1);
+    }
+    return value;
+  };
+}
+
+/** The built-in's factory, as src/objectives/load.ts resolves `{ builtin: image-classifier }`: options come from the space file. */
+export function createObjective(options: Readonly<Record<string, unknown>> = {}): Objective {
+  return imageClassifierObjective(options as ImageClassifierOptions);
+}
