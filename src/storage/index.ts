@@ -6,4 +6,6 @@ export { InMemoryStorage } from './memory.js';
 export { CachedStorage } from './cached.js';
 export { SqliteStorage } from './sqlite/index.js';
 export type { SqliteStorageOptions } from './sqlite/index.js';
+export { PostgresStorage } from './postgres/index.js';
+export type { PostgresStorageOptions } from './postgres/index.js';
 export { MAX_STUDY_NAME_LENGTH, checkStudyName, defaultStorageUrl, openStorage, sqlitePath } from './url.js';

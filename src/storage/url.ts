@@ -2,6 +2,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OptionError, StorageError } from '../errors.js';
 import { InMemoryStorage } from './memory.js';
+import { PostgresStorage } from './postgres/postgres-storage.js';
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
@@ -18,14 +19,14 @@ export const MAX_STUDY_NAME_LENGTH = 200;
  * - `sqlite:///<path>` (relative) and `sqlite:////<path>` (absolute) — SQLAlchemy's forms,
  *   so that an Optuna storage URL names the same file here;
  * - a bare path ending in `.db`, `.sqlite` or `.sqlite3`;
- * - `postgresql://…` — not available yet.
+ * - `postgresql://user[:password]@host[:port]/database[?pool_size=N]` — a PostgreSQL
+ *   database shared by several machines (also spelled `postgres://` and, as in SQLAlchemy,
+ *   `postgresql+psycopg2://`); empty databases get the tables on first open.
  */
 export async function openStorage(url: string): Promise<Storage> {
   const text = url.trim();
   if (text === 'memory:' || text === 'memory') return new InMemoryStorage();
-  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) {
-    throw new StorageError(`PostgreSQL storage is not available yet (${redact(text)}); use a SQLite file such as sqlite:studies/x.db`, 'SODATE_STORAGE_URL');
-  }
+  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) return PostgresStorage.open(text);
   const file = sqlitePath(text);
   if (file !== undefined) return SqliteStorage.open(file, { url: text });
   throw new StorageError(`unknown storage URL ${JSON.stringify(redact(text))}; use one of: ${ACCEPTED}`, 'SODATE_STORAGE_URL');

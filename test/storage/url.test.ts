@@ -58,11 +58,14 @@ describe('openStorage', () => {
     await storage.close();
   });
 
-  it('refuses PostgreSQL for now, without echoing the password', async () => {
-    const error = await failure(openStorage('postgresql://me:s3cret@db.example/sodate'));
-    expect(error).toMatchObject({ code: 'SODATE_STORAGE_URL', message: expect.stringContaining('PostgreSQL storage is not available yet') });
+  it('opens PostgreSQL URLs, and says in one line, without the password, when the server is not there', async () => {
+    // Port 1 on the loopback refuses at once: nothing listens there.
+    const error = await failure(openStorage('postgresql://me:s3cret@127.0.0.1:1/sodate'));
+    expect(error).toMatchObject({ code: 'SODATE_STORAGE_UNREACHABLE', message: expect.stringContaining('me@127.0.0.1:1/sodate') });
+    expect(error.message).toContain('is PostgreSQL running?');
     expect(error.message).not.toContain('s3cret');
-  });
+    expect(error.message).not.toMatch(/\n/);
+  }, 30_000);
 
   for (const url of ['mysql://x/y', 'studies/x.txt', 'redis:', '', 'sqlite://host/x.db']) {
     it(`refuses ${JSON.stringify(url)} with one line listing the accepted forms`, async () => {
