@@ -450,9 +450,19 @@ function gridTable(k: NumericKernels): Float64Array {
   const edges = grid.edges;
   const z = new Float64Array(size + 1);
   const tail = new Float64Array(size + 1);
+  // Kernels on a grid repeat (equal observations get equal widths): compute each distinct
+  // (centre, width) row once and copy it.
+  const seen = new Map<number, number>();
   for (let i = 0; i < m; i++) {
     const mu = k.mus[i] as number;
-    const inv = 1 / (k.sigmas[i] as number);
+    const sigma = k.sigmas[i] as number;
+    const earlier = seen.get(mu);
+    if (earlier !== undefined && k.sigmas[earlier] === sigma) {
+      table.copyWithin(i * size, earlier * size, (earlier + 1) * size);
+      continue;
+    }
+    seen.set(mu, i);
+    const inv = 1 / sigma;
     const norm = k.logNorm[i] as number;
     for (let j = 0; j <= size; j++) {
       const zj = ((edges[j] as number) - mu) * inv;
