@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { OptionError } from '../../src/errors.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { SAMPLERS, createSampler } from '../../src/samplers/registry.js';
-import { rankHistory } from '../../src/samplers/tpe/history.js';
+import { RankedTrials, rankHistory } from '../../src/samplers/tpe/history.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { ParamColumns } from '../../src/samplers/tpe/columns.js';
 import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js';
@@ -282,5 +282,24 @@ describe('TPE parameter columns', () => {
     const rowValues = Float64Array.from(rows.map((n) => values[n] as number));
     const order = columns.orderOf('x', numbers, rowValues, 0, rows.length, 7);
     expect([...order].map((r) => rows[r])).toEqual([1, 7, 4, 6, 2]);
+  });
+});
+
+describe('TPE incremental ranking', () => {
+  it('ranks exactly like a full re-rank as trials finish over time', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('COMPLETE', 'PRUNED', 'RUNNING', 'FAIL'), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 })), { maxLength: 40 }), (specs) => {
+        const trials = specs.map(([state, value, step], i) =>
+          makeTrial({ number: i, state: state as 'COMPLETE', ...(state === 'COMPLETE' ? { value } : {}), ...(state === 'PRUNED' && step > 0 ? { intermediate: { [step]: value } } : {}) }),
+        );
+        const incremental = new RankedTrials('maximize');
+        const current = makeTrial({ number: trials.length });
+        for (let cut = 0; cut <= trials.length; cut += 7) incremental.rank(trials.slice(0, cut), current, true);
+        const a = incremental.rank(trials, current, true);
+        const b = rankHistory(trials, 'maximize', current, true);
+        expect(a.trials.map((t) => t.number)).toEqual(b.trials.map((t) => t.number));
+        expect(a.nFinished).toBe(b.nFinished);
+      }),
+    );
   });
 });

@@ -66,3 +66,68 @@ function compareStage(a: number, b: number): number {
 function compareScore(a: number, b: number): number {
   return a === b ? 0 : a < b ? -1 : 1;
 }
+
+/**
+ * `rankHistory` kept up to date incrementally: finished trials never change, so each is
+ * keyed and inserted into the ranked list once; an ask only collects the running ones.
+ */
+export class RankedTrials {
+  private readonly finished: Keyed[] = [];
+  private readonly ingested = new Set<number>();
+  private maxFinishedNumber = -1;
+
+  constructor(private readonly direction: Direction) {}
+
+  rank(trials: readonly FrozenTrial[], current: FrozenTrial, constantLiar: boolean): RankedHistory {
+    const running: FrozenTrial[] = [];
+    let maxNumber = this.maxFinishedNumber;
+    for (const trial of trials) {
+      if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
+        if (!this.ingested.has(trial.id)) {
+          this.ingested.add(trial.id);
+          if (trial.state === 'PRUNED' || trial.values?.[0] !== undefined) this.insert(keyOf(trial, this.direction));
+        }
+      } else if (trial.state === 'RUNNING' && constantLiar && trial.id !== current.id && trial.number !== current.number) {
+        running.push(trial);
+        if (trial.number > maxNumber) maxNumber = trial.number;
+      }
+    }
+    const ranked = new Array<FrozenTrial>(this.finished.length + running.length);
+    for (let i = 0; i < this.finished.length; i++) ranked[i] = (this.finished[i] as Keyed).trial;
+    for (let i = 0; i < running.length; i++) ranked[this.finished.length + i] = running[i] as FrozenTrial;
+    return { trials: ranked, nFinished: this.finished.length, maxNumber };
+  }
+
+  private insert(keyed: Keyed): void {
+    if (keyed.trial.number > this.maxFinishedNumber) this.maxFinishedNumber = keyed.trial.number;
+    let lo = 0;
+    let hi = this.finished.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compareKeyed(this.finished[mid] as Keyed, keyed) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    this.finished.splice(lo, 0, keyed);
+  }
+}
+
+function keyOf(trial: FrozenTrial, direction: Direction): Keyed {
+  const sign = direction === 'minimize' ? 1 : -1;
+  if (trial.state === 'COMPLETE') {
+    const v = trial.values?.[0] as number;
+    return { trial, stage: -Infinity, score: Number.isNaN(v) ? Infinity : sign * v };
+  }
+  let step = -1;
+  let last = NaN;
+  for (const [st, v] of trial.intermediateValues) {
+    if (st > step) {
+      step = st;
+      last = v;
+    }
+  }
+  return step < 0 ? { trial, stage: 1, score: 0 } : { trial, stage: -step, score: Number.isNaN(last) ? Infinity : sign * last };
+}
+
+function compareKeyed(a: Keyed, b: Keyed): number {
+  return compareStage(a.stage, b.stage) || compareScore(a.score, b.score) || a.trial.number - b.trial.number;
+}

@@ -9,7 +9,7 @@ import { ParamColumns } from './columns.js';
 import type { Domain } from './domain.js';
 import { candidateToInternal, domainOf, observationCoordinate } from './domain.js';
 import type { RankedHistory } from './history.js';
-import { rankHistory } from './history.js';
+import { RankedTrials } from './history.js';
 import type { BandwidthRule, EstimatorSettings } from './parzen-estimator.js';
 import { ParzenEstimator } from './parzen-estimator.js';
 import { SearchSpaceGroups } from './search-space-groups.js';
@@ -96,6 +96,7 @@ export class TPESampler implements Sampler {
   private readonly settings: EstimatorSettings;
   private readonly groups = new Map<string, SearchSpaceGroups>();
   private readonly columns = new Map<string, ParamColumns>();
+  private readonly rankings = new Map<string, RankedTrials>();
   private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; ranked: RankedHistory; columns: ParamColumns } | null = null;
 
   constructor(options: TPESamplerOptions = {}) {
@@ -254,7 +255,12 @@ export class TPESampler implements Sampler {
       this.columns.set(study.name, columns);
     }
     columns.update(trials);
-    const ranked = rankHistory(trials, study.direction, trial, this.constantLiar);
+    let ranking = this.rankings.get(study.name);
+    if (ranking === undefined) {
+      ranking = new RankedTrials(study.direction);
+      this.rankings.set(study.name, ranking);
+    }
+    const ranked = ranking.rank(trials, trial, this.constantLiar);
     this.lastHistory = { source: trials, length: trials.length, trial: trial.number, ranked, columns };
     return { ...ranked, columns };
   }
