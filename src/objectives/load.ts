@@ -7,11 +7,11 @@ import { ObjectiveLoadError, loadModuleObjective } from './module-objective.js';
 
 /**
  * Built-in objectives, resolved inside the slot that runs them (so a trainer's framework
- * loads in the worker, never in the loop). Each module exports
- * `createObjective(options): Objective`; a new built-in is one entry here.
+ * loads in the worker, never in the loop). Each module exports a factory
+ * `(options) => Objective` under the name given here; a new built-in is one entry here.
  */
 export const BUILTIN_OBJECTIVES: Readonly<Record<string, { readonly module: string; readonly factory: string }>> = {
-  'image-classifier': { module: './image-classifier/index', factory: 'createObjective' },
+  'image-classifier': { module: './image-classifier/index', factory: 'imageClassifierObjective' },
 };
 
 /** The file of a built-in objective's module, next to this one (.ts from sources, .js when built). */
