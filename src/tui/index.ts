@@ -1,7 +1,7 @@
 export type { DashboardInput, DashboardView, DeviceSnapshot, GpuReading, Line, Panel, ScreenColumn, ScreenRow, SortOrder, Span, StudyHeader, Tone } from './model/types.js';
 export { SORT_ORDERS } from './model/types.js';
 export type { ViewMemo } from './model/view.js';
-export { buildDashboardView, viewToText, MIN_IMPORTANCE_TRIALS } from './model/view.js';
+export { buildDashboardView, composeLines, viewToText, MIN_IMPORTANCE_TRIALS } from './model/view.js';
 export type { ImportanceEntry, ImportanceOptions } from './model/importance.js';
 export { parameterImportance } from './model/importance.js';
 export { finishedInOrder, moveSelection, nextSortOrder, selectableTrials } from './model/order.js';
@@ -11,7 +11,8 @@ export type { DashboardData, DashboardSource } from './store.js';
 export { DashboardStore, staticSource } from './store.js';
 export type { AppProps } from './components/App.js';
 export { App, STOP_PROMPT } from './components/App.js';
-export { Screen } from './components/Screen.js';
+export type { ScreenProps } from './components/Screen.js';
+export { Screen, styleLine } from './components/Screen.js';
 export type { CommandRunner, DevicePollerOptions } from './devices.js';
 export { DevicePoller, parseNvidiaSmi } from './devices.js';
 export { TrialFeed } from './feed.js';

@@ -197,3 +197,12 @@ describe('startDashboard (the Reporter for sodate tune)', () => {
     await study.close();
   });
 });
+
+describe('styled lines', () => {
+  it('colours spans by tone, one escape for neighbouring spans of one style, none without colour', async () => {
+    const { styleLine } = await import('../../src/tui/index.js');
+    expect(styleLine([{ text: 'a', tone: 'good' }, { text: 'b', tone: 'good' }, { text: 'c' }], true)).toBe('\u001B[32mab\u001B[0mc');
+    expect(styleLine([{ text: 'sel', inverse: true, bold: true }], true)).toBe('\u001B[1;7msel\u001B[0m');
+    expect(styleLine([{ text: 'a', tone: 'good' }], false)).toBe('a');
+  });
+});

@@ -5,7 +5,7 @@ import type { SortOrder } from '../model/types.js';
 import type { ViewMemo } from '../model/view.js';
 import { buildDashboardView } from '../model/view.js';
 import type { DashboardSource } from '../store.js';
-import { Screen } from './Screen.js';
+import { Screen, wantsColor } from './Screen.js';
 
 export const STOP_PROMPT = 'Stop the study? y: let running trials finish, then stop · n: keep going';
 
@@ -27,6 +27,8 @@ export interface AppProps {
   /** Called after a resize settles, just before the view is laid out for the new size (to clear the screen). */
   readonly onResize?: () => void;
   readonly initialSort?: SortOrder;
+  /** ANSI colours. Default: when stdout is a terminal (and NO_COLOR is unset). */
+  readonly color?: boolean;
 }
 
 /** The terminal's size, updated once a burst of resize events has settled. */
@@ -113,5 +115,6 @@ export function App(props: AppProps) {
     { isActive: keys },
   );
 
-  return <Screen view={view} />;
+  const { stdout } = useStdout();
+  return <Screen view={view} color={props.color ?? wantsColor(stdout)} />;
 }

@@ -292,16 +292,22 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
   return { columns, rows, header, body, footer, selected };
 }
 
-/** The view as plain text lines (no colour): for tests, snapshots and non-terminal output. */
-export function viewToText(view: DashboardView): string[] {
-  const text = (line: Line) => line.map((s) => s.text).join('');
-  const out = view.header.map(text);
+/**
+ * The screen's lines, top to bottom: header, each body row with its columns side by side
+ * (one space apart), footer. `draw` turns one fitted line into text (plain or styled).
+ */
+export function composeLines(view: DashboardView, draw: (line: Line) => string): string[] {
+  const out = view.header.map(draw);
   for (const row of view.body) {
-    const columnLines = row.columns.map((c) => c.panels.flatMap((p) => [...(p.title ? [text(p.title)] : []), ...p.lines.map(text)]));
+    const columnLines = row.columns.map((c) => c.panels.flatMap((p) => [...(p.title ? [draw(p.title)] : []), ...p.lines.map(draw)]));
     const height = Math.max(...columnLines.map((l) => l.length));
     for (let i = 0; i < height; i++) out.push(columnLines.map((l, k) => l[i] ?? ' '.repeat((row.columns[k] as { width: number }).width)).join(' '));
   }
-  out.push(text(view.footer));
-  return out.map((l) => l.trimEnd());
+  out.push(draw(view.footer));
+  return out;
 }
 
+/** The view as plain text lines (no colour, trailing spaces trimmed): for tests and non-terminal output. */
+export function viewToText(view: DashboardView): string[] {
+  return composeLines(view, (line) => line.map((s) => s.text).join('')).map((l) => l.trimEnd());
+}
