@@ -8,6 +8,10 @@ import { studiesCommand } from './commands/studies.js';
 import { trialsCommand } from './commands/trials.js';
 import { tuneCommand } from './commands/tune.js';
 import { workerCommand } from './commands/worker.js';
+import { compareCommand } from './commands/compare.js';
+import { exportCommand } from './commands/export.js';
+import { importanceCommand } from './commands/importance.js';
+import { reportCommand } from './commands/report.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
@@ -22,6 +26,10 @@ const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => Pr
   delete: { run: deleteCommand, summary: 'delete a study' },
   worker: { run: workerCommand, summary: 'join a running study: run its trials on this machine' },
   logs: { run: logsCommand, summary: 'print what a trial printed' },
+  importance: { run: importanceCommand, summary: 'show which parameters mattered (PED-ANOVA or fANOVA)' },
+  report: { run: reportCommand, summary: 'write a self-contained HTML report with plots (and PNG/SVG files)' },
+  export: { run: exportCommand, summary: 'export one row per trial as CSV or JSON' },
+  compare: { run: compareCommand, summary: 'compare studies side by side (A/B, seeds)' },
 };
 
 export const HELP = `sodate (育て) — hyperparameter search and tuning

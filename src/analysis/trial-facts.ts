@@ -1,0 +1,44 @@
+import type { JsonValue } from '../json.js';
+import type { Direction, FrozenTrial } from '../storage/records.js';
+
+/** Seconds from start to completion; null while running or when not recorded. */
+export function durationOf(trial: FrozenTrial): number | null {
+  if (trial.datetimeStart === null || trial.datetimeComplete === null) return null;
+  return (trial.datetimeComplete.getTime() - trial.datetimeStart.getTime()) / 1000;
+}
+
+/** The step of the best intermediate value for the direction (the earliest on ties); null without any. */
+export function bestEpochOf(trial: FrozenTrial, direction: Direction): number | null {
+  let step: number | null = null;
+  let best = NaN;
+  for (const [s, v] of trial.intermediateValues) {
+    if (Number.isNaN(v)) continue;
+    const better = step === null || (direction === 'minimize' ? v < best : v > best) || (v === best && s < step);
+    if (better) {
+      step = s;
+      best = v;
+    }
+  }
+  return step;
+}
+
+function attrText(value: JsonValue | undefined): string | null {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+/** Where the trial ran, as `sodate tune` records it. */
+export function deviceOf(trial: FrozenTrial): string | null {
+  return attrText(trial.systemAttrs['sodate:device']);
+}
+
+export function slotOf(trial: FrozenTrial): string | null {
+  return attrText(trial.systemAttrs['sodate:slot']);
+}
+
+/** Complete trials with a finite value, best first (ties by number). */
+export function rankedTrials(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial[] {
+  const sign = direction === 'minimize' ? 1 : -1;
+  return trials
+    .filter((t) => t.state === 'COMPLETE' && t.values !== null && Number.isFinite(t.values[0]))
+    .sort((a, b) => sign * ((a.values?.[0] as number) - (b.values?.[0] as number)) || a.number - b.number);
+}

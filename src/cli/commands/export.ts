@@ -1,0 +1,40 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { exportCsv, exportJson, exportTrials } from '../../analysis/index.js';
+import { choiceFlag, parseCommandArgs } from '../args.js';
+import type { CliIo } from '../io.js';
+import { println } from '../io.js';
+import { allTrialsOf, withStudy } from './trials.js';
+
+export const EXPORT_HELP = `usage: sodate export <study> [--storage URL] [--format csv|json] [-o FILE]
+
+Every trial, one row each: number, state, value, duration_s, start and end times, device,
+slot, best_epoch (the step of the best intermediate value) and the parameters (CSV columns
+params_<name>). Prints to stdout unless -o is given. Default format: csv.
+`;
+
+export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseCommandArgs(
+    'export',
+    argv,
+    { storage: { type: 'string' }, format: { type: 'string' }, output: { type: 'string', short: 'o' } },
+    { min: 1, max: 1, names: 'a study name' },
+  );
+  if (values['help']) {
+    io.out.write(EXPORT_HELP);
+    return 0;
+  }
+  const format = choiceFlag('export', 'format', values['format'], ['csv', 'json'] as const, 'csv');
+  const text = await withStudy('export', positionals[0] as string, values['storage'], io, async (storage, study) => {
+    const table = exportTrials(await allTrialsOf(storage, study.id), study.direction);
+    return format === 'csv' ? exportCsv(table) : exportJson(table);
+  });
+  if (typeof values['output'] === 'string') {
+    const file = resolve(io.cwd, values['output']);
+    writeFileSync(file, text);
+    println(io.err, `wrote ${file}`);
+  } else {
+    io.out.write(text);
+  }
+  return 0;
+}

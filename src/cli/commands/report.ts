@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildReport, renderReportHtml, renderSvg, svgToPng } from '../../analysis/index.js';
+import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import type { CliIo } from '../io.js';
+import { println } from '../io.js';
+import { allTrialsOf, withStudy } from './trials.js';
+
+export const REPORT_HELP = `usage: sodate report <study> [--storage URL] [-o FILE] [--png-dir DIR] [--svg-dir DIR]
+                     [--importance ped-anova|fanova] [--seed N]
+
+Write one self-contained HTML file (no network needed to open it) with the optimization
+history, parameter importance, intermediate values, parallel coordinates, a contour of
+the two most important parameters, slices, a timeline per slot/device, the best trials
+and the study's configuration. Default file: <study>-report.html.
+  --png-dir DIR   also write each plot as DIR/<plot>.png
+  --svg-dir DIR   also write each plot as DIR/<plot>.svg
+`;
+
+export async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseCommandArgs(
+    'report',
+    argv,
+    { storage: { type: 'string' }, output: { type: 'string', short: 'o' }, 'png-dir': { type: 'string' }, 'svg-dir': { type: 'string' }, importance: { type: 'string' }, seed: { type: 'string' } },
+    { min: 1, max: 1, names: 'a study name' },
+  );
+  if (values['help']) {
+    io.out.write(REPORT_HELP);
+    return 0;
+  }
+  const name = positionals[0] as string;
+  const importance = choiceFlag('report', 'importance', values['importance'], ['ped-anova', 'fanova'] as const, 'ped-anova');
+  const seed = integerFlag('report', 'seed', values['seed']) ?? 0;
+  const output = resolve(io.cwd, typeof values['output'] === 'string' ? values['output'] : `${name}-report.html`);
+  const report = await withStudy('report', name, values['storage'], io, async (storage, study) => buildReport(study, await allTrialsOf(storage, study.id), { importance, seed }));
+  writeFileSync(output, renderReportHtml(report));
+  println(io.out, `wrote ${output}`);
+  for (const [flag, ext] of [['svg-dir', 'svg'], ['png-dir', 'png']] as const) {
+    const dir = values[flag];
+    if (typeof dir !== 'string') continue;
+    const folder = resolve(io.cwd, dir);
+    mkdirSync(folder, { recursive: true });
+    for (const plot of report.plots) {
+      const svg = renderSvg(plot);
+      writeFileSync(join(folder, `${plot.kind}.${ext}`), ext === 'svg' ? svg : await svgToPng(svg));
+    }
+    println(io.out, `wrote ${report.plots.length} ${ext.toUpperCase()} files to ${folder}`);
+  }
+  for (const note of report.notes) println(io.err, `sodate report: ${note}`);
+  return 0;
+}

@@ -1,0 +1,34 @@
+import { TrialPruned, createStudy } from '../../src/study/index.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
+
+/**
+ * Write a small but complete study into a SQLite file: float (log), int, categorical and
+ * a conditional parameter, intermediate values, a pruned and a failed trial, and slot /
+ * device attributes as `sodate tune` records them. The objective is known: `lr` near
+ * 1e-3 and `ema` on help; `noise` does nothing.
+ */
+export async function writeDemoStudy(file: string, name = 'demo', trials = 40, seed = 1): Promise<void> {
+  const storage = SqliteStorage.open(file);
+  const study = await createStudy({ name, storage, direction: 'minimize', userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': 'search-spaces/demo.yaml' } });
+  let i = 0;
+  await study.optimize(
+    async (trial) => {
+      const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+      const layers = trial.suggestInt('layers', 1, 4);
+      const optimizer = trial.suggestCategorical('optimizer', ['adamw', 'sgd']);
+      const momentum = optimizer === 'sgd' ? trial.suggestFloat('momentum', 0.8, 0.99) : 0.9;
+      const ema = trial.suggestCategorical('ema', [true, false]);
+      const noise = trial.suggestFloat('noise', 0, 1);
+      trial.setSystemAttr('sodate:slot', `t${i % 2}`);
+      trial.setSystemAttr('sodate:device', i % 2 === 0 ? 'cpu' : 'gpu:0');
+      const k = i++;
+      const final = (Math.log10(lr) + 3) ** 2 + (ema ? 0 : 0.8) + 0.05 * layers + 2 * (momentum - 0.9) ** 2 + 0.01 * noise;
+      for (let step = 0; step < 5; step++) await trial.report(step, final + 1 / (step + 1));
+      if (k % 9 === 4) throw new Error('diverged');
+      if (k % 7 === 3) throw new TrialPruned();
+      return final;
+    },
+    { nTrials: trials },
+  );
+  await study.close();
+}
