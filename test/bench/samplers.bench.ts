@@ -112,9 +112,15 @@ async function runOptuna(jobs: readonly OptunaJob[]): Promise<Result[]> {
   const todo = jobs.filter((j) => cache[key(j)] === undefined);
   const chunks: OptunaJob[][] = Array.from({ length: PYTHON_WORKERS }, () => []);
   todo.forEach((job, i) => (chunks[i % PYTHON_WORKERS] as OptunaJob[]).push(job));
-  const answers = await Promise.all(chunks.filter((c) => c.length > 0).map((c) => pythonRequest({ mode: 'quality', jobs: c })));
-  for (const line of answers.flat()) cache[key(line as unknown as OptunaJob)] = line['best'] as number;
-  if (cachePath !== undefined) writeFileSync(cachePath, JSON.stringify(cache));
+  await Promise.all(
+    chunks
+      .filter((c) => c.length > 0)
+      .map(async (c) => {
+        for (const line of await pythonRequest({ mode: 'quality', jobs: c })) cache[key(line as unknown as OptunaJob)] = line['best'] as number;
+        // Saved as each child finishes, so an interrupted run keeps what it has.
+        if (cachePath !== undefined) writeFileSync(cachePath, JSON.stringify(cache));
+      }),
+  );
   const optimum = new Map(PROBLEMS.map((p) => [p.name, p.optimum]));
   return jobs.map((j) => ({ problem: j.problem, sampler: `optuna-${j.sampler}`, seed: j.seed, regret: (cache[key(j)] as number) - (optimum.get(j.problem) as number) }));
 }

@@ -101,7 +101,7 @@ export class TPESampler implements Sampler {
 
   constructor(options: TPESamplerOptions = {}) {
     const seed = options.seed ?? randomSeed();
-    if (!Number.isFinite(seed)) throw new OptionError(`seed must be a finite number, got ${seed}`);
+    if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new OptionError(`seed must be a finite number, got ${seed}`);
     this.seed = seed;
     this.multivariate = booleanOption('multivariate', options.multivariate ?? true);
     this.nStartupTrials = integerOption('nStartupTrials', options.nStartupTrials ?? 10, 0);
@@ -112,9 +112,9 @@ export class TPESampler implements Sampler {
     if (weights !== 'uniform' && weights !== 'old-decay') throw new OptionError(`weights must be 'uniform' or 'old-decay', got ${JSON.stringify(weights)}`);
     this.weights = weights;
     const priorWeight = options.priorWeight ?? 1;
-    if (!(Number.isFinite(priorWeight) && priorWeight >= 0)) throw new OptionError(`priorWeight must be a finite number >= 0, got ${priorWeight}`);
+    if (!(typeof priorWeight === 'number' && Number.isFinite(priorWeight) && priorWeight >= 0)) throw new OptionError(`priorWeight must be a finite number >= 0, got ${priorWeight}`);
     const minBandwidthFactor = options.minBandwidthFactor ?? 0.01;
-    if (!(minBandwidthFactor > 0 && minBandwidthFactor <= 1)) throw new OptionError(`minBandwidthFactor must be within (0, 1], got ${minBandwidthFactor}`);
+    if (!(typeof minBandwidthFactor === 'number' && minBandwidthFactor > 0 && minBandwidthFactor <= 1)) throw new OptionError(`minBandwidthFactor must be within (0, 1], got ${minBandwidthFactor}`);
     const bandwidth = options.bandwidth ?? 'neighbor';
     if (bandwidth !== 'neighbor' && bandwidth !== 'scott') throw new OptionError(`bandwidth must be 'neighbor' or 'scott', got ${JSON.stringify(bandwidth)}`);
     const categoricalBandwidth = options.categoricalBandwidth ?? 0.2;
@@ -295,7 +295,7 @@ function integerOption(name: string, value: number, min: number): number {
 
 function gammaFunction(rule: GammaRule, beta: number | undefined): (n: number) => number {
   if (typeof rule === 'function') return rule;
-  if (beta !== undefined && !(Number.isFinite(beta) && beta > 0)) throw new OptionError(`gammaBeta must be a positive number, got ${beta}`);
+  if (beta !== undefined && !(typeof beta === 'number' && Number.isFinite(beta) && beta > 0)) throw new OptionError(`gammaBeta must be a positive number, got ${beta}`);
   switch (rule) {
     case 'optuna':
       return (n) => Math.min(Math.ceil(0.1 * n), 25);
