@@ -104,8 +104,10 @@ export function splitByParam(arms: readonly CompareArmInput[], param: string): C
   const numeric = distinct.every((v) => typeof v === 'number');
   let keyOf: (v: ParamValue) => string;
   let keys: string[];
+  const dist = present[present.length - 1]?.distributions[param];
   if (!numeric || distinct.length <= 6) {
-    const sorted = numeric ? [...(distinct as number[])].sort((a, b) => a - b) : distinct;
+    // A categorical's arms follow its choices' order (the first is the baseline); numbers ascend.
+    const sorted = dist?.kind === 'categorical' ? dist.choices.filter((c) => distinct.includes(c)) : numeric ? [...(distinct as number[])].sort((a, b) => a - b) : distinct;
     keys = sorted.map((v) => `${param}=${String(v)}`);
     keyOf = (v) => `${param}=${String(v)}`;
   } else {
