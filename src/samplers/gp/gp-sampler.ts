@@ -12,6 +12,7 @@ import { buildEncoding, decodePoint, encodeParams } from './encoding.js';
 import type { FitResult } from './fit.js';
 import { fitKernelParams } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
+import { warpOutputs } from './output-warp.js';
 import type { KernelParams } from './kernel.js';
 
 export interface GPSamplerOptions {
@@ -28,6 +29,8 @@ export interface GPSamplerOptions {
   constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before local search. Default 1024. */
   nCandidates?: number;
+  /** Yeo–Johnson-transform the values before the fit (order preserving; tames long tails of bad values). Default true. */
+  warpOutputs?: boolean;
 }
 
 interface CachedFit {
@@ -59,6 +62,7 @@ export class GPSampler implements Sampler {
   readonly deterministicObjective: boolean;
   readonly constantLiar: boolean;
   readonly nCandidates: number;
+  readonly warpOutputs: boolean;
   private readonly startup: QMCSampler;
   private cache: CachedFit | null = null;
   /** Points this instance proposed for trials that may not have stored their parameters yet. */
@@ -70,11 +74,12 @@ export class GPSampler implements Sampler {
     this.deterministicObjective = options.deterministicObjective ?? false;
     this.constantLiar = options.constantLiar ?? true;
     this.nCandidates = options.nCandidates ?? 1024;
+    this.warpOutputs = options.warpOutputs ?? true;
     if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 1) {
       throw new OptionError(`nStartupTrials must be a positive integer, got ${this.nStartupTrials}`);
     }
     if (!Number.isInteger(this.nCandidates) || this.nCandidates < 1) throw new OptionError(`nCandidates must be a positive integer, got ${this.nCandidates}`);
-    for (const [key, value] of [['deterministicObjective', this.deterministicObjective], ['constantLiar', this.constantLiar]] as const) {
+    for (const [key, value] of [['deterministicObjective', this.deterministicObjective], ['constantLiar', this.constantLiar], ['warpOutputs', this.warpOutputs]] as const) {
       if (typeof value !== 'boolean') throw new OptionError(`${key} must be true or false, got ${JSON.stringify(value)}`);
     }
     this.startup = new QMCSampler({ seed: this.seed, scramble: true, qmcType: 'sobol' });
@@ -128,9 +133,15 @@ export class GPSampler implements Sampler {
     }
     const values = finiteValues(raw);
     const n = rows.length;
-    const mean = values.reduce((a, b) => a + b, 0) / n;
-    const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-    const y = Float64Array.from(values, (v) => (v - mean) / Math.max(sd, 1e-12));
+    let y: Float64Array;
+    if (this.warpOutputs) {
+      // Warp in the minimisation sense, where the long tail is the bad one, then flip back.
+      y = warpOutputs(values.map((v) => -v)).map((v) => -v);
+    } else {
+      const mean = values.reduce((a, b) => a + b, 0) / n;
+      const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+      y = Float64Array.from(values, (v) => (v - mean) / Math.max(sd, 1e-12));
+    }
     const x = new Float64Array(n * d);
     rows.forEach((row, i) => x.set(row, i * d));
     const inputs = { x, n, d, categorical: encoding.categorical };

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { GPSampler } from '../../src/samplers/gp/index.js';
+import { createStudy } from '../../src/study/create.js';
+
+describe('GPSampler in a study', () => {
+  it('optimises through ask/tell and spreads 8 trials asked at once', async () => {
+    const study = await createStudy({ sampler: new GPSampler({ seed: 1, nStartupTrials: 6 }) });
+    await study.optimize((t) => (t.suggestFloat('x', -1, 1) - 0.3) ** 2 + (t.suggestFloat('y', -1, 1) + 0.2) ** 2, { nTrials: 20 });
+    expect(study.bestValue as number).toBeLessThan(0.01);
+    const batch = [];
+    for (let i = 0; i < 8; i++) batch.push(await study.ask());
+    const points = batch.map((t) => [t.suggestFloat('x', -1, 1), t.suggestFloat('y', -1, 1)] as const);
+    let closest = Infinity;
+    for (let i = 0; i < 8; i++) for (let j = 0; j < i; j++) closest = Math.min(closest, Math.hypot(points[i]![0] - points[j]![0], points[i]![1] - points[j]![1]));
+    expect(closest).toBeGreaterThan(0.01);
+    for (const t of batch) await study.tell(t, 0.5);
+    await study.close();
+  });
+});
