@@ -7,9 +7,16 @@ export interface BatchNormOutput<T extends tf.Tensor> {
   readonly variance: tf.Tensor1D;
 }
 
-/** Σ over every row of a [N, C] matrix, as a GEMM with a row of ones (wasm reduces outer axes slowly). */
-function columnSums(x2d: tf.Tensor2D, ones: tf.Tensor2D): tf.Tensor1D {
-  return tf.reshape(tf.matMul(ones, x2d), [x2d.shape[1]]);
+/**
+ * Σ over every axis but the channels. wasm reduces outer axes slowly (a transpose first), and
+ * a GEMM with a row of ones would pack the big operand as weights on every call; a global
+ * average pool (XNNPACK) leaves only a small [B, C] sum.
+ */
+function channelSums(x: tf.Tensor): tf.Tensor1D {
+  if (x.rank !== 4) return tf.sum(x, Array.from({ length: x.rank - 1 }, (_, i) => i));
+  const [, h, w] = x.shape as [number, number, number, number];
+  const pooled = h * w === 1 ? x : tf.avgPool(x as tf.Tensor4D, [h, w], 1, 'valid');
+  return tf.mul(tf.sum(pooled, [0, 1, 2]), h * w);
 }
 
 /**
@@ -20,7 +27,7 @@ function columnSums(x2d: tf.Tensor2D, ones: tf.Tensor2D): tf.Tensor1D {
  *   dx = γ·r/N · (N·dy − dβ − x̂·dγ) = dy·a + x·(−a·r·dγ/N) + (a/N)·(μ·r·dγ − dβ)
  *
  * Every full-size op is a multiply or an add by a per-channel vector, and every reduction a
- * GEMM: tfjs's FusedBatchNorm gradient (with tf.moments') costs a dozen more ops, a Tile of
+ * global average pool: tfjs's FusedBatchNorm gradient (with tf.moments') costs a dozen more ops, a Tile of
  * the input and reductions over outer axes, all slow on the wasm backend.
  */
 export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormOutput<T> {
@@ -29,10 +36,8 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, be
   let mean: tf.Tensor1D | null = null;
   let variance: tf.Tensor1D | null = null;
   const op = tf.customGrad(((xIn: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    const ones = tf.ones([1, n]) as tf.Tensor2D;
-    const x2d = tf.reshape(xIn, [n, channels]) as tf.Tensor2D;
-    const mu = tf.div(columnSums(x2d, ones), n) as tf.Tensor1D;
-    const meanSquare = tf.div(columnSums(tf.square(x2d), ones), n);
+    const mu = tf.div(channelSums(xIn), n) as tf.Tensor1D;
+    const meanSquare = tf.div(channelSums(tf.square(xIn)), n);
     const sigma2 = tf.relu(tf.sub(meanSquare, tf.square(mu))) as tf.Tensor1D;
     mean = tf.keep(mu);
     variance = tf.keep(sigma2);
@@ -44,10 +49,8 @@ export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, be
       value: tf.add(tf.mul(xIn, a), shift),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [xs, mus, rs, as] = saved as [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D];
-        const onesB = tf.ones([1, n]) as tf.Tensor2D;
-        const dy2d = tf.reshape(dy, [n, channels]) as tf.Tensor2D;
-        const dBeta = columnSums(dy2d, onesB);
-        const dyx = columnSums(tf.mul(dy2d, tf.reshape(xs, [n, channels])) as tf.Tensor2D, onesB);
+        const dBeta = channelSums(dy);
+        const dyx = channelSums(tf.mul(dy, xs));
         const dGamma = tf.mul(rs, tf.sub(dyx, tf.mul(mus, dBeta)));
         const xScale = tf.div(tf.mul(tf.mul(as, rs), tf.neg(dGamma)), n);
         const constant = tf.mul(tf.div(as, n), tf.sub(tf.mul(tf.mul(mus, rs), dGamma), dBeta));

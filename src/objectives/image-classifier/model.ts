@@ -67,6 +67,12 @@ export class ResNet {
 
   constructor(config: ModelConfig, rng: Rng) {
     this.config = config;
+    // Variables outlive tidy; the initial-value tensors they were made from do not need to.
+    tf.tidy(() => this.build(rng));
+  }
+
+  private build(rng: Rng): void {
+    const config = this.config;
     const [, , inC] = config.inputShape;
     this.conv('stem', 3, inC, config.width, rng);
     this.bn('stem.bn', config.width, 1);
@@ -120,7 +126,10 @@ export class ResNet {
 
   /** Upload the master weights into the variables (after an optimizer step or a state swap). */
   sync(): void {
-    for (const p of this.params.values()) p.variable.assign(tf.tensor(p.values, p.variable.shape));
+    // The variable takes a reference to the new data; tidy drops the temporary tensor objects.
+    tf.tidy(() => {
+      for (const p of this.params.values()) p.variable.assign(tf.tensor(p.values, p.variable.shape));
+    });
   }
 
   /**

@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
+import { batchNormTrain } from '../../../src/objectives/image-classifier/batch-norm.js';
+import { Rng } from '../../../src/objectives/image-classifier/rng.js';
+import { WASM_TRAINING_KERNELS } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
+
+const rng = new Rng(42);
+const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+
+/** Run `fn` on a backend and return plain arrays (tensors are made from `inputs` there). */
+function on(backend: string, inputs: { values: Float32Array; shape: number[] }[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Float32Array[] {
+  tf.setBackend(backend);
+  return tf.tidy(() => fn(...inputs.map((i) => tf.tensor(i.values, i.shape))).map((t) => t.dataSync() as Float32Array));
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length);
+  let m = 0;
+  a.forEach((v, i) => (m = Math.max(m, Math.abs(v - (b[i] as number)))));
+  return m;
+}
+
+beforeAll(async () => {
+  await selectBackend('wasm');
+  expect(tf.getBackend()).toBe('wasm');
+});
+
+// [input shape, filter shape, strides, padding]: odd and even sizes, strides 1–3, 1×1 to 5×5
+// filters, non-square inputs, explicit padding.
+const CASES: [number[], number[], [number, number], 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]][] = [
+  [[2, 7, 7, 3], [3, 3, 3, 4], [1, 1], 'same'],
+  [[2, 8, 8, 3], [3, 3, 3, 4], [2, 2], 'same'],
+  [[2, 9, 9, 3], [3, 3, 3, 4], [2, 2], 'valid'],
+  [[1, 8, 8, 2], [1, 1, 2, 5], [2, 2], 'same'],
+  [[2, 10, 10, 3], [5, 5, 3, 2], [3, 3], 'same'],
+  [[3, 6, 9, 4], [3, 2, 4, 3], [1, 2], 'valid'],
+  [[2, 11, 7, 2], [3, 3, 2, 3], [2, 1], 'same'],
+  [[2, 6, 6, 2], [3, 3, 2, 2], [1, 1], [[0, 0], [2, 0], [1, 2], [0, 0]]],
+];
+
+describe('sodate wasm kernels against the pure-JS backend', () => {
+  it('registers the filter and input gradients of Conv2D for wasm', () => {
+    expect(WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
+    for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc).toBe(k.kernelFunc);
+  });
+
+  it.each(CASES)('conv2d %j * %j stride %j pad %j: output and both gradients match', (xShape, wShape, strides, pad) => {
+    const x = { values: random(size(xShape)), shape: xShape };
+    const w = { values: random(size(wShape)), shape: wShape };
+    const run = (a: tf.Tensor, b: tf.Tensor): tf.Tensor[] => {
+      const y = tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad);
+      // A non-uniform upstream gradient: d/dy of Σ y²/2 is y itself.
+      const [dx, dw] = tf.grads((xi: tf.Tensor, wi: tf.Tensor) => tf.mul(tf.sum(tf.square(tf.conv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, strides, pad))), 0.5))([a, b]);
+      return [y, dx as tf.Tensor, dw as tf.Tensor];
+    };
+    const cpu = on('cpu', [x, w], run);
+    const wasm = on('wasm', [x, w], run);
+    const names = ['y', 'dx', 'dw'];
+    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i] as Float32Array), names[i]).toBeLessThan(1e-4));
+  });
+
+  it('runs the kernels directly with a given upstream gradient (filter shape and input shape attributes)', () => {
+    const xShape = [3, 8, 8, 4];
+    const dyShape = [3, 4, 4, 5];
+    const x = { values: random(size(xShape)), shape: xShape };
+    const dy = { values: random(size(dyShape)), shape: dyShape };
+    const w = { values: random(3 * 3 * 4 * 5), shape: [3, 3, 4, 5] };
+    const run = (a: tf.Tensor, g: tf.Tensor, f: tf.Tensor): tf.Tensor[] => [
+      tf.engine().runKernel('Conv2DBackpropFilter', { x: a, dy: g }, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [3, 3, 4, 5] } as never) as tf.Tensor,
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: f }, { strides: [2, 2], pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: xShape } as never) as tf.Tensor,
+    ];
+    const cpu = on('cpu', [x, dy, w], run);
+    const wasm = on('wasm', [x, dy, w], run);
+    expect(maxAbsDiff(cpu[0] as Float32Array, wasm[0] as Float32Array)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(cpu[1] as Float32Array, wasm[1] as Float32Array)).toBeLessThan(1e-4);
+  });
+
+  it('frees every intermediate buffer', () => {
+    tf.setBackend('wasm');
+    const before = tf.memory().numBytes;
+    const x = tf.tensor4d(random(2 * 8 * 8 * 3), [2, 8, 8, 3]);
+    const w = tf.tensor4d(random(3 * 3 * 3 * 4), [3, 3, 3, 4]);
+    for (let i = 0; i < 3; i++) tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, w]));
+    tf.dispose([x, w]);
+    expect(tf.memory().numBytes).toBe(before);
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const ids = backend.numDataIds();
+    const x2 = tf.tensor4d(random(2 * 8 * 8 * 3), [2, 8, 8, 3]);
+    const w2 = tf.tensor4d(random(3 * 3 * 3 * 4), [3, 3, 3, 4]);
+    tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x2, w2]));
+    tf.dispose([x2, w2]);
+    expect(backend.numDataIds()).toBe(ids);
+  });
+});
+
+describe('batchNormTrain (analytic gradient)', () => {
+  it.each([
+    [[4, 3, 3, 5]],
+    [[6, 7]],
+  ])('matches autodiff of tf.moments + tf.batchNorm on %j, on both backends', (shape) => {
+    const channels = shape[shape.length - 1] as number;
+    const x = { values: random(size(shape)).map((v) => 3 * v + 1), shape };
+    const g = { values: random(channels).map((v) => 1 + v / 2), shape: [channels] };
+    const b = { values: random(channels), shape: [channels] };
+    const up = { values: random(size(shape)), shape };
+    const reference = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, ui: tf.Tensor): tf.Tensor[] => {
+      const axes = Array.from({ length: shape.length - 1 }, (_, i) => i);
+      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Tensor => {
+        const m = tf.moments(a, axes);
+        return tf.sum(tf.mul(tf.batchNorm(a, m.mean, m.variance, d as tf.Tensor1D, c as tf.Tensor1D, 1e-5), ui));
+      };
+      const m = tf.moments(xi, axes);
+      return [tf.batchNorm(xi, m.mean, m.variance, bi as tf.Tensor1D, gi as tf.Tensor1D, 1e-5), ...tf.grads(f)([xi, gi, bi]), m.mean, m.variance];
+    };
+    const ours = (xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor, ui: tf.Tensor): tf.Tensor[] => {
+      let stats: tf.Tensor[] = [];
+      const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor): tf.Tensor => {
+        const out = batchNormTrain(a, c as tf.Tensor1D, d as tf.Tensor1D, 1e-5);
+        tf.dispose(stats);
+        stats = [out.mean, out.variance];
+        return tf.sum(tf.mul(out.y, ui));
+      };
+      const out = batchNormTrain(xi, gi as tf.Tensor1D, bi as tf.Tensor1D, 1e-5);
+      const grads = tf.grads(f)([xi, gi, bi]);
+      tf.dispose(stats);
+      return [out.y, ...grads, out.mean, out.variance];
+    };
+    const names = ['y', 'dx', 'dgamma', 'dbeta', 'mean', 'variance'];
+    const expected = on('cpu', [x, g, b, up], reference);
+    for (const backend of ['cpu', 'wasm']) {
+      const got = on(backend, [x, g, b, up], ours);
+      expected.forEach((e, i) => expect(maxAbsDiff(e, got[i] as Float32Array), `${backend} ${names[i]}`).toBeLessThan(2e-4));
+    }
+  });
+});
