@@ -207,6 +207,10 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       trialTimeoutSeconds: trialTimeoutSeconds ?? null,
       retries,
     });
+    // What an attached dashboard shows in its header.
+    await study.setSystemAttr('sodate:sampler', policies.samplerName);
+    await study.setSystemAttr('sodate:pruner', policies.prunerName);
+    await study.setSystemAttr('sodate:max_trials', trials ?? null);
 
     const write = (line: string) => println(io.out, line);
     // The live dashboard on a terminal; plain lines otherwise (and if the dashboard fails).
