@@ -25,7 +25,7 @@ file; each trial number is run once.
 
 options:
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
-  --seed N             sampler seed for this worker (default: a fresh one)
+  --seed N             sampler seed for this worker (default: the study's)
   --devices D          auto, cpu or GPU indices 0,1 (default: the space file's)
   --per-device K       trials at once on each device
   --isolation I        thread, process or inline for module objectives
@@ -76,7 +76,10 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     // The stored text, read as if it still sat at its path: relative module paths resolve as they did for tune.
     const file = parseStudyFile(config.text, config.file, policyCatalog());
     checkObjective(file);
-    const policies = buildPolicies(file, seedFlag ?? randomSeed());
+    // Samplers derive each trial's randomness from (seed, trial number), so workers sharing
+    // the study's seed never draw the same point and the study stays reproducible.
+    const storedSeed = record.systemAttrs['sodate:seed'];
+    const policies = buildPolicies(file, seedFlag ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed()));
     const study = await createStudy({ name, storage, direction: file.direction, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner });
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
     const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
