@@ -14,6 +14,8 @@ export interface ConnectionOptions {
   readonly statementTimeoutMs: number;
   /** How long a unit of work keeps retrying lost connections and conflicts, in ms. */
   readonly retryForMs: number;
+  /** The session's synchronous_commit; the server's default when undefined. */
+  readonly synchronousCommit?: 'on' | 'off' | undefined;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -54,7 +56,7 @@ export class Connection {
       statement_timeout: options.statementTimeoutMs,
       // A worker frozen inside a transaction must not hold a study's lock forever.
       idle_in_transaction_session_timeout: Math.max(60_000, options.statementTimeoutMs * 2),
-      options: '-c TimeZone=UTC -c DateStyle=ISO',
+      options: `-c TimeZone=UTC -c DateStyle=ISO${options.synchronousCommit === undefined ? '' : ` -c synchronous_commit=${options.synchronousCommit}`}`,
       keepAlive: true,
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 30_000,

@@ -54,6 +54,7 @@ export class PostgresStorage implements Storage {
         poolSize: options.poolSize ?? parsed.poolSize ?? 4,
         statementTimeoutMs: options.statementTimeoutMs ?? 30_000,
         retryForMs,
+        synchronousCommit: parsed.synchronousCommit,
       });
     const opening = connect(options.openRetryForMs ?? 3_000);
     try {
@@ -161,6 +162,11 @@ export class PostgresStorage implements Storage {
   }
 
   async claimWaitingTrial(studyId: number, maxTrials?: number): Promise<FrozenTrial | null> {
+    // Most asks find no WAITING trial: say so with one read instead of a locking transaction
+    // (whose commit the server must flush). One enqueued meanwhile is claimed by the next ask.
+    const probe = (await this.db.statement<{ waiting: boolean }>(SQL.waitingExists, [studyId])).rows[0];
+    if (probe === undefined) throw this.noStudy(studyId);
+    if (!probe.waiting) return null;
     return this.db.write(async (query) => {
       if (maxTrials !== undefined) {
         // A claim uses up budget as a creation does: decided under the same lock.

@@ -132,6 +132,8 @@ FROM studies s ORDER BY s.study_id`,
   s AS (INSERT INTO trial_system_attributes (trial_id, key, value_json)
     SELECT t.trial_id, x.k, x.v FROM t, unnest($10::text[], $11::text[]) WITH ORDINALITY AS x(k, v, o) ORDER BY x.o)
   SELECT trial_id FROM t`,
+  /** Whether the study exists, and whether it has WAITING trials: a claim with none to claim writes nothing. */
+  waitingExists: `SELECT EXISTS (SELECT 1 FROM trials WHERE study_id = $1 AND state = 'WAITING') AS waiting FROM studies WHERE study_id = $1`,
   /** The oldest WAITING trial, skipping any another worker is claiming right now. */
   claimWaiting: `UPDATE trials SET state = 'RUNNING', datetime_start = $2 WHERE trial_id = (
     SELECT trial_id FROM trials WHERE study_id = $1 AND state = 'WAITING' ORDER BY number, trial_id LIMIT 1 FOR UPDATE SKIP LOCKED)

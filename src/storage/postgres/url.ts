@@ -11,10 +11,12 @@ export interface ParsedPostgresUrl {
   readonly target: PgTarget;
   /** `?pool_size=N`, when given. */
   readonly poolSize: number | undefined;
+  /** `?synchronous_commit=off`: commits return before the server flushes them (faster, not crash-safe). */
+  readonly synchronousCommit: 'on' | 'off' | undefined;
 }
 
 /**
- * Read `postgresql://user[:password]@host[:port]/database[?pool_size=N]`. SQLAlchemy's
+ * Read `postgresql://user[:password]@host[:port]/database[?pool_size=N&synchronous_commit=off]`. SQLAlchemy's
  * spellings (`postgres://`, `postgresql+psycopg2://`) name the same database, so an Optuna
  * storage URL works as is. Missing parts default as libpq does (PGUSER, PGHOST…).
  */
@@ -38,6 +40,15 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
     }
     parsed.searchParams.delete('pool_size');
   }
+  const syncText = parsed.searchParams.get('synchronous_commit');
+  let synchronousCommit: 'on' | 'off' | undefined;
+  if (syncText !== null) {
+    if (syncText !== 'on' && syncText !== 'off') {
+      throw new StorageError(`synchronous_commit in ${redactUrl(url)} must be on or off, got ${JSON.stringify(syncText)}`, 'SODATE_STORAGE_URL');
+    }
+    synchronousCommit = syncText;
+    parsed.searchParams.delete('synchronous_commit');
+  }
   const decode = (s: string) => {
     try {
       return decodeURIComponent(s);
@@ -50,7 +61,7 @@ export function parsePostgresUrl(url: string): ParsedPostgresUrl {
   const port = Number(parsed.port || process.env['PGPORT'] || 5432);
   const database = decode(parsed.pathname.replace(/^\//, '')) || process.env['PGDATABASE'] || user;
   const connectionString = parsed.toString();
-  return { connectionString, display: redactUrl(connectionString), target: { user, host, port, database }, poolSize };
+  return { connectionString, display: redactUrl(url.trim()), target: { user, host, port, database }, poolSize, synchronousCommit };
 }
 
 function safeUser(): string {

@@ -62,7 +62,7 @@ describe('parsePostgresUrl', () => {
     const parsed = parsePostgresUrl('postgresql://ml:s3cret@db.lab:5433/studies?pool_size=8');
     expect(parsed.target).toEqual(target);
     expect(parsed.poolSize).toBe(8);
-    expect(parsed.display).toBe('postgresql://ml:***@db.lab:5433/studies');
+    expect(parsed.display).toBe('postgresql://ml:***@db.lab:5433/studies?pool_size=8');
     expect(parsed.connectionString).toBe('postgresql://ml:s3cret@db.lab:5433/studies');
   });
 
@@ -72,7 +72,15 @@ describe('parsePostgresUrl', () => {
     }
   });
 
-  it('refuses a bad pool_size', () => {
+  it('reads synchronous_commit=off and leaves it out of the connection string', () => {
+    const parsed = parsePostgresUrl('postgresql://ml@db.lab:5433/studies?synchronous_commit=off');
+    expect(parsed.synchronousCommit).toBe('off');
+    expect(parsed.connectionString).toBe('postgresql://ml@db.lab:5433/studies');
+    expect(parsePostgresUrl('postgresql://ml@db.lab/x').synchronousCommit).toBeUndefined();
+  });
+
+  it('refuses a bad pool_size or synchronous_commit', () => {
     expect(() => parsePostgresUrl('postgresql://db.lab/x?pool_size=0')).toThrow(/pool_size/);
+    expect(() => parsePostgresUrl('postgresql://db.lab/x?synchronous_commit=maybe')).toThrow(/synchronous_commit/);
   });
 });
