@@ -1,7 +1,7 @@
 /**
  * GP sampler timing and a quick quality check: ask time (ms) at the 100th and 300th trial
  * on a Hartmann-6-like 6-D space, plus the best value reached on Branin and Hartmann-6.
- * `node --import tsx test/bench/gp.bench.ts [trials]`.
+ * `node --import tsx test/bench/gp.bench.ts [trials]`; GP_BENCH_PROBLEMS=hartmann6 GP_BENCH_SEEDS=0,1 to narrow.
  */
 import { performance } from 'node:perf_hooks';
 import type { Distribution } from '../../src/space/distributions.js';
@@ -97,8 +97,10 @@ const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process
 if (isMain) {
   const trials = Number(process.argv[2] ?? 300);
   const rows: string[] = [];
-  for (const problem of [branin, hartmann6]) {
-    for (const seed of [0, 1]) {
+  const wanted = process.env['GP_BENCH_PROBLEMS']?.split(',') ?? ['branin', 'hartmann6'];
+  const seeds = (process.env['GP_BENCH_SEEDS'] ?? '0,1').split(',').map(Number);
+  for (const problem of [branin, hartmann6].filter((p) => wanted.includes(p.name))) {
+    for (const seed of seeds) {
       const { best, askMs, cpuMs } = run(new GPSampler({ seed }), problem, trials);
       const at = (k: number): string =>
         askMs.length >= k ? `${mean(askMs.slice(k - 10, k)).toFixed(0)} / ${mean(cpuMs.slice(k - 10, k)).toFixed(0)}` : '-';
