@@ -1,6 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { Distribution } from '../space/distributions.js';
-import { cardinality, isSingleValue, sameDistribution, snap } from '../space/distributions.js';
+import { cardinality, isSingleValue, snap } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Sampler, SearchSpaceMap, StudyView } from '../study/policies.js';
 import { sampleUniform } from './random.js';
@@ -246,11 +246,4 @@ export class QMCSampler implements Sampler {
   sampleIndependent(_study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number {
     return sampleUniform(Rng.derive(this.seed, trial.number, name), distribution);
   }
-}
-
-/** Whether two spaces hold the same parameters with the same distributions. */
-export function sameSpace(a: SearchSpaceMap, b: SearchSpaceMap): boolean {
-  const ka = Object.keys(a);
-  if (ka.length !== Object.keys(b).length) return false;
-  return ka.every((k) => b[k] !== undefined && sameDistribution(a[k] as Distribution, b[k] as Distribution));
 }
