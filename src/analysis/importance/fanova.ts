@@ -53,18 +53,20 @@ export function fanova(matrix: TrialMatrix, options: FanovaOptions): FanovaResul
   const measures = features.map((f, i) => new FeatureMeasure(f, absentShare[i] as number));
 
   const main = new Float64Array(columns.length);
-  const perTree: { tree: RegressionTree; total: number; mains: Float64Array }[] = [];
+  const perTree: { tree: RegressionTree; table: Float64Array[]; total: number; mains: Float64Array }[] = [];
   for (const tree of trees) {
-    const total = totalVariance(tree, measures);
+    // Each leaf's measure along every feature, computed once per tree.
+    const table = tree.leaves.map((leaf) => leafMeasures(leaf, measures));
+    const total = totalVariance(tree, table);
     const mains = new Float64Array(columns.length);
     if (total > 0) {
       for (let f = 0; f < columns.length; f++) {
-        const marginal = mainMarginal(tree, measures, f);
+        const marginal = mainMarginal(tree, table, measures, f);
         mains[f] = (measures[f] as FeatureMeasure).presentShare * weightedVariance(marginal.values, marginal.weights);
         main[f]! += (mains[f] as number) / total / trees.length;
       }
     }
-    perTree.push({ tree, total, mains });
+    perTree.push({ tree, table, total, mains });
   }
   const importances = normalizeImportances(columns.map((c, i) => ({ name: c.name, value: main[i] as number })));
 
@@ -76,7 +78,7 @@ export function fanova(matrix: TrialMatrix, options: FanovaOptions): FanovaResul
       const i = among[a] as number;
       const j = among[b] as number;
       let share = 0;
-      for (const { tree, total } of perTree) if (total > 0) share += pairVariance(tree, measures, i, j) / total / trees.length;
+      for (const { tree, table, total } of perTree) if (total > 0) share += pairVariance(tree, table, measures, i, j) / total / trees.length;
       interactions.push({ params: [(columns[i] as { name: string }).name, (columns[j] as { name: string }).name], importance: Math.max(0, share) });
     }
   }
@@ -121,11 +123,11 @@ function productExcept(ms: Float64Array, i: number, j = -1): number {
   return p;
 }
 
-function totalVariance(tree: RegressionTree, measures: readonly FeatureMeasure[]): number {
+function totalVariance(tree: RegressionTree, table: readonly Float64Array[]): number {
   let mean = 0;
   const vols: number[] = [];
-  for (const leaf of tree.leaves) {
-    const vol = productExcept(leafMeasures(leaf, measures), -1);
+  for (const [k, leaf] of tree.leaves.entries()) {
+    const vol = productExcept(table[k] as Float64Array, -1);
     vols.push(vol);
     mean += vol * leaf.value;
   }
@@ -204,11 +206,11 @@ function piecesOf(tree: RegressionTree, f: number, spec: FeatureSpec): Pieces {
 }
 
 /** A feature's marginal over its present pieces: f(piece) = Σ over leaves spanning it of value × measure elsewhere. */
-function mainMarginal(tree: RegressionTree, measures: readonly FeatureMeasure[], f: number): { values: Float64Array; weights: Float64Array } {
+function mainMarginal(tree: RegressionTree, table: readonly Float64Array[], measures: readonly FeatureMeasure[], f: number): { values: Float64Array; weights: Float64Array } {
   const pieces = piecesOf(tree, f, (measures[f] as FeatureMeasure).spec);
   const diff = new Float64Array(pieces.weights.length + 1);
-  for (const leaf of tree.leaves) {
-    const other = productExcept(leafMeasures(leaf, measures), f);
+  for (const [k, leaf] of tree.leaves.entries()) {
+    const other = productExcept(table[k] as Float64Array, f);
     if (other === 0) continue;
     for (const [a, b] of pieces.cover(leaf)) {
       diff[a]! += leaf.value * other;
@@ -225,15 +227,15 @@ function mainMarginal(tree: RegressionTree, measures: readonly FeatureMeasure[],
  * The variance of the joint marginal of features i and j beyond their two main effects,
  * over their present domains, weighted by both presence shares.
  */
-function pairVariance(tree: RegressionTree, measures: readonly FeatureMeasure[], i: number, j: number): number {
+function pairVariance(tree: RegressionTree, table: readonly Float64Array[], measures: readonly FeatureMeasure[], i: number, j: number): number {
   const pi = piecesOf(tree, i, (measures[i] as FeatureMeasure).spec);
   const pj = piecesOf(tree, j, (measures[j] as FeatureMeasure).spec);
   const ni = pi.weights.length;
   const nj = pj.weights.length;
   const stride = nj + 1;
   const diff = new Float64Array((ni + 1) * stride);
-  for (const leaf of tree.leaves) {
-    const other = productExcept(leafMeasures(leaf, measures), i, j);
+  for (const [k, leaf] of tree.leaves.entries()) {
+    const other = productExcept(table[k] as Float64Array, i, j);
     if (other === 0) continue;
     const w = leaf.value * other;
     const ci = pi.cover(leaf);

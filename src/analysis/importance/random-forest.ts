@@ -39,13 +39,38 @@ export interface RegressionTree {
 
 /** Features are given column-wise: `x[f][i]` is feature f of sample i. */
 export function fitForest(x: readonly Float64Array[], y: Float64Array, features: readonly FeatureSpec[], options: ForestOptions): RegressionTree[] {
+  const n = y.length;
+  // Each numeric feature's trials sorted once; a tree's sorted orders follow from it in O(n).
+  const sorted = features.map((f, fi) => {
+    if (f.kind !== 'numeric') return null;
+    const col = x[fi] as Float64Array;
+    return Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => (col[a] as number) - (col[b] as number) || a - b);
+  });
   const trees: RegressionTree[] = [];
   for (let t = 0; t < options.trees; t++) {
     const rng = Rng.derive(options.seed, 'forest', t);
-    const m = Math.min(options.maxSamples, y.length);
+    const m = Math.min(options.maxSamples, n);
+    // Bootstrap: how often each trial is drawn; positions are laid out trial by trial.
+    const draws = new Int32Array(n);
+    for (let k = 0; k < m; k++) draws[rng.int(n)]! += 1;
+    const first = new Int32Array(n);
     const sample = new Int32Array(m);
-    for (let i = 0; i < m; i++) sample[i] = rng.int(y.length);
-    trees.push(fitTree(x, y, features, sample, options));
+    for (let i = 0, p = 0; i < n; i++) {
+      first[i] = p;
+      for (let c = 0; c < (draws[i] as number); c++) sample[p++] = i;
+    }
+    const orders = sorted.map((order) => {
+      if (order === null) return null;
+      const out = new Int32Array(m);
+      let p = 0;
+      for (let k = 0; k < n; k++) {
+        const i = order[k] as number;
+        const c = draws[i] as number;
+        for (let r = 0; r < c; r++) out[p++] = (first[i] as number) + r;
+      }
+      return out;
+    });
+    trees.push(fitTree(x, y, features, sample, orders, options));
   }
   return trees;
 }
@@ -56,18 +81,16 @@ interface Split {
   left: Uint8Array | null;
 }
 
-function fitTree(x: readonly Float64Array[], y: Float64Array, features: readonly FeatureSpec[], sample: Int32Array, options: ForestOptions): RegressionTree {
+/** `orders[f]`: the sample positions sorted by numeric feature f (null for categorical features). */
+function fitTree(x: readonly Float64Array[], y: Float64Array, features: readonly FeatureSpec[], sample: Int32Array, orders: readonly (Int32Array | null)[], options: ForestOptions): RegressionTree {
   const m = sample.length;
   const d = features.length;
   // Per-sample copies (position p = p-th bootstrap draw), so the hot loops read contiguous arrays.
   const ys = Float64Array.from(sample, (i) => y[i] as number);
   const xs = x.map((col) => Float64Array.from(sample, (i) => col[i] as number));
-  // Each numeric feature keeps the node's positions sorted by its value; `members` keeps them in any order.
-  const orders: (Int32Array | null)[] = features.map((f, fi) => {
-    if (f.kind !== 'numeric') return null;
-    const col = xs[fi] as Float64Array;
-    return Int32Array.from({ length: m }, (_, p) => p).sort((a, b) => (col[a] as number) - (col[b] as number));
-  });
+  // Each numeric feature's order keeps a node's positions sorted by its value; `members` keeps them in any order.
+  const sums = features.map((f) => (f.kind === 'categorical' ? new Float64Array(f.codes) : null));
+  const counts = features.map((f) => (f.kind === 'categorical' ? new Float64Array(f.codes) : null));
   const members = Int32Array.from({ length: m }, (_, p) => p);
   const goesLeft = new Uint8Array(m);
   const buffer = new Int32Array(m);
@@ -162,24 +185,24 @@ function fitTree(x: readonly Float64Array[], y: Float64Array, features: readonly
           }
         }
       } else {
-        const sums = new Float64Array(spec.codes);
-        const counts = new Float64Array(spec.codes);
+        const catSums = (sums[f] as Float64Array).fill(0);
+        const catCounts = (counts[f] as Float64Array).fill(0);
         for (let k = start; k < end; k++) {
           const p = members[k] as number;
           const c = col[p] as number;
-          sums[c]! += ys[p] as number;
-          counts[c]! += 1;
+          catSums[c]! += ys[p] as number;
+          catCounts[c]! += 1;
         }
         const seen: number[] = [];
-        for (let c = 0; c < spec.codes; c++) if ((counts[c] as number) > 0) seen.push(c);
+        for (let c = 0; c < spec.codes; c++) if ((catCounts[c] as number) > 0) seen.push(c);
         if (seen.length < 2) continue;
-        seen.sort((a, b) => (sums[a] as number) / (counts[a] as number) - (sums[b] as number) / (counts[b] as number) || a - b);
+        seen.sort((a, b) => (catSums[a] as number) / (catCounts[a] as number) - (catSums[b] as number) / (catCounts[b] as number) || a - b);
         let sumL = 0;
         let nL = 0;
         for (let j = 0; j < seen.length - 1; j++) {
           const c = seen[j] as number;
-          sumL += sums[c] as number;
-          nL += counts[c] as number;
+          sumL += catSums[c] as number;
+          nL += catCounts[c] as number;
           if (nL < minLeaf || n - nL < minLeaf) continue;
           const sumR = sum - sumL;
           const score = (sumL * sumL) / nL + (sumR * sumR) / (n - nL);
