@@ -139,7 +139,14 @@ async function main(): Promise<void> {
       ['optuna random', `sqlite:///${join(dir, 'optuna-random.db')}`, 'random'],
       ['optuna tpe', `sqlite:///${join(dir, 'optuna-tpe.db')}`, 'tpe'],
     ];
-    for (const [label, storage, sampler] of configs) row(`${label}, ${storage === 'memory' ? 'memory' : 'sqlite'}`, await optunaOverhead(storage, sampler));
+    for (const [label, storage, sampler] of configs) {
+      const name = `${label}, ${storage === 'memory' ? 'memory' : 'sqlite'}`;
+      try {
+        row(name, await optunaOverhead(storage, sampler));
+      } catch (error) {
+        rows.push([`${name}: failed (${(error as Error).message})`]);
+      }
+    }
   }
   console.log(table(['sampler, storage', ...SIZES.map((n) => `N=${n}`)], rows));
   rmSync(dir, { recursive: true, force: true });

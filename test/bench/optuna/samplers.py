@@ -208,7 +208,7 @@ def overhead(request):
                 elif isinstance(d, IntDistribution):
                     params[name] = rng.randint(d.low, d.high)
                 elif d.step is not None:
-                    params[name] = d.low + d.step * rng.randint(0, round((d.high - d.low) / d.step))
+                    params[name] = round(d.low + d.step * rng.randint(0, round((d.high - d.low) / d.step)), 10)
                 elif d.log:
                     params[name] = math.exp(rng.uniform(math.log(d.low), math.log(d.high)))
                 else:
