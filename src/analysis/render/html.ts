@@ -22,7 +22,7 @@ nav a { margin-right: 12px; color: #1f5f99; }
 section { background: #fff; border: 1px solid #ddd; border-radius: 6px; padding: 14px 18px; margin: 14px 0; }
 section h2 { font-size: 16px; margin: 0 0 10px; }
 figure { margin: 0; overflow-x: auto; }
-figure svg { width: 100%; max-width: 1000px; height: auto; }
+figure svg { max-width: 100%; height: auto; }
 table { border-collapse: collapse; font-size: 12px; }
 th, td { border-bottom: 1px solid #e6e6e6; padding: 4px 10px; text-align: left; vertical-align: top; }
 th { background: #fafafa; }

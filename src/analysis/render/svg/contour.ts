@@ -5,7 +5,7 @@ import type { Size } from './frame.js';
 import { Frame, colorBar, n, shownNote, svgDocument } from './frame.js';
 
 /** The smoothed objective as colored cells, the trials as white-ringed dots. */
-export function contourSvg(plot: ContourPlot, size: Size = { width: 620, height: 520 }): string {
+export function contourSvg(plot: ContourPlot, size: Size = { width: 660, height: 540 }): string {
   const f = new Frame(80, 40, size.width - 190, size.height - 100, plot.x, plot.y);
   const bounds = (vs: readonly number[], px: (v: number) => number): [number, number][] =>
     vs.map((v, i) => {

@@ -3,7 +3,7 @@ import { ACCENT, STATE_COLORS } from './colors.js';
 import type { Size } from './frame.js';
 import { Frame, esc, n, shownNote, svgDocument } from './frame.js';
 
-export function historySvg(plot: HistoryPlot, size: Size = { width: 720, height: 400 }): string {
+export function historySvg(plot: HistoryPlot, size: Size = { width: 1000, height: 420 }): string {
   const f = new Frame(70, 36, size.width - 90, size.height - 86, plot.x, plot.y);
   const dots = plot.points.map((p) => `<circle cx="${n(f.px(p.number))}" cy="${n(f.py(p.value))}" r="2.6"/>`).join('');
   let path = '';
@@ -21,7 +21,7 @@ export function historySvg(plot: HistoryPlot, size: Size = { width: 720, height:
   return svgDocument('history', size, plot.title, body, shownNote(plot.shown, plot.total));
 }
 
-export function intermediateSvg(plot: IntermediatePlot, size: Size = { width: 720, height: 400 }): string {
+export function intermediateSvg(plot: IntermediatePlot, size: Size = { width: 1000, height: 420 }): string {
   const f = new Frame(70, 36, size.width - 90, size.height - 86, plot.x, plot.y);
   // Pruned and failed curves first and faded, so complete ones stay readable on top.
   const order = [...plot.curves].sort((a, b) => Number(a.state === 'COMPLETE') - Number(b.state === 'COMPLETE'));

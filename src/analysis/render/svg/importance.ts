@@ -3,7 +3,7 @@ import { INK, MUTED, STATE_COLORS } from './colors.js';
 import { clip, esc, n, svgDocument } from './frame.js';
 
 /** Horizontal bars, most important on top, with the share printed. */
-export function importanceSvg(plot: ImportancePlot, width = 720): string {
+export function importanceSvg(plot: ImportancePlot, width = 560): string {
   const rowH = 24;
   const top = 40;
   const labelW = 170;

@@ -5,7 +5,7 @@ import { INK, MUTED, scaleColor, valueColor } from './colors.js';
 import type { Size } from './frame.js';
 import { clip, colorBar, esc, n, shownNote, svgDocument } from './frame.js';
 
-export function parallelSvg(plot: ParallelPlot, size: Size = { width: 900, height: 420 }): string {
+export function parallelSvg(plot: ParallelPlot, size: Size = { width: 1080, height: 440 }): string {
   const left = 50;
   const right = 110;
   const top = 56;

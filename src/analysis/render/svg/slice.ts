@@ -7,7 +7,7 @@ import { Frame, n, shownNote, svgDocument } from './frame.js';
 const COLUMNS = 3;
 
 /** One panel per parameter, three to a row; points colored by trial number (dark = early). */
-export function sliceSvg(plot: SlicePlot, width = 900): string {
+export function sliceSvg(plot: SlicePlot, width = 1080): string {
   const panelW = width / COLUMNS;
   const panelH = 230;
   const rows = Math.max(1, Math.ceil(plot.panels.length / COLUMNS));

@@ -4,7 +4,7 @@ import { clip, esc, Frame, n, shownNote, svgDocument } from './frame.js';
 import { categoryAxis } from '../../plots/axes.js';
 
 /** One lane per slot/device; each trial a bar from its start to its end, colored by state. */
-export function timelineSvg(plot: TimelinePlot, width = 900): string {
+export function timelineSvg(plot: TimelinePlot, width = 1080): string {
   const laneH = Math.max(8, Math.min(26, 360 / Math.max(1, plot.lanes.length)));
   const height = 80 + plot.lanes.length * laneH + 20;
   const f = new Frame(130, 40, width - 150, plot.lanes.length * laneH, plot.x, categoryAxis('', []));
