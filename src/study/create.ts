@@ -1,4 +1,4 @@
-import { NotFoundError, OptionError } from '../errors.js';
+import { NotFoundError, OptionError, StorageError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { NopPruner } from '../pruners/nop.js';
 import { RandomSampler } from '../samplers/random.js';
@@ -61,12 +61,22 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (record !== null && record.direction !== direction) {
       throw new OptionError(`study "${name}" in ${storage.url} is to ${record.direction}, not ${direction}`);
     }
-    record ??= await storage.createStudy({
-      name,
-      direction,
-      ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
-      ...(options.systemAttrs ? { systemAttrs: options.systemAttrs } : {}),
-    });
+    if (record === null) {
+      try {
+        record = await storage.createStudy({
+          name,
+          direction,
+          ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
+          ...(options.systemAttrs ? { systemAttrs: options.systemAttrs } : {}),
+        });
+      } catch (error) {
+        // Another process created it between our look and our insert: join it.
+        if (!(options.loadIfExists && error instanceof StorageError && error.code === 'SODATE_STUDY_EXISTS')) throw error;
+        record = await storage.loadStudy(name);
+        if (record === null) throw error;
+        if (record.direction !== direction) throw new OptionError(`study "${name}" in ${storage.url} is to ${record.direction}, not ${direction}`);
+      }
+    }
     const study = new Study(record, storage, options.sampler ?? new RandomSampler(), options.pruner ?? new NopPruner(), owned);
     await study.refresh();
     return study;

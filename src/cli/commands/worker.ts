@@ -21,7 +21,8 @@ export const WORKER_HELP = `usage: sodate worker <study> [--storage URL] [option
 
 Join a study that \`sodate tune\` started: run its trials on this process's slots until
 the study's budget is reached. Several workers (and the tune process) share one SQLite
-file; each trial number is run once.
+file on one machine, or one PostgreSQL database across machines; each trial number is
+run once.
 
 options:
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
