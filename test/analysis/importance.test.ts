@@ -117,3 +117,32 @@ describe('importance options', () => {
     for (const method of METHODS) expect(share(paramImportances(constant, 'minimize', { method }), 'fixed')).toBeLessThan(1e-9);
   });
 });
+
+describe('importance invariants (property)', () => {
+  it('for any small random study: shares are in [0, 1], sum to 1, name every parameter once, and repeat for a seed', async () => {
+    const fc = await import('fast-check');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1_000_000 }), fc.integer({ min: 12, max: 60 }), fc.constantFrom<ImportanceMethod>('ped-anova', 'fanova'), (seed, n, method) => {
+        const trials = syntheticTrials(
+          n,
+          seed,
+          (r) => {
+            const optimizer = uniform(r, OPTIMIZER);
+            return { lr: uniform(r, LR), optimizer, ...(optimizer.value === 'sgd' ? { momentum: uniform(r, MOMENTUM) } : {}), x: uniform(r) };
+          },
+          (p, r) => (p['x'] as number) * r.float() + (p['optimizer'] === 'lion' ? 1 : 0),
+        );
+        const a = paramImportances(trials, 'minimize', { method, seed });
+        const names = a.importances.map((p) => p.name);
+        expect(new Set(names).size).toBe(names.length);
+        for (const p of a.importances) {
+          expect(p.importance).toBeGreaterThanOrEqual(0);
+          expect(p.importance).toBeLessThanOrEqual(1);
+        }
+        expect(a.importances.reduce((s, p) => s + p.importance, 0)).toBeCloseTo(1, 9);
+        expect(paramImportances(trials, 'minimize', { method, seed })).toEqual(a);
+      }),
+      { numRuns: 30, seed: 7 },
+    );
+  });
+});
