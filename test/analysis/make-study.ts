@@ -1,15 +1,17 @@
 import { TrialPruned, createStudy } from '../../src/study/index.js';
+import { RandomSampler } from '../../src/samplers/random.js';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 
 /**
  * Write a small but complete study into a SQLite file: float (log), int, categorical and
  * a conditional parameter, intermediate values, a pruned and a failed trial, and slot /
- * device attributes as `sodate tune` records them. The objective is known: `lr` near
+ * device attributes as `sodate tune` records them; the same seed writes the same study.
+ * The objective is known: `lr` near
  * 1e-3 and `ema` on help; `noise` does nothing.
  */
 export async function writeDemoStudy(file: string, name = 'demo', trials = 40, seed = 1): Promise<void> {
   const storage = SqliteStorage.open(file);
-  const study = await createStudy({ name, storage, direction: 'minimize', userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': 'search-spaces/demo.yaml' } });
+  const study = await createStudy({ name, storage, sampler: new RandomSampler({ seed }), direction: 'minimize', userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': 'search-spaces/demo.yaml' } });
   let i = 0;
   await study.optimize(
     async (trial) => {
