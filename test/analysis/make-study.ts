@@ -6,8 +6,7 @@ import { SqliteStorage } from '../../src/storage/sqlite/index.js';
  * Write a small but complete study into a SQLite file: float (log), int, categorical and
  * a conditional parameter, intermediate values, a pruned and a failed trial, and slot /
  * device attributes as `sodate tune` records them; the same seed writes the same study.
- * The objective is known: `lr` near
- * 1e-3 and `ema` on help; `noise` does nothing.
+ * The objective is known: `lr` near 1e-3 and `ema` on help; `noise` does nothing.
  */
 export async function writeDemoStudy(file: string, name = 'demo', trials = 40, seed = 1): Promise<void> {
   const storage = SqliteStorage.open(file);
