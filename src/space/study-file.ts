@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SpaceError } from '../errors.js';
-import type { CategoricalChoice, Distribution } from './distributions.js';
-import { categoricalDistribution, floatDistribution, intDistribution } from './distributions.js';
+import type { CategoricalChoice, Distribution, ParamValue } from './distributions.js';
+import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from './distributions.js';
 import type { Condition, ParamSpec, SearchSpace } from './search-space.js';
 import { compileSearchSpace } from './search-space.js';
 import type { Path } from './yaml-source.js';
@@ -42,6 +42,8 @@ export interface StudyFile {
   /** How many times a trial whose worker died is re-queued with the same parameters. */
   readonly retries: number;
   readonly seed: number | undefined;
+  /** The plain configuration to grow from: enqueued as the study's first trial. */
+  readonly baseline: Readonly<Record<string, ParamValue>> | undefined;
   readonly space: SearchSpace;
 }
 
@@ -51,7 +53,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'metric', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'metric', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'params'];
 const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
@@ -95,6 +97,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     workers: parseWorkers(src, top['workers']),
     retries: retries as number,
     seed: seed as number | undefined,
+    baseline: parseBaseline(src, top['baseline'], space),
     space,
   };
 }
@@ -129,6 +132,29 @@ function parseParams(src: YamlSource, params: unknown): SearchSpace {
     const path: Path = named === undefined ? ['params'] : ['params', named, 'when'];
     throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));
   }
+}
+
+function parseBaseline(src: YamlSource, raw: unknown, space: SearchSpace): Record<string, ParamValue> | undefined {
+  if (raw === undefined) return undefined;
+  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(['baseline'], 'a mapping of parameter values, such as { lr: 1.0e-3, optimizer: adamw }', raw);
+  for (const [name, value] of Object.entries(raw)) {
+    const spec = space.params.find((p) => p.name === name);
+    if (spec === undefined) throw src.fail(['baseline', name], `"${name}" is not a parameter; known: ${space.params.map((p) => p.name).join(', ')}`);
+    let inside = false;
+    try {
+      inside = contains(spec.distribution, toInternal(spec.distribution, value as ParamValue));
+    } catch {
+      inside = false;
+    }
+    if (!inside) throw src.error(['baseline', name], `a value of ${describeDistribution(spec.distribution)}`, value);
+  }
+  return raw as Record<string, ParamValue>;
+}
+
+function describeDistribution(dist: Distribution): string {
+  if (dist.kind === 'categorical') return `one of ${JSON.stringify(dist.choices)}`;
+  const grid = dist.step !== null && !(dist.kind === 'int' && dist.step === 1) ? ` on steps of ${dist.step}` : '';
+  return `${dist.kind} [${dist.low}, ${dist.high}]${grid}`;
 }
 
 function parseParam(src: YamlSource, name: string, raw: unknown): ParamSpec {

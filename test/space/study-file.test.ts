@@ -157,3 +157,18 @@ describe('parseDuration', () => {
     expect(parseDuration(0)).toBeUndefined();
   });
 });
+
+describe('baseline', () => {
+  const withBaseline = (baseline: string) =>
+    `objective: { module: ./o.ts }\nbaseline: ${baseline}\nparams:\n  lr: { float: [1.0e-4, 1.0e-2], log: true }\n  opt: { choice: [adamw, sgd] }\n`;
+  it('reads the configuration to grow from', () => {
+    expect(parseStudyFile(withBaseline('{ lr: 1.0e-3, opt: adamw }'), 'b.yaml', catalog).baseline).toEqual({ lr: 1e-3, opt: 'adamw' });
+  });
+  it('refuses a value outside its parameter, naming the line', () => {
+    expect(errorOf(withBaseline('{ lr: 0.5 }'))).toBe('spaces/bad.yaml:2: baseline.lr: expected a value of float [0.0001, 0.01], found 0.5');
+    expect(errorOf(withBaseline('{ opt: adam }'))).toBe('spaces/bad.yaml:2: baseline.opt: expected a value of one of ["adamw","sgd"], found "adam"');
+  });
+  it('refuses an unknown parameter', () => {
+    expect(errorOf(withBaseline('{ learning_rate: 0.001 }'))).toMatch(/^spaces\/bad\.yaml:2: baseline\.learning_rate: "learning_rate" is not a parameter; known: lr, opt$/);
+  });
+});

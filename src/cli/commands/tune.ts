@@ -199,6 +199,8 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
     });
     if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);
+    // The plain configuration the study grows from runs first (once, also when resumed).
+    if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, userAttrs: { 'sodate:baseline': true } });
     // What `sodate worker` needs to join this study from another process.
     await study.setSystemAttr('sodate:config', {
       file: resolve(io.cwd, path),

@@ -40,6 +40,10 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       write(`done (${why}): ${study.trials.length} trials, ${counts['COMPLETE']} complete, ${counts['PRUNED']} pruned, ${counts['FAIL']} failed`);
       const top = study.bestTrial;
       if (top !== undefined) write(`best ${metric}=${formatNumber(top.values?.[0])} at trial ${top.number}: ${formatParams(top.params)}`);
+      const baseline = study.trials.find((t) => t.userAttrs['sodate:baseline'] === true && t.state === 'COMPLETE');
+      if (baseline !== undefined && top !== undefined && baseline !== top) {
+        write(`baseline (trial ${baseline.number}) ${metric}=${formatNumber(baseline.values?.[0])}; best improves on it by ${formatNumber(Math.abs((top.values?.[0] ?? 0) - (baseline.values?.[0] ?? 0)))}`);
+      }
     },
   };
 }
