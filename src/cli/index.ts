@@ -1,35 +1,29 @@
 import { isSodateError } from '../errors.js';
 import { UsageError } from './args.js';
-import { bestCommand } from './commands/best.js';
-import { dashboardCommand } from './commands/dashboard.js';
-import { deleteCommand } from './commands/delete.js';
-import { logsCommand } from './commands/logs.js';
-import { studiesCommand } from './commands/studies.js';
-import { trialsCommand } from './commands/trials.js';
-import { tuneCommand } from './commands/tune.js';
-import { workerCommand } from './commands/worker.js';
-import { compareCommand } from './commands/compare.js';
-import { exportCommand } from './commands/export.js';
-import { importanceCommand } from './commands/importance.js';
-import { reportCommand } from './commands/report.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 
 export type { CliIo } from './io.js';
 
-const COMMANDS: Record<string, { run: (argv: readonly string[], io: CliIo) => Promise<number>; summary: string }> = {
-  tune: { run: tuneCommand, summary: 'run or resume the study a space file describes' },
-  studies: { run: studiesCommand, summary: 'list studies' },
-  trials: { run: trialsCommand, summary: "list a study's trials (table, json or csv)" },
-  dashboard: { run: dashboardCommand, summary: 'follow a study live in the terminal (read-only, from anywhere)' },
-  best: { run: bestCommand, summary: 'show the best trial of a study' },
-  delete: { run: deleteCommand, summary: 'delete a study' },
-  worker: { run: workerCommand, summary: 'join a running study: run its trials on this machine' },
-  logs: { run: logsCommand, summary: 'print what a trial printed' },
-  importance: { run: importanceCommand, summary: 'show which parameters mattered (PED-ANOVA or fANOVA)' },
-  report: { run: reportCommand, summary: 'write a self-contained HTML report with plots (and PNG/SVG files)' },
-  export: { run: exportCommand, summary: 'export one row per trial as CSV or JSON' },
-  compare: { run: compareCommand, summary: 'compare studies side by side (A/B, seeds)' },
+type CommandRun = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+/**
+ * Each command's module is loaded only when that command runs, so `sodate best` does not pay
+ * for the dashboard's React or the trainer's TensorFlow.js at start-up.
+ */
+const COMMANDS: Record<string, { load: () => Promise<CommandRun>; summary: string }> = {
+  tune: { load: async () => (await import('./commands/tune.js')).tuneCommand, summary: 'run or resume the study a space file describes' },
+  studies: { load: async () => (await import('./commands/studies.js')).studiesCommand, summary: 'list studies' },
+  trials: { load: async () => (await import('./commands/trials.js')).trialsCommand, summary: "list a study's trials (table, json or csv)" },
+  dashboard: { load: async () => (await import('./commands/dashboard.js')).dashboardCommand, summary: 'follow a study live in the terminal (read-only, from anywhere)' },
+  best: { load: async () => (await import('./commands/best.js')).bestCommand, summary: 'show the best trial of a study' },
+  delete: { load: async () => (await import('./commands/delete.js')).deleteCommand, summary: 'delete a study' },
+  worker: { load: async () => (await import('./commands/worker.js')).workerCommand, summary: 'join a running study: run its trials on this machine' },
+  logs: { load: async () => (await import('./commands/logs.js')).logsCommand, summary: 'print what a trial printed' },
+  importance: { load: async () => (await import('./commands/importance.js')).importanceCommand, summary: 'show which parameters mattered (PED-ANOVA or fANOVA)' },
+  report: { load: async () => (await import('./commands/report.js')).reportCommand, summary: 'write a self-contained HTML report with plots (and PNG/SVG files)' },
+  export: { load: async () => (await import('./commands/export.js')).exportCommand, summary: 'export one row per trial as CSV or JSON' },
+  compare: { load: async () => (await import('./commands/compare.js')).compareCommand, summary: 'compare studies side by side (A/B, seeds)' },
 };
 
 export const HELP = `sodate (育て) — hyperparameter search and tuning
@@ -63,7 +57,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     const command = COMMANDS[name];
     if (command === undefined) throw new UsageError(`unknown command "${name}"; use one of: ${Object.keys(COMMANDS).join(', ')}`);
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (error) {
     if (isSodateError(error)) {
       io.err.write(`sodate: ${error.message}\n`);
