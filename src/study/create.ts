@@ -4,7 +4,7 @@ import { NopPruner } from '../pruners/nop.js';
 import { RandomSampler } from '../samplers/random.js';
 import { CachedStorage } from '../storage/cached.js';
 import { InMemoryStorage } from '../storage/memory.js';
-import type { Direction } from '../storage/records.js';
+import type { Direction, StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { checkStudyName, openStorage } from '../storage/url.js';
 import type { Pruner, Sampler } from './policies.js';
@@ -58,10 +58,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (record !== null && !options.loadIfExists) {
       throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
     }
-    if (record !== null && record.direction !== direction) {
-      throw new OptionError(`study "${name}" in ${storage.url} is to ${record.direction}, not ${direction}`);
-    }
-    if (record === null) {
+    if (record !== null) checkDirection(record, direction, storage.url);
+    else {
       try {
         record = await storage.createStudy({
           name,
@@ -74,16 +72,24 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         if (!(options.loadIfExists && error instanceof StorageError && error.code === 'SODATE_STUDY_EXISTS')) throw error;
         record = await storage.loadStudy(name);
         if (record === null) throw error;
-        if (record.direction !== direction) throw new OptionError(`study "${name}" in ${storage.url} is to ${record.direction}, not ${direction}`);
+        checkDirection(record, direction, storage.url);
       }
     }
-    const study = new Study(record, storage, options.sampler ?? new RandomSampler(), options.pruner ?? new NopPruner(), owned);
-    await study.refresh();
-    return study;
+    return await openStudy(record, storage, options, owned);
   } catch (error) {
     if (owned) await storage.close();
     throw error;
   }
+}
+
+function checkDirection(record: StudyRecord, direction: Direction, url: string): void {
+  if (record.direction !== direction) throw new OptionError(`study "${record.name}" in ${url} is to ${record.direction}, not ${direction}`);
+}
+
+async function openStudy(record: StudyRecord, storage: CachedStorage, policies: { sampler?: Sampler; pruner?: Pruner }, owned: boolean): Promise<Study> {
+  const study = new Study(record, storage, policies.sampler ?? new RandomSampler(), policies.pruner ?? new NopPruner(), owned);
+  await study.refresh();
+  return study;
 }
 
 export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
@@ -91,9 +97,7 @@ export async function loadStudy(options: LoadStudyOptions): Promise<Study> {
   try {
     const record = await storage.loadStudy(options.name);
     if (record === null) throw new NotFoundError(`no study named "${options.name}" in ${storage.url}; see \`sodate studies\``);
-    const study = new Study(record, storage, options.sampler ?? new RandomSampler(), options.pruner ?? new NopPruner(), owned);
-    await study.refresh();
-    return study;
+    return await openStudy(record, storage, options, owned);
   } catch (error) {
     if (owned) await storage.close();
     throw error;
