@@ -189,8 +189,10 @@ export class GPSampler implements Sampler {
     if (cache !== null && cache.key === key) return cache.params;
     const warm = cache !== null && cache.names === names ? cache.params : undefined;
     const n = inputs.n;
-    // Each evaluation costs ~n³/2 flops; at 300 trials a few warm-started steps must do.
-    const budget = Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n))));
+    // Each evaluation costs ~n³/2 flops. Up to 200 trials the fit gets at least 4 evaluations;
+    // past that the hyperparameters move little per trial and warm-started steps must do.
+    const cubed = n * n * n;
+    const budget = n <= 200 ? Math.max(4, Math.min(60, Math.floor(1.2e8 / cubed))) : Math.max(2, Math.floor(6e7 / cubed));
     let fit: FitResult = fitKernelParams(inputs, y, {
       ...(warm ? { initial: warm } : {}),
       maxEvaluations: budget,
