@@ -271,8 +271,13 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   options.signal.addEventListener('abort', wake);
   options.stopSignal?.addEventListener('abort', onStop);
 
+  let exhausted = false;
   const askNext = async (): Promise<Trial | null> => {
     await study.refresh();
+    if (study.isSearchExhausted()) {
+      exhausted = true;
+      return null;
+    }
     // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
     const retried = study.trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length;
     return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried);
@@ -319,6 +324,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       await sleep(Math.max(10, Math.min(heartbeatMs, deadline - now())));
     }
     await Promise.all(finishing);
+    if (exhausted && reason === 'budget') reason = 'exhausted';
   } finally {
     clearInterval(beat);
     options.signal.removeEventListener('abort', wake);

@@ -1,4 +1,12 @@
 export { RandomSampler } from './random.js';
 export type { RandomSamplerOptions } from './random.js';
+export { TPESampler } from './tpe/index.js';
+export type { BandwidthRule, GammaRule, TPESamplerOptions, WeightRule } from './tpe/index.js';
+export { GPSampler } from './gp/index.js';
+export type { GPSamplerOptions } from './gp/index.js';
+export { QMCSampler } from './qmc.js';
+export type { QMCSamplerOptions, QmcType } from './qmc.js';
+export { GridSampler } from './grid.js';
+export type { GridSamplerOptions } from './grid.js';
 export { SAMPLERS, createSampler } from './registry.js';
 export type { SamplerContext, SamplerEntry } from './registry.js';

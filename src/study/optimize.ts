@@ -32,6 +32,10 @@ export async function optimize(study: Study, objective: Objective, options: Opti
   const finished: FrozenTrial[] = [];
   while (options.nTrials === undefined || finished.length < options.nTrials) {
     if (now() >= deadline || options.signal?.aborted) break;
+    if (study.sampler.isExhausted !== undefined) {
+      await study.refresh();
+      if (study.isSearchExhausted()) break;
+    }
     const trial = await study.askWithin(options.maxTrials);
     if (trial === null) break;
     const frozen = await runTrial(study, trial, objective);

@@ -33,6 +33,11 @@ export interface Sampler {
   sampleRelative?(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number>;
   /** One parameter on its own. */
   sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number;
+  /**
+   * True when there is nothing left to propose (a grid whose every point is taken): the
+   * optimize loop and the orchestrator then stop asking.
+   */
+  isExhausted?(study: StudyView): boolean;
   /** Called when a trial ends, with its final state. */
   afterTrial?(study: StudyView, trial: FrozenTrial, state: TrialState, values: readonly number[] | null): void;
 }

@@ -100,6 +100,11 @@ export class Study {
     return this.bestTrial?.params;
   }
 
+  /** Whether the sampler has nothing left to propose, as of the last refresh. */
+  isSearchExhausted(): boolean {
+    return this.sampler.isExhausted?.(this.host.view) ?? false;
+  }
+
   /** Read what changed in storage since the last refresh (other processes included). */
   async refresh(): Promise<readonly FrozenTrial[]> {
     this.history = await this.storage.allTrials(this.id);

@@ -166,3 +166,15 @@ describe('sodate refuses bad input with one line and exit code 2', () => {
     expect([result.code, result.stderr.trim()]).toEqual([2, 'sodate: nope.yaml: cannot read the space file (no such file); check the path']);
   });
 });
+
+describe('sodate tune with a grid', () => {
+  it('stops when every point of the grid has run', async () => {
+    const text = `study: grid\nobjective: { module: ./objective.mjs }\nsampler: { kind: grid }\npruner: none\nparams:\n  x: { float: [0.0, 1.0], step: 0.5 }\n  kind: { choice: [a, b] }\n`;
+    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'space.yaml': text });
+    const tune = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
+    expect(tune.code, tune.stderr).toBe(0);
+    expect(tune.stdout).toMatch(/done \(search space exhausted\): 6 trials/);
+    const trials = await trialsOf(dir, 'grid');
+    expect(new Set(trials.map((t) => `${String(t.params['x'])}-${String(t.params['kind'])}`)).size).toBe(6);
+  });
+});

@@ -191,3 +191,19 @@ describe('seeded studies', () => {
     expect(e.code).toBe('SODATE_TRIAL_PRUNED');
   });
 });
+
+describe('an exhaustible sampler', () => {
+  it('stops optimize once every grid point is taken', async () => {
+    const { GridSampler } = await import('../../src/samplers/grid.js');
+    const study = await createStudy({ sampler: new GridSampler({ searchSpace: { x: [0, 1, 2], opt: ['a', 'b'] } }) });
+    await study.optimize(
+      (t) => {
+        t.suggestCategorical('opt', ['a', 'b']);
+        return t.suggestInt('x', 0, 2);
+      },
+      { nTrials: 100 },
+    );
+    expect(study.trials).toHaveLength(6);
+    expect(new Set(study.trials.map((t) => JSON.stringify(t.params))).size).toBe(6);
+  });
+});
