@@ -83,6 +83,10 @@ export class CachedStorage implements Storage {
   claimWaitingTrial(studyId: number, maxTrials?: number): Promise<FrozenTrial | null> {
     return this.inner.claimWaitingTrial(studyId, maxTrials);
   }
+  setParams(trialId: number, params: Readonly<Record<string, { readonly internal: number; readonly distribution: Distribution }>>): Promise<void> {
+    return this.inner.setParams(trialId, params);
+  }
+
   setParam(trialId: number, name: string, internal: number, distribution: Distribution): Promise<void> {
     return this.inner.setParam(trialId, name, internal, distribution);
   }

@@ -129,6 +129,14 @@ export class InMemoryStorage implements Storage {
     trial.distributions[name] = distribution;
   }
 
+  async setParams(trialId: number, params: Readonly<Record<string, { readonly internal: number; readonly distribution: Distribution }>>): Promise<void> {
+    const trial = this.running(trialId);
+    for (const [name, p] of Object.entries(params)) {
+      trial.internalParams[name] = p.internal;
+      trial.distributions[name] = p.distribution;
+    }
+  }
+
   async report(trialId: number, step: number, value: number): Promise<void> {
     this.running(trialId).intermediateValues.set(step, value);
   }

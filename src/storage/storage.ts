@@ -54,6 +54,8 @@ export interface Storage {
   claimWaitingTrial(studyId: number, maxTrials?: number): Promise<FrozenTrial | null>;
   /** Fails with code SODATE_TRIAL_FINISHED when the trial is no longer RUNNING. */
   setParam(trialId: number, name: string, internal: number, distribution: Distribution): Promise<void>;
+  /** Several parameters of one trial in one transaction (what a trial's suggestions add up to). */
+  setParams(trialId: number, params: Readonly<Record<string, { readonly internal: number; readonly distribution: Distribution }>>): Promise<void>;
   /** Intermediate value at a step; reporting a step again replaces the value. */
   report(trialId: number, step: number, value: number): Promise<void>;
   setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void>;

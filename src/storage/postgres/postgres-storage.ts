@@ -187,6 +187,11 @@ export class PostgresStorage implements Storage {
     await this.openTrialWrite(trialId, SQL.upsertParam, [trialId, name, internal, distributionToJson(distribution)]);
   }
 
+  async setParams(trialId: number, params: Readonly<Record<string, { readonly internal: number; readonly distribution: Distribution }>>): Promise<void> {
+    // Each upsert is idempotent, so a retry after a dropped connection is safe statement by statement.
+    for (const [name, p] of Object.entries(params)) await this.setParam(trialId, name, p.internal, p.distribution);
+  }
+
   async report(trialId: number, step: number, value: number): Promise<void> {
     const [stored, type] = encodeIntermediate(value);
     await this.openTrialWrite(trialId, SQL.upsertIntermediate, [trialId, step, stored, type]);

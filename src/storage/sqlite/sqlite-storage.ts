@@ -206,6 +206,14 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async setParams(trialId: number, params: Readonly<Record<string, { readonly internal: number; readonly distribution: Distribution }>>): Promise<void> {
+    const rows = Object.entries(params).map(([name, p]) => [name, p.internal, distributionToJson(p.distribution)] as const);
+    return this.write(() => {
+      this.requireOpenTrial(trialId);
+      for (const [name, internal, json] of rows) this.sql.upsertParam.run(trialId, name, internal, json);
+    });
+  }
+
   async report(trialId: number, step: number, value: number): Promise<void> {
     const [stored, type] = encodeIntermediate(value);
     return this.write(() => {
