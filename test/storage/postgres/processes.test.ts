@@ -8,7 +8,7 @@ import type { ScratchDatabase } from './pg-helpers.js';
 import { postgresMissing, scratchDatabase, sql } from './pg-helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('./fixtures/create-trials.ts', import.meta.url));
+const FIXTURE = fileURLToPath(new URL('../fixtures/create-trials.ts', import.meta.url));
 
 const missing = await postgresMissing();
 if (missing !== null) console.warn(`skipping the PostgreSQL multi-process tests: ${missing}`);

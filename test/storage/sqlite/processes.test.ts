@@ -17,7 +17,7 @@ interface Worker {
 
 /** One `node --import tsx` process running the fixture; resolves its trial numbers. */
 function startWorker(file: string, study: string, count: number, mode: string): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, file, study, String(count), mode], {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, `sqlite:${file}`, study, String(count), mode], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
