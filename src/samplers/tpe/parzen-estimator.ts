@@ -122,29 +122,44 @@ export class ParzenEstimator {
     // Component-major work array: acc[i·count + c], so each kernel's parameters are loaded
     // once and applied to every candidate in a short contiguous loop.
     const acc = scratch(count * m);
-    for (let i = 0; i < m; i++) acc.fill(this.logWeights[i] as number, i * count, (i + 1) * count);
+    // The first dimension starts from the log weights (no separate fill pass).
     for (let d = 0; d < this.kernels.length; d++) {
       const k = this.kernels[d] as Kernels;
       const x = points[d] as Float64Array;
-      if (k.kind === 'categorical') addCategorical(k, x, count, acc);
-      else if (k.domain.grid === null) addContinuous(k, x, count, acc);
-      else addGrid(k, x, count, acc);
+      const init = d === 0 ? this.logWeights : null;
+      if (k.kind === 'categorical') addCategorical(k, x, count, acc, init);
+      else if (k.domain.grid === null) addContinuous(k, x, count, acc, init);
+      else addGrid(k, x, count, acc, init);
     }
+    if (this.kernels.length === 0) for (let i = 0; i < m; i++) acc.fill(this.logWeights[i] as number, i * count, (i + 1) * count);
+    // One pass for the maxima that also keeps every term that may still count (within a
+    // margin of the running maximum, which only grows): the sum then reads those alone,
+    // per candidate in the same component order as a full pass would.
     const max = new Float64Array(count).fill(-Infinity);
+    const kept = keptScratch(count * m);
+    const keptValues = kept.values;
+    const keptCands = kept.candidates;
+    let nKept = 0;
     for (let i = 0; i < m; i++) {
       const base = i * count;
       for (let c = 0; c < count; c++) {
         const v = acc[base + c] as number;
-        if (v > (max[c] as number)) max[c] = v;
+        let mx = max[c] as number;
+        if (v > mx) {
+          max[c] = v;
+          mx = v;
+        }
+        if (v > mx - KEEP_MARGIN) {
+          keptValues[nKept] = v;
+          keptCands[nKept++] = c;
+        }
       }
     }
     const sum = new Float64Array(count);
-    for (let i = 0; i < m; i++) {
-      const base = i * count;
-      for (let c = 0; c < count; c++) {
-        const v = (acc[base + c] as number) - (max[c] as number);
-        if (v > -NEGLIGIBLE) sum[c] = (sum[c] as number) + Math.exp(v);
-      }
+    for (let j = 0; j < nKept; j++) {
+      const c = keptCands[j] as number;
+      const v = (keptValues[j] as number) - (max[c] as number);
+      if (v > -NEGLIGIBLE) sum[c] = (sum[c] as number) + Math.exp(v);
     }
     const out = new Float64Array(count);
     for (let c = 0; c < count; c++) out[c] = max[c] === -Infinity ? -Infinity : (max[c] as number) + Math.log(sum[c] as number);
@@ -212,6 +227,20 @@ function mergeEqual(values: Float64Array, weights: Float64Array): [Float64Array[
 /** Terms this far below the largest add less than e^-36 ≈ 2e-16 of it: skipped, saving their exp. */
 const NEGLIGIBLE = 36;
 
+/** Wider than NEGLIGIBLE, so that rounding never drops a term the final cut would keep. */
+const KEEP_MARGIN = NEGLIGIBLE + 4;
+
+let keptBuffer = { values: new Float64Array(1 << 10), candidates: new Int32Array(1 << 10) };
+
+/** Reusable arrays for the terms kept by the maximum pass: at least `size` of each. */
+function keptScratch(size: number): { values: Float64Array; candidates: Int32Array } {
+  if (keptBuffer.values.length < size) {
+    const n = Math.max(size, 2 * keptBuffer.values.length);
+    keptBuffer = { values: new Float64Array(n), candidates: new Int32Array(n) };
+  }
+  return keptBuffer;
+}
+
 let scratchBuffer = new Float64Array(1 << 14);
 
 /** A reusable work array of at least `size` elements (sampling is synchronous, so one suffices). */
@@ -239,9 +268,21 @@ function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boo
     sigmas[n] = range;
   }
   const logNorm = new Float64Array(m);
+  // On a grid, kernels repeat (equal centres get equal widths): reuse the last normaliser
+  // computed for the same (centre, width).
+  const seen = domain.grid !== null ? new Map<number, number>() : null;
   for (let i = 0; i < m; i++) {
     const mu = mus[i] as number;
-    const inv = 1 / (sigmas[i] as number);
+    const sigma = sigmas[i] as number;
+    if (seen !== null) {
+      const earlier = seen.get(mu);
+      if (earlier !== undefined && sigmas[earlier] === sigma) {
+        logNorm[i] = logNorm[earlier] as number;
+        continue;
+      }
+      seen.set(mu, i);
+    }
+    const inv = 1 / sigma;
     const a = (low - mu) * inv;
     const b = (high - mu) * inv;
     logNorm[i] = logCentralMass(a, b);
@@ -413,7 +454,7 @@ function sampleCategorical(k: CategoricalKernels, i: number, rng: Rng): number {
   return r < observed ? r : r + 1;
 }
 
-function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array): void {
+function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array, init: Float64Array | null): void {
   const m = k.mus.length;
   const { mus, sigmas, logNorm } = k;
   for (let i = 0; i < m; i++) {
@@ -422,6 +463,14 @@ function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: F
     const inv = 1 / sigma;
     const constant = -Math.log(sigma) - LOG_SQRT_2PI - (logNorm[i] as number);
     const base = i * count;
+    if (init !== null) {
+      const w = init[i] as number;
+      for (let c = 0; c < count; c++) {
+        const z = ((x[c] as number) - mu) * inv;
+        acc[base + c] = w + constant - 0.5 * z * z;
+      }
+      continue;
+    }
     for (let c = 0; c < count; c++) {
       const z = ((x[c] as number) - mu) * inv;
       acc[base + c] = (acc[base + c] as number) + constant - 0.5 * z * z;
@@ -429,7 +478,7 @@ function addContinuous(k: NumericKernels, x: Float64Array, count: number, acc: F
   }
 }
 
-function addCategorical(k: CategoricalKernels, x: Float64Array, count: number, acc: Float64Array): void {
+function addCategorical(k: CategoricalKernels, x: Float64Array, count: number, acc: Float64Array, init: Float64Array | null): void {
   const m = k.choices.length;
   const { choices, logHit, logMiss } = k;
   for (let i = 0; i < m; i++) {
@@ -437,6 +486,11 @@ function addCategorical(k: CategoricalKernels, x: Float64Array, count: number, a
     const hit = logHit[i] as number;
     const miss = logMiss[i] as number;
     const base = i * count;
+    if (init !== null) {
+      const w = init[i] as number;
+      for (let c = 0; c < count; c++) acc[base + c] = w + (x[c] === choice ? hit : miss);
+      continue;
+    }
     for (let c = 0; c < count; c++) acc[base + c] = (acc[base + c] as number) + (x[c] === choice ? hit : miss);
   }
 }
@@ -483,7 +537,8 @@ function gridTable(k: NumericKernels): Float64Array {
   return table;
 }
 
-function addGrid(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array): void {
+function addGrid(k: NumericKernels, x: Float64Array, count: number, acc: Float64Array, init: Float64Array | null): void {
+  if (init !== null) for (let i = 0; i < k.mus.length; i++) acc.fill(init[i] as number, i * count, (i + 1) * count);
   const grid = k.domain.grid as NonNullable<NumericDomain['grid']>;
   const m = k.mus.length;
   if (grid.size <= count) {
