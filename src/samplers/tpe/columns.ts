@@ -51,6 +51,21 @@ export class ParamColumns {
   }
 
   /**
+   * As `gather`, with `finished[t]` the number of `trials[t]` when it is finished and -1
+   * otherwise (computed once for several parameters).
+   */
+  gatherRows(trials: readonly FrozenTrial[], finished: Int32Array, name: string): Float64Array {
+    const out = new Float64Array(trials.length);
+    const column = this.columns.get(name);
+    for (let t = 0; t < trials.length; t++) {
+      const number = finished[t] as number;
+      if (number >= 0) out[t] = column === undefined ? NaN : (column[number] as number);
+      else out[t] = (trials[t] as FrozenTrial).internalParams[name] ?? NaN;
+    }
+    return out;
+  }
+
+  /**
    * Order by value of the rows `numbers[from … to)` (trial numbers, each finished or
    * running), as indices into that range: a walk over the maintained sorted list, no sort.
    */

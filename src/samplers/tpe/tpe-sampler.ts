@@ -183,7 +183,12 @@ export class TPESampler implements Sampler {
   private split(history: RankedHistory & { columns: ParamColumns }, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
     const dims = names.length;
     const total = history.trials.length;
-    const raw = names.map((name) => history.columns.gather(history.trials, name));
+    const finishedNumbers = new Int32Array(total);
+    for (let t = 0; t < total; t++) {
+      const trial = history.trials[t] as FrozenTrial;
+      finishedNumbers[t] = trial.state === 'COMPLETE' || trial.state === 'PRUNED' ? trial.number : -1;
+    }
+    const raw = names.map((name) => history.columns.gatherRows(history.trials, finishedNumbers, name));
     // Keep the rows (in rank order) that hold every parameter inside today's distribution.
     const keep = new Uint32Array(total);
     let rows = 0;
