@@ -1,7 +1,8 @@
 import { OptionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { CategoricalChoice, Distribution, ParamValue, RangeOptions } from '../space/distributions.js';
-import { categoricalDistribution, checkCompatible, floatDistribution, intDistribution } from '../space/distributions.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+import { checkCompatible } from '../space/distributions.js';
+import { TypedSuggester } from '../space/search-space.js';
 import { TrialPruned } from '../study/trial-pruned.js';
 import type { LoopMessage, TrialMessage, TrialRequest, TrialTask } from './messages.js';
 
@@ -23,7 +24,7 @@ export class UndeclaredParamError extends OptionError {}
  * loop answers stop. A `suggest*` for a name the space file does not declare is forwarded
  * to the loop (define-by-run) where the boundary can block (threads), refused elsewhere.
  */
-export class RemoteTrial {
+export class RemoteTrial extends TypedSuggester {
   readonly number: number;
   /** Storage id of the trial. */
   readonly id: number;
@@ -38,6 +39,7 @@ export class RemoteTrial {
   private stopped = false;
 
   constructor(task: TrialTask, transport: TrialTransport) {
+    super();
     this.number = task.number;
     this.id = task.trialId;
     this.study = task.study;
@@ -51,18 +53,6 @@ export class RemoteTrial {
   /** Every parameter of this trial so far, as the objective sees it. */
   get params(): Record<string, ParamValue> {
     return { ...this.values };
-  }
-
-  suggestFloat(name: string, low: number, high: number, options: RangeOptions = {}): number {
-    return this.suggest(name, floatDistribution(low, high, options, name)) as number;
-  }
-
-  suggestInt(name: string, low: number, high: number, options: RangeOptions = {}): number {
-    return this.suggest(name, intDistribution(low, high, options, name)) as number;
-  }
-
-  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
-    return this.suggest(name, categoricalDistribution(choices, name)) as T;
   }
 
   suggest(name: string, distribution: Distribution): ParamValue {

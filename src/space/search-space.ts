@@ -1,6 +1,6 @@
 import { SpaceError } from '../errors.js';
-import type { CategoricalChoice, Distribution, ParamValue } from './distributions.js';
-import { contains, toInternal } from './distributions.js';
+import type { CategoricalChoice, Distribution, ParamValue, RangeOptions } from './distributions.js';
+import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from './distributions.js';
 
 /** `when: { optimizer: [sgd] }`: each named parameter must be present and equal one of the values. */
 export type Condition = Readonly<Record<string, readonly CategoricalChoice[]>>;
@@ -88,4 +88,24 @@ export function suggestAll(space: SearchSpace, suggester: Suggester): Record<str
     if (isActive(spec, chosen)) chosen[spec.name] = suggester.suggest(spec.name, spec.distribution);
   }
   return chosen;
+}
+
+/**
+ * The typed `suggest*` methods of the define-by-run API, built on `suggest`: shared by the
+ * study's Trial and the trial objects that run in worker threads and processes.
+ */
+export abstract class TypedSuggester implements Suggester {
+  abstract suggest(name: string, distribution: Distribution): ParamValue;
+
+  suggestFloat(name: string, low: number, high: number, options: RangeOptions = {}): number {
+    return this.suggest(name, floatDistribution(low, high, options, name)) as number;
+  }
+
+  suggestInt(name: string, low: number, high: number, options: RangeOptions = {}): number {
+    return this.suggest(name, intDistribution(low, high, options, name)) as number;
+  }
+
+  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
+    return this.suggest(name, categoricalDistribution(choices, name)) as T;
+  }
 }

@@ -1,17 +1,8 @@
 import { OptionError, SpaceError } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import type { CategoricalChoice, Distribution, ParamValue, RangeOptions } from '../space/distributions.js';
-import {
-  categoricalDistribution,
-  checkCompatible,
-  contains,
-  floatDistribution,
-  intDistribution,
-  isSingleValue,
-  sameDistribution,
-  toExternal,
-  toInternal,
-} from '../space/distributions.js';
+import type { Distribution, ParamValue } from '../space/distributions.js';
+import { checkCompatible, contains, isSingleValue, sameDistribution, toExternal, toInternal } from '../space/distributions.js';
+import { TypedSuggester } from '../space/search-space.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
@@ -37,7 +28,7 @@ export interface TrialHost {
  * and stores it in order behind the scenes; `report` writes an intermediate value and
  * throws `TrialPruned` when the pruner says stop.
  */
-export class Trial {
+export class Trial extends TypedSuggester {
   readonly id: number;
   readonly number: number;
   private readonly host: TrialHost;
@@ -55,6 +46,7 @@ export class Trial {
   private unsavedParams: Record<string, { internal: number; distribution: Distribution }> = {};
 
   constructor(host: TrialHost, record: FrozenTrial) {
+    super();
     this.host = host;
     this.id = record.id;
     this.number = record.number;
@@ -85,18 +77,6 @@ export class Trial {
     const out: Record<string, ParamValue> = {};
     for (const [name, internal] of Object.entries(this.internalParams)) out[name] = toExternal(this.distributions[name] as Distribution, internal);
     return out;
-  }
-
-  suggestFloat(name: string, low: number, high: number, options: RangeOptions = {}): number {
-    return this.suggest(name, floatDistribution(low, high, options, name)) as number;
-  }
-
-  suggestInt(name: string, low: number, high: number, options: RangeOptions = {}): number {
-    return this.suggest(name, intDistribution(low, high, options, name)) as number;
-  }
-
-  suggestCategorical<T extends CategoricalChoice>(name: string, choices: readonly T[]): T {
-    return this.suggest(name, categoricalDistribution(choices, name)) as T;
   }
 
   /** Suggest a value for any distribution; asking again for the same name returns the same value. */
