@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JsonValue } from '../../src/json.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
@@ -10,13 +9,12 @@ import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 import { createStudy } from '../../src/study/index.js';
 import { writeDemoStudy } from '../analysis/make-study.js';
 import { runCli, tempProject } from '../helpers/cli.js';
+import type { OptunaTrial } from '../helpers/optuna.js';
+import { PYTHON, optunaRead, pythonModulesMissing } from '../helpers/optuna.js';
 
-const PYTHON = '/usr/bin/python3';
-/** Optuna's own view of a study, printed as JSON by the storage tests' fixture. */
-const OPTUNA_READ = fileURLToPath(new URL('../storage/fixtures/optuna_read.py', import.meta.url));
-
-const hasOptuna = spawnSync(PYTHON, ['-c', 'import optuna'], { encoding: 'utf8' }).status === 0;
-if (!hasOptuna) console.warn('skipping the Optuna round-trip tests: /usr/bin/python3 cannot import optuna (install python3-optuna)');
+const missingOptuna = pythonModulesMissing(['optuna']);
+const hasOptuna = missingOptuna === null;
+if (!hasOptuna) console.warn(`skipping the Optuna round-trip tests: ${missingOptuna}`);
 
 /** Optuna loads the sodate study and adds trials with the same parameters: completes, a pruned and a failed one. */
 const OPTUNA_CONTINUE = `
@@ -48,23 +46,11 @@ def objective(trial):
 study.optimize(objective, n_trials=6, catch=(RuntimeError,))
 `;
 
-interface OptunaTrial {
-  number: number;
-  state: string;
-  params: Record<string, JsonValue>;
-  values: (number | string)[] | null;
-  intermediate_values: Record<string, number | string>;
-  user_attrs: Record<string, JsonValue>;
-}
-
-function optunaRead(file: string, name: string): { direction: string; trials: OptunaTrial[] } {
-  const run = spawnSync(PYTHON, [OPTUNA_READ, `sqlite:///${file}`, name], { encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`optuna_read.py failed: ${run.stderr}`);
-  return JSON.parse(run.stdout) as { direction: string; trials: OptunaTrial[] };
-}
+/** Optuna's own view of a study file, read by Optuna itself. */
+const optunaReadFile = (file: string, name: string) => optunaRead(`sqlite:///${file}`, name);
 
 /** What both sides must agree on for each trial, in optuna_read.py's shape. */
-function essentials(t: FrozenTrial): Omit<OptunaTrial, 'user_attrs'> {
+function essentials(t: FrozenTrial): Pick<OptunaTrial, 'number' | 'state' | 'params' | 'values' | 'intermediate_values'> {
   return {
     number: t.number,
     state: t.state,
@@ -99,7 +85,7 @@ describe.skipIf(!hasOptuna)('sodate → Optuna → sodate', () => {
   });
 
   it('optuna.load_study sees every sodate trial: params, values, states and intermediate values', () => {
-    const theirs = optunaRead(file, 'roundtrip');
+    const theirs = optunaReadFile(file, 'roundtrip');
     expect(theirs.direction).toBe('MINIMIZE');
     expect(theirs.trials.map(optunaEssentials)).toEqual(written.map(essentials));
     expect(new Set(theirs.trials.map((t) => t.state))).toEqual(new Set(['COMPLETE', 'PRUNED', 'FAIL']));
@@ -116,7 +102,7 @@ describe.skipIf(!hasOptuna)('sodate → Optuna → sodate', () => {
     // Every trial sodate wrote is still exactly what it was.
     expect(afterOptuna.slice(0, written.length).map(essentials)).toEqual(written.map(essentials));
     // Optuna's trials read the same in sodate as in Optuna.
-    const optunaView = optunaRead(file, 'roundtrip');
+    const optunaView = optunaReadFile(file, 'roundtrip');
     expect(afterOptuna.map(essentials)).toEqual(optunaView.trials.map(optunaEssentials));
     const added = afterOptuna.slice(written.length);
     expect(added.map((t) => t.state)).toEqual(['COMPLETE', 'PRUNED', 'FAIL', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
@@ -141,7 +127,7 @@ describe.skipIf(!hasOptuna)('sodate → Optuna → sodate', () => {
     expect(continued.map((t) => t.number)).toEqual(Array.from({ length: written.length + 10 }, (_, i) => i));
     expect(continued.slice(0, afterOptuna.length).map(essentials)).toEqual(afterOptuna.map(essentials));
     // And Optuna still reads the whole study, sodate's new trials included.
-    expect(optunaRead(file, 'roundtrip').trials.map(optunaEssentials)).toEqual(continued.map(essentials));
+    expect(optunaReadFile(file, 'roundtrip').trials.map(optunaEssentials)).toEqual(continued.map(essentials));
   });
 
   it('sodate analyses the mixed study: importance, export and report', async () => {

@@ -1,69 +1,20 @@
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../../src/json.js';
 import { categoricalDistribution, floatDistribution, intDistribution, toInternal } from '../../../src/space/distributions.js';
 import { PostgresStorage } from '../../../src/storage/postgres/index.js';
-import type { FrozenTrial } from '../../../src/storage/records.js';
 import { START_CURSOR } from '../../../src/storage/records.js';
 import type { ScratchDatabase } from './pg-helpers.js';
 import { postgresMissing, scratchDatabase } from './pg-helpers.js';
-
-const PYTHON = '/usr/bin/python3';
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+import { PYTHON, asOptuna, optunaRead, pythonModulesMissing, runPythonFixture } from '../../helpers/optuna.js';
 
 function optunaMissing(): string | null {
-  const probe = spawnSync(PYTHON, ['-c', 'import optuna, psycopg2'], { encoding: 'utf8' });
-  if (probe.error !== undefined) return `${PYTHON} cannot run (${probe.error.message})`;
-  if (probe.status !== 0) return `${PYTHON} cannot import optuna and psycopg2 (${probe.stderr.trim().split('\n').pop() ?? ''}); install python3-optuna python3-psycopg2`;
+  const python = pythonModulesMissing(['optuna', 'psycopg2']);
+  if (python !== null) return python;
   if (spawnSync('pg_dump', ['--version']).status !== 0) return 'pg_dump is not installed';
   return null;
 }
 const missing = (await postgresMissing()) ?? optunaMissing();
 if (missing !== null) console.warn(`skipping the Optuna/PostgreSQL interop tests: ${missing}`);
-
-function python(script: string, ...args: string[]): string {
-  const run = spawnSync(PYTHON, [join(FIXTURES, script), ...args], { encoding: 'utf8', timeout: 120_000 });
-  if (run.status !== 0) throw new Error(`${script} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
-
-interface OptunaTrial {
-  number: number;
-  state: string;
-  params: Record<string, JsonValue>;
-  values: (number | string)[] | null;
-  intermediate_values: Record<string, number | string>;
-  user_attrs: Record<string, JsonValue>;
-  system_attrs: Record<string, JsonValue>;
-  datetime_start: string | null;
-  datetime_complete: string | null;
-}
-interface OptunaStudy {
-  direction: string;
-  user_attrs: Record<string, JsonValue>;
-  study_names: string[];
-  trials: OptunaTrial[];
-}
-
-const optunaRead = (url: string, name: string) => JSON.parse(python('optuna_read.py', url, name)) as OptunaStudy;
-const float = (x: number): number | string => (Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : x);
-const when = (date: Date | null) => (date === null ? null : date.toISOString().slice(0, 23).replace('T', ' '));
-
-function asOptuna(t: FrozenTrial): OptunaTrial {
-  return {
-    number: t.number,
-    state: t.state,
-    params: t.params as Record<string, JsonValue>,
-    values: t.values === null ? null : t.values.map(float),
-    intermediate_values: Object.fromEntries([...t.intermediateValues].map(([step, v]) => [String(step), float(v)])),
-    user_attrs: t.userAttrs as Record<string, JsonValue>,
-    system_attrs: t.systemAttrs as Record<string, JsonValue>,
-    datetime_start: when(t.datetimeStart),
-    datetime_complete: when(t.datetimeComplete),
-  };
-}
 
 /** The schema as pg_dump prints it, without sodate's extra indexes and pg_dump's session lines. */
 function schemaOf(url: string): string {
@@ -128,7 +79,7 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability on PostgreSQL', (
     const ours = (await storage.trialsSince(study.id, START_CURSOR)).trials;
     await storage.close();
 
-    const theirs = optunaRead(db.url, 'from-sodate');
+    const theirs = optunaRead(db.url, 'from-sodate', 120_000);
     expect(theirs.direction).toBe('MINIMIZE');
     expect(theirs.user_attrs).toEqual({ dataset: { name: 'digits' } });
     expect(theirs.study_names).toEqual(['from-sodate']);
@@ -137,8 +88,8 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability on PostgreSQL', (
   }, 120_000);
 
   it('reads a study Optuna wrote, the same as Optuna does, and continues it', async () => {
-    python('optuna_write.py', db.url, 'from-optuna');
-    const before = optunaRead(db.url, 'from-optuna');
+    runPythonFixture('optuna_write.py', [db.url, 'from-optuna'], 120_000);
+    const before = optunaRead(db.url, 'from-optuna', 120_000);
     expect(before.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'PRUNED', 'FAIL', 'COMPLETE', 'COMPLETE', 'WAITING']);
 
     const storage = await PostgresStorage.open(db.url);
@@ -166,7 +117,7 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability on PostgreSQL', (
     const continued = (await storage.trialsSince(study.id, START_CURSOR)).trials;
     await storage.close();
 
-    const after = optunaRead(db.url, 'from-optuna');
+    const after = optunaRead(db.url, 'from-optuna', 120_000);
     expect(after.trials).toEqual(continued.map(asOptuna));
     expect(after.trials[7]).toMatchObject({ number: 7, state: 'COMPLETE', values: [0.9], params: { optimizer: true, batch: 48 } });
   }, 120_000);

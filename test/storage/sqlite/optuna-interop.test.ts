@@ -1,79 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { JsonValue } from '../../../src/json.js';
 import { categoricalDistribution, floatDistribution, intDistribution, toInternal } from '../../../src/space/distributions.js';
-import type { FrozenTrial } from '../../../src/storage/records.js';
 import { START_CURSOR } from '../../../src/storage/records.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { tempDir } from '../helpers.js';
+import { PYTHON, asOptuna, optunaRead, pythonModulesMissing, runPythonFixture } from '../../helpers/optuna.js';
 
-const PYTHON = '/usr/bin/python3';
-const FIXTURES = fileURLToPath(new URL('../fixtures/', import.meta.url));
+const missing = pythonModulesMissing(['optuna']);
+if (missing !== null) console.warn(`skipping the Optuna interop tests: ${missing}`);
 
-function optunaMissing(): string | null {
-  const probe = spawnSync(PYTHON, ['-c', 'import optuna'], { encoding: 'utf8' });
-  if (probe.error !== undefined) return `${PYTHON} cannot run (${probe.error.message})`;
-  if (probe.status !== 0) return `${PYTHON} cannot import optuna (${probe.stderr.trim().split('\n').pop() ?? ''})`;
-  return null;
-}
-const missing = optunaMissing();
-if (missing !== null) console.warn(`skipping the Optuna interop tests: ${missing}; install python3-optuna to run them`);
-
-function python(script: string, ...args: string[]): string {
-  const run = spawnSync(PYTHON, [join(FIXTURES, script), ...args], { encoding: 'utf8', timeout: 60_000 });
-  if (run.status !== 0) throw new Error(`${script} failed (${run.status}): ${run.stderr}`);
-  return run.stdout;
-}
-
-interface OptunaTrial {
-  number: number;
-  state: string;
-  params: Record<string, JsonValue>;
-  values: (number | string)[] | null;
-  intermediate_values: Record<string, number | string>;
-  user_attrs: Record<string, JsonValue>;
-  system_attrs: Record<string, JsonValue>;
-  datetime_start: string | null;
-  datetime_complete: string | null;
-}
-interface OptunaStudy {
-  direction: string;
-  user_attrs: Record<string, JsonValue>;
-  study_names: string[];
-  trials: OptunaTrial[];
-}
-
-/** Optuna's view of a study, read by Optuna itself. */
-function optunaRead(file: string, name: string): OptunaStudy {
-  return JSON.parse(python('optuna_read.py', `sqlite:///${file}`, name)) as OptunaStudy;
-}
-
-/** Non-finite floats as optuna_read.py writes them. */
-function float(x: number): number | string {
-  return Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : x;
-}
-
-function when(date: Date | null): string | null {
-  return date === null ? null : date.toISOString().slice(0, 23).replace('T', ' ');
-}
-
-/** sodate's view of a trial in the shape optuna_read.py prints. */
-function asOptuna(t: FrozenTrial): OptunaTrial {
-  return {
-    number: t.number,
-    state: t.state,
-    params: t.params as Record<string, JsonValue>,
-    values: t.values === null ? null : t.values.map(float),
-    intermediate_values: Object.fromEntries([...t.intermediateValues].map(([step, v]) => [String(step), float(v)])),
-    user_attrs: t.userAttrs as Record<string, JsonValue>,
-    system_attrs: t.systemAttrs as Record<string, JsonValue>,
-    datetime_start: when(t.datetimeStart),
-    datetime_complete: when(t.datetimeComplete),
-  };
-}
+/** Optuna's view of a study file, read by Optuna itself. */
+const optunaReadFile = (file: string, name: string) => optunaRead(`sqlite:///${file}`, name);
 
 describe.skipIf(missing !== null)('Optuna 3.1 interoperability', () => {
   let temp: Awaited<ReturnType<typeof tempDir>>;
@@ -135,7 +74,7 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability', () => {
     const ours = (await storage.trialsSince(study.id, START_CURSOR)).trials;
     await storage.close();
 
-    const theirs = optunaRead(file, 'from-sodate');
+    const theirs = optunaReadFile(file, 'from-sodate');
     expect(theirs.direction).toBe('MINIMIZE');
     expect(theirs.user_attrs).toEqual({ dataset: { name: 'digits' } });
     expect(theirs.study_names).toEqual(['from-sodate']);
@@ -144,8 +83,8 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability', () => {
   });
 
   it('reads a study Optuna wrote, the same as Optuna does, and continues it', async () => {
-    python('optuna_write.py', `sqlite:///${file}`, 'from-optuna');
-    const before = optunaRead(file, 'from-optuna');
+    runPythonFixture('optuna_write.py', [`sqlite:///${file}`, 'from-optuna']);
+    const before = optunaReadFile(file, 'from-optuna');
     expect(before.trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'PRUNED', 'FAIL', 'COMPLETE', 'COMPLETE', 'WAITING']);
 
     const storage = SqliteStorage.open(file);
@@ -176,7 +115,7 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability', () => {
     const continued = (await storage.trialsSince(study!.id, START_CURSOR)).trials;
     await storage.close();
 
-    const after = optunaRead(file, 'from-optuna');
+    const after = optunaReadFile(file, 'from-optuna');
     expect(after.trials).toEqual(continued.map(asOptuna));
     expect(after.trials[7]).toMatchObject({ number: 7, state: 'COMPLETE', values: [0.9], params: { optimizer: true, batch: 48 } });
   });
