@@ -1,53 +1,10 @@
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { START_CURSOR } from '../../../src/storage/records.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
+import { runTogether, startTrialWorker } from '../fixtures/trial-workers.js';
 import { tempDir } from '../helpers.js';
 
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE = fileURLToPath(new URL('../fixtures/create-trials.ts', import.meta.url));
-
-interface Worker {
-  numbers: Promise<number[]>;
-  ready: Promise<void>;
-  go(): void;
-}
-
-/** One `node --import tsx` process running the fixture; resolves its trial numbers. */
-function startWorker(file: string, study: string, count: number, mode: string): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, `sqlite:${file}`, study, String(count), mode], {
-    cwd: ROOT,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  let onReady: () => void = () => {};
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-    if (stdout.startsWith('ready\n')) onReady();
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const numbers = new Promise<number[]>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`worker exited with ${code}: ${stderr.trim()}`));
-      const last = stdout.trim().split('\n').pop() ?? '';
-      resolve((JSON.parse(last) as { numbers: number[] }).numbers);
-    });
-  });
-  // A worker that dies before it is ready must fail the test rather than hang it.
-  numbers.catch(() => onReady());
-  return { numbers, ready, go: () => child.stdin.end('go\n') };
-}
-
-async function runTogether(workers: Worker[]): Promise<number[][]> {
-  await Promise.all(workers.map((w) => w.ready));
-  for (const w of workers) w.go();
-  return Promise.all(workers.map((w) => w.numbers));
-}
 
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
@@ -69,7 +26,7 @@ describe('SqliteStorage shared by several processes', () => {
 
   it('numbers trials 0..n-1 without duplicates when four processes create 100 each at once', async () => {
     const study = await storage.createStudy({ name: 'shared', direction: 'minimize' });
-    const results = await runTogether(range(4).map(() => startWorker(file, 'shared', 100, 'create')));
+    const results = await runTogether(range(4).map(() => startTrialWorker(`sqlite:${file}`, 'shared', 100, 'create')));
     for (const numbers of results) {
       expect(numbers).toHaveLength(100);
       expect(numbers).toEqual(sorted(numbers)); // each process sees its numbers grow
@@ -86,7 +43,7 @@ describe('SqliteStorage shared by several processes', () => {
 
   it('never overshoots maxTrials across processes', async () => {
     const study = await storage.createStudy({ name: 'budget', direction: 'minimize' });
-    const results = await runTogether(range(3).map(() => startWorker(file, 'budget', 150, 'budget')));
+    const results = await runTogether(range(3).map(() => startTrialWorker(`sqlite:${file}`, 'budget', 150, 'budget')));
     expect(sorted(results.flat())).toEqual(range(150));
     expect((await storage.countTrials(study.id)).COMPLETE).toBe(150);
   });
@@ -94,7 +51,7 @@ describe('SqliteStorage shared by several processes', () => {
   it('runs each enqueued trial exactly once across processes', async () => {
     const study = await storage.createStudy({ name: 'queue', direction: 'minimize' });
     for (let i = 0; i < 120; i++) await storage.createTrial(study.id, { state: 'WAITING' });
-    const results = await runTogether(range(3).map(() => startWorker(file, 'queue', 0, 'claim')));
+    const results = await runTogether(range(3).map(() => startTrialWorker(`sqlite:${file}`, 'queue', 0, 'claim')));
     expect(sorted(results.flat())).toEqual(range(120));
     expect(await storage.countTrials(study.id)).toMatchObject({ COMPLETE: 120, WAITING: 0, RUNNING: 0 });
   });
