@@ -12,6 +12,8 @@ export class ParamColumns {
   private readonly sorted = new Map<string, number[]>();
   private readonly ingested = new Set<number>();
   private capacity = 64;
+  /** Numbers of the finished trials in the order they were read. */
+  readonly log: number[] = [];
 
   /** Read the finished trials not seen yet. */
   update(trials: readonly FrozenTrial[]): void {
@@ -19,6 +21,7 @@ export class ParamColumns {
       if (trial.state !== 'COMPLETE' && trial.state !== 'PRUNED') continue;
       if (this.ingested.has(trial.id)) continue;
       this.ingested.add(trial.id);
+      this.log.push(trial.number);
       if (trial.number >= this.capacity) this.grow(trial.number + 1);
       for (const name in trial.internalParams) {
         const value = trial.internalParams[name] as number;
@@ -36,6 +39,11 @@ export class ParamColumns {
       return column === undefined ? NaN : (column[trial.number] as number);
     }
     return trial.internalParams[name] ?? NaN;
+  }
+
+  /** The column of `name`, indexed by trial number (NaN where absent); undefined if never seen. */
+  raw(name: string): Float64Array | undefined {
+    return this.columns.get(name);
   }
 
   /** Values of `name` for `trials` (finished ones must have been `update`d), NaN where absent. */

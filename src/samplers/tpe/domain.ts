@@ -5,7 +5,7 @@
  * estimator gives each value a probability mass rather than a density.
  */
 import type { Distribution } from '../../space/distributions.js';
-import { cardinality, snap } from '../../space/distributions.js';
+import { cardinality, contains, snap } from '../../space/distributions.js';
 
 /** A numeric parameter's model line: [low, high] (log space for log ranges), optionally cut into cells. */
 export interface NumericDomain {
@@ -104,4 +104,11 @@ export function candidateToInternal(domain: Domain, x: number): number {
   if (domain.kind === 'categorical') return x;
   if (domain.grid !== null) return domain.grid.internal(x);
   return snap(dist, dist.kind !== 'categorical' && dist.log ? Math.exp(x) : x);
+}
+
+/** Inside the distribution's bounds (grids are snapped, so off-grid values from an older step still count). */
+export function inRange(dist: Distribution, v: number): boolean {
+  if (Number.isNaN(v)) return false;
+  if (dist.kind === 'categorical') return contains(dist, v);
+  return v >= dist.low && v <= dist.high;
 }

@@ -103,34 +103,23 @@ export class ParzenEstimator {
       else addGrid(k, x, count, acc, init);
     }
     if (this.kernels.length === 0) for (let i = 0; i < m; i++) acc.fill(this.logWeights[i] as number, i * count, (i + 1) * count);
-    // One pass for the maxima that also keeps every term that may still count (within a
-    // margin of the running maximum, which only grows): the sum then reads those alone,
-    // per candidate in the same component order as a full pass would.
+    // Maxima first (a tight pass), then the sum of the terms that count, per candidate in
+    // component order.
     const max = new Float64Array(count).fill(-Infinity);
-    const kept = keptScratch(count * m);
-    const keptValues = kept.values;
-    const keptCands = kept.candidates;
-    let nKept = 0;
     for (let i = 0; i < m; i++) {
       const base = i * count;
       for (let c = 0; c < count; c++) {
         const v = acc[base + c] as number;
-        let mx = max[c] as number;
-        if (v > mx) {
-          max[c] = v;
-          mx = v;
-        }
-        if (v > mx - KEEP_MARGIN) {
-          keptValues[nKept] = v;
-          keptCands[nKept++] = c;
-        }
+        if (v > (max[c] as number)) max[c] = v;
       }
     }
     const sum = new Float64Array(count);
-    for (let j = 0; j < nKept; j++) {
-      const c = keptCands[j] as number;
-      const v = (keptValues[j] as number) - (max[c] as number);
-      if (v > -NEGLIGIBLE) sum[c] = (sum[c] as number) + Math.exp(v);
+    for (let i = 0; i < m; i++) {
+      const base = i * count;
+      for (let c = 0; c < count; c++) {
+        const v = (acc[base + c] as number) - (max[c] as number);
+        if (v > -NEGLIGIBLE) sum[c] = (sum[c] as number) + Math.exp(v);
+      }
     }
     const out = new Float64Array(count);
     for (let c = 0; c < count; c++) out[c] = max[c] === -Infinity ? -Infinity : (max[c] as number) + Math.log(sum[c] as number);
@@ -197,20 +186,6 @@ function mergeEqual(values: Float64Array, weights: Float64Array): [Float64Array[
 
 /** Terms this far below the largest add less than e^-36 ≈ 2e-16 of it: skipped, saving their exp. */
 const NEGLIGIBLE = 36;
-
-/** Wider than NEGLIGIBLE, so that rounding never drops a term the final cut would keep. */
-const KEEP_MARGIN = NEGLIGIBLE + 4;
-
-let keptBuffer = { values: new Float64Array(1 << 10), candidates: new Int32Array(1 << 10) };
-
-/** Reusable arrays for the terms kept by the maximum pass: at least `size` of each. */
-function keptScratch(size: number): { values: Float64Array; candidates: Int32Array } {
-  if (keptBuffer.values.length < size) {
-    const n = Math.max(size, 2 * keptBuffer.values.length);
-    keptBuffer = { values: new Float64Array(n), candidates: new Int32Array(n) };
-  }
-  return keptBuffer;
-}
 
 let scratchBuffer = new Float64Array(1 << 14);
 

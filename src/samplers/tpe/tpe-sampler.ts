@@ -1,13 +1,14 @@
 import { OptionError } from '../../errors.js';
 import type { Distribution } from '../../space/distributions.js';
-import { contains, isSingleValue } from '../../space/distributions.js';
+import { isSingleValue } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import type { Sampler, SearchSpaceMap, StudyView } from '../../study/policies.js';
 import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';
 import { ParamColumns } from './columns.js';
 import type { Domain } from './domain.js';
-import { candidateToInternal, domainOf, observationCoordinate } from './domain.js';
+import { CoordinateCache } from './coordinates.js';
+import { candidateToInternal, domainOf, inRange, observationCoordinate } from './domain.js';
 import type { RankedHistory } from './history.js';
 import { RankedTrials } from './history.js';
 import type { BandwidthRule, EstimatorSettings } from './parzen-estimator.js';
@@ -47,6 +48,8 @@ export interface TPESamplerOptions {
   /** Count running trials as the worst results so that parallel workers spread out. Default: true. */
   constantLiar?: boolean;
 }
+
+type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache };
 
 interface Split {
   readonly below: Float64Array[];
@@ -97,7 +100,8 @@ export class TPESampler implements Sampler {
   private readonly groups = new Map<string, SearchSpaceGroups>();
   private readonly columns = new Map<string, ParamColumns>();
   private readonly rankings = new Map<string, RankedTrials>();
-  private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; ranked: RankedHistory; columns: ParamColumns } | null = null;
+  private readonly coordinates = new Map<string, CoordinateCache>();
+  private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; history: History } | null = null;
 
   constructor(options: TPESamplerOptions = {}) {
     const seed = options.seed ?? randomSeed();
@@ -154,7 +158,7 @@ export class TPESampler implements Sampler {
   }
 
   /** The TPE step for one group of parameters: fit l and g, draw candidates from l, keep the best l/g. */
-  private sampleGroup(history: RankedHistory & { columns: ParamColumns }, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
+  private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
     const domains = dists.map(domainOf);
     const split = this.split(history, names, dists, domains);
     const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings);
@@ -180,54 +184,60 @@ export class TPESampler implements Sampler {
    * (with a value inside today's distribution), the best γ(n) finished ones are good; the
    * other finished ones and the running ones (constant liar) are bad.
    */
-  private split(history: RankedHistory & { columns: ParamColumns }, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
+  private split(history: History, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
     const dims = names.length;
-    const total = history.trials.length;
-    const finishedNumbers = new Int32Array(total);
-    for (let t = 0; t < total; t++) {
-      const trial = history.trials[t] as FrozenTrial;
-      finishedNumbers[t] = trial.state === 'COMPLETE' || trial.state === 'PRUNED' ? trial.number : -1;
-    }
-    const raw = names.map((name) => history.columns.gatherRows(history.trials, finishedNumbers, name));
-    // Keep the rows (in rank order) that hold every parameter inside today's distribution.
-    const keep = new Uint32Array(total);
+    const trials = history.trials;
+    const total = trials.length;
+    const nFinished = history.nFinished;
+    const cache = history.coordinates;
+    const cached = names.map((name, d) => cache.column(history.columns, name, dists[d] as Distribution, domains[d] as Domain));
+    // Per dimension, the model coordinates of the kept rows (in rank order): the rows that
+    // hold every parameter inside today's distribution.
+    const coords = names.map(() => new Float64Array(total));
+    const numbers = new Float64Array(total);
     let rows = 0;
     let finished = 0;
     for (let t = 0; t < total; t++) {
+      const trial = trials[t] as FrozenTrial;
       let ok = true;
-      for (let d = 0; d < dims; d++) {
-        if (!inRange(dists[d] as Distribution, (raw[d] as Float64Array)[t] as number)) {
-          ok = false;
-          break;
+      if (t < nFinished) {
+        const number = trial.number;
+        for (let d = 0; d < dims; d++) {
+          const v = (cached[d] as Float64Array)[number] as number;
+          if (Number.isNaN(v)) {
+            ok = false;
+            break;
+          }
+          (coords[d] as Float64Array)[rows] = v;
         }
+        if (!ok) continue;
+        finished++;
+      } else {
+        for (let d = 0; d < dims; d++) {
+          const v = trial.internalParams[names[d] as string] ?? NaN;
+          if (!inRange(dists[d] as Distribution, v)) {
+            ok = false;
+            break;
+          }
+          (coords[d] as Float64Array)[rows] = observationCoordinate(domains[d] as Domain, v);
+        }
+        if (!ok) continue;
       }
-      if (!ok) continue;
-      keep[rows++] = t;
-      if (t < history.nFinished) finished++;
+      numbers[rows++] = trial.number;
     }
     const nBelow = Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
-    const column = (from: number, to: number): Float64Array[] =>
-      raw.map((values, d) => {
-        const domain = domains[d] as Domain;
-        const out = new Float64Array(to - from);
-        for (let r = from; r < to; r++) out[r - from] = observationCoordinate(domain, values[keep[r] as number] as number);
-        return out;
-      });
-    const numbers = new Float64Array(rows);
-    for (let r = 0; r < rows; r++) numbers[r] = (history.trials[keep[r] as number] as FrozenTrial).number;
     // The bad set is most of the history: take its per-parameter order from the columns'
-    // maintained sorted lists instead of sorting it again on every ask.
-    const aboveOrders = raw.map((values, d) => {
+    // maintained sorted lists instead of sorting it again on every ask (coordinates are
+    // monotone in the values, so they order the running rows as the values would).
+    const aboveOrders = coords.map((values, d) => {
       if ((domains[d] as Domain).kind === 'categorical' || rows - nBelow < 64) return null;
-      const rowValues = new Float64Array(rows);
-      for (let r = 0; r < rows; r++) rowValues[r] = values[keep[r] as number] as number;
-      return history.columns.orderOf(names[d] as string, numbers, rowValues, nBelow, rows, history.maxNumber);
+      return history.columns.orderOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber);
     });
     return {
       aboveOrders,
-      below: column(0, nBelow),
+      below: coords.map((values) => values.subarray(0, nBelow)),
       belowWeights: this.weightsOf(numbers, 0, nBelow, history.maxNumber),
-      above: column(nBelow, rows),
+      above: coords.map((values) => values.subarray(nBelow, rows)),
       aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
     };
   }
@@ -250,10 +260,10 @@ export class TPESampler implements Sampler {
     return w;
   }
 
-  private history(study: StudyView, trial: FrozenTrial): RankedHistory & { columns: ParamColumns } {
+  private history(study: StudyView, trial: FrozenTrial): History {
     const trials = study.getTrials();
     const last = this.lastHistory;
-    if (last !== null && last.source === trials && last.length === trials.length && last.trial === trial.number) return { ...last.ranked, columns: last.columns };
+    if (last !== null && last.source === trials && last.length === trials.length && last.trial === trial.number) return last.history;
     let columns = this.columns.get(study.name);
     if (columns === undefined) {
       columns = new ParamColumns();
@@ -265,9 +275,14 @@ export class TPESampler implements Sampler {
       ranking = new RankedTrials(study.direction);
       this.rankings.set(study.name, ranking);
     }
-    const ranked = ranking.rank(trials, trial, this.constantLiar);
-    this.lastHistory = { source: trials, length: trials.length, trial: trial.number, ranked, columns };
-    return { ...ranked, columns };
+    let coordinates = this.coordinates.get(study.name);
+    if (coordinates === undefined) {
+      coordinates = new CoordinateCache();
+      this.coordinates.set(study.name, coordinates);
+    }
+    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates };
+    this.lastHistory = { source: trials, length: trials.length, trial: trial.number, history };
+    return history;
   }
 
   private groupsOf(study: StudyView): Record<string, Distribution>[] {
@@ -279,13 +294,6 @@ export class TPESampler implements Sampler {
     groups.update(study.getTrials());
     return groups.current();
   }
-}
-
-/** Inside the distribution's bounds (grids are snapped, so off-grid values from an older step still count). */
-function inRange(dist: Distribution, v: number): boolean {
-  if (Number.isNaN(v)) return false;
-  if (dist.kind === 'categorical') return contains(dist, v);
-  return v >= dist.low && v <= dist.high;
 }
 
 function booleanOption(name: string, value: unknown): boolean {
