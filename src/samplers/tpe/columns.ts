@@ -12,6 +12,8 @@ export class ParamColumns {
   private readonly sorted = new Map<string, number[]>();
   private readonly ingested = new Set<number>();
   private capacity = 64;
+  /** Work array of `orderOf`, indexed by trial number; -1 everywhere between calls. */
+  private slots = new Int32Array(0);
   /** Numbers of the finished trials in the order they were read. */
   readonly log: number[] = [];
 
@@ -78,7 +80,9 @@ export class ParamColumns {
    * running), as indices into that range: a walk over the maintained sorted list, no sort.
    */
   orderOf(name: string, numbers: Float64Array, values: Float64Array, from: number, to: number, maxNumber: number): Uint32Array {
-    const slot = new Int32Array(maxNumber + 1).fill(-1);
+    if (this.slots.length <= maxNumber) this.slots = new Int32Array(Math.max(maxNumber + 1, 2 * this.slots.length)).fill(-1);
+    // All -1 between calls: each call clears the slots it set.
+    const slot = this.slots;
     for (let r = from; r < to; r++) slot[numbers[r] as number] = r - from;
     const order = new Uint32Array(to - from);
     let k = 0;
@@ -101,6 +105,7 @@ export class ParamColumns {
       }
       order[j + 1] = r - from;
       k++;
+      slot[numbers[r] as number] = -1;
     }
     return order;
   }
