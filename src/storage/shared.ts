@@ -1,5 +1,6 @@
 import { StorageError } from '../errors.js';
-import type { Direction, FrozenTrial, TrialState } from './records.js';
+import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
+import { isFinished } from './records.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
 
@@ -44,4 +45,15 @@ export function earliestStart(trials: readonly FrozenTrial[]): Date | null {
   let first: Date | null = null;
   for (const t of trials) if (t.datetimeStart !== null && (first === null || t.datetimeStart < first)) first = t.datetimeStart;
   return first;
+}
+
+/** The cursor after reading `trials` (new ones and re-read open ones) from `cursor`. */
+export function cursorAfter(trials: readonly FrozenTrial[], cursor: TrialCursor): TrialCursor {
+  let lastTrialId = cursor.lastTrialId;
+  const openTrialIds: number[] = [];
+  for (const t of trials) {
+    if (t.id > lastTrialId) lastTrialId = t.id;
+    if (!isFinished(t.state)) openTrialIds.push(t.id);
+  }
+  return { lastTrialId, openTrialIds };
 }

@@ -3,8 +3,7 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { isFinished } from '../records.js';
-import { FAIL_REASON_KEY, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { FAIL_REASON_KEY, cursorAfter, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
 import { assembleTrials, decodeDatetime, decodeDirection, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
 import type { Query } from './connection.js';
@@ -239,13 +238,7 @@ export class PostgresStorage implements Storage {
       return { trials: [], cursor };
     }
     const trials = assembleTrials(rows);
-    let lastTrialId = cursor.lastTrialId;
-    const openTrialIds: number[] = [];
-    for (const t of trials) {
-      if (t.id > lastTrialId) lastTrialId = t.id;
-      if (!isFinished(t.state)) openTrialIds.push(t.id);
-    }
-    return { trials, cursor: { lastTrialId, openTrialIds } };
+    return { trials, cursor: cursorAfter(trials, cursor) };
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {

@@ -5,7 +5,7 @@ import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
 import { isFinished } from '../records.js';
-import { FAIL_REASON_KEY, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { FAIL_REASON_KEY, cursorAfter, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
 import type { TrialRows } from './rows.js';
@@ -273,13 +273,7 @@ export class SqliteStorage implements Storage {
     return this.read(() => {
       this.requireStudy(studyId);
       const trials = assembleTrials(this.sql.readSince.read({ study: studyId, after: cursor.lastTrialId, open: JSON.stringify(cursor.openTrialIds) }));
-      let lastTrialId = cursor.lastTrialId;
-      const openTrialIds: number[] = [];
-      for (const t of trials) {
-        if (t.id > lastTrialId) lastTrialId = t.id;
-        if (!isFinished(t.state)) openTrialIds.push(t.id);
-      }
-      return { trials, cursor: { lastTrialId, openTrialIds } };
+      return { trials, cursor: cursorAfter(trials, cursor) };
     });
   }
 
