@@ -63,7 +63,9 @@ export function floatDistribution(low: number, high: number, options: RangeOptio
   if (step !== null && !(Number.isFinite(step) && step > 0)) {
     throw new SpaceError(`${where}step must be a positive number, got ${step}`);
   }
-  return { kind: 'float', low, high: step === null ? high : alignHigh(low, high, step), log, step };
+  // -0 would not survive the JSON form (it prints as 0): store zero as +0.
+  const lo = low + 0;
+  return { kind: 'float', low: lo, high: (step === null ? high : alignHigh(lo, high, step)) + 0, log, step };
 }
 
 export function intDistribution(low: number, high: number, options: RangeOptions = {}, name?: string): IntDistribution {
@@ -77,7 +79,7 @@ export function intDistribution(low: number, high: number, options: RangeOptions
   if (!Number.isInteger(step) || step < 1) throw new SpaceError(`${where}int step must be a positive integer, got ${step}`);
   if (log && step !== 1) throw new SpaceError(`${where}log and step cannot be used together`);
   if (log && low < 1) throw new SpaceError(`${where}a log range needs low >= 1, got low=${low}`);
-  return { kind: 'int', low, high: low + Math.floor((high - low) / step) * step, log, step };
+  return { kind: 'int', low: low + 0, high: low + Math.floor((high - low) / step) * step + 0, log, step };
 }
 
 export function categoricalDistribution(choices: readonly CategoricalChoice[], name?: string): CategoricalDistribution {

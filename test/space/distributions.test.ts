@@ -95,3 +95,12 @@ describe('compatibility of a reused parameter name', () => {
     expect(() => checkCompatible('x', categoricalDistribution(['a']), categoricalDistribution(['a', 'b']))).toThrow(/choices cannot change/);
   });
 });
+
+describe('zero bounds', () => {
+  it('store -0 as 0, so the JSON form round-trips', () => {
+    const dist = floatDistribution(-0, 1);
+    expect(Object.is(dist.low, 0)).toBe(true);
+    expect(distributionFromJson(distributionToJson(dist))).toEqual(dist);
+    expect(Object.is(intDistribution(-0, 3).low, 0)).toBe(true);
+  });
+});
