@@ -206,3 +206,15 @@ describe('selection and sort', () => {
     expect(best[0]?.values?.[0]).toBe(Math.max(...best.map((t) => t.values?.[0] as number)));
   });
 });
+
+describe('maxStepOf', () => {
+  it("reads the runner's sodate:max_step, else the objective's max_step user attribute", async () => {
+    const { maxStepOf } = await import('../../src/tui/model/panels.js');
+    const { makeTrial } = await import('../helpers/trials.js');
+    const base = makeTrial({ number: 0 });
+    expect(maxStepOf(base)).toBeUndefined();
+    expect(maxStepOf({ ...base, userAttrs: { max_step: 19 } })).toBe(19);
+    expect(maxStepOf({ ...base, systemAttrs: { 'sodate:max_step': 7 }, userAttrs: { max_step: 19 } })).toBe(7);
+    expect(maxStepOf({ ...base, userAttrs: { max_step: 'soon' } })).toBeUndefined();
+  });
+});

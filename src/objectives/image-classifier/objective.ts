@@ -121,6 +121,8 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
     const data = subset(loadDataset(options.dataset ?? 'digits'), options.maxSamples, seed);
     const splits = splitsFor(data, options);
     trial.setUserAttr('backend', await describeBackend(options.backend ?? 'auto'));
+    // The last step this trial will report, so a dashboard can show its progress.
+    trial.setUserAttr('max_step', splits.length * epochs - 1);
     const finals: EpochResult[] = [];
     let best: { value: number; step: number; result: EpochResult } | null = null;
     let imagesPerSecond = 0;

@@ -14,9 +14,12 @@ function attrText(trial: FrozenTrial, key: string): string | undefined {
   return v === undefined || v === null ? undefined : typeof v === 'string' ? v : JSON.stringify(v);
 }
 
-/** The expected last step (`sodate:max_step`), when the trial's runner stored one. */
+/**
+ * The expected last step, when the trial announced one: the runner's `sodate:max_step`, or
+ * the objective's own `max_step` user attribute (`trial.setUserAttr('max_step', n)`).
+ */
 export function maxStepOf(trial: FrozenTrial): number | undefined {
-  const v = trial.systemAttrs['sodate:max_step'];
+  const v = trial.systemAttrs['sodate:max_step'] ?? trial.userAttrs['max_step'];
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
