@@ -65,6 +65,10 @@ export class Connection {
     // An idle connection that the server closes (restart, admin shutdown) emits 'error' on
     // the pool; the pool drops it and the next unit of work opens a new one.
     this.pool.on('error', () => undefined);
+    // A connection in use when the server closes it emits 'error' on its client as well; the
+    // statement running on it fails and is retried, so the event itself needs no more than a
+    // listener (without one, Node ends the process).
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** One statement, autocommitted; safe to run again after a lost connection. */
