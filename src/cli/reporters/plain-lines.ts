@@ -7,6 +7,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
   let metric = 'value';
   let direction: 'minimize' | 'maximize' = 'minimize';
   let best: FrozenTrial | undefined;
+  let backendShown = false;
   const better = (a: number, b: number) => (direction === 'minimize' ? a < b : a > b);
   return {
     studyStart(info) {
@@ -20,6 +21,12 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       write(`storage ${info.study.storage.url}`);
     },
     trialFinish(trial) {
+      // Objectives that know their compute backend (the image trainer) say so once.
+      const backend = trial.userAttrs['backend'];
+      if (!backendShown && typeof backend === 'string') {
+        backendShown = true;
+        write(`backend: ${backend}`);
+      }
       const value = trial.values?.[0];
       if (trial.state === 'COMPLETE' && value !== undefined && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
       const bestText = best === undefined ? '' : `  best=${formatNumber(best.values?.[0])} (#${best.number})`;
