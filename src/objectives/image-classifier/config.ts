@@ -4,10 +4,11 @@ import type { AugmentConfig } from './augment.js';
 import { NO_AUGMENTATION } from './augment.js';
 import type { LossConfig } from './losses.js';
 import type { MixConfig } from './mix.js';
-import type { Pooling } from './model.js';
+import type { ModelConfig } from './model.js';
 
 /** Everything one training run uses, resolved from a trial's parameters (defaults for absent ones). */
-export interface TrainConfig {
+/** The model's tunable shape (see ModelConfig) plus how it is trained. */
+export interface TrainConfig extends Pick<ModelConfig, 'width' | 'depth' | 'dropPathRate' | 'pool' | 'gemP' | 'headBatchNorm' | 'headDropout' | 'headHidden'> {
   readonly optimizer: 'adamw' | 'sgd';
   /** Head learning rate; the backbone's is lr × backboneLrScale. */
   readonly lr: number;
@@ -28,14 +29,6 @@ export interface TrainConfig {
   readonly focalGamma: number;
   readonly classWeighting: 'none' | 'balanced';
   readonly augment: AugmentConfig;
-  readonly width: number;
-  readonly depth: number;
-  readonly dropPathRate: number;
-  readonly pool: Pooling;
-  readonly gemP: number;
-  readonly headBatchNorm: boolean;
-  readonly headDropout: number;
-  readonly headHidden: number;
 }
 
 /** The trainer's defaults: PyTorch's AdamW defaults, no regularisation and no augmentation. */
