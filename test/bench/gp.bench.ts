@@ -9,6 +9,7 @@ import { floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import type { Sampler, StudyView } from '../../src/study/policies.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
+import { branin as braninFunction, hartmann6 as hartmann6Function } from './problems.js';
 
 interface Problem {
   readonly name: string;
@@ -17,42 +18,20 @@ interface Problem {
   readonly optimum: number;
 }
 
-const A = [
-  [10, 3, 17, 3.5, 1.7, 8],
-  [0.05, 10, 17, 0.1, 8, 14],
-  [3, 3.5, 1.7, 10, 17, 8],
-  [17, 8, 0.05, 10, 0.1, 14],
-];
-const P = [
-  [1312, 1696, 5569, 124, 8283, 5886],
-  [2329, 4135, 8307, 3736, 1004, 9991],
-  [2348, 1451, 3522, 2883, 3047, 6650],
-  [4047, 8828, 8732, 5743, 1091, 381],
-];
-const ALPHA = [1, 1.2, 3, 3.2];
+const coords = (x: Record<string, number>, n: number) => Array.from({ length: n }, (_, i) => x[`x${i}`] as number);
 
+/** The suite's formulas (test/bench/problems.ts) over named unit coordinates. */
 export const hartmann6: Problem = {
   name: 'hartmann6',
   space: Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x${i}`, floatDistribution(0, 1)])),
-  f: (x) => {
-    let s = 0;
-    for (let i = 0; i < 4; i++) {
-      let inner = 0;
-      for (let j = 0; j < 6; j++) inner += (A[i]![j] as number) * ((x[`x${j}`] as number) - (P[i]![j] as number) * 1e-4) ** 2;
-      s -= (ALPHA[i] as number) * Math.exp(-inner);
-    }
-    return s;
-  },
+  f: (x) => hartmann6Function(coords(x, 6)),
   optimum: -3.32237,
 };
 
 export const branin: Problem = {
   name: 'branin',
   space: { x: floatDistribution(-5, 10), y: floatDistribution(0, 15) },
-  f: ({ x, y }) => {
-    const a = 1, b = 5.1 / (4 * Math.PI ** 2), c = 5 / Math.PI, r = 6, s = 10, t = 1 / (8 * Math.PI);
-    return a * ((y as number) - b * (x as number) ** 2 + c * (x as number) - r) ** 2 + s * (1 - t) * Math.cos(x as number) + s;
-  },
+  f: ({ x, y }) => braninFunction(x as number, y as number),
   optimum: 0.397887,
 };
 
