@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels/index.js';
+import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
 /** Which TensorFlow.js backend trains: `auto` tries them in the order below. */
 export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -74,11 +74,12 @@ async function tryBackend(candidate: BackendChoice): Promise<string | null> {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       // In Node the .wasm files sit next to the package's main file; say so explicitly.
       wasm.setWasmPaths(`${dirname(require.resolve('@tensorflow/tfjs-backend-wasm'))}/`);
-      registerWasmTrainingKernels();
+      const kernels = registerWasmTrainingKernels();
       // setBackend resolves false, without throwing, when the .wasm file cannot be loaded.
       if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") returned false: the .wasm file was not found or failed to load');
       const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread; sodate kernels: ${WASM_TRAINING_KERNELS.map((k) => k.kernelName).join(', ')})`;
+      const nativeNote = kernels.nativeSkipped !== undefined ? `; native kernels ${kernels.nativeSkipped}` : '';
+      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${wasm.getThreadsCount()} thread; sodate kernels: ${kernels.description}${nativeNote})`;
     }
     case 'cpu': {
       if (!(await tf.setBackend('cpu'))) return null;

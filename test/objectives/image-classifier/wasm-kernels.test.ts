@@ -3,7 +3,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
 import { batchNormTrain } from '../../../src/objectives/image-classifier/batch-norm.js';
 import { Rng } from '../../../src/objectives/image-classifier/rng.js';
-import { WASM_TRAINING_KERNELS } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
+import { loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
+import type { ConvKernelSource } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
 
 const rng = new Rng(42);
 const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
@@ -13,6 +15,10 @@ const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b,
 function on(backend: string, inputs: { values: Float32Array; shape: number[] }[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Float32Array[] {
   tf.setBackend(backend);
   return tf.tidy(() => fn(...inputs.map((i) => tf.tensor(i.values, i.shape))).map((t) => t.dataSync() as Float32Array));
+}
+
+function maxAbs(a: Float32Array): number {
+  return a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -38,12 +44,28 @@ const CASES: [number[], number[], [number, number], 'same' | 'valid' | [[number,
   [[3, 6, 9, 4], [3, 2, 4, 3], [1, 2], 'valid'],
   [[2, 11, 7, 2], [3, 3, 2, 3], [2, 1], 'same'],
   [[2, 6, 6, 2], [3, 3, 2, 2], [1, 1], [[0, 0], [2, 0], [1, 2], [0, 0]]],
+  // Larger than one GEMM tile and one row chunk, channel counts below, at and above 16 lanes.
+  [[3, 17, 15, 16], [3, 3, 16, 32], [1, 1], 'same'],
+  [[2, 16, 16, 24], [3, 3, 24, 20], [2, 2], 'same'],
+  [[1, 40, 40, 3], [3, 3, 3, 16], [1, 1], 'same'],
 ];
 
-describe('sodate wasm kernels against the pure-JS backend', () => {
-  it('registers the filter and input gradients of Conv2D for wasm', () => {
-    expect(WASM_TRAINING_KERNELS.map((k) => k.kernelName).sort()).toEqual(['Conv2DBackpropFilter', 'Conv2DBackpropInput']);
-    for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc).toBe(k.kernelFunc);
+const native = loadNativeKernels();
+// The native set is built at `npm install` where a C++ compiler exists; CI builds it.
+const SOURCES: ConvKernelSource[] = native.kernels !== null ? ['xnnpack', 'native'] : ['xnnpack'];
+
+describe.each(SOURCES)('sodate %s conv kernels on wasm against the pure-JS backend', (source) => {
+  beforeAll(() => {
+    expect(registerWasmTrainingKernels(source).source).toBe(source);
+  });
+
+  it('are the registered wasm kernels for Conv2D and its gradients', () => {
+    for (const name of ['Conv2DBackpropFilter', 'Conv2DBackpropInput']) expect(tf.getKernel(name, 'wasm')).toBeDefined();
+    if (source === 'xnnpack') {
+      for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc).toBe(k.kernelFunc);
+    } else {
+      for (const k of WASM_TRAINING_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc).not.toBe(k.kernelFunc);
+    }
   });
 
   it.each(CASES)('conv2d %j * %j stride %j pad %j: output and both gradients match', (xShape, wShape, strides, pad) => {
@@ -58,7 +80,15 @@ describe('sodate wasm kernels against the pure-JS backend', () => {
     const cpu = on('cpu', [x, w], run);
     const wasm = on('wasm', [x, w], run);
     const names = ['y', 'dx', 'dw'];
-    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i] as Float32Array), names[i]).toBeLessThan(1e-4));
+    // Float32 sums of up to thousands of terms in another order: compare relative to the largest value.
+    cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i] as Float32Array) / Math.max(1, maxAbs(c)), names[i]).toBeLessThan(1e-5));
+  });
+
+  it('supports dilated forward convolutions', () => {
+    const x = { values: random(2 * 9 * 9 * 3), shape: [2, 9, 9, 3] };
+    const w = { values: random(3 * 3 * 3 * 4), shape: [3, 3, 3, 4] };
+    const run = (a: tf.Tensor, b: tf.Tensor): tf.Tensor[] => [tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same', 'NHWC', 2)];
+    expect(maxAbsDiff(on('cpu', [x, w], run)[0] as Float32Array, on('wasm', [x, w], run)[0] as Float32Array)).toBeLessThan(1e-4);
   });
 
   it('runs the kernels directly with a given upstream gradient (filter shape and input shape attributes)', () => {
@@ -92,6 +122,36 @@ describe('sodate wasm kernels against the pure-JS backend', () => {
     tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x2, w2]));
     tf.dispose([x2, w2]);
     expect(backend.numDataIds()).toBe(ids);
+  });
+});
+
+describe.runIf(native.kernels !== null)('the native addon', () => {
+  const conv = (...args: Parameters<NonNullable<typeof native.kernels>['conv']>): void => native.kernels?.conv(...args);
+  // batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft
+  const geometry = Int32Array.of(1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1);
+
+  it('says which vector instructions it was built for', () => {
+    expect(['AVX-512', 'AVX2', 'SSE']).toContain(native.kernels?.instructionSet);
+  });
+
+  it('refuses arrays whose sizes do not match the geometry instead of writing past them', () => {
+    const x = new Float32Array(32);
+    const w = new Float32Array(54);
+    expect(() => conv(0, x, w, new Float32Array(47), geometry)).toThrow(/sizes do not match/);
+    expect(() => conv(2, x, new Float32Array(48), new Float32Array(53), geometry)).toThrow(/sizes do not match/);
+    expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 2, 3))).toThrow(/15 fields/);
+    expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 4, 4, 2, 4, 4, 0, 3, 3, 1, 1, 1, 1, 1, 1))).toThrow(/zero or negative/);
+    expect(() => conv(3 as 0, x, w, new Float32Array(48), geometry)).toThrow(/op must be/);
+  });
+
+  it('computes a known convolution: a 3×3 box filter of ones sums each neighbourhood', () => {
+    const x = Float32Array.from({ length: 16 }, (_, i) => i);
+    const w = new Float32Array(9).fill(1);
+    const y = new Float32Array(16);
+    conv(0, x, w, y, Int32Array.of(1, 4, 4, 1, 4, 4, 1, 3, 3, 1, 1, 1, 1, 1, 1));
+    // Corner (0,0): 0 + 1 + 4 + 5; centre (1,1): 0 + 1 + 2 + 4 + 5 + 6 + 8 + 9 + 10.
+    expect(y[0]).toBe(10);
+    expect(y[5]).toBe(45);
   });
 });
 

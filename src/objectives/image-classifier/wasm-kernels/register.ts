@@ -1,19 +1,53 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { Conv2D, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { loadNativeKernels, nativeConvKernels } from '../native-kernels/index.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 
-/** Kernels sodate adds to (or replaces in) tfjs-backend-wasm so that a CNN trains fast on it. */
+/** Kernels sodate adds to (or replaces in) tfjs-backend-wasm so that a CNN trains on it. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterWasmConfig, conv2DBackpropInputWasmConfig];
 
-let registered = false;
+/**
+ * Where the convolutions run: `native`, sodate's C++ addon on the wasm heap (several times
+ * faster, when it was built at install), or `xnnpack`, tfjs-backend-wasm's own Conv2D with
+ * sodate's gradients composed from it.
+ */
+export type ConvKernelSource = 'native' | 'xnnpack';
 
-/** Idempotent; call after importing @tensorflow/tfjs-backend-wasm, before training. */
-export function registerWasmTrainingKernels(): void {
-  if (registered) return;
-  for (const config of WASM_TRAINING_KERNELS) {
-    if (getKernel(config.kernelName, 'wasm') !== undefined) unregisterKernel(config.kernelName, 'wasm');
-    registerKernel(config);
+export interface RegisteredKernels {
+  readonly source: ConvKernelSource;
+  /** For the log, e.g. "native AVX-512: Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter". */
+  readonly description: string;
+  /** Why the native kernels are not in use, when they are not. */
+  readonly nativeSkipped?: string;
+}
+
+let stockConv2D: KernelConfig | undefined;
+
+function replace(config: KernelConfig): void {
+  if (getKernel(config.kernelName, 'wasm') !== undefined) unregisterKernel(config.kernelName, 'wasm');
+  registerKernel(config);
+}
+
+/**
+ * Register the training kernels on the wasm backend (call after importing
+ * @tensorflow/tfjs-backend-wasm). `auto` takes the native ones when they load. Calling it
+ * again switches sets.
+ */
+export function registerWasmTrainingKernels(wanted: ConvKernelSource | 'auto' = 'auto'): RegisteredKernels {
+  stockConv2D ??= getKernel(Conv2D, 'wasm');
+  const native = wanted === 'xnnpack' ? null : loadNativeKernels();
+  if (native !== null && native.kernels !== null) {
+    const configs = nativeConvKernels(native.kernels);
+    configs.forEach(replace);
+    return { source: 'native', description: `native ${native.kernels.instructionSet}: ${configs.map((k) => k.kernelName).join(', ')}` };
   }
-  registered = true;
+  if (wanted === 'native') throw new Error(`sodate's native conv kernels are not available: ${native?.reason ?? 'not loaded'}`);
+  if (stockConv2D !== undefined) replace(stockConv2D);
+  WASM_TRAINING_KERNELS.forEach(replace);
+  return {
+    source: 'xnnpack',
+    description: `XNNPACK Conv2D with ${WASM_TRAINING_KERNELS.map((k) => k.kernelName).join(', ')}`,
+    ...(native !== null ? { nativeSkipped: native.reason } : {}),
+  };
 }

@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+/**
+ * Builds sodate's native convolution kernels (native/src, C++ with Node-API) for the image
+ * trainer, at `npm install`. Optional by design: where no C++ compiler or Node headers are
+ * found, it says so in one line and the trainer uses the WebAssembly (XNNPACK) kernels.
+ *
+ *   node scripts/build-native.mjs           build native/build/sodate_kernels.node
+ *   SODATE_NATIVE_KERNELS=0 npm install     skip the build
+ *
+ * -march=native: the library is built on, and for, the machine that runs it.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const sources = ['addon.cc', 'conv.cc'].map((f) => join(root, 'native', 'src', f));
+const output = join(root, 'native', 'build', 'sodate_kernels.node');
+
+function skip(reason) {
+  console.log(`sodate: native conv kernels not built (${reason}); the image trainer will use the WebAssembly kernels`);
+  process.exit(0);
+}
+
+if (process.env.SODATE_NATIVE_KERNELS === '0') skip('SODATE_NATIVE_KERNELS=0');
+if (process.platform === 'win32') skip('no Windows build yet');
+// Official Node.js builds and Debian's nodejs both keep node_api.h in <prefix>/include/node.
+const includeCandidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')]
+  .filter(Boolean)
+  .map((dir) => join(dir, 'include', 'node'));
+const include = includeCandidates.find((dir) => existsSync(join(dir, 'node_api.h')));
+if (include === undefined) skip(`node_api.h not found in ${includeCandidates.join(' or ')}`);
+
+const compiler = process.env.CXX ?? 'g++';
+mkdirSync(dirname(output), { recursive: true });
+const flags = ['-O3', '-march=native', '-std=c++17', '-fno-math-errno', '-shared', '-fPIC', `-I${include}`];
+if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
+const run = spawnSync(compiler, [...flags, ...sources, '-o', output], { encoding: 'utf8' });
+if (run.error !== undefined) skip(`${compiler}: ${run.error.message}`);
+if (run.status !== 0) skip(`${compiler} failed: ${(run.stderr || '').trim().split('\n')[0]}`);
+console.log(`sodate: native conv kernels built (${output})`);

@@ -1,0 +1,35 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The addon built from native/src by scripts/build-native.mjs at `npm install`. */
+export interface NativeKernels {
+  /** op 0: forward (x, w → y); 1: input gradient (dy, w → dx); 2: filter gradient (x, dy → dw). */
+  conv(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  /** The vector instructions it was compiled for: AVX-512, AVX2 or SSE. */
+  readonly instructionSet: string;
+}
+
+export type NativeLoad = { readonly kernels: NativeKernels } | { readonly kernels: null; readonly reason: string };
+
+// src/… and dist/… sit at the same depth below the package root.
+const ADDON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'native', 'build', 'sodate_kernels.node');
+
+let loaded: NativeLoad | null = null;
+
+/** The native kernels, or why they are not there. `SODATE_NATIVE_KERNELS=0` turns them off. */
+export function loadNativeKernels(): NativeLoad {
+  if (process.env['SODATE_NATIVE_KERNELS'] === '0') return { kernels: null, reason: 'SODATE_NATIVE_KERNELS=0' };
+  if (loaded !== null) return loaded;
+  if (!existsSync(ADDON)) {
+    loaded = { kernels: null, reason: 'not built (run `node scripts/build-native.mjs`; it needs a C++ compiler)' };
+  } else {
+    try {
+      loaded = { kernels: createRequire(import.meta.url)(ADDON) as NativeKernels };
+    } catch (error) {
+      loaded = { kernels: null, reason: `failed to load: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}` };
+    }
+  }
+  return loaded;
+}
