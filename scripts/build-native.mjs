@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds sodate's native convolution kernels (native/src, C++ with Node-API) for the image
+ * Builds sodate's native kernels (native/src, C++ with Node-API: convolutions and batch norm) for the image
  * trainer, at `npm install`. Optional by design: where no C++ compiler or Node headers are
  * found, it says so in one line and the trainer uses the WebAssembly (XNNPACK) kernels.
  *
@@ -15,11 +15,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = ['addon.cc', 'conv.cc'].map((f) => join(root, 'native', 'src', f));
+const sources = ['addon.cc', 'batch-norm.cc', 'conv.cc'].map((f) => join(root, 'native', 'src', f));
 const output = join(root, 'native', 'build', 'sodate_kernels.node');
 
 function skip(reason) {
-  console.log(`sodate: native conv kernels not built (${reason}); the image trainer will use the WebAssembly kernels`);
+  console.log(`sodate: native kernels not built (${reason}); the image trainer will use the WebAssembly kernels`);
   process.exit(0);
 }
 
@@ -39,4 +39,4 @@ if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const run = spawnSync(compiler, [...flags, ...sources, '-o', output], { encoding: 'utf8' });
 if (run.error !== undefined) skip(`${compiler}: ${run.error.message}`);
 if (run.status !== 0) skip(`${compiler} failed: ${(run.stderr || '').trim().split('\n')[0]}`);
-console.log(`sodate: native conv kernels built (${output})`);
+console.log(`sodate: native kernels built (${output})`);

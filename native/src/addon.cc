@@ -1,10 +1,16 @@
-// Node-API face of the kernels: conv(op, a, b, out, geometry) on Float32Arrays (views of the
-// tfjs wasm heap, or plain arrays in tests). Sizes are checked here, so that a wrong shape
-// from JavaScript is a TypeError and never a write outside an array.
+// Node-API face of the kernels, on Float32Arrays (views of the tfjs wasm heap, or plain arrays
+// in tests):
+//   conv(op, a, b, out, geometry)
+//   batchNormForward(x, gamma, beta, epsilon, y, mean, variance)
+//   batchNormBackward(dy, x, gamma, mean, variance, epsilon, dx, dgamma, dbeta)
+// Sizes are checked here, so that a wrong shape from JavaScript is a TypeError and never a
+// write outside an array.
 #include <node_api.h>
 
 #include <cstdint>
+#include <initializer_list>
 
+#include "batch-norm.h"
 #include "conv.h"
 
 namespace {
@@ -70,10 +76,63 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads the Float32Array arguments at the given positions into `arrays` (with their lengths); false if one is not.
+bool floatArgs(napi_env env, const napi_value* argv, std::initializer_list<size_t> at, float** arrays, size_t* lengths) {
+  size_t i = 0;
+  for (size_t index : at) {
+    if (!floats(env, argv[index], &arrays[i], &lengths[i])) return false;
+    i++;
+  }
+  return true;
+}
+
+napi_value BatchNormForward(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value argv[7];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float* a[6];
+  size_t n[6];
+  double epsilon;
+  if (argc != 7 || !floatArgs(env, argv, {0, 1, 2, 4, 5, 6}, a, n) || napi_get_value_double(env, argv[3], &epsilon) != napi_ok) {
+    return fail(env, "batchNormForward(x, gamma, beta, epsilon, y, mean, variance) takes 6 Float32Arrays and a number");
+  }
+  const size_t channels = n[1];
+  if (channels == 0 || n[0] % channels != 0 || n[2] != channels || n[3] != n[0] || n[4] != channels || n[5] != channels) {
+    return fail(env, "batchNormForward: array sizes do not match (x and y: rows × channels; gamma, beta, mean, variance: channels)");
+  }
+  sodate::batchNormForward(n[0] / channels, channels, a[0], a[1], a[2], static_cast<float>(epsilon), a[3], a[4], a[5]);
+  return nullptr;
+}
+
+napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  float* a[8];
+  size_t n[8];
+  double epsilon;
+  if (argc != 9 || !floatArgs(env, argv, {0, 1, 2, 3, 4, 6, 7, 8}, a, n) || napi_get_value_double(env, argv[5], &epsilon) != napi_ok) {
+    return fail(env, "batchNormBackward(dy, x, gamma, mean, variance, epsilon, dx, dgamma, dbeta) takes 8 Float32Arrays and a number");
+  }
+  const size_t size = n[0], channels = n[2];
+  if (channels == 0 || size % channels != 0 || n[1] != size || n[5] != size || n[3] != channels || n[4] != channels || n[6] != channels || n[7] != channels) {
+    return fail(env, "batchNormBackward: array sizes do not match (dy, x, dx: rows × channels; the others: channels)");
+  }
+  sodate::batchNormBackward(size / channels, channels, a[0], a[1], a[2], a[3], a[4], static_cast<float>(epsilon), a[5], a[6], a[7]);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value conv, isa;
-  napi_create_function(env, "conv", NAPI_AUTO_LENGTH, Conv, nullptr, &conv);
-  napi_set_named_property(env, exports, "conv", conv);
+  const struct {
+    const char* name;
+    napi_callback function;
+  } functions[] = {{"conv", Conv}, {"batchNormForward", BatchNormForward}, {"batchNormBackward", BatchNormBackward}};
+  for (const auto& f : functions) {
+    napi_value value;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.function, nullptr, &value);
+    napi_set_named_property(env, exports, f.name, value);
+  }
+  napi_value isa;
 #if defined(__AVX512F__)
   const char* name = "AVX-512";
 #elif defined(__AVX2__)

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAIN } from './native-kernels/index.js';
 
 export interface BatchNormOutput<T extends tf.Tensor> {
   readonly y: T;
@@ -28,9 +29,15 @@ function channelSums(x: tf.Tensor): tf.Tensor1D {
  *
  * Every full-size op is a multiply or an add by a per-channel vector, and every reduction a
  * global average pool: tfjs's FusedBatchNorm gradient (with tf.moments') costs a dozen more ops, a Tile of
- * the input and reductions over outer axes, all slow on the wasm backend.
+ * the input and reductions over outer axes, all slow on the wasm backend. Where sodate's native
+ * kernels are registered, the same math runs as two fused kernels instead.
  */
 export function batchNormTrain<T extends tf.Tensor>(x: T, gamma: tf.Tensor1D, beta: tf.Tensor1D, epsilon: number): BatchNormOutput<T> {
+  // sodate's native kernel, where the backend has it: one pass forward, one backward.
+  if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) !== undefined) {
+    const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon }) as [T, tf.Tensor1D, tf.Tensor1D];
+    return { y, mean: tf.keep(mean), variance: tf.keep(variance) };
+  }
   const channels = x.shape[x.rank - 1] as number;
   const n = x.size / channels;
   let mean: tf.Tensor1D | null = null;

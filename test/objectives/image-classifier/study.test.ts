@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createObjective, describeBackend, imageClassifierObjective, PARAM_NAMES } from '../../../src/objectives/image-classifier/index.js';
 import { MedianPruner } from '../../../src/pruners/median.js';
+import { loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
 import { RandomSampler } from '../../../src/samplers/random.js';
 import { readStudyFile } from '../../../src/space/study-file.js';
 import { createStudy } from '../../../src/study/create.js';
@@ -13,7 +14,8 @@ const SMALL = { maxSamples: 300, epochs: 2, width: 4, seed: 0 } as const;
 
 describe('the image-classifier objective in a study', () => {
   it('prints which backend runs: wasm here, with sodate kernels', async () => {
-    expect(await describeBackend()).toMatch(/^wasm \(SIMD, 1 thread; sodate kernels: Conv2DBackpropFilter, Conv2DBackpropInput\)/);
+    const kernels = loadNativeKernels().kernels === null ? 'XNNPACK Conv2D with Conv2DBackpropFilter, Conv2DBackpropInput' : 'native (AVX-512|AVX2|SSE): Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter, batch norm';
+    expect(await describeBackend()).toMatch(new RegExp(`^wasm \\(SIMD, 1 thread; sodate kernels: ${kernels}`));
   });
 
   it('trains, reports each epoch, returns the last epoch value and keeps the best as attributes', async () => {

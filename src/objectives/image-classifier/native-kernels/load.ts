@@ -7,6 +7,18 @@ import { fileURLToPath } from 'node:url';
 export interface NativeKernels {
   /** op 0: forward (x, w → y); 1: input gradient (dy, w → dx); 2: filter gradient (x, dy → dw). */
   conv(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
+  batchNormForward(x: Float32Array, gamma: Float32Array, beta: Float32Array, epsilon: number, y: Float32Array, mean: Float32Array, variance: Float32Array): void;
+  batchNormBackward(
+    dy: Float32Array,
+    x: Float32Array,
+    gamma: Float32Array,
+    mean: Float32Array,
+    variance: Float32Array,
+    epsilon: number,
+    dx: Float32Array,
+    dgamma: Float32Array,
+    dbeta: Float32Array,
+  ): void;
   /** The vector instructions it was compiled for: AVX-512, AVX2 or SSE. */
   readonly instructionSet: string;
 }

@@ -1,6 +1,6 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { Conv2D, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
-import { loadNativeKernels, nativeConvKernels } from '../native-kernels/index.js';
+import { Conv2D, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, loadNativeKernels, nativeBatchNormKernels, nativeConvKernels } from '../native-kernels/index.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
 
@@ -9,8 +9,8 @@ export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2DBackpropFil
 
 /**
  * Where the convolutions run: `native`, sodate's C++ addon on the wasm heap (several times
- * faster, when it was built at install), or `xnnpack`, tfjs-backend-wasm's own Conv2D with
- * sodate's gradients composed from it.
+ * faster, when it was built at install; it also brings a fused training batch norm), or
+ * `xnnpack`, tfjs-backend-wasm's own Conv2D with sodate's gradients composed from it.
  */
 export type ConvKernelSource = 'native' | 'xnnpack';
 
@@ -23,6 +23,7 @@ export interface RegisteredKernels {
 }
 
 let stockConv2D: KernelConfig | undefined;
+let batchNormGradientRegistered = false;
 
 function replace(config: KernelConfig): void {
   if (getKernel(config.kernelName, 'wasm') !== undefined) unregisterKernel(config.kernelName, 'wasm');
@@ -39,11 +40,16 @@ export function registerWasmTrainingKernels(wanted: ConvKernelSource | 'auto' = 
   const native = wanted === 'xnnpack' ? null : loadNativeKernels();
   if (native !== null && native.kernels !== null) {
     const configs = nativeConvKernels(native.kernels);
-    configs.forEach(replace);
-    return { source: 'native', description: `native ${native.kernels.instructionSet}: ${configs.map((k) => k.kernelName).join(', ')}` };
+    const batchNorm = nativeBatchNormKernels(native.kernels);
+    [...configs, ...batchNorm.kernels].forEach(replace);
+    // A gradient belongs to a kernel name, not a backend: register it once.
+    if (!batchNormGradientRegistered) registerGradient(batchNorm.gradient);
+    batchNormGradientRegistered = true;
+    return { source: 'native', description: `native ${native.kernels.instructionSet}: ${configs.map((k) => k.kernelName).join(', ')}, batch norm` };
   }
   if (wanted === 'native') throw new Error(`sodate's native conv kernels are not available: ${native?.reason ?? 'not loaded'}`);
   if (stockConv2D !== undefined) replace(stockConv2D);
+  for (const name of [BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD]) if (getKernel(name, 'wasm') !== undefined) unregisterKernel(name, 'wasm');
   WASM_TRAINING_KERNELS.forEach(replace);
   return {
     source: 'xnnpack',
