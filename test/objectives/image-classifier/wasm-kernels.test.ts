@@ -125,6 +125,28 @@ describe.each(SOURCES)('sodate %s conv kernels on wasm against the pure-JS backe
   });
 });
 
+describe('Identity on wasm', () => {
+  it('shares the buffer instead of copying it, and each copy outlives the other', () => {
+    registerWasmTrainingKernels('xnnpack');
+    tf.setBackend('wasm');
+    const buffers = tf.memory().numDataBuffers;
+    const bytes = tf.memory().numBytes;
+    const x = tf.tensor1d([1, 2, 3]);
+    const y = tf.clone(x);
+    expect(y.dataId).toBe(x.dataId);
+    expect(tf.memory().numDataBuffers).toBe(buffers + 1);
+    x.dispose();
+    expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+    const z = tf.clone(y);
+    y.dispose();
+    const sum = tf.add(z, 1);
+    expect(Array.from(sum.dataSync())).toEqual([2, 3, 4]);
+    tf.dispose([sum, z]);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+    expect(tf.memory().numBytes).toBe(bytes);
+  });
+});
+
 describe.runIf(native.kernels !== null)('the native addon', () => {
   const conv = (...args: Parameters<NonNullable<typeof native.kernels>['conv']>): void => native.kernels?.conv(...args);
   // batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft

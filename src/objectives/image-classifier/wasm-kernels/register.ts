@@ -3,6 +3,7 @@ import { Conv2D, getKernel, registerGradient, registerKernel, unregisterKernel }
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, loadNativeKernels, nativeBatchNormKernels, nativeConvKernels } from '../native-kernels/index.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
+import { identityWasmConfig } from './identity.js';
 
 /** Kernels sodate adds to (or replaces in) tfjs-backend-wasm so that a CNN trains on it. */
 export const WASM_TRAINING_KERNELS: readonly KernelConfig[] = [conv2DBackpropFilterWasmConfig, conv2DBackpropInputWasmConfig];
@@ -37,6 +38,7 @@ function replace(config: KernelConfig): void {
  */
 export function registerWasmTrainingKernels(wanted: ConvKernelSource | 'auto' = 'auto'): RegisteredKernels {
   stockConv2D ??= getKernel(Conv2D, 'wasm');
+  replace(identityWasmConfig);
   const native = wanted === 'xnnpack' ? null : loadNativeKernels();
   if (native !== null && native.kernels !== null) {
     const configs = nativeConvKernels(native.kernels);
