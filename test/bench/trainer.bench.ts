@@ -4,10 +4,14 @@
  * (Debian's python3-torch), in the same command.
  *
  *   npm run bench -- trainer
- *   SODATE_BENCH_STEPS=16 npm run bench -- trainer
+ *   SODATE_BENCH_STEPS=32 SODATE_BENCH_ROUNDS=5 npm run bench -- trainer
+ *   SODATE_NATIVE_KERNELS=0 npm run bench -- trainer      sodate without its native kernels
  *
- * Both sides time one epoch of `steps` batches after one warmup epoch, data path included
- * (uint8 images gathered, scaled and normalised per batch), validation excluded.
+ * Both sides time epochs of `steps` batches after one warmup epoch, data path included
+ * (uint8 images gathered, scaled and normalised per batch), validation excluded. The two run
+ * in alternating rounds (a fresh process for PyTorch each round, a fresh model for sodate),
+ * and the table shows the median round of each: on a shared machine a single short run can
+ * be off by a factor of two either way.
  */
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -20,7 +24,8 @@ import { trainModel } from '../../src/objectives/image-classifier/trainer.js';
 import { printTable, ratio } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const STEPS = Number(process.env['SODATE_BENCH_STEPS'] ?? 8);
+const STEPS = Number(process.env['SODATE_BENCH_STEPS'] ?? 16);
+const ROUNDS = Number(process.env['SODATE_BENCH_ROUNDS'] ?? 3);
 const BATCH = 64;
 const WIDTH = 16;
 const CASES = [
@@ -59,11 +64,32 @@ function pytorch(size: number, channels: number): { ips: number; note: string } 
   return { ips: out.images_per_second, note: `torch ${out.torch}` };
 }
 
+function median(values: number[]): number {
+  const sorted = values.filter((v) => !Number.isNaN(v)).sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+}
+
 console.log(`sodate backend: ${await describeBackend()}`);
 const rows: string[][] = [];
 for (const c of CASES) {
-  const ours = await sodate(c.size, c.channels);
-  const peer = pytorch(c.size, c.channels);
-  rows.push([c.name, `batch ${BATCH}, width ${WIDTH}`, ours.toFixed(0), Number.isNaN(peer.ips) ? '-' : peer.ips.toFixed(0), ratio(ours, Number.isNaN(peer.ips) ? undefined : peer.ips), peer.note]);
+  const ours: number[] = [];
+  const peers: number[] = [];
+  let note = '';
+  for (let round = 0; round < ROUNDS; round++) {
+    ours.push(await sodate(c.size, c.channels));
+    const peer = pytorch(c.size, c.channels);
+    peers.push(peer.ips);
+    note = peer.note;
+  }
+  const [mine, theirs] = [median(ours), median(peers)];
+  const spread = (values: number[]): string => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)}`;
+  rows.push([
+    c.name,
+    `batch ${BATCH}, width ${WIDTH}, ${STEPS} steps`,
+    `${mine.toFixed(0)} (${spread(ours)})`,
+    Number.isNaN(theirs) ? '-' : `${theirs.toFixed(0)} (${spread(peers)})`,
+    ratio(mine, Number.isNaN(theirs) ? undefined : theirs),
+    note,
+  ]);
 }
-printTable(['input', 'model', 'sodate img/s', 'PyTorch 1 thread img/s', 'sodate / PyTorch', 'peer'], rows);
+printTable(['input', 'model', `sodate img/s, median of ${ROUNDS} (range)`, 'PyTorch 1 thread img/s (range)', 'sodate / PyTorch', 'peer'], rows);
