@@ -7,7 +7,8 @@
  *   node scripts/build-native.mjs           build native/build/sodate_kernels.node
  *   SODATE_NATIVE_KERNELS=0 npm install     skip the build
  *
- * -march=native: the library is built on, and for, the machine that runs it.
+ * No -march=native: the GEMM is compiled for AVX-512, AVX2 and the baseline and picks one at
+ * load, so a build shared by several machines (a network home, a container image) runs on all.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = ['addon.cc', 'batch-norm.cc', 'conv.cc'].map((f) => join(root, 'native', 'src', f));
+const sources = ['addon.cc', 'batch-norm.cc', 'conv.cc', 'gemm.cc'].map((f) => join(root, 'native', 'src', f));
 const output = join(root, 'native', 'build', 'sodate_kernels.node');
 
 function skip(reason) {
@@ -34,7 +35,7 @@ if (include === undefined) skip(`node_api.h not found in ${includeCandidates.joi
 
 const compiler = process.env.CXX ?? 'g++';
 mkdirSync(dirname(output), { recursive: true });
-const flags = ['-O3', '-march=native', '-std=c++17', '-fno-math-errno', '-shared', '-fPIC', `-I${include}`];
+const flags = ['-O3', '-std=c++17', '-fno-math-errno', '-shared', '-fPIC', `-I${include}`];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const run = spawnSync(compiler, [...flags, ...sources, '-o', output], { encoding: 'utf8' });
 if (run.error !== undefined) skip(`${compiler}: ${run.error.message}`);

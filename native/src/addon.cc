@@ -12,6 +12,7 @@
 
 #include "batch-norm.h"
 #include "conv.h"
+#include "gemm.h"
 
 namespace {
 
@@ -133,14 +134,7 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_set_named_property(env, exports, f.name, value);
   }
   napi_value isa;
-#if defined(__AVX512F__)
-  const char* name = "AVX-512";
-#elif defined(__AVX2__)
-  const char* name = "AVX2";
-#else
-  const char* name = "SSE";
-#endif
-  napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &isa);
+  napi_create_string_utf8(env, sodate::gemmInstructionSet(), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "instructionSet", isa);
   return exports;
 }

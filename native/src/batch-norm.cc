@@ -1,12 +1,14 @@
 #include "batch-norm.h"
 
+#include "gemm.h"
+
 #include <algorithm>
 #include <cmath>
 #include <vector>
 
 namespace sodate {
 
-void batchNormForward(long rows, long channels, const float* x, const float* gamma, const float* beta, float epsilon, float* y, float* mean,
+SODATE_MULTIVERSION void batchNormForward(long rows, long channels, const float* x, const float* gamma, const float* beta, float epsilon, float* y, float* mean,
                       float* variance) {
   // Sums in double: a single pass over a large batch would lose the variance to cancellation in float.
   std::vector<double> sum(channels, 0.0), squares(channels, 0.0);
@@ -36,7 +38,7 @@ void batchNormForward(long rows, long channels, const float* x, const float* gam
 
 // With x̂ = (x − μ)·s, s = 1/√(σ² + ε), a = γ·s:
 //   dβ = Σ dy,  dγ = Σ dy·x̂ = s·(Σ dy·x − μ·dβ),  dx = a·(dy − dβ/N − x̂·dγ/N)
-void batchNormBackward(long rows, long channels, const float* dy, const float* x, const float* gamma, const float* mean, const float* variance,
+SODATE_MULTIVERSION void batchNormBackward(long rows, long channels, const float* dy, const float* x, const float* gamma, const float* mean, const float* variance,
                        float epsilon, float* dx, float* dgamma, float* dbeta) {
   std::vector<double> sumDy(channels, 0.0), sumDyX(channels, 0.0);
   for (long r = 0; r < rows; r++) {

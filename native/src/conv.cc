@@ -9,10 +9,11 @@
 namespace sodate {
 namespace {
 
-// Rows per chunk: the im2col block of a chunk (rows × depth floats) stays near 256 KiB, in L2.
+// Rows per chunk: the im2col block of a chunk (rows × depth floats) stays near 256 KiB, in L2;
+// a multiple of 24, so that every GEMM tile height divides it.
 long chunkRows(long depth) {
   const long rows = (64 * 1024) / std::max<long>(depth, 1);
-  return std::clamp<long>(rows / kTileRows * kTileRows, 2L * kTileRows, 40L * kTileRows);
+  return std::clamp<long>(rows / 24 * 24, 48L, 960L);
 }
 
 // Scratch buffers reused across calls (one trainer runs per thread).
@@ -63,7 +64,7 @@ const float* paddedRows(const float* src, long rows, long cols, long* ld, std::v
 
 }  // namespace
 
-void convForward(const ConvGeometry& g, const float* x, const float* w, float* y) {
+SODATE_MULTIVERSION void convForward(const ConvGeometry& g, const float* x, const float* w, float* y) {
   const long depth = g.depth(), rows = g.rows(), chunk = chunkRows(depth);
   long ldw;
   const float* weights = paddedRows(w, depth, g.outC, &ldw, bufferB);
@@ -79,7 +80,7 @@ void convForward(const ConvGeometry& g, const float* x, const float* w, float* y
   }
 }
 
-void convBackpropInput(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
+SODATE_MULTIVERSION void convBackpropInput(const ConvGeometry& g, const float* dy, const float* w, float* dx) {
   const long depth = g.depth(), rows = g.rows(), chunk = chunkRows(depth);
   const long ldt = roundUp(depth, kLanes);
   // wT[co][k] = w[k][co]: the patch gradient of a row is dy[row, :] · wᵀ.
@@ -105,7 +106,7 @@ void convBackpropInput(const ConvGeometry& g, const float* dy, const float* w, f
   }
 }
 
-void convBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
+SODATE_MULTIVERSION void convBackpropFilter(const ConvGeometry& g, const float* x, const float* dy, float* dw) {
   const long depth = g.depth(), rows = g.rows(), chunk = chunkRows(depth);
   // Row-major patches (patch[r·depth + k]): read as Aᵀ, dw[k, :] += Σ_r patch[r, k] · dy[r, :].
   float* patches = scratch(bufferA, chunk * depth);

@@ -19,7 +19,7 @@ export interface NativeKernels {
     dgamma: Float32Array,
     dbeta: Float32Array,
   ): void;
-  /** The vector instructions it was compiled for: AVX-512, AVX2 or SSE. */
+  /** The vector instructions its GEMM runs with on this CPU: AVX-512, AVX2 or baseline. */
   readonly instructionSet: string;
 }
 

@@ -1,0 +1,47 @@
+#include "gemm.h"
+
+namespace sodate {
+namespace {
+
+using Gemm = void (*)(long, long, long, const float*, long, const float*, long, float*, long, bool);
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx512f,fma"))) void gemmAvx512(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc,
+                                                        bool add) {
+  kernel::gemm<24>(m, n, depth, a, lda, b, ldb, c, ldc, add);
+}
+
+__attribute__((target("avx2,fma"))) void gemmAvx2(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, bool add) {
+  kernel::gemm<6>(m, n, depth, a, lda, b, ldb, c, ldc, add);
+}
+#endif
+
+void gemmBaseline(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, bool add) {
+  kernel::gemm<4>(m, n, depth, a, lda, b, ldb, c, ldc, add);
+}
+
+struct Choice {
+  Gemm run;
+  const char* name;
+};
+
+Choice choose() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return {gemmAvx512, "AVX-512"};
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {gemmAvx2, "AVX2"};
+#endif
+  return {gemmBaseline, "baseline"};
+}
+
+const Choice chosen = choose();
+
+}  // namespace
+
+void gemm(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, bool add) {
+  chosen.run(m, n, depth, a, lda, b, ldb, c, ldc, add);
+}
+
+const char* gemmInstructionSet() { return chosen.name; }
+
+}  // namespace sodate
