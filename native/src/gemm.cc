@@ -1,5 +1,8 @@
 #include "gemm.h"
 
+#include <cstdlib>
+#include <cstring>
+
 namespace sodate {
 namespace {
 
@@ -25,11 +28,18 @@ struct Choice {
   const char* name;
 };
 
+// SODATE_NATIVE_ISA=AVX2 or =baseline caps the choice (tests of every variant on one machine).
 Choice choose() {
+  const char* cap = std::getenv("SODATE_NATIVE_ISA");
+  const bool allowAvx512 = cap == nullptr || std::strcmp(cap, "AVX-512") == 0;
+  const bool allowAvx2 = allowAvx512 || std::strcmp(cap, "AVX2") == 0;
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return {gemmAvx512, "AVX-512"};
-  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {gemmAvx2, "AVX2"};
+  const bool fma = __builtin_cpu_supports("fma");
+  if (allowAvx512 && fma && __builtin_cpu_supports("avx512f")) return {gemmAvx512, "AVX-512"};
+  if (allowAvx2 && fma && __builtin_cpu_supports("avx2")) return {gemmAvx2, "AVX2"};
+#else
+  (void)allowAvx2;
 #endif
   return {gemmBaseline, "baseline"};
 }

@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
@@ -164,6 +167,36 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
     expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 2, 3))).toThrow(/15 fields/);
     expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 4, 4, 2, 4, 4, 0, 3, 3, 1, 1, 1, 1, 1, 1))).toThrow(/zero or negative/);
     expect(() => conv(3 as 0, x, w, new Float32Array(48), geometry)).toThrow(/op must be/);
+  });
+
+  it('gives the same results with every instruction set it was compiled for (AVX-512, AVX2, baseline)', () => {
+    // A strided 3×3 convolution over 40 rows × 20 output channels: full and edge tiles, padded B rows.
+    const g = Int32Array.of(2, 9, 7, 5, 5, 4, 20, 3, 3, 2, 2, 1, 1, 1, 1);
+    const [x, w, dy] = [2 * 9 * 7 * 5, 3 * 3 * 5 * 20, 2 * 5 * 4 * 20].map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)));
+    const compute = `
+      const [addon, g] = [process.argv[1], Int32Array.from(JSON.parse(process.argv[2]))];
+      const k = require(addon);
+      const wave = (n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37));
+      const [x, w, dy] = [${2 * 9 * 7 * 5}, ${3 * 3 * 5 * 20}, ${2 * 5 * 4 * 20}].map(wave);
+      const [y, dx, dw] = [dy.length, x.length, w.length].map((n) => new Float32Array(n));
+      k.conv(0, x, w, y, g); k.conv(1, dy, w, dx, g); k.conv(2, x, dy, dw, g);
+      console.log(JSON.stringify({ isa: k.instructionSet, out: [y, dx, dw].map((a) => Array.from(a)) }));`;
+    const [y, dx, dw] = [dy.length, x.length, w.length].map((n) => new Float32Array(n)) as [Float32Array, Float32Array, Float32Array];
+    conv(0, x, w, y, g);
+    conv(1, dy, w, dx, g);
+    conv(2, x, dy, dw, g);
+    const addon = join(dirname(fileURLToPath(import.meta.url)), '../../../native/build/sodate_kernels.node');
+    const compared: string[] = [];
+    for (const isa of ['AVX2', 'baseline']) {
+      const child = spawnSync(process.execPath, ['-e', compute, addon, JSON.stringify(Array.from(g))], { encoding: 'utf8', env: { ...process.env, SODATE_NATIVE_ISA: isa } });
+      expect(child.status, child.stderr).toBe(0);
+      const result = JSON.parse(child.stdout) as { isa: string; out: number[][] };
+      // A CPU without AVX2 falls back further; the baseline variant always runs as asked.
+      if (result.isa !== isa) continue;
+      compared.push(isa);
+      [y, dx, dw].forEach((mine, i) => expect(maxAbsDiff(mine, Float32Array.from(result.out[i] as number[])) / Math.max(1, maxAbs(mine)), `${isa} output ${i}`).toBeLessThan(1e-5));
+    }
+    expect(compared).toContain('baseline');
   });
 
   it('computes a known convolution: a 3×3 box filter of ones sums each neighbourhood', () => {
