@@ -6,6 +6,7 @@ import { SAMPLERS, createSampler } from '../../src/samplers/registry.js';
 import { RankedTrials, rankHistory } from '../../src/samplers/tpe/history.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { ParamColumns } from '../../src/samplers/tpe/columns.js';
+import { FinishedPrefix } from '../../src/samplers/tpe/finished-prefix.js';
 import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
@@ -285,8 +286,19 @@ describe('TPE parameter columns', () => {
   });
 });
 
+describe('TPE finished prefix', () => {
+  it('resumes after the leading finished trials, and starts over on a list that does not begin with them', () => {
+    const trials = [makeTrial({ number: 0, value: 1 }), makeTrial({ number: 1, state: 'FAIL' }), makeTrial({ number: 2 }), makeTrial({ number: 3, value: 2 })];
+    const prefix = new FinishedPrefix();
+    expect(prefix.start(trials)).toBe(0);
+    prefix.advance(trials);
+    expect(prefix.start(trials)).toBe(2);
+    expect(prefix.start([makeTrial({ number: 0, value: 1 }), { ...makeTrial({ number: 9, value: 1 }), id: 99 }])).toBe(0);
+  });
+});
+
 describe('TPE incremental ranking', () => {
-  it('ranks exactly like a full re-rank as trials finish over time', () => {
+  it('ranks exactly like a full re-rank as trials start and finish over time', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.constantFrom('COMPLETE', 'PRUNED', 'RUNNING', 'FAIL'), fc.integer({ min: 0, max: 5 }), fc.integer({ min: 0, max: 3 })), { maxLength: 40 }), (specs) => {
         const trials = specs.map(([state, value, step], i) =>
@@ -294,7 +306,9 @@ describe('TPE incremental ranking', () => {
         );
         const incremental = new RankedTrials('maximize');
         const current = makeTrial({ number: trials.length });
-        for (let cut = 0; cut <= trials.length; cut += 7) incremental.rank(trials.slice(0, cut), current, true);
+        // Snapshots of the study as it grows, its three newest trials still running.
+        const asRunning = (t: FrozenTrial): FrozenTrial => ({ ...t, state: 'RUNNING', values: null, intermediateValues: new Map() });
+        for (let cut = 0; cut <= trials.length; cut += 7) incremental.rank(trials.slice(0, cut).map((t, i) => (i >= cut - 3 ? asRunning(t) : t)), current, true);
         const a = incremental.rank(trials, current, true);
         const b = rankHistory(trials, 'maximize', current, true);
         expect(a.trials.map((t) => t.number)).toEqual(b.trials.map((t) => t.number));

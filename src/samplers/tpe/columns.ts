@@ -5,12 +5,14 @@
  * one property lookup per trial and parameter.
  */
 import type { FrozenTrial } from '../../storage/records.js';
+import { FinishedPrefix } from './finished-prefix.js';
 
 export class ParamColumns {
   private readonly columns = new Map<string, Float64Array>();
   /** Per parameter, the numbers of the finished trials that have it, in increasing order of value. */
   private readonly sorted = new Map<string, number[]>();
   private readonly ingested = new Set<number>();
+  private readonly folded = new FinishedPrefix();
   private capacity = 64;
   /** Work array of `orderOf`, indexed by trial number; -1 everywhere between calls. */
   private slots = new Int32Array(0);
@@ -19,7 +21,8 @@ export class ParamColumns {
 
   /** Read the finished trials not seen yet. */
   update(trials: readonly FrozenTrial[]): void {
-    for (const trial of trials) {
+    for (let t = this.folded.start(trials); t < trials.length; t++) {
+      const trial = trials[t] as FrozenTrial;
       if (trial.state !== 'COMPLETE' && trial.state !== 'PRUNED') continue;
       if (this.ingested.has(trial.id)) continue;
       this.ingested.add(trial.id);
@@ -32,6 +35,7 @@ export class ParamColumns {
         this.insertSorted(name, column, trial.number, value);
       }
     }
+    this.folded.advance(trials);
   }
 
   /** The value of `name` in a trial: from the columns when it is finished, else from the trial. */

@@ -4,6 +4,7 @@
  * "above" set and push new samples away from where other workers are already looking).
  */
 import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { FinishedPrefix } from './finished-prefix.js';
 
 export interface RankedHistory {
   /** Finished (COMPLETE, PRUNED) trials best first, then running ones. */
@@ -74,6 +75,7 @@ function compareScore(a: number, b: number): number {
 export class RankedTrials {
   private readonly finished: Keyed[] = [];
   private readonly ingested = new Set<number>();
+  private readonly folded = new FinishedPrefix();
   private maxFinishedNumber = -1;
 
   constructor(private readonly direction: Direction) {}
@@ -81,7 +83,8 @@ export class RankedTrials {
   rank(trials: readonly FrozenTrial[], current: FrozenTrial, constantLiar: boolean): RankedHistory {
     const running: FrozenTrial[] = [];
     let maxNumber = this.maxFinishedNumber;
-    for (const trial of trials) {
+    for (let t = this.folded.start(trials); t < trials.length; t++) {
+      const trial = trials[t] as FrozenTrial;
       if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
         if (!this.ingested.has(trial.id)) {
           this.ingested.add(trial.id);
@@ -92,6 +95,7 @@ export class RankedTrials {
         if (trial.number > maxNumber) maxNumber = trial.number;
       }
     }
+    this.folded.advance(trials);
     const ranked = new Array<FrozenTrial>(this.finished.length + running.length);
     for (let i = 0; i < this.finished.length; i++) ranked[i] = (this.finished[i] as Keyed).trial;
     for (let i = 0; i < running.length; i++) ranked[this.finished.length + i] = running[i] as FrozenTrial;

@@ -6,20 +6,24 @@
  */
 import type { Distribution } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../storage/records.js';
+import { FinishedPrefix } from './finished-prefix.js';
 
 export class SearchSpaceGroups {
   private groups: string[][] = [];
   private readonly seen = new Set<number>();
+  private readonly folded = new FinishedPrefix();
   /** The latest distribution seen for each parameter. */
   private readonly distributions = new Map<string, Distribution>();
 
   /** Fold in the finished trials not seen yet (finished trials never change). */
   update(trials: readonly FrozenTrial[]): void {
-    for (const trial of trials) {
+    for (let t = this.folded.start(trials); t < trials.length; t++) {
+      const trial = trials[t] as FrozenTrial;
       if ((trial.state !== 'COMPLETE' && trial.state !== 'PRUNED') || this.seen.has(trial.id)) continue;
       this.seen.add(trial.id);
       this.add(trial.distributions);
     }
+    this.folded.advance(trials);
   }
 
   /** Each group as parameter name → its latest distribution, names sorted within a group. */
