@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DashboardInput, DashboardView } from '../../src/tui/index.js';
 import { buildDashboardView, headerFromStudy, moveSelection, selectableTrials, viewToText } from '../../src/tui/index.js';
 import { finishedInOrder } from '../../src/tui/index.js';
+import { latestBackend } from '../../src/tui/model/view.js';
 import { HEADER, T0, recordedRunningStudy, syntheticTrials } from './studies.js';
 
 function input(change: Partial<DashboardInput> = {}): DashboardInput {
@@ -216,5 +217,26 @@ describe('maxStepOf', () => {
     expect(maxStepOf({ ...base, userAttrs: { max_step: 19 } })).toBe(19);
     expect(maxStepOf({ ...base, systemAttrs: { 'sodate:max_step': 7 }, userAttrs: { max_step: 19 } })).toBe(7);
     expect(maxStepOf({ ...base, userAttrs: { max_step: 'soon' } })).toBeUndefined();
+  });
+});
+
+describe('the compute backend trials report', () => {
+  const backend = 'wasm (SIMD, 1 thread; sodate kernels: native AVX-512: Conv2D, batch norm)';
+  const trials = syntheticTrials({ trials: 30, running: 2 }).map((t, i) => (i >= 25 ? { ...t, userAttrs: { ...t.userAttrs, backend } } : t));
+
+  it('is the newest trial’s `backend` attribute, or none', () => {
+    expect(latestBackend(trials)).toBe(backend);
+    expect(latestBackend(trials.slice(0, 25))).toBeUndefined();
+    expect(latestBackend([])).toBeUndefined();
+  });
+
+  it('shows in the devices panel of wide screens and in the one-line devices row of small ones', () => {
+    const device = { host: 'lab1', gpus: [], cpuCount: 2, cpuUtilization: 50, load1: 1.5, memoryUsedBytes: 2 ** 30, memoryTotalBytes: 2 ** 32 };
+    const wide = buildDashboardView(input({ trials, device, size: { columns: 160, rows: 40 } }));
+    // Cut to the panel's width.
+    expect(panelText(wide, 'devices').some((l) => l.startsWith('backend wasm (SIMD, 1 thread;'))).toBe(true);
+    const small = buildDashboardView(input({ trials, device, size: { columns: 200, rows: 16 } }));
+    expect(panelText(small, 'devices').join('')).toContain(`· ${backend}`);
+    expect(viewToText(buildDashboardView(input({ trials: trials.slice(0, 25), device, size: { columns: 160, rows: 40 } }))).join('\n')).not.toContain('backend');
   });
 });

@@ -275,14 +275,18 @@ function cpuSummary(d: DeviceSnapshot): string {
 }
 
 /** One line: every GPU (or the CPU) in short. */
-export function deviceLine(device: DeviceSnapshot | null | undefined, width: number): Line {
-  if (device === null || device === undefined) return textLine('devices: reading…', width, 'dim');
+export function deviceLine(device: DeviceSnapshot | null | undefined, width: number, backend?: string): Line {
+  const compute: Span[] = backend === undefined ? [] : [{ text: ` · ${backend}`, tone: 'dim' }];
+  if (device === null || device === undefined) return fitLine([{ text: 'devices: reading…', tone: 'dim' }, ...compute], width);
   const text = device.gpus.length > 0 ? device.gpus.map(gpuSummary).join(' · ') : cpuSummary(device);
-  return fitLine([{ text: `${device.host} `, tone: 'dim' }, { text }], width);
+  return fitLine([{ text: `${device.host} `, tone: 'dim' }, { text }, ...compute], width);
 }
 
-/** This machine's devices: a bar per GPU for utilization and memory, else CPU and memory. */
-export function devicePanel(device: DeviceSnapshot | null | undefined, width: number, height: number): Panel {
+/**
+ * This machine's devices: a bar per GPU for utilization and memory, else CPU and memory; and
+ * the compute backend trials report (the image trainer's tfjs backend), where there is room.
+ */
+export function devicePanel(device: DeviceSnapshot | null | undefined, width: number, height: number, backend?: string): Panel {
   const rows = Math.max(0, height - 1);
   const lines: Line[] = [];
   const bar = (label: string, fraction: number, text: string) => {
@@ -300,6 +304,7 @@ export function devicePanel(device: DeviceSnapshot | null | undefined, width: nu
       lines.push(bar('mem', device.memoryTotalBytes > 0 ? device.memoryUsedBytes / device.memoryTotalBytes : 0, `${formatBytes(device.memoryUsedBytes)}/${formatBytes(device.memoryTotalBytes)}`));
     }
   }
+  if (backend !== undefined && lines.length < rows) lines.push(textLine(`backend ${backend}`, width, 'dim'));
   const title = titleLine('devices', width, device?.host ?? '');
   return { id: 'devices', title, lines: padLines(lines, rows, width), width, height };
 }

@@ -22,6 +22,18 @@ export interface ViewMemo {
   importance?: ImportanceEntry[] | undefined;
 }
 
+/**
+ * The compute backend the newest trial that names one reports (user attribute `backend`, set
+ * by the image trainer): trials are in number order, so this looks at the last few only.
+ */
+export function latestBackend(trials: readonly FrozenTrial[]): string | undefined {
+  for (let i = trials.length - 1; i >= Math.max(0, trials.length - 50); i--) {
+    const backend = trials[i]?.userAttrs['backend'];
+    if (typeof backend === 'string') return backend;
+  }
+  return undefined;
+}
+
 interface Summary {
   complete: number;
   pruned: number;
@@ -227,12 +239,13 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
     const wide = columns >= 150 && rows >= 30;
     const importance = importanceOf(input.trials, s, memo);
     const nParams = importance?.length ?? 1;
+    const backend = latestBackend(input.trials);
     if (wide) {
       const leftWidth = Math.floor(width * 0.58);
       const rightWidth = width - leftWidth - 1;
       const runningHeight = 1 + Math.min(Math.max(1, s.running.length + (s.best ? 1 : 0)), Math.max(2, Math.floor((bodyHeight - 2) / 2)));
       const finishedHeight = bodyHeight - runningHeight;
-      const deviceHeight = Math.min(Math.max(3, 1 + 2 * (input.device?.gpus.length ?? 0) + 2), Math.floor(bodyHeight / 3));
+      const deviceHeight = Math.min(Math.max(3, 1 + 2 * (input.device?.gpus.length ?? 0) + 2 + (backend === undefined ? 0 : 1)), Math.floor(bodyHeight / 3));
       const importanceHeight = Math.min(1 + nParams, Math.floor((bodyHeight - deviceHeight) / 2));
       const historyHeight = bodyHeight - deviceHeight - importanceHeight;
       body = [
@@ -250,7 +263,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
               panels: [
                 historyPanel(s.bestSoFar, rightWidth, historyHeight),
                 importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, rightWidth, importanceHeight),
-                devicePanel(input.device, rightWidth, deviceHeight),
+                devicePanel(input.device, rightWidth, deviceHeight, backend),
               ],
             },
           ],
@@ -281,11 +294,11 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
         const historyWidth = Math.floor((width - gaps) * (threeCharts ? 0.42 : 0.55));
         const importanceWidth = threeCharts ? Math.floor((width - gaps) * 0.3) : width - gaps - historyWidth;
         const charts: Panel[][] = [[historyPanel(s.bestSoFar, historyWidth, chartHeight)], [importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, importanceWidth, chartHeight)]];
-        if (threeCharts) charts.push([devicePanel(input.device, width - gaps - historyWidth - importanceWidth, chartHeight)]);
+        if (threeCharts) charts.push([devicePanel(input.device, width - gaps - historyWidth - importanceWidth, chartHeight, backend)]);
         body.push({ columns: charts.map((panels) => ({ width: (panels[0] as Panel).width, panels })) });
       }
       if (compactDevice > 0) {
-        body.push({ columns: [{ width, panels: [{ id: 'devices', title: null, lines: [deviceLine(input.device, width)], width, height: 1 }] }] });
+        body.push({ columns: [{ width, panels: [{ id: 'devices', title: null, lines: [deviceLine(input.device, width, backend)], width, height: 1 }] }] });
       }
     }
   }

@@ -172,7 +172,7 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
   it('gives the same results with every instruction set it was compiled for (AVX-512, AVX2, baseline)', () => {
     // A strided 3×3 convolution over 40 rows × 20 output channels: full and edge tiles, padded B rows.
     const g = Int32Array.of(2, 9, 7, 5, 5, 4, 20, 3, 3, 2, 2, 1, 1, 1, 1);
-    const [x, w, dy] = [2 * 9 * 7 * 5, 3 * 3 * 5 * 20, 2 * 5 * 4 * 20].map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37)));
+    const [x, w, dy] = [2 * 9 * 7 * 5, 3 * 3 * 5 * 20, 2 * 5 * 4 * 20].map((n) => Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37))) as [Float32Array, Float32Array, Float32Array];
     const compute = `
       const [addon, g] = [process.argv[1], Int32Array.from(JSON.parse(process.argv[2]))];
       const k = require(addon);
