@@ -272,7 +272,7 @@ describe('TPE history ranking', () => {
 });
 
 describe('TPE parameter columns', () => {
-  it('order a subset of trials by value without sorting, running trials included', () => {
+  it('order two subsets of trials by value without sorting, running trials included', () => {
     const dist = floatDistribution(0, 1);
     const values = [0.5, 0.1, 0.9, 0.3, 0.7, 0.2, 0.8, 0.4];
     const trials = values.map((v, i) => makeTrial({ number: i, ...(i === 6 ? {} : { value: i }), params: { x: { value: v, distribution: dist } } }));
@@ -281,8 +281,9 @@ describe('TPE parameter columns', () => {
     const rows = [1, 2, 4, 6, 7]; // trial 6 is running
     const numbers = Float64Array.from(rows);
     const rowValues = Float64Array.from(rows.map((n) => values[n] as number));
-    const order = columns.orderOf('x', numbers, rowValues, 0, rows.length, 7);
-    expect([...order].map((r) => rows[r])).toEqual([1, 7, 4, 6, 2]);
+    const [low, high] = columns.ordersOf('x', numbers, rowValues, 2, rows.length, 7);
+    expect([...low].map((r) => rows[r])).toEqual([1, 2]);
+    expect([...high].map((r) => rows[2 + r])).toEqual([7, 4, 6]);
   });
 });
 

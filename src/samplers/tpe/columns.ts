@@ -80,38 +80,35 @@ export class ParamColumns {
   }
 
   /**
-   * Order by value of the rows `numbers[from … to)` (trial numbers, each finished or
-   * running), as indices into that range: a walk over the maintained sorted list, no sort.
+   * Order by value of the rows `numbers[0 … split)`, and of the rows `numbers[split … rows)`
+   * (trial numbers, each finished or running), as indices into each range: one walk over
+   * the maintained sorted list, no sort.
    */
-  orderOf(name: string, numbers: Float64Array, values: Float64Array, from: number, to: number, maxNumber: number): Uint32Array {
+  ordersOf(name: string, numbers: Float64Array, values: Float64Array, split: number, rows: number, maxNumber: number): [Uint32Array, Uint32Array] {
     if (this.slots.length <= maxNumber) this.slots = new Int32Array(Math.max(maxNumber + 1, 2 * this.slots.length)).fill(-1);
     // All -1 between calls: each call clears the slots it set.
     const slot = this.slots;
-    for (let r = from; r < to; r++) slot[numbers[r] as number] = r - from;
-    const order = new Uint32Array(to - from);
-    let k = 0;
+    for (let r = 0; r < rows; r++) slot[numbers[r] as number] = r;
+    const low = new Uint32Array(split);
+    const high = new Uint32Array(rows - split);
+    let kLow = 0;
+    let kHigh = 0;
     for (const number of this.sorted.get(name) ?? []) {
       if (number > maxNumber) continue;
       const r = slot[number] as number;
-      if (r >= 0) {
-        order[k++] = r;
-        slot[number] = -1;
-      }
+      if (r < 0) continue;
+      slot[number] = -1;
+      if (r < split) low[kLow++] = r;
+      else high[kHigh++] = r - split;
     }
     // Rows not in the sorted list (running trials): insert each by value.
-    for (let r = from; r < to; r++) {
+    for (let r = 0; r < rows; r++) {
       if (slot[numbers[r] as number] === -1) continue;
-      const v = values[r] as number;
-      let j = k - 1;
-      while (j >= 0 && (values[from + (order[j] as number)] as number) > v) {
-        order[j + 1] = order[j] as number;
-        j--;
-      }
-      order[j + 1] = r - from;
-      k++;
       slot[numbers[r] as number] = -1;
+      if (r < split) kLow = insertByValue(low, kLow, values, 0, r);
+      else kHigh = insertByValue(high, kHigh, values, split, r);
     }
-    return order;
+    return [low, high];
   }
 
   private insertSorted(name: string, column: Float64Array, number: number, value: number): void {
@@ -148,4 +145,16 @@ export class ParamColumns {
     }
     this.capacity = capacity;
   }
+}
+
+/** Insert row `r` into `order[0 … k)` (indices of rows from `from`, increasing in value); returns the new length. */
+function insertByValue(order: Uint32Array, k: number, values: Float64Array, from: number, r: number): number {
+  const v = values[r] as number;
+  let j = k - 1;
+  while (j >= 0 && (values[from + (order[j] as number)] as number) > v) {
+    order[j + 1] = order[j] as number;
+    j--;
+  }
+  order[j + 1] = r - from;
+  return k + 1;
 }

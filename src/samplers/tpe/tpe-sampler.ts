@@ -54,6 +54,8 @@ type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateC
 interface Split {
   readonly below: Float64Array[];
   readonly belowWeights: Float64Array;
+  /** Per parameter, the good set's indices in increasing order of value (null: not known, sort). */
+  readonly belowOrders: readonly (Uint32Array | null)[];
   readonly above: Float64Array[];
   readonly aboveWeights: Float64Array;
   readonly aboveOrders: readonly (Uint32Array | null)[];
@@ -161,7 +163,7 @@ export class TPESampler implements Sampler {
   private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
     const domains = dists.map(domainOf);
     const split = this.split(history, names, dists, domains);
-    const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings);
+    const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings, split.belowOrders);
     const above = new ParzenEstimator(domains, split.above, split.aboveWeights, this.settings, split.aboveOrders);
     const count = this.nEiCandidates;
     const candidates = below.sample(rng, count);
@@ -226,19 +228,21 @@ export class TPESampler implements Sampler {
       numbers[rows++] = trial.number;
     }
     const nBelow = Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
-    // The bad set is most of the history: take its per-parameter order from the columns'
-    // maintained sorted lists instead of sorting it again on every ask (coordinates are
-    // monotone in the values, so they order the running rows as the values would).
-    const aboveOrders = coords.map((values, d) => {
-      if ((domains[d] as Domain).kind === 'categorical' || rows - nBelow < 64) return null;
-      return history.columns.orderOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber);
+    // Per parameter, the order of each set by value, for the bandwidths: taken from the
+    // columns' maintained sorted lists instead of sorting on every ask (coordinates are
+    // monotone in the values, so they order the running rows as the values would). Small
+    // histories are cheaper to sort.
+    const orders = coords.map((values, d) => {
+      if ((domains[d] as Domain).kind === 'categorical' || rows < 64) return null;
+      return history.columns.ordersOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber);
     });
     return {
-      aboveOrders,
       below: coords.map((values) => values.subarray(0, nBelow)),
       belowWeights: this.weightsOf(numbers, 0, nBelow, history.maxNumber),
+      belowOrders: orders.map((o) => o?.[0] ?? null),
       above: coords.map((values) => values.subarray(nBelow, rows)),
       aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
+      aboveOrders: orders.map((o) => o?.[1] ?? null),
     };
   }
 
