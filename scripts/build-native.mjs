@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Builds sodate's native kernels (native/src, C++ with Node-API: convolutions and batch norm) for the image
+ * Builds sodate's native kernels (native/src, C++ with Node-API: convolutions, batch norm, optimizer updates) for the image
  * trainer, at `npm install`. Optional by design: where no C++ compiler or Node headers are
  * found, it says so in one line and the trainer uses the WebAssembly (XNNPACK) kernels.
  *
@@ -16,7 +16,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = ['addon.cc', 'batch-norm.cc', 'conv.cc', 'gemm.cc'].map((f) => join(root, 'native', 'src', f));
+const sources = ['addon.cc', 'batch-norm.cc', 'conv.cc', 'gemm.cc', 'optimizers.cc'].map((f) => join(root, 'native', 'src', f));
 const output = join(root, 'native', 'build', 'sodate_kernels.node');
 
 function skip(reason) {

@@ -3,6 +3,9 @@
 //   conv(op, a, b, out, geometry)
 //   batchNormForward(x, gamma, beta, epsilon, y, mean, variance)
 //   batchNormBackward(dy, x, gamma, mean, variance, epsilon, dx, dgamma, dbeta)
+//   adamw(w, g, m, v, beta1, beta2, stepSize, c2, eps, keep)
+//   sgd(w, g, b, lr, momentum, weightDecay, nesterov, first)
+//   ema(shadow, values, decay)
 // Sizes are checked here, so that a wrong shape from JavaScript is a TypeError and never a
 // write outside an array.
 #include <node_api.h>
@@ -13,6 +16,7 @@
 #include "batch-norm.h"
 #include "conv.h"
 #include "gemm.h"
+#include "optimizers.h"
 
 namespace {
 
@@ -123,11 +127,68 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// Reads number arguments (booleans as 0/1) from `first` on into `out`.
+bool numberArgs(napi_env env, const napi_value* argv, size_t first, size_t count, double* out) {
+  for (size_t i = 0; i < count; i++) {
+    napi_valuetype type;
+    napi_typeof(env, argv[first + i], &type);
+    if (type == napi_boolean) {
+      bool flag;
+      napi_get_value_bool(env, argv[first + i], &flag);
+      out[i] = flag ? 1 : 0;
+    } else if (napi_get_value_double(env, argv[first + i], &out[i]) != napi_ok) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// fn(arrays..., numbers...) where every array has the same length; returns that length, or -1.
+long sameLengthArrays(napi_env env, napi_callback_info info, size_t arrays, size_t numbers, float** a, double* x) {
+  size_t argc = 12;
+  napi_value argv[12];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != arrays + numbers) return -1;
+  size_t lengths[4];
+  for (size_t i = 0; i < arrays; i++) {
+    if (!floats(env, argv[i], &a[i], &lengths[i]) || lengths[i] != lengths[0]) return -1;
+  }
+  return numberArgs(env, argv, arrays, numbers, x) ? static_cast<long>(lengths[0]) : -1;
+}
+
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  float* a[4];
+  double x[6];
+  const long n = sameLengthArrays(env, info, 4, 6, a, x);
+  if (n < 0) return fail(env, "adamw(w, g, m, v, beta1, beta2, stepSize, c2, eps, keep) takes 4 Float32Arrays of one length and 6 numbers");
+  sodate::adamwUpdate(n, a[0], a[1], a[2], a[3], x[0], x[1], x[2], x[3], x[4], x[5]);
+  return nullptr;
+}
+
+napi_value Sgd(napi_env env, napi_callback_info info) {
+  float* a[3];
+  double x[5];
+  const long n = sameLengthArrays(env, info, 3, 5, a, x);
+  if (n < 0) return fail(env, "sgd(w, g, b, lr, momentum, weightDecay, nesterov, first) takes 3 Float32Arrays of one length, 3 numbers and 2 booleans");
+  sodate::sgdUpdate(n, a[0], a[1], a[2], x[0], x[1], x[2], x[3] != 0, x[4] != 0);
+  return nullptr;
+}
+
+napi_value Ema(napi_env env, napi_callback_info info) {
+  float* a[2];
+  double x[1];
+  const long n = sameLengthArrays(env, info, 2, 1, a, x);
+  if (n < 0) return fail(env, "ema(shadow, values, decay) takes 2 Float32Arrays of one length and a number");
+  sodate::emaUpdate(n, a[0], a[1], x[0]);
+  return nullptr;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const struct {
     const char* name;
     napi_callback function;
-  } functions[] = {{"conv", Conv}, {"batchNormForward", BatchNormForward}, {"batchNormBackward", BatchNormBackward}};
+  } functions[] = {{"conv", Conv},   {"batchNormForward", BatchNormForward}, {"batchNormBackward", BatchNormBackward},
+                   {"adamw", AdamW}, {"sgd", Sgd},                           {"ema", Ema}};
   for (const auto& f : functions) {
     napi_value value;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.function, nullptr, &value);

@@ -1,3 +1,7 @@
+import type { NativeKernels } from './native-kernels/index.js';
+import type { UpdateLoopOptions } from './optimizers.js';
+import { nativeUpdates } from './optimizers.js';
+
 /**
  * Exponential moving average of a model's state (weights and batch-norm statistics):
  * ema ← d·ema + (1 − d)·w after each update, with d warmed up as min(decay, (1 + t)/(10 + t))
@@ -7,11 +11,13 @@
 export class WeightEma {
   readonly decay: number;
   private readonly shadow = new Map<string, Float32Array>();
+  private readonly native: NativeKernels | null;
   private updates = 0;
 
-  constructor(state: ReadonlyMap<string, Float32Array>, decay: number) {
+  constructor(state: ReadonlyMap<string, Float32Array>, decay: number, options: UpdateLoopOptions = {}) {
     if (!(decay >= 0 && decay < 1)) throw new RangeError(`ema decay must be within [0, 1), got ${decay}`);
     this.decay = decay;
+    this.native = nativeUpdates(options);
     for (const [name, values] of state) this.shadow.set(name, Float32Array.from(values));
   }
 
@@ -24,7 +30,8 @@ export class WeightEma {
     const d = this.currentDecay();
     for (const [name, values] of state) {
       const s = this.shadow.get(name) as Float32Array;
-      for (let i = 0; i < s.length; i++) s[i] = d * (s[i] as number) + (1 - d) * (values[i] as number);
+      if (this.native !== null) this.native.ema(s, values, d);
+      else for (let i = 0; i < s.length; i++) s[i] = d * (s[i] as number) + (1 - d) * (values[i] as number);
     }
     this.updates++;
   }

@@ -1,4 +1,6 @@
 import type { Param } from './model.js';
+import type { NativeKernels } from './native-kernels/index.js';
+import { loadNativeKernels } from './native-kernels/index.js';
 
 export interface StepRates {
   /** Learning rate of each group this step (after schedule and backbone scale). */
@@ -8,14 +10,24 @@ export interface StepRates {
 
 /**
  * An optimizer updates each parameter's master copy (`Param.values`) in place from its
- * gradient. The update runs in JS over Float32Arrays: one loop per variable instead of a
- * dozen tensor ops, which dominate small models' steps on the wasm and CPU backends.
+ * gradient. The update runs over Float32Arrays, one loop per variable instead of a dozen
+ * tensor ops (which dominate small models' steps on the wasm and CPU backends): in sodate's
+ * native kernels where they are built, else in JS, with the same math in double precision.
  */
 export interface Optimizer {
   step(params: ReadonlyMap<string, Param>, grads: ReadonlyMap<string, Float32Array>, rates: StepRates): void;
 }
 
-export interface AdamWOptions {
+/** `native: false` keeps the updates in JS even where the native kernels are built. */
+export interface UpdateLoopOptions {
+  readonly native?: boolean;
+}
+
+export function nativeUpdates(options: UpdateLoopOptions): NativeKernels | null {
+  return options.native === false ? null : loadNativeKernels().kernels;
+}
+
+export interface AdamWOptions extends UpdateLoopOptions {
   readonly beta1?: number;
   readonly beta2?: number;
   readonly eps: number;
@@ -31,6 +43,7 @@ export class AdamW implements Optimizer {
   private readonly beta2: number;
   private readonly eps: number;
   private readonly weightDecay: number;
+  private readonly native: NativeKernels | null;
   private readonly m = new Map<string, Float32Array>();
   private readonly v = new Map<string, Float32Array>();
   private t = 0;
@@ -40,6 +53,7 @@ export class AdamW implements Optimizer {
     this.beta2 = options.beta2 ?? 0.999;
     this.eps = options.eps;
     this.weightDecay = options.weightDecay;
+    this.native = nativeUpdates(options);
   }
 
   step(params: ReadonlyMap<string, Param>, grads: ReadonlyMap<string, Float32Array>, rates: StepRates): void {
@@ -63,6 +77,10 @@ export class AdamW implements Optimizer {
       const keep = p.decay ? 1 - lr * this.weightDecay : 1;
       // torch: denom = √v / √(1 − β2^t) + eps; step = lr / (1 − β1^t).
       const stepSize = lr / c1;
+      if (this.native !== null) {
+        this.native.adamw(w, g, m, v, beta1, beta2, stepSize, c2, eps, keep);
+        continue;
+      }
       for (let i = 0; i < w.length; i++) {
         const gi = g[i] as number;
         const mi = beta1 * (m[i] as number) + (1 - beta1) * gi;
@@ -75,7 +93,7 @@ export class AdamW implements Optimizer {
   }
 }
 
-export interface SgdOptions {
+export interface SgdOptions extends UpdateLoopOptions {
   readonly momentum: number;
   readonly nesterov: boolean;
   readonly weightDecay: number;
@@ -87,10 +105,12 @@ export interface SgdOptions {
  */
 export class Sgd implements Optimizer {
   private readonly options: SgdOptions;
+  private readonly native: NativeKernels | null;
   private readonly buffers = new Map<string, Float32Array>();
 
   constructor(options: SgdOptions) {
     this.options = options;
+    this.native = nativeUpdates(options);
   }
 
   step(params: ReadonlyMap<string, Param>, grads: ReadonlyMap<string, Float32Array>, rates: StepRates): void {
@@ -106,6 +126,10 @@ export class Sgd implements Optimizer {
       if (b === undefined) {
         b = new Float32Array(w.length);
         this.buffers.set(name, b);
+      }
+      if (this.native !== null) {
+        this.native.sgd(w, g, b, lr, momentum, wd, nesterov, first);
+        continue;
       }
       for (let i = 0; i < w.length; i++) {
         const gi = (g[i] as number) + wd * (w[i] as number);

@@ -4,6 +4,7 @@ import { selectBackend } from '../../../src/objectives/image-classifier/backend.
 import { DEFAULT_TRAIN_CONFIG, trainConfigFromParams } from '../../../src/objectives/image-classifier/config.js';
 import { stratifiedHoldout, stratifiedKFold } from '../../../src/objectives/image-classifier/data/split.js';
 import { WeightEma } from '../../../src/objectives/image-classifier/ema.js';
+import { loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
 import { balancedClassWeights, softTargetLoss } from '../../../src/objectives/image-classifier/losses.js';
 import { binaryThresholds, classificationMetrics } from '../../../src/objectives/image-classifier/metrics.js';
 import { cutmix, cutmixBox, mixBatch, mixup } from '../../../src/objectives/image-classifier/mix.js';
@@ -39,11 +40,14 @@ describe('warmup then cosine', () => {
   });
 });
 
-describe('EMA of weights', () => {
+// Optimizer and EMA updates run in sodate's native kernels where they are built, else in JS: both are checked.
+const UPDATE_LOOPS = loadNativeKernels().kernels === null ? [{ native: false }] : [{ native: false }, { native: true }];
+
+describe.each(UPDATE_LOOPS)('EMA of weights (%o)', (loop) => {
   it('updates ema ← d·ema + (1 − d)·w with the warmed-up decay min(decay, (1 + t)/(10 + t))', () => {
     const w = new Float32Array([1, 2]);
     const state = new Map([['w', w]]);
-    const ema = new WeightEma(state, 0.99);
+    const ema = new WeightEma(state, 0.99, loop);
     expect(ema.currentDecay()).toBeCloseTo(0.1, 12);
     w.set([11, 12]);
     ema.update(state); // d = 0.1: 0.1·[1, 2] + 0.9·[11, 12]
@@ -135,14 +139,14 @@ describe('losses', () => {
   });
 });
 
-describe('optimizers, one step by hand', () => {
+describe.each(UPDATE_LOOPS)('optimizers, one step by hand (%o)', (loop) => {
   const param = (values: number[], decay: boolean): Param => ({ variable: undefined as never, values: Float32Array.from(values), group: 'backbone', decay });
   it('AdamW: w·(1 − lr·wd) − lr·m̂/(√v̂ + eps), no decay on norms/biases', () => {
     const params = new Map([
       ['w', param([1, -2], true)],
       ['b', param([1], false)],
     ]);
-    const opt = new AdamW({ eps: 1e-8, weightDecay: 0.1 });
+    const opt = new AdamW({ eps: 1e-8, weightDecay: 0.1, ...loop });
     opt.step(params, new Map([['w', Float32Array.from([0.5, -0.25])], ['b', Float32Array.from([2])]]), { backbone: 0.01, head: 0 });
     // First step: m̂ = g, v̂ = g², so the update is lr·sign(g).
     close(params.get('w')?.values as Float32Array, [1 * (1 - 0.001) - 0.01, -2 * (1 - 0.001) + 0.01]);
@@ -150,7 +154,7 @@ describe('optimizers, one step by hand', () => {
   });
   it('AdamW: second step uses bias-corrected moments', () => {
     const params = new Map([['w', param([0], false)]]);
-    const opt = new AdamW({ eps: 0, weightDecay: 0 });
+    const opt = new AdamW({ eps: 0, weightDecay: 0, ...loop });
     opt.step(params, new Map([['w', Float32Array.from([1])]]), { backbone: 1, head: 1 });
     opt.step(params, new Map([['w', Float32Array.from([3])]]), { backbone: 1, head: 1 });
     const m = 0.9 * 0.1 + 0.1 * 3;
@@ -160,8 +164,8 @@ describe('optimizers, one step by hand', () => {
   it('SGD with momentum and Nesterov follows torch.optim.SGD', () => {
     const plain = new Map([['w', param([1], true)]]);
     const nesterov = new Map([['w', param([1], true)]]);
-    const a = new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 0.5 });
-    const b = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 0.5 });
+    const a = new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 0.5, ...loop });
+    const b = new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 0.5, ...loop });
     for (const g of [1, 2]) {
       a.step(plain, new Map([['w', Float32Array.from([g])]]), { backbone: 0.1, head: 0.1 });
       b.step(nesterov, new Map([['w', Float32Array.from([g])]]), { backbone: 0.1, head: 0.1 });
@@ -173,8 +177,39 @@ describe('optimizers, one step by hand', () => {
   });
   it('the head and the backbone get their own learning rates', () => {
     const params = new Map<string, Param>([['h', { ...param([0], false), group: 'head' }], ['k', param([0], false)]]);
-    new Sgd({ momentum: 0, nesterov: false, weightDecay: 0 }).step(params, new Map([['h', Float32Array.from([1])], ['k', Float32Array.from([1])]]), { backbone: 0.1, head: 1 });
+    new Sgd({ momentum: 0, nesterov: false, weightDecay: 0, ...loop }).step(params, new Map([['h', Float32Array.from([1])], ['k', Float32Array.from([1])]]), { backbone: 0.1, head: 1 });
     close([params.get('h')?.values[0] as number, params.get('k')?.values[0] as number], [-1, -0.1]);
+  });
+});
+
+describe.runIf(UPDATE_LOOPS.length > 1)('native and JS update loops', () => {
+  it('agree to float32 rounding over 50 steps of AdamW, SGD (plain, momentum, Nesterov) and EMA', () => {
+    const rng = new Rng(3);
+    const values = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+    const start = values(1000);
+    const grads = Array.from({ length: 50 }, () => values(1000));
+    const run = (make: (native: boolean) => AdamW | Sgd, native: boolean): { w: Float32Array; ema: Float32Array } => {
+      const params = new Map<string, Param>([['w', { variable: undefined as never, values: Float32Array.from(start), group: 'backbone', decay: true }]]);
+      const state = new Map([['w', (params.get('w') as Param).values]]);
+      const opt = make(native);
+      const ema = new WeightEma(state, 0.9, { native });
+      for (const g of grads) {
+        opt.step(params, new Map([['w', g]]), { backbone: 0.01, head: 0.01 });
+        ema.update(state);
+      }
+      return { w: (params.get('w') as Param).values, ema: ema.get('w') as Float32Array };
+    };
+    const makers: ((native: boolean) => AdamW | Sgd)[] = [
+      (native) => new AdamW({ eps: 1e-8, weightDecay: 0.05, native }),
+      (native) => new Sgd({ momentum: 0, nesterov: false, weightDecay: 1e-3, native }),
+      (native) => new Sgd({ momentum: 0.9, nesterov: false, weightDecay: 1e-3, native }),
+      (native) => new Sgd({ momentum: 0.9, nesterov: true, weightDecay: 0, native }),
+    ];
+    for (const make of makers) {
+      const [js, native] = [run(make, false), run(make, true)];
+      for (const key of ['w', 'ema'] as const) js[key].forEach((v, i) => expect(Math.abs(v - (native[key][i] as number))).toBeLessThan(1e-5 * Math.max(1, Math.abs(v))));
+      expect(js.w).not.toEqual(start);
+    }
   });
 });
 

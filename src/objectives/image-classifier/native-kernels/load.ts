@@ -19,6 +19,9 @@ export interface NativeKernels {
     dgamma: Float32Array,
     dbeta: Float32Array,
   ): void;
+  adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number, beta2: number, stepSize: number, c2: number, eps: number, keep: number): void;
+  sgd(w: Float32Array, g: Float32Array, b: Float32Array, lr: number, momentum: number, weightDecay: number, nesterov: boolean, first: boolean): void;
+  ema(shadow: Float32Array, values: Float32Array, decay: number): void;
   /** The vector instructions its GEMM runs with on this CPU: AVX-512, AVX2 or baseline. */
   readonly instructionSet: string;
 }
