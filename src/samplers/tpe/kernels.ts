@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../rng.js';
 import { logGaussMass, ndtr, truncnormPpf } from '../numerics/truncnorm.js';
-import type { CategoricalDomain, NumericDomain } from './domain.js';
+import type { CategoricalDomain, Grid, NumericDomain } from './domain.js';
 
 export type BandwidthRule = 'neighbor' | 'scott';
 
@@ -27,6 +27,11 @@ export interface NumericKernels {
   readonly sigmas: Float64Array;
   /** log mass of [low, high] under each component (the truncation normaliser). */
   readonly logNorm: Float64Array;
+  /**
+   * On a grid, for each component, the first one with the same centre and width (kernels
+   * repeat there: centres are grid points, and equal centres get equal widths); null off a grid.
+   */
+  readonly twinOf: Int32Array | null;
 }
 
 export interface CategoricalKernels {
@@ -58,27 +63,50 @@ export function numericKernels(domain: NumericDomain, obs: Float64Array, withPri
     mus[n] = 0.5 * (low + high);
     sigmas[n] = range;
   }
+  const twinOf = domain.grid === null ? null : gridTwins(domain.grid, mus, sigmas);
   const logNorm = new Float64Array(m);
-  // On a grid, kernels repeat (equal centres get equal widths): reuse the last normaliser
-  // computed for the same (centre, width).
-  const seen = domain.grid !== null ? new Map<number, number>() : null;
   for (let i = 0; i < m; i++) {
-    const mu = mus[i] as number;
-    const sigma = sigmas[i] as number;
-    if (seen !== null) {
-      const earlier = seen.get(mu);
-      if (earlier !== undefined && sigmas[earlier] === sigma) {
-        logNorm[i] = logNorm[earlier] as number;
-        continue;
-      }
-      seen.set(mu, i);
+    const twin = twinOf === null ? i : (twinOf[i] as number);
+    if (twin !== i) {
+      logNorm[i] = logNorm[twin] as number;
+      continue;
     }
-    const inv = 1 / sigma;
-    const a = (low - mu) * inv;
-    const b = (high - mu) * inv;
-    logNorm[i] = logCentralMass(a, b);
+    const mu = mus[i] as number;
+    const inv = 1 / (sigmas[i] as number);
+    logNorm[i] = logCentralMass((low - mu) * inv, (high - mu) * inv);
   }
-  return { kind: 'numeric', domain, mus, sigmas, logNorm };
+  return { kind: 'numeric', domain, mus, sigmas, logNorm, twinOf };
+}
+
+/** For each component on a grid, the first one with the same centre and width. */
+function gridTwins(grid: Grid, mus: Float64Array, sigmas: Float64Array): Int32Array {
+  const twinOf = new Int32Array(mus.length);
+  // The latest distinct component centred on each grid point, and off the grid (the prior).
+  const latest = new Int32Array(grid.size + 1).fill(-1);
+  for (let i = 0; i < mus.length; i++) {
+    const mu = mus[i] as number;
+    const at = pointIndex(grid.points, mu);
+    const j = latest[at] as number;
+    if (j >= 0 && mus[j] === mu && sigmas[j] === sigmas[i]) {
+      twinOf[i] = j;
+    } else {
+      twinOf[i] = i;
+      latest[at] = i;
+    }
+  }
+  return twinOf;
+}
+
+/** The index of `x` among the increasing `points`, or points.length when it is none of them. */
+function pointIndex(points: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((points[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return points[lo] === x ? lo : points.length;
 }
 
 /**

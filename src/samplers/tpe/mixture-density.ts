@@ -217,44 +217,22 @@ function gaussianTerm(k: NumericKernels): GaussianTerm {
   return { kind: 'gaussian', mus: k.mus, inv, constant };
 }
 
-/**
- * The table of a grid dimension. Kernels on a grid repeat (centres are grid points, and
- * equal centres get equal widths), so each distinct (centre, width) gets one row.
- */
+/** The table of a grid dimension: one row per distinct (centre, width), shared by its twins. */
 function cellTableTerm(k: NumericKernels, grid: Grid): CellTableTerm {
   const size = grid.size;
   const m = k.mus.length;
+  const twinOf = k.twinOf as Int32Array;
   const rowOf = new Int32Array(m);
-  // The last row made for each cell's centre, and for the one centre off the grid (the prior's).
-  const rowAtCell = new Int32Array(size + 1).fill(-1);
   const rowKernel: number[] = [];
   for (let i = 0; i < m; i++) {
-    const cell = cellAt(grid.points, k.mus[i] as number);
-    const earlier = rowAtCell[cell] as number;
-    if (earlier >= 0 && k.sigmas[rowKernel[earlier] as number] === k.sigmas[i] && k.mus[rowKernel[earlier] as number] === k.mus[i]) {
-      rowOf[i] = earlier;
-      continue;
-    }
-    rowAtCell[cell] = rowKernel.length;
-    rowOf[i] = rowKernel.length;
-    rowKernel.push(i);
+    const twin = twinOf[i] as number;
+    if (twin === i) rowKernel.push(i);
+    rowOf[i] = twin === i ? rowKernel.length - 1 : (rowOf[twin] as number);
   }
   const rows = new Float64Array(rowKernel.length * size);
   const rowMax = new Float64Array(rowKernel.length);
   rowKernel.forEach((i, r) => (rowMax[r] = cellLogMasses(k, i, grid, rows.subarray(r * size, (r + 1) * size))));
   return { kind: 'cell-table', size, rows, rowOf, rowMax };
-}
-
-/** The index of `mu` in the sorted `points`, or points.length when it is none of them. */
-function cellAt(points: Float64Array, mu: number): number {
-  let lo = 0;
-  let hi = points.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((points[mid] as number) < mu) lo = mid + 1;
-    else hi = mid;
-  }
-  return points[lo] === mu ? lo : points.length;
 }
 
 /** Each cell's log mass under component i, less its normaliser, into `out`; returns the largest. */
