@@ -279,7 +279,7 @@ describe('TPE parameter columns', () => {
     const columns = new ParamColumns();
     columns.update(trials);
     const rows = [1, 2, 4, 6, 7]; // trial 6 is running
-    const numbers = Float64Array.from(rows);
+    const numbers = Int32Array.from(rows);
     const rowValues = Float64Array.from(rows.map((n) => values[n] as number));
     const [low, high] = columns.ordersOf('x', numbers, rowValues, 2, rows.length, 7);
     expect([...low].map((r) => rows[r])).toEqual([1, 2]);
@@ -313,6 +313,7 @@ describe('TPE incremental ranking', () => {
         const a = incremental.rank(trials, current, true);
         const b = rankHistory(trials, 'maximize', current, true);
         expect(a.trials.map((t) => t.number)).toEqual(b.trials.map((t) => t.number));
+        expect([...a.numbers]).toEqual(a.trials.map((t) => t.number));
         expect(a.nFinished).toBe(b.nFinished);
       }),
     );

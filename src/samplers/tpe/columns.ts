@@ -84,7 +84,7 @@ export class ParamColumns {
    * (trial numbers, each finished or running), as indices into each range: one walk over
    * the maintained sorted list, no sort.
    */
-  ordersOf(name: string, numbers: Float64Array, values: Float64Array, split: number, rows: number, maxNumber: number): [Uint32Array, Uint32Array] {
+  ordersOf(name: string, numbers: Int32Array, values: Float64Array, split: number, rows: number, maxNumber: number): [Uint32Array, Uint32Array] {
     if (this.slots.length <= maxNumber) this.slots = new Int32Array(Math.max(maxNumber + 1, 2 * this.slots.length)).fill(-1);
     // All -1 between calls: each call clears the slots it set.
     const slot = this.slots;
@@ -102,7 +102,7 @@ export class ParamColumns {
       else high[kHigh++] = r - split;
     }
     // Rows not in the sorted list (running trials): insert each by value.
-    for (let r = 0; r < rows; r++) {
+    for (let r = 0; kLow + kHigh < rows; r++) {
       if (slot[numbers[r] as number] === -1) continue;
       slot[numbers[r] as number] = -1;
       if (r < split) kLow = insertByValue(low, kLow, values, 0, r);

@@ -9,6 +9,8 @@ import { FinishedPrefix } from './finished-prefix.js';
 export interface RankedHistory {
   /** Finished (COMPLETE, PRUNED) trials best first, then running ones. */
   readonly trials: readonly FrozenTrial[];
+  /** The number of each of `trials` (read without touching the trial objects). */
+  readonly numbers: Int32Array;
   /** How many of `trials` are finished. */
   readonly nFinished: number;
   /** The largest trial number among `trials` (for chronological weights). */
@@ -57,7 +59,8 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
   }
   // Explicit comparisons: `-Infinity - -Infinity` would be NaN.
   finished.sort((a, b) => compareStage(a.stage, b.stage) || compareScore(a.score, b.score) || a.trial.number - b.trial.number);
-  return { trials: [...finished.map((k) => k.trial), ...running], nFinished: finished.length, maxNumber };
+  const ranked = [...finished.map((k) => k.trial), ...running];
+  return { trials: ranked, numbers: Int32Array.from(ranked, (t) => t.number), nFinished: finished.length, maxNumber };
 }
 
 function compareStage(a: number, b: number): number {
@@ -74,6 +77,8 @@ function compareScore(a: number, b: number): number {
  */
 export class RankedTrials {
   private readonly finished: Keyed[] = [];
+  /** The numbers of `finished`, in the same order. */
+  private readonly finishedNumbers: number[] = [];
   private readonly ingested = new Set<number>();
   private readonly folded = new FinishedPrefix();
   private maxFinishedNumber = -1;
@@ -96,10 +101,17 @@ export class RankedTrials {
       }
     }
     this.folded.advance(trials);
-    const ranked = new Array<FrozenTrial>(this.finished.length + running.length);
-    for (let i = 0; i < this.finished.length; i++) ranked[i] = (this.finished[i] as Keyed).trial;
-    for (let i = 0; i < running.length; i++) ranked[this.finished.length + i] = running[i] as FrozenTrial;
-    return { trials: ranked, nFinished: this.finished.length, maxNumber };
+    const nFinished = this.finished.length;
+    const ranked = new Array<FrozenTrial>(nFinished + running.length);
+    const numbers = new Int32Array(nFinished + running.length);
+    numbers.set(this.finishedNumbers);
+    for (let i = 0; i < nFinished; i++) ranked[i] = (this.finished[i] as Keyed).trial;
+    for (let i = 0; i < running.length; i++) {
+      const trial = running[i] as FrozenTrial;
+      ranked[nFinished + i] = trial;
+      numbers[nFinished + i] = trial.number;
+    }
+    return { trials: ranked, numbers, nFinished, maxNumber };
   }
 
   private insert(keyed: Keyed): void {
@@ -112,6 +124,7 @@ export class RankedTrials {
       else hi = mid;
     }
     this.finished.splice(lo, 0, keyed);
+    this.finishedNumbers.splice(lo, 0, keyed.trial.number);
   }
 }
 

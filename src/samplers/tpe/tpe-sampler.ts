@@ -196,14 +196,13 @@ export class TPESampler implements Sampler {
     // Per dimension, the model coordinates of the kept rows (in rank order): the rows that
     // hold every parameter inside today's distribution.
     const coords = names.map(() => new Float64Array(total));
-    const numbers = new Float64Array(total);
+    const numbers = new Int32Array(total);
     let rows = 0;
     let finished = 0;
     for (let t = 0; t < total; t++) {
-      const trial = trials[t] as FrozenTrial;
+      const number = history.numbers[t] as number;
       let ok = true;
       if (t < nFinished) {
-        const number = trial.number;
         for (let d = 0; d < dims; d++) {
           const v = (cached[d] as Float64Array)[number] as number;
           if (Number.isNaN(v)) {
@@ -215,6 +214,7 @@ export class TPESampler implements Sampler {
         if (!ok) continue;
         finished++;
       } else {
+        const trial = trials[t] as FrozenTrial;
         for (let d = 0; d < dims; d++) {
           const v = trial.internalParams[names[d] as string] ?? NaN;
           if (!inRange(dists[d] as Distribution, v)) {
@@ -225,7 +225,7 @@ export class TPESampler implements Sampler {
         }
         if (!ok) continue;
       }
-      numbers[rows++] = trial.number;
+      numbers[rows++] = number;
     }
     const nBelow = Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
     // Per parameter, the order of each set by value, for the bandwidths: taken from the
@@ -246,7 +246,7 @@ export class TPESampler implements Sampler {
     };
   }
 
-  private weightsOf(numbers: Float64Array, from: number, to: number, maxNumber: number): Float64Array {
+  private weightsOf(numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
     const n = to - from;
     const w = new Float64Array(n).fill(1);
     if (this.weights === 'uniform' || n <= 25) return w;
