@@ -7,7 +7,7 @@ import { categoricalDistribution, floatDistribution, intDistribution } from '../
 import type { Domain } from '../../src/samplers/tpe/domain.js';
 import { domainOf } from '../../src/samplers/tpe/domain.js';
 import type { EstimatorSettings, Kernels } from '../../src/samplers/tpe/kernels.js';
-import { categoricalKernels, numericKernels } from '../../src/samplers/tpe/kernels.js';
+import { categoricalKernels, logNormOf, numericKernels } from '../../src/samplers/tpe/kernels.js';
 import { mixtureLogDensity } from '../../src/samplers/tpe/mixture-density.js';
 
 const SETTINGS: EstimatorSettings = { priorWeight: 1, magicClip: true, minBandwidthFactor: 0.01, bandwidth: 'neighbor', categoricalBandwidth: 0.2 };
@@ -41,7 +41,7 @@ function reference(kernels: readonly Kernels[], logWeights: Float64Array, point:
         grid === null
           ? -0.5 * ((x - mu) / sigma) ** 2 - Math.log(sigma) - LOG_SQRT_2PI
           : logGaussMass(((grid.edges[x] as number) - mu) / sigma, ((grid.edges[x + 1] as number) - mu) / sigma);
-      sum += logMass - (k.logNorm[i] as number);
+      sum += logMass - logNormOf(k, i);
     });
     return sum;
   });

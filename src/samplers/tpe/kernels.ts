@@ -5,7 +5,7 @@
  */
 import type { Rng } from '../rng.js';
 import { logGaussMass, ndtr, truncnormPpf } from '../numerics/truncnorm.js';
-import type { CategoricalDomain, Grid, NumericDomain } from './domain.js';
+import type { CategoricalDomain, NumericDomain } from './domain.js';
 
 export type BandwidthRule = 'neighbor' | 'scott';
 
@@ -25,13 +25,11 @@ export interface NumericKernels {
   readonly domain: NumericDomain;
   readonly mus: Float64Array;
   readonly sigmas: Float64Array;
-  /** log mass of [low, high] under each component (the truncation normaliser). */
-  readonly logNorm: Float64Array;
   /**
-   * On a grid, for each component, the first one with the same centre and width (kernels
-   * repeat there: centres are grid points, and equal centres get equal widths); null off a grid.
+   * log mass of [low, high] under each component (the truncation normaliser); NaN where
+   * it is deferred until needed: read it with `logNormOf`.
    */
-  readonly twinOf: Int32Array | null;
+  readonly logNorm: Float64Array;
 }
 
 export interface CategoricalKernels {
@@ -63,50 +61,46 @@ export function numericKernels(domain: NumericDomain, obs: Float64Array, withPri
     mus[n] = 0.5 * (low + high);
     sigmas[n] = range;
   }
-  const twinOf = domain.grid === null ? null : gridTwins(domain.grid, mus, sigmas);
   const logNorm = new Float64Array(m);
   for (let i = 0; i < m; i++) {
-    const twin = twinOf === null ? i : (twinOf[i] as number);
-    if (twin !== i) {
-      logNorm[i] = logNorm[twin] as number;
-      continue;
-    }
     const mu = mus[i] as number;
     const inv = 1 / (sigmas[i] as number);
-    logNorm[i] = logCentralMass((low - mu) * inv, (high - mu) * inv);
+    logNorm[i] = eagerLogNorm((low - mu) * inv, (high - mu) * inv);
   }
-  return { kind: 'numeric', domain, mus, sigmas, logNorm, twinOf };
+  return { kind: 'numeric', domain, mus, sigmas, logNorm };
 }
 
-/** For each component on a grid, the first one with the same centre and width. */
-function gridTwins(grid: Grid, mus: Float64Array, sigmas: Float64Array): Int32Array {
-  const twinOf = new Int32Array(mus.length);
-  // The latest distinct component centred on each grid point, and off the grid (the prior).
-  const latest = new Int32Array(grid.size + 1).fill(-1);
-  for (let i = 0; i < mus.length; i++) {
-    const mu = mus[i] as number;
-    const at = pointIndex(grid.points, mu);
-    const j = latest[at] as number;
-    if (j >= 0 && mus[j] === mu && sigmas[j] === sigmas[i]) {
-      twinOf[i] = j;
-    } else {
-      twinOf[i] = i;
-      latest[at] = i;
-    }
-  }
-  return twinOf;
+/** A bound on −log Z for a deferred normaliser Z: see `eagerLogNorm`. */
+const DEFERRED_NEG_LOG_NORM_BOUND = 2;
+
+/**
+ * The normaliser log(Φ(b) − Φ(a)) when it costs nothing: exactly 0 for a kernel whose tails
+ * beyond both ends are negligible, as for most of them. A kernel near an end would need a
+ * normal tail, which only the few kernels that matter at a point get evaluated for: its
+ * normaliser is deferred (NaN) when the interval holds the centre and is at least half a
+ * width long, so that Z ≥ Φ(½) − Φ(0) ≈ 0.19 > e^-2.
+ */
+function eagerLogNorm(a: number, b: number): number {
+  if (a < -8.5 && b > 8.5) return 0;
+  if (a <= 0 && b >= 0 && b - a >= 0.5) return NaN;
+  return logCentralMass(a, b);
 }
 
-/** The index of `x` among the increasing `points`, or points.length when it is none of them. */
-function pointIndex(points: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = points.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((points[mid] as number) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return points[lo] === x ? lo : points.length;
+/** Component i's normaliser log Z, computed on first use. */
+export function logNormOf(k: NumericKernels, i: number): number {
+  const known = k.logNorm[i] as number;
+  if (!Number.isNaN(known)) return known;
+  const mu = k.mus[i] as number;
+  const inv = 1 / (k.sigmas[i] as number);
+  const logNorm = logCentralMass((k.domain.low - mu) * inv, (k.domain.high - mu) * inv);
+  k.logNorm[i] = logNorm;
+  return logNorm;
+}
+
+/** An upper bound on −log Z of component i that computes no tail. */
+export function negLogNormBound(k: NumericKernels, i: number): number {
+  const known = k.logNorm[i] as number;
+  return Number.isNaN(known) ? DEFERRED_NEG_LOG_NORM_BOUND : -known;
 }
 
 /**

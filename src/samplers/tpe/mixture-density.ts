@@ -13,6 +13,7 @@
 import { logGaussMass, LOG_SQRT_2PI, ndtr } from '../numerics/truncnorm.js';
 import type { Grid } from './domain.js';
 import type { CategoricalKernels, Kernels, NumericKernels } from './kernels.js';
+import { logNormOf, negLogNormBound } from './kernels.js';
 
 /** Terms this far below the largest add less than e^-36 ≈ 2e-16 of it: left out of the sum. */
 export const NEGLIGIBLE = 36;
@@ -29,13 +30,14 @@ const MARGIN = 1;
 /** One dimension's factor of the product kernel, in the form its per-component term is read. */
 type Term = GaussianTerm | ChoiceTerm | CellTableTerm | CellTerm;
 
-/** Continuous: log φ((x − μ)/σ) − log σ − log Z, as `constant − 0.5 z²` with z = (x − μ)/σ. */
+/** Continuous: log φ(z) − log σ − log Z with z = (x − μ)/σ, computed as `gaussianConstant − 0.5 z²`. */
 interface GaussianTerm {
   readonly kind: 'gaussian';
+  readonly kernels: NumericKernels;
   readonly mus: Float64Array;
   readonly inv: Float64Array;
-  /** The term at the centre: −log σ − log √(2π) − log Z. */
-  readonly constant: Float64Array;
+  /** An upper bound on the term at the centre, −log σ − log √(2π) − log Z. */
+  readonly peak: Float64Array;
 }
 
 interface ChoiceTerm {
@@ -154,7 +156,7 @@ function componentLogDensity(mixture: Mixture, i: number, xs: Float64Array): num
     switch (term.kind) {
       case 'gaussian': {
         const z = (x - (term.mus[i] as number)) * (term.inv[i] as number);
-        v = v + (term.constant[i] as number) - 0.5 * z * z;
+        v = v + gaussianConstant(term.kernels, i) - 0.5 * z * z;
         break;
       }
       case 'choice': {
@@ -166,26 +168,28 @@ function componentLogDensity(mixture: Mixture, i: number, xs: Float64Array): num
         v = v + (term.rows[(term.rowOf[i] as number) * term.size + x] as number);
         break;
       case 'cell':
-        v = v + (cellLogMass(term.kernels, i, x) - (term.kernels.logNorm[i] as number));
+        v = v + (cellLogMass(term.kernels, i, x) - logNormOf(term.kernels, i));
         break;
     }
   }
   return v;
 }
 
+/** The log density of a continuous kernel at its centre: −log σ − log √(2π) − log Z. */
+function gaussianConstant(k: NumericKernels, i: number): number {
+  return -Math.log(k.sigmas[i] as number) - LOG_SQRT_2PI - logNormOf(k, i);
+}
+
 function mixtureOf(kernels: readonly Kernels[], logWeights: Float64Array, count: number): Mixture {
   const m = logWeights.length;
   const terms = kernels.map((k) => termOf(k, count));
-  const ceiling = Float64Array.from(logWeights);
-  const magnitude = logWeights.map(Math.abs);
-  const peaks = new Float64Array(m);
-  for (const term of terms) {
-    peaksOf(term, peaks);
-    for (let i = 0; i < m; i++) {
-      ceiling[i] = (ceiling[i] as number) + (peaks[i] as number);
-      magnitude[i] = (magnitude[i] as number) + Math.abs(peaks[i] as number);
-    }
+  const ceiling = new Float64Array(m);
+  const magnitude = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    ceiling[i] = logWeights[i] as number;
+    magnitude[i] = Math.abs(logWeights[i] as number);
   }
+  for (const term of terms) addPeaks(term, ceiling, magnitude);
   for (let i = 0; i < m; i++) ceiling[i] = (ceiling[i] as number) + RAISE * (magnitude[i] as number);
   const screenDims = terms.flatMap((t, d) => (t.kind === 'gaussian' ? [d] : []));
   return { logWeights, terms, ceiling, screenDims, screen: interleave(screenDims.map((d) => terms[d] as GaussianTerm), m) };
@@ -202,7 +206,7 @@ function termOf(k: Kernels, count: number): Term {
 function gaussianTerm(k: NumericKernels): GaussianTerm {
   const m = k.mus.length;
   const inv = new Float64Array(m);
-  const constant = new Float64Array(m);
+  const peak = new Float64Array(m);
   // Most widths are the clip's floor: take the log once per run of equal widths.
   let sigma = NaN;
   let logSigma = NaN;
@@ -212,22 +216,34 @@ function gaussianTerm(k: NumericKernels): GaussianTerm {
       logSigma = Math.log(sigma);
     }
     inv[i] = 1 / sigma;
-    constant[i] = -logSigma - LOG_SQRT_2PI - (k.logNorm[i] as number);
+    peak[i] = -logSigma - LOG_SQRT_2PI + negLogNormBound(k, i);
   }
-  return { kind: 'gaussian', mus: k.mus, inv, constant };
+  return { kind: 'gaussian', kernels: k, mus: k.mus, inv, peak };
 }
 
-/** The table of a grid dimension: one row per distinct (centre, width), shared by its twins. */
+/**
+ * The table of a grid dimension. Kernels on a grid repeat (centres are grid points, and
+ * equal centres get equal widths), so each distinct (centre, width) gets one row.
+ */
 function cellTableTerm(k: NumericKernels, grid: Grid): CellTableTerm {
   const size = grid.size;
   const m = k.mus.length;
-  const twinOf = k.twinOf as Int32Array;
   const rowOf = new Int32Array(m);
+  // The latest row made for a kernel centred on each grid point, and off the grid (the prior).
+  const latest = new Int32Array(size + 1).fill(-1);
   const rowKernel: number[] = [];
   for (let i = 0; i < m; i++) {
-    const twin = twinOf[i] as number;
-    if (twin === i) rowKernel.push(i);
-    rowOf[i] = twin === i ? rowKernel.length - 1 : (rowOf[twin] as number);
+    const mu = k.mus[i] as number;
+    const at = pointIndex(grid.points, mu);
+    const r = latest[at] as number;
+    const j = r < 0 ? -1 : (rowKernel[r] as number);
+    if (j >= 0 && k.mus[j] === mu && k.sigmas[j] === k.sigmas[i]) {
+      rowOf[i] = r;
+      continue;
+    }
+    latest[at] = rowKernel.length;
+    rowOf[i] = rowKernel.length;
+    rowKernel.push(i);
   }
   const rows = new Float64Array(rowKernel.length * size);
   const rowMax = new Float64Array(rowKernel.length);
@@ -235,12 +251,24 @@ function cellTableTerm(k: NumericKernels, grid: Grid): CellTableTerm {
   return { kind: 'cell-table', size, rows, rowOf, rowMax };
 }
 
+/** The index of `x` among the increasing `points`, or points.length when it is none of them. */
+function pointIndex(points: Float64Array, x: number): number {
+  let lo = 0;
+  let hi = points.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((points[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return points[lo] === x ? lo : points.length;
+}
+
 /** Each cell's log mass under component i, less its normaliser, into `out`; returns the largest. */
 function cellLogMasses(k: NumericKernels, i: number, grid: Grid, out: Float64Array): number {
   const size = grid.size;
   const mu = k.mus[i] as number;
   const inv = 1 / (k.sigmas[i] as number);
-  const norm = k.logNorm[i] as number;
+  const norm = logNormOf(k, i);
   const z = new Float64Array(size + 1);
   const tail = new Float64Array(size + 1);
   for (let j = 0; j <= size; j++) {
@@ -281,25 +309,30 @@ function cellLogMass(k: NumericKernels, i: number, cell: number): number {
 }
 
 /**
- * Each component's largest possible term into `out`: a Gaussian's centre, the likelier of
- * hit and miss, the heaviest cell; a cell's mass never exceeds the whole domain's, so
- * its term is at most −log Z.
+ * Adds each component's largest possible term to `ceiling`, and its size to `magnitude`:
+ * a Gaussian's centre, the likelier of hit and miss, the heaviest cell; a cell's mass
+ * never exceeds the whole domain's, so its term is at most −log Z.
  */
-function peaksOf(term: Term, out: Float64Array): void {
+function addPeaks(term: Term, ceiling: Float64Array, magnitude: Float64Array): void {
+  const add = (i: number, peak: number): void => {
+    ceiling[i] = (ceiling[i] as number) + peak;
+    magnitude[i] = (magnitude[i] as number) + Math.abs(peak);
+  };
+  const m = ceiling.length;
   switch (term.kind) {
     case 'gaussian':
-      out.set(term.constant);
+      for (let i = 0; i < m; i++) add(i, term.peak[i] as number);
       break;
     case 'choice': {
       const { logHit, logMiss } = term.kernels;
-      for (let i = 0; i < out.length; i++) out[i] = Math.max(logHit[i] as number, logMiss[i] as number);
+      for (let i = 0; i < m; i++) add(i, Math.max(logHit[i] as number, logMiss[i] as number));
       break;
     }
     case 'cell-table':
-      for (let i = 0; i < out.length; i++) out[i] = term.rowMax[term.rowOf[i] as number] as number;
+      for (let i = 0; i < m; i++) add(i, term.rowMax[term.rowOf[i] as number] as number);
       break;
     case 'cell':
-      for (let i = 0; i < out.length; i++) out[i] = -(term.kernels.logNorm[i] as number);
+      for (let i = 0; i < m; i++) add(i, negLogNormBound(term.kernels, i));
       break;
   }
 }

@@ -9,7 +9,7 @@ import type { Rng } from '../rng.js';
 import { LOG_SQRT_2PI } from '../numerics/truncnorm.js';
 import type { Domain } from './domain.js';
 import type { EstimatorSettings, Kernels, NumericKernels } from './kernels.js';
-import { categoricalKernels, numericKernels, sampleCategorical, sampleNumeric } from './kernels.js';
+import { categoricalKernels, logNormOf, numericKernels, sampleCategorical, sampleNumeric } from './kernels.js';
 import { mixtureLogDensity, NEGLIGIBLE } from './mixture-density.js';
 
 export type { BandwidthRule, EstimatorSettings } from './kernels.js';
@@ -100,12 +100,12 @@ export class ParzenEstimator {
   /** The one-dimensional continuous case, fused: no work array, exps only for terms that count. */
   private logDensityContinuous1d(k: NumericKernels, x: Float64Array, count: number): Float64Array {
     const m = this.size;
-    const { mus, sigmas, logNorm } = k;
+    const { mus, sigmas } = k;
     const inv = scratch(2 * m);
     for (let i = 0; i < m; i++) {
       const sigma = sigmas[i] as number;
       inv[i] = 1 / sigma;
-      inv[m + i] = (this.logWeights[i] as number) - Math.log(sigma) - LOG_SQRT_2PI - (logNorm[i] as number);
+      inv[m + i] = (this.logWeights[i] as number) - Math.log(sigma) - LOG_SQRT_2PI - logNormOf(k, i);
     }
     const out = new Float64Array(count);
     for (let c = 0; c < count; c++) {
