@@ -14,6 +14,7 @@ import { logGaussMass, LOG_SQRT_2PI, ndtr } from '../numerics/truncnorm.js';
 import type { Grid } from './domain.js';
 import type { CategoricalKernels, Kernels, NumericKernels } from './kernels.js';
 import { logNormOf, negLogNormBound } from './kernels.js';
+import { WorkArrays } from './work-arrays.js';
 
 /** Terms this far below the largest add less than e^-36 ≈ 2e-16 of it: left out of the sum. */
 export const NEGLIGIBLE = 36;
@@ -79,18 +80,20 @@ interface Mixture {
  * (per dimension, model coordinates: cell and choice indices for discrete dimensions).
  */
 export function mixtureLogDensity(kernels: readonly Kernels[], logWeights: Float64Array, points: readonly Float64Array[], count: number): Float64Array {
+  work.reset();
   const mixture = mixtureOf(kernels, logWeights, count);
   const dims = kernels.length;
-  const xs = new Float64Array(dims);
-  const screenXs = new Float64Array(mixture.screenDims.length);
-  const bounds = work.bounds(logWeights.length);
+  const xs = work.float64(dims);
+  const screenXs = work.float64(mixture.screenDims.length);
+  const bounds = work.float64(logWeights.length);
+  const values = work.float64(logWeights.length);
   const out = new Float64Array(count);
   for (let c = 0; c < count; c++) {
     for (let d = 0; d < dims; d++) xs[d] = (points[d] as Float64Array)[c] as number;
     mixture.screenDims.forEach((d, s) => (screenXs[s] = xs[d] as number));
     const best = boundAll(mixture, screenXs, bounds);
     const cut = componentLogDensity(mixture, best, xs) - NEGLIGIBLE - MARGIN;
-    out[c] = logSumExpAbove(mixture, xs, bounds, cut);
+    out[c] = logSumExpAbove(mixture, xs, bounds, values, cut);
   }
   return out;
 }
@@ -123,12 +126,11 @@ function boundAll(mixture: Mixture, xs: Float64Array, bounds: Float64Array): num
 
 /**
  * log Σ exp(v_i) over the components whose bound is not below `cut` (a NaN bound is not),
- * evaluated exactly and summed in component order, terms more than NEGLIGIBLE below the
- * largest left out.
+ * evaluated exactly (into `values`) and summed in component order, terms more than
+ * NEGLIGIBLE below the largest left out.
  */
-function logSumExpAbove(mixture: Mixture, xs: Float64Array, bounds: Float64Array, cut: number): number {
+function logSumExpAbove(mixture: Mixture, xs: Float64Array, bounds: Float64Array, values: Float64Array, cut: number): number {
   const m = mixture.logWeights.length;
-  const values = work.values(m);
   let n = 0;
   let max = -Infinity;
   for (let i = 0; i < m; i++) {
@@ -183,8 +185,8 @@ function gaussianConstant(k: NumericKernels, i: number): number {
 function mixtureOf(kernels: readonly Kernels[], logWeights: Float64Array, count: number): Mixture {
   const m = logWeights.length;
   const terms = kernels.map((k) => termOf(k, count));
-  const ceiling = new Float64Array(m);
-  const magnitude = new Float64Array(m);
+  const ceiling = work.float64(m);
+  const magnitude = work.float64(m);
   for (let i = 0; i < m; i++) {
     ceiling[i] = logWeights[i] as number;
     magnitude[i] = Math.abs(logWeights[i] as number);
@@ -205,8 +207,8 @@ function termOf(k: Kernels, count: number): Term {
 
 function gaussianTerm(k: NumericKernels): GaussianTerm {
   const m = k.mus.length;
-  const inv = new Float64Array(m);
-  const peak = new Float64Array(m);
+  const inv = work.float64(m);
+  const peak = work.float64(m);
   // Most widths are the clip's floor: take the log once per run of equal widths.
   let sigma = NaN;
   let logSigma = NaN;
@@ -228,9 +230,9 @@ function gaussianTerm(k: NumericKernels): GaussianTerm {
 function cellTableTerm(k: NumericKernels, grid: Grid): CellTableTerm {
   const size = grid.size;
   const m = k.mus.length;
-  const rowOf = new Int32Array(m);
+  const rowOf = work.int32(m);
   // The latest row made for a kernel centred on each grid point, and off the grid (the prior).
-  const latest = new Int32Array(size + 1).fill(-1);
+  const latest = work.int32(size + 1).fill(-1);
   const rowKernel: number[] = [];
   for (let i = 0; i < m; i++) {
     const mu = k.mus[i] as number;
@@ -245,8 +247,8 @@ function cellTableTerm(k: NumericKernels, grid: Grid): CellTableTerm {
     rowOf[i] = rowKernel.length;
     rowKernel.push(i);
   }
-  const rows = new Float64Array(rowKernel.length * size);
-  const rowMax = new Float64Array(rowKernel.length);
+  const rows = work.float64(rowKernel.length * size);
+  const rowMax = work.float64(rowKernel.length);
   rowKernel.forEach((i, r) => (rowMax[r] = cellLogMasses(k, i, grid, rows.subarray(r * size, (r + 1) * size))));
   return { kind: 'cell-table', size, rows, rowOf, rowMax };
 }
@@ -269,8 +271,8 @@ function cellLogMasses(k: NumericKernels, i: number, grid: Grid, out: Float64Arr
   const mu = k.mus[i] as number;
   const inv = 1 / (k.sigmas[i] as number);
   const norm = logNormOf(k, i);
-  const z = new Float64Array(size + 1);
-  const tail = new Float64Array(size + 1);
+  const z = work.float64(size + 1);
+  const tail = work.float64(size + 1);
   for (let j = 0; j <= size; j++) {
     const zj = ((grid.edges[j] as number) - mu) * inv;
     z[j] = zj;
@@ -340,7 +342,7 @@ function addPeaks(term: Term, ceiling: Float64Array, magnitude: Float64Array): v
 /** The Gaussian terms' centres and inverse widths, interleaved component-major (the layout of `Mixture.screen`). */
 function interleave(gaussians: readonly GaussianTerm[], m: number): Float64Array {
   const n = gaussians.length;
-  const out = new Float64Array(2 * n * m);
+  const out = work.float64(2 * n * m);
   gaussians.forEach(({ mus, inv }, s) => {
     for (let i = 0, at = 2 * s; i < m; i++, at += 2 * n) {
       out[at] = mus[i] as number;
@@ -350,16 +352,5 @@ function interleave(gaussians: readonly GaussianTerm[], m: number): Float64Array
   return out;
 }
 
-/** Work arrays reused across calls (evaluation is synchronous, so one set suffices). */
-const work = {
-  boundsArray: new Float64Array(1024),
-  valuesArray: new Float64Array(1024),
-  bounds(size: number): Float64Array {
-    if (this.boundsArray.length < size) this.boundsArray = new Float64Array(2 * size);
-    return this.boundsArray;
-  },
-  values(size: number): Float64Array {
-    if (this.valuesArray.length < size) this.valuesArray = new Float64Array(2 * size);
-    return this.valuesArray;
-  },
-};
+/** Every array of an evaluation but its result: reset as each evaluation starts. */
+const work = new WorkArrays();
