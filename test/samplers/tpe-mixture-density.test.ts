@@ -9,6 +9,7 @@ import { domainOf } from '../../src/samplers/tpe/domain.js';
 import type { EstimatorSettings, Kernels } from '../../src/samplers/tpe/kernels.js';
 import { categoricalKernels, logNormOf, numericKernels } from '../../src/samplers/tpe/kernels.js';
 import { mixtureLogDensity } from '../../src/samplers/tpe/mixture-density.js';
+import { WorkArrays } from '../../src/samplers/tpe/work-arrays.js';
 
 const SETTINGS: EstimatorSettings = { priorWeight: 1, magicClip: true, minBandwidthFactor: 0.01, bandwidth: 'neighbor', categoricalBandwidth: 0.2 };
 
@@ -64,10 +65,10 @@ function makeCase(picks: number[], observations: number[][], weights: number[], 
   };
   const kernels = domains.map((domain, d): Kernels => {
     const obs = Float64Array.from(observations, (o) => coordinate(domain, o[d] as number));
-    if (domain.kind === 'categorical') return categoricalKernels(domain, obs, true, SETTINGS);
+    if (domain.kind === 'categorical') return categoricalKernels(domain, obs, true, SETTINGS, new WorkArrays());
     // Kernels are centred on grid points; cells index them.
     const centres = domain.grid === null ? obs : obs.map((cell) => domain.grid?.points[cell] as number);
-    return numericKernels(domain, centres, true, domains.length, SETTINGS, null);
+    return numericKernels(domain, centres, true, domains.length, SETTINGS, null, new WorkArrays());
   });
   const total = weights.reduce((a, b) => a + b, 0) + 1;
   const logWeights = Float64Array.from([...weights, 1], (w) => Math.log(w / total));

@@ -7,6 +7,7 @@ import { RankedTrials, rankHistory } from '../../src/samplers/tpe/history.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { ParamColumns } from '../../src/samplers/tpe/columns.js';
 import { FinishedPrefix } from '../../src/samplers/tpe/finished-prefix.js';
+import { WorkArrays } from '../../src/samplers/tpe/work-arrays.js';
 import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
@@ -281,7 +282,7 @@ describe('TPE parameter columns', () => {
     const rows = [1, 2, 4, 6, 7]; // trial 6 is running
     const numbers = Int32Array.from(rows);
     const rowValues = Float64Array.from(rows.map((n) => values[n] as number));
-    const [low, high] = columns.ordersOf('x', numbers, rowValues, 2, rows.length, 7);
+    const [low, high] = columns.ordersOf('x', numbers, rowValues, 2, rows.length, 7, new WorkArrays());
     expect([...low].map((r) => rows[r])).toEqual([1, 2]);
     expect([...high].map((r) => rows[2 + r])).toEqual([7, 4, 6]);
   });

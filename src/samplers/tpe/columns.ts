@@ -6,6 +6,7 @@
  */
 import type { FrozenTrial } from '../../storage/records.js';
 import { FinishedPrefix } from './finished-prefix.js';
+import type { WorkArrays } from './work-arrays.js';
 
 export class ParamColumns {
   private readonly columns = new Map<string, Float64Array>();
@@ -84,13 +85,13 @@ export class ParamColumns {
    * (trial numbers, each finished or running), as indices into each range: one walk over
    * the maintained sorted list, no sort.
    */
-  ordersOf(name: string, numbers: Int32Array, values: Float64Array, split: number, rows: number, maxNumber: number): [Uint32Array, Uint32Array] {
+  ordersOf(name: string, numbers: Int32Array, values: Float64Array, split: number, rows: number, maxNumber: number, work: WorkArrays): [Int32Array, Int32Array] {
     if (this.slots.length <= maxNumber) this.slots = new Int32Array(Math.max(maxNumber + 1, 2 * this.slots.length)).fill(-1);
     // All -1 between calls: each call clears the slots it set.
     const slot = this.slots;
     for (let r = 0; r < rows; r++) slot[numbers[r] as number] = r;
-    const low = new Uint32Array(split);
-    const high = new Uint32Array(rows - split);
+    const low = work.int32(split);
+    const high = work.int32(rows - split);
     let kLow = 0;
     let kHigh = 0;
     for (const number of this.sorted.get(name) ?? []) {
@@ -148,7 +149,7 @@ export class ParamColumns {
 }
 
 /** Insert row `r` into `order[0 … k)` (indices of rows from `from`, increasing in value); returns the new length. */
-function insertByValue(order: Uint32Array, k: number, values: Float64Array, from: number, r: number): number {
+function insertByValue(order: Int32Array, k: number, values: Float64Array, from: number, r: number): number {
   const v = values[r] as number;
   let j = k - 1;
   while (j >= 0 && (values[from + (order[j] as number)] as number) > v) {

@@ -6,6 +6,7 @@
 import type { Rng } from '../rng.js';
 import { logGaussMass, ndtr, truncnormPpf } from '../numerics/truncnorm.js';
 import type { CategoricalDomain, NumericDomain } from './domain.js';
+import type { WorkArrays } from './work-arrays.js';
 
 export type BandwidthRule = 'neighbor' | 'scott';
 
@@ -43,14 +44,23 @@ export interface CategoricalKernels {
 
 export type Kernels = NumericKernels | CategoricalKernels;
 
-export function numericKernels(domain: NumericDomain, obs: Float64Array, withPrior: boolean, dims: number, settings: EstimatorSettings, order: Uint32Array | null): NumericKernels {
+/** The kernels of one numeric dimension; their arrays come from `work`. */
+export function numericKernels(
+  domain: NumericDomain,
+  obs: Float64Array,
+  withPrior: boolean,
+  dims: number,
+  settings: EstimatorSettings,
+  order: Int32Array | null,
+  work: WorkArrays,
+): NumericKernels {
   const n = obs.length;
   const m = n + (withPrior ? 1 : 0);
   const { low, high } = domain;
   const range = high - low;
-  const mus = new Float64Array(m);
+  const mus = work.float64(m);
   mus.set(obs);
-  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m, order) : scottBandwidths(obs, dims, m);
+  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m, order, work) : scottBandwidths(obs, dims, m, work);
   const floorFactor = settings.magicClip ? Math.max(settings.minBandwidthFactor, 1 / (1 + m)) : 1e-12;
   const minSigma = floorFactor * range;
   for (let i = 0; i < n; i++) {
@@ -61,7 +71,7 @@ export function numericKernels(domain: NumericDomain, obs: Float64Array, withPri
     mus[n] = 0.5 * (low + high);
     sigmas[n] = range;
   }
-  const logNorm = new Float64Array(m);
+  const logNorm = work.float64(m);
   for (let i = 0; i < m; i++) {
     const mu = mus[i] as number;
     const inv = 1 / (sigmas[i] as number);
@@ -118,17 +128,17 @@ function logCentralMass(a: number, b: number): number {
  * Hyperopt's rule: each kernel as wide as the larger gap to its neighbours among the
  * observations (equal values count as one point; the extremes use their inner gap).
  */
-function neighborBandwidths(obs: Float64Array, low: number, high: number, m: number, given: Uint32Array | null): Float64Array {
+function neighborBandwidths(obs: Float64Array, low: number, high: number, m: number, given: Int32Array | null, work: WorkArrays): Float64Array {
   const n = obs.length;
-  const sigmas = new Float64Array(m);
+  const sigmas = work.float64(m);
   if (n === 0) return sigmas;
   if (n === 1) {
     const x = obs[0] as number;
     sigmas[0] = Math.max(x - low, high - x);
     return sigmas;
   }
-  const order = given ?? argsort(obs, low, high);
-  const sorted = new Float64Array(n);
+  const order = given ?? argsort(obs, low, high, work);
+  const sorted = work.float64(n);
   for (let r = 0; r < n; r++) sorted[r] = obs[order[r] as number] as number;
   // Walk runs of equal values in sorted order; each run shares the larger of its outer gaps.
   let start = 0;
@@ -152,9 +162,9 @@ function neighborBandwidths(obs: Float64Array, low: number, high: number, m: num
  * to 2^40 levels of the range and packed with their index into one double, so that the
  * native numeric sort of a Float64Array does the work; exact comparison beyond that.
  */
-function argsort(values: Float64Array, low: number, high: number): Uint32Array {
+function argsort(values: Float64Array, low: number, high: number, work: WorkArrays): Int32Array {
   const n = values.length;
-  const order = new Uint32Array(n);
+  const order = work.int32(n);
   if (n > 8192 || !(high > low)) {
     for (let i = 0; i < n; i++) order[i] = i;
     order.sort((a, b) => (values[a] as number) - (values[b] as number));
@@ -162,7 +172,7 @@ function argsort(values: Float64Array, low: number, high: number): Uint32Array {
   }
   const levels = 2 ** 40 - 1;
   const scale = levels / (high - low);
-  const keys = new Float64Array(n);
+  const keys = work.float64(n);
   for (let i = 0; i < n; i++) {
     const q = Math.min(levels, Math.max(0, Math.floor(((values[i] as number) - low) * scale)));
     keys[i] = q * 8192 + i;
@@ -187,9 +197,9 @@ function argsort(values: Float64Array, low: number, high: number): Uint32Array {
 }
 
 /** Scott's rule for a product kernel in `dims` dimensions, robust to outliers (min of std and IQR/1.34). */
-function scottBandwidths(obs: Float64Array, dims: number, m: number): Float64Array {
+function scottBandwidths(obs: Float64Array, dims: number, m: number, work: WorkArrays): Float64Array {
   const n = obs.length;
-  const sigmas = new Float64Array(m);
+  const sigmas = work.float64(m);
   if (n === 0) return sigmas;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += obs[i] as number;
@@ -212,13 +222,14 @@ function quantile(sorted: Float64Array, q: number): number {
   return f === 0 ? a : a + f * ((sorted[i + 1] as number) - a);
 }
 
-export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array, withPrior: boolean, settings: EstimatorSettings): CategoricalKernels {
+/** The kernels of one categorical dimension; their arrays come from `work`. */
+export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array, withPrior: boolean, settings: EstimatorSettings, work: WorkArrays): CategoricalKernels {
   const n = obs.length;
   const m = n + (withPrior ? 1 : 0);
   const size = domain.size;
-  const choices = new Int32Array(m);
-  const logHit = new Float64Array(m);
-  const logMiss = new Float64Array(m);
+  const choices = work.int32(m);
+  const logHit = work.float64(m);
+  const logMiss = work.float64(m);
   let hit: number;
   let miss: number;
   if (size === 1) {

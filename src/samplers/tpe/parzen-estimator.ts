@@ -11,6 +11,7 @@ import type { Domain } from './domain.js';
 import type { EstimatorSettings, Kernels, NumericKernels } from './kernels.js';
 import { categoricalKernels, logNormOf, numericKernels, sampleCategorical, sampleNumeric } from './kernels.js';
 import { mixtureLogDensity, NEGLIGIBLE } from './mixture-density.js';
+import type { WorkArrays } from './work-arrays.js';
 
 export type { BandwidthRule, EstimatorSettings } from './kernels.js';
 
@@ -21,16 +22,26 @@ export class ParzenEstimator {
   private readonly logWeights: Float64Array;
   private readonly cumulativeWeights: Float64Array;
 
+  private readonly work: WorkArrays;
+
   /**
    * @param domains one per dimension
    * @param observations per dimension, the observations' model coordinates (all the same length n)
    * @param weights n non-negative observation weights (not all zero when n > 0)
-   */
-  /**
+   * @param work where the estimator's arrays (and its samples) come from: it is usable
+   *   until the owner of `work` resets it
    * @param orders optionally, per dimension, the observations' indices in increasing order
    *   of value (saves a sort when the caller keeps its data sorted)
    */
-  constructor(domains: readonly Domain[], observations: readonly Float64Array[], weights: Float64Array, settings: EstimatorSettings, orders?: readonly (Uint32Array | null)[]) {
+  constructor(
+    domains: readonly Domain[],
+    observations: readonly Float64Array[],
+    weights: Float64Array,
+    settings: EstimatorSettings,
+    work: WorkArrays,
+    orders?: readonly (Int32Array | null)[],
+  ) {
+    this.work = work;
     const only = domains.length === 1 ? (domains[0] as Domain) : null;
     if (only !== null && (only.kind === 'categorical' || only.grid !== null)) {
       // One discrete dimension: equal observations make identical kernels (the bandwidth
@@ -46,8 +57,8 @@ export class ParzenEstimator {
     for (let i = 0; i < n; i++) total += weights[i] as number;
     const priorWeight = withPrior ? (n === 0 ? 1 : settings.priorWeight) : 0;
     total += priorWeight;
-    this.logWeights = new Float64Array(m);
-    this.cumulativeWeights = new Float64Array(m);
+    this.logWeights = work.float64(m);
+    this.cumulativeWeights = work.float64(m);
     let running = 0;
     for (let i = 0; i < m; i++) {
       const w = (i < n ? (weights[i] as number) : priorWeight) / total;
@@ -58,14 +69,14 @@ export class ParzenEstimator {
     const dims = domains.length;
     this.kernels = domains.map((domain, d) =>
       domain.kind === 'categorical'
-        ? categoricalKernels(domain, observations[d] as Float64Array, withPrior, settings)
-        : numericKernels(domain, observations[d] as Float64Array, withPrior, dims, settings, orders?.[d] ?? null),
+        ? categoricalKernels(domain, observations[d] as Float64Array, withPrior, settings, work)
+        : numericKernels(domain, observations[d] as Float64Array, withPrior, dims, settings, orders?.[d] ?? null, work),
     );
   }
 
   /** Draw `count` points; per dimension, model coordinates (cell / choice indices for discrete ones). */
   sample(rng: Rng, count: number): Float64Array[] {
-    const out = this.kernels.map(() => new Float64Array(count));
+    const out = this.kernels.map(() => this.work.float64(count));
     const m = this.size;
     const cumulative = this.cumulativeWeights;
     for (let c = 0; c < count; c++) {

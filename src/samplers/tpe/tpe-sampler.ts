@@ -14,6 +14,7 @@ import { RankedTrials } from './history.js';
 import type { BandwidthRule, EstimatorSettings } from './parzen-estimator.js';
 import { ParzenEstimator } from './parzen-estimator.js';
 import { SearchSpaceGroups } from './search-space-groups.js';
+import { WorkArrays } from './work-arrays.js';
 
 /** How many of the n finished trials (that have the parameters) form the "good" set. */
 export type GammaRule = 'optuna' | 'sqrt' | 'linear' | ((n: number) => number);
@@ -55,10 +56,10 @@ interface Split {
   readonly below: Float64Array[];
   readonly belowWeights: Float64Array;
   /** Per parameter, the good set's indices in increasing order of value (null: not known, sort). */
-  readonly belowOrders: readonly (Uint32Array | null)[];
+  readonly belowOrders: readonly (Int32Array | null)[];
   readonly above: Float64Array[];
   readonly aboveWeights: Float64Array;
-  readonly aboveOrders: readonly (Uint32Array | null)[];
+  readonly aboveOrders: readonly (Int32Array | null)[];
 }
 
 const OPTION_KEYS = [
@@ -103,6 +104,8 @@ export class TPESampler implements Sampler {
   private readonly columns = new Map<string, ParamColumns>();
   private readonly rankings = new Map<string, RankedTrials>();
   private readonly coordinates = new Map<string, CoordinateCache>();
+  /** The arrays of one group's step (split, estimators, candidates): reset as each starts. */
+  private readonly work = new WorkArrays();
   private lastHistory: { source: readonly FrozenTrial[]; length: number; trial: number; history: History } | null = null;
 
   constructor(options: TPESamplerOptions = {}) {
@@ -161,10 +164,11 @@ export class TPESampler implements Sampler {
 
   /** The TPE step for one group of parameters: fit l and g, draw candidates from l, keep the best l/g. */
   private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
+    this.work.reset();
     const domains = dists.map(domainOf);
     const split = this.split(history, names, dists, domains);
-    const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings, split.belowOrders);
-    const above = new ParzenEstimator(domains, split.above, split.aboveWeights, this.settings, split.aboveOrders);
+    const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings, this.work, split.belowOrders);
+    const above = new ParzenEstimator(domains, split.above, split.aboveWeights, this.settings, this.work, split.aboveOrders);
     const count = this.nEiCandidates;
     const candidates = below.sample(rng, count);
     const logL = below.logDensity(candidates, count);
@@ -195,8 +199,8 @@ export class TPESampler implements Sampler {
     const cached = names.map((name, d) => cache.column(history.columns, name, dists[d] as Distribution, domains[d] as Domain));
     // Per dimension, the model coordinates of the kept rows (in rank order): the rows that
     // hold every parameter inside today's distribution.
-    const coords = names.map(() => new Float64Array(total));
-    const numbers = new Int32Array(total);
+    const coords = names.map(() => this.work.float64(total));
+    const numbers = this.work.int32(total);
     let rows = 0;
     let finished = 0;
     for (let t = 0; t < total; t++) {
@@ -234,7 +238,7 @@ export class TPESampler implements Sampler {
     // histories are cheaper to sort.
     const orders = coords.map((values, d) => {
       if ((domains[d] as Domain).kind === 'categorical' || rows < 64) return null;
-      return history.columns.ordersOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber);
+      return history.columns.ordersOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber, this.work);
     });
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
@@ -248,7 +252,7 @@ export class TPESampler implements Sampler {
 
   private weightsOf(numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
     const n = to - from;
-    const w = new Float64Array(n).fill(1);
+    const w = this.work.float64(n).fill(1);
     if (this.weights === 'uniform' || n <= 25) return w;
     // Chronological rank of each row (trial numbers are unique), then Optuna's ramp:
     // the oldest n − 25 rise linearly from 1/n to 1, the newest 25 weigh 1.
