@@ -236,17 +236,25 @@ export class TPESampler implements Sampler {
     // columns' maintained sorted lists instead of sorting on every ask (coordinates are
     // monotone in the values, so they order the running rows as the values would). Small
     // histories are cheaper to sort.
-    const orders = coords.map((values, d) => {
-      if ((domains[d] as Domain).kind === 'categorical' || rows < 64) return null;
-      return history.columns.ordersOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber, this.work);
+    const belowOrders: (Int32Array | null)[] = [];
+    const aboveOrders: (Int32Array | null)[] = [];
+    coords.forEach((values, d) => {
+      if ((domains[d] as Domain).kind === 'categorical' || rows < 64) {
+        belowOrders.push(null);
+        aboveOrders.push(null);
+        return;
+      }
+      const [below, above] = history.columns.ordersOf(names[d] as string, numbers, values, nBelow, rows, history.maxNumber, this.work);
+      belowOrders.push(below);
+      aboveOrders.push(above);
     });
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
       belowWeights: this.weightsOf(numbers, 0, nBelow, history.maxNumber),
-      belowOrders: orders.map((o) => o?.[0] ?? null),
+      belowOrders,
       above: coords.map((values) => values.subarray(nBelow, rows)),
       aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
-      aboveOrders: orders.map((o) => o?.[1] ?? null),
+      aboveOrders,
     };
   }
 
