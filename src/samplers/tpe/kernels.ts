@@ -245,11 +245,9 @@ export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array,
     hit = 1 - b;
     miss = b / (size - 1);
   }
-  for (let i = 0; i < n; i++) {
-    choices[i] = obs[i] as number;
-    logHit[i] = Math.log(hit);
-    logMiss[i] = Math.log(miss);
-  }
+  choices.set(obs);
+  logHit.fill(Math.log(hit), 0, n);
+  logMiss.fill(Math.log(miss), 0, n);
   if (withPrior) {
     choices[n] = -1;
     logHit[n] = -Math.log(size);

@@ -60,9 +60,16 @@ export class ParzenEstimator {
     this.logWeights = work.float64(m);
     this.cumulativeWeights = work.float64(m);
     let running = 0;
+    // Weights are mostly equal: take the log once per run of equal ones.
+    let w = NaN;
+    let logW = NaN;
     for (let i = 0; i < m; i++) {
-      const w = (i < n ? (weights[i] as number) : priorWeight) / total;
-      this.logWeights[i] = Math.log(w);
+      const next = (i < n ? (weights[i] as number) : priorWeight) / total;
+      if (next !== w) {
+        w = next;
+        logW = Math.log(w);
+      }
+      this.logWeights[i] = logW;
       running += w;
       this.cumulativeWeights[i] = running;
     }
