@@ -35,7 +35,7 @@ if (include === undefined) skip(`node_api.h not found in ${includeCandidates.joi
 
 const compiler = process.env.CXX ?? 'g++';
 mkdirSync(dirname(output), { recursive: true });
-const flags = ['-O3', '-std=c++17', '-fno-math-errno', '-shared', '-fPIC', `-I${include}`];
+const flags = ['-O3', '-std=c++17', '-fno-math-errno', '-Wno-psabi', '-shared', '-fPIC', `-I${include}`];
 if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
 const run = spawnSync(compiler, [...flags, ...sources, '-o', output], { encoding: 'utf8' });
 if (run.error !== undefined) skip(`${compiler}: ${run.error.message}`);

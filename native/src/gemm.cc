@@ -11,16 +11,16 @@ using Gemm = void (*)(long, long, long, const float*, long, const float*, long, 
 #if defined(__x86_64__) || defined(__i386__)
 __attribute__((target("avx512f,fma"))) void gemmAvx512(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc,
                                                         bool add) {
-  kernel::gemm<24>(m, n, depth, a, lda, b, ldb, c, ldc, add);
+  kernel::gemm<kernel::v16, 24>(m, n, depth, a, lda, b, ldb, c, ldc, add);
 }
 
 __attribute__((target("avx2,fma"))) void gemmAvx2(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, bool add) {
-  kernel::gemm<6>(m, n, depth, a, lda, b, ldb, c, ldc, add);
+  kernel::gemm<kernel::v8, 6>(m, n, depth, a, lda, b, ldb, c, ldc, add);
 }
 #endif
 
 void gemmBaseline(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, bool add) {
-  kernel::gemm<4>(m, n, depth, a, lda, b, ldb, c, ldc, add);
+  kernel::gemm<kernel::v4, 2>(m, n, depth, a, lda, b, ldb, c, ldc, add);
 }
 
 struct Choice {
@@ -28,7 +28,9 @@ struct Choice {
   const char* name;
 };
 
-// SODATE_NATIVE_ISA=AVX2 or =baseline caps the choice (tests of every variant on one machine).
+// SODATE_NATIVE_ISA=AVX2 or =baseline caps the choice, so that tests check every variant on one
+// machine. It caps the GEMM only (the multi-versioned data loops still take the best), so it
+// is no way to time another CPU: mixing AVX-512 loops with the SSE GEMM costs transitions.
 Choice choose() {
   const char* cap = std::getenv("SODATE_NATIVE_ISA");
   const bool allowAvx512 = cap == nullptr || std::strcmp(cap, "AVX-512") == 0;

@@ -32,67 +32,87 @@ const char* gemmInstructionSet();
 
 namespace kernel {
 
-typedef float vfloat __attribute__((vector_size(64), aligned(4)));
+// Vectors of 16, 8 and 4 floats: one row of a 16-column tile is one zmm (AVX-512), two ymm
+// (AVX2) or four xmm (baseline). A 16-float vector type where the target lacks AVX-512 would
+// be split by the compiler, badly: each variant names the width its registers have.
+typedef float v16 __attribute__((vector_size(64), aligned(4)));
+typedef float v8 __attribute__((vector_size(32), aligned(4)));
+typedef float v4 __attribute__((vector_size(16), aligned(4)));
 
 #define SODATE_INLINE inline __attribute__((always_inline))
 
-SODATE_INLINE vfloat loadu(const float* p) {
-  vfloat v;
+template <typename V>
+SODATE_INLINE V loadu(const float* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-SODATE_INLINE void storeTile(float* c, long ldc, const vfloat* acc, int rows, int cols, bool add) {
+template <typename V>
+constexpr int vectorsPerRow() {
+  return kLanes / static_cast<int>(sizeof(V) / sizeof(float));
+}
+
+template <typename V, int Rows>
+SODATE_INLINE void storeTile(float* c, long ldc, V (*acc)[vectorsPerRow<V>()], int rows, int cols, bool add) {
+  constexpr int kVectors = vectorsPerRow<V>();
+  constexpr int kWidth = kLanes / kVectors;
   for (int r = 0; r < rows; r++) {
     float* out = c + r * ldc;
     if (cols == kLanes) {
-      vfloat v = acc[r];
-      if (add) v += loadu(out);
-      std::memcpy(out, &v, sizeof v);
+      for (int v = 0; v < kVectors; v++) {
+        V value = acc[r][v];
+        if (add) value += loadu<V>(out + v * kWidth);
+        std::memcpy(out + v * kWidth, &value, sizeof value);
+      }
     } else {
       float lanes[kLanes];
-      std::memcpy(lanes, &acc[r], sizeof lanes);
+      std::memcpy(lanes, acc[r], sizeof lanes);
       for (int j = 0; j < cols; j++) out[j] = add ? out[j] + lanes[j] : lanes[j];
     }
   }
 }
 
-// A full tile: the row count is a compile-time constant, so the accumulators live in registers.
-template <int Rows>
-SODATE_INLINE void fullTile(long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, int cols, bool add) {
-  vfloat acc[Rows];
-  for (int r = 0; r < Rows; r++) acc[r] = vfloat{};
-  for (long k = 0; k < depth; k++) {
-    const vfloat bk = loadu(b + k * ldb);
-    const float* ak = a + k * lda;
+// A tile of `rows` ≤ Rows rows × 16 columns. Full tiles (rows == Rows, a compile-time constant
+// after inlining) keep their accumulators in registers.
+template <typename V, int Rows>
+SODATE_INLINE void tile(long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, int rows, int cols, bool add) {
+  constexpr int kVectors = vectorsPerRow<V>();
+  constexpr int kWidth = kLanes / kVectors;
+  V acc[Rows][kVectors];
+  for (int r = 0; r < Rows; r++)
+    for (int v = 0; v < kVectors; v++) acc[r][v] = V{};
+  if (rows == Rows) {
+    for (long k = 0; k < depth; k++) {
+      V bk[kVectors];
+      for (int v = 0; v < kVectors; v++) bk[v] = loadu<V>(b + k * ldb + v * kWidth);
+      const float* ak = a + k * lda;
 #pragma GCC unroll 32
-    for (int r = 0; r < Rows; r++) acc[r] += ak[r] * bk;
+      for (int r = 0; r < Rows; r++)
+#pragma GCC unroll 4
+        for (int v = 0; v < kVectors; v++) acc[r][v] += ak[r] * bk[v];
+    }
+  } else {
+    for (long k = 0; k < depth; k++) {
+      V bk[kVectors];
+      for (int v = 0; v < kVectors; v++) bk[v] = loadu<V>(b + k * ldb + v * kWidth);
+      const float* ak = a + k * lda;
+      for (int r = 0; r < rows; r++)
+        for (int v = 0; v < kVectors; v++) acc[r][v] += ak[r] * bk[v];
+    }
   }
-  storeTile(c, ldc, acc, Rows, cols, add);
+  storeTile<V, Rows>(c, ldc, acc, rows, cols, add);
 }
 
-// The last rows of a matrix whose height is not a multiple of the tile.
-template <int Rows>
-SODATE_INLINE void edgeTile(long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, int rows, int cols, bool add) {
-  vfloat acc[Rows];
-  for (int r = 0; r < rows; r++) acc[r] = vfloat{};
-  for (long k = 0; k < depth; k++) {
-    const vfloat bk = loadu(b + k * ldb);
-    const float* ak = a + k * lda;
-    for (int r = 0; r < rows; r++) acc[r] += ak[r] * bk;
-  }
-  storeTile(c, ldc, acc, rows, cols, add);
-}
-
-// Rows per tile: with AVX-512 a 16-lane vector is one of 32 zmm registers, so 24 accumulators,
-// one B vector and broadcasts folded into the FMAs fit; with AVX2 it is two of 16 ymm, so 6.
-template <int Rows>
+// Rows per tile: enough accumulators to hide the FMA latency, few enough to stay in
+// registers (AVX-512: 24 of 32 zmm; AVX2: 6 × 2 of 16 ymm; baseline: 2 × 4 of 16 xmm).
+template <typename V, int Rows>
 SODATE_INLINE void gemm(long m, long n, long depth, const float* a, long lda, const float* b, long ldb, float* c, long ldc, bool add) {
   for (long j = 0; j < n; j += kLanes) {
     const int cols = static_cast<int>(std::min<long>(kLanes, n - j));
-    long i = 0;
-    for (; i + Rows <= m; i += Rows) fullTile<Rows>(depth, a + i, lda, b + j, ldb, c + i * ldc + j, ldc, cols, add);
-    if (i < m) edgeTile<Rows>(depth, a + i, lda, b + j, ldb, c + i * ldc + j, ldc, static_cast<int>(m - i), cols, add);
+    for (long i = 0; i < m; i += Rows) {
+      tile<V, Rows>(depth, a + i, lda, b + j, ldb, c + i * ldc + j, ldc, static_cast<int>(std::min<long>(Rows, m - i)), cols, add);
+    }
   }
 }
 
