@@ -6,8 +6,9 @@ Usage (one JSON request on stdin, JSON lines on stdout):
   evaluate: {"mode": "evaluate", "points": [{"problem": "branin", "params": {...}}, ...]}
             -> {"problem", "value"} per point (checks the formulas agree with TypeScript)
   overhead: {"mode": "overhead", "storage": "memory" | "sqlite:///path.db", "sampler": "tpe",
-             "sizes": [100, 1000, 3000], "timed": 20}
+             "sizes": [100, 1000, 3000], "timed": 20, "warmup": 25}
             -> {"size", "ms"} per size: mean ask+tell milliseconds after `size` finished trials
+               and `warmup` untimed ask+tells (default 5)
 """
 import json
 import math
@@ -216,11 +217,12 @@ def overhead(request):
             batch.append(create_trial(params=params, distributions=dists, value=overhead_value(params)))
             done += 1
         study.add_trials(batch)
-        for _ in range(5):  # untimed, as on the TypeScript side
+        warmup = request.get("warmup", 5)
+        for _ in range(warmup):  # untimed, as on the TypeScript side
             trial = study.ask()
             overhead_space(trial)
             study.tell(trial, overhead_value(trial.params))
-        done += 5
+        done += warmup
         start = time.perf_counter()
         for _ in range(timed):
             trial = study.ask()
