@@ -11,33 +11,59 @@
  * load, so a build shared by several machines (a network home, a container image) runs on all.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const sources = ['addon.cc', 'batch-norm.cc', 'conv.cc', 'gemm.cc', 'optimizers.cc'].map((f) => join(root, 'native', 'src', f));
 const output = join(root, 'native', 'build', 'sodate_kernels.node');
+/** A compiler stuck for this long must not hang `npm install`. */
+const TIMEOUT_MS = 300_000;
 
 function skip(reason) {
   console.log(`sodate: native kernels not built (${reason}); the image trainer will use the WebAssembly kernels`);
   process.exit(0);
 }
 
-if (process.env.SODATE_NATIVE_KERNELS === '0') skip('SODATE_NATIVE_KERNELS=0');
-if (process.platform === 'win32') skip('no Windows build yet');
-// Official Node.js builds and Debian's nodejs both keep node_api.h in <prefix>/include/node.
-const includeCandidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')]
-  .filter(Boolean)
-  .map((dir) => join(dir, 'include', 'node'));
-const include = includeCandidates.find((dir) => existsSync(join(dir, 'node_api.h')));
-if (include === undefined) skip(`node_api.h not found in ${includeCandidates.join(' or ')}`);
+/** `$CXX` may carry arguments (`ccache g++`); without it, g++ then c++ (clang where that is all there is). */
+function compilers() {
+  const fromEnv = process.env.CXX?.trim();
+  if (fromEnv) return [fromEnv.split(/\s+/)];
+  return [['g++'], ['c++']];
+}
 
-const compiler = process.env.CXX ?? 'g++';
-mkdirSync(dirname(output), { recursive: true });
-const flags = ['-O3', '-std=c++17', '-fno-math-errno', '-Wno-psabi', '-shared', '-fPIC', `-I${include}`];
-if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
-const run = spawnSync(compiler, [...flags, ...sources, '-o', output], { encoding: 'utf8' });
-if (run.error !== undefined) skip(`${compiler}: ${run.error.message}`);
-if (run.status !== 0) skip(`${compiler} failed: ${(run.stderr || '').trim().split('\n')[0]}`);
-console.log(`sodate: native kernels built (${output})`);
+function build() {
+  if (process.env.SODATE_NATIVE_KERNELS === '0') skip('SODATE_NATIVE_KERNELS=0');
+  if (process.platform === 'win32') skip('no Windows build yet');
+  // Official Node.js builds and Debian's nodejs both keep node_api.h in <prefix>/include/node.
+  const includeCandidates = [process.env.npm_config_nodedir, join(dirname(process.execPath), '..')]
+    .filter(Boolean)
+    .map((dir) => join(dir, 'include', 'node'));
+  const include = includeCandidates.find((dir) => existsSync(join(dir, 'node_api.h')));
+  if (include === undefined) skip(`node_api.h not found in ${includeCandidates.join(' or ')}`);
+
+  mkdirSync(dirname(output), { recursive: true });
+  // Built beside the old library and renamed over it: a failed build leaves no half-written file.
+  const partial = `${output}.partial`;
+  const flags = ['-O3', '-std=c++17', '-fno-math-errno', '-Wno-psabi', '-shared', '-fPIC', `-I${include}`];
+  if (process.platform === 'darwin') flags.push('-undefined', 'dynamic_lookup');
+  const failures = [];
+  for (const [compiler, ...prefix] of compilers()) {
+    const run = spawnSync(compiler, [...prefix, ...flags, ...sources, '-o', partial], { encoding: 'utf8', timeout: TIMEOUT_MS });
+    if (run.error === undefined && run.status === 0) {
+      renameSync(partial, output);
+      console.log(`sodate: native kernels built (${output})`);
+      return;
+    }
+    rmSync(partial, { force: true });
+    failures.push(run.error !== undefined ? `${compiler}: ${run.error.message}` : `${compiler} failed: ${(run.stderr || '').trim().split('\n')[0]}`);
+  }
+  skip(failures.join('; '));
+}
+
+try {
+  build();
+} catch (error) {
+  skip(error instanceof Error ? error.message.split('\n')[0] : String(error));
+}

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <new>
 
 #include "batch-norm.h"
 #include "conv.h"
@@ -22,9 +23,22 @@ namespace {
 
 enum Op { kForward = 0, kBackpropInput = 1, kBackpropFilter = 2 };
 constexpr size_t kGeometryFields = 15;
+constexpr int32_t kApiVersion = 1;
 
 napi_value fail(napi_env env, const char* message) {
   napi_throw_type_error(env, nullptr, message);
+  return nullptr;
+}
+
+// Runs a kernel whose scratch allocation may fail: a JavaScript error instead of a C++
+// exception crossing into Node (which would abort the process).
+template <typename Kernel>
+napi_value guarded(napi_env env, Kernel kernel) {
+  try {
+    kernel();
+  } catch (const std::bad_alloc&) {
+    napi_throw_error(env, nullptr, "sodate native kernel: out of memory for its scratch buffers");
+  }
   return nullptr;
 }
 
@@ -51,34 +65,32 @@ napi_value Conv(napi_env env, napi_callback_info info) {
   if (!floats(env, argv[1], &a, &aLength) || !floats(env, argv[2], &b, &bLength) || !floats(env, argv[3], &out, &outLength)) {
     return fail(env, "conv: a, b and out must be Float32Arrays");
   }
-  bool isArray;
+  bool isArray = false;
   napi_typedarray_type type;
   size_t fields;
   void* raw;
-  napi_is_typedarray(env, argv[4], &isArray);
-  if (!isArray || napi_get_typedarray_info(env, argv[4], &type, &fields, &raw, nullptr, nullptr) != napi_ok || type != napi_int32_array || fields != kGeometryFields) {
+  if (napi_is_typedarray(env, argv[4], &isArray) != napi_ok || !isArray || napi_get_typedarray_info(env, argv[4], &type, &fields, &raw, nullptr, nullptr) != napi_ok || type != napi_int32_array || fields != kGeometryFields) {
     return fail(env, "conv: geometry must be an Int32Array of 15 fields");
   }
   const int32_t* f = static_cast<const int32_t*>(raw);
+  // Empty images, batches or channels are valid (tfjs returns empty tensors for them); kernel
+  // sizes, strides and dilations (fields 7–12) are not.
   for (size_t i = 0; i < kGeometryFields; i++) {
-    if (f[i] < 0 || (i < 13 && f[i] == 0)) return fail(env, "conv: geometry has a zero or negative size");
+    if (f[i] < 0 || (i >= 7 && i <= 12 && f[i] == 0)) return fail(env, "conv: geometry has a negative size or a zero kernel size, stride or dilation");
   }
   const sodate::ConvGeometry g{f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7], f[8], f[9], f[10], f[11], f[12], f[13], f[14]};
   const size_t input = g.batch * g.inH * g.inW * g.inC, output = g.rows() * g.outC, filter = g.depth() * g.outC;
   switch (op) {
     case kForward:
       if (aLength != input || bLength != filter || outLength != output) return fail(env, "conv forward: array sizes do not match the geometry");
-      sodate::convForward(g, a, b, out);
-      break;
+      return guarded(env, [&] { sodate::convForward(g, a, b, out); });
     case kBackpropInput:
       if (aLength != output || bLength != filter || outLength != input) return fail(env, "conv backprop input: array sizes do not match the geometry");
-      sodate::convBackpropInput(g, a, b, out);
-      break;
+      return guarded(env, [&] { sodate::convBackpropInput(g, a, b, out); });
     default:
       if (aLength != input || bLength != output || outLength != filter) return fail(env, "conv backprop filter: array sizes do not match the geometry");
-      sodate::convBackpropFilter(g, a, b, out);
+      return guarded(env, [&] { sodate::convBackpropFilter(g, a, b, out); });
   }
-  return nullptr;
 }
 
 // Reads the Float32Array arguments at the given positions into `arrays` (with their lengths); false if one is not.
@@ -105,8 +117,7 @@ napi_value BatchNormForward(napi_env env, napi_callback_info info) {
   if (channels == 0 || n[0] % channels != 0 || n[2] != channels || n[3] != n[0] || n[4] != channels || n[5] != channels) {
     return fail(env, "batchNormForward: array sizes do not match (x and y: rows × channels; gamma, beta, mean, variance: channels)");
   }
-  sodate::batchNormForward(n[0] / channels, channels, a[0], a[1], a[2], static_cast<float>(epsilon), a[3], a[4], a[5]);
-  return nullptr;
+  return guarded(env, [&] { sodate::batchNormForward(n[0] / channels, channels, a[0], a[1], a[2], static_cast<float>(epsilon), a[3], a[4], a[5]); });
 }
 
 napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
@@ -123,8 +134,7 @@ napi_value BatchNormBackward(napi_env env, napi_callback_info info) {
   if (channels == 0 || size % channels != 0 || n[1] != size || n[5] != size || n[3] != channels || n[4] != channels || n[6] != channels || n[7] != channels) {
     return fail(env, "batchNormBackward: array sizes do not match (dy, x, dx: rows × channels; the others: channels)");
   }
-  sodate::batchNormBackward(size / channels, channels, a[0], a[1], a[2], a[3], a[4], static_cast<float>(epsilon), a[5], a[6], a[7]);
-  return nullptr;
+  return guarded(env, [&] { sodate::batchNormBackward(size / channels, channels, a[0], a[1], a[2], a[3], a[4], static_cast<float>(epsilon), a[5], a[6], a[7]); });
 }
 
 // Reads number arguments (booleans as 0/1) from `first` on into `out`.
@@ -194,9 +204,13 @@ napi_value Init(napi_env env, napi_value exports) {
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.function, nullptr, &value);
     napi_set_named_property(env, exports, f.name, value);
   }
-  napi_value isa;
+  napi_value isa, version;
   napi_create_string_utf8(env, sodate::gemmInstructionSet(), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "instructionSet", isa);
+  // What src/objectives/image-classifier/native-kernels/load.ts expects: bump it with any change
+  // to the functions above, so that a build older than the checkout is refused, not called.
+  napi_create_int32(env, kApiVersion, &version);
+  napi_set_named_property(env, exports, "apiVersion", version);
   return exports;
 }
 

@@ -1,5 +1,6 @@
 #include "gemm.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 
@@ -31,16 +32,31 @@ struct Choice {
 // SODATE_NATIVE_ISA=AVX2 or =baseline caps the choice, so that tests check every variant on one
 // machine. It caps the GEMM only (the multi-versioned data loops still take the best), so it
 // is no way to time another CPU: mixing AVX-512 loops with the SSE GEMM costs transitions.
+// Case and dashes do not matter ("avx512", "AVX-512"); an unknown value caps nothing.
+bool capIs(const char* cap, const char* name) {
+  for (;;) {
+    while (*cap == '-') cap++;
+    while (*name == '-') name++;
+    if (std::tolower(static_cast<unsigned char>(*cap)) != std::tolower(static_cast<unsigned char>(*name))) return false;
+    if (*cap == 0) return true;
+    cap++;
+    name++;
+  }
+}
+
 Choice choose() {
   const char* cap = std::getenv("SODATE_NATIVE_ISA");
-  const bool allowAvx512 = cap == nullptr || std::strcmp(cap, "AVX-512") == 0;
-  const bool allowAvx2 = allowAvx512 || std::strcmp(cap, "AVX2") == 0;
+  const bool toAvx2 = cap != nullptr && capIs(cap, "AVX2");
+  const bool toBaseline = cap != nullptr && capIs(cap, "baseline");
+  const bool allowAvx512 = !toAvx2 && !toBaseline;
+  const bool allowAvx2 = !toBaseline;
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_cpu_init();
   const bool fma = __builtin_cpu_supports("fma");
   if (allowAvx512 && fma && __builtin_cpu_supports("avx512f")) return {gemmAvx512, "AVX-512"};
   if (allowAvx2 && fma && __builtin_cpu_supports("avx2")) return {gemmAvx2, "AVX2"};
 #else
+  (void)allowAvx512;
   (void)allowAvx2;
 #endif
   return {gemmBaseline, "baseline"};

@@ -24,7 +24,8 @@ const char* gemmInstructionSet();
 
 // Data-movement loops (im2col, col2im, batch norm) compiled for the same three instruction
 // sets, chosen at load by the dynamic linker (GCC function multi-versioning).
-#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+// target_clones needs the dynamic linker's ifunc support: glibc has it, musl (Alpine) does not.
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && defined(__GLIBC__)
 #define SODATE_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define SODATE_MULTIVERSION

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
 import { batchNormTrain } from '../../../src/objectives/image-classifier/batch-norm.js';
 import { Rng } from '../../../src/objectives/image-classifier/rng.js';
-import { BATCH_NORM_TRAIN, loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
+import { BATCH_NORM_TRAIN, loadNativeKernels, NATIVE_API_VERSION, nativeKernelsProblem } from '../../../src/objectives/image-classifier/native-kernels/index.js';
 import type { ConvKernelSource } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
 
@@ -87,6 +87,31 @@ describe.each(SOURCES)('sodate %s conv kernels on wasm against the pure-JS backe
     cpu.forEach((c, i) => expect(maxAbsDiff(c, wasm[i] as Float32Array) / Math.max(1, maxAbs(c)), names[i]).toBeLessThan(1e-5));
   });
 
+  // Stock tfjs-wasm's XNNPACK Conv2D reads out of bounds on an empty batch; sodate's native one copes.
+  it.runIf(source === 'native')('returns empty tensors for empty batches and for valid convolutions larger than the image, as the pure-JS backend does', () => {
+    const w = { values: random(3 * 3 * 3 * 4), shape: [3, 3, 3, 4] };
+    const empty = { values: new Float32Array(0), shape: [0, 5, 5, 3] };
+    const small = { values: random(2 * 2 * 3), shape: [1, 2, 2, 3] };
+    const run = (pad: 'same' | 'valid') => (a: tf.Tensor, b: tf.Tensor): tf.Tensor[] => [tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, pad)];
+    for (const [x, pad, shape] of [[empty, 'same', [0, 5, 5, 4]], [small, 'valid', [1, 0, 0, 4]]] as const) {
+      tf.setBackend('wasm');
+      const y = tf.tidy(() => run(pad)(tf.tensor(x.values, [...x.shape]), tf.tensor(w.values, w.shape))[0] as tf.Tensor);
+      expect(y.shape).toEqual(shape);
+      y.dispose();
+    }
+  });
+
+  it('keep working when the set is switched after the backend started, without setBackend again', () => {
+    registerWasmTrainingKernels(source === 'native' ? 'xnnpack' : SOURCES.includes('native') ? 'native' : 'xnnpack');
+    registerWasmTrainingKernels(source);
+    expect(tf.getBackend()).toBe('wasm');
+    const x = tf.ones([1, 4, 4, 2]) as tf.Tensor4D;
+    const y = tf.conv2d(x, tf.ones([3, 3, 2, 1]) as tf.Tensor4D, 1, 'same');
+    // Centre pixels see 9 taps × 2 channels of ones.
+    expect(y.dataSync()[5]).toBe(18);
+    tf.dispose([x, y]);
+  });
+
   it('supports dilated forward convolutions', () => {
     const x = { values: random(2 * 9 * 9 * 3), shape: [2, 9, 9, 3] };
     const w = { values: random(3 * 3 * 3 * 4), shape: [3, 3, 3, 4] };
@@ -155,6 +180,24 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
   // batch, inH, inW, inC, outH, outW, outC, kH, kW, strideH, strideW, dilationH, dilationW, padTop, padLeft
   const geometry = Int32Array.of(1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1);
 
+  it('is refused when built from older sources than the code that calls it', () => {
+    expect(nativeKernelsProblem(native.kernels)).toBeNull();
+    const { adamw: _adamw, ...withoutAdamw } = native.kernels as NonNullable<typeof native.kernels>;
+    expect(nativeKernelsProblem({ ...withoutAdamw })).toMatch(/older sources.*node scripts\/build-native\.mjs/);
+    expect(nativeKernelsProblem({ ...native.kernels, apiVersion: NATIVE_API_VERSION - 1 })).toMatch(/older sources/);
+    expect(nativeKernelsProblem({})).toMatch(/API none/);
+  });
+
+  it('batch norm refuses a gamma that does not match the channels, and frees what it allocated', () => {
+    registerWasmTrainingKernels('native');
+    tf.setBackend('wasm');
+    const buffers = tf.memory().numDataBuffers;
+    const [x, gamma, beta] = [tf.ones([2, 6]), tf.ones([3]), tf.zeros([3])];
+    expect(() => tf.engine().runKernel(BATCH_NORM_TRAIN, { x, gamma, beta }, { epsilon: 1e-5 })).toThrow(/gamma has shape \[3\], x has 6 channels/);
+    tf.dispose([x, gamma, beta]);
+    expect(tf.memory().numDataBuffers).toBe(buffers);
+  });
+
   it('says which vector instructions it was built for', () => {
     expect(['AVX-512', 'AVX2', 'baseline']).toContain(native.kernels?.instructionSet);
   });
@@ -165,7 +208,8 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
     expect(() => conv(0, x, w, new Float32Array(47), geometry)).toThrow(/sizes do not match/);
     expect(() => conv(2, x, new Float32Array(48), new Float32Array(53), geometry)).toThrow(/sizes do not match/);
     expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 2, 3))).toThrow(/15 fields/);
-    expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 4, 4, 2, 4, 4, 0, 3, 3, 1, 1, 1, 1, 1, 1))).toThrow(/zero or negative/);
+    expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 4, 4, 2, 4, 4, 3, 3, 3, 0, 1, 1, 1, 1, 1))).toThrow(/zero kernel size, stride or dilation/);
+    expect(() => conv(0, x, w, new Float32Array(48), Int32Array.of(1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, -1, 1))).toThrow(/negative size/);
     expect(() => conv(3 as 0, x, w, new Float32Array(48), geometry)).toThrow(/op must be/);
   });
 

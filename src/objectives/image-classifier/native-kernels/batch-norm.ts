@@ -10,34 +10,42 @@ export const BATCH_NORM_TRAIN_GRAD = 'SodateBatchNormTrainGrad';
 interface WasmHeap {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
 }
 
 type KernelArgs = { inputs: Record<string, TensorInfo>; backend: WasmHeap; attrs: { epsilon: number } };
 
 type Three = [Float32Array, Float32Array, Float32Array];
 
-/** Three new outputs shaped like x, gamma, gamma, with views of them. */
-function threeOutputs(backend: WasmHeap, x: TensorInfo, gamma: TensorInfo): { infos: TensorInfo[]; views: Three } {
+/**
+ * Run `kernel` on three new outputs shaped like x, gamma, gamma (freed again if it throws).
+ * Outputs first, input views after: growing the wasm heap detaches earlier views.
+ */
+function withThreeOutputs(backend: WasmHeap, x: TensorInfo, gamma: TensorInfo, kernel: (outputs: Three) => void): TensorInfo[] {
+  const channels = x.shape[x.shape.length - 1];
+  if (gamma.shape.length !== 1 || gamma.shape[0] !== channels) throw new Error(`batch norm: gamma has shape [${gamma.shape.join(', ')}], x has ${String(channels)} channels`);
   const infos = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(gamma.shape, 'float32'), backend.makeOutput(gamma.shape, 'float32')];
-  return { infos, views: infos.map((o) => backend.typedArrayFromHeap(o)) as Three };
+  try {
+    kernel(infos.map((o) => backend.typedArrayFromHeap(o)) as Three);
+  } catch (error) {
+    for (const info of infos) backend.disposeData(info.dataId);
+    throw error;
+  }
+  return infos;
 }
 
 /** The two kernels on the wasm backend, and the gradient that ties them together for autodiff. */
 export function nativeBatchNormKernels(native: NativeKernels): { kernels: KernelConfig[]; gradient: GradConfig } {
   const forward = ({ inputs, backend, attrs }: KernelArgs): TensorInfo[] => {
     const { x, gamma, beta } = inputs as { x: TensorInfo; gamma: TensorInfo; beta: TensorInfo };
-    // Outputs first, input views after: growing the wasm heap detaches earlier views.
-    const out = threeOutputs(backend, x, gamma);
+    if (beta.shape.join() !== gamma.shape.join()) throw new Error(`batch norm: beta has shape [${beta.shape.join(', ')}], gamma [${gamma.shape.join(', ')}]`);
     const view = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t);
-    native.batchNormForward(view(x), view(gamma), view(beta), attrs.epsilon, ...out.views);
-    return out.infos;
+    return withThreeOutputs(backend, x, gamma, (out) => native.batchNormForward(view(x), view(gamma), view(beta), attrs.epsilon, ...out));
   };
   const backward = ({ inputs, backend, attrs }: KernelArgs): TensorInfo[] => {
     const { dy, x, gamma, mean, variance } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'variance', TensorInfo>;
-    const out = threeOutputs(backend, x, gamma);
     const view = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t);
-    native.batchNormBackward(view(dy), view(x), view(gamma), view(mean), view(variance), attrs.epsilon, ...out.views);
-    return out.infos;
+    return withThreeOutputs(backend, x, gamma, (out) => native.batchNormBackward(view(dy), view(x), view(gamma), view(mean), view(variance), attrs.epsilon, ...out));
   };
   const gradient: GradConfig = {
     kernelName: BATCH_NORM_TRAIN,

@@ -6,6 +6,7 @@ import type { NativeKernels } from './load.js';
 interface WasmHeap {
   makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
   typedArrayFromHeap(info: TensorInfo): Float32Array;
+  disposeData(dataId: object): boolean;
 }
 
 type Shape4 = [number, number, number, number];
@@ -37,8 +38,14 @@ function geometry(info: backend_util.Conv2DInfo): Int32Array {
  * the heap detaches earlier views, so the input views are taken after it.
  */
 function run(native: NativeKernels, backend: WasmHeap, op: 0 | 1 | 2, a: TensorInfo, b: TensorInfo, outShape: number[], info: backend_util.Conv2DInfo): TensorInfo {
+  const fields = geometry(info);
   const out = backend.makeOutput(outShape, 'float32');
-  native.conv(op, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), geometry(info));
+  try {
+    native.conv(op, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), fields);
+  } catch (error) {
+    backend.disposeData(out.dataId);
+    throw error;
+  }
   return out;
 }
 

@@ -22,6 +22,8 @@ export interface NativeKernels {
   adamw(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, beta1: number, beta2: number, stepSize: number, c2: number, eps: number, keep: number): void;
   sgd(w: Float32Array, g: Float32Array, b: Float32Array, lr: number, momentum: number, weightDecay: number, nesterov: boolean, first: boolean): void;
   ema(shadow: Float32Array, values: Float32Array, decay: number): void;
+  /** Bumped with every change to these functions (native/src/addon.cc). */
+  readonly apiVersion: number;
   /** The vector instructions its GEMM runs with on this CPU: AVX-512, AVX2 or baseline. */
   readonly instructionSet: string;
 }
@@ -31,7 +33,26 @@ export type NativeLoad = { readonly kernels: NativeKernels } | { readonly kernel
 // src/… and dist/… sit at the same depth below the package root.
 const ADDON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'native', 'build', 'sodate_kernels.node');
 
+/** The addon's `apiVersion` this checkout's code calls. */
+export const NATIVE_API_VERSION = 1;
+const FUNCTIONS = ['conv', 'batchNormForward', 'batchNormBackward', 'adamw', 'sgd', 'ema'] as const;
+
 let loaded: NativeLoad | null = null;
+
+/**
+ * Why a loaded addon cannot be used, or null when it can. `npm install` does not run again
+ * after a `git pull`, so an addon older than the code is refused here rather than failing
+ * mid-training on a function it lacks.
+ */
+export function nativeKernelsProblem(addon: unknown): string | null {
+  const candidate = addon as Partial<Record<string, unknown>> | null;
+  const version = candidate?.['apiVersion'];
+  const missing = FUNCTIONS.filter((name) => typeof candidate?.[name] !== 'function');
+  if (version !== NATIVE_API_VERSION || missing.length > 0) {
+    return `built from older sources (API ${String(version ?? 'none')}, this code needs ${NATIVE_API_VERSION}); rebuild with \`node scripts/build-native.mjs\``;
+  }
+  return null;
+}
 
 /** The native kernels, or why they are not there. `SODATE_NATIVE_KERNELS=0` turns them off. */
 export function loadNativeKernels(): NativeLoad {
@@ -41,7 +62,9 @@ export function loadNativeKernels(): NativeLoad {
     loaded = { kernels: null, reason: 'not built (run `node scripts/build-native.mjs`; it needs a C++ compiler)' };
   } else {
     try {
-      loaded = { kernels: createRequire(import.meta.url)(ADDON) as NativeKernels };
+      const addon: unknown = createRequire(import.meta.url)(ADDON);
+      const problem = nativeKernelsProblem(addon);
+      loaded = problem === null ? { kernels: addon as NativeKernels } : { kernels: null, reason: problem };
     } catch (error) {
       loaded = { kernels: null, reason: `failed to load: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}` };
     }

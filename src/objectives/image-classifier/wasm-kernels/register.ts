@@ -1,5 +1,5 @@
 import type { KernelConfig } from '@tensorflow/tfjs-core';
-import { Conv2D, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { Conv2D, engine, getKernel, registerGradient, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import { BATCH_NORM_TRAIN, BATCH_NORM_TRAIN_GRAD, loadNativeKernels, nativeBatchNormKernels, nativeConvKernels } from '../native-kernels/index.js';
 import { conv2DBackpropFilterWasmConfig } from './conv2d-backprop-filter.js';
 import { conv2DBackpropInputWasmConfig } from './conv2d-backprop-input.js';
@@ -29,6 +29,11 @@ let batchNormGradientRegistered = false;
 function replace(config: KernelConfig): void {
   if (getKernel(config.kernelName, 'wasm') !== undefined) unregisterKernel(config.kernelName, 'wasm');
   registerKernel(config);
+  // tfjs runs a kernel's setup (the stock Conv2D binds its wasm function there) when the
+  // backend starts; a kernel registered after that must be set up here. (The registry, not
+  // findBackend, which would start the backend.)
+  const backend = engine().registry['wasm'];
+  if (backend !== undefined && config.setupFunc !== undefined) config.setupFunc(backend);
 }
 
 /**
