@@ -1,5 +1,7 @@
 import type { GradConfig, KernelConfig, KernelFunc, NamedAttrMap, Tensor, TensorInfo } from '@tensorflow/tfjs-core';
 import { engine } from '@tensorflow/tfjs-core';
+import type { WasmHeap } from './heap.js';
+import { withOutputs } from './heap.js';
 import type { NativeKernels } from './load.js';
 
 /** Training-mode batch norm: inputs x, gamma, beta; attribute epsilon; outputs y, mean, variance. */
@@ -7,31 +9,15 @@ export const BATCH_NORM_TRAIN = 'SodateBatchNormTrain';
 /** Its gradient: inputs dy, x, gamma, mean, variance; attribute epsilon; outputs dx, dgamma, dbeta. */
 export const BATCH_NORM_TRAIN_GRAD = 'SodateBatchNormTrainGrad';
 
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
-
 type KernelArgs = { inputs: Record<string, TensorInfo>; backend: WasmHeap; attrs: { epsilon: number } };
 
 type Three = [Float32Array, Float32Array, Float32Array];
 
-/**
- * Run `kernel` on three new outputs shaped like x, gamma, gamma (freed again if it throws).
- * Outputs first, input views after: growing the wasm heap detaches earlier views.
- */
+/** Run `kernel` on three new outputs shaped like x, gamma, gamma, once gamma is known to fit x. */
 function withThreeOutputs(backend: WasmHeap, x: TensorInfo, gamma: TensorInfo, kernel: (outputs: Three) => void): TensorInfo[] {
   const channels = x.shape[x.shape.length - 1];
   if (gamma.shape.length !== 1 || gamma.shape[0] !== channels) throw new Error(`batch norm: gamma has shape [${gamma.shape.join(', ')}], x has ${String(channels)} channels`);
-  const infos = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput(gamma.shape, 'float32'), backend.makeOutput(gamma.shape, 'float32')];
-  try {
-    kernel(infos.map((o) => backend.typedArrayFromHeap(o)) as Three);
-  } catch (error) {
-    for (const info of infos) backend.disposeData(info.dataId);
-    throw error;
-  }
-  return infos;
+  return withOutputs(backend, [x.shape, gamma.shape, gamma.shape], (outputs) => kernel(outputs as Three));
 }
 
 /** The two kernels on the wasm backend, and the gradient that ties them together for autodiff. */

@@ -1,13 +1,8 @@
 import type { Conv2DAttrs, Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import { backend_util, Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import type { WasmHeap } from './heap.js';
+import { withOutputs } from './heap.js';
 import type { NativeKernels } from './load.js';
-
-/** The slice of tfjs-backend-wasm these kernels use: outputs allocated on, and views of, its heap. */
-interface WasmHeap {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-  disposeData(dataId: object): boolean;
-}
 
 type Shape4 = [number, number, number, number];
 
@@ -33,20 +28,11 @@ function geometry(info: backend_util.Conv2DInfo): Int32Array {
   );
 }
 
-/**
- * Run one native op into a new output on the wasm heap. The output is allocated first: growing
- * the heap detaches earlier views, so the input views are taken after it.
- */
+/** Run one native op into a new output on the wasm heap. */
 function run(native: NativeKernels, backend: WasmHeap, op: 0 | 1 | 2, a: TensorInfo, b: TensorInfo, outShape: number[], info: backend_util.Conv2DInfo): TensorInfo {
   const fields = geometry(info);
-  const out = backend.makeOutput(outShape, 'float32');
-  try {
-    native.conv(op, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), backend.typedArrayFromHeap(out), fields);
-  } catch (error) {
-    backend.disposeData(out.dataId);
-    throw error;
-  }
-  return out;
+  const [out] = withOutputs(backend, [outShape], ([y]) => native.conv(op, backend.typedArrayFromHeap(a), backend.typedArrayFromHeap(b), y as Float32Array, fields));
+  return out as TensorInfo;
 }
 
 /** Conv2D and both of its gradients on the wasm backend's tensors, computed by the native addon. */
