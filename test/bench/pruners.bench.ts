@@ -1,14 +1,24 @@
 /**
- * Pruner benchmark: learning curves that cross (fast starters end worse) and that do not.
- * For every pruner: epochs consumed, best final value, and the best final value a
- * no-pruning study with the same sampler reaches within the same number of epochs.
- * Optuna 3.1's pruners run on the same curves (test/bench/optuna/pruners.py) in parallel.
+ * Pruner benchmark on four problems: the synthetic learning curves of pruner-curves.ts
+ * (`crossing`, `parallel`) and real curves recorded once from sodate's image trainer on
+ * the digits (cosine schedule with warmup, EMA, mixup; 216 validation images, so accuracy
+ * moves in steps of 1/216): `digits-loss` (validation loss) and `digits-accuracy`
+ * (validation accuracy, maximized). See test/bench/curves/recorded.ts for the replay.
  *
- *   npm run bench -- pruners                  full: 100 trials × 50 epochs × 5 seeds
- *   SODATE_BENCH_QUICK=1 npm run bench -- pruners    2 seeds, 60 trials
- *   SODATE_BENCH_PRUNERS=median,curve  …      only these sodate pruners (none always runs)
- *   SODATE_BENCH_SEEDS=10 …                   more seeds (default 5, quick 2)
- *   SODATE_BENCH_OPTUNA=0 …                   skip Optuna
+ * Every pruned study is paired with the no-pruning study of the same library, sampler and
+ * seed, cut at the epochs the pruned one used: W/T/L counts seeds where the pruner's best
+ * final value is better / equal / worse than no-pruning's best at equal epochs, with a
+ * two-sided sign test. Regret is normalised per problem: 0 at the best configuration, 1 at
+ * the median one. Optuna 3.1 (/usr/bin/python3) and Optuna 5 (PYTHONPATH from
+ * SODATE_OPTUNA5_PATH) run the same problems in parallel (test/bench/optuna/pruners.py).
+ *
+ *   npm run bench -- pruners                          100 trials, 10 seeds
+ *   SODATE_BENCH_QUICK=1 npm run bench -- pruners     60 trials, 3 seeds
+ *   SODATE_BENCH_PRUNERS=median,curve-rank …          only these sodate pruners (none always runs)
+ *   SODATE_BENCH_PROBLEMS=digits-loss,crossing …      only these problems
+ *   SODATE_BENCH_SEEDS=20 …                           more seeds
+ *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
+ *   SODATE_BENCH_CURVE_RANK='[{"percentile":25}]' …    extra curve-rank rows with these options
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -26,23 +36,95 @@ import {
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
+import type { CurveRankPrunerOptions } from '../../src/pruners/index.js';
 import type { Pruner, Sampler } from '../../src/study/policies.js';
-import type { CurveVariant } from './pruner-curves.js';
-import { EPOCHS, observedLoss, suggestCurveParams } from './pruner-curves.js';
+import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
+import type { Paired, StudyRun } from './curves/paired.js';
+import { pair, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
+import type { RecordedMetric } from './curves/recorded.js';
+import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, suggestKnobs } from './curves/recorded.js';
+import type { CurveParams, CurveVariant } from './pruner-curves.js';
+import { EPOCHS, meanLoss, observedLoss, suggestCurveParams, uniform } from './pruner-curves.js';
+import { printTable } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
 const N_TRIALS = quick ? 60 : 100;
-const N_SEEDS = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 2 : 5));
+const N_SEEDS = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 3 : 10));
 const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
-const VARIANTS: readonly CurveVariant[] = ['crossing', 'parallel'];
 const runOptuna = process.env['SODATE_BENCH_OPTUNA'] !== '0';
 
-/** Ablations: what curve-rank's parts are worth, and the textbook fix for crossing curves (a long warmup). */
-const ABLATIONS: Record<string, () => Pruner> = {
-  'curve-rank, no extrapolation': () => new CurveRankPruner({ extrapolate: false }),
-  'median, warmup 10': () => new MedianPruner({ nWarmupSteps: 10 }),
-};
+interface Problem {
+  readonly name: string;
+  readonly direction: 'minimize' | 'maximize';
+  readonly epochs: number;
+  /** Regret's zero (the best configuration's final value) and unit (its distance to the median configuration's). */
+  readonly optimum: number;
+  readonly scale: number;
+  /** Suggest a trial's parameters and return its curve: value after epoch 1, 2, … */
+  curve(trial: Parameters<typeof suggestCurveParams>[0], seed: number, number: number): (epoch: number) => number;
+}
+
+function syntheticProblem(variant: CurveVariant): Problem {
+  // Optimum and median from 20,000 seeded random configurations' noiseless final losses.
+  const finals: number[] = [];
+  for (let i = 0; i < 20000; i++) {
+    const u = (k: number): number => uniform(777, i, k, 0);
+    const p: CurveParams = {
+      lr: 10 ** (-5 + 4 * u(0)),
+      weightDecay: 10 ** (-6 + 4 * u(1)),
+      batchSize: [16, 32, 64, 128][Math.floor(4 * u(2))] as number,
+      optimizer: u(3) < 0.5 ? 'adamw' : 'sgd',
+      dropPathRate: 0.3 * u(4),
+      warmupEpochs: Math.floor(6 * u(5)),
+      ema: u(6) < 0.5,
+    };
+    finals.push(meanLoss(p, EPOCHS, variant));
+  }
+  finals.sort((a, b) => a - b);
+  const optimum = finals[0] as number;
+  return {
+    name: variant,
+    direction: 'minimize',
+    epochs: EPOCHS,
+    optimum,
+    scale: (finals[finals.length >> 1] as number) - optimum,
+    curve: (trial, seed, number) => {
+      const params = suggestCurveParams(trial);
+      return (epoch) => observedLoss(params, epoch, variant, seed, number);
+    },
+  };
+}
+
+function recordedProblem(name: string, metric: RecordedMetric): Problem | undefined {
+  if (!existsSync(DIGITS_CURVES)) return undefined;
+  const curves = loadRecordedCurves();
+  const direction = metric === 'val_loss' ? 'minimize' : 'maximize';
+  const sign = direction === 'minimize' ? 1 : -1;
+  const finals = curves.configs.map((c) => sign * (c[metric][curves.epochs - 1] as number)).sort((a, b) => a - b);
+  const optimum = sign * (finals[0] as number);
+  return {
+    name,
+    direction,
+    epochs: curves.epochs,
+    optimum,
+    scale: Math.abs(sign * (finals[finals.length >> 1] as number) - optimum),
+    curve: (trial) => {
+      const values = (curves.configs[nearestConfig(curves, suggestKnobs(trial))] as (typeof curves.configs)[number])[metric];
+      return (epoch) => values[epoch - 1] as number;
+    },
+  };
+}
+
+const wantedProblems = process.env['SODATE_BENCH_PROBLEMS']?.split(',');
+const PROBLEMS: readonly Problem[] = [
+  syntheticProblem('crossing'),
+  syntheticProblem('parallel'),
+  recordedProblem('digits-loss', 'val_loss'),
+  recordedProblem('digits-accuracy', 'val_accuracy'),
+].filter((p): p is Problem => p !== undefined && (wantedProblems === undefined || wantedProblems.includes(p.name)));
+const RECORDED = new Set(['digits-loss', 'digits-accuracy']);
+
 const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   none: () => new NopPruner(),
   median: () => new MedianPruner(),
@@ -51,15 +133,16 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   hyperband: () => new HyperbandPruner(),
   'patient-median': () => new PatientPruner({ patience: 3, wrapped: new MedianPruner() }),
   'curve-rank': () => new CurveRankPruner(),
-  ...ABLATIONS,
+  'curve-rank before #19': () => new CurveRankV0Pruner(),
+  // Ablations: what the patience and the warmup are worth.
+  'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
+  'curve-rank warmupFraction=0': () => new CurveRankPruner({ warmupFraction: 0 }),
+  // Extra rows from the environment: SODATE_BENCH_CURVE_RANK='[{"percentile": 25}, …]'.
+  ...Object.fromEntries(
+    (JSON.parse(process.env['SODATE_BENCH_CURVE_RANK'] ?? '[]') as CurveRankPrunerOptions[]).map((o) => [`curve-rank ${JSON.stringify(o)}`, () => new CurveRankPruner(o)]),
+  ),
 };
 const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
-
-/** One study's outcome: per trial, epochs run and the final value when it completed. */
-interface StudyRun {
-  readonly epochs: readonly number[];
-  readonly finals: readonly (number | null)[];
-}
 
 let samplerLabel = 'RandomSampler';
 async function makeSampler(seed: number): Promise<Sampler> {
@@ -74,14 +157,20 @@ async function makeSampler(seed: number): Promise<Sampler> {
   return new RandomSampler({ seed });
 }
 
-async function runStudy(variant: CurveVariant, seed: number, pruner: Pruner): Promise<StudyRun> {
-  const study = await createStudy({ name: `pruners-${variant}-${seed}`, storage: new InMemoryStorage(), sampler: await makeSampler(seed), pruner });
+async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise<StudyRun> {
+  const study = await createStudy({
+    name: `pruners-${problem.name}-${seed}`,
+    storage: new InMemoryStorage(),
+    sampler: await makeSampler(seed),
+    pruner,
+    direction: problem.direction,
+  });
   await study.optimize(
     async (trial) => {
-      const params = suggestCurveParams(trial);
+      const curve = problem.curve(trial, seed, trial.number);
       let value = NaN;
-      for (let epoch = 1; epoch <= EPOCHS; epoch++) {
-        value = observedLoss(params, epoch, variant, seed, trial.number);
+      for (let epoch = 1; epoch <= problem.epochs; epoch++) {
+        value = curve(epoch);
         await trial.report(epoch, value);
       }
       return value;
@@ -95,131 +184,123 @@ async function runStudy(variant: CurveVariant, seed: number, pruner: Pruner): Pr
   };
 }
 
-interface Summary {
-  readonly pruner: string;
-  readonly epochs: number[];
-  readonly best: number[];
-  readonly reference: number[];
-}
-
-function bestFinal(run: StudyRun): number {
-  let best = Infinity;
-  for (const f of run.finals) if (f !== null && f < best) best = f;
-  return best;
-}
-
-/** Best final value of the no-pruning run among the trials that fit in its first `budget` epochs. */
-function bestWithin(reference: StudyRun, budget: number): number {
-  let used = 0;
-  let best = Infinity;
-  for (let i = 0; i < reference.epochs.length; i++) {
-    used += reference.epochs[i] as number;
-    if (used > budget) break;
-    const f = reference.finals[i];
-    if (f !== null && f !== undefined && f < best) best = f;
-  }
-  return best;
-}
-
-const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-const mean = (xs: readonly number[]): number => sum(xs) / xs.length;
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-}
-
-function summarize(pruner: string, runs: readonly StudyRun[], references: readonly StudyRun[]): Summary {
-  const epochs = runs.map((r) => sum(r.epochs));
-  return {
-    pruner,
-    epochs,
-    best: runs.map(bestFinal),
-    reference: runs.map((r, i) => bestWithin(references[i] as StudyRun, sum(r.epochs))),
-  };
-}
-
-function table(title: string, rows: readonly Summary[], fullEpochs: number): string {
-  const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(4) : 'none');
-  const lines = [
-    title,
-    '| pruner | epochs used (mean, % of no-pruning) | best final (median) | no-pruning best at equal epochs (median) | ratio (median) | seeds no worse |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-  ];
-  for (const r of rows) {
-    const e = mean(r.epochs);
-    const ratios = r.best.map((b, i) => b / (r.reference[i] as number));
-    const noWorse = r.best.filter((b, i) => b <= (r.reference[i] as number)).length;
-    lines.push(
-      `| ${r.pruner} | ${e.toFixed(0)} (${((100 * e) / fullEpochs).toFixed(0)}%) | ${fmt(median(r.best))} | ${fmt(median(r.reference))} | ${median(ratios).toFixed(3)} | ${noWorse}/${r.best.length} |`,
-    );
-  }
-  return lines.join('\n');
-}
-
 interface OptunaResult {
-  variant: CurveVariant;
+  problem: string;
   pruner: string;
   seed: number;
   epochs: number[];
   finals: (number | null)[];
 }
 
-function startOptuna(): Promise<OptunaResult[]> | null {
-  if (!runOptuna) return null;
+function startOptuna(label: string, pythonPath: string | undefined): Promise<OptunaResult[]> {
   return new Promise((resolve, reject) => {
-    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', SEEDS.join(',')];
-    const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES];
+    const env = { ...process.env, ...(pythonPath !== undefined ? { PYTHONPATH: pythonPath } : {}) };
+    const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`optuna benchmark exited with ${code}`));
+      if (code !== 0) reject(new Error(`${label} benchmark exited with ${code}`));
       else resolve(JSON.parse(out) as OptunaResult[]);
     });
-  });
+  }).then(
+    (r) => r as OptunaResult[],
+    (error: unknown) => {
+      console.error(`${label} part failed: ${String(error)}`);
+      return [];
+    },
+  );
+}
+
+/** Rows of (library, pruner) → per-seed pairs, per problem. */
+type Results = Map<string, Map<string, Paired[]>>;
+
+function add(results: Results, problem: string, row: string, p: Paired): void {
+  let byRow = results.get(problem);
+  if (byRow === undefined) results.set(problem, (byRow = new Map()));
+  const list = byRow.get(row) ?? [];
+  list.push(p);
+  byRow.set(row, list);
+}
+
+function addOptuna(results: Results, library: string, records: readonly OptunaResult[]): void {
+  for (const problem of PROBLEMS) {
+    for (const seed of SEEDS) {
+      const reference = records.find((r) => r.problem === problem.name && r.pruner === 'none' && r.seed === seed);
+      if (reference === undefined) continue;
+      for (const r of records) {
+        if (r.problem !== problem.name || r.seed !== seed) continue;
+        add(results, problem.name, `${library} ${r.pruner}`, pair(r, reference, problem.direction, problem.optimum, problem.scale));
+      }
+    }
+  }
+}
+
+function print(title: string, byRow: Map<string, Paired[]>, fullEpochs: number): void {
+  console.log(`\n${title}`);
+  printTable(['pruner', ...SUMMARY_HEADER], [...byRow.entries()].map(([row, pairs]) => [row, ...summaryCells(pairs, fullEpochs)]));
 }
 
 async function main(): Promise<void> {
   const started = Date.now();
-  const optuna = startOptuna()?.catch((error: unknown) => {
-    console.error(`Optuna part failed: ${String(error)}`);
-    return [] as OptunaResult[];
-  });
-  const names = Object.keys(PRUNERS).filter((n) => n === 'none' || wantedPruners === undefined || wantedPruners.includes(n));
-  const sodateTables: string[] = [];
-  const allRuns = new Map<string, StudyRun[]>();
-  for (const variant of VARIANTS) {
-    const rows: Summary[] = [];
-    const references: StudyRun[] = [];
-    for (const seed of SEEDS) references.push(await runStudy(variant, seed, new NopPruner()));
-    allRuns.set(`${variant}/none`, references);
-    for (const name of names) {
-      const runs = name === 'none' ? references : [];
-      if (name !== 'none') for (const seed of SEEDS) runs.push(await runStudy(variant, seed, (PRUNERS[name] as () => Pruner)()));
-      rows.push(summarize(name, runs, references));
-    }
-    sodateTables.push(table(`sodate (${samplerLabel}), ${variant} curves, ${N_TRIALS} trials × ${EPOCHS} epochs × ${SEEDS.length} seeds`, rows, N_TRIALS * EPOCHS));
+  const optuna: Promise<OptunaResult[]>[] = [];
+  if (runOptuna) {
+    optuna.push(startOptuna('Optuna 3.1', undefined).then((r) => r.map((x) => ({ ...x, library: 'optuna3' }))));
+    const optuna5 = process.env['SODATE_OPTUNA5_PATH'];
+    if (optuna5 === undefined || optuna5 === '') console.log('Optuna 5: skipped (set SODATE_OPTUNA5_PATH to its source tree to include it)');
+    else optuna.push(startOptuna('Optuna 5', optuna5).then((r) => r.map((x) => ({ ...x, library: 'optuna5' }))));
   }
-  const sodateSeconds = (Date.now() - started) / 1000;
-  for (const t of sodateTables) console.log(`\n${t}`);
-  console.log(`\nsodate part: ${sodateSeconds.toFixed(1)} s`);
+  const names = Object.keys(PRUNERS).filter((n) => n === 'none' || n.startsWith('curve-rank {') || wantedPruners === undefined || wantedPruners.includes(n));
+  const results: Results = new Map();
+  for (const problem of PROBLEMS) {
+    for (const seed of SEEDS) {
+      const reference = await runStudy(problem, seed, new NopPruner());
+      for (const name of names) {
+        const run = name === 'none' ? reference : await runStudy(problem, seed, (PRUNERS[name] as () => Pruner)());
+        add(results, problem.name, `sodate ${name}`, pair(run, reference, problem.direction, problem.optimum, problem.scale));
+      }
+    }
+  }
+  console.log(`sodate part (${samplerLabel}): ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  for (const records of await Promise.all(optuna)) {
+    const library = (records[0] as { library?: string } | undefined)?.library;
+    if (library !== undefined) addOptuna(results, library, records);
+  }
 
-  const optunaResults = optuna === undefined ? [] : await optuna;
-  if (optunaResults.length > 0) {
-    for (const variant of VARIANTS) {
-      const of = (pruner: string): StudyRun[] =>
-        SEEDS.map((seed) => optunaResults.find((r) => r.variant === variant && r.pruner === pruner && r.seed === seed) as OptunaResult);
-      const references = of('none');
-      const prunerNames = [...new Set(optunaResults.filter((r) => r.variant === variant).map((r) => r.pruner))];
-      const rows = prunerNames.map((p) => summarize(p, of(p), references));
-      console.log(`\n${table(`Optuna 3.1 (TPESampler), ${variant} curves, ${N_TRIALS} trials × ${EPOCHS} epochs × ${SEEDS.length} seeds`, rows, N_TRIALS * EPOCHS)}`);
-      // The same Optuna runs against sodate's own no-pruning reference, for a cross-library comparison.
-      const sodateRefs = allRuns.get(`${variant}/none`) as StudyRun[];
-      const cross = prunerNames.map((p) => summarize(`optuna ${p} vs sodate none`, of(p), sodateRefs));
-      console.log(`\n${table(`Optuna 3.1 studies against sodate's no-pruning reference (${samplerLabel}), ${variant}`, cross, N_TRIALS * EPOCHS)}`);
+  const pooled = (keep: (problem: string) => boolean): Map<string, Paired[]> => {
+    const out = new Map<string, Paired[]>();
+    for (const [problem, byRow] of results) {
+      if (!keep(problem)) continue;
+      for (const [row, pairs] of byRow) out.set(row, [...(out.get(row) ?? []), ...pairs]);
     }
+    return out;
+  };
+  const fullOf = (problem: string): number => N_TRIALS * (PROBLEMS.find((p) => p.name === problem) as Problem).epochs;
+  for (const problem of PROBLEMS) {
+    const byRow = results.get(problem.name);
+    if (byRow !== undefined) print(`${problem.name} (${problem.direction}), ${N_TRIALS} trials × ${problem.epochs} epochs × ${SEEDS.length} seeds`, byRow, fullOf(problem.name));
   }
+  // Pooled rows mix problems of different lengths: epochs are shares of each problem's full run.
+  const pooledShare = (keep: (problem: string) => boolean, title: string): void => {
+    const rows = pooled(keep);
+    const normalised = new Map([...rows].map(([row, pairs]) => [row, pairs]));
+    console.log(`\n${title}`);
+    printTable(
+      ['pruner', ...SUMMARY_HEADER],
+      [...normalised.entries()].map(([row, pairs]) => [row, ...summaryCells(pairs, 1)]),
+    );
+  };
+  const shareResults = (): void => {
+    // Express every pair's epochs as a share of its problem's full run, so pooling is fair.
+    for (const [problem, byRow] of results) {
+      for (const [row, pairs] of byRow) byRow.set(row, pairs.map((p) => ({ ...p, epochs: p.epochs / fullOf(problem) })));
+    }
+  };
+  shareResults();
+  const recorded = PROBLEMS.filter((p) => RECORDED.has(p.name)).map((p) => p.name);
+  if (recorded.length > 0) pooledShare((p) => RECORDED.has(p), `pooled over the recorded curves (${recorded.join(', ')})`);
+  pooledShare(() => true, `pooled over all problems (${PROBLEMS.map((p) => p.name).join(', ')})`);
   console.log(`\ntotal: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 

@@ -1,8 +1,12 @@
-"""Optuna 3.1's pruners on the curves of test/bench/pruner-curves.ts (the same model,
-operation for operation). Run by test/bench/pruners.bench.ts; prints JSON on stdout:
-one record per (variant, pruner, seed) with the epochs each trial ran and its final value.
+"""Optuna's pruners on the problems of test/bench/pruners.bench.ts: the synthetic curves of
+test/bench/pruner-curves.ts (the same model, operation for operation) and the recorded
+image-trainer curves of test/bench/curves/ (the same nearest-configuration lookup as
+test/bench/curves/recorded.ts). Runs with whichever Optuna is importable (3.1 from
+/usr/bin/python3, or Optuna 5 with PYTHONPATH set by the bench). Prints JSON on stdout:
+one record per (problem, pruner, seed) with the epochs each trial ran and its final value.
 
-    python3 pruners.py --trials 100 --seeds 0,1,2,3,4
+    python3 pruners.py --trials 100 --seeds 0,1,2 --problems crossing,digits-loss --curves test/bench/curves/digits-cosine.json
+    python3 pruners.py --nearest '[{"optimizer": "sgd", "lr": 0.1, ...}]' --curves test/bench/curves/digits-cosine.json
     python3 pruners.py --points '[{"params": {...}, "epoch": 3, "variant": "crossing", "seed": 0, "number": 1}]'
 """
 import argparse
@@ -89,22 +93,90 @@ def suggest(trial):
     }
 
 
-def run_study(optuna, variant, seed, pruner, n_trials):
+
+def coordinates(p):
+    lr = p["lr"] / 10 if p["optimizer"] == "sgd" else p["lr"]
+    return [
+        (math.log10(lr) + 4) / 3,
+        (math.log10(p["weight_decay"]) + 5) / 4,
+        math.log2(p["batch_size"] / 16) / 3,
+        p["warmup_epochs"] / 5,
+        p["drop_path_rate"] / 0.3,
+        1 if p["ema"] is True else 0,
+        p["label_smoothing"] / 0.2,
+        p["mixup_alpha"] / 0.4,
+        1 if p["width"] == 16 else 0,
+    ]
+
+
+WEIGHTS = [4, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+def nearest_config(configs, coords, knobs):
+    x = coordinates(knobs)
+    best, best_distance = -1, math.inf
+    for i, c in enumerate(configs):
+        if c["params"]["optimizer"] != knobs["optimizer"]:
+            continue
+        y = coords[i]
+        d = 0.0
+        for k in range(len(x)):
+            d += WEIGHTS[k] * (x[k] - y[k]) ** 2
+        if d < best_distance:
+            best_distance, best = d, i
+    return best
+
+
+def suggest_knobs(trial):
+    optimizer = trial.suggest_categorical("optimizer", ["adamw", "sgd"])
+    return {
+        "optimizer": optimizer,
+        "lr": trial.suggest_float("lr", 1e-4, 1e-1, log=True) * (10 if optimizer == "sgd" else 1),
+        "weight_decay": trial.suggest_float("weight_decay", 1e-5, 1e-1, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 128]),
+        "warmup_epochs": trial.suggest_int("warmup_epochs", 0, 5),
+        "drop_path_rate": trial.suggest_float("drop_path_rate", 0, 0.3),
+        "ema": trial.suggest_categorical("ema", [True, False]),
+        "label_smoothing": trial.suggest_float("label_smoothing", 0, 0.2),
+        "mixup_alpha": trial.suggest_float("mixup_alpha", 0, 0.4),
+        "width": trial.suggest_categorical("width", [8, 16]),
+    }
+
+
+def make_problem(name, recorded):
+    """(direction, epochs, curve(trial, seed) -> list of values per epoch)."""
+    if name in ("crossing", "parallel"):
+        def curve(trial, seed):
+            p = suggest(trial)
+            return [observed_loss(p, e, name, seed, trial.number) for e in range(1, EPOCHS + 1)]
+        return "minimize", EPOCHS, curve
+    metric = {"digits-loss": "val_loss", "digits-accuracy": "val_accuracy"}[name]
+    configs = recorded["configs"]
+    coords = [coordinates(c["params"]) for c in configs]
+
+    def curve(trial, _seed):
+        return configs[nearest_config(configs, coords, suggest_knobs(trial))][metric]
+    return ("minimize" if metric == "val_loss" else "maximize"), recorded["epochs"], curve
+
+
+def run_study(optuna, problem, seed, pruner, n_trials, recorded):
+    direction, epochs, curve = make_problem(problem, recorded)
+
     def objective(trial):
-        p = suggest(trial)
+        values = curve(trial, seed)
         value = math.nan
-        for epoch in range(1, EPOCHS + 1):
-            value = observed_loss(p, epoch, variant, seed, trial.number)
+        for epoch in range(1, epochs + 1):
+            value = values[epoch - 1]
             trial.report(value, epoch)
             if trial.should_prune():
                 raise optuna.TrialPruned()
         return value
 
     study = optuna.create_study(
-        study_name=f"pruners-{variant}-{seed}",
+        study_name=f"pruners-{problem}-{seed}",
         sampler=optuna.samplers.TPESampler(seed=seed),
         pruner=pruner,
-        direction="minimize",
+        direction=direction,
     )
     study.optimize(objective, n_trials=n_trials)
     trials = study.get_trials(deepcopy=False)
@@ -118,8 +190,18 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--problems", default="crossing,parallel")
+    parser.add_argument("--curves", help="recorded curves (JSON) for the digits-* problems")
     parser.add_argument("--points", help="JSON list of curve points to evaluate instead of running studies")
+    parser.add_argument("--nearest", help="JSON list of knobs: print the nearest recorded configurations' indices")
     args = parser.parse_args()
+
+    if args.nearest is not None:
+        with open(args.curves) as f:
+            configs = json.load(f)["configs"]
+        coords = [coordinates(c["params"]) for c in configs]
+        json.dump([nearest_config(configs, coords, k) for k in json.loads(args.nearest)], sys.stdout)
+        return
 
     if args.points is not None:
         points = json.loads(args.points)
@@ -130,19 +212,24 @@ def main():
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    recorded = None
+    if args.curves is not None:
+        with open(args.curves) as f:
+            recorded = json.load(f)
     pruners = {
         "none": lambda: optuna.pruners.NopPruner(),
         "median": lambda: optuna.pruners.MedianPruner(),
         "percentile-25": lambda: optuna.pruners.PercentilePruner(25.0),
         "asha": lambda: optuna.pruners.SuccessiveHalvingPruner(),
         "hyperband": lambda: optuna.pruners.HyperbandPruner(),
+        "patient-median": lambda: optuna.pruners.PatientPruner(optuna.pruners.MedianPruner(), patience=3),
     }
     results = []
-    for variant in ("crossing", "parallel"):
+    for problem in args.problems.split(","):
         for name, make in pruners.items():
             for seed in [int(s) for s in args.seeds.split(",")]:
-                run = run_study(optuna, variant, seed, make(), args.trials)
-                results.append({"variant": variant, "pruner": name, "seed": seed, **run})
+                run = run_study(optuna, problem, seed, make(), args.trials, recorded)
+                results.append({"problem": problem, "pruner": name, "seed": seed, **run})
     json.dump(results, sys.stdout)
 
 

@@ -1,0 +1,96 @@
+/**
+ * Paired comparison of a pruned study with the no-pruning study of the same seed, cut
+ * at the same number of epochs: the pruner wins when its best final value is better
+ * than the best the no-pruning study had finished within the epochs the pruner used.
+ */
+
+/** One study's outcome: per trial in number order, epochs run and the final value when it completed. */
+export interface StudyRun {
+  readonly epochs: readonly number[];
+  readonly finals: readonly (number | null)[];
+}
+
+export type Direction = 'minimize' | 'maximize';
+
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
+export function totalEpochs(run: StudyRun): number {
+  return sum(run.epochs);
+}
+
+/** Best final value of the first trials whose epochs fit in `budget` (all of them by default). */
+export function bestWithin(run: StudyRun, direction: Direction, budget = Infinity): number {
+  const sign = direction === 'minimize' ? 1 : -1;
+  let used = 0;
+  let best = Infinity;
+  for (let i = 0; i < run.epochs.length; i++) {
+    used += run.epochs[i] as number;
+    if (used > budget) break;
+    const f = run.finals[i];
+    if (f !== null && f !== undefined && Number.isFinite(f) && sign * f < best) best = sign * f;
+  }
+  return sign * best;
+}
+
+/** Normalised regret: 0 at the problem's optimum, 1 at its median configuration. */
+export function regret(best: number, direction: Direction, optimum: number, scale: number): number {
+  if (!Number.isFinite(best)) return Infinity;
+  return ((direction === 'minimize' ? best - optimum : optimum - best) / scale);
+}
+
+export interface Paired {
+  readonly epochs: number;
+  readonly regret: number;
+  /** No-pruning's regret at the same number of epochs. */
+  readonly referenceRegret: number;
+  /** 1 win, 0 tie, −1 loss. */
+  readonly outcome: 1 | 0 | -1;
+}
+
+export function pair(run: StudyRun, reference: StudyRun, direction: Direction, optimum: number, scale: number): Paired {
+  const epochs = totalEpochs(run);
+  const r = regret(bestWithin(run, direction), direction, optimum, scale);
+  const ref = regret(bestWithin(reference, direction, epochs), direction, optimum, scale);
+  const tie = (r === ref) || Math.abs(r - ref) <= 1e-9;
+  return { epochs, regret: r, referenceRegret: ref, outcome: tie ? 0 : r < ref ? 1 : -1 };
+}
+
+/** Two-sided sign test: P(a split at least as uneven as wins:losses) under a fair coin, ties dropped. */
+export function signTestP(wins: number, losses: number): number {
+  const n = wins + losses;
+  if (n === 0) return 1;
+  const k = Math.min(wins, losses);
+  let tail = 0;
+  let c = 1; // C(n, 0)
+  for (let i = 0; i <= k; i++) {
+    tail += c;
+    c = (c * (n - i)) / (i + 1);
+  }
+  return Math.min(1, (2 * tail) / 2 ** n);
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** One table row: epochs as a share of no-pruning's, median regrets, W/T/L and the sign test. */
+export function summaryCells(pairs: readonly Paired[], fullEpochs: number): string[] {
+  const wins = pairs.filter((p) => p.outcome === 1).length;
+  const ties = pairs.filter((p) => p.outcome === 0).length;
+  const losses = pairs.filter((p) => p.outcome === -1).length;
+  const share = sum(pairs.map((p) => p.epochs)) / (fullEpochs * pairs.length);
+  const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'inf');
+  return [
+    `${(100 * share).toFixed(0)}%`,
+    fmt(median(pairs.map((p) => p.regret))),
+    fmt(median(pairs.map((p) => p.referenceRegret))),
+    fmt(median(pairs.map((p) => p.regret - p.referenceRegret))),
+    `${wins}/${ties}/${losses}`,
+    signTestP(wins, losses).toFixed(3),
+  ];
+}
+
+export const SUMMARY_HEADER = ['epochs used', 'regret (median)', 'none at equal epochs', 'paired diff (median)', 'W/T/L vs none', 'sign p'] as const;

@@ -1,0 +1,109 @@
+/**
+ * Replaying recorded learning curves (test/bench/curves/*.json, written once by
+ * scripts/record-pruner-curves.ts) as a tuning problem. A trial suggests the trainer's
+ * knobs; its curve is the one of the recorded configuration nearest to them (same
+ * optimizer, weighted distance in normalised coordinates, ties to the lower index), so a
+ * configuration always has the same curve and the sampler has a landscape to learn.
+ *
+ * test/bench/optuna/pruners.py implements the same lookup; keep the two in step.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface RecordedConfig {
+  readonly params: Readonly<Record<string, number | string | boolean>>;
+  readonly val_loss: readonly number[];
+  readonly val_accuracy: readonly number[];
+}
+
+export interface RecordedCurves {
+  readonly epochs: number;
+  readonly validationSamples: number;
+  readonly configs: readonly RecordedConfig[];
+}
+
+export type RecordedMetric = 'val_loss' | 'val_accuracy';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const DIGITS_CURVES = join(here, 'digits-cosine.json');
+
+export function loadRecordedCurves(path = DIGITS_CURVES): RecordedCurves {
+  return JSON.parse(readFileSync(path, 'utf8')) as RecordedCurves;
+}
+
+/** The knobs a bench trial suggests, in the trainer's units. */
+export interface Knobs {
+  optimizer: 'adamw' | 'sgd';
+  lr: number;
+  weight_decay: number;
+  batch_size: number;
+  warmup_epochs: number;
+  drop_path_rate: number;
+  ema: boolean;
+  label_smoothing: number;
+  mixup_alpha: number;
+  width: number;
+}
+
+/**
+ * Normalised coordinates of a configuration, each in about [0, 1]. SGD's learning rate is
+ * read a decade lower (its recorded range is [3e-3, 1], AdamW's [1e-4, 1e-1]).
+ */
+export function coordinates(p: Readonly<Record<string, number | string | boolean>>): number[] {
+  const lr = (p['optimizer'] === 'sgd' ? (p['lr'] as number) / 10 : (p['lr'] as number));
+  return [
+    (Math.log10(lr) + 4) / 3,
+    (Math.log10(p['weight_decay'] as number) + 5) / 4,
+    Math.log2((p['batch_size'] as number) / 16) / 3,
+    (p['warmup_epochs'] as number) / 5,
+    (p['drop_path_rate'] as number) / 0.3,
+    p['ema'] === true ? 1 : 0,
+    (p['label_smoothing'] as number) / 0.2,
+    (p['mixup_alpha'] as number) / 0.4,
+    (p['width'] as number) === 16 ? 1 : 0,
+  ];
+}
+
+/** How much each coordinate counts: the learning rate most. */
+export const WEIGHTS = [4, 1, 1, 1, 1, 1, 1, 1, 1] as const;
+
+/** Index of the recorded configuration nearest to `knobs` with the same optimizer. */
+export function nearestConfig(curves: RecordedCurves, knobs: Knobs): number {
+  const x = coordinates(knobs as unknown as Record<string, number | string | boolean>);
+  let best = -1;
+  let bestDistance = Infinity;
+  curves.configs.forEach((c, i) => {
+    if (c.params['optimizer'] !== knobs.optimizer) return;
+    const y = coordinates(c.params);
+    let d = 0;
+    for (let k = 0; k < x.length; k++) d += (WEIGHTS[k] as number) * ((x[k] as number) - (y[k] as number)) ** 2;
+    if (d < bestDistance) {
+      bestDistance = d;
+      best = i;
+    }
+  });
+  return best;
+}
+
+/** Suggest the knobs on anything with the define-by-run `suggest*` API. */
+export function suggestKnobs(trial: {
+  suggestFloat(name: string, low: number, high: number, options?: { log?: boolean; step?: number | null }): number;
+  suggestInt(name: string, low: number, high: number): number;
+  suggestCategorical<T extends string | number | boolean>(name: string, choices: readonly T[]): T;
+}): Knobs {
+  const optimizer = trial.suggestCategorical('optimizer', ['adamw', 'sgd'] as const);
+  return {
+    optimizer,
+    // One range for both optimizers; SGD runs at ten times the suggested rate.
+    lr: trial.suggestFloat('lr', 1e-4, 1e-1, { log: true }) * (optimizer === 'sgd' ? 10 : 1),
+    weight_decay: trial.suggestFloat('weight_decay', 1e-5, 1e-1, { log: true }),
+    batch_size: trial.suggestCategorical('batch_size', [16, 32, 64, 128]),
+    warmup_epochs: trial.suggestInt('warmup_epochs', 0, 5),
+    drop_path_rate: trial.suggestFloat('drop_path_rate', 0, 0.3),
+    ema: trial.suggestCategorical('ema', [true, false]),
+    label_smoothing: trial.suggestFloat('label_smoothing', 0, 0.2),
+    mixup_alpha: trial.suggestFloat('mixup_alpha', 0, 0.4),
+    width: trial.suggestCategorical('width', [8, 16]),
+  };
+}
