@@ -12,12 +12,14 @@
  * the median one. Optuna 3.1 (/usr/bin/python3) and Optuna 5 (PYTHONPATH from
  * SODATE_OPTUNA5_PATH) run the same problems in parallel (test/bench/optuna/pruners.py).
  *
- *   npm run bench -- pruners                          100 trials, 10 seeds
+ *   npm run bench -- pruners                          100 trials, 10 seeds (Optuna: 5)
  *   SODATE_BENCH_QUICK=1 npm run bench -- pruners     60 trials, 3 seeds
  *   SODATE_BENCH_PRUNERS=median,curve-rank …          only these sodate pruners (none always runs)
  *   SODATE_BENCH_PROBLEMS=digits-loss,crossing …      only these problems
  *   SODATE_BENCH_SEEDS=20 …                           more seeds
+ *   SODATE_BENCH_FIRST_SEED=100 …                     seeds from 100 on (options were tuned on seeds 100–119)
  *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
+ *   SODATE_BENCH_OPTUNA_SEEDS=10 …                    seeds for Optuna (default 5, quick 2)
  *   SODATE_BENCH_CURVE_RANK='[{"percentile":25}]' …    extra curve-rank rows with these options
  */
 import { spawn } from 'node:child_process';
@@ -51,8 +53,11 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
 const N_TRIALS = quick ? 60 : 100;
 const N_SEEDS = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 3 : 10));
-const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => i);
+const FIRST_SEED = Number(process.env['SODATE_BENCH_FIRST_SEED'] ?? 0);
+const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => FIRST_SEED + i);
 const runOptuna = process.env['SODATE_BENCH_OPTUNA'] !== '0';
+/** Optuna is ~50× slower per study: it runs the first seeds only. */
+const OPTUNA_SEEDS = SEEDS.slice(0, Number(process.env['SODATE_BENCH_OPTUNA_SEEDS'] ?? (quick ? 2 : 5)));
 
 interface Problem {
   readonly name: string;
@@ -165,9 +170,11 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
     pruner,
     direction: problem.direction,
   });
+  const wouldBe: number[] = [];
   await study.optimize(
     async (trial) => {
       const curve = problem.curve(trial, seed, trial.number);
+      wouldBe[trial.number] = curve(problem.epochs);
       let value = NaN;
       for (let epoch = 1; epoch <= problem.epochs; epoch++) {
         value = curve(epoch);
@@ -181,6 +188,7 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
   return {
     epochs: trials.map((t) => t.intermediateValues.size),
     finals: trials.map((t) => (t.state === 'COMPLETE' ? (t.values?.[0] ?? null) : null)),
+    wouldBe,
   };
 }
 
@@ -194,7 +202,7 @@ interface OptunaResult {
 
 function startOptuna(label: string, pythonPath: string | undefined): Promise<OptunaResult[]> {
   return new Promise((resolve, reject) => {
-    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES];
+    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES];
     const env = { ...process.env, ...(pythonPath !== undefined ? { PYTHONPATH: pythonPath } : {}) };
     const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
@@ -279,7 +287,7 @@ async function main(): Promise<void> {
   const fullOf = (problem: string): number => N_TRIALS * (PROBLEMS.find((p) => p.name === problem) as Problem).epochs;
   for (const problem of PROBLEMS) {
     const byRow = results.get(problem.name);
-    if (byRow !== undefined) print(`${problem.name} (${problem.direction}), ${N_TRIALS} trials × ${problem.epochs} epochs × ${SEEDS.length} seeds`, byRow, fullOf(problem.name));
+    if (byRow !== undefined) print(`${problem.name} (${problem.direction}), ${N_TRIALS} trials × ${problem.epochs} epochs × ${SEEDS.length} seeds (Optuna: ${runOptuna ? OPTUNA_SEEDS.length : 0})`, byRow, fullOf(problem.name));
   }
   // Pooled rows mix problems of different lengths: epochs are shares of each problem's full run.
   const pooledShare = (keep: (problem: string) => boolean, title: string): void => {

@@ -8,6 +8,8 @@
 export interface StudyRun {
   readonly epochs: readonly number[];
   readonly finals: readonly (number | null)[];
+  /** Per trial, the final value it would have reached unpruned (when the bench knows it). */
+  readonly wouldBe?: readonly number[];
 }
 
 export type Direction = 'minimize' | 'maximize';
@@ -45,14 +47,23 @@ export interface Paired {
   readonly referenceRegret: number;
   /** 1 win, 0 tie, −1 loss. */
   readonly outcome: 1 | 0 | -1;
+  /** A pruned trial would have ended better than the study's best (undefined: not known). */
+  readonly prunedBest: boolean | undefined;
+}
+
+function prunedTheBest(run: StudyRun, direction: Direction, best: number): boolean | undefined {
+  if (run.wouldBe === undefined) return undefined;
+  const sign = direction === 'minimize' ? 1 : -1;
+  return run.wouldBe.some((w, i) => run.finals[i] === null && run.epochs[i] !== 0 && sign * w < sign * best);
 }
 
 export function pair(run: StudyRun, reference: StudyRun, direction: Direction, optimum: number, scale: number): Paired {
   const epochs = totalEpochs(run);
-  const r = regret(bestWithin(run, direction), direction, optimum, scale);
+  const best = bestWithin(run, direction);
+  const r = regret(best, direction, optimum, scale);
   const ref = regret(bestWithin(reference, direction, epochs), direction, optimum, scale);
   const tie = (r === ref) || Math.abs(r - ref) <= 1e-9;
-  return { epochs, regret: r, referenceRegret: ref, outcome: tie ? 0 : r < ref ? 1 : -1 };
+  return { epochs, regret: r, referenceRegret: ref, outcome: tie ? 0 : r < ref ? 1 : -1, prunedBest: prunedTheBest(run, direction, best) };
 }
 
 /** Two-sided sign test: P(a split at least as uneven as wins:losses) under a fair coin, ties dropped. */
@@ -90,7 +101,8 @@ export function summaryCells(pairs: readonly Paired[], fullEpochs: number): stri
     fmt(median(pairs.map((p) => p.regret - p.referenceRegret))),
     `${wins}/${ties}/${losses}`,
     signTestP(wins, losses).toFixed(3),
+    pairs.some((p) => p.prunedBest === undefined) ? '-' : `${pairs.filter((p) => p.prunedBest === true).length}/${pairs.length}`,
   ];
 }
 
-export const SUMMARY_HEADER = ['epochs used', 'regret (median)', 'none at equal epochs', 'paired diff (median)', 'W/T/L vs none', 'sign p'] as const;
+export const SUMMARY_HEADER = ['epochs used', 'regret (median)', 'none at equal epochs', 'paired diff (median)', 'W/T/L vs none', 'sign p', 'pruned a would-be best'] as const;

@@ -209,8 +209,11 @@ def main():
         json.dump(out, sys.stdout)
         return
 
+    import warnings
+
     import optuna
 
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     recorded = None
     if args.curves is not None:
