@@ -1,10 +1,12 @@
 /**
- * The quality suite shared by every sampler benchmark: classic continuous test functions
- * and a mixed, conditional problem shaped like an image-baseline search. Each objective is
+ * The quality suite shared by every sampler benchmark: classic continuous test functions,
+ * a mixed, conditional problem shaped like an image-baseline search, and the categorical
+ * and ordinal problems of discrete-problems.ts. Each objective is
  * define-by-run (it suggests its own parameters), and test/bench/optuna/samplers.py holds
  * the same formulas in Python; test/samplers/tpe-problems.test.ts checks that the two agree.
  */
 import type { CategoricalChoice, RangeOptions } from '../../src/space/distributions.js';
+import { DISCRETE_PROBLEMS } from './discrete-problems.js';
 
 /** What an objective needs from a trial: the define-by-run `suggest*` calls. */
 export interface Suggest {
@@ -23,7 +25,12 @@ export interface Problem {
   readonly optimum: number;
   /** Trials per run. */
   readonly budget: number;
-  readonly objective: (trial: Suggest) => number;
+  /**
+   * The objective adds `noise` (a standard normal the benchmark draws per trial, scaled by
+   * the problem); regret is then taken on the noise-free value of the chosen trial.
+   */
+  readonly noisy?: boolean;
+  readonly objective: (trial: Suggest, noise?: number) => number;
 }
 
 const floats = (trial: Suggest, n: number, low: number, high: number): number[] =>
@@ -134,4 +141,5 @@ export const PROBLEMS: readonly Problem[] = [
   { name: 'ackley10', dimension: 10, continuous: true, optimum: 0, budget: 200, objective: (t) => ackley(floats(t, 10, -32.768, 32.768)) },
   { name: 'rosenbrock6', dimension: 6, continuous: true, optimum: 0, budget: 200, objective: (t) => rosenbrock(floats(t, 6, -5, 10)) },
   { name: 'image-mixed', dimension: 11, continuous: false, optimum: 0.23, budget: 150, objective: imageBaseline },
+  ...DISCRETE_PROBLEMS,
 ];

@@ -1,12 +1,16 @@
 /**
  * Sampler quality: every sampler on every problem of test/bench/problems.ts, for several
  * seeds; prints the median final regret per problem and the mean rank per sampler.
- * Optuna 3.1 (Debian's python3-optuna) runs the same problems in child processes, in
- * parallel with the sodate runs.
+ * Optuna 3.1 (Debian's python3-optuna) and Optuna 5 (its sources at SODATE_OPTUNA5_PATH,
+ * e.g. from `git archive HEAD optuna` of github.com/optuna/optuna; skipped when unset) run
+ * the same problems in child processes, in parallel with the sodate runs. On noisy
+ * problems every sampler sees the same noise at the same trial, and regret is the
+ * noise-free value of the trial each study picked.
  *
  *   npm run bench samplers                      10 seeds
  *   npm run bench samplers -- --quick           (or SODATE_BENCH_QUICK=1) 3 seeds
- *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_PROBLEMS=branin,ackley10 SODATE_BENCH_SAMPLERS=sodate-tpe,optuna-tpe …
+ *   SODATE_BENCH_SUITE=discrete|continuous      only the categorical/ordinal or the continuous problems
+ *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_PROBLEMS=branin,ackley10 SODATE_BENCH_SAMPLERS=sodate-tpe,optuna-tpe,optuna5-tpe …
  *   SODATE_BENCH_TPE_VARIANTS='{"tpe-optuna-gamma":{"gamma":"optuna"}}'   extra TPESampler configurations
  *   SODATE_BENCH_OPTUNA_CACHE=/tmp/optuna-quality.json                   reuse Optuna results between runs
  */
@@ -19,19 +23,43 @@ import type { TPESamplerOptions } from '../../src/samplers/tpe/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Sampler } from '../../src/study/policies.js';
-import type { Problem } from './problems.js';
+import { trialNoise } from './discrete-problems.js';
+import type { Problem, Suggest } from './problems.js';
 import { PROBLEMS } from './problems.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';
-const OPTUNA_SAMPLERS = ['random', 'tpe', 'tpe-mv', 'cmaes'] as const;
+/** Optuna's samplers per version: label prefix, the `make_sampler` kinds, and which problems each runs. */
+interface OptunaVersion {
+  readonly prefix: string;
+  readonly pythonPath: string | undefined;
+  readonly samplers: readonly { readonly kind: string; readonly runs: (p: Problem) => boolean }[];
+}
+const everywhere = (): boolean => true;
+const OPTUNA3: OptunaVersion = {
+  prefix: 'optuna',
+  pythonPath: undefined,
+  samplers: ['random', 'tpe', 'tpe-mv', 'cmaes'].map((kind) => ({ kind, runs: everywhere })),
+};
+const optuna5Path = process.env['SODATE_OPTUNA5_PATH'];
+const OPTUNA5: OptunaVersion = {
+  prefix: 'optuna5',
+  pythonPath: optuna5Path,
+  // GPSampler costs seconds per ask in Python: on the continuous problems it is built for.
+  samplers: [
+    { kind: 'tpe', runs: everywhere },
+    { kind: 'gp', runs: (p: Problem) => p.continuous },
+  ],
+};
 const PYTHON_WORKERS = 2;
 
 const quick = process.argv.includes('--quick') || process.env['SODATE_BENCH_QUICK'] === '1';
 const nSeeds = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 3 : 10));
 const problemFilter = process.env['SODATE_BENCH_PROBLEMS']?.split(',');
 const samplerFilter = process.env['SODATE_BENCH_SAMPLERS']?.split(',');
-const problems = PROBLEMS.filter((p) => problemFilter === undefined || problemFilter.includes(p.name));
+const suite = process.env['SODATE_BENCH_SUITE'];
+const inSuite = (p: Problem): boolean => suite === undefined || (suite === 'discrete' ? p.noisy === true : suite === 'continuous' ? p.noisy !== true : true);
+const problems = PROBLEMS.filter((p) => (problemFilter === undefined || problemFilter.includes(p.name)) && inSuite(p));
 const seeds = Array.from({ length: nSeeds }, (_, i) => i);
 
 type SamplerFactory = (seed: number) => Sampler;
@@ -74,11 +102,21 @@ interface Result {
   readonly regret: number;
 }
 
+/** A trial that answers every `suggest*` from fixed parameters: re-evaluates a chosen configuration. */
+function fixedSuggest(params: Readonly<Record<string, unknown>>): Suggest {
+  return {
+    suggestFloat: (name) => params[name] as number,
+    suggestInt: (name) => params[name] as number,
+    suggestCategorical: (name) => params[name] as never,
+  };
+}
+
 async function runSodate(problem: Problem, label: string, make: SamplerFactory, seed: number): Promise<Result> {
   const study = await createStudy({ sampler: make(seed), name: `${problem.name}-${label}-${seed}` });
-  await study.optimize((trial) => problem.objective(trial), { nTrials: problem.budget });
+  await study.optimize((trial) => problem.objective(trial, problem.noisy === true ? trialNoise(seed, trial.number) : 0), { nTrials: problem.budget });
   await study.close();
-  return { problem: problem.name, sampler: label, seed, regret: (study.bestValue as number) - problem.optimum };
+  const best = problem.noisy === true ? problem.objective(fixedSuggest(study.bestParams as Record<string, unknown>)) : (study.bestValue as number);
+  return { problem: problem.name, sampler: label, seed, regret: best - problem.optimum };
 }
 
 interface OptunaJob {
@@ -87,9 +125,10 @@ interface OptunaJob {
   readonly seed: number;
 }
 
-function pythonRequest(request: unknown): Promise<Record<string, unknown>[]> {
+function pythonRequest(request: unknown, pythonPath: string | undefined): Promise<Record<string, unknown>[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [join(here, 'optuna', 'samplers.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const env = pythonPath === undefined ? process.env : { ...process.env, PYTHONPATH: pythonPath };
+    const child = spawn(PYTHON, [join(here, 'optuna', 'samplers.py')], { stdio: ['pipe', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -101,14 +140,19 @@ function pythonRequest(request: unknown): Promise<Record<string, unknown>[]> {
   });
 }
 
-function optunaAvailable(): boolean {
-  return existsSync(PYTHON) && spawnSync(PYTHON, ['-c', 'import optuna'], { stdio: 'ignore' }).status === 0;
+/** The Optuna version importable with `pythonPath`, or null. */
+function optunaVersion(pythonPath: string | undefined): string | null {
+  if (!existsSync(PYTHON)) return null;
+  const env = pythonPath === undefined ? process.env : { ...process.env, PYTHONPATH: pythonPath };
+  const run = spawnSync(PYTHON, ['-c', 'import optuna; print(optuna.__version__)'], { encoding: 'utf8', env });
+  return run.status === 0 ? run.stdout.trim() : null;
 }
 
-async function runOptuna(jobs: readonly OptunaJob[]): Promise<Result[]> {
+/** Jobs are labelled `<prefix>-<kind>` (optuna-tpe, optuna5-tpe); the cache keys by label. */
+async function runOptuna(version: OptunaVersion, jobs: readonly OptunaJob[]): Promise<Result[]> {
   const cachePath = process.env['SODATE_BENCH_OPTUNA_CACHE'];
   const cache: Record<string, number> = cachePath !== undefined && existsSync(cachePath) ? (JSON.parse(readFileSync(cachePath, 'utf8')) as Record<string, number>) : {};
-  const key = (j: OptunaJob): string => `${j.problem}/${j.sampler}/${j.seed}`;
+  const key = (j: OptunaJob): string => `${j.problem}/${version.prefix}-${j.sampler}/${j.seed}`;
   const todo = jobs.filter((j) => cache[key(j)] === undefined);
   const chunks: OptunaJob[][] = Array.from({ length: PYTHON_WORKERS }, () => []);
   todo.forEach((job, i) => (chunks[i % PYTHON_WORKERS] as OptunaJob[]).push(job));
@@ -116,13 +160,15 @@ async function runOptuna(jobs: readonly OptunaJob[]): Promise<Result[]> {
     chunks
       .filter((c) => c.length > 0)
       .map(async (c) => {
-        for (const line of await pythonRequest({ mode: 'quality', jobs: c })) cache[key(line as unknown as OptunaJob)] = line['best'] as number;
-        // Saved as each child finishes, so an interrupted run keeps what it has.
-        if (cachePath !== undefined) writeFileSync(cachePath, JSON.stringify(cache));
+        for (const line of await pythonRequest({ mode: 'quality', jobs: c }, version.pythonPath)) {
+          cache[key(line as unknown as OptunaJob)] = line['best'] as number;
+          // Saved line by line, so an interrupted run keeps what it has.
+          if (cachePath !== undefined) writeFileSync(cachePath, JSON.stringify(cache));
+        }
       }),
   );
   const optimum = new Map(PROBLEMS.map((p) => [p.name, p.optimum]));
-  return jobs.map((j) => ({ problem: j.problem, sampler: `optuna-${j.sampler}`, seed: j.seed, regret: (cache[key(j)] as number) - (optimum.get(j.problem) as number) }));
+  return jobs.map((j) => ({ problem: j.problem, sampler: `${version.prefix}-${j.sampler}`, seed: j.seed, regret: (cache[key(j)] as number) - (optimum.get(j.problem) as number) }));
 }
 
 function median(values: number[]): number {
@@ -164,15 +210,24 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The Optuna jobs of one version that the filters keep, or none when that version is not importable. */
+function optunaJobs(version: OptunaVersion): { jobs: OptunaJob[]; labels: string[]; note: string } {
+  const wanted = version.samplers.filter((s) => samplerFilter === undefined || samplerFilter.includes(`${version.prefix}-${s.kind}`));
+  if (wanted.length === 0) return { jobs: [], labels: [], note: `${version.prefix}: none selected` };
+  if (version === OPTUNA5 && optuna5Path === undefined) return { jobs: [], labels: [], note: 'optuna5: skipped (set SODATE_OPTUNA5_PATH to Optuna 5 sources)' };
+  const found = optunaVersion(version.pythonPath);
+  if (found === null) return { jobs: [], labels: [], note: `${version.prefix}: not importable` };
+  const jobs = problems.flatMap((p) => wanted.filter((s) => s.runs(p)).flatMap((s) => seeds.map((seed) => ({ problem: p.name, sampler: s.kind, seed }))));
+  return { jobs, labels: wanted.map((s) => `${version.prefix}-${s.kind}`), note: `${version.prefix} ${found}: ${wanted.map((s) => s.kind).join(', ')}` };
+}
+
 async function main(): Promise<void> {
   const started = performance.now();
   const sodate = await sodateSamplers();
   const sodateLabels = Object.keys(sodate).filter((s) => samplerFilter === undefined || samplerFilter.includes(s));
-  const optunaLabels = OPTUNA_SAMPLERS.filter((s) => samplerFilter === undefined || samplerFilter.includes(`optuna-${s}`));
-  const withOptuna = optunaLabels.length > 0 && optunaAvailable();
-  const jobs: OptunaJob[] = withOptuna ? problems.flatMap((p) => optunaLabels.flatMap((s) => seeds.map((seed) => ({ problem: p.name, sampler: s, seed })))) : [];
-  console.log(`${problems.length} problems × ${seeds.length} seeds; sodate: ${sodateLabels.join(', ')}; optuna: ${withOptuna ? optunaLabels.join(', ') : 'not available'}`);
-  const optunaRun = withOptuna ? runOptuna(jobs) : Promise.resolve([]);
+  const versions = [OPTUNA3, OPTUNA5].map((v) => ({ version: v, ...optunaJobs(v) }));
+  console.log(`${problems.length} problems × ${seeds.length} seeds; sodate: ${sodateLabels.join(', ')}; ${versions.map((v) => v.note).join('; ')}`);
+  const optunaRuns = versions.map((v) => (v.jobs.length > 0 ? runOptuna(v.version, v.jobs) : Promise.resolve([])));
   const results: Result[] = [];
   for (const problem of problems) {
     for (const label of sodateLabels) {
@@ -182,24 +237,35 @@ async function main(): Promise<void> {
     }
   }
   const sodateSeconds = (performance.now() - started) / 1000;
-  results.push(...(await optunaRun));
-  const samplers = [...sodateLabels, ...(withOptuna ? optunaLabels.map((s) => `optuna-${s}`) : [])];
+  for (const run of optunaRuns) results.push(...(await run));
+  const samplers = [...sodateLabels, ...versions.flatMap((v) => v.labels)];
+  const short = (s: string): string => s.replace(/^sodate-/, 's:').replace(/^optuna5-/, 'o5:').replace(/^optuna-/, 'o3:');
 
-  console.log(`\nMedian final regret over ${seeds.length} seeds (lower is better)\n`);
+  console.log(`\nMedian final regret over ${seeds.length} seeds (lower is better; noisy problems: noise-free value of the chosen trial)\n`);
   const rows = problems.map((p) => [
     `${p.name} (${p.dimension}d, ${p.budget})`,
-    ...samplers.map((s) => fmt(median(results.filter((r) => r.problem === p.name && r.sampler === s).map((r) => r.regret)))),
+    ...samplers.map((s) => {
+      const regrets = results.filter((r) => r.problem === p.name && r.sampler === s).map((r) => r.regret);
+      return regrets.length === 0 ? '-' : fmt(median(regrets));
+    }),
   ]);
-  console.log(table(['problem', ...samplers.map((s) => s.replace(/^sodate-/, 's:').replace(/^optuna-/, 'o:'))], rows));
+  console.log(table(['problem', ...samplers.map(short)], rows));
 
-  const all = meanRanks(results, samplers, problems.map((p) => p.name));
-  const continuous = problems.filter((p) => p.continuous && p.dimension <= 10).map((p) => p.name);
-  const cont = meanRanks(results, samplers, continuous);
-  console.log(`\nMean rank per sampler (1 = best; ${samplers.length} samplers; ranked per problem and seed)\n`);
+  // Mean ranks among the samplers that ran every problem of the group (GP in Python runs only the continuous ones).
+  const groups: { title: string; names: string[] }[] = [
+    { title: 'all problems', names: problems.map((p) => p.name) },
+    { title: 'continuous ≤10d', names: problems.filter((p) => p.continuous && p.dimension <= 10).map((p) => p.name) },
+    { title: 'categorical/ordinal', names: problems.filter((p) => p.noisy === true).map((p) => p.name) },
+  ].filter((g) => g.names.length > 0);
+  const ranks = groups.map((g) => {
+    const ran = samplers.filter((s) => g.names.every((n) => results.some((r) => r.problem === n && r.sampler === s)));
+    return { ...g, ran, ranks: meanRanks(results, ran, g.names) };
+  });
+  console.log(`\nMean rank per sampler (1 = best; ranked per problem and seed among the samplers that ran every problem of the column)\n`);
   const rankRows = samplers
-    .map((s) => [s, (all.get(s) as number).toFixed(2), (cont.get(s) as number).toFixed(2)])
-    .sort((a, b) => Number(a[1]) - Number(b[1]));
-  console.log(table(['sampler', 'all problems', 'continuous ≤10d'], rankRows));
+    .map((s) => [s, ...ranks.map((g) => (g.ranks.has(s) ? (g.ranks.get(s) as number).toFixed(2) : '-'))])
+    .sort((a, b) => Number(a[1] === '-' ? Infinity : a[1]) - Number(b[1] === '-' ? Infinity : b[1]));
+  console.log(table(['sampler', ...ranks.map((g) => `${g.title} (${g.ran.length})`)], rankRows));
   console.log(`\nwall time ${((performance.now() - started) / 1000).toFixed(0)} s (sodate runs ${sodateSeconds.toFixed(0)} s)`);
 }
 

@@ -1,10 +1,14 @@
-"""Optuna 3.1 on sodate's benchmark suite: the same problems as test/bench/problems.ts.
+"""Optuna on sodate's benchmark suite: the same problems as test/bench/problems.ts and
+test/bench/discrete-problems.ts. Runs whichever Optuna is importable: Debian's 3.1, or
+Optuna 5 with PYTHONPATH set to its sources (SODATE_OPTUNA5_PATH in the benchmark).
 
 Usage (one JSON request on stdin, JSON lines on stdout):
   quality:  {"mode": "quality", "jobs": [{"problem": "branin", "sampler": "tpe", "seed": 0}, ...]}
             -> {"problem", "sampler", "seed", "best"} per job
-  evaluate: {"mode": "evaluate", "points": [{"problem": "branin", "params": {...}}, ...]}
+  evaluate: {"mode": "evaluate", "points": [{"problem": "branin", "params": {...}, "noise": 0.3}, ...]}
             -> {"problem", "value"} per point (checks the formulas agree with TypeScript)
+  noise:    {"mode": "noise", "pairs": [[seed, trial_number], ...]} -> one JSON array of the
+            benchmark's per-trial noise (checks it agrees with TypeScript)
   overhead: {"mode": "overhead", "storage": "memory" | "sqlite:///path.db", "sampler": "tpe",
              "sizes": [100, 1000, 3000], "timed": 20, "warmup": 25}
             -> {"size", "ms"} per size: mean ask+tell milliseconds after `size` finished trials
@@ -114,11 +118,202 @@ PROBLEMS = {
 }
 
 
+# --- Categorical and ordinal problems: test/bench/discrete-problems.ts, operation for operation ---
+
+M32 = 0xFFFFFFFF
+
+
+def mix32(x):
+    x = (x ^ (x >> 16)) & M32
+    x = (x * 0x7FEB352D) & M32
+    x = (x ^ (x >> 15)) & M32
+    x = (x * 0x846CA68B) & M32
+    return (x ^ (x >> 16)) & M32
+
+
+def hash_uniform(a, b, c):
+    h = mix32((a ^ 0x9E3779B9) & M32)
+    h = mix32((h + b) & M32)
+    h = mix32((h + c) & M32)
+    return (h + 0.5) / 4294967296
+
+
+def trial_noise(seed, number):
+    u1 = hash_uniform(7919 + seed, number, 0)
+    u2 = hash_uniform(7919 + seed, number, 1)
+    return math.sqrt(-2 * math.log(u1)) * math.cos(2 * math.pi * u2)
+
+
+def categorical_table(table_seed, k, c, planted, depth):
+    main = [[hash_uniform(table_seed, 100 + i, v) for v in range(c)] for i in range(k)]
+    pairs = []
+    for i in range(k):
+        for j in (i + 1, i + 3):
+            if j < k:
+                pairs.append((i, j, [0.6 * hash_uniform(table_seed, 1000 + i * k + j, v) for v in range(c * c)]))
+    cells = [[math.floor(hash_uniform(table_seed, 5000 + p, i) * c) for i in range(k)] for p in range(planted)]
+    return {"k": k, "c": c, "main": main, "pairs": pairs, "planted": cells, "depth": depth}
+
+
+def table_cost(t, x):
+    cost = 0.0
+    for i in range(t["k"]):
+        cost += t["main"][i][x[i]]
+    for i, j, pair in t["pairs"]:
+        cost += pair[x[i] * t["c"] + x[j]]
+    bonus = 0.0
+    for cell in t["planted"]:
+        matches = sum(1 for i in range(t["k"]) if cell[i] == x[i])
+        bonus = min(bonus, -t["depth"] * (matches / t["k"]) ** 3)
+    return cost + bonus
+
+
+def table_problem(t, sigma):
+    choices = [True, False] if t["c"] == 2 else [f"v{v}" for v in range(t["c"])]
+
+    def objective(trial, noise=0.0):
+        x = [choices.index(trial.suggest_categorical(f"c{i}", choices)) for i in range(t["k"])]
+        return table_cost(t, x) + sigma * noise
+
+    return objective
+
+
+NAS_OPS = ["none", "skip", "conv1x1", "conv3x3", "avgpool"]
+NAS_CAPACITY = [0, 0.05, 0.6, 1, 0.15]
+NAS_EDGES = [(0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3)]
+
+
+def nas_cell_error(ops):
+    reach = [True, False, False, False]
+    for e, (a, b) in enumerate(NAS_EDGES):
+        if ops[e] != 0 and reach[a]:
+            reach[b] = True
+    if not reach[3]:
+        return 0.9
+    to_output = [False, False, False, True]
+    for e in range(len(NAS_EDGES) - 1, -1, -1):
+        a, b = NAS_EDGES[e]
+        if ops[e] != 0 and to_output[b]:
+            to_output[a] = True
+    capacity = 0.0
+    depth = [0, 0, 0, 0]
+    skip_to_output = False
+    pool_on_output = 0
+    preference = 0.0
+    for e, (a, b) in enumerate(NAS_EDGES):
+        op = ops[e]
+        if op == 0 or not reach[a] or not to_output[b]:
+            continue
+        capacity += NAS_CAPACITY[op]
+        conv = 1 if op in (2, 3) else 0
+        depth[b] = max(depth[b], depth[a] + conv)
+        if op == 1 and b == 3:
+            skip_to_output = True
+        if op == 4 and b == 3:
+            pool_on_output += 1
+        preference += 0.02 * hash_uniform(201, e, op)
+    deep = depth[3]
+    return (
+        0.08
+        + 0.35 * math.exp(-capacity / 1.2)
+        + 0.04 * max(0, 3 - deep)
+        - (0.02 if skip_to_output and deep >= 2 else 0)
+        + 0.015 * pool_on_output
+        + preference
+    )
+
+
+def nas_cell(trial, noise=0.0):
+    return nas_cell_error([NAS_OPS.index(trial.suggest_categorical(f"edge{e}", NAS_OPS)) for e in range(6)]) + 0.01 * noise
+
+
+ORDINAL_VALUES = [2**k for k in range(10)]
+ORDINAL_TARGETS = [2.3, 6.0, 4.6, 7.5, 1.2]
+ORDINAL_WEIGHTS = [0.08, 0.05, 0.03, 0.06, 0.02]
+
+
+def ordinal_cost(l):
+    cost = 0.0
+    for i in range(5):
+        cost += ORDINAL_WEIGHTS[i] * (l[i] - ORDINAL_TARGETS[i]) ** 2
+    return cost + 0.03 * (l[0] + l[1] - 8.5) ** 2
+
+
+def ordinal_problem(read):
+    return lambda trial, noise=0.0: ordinal_cost([read(trial, i) for i in range(5)]) + 0.05 * noise
+
+
+BACKBONES = ["resnet18", "resnet34", "efficientnet_b0", "convnext_tiny", "vit_small"]
+POOLINGS = ["avg", "max", "gem"]
+LOSSES = ["ce", "focal", "label_smoothing"]
+FLAGS = ["hflip", "rot90", "coarse_dropout", "mixup"]
+
+
+def image_categorical_error(backbone, pooling, loss, lr, flags):
+    error = [0.2, 0.17, 0.15, 0.12, 0.16][backbone] + [0, 0.02, -0.01][pooling] + [0, 0.01, -0.012][loss]
+    lr_opt = [1e-3, 8e-4, 2e-3, 4e-4, 1e-4][backbone] * (0.5 if loss == 1 else 1)
+    error += 0.03 * (math.log10(lr) - math.log10(lr_opt)) ** 2
+    hflip, rot90, dropout, mixup = flags
+    error += (-0.015 if hflip else 0) + (0.01 if rot90 else 0) + (-0.008 if dropout else 0)
+    if mixup:
+        error += (-0.02 if backbone >= 3 else 0.012) + (0.015 if dropout else 0)
+    return error
+
+
+def image_categorical(trial, noise=0.0):
+    backbone = BACKBONES.index(trial.suggest_categorical("backbone", BACKBONES))
+    pooling = POOLINGS.index(trial.suggest_categorical("pooling", POOLINGS))
+    loss = LOSSES.index(trial.suggest_categorical("loss", LOSSES))
+    lr = trial.suggest_float("lr", 1e-5, 1e-2, log=True)
+    flags = [trial.suggest_categorical(name, [True, False]) for name in FLAGS]
+    return image_categorical_error(backbone, pooling, loss, lr, flags) + 0.005 * noise
+
+
+# name: (budget, objective); the noisy ones take the trial's noise as a second argument.
+NOISY_PROBLEMS = {
+    "cat6x5": (100, table_problem(categorical_table(1, 6, 5, 3, 1.5), 0.1)),
+    "cat6x5-b": (100, table_problem(categorical_table(2, 6, 5, 2, 1.2), 0.2)),
+    "cat8x3": (100, table_problem(categorical_table(3, 8, 3, 2, 1.5), 0.1)),
+    "flags10": (100, table_problem(categorical_table(4, 10, 2, 1, 1.0), 0.1)),
+    "nas-cell": (100, nas_cell),
+    "ordinal-choice": (200, ordinal_problem(lambda t, i: math.log2(t.suggest_categorical(f"p{i}", ORDINAL_VALUES)))),
+    "ordinal-index": (200, ordinal_problem(lambda t, i: t.suggest_int(f"k{i}", 0, 9))),
+    "image-categorical": (100, image_categorical),
+    "ordinal-logint": (200, ordinal_problem(lambda t, i: math.log2(t.suggest_int(f"n{i}", 1, 512, log=True)))),
+}
+
+
+def _shim_old_torch():
+    """Debian's torch 1.13 cannot be used as `with torch.device(...)`, which Optuna 5's
+    GPSampler does once per ask to keep tensors on the CPU (where they are anyway)."""
+    import contextlib
+
+    import torch
+
+    if hasattr(torch.device, "__enter__"):
+        return
+    import optuna.samplers._gp.sampler as gp_sampler
+
+    class TorchWithDeviceContext:
+        def __getattr__(self, name):
+            return getattr(torch, name)
+
+        @staticmethod
+        def device(_name):
+            return contextlib.nullcontext()
+
+    gp_sampler.torch = TorchWithDeviceContext()
+
+
 def make_sampler(kind, seed):
     if kind == "random":
         return optuna.samplers.RandomSampler(seed=seed)
     if kind == "tpe":
+        # Optuna 3.1: univariate, no constant liar; Optuna 5: multivariate with constant liar.
         return optuna.samplers.TPESampler(seed=seed)
+    if kind == "gp":
+        _shim_old_torch()
+        return optuna.samplers.GPSampler(seed=seed)
     if kind == "tpe-mv":
         return optuna.samplers.TPESampler(seed=seed, multivariate=True, group=True)
     if kind == "cmaes":
@@ -144,16 +339,28 @@ class FixedTrial:
 
 def quality(request):
     for job in request["jobs"]:
-        budget, objective = PROBLEMS[job["problem"]]
         study = optuna.create_study(sampler=make_sampler(job["sampler"], job["seed"]))
-        study.optimize(objective, n_trials=budget)
-        print(json.dumps({**job, "best": study.best_value}), flush=True)
+        if job["problem"] in NOISY_PROBLEMS:
+            budget, noisy = NOISY_PROBLEMS[job["problem"]]
+            seed = job["seed"]
+            study.optimize(lambda t: noisy(t, trial_noise(seed, t.number)), n_trials=budget)
+            # Regret on the noise-free value of the configuration the study picked.
+            best = noisy(FixedTrial(study.best_trial.params))
+        else:
+            budget, objective = PROBLEMS[job["problem"]]
+            study.optimize(objective, n_trials=budget)
+            best = study.best_value
+        print(json.dumps({**job, "best": best}), flush=True)
 
 
 def evaluate(request):
     for point in request["points"]:
-        _, objective = PROBLEMS[point["problem"]]
-        print(json.dumps({"problem": point["problem"], "value": objective(FixedTrial(point["params"]))}), flush=True)
+        trial = FixedTrial(point["params"])
+        if point["problem"] in NOISY_PROBLEMS:
+            value = NOISY_PROBLEMS[point["problem"]][1](trial, point.get("noise", 0.0))
+        else:
+            value = PROBLEMS[point["problem"]][1](trial)
+        print(json.dumps({"problem": point["problem"], "value": value}), flush=True)
 
 
 def overhead_space(trial):
@@ -235,4 +442,7 @@ def overhead(request):
 
 if __name__ == "__main__":
     req = json.loads(sys.stdin.read())
+    if req["mode"] == "noise":
+        print(json.dumps([trial_noise(s, n) for s, n in req["pairs"]]))
+        sys.exit(0)
     {"quality": quality, "evaluate": evaluate, "overhead": overhead}[req["mode"]](req)
