@@ -1,4 +1,3 @@
-import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
 import { isFirstInIntervalStep, lastStep, nanPercentile, sortedSteps } from './intermediate.js';
@@ -6,85 +5,89 @@ import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from '.
 
 export interface CurveRankPrunerOptions {
   /**
-   * Keep a trial while its optimistic predicted final value would rank within this top
-   * percentile of the COMPLETE trials' final values; within [0, 100]. Default: 50.
+   * The good trials are the COMPLETE ones whose final value ranks within this top
+   * percentile; within [0, 100]. Default: 50.
    */
   percentile?: number;
   /** No pruning until this many trials are COMPLETE. Default: 5. */
   nStartupTrials?: number;
   /**
-   * No pruning before this step. `'auto'`: a fifth of the horizon (so a trial always gets
-   * 20% of the full run before it is judged). Default: 'auto'.
+   * No pruning before this step. `'auto'`: `warmupFraction` of the horizon, so a trial
+   * always runs that share of its schedule before it is judged. Default: 'auto'.
    */
   nWarmupSteps?: number | 'auto';
+  /** The share of the horizon `nWarmupSteps: 'auto'` waits; within [0, 1]. Default: 0.25. */
+  warmupFraction?: number;
   /** Check every this many steps after the warmup. Default: 1. */
   intervalSteps?: number;
-  /** A curve is extrapolated only from at least this many reports. Default: 3. */
-  minReports?: number;
+  /**
+   * A trial is stopped only when it was behind the good trials at each of its last this
+   * many reports (after the warmup): one bad epoch of a noisy or discrete metric is not
+   * enough. Default: 3.
+   */
+  patience?: number;
+  /**
+   * How much worse than the good trials' envelope a trial must be to count as behind, in
+   * the metric's units; ≥ 0. Default: 0.
+   */
+  minDelta?: number;
   /**
    * The step a trial's final value is reported at. `'auto'`: the last step of the longest
    * COMPLETE trial. Default: 'auto'.
    */
   maxResource?: number | 'auto';
-  /**
-   * Score a curve by its extrapolated final value (true) or by its last value (false;
-   * the envelope alone). Default: true.
-   */
-  extrapolate?: boolean;
-  /** Trials that ended in the top percentile needed before anything is pruned. Default: 2. */
+  /** Good trials needed before anything is pruned. Default: 3. */
   minGoodTrials?: number;
 }
 
-export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'intervalSteps', 'minReports', 'maxResource', 'minGoodTrials', 'extrapolate'] as const;
-
-/** Exponents of the saturating power laws a + b·(step)^−c the curve is fitted with. */
-const EXPONENTS = [0.5, 1, 2] as const;
+export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'warmupFraction', 'intervalSteps', 'patience', 'minDelta', 'maxResource', 'minGoodTrials'] as const;
 
 /**
- * Prunes on the rank a trial would have at the end, not on where it stands now. Its own
- * learning curve is extrapolated to the final step with saturating power laws (the most
- * optimistic of the fits, and never better than... see `predictFinal`), and the trial is
- * stopped only when even that optimistic final value ranks outside the top `percentile`
- * of the final values COMPLETE trials reached. Final values are compared with final
- * values (last, not best-so-far), so a fast starter that plateaus or overfits does not
- * shadow a slow starter that is still improving: learning curves that cross are judged
- * by where they end. Deterministic in the study's history; stores nothing.
+ * Prunes a trial only when it is behind every trial that ended well, at the same fraction
+ * of the schedule, for `patience` reports in a row. The good trials are the COMPLETE ones
+ * whose final (last) value ranks in the top `percentile`; their envelope at a fraction f
+ * of the horizon is the worst best-so-far any of them had by then. Whatever the learning-
+ * rate schedule does later (a cosine decay that ends low, a warmup, an EMA that lags) it
+ * did to the good trials too, so a curve is compared only with curves at the same point of
+ * theirs, and the envelope widens by itself where curves crossed: if a good finisher was
+ * far behind at 30% of its run, nothing as far behind is pruned there. Best-so-far values
+ * and the patience absorb noisy and discrete metrics. Deterministic in the study's
+ * history; stores nothing.
  */
 export class CurveRankPruner implements Pruner {
   readonly percentile: number;
   readonly nStartupTrials: number;
   readonly nWarmupSteps: number | 'auto';
+  readonly warmupFraction: number;
   readonly intervalSteps: number;
-  readonly minReports: number;
+  readonly patience: number;
+  readonly minDelta: number;
   readonly maxResource: number | 'auto';
   readonly minGoodTrials: number;
-  readonly extrapolate: boolean;
 
   constructor(options: CurveRankPrunerOptions = {}) {
     checkKnownKeys('CurveRankPruner', options, CURVE_RANK_KEYS);
     this.percentile = checkNumber('percentile', options.percentile ?? 50, { min: 0, max: 100 });
     this.nStartupTrials = checkInteger('nStartupTrials', options.nStartupTrials ?? 5, 1);
     this.nWarmupSteps = checkIntegerOrAuto('nWarmupSteps', options.nWarmupSteps ?? 'auto', 0);
+    this.warmupFraction = checkNumber('warmupFraction', options.warmupFraction ?? 0.25, { min: 0, max: 1 });
     this.intervalSteps = checkInteger('intervalSteps', options.intervalSteps ?? 1, 1);
-    this.minReports = checkInteger('minReports', options.minReports ?? 3, 2);
+    this.patience = checkInteger('patience', options.patience ?? 3, 1);
+    this.minDelta = checkNumber('minDelta', options.minDelta ?? 0, { min: 0 });
     this.maxResource = checkIntegerOrAuto('maxResource', options.maxResource ?? 'auto', 1);
-    this.minGoodTrials = checkInteger('minGoodTrials', options.minGoodTrials ?? 2, 1);
-    const extrapolate = options.extrapolate ?? true;
-    if (typeof extrapolate !== 'boolean') throw new OptionError(`extrapolate must be true or false, got ${JSON.stringify(extrapolate)}`);
-    this.extrapolate = extrapolate;
+    this.minGoodTrials = checkInteger('minGoodTrials', options.minGoodTrials ?? 3, 1);
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
     const step = lastStep(trial);
     if (step === undefined) return false;
-    const last = trial.intermediateValues.get(step) as number;
-    if (Number.isNaN(last)) return true;
+    if (Number.isNaN(trial.intermediateValues.get(step) as number)) return true;
     const completed = study.getTrials(['COMPLETE']);
     if (completed.length < this.nStartupTrials) return false;
 
     const horizon = this.maxResource === 'auto' ? longestRun(completed) : this.maxResource;
     if (horizon === undefined || step >= horizon) return false;
-    const warmup = this.nWarmupSteps === 'auto' ? 0 : this.nWarmupSteps;
+    const warmup = this.nWarmupSteps === 'auto' ? Math.ceil(this.warmupFraction * horizon) : this.nWarmupSteps;
     if (step < warmup) return false;
     if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
 
@@ -95,20 +98,21 @@ export class CurveRankPruner implements Pruner {
       if (v !== undefined && !Number.isNaN(v)) finals.push({ trial: t, final: sign * v });
     }
     if (finals.length < this.nStartupTrials) return false;
-    const bar = nanPercentile(finals.map((f) => f.final), this.percentile);
-    // The envelope: how bad, at this step, looked the worst of the trials that ended good.
-    let envelope = -Infinity;
-    let members = 0;
-    for (const f of finals) {
-      if (f.final > bar) continue;
-      const score = predictFinal(f.trial, horizon, sign, step, this.extrapolate ? this.minReports : Infinity);
-      if (score === undefined) continue;
-      members++;
-      if (score > envelope) envelope = score;
+    const bar = nanPercentile(
+      finals.map((f) => f.final),
+      this.percentile,
+    );
+    const good = finals.filter((f) => f.final <= bar).map((f) => f.trial);
+    if (good.length < this.minGoodTrials) return false;
+
+    const checked = sortedSteps(trial).filter((s) => s >= warmup);
+    if (checked.length < this.patience) return false;
+    for (const s of checked.slice(checked.length - this.patience)) {
+      const mine = bestSoFar(trial, s, sign);
+      const bound = envelope(good, s / horizon, sign);
+      if (bound === undefined || !(mine > bound + this.minDelta)) return false;
     }
-    if (members < this.minGoodTrials) return false;
-    const predicted = predictFinal(trial, horizon, sign, step, this.extrapolate ? this.minReports : Infinity) as number;
-    return predicted > envelope;
+    return true;
   }
 }
 
@@ -123,53 +127,31 @@ function longestRun(completed: readonly FrozenTrial[]): number | undefined {
 }
 
 /**
- * An optimistic prediction of the trial's value at `horizon`, in minimize orientation
- * (values multiplied by `sign`): the lowest of the power-law extrapolations fitted to the
- * second half of its curve, and never above its last value (a rising curve may stop rising).
+ * Best value (minimize orientation: `sign`·value, lowest) a trial reported up to `step`,
+ * NaN ignored; Infinity when it reported nothing there.
  */
-export function predictFinal(trial: FrozenTrial, horizon: number, sign: number, upTo = Infinity, minPoints = 3): number | undefined {
-  const all = sortedSteps(trial);
-  const steps = upTo === Infinity ? all : all.filter((s) => s <= upTo);
-  if (steps.length === 0) return undefined;
-  const xs: number[] = [];
-  const ys: number[] = [];
-  const from = (steps[steps.length - 1] as number) / 2;
-  for (const s of steps) {
-    const v = trial.intermediateValues.get(s) as number;
-    if (s >= from && !Number.isNaN(v) && s > 0) {
-      xs.push(s);
-      ys.push(sign * v);
-    }
-  }
-  let best = sign * (trial.intermediateValues.get(steps[steps.length - 1] as number) as number);
-  if (xs.length < minPoints) return best;
-  for (const c of EXPONENTS) {
-    const fit = fitPowerLaw(xs, ys, c);
-    if (fit === undefined) continue;
-    const predicted = fit.a + fit.b * horizon ** -c;
-    if (predicted < best) best = predicted;
+export function bestSoFar(trial: FrozenTrial, step: number, sign: number): number {
+  let best = Infinity;
+  for (const s of sortedSteps(trial)) {
+    if (s > step) break;
+    const v = sign * (trial.intermediateValues.get(s) as number);
+    if (v < best) best = v;
   }
   return best;
 }
 
-/** Least squares of y = a + b·x^−c for a fixed c; undefined when the design is degenerate. */
-export function fitPowerLaw(xs: readonly number[], ys: readonly number[], c: number): { a: number; b: number } | undefined {
-  const n = xs.length;
-  let su = 0;
-  let sy = 0;
-  let suu = 0;
-  let suy = 0;
-  for (let i = 0; i < n; i++) {
-    const u = (xs[i] as number) ** -c;
-    const y = ys[i] as number;
-    su += u;
-    sy += y;
-    suu += u * u;
-    suy += u * y;
+/**
+ * The worst best-so-far of the good trials at `fraction` of each one's own run (its last
+ * step), in minimize orientation; undefined when none of them has reported by then.
+ */
+export function envelope(good: readonly FrozenTrial[], fraction: number, sign: number): number | undefined {
+  let worst: number | undefined;
+  for (const g of good) {
+    const end = lastStep(g);
+    if (end === undefined) continue;
+    const v = bestSoFar(g, fraction * end + 1e-9 * end, sign);
+    if (v === Infinity) continue;
+    if (worst === undefined || v > worst) worst = v;
   }
-  const det = n * suu - su * su;
-  if (!(Math.abs(det) > 1e-300)) return undefined;
-  const b = (n * suy - su * sy) / det;
-  const a = (sy - b * su) / n;
-  return { a, b };
+  return worst;
 }

@@ -32,7 +32,7 @@ export const PRUNERS: readonly PrunerEntry[] = [
   { kind: 'none', summary: 'never prunes', optionKeys: [], create: (options) => (checkEmpty('none', options), new NopPruner()) },
   {
     kind: 'curve-rank',
-    summary: 'prunes on the rank an extrapolated learning curve would have at the end (for curves that cross)',
+    summary: 'prunes a trial behind every good finisher at the same point of the schedule for `patience` reports (for curves that cross)',
     optionKeys: CURVE_RANK_KEYS,
     create: (options) => new CurveRankPruner(options as CurveRankPrunerOptions),
   },
