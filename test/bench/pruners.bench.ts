@@ -1,9 +1,10 @@
 /**
- * Pruner benchmark on four problems: the synthetic learning curves of pruner-curves.ts
- * (`crossing`, `parallel`) and real curves recorded once from sodate's image trainer on
- * the digits (cosine schedule with warmup, EMA, mixup; 216 validation images, so accuracy
- * moves in steps of 1/216): `digits-loss` (validation loss) and `digits-accuracy`
- * (validation accuracy, maximized). See test/bench/curves/recorded.ts for the replay.
+ * Pruner benchmark on five problems: the synthetic learning curves of pruner-curves.ts
+ * (`crossing`, `parallel`) and real curves recorded once: sodate's image trainer on the
+ * digits (cosine schedule with warmup, EMA, mixup; 216 validation images, so accuracy
+ * moves in steps of 1/216), `digits-loss` (validation loss) and `digits-accuracy`
+ * (validation accuracy, maximized); and the PyTorch example (constant learning rate),
+ * `pytorch-loss`. See test/bench/curves/recorded.ts for the replay.
  *
  * Every pruned study is paired with the no-pruning study of the same library, sampler and
  * seed, cut at the epochs the pruned one used: W/T/L counts seeds where the pruner's best
@@ -44,7 +45,7 @@ import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
 import type { Paired, StudyRun } from './curves/paired.js';
 import { pair, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
 import type { RecordedMetric } from './curves/recorded.js';
-import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, suggestKnobs } from './curves/recorded.js';
+import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE, suggestKnobs, suggestPytorchKnobs } from './curves/recorded.js';
 import type { CurveParams, CurveVariant } from './pruner-curves.js';
 import { EPOCHS, meanLoss, observedLoss, suggestCurveParams, uniform } from './pruner-curves.js';
 import { printTable } from './table.js';
@@ -101,12 +102,14 @@ function syntheticProblem(variant: CurveVariant): Problem {
   };
 }
 
-function recordedProblem(name: string, metric: RecordedMetric): Problem | undefined {
-  if (!existsSync(DIGITS_CURVES)) return undefined;
-  const curves = loadRecordedCurves();
+function recordedProblem(name: string, metric: RecordedMetric, path = DIGITS_CURVES): Problem | undefined {
+  if (!existsSync(path)) return undefined;
+  const curves = loadRecordedCurves(path);
+  const pytorch = path === PYTORCH_CURVES;
   const direction = metric === 'val_loss' ? 'minimize' : 'maximize';
   const sign = direction === 'minimize' ? 1 : -1;
-  const finals = curves.configs.map((c) => sign * (c[metric][curves.epochs - 1] as number)).sort((a, b) => a - b);
+  const values = (c: (typeof curves.configs)[number]): readonly number[] => c[metric] ?? [];
+  const finals = curves.configs.map((c) => sign * (values(c)[curves.epochs - 1] as number)).sort((a, b) => a - b);
   const optimum = sign * (finals[0] as number);
   return {
     name,
@@ -115,8 +118,9 @@ function recordedProblem(name: string, metric: RecordedMetric): Problem | undefi
     optimum,
     scale: Math.abs(sign * (finals[finals.length >> 1] as number) - optimum),
     curve: (trial) => {
-      const values = (curves.configs[nearestConfig(curves, suggestKnobs(trial))] as (typeof curves.configs)[number])[metric];
-      return (epoch) => values[epoch - 1] as number;
+      const index = pytorch ? nearestConfig(curves, suggestPytorchKnobs(trial), PYTORCH_SPACE) : nearestConfig(curves, suggestKnobs(trial));
+      const curve = values(curves.configs[index] as (typeof curves.configs)[number]);
+      return (epoch) => curve[epoch - 1] as number;
     },
   };
 }
@@ -127,8 +131,9 @@ const PROBLEMS: readonly Problem[] = [
   syntheticProblem('parallel'),
   recordedProblem('digits-loss', 'val_loss'),
   recordedProblem('digits-accuracy', 'val_accuracy'),
+  recordedProblem('pytorch-loss', 'val_loss', PYTORCH_CURVES),
 ].filter((p): p is Problem => p !== undefined && (wantedProblems === undefined || wantedProblems.includes(p.name)));
-const RECORDED = new Set(['digits-loss', 'digits-accuracy']);
+const RECORDED = new Set(['digits-loss', 'digits-accuracy', 'pytorch-loss']);
 
 const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   none: () => new NopPruner(),
@@ -202,7 +207,7 @@ interface OptunaResult {
 
 function startOptuna(label: string, pythonPath: string | undefined): Promise<OptunaResult[]> {
   return new Promise((resolve, reject) => {
-    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES];
+    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES, '--pytorch-curves', PYTORCH_CURVES];
     const env = { ...process.env, ...(pythonPath !== undefined ? { PYTHONPATH: pythonPath } : {}) };
     const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';

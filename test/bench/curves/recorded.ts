@@ -5,21 +5,26 @@
  * optimizer, weighted distance in normalised coordinates, ties to the lower index), so a
  * configuration always has the same curve and the sampler has a landscape to learn.
  *
- * test/bench/optuna/pruners.py implements the same lookup; keep the two in step.
+ * Two tables: the built-in trainer on the digits (digits-cosine.json) and the PyTorch example
+ * (pytorch-cnn.json, scripts/record-pytorch-curves.py). test/bench/optuna/pruners.py
+ * implements the same lookups; keep the two in step.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+type Params = Readonly<Record<string, number | string | boolean>>;
+
 export interface RecordedConfig {
-  readonly params: Readonly<Record<string, number | string | boolean>>;
+  readonly params: Params;
   readonly val_loss: readonly number[];
-  readonly val_accuracy: readonly number[];
+  /** Absent from the PyTorch example's curves (it reports the loss only). */
+  readonly val_accuracy?: readonly number[];
 }
 
 export interface RecordedCurves {
   readonly epochs: number;
-  readonly validationSamples: number;
+  readonly validationSamples?: number;
   readonly configs: readonly RecordedConfig[];
 }
 
@@ -27,8 +32,9 @@ export type RecordedMetric = 'val_loss' | 'val_accuracy';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const DIGITS_CURVES = join(here, 'digits-cosine.json');
+export const PYTORCH_CURVES = join(here, 'pytorch-cnn.json');
 
-export function loadRecordedCurves(path = DIGITS_CURVES): RecordedCurves {
+export function loadRecordedCurves(path: string = DIGITS_CURVES): RecordedCurves {
   return JSON.parse(readFileSync(path, 'utf8')) as RecordedCurves;
 }
 
@@ -50,7 +56,7 @@ export interface Knobs {
  * Normalised coordinates of a configuration, each in about [0, 1]. SGD's learning rate is
  * read a decade lower (its recorded range is [3e-3, 1], AdamW's [1e-4, 1e-1]).
  */
-export function coordinates(p: Readonly<Record<string, number | string | boolean>>): number[] {
+export function coordinates(p: Params): number[] {
   const lr = (p['optimizer'] === 'sgd' ? (p['lr'] as number) / 10 : (p['lr'] as number));
   return [
     (Math.log10(lr) + 4) / 3,
@@ -68,16 +74,35 @@ export function coordinates(p: Readonly<Record<string, number | string | boolean
 /** How much each coordinate counts: the learning rate most. */
 export const WEIGHTS = [4, 1, 1, 1, 1, 1, 1, 1, 1] as const;
 
-/** Index of the recorded configuration nearest to `knobs` with the same optimizer. */
-export function nearestConfig(curves: RecordedCurves, knobs: Knobs): number {
-  const x = coordinates(knobs as unknown as Record<string, number | string | boolean>);
+/** How a recorded table's configurations are placed in a space where distances mean something. */
+export interface RecordedSpace {
+  coordinates(p: Params): number[];
+  readonly weights: readonly number[];
+}
+
+export const DIGITS_SPACE: RecordedSpace = { coordinates, weights: WEIGHTS };
+
+/** The PyTorch example's knobs: learning rate (SGD's a decade lower), batch size, SGD momentum, weight decay. */
+export const PYTORCH_SPACE: RecordedSpace = {
+  coordinates: (p) => [
+    (Math.log10(p['optimizer'] === 'sgd' ? (p['lr'] as number) / 10 : (p['lr'] as number)) + 4) / 3,
+    Math.log2((p['batch_size'] as number) / 16) / 3,
+    p['optimizer'] === 'sgd' ? ((p['momentum'] as number) - 0.8) / 0.19 : 0,
+    (Math.log10(p['weight_decay'] as number) + 5) / 4,
+  ],
+  weights: [4, 1, 1, 1],
+};
+
+/** Index of the recorded configuration nearest to `knobs` with the same optimizer (ties: the lower index). */
+export function nearestConfig(curves: RecordedCurves, knobs: Params | Knobs, space: RecordedSpace = DIGITS_SPACE): number {
+  const x = space.coordinates(knobs as Params);
   let best = -1;
   let bestDistance = Infinity;
   curves.configs.forEach((c, i) => {
-    if (c.params['optimizer'] !== knobs.optimizer) return;
-    const y = coordinates(c.params);
+    if (c.params['optimizer'] !== (knobs as Params)['optimizer']) return;
+    const y = space.coordinates(c.params);
     let d = 0;
-    for (let k = 0; k < x.length; k++) d += (WEIGHTS[k] as number) * ((x[k] as number) - (y[k] as number)) ** 2;
+    for (let k = 0; k < x.length; k++) d += (space.weights[k] as number) * ((x[k] as number) - (y[k] as number)) ** 2;
     if (d < bestDistance) {
       bestDistance = d;
       best = i;
@@ -105,5 +130,17 @@ export function suggestKnobs(trial: {
     label_smoothing: trial.suggestFloat('label_smoothing', 0, 0.2),
     mixup_alpha: trial.suggestFloat('mixup_alpha', 0, 0.4),
     width: trial.suggestCategorical('width', [8, 16]),
+  };
+}
+
+/** The PyTorch example's knobs (examples/pytorch/train.py's flags). */
+export function suggestPytorchKnobs(trial: Parameters<typeof suggestKnobs>[0]): Record<string, number | string> {
+  const optimizer = trial.suggestCategorical('optimizer', ['adamw', 'sgd'] as const);
+  return {
+    optimizer,
+    lr: trial.suggestFloat('lr', 1e-4, 1e-1, { log: true }) * (optimizer === 'sgd' ? 10 : 1),
+    batch_size: trial.suggestCategorical('batch_size', [16, 32, 64, 128]),
+    ...(optimizer === 'sgd' ? { momentum: trial.suggestFloat('momentum', 0.8, 0.99) } : {}),
+    weight_decay: trial.suggestFloat('weight_decay', 1e-5, 1e-1, { log: true }),
   };
 }

@@ -1,6 +1,6 @@
 """Optuna's pruners on the problems of test/bench/pruners.bench.ts: the synthetic curves of
 test/bench/pruner-curves.ts (the same model, operation for operation) and the recorded
-image-trainer curves of test/bench/curves/ (the same nearest-configuration lookup as
+image-trainer curves of test/bench/curves/ (the same nearest-configuration lookups as
 test/bench/curves/recorded.ts). Runs with whichever Optuna is importable (3.1 from
 /usr/bin/python3, or Optuna 5 with PYTHONPATH set by the bench). Prints JSON on stdout:
 one record per (problem, pruner, seed) with the epochs each trial ran and its final value.
@@ -112,8 +112,8 @@ def coordinates(p):
 WEIGHTS = [4, 1, 1, 1, 1, 1, 1, 1, 1]
 
 
-def nearest_config(configs, coords, knobs):
-    x = coordinates(knobs)
+def nearest_config(configs, coords, knobs, place=coordinates, weights=WEIGHTS):
+    x = place(knobs)
     best, best_distance = -1, math.inf
     for i, c in enumerate(configs):
         if c["params"]["optimizer"] != knobs["optimizer"]:
@@ -121,7 +121,7 @@ def nearest_config(configs, coords, knobs):
         y = coords[i]
         d = 0.0
         for k in range(len(x)):
-            d += WEIGHTS[k] * (x[k] - y[k]) ** 2
+            d += weights[k] * (x[k] - y[k]) ** 2
         if d < best_distance:
             best_distance, best = d, i
     return best
@@ -143,13 +143,46 @@ def suggest_knobs(trial):
     }
 
 
-def make_problem(name, recorded):
+def pytorch_coordinates(p):
+    lr = p["lr"] / 10 if p["optimizer"] == "sgd" else p["lr"]
+    return [
+        (math.log10(lr) + 4) / 3,
+        math.log2(p["batch_size"] / 16) / 3,
+        (p["momentum"] - 0.8) / 0.19 if p["optimizer"] == "sgd" else 0,
+        (math.log10(p["weight_decay"]) + 5) / 4,
+    ]
+
+
+PYTORCH_WEIGHTS = [4, 1, 1, 1]
+
+
+def suggest_pytorch_knobs(trial):
+    optimizer = trial.suggest_categorical("optimizer", ["adamw", "sgd"])
+    knobs = {
+        "optimizer": optimizer,
+        "lr": trial.suggest_float("lr", 1e-4, 1e-1, log=True) * (10 if optimizer == "sgd" else 1),
+        "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 128]),
+    }
+    if optimizer == "sgd":
+        knobs["momentum"] = trial.suggest_float("momentum", 0.8, 0.99)
+    knobs["weight_decay"] = trial.suggest_float("weight_decay", 1e-5, 1e-1, log=True)
+    return knobs
+
+
+def make_problem(name, recorded, pytorch=None):
     """(direction, epochs, curve(trial, seed) -> list of values per epoch)."""
     if name in ("crossing", "parallel"):
         def curve(trial, seed):
             p = suggest(trial)
             return [observed_loss(p, e, name, seed, trial.number) for e in range(1, EPOCHS + 1)]
         return "minimize", EPOCHS, curve
+    if name == "pytorch-loss":
+        configs = pytorch["configs"]
+        coords = [pytorch_coordinates(c["params"]) for c in configs]
+
+        def curve(trial, _seed):
+            return configs[nearest_config(configs, coords, suggest_pytorch_knobs(trial), pytorch_coordinates, PYTORCH_WEIGHTS)]["val_loss"]
+        return "minimize", pytorch["epochs"], curve
     metric = {"digits-loss": "val_loss", "digits-accuracy": "val_accuracy"}[name]
     configs = recorded["configs"]
     coords = [coordinates(c["params"]) for c in configs]
@@ -159,8 +192,8 @@ def make_problem(name, recorded):
     return ("minimize" if metric == "val_loss" else "maximize"), recorded["epochs"], curve
 
 
-def run_study(optuna, problem, seed, pruner, n_trials, recorded):
-    direction, epochs, curve = make_problem(problem, recorded)
+def run_study(optuna, problem, seed, pruner, n_trials, recorded, pytorch):
+    direction, epochs, curve = make_problem(problem, recorded, pytorch)
 
     def objective(trial):
         values = curve(trial, seed)
@@ -192,15 +225,18 @@ def main():
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--problems", default="crossing,parallel")
     parser.add_argument("--curves", help="recorded curves (JSON) for the digits-* problems")
+    parser.add_argument("--pytorch-curves", help="recorded curves (JSON) for the pytorch-loss problem")
     parser.add_argument("--points", help="JSON list of curve points to evaluate instead of running studies")
     parser.add_argument("--nearest", help="JSON list of knobs: print the nearest recorded configurations' indices")
+    parser.add_argument("--space", default="digits", choices=["digits", "pytorch"], help="the coordinates --nearest uses")
     args = parser.parse_args()
 
     if args.nearest is not None:
         with open(args.curves) as f:
             configs = json.load(f)["configs"]
-        coords = [coordinates(c["params"]) for c in configs]
-        json.dump([nearest_config(configs, coords, k) for k in json.loads(args.nearest)], sys.stdout)
+        place, weights = (pytorch_coordinates, PYTORCH_WEIGHTS) if args.space == "pytorch" else (coordinates, WEIGHTS)
+        coords = [place(c["params"]) for c in configs]
+        json.dump([nearest_config(configs, coords, k, place, weights) for k in json.loads(args.nearest)], sys.stdout)
         return
 
     if args.points is not None:
@@ -215,10 +251,13 @@ def main():
 
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    recorded = None
+    recorded = pytorch = None
     if args.curves is not None:
         with open(args.curves) as f:
             recorded = json.load(f)
+    if args.pytorch_curves is not None and "pytorch-loss" in args.problems.split(","):
+        with open(args.pytorch_curves) as f:
+            pytorch = json.load(f)
     pruners = {
         "none": lambda: optuna.pruners.NopPruner(),
         "median": lambda: optuna.pruners.MedianPruner(),
@@ -231,7 +270,7 @@ def main():
     for problem in args.problems.split(","):
         for name, make in pruners.items():
             for seed in [int(s) for s in args.seeds.split(",")]:
-                run = run_study(optuna, problem, seed, make(), args.trials, recorded)
+                run = run_study(optuna, problem, seed, make(), args.trials, recorded, pytorch)
                 results.append({"problem": problem, "pruner": name, "seed": seed, **run})
     json.dump(results, sys.stdout)
 
