@@ -148,10 +148,12 @@ function optunaVersion(pythonPath: string | undefined): string | null {
   return run.status === 0 ? run.stdout.trim() : null;
 }
 
+const cachePath = process.env['SODATE_BENCH_OPTUNA_CACHE'];
+/** Optuna's best value per problem/sampler/seed: one object for every version's runs, so that none overwrites another's. */
+const cache: Record<string, number> = cachePath !== undefined && existsSync(cachePath) ? (JSON.parse(readFileSync(cachePath, 'utf8')) as Record<string, number>) : {};
+
 /** Jobs are labelled `<prefix>-<kind>` (optuna-tpe, optuna5-tpe); the cache keys by label. */
 async function runOptuna(version: OptunaVersion, jobs: readonly OptunaJob[]): Promise<Result[]> {
-  const cachePath = process.env['SODATE_BENCH_OPTUNA_CACHE'];
-  const cache: Record<string, number> = cachePath !== undefined && existsSync(cachePath) ? (JSON.parse(readFileSync(cachePath, 'utf8')) as Record<string, number>) : {};
   const key = (j: OptunaJob): string => `${j.problem}/${version.prefix}-${j.sampler}/${j.seed}`;
   const todo = jobs.filter((j) => cache[key(j)] === undefined);
   const chunks: OptunaJob[][] = Array.from({ length: PYTHON_WORKERS }, () => []);

@@ -65,10 +65,10 @@ function makeCase(picks: number[], observations: number[][], weights: number[], 
   };
   const kernels = domains.map((domain, d): Kernels => {
     const obs = Float64Array.from(observations, (o) => coordinate(domain, o[d] as number));
-    if (domain.kind === 'categorical') return categoricalKernels(domain, obs, true, SETTINGS, new WorkArrays());
+    if (domain.kind === 'categorical') return categoricalKernels(domain, obs, true, obs.length + 1, SETTINGS, new WorkArrays());
     // Kernels are centred on grid points; cells index them.
     const centres = domain.grid === null ? obs : obs.map((cell) => domain.grid?.points[cell] as number);
-    return numericKernels(domain, centres, true, domains.length, SETTINGS, null, new WorkArrays());
+    return numericKernels(domain, centres, true, centres.length + 1, domains.length, SETTINGS, null, new WorkArrays());
   });
   const total = weights.reduce((a, b) => a + b, 0) + 1;
   const logWeights = Float64Array.from([...weights, 1], (w) => Math.log(w / total));

@@ -109,6 +109,8 @@ const arbitraryDistribution: fc.Arbitrary<Distribution> = fc.oneof(
   fc.tuple(fc.integer({ min: -50, max: 50 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 })).map(([low, k, step]) => intDistribution(low, low + k * step, { step })),
   fc.tuple(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 1, max: 5000 })).map(([low, k]) => intDistribution(low, low + k, { log: true })),
   fc.integer({ min: 2, max: 6 }).map((k) => categoricalDistribution(Array.from({ length: k }, (_, i) => `c${i}`))),
+  // Numeric choice lists in any order: ordinal, modelled on the grid of their ranks.
+  fc.uniqueArray(fc.integer({ min: -50, max: 50 }), { minLength: 2, maxLength: 6 }).map((choices) => categoricalDistribution(choices)),
 );
 
 describe('TPESampler values', () => {

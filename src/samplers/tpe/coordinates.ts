@@ -46,8 +46,8 @@ export class CoordinateCache {
   }
 }
 
-/** What a parameter's coordinates depend on: its bounds and scale, or its number of choices. */
+/** What a parameter's coordinates depend on: its bounds and scale, or its choices (ordinal ones are placed by value). */
 function distKey(dist: Distribution): string {
-  if (dist.kind === 'categorical') return `c${dist.choices.length}`;
+  if (dist.kind === 'categorical') return `c${JSON.stringify(dist.choices)}`;
   return `${dist.kind}|${dist.low}|${dist.high}|${dist.step}|${dist.log}`;
 }

@@ -3,6 +3,11 @@
  * itself, or its log for log ranges. Discrete numeric parameters (a step, or an int) are
  * a grid of K cells on that line, each value owning the interval around it, so that the
  * estimator gives each value a probability mass rather than a density.
+ *
+ * A categorical list of three or more distinct numbers (`batch_size: { choice: [16, 32,
+ * 64, 128] }`) is ordinal: it is modelled as a grid over the ranks of its values, so that a
+ * good batch size of 64 also raises 32 and 128 instead of nothing. Other categoricals get
+ * Aitchison–Aitken kernels over unordered choices.
  */
 import type { Distribution } from '../../space/distributions.js';
 import { cardinality, contains, snap } from '../../space/distributions.js';
@@ -35,13 +40,24 @@ export interface Grid {
   internal(k: number): number;
   /** The cell of an internal value (clamped to the grid). */
   cellOf(internal: number): number;
+  /** The cell whose interval holds a point of the model line (clamped to the grid). */
+  cellAt(x: number): number;
 }
 
 /** Grids larger than this are modelled as continuous lines and snapped afterwards. */
 const MAX_GRID = 4096;
 
-export function domainOf(dist: Distribution): Domain {
-  if (dist.kind === 'categorical') return { kind: 'categorical', size: dist.choices.length, distribution: dist };
+/**
+ * @param ordinalChoices model categoricals of three or more distinct numbers on a grid of
+ *   their ranks (see above); false treats every categorical as unordered
+ */
+export function domainOf(dist: Distribution, ordinalChoices = true): Domain {
+  if (dist.kind === 'categorical') {
+    const ranks = ordinalChoices ? choiceRanks(dist.choices) : null;
+    if (ranks === null) return { kind: 'categorical', size: dist.choices.length, distribution: dist };
+    const grid = rankGrid(ranks);
+    return { kind: 'numeric', low: grid.edges[0] as number, high: grid.edges[grid.size] as number, grid, distribution: dist };
+  }
   const discrete = dist.kind === 'int' || dist.step !== null;
   const k = cardinality(dist);
   if (!discrete || k > MAX_GRID) {
@@ -71,6 +87,7 @@ function linearGrid(dist: Distribution & { kind: 'int' | 'float' }, size: number
     edges,
     internal: (k) => snap(dist, dist.low + k * step),
     cellOf: (v) => Math.min(size - 1, Math.max(0, Math.round((v - dist.low) / step))),
+    cellAt: (x) => Math.min(size - 1, Math.max(0, Math.round((x - dist.low) / step))),
   };
 }
 
@@ -88,6 +105,46 @@ function logIntGrid(low: number, size: number): Grid {
     edges,
     internal: (k) => low + k,
     cellOf: (v) => Math.min(size - 1, Math.max(0, Math.round(v) - low)),
+    cellAt: (x) => Math.min(size - 1, Math.max(0, Math.round(Math.exp(x)) - low)),
+  };
+}
+
+/**
+ * For a list of three or more distinct finite numbers, each choice's rank by value;
+ * otherwise null (strings, booleans, repeats, or two choices, where order says nothing).
+ */
+export function choiceRanks(choices: readonly unknown[]): Int32Array | null {
+  if (choices.length < 3 || !choices.every((c) => typeof c === 'number' && Number.isFinite(c))) return null;
+  const values = choices as readonly number[];
+  const byValue = values.map((_, i) => i).sort((a, b) => (values[a] as number) - (values[b] as number));
+  const ranks = new Int32Array(values.length);
+  for (let r = 0; r < byValue.length; r++) {
+    if (r > 0 && values[byValue[r] as number] === values[byValue[r - 1] as number]) return null;
+    ranks[byValue[r] as number] = r;
+  }
+  return ranks;
+}
+
+/** The grid of an ordinal categorical: cell k is the choice of rank k, at point k of the line. */
+function rankGrid(ranks: Int32Array): Grid {
+  const size = ranks.length;
+  const points = new Float64Array(size);
+  const edges = new Float64Array(size + 1);
+  const choiceOfRank = new Int32Array(size);
+  for (let i = 0; i < size; i++) choiceOfRank[ranks[i] as number] = i;
+  for (let k = 0; k < size; k++) {
+    points[k] = k;
+    edges[k] = k - 0.5;
+  }
+  edges[size] = size - 0.5;
+  const clamp = (k: number): number => Math.min(size - 1, Math.max(0, k));
+  return {
+    size,
+    points,
+    edges,
+    internal: (k) => choiceOfRank[clamp(k)] as number,
+    cellOf: (choice) => ranks[clamp(Math.round(choice))] as number,
+    cellAt: (x) => clamp(Math.round(x)),
   };
 }
 
@@ -103,7 +160,8 @@ export function candidateToInternal(domain: Domain, x: number): number {
   const dist = domain.distribution;
   if (domain.kind === 'categorical') return x;
   if (domain.grid !== null) return domain.grid.internal(x);
-  return snap(dist, dist.kind !== 'categorical' && dist.log ? Math.exp(x) : x);
+  if (dist.kind === 'categorical') throw new Error('a categorical is modelled on a grid or as choices');
+  return snap(dist, dist.log ? Math.exp(x) : x);
 }
 
 /** Inside the distribution's bounds (grids are snapped, so off-grid values from an older step still count). */

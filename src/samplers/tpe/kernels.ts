@@ -44,11 +44,15 @@ export interface CategoricalKernels {
 
 export type Kernels = NumericKernels | CategoricalKernels;
 
-/** The kernels of one numeric dimension; their arrays come from `work`. */
+/**
+ * The kernels of one numeric dimension; their arrays come from `work`. `observed` is the
+ * number of components before equal observations were merged (it sets the magic clip).
+ */
 export function numericKernels(
   domain: NumericDomain,
   obs: Float64Array,
   withPrior: boolean,
+  observed: number,
   dims: number,
   settings: EstimatorSettings,
   order: Int32Array | null,
@@ -61,7 +65,7 @@ export function numericKernels(
   const mus = work.float64(m);
   mus.set(obs);
   const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m, order, work) : scottBandwidths(obs, dims, m, work);
-  const floorFactor = settings.magicClip ? Math.max(settings.minBandwidthFactor, 1 / (1 + m)) : 1e-12;
+  const floorFactor = settings.magicClip ? Math.max(settings.minBandwidthFactor, 1 / (1 + observed)) : 1e-12;
   const minSigma = floorFactor * range;
   for (let i = 0; i < n; i++) {
     const s = sigmas[i] as number;
@@ -222,8 +226,11 @@ function quantile(sorted: Float64Array, q: number): number {
   return f === 0 ? a : a + f * ((sorted[i + 1] as number) - a);
 }
 
-/** The kernels of one categorical dimension; their arrays come from `work`. */
-export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array, withPrior: boolean, settings: EstimatorSettings, work: WorkArrays): CategoricalKernels {
+/**
+ * The kernels of one categorical dimension; their arrays come from `work`. `observed` is
+ * the number of components before equal observations were merged (the 'auto' width shrinks with it).
+ */
+export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array, withPrior: boolean, observed: number, settings: EstimatorSettings, work: WorkArrays): CategoricalKernels {
   const n = obs.length;
   const m = n + (withPrior ? 1 : 0);
   const size = domain.size;
@@ -237,7 +244,7 @@ export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array,
     miss = 0;
   } else if (settings.categoricalBandwidth === 'auto') {
     // Optuna-style: the observed choice gets 1, every choice prior/m; normalised.
-    const spread = Math.max(settings.priorWeight, 1e-3) / m;
+    const spread = Math.max(settings.priorWeight, 1e-3) / observed;
     hit = (1 + spread) / (1 + size * spread);
     miss = spread / (1 + size * spread);
   } else {
@@ -257,14 +264,12 @@ export function categoricalKernels(domain: CategoricalDomain, obs: Float64Array,
 }
 
 export function sampleNumeric(k: NumericKernels, i: number, rng: Rng): number {
-  const { low, high, grid, distribution } = k.domain;
+  const { low, high, grid } = k.domain;
   const mu = k.mus[i] as number;
   const sigma = k.sigmas[i] as number;
   const z = truncnormPpf(rng.float(), (low - mu) / sigma, (high - mu) / sigma);
   const x = Math.min(high, Math.max(low, mu + sigma * z));
-  if (grid === null) return x;
-  const isLog = distribution.kind !== 'categorical' && distribution.log;
-  return grid.cellOf(isLog ? Math.exp(x) : x);
+  return grid === null ? x : grid.cellAt(x);
 }
 
 export function sampleCategorical(k: CategoricalKernels, i: number, rng: Rng): number {

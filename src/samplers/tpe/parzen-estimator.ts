@@ -42,6 +42,9 @@ export class ParzenEstimator {
     orders?: readonly (Int32Array | null)[],
   ) {
     this.work = work;
+    // Kernel widths depend on how many observations there are (the magic clip, the 'auto'
+    // categorical bandwidth): counted before equal ones are merged below.
+    const observed = weights.length + (settings.priorWeight > 0 || weights.length === 0 ? 1 : 0);
     const only = domains.length === 1 ? (domains[0] as Domain) : null;
     if (only !== null && (only.kind === 'categorical' || only.grid !== null)) {
       // One discrete dimension: equal observations make identical kernels (the bandwidth
@@ -76,8 +79,8 @@ export class ParzenEstimator {
     const dims = domains.length;
     this.kernels = domains.map((domain, d) =>
       domain.kind === 'categorical'
-        ? categoricalKernels(domain, observations[d] as Float64Array, withPrior, settings, work)
-        : numericKernels(domain, observations[d] as Float64Array, withPrior, dims, settings, orders?.[d] ?? null, work),
+        ? categoricalKernels(domain, observations[d] as Float64Array, withPrior, observed, settings, work)
+        : numericKernels(domain, observations[d] as Float64Array, withPrior, observed, dims, settings, orders?.[d] ?? null, work),
     );
   }
 

@@ -34,7 +34,10 @@ export interface TPESamplerOptions {
   gamma?: GammaRule;
   /** β of the 'sqrt' and 'linear' gamma rules. Default: 0.25 for 'sqrt', 0.15 for 'linear'. */
   gammaBeta?: number;
-  /** Observation weights. Default: 'uniform'. */
+  /**
+   * Observation weights. Default: 'uniform' when multivariate, 'old-decay' when not (one
+   * parameter at a time, the early random trials otherwise keep every marginal flat).
+   */
   weights?: WeightRule;
   /** Weight of the prior kernel relative to one observation; 0 drops it (when there are observations). Default: 1. */
   priorWeight?: number;
@@ -44,10 +47,28 @@ export interface TPESamplerOptions {
   minBandwidthFactor?: number;
   /** Kernel widths: 'neighbor' (Hyperopt: the gap to the nearest observations) or 'scott' (Scott's rule). Default: 'neighbor'. */
   bandwidth?: BandwidthRule;
-  /** Probability a categorical kernel puts off its observed choice, or 'auto' (Optuna's: shrinks as observations grow). Default: 0.2. */
+  /**
+   * Probability a categorical kernel puts off its observed choice, or 'auto': each
+   * observation puts weight 1 on its choice and priorWeight/(n + 1) on every choice, so
+   * kernels sharpen as the set grows (the bad set's, of many trials, marks the cells tried
+   * and found bad; the good set's, of few, stays broad and explores). Default: 'auto'.
+   */
   categoricalBandwidth?: number | 'auto';
   /** Count running trials as the worst results so that parallel workers spread out. Default: true. */
   constantLiar?: boolean;
+  /**
+   * In an all-discrete space, propose the best new configuration instead of one a finished
+   * or running trial already has (see `sampleGroup`): true always, false never, 'auto'
+   * once a configuration run twice gave the same value twice (a deterministic objective,
+   * where a repeat teaches nothing; while repeats give different values, the objective is
+   * noisy and a repeat is a fresh measurement). Default: 'auto'.
+   */
+  avoidDuplicates?: boolean | 'auto';
+  /**
+   * Model a categorical of three or more distinct numbers (`[16, 32, 64, 128]`) as ordered,
+   * on a grid of its values' ranks, instead of as unordered choices. Default: true.
+   */
+  ordinalChoices?: boolean;
 }
 
 type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache };
@@ -76,6 +97,8 @@ const OPTION_KEYS = [
   'bandwidth',
   'categoricalBandwidth',
   'constantLiar',
+  'avoidDuplicates',
+  'ordinalChoices',
 ] as const;
 
 /** Every option a space file may set for `kind: tpe`. */
@@ -97,6 +120,8 @@ export class TPESampler implements Sampler {
   readonly nStartupTrials: number;
   readonly nEiCandidates: number;
   readonly constantLiar: boolean;
+  readonly avoidDuplicates: boolean | 'auto';
+  readonly ordinalChoices: boolean;
   private readonly gamma: (n: number) => number;
   private readonly weights: WeightRule;
   private readonly settings: EstimatorSettings;
@@ -116,8 +141,12 @@ export class TPESampler implements Sampler {
     this.nStartupTrials = integerOption('nStartupTrials', options.nStartupTrials ?? 10, 0);
     this.nEiCandidates = integerOption('nEiCandidates', options.nEiCandidates ?? 24, 1);
     this.constantLiar = booleanOption('constantLiar', options.constantLiar ?? true);
+    const avoidDuplicates = options.avoidDuplicates ?? 'auto';
+    if (avoidDuplicates !== 'auto' && typeof avoidDuplicates !== 'boolean') throw new OptionError(`avoidDuplicates must be true, false or 'auto', got ${JSON.stringify(avoidDuplicates)}`);
+    this.avoidDuplicates = avoidDuplicates;
+    this.ordinalChoices = booleanOption('ordinalChoices', options.ordinalChoices ?? true);
     this.gamma = gammaFunction(options.gamma ?? 'linear', options.gammaBeta);
-    const weights = options.weights ?? 'uniform';
+    const weights = options.weights ?? (this.multivariate ? 'uniform' : 'old-decay');
     if (weights !== 'uniform' && weights !== 'old-decay') throw new OptionError(`weights must be 'uniform' or 'old-decay', got ${JSON.stringify(weights)}`);
     this.weights = weights;
     const priorWeight = options.priorWeight ?? 1;
@@ -126,7 +155,7 @@ export class TPESampler implements Sampler {
     if (!(typeof minBandwidthFactor === 'number' && minBandwidthFactor > 0 && minBandwidthFactor <= 1)) throw new OptionError(`minBandwidthFactor must be within (0, 1], got ${minBandwidthFactor}`);
     const bandwidth = options.bandwidth ?? 'neighbor';
     if (bandwidth !== 'neighbor' && bandwidth !== 'scott') throw new OptionError(`bandwidth must be 'neighbor' or 'scott', got ${JSON.stringify(bandwidth)}`);
-    const categoricalBandwidth = options.categoricalBandwidth ?? 0.2;
+    const categoricalBandwidth = options.categoricalBandwidth ?? 'auto';
     if (categoricalBandwidth !== 'auto' && !(typeof categoricalBandwidth === 'number' && categoricalBandwidth > 0 && categoricalBandwidth < 1)) {
       throw new OptionError(`categoricalBandwidth must be 'auto' or within (0, 1), got ${JSON.stringify(categoricalBandwidth)}`);
     }
@@ -146,11 +175,14 @@ export class TPESampler implements Sampler {
     const history = this.history(study, trial);
     if (history.nFinished < this.nStartupTrials) return {};
     const out: Record<string, number> = {};
-    for (const group of this.groupsOf(study)) {
+    const groups = this.groupsOf(study);
+    for (const group of groups) {
       const names = Object.keys(group).filter((n) => space[n] !== undefined);
       if (names.length === 0) continue;
       const dists = names.map((n) => space[n] as Distribution);
-      const values = this.sampleGroup(history, names, dists, Rng.derive(this.seed, trial.number, 'tpe-group', names.join('\u0001')));
+      // A duplicate is a whole configuration seen before: with one group holding every parameter.
+      const taken = this.avoidDuplicates !== false && groups.length === 1 && dists.every(isDiscrete) ? this.configurationsToAvoid(history, names) : null;
+      const values = this.sampleGroup(history, names, dists, Rng.derive(this.seed, trial.number, 'tpe-group', names.join('\u0001')), taken);
       names.forEach((n, i) => (out[n] = values[i] as number));
     }
     return out;
@@ -162,27 +194,40 @@ export class TPESampler implements Sampler {
     return this.sampleGroup(history, [name], [distribution], Rng.derive(this.seed, trial.number, 'tpe', name))[0] as number;
   }
 
-  /** The TPE step for one group of parameters: fit l and g, draw candidates from l, keep the best l/g. */
-  private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng): number[] {
+  /**
+   * The TPE step for one group of parameters: fit l and g, draw candidates from l, keep the
+   * best l/g. With `taken` (the configurations tried so far, in an all-discrete space), the
+   * best candidate that is new wins instead; when a batch holds none, up to
+   * DUPLICATE_REDRAWS more batches are drawn before a repeat is accepted. In a discrete
+   * space l/g peaks on the cells already tried (their own kernels sit there), so without
+   * this TPE re-proposes its incumbent over and over: on a deterministic objective, trials
+   * that teach nothing.
+   */
+  private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng, taken: ReadonlySet<string> | null = null): number[] {
     this.work.reset();
-    const domains = dists.map(domainOf);
+    const domains = dists.map((dist) => domainOf(dist, this.ordinalChoices));
     const split = this.split(history, names, dists, domains);
     const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings, this.work, split.belowOrders);
     const above = new ParzenEstimator(domains, split.above, split.aboveWeights, this.settings, this.work, split.aboveOrders);
     const count = this.nEiCandidates;
-    const candidates = below.sample(rng, count);
-    const logL = below.logDensity(candidates, count);
-    const logG = above.logDensity(candidates, count);
-    let best = 0;
-    let bestScore = -Infinity;
-    for (let c = 0; c < count; c++) {
-      const score = (logL[c] as number) - (logG[c] as number);
-      if (score > bestScore) {
-        bestScore = score;
-        best = c;
+    let first: number[] | null = null;
+    for (let round = 0; round <= (taken === null ? 0 : DUPLICATE_REDRAWS); round++) {
+      const candidates = below.sample(rng, count);
+      const logL = below.logDensity(candidates, count);
+      const logG = above.logDensity(candidates, count);
+      const scores = new Float64Array(count);
+      for (let c = 0; c < count; c++) scores[c] = (logL[c] as number) - (logG[c] as number);
+      const valueOf = (c: number): number[] => domains.map((domain, d) => candidateToInternal(domain, (candidates[d] as Float64Array)[c] as number));
+      if (taken === null) return valueOf(argmax(scores));
+      // Best first; ties keep the draw order.
+      const order = Array.from({ length: count }, (_, c) => c).sort((a, b) => (scores[b] as number) - (scores[a] as number) || a - b);
+      first ??= valueOf(order[0] as number);
+      for (const c of order) {
+        const values = valueOf(c);
+        if (!taken.has(configurationKey(values))) return values;
       }
     }
-    return domains.map((domain, d) => candidateToInternal(domain, (candidates[d] as Float64Array)[best] as number));
+    return first as number[];
   }
 
   /**
@@ -239,7 +284,8 @@ export class TPESampler implements Sampler {
     const belowOrders: (Int32Array | null)[] = [];
     const aboveOrders: (Int32Array | null)[] = [];
     coords.forEach((values, d) => {
-      if ((domains[d] as Domain).kind === 'categorical' || rows < 64) {
+      // An ordinal categorical's coordinates follow its values, not its choice indices: sorted here.
+      if ((domains[d] as Domain).distribution.kind === 'categorical' || rows < 64) {
         belowOrders.push(null);
         aboveOrders.push(null);
         return;
@@ -256,6 +302,12 @@ export class TPESampler implements Sampler {
       aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
       aboveOrders,
     };
+  }
+
+  /** The configurations a new trial should not repeat, or null when repeats are allowed (see `avoidDuplicates`). */
+  private configurationsToAvoid(history: RankedHistory, names: readonly string[]): Set<string> | null {
+    const { taken, repeats } = configurationsTried(history, names);
+    return this.avoidDuplicates === true || repeats === 'same' ? taken : null;
   }
 
   private weightsOf(numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
@@ -310,6 +362,62 @@ export class TPESampler implements Sampler {
     groups.update(study.getTrials());
     return groups.current();
   }
+}
+
+/** Extra candidate batches drawn when every candidate repeats a configuration already tried. */
+const DUPLICATE_REDRAWS = 3;
+
+function isDiscrete(dist: Distribution): boolean {
+  return dist.kind === 'categorical' || dist.kind === 'int' || dist.step !== null;
+}
+
+function configurationKey(internal: readonly number[]): string {
+  return internal.join(',');
+}
+
+/**
+ * The configurations (internal values of `names`, in order) of every trial in the history,
+ * finished or running, and what configurations completed more than once have shown: no
+ * repeat yet, the same value every time, or different values (noise) at least once.
+ */
+function configurationsTried(history: RankedHistory, names: readonly string[]): { taken: Set<string>; repeats: 'none' | 'same' | 'different' } {
+  const taken = new Set<string>();
+  const valueOf = new Map<string, number>();
+  let repeats: 'none' | 'same' | 'different' = 'none';
+  const values = new Array<number>(names.length);
+  for (const trial of history.trials) {
+    let complete = true;
+    for (let d = 0; d < names.length; d++) {
+      const v = trial.internalParams[names[d] as string];
+      if (v === undefined) {
+        complete = false;
+        break;
+      }
+      values[d] = v;
+    }
+    if (!complete) continue;
+    const key = configurationKey(values);
+    taken.add(key);
+    const value = trial.state === 'COMPLETE' ? trial.values?.[0] : undefined;
+    if (value === undefined || repeats === 'different') continue;
+    const before = valueOf.get(key);
+    if (before === undefined) valueOf.set(key, value);
+    else repeats = Object.is(before, value) ? 'same' : 'different';
+  }
+  return { taken, repeats };
+}
+
+/** The index of the largest value (the first of equals; NaN never wins). */
+function argmax(values: Float64Array): number {
+  let best = 0;
+  let largest = -Infinity;
+  for (let i = 0; i < values.length; i++) {
+    if ((values[i] as number) > largest) {
+      largest = values[i] as number;
+      best = i;
+    }
+  }
+  return best;
 }
 
 function booleanOption(name: string, value: unknown): boolean {
