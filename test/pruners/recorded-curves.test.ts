@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Knobs } from '../bench/curves/recorded.js';
-import { DIGITS_CURVES, loadRecordedCurves, nearestConfig } from '../bench/curves/recorded.js';
+import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE } from '../bench/curves/recorded.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const havePython = spawnSync('/usr/bin/python3', ['-c', 'pass']).status === 0;
@@ -34,7 +34,8 @@ describe('the recorded curves of the pruner benchmark', () => {
     }
   });
   it('have a discrete accuracy: multiples of 1/validationSamples', () => {
-    for (const a of curves.configs.flatMap((c) => c.val_accuracy)) expect(Math.abs(a * curves.validationSamples - Math.round(a * curves.validationSamples))).toBeLessThan(0.02);
+    const n = curves.validationSamples as number;
+    for (const a of curves.configs.flatMap((c) => c.val_accuracy ?? [])) expect(Math.abs(a * n - Math.round(a * n))).toBeLessThan(0.02);
   });
   it('look a recorded configuration up as itself', () => {
     curves.configs.slice(0, 20).forEach((c, i) => expect(nearestConfig(curves, c.params as unknown as Knobs)).toBe(i));
@@ -47,5 +48,27 @@ describe('the recorded curves of the pruner benchmark', () => {
     const result = spawnSync('/usr/bin/python3', [join(here, '../bench/optuna/pruners.py'), '--curves', DIGITS_CURVES, '--nearest', JSON.stringify(queries)], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(queries.map((q) => nearestConfig(curves, q)));
+  });
+});
+
+describe("the PyTorch example's recorded curves", () => {
+  const torchCurves = loadRecordedCurves(PYTORCH_CURVES);
+  const query = (i: number): Record<string, number | string> => {
+    const u = (k: number): number => ((i * 7919 + k * 104729) % 1000) / 1000;
+    const optimizer = u(0) < 0.5 ? 'adamw' : 'sgd';
+    return { optimizer, lr: 10 ** (-4 + 3 * u(1)) * (optimizer === 'sgd' ? 10 : 1), batch_size: [16, 32, 64, 128][Math.floor(4 * u(3))] as number, momentum: 0.8 + 0.19 * u(4), weight_decay: 10 ** (-5 + 4 * u(2)) };
+  };
+  it('hold a loss for every epoch of every configuration', () => {
+    expect(torchCurves.configs.length).toBeGreaterThanOrEqual(200);
+    for (const c of torchCurves.configs) expect(c.val_loss).toHaveLength(torchCurves.epochs);
+  });
+  it('look a recorded configuration up as itself', () => {
+    torchCurves.configs.slice(0, 20).forEach((c, i) => expect(nearestConfig(torchCurves, c.params, PYTORCH_SPACE)).toBe(i));
+  });
+  it.skipIf(!havePython)('pick the same configuration in TypeScript and Python', () => {
+    const queries = Array.from({ length: 40 }, (_, i) => query(i));
+    const result = spawnSync('/usr/bin/python3', [join(here, '../bench/optuna/pruners.py'), '--curves', PYTORCH_CURVES, '--space', 'pytorch', '--nearest', JSON.stringify(queries)], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(queries.map((q) => nearestConfig(torchCurves, q, PYTORCH_SPACE)));
   });
 });
