@@ -2,7 +2,9 @@ import { OptionError } from '../errors.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { Sampler } from '../study/policies.js';
 import type { GPSamplerOptions } from './gp/index.js';
-import { GPSampler } from './gp/index.js';
+import { GP_OPTION_KEYS, GPSampler } from './gp/index.js';
+import type { AutoSamplerOptions } from './auto.js';
+import { AUTO_OPTION_KEYS, AutoSampler } from './auto.js';
 import type { GridSamplerOptions } from './grid.js';
 import { GridSampler } from './grid.js';
 import type { QMCSamplerOptions } from './qmc.js';
@@ -31,6 +33,12 @@ export interface SamplerEntry {
 /** Samplers selectable by name in space files and on the CLI. Each entry builds and validates one. */
 export const SAMPLERS: readonly SamplerEntry[] = [
   {
+    kind: 'auto',
+    summary: 'GP for numeric, unconditional spaces of up to 12 parameters until 500 trials; TPE otherwise',
+    optionKeys: AUTO_OPTION_KEYS,
+    create: (options, context) => new AutoSampler(withSeed(options, context) as AutoSamplerOptions, context.space),
+  },
+  {
     kind: 'random',
     summary: 'independent uniform / log-uniform sampling',
     optionKeys: ['seed'],
@@ -45,7 +53,7 @@ export const SAMPLERS: readonly SamplerEntry[] = [
   {
     kind: 'gp',
     summary: 'Gaussian-process Bayesian optimisation (Matern-5/2 ARD, log expected improvement; Sobol startup; constant liar for parallel workers)',
-    optionKeys: ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates'],
+    optionKeys: GP_OPTION_KEYS,
     create: (options, context) => new GPSampler(withSeed(options, context) as GPSamplerOptions),
   },
   {

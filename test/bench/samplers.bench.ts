@@ -18,6 +18,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AutoSampler } from '../../src/samplers/auto.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import type { TPESamplerOptions } from '../../src/samplers/tpe/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
@@ -88,6 +89,7 @@ async function sodateSamplers(): Promise<Record<string, SamplerFactory>> {
     'sodate-random': (seed) => new RandomSampler({ seed }),
     'sodate-tpe': (seed) => new TPESampler({ seed }),
     'sodate-tpe-univariate': (seed) => new TPESampler({ seed, multivariate: false }),
+    'sodate-auto': (seed) => new AutoSampler({ seed }),
     ...(await optionalSamplers()),
   };
   const variants = JSON.parse(process.env['SODATE_BENCH_TPE_VARIANTS'] ?? '{}') as Record<string, TPESamplerOptions>;
@@ -233,7 +235,9 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (const problem of problems) {
     for (const label of sodateLabels) {
+      const t0 = performance.now();
       for (const seed of seeds) results.push(await runSodate(problem, label, sodate[label] as SamplerFactory, seed));
+      console.error(`  ${problem.name} ${label}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       // Let the Python children's pipes drain between runs.
       await new Promise((r) => setImmediate(r));
     }

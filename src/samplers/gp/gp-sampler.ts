@@ -33,6 +33,9 @@ export interface GPSamplerOptions {
   warpOutputs?: boolean;
 }
 
+/** Every option a space file may set for `kind: gp`. */
+export const GP_OPTION_KEYS: readonly string[] = ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates', 'warpOutputs'];
+
 interface CachedFit {
   readonly key: string;
   readonly names: string;

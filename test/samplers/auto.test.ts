@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { AUTO_CHOICE_ATTR, AutoSampler, observedShape } from '../../src/samplers/auto.js';
+import { createSampler } from '../../src/samplers/registry.js';
+import { categoricalDistribution, floatDistribution, intDistribution } from '../../src/space/distributions.js';
+import { compileSearchSpace } from '../../src/space/search-space.js';
+import { createStudy } from '../../src/study/create.js';
+import { makeTrial } from '../helpers/trials.js';
+
+const numeric = { dimension: 6, numeric: true, conditional: false };
+
+describe('AutoSampler rule', () => {
+  const auto = new AutoSampler({ seed: 0 });
+
+  it('takes GP for small numeric spaces until gpMaxTrials have finished, then TPE', () => {
+    expect(auto.choose(numeric, 0)).toBe('gp');
+    expect(auto.choose(numeric, 499)).toBe('gp');
+    expect(auto.choose(numeric, 500)).toBe('tpe');
+    expect(new AutoSampler({ gpMaxTrials: 50 }).choose(numeric, 50)).toBe('tpe');
+  });
+
+  it('takes TPE for categorical, conditional or large spaces, and before the space is known', () => {
+    expect(auto.choose({ ...numeric, numeric: false }, 20)).toBe('tpe');
+    expect(auto.choose({ ...numeric, conditional: true }, 20)).toBe('tpe');
+    expect(auto.choose({ ...numeric, dimension: 13 }, 20)).toBe('tpe');
+    expect(new AutoSampler({ gpMaxDimension: 20 }).choose({ ...numeric, dimension: 13 }, 20)).toBe('gp');
+    expect(auto.choose(null, 0)).toBe('tpe');
+  });
+
+  it('reads the shape off finished trials: a parameter some lack is conditional', () => {
+    const x = { value: 0.5, distribution: floatDistribution(0, 1) };
+    const n = { value: 3, distribution: intDistribution(1, 8) };
+    const c = { value: 'sgd', distribution: categoricalDistribution(['adamw', 'sgd']) };
+    expect(observedShape([])).toBeNull();
+    expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, n } }), makeTrial({ number: 1, value: 2, params: { x, n } })])).toEqual({ dimension: 2, numeric: true, conditional: false });
+    expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, c } })])).toEqual({ dimension: 2, numeric: false, conditional: false });
+    expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, n } }), makeTrial({ number: 1, value: 2, params: { x } })])?.conditional).toBe(true);
+  });
+
+  it('validates its options and the nested ones, naming the bad key', () => {
+    expect(() => new AutoSampler({ gpMaxTrials: 0 })).toThrow(/gpMaxTrials must be a positive integer, got 0/);
+    expect(() => new AutoSampler({ tpe: { gama: 'optuna' } as never })).toThrow(/tpe: unknown option "gama"/);
+    expect(() => new AutoSampler({ gp: { seed: 3 } as never })).toThrow(/gp: unknown option "seed"/);
+    expect(() => createSampler('auto', { tpe: { nStartupTrials: -1 } })).toThrow(/nStartupTrials must be an integer >= 0/);
+  });
+});
+
+describe('AutoSampler in a study', () => {
+  async function run(sampler: AutoSampler, nTrials: number): Promise<Awaited<ReturnType<typeof createStudy>>> {
+    const study = await createStudy({ sampler });
+    await study.optimize((t) => (t.suggestFloat('x', -2, 2) - 0.5) ** 2 + (t.suggestFloat('y', 0, 1) - 0.25) ** 2, { nTrials });
+    return study;
+  }
+
+  it('records the sampler that proposed each trial: TPE before any trial finished, then GP on a numeric space', async () => {
+    const study = await run(new AutoSampler({ seed: 1 }), 14);
+    const choices = study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]);
+    expect(choices[0]).toBe('tpe');
+    expect(choices.slice(1).every((c) => c === 'gp')).toBe(true);
+    expect(study.bestValue as number).toBeLessThan(0.05);
+  });
+
+  it('switches to TPE once gpMaxTrials trials have finished', async () => {
+    const study = await run(new AutoSampler({ seed: 1, gpMaxTrials: 5 }), 9);
+    expect(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR])).toEqual(['tpe', 'gp', 'gp', 'gp', 'gp', 'tpe', 'tpe', 'tpe', 'tpe']);
+  });
+
+  it('takes TPE from the first trial when a declared space has a categorical', async () => {
+    const space = compileSearchSpace([
+      { name: 'lr', distribution: floatDistribution(1e-5, 1e-2, { log: true }), when: null },
+      { name: 'optimizer', distribution: categoricalDistribution(['adamw', 'sgd']), when: null },
+    ]);
+    const sampler = createSampler('auto', { seed: 2 }, { space }) as AutoSampler;
+    const study = await createStudy({ sampler });
+    await study.optimize((t) => Math.log10(t.suggestFloat('lr', 1e-5, 1e-2, { log: true })) + (t.suggestCategorical('optimizer', ['adamw', 'sgd']) === 'sgd' ? 1 : 0), { nTrials: 12 });
+    expect(new Set(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]))).toEqual(new Set(['tpe']));
+  });
+
+  it('gives the same study for the same seed', async () => {
+    const a = await run(new AutoSampler({ seed: 7 }), 12);
+    const b = await run(new AutoSampler({ seed: 7 }), 12);
+    expect(b.trials.map((t) => t.params)).toEqual(a.trials.map((t) => t.params));
+  });
+});
