@@ -1,9 +1,17 @@
 /**
  * GP sampler timing and a quick quality check: ask time (ms) at the 100th and 300th trial
  * on a Hartmann-6-like 6-D space, plus the best value reached on Branin and Hartmann-6.
- * `node --import tsx test/bench/gp.bench.ts [trials]`; GP_BENCH_PROBLEMS=hartmann6 GP_BENCH_SEEDS=0,1 to narrow.
+ * Then the ask time on a study that already holds 300 and 1,000 trials (the same random
+ * points on both sides), beside Optuna 5's GPSampler (its sources at SODATE_OPTUNA5_PATH;
+ * skipped when unset; test/bench/optuna/gp.py).
+ * `node --import tsx test/bench/gp.bench.ts [trials]`; GP_BENCH_PROBLEMS=hartmann6 GP_BENCH_SEEDS=0,1 to narrow;
+ * GP_BENCH_SIZES=300,1000 GP_BENCH_ASKS=5 for the second table.
  */
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Rng } from '../../src/samplers/rng.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
@@ -35,9 +43,9 @@ export const branin: Problem = {
   optimum: 0.397887,
 };
 
-/** Run `trials` sequential asks; returns the best value and the ask time of every trial. */
-export function run(sampler: Sampler, problem: Problem, trials: number): { best: number; askMs: number[]; cpuMs: number[] } {
-  const history: FrozenTrial[] = [];
+/** Run `trials` sequential asks (after `prefill` finished trials, if any); returns the best value and the ask time of every trial. */
+export function run(sampler: Sampler, problem: Problem, trials: number, prefill: readonly FrozenTrial[] = []): { best: number; askMs: number[]; cpuMs: number[] } {
+  const history: FrozenTrial[] = [...prefill];
   const view: StudyView = {
     name: 'bench',
     direction: 'minimize',
@@ -47,7 +55,7 @@ export function run(sampler: Sampler, problem: Problem, trials: number): { best:
   let best = Infinity;
   const askMs: number[] = [];
   const cpuMs: number[] = [];
-  for (let number = 0; number < trials; number++) {
+  for (let number = prefill.length; number < prefill.length + trials; number++) {
     const start = performance.now();
     const cpuStart = process.cpuUsage();
     const running: FrozenTrial = {
@@ -66,6 +74,57 @@ export function run(sampler: Sampler, problem: Problem, trials: number): { best:
     history.push({ ...running, state: 'COMPLETE', values: [value], params, internalParams: params, distributions: problem.space, datetimeComplete: new Date(0) });
   }
   return { best, askMs, cpuMs };
+}
+
+/** `n` finished Hartmann-6 trials at seeded uniform points (the points go to Optuna too). */
+function prefillTrials(points: readonly number[][]): FrozenTrial[] {
+  return points.map((point, number) => {
+    const params = Object.fromEntries(point.map((v, i) => [`x${i}`, v]));
+    return {
+      id: number + 1, number, state: 'COMPLETE', values: [hartmann6.f(params)], params, internalParams: params, distributions: hartmann6.space,
+      intermediateValues: new Map(), userAttrs: {}, systemAttrs: {}, datetimeStart: new Date(0), datetimeComplete: new Date(0),
+    };
+  });
+}
+
+function optuna5AskMs(points: readonly number[][], sizes: readonly number[], asks: number, pythonPath: string): Promise<Map<number, number>> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', [join(here, 'optuna', 'gp.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: pythonPath } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`optuna gp runner exited with ${code}`));
+      resolve(new Map(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { size: number; ms: number }).map((r) => [r.size, r.ms])));
+    });
+    child.stdin.end(JSON.stringify({ points, sizes, asks }));
+  });
+}
+
+/** Ask time with N trials already in the study, sodate then Optuna 5 (one after the other, not competing for a core). */
+async function askTimeAtSize(): Promise<void> {
+  const sizes = (process.env['GP_BENCH_SIZES'] ?? '300,1000').split(',').map(Number);
+  const asks = Number(process.env['GP_BENCH_ASKS'] ?? 5);
+  const rng = new Rng(42);
+  const points = Array.from({ length: Math.max(...sizes) }, () => Array.from({ length: 6 }, () => rng.float()));
+  const sodate = new Map<number, number>();
+  for (const size of sizes) {
+    const { askMs } = run(new GPSampler({ seed: 0 }), hartmann6, asks, prefillTrials(points.slice(0, size)));
+    sodate.set(size, mean(askMs));
+  }
+  const path = process.env['SODATE_OPTUNA5_PATH'];
+  let optuna = new Map<number, number>();
+  if (path === undefined) console.log('\nOptuna 5 skipped: set SODATE_OPTUNA5_PATH to its sources');
+  else optuna = await optuna5AskMs(points, sizes, asks, path);
+  console.log(`\nGP ask time with N Hartmann-6 trials already in the study (mean of ${asks} asks, wall ms)`);
+  console.log('| N | sodate GP | Optuna 5 GPSampler | ratio |');
+  console.log('| --- | --- | --- | --- |');
+  for (const size of sizes) {
+    const a = sodate.get(size) as number;
+    const b = optuna.get(size);
+    console.log(`| ${size} | ${a.toFixed(0)} | ${b === undefined ? '-' : b.toFixed(0)} | ${b === undefined ? '-' : `${(b / a).toFixed(1)}× faster`} |`);
+  }
 }
 
 function mean(xs: number[]): number {
@@ -90,4 +149,5 @@ if (isMain) {
   console.log('| problem | seed | trials | best | regret | ask ms @91-100 | @191-200 | @291-300 |');
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
+  await askTimeAtSize();
 }

@@ -1,7 +1,8 @@
 /**
  * Sampler overhead: milliseconds per ask + tell on a 10-parameter mixed space once the
  * study holds 100, 1000 and 3000 finished trials, in memory and in SQLite, for sodate's
- * random and TPE samplers and, in the same run, Optuna 3.1's.
+ * random and TPE samplers and, in the same run, Optuna 3.1's and Optuna 5's default TPE
+ * (multivariate, constant liar; its sources at SODATE_OPTUNA5_PATH, skipped when unset).
  *
  *   npm run bench overhead
  *   SODATE_BENCH_TIMED=50 npm run bench overhead       ask+tell pairs timed per size (default 20, after 25 untimed)
@@ -101,9 +102,12 @@ async function sodateOverhead(storageUrl: string, make: () => Sampler): Promise<
   return out;
 }
 
-function optunaOverhead(storage: string, sampler: string): Promise<number[]> {
+const optuna5Path = process.env['SODATE_OPTUNA5_PATH'];
+
+function optunaOverhead(storage: string, sampler: string, pythonPath?: string): Promise<number[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [join(here, 'optuna', 'samplers.py')], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const env = pythonPath === undefined ? process.env : { ...process.env, PYTHONPATH: pythonPath };
+    const child = spawn(PYTHON, [join(here, 'optuna', 'samplers.py')], { stdio: ['pipe', 'pipe', 'inherit'], env });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
     child.on('error', reject);
@@ -138,17 +142,22 @@ async function main(): Promise<void> {
   for (const [label, make] of samplers) row(`${label}, sqlite`, await sodateOverhead(`sqlite:${join(dir, `${label.replace(/\W+/g, '-')}.db`)}`, make));
   if (withOptuna) {
     // After sodate, not beside it, so that neither steals the other's core while timed.
-    const configs: [string, string, string][] = [
-      ['optuna random', 'memory', 'random'],
-      ['optuna tpe', 'memory', 'tpe'],
-      ['optuna tpe (multivariate)', 'memory', 'tpe-mv'],
-      ['optuna random', `sqlite:///${join(dir, 'optuna-random.db')}`, 'random'],
-      ['optuna tpe', `sqlite:///${join(dir, 'optuna-tpe.db')}`, 'tpe'],
+    const configs: [string, string, string, string?][] = [
+      ['optuna 3.1 random', 'memory', 'random'],
+      ['optuna 3.1 tpe', 'memory', 'tpe'],
+      ['optuna 3.1 tpe (multivariate)', 'memory', 'tpe-mv'],
+      ['optuna 3.1 random', `sqlite:///${join(dir, 'optuna-random.db')}`, 'random'],
+      ['optuna 3.1 tpe', `sqlite:///${join(dir, 'optuna-tpe.db')}`, 'tpe'],
     ];
-    for (const [label, storage, sampler] of configs) {
+    if (optuna5Path !== undefined) {
+      configs.push(['optuna 5 tpe (default)', 'memory', 'tpe', optuna5Path], ['optuna 5 tpe (default)', `sqlite:///${join(dir, 'optuna5-tpe.db')}`, 'tpe', optuna5Path]);
+    } else {
+      console.log('Optuna 5 skipped: set SODATE_OPTUNA5_PATH to its sources\n');
+    }
+    for (const [label, storage, sampler, pythonPath] of configs) {
       const name = `${label}, ${storage === 'memory' ? 'memory' : 'sqlite'}`;
       try {
-        row(name, await optunaOverhead(storage, sampler));
+        row(name, await optunaOverhead(storage, sampler, pythonPath));
       } catch (error) {
         rows.push([`${name}: failed (${(error as Error).message})`]);
       }
