@@ -13,9 +13,13 @@
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_PROBLEMS=branin,ackley10 SODATE_BENCH_SAMPLERS=sodate-tpe,optuna-tpe,optuna5-tpe …
  *   SODATE_BENCH_TPE_VARIANTS='{"tpe-optuna-gamma":{"gamma":"optuna"}}'   extra TPESampler configurations
  *   SODATE_BENCH_OPTUNA_CACHE=/tmp/optuna-quality.json                   reuse Optuna results between runs
+ *   SODATE_BENCH_SODATE_CACHE=/tmp/sodate-quality/                      reuse sodate results of the same code (a
+ *       hash of src/{samplers,space,study,storage} and the problems keys them): processes with different SODATE_BENCH_SAMPLERS can fill it side
+ *       by side (each writes its own file), and a last run prints the whole table
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AutoSampler } from '../../src/samplers/auto.js';
@@ -113,6 +117,46 @@ function fixedSuggest(params: Readonly<Record<string, unknown>>): Suggest {
   };
 }
 
+/** A hash of what a sodate result depends on: the samplers, the study, space and storage code, and the problems. */
+function codeFingerprint(): string {
+  const hash = createHash('sha256');
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) hash.update(path).update(readFileSync(path));
+    }
+  };
+  for (const dir of ['samplers', 'space', 'study', 'storage']) walk(join(here, '../../src', dir));
+  for (const file of ['problems.ts', 'discrete-problems.ts']) hash.update(readFileSync(join(here, file)));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** sodate results of this code from earlier runs, and where this run adds its own. */
+const sodateCacheDir = process.env['SODATE_BENCH_SODATE_CACHE'];
+const fingerprint = sodateCacheDir === undefined ? '' : codeFingerprint();
+const sodateCache = new Map<string, number>();
+const ownCacheFile = sodateCacheDir === undefined ? undefined : join(sodateCacheDir, `${fingerprint}-${process.pid}.json`);
+if (sodateCacheDir !== undefined) {
+  mkdirSync(sodateCacheDir, { recursive: true });
+  for (const file of readdirSync(sodateCacheDir).filter((f) => f.startsWith(`${fingerprint}-`))) {
+    for (const [key, regret] of Object.entries(JSON.parse(readFileSync(join(sodateCacheDir, file), 'utf8')) as Record<string, number>)) sodateCache.set(key, regret);
+  }
+}
+const ownResults: Record<string, number> = {};
+
+async function runSodateCached(problem: Problem, label: string, make: SamplerFactory, seed: number): Promise<Result> {
+  const key = `${problem.name}/${label}/${seed}`;
+  const cached = sodateCache.get(key);
+  if (cached !== undefined) return { problem: problem.name, sampler: label, seed, regret: cached };
+  const result = await runSodate(problem, label, make, seed);
+  if (ownCacheFile !== undefined) {
+    ownResults[key] = result.regret;
+    writeFileSync(ownCacheFile, JSON.stringify(ownResults));
+  }
+  return result;
+}
+
 async function runSodate(problem: Problem, label: string, make: SamplerFactory, seed: number): Promise<Result> {
   const study = await createStudy({ sampler: make(seed), name: `${problem.name}-${label}-${seed}` });
   await study.optimize((trial) => problem.objective(trial, problem.noisy === true ? trialNoise(seed, trial.number) : 0), { nTrials: problem.budget });
@@ -166,8 +210,11 @@ async function runOptuna(version: OptunaVersion, jobs: readonly OptunaJob[]): Pr
       .map(async (c) => {
         for (const line of await pythonRequest({ mode: 'quality', jobs: c }, version.pythonPath)) {
           cache[key(line as unknown as OptunaJob)] = line['best'] as number;
-          // Saved line by line, so an interrupted run keeps what it has.
-          if (cachePath !== undefined) writeFileSync(cachePath, JSON.stringify(cache));
+          // Saved line by line, so an interrupted run keeps what it has; merged with what other runs saved meanwhile.
+          if (cachePath !== undefined) {
+            const saved = existsSync(cachePath) ? (JSON.parse(readFileSync(cachePath, 'utf8')) as Record<string, number>) : {};
+            writeFileSync(cachePath, JSON.stringify({ ...saved, ...cache }));
+          }
         }
       }),
   );
@@ -236,7 +283,7 @@ async function main(): Promise<void> {
   for (const problem of problems) {
     for (const label of sodateLabels) {
       const t0 = performance.now();
-      for (const seed of seeds) results.push(await runSodate(problem, label, sodate[label] as SamplerFactory, seed));
+      for (const seed of seeds) results.push(await runSodateCached(problem, label, sodate[label] as SamplerFactory, seed));
       console.error(`  ${problem.name} ${label}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       // Let the Python children's pipes drain between runs.
       await new Promise((r) => setImmediate(r));
