@@ -6,6 +6,8 @@
  * skipped when unset; test/bench/optuna/gp.py).
  * `node --import tsx test/bench/gp.bench.ts [trials]`; GP_BENCH_PROBLEMS=hartmann6 GP_BENCH_SEEDS=0,1 to narrow;
  * GP_BENCH_SIZES=300,1000 GP_BENCH_ASKS=5 for the second table.
+ * A third table runs studies with 4 workers (4 trials asked before any is told, so each
+ * ask sees the other 3 running) beside Optuna 5: GP_BENCH_PARALLEL_SEEDS=0,1,2,3,4 (none: skip).
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -17,6 +19,7 @@ import { floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import type { Sampler, StudyView } from '../../src/study/policies.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
+import { createStudy } from '../../src/study/create.js';
 import { branin as braninFunction, hartmann6 as hartmann6Function } from './problems.js';
 
 interface Problem {
@@ -127,6 +130,70 @@ async function askTimeAtSize(): Promise<void> {
   }
 }
 
+const PARALLEL_WORKERS = 4;
+const PARALLEL_TRIALS = 60;
+
+/** Best value of a study whose trials are asked in batches of 4 (each ask sees the other 3 running) and then told. */
+async function batchedBest(problem: Problem, seed: number, workers: number): Promise<number> {
+  const study = await createStudy({ sampler: new GPSampler({ seed }) });
+  for (let done = 0; done < PARALLEL_TRIALS; done += workers) {
+    const batch = [];
+    for (let w = 0; w < workers; w++) {
+      const trial = await study.ask();
+      const params = Object.fromEntries(Object.entries(problem.space).map(([name, dist]) => [name, trial.suggest(name, dist) as number]));
+      batch.push({ trial, value: problem.f(params) });
+    }
+    for (const { trial, value } of batch) await study.tell(trial, value);
+  }
+  return study.bestValue as number;
+}
+
+function optuna5Batched(problems: readonly Problem[], seeds: readonly number[], pythonPath: string): Promise<Map<string, number>> {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return new Promise((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', [join(here, 'optuna', 'gp.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: pythonPath } });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`optuna gp runner exited with ${code}`));
+      const rows = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { problem: string; seed: number; workers: number; best: number });
+      resolve(new Map(rows.map((r) => [`${r.problem}/${r.workers}/${r.seed}`, r.best])));
+    });
+    child.stdin.end(JSON.stringify({ mode: 'batched', problems: problems.map((p) => p.name), seeds, trials: PARALLEL_TRIALS, workers: [1, PARALLEL_WORKERS] }));
+  });
+}
+
+/** Median regret with 1 and 4 workers, sodate GP (constant liar) beside Optuna 5 GPSampler. */
+async function parallelQuality(): Promise<void> {
+  const raw = process.env['GP_BENCH_PARALLEL_SEEDS'] ?? '0,1,2,3,4';
+  if (raw === 'none') return;
+  const seeds = raw.split(',').map(Number);
+  const problems = [branin, hartmann6];
+  const path = process.env['SODATE_OPTUNA5_PATH'];
+  const optuna = path === undefined ? Promise.resolve(new Map<string, number>()) : optuna5Batched(problems, seeds, path);
+  const median = (xs: number[]): number => {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = s.length >> 1;
+    return s.length % 2 === 1 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+  };
+  const sodate = new Map<string, number>();
+  for (const problem of problems) for (const workers of [1, PARALLEL_WORKERS]) for (const seed of seeds) sodate.set(`${problem.name}/${workers}/${seed}`, await batchedBest(problem, seed, workers));
+  const peer = await optuna;
+  console.log(`\nMedian regret after ${PARALLEL_TRIALS} trials, asked one at a time or ${PARALLEL_WORKERS} at once (each ask sees the others running), ${seeds.length} seeds`);
+  console.log('| problem | workers | sodate GP | Optuna 5 GPSampler |');
+  console.log('| --- | --- | --- | --- |');
+  for (const problem of problems) {
+    for (const workers of [1, PARALLEL_WORKERS]) {
+      const of = (m: Map<string, number>): string => {
+        const xs = seeds.map((seed) => m.get(`${problem.name}/${workers}/${seed}`)).filter((x): x is number => x !== undefined);
+        return xs.length === 0 ? '-' : median(xs.map((x) => x - problem.optimum)).toExponential(2);
+      };
+      console.log(`| ${problem.name} | ${workers} | ${of(sodate)} | ${of(peer)} |`);
+    }
+  }
+}
+
 function mean(xs: number[]): number {
   return xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 }
@@ -150,4 +217,5 @@ if (isMain) {
   console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of rows) console.log(r);
   await askTimeAtSize();
+  await parallelQuality();
 }

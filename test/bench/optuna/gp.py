@@ -3,7 +3,10 @@
 One JSON request on stdin:
   {"points": [[x0..x5], ...], "sizes": [300, 1000], "asks": 5}
 The study is prefilled with the first N points (Hartmann-6 values), then `asks` ask+tell
-pairs are timed at each size; prints {"size", "ms"} per size. Run with PYTHONPATH set to
+pairs are timed at each size; prints {"size", "ms"} per size.
+  {"mode": "batched", "problems": ["branin", "hartmann6"], "seeds": [0, 1], "trials": 60, "workers": [1, 4]}
+runs studies whose trials are asked `workers` at a time before any is told; prints
+{"problem", "seed", "workers", "best"} per study. Run with PYTHONPATH set to
 Optuna 5's sources (Debian's torch 1.13 needs the shim in samplers.py).
 """
 import json
@@ -16,15 +19,34 @@ from optuna.distributions import FloatDistribution
 from optuna.trial import create_trial
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from samplers import _shim_old_torch, hartmann6  # noqa: E402
+from samplers import PROBLEMS, _shim_old_torch, hartmann6  # noqa: E402
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
 warnings.filterwarnings("ignore")
 
 
+def batched(request):
+    for name in request["problems"]:
+        _, objective = PROBLEMS[name]
+        for workers in request["workers"]:
+            for seed in request["seeds"]:
+                study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=seed))
+                done = 0
+                while done < request["trials"]:
+                    batch = [study.ask() for _ in range(workers)]
+                    values = [objective(trial) for trial in batch]
+                    for trial, value in zip(batch, values):
+                        study.tell(trial, value)
+                    done += workers
+                print(json.dumps({"problem": name, "seed": seed, "workers": workers, "best": study.best_value}), flush=True)
+
+
 def main():
     request = json.loads(sys.stdin.read())
     _shim_old_torch()
+    if request.get("mode") == "batched":
+        batched(request)
+        return
     dists = {f"x{i}": FloatDistribution(0, 1) for i in range(6)}
     study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
     points = request["points"]
