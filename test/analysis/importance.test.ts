@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NotEnoughTrialsError, paramImportances } from '../../src/analysis/index.js';
 import type { ImportanceMethod, ImportanceResult } from '../../src/analysis/index.js';
+import { categoricalDistribution } from '../../src/space/distributions.js';
 import { EMA, LR, MOMENTUM, OPTIMIZER, otherTrial, syntheticTrials, uniform } from './synthetic.js';
 
 const METHODS: readonly ImportanceMethod[] = ['ped-anova', 'fanova'];
@@ -144,5 +145,26 @@ describe('importance invariants (property)', () => {
       }),
       { numRuns: 30, seed: 7 },
     );
+  });
+});
+
+describe('PED-ANOVA on conditional parameters', () => {
+  it('weights a child by how many top trials its branch holds (α²/β), not only by how many trials have it', () => {
+    // Two equally likely branches; in each, child 'u' is needed to reach the top. Branch 'a'
+    // holds about 90% of the top 10%, branch 'b' about 10%: the child of 'b' explains far
+    // less of which trials are on top, though its divergence inside its branch is as large.
+    const CHILD = categoricalDistribution(['u', 'v']);
+    const PARENT = categoricalDistribution(['a', 'b']);
+    const trials = syntheticTrials(
+      1000,
+      8,
+      (r) => {
+        const parent = uniform(r, PARENT);
+        return { parent, ...(parent.value === 'a' ? { childA: uniform(r, CHILD) } : { childB: uniform(r, CHILD) }) };
+      },
+      (p, r) => r.float() + (p['parent'] === 'b' ? 0.32 : 0) + ((p['childA'] ?? p['childB']) === 'v' ? 10 : 0),
+    );
+    const result = paramImportances(trials, 'minimize', { method: 'ped-anova' });
+    expect(share(result, 'childA')).toBeGreaterThan(20 * share(result, 'childB'));
   });
 });

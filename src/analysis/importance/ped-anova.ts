@@ -26,9 +26,14 @@ export const MIN_TOP_TRIALS = 2;
  * prior of weight 1/(n + 1), which keeps the divergence finite and shrinks it toward 0
  * when few trials back a density.
  *
- * Conditional parameters: the divergence is computed over the trials that have the
- * parameter (its top trials against all of them) and weighted by the fraction of trials
- * that have it; whether it is present at all is its parent's effect, counted there.
+ * Conditional parameters (Conditional PED-ANOVA, as in Optuna 5): the divergence is
+ * computed over the trials that have the parameter (its top trials against all of them)
+ * and weighted by α²/β, with α the share of the top trials that have it and β the share of
+ * all trials that do. Inside its branch the top rate is γ′α/β, not γ′, so the divergence
+ * there is the variance of the top indicator the parameter explains up to (γ′α/β)²;
+ * times the branch's probability β, that is α²/β (γ′² is common to all and cancels). A
+ * parameter of a branch the top trials rarely come from thus counts little. Whether it is
+ * present at all is its parent's effect, counted there.
  */
 export function pedAnova(matrix: TrialMatrix, quantile = 0.1): ParamImportance[] {
   if (!(quantile > 0 && quantile < 1)) throw new OptionError(`quantile must be within (0, 1), got ${quantile}`);
@@ -38,10 +43,10 @@ export function pedAnova(matrix: TrialMatrix, quantile = 0.1): ParamImportance[]
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (matrix.losses[a] as number) - (matrix.losses[b] as number) || a - b);
   const isTop = new Uint8Array(n);
   for (let k = 0; k < nTop; k++) isTop[order[k] as number] = 1;
-  return normalizeImportances(matrix.columns.map((c) => ({ name: c.name, value: divergence(c, isTop, n) })));
+  return normalizeImportances(matrix.columns.map((c) => ({ name: c.name, value: divergence(c, isTop, n, nTop) })));
 }
 
-function divergence(column: ParamColumn, isTop: Uint8Array, n: number): number {
+function divergence(column: ParamColumn, isTop: Uint8Array, n: number, nTop: number): number {
   const all: number[] = [];
   const top: number[] = [];
   const absent = column.kind === 'categorical' ? (v: number) => v < 0 : (v: number) => Number.isNaN(v);
@@ -68,5 +73,8 @@ function divergence(column: ParamColumn, isTop: Uint8Array, n: number): number {
     pTop = gridDensity(top, grid, scottBandwidth(top, minBandwidth), 1 / (top.length + 1));
     pAll = gridDensity(all, grid, scottBandwidth(all, minBandwidth), 1 / (all.length + 1));
   }
-  return (all.length / n) * pearsonDivergence(pTop, pAll);
+  // α²/β: 1 for a parameter every trial has.
+  const topShare = top.length / nTop;
+  const share = all.length / n;
+  return ((topShare * topShare) / share) * pearsonDivergence(pTop, pAll);
 }
