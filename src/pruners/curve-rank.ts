@@ -117,7 +117,7 @@ export class CurveRankPruner implements Pruner {
 }
 
 /** Last step of the longest COMPLETE trial. */
-function longestRun(completed: readonly FrozenTrial[]): number | undefined {
+export function longestRun(completed: readonly FrozenTrial[]): number | undefined {
   let longest: number | undefined;
   for (const t of completed) {
     const s = lastStep(t);

@@ -7,6 +7,8 @@ import { HYPERBAND_KEYS, HyperbandPruner } from './hyperband.js';
 import type { MedianPrunerOptions } from './median.js';
 import { MedianPruner } from './median.js';
 import { NopPruner } from './nop.js';
+import type { OutlookPrunerOptions } from './outlook.js';
+import { OUTLOOK_KEYS, OutlookPruner } from './outlook.js';
 import { PATIENT_KEYS, PatientPruner } from './patient.js';
 import type { PercentilePrunerOptions } from './percentile.js';
 import { PERCENTILE_RULE_KEYS, PercentilePruner } from './percentile.js';
@@ -35,6 +37,12 @@ export const PRUNERS: readonly PrunerEntry[] = [
     summary: 'prunes a trial behind every good finisher at the same point of the schedule for `patience` reports (for curves that cross)',
     optionKeys: CURVE_RANK_KEYS,
     create: (options) => new CurveRankPruner(options as CurveRankPrunerOptions),
+  },
+  {
+    kind: 'outlook',
+    summary: "prunes a trial when the study's COMPLETE trials as far behind at the same point of the schedule almost never ended good (Beta posterior)",
+    optionKeys: OUTLOOK_KEYS,
+    create: (options) => new OutlookPruner(options as OutlookPrunerOptions),
   },
   {
     kind: 'median',

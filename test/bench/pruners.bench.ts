@@ -22,6 +22,7 @@
  *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
  *   SODATE_BENCH_OPTUNA_SEEDS=10 …                    seeds for Optuna (default 5, quick 2)
  *   SODATE_BENCH_CURVE_RANK='[{"percentile":25}]' …    extra curve-rank rows with these options
+ *   SODATE_BENCH_OUTLOOK='[{"minChance":0.05}]' …      extra outlook rows with these options
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -32,6 +33,7 @@ import {
   HyperbandPruner,
   MedianPruner,
   NopPruner,
+  OutlookPruner,
   PatientPruner,
   PercentilePruner,
   SuccessiveHalvingPruner,
@@ -39,7 +41,7 @@ import {
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import type { CurveRankPrunerOptions } from '../../src/pruners/index.js';
+import type { CurveRankPrunerOptions, OutlookPrunerOptions } from '../../src/pruners/index.js';
 import type { Pruner, Sampler } from '../../src/study/policies.js';
 import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
 import type { Paired, StudyRun } from './curves/paired.js';
@@ -147,9 +149,14 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   // Ablations: what the patience and the warmup are worth.
   'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
   'curve-rank warmupFraction=0': () => new CurveRankPruner({ warmupFraction: 0 }),
+  outlook: () => new OutlookPruner(),
   // Extra rows from the environment: SODATE_BENCH_CURVE_RANK='[{"percentile": 25}, …]'.
   ...Object.fromEntries(
     (JSON.parse(process.env['SODATE_BENCH_CURVE_RANK'] ?? '[]') as CurveRankPrunerOptions[]).map((o) => [`curve-rank ${JSON.stringify(o)}`, () => new CurveRankPruner(o)]),
+  ),
+  // SODATE_BENCH_OUTLOOK='[{"minChance": 0.05}, …]'.
+  ...Object.fromEntries(
+    (JSON.parse(process.env['SODATE_BENCH_OUTLOOK'] ?? '[]') as OutlookPrunerOptions[]).map((o) => [`outlook ${JSON.stringify(o)}`, () => new OutlookPruner(o)]),
   ),
 };
 const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
@@ -264,7 +271,7 @@ async function main(): Promise<void> {
     if (optuna5 === undefined || optuna5 === '') console.log('Optuna 5: skipped (set SODATE_OPTUNA5_PATH to its source tree to include it)');
     else optuna.push(startOptuna('Optuna 5', optuna5).then((r) => r.map((x) => ({ ...x, library: 'optuna5' }))));
   }
-  const names = Object.keys(PRUNERS).filter((n) => n === 'none' || n.startsWith('curve-rank {') || wantedPruners === undefined || wantedPruners.includes(n));
+  const names = Object.keys(PRUNERS).filter((n) => n === 'none' || n.startsWith('curve-rank {') || n.startsWith('outlook {') || wantedPruners === undefined || wantedPruners.includes(n));
   const results: Results = new Map();
   for (const problem of PROBLEMS) {
     for (const seed of SEEDS) {

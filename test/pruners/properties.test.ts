@@ -16,6 +16,7 @@ const SPECS = [
   { kind: 'threshold', upper: 0.8 },
   { kind: 'patient', patience: 1, wrapped: { kind: 'median', nStartupTrials: 1 } },
   { kind: 'curve-rank', nStartupTrials: 2, minGoodTrials: 1 },
+  { kind: 'outlook', nStartupTrials: 2, minEvidence: 2, minChance: 0.4, confidence: 0.6 },
 ] as const;
 
 const specArb = fc.constantFrom(...SPECS);

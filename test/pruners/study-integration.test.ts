@@ -10,6 +10,7 @@ import { EPOCHS, observedLoss, suggestCurveParams } from '../bench/pruner-curves
 const SPECS: Record<string, Record<string, unknown>> = {
   none: {},
   'curve-rank': {},
+  outlook: { minChance: 0.3, confidence: 0.8 },
   median: {},
   percentile: { percentile: 25 },
   asha: { minResource: 1, reductionFactor: 3 },
