@@ -50,14 +50,14 @@ interface Outcome {
  * Prunes a trial when the study's own history says that trials this far behind at this
  * point of their schedule almost never ended good. At the trial's fraction f of the
  * horizon, every COMPLETE trial is read at f of its own run (best-so-far, interpolated)
- * and marked good when its final value is in the top `percentile`. Among the j COMPLETE
- * trials furthest behind at f, k_j ended good; the chance of ending good gets the Beta
- * posterior Beta(a + k_j, b + j − k_j), with a prior of mean the good share and weight
- * `priorStrength`. The trial is hopeless at f when, for every tail from the `minEvidence`
- * furthest behind up to all those no better than it, the posterior is at least
- * `confidence` sure that the chance is below `minChance`: its outlook is that of the most
- * hopeful of these groups, so it never improves when its curve gets worse, and a trial
- * further behind than any COMPLETE one is judged by the `minEvidence` furthest behind.
+ * and marked good when its final value is in the top `percentile`. For a tail of the j
+ * COMPLETE trials furthest behind at f, k of which ended good, the chance of ending good
+ * gets the Beta posterior Beta(a + k, b + j − k), with a prior of mean the good share and
+ * weight `priorStrength`. The trial is hopeless at f when some tail of at least
+ * `minEvidence` trials that holds every trial no better than it is `confidence` sure that
+ * the chance is below `minChance`: the study has drawn a line at f behind which trials
+ * did not come back, and the trial is behind it. A worse curve is never more hopeful, and
+ * a trial further behind than any COMPLETE one is judged by the largest hopeless tail.
  * Where early ranks predict final ranks the tails are all bad and it prunes early; where
  * laggards came back (curves that cross, a schedule's late drop) the tails hold good
  * finishers and it waits. Only COMPLETE trials are evidence: a pruned trial's end is
@@ -135,9 +135,9 @@ export class OutlookPruner implements Pruner {
   }
 
   /**
-   * Whether every tail of `outcomes` (the j furthest behind, for j from `minEvidence` up to
-   * all those no better than `mine`, cut only between distinct values) is `confidence` sure
-   * to hold a chance of ending good below `minChance`.
+   * Whether some tail of `outcomes` (the j furthest behind, cut only between distinct
+   * values) that holds every trial no better than `mine` and at least `minEvidence` trials
+   * is `confidence` sure to have a chance of ending good below `minChance`.
    */
   private hopeless(mine: number, outcomes: Outcome[], prior: { good: number; bad: number }): boolean {
     if (outcomes.length < this.minEvidence) return false;
@@ -149,12 +149,10 @@ export class OutlookPruner implements Pruner {
       const next = outcomes[i + 1];
       if (next !== undefined && next.bestThen === here.bestThen) continue; // inside a tie
       const j = i + 1;
-      if (j < this.minEvidence) continue;
-      const sureBelow = betaCdf(this.minChance, prior.good + good, prior.bad + j - good);
-      if (!(sureBelow >= this.confidence)) return false;
-      if (next === undefined || next.bestThen < mine) return true; // every trial no better than this one is counted
+      if (j < this.minEvidence || here.bestThen >= mine && next !== undefined && next.bestThen >= mine) continue;
+      if (betaCdf(this.minChance, prior.good + good, prior.bad + j - good) >= this.confidence) return true;
     }
-    return true;
+    return false;
   }
 }
 

@@ -36,12 +36,12 @@ describe('OutlookPruner', () => {
   });
   it('needs the posterior to be `confidence` sure: five bad finishers are not enough for 90% below 10%', () => {
     expect(asks(new OutlookPruner(), parallel, laggard('parallel', 8))).toBe(false);
-    // 21 bad finishers furthest behind are: 1 − 0.9²² ≈ 0.90.
+    // The 21 bad finishers furthest behind are: 1 − 0.9²² ≈ 0.90; the 22 furthest behind hold a good one.
     const many = Array.from({ length: 42 }, (_, i) => complete(i, (s) => 1 + 0.1 * i + 1 / s));
     expect(asks(new OutlookPruner({ minEvidence: 21 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(true);
-    expect(asks(new OutlookPruner({ minEvidence: 20 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(false);
+    expect(asks(new OutlookPruner({ minEvidence: 22 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(false);
   });
-  it('judges by the most hopeful tail: one good finisher among those behind keeps a trial', () => {
+  it('counts a finisher that came back from as far behind: it keeps trials near it', () => {
     // Trial 11 of the parallel study ended best instead: a laggard behind it is pruned, one ahead of it is kept.
     const comeback = [...parallel.slice(0, 11), complete(11, (s) => (s <= 10 ? 1 + 1.1 + 1 / s : 0.5))];
     expect(asks(loose, comeback, running(12, (s) => 1 + 1.15 + 1 / s, 8))).toBe(false);
