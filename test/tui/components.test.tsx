@@ -117,10 +117,10 @@ describe('<App> keys', () => {
     expect(lastFrame()).not.toContain(STOP_PROMPT);
     expect(onStopRequest).not.toHaveBeenCalled();
     stdin.write('q');
-    await tick();
+    // Under load a fixed pause can end before Ink has handled the key: wait for the prompt itself.
+    await vi.waitFor(() => expect(lastFrame()).toContain(STOP_PROMPT));
     stdin.write('y');
-    await tick();
-    expect(onStopRequest).toHaveBeenCalledOnce();
+    await vi.waitFor(() => expect(onStopRequest).toHaveBeenCalledOnce());
   });
 
   it('Ctrl-C goes to onInterrupt (raw mode swallows the signal)', async () => {
