@@ -14,15 +14,19 @@ export interface OutlookPrunerOptions {
   percentile?: number;
   /** No pruning until this many trials are COMPLETE. Default: 5. */
   nStartupTrials?: number;
-  /** No pruning before this share of the horizon; within [0, 1]. Default: 0.25. */
+  /** No pruning before this share of the horizon; within [0, 1]. Default: 0.1. */
   warmupFraction?: number;
   /** Check every this many steps after the warmup. Default: 1. */
   intervalSteps?: number;
   /** A trial is stopped only when its outlook was hopeless at each of its last this many reports (after the warmup). Default: 1. */
   patience?: number;
-  /** The chance of ending good below which a trial is not worth finishing; within (0, 1). Default: 0.1. */
+  /** The chance of ending good below which a trial is not worth finishing; within (0, 1). Default: 0.2. */
   minChance?: number;
-  /** How sure the posterior must be that the chance is below `minChance`; within (0, 1). Default: 0.9. */
+  /**
+   * How sure the posterior must be that the chance is below `minChance`; within (0, 1).
+   * With the default prior, 7 COMPLETE trials furthest behind none of which ended good
+   * are enough for the defaults. Default: 0.8.
+   */
   confidence?: number;
   /** COMPLETE trials that must be as far behind (or, failing that, the furthest behind) before anything is pruned. Default: 5. */
   minEvidence?: number;
@@ -80,11 +84,11 @@ export class OutlookPruner implements Pruner {
     checkKnownKeys('OutlookPruner', options, OUTLOOK_KEYS);
     this.percentile = checkNumber('percentile', options.percentile ?? 50, { min: 0, max: 100 });
     this.nStartupTrials = checkInteger('nStartupTrials', options.nStartupTrials ?? 5, 1);
-    this.warmupFraction = checkNumber('warmupFraction', options.warmupFraction ?? 0.25, { min: 0, max: 1 });
+    this.warmupFraction = checkNumber('warmupFraction', options.warmupFraction ?? 0.1, { min: 0, max: 1 });
     this.intervalSteps = checkInteger('intervalSteps', options.intervalSteps ?? 1, 1);
     this.patience = checkInteger('patience', options.patience ?? 1, 1);
-    this.minChance = checkOpenUnit('minChance', options.minChance ?? 0.1);
-    this.confidence = checkOpenUnit('confidence', options.confidence ?? 0.9);
+    this.minChance = checkOpenUnit('minChance', options.minChance ?? 0.2);
+    this.confidence = checkOpenUnit('confidence', options.confidence ?? 0.8);
     this.minEvidence = checkInteger('minEvidence', options.minEvidence ?? 5, 1);
     this.priorStrength = checkNumber('priorStrength', options.priorStrength ?? 2, { min: 0 });
     if (this.priorStrength === 0) throw new OptionError('priorStrength must be greater than 0, got 0');

@@ -150,6 +150,8 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
   'curve-rank warmupFraction=0': () => new CurveRankPruner({ warmupFraction: 0 }),
   outlook: () => new OutlookPruner(),
+  'outlook patience=2': () => new OutlookPruner({ patience: 2 }),
+  'outlook warmupFraction=0.25': () => new OutlookPruner({ warmupFraction: 0.25 }),
   // Extra rows from the environment: SODATE_BENCH_CURVE_RANK='[{"percentile": 25}, …]'.
   ...Object.fromEntries(
     (JSON.parse(process.env['SODATE_BENCH_CURVE_RANK'] ?? '[]') as CurveRankPrunerOptions[]).map((o) => [`curve-rank ${JSON.stringify(o)}`, () => new CurveRankPruner(o)]),

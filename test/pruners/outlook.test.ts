@@ -34,12 +34,15 @@ describe('OutlookPruner', () => {
   it('keeps the same laggard where trials as far behind ended best (crossing curves)', () => {
     expect(asks(loose, crossing, laggard('crossing', 8))).toBe(false);
   });
-  it('needs the posterior to be `confidence` sure: five bad finishers are not enough for 90% below 10%', () => {
+  it('needs the posterior to be `confidence` sure', () => {
+    // The six bad finishers furthest behind: P(chance < 0.2) = 1 − 0.8⁷ ≈ 0.79 under Beta(1, 1).
     expect(asks(new OutlookPruner(), parallel, laggard('parallel', 8))).toBe(false);
-    // The 21 bad finishers furthest behind are: 1 − 0.9²² ≈ 0.90; the 22 furthest behind hold a good one.
+    expect(asks(new OutlookPruner({ confidence: 0.75 }), parallel, laggard('parallel', 8))).toBe(true);
+    // 21 bad finishers furthest behind are 1 − 0.9²² ≈ 0.90 sure below 0.1; the 22 furthest behind hold a good one.
+    const strict = { minChance: 0.1, confidence: 0.9 };
     const many = Array.from({ length: 42 }, (_, i) => complete(i, (s) => 1 + 0.1 * i + 1 / s));
-    expect(asks(new OutlookPruner({ minEvidence: 21 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(true);
-    expect(asks(new OutlookPruner({ minEvidence: 22 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(false);
+    expect(asks(new OutlookPruner({ ...strict, minEvidence: 21 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(true);
+    expect(asks(new OutlookPruner({ ...strict, minEvidence: 22 }), many, running(42, (s) => 6 + 1 / s, 8))).toBe(false);
   });
   it('counts a finisher that came back from as far behind: it keeps trials near it', () => {
     // Trial 11 of the parallel study ended best instead: a laggard behind it is pruned, one ahead of it is kept.
@@ -49,12 +52,13 @@ describe('OutlookPruner', () => {
     expect(asks(loose, parallel, running(12, (s) => 1 + 1.05 + 1 / s, 8))).toBe(true);
   });
   it('waits for the warmup share of the horizon and for nStartupTrials COMPLETE trials', () => {
-    expect(asks(loose, parallel, laggard('parallel', 4))).toBe(false);
-    expect(asks(loose, parallel, laggard('parallel', 5))).toBe(true);
+    const quarter = new OutlookPruner({ minChance: 0.25, confidence: 0.8, warmupFraction: 0.25 });
+    expect(asks(quarter, parallel, laggard('parallel', 4))).toBe(false);
+    expect(asks(quarter, parallel, laggard('parallel', 5))).toBe(true);
     expect(asks(new OutlookPruner({ minChance: 0.25, confidence: 0.8, nStartupTrials: 13 }), parallel, laggard('parallel', 8))).toBe(false);
   });
   it('waits for `patience` hopeless reports after the warmup', () => {
-    const patient = new OutlookPruner({ minChance: 0.25, confidence: 0.8, patience: 3 });
+    const patient = new OutlookPruner({ minChance: 0.25, confidence: 0.8, patience: 3, warmupFraction: 0.25 });
     expect(asks(patient, parallel, laggard('parallel', 6))).toBe(false); // steps 5 and 6 only
     expect(asks(patient, parallel, laggard('parallel', 7))).toBe(true);
   });
