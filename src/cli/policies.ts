@@ -20,10 +20,12 @@ export function policyCatalog(): PolicyCatalog {
  */
 export const DEFAULT_PRUNER_KIND = 'curve-rank';
 
-/** TPE once it is registered; random otherwise. */
-export function defaultSamplerKind(): string {
-  return SAMPLERS.some((e) => e.kind === 'tpe') ? 'tpe' : 'random';
-}
+/**
+ * The sampler of a space file that names none: auto, GP on small numeric spaces and TPE
+ * on categorical or conditional ones (test/bench/samplers.bench.ts: each is first where
+ * auto picks it).
+ */
+export const DEFAULT_SAMPLER_KIND = 'auto';
 
 function atLine(file: StudyFile, spec: PolicySpec | undefined, key: string, build: () => unknown): unknown {
   try {
@@ -45,7 +47,7 @@ export interface BuiltPolicies {
 
 /** Build the sampler (seeded) and pruner a space file asks for; bad options name the file and line. */
 export function buildPolicies(file: StudyFile, seed: number): BuiltPolicies {
-  const samplerKind = file.sampler?.kind ?? defaultSamplerKind();
+  const samplerKind = file.sampler?.kind ?? DEFAULT_SAMPLER_KIND;
   const sampler = atLine(file, file.sampler, 'sampler', () => createSampler(samplerKind, { ...file.sampler?.options }, { space: file.space, seed })) as Sampler;
   const prunerKind = file.pruner?.kind ?? DEFAULT_PRUNER_KIND;
   const pruner = atLine(file, file.pruner, 'pruner', () => createPruner(prunerKind, { ...file.pruner?.options })) as Pruner;
