@@ -90,7 +90,8 @@ function prefillTrials(points: readonly number[][]): FrozenTrial[] {
   });
 }
 
-function optuna5AskMs(points: readonly number[][], sizes: readonly number[], asks: number, pythonPath: string): Promise<Map<number, number>> {
+/** One request to test/bench/optuna/gp.py under Optuna 5; its JSON lines. */
+function optuna5Request<T>(request: unknown, pythonPath: string): Promise<T[]> {
   const here = dirname(fileURLToPath(import.meta.url));
   return new Promise((resolve, reject) => {
     const child = spawn('/usr/bin/python3', [join(here, 'optuna', 'gp.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: pythonPath } });
@@ -99,10 +100,15 @@ function optuna5AskMs(points: readonly number[][], sizes: readonly number[], ask
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) return reject(new Error(`optuna gp runner exited with ${code}`));
-      resolve(new Map(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { size: number; ms: number }).map((r) => [r.size, r.ms])));
+      resolve(out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as T));
     });
-    child.stdin.end(JSON.stringify({ points, sizes, asks }));
+    child.stdin.end(JSON.stringify(request));
   });
+}
+
+async function optuna5AskMs(points: readonly number[][], sizes: readonly number[], asks: number, pythonPath: string): Promise<Map<number, number>> {
+  const rows = await optuna5Request<{ size: number; ms: number }>({ points, sizes, asks }, pythonPath);
+  return new Map(rows.map((r) => [r.size, r.ms]));
 }
 
 /** Ask time with N trials already in the study, sodate then Optuna 5 (one after the other, not competing for a core). */
@@ -148,20 +154,10 @@ async function batchedBest(problem: Problem, seed: number, workers: number): Pro
   return study.bestValue as number;
 }
 
-function optuna5Batched(problems: readonly Problem[], seeds: readonly number[], pythonPath: string): Promise<Map<string, number>> {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return new Promise((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', [join(here, 'optuna', 'gp.py')], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: pythonPath } });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`optuna gp runner exited with ${code}`));
-      const rows = out.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { problem: string; seed: number; workers: number; best: number });
-      resolve(new Map(rows.map((r) => [`${r.problem}/${r.workers}/${r.seed}`, r.best])));
-    });
-    child.stdin.end(JSON.stringify({ mode: 'batched', problems: problems.map((p) => p.name), seeds, trials: PARALLEL_TRIALS, workers: [1, PARALLEL_WORKERS] }));
-  });
+async function optuna5Batched(problems: readonly Problem[], seeds: readonly number[], pythonPath: string): Promise<Map<string, number>> {
+  const request = { mode: 'batched', problems: problems.map((p) => p.name), seeds, trials: PARALLEL_TRIALS, workers: [1, PARALLEL_WORKERS] };
+  const rows = await optuna5Request<{ problem: string; seed: number; workers: number; best: number }>(request, pythonPath);
+  return new Map(rows.map((r) => [`${r.problem}/${r.workers}/${r.seed}`, r.best]));
 }
 
 /** Median regret with 1 and 4 workers, sodate GP (constant liar) beside Optuna 5 GPSampler. */
