@@ -149,6 +149,7 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   // Ablations: what the patience and the warmup are worth.
   'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
   'curve-rank warmupFraction=0': () => new CurveRankPruner({ warmupFraction: 0 }),
+  // Defaults chosen on seeds 100–109 (SODATE_BENCH_OUTLOOK sweeps); the ablations show what patience and a later warmup cost.
   outlook: () => new OutlookPruner(),
   'outlook patience=2': () => new OutlookPruner({ patience: 2 }),
   'outlook warmupFraction=0.25': () => new OutlookPruner({ warmupFraction: 0.25 }),
