@@ -16,6 +16,7 @@
  *   SODATE_BENCH_SODATE_CACHE=/tmp/sodate-quality/                      reuse sodate results of the same code (a
  *       hash of src/{samplers,space,study,storage} and the problems keys them): processes with different SODATE_BENCH_SAMPLERS can fill it side
  *       by side (each writes its own file), and a last run prints the whole table
+ *   SODATE_BENCH_CACHED_ONLY=1                                         run nothing: print what the caches hold
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -145,10 +146,14 @@ if (sodateCacheDir !== undefined) {
 }
 const ownResults: Record<string, number> = {};
 
-async function runSodateCached(problem: Problem, label: string, make: SamplerFactory, seed: number): Promise<Result> {
+/** With SODATE_BENCH_CACHED_ONLY=1 nothing runs: the tables show what the caches hold ('-' elsewhere). */
+const cachedOnly = process.env['SODATE_BENCH_CACHED_ONLY'] === '1';
+
+async function runSodateCached(problem: Problem, label: string, make: SamplerFactory, seed: number): Promise<Result | null> {
   const key = `${problem.name}/${label}/${seed}`;
   const cached = sodateCache.get(key);
   if (cached !== undefined) return { problem: problem.name, sampler: label, seed, regret: cached };
+  if (cachedOnly) return null;
   const result = await runSodate(problem, label, make, seed);
   if (ownCacheFile !== undefined) {
     ownResults[key] = result.regret;
@@ -201,7 +206,7 @@ const cache: Record<string, number> = cachePath !== undefined && existsSync(cach
 /** Jobs are labelled `<prefix>-<kind>` (optuna-tpe, optuna5-tpe); the cache keys by label. */
 async function runOptuna(version: OptunaVersion, jobs: readonly OptunaJob[]): Promise<Result[]> {
   const key = (j: OptunaJob): string => `${j.problem}/${version.prefix}-${j.sampler}/${j.seed}`;
-  const todo = jobs.filter((j) => cache[key(j)] === undefined);
+  const todo = cachedOnly ? [] : jobs.filter((j) => cache[key(j)] === undefined);
   const chunks: OptunaJob[][] = Array.from({ length: PYTHON_WORKERS }, () => []);
   todo.forEach((job, i) => (chunks[i % PYTHON_WORKERS] as OptunaJob[]).push(job));
   await Promise.all(
@@ -210,7 +215,7 @@ async function runOptuna(version: OptunaVersion, jobs: readonly OptunaJob[]): Pr
       .map(async (c) => {
         for (const line of await pythonRequest({ mode: 'quality', jobs: c }, version.pythonPath)) {
           cache[key(line as unknown as OptunaJob)] = line['best'] as number;
-          // Saved line by line, so an interrupted run keeps what it has; merged with what other runs saved meanwhile.
+          // Saved as each child finishes, merged with what other runs saved meanwhile.
           if (cachePath !== undefined) {
             const saved = existsSync(cachePath) ? (JSON.parse(readFileSync(cachePath, 'utf8')) as Record<string, number>) : {};
             writeFileSync(cachePath, JSON.stringify({ ...saved, ...cache }));
@@ -219,7 +224,9 @@ async function runOptuna(version: OptunaVersion, jobs: readonly OptunaJob[]): Pr
       }),
   );
   const optimum = new Map(PROBLEMS.map((p) => [p.name, p.optimum]));
-  return jobs.map((j) => ({ problem: j.problem, sampler: `${version.prefix}-${j.sampler}`, seed: j.seed, regret: (cache[key(j)] as number) - (optimum.get(j.problem) as number) }));
+  return jobs
+    .filter((j) => cache[key(j)] !== undefined)
+    .map((j) => ({ problem: j.problem, sampler: `${version.prefix}-${j.sampler}`, seed: j.seed, regret: (cache[key(j)] as number) - (optimum.get(j.problem) as number) }));
 }
 
 function median(values: number[]): number {
@@ -283,7 +290,10 @@ async function main(): Promise<void> {
   for (const problem of problems) {
     for (const label of sodateLabels) {
       const t0 = performance.now();
-      for (const seed of seeds) results.push(await runSodateCached(problem, label, sodate[label] as SamplerFactory, seed));
+      for (const seed of seeds) {
+        const result = await runSodateCached(problem, label, sodate[label] as SamplerFactory, seed);
+        if (result !== null) results.push(result);
+      }
       console.error(`  ${problem.name} ${label}: ${((performance.now() - t0) / 1000).toFixed(0)} s`);
       // Let the Python children's pipes drain between runs.
       await new Promise((r) => setImmediate(r));
@@ -311,7 +321,7 @@ async function main(): Promise<void> {
     { title: 'categorical/ordinal', names: problems.filter((p) => p.noisy === true).map((p) => p.name) },
   ].filter((g) => g.names.length > 0);
   const ranks = groups.map((g) => {
-    const ran = samplers.filter((s) => g.names.every((n) => results.some((r) => r.problem === n && r.sampler === s)));
+    const ran = samplers.filter((s) => g.names.every((n) => results.filter((r) => r.problem === n && r.sampler === s).length === seeds.length));
     return { ...g, ran, ranks: meanRanks(results, ran, g.names) };
   });
   console.log(`\nMean rank per sampler (1 = best; ranked per problem and seed among the samplers that ran every problem of the column)\n`);
