@@ -135,7 +135,8 @@ function codeFingerprint(): string {
 
 /** sodate results of this code from earlier runs, and where this run adds its own. */
 const sodateCacheDir = process.env['SODATE_BENCH_SODATE_CACHE'];
-const fingerprint = sodateCacheDir === undefined ? '' : codeFingerprint();
+/** SODATE_BENCH_FINGERPRINT reads the results of an earlier state of the code (printed in the header, so a table says which). */
+const fingerprint = sodateCacheDir === undefined ? '' : (process.env['SODATE_BENCH_FINGERPRINT'] ?? codeFingerprint());
 const sodateCache = new Map<string, number>();
 const ownCacheFile = sodateCacheDir === undefined ? undefined : join(sodateCacheDir, `${fingerprint}-${process.pid}.json`);
 if (sodateCacheDir !== undefined) {
@@ -285,6 +286,7 @@ async function main(): Promise<void> {
   const sodateLabels = Object.keys(sodate).filter((s) => samplerFilter === undefined || samplerFilter.includes(s));
   const versions = [OPTUNA3, OPTUNA5].map((v) => ({ version: v, ...optunaJobs(v) }));
   console.log(`${problems.length} problems × ${seeds.length} seeds; sodate: ${sodateLabels.join(', ')}; ${versions.map((v) => v.note).join('; ')}`);
+  if (sodateCacheDir !== undefined) console.log(`sodate results cached under code fingerprint ${fingerprint}${fingerprint === codeFingerprint() ? ' (this code)' : ' (an earlier state of the code)'}`);
   const optunaRuns = versions.map((v) => (v.jobs.length > 0 ? runOptuna(v.version, v.jobs) : Promise.resolve([])));
   const results: Result[] = [];
   for (const problem of problems) {
