@@ -140,8 +140,8 @@ export class OutlookPruner implements Pruner {
 
   /**
    * Whether some tail of `outcomes` (the j furthest behind, cut only between distinct
-   * values) that holds every trial no better than `mine` and at least `minEvidence` trials
-   * is `confidence` sure to have a chance of ending good below `minChance`.
+   * values, never all of them) that holds every trial no better than `mine` and at least
+   * `minEvidence` trials is `confidence` sure to have a chance of ending good below `minChance`.
    */
   private hopeless(mine: number, outcomes: Outcome[], prior: { good: number; bad: number }): boolean {
     if (outcomes.length < this.minEvidence) return false;
@@ -151,9 +151,13 @@ export class OutlookPruner implements Pruner {
       const here = outcomes[i] as Outcome;
       if (here.good) good++;
       const next = outcomes[i + 1];
-      if (next !== undefined && next.bestThen === here.bestThen) continue; // inside a tie
+      // The whole set is never a tail to judge by: a trial ahead of every finisher is not
+      // hopeless even where few trials end good (percentile below minChance).
+      if (next === undefined) break;
+      if (next.bestThen === here.bestThen) continue; // inside a tie
       const j = i + 1;
-      if (j < this.minEvidence || here.bestThen >= mine && next !== undefined && next.bestThen >= mine) continue;
+      // The tail must hold every finisher no better than this trial.
+      if (j < this.minEvidence || next.bestThen >= mine) continue;
       if (betaCdf(this.minChance, prior.good + good, prior.bad + j - good) >= this.confidence) return true;
     }
     return false;

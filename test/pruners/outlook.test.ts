@@ -108,6 +108,8 @@ describe('OutlookPruner properties', () => {
     minEvidence: fc.integer({ min: 1, max: 6 }),
     patience: fc.integer({ min: 1, max: 2 }),
     warmupFraction: fc.constantFrom(0, 0.25),
+    // Down to a good set smaller than minChance, where every tail looks hopeless.
+    percentile: fc.constantFrom(5, 10, 50, 80),
   });
   const finishers = (curves: number[][]): FrozenTrial[] =>
     curves.map((c, number) => makeTrial({ number, value: c[LENGTH - 1] as number, intermediate: c.map((v, s) => [s + 1, v] as const) }));
