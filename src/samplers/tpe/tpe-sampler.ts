@@ -59,9 +59,10 @@ export interface TPESamplerOptions {
   /**
    * In an all-discrete space, propose the best new configuration instead of one a finished
    * or running trial already has (see `sampleGroup`): true always, false never, 'auto'
-   * once a configuration run twice gave the same value twice (a deterministic objective,
-   * where a repeat teaches nothing; while repeats give different values, the objective is
-   * noisy and a repeat is a fresh measurement). Default: 'auto'.
+   * once two repeats gave the value their configuration gave before (a deterministic
+   * objective, where a repeat teaches nothing; once a repeat gives a different value, the
+   * objective is noisy and a repeat is a fresh measurement). Multivariate mode only, on a
+   * space without conditional parameters. Default: 'auto'.
    */
   avoidDuplicates?: boolean | 'auto';
   /**
@@ -181,7 +182,7 @@ export class TPESampler implements Sampler {
       if (names.length === 0) continue;
       const dists = names.map((n) => space[n] as Distribution);
       // A duplicate is a whole configuration seen before: with one group holding every parameter.
-      const taken = this.avoidDuplicates !== false && groups.length === 1 && dists.every(isDiscrete) ? this.configurationsToAvoid(history, names) : null;
+      const taken = this.avoidDuplicates !== false && groups.length === 1 && dists.every(isDiscrete) ? this.configurationsToAvoid(study, trial, names, dists) : null;
       const values = this.sampleGroup(history, names, dists, Rng.derive(this.seed, trial.number, 'tpe-group', names.join('\u0001')), taken);
       names.forEach((n, i) => (out[n] = values[i] as number));
     }
@@ -203,7 +204,7 @@ export class TPESampler implements Sampler {
    * this TPE re-proposes its incumbent over and over: on a deterministic objective, trials
    * that teach nothing.
    */
-  private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng, taken: ReadonlySet<string> | null = null): number[] {
+  private sampleGroup(history: History, names: readonly string[], dists: readonly Distribution[], rng: Rng, taken: Configurations | null = null): number[] {
     this.work.reset();
     const domains = dists.map((dist) => domainOf(dist, this.ordinalChoices));
     const split = this.split(history, names, dists, domains);
@@ -224,7 +225,7 @@ export class TPESampler implements Sampler {
       first ??= valueOf(order[0] as number);
       for (const c of order) {
         const values = valueOf(c);
-        if (!taken.has(configurationKey(values))) return values;
+        if (!taken.keys.has(taken.keyOf(values))) return values;
       }
     }
     return first as number[];
@@ -305,9 +306,10 @@ export class TPESampler implements Sampler {
   }
 
   /** The configurations a new trial should not repeat, or null when repeats are allowed (see `avoidDuplicates`). */
-  private configurationsToAvoid(history: RankedHistory, names: readonly string[]): Set<string> | null {
-    const { taken, repeats } = configurationsTried(history, names);
-    return this.avoidDuplicates === true || repeats === 'same' ? taken : null;
+  private configurationsToAvoid(study: StudyView, trial: FrozenTrial, names: readonly string[], dists: readonly Distribution[]): Configurations | null {
+    const domains = dists.map((dist) => domainOf(dist, this.ordinalChoices));
+    const tried = configurationsTried(study, trial, names, domains);
+    return this.avoidDuplicates === true || tried.repeats === 'same' ? tried : null;
   }
 
   private weightsOf(numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
@@ -371,21 +373,31 @@ function isDiscrete(dist: Distribution): boolean {
   return dist.kind === 'categorical' || dist.kind === 'int' || dist.step !== null;
 }
 
-function configurationKey(internal: readonly number[]): string {
-  return internal.join(',');
+/** The configurations tried so far, keyed by model cell (an off-grid value counts as its cell). */
+interface Configurations {
+  readonly keys: ReadonlySet<string>;
+  keyOf(internal: readonly number[]): string;
 }
 
+/** Repeats that gave the value their configuration gave before, needed to take the objective for deterministic (one could be chance). */
+const SAME_REPEATS_NEEDED = 2;
+
 /**
- * The configurations (internal values of `names`, in order) of every trial in the history,
- * finished or running, and what configurations completed more than once have shown: no
- * repeat yet, the same value every time, or different values (noise) at least once.
+ * Every trial's configuration of `names` but the asking trial's (finished, running or
+ * waiting; failed ones may be retried), and what repeats of a completed configuration have
+ * shown: too few yet, the same value as before SAME_REPEATS_NEEDED times, or a different
+ * value at least once (noise; this wins). Non-finite values are no evidence.
  */
-function configurationsTried(history: RankedHistory, names: readonly string[]): { taken: Set<string>; repeats: 'none' | 'same' | 'different' } {
-  const taken = new Set<string>();
+function configurationsTried(study: StudyView, current: FrozenTrial, names: readonly string[], domains: readonly Domain[]): Configurations & { repeats: 'none' | 'same' | 'different' } {
+  const cells = domains.map((domain) => (domain.kind === 'numeric' && domain.grid !== null ? domain.grid : null));
+  const keyOf = (internal: readonly number[]): string => internal.map((v, d) => cells[d]?.cellOf(v) ?? v).join(',');
+  const keys = new Set<string>();
   const valueOf = new Map<string, number>();
-  let repeats: 'none' | 'same' | 'different' = 'none';
+  let sameRepeats = 0;
+  let different = false;
   const values = new Array<number>(names.length);
-  for (const trial of history.trials) {
+  for (const trial of study.getTrials()) {
+    if (trial.number === current.number || trial.state === 'FAIL') continue;
     let complete = true;
     for (let d = 0; d < names.length; d++) {
       const v = trial.internalParams[names[d] as string];
@@ -396,15 +408,17 @@ function configurationsTried(history: RankedHistory, names: readonly string[]): 
       values[d] = v;
     }
     if (!complete) continue;
-    const key = configurationKey(values);
-    taken.add(key);
+    const key = keyOf(values);
+    keys.add(key);
     const value = trial.state === 'COMPLETE' ? trial.values?.[0] : undefined;
-    if (value === undefined || repeats === 'different') continue;
+    if (value === undefined || !Number.isFinite(value) || different) continue;
     const before = valueOf.get(key);
     if (before === undefined) valueOf.set(key, value);
-    else repeats = Object.is(before, value) ? 'same' : 'different';
+    else if (before !== value) different = true;
+    else sameRepeats++;
   }
-  return { taken, repeats };
+  const repeats = different ? 'different' : sameRepeats >= SAME_REPEATS_NEEDED ? 'same' : 'none';
+  return { keys, keyOf, repeats };
 }
 
 /** The index of the largest value (the first of equals; NaN never wins). */
