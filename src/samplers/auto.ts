@@ -1,5 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { Distribution } from '../space/distributions.js';
+import { isSingleValue } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Sampler, SearchSpaceMap, StudyView } from '../study/policies.js';
@@ -57,15 +58,15 @@ export class AutoSampler implements Sampler {
   private readonly tpe: TPESampler;
   private readonly gp: GPSampler;
   private readonly declared: SpaceShape | null;
-  /** The choice made for each trial in progress: one sampler answers all of a trial's calls. */
-  private readonly chosen = new Map<number, AutoChoice>();
+  /** The choice made for each trial in progress (by study and trial number): one sampler answers all of a trial's calls. */
+  private readonly chosen = new Map<string, AutoChoice>();
 
   constructor(options: AutoSamplerOptions = {}, space?: SearchSpace) {
     this.seed = options.seed ?? randomSeed();
     this.gpMaxTrials = positiveInteger('gpMaxTrials', options.gpMaxTrials ?? 500);
     this.gpMaxDimension = positiveInteger('gpMaxDimension', options.gpMaxDimension ?? 12);
-    this.tpe = new TPESampler({ ...knownKeys('tpe', options.tpe, TPE_OPTION_KEYS), seed: this.seed });
-    this.gp = new GPSampler({ ...knownKeys('gp', options.gp, GP_OPTION_KEYS), seed: this.seed });
+    this.tpe = nested('tpe', () => new TPESampler({ ...knownKeys('tpe', options.tpe, TPE_OPTION_KEYS), seed: this.seed }));
+    this.gp = nested('gp', () => new GPSampler({ ...knownKeys('gp', options.gp, GP_OPTION_KEYS), seed: this.seed }));
     this.declared = space === undefined || space.params.length === 0 ? null : declaredShape(space);
   }
 
@@ -90,16 +91,17 @@ export class AutoSampler implements Sampler {
   }
 
   afterTrial(study: StudyView, trial: FrozenTrial, state: TrialState): void {
-    this.chosen.delete(trial.number);
+    this.chosen.delete(`${study.name}\u0001${trial.number}`);
     this.gp.afterTrial(study, trial, state);
   }
 
   private samplerFor(study: StudyView, trial: FrozenTrial): Sampler {
-    let choice = this.chosen.get(trial.number);
+    const key = `${study.name}\u0001${trial.number}`;
+    let choice = this.chosen.get(key);
     if (choice === undefined) {
       const finished = study.getTrials(['COMPLETE', 'PRUNED']);
       choice = this.choose(this.declared ?? observedShape(finished), finished.length);
-      this.chosen.set(trial.number, choice);
+      this.chosen.set(key, choice);
       study.setTrialSystemAttr(trial.id, AUTO_CHOICE_ATTR, choice);
     }
     return choice === 'gp' ? this.gp : this.tpe;
@@ -110,11 +112,13 @@ function isNumeric(dist: Distribution): boolean {
   return dist.kind !== 'categorical';
 }
 
+/** A parameter with one possible value is a constant: it says nothing of the space's shape. */
 function declaredShape(space: SearchSpace): SpaceShape {
+  const params = space.params.filter((p) => !isSingleValue(p.distribution));
   return {
-    dimension: space.params.length,
-    numeric: space.params.every((p) => isNumeric(p.distribution)),
-    conditional: space.params.some((p) => p.when !== null),
+    dimension: params.length,
+    numeric: params.every((p) => isNumeric(p.distribution)),
+    conditional: params.some((p) => p.when !== null),
   };
 }
 
@@ -124,12 +128,12 @@ export function observedShape(finished: readonly FrozenTrial[]): SpaceShape | nu
   const seen = new Map<string, Distribution>();
   let most = 0;
   for (const trial of finished) {
-    const names = Object.keys(trial.distributions);
+    const names = Object.keys(trial.distributions).filter((name) => !isSingleValue(trial.distributions[name] as Distribution));
     most = Math.max(most, names.length);
     for (const name of names) seen.set(name, trial.distributions[name] as Distribution);
   }
   // A trial without a parameter another trial has: that parameter is conditional.
-  const conditional = finished.some((t) => Object.keys(t.distributions).length < seen.size);
+  const conditional = finished.some((t) => Object.keys(t.distributions).filter((name) => seen.has(name)).length < seen.size);
   return { dimension: Math.max(most, seen.size), numeric: [...seen.values()].every(isNumeric), conditional };
 }
 
@@ -138,12 +142,23 @@ function knownKeys<T extends object>(name: string, options: T | undefined, keys:
   if (options === undefined) return undefined;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new OptionError(`${name} must be a mapping of ${name} options, got ${JSON.stringify(options)}`);
   for (const key of Object.keys(options)) {
-    if (key === 'seed' || !keys.includes(key)) throw new OptionError(`${name}: unknown option "${key}"; use: ${keys.filter((k) => k !== 'seed').join(', ')}`);
+    if (key === 'seed') throw new OptionError(`${name}: no seed of its own; the auto sampler's seed seeds both samplers`);
+    if (!keys.includes(key)) throw new OptionError(`${name}: unknown option "${key}"; use: ${keys.filter((k) => k !== 'seed').join(', ')}`);
   }
   return options;
 }
 
+/** Build a nested sampler, its option errors prefixed with where they are (`tpe.nStartupTrials …`). */
+function nested<T>(name: string, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof OptionError && !error.message.startsWith(`${name}:`)) throw new OptionError(`${name}.${error.message}`);
+    throw error;
+  }
+}
+
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${name} must be a positive integer, got ${value}`);
+  if (!Number.isInteger(value) || value < 1) throw new OptionError(`${name} must be a positive integer, got ${JSON.stringify(value)}`);
   return value;
 }

@@ -34,13 +34,16 @@ describe('AutoSampler rule', () => {
     expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, n } }), makeTrial({ number: 1, value: 2, params: { x, n } })])).toEqual({ dimension: 2, numeric: true, conditional: false });
     expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, c } })])).toEqual({ dimension: 2, numeric: false, conditional: false });
     expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, n } }), makeTrial({ number: 1, value: 2, params: { x } })])?.conditional).toBe(true);
+    // A one-choice categorical is a constant: the space stays numeric.
+    const fixed = { value: 'resnet18', distribution: categoricalDistribution(['resnet18']) };
+    expect(observedShape([makeTrial({ number: 0, value: 1, params: { x, n, fixed } })])).toEqual({ dimension: 2, numeric: true, conditional: false });
   });
 
   it('validates its options and the nested ones, naming the bad key', () => {
     expect(() => new AutoSampler({ gpMaxTrials: 0 })).toThrow(/gpMaxTrials must be a positive integer, got 0/);
     expect(() => new AutoSampler({ tpe: { gama: 'optuna' } as never })).toThrow(/tpe: unknown option "gama"/);
-    expect(() => new AutoSampler({ gp: { seed: 3 } as never })).toThrow(/gp: unknown option "seed"/);
-    expect(() => createSampler('auto', { tpe: { nStartupTrials: -1 } })).toThrow(/nStartupTrials must be an integer >= 0/);
+    expect(() => new AutoSampler({ gp: { seed: 3 } as never })).toThrow(/gp: no seed of its own/);
+    expect(() => createSampler('auto', { tpe: { nStartupTrials: -1 } })).toThrow(/^tpe\.nStartupTrials must be an integer >= 0/);
   });
 });
 
