@@ -14,16 +14,8 @@
  * The tables come from an integer hash that test/bench/optuna/samplers.py repeats exactly;
  * test/samplers/tpe-problems.test.ts checks the two agree.
  */
+import { mix32 } from './pruner-curves.js';
 import type { Problem, Suggest } from './problems.js';
-
-/** A 32-bit integer hash (lowbias32), written so Python can repeat it exactly. */
-function mix32(x: number): number {
-  x = (x ^ (x >>> 16)) >>> 0;
-  x = Math.imul(x, 0x7feb352d) >>> 0;
-  x = (x ^ (x >>> 15)) >>> 0;
-  x = Math.imul(x, 0x846ca68b) >>> 0;
-  return (x ^ (x >>> 16)) >>> 0;
-}
 
 /** Uniform in (0, 1) from three non-negative integers. */
 export function hashUniform(a: number, b: number, c: number): number {
