@@ -311,7 +311,8 @@ async function main(): Promise<void> {
     `${p.name} (${p.dimension}d, ${p.budget})`,
     ...samplers.map((s) => {
       const regrets = results.filter((r) => r.problem === p.name && r.sampler === s).map((r) => r.regret);
-      return regrets.length === 0 ? '-' : fmt(median(regrets));
+      // A median over fewer seeds (cached results of an unfinished run) is marked with its count.
+      return regrets.length === 0 ? '-' : regrets.length < seeds.length ? `${fmt(median(regrets))} (${regrets.length})` : fmt(median(regrets));
     }),
   ]);
   console.log(table(['problem', ...samplers.map(short)], rows));
