@@ -285,8 +285,10 @@ export class TPESampler implements Sampler {
     const belowOrders: (Int32Array | null)[] = [];
     const aboveOrders: (Int32Array | null)[] = [];
     coords.forEach((values, d) => {
-      // An ordinal categorical's coordinates follow its values, not its choice indices: sorted here.
-      if ((domains[d] as Domain).distribution.kind === 'categorical' || rows < 64) {
+      // An ordinal categorical's coordinates follow its values: the columns' order (by choice
+      // index) serves only when the choices are listed in increasing order.
+      const dist = (domains[d] as Domain).distribution;
+      if ((domains[d] as Domain).kind === 'categorical' || (dist.kind === 'categorical' && !increasing(dist.choices)) || rows < 64) {
         belowOrders.push(null);
         aboveOrders.push(null);
         return;
@@ -364,6 +366,10 @@ export class TPESampler implements Sampler {
     groups.update(study.getTrials());
     return groups.current();
   }
+}
+
+function increasing(choices: readonly unknown[]): boolean {
+  return choices.every((c, i) => i === 0 || (c as number) > (choices[i - 1] as number));
 }
 
 /** Extra candidate batches drawn when every candidate repeats a configuration already tried. */
