@@ -1,6 +1,6 @@
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
-import { isFirstInIntervalStep, lastStep, nanPercentile, sortedSteps } from './intermediate.js';
+import { finalsAndBar, isFirstInIntervalStep, lastStep, sortedSteps } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface CurveRankPrunerOptions {
@@ -92,16 +92,8 @@ export class CurveRankPruner implements Pruner {
     if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
 
     const sign = study.direction === 'minimize' ? 1 : -1;
-    const finals: { trial: FrozenTrial; final: number }[] = [];
-    for (const t of completed) {
-      const v = t.values?.[0];
-      if (v !== undefined && !Number.isNaN(v)) finals.push({ trial: t, final: sign * v });
-    }
+    const { finals, bar } = finalsAndBar(completed, sign, this.percentile);
     if (finals.length < this.nStartupTrials) return false;
-    const bar = nanPercentile(
-      finals.map((f) => f.final),
-      this.percentile,
-    );
     const good = finals.filter((f) => f.final <= bar).map((f) => f.trial);
     if (good.length < this.minGoodTrials) return false;
 

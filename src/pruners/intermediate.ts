@@ -138,3 +138,16 @@ export function decodeNumber(value: JsonValue | undefined): number | undefined {
 export function crc32Of(text: string): number {
   return crc32(Buffer.from(text, 'utf8')) >>> 0;
 }
+
+/**
+ * The final values of COMPLETE trials in the minimising sense (`sign` 1 to minimise, -1 to
+ * maximise; NaN left out), and the value at `percentile` of them: at or below it is "good".
+ */
+export function finalsAndBar(completed: readonly FrozenTrial[], sign: number, percentile: number): { finals: { trial: FrozenTrial; final: number }[]; bar: number } {
+  const finals: { trial: FrozenTrial; final: number }[] = [];
+  for (const t of completed) {
+    const v = t.values?.[0];
+    if (v !== undefined && !Number.isNaN(v)) finals.push({ trial: t, final: sign * v });
+  }
+  return { finals, bar: nanPercentile(finals.map((f) => f.final), percentile) };
+}

@@ -3,7 +3,7 @@ import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
 import { betaCdf } from './beta.js';
 import { bestSoFar, longestRun } from './curve-rank.js';
-import { isFirstInIntervalStep, lastStep, nanPercentile, sortedSteps, valueAtStep } from './intermediate.js';
+import { finalsAndBar, isFirstInIntervalStep, lastStep, sortedSteps, valueAtStep } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface OutlookPrunerOptions {
@@ -109,16 +109,8 @@ export class OutlookPruner implements Pruner {
     if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
 
     const sign = study.direction === 'minimize' ? 1 : -1;
-    const finished: { trial: FrozenTrial; final: number }[] = [];
-    for (const t of completed) {
-      const v = t.values?.[0];
-      if (v !== undefined && !Number.isNaN(v)) finished.push({ trial: t, final: sign * v });
-    }
+    const { finals: finished, bar } = finalsAndBar(completed, sign, this.percentile);
     if (finished.length < this.nStartupTrials) return false;
-    const bar = nanPercentile(
-      finished.map((f) => f.final),
-      this.percentile,
-    );
     const goodShare = finished.filter((f) => f.final <= bar).length / finished.length;
     if (goodShare >= 1) return false; // no finisher ended anything but good: nothing to learn
     const prior = { good: this.priorStrength * goodShare, bad: this.priorStrength * (1 - goodShare) };
