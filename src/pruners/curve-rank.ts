@@ -1,6 +1,6 @@
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
-import { finalsAndBar, isFirstInIntervalStep, lastStep, sortedSteps } from './intermediate.js';
+import { finalsAndBar, lastStep, schedulePoint, sortedSteps } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface CurveRankPrunerOptions {
@@ -79,17 +79,9 @@ export class CurveRankPruner implements Pruner {
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
-    const step = lastStep(trial);
-    if (step === undefined) return false;
-    if (Number.isNaN(trial.intermediateValues.get(step) as number)) return true;
-    const completed = study.getTrials(['COMPLETE']);
-    if (completed.length < this.nStartupTrials) return false;
-
-    const horizon = this.maxResource === 'auto' ? longestRun(completed) : this.maxResource;
-    if (horizon === undefined || step >= horizon) return false;
-    const warmup = this.nWarmupSteps === 'auto' ? Math.ceil(this.warmupFraction * horizon) : this.nWarmupSteps;
-    if (step < warmup) return false;
-    if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
+    const point = schedulePoint(study, trial, this, (horizon) => (this.nWarmupSteps === 'auto' ? Math.ceil(this.warmupFraction * horizon) : this.nWarmupSteps));
+    if (point.verdict !== 'judge') return point.verdict === 'prune';
+    const { completed, horizon, warmup } = point;
 
     const sign = study.direction === 'minimize' ? 1 : -1;
     const { finals, bar } = finalsAndBar(completed, sign, this.percentile);
@@ -108,15 +100,6 @@ export class CurveRankPruner implements Pruner {
   }
 }
 
-/** Last step of the longest COMPLETE trial. */
-export function longestRun(completed: readonly FrozenTrial[]): number | undefined {
-  let longest: number | undefined;
-  for (const t of completed) {
-    const s = lastStep(t);
-    if (s !== undefined && (longest === undefined || s > longest)) longest = s;
-  }
-  return longest;
-}
 
 /**
  * Best value (minimize orientation: `sign`·value, lowest) a trial reported up to `step`,

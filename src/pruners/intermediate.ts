@@ -1,6 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
+import type { StudyView } from '../study/policies.js';
 
 /**
  * Reading intermediate values the way every pruner needs them: sorted steps, the value
@@ -150,4 +151,42 @@ export function finalsAndBar(completed: readonly FrozenTrial[], sign: number, pe
     if (v !== undefined && !Number.isNaN(v)) finals.push({ trial: t, final: sign * v });
   }
   return { finals, bar: nanPercentile(finals.map((f) => f.final), percentile) };
+}
+
+/** Last step of the longest COMPLETE trial. */
+export function longestRun(completed: readonly FrozenTrial[]): number | undefined {
+  let longest: number | undefined;
+  for (const t of completed) {
+    const s = lastStep(t);
+    if (s !== undefined && (longest === undefined || s > longest)) longest = s;
+  }
+  return longest;
+}
+
+/** Where a trial stands in its schedule when a schedule-aware pruner is asked about it. */
+export type SchedulePoint =
+  | { readonly verdict: 'prune' | 'keep' }
+  | { readonly verdict: 'judge'; readonly step: number; readonly completed: readonly FrozenTrial[]; readonly horizon: number; readonly warmup: number };
+
+/**
+ * The checks curve-rank and outlook share before they look at curves: NaN prunes at once;
+ * no report, too few COMPLETE trials, a step at or past the horizon (the longest COMPLETE
+ * run, or `maxResource`), before the warmup or between intervals keep the trial.
+ */
+export function schedulePoint(
+  study: StudyView,
+  trial: FrozenTrial,
+  settings: { readonly nStartupTrials: number; readonly maxResource: number | 'auto'; readonly intervalSteps: number },
+  warmupOf: (horizon: number) => number,
+): SchedulePoint {
+  const step = lastStep(trial);
+  if (step === undefined) return { verdict: 'keep' };
+  if (Number.isNaN(trial.intermediateValues.get(step) as number)) return { verdict: 'prune' };
+  const completed = study.getTrials(['COMPLETE']);
+  if (completed.length < settings.nStartupTrials) return { verdict: 'keep' };
+  const horizon = settings.maxResource === 'auto' ? longestRun(completed) : settings.maxResource;
+  if (horizon === undefined || step >= horizon) return { verdict: 'keep' };
+  const warmup = warmupOf(horizon);
+  if (step < warmup || !isFirstInIntervalStep(step, trial, warmup, settings.intervalSteps)) return { verdict: 'keep' };
+  return { verdict: 'judge', step, completed, horizon, warmup };
 }

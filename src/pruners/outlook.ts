@@ -2,8 +2,8 @@ import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
 import { betaCdf } from './beta.js';
-import { bestSoFar, longestRun } from './curve-rank.js';
-import { finalsAndBar, isFirstInIntervalStep, lastStep, sortedSteps, valueAtStep } from './intermediate.js';
+import { bestSoFar } from './curve-rank.js';
+import { finalsAndBar, lastStep, schedulePoint, sortedSteps, valueAtStep } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface OutlookPrunerOptions {
@@ -96,17 +96,9 @@ export class OutlookPruner implements Pruner {
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
-    const step = lastStep(trial);
-    if (step === undefined) return false;
-    if (Number.isNaN(trial.intermediateValues.get(step) as number)) return true;
-    const completed = study.getTrials(['COMPLETE']);
-    if (completed.length < this.nStartupTrials) return false;
-
-    const horizon = this.maxResource === 'auto' ? longestRun(completed) : this.maxResource;
-    if (horizon === undefined || step >= horizon) return false;
-    const warmup = Math.ceil(this.warmupFraction * horizon);
-    if (step < warmup) return false;
-    if (!isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
+    const point = schedulePoint(study, trial, this, (horizon) => Math.ceil(this.warmupFraction * horizon));
+    if (point.verdict !== 'judge') return point.verdict === 'prune';
+    const { completed, horizon, warmup } = point;
 
     const sign = study.direction === 'minimize' ? 1 : -1;
     const { finals: finished, bar } = finalsAndBar(completed, sign, this.percentile);
