@@ -120,15 +120,8 @@ PROBLEMS = {
 
 # --- Categorical and ordinal problems: test/bench/discrete-problems.ts, operation for operation ---
 
-M32 = 0xFFFFFFFF
-
-
-def mix32(x):
-    x = (x ^ (x >> 16)) & M32
-    x = (x * 0x7FEB352D) & M32
-    x = (x ^ (x >> 15)) & M32
-    x = (x * 0x846CA68B) & M32
-    return (x ^ (x >> 16)) & M32
+sys.path.insert(0, __file__.rsplit("/", 1)[0])
+from pruners import MASK as M32, mix32  # noqa: E402  the benchmarks' one integer hash
 
 
 def hash_uniform(a, b, c):
