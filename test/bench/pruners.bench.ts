@@ -21,8 +21,7 @@
  *   SODATE_BENCH_FIRST_SEED=100 …                     seeds from 100 on (options were tuned on seeds 100–119)
  *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
  *   SODATE_BENCH_OPTUNA_SEEDS=10 …                    seeds for Optuna (default 5, quick 2)
- *   SODATE_BENCH_CURVE_RANK='[{"percentile":25}]' …    extra curve-rank rows with these options
- *   SODATE_BENCH_OUTLOOK='[{"minChance":0.05}]' …      extra outlook rows with these options
+ *   SODATE_BENCH_EXTRA='[{"kind":"asha","minResource":5}]' …  extra rows: pruners as space files write them
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -41,11 +40,11 @@ import {
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import type { CurveRankPrunerOptions, OutlookPrunerOptions } from '../../src/pruners/index.js';
+import { prunerFromSpec } from '../../src/pruners/registry.js';
 import type { Pruner, Sampler } from '../../src/study/policies.js';
 import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
 import type { Paired, StudyRun } from './curves/paired.js';
-import { pair, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
+import { bestWithin, median, pair, regret, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
 import type { RecordedMetric } from './curves/recorded.js';
 import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE, suggestKnobs, suggestPytorchKnobs } from './curves/recorded.js';
 import type { CurveParams, CurveVariant } from './pruner-curves.js';
@@ -149,17 +148,13 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   // Ablations: what the patience and the warmup are worth.
   'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
   'curve-rank warmupFraction=0': () => new CurveRankPruner({ warmupFraction: 0 }),
-  // Defaults chosen on seeds 100–109 (SODATE_BENCH_OUTLOOK sweeps); the ablations show what patience and a later warmup cost.
+  // Defaults chosen on seeds 100–109 (SODATE_BENCH_EXTRA sweeps); the ablations show what patience and a later warmup cost.
   outlook: () => new OutlookPruner(),
   'outlook patience=2': () => new OutlookPruner({ patience: 2 }),
   'outlook warmupFraction=0.25': () => new OutlookPruner({ warmupFraction: 0.25 }),
-  // Extra rows from the environment: SODATE_BENCH_CURVE_RANK='[{"percentile": 25}, …]'.
+  // Extra rows from the environment, as space-file pruner specs: SODATE_BENCH_EXTRA='[{"kind": "curve-rank", "percentile": 25}, …]'.
   ...Object.fromEntries(
-    (JSON.parse(process.env['SODATE_BENCH_CURVE_RANK'] ?? '[]') as CurveRankPrunerOptions[]).map((o) => [`curve-rank ${JSON.stringify(o)}`, () => new CurveRankPruner(o)]),
-  ),
-  // SODATE_BENCH_OUTLOOK='[{"minChance": 0.05}, …]'.
-  ...Object.fromEntries(
-    (JSON.parse(process.env['SODATE_BENCH_OUTLOOK'] ?? '[]') as OutlookPrunerOptions[]).map((o) => [`outlook ${JSON.stringify(o)}`, () => new OutlookPruner(o)]),
+    (JSON.parse(process.env['SODATE_BENCH_EXTRA'] ?? '[]') as unknown[]).map((spec) => [JSON.stringify(spec), () => prunerFromSpec(spec, 'SODATE_BENCH_EXTRA')]),
   ),
 };
 const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
@@ -265,6 +260,24 @@ function print(title: string, byRow: Map<string, Paired[]>, fullEpochs: number):
   printTable(['pruner', ...SUMMARY_HEADER], [...byRow.entries()].map(([row, pairs]) => [row, ...summaryCells(pairs, fullEpochs)]));
 }
 
+/**
+ * What a pruner could win on each problem: no-pruning's median regret when cut at a share
+ * of its epochs. Where the 50% column equals the 100% one, the sampler has already found
+ * all it will by half the trials, so a pruner saving half the epochs can at best tie.
+ */
+function printHeadroom(references: ReadonlyMap<string, readonly StudyRun[]>): void {
+  const shares = [0.25, 0.5, 0.75, 1];
+  console.log('\nheadroom: no pruning, median regret when cut at a share of its epochs');
+  printTable(
+    ['problem', ...shares.map((s) => `${100 * s}%`)],
+    PROBLEMS.map((problem) => {
+      const runs = references.get(problem.name) ?? [];
+      const full = N_TRIALS * problem.epochs;
+      return [problem.name, ...shares.map((s) => median(runs.map((r) => regret(bestWithin(r, problem.direction, s * full), problem.direction, problem.optimum, problem.scale))).toFixed(3))];
+    }),
+  );
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const optuna: Promise<OptunaResult[]>[] = [];
@@ -274,11 +287,13 @@ async function main(): Promise<void> {
     if (optuna5 === undefined || optuna5 === '') console.log('Optuna 5: skipped (set SODATE_OPTUNA5_PATH to its source tree to include it)');
     else optuna.push(startOptuna('Optuna 5', optuna5).then((r) => r.map((x) => ({ ...x, library: 'optuna5' }))));
   }
-  const names = Object.keys(PRUNERS).filter((n) => n === 'none' || n.startsWith('curve-rank {') || n.startsWith('outlook {') || wantedPruners === undefined || wantedPruners.includes(n));
+  const names = Object.keys(PRUNERS).filter((n) => n === 'none' || n.startsWith('{') || wantedPruners === undefined || wantedPruners.includes(n));
   const results: Results = new Map();
+  const references = new Map<string, StudyRun[]>();
   for (const problem of PROBLEMS) {
     for (const seed of SEEDS) {
       const reference = await runStudy(problem, seed, new NopPruner());
+      references.set(problem.name, [...(references.get(problem.name) ?? []), reference]);
       for (const name of names) {
         const run = name === 'none' ? reference : await runStudy(problem, seed, (PRUNERS[name] as () => Pruner)());
         add(results, problem.name, `sodate ${name}`, pair(run, reference, problem.direction, problem.optimum, problem.scale));
@@ -324,6 +339,7 @@ async function main(): Promise<void> {
   const recorded = PROBLEMS.filter((p) => RECORDED.has(p.name)).map((p) => p.name);
   if (recorded.length > 0) pooledShare((p) => RECORDED.has(p), `pooled over the recorded curves (${recorded.join(', ')})`);
   pooledShare(() => true, `pooled over all problems (${PROBLEMS.map((p) => p.name).join(', ')})`);
+  printHeadroom(references);
   console.log(`\ntotal: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
