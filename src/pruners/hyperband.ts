@@ -67,6 +67,7 @@ export class HyperbandPruner implements Pruner {
     const bracketView: StudyView = {
       name: study.name,
       direction: study.direction,
+      directions: study.directions,
       getTrials: (states?: readonly TrialState[]) => study.getTrials(states).filter((t) => bracketOf(study.name, t.number, brackets) === bracket),
       setTrialSystemAttr: (id, key, value) => study.setTrialSystemAttr(id, key, value),
     };

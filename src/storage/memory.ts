@@ -5,7 +5,7 @@ import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
 import { isFinished } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
-import { FAIL_REASON_KEY, bestValueOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
+import { FAIL_REASON_KEY, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 
 interface MutableTrial {
   id: number;
@@ -25,7 +25,7 @@ interface MutableTrial {
 interface MutableStudy {
   id: number;
   name: string;
-  direction: Direction;
+  directions: readonly Direction[];
   userAttrs: Record<string, JsonValue>;
   systemAttrs: Record<string, JsonValue>;
   trials: MutableTrial[];
@@ -46,7 +46,7 @@ export class InMemoryStorage implements Storage {
     const study: MutableStudy = {
       id: this.nextStudyId++,
       name: spec.name,
-      direction: spec.direction,
+      directions: directionsOf(spec),
       userAttrs: structuredClone({ ...spec.userAttrs }),
       systemAttrs: structuredClone({ ...spec.systemAttrs }),
       trials: [],
@@ -68,7 +68,7 @@ export class InMemoryStorage implements Storage {
         ...studyRecord(s),
         nTrials: frozen.length,
         counts: countByState(frozen),
-        bestValue: bestValueOf(frozen, s.direction),
+        bestValue: bestValueOf(frozen, s.directions[0] as Direction),
         datetimeStart: earliestStart(frozen),
       };
     });
@@ -242,7 +242,7 @@ function firstIndexAfter(trials: readonly MutableTrial[], id: number): number {
 }
 
 function studyRecord(s: MutableStudy): StudyRecord {
-  return { id: s.id, name: s.name, direction: s.direction, userAttrs: structuredClone(s.userAttrs), systemAttrs: structuredClone(s.systemAttrs) };
+  return { id: s.id, name: s.name, direction: s.directions[0] as Direction, directions: [...s.directions], userAttrs: structuredClone(s.userAttrs), systemAttrs: structuredClone(s.systemAttrs) };
 }
 
 function freeze(t: MutableTrial): FrozenTrial {

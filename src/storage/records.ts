@@ -43,7 +43,10 @@ export function trialValue(trial: FrozenTrial): number | undefined {
 export interface StudyRecord {
   readonly id: number;
   readonly name: string;
+  /** The first objective's direction (the only one of a single-objective study). */
   readonly direction: Direction;
+  /** One direction per objective, in objective order; `[direction]` for one objective. */
+  readonly directions: readonly Direction[];
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
   readonly systemAttrs: Readonly<Record<string, JsonValue>>;
 }

@@ -1,6 +1,7 @@
 import { StorageError } from '../errors.js';
 import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
 import { isFinished } from './records.js';
+import type { NewStudy } from './storage.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
 
@@ -12,6 +13,11 @@ export function countByState(trials: readonly FrozenTrial[]): Record<TrialState,
   const counts = emptyCounts();
   for (const t of trials) counts[t.state]++;
   return counts;
+}
+
+/** The directions a new study is stored with: `spec.directions`, else its one `direction`. */
+export function directionsOf(spec: NewStudy): readonly Direction[] {
+  return spec.directions !== undefined && spec.directions.length > 0 ? spec.directions : [spec.direction];
 }
 
 export function bestValueOf(trials: readonly FrozenTrial[], direction: Direction): number | null {

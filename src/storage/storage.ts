@@ -5,6 +5,8 @@ import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, Tr
 export interface NewStudy {
   readonly name: string;
   readonly direction: Direction;
+  /** One per objective (the first equal to `direction`); default `[direction]`. */
+  readonly directions?: readonly Direction[];
   readonly userAttrs?: Readonly<Record<string, JsonValue>>;
   readonly systemAttrs?: Readonly<Record<string, JsonValue>>;
 }

@@ -8,7 +8,10 @@ import type { Direction, FrozenTrial, TrialState } from '../storage/records.js';
  */
 export interface StudyView {
   readonly name: string;
+  /** The first objective's direction: all a single-objective policy reads. */
   readonly direction: Direction;
+  /** One direction per objective; a trial's `values` has one value per entry. */
+  readonly directions: readonly Direction[];
   /** Trials in number order, optionally only those in the given states. */
   getTrials(states?: readonly TrialState[]): readonly FrozenTrial[];
   /**

@@ -27,6 +27,7 @@ export class Study {
   readonly id: number;
   readonly name: string;
   readonly direction: Direction;
+  readonly directions: readonly Direction[];
   readonly storage: CachedStorage;
   readonly sampler: Sampler;
   readonly pruner: Pruner;
@@ -46,6 +47,7 @@ export class Study {
     this.id = record.id;
     this.name = record.name;
     this.direction = record.direction;
+    this.directions = record.directions;
     this.userAttrs = { ...record.userAttrs };
     this.systemAttrs = { ...record.systemAttrs };
     this.storage = storage;
@@ -55,6 +57,7 @@ export class Study {
     const view: StudyView = {
       name: this.name,
       direction: this.direction,
+      directions: this.directions,
       getTrials: (states) => (states === undefined ? this.history : this.history.filter((t) => states.includes(t.state))),
       setTrialSystemAttr: (trialId, key, value) => {
         this.liveTrials.get(trialId)?.rememberSystemAttr(key, value);

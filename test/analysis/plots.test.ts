@@ -136,7 +136,7 @@ describe('export', () => {
 });
 
 describe('compare', () => {
-  const study = (name: string, direction: 'minimize' | 'maximize' = 'minimize'): StudyRecord => ({ id: 1, name, direction, userAttrs: { metric: 'loss' }, systemAttrs: {} });
+  const study = (name: string, direction: 'minimize' | 'maximize' = 'minimize'): StudyRecord => ({ id: 1, name, direction, directions: [direction], userAttrs: { metric: 'loss' }, systemAttrs: {} });
   const runs = (values: number[]) => values.map((v, i) => makeTrial({ number: i, value: v, params: { x: { value: 0.5, distribution: X } } }));
 
   it('bests per seed with mean ± sd, and how likely an arm beats the first', () => {
@@ -173,7 +173,7 @@ describe('compare', () => {
 
 describe('report data', () => {
   it('holds every plot, the best trials and the configuration, hiding the bulky stored config', () => {
-    const record: StudyRecord = { id: 1, name: 'demo', direction: 'minimize', userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': 3, 'sodate:config': { text: 'study: demo\n' } } };
+    const record: StudyRecord = { id: 1, name: 'demo', direction: 'minimize', directions: ['minimize'], userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': 3, 'sodate:config': { text: 'study: demo\n' } } };
     const trials = conditional.map((t, i) => ({ ...t, datetimeStart: at(i), datetimeComplete: at(i + 1) }));
     const report = buildReport(record, trials, { now: at(0) });
     expect(report.plots.map((p) => p.kind)).toEqual(['history', 'importance', 'intermediate', 'parallel', 'slice', 'contour', 'timeline']);
@@ -189,7 +189,7 @@ describe('report data', () => {
   });
 
   it('notes, rather than fails, what a tiny study cannot show', () => {
-    const record: StudyRecord = { id: 1, name: 'tiny', direction: 'minimize', userAttrs: {}, systemAttrs: {} };
+    const record: StudyRecord = { id: 1, name: 'tiny', direction: 'minimize', directions: ['minimize'], userAttrs: {}, systemAttrs: {} };
     const report = buildReport(record, small.slice(0, 2));
     expect(report.importance).toBeNull();
     expect(report.notes.join('\n')).toMatch(/importance.*at least 3/);

@@ -32,7 +32,7 @@ function demoReport(): ReportData {
       systemAttrs: { 'sodate:slot': `t${i % 2}`, 'sodate:device': `gpu:${i % 2}` },
     };
   });
-  const study: StudyRecord = { id: 1, name: 'render-demo', direction: 'minimize', userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': 1, 'sodate:space_file': 'search-spaces/demo.yaml' } };
+  const study: StudyRecord = { id: 1, name: 'render-demo', direction: 'minimize', directions: ['minimize'], userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': 1, 'sodate:space_file': 'search-spaces/demo.yaml' } };
   return buildReport(study, trials, { now: new Date(Date.UTC(2026, 0, 2)) });
 }
 

@@ -52,6 +52,7 @@ export function run(sampler: Sampler, problem: Problem, trials: number, prefill:
   const view: StudyView = {
     name: 'bench',
     direction: 'minimize',
+    directions: ['minimize'],
     getTrials: (states) => (states === undefined ? history : history.filter((t) => states.includes(t.state))),
     setTrialSystemAttr: () => undefined,
   };

@@ -42,10 +42,12 @@ export function makeTrial(spec: {
 }
 
 /** A StudyView over a fixed list of trials; system attrs written by policies are applied to the list. */
-export function makeStudyView(trials: FrozenTrial[], direction: Direction = 'minimize', name = 'test-study'): StudyView & { trials: FrozenTrial[] } {
+export function makeStudyView(trials: FrozenTrial[], direction: Direction | readonly Direction[] = 'minimize', name = 'test-study'): StudyView & { trials: FrozenTrial[] } {
+  const directions = typeof direction === 'string' ? [direction] : direction;
   return {
     name,
-    direction,
+    direction: directions[0] as Direction,
+    directions,
     trials,
     getTrials(states) {
       return states === undefined ? trials : trials.filter((t) => states.includes(t.state));

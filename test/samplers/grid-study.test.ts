@@ -16,6 +16,7 @@ describe('GridSampler in a study', () => {
     const view: StudyView = {
       name: study.name,
       direction: study.direction,
+      directions: study.directions,
       getTrials: (states) => (states === undefined ? study.trials : study.trials.filter((t) => states.includes(t.state))),
       setTrialSystemAttr: () => undefined,
     };

@@ -2,10 +2,10 @@ import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
-import type { FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { FAIL_REASON_KEY, cursorAfter, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
+import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
-import { assembleTrials, decodeDatetime, decodeDirection, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
+import { assembleTrials, decodeDatetime, decodeDirections, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
 import type { Query } from './connection.js';
 import { Connection } from './connection.js';
 import { describeTarget } from './errors.js';
@@ -78,7 +78,8 @@ export class PostgresStorage implements Storage {
         if ((error as { code?: unknown }).code === '23505') throw studyExistsError(spec.name, this.url);
         throw error;
       }
-      await query(SQL.insertDirection, [encodeDirection(spec.direction), studyId]);
+      const directions = directionsOf(spec);
+      for (let objective = 0; objective < directions.length; objective++) await query(SQL.insertDirection, [encodeDirection(directions[objective] as Direction), studyId, objective]);
       for (const [scope, attrs] of [['user', spec.userAttrs], ['system', spec.systemAttrs]] as const) {
         const entries = Object.entries(attrs ?? {});
         if (entries.length > 0) await query(SQL.upsertStudyAttrs(scope === 'user' ? 'study_user_attributes' : 'study_system_attributes'), [studyId, entries.map((e) => e[0]), entries.map((e) => encodeJson(e[1]))]);
@@ -302,7 +303,7 @@ function studyRecord(row: StudyRow): StudyRecord {
   return {
     id: row.study_id,
     name: row.study_name,
-    direction: decodeDirection(row.direction),
+    ...decodeDirections(row.directions ?? []),
     userAttrs: attrs(row.user_attrs),
     systemAttrs: attrs(row.system_attrs),
   };

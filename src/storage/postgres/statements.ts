@@ -67,9 +67,9 @@ export async function readTrials(query: Query, sql: string, params: unknown[]): 
   return out;
 }
 
-/** A study with its first direction and its attributes as [key, value_json] pairs. */
+/** A study with its directions in objective order and its attributes as [key, value_json] pairs. */
 const STUDY_COLUMNS = `s.study_id, s.study_name,
-  (SELECT d.direction::text FROM study_directions d WHERE d.study_id = s.study_id ORDER BY d.objective LIMIT 1) AS direction,
+  (SELECT json_agg(d.direction::text ORDER BY d.objective) FROM study_directions d WHERE d.study_id = s.study_id) AS directions,
   (SELECT COALESCE(json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_user_attribute_id), '[]'::json)
      FROM study_user_attributes a WHERE a.study_id = s.study_id) AS user_attrs,
   (SELECT COALESCE(json_agg(json_build_array(a.key, a.value_json) ORDER BY a.study_system_attribute_id), '[]'::json)
@@ -78,7 +78,7 @@ const STUDY_COLUMNS = `s.study_id, s.study_name,
 export interface StudyRow {
   study_id: number;
   study_name: string;
-  direction: string | null;
+  directions: string[] | null;
   user_attrs: [string, string | null][];
   system_attrs: [string, string | null][];
 }
@@ -107,7 +107,7 @@ FROM studies s ORDER BY s.study_id`,
   /** The study's row lock: trial numbers and budgets are decided under it. */
   lockStudy: 'SELECT study_id FROM studies WHERE study_id = $1 FOR NO KEY UPDATE',
   insertStudy: 'INSERT INTO studies (study_name) VALUES ($1) RETURNING study_id',
-  insertDirection: 'INSERT INTO study_directions (direction, study_id, objective) VALUES ($1, $2, 0)',
+  insertDirection: 'INSERT INTO study_directions (direction, study_id, objective) VALUES ($1, $2, $3)',
   upsertStudyAttrs: (table: 'study_user_attributes' | 'study_system_attributes') =>
     `INSERT INTO ${table} (study_id, key, value_json) SELECT $1, k, v FROM unnest($2::text[], $3::text[]) AS x(k, v)
      WHERE EXISTS (SELECT 1 FROM studies WHERE study_id = $1)

@@ -93,6 +93,12 @@ export function decodeDirection(text: string | null | undefined): Direction {
   return text === 'MAXIMIZE' ? 'maximize' : 'minimize';
 }
 
+/** A study's direction fields from its study_directions rows in objective order (none reads as one MINIMIZE). */
+export function decodeDirections(texts: readonly (string | null)[]): { direction: Direction; directions: Direction[] } {
+  const directions = texts.length === 0 ? ['minimize' as Direction] : texts.map(decodeDirection);
+  return { direction: directions[0] as Direction, directions };
+}
+
 /** `record[key] = value` that also works for the key `__proto__`. */
 export function setKey(record: Record<string, JsonValue>, key: string, value: JsonValue): void {
   if (key === '__proto__') Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });

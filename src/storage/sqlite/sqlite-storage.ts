@@ -3,9 +3,9 @@ import { NotFoundError, StorageError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
-import type { FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
+import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
 import { isFinished } from '../records.js';
-import { FAIL_REASON_KEY, cursorAfter, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
 import type { TrialRows } from './rows.js';
@@ -13,6 +13,7 @@ import {
   assembleTrials,
   decodeDatetime,
   decodeDirection,
+  decodeDirections,
   decodeJson,
   encodeDatetime,
   encodeDirection,
@@ -81,7 +82,7 @@ export class SqliteStorage implements Storage {
     return this.write(() => {
       if (this.sql.studyByName.get(spec.name) !== undefined) throw studyExistsError(spec.name, this.url);
       const id = Number(this.sql.insertStudy.run(spec.name).lastInsertRowid);
-      this.sql.insertDirection.run(encodeDirection(spec.direction), id, 0);
+      directionsOf(spec).forEach((d, objective) => this.sql.insertDirection.run(encodeDirection(d), id, objective));
       for (const [key, value] of Object.entries(spec.userAttrs ?? {})) this.sql.upsertStudyUserAttr.run(id, key, encodeJson(value));
       for (const [key, value] of Object.entries(spec.systemAttrs ?? {})) this.sql.upsertStudySystemAttr.run(id, key, encodeJson(value));
       return this.studyRecord({ study_id: id, study_name: spec.name });
@@ -98,7 +99,10 @@ export class SqliteStorage implements Storage {
   async listStudies(): Promise<StudySummary[]> {
     return this.read(() => {
       const studies = this.sql.allStudies.all() as StudyRow[];
-      const directions = new Map((this.sql.allDirections.all() as { study_id: number; direction: string }[]).map((r) => [r.study_id, r.direction]));
+      const directions = new Map<number, Direction[]>();
+      for (const r of this.sql.allDirections.all() as { study_id: number; direction: string }[]) {
+        directions.set(r.study_id, [...(directions.get(r.study_id) ?? []), decodeDirection(r.direction)]);
+      }
       const attrs = (rows: ({ study_id: number } & KeyValueRow)[]) => {
         const byStudy = new Map<number, Record<string, JsonValue>>();
         for (const r of rows) {
@@ -119,7 +123,8 @@ export class SqliteStorage implements Storage {
       }
       const best = new Map((this.sql.bestValues.all() as { study_id: number; low: number | null; high: number | null }[]).map((r) => [r.study_id, r]));
       return studies.map((s): StudySummary => {
-        const direction = decodeDirection(directions.get(s.study_id));
+        const studyDirections = directions.get(s.study_id) ?? [decodeDirection(undefined)];
+        const direction = studyDirections[0] as Direction;
         const c = counts.get(s.study_id);
         const b = best.get(s.study_id);
         const stateCounts = c?.counts ?? emptyCounts();
@@ -127,6 +132,7 @@ export class SqliteStorage implements Storage {
           id: s.study_id,
           name: s.study_name,
           direction,
+          directions: studyDirections,
           userAttrs: userAttrs.get(s.study_id) ?? {},
           systemAttrs: systemAttrs.get(s.study_id) ?? {},
           nTrials: Object.values(stateCounts).reduce((a, n) => a + n, 0),
@@ -303,7 +309,7 @@ export class SqliteStorage implements Storage {
     return {
       id: row.study_id,
       name: row.study_name,
-      direction: decodeDirection(this.sql.direction.get(row.study_id) as string | undefined),
+      ...decodeDirections(this.sql.directions.all(row.study_id) as string[]),
       userAttrs: attrs(this.sql.studyUserAttrs.all(row.study_id) as KeyValueRow[]),
       systemAttrs: attrs(this.sql.studySystemAttrs.all(row.study_id) as KeyValueRow[]),
     };
