@@ -9,6 +9,8 @@ export function makeTrial(spec: {
   number: number;
   state?: TrialState;
   value?: number;
+  /** Several objectives' values (instead of `value`). */
+  values?: readonly number[];
   params?: Record<string, { value: ParamValue; distribution: Distribution }>;
   intermediate?: Record<number, number> | readonly (readonly [number, number])[];
   systemAttrs?: Record<string, JsonValue>;
@@ -24,12 +26,13 @@ export function makeTrial(spec: {
   const entries = Array.isArray(spec.intermediate)
     ? (spec.intermediate as (readonly [number, number])[])
     : Object.entries(spec.intermediate ?? {}).map(([k, v]) => [Number(k), v] as const);
-  const state = spec.state ?? (spec.value === undefined ? 'RUNNING' : 'COMPLETE');
+  const values = spec.values ?? (spec.value === undefined ? undefined : [spec.value]);
+  const state = spec.state ?? (values === undefined ? 'RUNNING' : 'COMPLETE');
   return {
     id: spec.number + 1,
     number: spec.number,
     state,
-    values: spec.value === undefined ? null : [spec.value],
+    values: values === undefined ? null : [...values],
     params,
     internalParams,
     distributions,
