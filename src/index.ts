@@ -6,3 +6,4 @@ export * from './storage/index.js';
 export * from './study/index.js';
 export * from './samplers/index.js';
 export * from './pruners/index.js';
+export * from './multi-objective/index.js';

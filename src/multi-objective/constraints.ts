@@ -1,3 +1,4 @@
+import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
 
 /**
@@ -37,4 +38,43 @@ export function isFeasible(trial: Pick<FrozenTrial, 'systemAttrs'>): boolean {
 /** Whether any trial carries constraint values: a constrained study. */
 export function hasConstraints(trials: readonly Pick<FrozenTrial, 'systemAttrs'>[]): boolean {
   return trials.some((t) => Object.keys(trialConstraints(t)).length > 0);
+}
+
+/** A space file's limit on a measured quantity: `{ max: 16 }`, `{ min: 0.9 }` or both. */
+export interface ConstraintLimit {
+  readonly min?: number;
+  readonly max?: number;
+}
+export type ConstraintLimits = Readonly<Record<string, ConstraintLimit>>;
+
+/** Study system attribute holding the limits, so every process (and `sodate trials`) reads the same ones. */
+export const CONSTRAINT_LIMITS_KEY = 'sodate:constraints';
+
+/** How far `value` is past `limit` (≤ 0: within it); NaN stays NaN (never feasible). */
+export function violationOf(value: number, limit: ConstraintLimit | undefined): number {
+  if (limit === undefined) return value;
+  const over = limit.max === undefined ? -Infinity : value - limit.max;
+  const under = limit.min === undefined ? -Infinity : limit.min - value;
+  return Math.max(over, under);
+}
+
+/** Check a `constraints:` mapping; `where` names it in the message. */
+export function checkConstraintLimits(spec: unknown, where: string): ConstraintLimits {
+  if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
+    throw new OptionError(`${where} must map a metric name to { max: … } or { min: … }, e.g. { latency_ms: { max: 20 } }`);
+  }
+  const out: Record<string, ConstraintLimit> = {};
+  for (const [name, limit] of Object.entries(spec as Record<string, unknown>)) {
+    if (limit === null || typeof limit !== 'object' || Array.isArray(limit)) throw new OptionError(`${where}.${name} must be { max: … } and/or { min: … }, got ${JSON.stringify(limit)}`);
+    const entry = limit as Record<string, unknown>;
+    const unknown = Object.keys(entry).filter((k) => k !== 'min' && k !== 'max');
+    if (unknown.length > 0) throw new OptionError(`${where}.${name}: unknown key ${unknown.join(', ')}; use min and/or max`);
+    if (entry['min'] === undefined && entry['max'] === undefined) throw new OptionError(`${where}.${name} needs a min or a max`);
+    for (const k of ['min', 'max'] as const) {
+      const v = entry[k];
+      if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new OptionError(`${where}.${name}.${k} must be a finite number, got ${JSON.stringify(v)}`);
+    }
+    out[name] = { ...(entry['min'] !== undefined ? { min: entry['min'] as number } : {}), ...(entry['max'] !== undefined ? { max: entry['max'] as number } : {}) };
+  }
+  return out;
 }

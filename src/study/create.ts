@@ -4,6 +4,8 @@ import { NopPruner } from '../pruners/nop.js';
 import { RandomSampler } from '../samplers/random.js';
 import { CachedStorage } from '../storage/cached.js';
 import { InMemoryStorage } from '../storage/memory.js';
+import type { ConstraintLimits } from '../multi-objective/constraints.js';
+import { CONSTRAINT_LIMITS_KEY, checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { Direction, StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { checkStudyName, openStorage } from '../storage/url.js';
@@ -21,6 +23,13 @@ export interface CreateStudyOptions {
   pruner?: Pruner;
   /** Default: 'minimize'. */
   direction?: Direction;
+  /** One direction per objective, for a multi-objective study (then leave `direction` out, or make it the first). */
+  directions?: readonly Direction[];
+  /**
+   * Limits on measured quantities (`{ latency_ms: { max: 20 } }`): a trial records them
+   * with `trial.setConstraint(name, value)`, and one past a limit never enters the best set.
+   */
+  constraints?: ConstraintLimits;
   /** Resume a study of that name instead of failing when it exists. Default: false. */
   loadIfExists?: boolean;
   /** Attributes stored with a new study. */
@@ -46,10 +55,10 @@ function generatedName(): string {
 }
 
 export async function createStudy(options: CreateStudyOptions = {}): Promise<Study> {
-  const direction = options.direction ?? 'minimize';
-  if (direction !== 'minimize' && direction !== 'maximize') {
-    throw new OptionError(`direction must be 'minimize' or 'maximize', got ${JSON.stringify(direction)}`);
-  }
+  const directions = checkDirections(options.direction, options.directions);
+  const direction = directions[0] as Direction;
+  const constraints = options.constraints === undefined ? undefined : checkConstraintLimits(options.constraints, 'constraints');
+  const systemAttrs = constraints === undefined ? options.systemAttrs : { ...options.systemAttrs, [CONSTRAINT_LIMITS_KEY]: constraints as unknown as JsonValue };
   const name = options.name ?? generatedName();
   checkStudyName(name);
   const { storage, owned } = await resolveStorage(options.storage);
@@ -58,21 +67,22 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (record !== null && !options.loadIfExists) {
       throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
     }
-    if (record !== null) checkDirection(record, direction, storage.url);
+    if (record !== null) checkDirection(record, directions, storage.url);
     else {
       try {
         record = await storage.createStudy({
           name,
           direction,
+          directions,
           ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
-          ...(options.systemAttrs ? { systemAttrs: options.systemAttrs } : {}),
+          ...(systemAttrs ? { systemAttrs } : {}),
         });
       } catch (error) {
         // Another process created it between our look and our insert: join it.
         if (!(options.loadIfExists && error instanceof StorageError && error.code === 'SODATE_STUDY_EXISTS')) throw error;
         record = await storage.loadStudy(name);
         if (record === null) throw error;
-        checkDirection(record, direction, storage.url);
+        checkDirection(record, directions, storage.url);
       }
     }
     return await openStudy(record, storage, options, owned);
@@ -82,8 +92,21 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   }
 }
 
-function checkDirection(record: StudyRecord, direction: Direction, url: string): void {
-  if (record.direction !== direction) throw new OptionError(`study "${record.name}" in ${url} is to ${record.direction}, not ${direction}`);
+function checkDirections(direction: Direction | undefined, directions: readonly Direction[] | undefined): readonly Direction[] {
+  const check = (d: unknown, where: string): Direction => {
+    if (d !== 'minimize' && d !== 'maximize') throw new OptionError(`${where} must be 'minimize' or 'maximize', got ${JSON.stringify(d)}`);
+    return d;
+  };
+  if (directions === undefined) return [check(direction ?? 'minimize', 'direction')];
+  if (!Array.isArray(directions) || directions.length === 0) throw new OptionError(`directions must be a non-empty list such as ['minimize', 'maximize'], got ${JSON.stringify(directions)}`);
+  const checked = directions.map((d, i) => check(d, `directions[${i}]`));
+  if (direction !== undefined && direction !== checked[0]) throw new OptionError(`direction ${direction} disagrees with directions[0] ${checked[0]}; give only directions`);
+  return checked;
+}
+
+function checkDirection(record: StudyRecord, directions: readonly Direction[], url: string): void {
+  const same = record.directions.length === directions.length && record.directions.every((d, i) => d === directions[i]);
+  if (!same) throw new OptionError(`study "${record.name}" in ${url} is to ${record.directions.join(', ')}, not ${directions.join(', ')}`);
 }
 
 async function openStudy(record: StudyRecord, storage: CachedStorage, policies: { sampler?: Sampler; pruner?: Pruner }, owned: boolean): Promise<Study> {

@@ -3,7 +3,8 @@ import type { Study } from './study.js';
 import type { Trial } from './trial.js';
 import { TrialPruned } from './trial-pruned.js';
 
-export type Objective = (trial: Trial) => number | Promise<number>;
+/** Returns the value to minimise or maximise, or one per objective of a multi-objective study. */
+export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
 export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
 
 export interface OptimizeOptions {

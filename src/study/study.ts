@@ -2,6 +2,9 @@ import { OptionError, StorageError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import type { CachedStorage } from '../storage/cached.js';
+import type { ConstraintLimits } from '../multi-objective/constraints.js';
+import { CONSTRAINT_LIMITS_KEY, isFeasible } from '../multi-objective/constraints.js';
+import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { isFinished } from '../storage/records.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
@@ -11,10 +14,13 @@ import type { TrialHost } from './trial.js';
 import { Trial } from './trial.js';
 import { WriteQueue } from './write-queue.js';
 
-/** What `tell` records: a value, or how the trial ended without one. */
+/** An objective's result: one number, or one per objective of a multi-objective study. */
+export type TrialValues = number | readonly number[];
+
+/** What `tell` records: a value (one per objective), or how the trial ended without one. */
 export type TrialResult =
-  | number
-  | { readonly state: 'complete'; readonly value: number }
+  | TrialValues
+  | { readonly state: 'complete'; readonly value: TrialValues }
   | { readonly state: 'pruned' }
   | { readonly state: 'fail'; readonly error?: unknown };
 
@@ -75,6 +81,7 @@ export class Study {
         await this.refresh();
       },
       flushPolicyWrites: () => this.policyWrites.flush(),
+      constraintLimit: (name) => this.constraintLimits[name],
     };
   }
 
@@ -83,16 +90,41 @@ export class Study {
     return this.history;
   }
 
-  /** The best COMPLETE trial as of the last refresh; undefined before the first one. */
+  /** Whether the study has more than one objective (then `bestTrials`, not `bestTrial`). */
+  get isMultiObjective(): boolean {
+    return this.directions.length > 1;
+  }
+
+  /** The limits of the study's constraints (`createStudy({ constraints })`, a space file's `constraints:`). */
+  get constraintLimits(): ConstraintLimits {
+    const stored = this.systemAttrs[CONSTRAINT_LIMITS_KEY];
+    return stored !== null && typeof stored === 'object' && !Array.isArray(stored) ? (stored as unknown as ConstraintLimits) : {};
+  }
+
+  /**
+   * The best feasible COMPLETE trial as of the last refresh; undefined before the first
+   * one. A multi-objective study has no single best: read `bestTrials`.
+   */
   get bestTrial(): FrozenTrial | undefined {
+    if (this.isMultiObjective) {
+      throw new OptionError(`study "${this.name}" has ${this.directions.length} objectives: read bestTrials (its Pareto front), not bestTrial`);
+    }
     let best: FrozenTrial | undefined;
     for (const t of this.history) {
-      const v = t.state === 'COMPLETE' ? t.values?.[0] : undefined;
+      const v = t.state === 'COMPLETE' && isFeasible(t) ? t.values?.[0] : undefined;
       if (v === undefined || Number.isNaN(v)) continue;
       const bv = best?.values?.[0];
       if (bv === undefined || (this.direction === 'minimize' ? v < bv : v > bv)) best = t;
     }
     return best;
+  }
+
+  /**
+   * The feasible COMPLETE trials no other feasible COMPLETE trial dominates, in trial
+   * order (Optuna's `best_trials`); the best trial alone for one objective.
+   */
+  get bestTrials(): FrozenTrial[] {
+    return paretoFront(this.history, this.directions);
   }
 
   get bestValue(): number | undefined {
@@ -158,29 +190,28 @@ export class Study {
     let state: 'COMPLETE' | 'PRUNED' | 'FAIL';
     let values: number[] | null = null;
     let reason: string | undefined;
-    const value = typeof result === 'number' ? result : result.state === 'complete' ? result.value : undefined;
+    const value = isValues(result) ? result : !Array.isArray(result) && (result as { state: string }).state === 'complete' ? (result as { value: unknown }).value : undefined;
     if (failure !== undefined) {
       state = 'FAIL';
       reason = `storing the trial failed: ${messageOf(failure)}`;
     } else if (value !== undefined) {
-      if (typeof value !== 'number') {
+      const checked = checkValues(value, this.directions.length);
+      if (typeof checked === 'string') {
         state = 'FAIL';
-        reason = `objective returned ${JSON.stringify(value)}, expected a number`;
-      } else if (Number.isNaN(value)) {
-        state = 'FAIL';
-        reason = 'objective returned NaN';
-        trial.setSystemAttr('sodate:value', 'NaN');
+        reason = checked;
+        if (checked === NAN_RESULT) trial.setSystemAttr('sodate:value', 'NaN');
       } else {
         state = 'COMPLETE';
-        values = [value];
+        values = checked;
       }
-    } else if (typeof result === 'object' && result.state === 'pruned') {
+    } else if (typeof result === 'object' && !Array.isArray(result) && (result as { state: string }).state === 'pruned') {
       state = 'PRUNED';
-      const last = trial.lastIntermediateValue();
+      // Several objectives have no single intermediate value to stand for them (Optuna stores none either).
+      const last = this.isMultiObjective ? undefined : trial.lastIntermediateValue();
       values = last === undefined || Number.isNaN(last) ? null : [last];
     } else {
       state = 'FAIL';
-      const error = typeof result === 'object' && result.state === 'fail' ? result.error : undefined;
+      const error = typeof result === 'object' && !Array.isArray(result) && (result as { state: string }).state === 'fail' ? (result as { error?: unknown }).error : undefined;
       reason = error === undefined ? 'told as failed' : messageOf(error);
     }
     if (reason !== undefined) trial.setSystemAttr('fail_reason', reason);
@@ -255,6 +286,27 @@ export class Study {
     if (record === undefined) throw new OptionError(`study "${this.name}" has no trial number ${number}`);
     return this.liveTrials.get(record.id) ?? new Trial(this.host, record);
   }
+}
+
+const NAN_RESULT = 'objective returned NaN';
+
+function isValues(result: unknown): result is TrialValues {
+  return typeof result === 'number' || Array.isArray(result);
+}
+
+/**
+ * The values to store for what an objective returned, or why the trial fails: one
+ * number per objective, a NaN anywhere fails it (as in Optuna); ±Infinity is kept.
+ */
+export function checkValues(value: unknown, objectives: number): number[] | string {
+  const list = Array.isArray(value) ? (value as unknown[]) : [value];
+  if (list.length !== objectives) {
+    return `objective returned ${list.length} value${list.length === 1 ? '' : 's'} (${JSON.stringify(value)}), the study has ${objectives} objective${objectives === 1 ? '' : 's'}: return ${objectives === 1 ? 'one number' : `an array of ${objectives} numbers, one per direction`}`;
+  }
+  const bad = list.find((v) => typeof v !== 'number');
+  if (bad !== undefined) return `objective returned ${JSON.stringify(value)}, expected ${objectives === 1 ? 'a number' : `${objectives} numbers`}`;
+  if ((list as number[]).some((v) => Number.isNaN(v))) return NAN_RESULT;
+  return list as number[];
 }
 
 export function messageOf(error: unknown): string {

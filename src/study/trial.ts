@@ -3,6 +3,8 @@ import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import { checkCompatible, contains, isSingleValue, sameDistribution, toExternal, toInternal } from '../space/distributions.js';
 import { TypedSuggester } from '../space/search-space.js';
+import type { ConstraintLimit } from '../multi-objective/constraints.js';
+import { constraintKey, violationOf } from '../multi-objective/constraints.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
@@ -21,7 +23,12 @@ export interface TrialHost {
   refreshHistory(): Promise<void>;
   /** Store what the sampler or pruner noted on trials, before its decision is acted on. */
   flushPolicyWrites(): Promise<void>;
+  /** The study's limit on a constrained metric (`constraints:` of the space file), if it has one. */
+  constraintLimit(name: string): ConstraintLimit | undefined;
 }
+
+/** System attribute prefix of a constrained metric's measured value (the violation is under `constraints:<name>`). */
+export const MEASURED_KEY_PREFIX = 'sodate:measured:';
 
 /**
  * One evaluation of the objective, define-by-run: `suggest*` picks a value now (sync)
@@ -148,6 +155,21 @@ export class Trial extends TypedSuggester {
   /** The pruner's decision at the last report. */
   shouldPrune(): boolean {
     return this.prunedDecision;
+  }
+
+  /**
+   * Record a constrained quantity (GPU memory, latency). With a `limit`, or a limit the
+   * study was created with for `name`, `value` is the measured quantity and what is
+   * stored is how far it is past the limit; with neither, `value` is that distance
+   * itself, as in Optuna (≤ 0: satisfied). Infeasible trials never enter the best set.
+   */
+  setConstraint(name: string, value: number, limit?: ConstraintLimit): void {
+    if (typeof value !== 'number') throw new OptionError(`constraint ${name} must be a number, got ${JSON.stringify(value)}`);
+    const bound = limit ?? this.host.constraintLimit(name);
+    if (bound !== undefined) this.setSystemAttr(`${MEASURED_KEY_PREFIX}${name}`, Number.isFinite(value) ? value : String(value));
+    const v = violationOf(value, bound);
+    // JSON has no NaN: a NaN measurement is stored as an infinite violation, never feasible.
+    this.setSystemAttr(constraintKey(name), Number.isFinite(v) ? v : v === -Infinity ? -1e308 : 1e308);
   }
 
   setUserAttr(key: string, value: JsonValue): void {

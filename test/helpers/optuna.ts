@@ -38,6 +38,9 @@ export interface OptunaTrial {
 
 export interface OptunaStudy {
   direction: string;
+  directions: string[];
+  /** Numbers of `study.best_trials` (the Pareto front for several objectives), sorted. */
+  best_trials: number[];
   user_attrs: Record<string, JsonValue>;
   study_names: string[];
   trials: OptunaTrial[];

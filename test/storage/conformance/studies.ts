@@ -23,6 +23,23 @@ export function studyConformance(ctx: ConformanceContext): void {
       expect(await ctx.storage.loadStudy('image-baseline')).toEqual(created);
     });
 
+    it('keeps one direction per objective, in order, and every value of a trial', async () => {
+      const created = await ctx.storage.createStudy({ name: 'pareto', direction: 'minimize', directions: ['minimize', 'maximize', 'minimize'] });
+      expect(created.directions).toEqual(['minimize', 'maximize', 'minimize']);
+      expect(created.direction).toBe('minimize');
+      expect((await ctx.storage.loadStudy('pareto'))?.directions).toEqual(['minimize', 'maximize', 'minimize']);
+      expect((await ctx.storage.listStudies()).find((s) => s.name === 'pareto')?.directions).toEqual(['minimize', 'maximize', 'minimize']);
+      const trial = await ctx.storage.createTrial(created.id);
+      if (trial === null) throw new Error('no trial');
+      await ctx.storage.finishTrial(trial.id, 'COMPLETE', [0.25, 91.5, -Infinity]);
+      expect((await ctx.storage.getTrial(trial.id)).values).toEqual([0.25, 91.5, -Infinity]);
+    });
+
+    it('stores a single-objective study with directions [direction]', async () => {
+      const created = await ctx.storage.createStudy({ name: 'single', direction: 'maximize' });
+      expect(created.directions).toEqual(['maximize']);
+    });
+
     it('loads null for a name that does not exist', async () => {
       await ctx.newStudy('present');
       expect(await ctx.storage.loadStudy('absent')).toBeNull();

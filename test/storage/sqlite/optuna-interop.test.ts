@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { categoricalDistribution, floatDistribution, intDistribution, toInternal } from '../../../src/space/distributions.js';
+import { RandomSampler } from '../../../src/samplers/random.js';
 import { START_CURSOR } from '../../../src/storage/records.js';
+import { createStudy } from '../../../src/study/create.js';
 import { SqliteStorage } from '../../../src/storage/sqlite/index.js';
 import { tempDir } from '../helpers.js';
 import { PYTHON, asOptuna, optunaRead, pythonModulesMissing, runPythonFixture } from '../../helpers/optuna.js';
@@ -41,6 +43,21 @@ describe.skipIf(missing !== null)('Optuna 3.1 interoperability', () => {
       return { rows, data };
     };
     expect(schema(file)).toEqual(schema(optunaFile));
+  });
+
+  it('lets optuna.load_study read a multi-objective study with the same Pareto front', async () => {
+    const study = await createStudy({ name: 'pareto', storage: `sqlite:${file}`, directions: ['minimize', 'maximize'], sampler: new RandomSampler({ seed: 3 }) });
+    await study.optimize((t) => {
+      const x = t.suggestFloat('x', 0, 1);
+      const y = t.suggestFloat('y', 0, 1);
+      return [x, 1 - (x - y) ** 2];
+    }, { nTrials: 40 });
+    const front = study.bestTrials.map((t) => t.number);
+    await study.close();
+    const read = optunaReadFile(file, 'pareto');
+    expect(read.directions).toEqual(['MINIMIZE', 'MAXIMIZE']);
+    expect(front.length).toBeGreaterThan(1);
+    expect(read.best_trials).toEqual(front);
   });
 
   it('lets optuna.load_study read a study sodate wrote', async () => {
