@@ -6,6 +6,8 @@ export { TPESampler } from './tpe/index.js';
 export type { BandwidthRule, GammaRule, TPESamplerOptions, WeightRule } from './tpe/index.js';
 export { GPSampler } from './gp/index.js';
 export type { GPSamplerOptions } from './gp/index.js';
+export { NSGAIISampler, NSGAIIISampler } from './nsga/index.js';
+export type { CrossoverKind, GeneticSamplerOptions, NSGAIISamplerOptions, NSGAIIISamplerOptions } from './nsga/index.js';
 export { QMCSampler } from './qmc.js';
 export type { QMCSamplerOptions, QmcType } from './qmc.js';
 export { GridSampler } from './grid.js';

@@ -7,6 +7,8 @@ import type { AutoSamplerOptions } from './auto.js';
 import { AUTO_OPTION_KEYS, AutoSampler } from './auto.js';
 import type { GridSamplerOptions } from './grid.js';
 import { GridSampler } from './grid.js';
+import type { NSGAIISamplerOptions, NSGAIIISamplerOptions } from './nsga/index.js';
+import { NSGA2_OPTION_KEYS, NSGA3_OPTION_KEYS, NSGAIISampler, NSGAIIISampler } from './nsga/index.js';
 import type { QMCSamplerOptions } from './qmc.js';
 import { QMCSampler } from './qmc.js';
 import { RandomSampler } from './random.js';
@@ -55,6 +57,18 @@ export const SAMPLERS: readonly SamplerEntry[] = [
     summary: 'Gaussian-process Bayesian optimisation (Matern-5/2 ARD, log expected improvement; Sobol startup; constant liar for parallel workers)',
     optionKeys: GP_OPTION_KEYS,
     create: (options, context) => new GPSampler(withSeed(options, context) as GPSamplerOptions),
+  },
+  {
+    kind: 'nsga2',
+    summary: 'NSGA-II genetic algorithm for several objectives (non-dominated sorting, crowding distance, constraints; random first generation)',
+    optionKeys: NSGA2_OPTION_KEYS,
+    create: (options, context) => new NSGAIISampler(withSeed(options, context) as NSGAIISamplerOptions),
+  },
+  {
+    kind: 'nsga3',
+    summary: 'NSGA-III genetic algorithm for three or more objectives (reference-point niching instead of crowding distance)',
+    optionKeys: NSGA3_OPTION_KEYS,
+    create: (options, context) => new NSGAIIISampler(withSeed(options, context) as NSGAIIISamplerOptions),
   },
   {
     kind: 'qmc',
