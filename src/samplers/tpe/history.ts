@@ -2,7 +2,11 @@
  * The study history as TPE reads it: finished trials ranked best first, then the other
  * running trials (the constant liar ranks them worst of all, so they always fall in the
  * "above" set and push new samples away from where other workers are already looking).
+ * In a constrained study (trials carrying `constraints:<name>` attributes), feasible
+ * trials rank before infeasible ones, and infeasible ones by their total violation (c-TPE,
+ * as Optuna ranks them).
  */
+import { violation } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { FinishedPrefix } from './finished-prefix.js';
 
@@ -15,10 +19,25 @@ export interface RankedHistory {
   readonly nFinished: number;
   /** The largest trial number among `trials` (for chronological weights). */
   readonly maxNumber: number;
+  /**
+   * Several objectives: the good set, chosen once over all finished trials (Optuna's split)
+   * and placed first in `trials`. Absent with one objective, where each group's good set
+   * is the best γ(n) of the rows that hold its parameters.
+   */
+  readonly good?: GoodSet;
+}
+
+export interface GoodSet {
+  /** The first `count` of `trials` are good. */
+  readonly count: number;
+  /** Weight of each good trial, indexed by trial number; null: all weigh 1. */
+  readonly weights: Float64Array | null;
 }
 
 interface Keyed {
   readonly trial: FrozenTrial;
+  /** Total constraint violation: 0 (feasible) ranks first; infeasible trials by violation alone. */
+  readonly violation: number;
   /** Completed trials first (-Infinity), then pruned ones by the deepest step reached. */
   readonly stage: number;
   /** The value to minimise (direction applied), NaN mapped to +Infinity. */
@@ -26,8 +45,10 @@ interface Keyed {
 }
 
 /**
- * Rank as Optuna does: a COMPLETE trial beats any PRUNED one; a pruned trial that went
- * further beats one stopped earlier; within a stage, a better value wins; FAIL is skipped.
+ * Rank as Optuna does: a feasible trial beats any infeasible one, and a less violating
+ * infeasible trial a more violating one; among feasible trials a COMPLETE one beats any
+ * PRUNED one; a pruned trial that went further beats one stopped earlier; within a stage,
+ * a better value wins; FAIL is skipped.
  */
 export function rankHistory(trials: readonly FrozenTrial[], direction: Direction, current: FrozenTrial, constantLiar: boolean): RankedHistory {
   const sign = direction === 'minimize' ? 1 : -1;
@@ -38,7 +59,7 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
     if (trial.state === 'COMPLETE') {
       const v = trial.values?.[0];
       if (v === undefined) continue;
-      finished.push({ trial, stage: -Infinity, score: Number.isNaN(v) ? Infinity : sign * v });
+      finished.push({ trial, violation: violation(trial), stage: -Infinity, score: Number.isNaN(v) ? Infinity : sign * v });
     } else if (trial.state === 'PRUNED') {
       let step = -1;
       let last = NaN;
@@ -48,8 +69,8 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
           last = v;
         }
       }
-      if (step < 0) finished.push({ trial, stage: 1, score: 0 });
-      else finished.push({ trial, stage: -step, score: Number.isNaN(last) ? Infinity : sign * last });
+      if (step < 0) finished.push({ trial, violation: violation(trial), stage: 1, score: 0 });
+      else finished.push({ trial, violation: violation(trial), stage: -step, score: Number.isNaN(last) ? Infinity : sign * last });
     } else if (trial.state === 'RUNNING' && constantLiar && trial.id !== current.id && trial.number !== current.number) {
       running.push(trial);
     } else {
@@ -57,8 +78,7 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
     }
     if (trial.number > maxNumber) maxNumber = trial.number;
   }
-  // Explicit comparisons: `-Infinity - -Infinity` would be NaN.
-  finished.sort((a, b) => compareStage(a.stage, b.stage) || compareScore(a.score, b.score) || a.trial.number - b.trial.number);
+  finished.sort(compareKeyed);
   const ranked = [...finished.map((k) => k.trial), ...running];
   return { trials: ranked, numbers: Int32Array.from(ranked, (t) => t.number), nFinished: finished.length, maxNumber };
 }
@@ -132,7 +152,7 @@ function keyOf(trial: FrozenTrial, direction: Direction): Keyed {
   const sign = direction === 'minimize' ? 1 : -1;
   if (trial.state === 'COMPLETE') {
     const v = trial.values?.[0] as number;
-    return { trial, stage: -Infinity, score: Number.isNaN(v) ? Infinity : sign * v };
+    return { trial, violation: violation(trial), stage: -Infinity, score: Number.isNaN(v) ? Infinity : sign * v };
   }
   let step = -1;
   let last = NaN;
@@ -142,9 +162,13 @@ function keyOf(trial: FrozenTrial, direction: Direction): Keyed {
       last = v;
     }
   }
-  return step < 0 ? { trial, stage: 1, score: 0 } : { trial, stage: -step, score: Number.isNaN(last) ? Infinity : sign * last };
+  const v = violation(trial);
+  return step < 0 ? { trial, violation: v, stage: 1, score: 0 } : { trial, violation: v, stage: -step, score: Number.isNaN(last) ? Infinity : sign * last };
 }
 
+/** Explicit comparisons: `-Infinity - -Infinity` would be NaN. Infinite violations tie, then go by number. */
 function compareKeyed(a: Keyed, b: Keyed): number {
+  const byViolation = compareScore(a.violation, b.violation);
+  if (byViolation !== 0 || a.violation > 0) return byViolation || a.trial.number - b.trial.number;
   return compareStage(a.stage, b.stage) || compareScore(a.score, b.score) || a.trial.number - b.trial.number;
 }

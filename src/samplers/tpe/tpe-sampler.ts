@@ -11,6 +11,8 @@ import { CoordinateCache } from './coordinates.js';
 import { candidateToInternal, domainOf, inRange, observationCoordinate } from './domain.js';
 import type { RankedHistory } from './history.js';
 import { RankedTrials } from './history.js';
+import type { GoodWeightRule } from './pareto-history.js';
+import { ParetoRankedTrials } from './pareto-history.js';
 import type { BandwidthRule, EstimatorSettings } from './parzen-estimator.js';
 import { ParzenEstimator } from './parzen-estimator.js';
 import { SearchSpaceGroups } from './search-space-groups.js';
@@ -72,6 +74,13 @@ export interface TPESamplerOptions {
    * on a grid of its values' ranks, instead of as unordered choices. Default: true.
    */
   ordinalChoices?: boolean;
+  /**
+   * Several objectives: how the good trials are weighted. 'hypervolume' (MOTPE, Ozaki et
+   * al. 2022; Optuna up to 4.x): by each one's exclusive hypervolume contribution, so the
+   * good density concentrates where the front is sparse; 'uniform': all alike (Optuna 5).
+   * Default: 'hypervolume'.
+   */
+  paretoWeights?: GoodWeightRule;
 }
 
 type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache };
@@ -102,6 +111,7 @@ const OPTION_KEYS = [
   'constantLiar',
   'avoidDuplicates',
   'ordinalChoices',
+  'paretoWeights',
 ] as const;
 
 /** Every option a space file may set for `kind: tpe`. */
@@ -116,6 +126,10 @@ export const TPE_OPTION_KEYS: readonly string[] = OPTION_KEYS;
  * Multivariate mode fits product kernels over groups of parameters that occur together
  * (group decomposition), so conditional parameters are modelled only on the trials that
  * have them; univariate mode treats each parameter on its own, on the trials that have it.
+ *
+ * With several objectives (MOTPE) the good set is chosen once over all finished trials,
+ * by non-domination rank and hypervolume (see `pareto-history.ts`); with constraints
+ * (c-TPE), feasible trials rank before infeasible ones in either case.
  */
 export class TPESampler implements Sampler {
   readonly seed: number;
@@ -130,7 +144,8 @@ export class TPESampler implements Sampler {
   private readonly settings: EstimatorSettings;
   private readonly groups = new Map<string, SearchSpaceGroups>();
   private readonly columns = new Map<string, ParamColumns>();
-  private readonly rankings = new Map<string, RankedTrials>();
+  private readonly paretoWeights: GoodWeightRule;
+  private readonly rankings = new Map<string, RankedTrials | ParetoRankedTrials>();
   private readonly coordinates = new Map<string, CoordinateCache>();
   /** The arrays of one group's step (split, estimators, candidates): reset as each starts. */
   private readonly work = new WorkArrays();
@@ -162,6 +177,9 @@ export class TPESampler implements Sampler {
     if (categoricalBandwidth !== 'auto' && !(typeof categoricalBandwidth === 'number' && categoricalBandwidth > 0 && categoricalBandwidth < 1)) {
       throw new OptionError(`categoricalBandwidth must be 'auto' or within (0, 1), got ${JSON.stringify(categoricalBandwidth)}`);
     }
+    const paretoWeights = options.paretoWeights ?? 'hypervolume';
+    if (paretoWeights !== 'hypervolume' && paretoWeights !== 'uniform') throw new OptionError(`paretoWeights must be 'hypervolume' or 'uniform', got ${JSON.stringify(paretoWeights)}`);
+    this.paretoWeights = paretoWeights;
     this.settings = { priorWeight, magicClip: booleanOption('magicClip', options.magicClip ?? true), minBandwidthFactor, bandwidth, categoricalBandwidth };
   }
 
@@ -236,7 +254,9 @@ export class TPESampler implements Sampler {
   /**
    * The good and bad observations of a group: among the trials that hold every parameter
    * (with a value inside today's distribution), the best γ(n) finished ones are good; the
-   * other finished ones and the running ones (constant liar) are bad.
+   * other finished ones and the running ones (constant liar) are bad. With several
+   * objectives the history brings its good set (`history.good`), chosen over all finished
+   * trials: the group's good rows are those of it that hold the group's parameters.
    */
   private split(history: History, names: readonly string[], dists: readonly Distribution[], domains: readonly Domain[]): Split {
     const dims = names.length;
@@ -251,7 +271,10 @@ export class TPESampler implements Sampler {
     const numbers = this.work.int32(total);
     let rows = 0;
     let finished = 0;
+    const goodEnd = history.good?.count ?? -1;
+    let goodRows = -1;
     for (let t = 0; t < total; t++) {
+      if (t === goodEnd) goodRows = rows;
       const number = history.numbers[t] as number;
       let ok = true;
       if (t < nFinished) {
@@ -279,7 +302,8 @@ export class TPESampler implements Sampler {
       }
       numbers[rows++] = number;
     }
-    const nBelow = Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
+    if (goodEnd >= 0 && goodRows < 0) goodRows = rows;
+    const nBelow = goodEnd >= 0 ? goodRows : Math.min(finished, Math.max(0, Math.round(this.gamma(finished))));
     // Per parameter, the order of each set by value, for the bandwidths: taken from the
     // columns' maintained sorted lists instead of sorting on every ask (coordinates are
     // monotone in the values, so they order the running rows as the values would). Small
@@ -301,7 +325,7 @@ export class TPESampler implements Sampler {
     });
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
-      belowWeights: this.weightsOf(numbers, 0, nBelow, history.maxNumber),
+      belowWeights: history.good === undefined ? this.weightsOf(numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights),
       belowOrders,
       above: coords.map((values) => values.subarray(nBelow, rows)),
       aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
@@ -314,6 +338,13 @@ export class TPESampler implements Sampler {
     const domains = dists.map((dist) => domainOf(dist, this.ordinalChoices));
     const tried = configurationsTried(study, trial, names, domains);
     return this.avoidDuplicates === true || tried.repeats === 'same' ? tried : null;
+  }
+
+  /** The good rows' weights in a multi-objective study: from the history's table, or all 1. */
+  private goodWeightsOf(numbers: Int32Array, n: number, weights: Float64Array | null): Float64Array {
+    const w = this.work.float64(n).fill(1);
+    if (weights !== null) for (let r = 0; r < n; r++) w[r] = weights[numbers[r] as number] as number;
+    return w;
   }
 
   private weightsOf(numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
@@ -346,7 +377,7 @@ export class TPESampler implements Sampler {
     columns.update(trials);
     let ranking = this.rankings.get(study.name);
     if (ranking === undefined) {
-      ranking = new RankedTrials(study.direction);
+      ranking = study.directions.length > 1 ? new ParetoRankedTrials(study.directions, this.gamma, this.paretoWeights) : new RankedTrials(study.direction);
       this.rankings.set(study.name, ranking);
     }
     let coordinates = this.coordinates.get(study.name);

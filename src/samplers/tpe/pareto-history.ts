@@ -1,0 +1,138 @@
+/**
+ * The study history as multi-objective TPE reads it. Optuna's split, over all finished
+ * trials: the good set takes γ(n) of them, first feasible COMPLETE trials front by front
+ * (the last front cut by hypervolume subset selection, see `pareto-selection.ts`), then,
+ * while room is left, infeasible trials by total violation (c-TPE). PRUNED trials, which
+ * have no objective values, always go with the bad set, as do running trials under the
+ * constant liar. Finished trials never change: each is read once, and the split is redone
+ * only when the set of finished trials has grown.
+ */
+import { violation } from '../../multi-objective/constraints.js';
+import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { FinishedPrefix } from './finished-prefix.js';
+import type { GoodSet, RankedHistory } from './history.js';
+import { contributionWeights, EPS, paretoRanks, selectGood } from './pareto-selection.js';
+
+/** How the good trials of a multi-objective study are weighted. */
+export type GoodWeightRule = 'hypervolume' | 'uniform';
+
+interface Infeasible {
+  readonly trial: FrozenTrial;
+  readonly violation: number;
+}
+
+interface Split {
+  /** Finished trials, good ones first. */
+  readonly trials: readonly FrozenTrial[];
+  readonly good: GoodSet;
+}
+
+export class ParetoRankedTrials {
+  private readonly signs: number[];
+  private readonly ingested = new Set<number>();
+  private readonly folded = new FinishedPrefix();
+  /** Feasible COMPLETE trials with one value per objective, in trial-number order, and their losses. */
+  private readonly feasible: FrozenTrial[] = [];
+  private readonly losses: Float64Array[] = [];
+  /** Infeasible finished trials, least violating first (ties by number). */
+  private readonly infeasible: Infeasible[] = [];
+  private readonly pruned: FrozenTrial[] = [];
+  private maxFinishedNumber = -1;
+  private split: { finished: number; split: Split } | null = null;
+
+  /**
+   * @param gamma the size of the good set for n finished trials
+   * @param weighting 'hypervolume': MOTPE's contribution weights; 'uniform': all 1 (Optuna 5)
+   */
+  constructor(
+    directions: readonly Direction[],
+    private readonly gamma: (n: number) => number,
+    private readonly weighting: GoodWeightRule,
+  ) {
+    this.signs = directions.map((d) => (d === 'maximize' ? -1 : 1));
+  }
+
+  rank(trials: readonly FrozenTrial[], current: FrozenTrial, constantLiar: boolean): RankedHistory {
+    const running: FrozenTrial[] = [];
+    let maxNumber = this.maxFinishedNumber;
+    for (let t = this.folded.start(trials); t < trials.length; t++) {
+      const trial = trials[t] as FrozenTrial;
+      if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
+        if (!this.ingested.has(trial.id)) {
+          this.ingested.add(trial.id);
+          this.ingest(trial);
+        }
+      } else if (trial.state === 'RUNNING' && constantLiar && trial.id !== current.id && trial.number !== current.number) {
+        running.push(trial);
+        if (trial.number > maxNumber) maxNumber = trial.number;
+      }
+    }
+    this.folded.advance(trials);
+    const finished = this.feasible.length + this.infeasible.length + this.pruned.length;
+    if (this.split?.finished !== finished) this.split = { finished, split: this.splitFinished() };
+    const { trials: ranked, good } = this.split.split;
+    const all = running.length === 0 ? ranked : [...ranked, ...running];
+    return { trials: all, numbers: Int32Array.from(all, (t) => t.number), nFinished: finished, maxNumber, good };
+  }
+
+  private ingest(trial: FrozenTrial): void {
+    const m = this.signs.length;
+    if (trial.state === 'COMPLETE' && trial.values?.length !== m) return;
+    if (trial.number > this.maxFinishedNumber) this.maxFinishedNumber = trial.number;
+    const v = violation(trial);
+    if (v > 0) {
+      const at = bisect(this.infeasible, (x) => x.violation < v || (x.violation === v && x.trial.number < trial.number));
+      this.infeasible.splice(at, 0, { trial, violation: v });
+    } else if (trial.state === 'PRUNED') {
+      this.pruned.push(trial);
+    } else {
+      const values = trial.values as number[];
+      const loss = new Float64Array(m);
+      // NaN counts as the worst value, as with one objective.
+      for (let k = 0; k < m; k++) loss[k] = Number.isNaN(values[k]) ? Infinity : (this.signs[k] as number) * (values[k] as number);
+      const at = bisect(this.feasible, (x) => x.number < trial.number);
+      this.feasible.splice(at, 0, trial);
+      this.losses.splice(at, 0, loss);
+    }
+  }
+
+  private splitFinished(): Split {
+    const n = this.feasible.length + this.infeasible.length + this.pruned.length;
+    const size = Math.min(n, Math.max(0, Math.round(this.gamma(n))));
+    const ranks = paretoRanks(this.losses);
+    const goodFeasible = selectGood(this.losses, ranks, Math.min(size, this.feasible.length));
+    const goodInfeasible = Math.min(this.infeasible.length, size - goodFeasible.length);
+    const trials: FrozenTrial[] = goodFeasible.map((i) => this.feasible[i] as FrozenTrial);
+    for (let i = 0; i < goodInfeasible; i++) trials.push((this.infeasible[i] as Infeasible).trial);
+    const count = trials.length;
+    const isGood = new Uint8Array(this.feasible.length);
+    for (const i of goodFeasible) isGood[i] = 1;
+    this.feasible.forEach((trial, i) => isGood[i] === 0 && trials.push(trial));
+    for (let i = goodInfeasible; i < this.infeasible.length; i++) trials.push((this.infeasible[i] as Infeasible).trial);
+    trials.push(...this.pruned);
+    let weights: Float64Array | null = null;
+    if (this.weighting === 'hypervolume') {
+      weights = new Float64Array(this.maxFinishedNumber + 1);
+      const feasibleWeights = contributionWeights(
+        goodFeasible.map((i) => this.losses[i] as Float64Array),
+        (k) => ranks[goodFeasible[k] as number] === 0,
+      );
+      goodFeasible.forEach((i, k) => ((weights as Float64Array)[(this.feasible[i] as FrozenTrial).number] = feasibleWeights[k] as number));
+      // Infeasible good trials count for (almost) nothing, as in Optuna.
+      for (let i = 0; i < goodInfeasible; i++) weights[(this.infeasible[i] as Infeasible).trial.number] = EPS;
+    }
+    return { trials, good: { count, weights } };
+  }
+}
+
+/** The first index of the sorted `list` where `before` no longer holds. */
+function bisect<T>(list: readonly T[], before: (x: T) => boolean): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(list[mid] as T)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
