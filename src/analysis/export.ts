@@ -1,5 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
+import { hasConstraints, isFeasible } from '../multi-objective/constraints.js';
 import { paramNames } from './columns.js';
 import { bestEpochOf, deviceOf, durationOf, slotOf } from './trial-facts.js';
 
@@ -8,6 +9,10 @@ export interface ExportRow {
   readonly number: number;
   readonly state: string;
   readonly value: number | null;
+  /** Every objective's value, for a study with several (CSV: `values_0`, `values_1`, … as pandas names them). */
+  readonly values?: readonly number[] | null;
+  /** Whether the trial meets every constraint, for a study with constraints (null until it completes). */
+  readonly feasible?: boolean | null;
   readonly duration_s: number | null;
   readonly datetime_start: string | null;
   readonly datetime_complete: string | null;
@@ -19,17 +24,26 @@ export interface ExportRow {
 }
 
 export interface ExportTable {
+  /** Objectives of the study (1: the `value` column alone). */
+  readonly objectives: number;
+  readonly constrained: boolean;
   readonly params: readonly string[];
   readonly rows: readonly ExportRow[];
 }
 
 /** Every trial, one row each, in trial-number order. */
-export function exportTrials(trials: readonly FrozenTrial[], direction: Direction): ExportTable {
+export function exportTrials(trials: readonly FrozenTrial[], directions: Direction | readonly Direction[]): ExportTable {
+  const all = typeof directions === 'string' ? [directions] : directions;
+  const direction = all[0] as Direction;
+  const objectives = all.length;
+  const constrained = hasConstraints(trials);
   const params = paramNames(trials);
   const rows = trials.map((t) => ({
     number: t.number,
     state: t.state,
     value: t.values?.[0] ?? null,
+    ...(objectives > 1 ? { values: t.values === null ? null : [...t.values] } : {}),
+    ...(constrained ? { feasible: t.state === 'COMPLETE' ? isFeasible(t) : null } : {}),
     duration_s: durationOf(t),
     datetime_start: t.datetimeStart?.toISOString() ?? null,
     datetime_complete: t.datetimeComplete?.toISOString() ?? null,
@@ -38,7 +52,7 @@ export function exportTrials(trials: readonly FrozenTrial[], direction: Directio
     best_epoch: bestEpochOf(t, direction),
     params: Object.fromEntries(params.map((p) => [p, (t.params[p] ?? null) as JsonValue])),
   }));
-  return { params, rows };
+  return { objectives, constrained, params, rows };
 }
 
 const FIXED = ['number', 'state', 'value', 'duration_s', 'datetime_start', 'datetime_complete', 'device', 'slot', 'best_epoch'] as const;
@@ -51,9 +65,14 @@ function csvCell(value: JsonValue | undefined): string {
 
 /** CSV with a header; parameters as `params_<name>` columns (pandas/Optuna's naming). */
 export function exportCsv(table: ExportTable): string {
-  const header = [...FIXED, ...table.params.map((p) => `params_${p}`)];
+  const objectives = Array.from({ length: table.objectives > 1 ? table.objectives : 0 }, (_, i) => i);
+  const header = [...FIXED, ...objectives.map((i) => `values_${i}`), ...(table.constrained ? ['feasible'] : []), ...table.params.map((p) => `params_${p}`)];
   const lines = [header.map((h) => csvCell(h)).join(',')];
-  for (const row of table.rows) lines.push([...FIXED.map((k) => csvCell(row[k])), ...table.params.map((p) => csvCell(row.params[p]))].join(','));
+  for (const row of table.rows) {
+    const values = objectives.map((i) => csvCell(row.values?.[i] ?? null));
+    const feasible = table.constrained ? [row.feasible === null || row.feasible === undefined ? '' : String(row.feasible)] : [];
+    lines.push([...FIXED.map((k) => csvCell(row[k])), ...values, ...feasible, ...table.params.map((p) => csvCell(row.params[p]))].join(','));
+  }
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,7 @@
 import type { JsonValue } from '../json.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { isFeasible, trialConstraints } from '../multi-objective/constraints.js';
 
 /** A number as people read it: 6 significant digits, exponent for the very small or large. */
 export function formatNumber(value: number | null | undefined): string {
@@ -64,11 +65,20 @@ export function jsonNumber(value: number | null | undefined): JsonValue {
 }
 
 /** One trial as a JSON object, the shape `sodate trials --format json` and `best` print. */
+/** `constraints` (name → distance past the limit, ≤ 0 met) and `feasible`, for a trial that has any. */
+function constraintsJson(trial: FrozenTrial): Record<string, JsonValue> {
+  const constraints = trialConstraints(trial);
+  if (Object.keys(constraints).length === 0) return {};
+  return { constraints: Object.fromEntries(Object.entries(constraints).map(([k, v]) => [k, jsonNumber(v)])), feasible: isFeasible(trial) };
+}
+
 export function trialToJson(trial: FrozenTrial): Record<string, JsonValue> {
   return {
     number: trial.number,
     state: trial.state,
     value: jsonNumber(trial.values?.[0]),
+    ...(trial.values !== null && trial.values.length > 1 ? { values: trial.values.map((v) => jsonNumber(v)) } : {}),
+    ...constraintsJson(trial),
     params: { ...trial.params } as Record<string, JsonValue>,
     intermediate_values: Object.fromEntries([...trial.intermediateValues].sort((a, b) => a[0] - b[0]).map(([s, v]) => [String(s), jsonNumber(v)])),
     user_attrs: { ...trial.userAttrs },

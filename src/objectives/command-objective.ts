@@ -73,7 +73,9 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
 /** One line of a command's stdout, read as a metric, a final value, attributes, or log text. */
 export type OutputLine =
   | { readonly kind: 'report'; readonly step: number; readonly value: number }
-  | { readonly kind: 'final'; readonly value: number }
+  /** One number, or one per objective (`values`); a non-number entry is kept for tell to refuse. */
+  | { readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> }
+  | { readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> }
   | { readonly kind: 'attrs'; readonly attrs: Readonly<Record<string, JsonValue>> }
   | { readonly kind: 'log' };
 
@@ -85,9 +87,19 @@ function numberOf(raw: unknown): number | undefined {
   return undefined;
 }
 
+/** A `constraints` object's numeric entries (NaN and ±Infinity as strings too); undefined when it is not an object. */
+function constraintsOf(raw: unknown): Record<string, number> | undefined {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const out: Record<string, number> = {};
+  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) out[name] = numberOf(v) ?? NaN;
+  return out;
+}
+
 /**
- * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one,
- * `{"user_attrs": {...}}` attributes for the trial; other keys on those lines are ignored.
+ * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one
+ * (`{"values": [0.39, 12.5]}` for several objectives), `{"constraints": {"gpu_mem_gb": 14}}`
+ * measured constrained quantities (also on the final line), `{"user_attrs": {...}}`
+ * attributes for the trial; other keys on those lines are ignored.
  * Anything else (plain text, other JSON, a step that is not a non-negative integer, a
  * value that is not a number) is log text: garbage never fails a trial by itself.
  */
@@ -102,14 +114,20 @@ export function parseOutputLine(line: string): OutputLine {
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
   const record = data as Record<string, unknown>;
+  const constraints = constraintsOf(record['constraints']);
+  if (Array.isArray(record['values']) && !('step' in record)) {
+    const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);
+    return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+  }
   if ('value' in record) {
     const value = numberOf(record['value']);
     if (value === undefined) return { kind: 'log' };
-    if (!('step' in record)) return { kind: 'final', value };
+    if (!('step' in record)) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
     const step = record['step'];
     if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'log' };
     return { kind: 'report', step, value };
   }
+  if (constraints !== undefined) return { kind: 'constraints', constraints };
   const attrs = record['user_attrs'];
   if (attrs !== null && typeof attrs === 'object' && !Array.isArray(attrs)) return { kind: 'attrs', attrs: attrs as Record<string, JsonValue> };
   return { kind: 'log' };

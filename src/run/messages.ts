@@ -34,6 +34,8 @@ export type TrialMessage =
   | { readonly type: 'report'; readonly seq: number; readonly step: number; readonly value: number }
   | { readonly type: 'suggest'; readonly seq: number; readonly name: string; readonly distribution: Distribution }
   | { readonly type: 'attr'; readonly key: string; readonly value: JsonValue }
+  /** A measured constrained quantity (`trial.setConstraint`, a command's `{"constraints": …}`). */
+  | { readonly type: 'constraint'; readonly name: string; readonly value: number }
   | { readonly type: 'log'; readonly text: string }
   /** Answered (continue) once everything sent before it is handled: a thread's last message before it returns. */
   | { readonly type: 'sync'; readonly seq: number };

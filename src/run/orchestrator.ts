@@ -3,7 +3,7 @@ import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
-import type { Study, TrialResult } from '../study/study.js';
+import type { Study, TrialResult, TrialValues } from '../study/study.js';
 import { messageOf } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import { TrialPruned } from '../study/trial-pruned.js';
@@ -73,6 +73,8 @@ interface Active {
   stopSaid: boolean;
   /** Reports are stored in order. */
   reports: Promise<unknown>;
+  /** Why the trial fails whatever it returns (a constraint the space file does not declare). */
+  failure?: string;
 }
 
 /**
@@ -155,6 +157,13 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
         case 'attr':
           entry.trial.setUserAttr(message.key, message.value);
           return undefined;
+        case 'constraint': {
+          const declared = Object.keys(study.constraintLimits);
+          if (!declared.includes(message.name)) {
+            entry.failure ??= `constraint "${message.name}" is not declared under constraints: in the space file (${declared.length === 0 ? 'it declares none' : `declared: ${declared.join(', ')}`}); declare it with a min or max`;
+          } else entry.trial.setConstraint(message.name, message.value);
+          return undefined;
+        }
         case 'sync':
           return entry.reports.then((): LoopMessage => ({ type: 'continue', seq: message.seq }));
         case 'suggest':
@@ -188,9 +197,11 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     await entry.reports;
     let result: TrialResult;
     let retryWhy: string | undefined;
-    if (entry.stopSaid) result = { state: 'pruned' };
+    if (entry.failure !== undefined) result = { state: 'fail', error: new Error(entry.failure) };
+    else if (entry.stopSaid) result = { state: 'pruned' };
     else if (end.type === 'done') {
-      result = typeof end.value === 'number' ? end.value : { state: 'fail', error: new Error(`objective returned ${describeValue(end.value)}, expected a number`) };
+      // One number, or one per objective: tell checks the count against the study's directions.
+      result = typeof end.value === 'number' || Array.isArray(end.value) ? (end.value as TrialValues) : { state: 'fail', error: new Error(`objective returned ${describeValue(end.value)}, expected ${study.isMultiObjective ? `${study.directions.length} numbers` : 'a number'}`) };
     }
     else if (end.type === 'pruned') result = { state: 'pruned' };
     else if (end.type === 'error') {

@@ -224,7 +224,7 @@ export class CommandSlots implements SlotRunner {
     const ended = settleOnce<TrialEnd>();
     const paramsFile = this.options.paramsFile(task);
     let stopped: StopWhy | undefined;
-    let finalValue: number | undefined;
+    let finalValue: number | readonly unknown[] | undefined;
     let chain: Promise<unknown> = Promise.resolve();
     let seq = 0;
     let child: ChildProcess;
@@ -256,7 +256,10 @@ export class CommandSlots implements SlotRunner {
         return;
       }
       if (stopped !== undefined) return; // metrics after a stop are ignored
+      const constraints = parsed.kind === 'final' || parsed.kind === 'constraints' ? parsed.constraints : undefined;
+      for (const [name, value] of Object.entries(constraints ?? {})) void handle({ type: 'constraint', name, value });
       if (parsed.kind === 'final') finalValue = parsed.value;
+      else if (parsed.kind === 'constraints') return;
       else if (parsed.kind === 'attrs') for (const [key, value] of Object.entries(parsed.attrs)) void handle({ type: 'attr', key, value });
       else {
         const message = { type: 'report' as const, seq: ++seq, step: parsed.step, value: parsed.value };
@@ -298,7 +301,7 @@ export class CommandSlots implements SlotRunner {
         } else if (stopped !== undefined) ended.resolve({ type: 'stopped', why: stopped });
         else if (signal !== null) ended.resolve({ type: 'crashed', message: `command ${describeExit(code, signal)}` });
         else if (code !== 0) ended.resolve({ type: 'error', message: `command exited with code ${code}` });
-        else if (finalValue === undefined) ended.resolve({ type: 'error', message: 'command printed no final {"value": …} line' });
+        else if (finalValue === undefined) ended.resolve({ type: 'error', message: 'command printed no final {"value": …} (or {"values": […]}) line' });
         else ended.resolve({ type: 'done', value: finalValue });
       });
     });

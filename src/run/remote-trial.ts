@@ -100,6 +100,15 @@ export class RemoteTrial extends TypedSuggester {
     this.transport.send({ type: 'attr', key, value });
   }
 
+  /**
+   * Record a constrained quantity (GPU memory, latency) declared under `constraints:` in
+   * the space file; the loop stores how far it is past its limit.
+   */
+  setConstraint(name: string, value: number): void {
+    if (typeof value !== 'number') throw new OptionError(`constraint ${name} must be a number, got ${JSON.stringify(value)}`);
+    this.transport.send({ type: 'constraint', name, value });
+  }
+
   /** Append text to the trial's log (`sodate logs <study> <trial>`). */
   log(text: string): void {
     this.transport.send({ type: 'log', text: text.endsWith('\n') ? text : `${text}\n` });

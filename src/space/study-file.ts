@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SpaceError } from '../errors.js';
+import type { ConstraintLimits } from '../multi-objective/constraints.js';
+import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { CategoricalChoice, Distribution, ParamValue } from './distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from './distributions.js';
 import type { Condition, ParamSpec, SearchSpace } from './search-space.js';
@@ -30,8 +32,14 @@ export type DeviceSpec = 'auto' | 'cpu' | readonly number[];
 export interface StudyFile {
   readonly file: string;
   readonly study: string | undefined;
+  /** The first objective's direction and metric (the only ones of a single-objective study). */
   readonly direction: 'minimize' | 'maximize';
   readonly metric: string;
+  /** One per objective, in order: `directions:` / `metrics:`, or `[direction]` / `[metric]`. */
+  readonly directions: readonly ('minimize' | 'maximize')[];
+  readonly metrics: readonly string[];
+  /** `constraints:`: limits on measured quantities; a trial past one never counts as best. */
+  readonly constraints: ConstraintLimits | undefined;
   readonly objective: ObjectiveSpec;
   readonly sampler: PolicySpec | undefined;
   readonly pruner: PolicySpec | undefined;
@@ -53,7 +61,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'metric', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'params'];
 const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
@@ -75,9 +83,10 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
   checkKeys(src, [], top, TOP_KEYS);
 
   const study = optionalString(src, top, 'study');
-  const direction = top['direction'] ?? 'minimize';
-  if (direction !== 'minimize' && direction !== 'maximize') throw src.error(['direction'], 'minimize or maximize', direction);
-  const metric = optionalString(src, top, 'metric') ?? 'value';
+  const { directions, metrics } = parseObjectives(src, top);
+  const direction = directions[0] as 'minimize' | 'maximize';
+  const metric = metrics[0] as string;
+  const constraints = parseConstraints(src, top['constraints'], metrics);
   const retries = top['retries'] ?? 0;
   if (!Number.isInteger(retries) || (retries as number) < 0) throw src.error(['retries'], 'a non-negative integer', retries);
   const seed = top['seed'];
@@ -90,6 +99,9 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     study,
     direction,
     metric,
+    directions,
+    metrics,
+    constraints,
     objective: parseObjective(src, top['objective'], dirname(resolve(file)), names),
     sampler: parsePolicy(src, 'sampler', top['sampler'], catalog.samplers),
     pruner: parsePolicy(src, 'pruner', top['pruner'], catalog.pruners),
@@ -100,6 +112,56 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     baseline: parseBaseline(src, top['baseline'], space),
     space,
   };
+}
+
+/**
+ * `direction`/`metric` for one objective, `directions`/`metrics` lists for several (not
+ * both forms); the lists must be as long as each other, metric names distinct.
+ */
+function parseObjectives(src: YamlSource, top: Record<string, unknown>): { directions: ('minimize' | 'maximize')[]; metrics: string[] } {
+  for (const [one, many] of [['direction', 'directions'], ['metric', 'metrics']] as const) {
+    if (top[one] !== undefined && top[many] !== undefined) throw src.fail([many], `give either ${one} or ${many}, not both`);
+  }
+  const list = (key: 'directions' | 'metrics'): unknown[] | undefined => {
+    const raw = top[key];
+    if (raw === undefined) return undefined;
+    if (!Array.isArray(raw) || raw.length === 0) throw src.error([key], key === 'directions' ? 'a list such as [minimize, maximize]' : 'a list of metric names such as [val_loss, latency_ms]', raw);
+    return raw;
+  };
+  const rawDirections = list('directions') ?? [top['direction'] ?? 'minimize'];
+  const directions = rawDirections.map((d, i) => {
+    if (d !== 'minimize' && d !== 'maximize') throw src.error(top['directions'] === undefined ? ['direction'] : ['directions', i], 'minimize or maximize', d);
+    return d;
+  });
+  const rawMetrics = list('metrics') ?? [optionalString(src, top, 'metric') ?? (directions.length === 1 ? 'value' : undefined)];
+  if (rawMetrics[0] === undefined) {
+    throw src.fail(['directions'], `${directions.length} directions need metrics: a list of ${directions.length} names, e.g. metrics: [val_loss, latency_ms]`);
+  }
+  const metrics = rawMetrics.map((m, i) => {
+    if (typeof m !== 'string' || m.length === 0) throw src.error(['metrics', i], 'a non-empty metric name', m);
+    return m;
+  });
+  if (metrics.length !== directions.length) {
+    throw src.fail([top['metrics'] === undefined ? 'metric' : 'metrics'], `${metrics.length} metric${metrics.length === 1 ? '' : 's'} for ${directions.length} direction${directions.length === 1 ? '' : 's'}: give one metric per direction`);
+  }
+  const repeated = metrics.find((m, i) => metrics.indexOf(m) !== i);
+  if (repeated !== undefined) throw src.fail(['metrics'], `metric "${repeated}" is listed twice`);
+  return { directions, metrics };
+}
+
+function parseConstraints(src: YamlSource, raw: unknown, metrics: readonly string[]): ConstraintLimits | undefined {
+  if (raw === undefined) return undefined;
+  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(['constraints'], 'a mapping such as { gpu_mem_gb: { max: 16 }, latency_ms: { max: 20 } }', raw);
+  for (const name of Object.keys(raw)) {
+    if (metrics.includes(name)) throw src.fail(['constraints', name], `"${name}" is an objective; a constraint limits another measured quantity (give it a new name)`);
+    try {
+      checkConstraintLimits({ [name]: raw[name] }, 'constraints');
+    } catch (error) {
+      // The file's place already names constraints.<name>: keep only what is wrong there.
+      throw src.fail(['constraints', name], (error as Error).message.slice(`constraints.${name}`.length).replace(/^(: |\.| )/, ''));
+    }
+  }
+  return checkConstraintLimits(raw, 'constraints');
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

@@ -3,7 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import type { CachedStorage } from '../storage/cached.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
-import { CONSTRAINT_LIMITS_KEY, isFeasible } from '../multi-objective/constraints.js';
+import { CONSTRAINT_LIMITS_KEY, constraintKey, isFeasible } from '../multi-objective/constraints.js';
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { isFinished } from '../storage/records.js';
@@ -215,6 +215,11 @@ export class Study {
       reason = error === undefined ? 'told as failed' : messageOf(error);
     }
     if (reason !== undefined) trial.setSystemAttr('fail_reason', reason);
+    if (state === 'COMPLETE') {
+      // A trial that never measured a declared constraint cannot be shown to meet it.
+      const stored = trial.frozen().systemAttrs;
+      for (const name of Object.keys(this.constraintLimits)) if (stored[constraintKey(name)] === undefined) trial.setConstraint(name, NaN);
+    }
     await trial.flush().catch(() => undefined);
     const changed = await this.storage.finishTrial(trial.id, state, values);
     if (!changed) {

@@ -41,6 +41,8 @@ export interface OptunaStudy {
   directions: string[];
   /** Numbers of `study.best_trials` (the Pareto front for several objectives), sorted. */
   best_trials: number[];
+  /** The Pareto front of the feasible trials (constraints read as Optuna 5 does), by Optuna's dominance code. */
+  feasible_best_trials: number[];
   user_attrs: Record<string, JsonValue>;
   study_names: string[];
   trials: OptunaTrial[];

@@ -172,3 +172,31 @@ describe('baseline', () => {
     expect(errorOf(withBaseline('{ learning_rate: 0.001 }'))).toMatch(/^spaces\/bad\.yaml:2: baseline\.learning_rate: "learning_rate" is not a parameter; known: lr, opt$/);
   });
 });
+
+describe('several objectives and constraints in a space file', () => {
+  const base = (top: string) => `${top}\nobjective: { module: ./o.ts }\nparams:\n  lr: { float: [0.1, 1] }\n`;
+  it('reads directions, metrics and constraints', () => {
+    const file = parseStudyFile(base('directions: [minimize, maximize]\nmetrics: [val_loss, throughput]\nconstraints:\n  gpu_mem_gb: { max: 16 }\n  accuracy_floor: { min: 0.5, max: 1 }'), 'mo.yaml', catalog);
+    expect(file.directions).toEqual(['minimize', 'maximize']);
+    expect(file.metrics).toEqual(['val_loss', 'throughput']);
+    expect(file.direction).toBe('minimize');
+    expect(file.metric).toBe('val_loss');
+    expect(file.constraints).toEqual({ gpu_mem_gb: { max: 16 }, accuracy_floor: { min: 0.5, max: 1 } });
+  });
+  it('keeps one direction and metric as lists of one', () => {
+    const file = parseStudyFile(base('direction: maximize\nmetric: acc'), 'one.yaml', catalog);
+    expect(file.directions).toEqual(['maximize']);
+    expect(file.metrics).toEqual(['acc']);
+    expect(file.constraints).toBeUndefined();
+  });
+  it('refuses mismatches with one line naming the place', () => {
+    expect(errorOf(base('directions: [minimize, maximize]\nmetrics: [val_loss]'))).toBe('spaces/bad.yaml:2: metrics: 1 metric for 2 directions: give one metric per direction');
+    expect(errorOf(base('directions: [minimize, maximize]'))).toBe('spaces/bad.yaml:1: directions: 2 directions need metrics: a list of 2 names, e.g. metrics: [val_loss, latency_ms]');
+    expect(errorOf(base('direction: minimize\ndirections: [minimize]'))).toMatch(/^spaces\/bad.yaml:2: directions: give either direction or directions, not both/);
+    expect(errorOf(base('directions: [minimize, upward]\nmetrics: [a, b]'))).toMatch(/^spaces\/bad.yaml:1: .*minimize or maximize.*upward/);
+    expect(errorOf(base('directions: [minimize, minimize]\nmetrics: [a, a]'))).toBe('spaces/bad.yaml:2: metrics: metric "a" is listed twice');
+    expect(errorOf(base('constraints:\n  mem: { most: 3 }'))).toBe('spaces/bad.yaml:2: constraints.mem: unknown key most; use min and/or max');
+    expect(errorOf(base('constraints:\n  mem: { max: x }'))).toBe('spaces/bad.yaml:2: constraints.mem: max must be a finite number, got "x"');
+    expect(errorOf(base('metric: mem\nconstraints:\n  mem: { max: 3 }'))).toMatch(/^spaces\/bad.yaml:3: constraints.mem: "mem" is an objective/);
+  });
+});

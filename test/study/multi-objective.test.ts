@@ -102,3 +102,16 @@ describe('constraints', () => {
     await expect(createStudy({ constraints: { latency_ms: { max: 'x' } } as never })).rejects.toThrow('constraints.latency_ms.max must be a finite number, got "x"');
   });
 });
+
+describe('a declared constraint never measured', () => {
+  it('makes the trial infeasible', async () => {
+    const study = await createStudy({ storage: new InMemoryStorage(), constraints: { latency_ms: { max: 20 } } });
+    await study.tell(await study.ask(), 0.1); // measured nothing
+    const measured = await study.ask();
+    measured.setConstraint('latency_ms', 5);
+    await study.tell(measured, 0.5);
+    await study.refresh();
+    expect(study.bestTrial?.number).toBe(1);
+    expect(study.trials[0]?.systemAttrs['constraints:latency_ms']).toBe(1e308);
+  });
+});

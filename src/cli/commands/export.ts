@@ -26,7 +26,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
   }
   const format = choiceFlag('export', 'format', values['format'], ['csv', 'json'] as const, 'csv');
   const text = await withStudy('export', positionals[0] as string, values['storage'], io, async (storage, study) => {
-    const table = exportTrials(await allTrialsOf(storage, study.id), study.direction);
+    const table = exportTrials(await allTrialsOf(storage, study.id), study.directions);
     return format === 'csv' ? exportCsv(table) : exportJson(table);
   });
   if (typeof values['output'] === 'string') {

@@ -1,4 +1,5 @@
 import { NotFoundError } from '../../errors.js';
+import { hasConstraints, isFeasible } from '../../multi-objective/constraints.js';
 import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
 import type { Storage } from '../../storage/storage.js';
 import { checkStudyName } from '../../storage/url.js';
@@ -6,6 +7,7 @@ import { choiceFlag, parseCommandArgs } from '../args.js';
 import { durationSeconds, formatNumber, formatParam, formatSeconds, renderCsv, renderTable, trialToJson } from '../format.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
+import { metricNames } from '../objective-names.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
 
 export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
@@ -55,11 +57,16 @@ export async function trialsCommand(argv: readonly string[], io: CliIo): Promise
     // Where each trial ran (slot and device), shown once any trial of the study has it.
     const placed = trials.some((t) => typeof t.systemAttrs['sodate:slot'] === 'string');
     const where = (t: (typeof trials)[number]) => (placed ? [String(t.systemAttrs['sodate:device'] ?? (format === 'csv' ? '' : '-')), String(t.systemAttrs['sodate:slot'] ?? (format === 'csv' ? '' : '-'))] : []);
-    const header = ['number', 'state', 'value', 'duration', ...(placed ? ['device', 'slot'] : []), ...names];
+    // One column per objective (named by its metric when there are several), and feasibility once any trial has constraints.
+    const objectives = study.directions.length;
+    const valueHeader = objectives === 1 ? ['value'] : metricNames(study.userAttrs, objectives);
+    const constrained = hasConstraints(trials);
+    const header = ['number', 'state', ...valueHeader, ...(constrained ? ['feasible'] : []), 'duration', ...(placed ? ['device', 'slot'] : []), ...names];
     const rows = trials.map((t) => [
       String(t.number),
       t.state,
-      format === 'csv' ? String(t.values?.[0] ?? '') : formatNumber(t.values?.[0]),
+      ...valueHeader.map((_, i) => (format === 'csv' ? String(t.values?.[i] ?? '') : formatNumber(t.values?.[i]))),
+      ...(constrained ? [t.state !== 'COMPLETE' ? (format === 'csv' ? '' : '-') : isFeasible(t) ? 'yes' : 'no'] : []),
       format === 'csv' ? String(durationSeconds(t) ?? '') : formatSeconds(durationSeconds(t)),
       ...where(t),
       ...names.map((n) => (n in t.params ? (format === 'csv' ? String(t.params[n]) : formatParam(t.params[n] ?? null)) : format === 'csv' ? '' : '-')),

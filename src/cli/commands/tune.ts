@@ -191,11 +191,12 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
     const study = await createStudy({
       name,
       storage,
-      direction: file.direction,
+      directions: file.directions,
+      ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
       loadIfExists: true,
       sampler: policies.sampler,
       pruner: policies.pruner,
-      userAttrs: { metric: file.metric },
+      userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
       systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
     });
     if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);

@@ -81,7 +81,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     // the study's seed never draw the same point and the study stays reproducible.
     const storedSeed = record.systemAttrs['sodate:seed'];
     const policies = buildPolicies(file, seedFlag ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed()));
-    const study = await createStudy({ name, storage, direction: file.direction, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner });
+    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner });
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
     const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
     const write = (line: string) => println(io.out, line);

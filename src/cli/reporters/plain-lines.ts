@@ -1,26 +1,31 @@
 import type { Reporter } from '../../run/reporter.js';
 import type { FrozenTrial } from '../../storage/records.js';
+import { isFeasible } from '../../multi-objective/constraints.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
+import { formatTrialValues, metricNames } from '../objective-names.js';
 
 /** One readable line per event: what `sodate tune` prints without the dashboard. */
 export function plainLinesReporter(write: (line: string) => void): Reporter {
   let metric = 'value';
   let direction: 'minimize' | 'maximize' = 'minimize';
   let best: FrozenTrial | undefined;
+  let metrics: readonly string[] = ['value'];
   let backendShown = false;
   const better = (a: number, b: number) => (direction === 'minimize' ? a < b : a > b);
   return {
     studyStart(info) {
       metric = info.metric;
       direction = info.study.direction;
-      best = info.study.bestTrial;
+      metrics = metricNames(info.study.userAttrs, info.study.directions.length);
+      best = info.study.isMultiObjective ? undefined : info.study.bestTrial;
       const budget = info.maxTrials === undefined ? 'no trial limit' : `${info.maxTrials} trials`;
       const timeout = info.timeoutSeconds === undefined ? '' : `, timeout ${formatSeconds(info.timeoutSeconds)}`;
       const resumed = info.resumedFrom > 0 ? ` (resuming: ${info.resumedFrom} trial(s) already done)` : '';
-      write(`study ${info.study.name}: ${direction} ${metric} · sampler ${info.samplerName} · pruner ${info.prunerName} · budget ${budget}${timeout}${resumed}`);
+      const goal = info.study.directions.map((d, i) => `${d} ${metrics[i] ?? metric}`).join(', ');
+      write(`study ${info.study.name}: ${goal} · sampler ${info.samplerName} · pruner ${info.prunerName} · budget ${budget}${timeout}${resumed}`);
       write(`storage ${info.study.storage.url}`);
     },
-    trialFinish(trial) {
+    trialFinish(trial, study) {
       // Objectives that know their compute backend (the image trainer) say so once.
       const backend = trial.userAttrs['backend'];
       if (!backendShown && typeof backend === 'string') {
@@ -28,11 +33,17 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
         write(`backend: ${backend}`);
       }
       const value = trial.values?.[0];
-      if (trial.state === 'COMPLETE' && value !== undefined && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
-      const bestText = best === undefined ? '' : `  best=${formatNumber(best.values?.[0])} (#${best.number})`;
+      let bestText: string;
+      if (study.isMultiObjective) {
+        const front = study.bestTrials;
+        bestText = `  front: ${front.length} trial(s)${front.some((t) => t.number === trial.number) ? ', this one on it' : ''}`;
+      } else {
+        if (trial.state === 'COMPLETE' && value !== undefined && isFeasible(trial) && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
+        bestText = best === undefined ? '' : `  best=${formatNumber(best.values?.[0])} (#${best.number})`;
+      }
       const took = formatSeconds(durationSeconds(trial));
       let outcome: string;
-      if (trial.state === 'COMPLETE') outcome = `${metric}=${formatNumber(value)}`;
+      if (trial.state === 'COMPLETE') outcome = formatTrialValues(trial, metrics);
       else if (trial.state === 'PRUNED') outcome = `pruned at step ${Math.max(...trial.intermediateValues.keys())}`;
       else outcome = `failed: ${String(trial.systemAttrs['fail_reason'] ?? 'unknown error')}`;
       write(`trial ${trial.number} ${trial.state.padEnd(8)} ${outcome}${bestText}  ${took}  ${formatParams(trial.params)}`);
@@ -45,6 +56,12 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       for (const t of study.trials) if (t.state in counts) counts[t.state] = (counts[t.state] ?? 0) + 1;
       const why = { budget: 'budget reached', timeout: 'timeout reached', interrupted: 'interrupted', exhausted: 'search space exhausted' }[reason];
       write(`done (${why}): ${study.trials.length} trials, ${counts['COMPLETE']} complete, ${counts['PRUNED']} pruned, ${counts['FAIL']} failed`);
+      if (study.isMultiObjective) {
+        const front = study.bestTrials;
+        write(`Pareto front: ${front.length} trial(s)`);
+        for (const t of front) write(`  trial ${t.number}: ${formatTrialValues(t, metrics)}  ${formatParams(t.params)}`);
+        return;
+      }
       const top = study.bestTrial;
       if (top !== undefined) write(`best ${metric}=${formatNumber(top.values?.[0])} at trial ${top.number}: ${formatParams(top.params)}`);
       const baseline = study.trials.find((t) => t.userAttrs['sodate:baseline'] === true && t.state === 'COMPLETE');
