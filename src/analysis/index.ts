@@ -5,7 +5,7 @@ export type { ImportanceMethod, ImportanceOptions, ImportanceResult, ParamImport
 export { paramImportances } from './importance/index.js';
 export type { Axis, Tick } from './plots/axes.js';
 export { unitOf } from './plots/axes.js';
-export type { ContourPlot, HistoryPlot, ImportancePlot, IntermediatePlot, ParallelPlot, PlotData, PlotKind, SlicePlot, TimelinePlot } from './plots/types.js';
+export type { ContourPlot, HistoryPlot, HypervolumePlot, ImportancePlot, IntermediatePlot, ParallelPlot, ParetoPlot, ParetoStatus, PlotData, PlotKind, SlicePlot, TimelinePlot } from './plots/types.js';
 export type { PlotInput } from './plots/history.js';
 export { historyPlot } from './plots/history.js';
 export { intermediatePlot } from './plots/intermediate.js';
@@ -14,6 +14,9 @@ export { slicePlot } from './plots/slice.js';
 export { contourPlot } from './plots/contour.js';
 export { importancePlot } from './plots/importance.js';
 export { laneOf, timelinePlot } from './plots/timeline.js';
+export type { ObjectivesInput } from './plots/pareto.js';
+export { objectiveLabel, paretoPlot } from './plots/pareto.js';
+export { REFERENCE_MARGIN, hypervolumeHistoryPlot, referencePoint } from './plots/hypervolume-history.js';
 export { renderSvg } from './render/svg/index.js';
 export { svgToPng } from './render/png.js';
 export { plotElementId, renderReportHtml } from './render/html.js';

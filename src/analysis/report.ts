@@ -1,15 +1,19 @@
 import type { JsonValue } from '../json.js';
+import { paretoFront } from '../multi-objective/front.js';
+import { metricNames } from '../multi-objective/names.js';
 import type { ParamValue } from '../space/distributions.js';
-import type { FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
+import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { completeTrials, paramNames } from './columns.js';
 import { NotEnoughTrialsError } from './errors.js';
 import { paramImportances } from './importance/index.js';
 import type { ImportanceMethod, ImportanceResult } from './importance/types.js';
 import { contourPlot } from './plots/contour.js';
 import { historyPlot } from './plots/history.js';
+import { hypervolumeHistoryPlot } from './plots/hypervolume-history.js';
 import { importancePlot } from './plots/importance.js';
 import { intermediatePlot } from './plots/intermediate.js';
 import { parallelPlot } from './plots/parallel.js';
+import { paretoPlot } from './plots/pareto.js';
 import { slicePlot } from './plots/slice.js';
 import { timelinePlot } from './plots/timeline.js';
 import type { PlotData } from './plots/types.js';
@@ -29,7 +33,10 @@ export interface ReportOptions {
 export interface BestTrialRow {
   readonly rank: number;
   readonly number: number;
+  /** The first objective's value. */
   readonly value: number;
+  /** Every objective's value. */
+  readonly values: readonly number[];
   readonly durationSeconds: number | null;
   readonly device: string | null;
   readonly bestEpoch: number | null;
@@ -40,8 +47,12 @@ export interface BestTrialRow {
 export interface ReportData {
   readonly study: {
     readonly name: string;
-    readonly direction: 'minimize' | 'maximize';
+    /** The first objective's direction and metric (the only ones of a single-objective study). */
+    readonly direction: Direction;
     readonly metric: string;
+    /** One per objective. */
+    readonly directions: readonly Direction[];
+    readonly metrics: readonly string[];
     readonly counts: Readonly<Record<TrialState, number>>;
     readonly nTrials: number;
     readonly firstStart: string | null;
@@ -52,7 +63,10 @@ export interface ReportData {
   /** The space file's text, when `sodate tune` stored it. */
   readonly spaceText: string | null;
   readonly params: readonly string[];
+  /** Complete trials by the first objective, best first. */
   readonly best: readonly BestTrialRow[];
+  /** A multi-objective study's feasible Pareto front, by the first objective; null with one objective. */
+  readonly front: readonly BestTrialRow[] | null;
   readonly importance: ImportanceResult | null;
   readonly plots: readonly PlotData[];
   /** Why something is missing (e.g. too few trials for importance). */
@@ -64,9 +78,13 @@ export interface ReportData {
 const HIDDEN_SYSTEM_KEYS = new Set(['sodate:config']);
 
 export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], options: ReportOptions = {}): ReportData {
-  const metric = typeof study.userAttrs['metric'] === 'string' ? study.userAttrs['metric'] : 'value';
+  const directions = study.directions.length > 0 ? study.directions : [study.direction];
+  const multi = directions.length > 1;
+  const metrics = metricNames(study.userAttrs, directions.length);
+  const metric = metrics[0] as string;
   const input = { trials, direction: study.direction, metric };
   const notes: string[] = [];
+  if (multi) notes.push(`${directions.length} objectives: history, importance, parallel coordinates, contour and slices show the first, ${metric}`);
   const complete = completeTrials(trials);
   const names = paramNames(complete);
 
@@ -81,7 +99,7 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
   }
   const ordered = importance === null ? names : importance.importances.map((p) => p.name);
 
-  const plots: PlotData[] = [historyPlot(input)];
+  const plots: PlotData[] = multi ? [paretoPlot({ trials, directions, metrics }), hypervolumeHistoryPlot({ trials, directions, metrics }), historyPlot(input)] : [historyPlot(input)];
   if (importance !== null) plots.push(importancePlot(importance));
   plots.push(intermediatePlot(input));
   if (names.length > 0) plots.push(parallelPlot(input, { params: ordered }), slicePlot(input, { params: ordered }));
@@ -101,7 +119,7 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
   const spaceText = config !== null && typeof config === 'object' && !Array.isArray(config) && typeof config['text'] === 'string' ? config['text'] : null;
 
   return {
-    study: { name: study.name, direction: study.direction, metric, counts, nTrials: trials.length, firstStart: firstStart?.toISOString() ?? null, lastComplete: lastComplete?.toISOString() ?? null },
+    study: { name: study.name, direction: study.direction, metric, directions, metrics, counts, nTrials: trials.length, firstStart: firstStart?.toISOString() ?? null, lastComplete: lastComplete?.toISOString() ?? null },
     configuration: [
       ...Object.entries(study.userAttrs).map(([key, value]) => ({ scope: 'user' as const, key, value })),
       ...Object.entries(study.systemAttrs)
@@ -112,10 +130,15 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
     params: ordered,
     best: rankedTrials(trials, study.direction)
       .slice(0, options.bestRows ?? 10)
-      .map((t, i) => ({ rank: i + 1, number: t.number, value: t.values?.[0] as number, durationSeconds: durationOf(t), device: deviceOf(t), bestEpoch: bestEpochOf(t, study.direction), params: t.params })),
+      .map((t, i) => bestRow(t, i, study.direction)),
+    front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction)) : null,
     importance,
     plots,
     notes,
     generatedAt: (options.now ?? new Date()).toISOString(),
   };
+}
+
+function bestRow(t: FrozenTrial, i: number, direction: Direction): BestTrialRow {
+  return { rank: i + 1, number: t.number, value: t.values?.[0] as number, values: t.values ?? [], durationSeconds: durationOf(t), device: deviceOf(t), bestEpoch: bestEpochOf(t, direction), params: t.params };
 }

@@ -4,3 +4,4 @@ export { hypervolume, hypervolumeContributions } from './hypervolume.js';
 export { CONSTRAINT_KEY_PREFIX, CONSTRAINT_LIMITS_KEY, checkConstraintLimits, constraintKey, hasConstraints, isFeasible, trialConstraints, violation, violationOf } from './constraints.js';
 export type { ConstraintLimit, ConstraintLimits } from './constraints.js';
 export { paretoFront } from './front.js';
+export { metricNames } from './names.js';

@@ -1,3 +1,4 @@
+import { hasConstraints, isFeasible } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { completeTrials } from '../columns.js';
 import { linearAxis } from './axes.js';
@@ -15,15 +16,21 @@ export interface PlotInput {
 /** Most trials a scatter draws. */
 export const MAX_POINTS = 2000;
 
-/** Objective value by trial number, with the best-so-far step line (every improvement kept). */
+/**
+ * Objective value by trial number, with the best-so-far step line (every improvement kept).
+ * In a constrained study the trials past a constraint are marked `infeasible` and never
+ * count as the best, as Optuna's best trial is a feasible one.
+ */
 export function historyPlot(input: PlotInput): HistoryPlot {
   const metric = input.metric ?? 'value';
   const complete = completeTrials(input.trials);
+  const infeasible = hasConstraints(complete) ? new Set(complete.filter((t) => !isFeasible(t)).map((t) => t.number)) : undefined;
   const better = input.direction === 'minimize' ? (a: number, b: number) => a < b : (a: number, b: number) => a > b;
   const best: { number: number; value: number }[] = [];
   const improved = new Set<number>();
   let current: number | undefined;
   for (const t of complete) {
+    if (infeasible?.has(t.number)) continue;
     const v = t.values?.[0] as number;
     if (current === undefined || better(v, current)) {
       current = v;
@@ -34,7 +41,7 @@ export function historyPlot(input: PlotInput): HistoryPlot {
   const last = complete[complete.length - 1];
   if (last !== undefined && current !== undefined && best[best.length - 1]?.number !== last.number) best.push({ number: last.number, value: current });
   const points = thin(
-    complete.map((t) => ({ number: t.number, value: t.values?.[0] as number })),
+    complete.map((t) => (infeasible?.has(t.number) ? { number: t.number, value: t.values?.[0] as number, infeasible: true as const } : { number: t.number, value: t.values?.[0] as number })),
     MAX_POINTS,
     (p) => improved.has(p.number),
   );

@@ -7,7 +7,7 @@ import type { Axis } from './axes.js';
  * (SVG, PNG through SVG, the HTML report, a terminal). Plain, JSON-serializable values:
  * positions in axis units, never pixels.
  */
-export type PlotData = HistoryPlot | IntermediatePlot | ParallelPlot | SlicePlot | ContourPlot | ImportancePlot | TimelinePlot;
+export type PlotData = HistoryPlot | IntermediatePlot | ParallelPlot | SlicePlot | ContourPlot | ImportancePlot | TimelinePlot | ParetoPlot | HypervolumePlot;
 
 export type PlotKind = PlotData['kind'];
 
@@ -24,8 +24,9 @@ export interface HistoryPlot extends PlotBase {
   readonly direction: Direction;
   readonly x: Axis;
   readonly y: Axis;
-  readonly points: readonly { readonly number: number; readonly value: number }[];
-  /** The best value so far as a step line: one vertex per improvement, then the last trial. */
+  /** `infeasible` only in a constrained study, on the trials past a constraint. */
+  readonly points: readonly { readonly number: number; readonly value: number; readonly infeasible?: true }[];
+  /** The best value so far as a step line (feasible trials only): one vertex per improvement, then the last trial. */
   readonly best: readonly { readonly number: number; readonly value: number }[];
 }
 
@@ -91,4 +92,40 @@ export interface TimelinePlot extends PlotBase {
   readonly lanes: readonly string[];
   /** Seconds since the first trial started. */
   readonly bars: readonly { readonly number: number; readonly lane: number; readonly start: number; readonly end: number; readonly state: TrialState }[];
+}
+
+/** Where a trial stands in a multi-objective study. */
+export type ParetoStatus = 'front' | 'dominated' | 'infeasible';
+
+/** The first two objectives of every complete trial, the Pareto front marked. */
+export interface ParetoPlot extends PlotBase {
+  readonly kind: 'pareto';
+  /** The first two objectives' directions and names (x, then y). */
+  readonly directions: readonly [Direction, Direction];
+  readonly metrics: readonly [string, string];
+  /** How many objectives the study has: with more than two, the front is over all of them. */
+  readonly objectives: number;
+  readonly x: Axis;
+  readonly y: Axis;
+  readonly points: readonly { readonly number: number; readonly x: number; readonly y: number; readonly status: ParetoStatus }[];
+  /** The front's trials ordered along the first objective, best first. */
+  readonly front: readonly { readonly number: number; readonly x: number; readonly y: number }[];
+  /** Trials of each status (before thinning). */
+  readonly counts: Readonly<Record<ParetoStatus, number>>;
+}
+
+/** The hypervolume of the feasible front after each complete trial, as a share of the ideal–reference box. */
+export interface HypervolumePlot extends PlotBase {
+  readonly kind: 'hypervolume';
+  readonly x: Axis;
+  readonly y: Axis;
+  /** In each objective's own units and direction; null when no trial is feasible. */
+  readonly reference: readonly number[] | null;
+  readonly ideal: readonly number[] | null;
+  /** The last hypervolume in objective units (the box's volume times the last share). */
+  readonly volume: number;
+  /** One per complete trial: the share after it, and whether it was feasible. */
+  readonly points: readonly { readonly number: number; readonly hypervolume: number; readonly feasible: boolean }[];
+  /** The share as a step line: one vertex per change, then the last trial. */
+  readonly steps: readonly { readonly number: number; readonly hypervolume: number }[];
 }

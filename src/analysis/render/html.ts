@@ -54,14 +54,23 @@ function attrValue(value: JsonValue): string {
 export function renderReportHtml(report: ReportData): string {
   const s = report.study;
   const best = report.best[0];
+  const hypervolume = report.plots.find((p) => p.kind === 'hypervolume');
   const cards: [string, string][] = [
     [String(s.nTrials), 'trials'],
     [String(s.counts.COMPLETE), 'complete'],
     [String(s.counts.PRUNED), 'pruned'],
     [String(s.counts.FAIL), 'failed'],
-    [best === undefined ? '-' : formatValue(best.value), `best ${s.metric}`],
-    [best === undefined ? '-' : String(best.number), 'best trial'],
+    ...(report.front === null
+      ? ([
+          [best === undefined ? '-' : formatValue(best.value), `best ${s.metric}`],
+          [best === undefined ? '-' : String(best.number), 'best trial'],
+        ] as [string, string][])
+      : ([
+          [String(report.front.length), 'Pareto front trials'],
+          [hypervolume === undefined || hypervolume.steps.length === 0 ? '-' : `${((hypervolume.steps.at(-1)?.hypervolume ?? 0) * 100).toFixed(1)}%`, 'hypervolume share'],
+        ] as [string, string][])),
   ];
+  const objectives = report.front === null ? `${s.direction} ${s.metric}` : s.directions.map((d, i) => `${d} ${s.metrics[i] ?? `value_${i}`}`).join(', ');
   const figures = new Map(report.plots.map((p) => [p.kind, `<figure id="${plotElementId(p.kind)}" data-plot="${p.kind}">${inlineSvg(renderSvg(p))}</figure>`]));
   const section = (id: string, title: string, content: string | undefined) => (content === undefined ? '' : `<section id="${id}"><h2>${esc(title)}</h2>${content}</section>`);
   const paramHeads = report.params.map((p) => `<th>${esc(p)}</th>`).join('');
@@ -73,6 +82,17 @@ export function renderReportHtml(report: ReportData): string {
         `</tr>`,
     )
     .join('');
+  const frontTable =
+    report.front === null
+      ? undefined
+      : `<table id="pareto-front"><thead><tr><th>trial</th>${s.metrics.map((m) => `<th>${esc(m)}</th>`).join('')}<th>duration</th><th>device</th>${paramHeads}</tr></thead><tbody>${report.front
+          .map(
+            (r) =>
+              `<tr><td class="num">${r.number}</td>${s.metrics.map((_, i) => `<td class="num">${esc(formatValue(r.values[i]))}</td>`).join('')}<td class="num">${r.durationSeconds === null ? '-' : `${r.durationSeconds.toFixed(1)} s`}</td><td>${esc(r.device ?? '-')}</td>` +
+              report.params.map((p) => `<td>${esc(formatParamValue(r.params[p]))}</td>`).join('') +
+              `</tr>`,
+          )
+          .join('')}</tbody></table>`;
   const bestTable = `<table id="best-trials"><thead><tr><th>rank</th><th>trial</th><th>${esc(s.metric)}</th><th>duration</th><th>device</th><th>best epoch</th>${paramHeads}</tr></thead><tbody>${bestRows}</tbody></table>`;
   const importanceTable =
     report.importance === null
@@ -83,15 +103,17 @@ export function renderReportHtml(report: ReportData): string {
         (report.importance.interactions !== undefined && report.importance.interactions.length > 0
           ? `<p>Interactions (share of the forest's variance): ${report.importance.interactions.map((i) => `${esc(i.params[0])} × ${esc(i.params[1])} ${(i.importance * 100).toFixed(1)}%`).join(', ')}</p>`
           : '');
-  const config = `<table id="configuration"><thead><tr><th>scope</th><th>key</th><th>value</th></tr></thead><tbody><tr><td>study</td><td>direction</td><td>${esc(s.direction)}</td></tr>${report.configuration
+  const config = `<table id="configuration"><thead><tr><th>scope</th><th>key</th><th>value</th></tr></thead><tbody>${report.front === null ? `<tr><td>study</td><td>direction</td><td>${esc(s.direction)}</td></tr>` : `<tr><td>study</td><td>directions</td><td>${esc(s.directions.join(', '))}</td></tr>`}${report.configuration
     .map((c) => `<tr><td>${c.scope}</td><td>${esc(c.key)}</td><td>${esc(attrValue(c.value))}</td></tr>`)
     .join('')}</tbody></table>${report.spaceText === null ? '' : `<h3>Search space file</h3><pre id="space-file">${esc(report.spaceText)}</pre>`}`;
   const notes = report.notes.length === 0 ? '' : `<p class="note">${report.notes.map(esc).join('<br>')}</p>`;
   const sections = [
     section('summary', 'Summary', `<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${notes}`),
-    section('history', 'Optimization history', figures.get('history')),
+    // Multi-objective studies only (no blank line in a single-objective page).
+    ...(['pareto', 'hypervolume'] as const).filter((k) => figures.has(k)).map((k) => section(k, k === 'pareto' ? 'Pareto front' : 'Hypervolume history', figures.get(k))),
+    section('history', report.front === null ? 'Optimization history' : `Optimization history of ${s.metric}`, figures.get('history')),
     section('importance', 'Parameter importance', figures.has('importance') ? `<div class="grid"><div>${figures.get('importance')}</div><div>${importanceTable ?? ''}</div></div>` : undefined),
-    section('best', 'Best trials', bestTable),
+    section('best', frontTable === undefined ? 'Best trials' : 'Pareto front trials (feasible, none better in every objective)', frontTable ?? bestTable),
     section('intermediate', 'Intermediate values', figures.get('intermediate')),
     section('parallel', 'Parallel coordinates', figures.get('parallel')),
     section('contour', 'Contour of the two most important parameters', figures.get('contour')),
@@ -99,7 +121,7 @@ export function renderReportHtml(report: ReportData): string {
     section('timeline', 'Timeline by slot and device', figures.get('timeline')),
     section('config', 'Study configuration', config),
   ].join('\n');
-  const nav = ['summary', 'history', 'importance', 'best', 'intermediate', 'parallel', 'contour', 'slice', 'timeline', 'config']
+  const nav = ['summary', 'pareto', 'hypervolume', 'history', 'importance', 'best', 'intermediate', 'parallel', 'contour', 'slice', 'timeline', 'config']
     .filter((id) => sections.includes(`<section id="${id}">`))
     .map((id) => `<a href="#${id}">${id}</a>`)
     .join('');
@@ -113,7 +135,7 @@ export function renderReportHtml(report: ReportData): string {
 <style>${CSS}</style>
 </head>
 <body>
-<header><h1>Study ${esc(s.name)}</h1><p>${esc(s.direction)} ${esc(s.metric)} · ${s.nTrials} trials${s.firstStart === null ? '' : ` · from ${esc(s.firstStart)} to ${esc(s.lastComplete ?? '…')}`} · generated ${esc(report.generatedAt)}</p></header>
+<header><h1>Study ${esc(s.name)}</h1><p>${esc(objectives)} · ${s.nTrials} trials${s.firstStart === null ? '' : ` · from ${esc(s.firstStart)} to ${esc(s.lastComplete ?? '…')}`} · generated ${esc(report.generatedAt)}</p></header>
 <main>
 <nav>${nav}</nav>
 ${sections}

@@ -1,11 +1,19 @@
 import type { HistoryPlot, IntermediatePlot } from '../../plots/types.js';
-import { ACCENT, STATE_COLORS } from './colors.js';
+import { ACCENT, MUTED, STATE_COLORS } from './colors.js';
 import type { Size } from './frame.js';
 import { Frame, esc, n, shownNote, svgDocument } from './frame.js';
 
 export function historySvg(plot: HistoryPlot, size: Size = { width: 1000, height: 420 }): string {
   const f = new Frame(70, 36, size.width - 90, size.height - 86, plot.x, plot.y);
-  const dots = plot.points.map((p) => `<circle cx="${n(f.px(p.number))}" cy="${n(f.py(p.value))}" r="2.6"/>`).join('');
+  const dots = plot.points
+    .filter((p) => p.infeasible !== true)
+    .map((p) => `<circle cx="${n(f.px(p.number))}" cy="${n(f.py(p.value))}" r="2.6"/>`)
+    .join('');
+  // Constrained studies only: trials past a constraint as grey crosses, never on the best line.
+  const crosses = plot.points
+    .filter((p) => p.infeasible === true)
+    .map((p) => `<path d="M${n(f.px(p.number) - 2.6)},${n(f.py(p.value) - 2.6)}l5.2,5.2m0,-5.2l-5.2,5.2"/>`)
+    .join('');
   let path = '';
   for (const [i, b] of plot.best.entries()) {
     const x = f.px(b.number);
@@ -17,7 +25,12 @@ export function historySvg(plot: HistoryPlot, size: Size = { width: 1000, height
   const legend =
     `<g font-size="11"><circle cx="${n(f.left + 12)}" cy="${legendY + 6}" r="3" fill="${STATE_COLORS.COMPLETE}" fill-opacity="0.6"/><text x="${n(f.left + 20)}" y="${legendY + 10}">${esc(plot.y.label)}</text>` +
     `<line x1="${n(f.left + 90)}" y1="${legendY + 6}" x2="${n(f.left + 110)}" y2="${legendY + 6}" stroke="${ACCENT}" stroke-width="2"/><text x="${n(f.left + 114)}" y="${legendY + 10}">best so far</text></g>`;
-  const body = f.axes() + `<g fill="${STATE_COLORS.COMPLETE}" fill-opacity="0.55" data-series="values">${dots}</g>` + (path === '' ? '' : `<path d="${path}" fill="none" stroke="${ACCENT}" stroke-width="2" data-series="best"/>`) + legend;
+  const infeasible =
+    crosses === ''
+      ? ''
+      : `<g stroke="${MUTED}" stroke-width="1.2" data-series="infeasible">${crosses}</g>` +
+        `<g font-size="11"><path d="M${n(f.left + 196)},${legendY + 3}l6,6m0,-6l-6,6" stroke="${MUTED}" stroke-width="1.2"/><text x="${n(f.left + 208)}" y="${legendY + 10}">infeasible</text></g>`;
+  const body = f.axes() + `<g fill="${STATE_COLORS.COMPLETE}" fill-opacity="0.55" data-series="values">${dots}</g>` + infeasible + (path === '' ? '' : `<path d="${path}" fill="none" stroke="${ACCENT}" stroke-width="2" data-series="best"/>`) + legend;
   return svgDocument('history', size, plot.title, body, shownNote(plot.shown, plot.total));
 }
 

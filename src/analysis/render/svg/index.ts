@@ -3,6 +3,7 @@ import { contourSvg } from './contour.js';
 import { historySvg, intermediateSvg } from './history.js';
 import { importanceSvg } from './importance.js';
 import { parallelSvg } from './parallel.js';
+import { hypervolumeSvg, paretoSvg } from './pareto.js';
 import { sliceSvg } from './slice.js';
 import { timelineSvg } from './timeline.js';
 
@@ -23,7 +24,11 @@ export function renderSvg(plot: PlotData): string {
       return importanceSvg(plot);
     case 'timeline':
       return timelineSvg(plot);
+    case 'pareto':
+      return paretoSvg(plot);
+    case 'hypervolume':
+      return hypervolumeSvg(plot);
   }
 }
 
-export { contourSvg, historySvg, importanceSvg, intermediateSvg, parallelSvg, sliceSvg, timelineSvg };
+export { contourSvg, historySvg, hypervolumeSvg, importanceSvg, intermediateSvg, parallelSvg, paretoSvg, sliceSvg, timelineSvg };
