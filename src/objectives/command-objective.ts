@@ -72,7 +72,7 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
 
 /** One line of a command's stdout, read as a metric, a final value, attributes, or log text. */
 export type OutputLine =
-  | { readonly kind: 'report'; readonly step: number; readonly value: number }
+  | { readonly kind: 'report'; readonly step: number; readonly value: number; readonly values?: readonly number[] }
   /** One number, or one per objective (`values`); a non-number entry is kept for tell to refuse. */
   | { readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> }
   | { readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> }
@@ -115,9 +115,13 @@ export function parseOutputLine(line: string): OutputLine {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
   const record = data as Record<string, unknown>;
   const constraints = constraintsOf(record['constraints']);
-  if (Array.isArray(record['values']) && !('step' in record)) {
+  if (Array.isArray(record['values'])) {
     const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);
-    return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+    if (!('step' in record)) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+    const step = record['step'];
+    const numbers = value.filter((v): v is number => typeof v === 'number');
+    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || numbers.length !== value.length || numbers.length === 0) return { kind: 'log' };
+    return { kind: 'report', step, value: numbers[0] as number, values: numbers };
   }
   if ('value' in record) {
     const value = numberOf(record['value']);

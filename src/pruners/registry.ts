@@ -9,6 +9,8 @@ import { MedianPruner } from './median.js';
 import { NopPruner } from './nop.js';
 import type { OutlookPrunerOptions } from './outlook.js';
 import { OUTLOOK_KEYS, OutlookPruner } from './outlook.js';
+import type { ParetoPrunerOptions } from './pareto.js';
+import { PARETO_KEYS, ParetoPruner } from './pareto.js';
 import { PATIENT_KEYS, PatientPruner } from './patient.js';
 import type { PercentilePrunerOptions } from './percentile.js';
 import { PERCENTILE_RULE_KEYS, PercentilePruner } from './percentile.js';
@@ -43,6 +45,12 @@ export const PRUNERS: readonly PrunerEntry[] = [
     summary: "prunes a trial when the study's COMPLETE trials as far behind at the same point of the schedule almost never ended good (Beta posterior)",
     optionKeys: OUTLOOK_KEYS,
     create: (options) => new OutlookPruner(options as OutlookPrunerOptions),
+  },
+  {
+    kind: 'pareto',
+    summary: 'several objectives: prunes a trial whose best-so-far point is dominated by the finished trials\' front at the same step, for `patience` reports',
+    optionKeys: PARETO_KEYS,
+    create: (options) => new ParetoPruner(options as ParetoPrunerOptions),
   },
   {
     kind: 'median',

@@ -31,7 +31,8 @@ export interface TrialTask {
 
 /** Trial side → loop, while the trial runs. Requests carry a `seq` the answer repeats. */
 export type TrialMessage =
-  | { readonly type: 'report'; readonly seq: number; readonly step: number; readonly value: number }
+  /** `values`: one per objective, when a multi-objective trial reports them all (`value` is the first). */
+  | { readonly type: 'report'; readonly seq: number; readonly step: number; readonly value: number; readonly values?: readonly number[] }
   | { readonly type: 'suggest'; readonly seq: number; readonly name: string; readonly distribution: Distribution }
   | { readonly type: 'attr'; readonly key: string; readonly value: JsonValue }
   /** A measured constrained quantity (`trial.setConstraint`, a command's `{"constraints": …}`). */

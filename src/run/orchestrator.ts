@@ -176,7 +176,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           const answer = entry.reports.then(async (): Promise<LoopMessage> => {
             if (entry.stopSaid) return { type: 'stop', seq: message.seq };
             try {
-              await entry.trial.report(message.step, message.value);
+              await entry.trial.report(message.step, message.values ?? message.value);
               return { type: 'continue', seq: message.seq };
             } catch (error) {
               if (error instanceof TrialPruned) {

@@ -262,7 +262,7 @@ export class CommandSlots implements SlotRunner {
       else if (parsed.kind === 'constraints') return;
       else if (parsed.kind === 'attrs') for (const [key, value] of Object.entries(parsed.attrs)) void handle({ type: 'attr', key, value });
       else {
-        const message = { type: 'report' as const, seq: ++seq, step: parsed.step, value: parsed.value };
+        const message = { type: 'report' as const, seq: ++seq, step: parsed.step, value: parsed.value, ...(parsed.values === undefined ? {} : { values: parsed.values }) };
         chain = chain.then(async () => {
           if (stopped !== undefined) return;
           try {

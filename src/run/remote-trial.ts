@@ -79,11 +79,15 @@ export class RemoteTrial extends TypedSuggester {
    * Report an intermediate value; the loop stores it and asks the pruner. Throws
    * `TrialPruned` when the loop says stop (and at every report after that).
    */
-  async report(step: number, value: number): Promise<void> {
+  async report(step: number, value: number | readonly number[]): Promise<void> {
     if (!Number.isInteger(step) || step < 0) throw new OptionError(`report step must be a non-negative integer, got ${step}`);
-    if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
+    const many = Array.isArray(value);
+    if (many ? value.some((v) => typeof v !== 'number') || value.length === 0 : typeof value !== 'number') {
+      throw new OptionError(`report value must be a number (or one per objective), got ${JSON.stringify(value)}`);
+    }
     if (this.stopped) throw new TrialPruned(`trial ${this.number} was pruned`);
-    const answer = await this.transport.request({ type: 'report', seq: ++this.seq, step, value });
+    const first = many ? (value[0] as number) : (value as number);
+    const answer = await this.transport.request({ type: 'report', seq: ++this.seq, step, value: first, ...(many ? { values: [...value] } : {}) });
     if (answer.type === 'refused') throw new OptionError(answer.message);
     if (answer.type === 'stop') {
       this.stopped = true;

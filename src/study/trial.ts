@@ -5,6 +5,7 @@ import { checkCompatible, contains, isSingleValue, sameDistribution, toExternal,
 import { TypedSuggester } from '../space/search-space.js';
 import type { ConstraintLimit } from '../multi-objective/constraints.js';
 import { constraintKey, violationOf } from '../multi-objective/constraints.js';
+import { encodeVector, intermediateVectorKey } from '../multi-objective/intermediate.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
@@ -138,13 +139,23 @@ export class Trial extends TypedSuggester {
 
   /**
    * Store an intermediate value (e.g. the validation loss after an epoch) and ask the
-   * pruner. Throws `TrialPruned` when the trial should stop.
+   * pruner. Throws `TrialPruned` when the pruner says stop. A multi-objective study's
+   * trial may report one value per objective: the first is the step's intermediate value
+   * (what single-objective pruners and Optuna read), the vector is kept beside it for the
+   * `pareto` pruner.
    */
-  async report(step: number, value: number): Promise<void> {
+  async report(step: number, value: number | readonly number[]): Promise<void> {
     if (!Number.isInteger(step) || step < 0) throw new OptionError(`report step must be a non-negative integer, got ${step}`);
-    if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
-    this.intermediateValues.set(step, value);
-    this.writes.push(() => this.host.storage.report(this.id, step, value));
+    const objectives = this.host.view.directions.length;
+    if (Array.isArray(value)) {
+      if (value.length !== objectives || value.some((v) => typeof v !== 'number')) {
+        throw new OptionError(`report at step ${step} got ${JSON.stringify(value)}; the study has ${objectives} objective${objectives === 1 ? '' : 's'}: report ${objectives === 1 ? 'one number' : `${objectives} numbers`}`);
+      }
+      if (objectives > 1) this.setSystemAttr(intermediateVectorKey(step), encodeVector(value));
+    } else if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
+    const first = Array.isArray(value) ? (value[0] as number) : (value as number);
+    this.intermediateValues.set(step, first);
+    this.writes.push(() => this.host.storage.report(this.id, step, first));
     await this.writes.flush();
     if (this.host.pruner.needsHistory !== false) await this.host.refreshHistory();
     this.prunedDecision = this.host.pruner.prune(this.host.view, this.liveView());

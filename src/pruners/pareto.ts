@@ -1,0 +1,144 @@
+import { isFeasible } from '../multi-objective/constraints.js';
+import { dominates, toLosses } from '../multi-objective/dominance.js';
+import { intermediateVectors } from '../multi-objective/intermediate.js';
+import type { Direction, FrozenTrial } from '../storage/records.js';
+import type { Pruner, StudyView } from '../study/policies.js';
+import { nanPercentile, schedulePoint, sortedSteps } from './intermediate.js';
+import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
+
+export interface ParetoPrunerOptions {
+  /** No pruning until this many trials are COMPLETE. Default: 5. */
+  nStartupTrials?: number;
+  /** No pruning before this share of the horizon; within [0, 1]. Default: 0.25. */
+  warmupFraction?: number;
+  /** Check every this many steps after the warmup. Default: 1. */
+  intervalSteps?: number;
+  /** A trial is stopped only when it was dominated at each of its last this many checked reports. Default: 2. */
+  patience?: number;
+  /**
+   * Which of the finished trials' later gains the outlook assumes, as a quantile within
+   * [0, 1]: 1 the largest (never prunes a trial that could still come back as far as
+   * any finished one did), lower values prune sooner. Default: 1.
+   */
+  gainQuantile?: number;
+  /** Finished trials (the furthest behind) the gain is read from when fewer were as far behind. Default: 5. */
+  minEvidence?: number;
+  /** Extra optimism added to the outlook in every objective, in the objectives' units; ≥ 0. Default: 0. */
+  margin?: number;
+  /** The step a trial's final value is reported at. `'auto'`: the last step of the longest COMPLETE trial. Default: 'auto'. */
+  maxResource?: number | 'auto';
+}
+
+export const PARETO_KEYS = ['nStartupTrials', 'warmupFraction', 'intervalSteps', 'patience', 'gainQuantile', 'minEvidence', 'margin', 'maxResource'] as const;
+
+/**
+ * Pruning for several objectives: a trial is stopped when even its optimistic outlook is
+ * dominated by the study's Pareto front. Its outlook at step s is its best value so far
+ * in each objective, minus the largest improvement any COMPLETE feasible trial still made
+ * in that objective after the same step (its best-so-far at s against its final value):
+ * the trial is assumed to go on improving as much as the one that came back furthest.
+ * It is pruned when that point is dominated by the front of the COMPLETE feasible trials'
+ * final values, at each of its last `patience` checked reports after the warmup. Where
+ * curves cross (finished trials improved a lot late), the outlook stays wide and nothing
+ * is pruned early; a trial ahead on any one objective (a fast model with a mediocre loss)
+ * is kept. Needs trials that report every objective per step (`report(step, [v1, v2])`,
+ * `{"step": s, "values": [...]}`); trials that report one number are never pruned by it.
+ * Deterministic in the study's history; stores nothing.
+ */
+export class ParetoPruner implements Pruner {
+  readonly nStartupTrials: number;
+  readonly warmupFraction: number;
+  readonly intervalSteps: number;
+  readonly patience: number;
+  readonly gainQuantile: number;
+  readonly minEvidence: number;
+  readonly margin: number;
+  readonly maxResource: number | 'auto';
+
+  constructor(options: ParetoPrunerOptions = {}) {
+    checkKnownKeys('ParetoPruner', options, PARETO_KEYS);
+    this.nStartupTrials = checkInteger('nStartupTrials', options.nStartupTrials ?? 5, 1);
+    this.warmupFraction = checkNumber('warmupFraction', options.warmupFraction ?? 0.25, { min: 0, max: 1 });
+    this.intervalSteps = checkInteger('intervalSteps', options.intervalSteps ?? 1, 1);
+    this.patience = checkInteger('patience', options.patience ?? 2, 1);
+    this.gainQuantile = checkNumber('gainQuantile', options.gainQuantile ?? 1, { min: 0, max: 1 });
+    this.minEvidence = checkInteger('minEvidence', options.minEvidence ?? 5, 1);
+    this.margin = checkNumber('margin', options.margin ?? 0, { min: 0 });
+    this.maxResource = checkIntegerOrAuto('maxResource', options.maxResource ?? 'auto', 1);
+  }
+
+  prune(study: StudyView, trial: FrozenTrial): boolean {
+    const mine = vectorsOf(trial, study.directions);
+    if (mine.size === 0) return false;
+    const point = schedulePoint(study, trial, this, (horizon) => Math.ceil(this.warmupFraction * horizon));
+    if (point.verdict !== 'judge') return point.verdict === 'prune';
+    const finished: { readonly curve: ReadonlyMap<number, readonly number[]>; readonly final: readonly number[] }[] = [];
+    for (const t of point.completed) {
+      const curve = vectorsOf(t, study.directions);
+      if (curve.size === 0 || t.values === null || t.values.length !== study.directions.length || !isFeasible(t)) continue;
+      finished.push({ curve, final: toLosses(t.values, study.directions) });
+    }
+    if (finished.length < this.nStartupTrials) return false;
+
+    const checked = sortedSteps(trial).filter((s) => s >= point.warmup && mine.has(s));
+    if (checked.length < this.patience) return false;
+    for (const step of checked.slice(checked.length - this.patience)) {
+      const best = bestSoFar(mine, step);
+      if (best === undefined) return false;
+      const gain = best.map((mineNow, i) => this.gainAfter(finished, step, i, mineNow));
+      const outlook = best.map((v, i) => v - (gain[i] as number) - this.margin);
+      if (!finished.some((f) => dominates(f.final, outlook))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * How much the trial may still gain in objective `i` after `step`: the `gainQuantile`
+   * of what the finished trials that were as far behind there (at least `minEvidence`
+   * of them, the furthest behind when fewer were) gained from that step to their final
+   * value. A slow starter is compared with slow starters, whose late drops are the ones
+   * that matter; a trial that has converged with the converged ones.
+   */
+  private gainAfter(finished: readonly { readonly curve: ReadonlyMap<number, readonly number[]>; readonly final: readonly number[] }[], step: number, i: number, mine: number): number {
+    const comebacks: Comeback[] = [];
+    for (const f of finished) {
+      const then = bestSoFar(f.curve, step)?.[i];
+      if (then !== undefined) comebacks.push({ then, gain: Math.max(0, then - (f.final[i] as number)) });
+    }
+    if (comebacks.length === 0) return 0;
+    comebacks.sort((a, b) => b.then - a.then); // furthest behind first
+    let n = 0;
+    while (n < comebacks.length && (comebacks[n] as Comeback).then >= mine) n++;
+    const peers = comebacks.slice(0, Math.max(n, Math.min(this.minEvidence, comebacks.length)));
+    return nanPercentile(peers.map((c) => c.gain), 100 * this.gainQuantile);
+  }
+}
+
+/** Per finished trial: its best-so-far in one objective at a step and what it gained from there to its final value. */
+interface Comeback {
+  readonly then: number;
+  readonly gain: number;
+}
+
+/** step → loss vector (maximised objectives negated) of a trial that reported every objective. */
+function vectorsOf(trial: FrozenTrial, directions: readonly Direction[]): ReadonlyMap<number, readonly number[]> {
+  const vectors = intermediateVectors(trial);
+  if (vectors.size === 0 && directions.length === 1) {
+    // One objective: the intermediate values are the vectors.
+    return new Map([...trial.intermediateValues].map(([s, v]) => [s, toLosses([v], directions)]));
+  }
+  const out = new Map<number, number[]>();
+  for (const [step, v] of vectors) if (v.length === directions.length) out.set(step, toLosses(v, directions));
+  return out;
+}
+
+/** Each objective's best value up to `step` (NaN ignored); undefined before the first report. */
+function bestSoFar(vectors: ReadonlyMap<number, readonly number[]>, step: number): number[] | undefined {
+  let best: number[] | undefined;
+  for (const [s, v] of vectors) {
+    if (s > step) continue;
+    if (best === undefined) best = v.map((x) => (Number.isNaN(x) ? Infinity : x));
+    else for (let i = 0; i < v.length; i++) if ((v[i] as number) < (best[i] as number)) best[i] = v[i] as number;
+  }
+  return best;
+}

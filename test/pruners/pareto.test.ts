@@ -1,0 +1,100 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { intermediateVectorKey } from '../../src/multi-objective/intermediate.js';
+import { ParetoPruner } from '../../src/pruners/index.js';
+import { createPruner } from '../../src/pruners/registry.js';
+import { InMemoryStorage } from '../../src/storage/memory.js';
+import type { FrozenTrial } from '../../src/storage/records.js';
+import { createStudy } from '../../src/study/create.js';
+import { TrialPruned } from '../../src/study/trial-pruned.js';
+import { makeStudyView, makeTrial } from '../helpers/trials.js';
+
+const STEPS = 20;
+type Curve = (step: number) => readonly [number, number];
+
+/** A trial that reported both objectives at steps 1..upTo; COMPLETE with its last vector when it ran them all. */
+function trialOf(number: number, curve: Curve, upTo = STEPS, systemAttrs: Record<string, number> = {}): FrozenTrial {
+  const attrs: Record<string, number[] | number> = { ...systemAttrs };
+  const intermediate: [number, number][] = [];
+  for (let s = 1; s <= upTo; s++) {
+    const v = curve(s);
+    attrs[intermediateVectorKey(s)] = [...v];
+    intermediate.push([s, v[0]]);
+  }
+  return makeTrial({ number, intermediate, systemAttrs: attrs, ...(upTo === STEPS ? { values: [...curve(STEPS)] } : {}) });
+}
+
+/** Loss that falls from 2 to `end` at speed `k`; latency fixed. */
+const curve = (end: number, latency: number, k = 0.5): Curve => (s) => [end + (2 - end) * Math.exp(-k * s), latency];
+
+const history = [trialOf(0, curve(0.3, 10)), trialOf(1, curve(0.5, 5)), trialOf(2, curve(0.8, 2)), trialOf(3, curve(0.4, 8)), trialOf(4, curve(0.6, 4))];
+const asks = (pruner: ParetoPruner, trial: FrozenTrial, finished = history): boolean => pruner.prune(makeStudyView([...finished, trial], ['minimize', 'minimize']), trial);
+
+describe('ParetoPruner', () => {
+  it('prunes a trial whose outlook the front dominates, for `patience` reports', () => {
+    // Slower and worse than trial 0 at every step, with no late drop any finisher made.
+    expect(asks(new ParetoPruner(), trialOf(5, curve(0.9, 12), 10))).toBe(true);
+  });
+  it('keeps a trial ahead on one objective, however bad the other', () => {
+    expect(asks(new ParetoPruner(), trialOf(5, curve(1.5, 1), 10))).toBe(false);
+  });
+  it('keeps a slow starter where finished trials came back as far', () => {
+    // Finishers that were far behind at step 8 and still won: a trial as far behind is not hopeless.
+    const lateBloomers = [trialOf(0, curve(0.2, 10, 0.08)), trialOf(1, curve(0.25, 9, 0.08)), trialOf(2, curve(0.7, 3)), trialOf(3, curve(0.9, 2)), trialOf(4, curve(0.3, 8, 0.08))];
+    const slow = trialOf(5, curve(0.1, 10, 0.08), 8); // ends at 0.48, ahead of every finisher at latency 10
+    expect(asks(new ParetoPruner(), slow, lateBloomers)).toBe(false);
+    // The same curve among finishers that converged fast is pruned.
+    expect(asks(new ParetoPruner(), slow)).toBe(true);
+  });
+  it('waits for the warmup, the startup trials and `patience` reports', () => {
+    const hopeless = trialOf(5, () => [3, 20], 4);
+    expect(asks(new ParetoPruner({ warmupFraction: 0.25 }), hopeless)).toBe(false); // step 4 < 5
+    expect(asks(new ParetoPruner({ warmupFraction: 0.25 }), trialOf(5, () => [3, 20], 5))).toBe(false); // one checked report of 2
+    expect(asks(new ParetoPruner({ warmupFraction: 0.25 }), trialOf(5, () => [3, 20], 6))).toBe(true);
+    expect(asks(new ParetoPruner({ nStartupTrials: 6 }), trialOf(5, () => [3, 20], 10))).toBe(false);
+  });
+  it('never prunes on scalar reports in a multi-objective study, and ignores infeasible finishers', () => {
+    const scalar = makeTrial({ number: 5, intermediate: Array.from({ length: 10 }, (_, i) => [i + 1, 9] as const) });
+    expect(asks(new ParetoPruner(), scalar)).toBe(false);
+    const infeasible = history.map((t) => trialOf(t.number, curve(0.3, 1), STEPS, { 'constraints:mem': 1 }));
+    expect(asks(new ParetoPruner(), trialOf(5, curve(0.9, 12), 10), [...history.slice(0, 0), ...infeasible])).toBe(false);
+  });
+  it('a worse curve is never kept where a better one is pruned (monotone in both objectives)', () => {
+    fc.assert(
+      fc.property(fc.double({ min: 0.2, max: 2, noNaN: true }), fc.integer({ min: 1, max: 15 }), fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 5 }), (end, latency, worse, later) => {
+        const pruner = new ParetoPruner({ patience: 1 });
+        const better = asks(pruner, trialOf(5, curve(end, latency), 10));
+        const worseTrial = asks(pruner, trialOf(5, curve(end + worse, latency + later), 10));
+        if (better) expect(worseTrial).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+  it('refuses bad options with their name, and is built by kind', () => {
+    expect(() => new ParetoPruner({ gainQuantile: 2 })).toThrow('gainQuantile must be within [0, 1], got 2');
+    expect(() => new ParetoPruner({ patience: 0 })).toThrow('patience must be at least 1, got 0');
+    expect(createPruner('pareto', { patience: 3 })).toBeInstanceOf(ParetoPruner);
+  });
+  it('works through the real study API with vector reports', async () => {
+    const study = await createStudy({ storage: new InMemoryStorage(), pruner: new ParetoPruner({ nStartupTrials: 3, patience: 1 }), directions: ['minimize', 'minimize'] });
+    const run = async (c: Curve): Promise<string> => {
+      const trial = await study.ask();
+      try {
+        for (let s = 1; s <= STEPS; s++) await trial.report(s, c(s));
+        await study.tell(trial, [...c(STEPS)]);
+        return 'complete';
+      } catch (error) {
+        if (!(error instanceof TrialPruned)) throw error;
+        await study.tell(trial, { state: 'pruned' });
+        return 'pruned';
+      }
+    };
+    for (const c of [curve(0.3, 10), curve(0.5, 5), curve(0.8, 2)]) expect(await run(c)).toBe('complete');
+    expect(await run(curve(1.2, 12))).toBe('pruned');
+    expect(await run(curve(0.9, 1))).toBe('complete');
+    await study.refresh();
+    expect(study.trials[3]?.systemAttrs[intermediateVectorKey(5)]).toEqual([expect.any(Number), 12]);
+    const trial = await study.ask();
+    await expect(trial.report(1, [1, 2, 3])).rejects.toThrow('report at step 1 got [1,2,3]; the study has 2 objectives: report 2 numbers');
+  });
+});
