@@ -41,9 +41,11 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
         rows.map(({ url, summary: s }) => ({
           name: s.name,
           direction: s.direction,
+          directions: s.directions,
           trials: s.nTrials,
           counts: s.counts,
-          best_value: s.bestValue,
+          // Several objectives have a front, not one best value: `sodate best` prints it.
+          best_value: s.directions.length > 1 ? null : s.bestValue,
           started: s.datetimeStart?.toISOString() ?? null,
           storage: url,
         })),
@@ -59,13 +61,13 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
   }
   const table = rows.map(({ url, summary: s }) => [
     s.name,
-    s.direction,
+    s.directions.join(', '),
     String(s.nTrials),
     String(s.counts.COMPLETE),
     String(s.counts.PRUNED),
     String(s.counts.FAIL),
     String(s.counts.RUNNING),
-    formatNumber(s.bestValue),
+    s.directions.length > 1 ? 'front: sodate best' : formatNumber(s.bestValue),
     s.datetimeStart?.toISOString().slice(0, 19).replace('T', ' ') ?? '-',
     url,
   ]);
