@@ -122,3 +122,27 @@ export function recordedRunningStudy(): { study: StudyRecord; trials: FrozenTria
   }));
   return { study: raw.study, trials, recordedAt: Date.parse(raw.recordedAt) + 500 };
 }
+
+export const MO_HEADER: StudyHeader = {
+  name: 'image-pareto',
+  direction: 'minimize',
+  metric: 'val_loss',
+  directions: ['minimize', 'minimize'],
+  metrics: ['val_loss', 'latency_ms'],
+  sampler: 'nsga2',
+  pruner: 'none',
+  maxTrials: 60,
+};
+
+/**
+ * A two-objective study on `syntheticTrials`' trials: val_loss as there, latency_ms falling
+ * as val_loss rises (a trade-off), every fifth complete trial past its latency constraint.
+ */
+export function multiObjectiveTrials(options: SyntheticOptions): FrozenTrial[] {
+  return syntheticTrials(options).map((t) => {
+    if (t.state !== 'COMPLETE' || t.values === null) return t;
+    const loss = t.values[0] as number;
+    const latency = Number((12 / loss + 30 * (((t.number * 7919) % 13) / 13)).toFixed(3));
+    return { ...t, values: [loss, latency], systemAttrs: { ...t.systemAttrs, 'constraints:memory_gb': t.number % 5 === 3 ? 2 : -1 } };
+  });
+}

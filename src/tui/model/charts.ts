@@ -107,3 +107,40 @@ export function historyChart(bestSoFar: readonly (number | undefined)[], width: 
   }
   return { lines, top: span.max, bottom: span.min, log };
 }
+
+/** Braille dot bits by [column][row] of a cell's 2×4 dots. */
+const BRAILLE_BITS: readonly (readonly number[])[] = [
+  [0x01, 0x02, 0x04, 0x40],
+  [0x08, 0x10, 0x20, 0x80],
+];
+
+export interface ScatterCell {
+  /** A braille character (U+2800 when empty). */
+  readonly char: string;
+  /** The highest `level` of the points in the cell; -1 when empty. */
+  readonly level: number;
+}
+
+/**
+ * Points on the unit square as braille dots: `width`×`height` cells of 2×4 dots each, x to
+ * the right and y upwards. Each cell keeps the highest `level` of its points, so that the
+ * caller can tone it by its most important point. Points outside [0, 1]² are clipped to
+ * the edge. `height` rows, top first.
+ */
+export function brailleScatter(points: Iterable<{ readonly x: number; readonly y: number; readonly level: number }>, width: number, height: number): ScatterCell[][] {
+  const bits = Array.from({ length: height }, () => new Array<number>(width).fill(0));
+  const levels = Array.from({ length: height }, () => new Array<number>(width).fill(-1));
+  if (width > 0 && height > 0) {
+    for (const p of points) {
+      if (!Number.isFinite(p.x) || !Number.isFinite(p.y)) continue;
+      const dx = Math.min(2 * width - 1, Math.max(0, Math.floor(p.x * 2 * width)));
+      const dy = Math.min(4 * height - 1, Math.max(0, Math.floor((1 - p.y) * 4 * height)));
+      const row = bits[dy >> 2] as number[];
+      const c = dx >> 1;
+      row[c] = (row[c] as number) | ((BRAILLE_BITS[dx & 1] as readonly number[])[dy & 3] as number);
+      const lv = levels[dy >> 2] as number[];
+      if (p.level > (lv[c] as number)) lv[c] = p.level;
+    }
+  }
+  return bits.map((row, r) => row.map((b, c) => ({ char: String.fromCharCode(0x2800 + b), level: (levels[r] as number[])[c] as number })));
+}

@@ -1,10 +1,13 @@
 import type { JsonValue } from '../../json.js';
+import { metricNames } from '../../multi-objective/names.js';
 import type { Direction } from '../../storage/records.js';
 import type { StudyHeader } from './types.js';
 
 export interface StudyLike {
   readonly name: string;
   readonly direction: Direction;
+  /** One per objective; a study with more than one gets `directions` and `metrics` in its header. */
+  readonly directions?: readonly Direction[];
   readonly userAttrs: Readonly<Record<string, JsonValue>>;
   readonly systemAttrs: Readonly<Record<string, JsonValue>>;
 }
@@ -21,11 +24,14 @@ function count(value: JsonValue | undefined): number | undefined {
 /**
  * The header of a stored study: metric from the user attribute `metric`, sampler and
  * pruner from the system attributes `sodate:sampler` / `sodate:pruner`, the budget from
- * `sodate:max_trials`, each falling back to `fallback` (what the running `tune` knows).
+ * `sodate:max_trials`, each falling back to `fallback` (what the running `tune` knows). A
+ * multi-objective study also gets every objective's direction and metric (`metrics`).
  */
 export function headerFromStudy(study: StudyLike, fallback: Partial<StudyHeader> = {}): StudyHeader {
+  const objectives = study.directions ?? [];
   return {
     ...fallback,
+    ...(objectives.length > 1 ? { directions: objectives, metrics: metricNames(study.userAttrs, objectives.length) } : {}),
     name: study.name,
     direction: study.direction,
     metric: text(study.userAttrs['metric']) ?? fallback.metric ?? 'value',

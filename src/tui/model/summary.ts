@@ -1,9 +1,10 @@
 import type { FrozenTrial } from '../../storage/records.js';
 import { formatNumber, formatParam } from './format.js';
 import { isBetter, valueOf } from './order.js';
+import { paretoOf } from './pareto.js';
 import type { StudyHeader } from './types.js';
 
-/** What stays on the terminal after the dashboard closes: the outcome and the best trial. */
+/** What stays on the terminal after the dashboard closes: the outcome and the best trial (several objectives: the Pareto front). */
 export function summaryLines(header: StudyHeader, trials: readonly FrozenTrial[]): string[] {
   const counts = { COMPLETE: 0, PRUNED: 0, FAIL: 0, RUNNING: 0, WAITING: 0 };
   let best: FrozenTrial | undefined;
@@ -14,9 +15,17 @@ export function summaryLines(header: StudyHeader, trials: readonly FrozenTrial[]
     if (v !== undefined && (bv === undefined || isBetter(header.direction, v, bv))) best = t;
   }
   const total = trials.length - counts.WAITING;
+  const pareto = paretoOf(header, trials);
   const outcome = header.ended === undefined ? '' : ` done (${header.ended}):`;
   const lines = [`study ${header.name}:${outcome} ${total} trials, ${counts.COMPLETE} complete, ${counts.PRUNED} pruned, ${counts.FAIL} failed${counts.RUNNING > 0 ? `, ${counts.RUNNING} running` : ''}`];
-  if (best !== undefined) {
+  if (pareto !== undefined) {
+    const metrics = (header.directions ?? []).map((_, i) => header.metrics?.[i] ?? `value_${i}`);
+    const front = pareto.front.map((p) => {
+      const values = trials.find((t) => t.number === p.number)?.values ?? [];
+      return `#${p.number} ${metrics.map((m, i) => `${m}=${formatNumber(values[i], 6)}`).join(' ')}`;
+    });
+    lines.push(front.length === 0 ? 'Pareto front: no feasible complete trial' : `Pareto front (${front.length} trial${front.length === 1 ? '' : 's'}): ${front.join('; ')}`);
+  } else if (best !== undefined) {
     const params = Object.entries(best.params)
       .map(([k, v]) => `${k}=${formatParam(v)}`)
       .join(' ');

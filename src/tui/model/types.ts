@@ -15,7 +15,7 @@ export interface Span {
 export type Line = readonly Span[];
 
 export interface Panel {
-  readonly id: 'running' | 'finished' | 'history' | 'importance' | 'devices' | 'detail';
+  readonly id: 'running' | 'finished' | 'history' | 'pareto' | 'importance' | 'devices' | 'detail';
   /** The title line (a rule with the panel's name), or null for a headless one-line panel. */
   readonly title: Line | null;
   /** Exactly `height − (title ? 1 : 0)` lines, each `width` characters. */
@@ -42,8 +42,12 @@ export const SORT_ORDERS: readonly SortOrder[] = ['recent', 'best', 'number', 'd
 /** What the header says about the study; the caller merges stored attributes and run info. */
 export interface StudyHeader {
   readonly name: string;
+  /** The first objective's direction and metric (the only ones of a single-objective study). */
   readonly direction: Direction;
   readonly metric: string;
+  /** A multi-objective study's directions and metrics, one per objective; absent with one objective. */
+  readonly directions?: readonly Direction[] | undefined;
+  readonly metrics?: readonly string[] | undefined;
   readonly sampler: string;
   readonly pruner: string;
   /** Trials the study should hold in all (every state but WAITING); undefined: no limit. */

@@ -1,3 +1,4 @@
+import type { ParetoPlot } from '../../analysis/plots/types.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { segmentWidths } from './charts.js';
 import { formatDuration, formatNumber, formatParam } from './format.js';
@@ -6,6 +7,7 @@ import { parameterImportance } from './importance.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, isBetter, trialSeconds, valueOf } from './order.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
+import { frontLine, isMultiObjective, objectivesText, paretoOf, paretoPanel } from './pareto.js';
 import type { DashboardInput, DashboardView, Line, Panel, ScreenRow, Span } from './types.js';
 
 /** Completed trials before parameter importance is shown. */
@@ -20,6 +22,8 @@ export const MIN_SIZE = { columns: 60, rows: 16 };
 export interface ViewMemo {
   importanceKey?: string;
   importance?: ImportanceEntry[] | undefined;
+  paretoKey?: string;
+  pareto?: ParetoPlot | undefined;
 }
 
 /**
@@ -119,7 +123,7 @@ function etaSeconds(input: DashboardInput, s: Summary, start: number | undefined
   return eta;
 }
 
-function headerLines(input: DashboardInput, s: Summary, width: number): Line[] {
+function headerLines(input: DashboardInput, s: Summary, width: number, pareto: ParetoPlot | undefined): Line[] {
   const { study } = input;
   const start = study.startedAt ?? s.firstStart;
   const active = study.ended === undefined && (s.running.length > 0 || study.startedAt !== undefined);
@@ -137,10 +141,12 @@ function headerLines(input: DashboardInput, s: Summary, width: number): Line[] {
   ];
   const rightWidth = lineWidth(right);
   const room = Math.max(0, width - rightWidth - 1);
+  const multi = isMultiObjective(study);
+  const objectives = multi ? objectivesText(study) : `${study.direction} ${study.metric}`;
   const about = [
-    `  ${study.direction} ${study.metric} · sampler ${study.sampler} · pruner ${study.pruner}`,
-    `  ${study.direction} ${study.metric} · ${study.sampler} · ${study.pruner}`,
-    `  ${study.direction === 'minimize' ? 'min' : 'max'} ${study.metric} · ${study.sampler}/${study.pruner}`,
+    `  ${objectives} · sampler ${study.sampler} · pruner ${study.pruner}`,
+    `  ${objectives} · ${study.sampler} · ${study.pruner}`,
+    `  ${multi ? objectivesText(study, true) : `${study.direction === 'minimize' ? 'min' : 'max'} ${study.metric}`} · ${study.sampler}/${study.pruner}`,
   ];
   const fits = about.find((a) => 7 + study.name.length + a.length <= room) ?? (about[2] as string);
   const left: Span[] = [
@@ -170,8 +176,9 @@ function headerLines(input: DashboardInput, s: Summary, width: number): Line[] {
   const progress = fitLine([...bar.filter((b) => b.text !== ''), ...counts], width);
 
   const best = s.best;
-  const bestLine =
-    best === undefined
+  const bestLine = multi
+    ? frontLine(pareto, input.trials, study, width)
+    : best === undefined
       ? textLine('best: no complete trial yet', width, 'dim')
       : fitLine(
           [
@@ -194,6 +201,19 @@ function footerLine(input: DashboardInput, width: number): Line {
   const keys = input.keys === false ? '' : input.detail ? '↑↓ other trial · esc back · q quit' : `↑↓ select · ⏎ details · s sort (${input.sort}) · q quit`;
   if (input.notice) return fitLine([{ text: input.notice, tone: 'warn' }, { text: keys === '' ? '' : `   ${keys}`, tone: 'dim' }], width);
   return textLine(keys, width, 'dim');
+}
+
+/** The Pareto-front data of a multi-objective study, recomputed only when a trial completes. */
+function paretoFor(input: DashboardInput, s: Summary, memo: ViewMemo | undefined): ParetoPlot | undefined {
+  if (!isMultiObjective(input.study)) return undefined;
+  const key = `${s.complete}:${s.lastCompleteId}`;
+  if (memo !== undefined && memo.paretoKey === key) return memo.pareto;
+  const pareto = paretoOf(input.study, input.trials);
+  if (memo !== undefined) {
+    memo.paretoKey = key;
+    memo.pareto = pareto;
+  }
+  return pareto;
 }
 
 function importanceOf(trials: readonly FrozenTrial[], s: Summary, memo: ViewMemo | undefined): ImportanceEntry[] | undefined {
@@ -226,7 +246,16 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
   let selected = input.selected;
   if (selected !== null && !s.running.some((t) => t.number === selected) && !finished.some((t) => t.number === selected)) selected = null;
 
-  const header = headerLines({ ...input, selected }, s, width);
+  const pareto = paretoFor(input, s, memo);
+  // Several objectives: the star and the running trials' reference curve go to the front's
+  // best trial by the first objective, which is feasible, rather than to the lowest first value.
+  if (pareto !== undefined) {
+    const first = pareto.front[0]?.number;
+    s.best = first === undefined ? undefined : input.trials.find((t) => t.number === first);
+  }
+  const header = headerLines({ ...input, selected }, s, width, pareto);
+  // A multi-objective study shows its front where a single objective shows the best so far.
+  const chart = (w: number, h: number): Panel => (isMultiObjective(input.study) ? paretoPanel(pareto, w, h) : historyPanel(s.bestSoFar, w, h));
   const footer = footerLine(input, width);
   const bodyHeight = rows - 1 - header.length - 1;
   let body: ScreenRow[];
@@ -261,7 +290,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
             {
               width: rightWidth,
               panels: [
-                historyPanel(s.bestSoFar, rightWidth, historyHeight),
+                chart(rightWidth, historyHeight),
                 importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, rightWidth, importanceHeight),
                 devicePanel(input.device, rightWidth, deviceHeight, backend),
               ],
@@ -293,7 +322,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
         const gaps = threeCharts ? 2 : 1;
         const historyWidth = Math.floor((width - gaps) * (threeCharts ? 0.42 : 0.55));
         const importanceWidth = threeCharts ? Math.floor((width - gaps) * 0.3) : width - gaps - historyWidth;
-        const charts: Panel[][] = [[historyPanel(s.bestSoFar, historyWidth, chartHeight)], [importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, importanceWidth, chartHeight)]];
+        const charts: Panel[][] = [[chart(historyWidth, chartHeight)], [importancePanel(importance, s.complete, MIN_IMPORTANCE_TRIALS, importanceWidth, chartHeight)]];
         if (threeCharts) charts.push([devicePanel(input.device, width - gaps - historyWidth - importanceWidth, chartHeight, backend)]);
         body.push({ columns: charts.map((panels) => ({ width: (panels[0] as Panel).width, panels })) });
       }
