@@ -1,9 +1,10 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { SODATE_BIN, runCli, tempProject } from '../helpers/cli.js';
+import { REPO_ROOT, SODATE_BIN, runCli, tempProject } from '../helpers/cli.js';
 import { optunaRead, pythonModulesMissing } from '../helpers/optuna.js';
 
 const missingOptuna = pythonModulesMissing(['optuna']);
@@ -125,5 +126,25 @@ else console.log(JSON.stringify({ values: [k, -k], constraints: { gpu_mem_gb: 1 
     expect(run.stdout).toMatch(/failed: constraint "vram" is not declared under constraints: in the space file \(declared: gpu_mem_gb\); declare it with a min or max/);
     expect(run.stdout).toMatch(/failed: objective returned \[1,"fast"\], expected 2 numbers/);
     expect(run.stdout).toMatch(/trial \d+ COMPLETE +error=3 latency_ms=-3/);
+  }, 60_000);
+});
+
+describe('search-spaces/pareto-quickstart.yaml', () => {
+  it('runs a module trial that reports both objectives per epoch and a constraint, with the pareto pruner', async () => {
+    const space = readFileSync(join(REPO_ROOT, 'search-spaces/pareto-quickstart.yaml'), 'utf8').replace('../examples/pareto-objective.ts', './pareto-objective.ts');
+    const dir = tempProject({ 'space.yaml': space, 'pareto-objective.ts': readFileSync(join(REPO_ROOT, 'examples/pareto-objective.ts'), 'utf8') });
+    const run = await runCli(['tune', 'space.yaml', '--trials', '16'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    const trials = JSON.parse((await runCli(['trials', 'pareto-quickstart', '--format', 'json'], dir)).stdout) as (TrialJson & { intermediate_values: Record<string, number> })[];
+    const complete = trials.filter((t) => t.state === 'COMPLETE');
+    expect(complete.length).toBeGreaterThan(5);
+    for (const t of complete) {
+      expect(t.values).toHaveLength(2);
+      expect(typeof t.constraints?.['gpu_mem_gb']).toBe('number');
+      // The first objective is the intermediate value Optuna and single-objective pruners read.
+      expect(t.intermediate_values['12']).toBeCloseTo((t.values as number[])[0] as number, 12);
+    }
+    const front = JSON.parse((await runCli(['best', 'pareto-quickstart', '--format', 'json'], dir)).stdout) as TrialJson[];
+    expect(front.length).toBeGreaterThan(1);
   }, 60_000);
 });
