@@ -33,3 +33,29 @@ export async function writeDemoStudy(file: string, name = 'demo', trials = 40, s
   );
   await study.close();
 }
+
+/**
+ * A two-objective, constrained study in a SQLite file: val_loss and latency_ms (both
+ * minimised) trade off through `width`; trials whose memory_gb passes 16 are infeasible.
+ */
+export async function writeMultiObjectiveStudy(file: string, name = 'pareto', trials = 40, seed = 1): Promise<void> {
+  const storage = SqliteStorage.open(file);
+  const study = await createStudy({
+    name,
+    storage,
+    sampler: new RandomSampler({ seed }),
+    directions: ['minimize', 'minimize'],
+    constraints: { memory_gb: { max: 16 } },
+    userAttrs: { metric: 'val_loss', metrics: ['val_loss', 'latency_ms'] },
+  });
+  await study.optimize(
+    async (trial) => {
+      const width = trial.suggestInt('width', 8, 256, { log: true });
+      const lr = trial.suggestFloat('lr', 1e-4, 1e-1, { log: true });
+      trial.setConstraint('memory_gb', width / 12);
+      return [1 / Math.sqrt(width) + (Math.log10(lr) + 2) ** 2 / 10, width / 4 + 2];
+    },
+    { nTrials: trials },
+  );
+  await study.close();
+}

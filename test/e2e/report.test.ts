@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { decodePng, inkStats } from '../analysis/png.js';
-import { writeDemoStudy } from '../analysis/make-study.js';
+import { writeDemoStudy, writeMultiObjectiveStudy } from '../analysis/make-study.js';
 import { runCli, tempProject } from '../helpers/cli.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -16,6 +16,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'studies'));
   await writeDemoStudy(join(dir, 'studies/demo.db'), 'demo', 60, 1);
   await writeDemoStudy(join(dir, 'studies/demo-b.db'), 'demo-b', 30, 2);
+  await writeMultiObjectiveStudy(join(dir, 'studies/pareto.db'), 'pareto', 40, 3);
 });
 
 /** Headless Chromium as the machine allows it: no sandbox (root), no network, a fresh profile. */
@@ -130,5 +131,18 @@ describe('sodate report', () => {
     expect(dom.status, dom.stderr).toBe(0);
     for (const kind of PLOTS) expect(dom.stdout).toMatch(new RegExp(`<figure id="plot-${kind}" data-plot="${kind}"><svg[^>]*data-plot="${kind}"`));
     expect((dom.stdout.match(/<svg/g) ?? []).length).toBe(PLOTS.length);
+  });
+});
+
+describe('sodate report of a two-objective, constrained study', () => {
+  it('adds the Pareto front and the hypervolume history, and writes each as a PNG', async () => {
+    const result = await runCli(['report', 'pareto', '-o', 'pareto.html', '--png-dir', 'pareto-png'], dir);
+    expect(result.code, result.stderr).toBe(0);
+    const html = readFileSync(join(dir, 'pareto.html'), 'utf8');
+    for (const kind of ['pareto', 'hypervolume', ...PLOTS]) expect(html).toContain(`id="plot-${kind}"`);
+    expect(html).toContain('minimize val_loss, minimize latency_ms');
+    expect(html).toContain('<table id="pareto-front">');
+    expect(html).toContain('data-series="infeasible"');
+    for (const kind of ['pareto', 'hypervolume']) expect(inkStats(decodePng(readFileSync(join(dir, 'pareto-png', `${kind}.png`)))).inked).toBeGreaterThan(0.02);
   });
 });

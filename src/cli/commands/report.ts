@@ -12,7 +12,10 @@ export const REPORT_HELP = `usage: sodate report <study> [--storage URL] [-o FIL
 Write one self-contained HTML file (no network needed to open it) with the optimization
 history, parameter importance, intermediate values, parallel coordinates, a contour of
 the two most important parameters, slices, a timeline per slot/device, the best trials
-and the study's configuration. Default file: <study>-report.html.
+and the study's configuration. A study of several objectives also gets its Pareto front
+(the first two objectives; infeasible trials apart) and the hypervolume history of its
+feasible front, and lists the front instead of the best trials. Default file:
+<study>-report.html.
   --png-dir DIR   also write each plot as DIR/<plot>.png
   --svg-dir DIR   also write each plot as DIR/<plot>.svg
 `;
