@@ -50,6 +50,12 @@ export interface SpaceShape {
  * when the study has one (a space file), else the finished trials'; with neither yet, the
  * first trials are TPE's random startup. Each trial's choice is stored in its system
  * attributes (`sodate:auto_sampler`), so reports can tell who proposed what.
+ *
+ * The rule is the same for studies with several objectives or with constraints: both
+ * samplers handle them (GP by log expected hypervolume improvement over the feasible
+ * Pareto front with one GP per objective, times the probability of feasibility from one
+ * GP per constraint; TPE by MOTPE and c-TPE splits), so such a study gets GP on small
+ * numeric spaces and TPE elsewhere, exactly as a single-objective one does.
  */
 export class AutoSampler implements Sampler {
   readonly seed: number;

@@ -1,17 +1,19 @@
 /**
- * Maximising log expected improvement over the encoded space: score many scrambled-Sobol
- * candidates and perturbations of the best trials, then polish the top few with bounded
- * L-BFGS on the continuous coordinates alternated with neighbour moves on the discrete
- * and categorical ones. Every point scored lies on values the parameters can take.
+ * Maximising an acquisition function (log EI, log EHVI, either plus log P(feasible)) over
+ * the encoded space: score many scrambled-Sobol candidates and perturbations of the best
+ * trials, then polish the top few with bounded L-BFGS on the continuous coordinates
+ * alternated with neighbour moves on the discrete and categorical ones. Every point
+ * scored lies on values the parameters can take.
  */
 import { SOBOL_MAX_DIMENSION } from '../sobol-directions.js';
 import { SobolSequence } from '../qmc.js';
 import type { Rng } from '../rng.js';
 import type { Encoding } from './encoding.js';
 import { fromUnitCube, snapPoint } from './encoding.js';
+import type { AcquisitionFunction } from './acquisition-functions.js';
+import { LogExpectedImprovement } from './acquisition-functions.js';
 import type { GaussianProcess } from './gp-model.js';
 import { minimizeLbfgs } from './lbfgs.js';
-import { logExpectedImprovement } from './special.js';
 
 export interface AcquisitionOptions {
   /** Quasi-random candidates scored. */
@@ -28,13 +30,13 @@ export interface AcquisitionOptions {
 
 export interface AcquisitionResult {
   readonly point: Float64Array;
-  readonly logEI: number;
+  /** The acquisition's value there. */
+  readonly value: number;
 }
 
 /** log EI of the GP at a point, maximising above `best` (standardised units). */
 export function logEIAt(gp: GaussianProcess, best: number, point: Float64Array): number {
-  const p = gp.predict(point);
-  return logExpectedImprovement(p.mean, Math.sqrt(p.variance), best).value;
+  return new LogExpectedImprovement(gp, best).value(point);
 }
 
 function perturb(encoding: Encoding, anchor: Float64Array, scale: number, rng: Rng, out: Float64Array): Float64Array {
@@ -51,7 +53,7 @@ function perturb(encoding: Encoding, anchor: Float64Array, scale: number, rng: R
 }
 
 /** Moves over discrete and categorical coordinates: each choice, or ±1, ±2, ±4… grid steps. Returns the improved score. */
-function neighbourSweep(gp: GaussianProcess, best: number, encoding: Encoding, point: Float64Array, score: number): number {
+function neighbourSweep(acquisition: AcquisitionFunction, encoding: Encoding, point: Float64Array, score: number): number {
   const trial = Float64Array.from(point);
   for (let j = 0; j < encoding.d; j++) {
     const dim = encoding.dimensions[j];
@@ -71,7 +73,7 @@ function neighbourSweep(gp: GaussianProcess, best: number, encoding: Encoding, p
       if (value === point[j]) continue;
       trial.set(point);
       trial[j] = value;
-      const s = logEIAt(gp, best, trial);
+      const s = acquisition.value(trial);
       if (s > score) {
         score = s;
         point[j] = value;
@@ -82,7 +84,7 @@ function neighbourSweep(gp: GaussianProcess, best: number, encoding: Encoding, p
 }
 
 /** Bounded L-BFGS on the continuous coordinates, the others held fixed. Returns the improved score. */
-function continuousAscent(gp: GaussianProcess, best: number, encoding: Encoding, point: Float64Array, score: number, evaluations: number): number {
+function continuousAscent(acquisition: AcquisitionFunction, encoding: Encoding, point: Float64Array, score: number, evaluations: number): number {
   const free = encoding.continuous;
   const lower = new Float64Array(encoding.d);
   const upper = new Float64Array(encoding.d);
@@ -95,16 +97,10 @@ function continuousAscent(gp: GaussianProcess, best: number, encoding: Encoding,
   }
   if (!any) return score;
   const objective = (x: Float64Array): { value: number; gradient: Float64Array } => {
-    const p = gp.predictWithGradient(x, free);
-    const sd = Math.sqrt(p.variance);
-    const ei = logExpectedImprovement(p.mean, sd, best);
-    const gradient = new Float64Array(encoding.d);
-    for (let j = 0; j < encoding.d; j++) {
-      if (!free[j]) continue;
-      const dSd = (p.dVariance[j] as number) / (2 * sd);
-      gradient[j] = -(ei.dMean * (p.dMean[j] as number) + ei.dSd * dSd);
-    }
-    return { value: -ei.value, gradient };
+    const r = acquisition.valueAndGradient(x, free);
+    const gradient = r.gradient;
+    for (let j = 0; j < encoding.d; j++) gradient[j] = -(gradient[j] as number);
+    return { value: -r.value, gradient };
   };
   const result = minimizeLbfgs(objective, point, { maxEvaluations: evaluations, lower, upper, gradientTolerance: 1e-6 });
   if (-result.value > score) {
@@ -115,7 +111,13 @@ function continuousAscent(gp: GaussianProcess, best: number, encoding: Encoding,
 }
 
 /** The encoded point with the highest log EI found. */
-export function maximizeLogEI(gp: GaussianProcess, best: number, encoding: Encoding, rng: Rng, options: AcquisitionOptions): AcquisitionResult {
+export function maximizeLogEI(gp: GaussianProcess, best: number, encoding: Encoding, rng: Rng, options: AcquisitionOptions): { point: Float64Array; logEI: number } {
+  const { point, value } = maximizeAcquisition(new LogExpectedImprovement(gp, best), encoding, rng, options);
+  return { point, logEI: value };
+}
+
+/** The encoded point with the highest acquisition value found. */
+export function maximizeAcquisition(acquisition: AcquisitionFunction, encoding: Encoding, rng: Rng, options: AcquisitionOptions): AcquisitionResult {
   const d = encoding.d;
   const points: Float64Array[] = [];
   const sobol = d <= SOBOL_MAX_DIMENSION ? new SobolSequence(rng.nextUint32(), true) : null;
@@ -131,20 +133,8 @@ export function maximizeLogEI(gp: GaussianProcess, best: number, encoding: Encod
       points.push(perturb(encoding, anchor, scales[i % scales.length] as number, rng, new Float64Array(d)));
     }
   }
-  // Rank by an upper bound on log EI (exact mean, bounded variance), then score exactly
-  // only while a bound can still beat the k-th best exact score.
   const keep = Math.max(1, options.localSearchStarts);
-  const bounds = points.map((p) => {
-    const b = gp.predictBound(p);
-    return logExpectedImprovement(b.mean, Math.sqrt(b.variance), best).value;
-  });
-  const byBound = bounds.map((_, i) => i).sort((a, b) => (bounds[b] as number) - (bounds[a] as number));
-  const exact: { index: number; score: number }[] = [];
-  for (const index of byBound) {
-    if (exact.length >= keep && (bounds[index] as number) <= (exact[keep - 1] as { score: number }).score) break;
-    exact.push({ index, score: logEIAt(gp, best, points[index] as Float64Array) });
-    exact.sort((a, b) => b.score - a.score);
-  }
+  const exact = topCandidates(acquisition, points, keep);
   const scores = new Map(exact.map((e) => [e.index, e.score]));
   const order = exact.map((e) => e.index);
 
@@ -154,9 +144,9 @@ export function maximizeLogEI(gp: GaussianProcess, best: number, encoding: Encod
     const point = Float64Array.from(points[index] as Float64Array);
     let score = scores.get(index) as number;
     for (let round = 0; round < 3; round++) {
-      score = continuousAscent(gp, best, encoding, point, score, options.localSearchEvaluations);
+      score = continuousAscent(acquisition, encoding, point, score, options.localSearchEvaluations);
       const before = score;
-      score = neighbourSweep(gp, best, encoding, point, score);
+      score = neighbourSweep(acquisition, encoding, point, score);
       // Another continuous pass only pays when a discrete move changed the landscape.
       if (!(score > before + 1e-9)) break;
     }
@@ -165,5 +155,30 @@ export function maximizeLogEI(gp: GaussianProcess, best: number, encoding: Encod
       bestPoint = point;
     }
   }
-  return { point: bestPoint, logEI: bestScore };
+  return { point: bestPoint, value: bestScore };
+}
+
+/**
+ * The best `keep` candidates with their exact scores, best first. With a bound, rank by
+ * it (exact mean, bounded variance) and score exactly only while a bound can still beat
+ * the k-th best exact score; without one, score every candidate.
+ */
+function topCandidates(acquisition: AcquisitionFunction, points: readonly Float64Array[], keep: number): { index: number; score: number }[] {
+  const bound = acquisition.bound;
+  if (bound === undefined) {
+    const scores = points.map((p) => acquisition.value(p));
+    return scores
+      .map((score, index) => ({ index, score }))
+      .sort((a, b) => b.score - a.score || a.index - b.index)
+      .slice(0, keep);
+  }
+  const bounds = points.map((p) => bound.call(acquisition, p));
+  const byBound = bounds.map((_, i) => i).sort((a, b) => (bounds[b] as number) - (bounds[a] as number));
+  const exact: { index: number; score: number }[] = [];
+  for (const index of byBound) {
+    if (exact.length >= keep && (bounds[index] as number) <= (exact[keep - 1] as { score: number }).score) break;
+    exact.push({ index, score: acquisition.value(points[index] as Float64Array) });
+    exact.sort((a, b) => b.score - a.score);
+  }
+  return exact;
 }

@@ -6,14 +6,20 @@ import type { Sampler, SearchSpaceMap, StudyView } from '../../study/policies.js
 import { QMCSampler } from '../qmc.js';
 import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';
-import { maximizeLogEI } from './acquisition.js';
+import { paretoFrontIndices } from '../../multi-objective/dominance.js';
+import { hasConstraints, isFeasible, trialConstraints, violation } from '../../multi-objective/constraints.js';
+import { maximizeAcquisition, maximizeLogEI } from './acquisition.js';
+import type { AcquisitionFunction } from './acquisition-functions.js';
+import { LogExpectedHypervolumeImprovement, LogExpectedImprovement, LogProbabilityOfFeasibility, qmcNormalSamples, SumOfLogs } from './acquisition-functions.js';
+import { nonDominatedBoxes, referencePoint } from './box-decomposition.js';
 import type { Encoding } from './encoding.js';
-import { buildEncoding, decodePoint, encodeParams } from './encoding.js';
+import { buildEncoding, decodePoint, encodeParams, fromUnitCube } from './encoding.js';
+import { constraintTargets, feasibleAnchors, leastViolatingAnchors } from './outputs.js';
 import type { FitResult } from './fit.js';
 import { fitKernelParams } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
 import { warpOutputs } from './output-warp.js';
-import type { KernelParams } from './kernel.js';
+import type { EncodedInputs, KernelParams } from './kernel.js';
 
 export interface GPSamplerOptions {
   /** Seed for the startup points, the candidates and the independent fallback. Default: a fresh random seed. */
@@ -23,13 +29,14 @@ export interface GPSamplerOptions {
   /** The objective has no noise: fix the noise variance at its minimum. Default false. */
   deterministicObjective?: boolean;
   /**
-   * Give running (and pruned) trials a fantasy value, the worst observed one, so that
-   * parallel asks spread apart instead of proposing the same point. Default true.
+   * Give running (and pruned) trials a fantasy value, the worst observed one (of each
+   * objective and constraint), so that parallel asks spread apart instead of proposing
+   * the same point. Default true.
    */
   constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before local search. Default 1024. */
   nCandidates?: number;
-  /** Yeo–Johnson-transform the values before the fit (order preserving; tames long tails of bad values). Default true. */
+  /** Yeo–Johnson-transform each objective's values before the fit (order preserving; tames long tails of bad values). Constraint values are only standardised. Default true. */
   warpOutputs?: boolean;
 }
 
@@ -51,6 +58,31 @@ function finiteValues(raw: number[]): number[] {
   return raw.map((v) => (v === Infinity ? hi : v === -Infinity ? lo : v));
 }
 
+/** Fixed normal samples of the Monte-Carlo log EHVI (BoTorch's and Optuna's default). */
+const EHVI_SAMPLES = 128;
+
+/** Internal values of an encoded point; a value the distribution cannot hold is resampled uniformly. */
+function decodeInside(encoding: Encoding, point: Float64Array, rng: Rng): Record<string, number> {
+  const out = decodePoint(encoding, point);
+  for (const dim of encoding.dimensions) {
+    const v = out[dim.name] as number;
+    if (!contains(dim.distribution, v)) out[dim.name] = sampleUniform(rng, dim.distribution);
+  }
+  return out;
+}
+
+/** Values in the maximisation sense as GP targets: Yeo–Johnson warped and standardised, or only standardised. */
+function fitTargets(values: number[], warp: boolean): Float64Array {
+  if (warp) {
+    // Warp in the minimisation sense, where the long tail is the bad one, then flip back.
+    return warpOutputs(values.map((v) => -v)).map((v) => -v);
+  }
+  const n = values.length;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
+  return Float64Array.from(values, (v) => (v - mean) / Math.max(sd, 1e-12));
+}
+
 /**
  * Gaussian-process Bayesian optimisation: a Matérn-5/2 ARD GP on the parameters mapped to
  * [0, 1]^d (categoricals by Hamming distance) fitted to standardised values by maximum a
@@ -58,6 +90,15 @@ function finiteValues(raw: number[]): number[] {
  * chosen by maximising log expected improvement. Joint over the parameters every completed
  * trial shares; anything else is sampled uniformly. Pruned trials are treated like running
  * ones (the worst value, not a fit target); failed ones are ignored.
+ *
+ * With several objectives, one independent GP per objective and log expected hypervolume
+ * improvement over the Pareto front of the feasible trials (Optuna's LogEHVI: a box
+ * decomposition of the region the front leaves open, integrated over 128 fixed, seeded
+ * quasi-random posterior samples; reference point 10% beyond the worst values). With
+ * constraints (trial system attributes `constraints:<name>`, ≤ 0 satisfied), one GP per
+ * constraint adds log P(every constraint ≤ 0) to the acquisition; while no trial is
+ * feasible, that probability alone is maximised. Running trials get the worst observed
+ * value of every objective and constraint.
  */
 export class GPSampler implements Sampler {
   readonly seed: number;
@@ -67,7 +108,8 @@ export class GPSampler implements Sampler {
   readonly nCandidates: number;
   readonly warpOutputs: boolean;
   private readonly startup: QMCSampler;
-  private cache: CachedFit | null = null;
+  /** The last fit of each GP: `objective:<j>`, `constraint:<name>`. */
+  private readonly caches = new Map<string, CachedFit>();
   /** Points this instance proposed for trials that may not have stored their parameters yet. */
   private readonly pending = new Map<number, { names: string; internal: Record<string, number> }>();
 
@@ -109,8 +151,14 @@ export class GPSampler implements Sampler {
   sampleRelative(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number> {
     const encoding = buildEncoding(space);
     if (encoding.d === 0) return {};
-    const completed = study.getTrials(['COMPLETE']).filter((t) => t.values !== null && !Number.isNaN(t.values[0]));
-    const result = completed.length < this.nStartupTrials ? this.startup.samplePoint(trial.number, space) : this.sampleFromGP(study, trial, encoding, completed);
+    const m = study.directions.length;
+    const completed = study
+      .getTrials(['COMPLETE'])
+      .filter((t) => t.values !== null && (m === 1 ? !Number.isNaN(t.values[0]) : t.values.length === m && t.values.every((v) => !Number.isNaN(v))));
+    let result: Record<string, number>;
+    if (completed.length < this.nStartupTrials) result = this.startup.samplePoint(trial.number, space);
+    else if (m === 1 && !hasConstraints(completed)) result = this.sampleFromGP(study, trial, encoding, completed);
+    else result = this.sampleMultiOutput(study, trial, encoding, completed);
     this.pending.set(trial.number, { names: encoding.names.join('\u0000'), internal: result });
     return result;
   }
@@ -134,22 +182,13 @@ export class GPSampler implements Sampler {
       rows.push(row);
       raw.push(sign * (t.values?.[0] as number));
     }
-    const values = finiteValues(raw);
     const n = rows.length;
-    let y: Float64Array;
-    if (this.warpOutputs) {
-      // Warp in the minimisation sense, where the long tail is the bad one, then flip back.
-      y = warpOutputs(values.map((v) => -v)).map((v) => -v);
-    } else {
-      const mean = values.reduce((a, b) => a + b, 0) / n;
-      const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-      y = Float64Array.from(values, (v) => (v - mean) / Math.max(sd, 1e-12));
-    }
+    const y = fitTargets(finiteValues(raw), this.warpOutputs);
     const x = new Float64Array(n * d);
     rows.forEach((row, i) => x.set(row, i * d));
     const inputs = { x, n, d, categorical: encoding.categorical };
 
-    const params = this.fitHyperparameters(encoding, inputs, y, completed);
+    const params = this.fitHyperparameters('objective:0', encoding, inputs, y, completed.map((t) => t.id).join(','));
 
     // Constant liar: running, waiting and pruned trials at the worst observed value.
     let worst = Infinity;
@@ -177,20 +216,97 @@ export class GPSampler implements Sampler {
       localSearchStarts: 5,
       localSearchEvaluations: 25,
     });
-    const out = decodePoint(encoding, point);
-    for (const dim of encoding.dimensions) {
-      const v = out[dim.name] as number;
-      if (!contains(dim.distribution, v)) out[dim.name] = sampleUniform(rng, dim.distribution);
-    }
-    return out;
+    return decodeInside(encoding, point, rng);
   }
 
-  private fitHyperparameters(encoding: Encoding, inputs: { x: Float64Array; n: number; d: number; categorical: Uint8Array }, y: Float64Array, completed: readonly FrozenTrial[]): KernelParams {
+  /**
+   * Several objectives, or constraints: one GP per objective and one per constraint on the
+   * same trials (each constraint on the trials that measured it), running trials at the
+   * worst observed value of each (constant liar). The acquisition is log EHVI over the
+   * feasible Pareto front (log EI above the best feasible value for one objective), plus
+   * log P(feasible) for each constraint; while no trial is feasible, log P(feasible) alone.
+   */
+  private sampleMultiOutput(study: StudyView, trial: FrozenTrial, encoding: Encoding, completed: readonly FrozenTrial[]): Record<string, number> {
+    const d = encoding.d;
+    const rows: Float64Array[] = [];
+    const fitted: FrozenTrial[] = [];
+    for (const t of completed) {
+      const row = new Float64Array(d);
+      if (!encodeParams(encoding, t.internalParams, row)) continue;
+      rows.push(row);
+      fitted.push(t);
+    }
+    const rng = Rng.derive(this.seed, trial.number, 'gp');
+    const n = rows.length;
+    if (n === 0) return decodeInside(encoding, fromUnitCube(encoding, Array.from({ length: d }, () => rng.float()), new Float64Array(d)), rng);
+    const lies = this.constantLiar ? this.liePoints(study, trial, encoding) : [];
+    const model = (label: string, subset: readonly number[], y: Float64Array, lie: number): GaussianProcess => {
+      const x = new Float64Array(subset.length * d);
+      subset.forEach((i, k) => x.set(rows[i] as Float64Array, k * d));
+      const inputs = { x, n: subset.length, d, categorical: encoding.categorical };
+      const params = this.fitHyperparameters(label, encoding, inputs, y, subset.map((i) => (fitted[i] as FrozenTrial).id).join(','));
+      const all = new Float64Array((subset.length + lies.length) * d);
+      all.set(x);
+      lies.forEach((row, i) => all.set(row, (subset.length + i) * d));
+      const yAll = new Float64Array(subset.length + lies.length);
+      yAll.set(y);
+      yAll.fill(lie, subset.length);
+      return new GaussianProcess({ x: all, n: subset.length + lies.length, d, categorical: encoding.categorical }, yAll, params);
+    };
+    const everyTrial = fitted.map((_, i) => i);
+
+    const objectives = study.directions.map((direction, j) => {
+      const sign = direction === 'minimize' ? -1 : 1;
+      const y = fitTargets(finiteValues(fitted.map((t) => sign * ((t.values as number[])[j] as number))), this.warpOutputs);
+      return { y, gp: model(`objective:${j}`, everyTrial, y, Math.min(...y)) };
+    });
+
+    const stored = fitted.map(trialConstraints);
+    const names = [...new Set(stored.flatMap((c) => Object.keys(c)))].sort();
+    const feasibility: AcquisitionFunction[] = names.map((name) => {
+      const subset = everyTrial.filter((i) => (stored[i] as Record<string, number>)[name] !== undefined);
+      const { y, threshold } = constraintTargets(subset.map((i) => (stored[i] as Record<string, number>)[name] as number));
+      return new LogProbabilityOfFeasibility(model(`constraint:${name}`, subset, y, Math.max(...y)), threshold);
+    });
+
+    const feasible = everyTrial.filter((i) => isFeasible(fitted[i] as FrozenTrial));
+    const terms: AcquisitionFunction[] = [];
+    let anchors: number[];
+    if (feasible.length > 0) {
+      const ys = objectives.map((o) => o.y);
+      if (objectives.length === 1) {
+        const y = ys[0] as Float64Array;
+        terms.push(new LogExpectedImprovement((objectives[0] as { gp: GaussianProcess }).gp, Math.max(...feasible.map((i) => y[i] as number))));
+      } else {
+        const losses = feasible.map((i) => ys.map((y) => -(y[i] as number)));
+        const front = paretoFrontIndices(losses).map((k) => losses[k] as number[]);
+        const boxes = nonDominatedBoxes(front, referencePoint(losses));
+        const normals = qmcNormalSamples(EHVI_SAMPLES, objectives.length, Rng.derive(this.seed, trial.number, 'ehvi').nextUint32());
+        terms.push(new LogExpectedHypervolumeImprovement(objectives.map((o) => o.gp), boxes, normals));
+      }
+      anchors = feasibleAnchors(ys, feasible, 5, Rng.derive(this.seed, trial.number, 'anchors'));
+    } else {
+      anchors = leastViolatingAnchors(fitted.map(violation), 5);
+    }
+    terms.push(...feasibility);
+    const acquisition = terms.length === 1 ? (terms[0] as AcquisitionFunction) : new SumOfLogs(terms);
+    const { point } = maximizeAcquisition(acquisition, encoding, rng, {
+      candidates: this.nCandidates,
+      anchors: anchors.map((i) => rows[i] as Float64Array),
+      perturbationsPerAnchor: 40,
+      localSearchStarts: 5,
+      localSearchEvaluations: 25,
+    });
+    return decodeInside(encoding, point, rng);
+  }
+
+  /** MAP hyperparameters of the GP called `label`, warm-started from its last fit and reused while the same trials are fitted. */
+  private fitHyperparameters(label: string, encoding: Encoding, inputs: EncodedInputs, y: Float64Array, trialIds: string): KernelParams {
     const names = encoding.names.join('\u0000');
-    const key = `${names}|${completed.map((t) => t.id).join(',')}`;
-    const cache = this.cache;
-    if (cache !== null && cache.key === key) return cache.params;
-    const warm = cache !== null && cache.names === names ? cache.params : undefined;
+    const key = `${names}|${trialIds}`;
+    const cache = this.caches.get(label);
+    if (cache !== undefined && cache.key === key) return cache.params;
+    const warm = cache !== undefined && cache.names === names ? cache.params : undefined;
     const n = inputs.n;
     // Each evaluation costs ~n³/2 flops. Up to 200 trials the fit gets at least 4 evaluations;
     // past that the hyperparameters move little per trial and warm-started steps must do.
@@ -207,7 +323,7 @@ export class GPSampler implements Sampler {
       const fresh = fitKernelParams(inputs, y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
       if (fresh.logPosterior > fit.logPosterior || !Number.isFinite(fit.logPosterior)) fit = fresh;
     }
-    this.cache = { key, names, params: fit.params, refits };
+    this.caches.set(label, { key, names, params: fit.params, refits });
     return fit.params;
   }
 

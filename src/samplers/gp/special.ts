@@ -119,3 +119,15 @@ export function logExpectedImprovement(mean: number, sd: number, best: number): 
   const g = logHDerivative(z);
   return { value: Math.log(sd) + logH(z), dMean: g / sd, dSd: (1 - g * z) / sd };
 }
+
+/**
+ * log Φ(z) and its derivative φ(z)/Φ(z), both stable far into the lower tail: there
+ * Φ(z) = ½·exp(−z²/2)·erfcx(−z/√2), so nothing underflows.
+ */
+export function logNormalCdf(z: number): { value: number; derivative: number } {
+  if (Number.isNaN(z)) return { value: NaN, derivative: NaN };
+  const scaled = erfcx(-z * SQRT1_2);
+  const derivative = Math.sqrt(2 / Math.PI) / scaled;
+  if (z >= 0) return { value: Math.log1p(-0.5 * erfc(z * SQRT1_2)), derivative };
+  return { value: Math.log(0.5 * scaled) - 0.5 * z * z, derivative };
+}
