@@ -10,12 +10,17 @@ import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { constraintTargets } from '../../src/samplers/gp/outputs.js';
 import { logNormalCdf, normalCdf } from '../../src/samplers/gp/special.js';
+import { QMCSampler } from '../../src/samplers/qmc.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { Rng } from '../../src/samplers/rng.js';
 import { InMemoryStorage } from '../../src/storage/index.js';
 import type { Direction } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
+import type { Distribution } from '../../src/space/distributions.js';
+import { contains, toExternal } from '../../src/space/distributions.js';
 import type { Sampler } from '../../src/study/policies.js';
+import { arbitraryDistribution } from '../helpers/arbitraries.js';
+import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 /** Fronts on a small grid (ties and repeats common) or anywhere in [0, 1]^m, with a point to add. */
 const frontAndPoint = fc.integer({ min: 2, max: 3 }).chain((m) =>
@@ -374,4 +379,37 @@ describe('GPSampler with several objectives or constraints, through createStudy'
     for (const t of batch) await study.tell(t, [1, 10]);
     await study.close();
   }, 30_000);
+});
+
+describe('GPSampler proposals with several objectives and constraints', () => {
+  it('keep every value inside its distribution, for any mix of parameter kinds and any values', () => {
+    fc.assert(
+      fc.property(
+        fc.array(arbitraryDistribution, { minLength: 1, maxLength: 4 }),
+        fc.array(fc.tuple(fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.double({ min: -1e3, max: 1e3, noNaN: true }), fc.oneof(fc.double({ min: -1, max: 1, noNaN: true }), fc.constant(1e308))), {
+          minLength: 8,
+          maxLength: 8,
+        }),
+        fc.integer({ min: 0, max: 2 ** 31 }),
+        (dists, outcomes, seed) => {
+          const space: Record<string, Distribution> = Object.fromEntries(dists.map((d, i) => [`p${i}`, d]));
+          const startup = new QMCSampler({ seed });
+          const trials = outcomes.map(([f1, f2, c], number) => {
+            const internal = startup.samplePoint(number, space);
+            const params = Object.fromEntries(Object.entries(space).map(([name, dist]) => [name, { value: toExternal(dist, internal[name] as number), distribution: dist }]));
+            return makeTrial({ number, values: [f1, f2], params, systemAttrs: { 'constraints:c': c } });
+          });
+          const study = makeStudyView(trials, ['minimize', 'maximize']);
+          const sampler = new GPSampler({ seed, nStartupTrials: 4, nCandidates: 64 });
+          const trial = makeTrial({ number: trials.length });
+          const relative = sampler.sampleRelative(study, trial, sampler.inferRelativeSpace(study));
+          for (const [name, dist] of Object.entries(space)) {
+            const v = relative[name] ?? sampler.sampleIndependent(study, trial, name, dist);
+            expect(contains(dist, v)).toBe(true);
+          }
+        },
+      ),
+      { numRuns: 25 },
+    );
+  });
 });
