@@ -100,20 +100,30 @@ function rotl(x: number, k: number): number {
   return ((x << k) | (x >>> (32 - k))) >>> 0;
 }
 
-/** 32-bit hash of a seed and labels (FNV-1a over the text, then a final avalanche). */
+/** The lowbias32 avalanche: every input bit moves about half the output bits. */
+function avalanche(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * 32-bit hash of a seed and labels: the seed avalanched (both halves of a 53-bit seed),
+ * then FNV-1a over the labels' text, then a final avalanche. The seed is mixed before the
+ * text, not XORed into FNV's first byte, so that (seed 0, trial 3) and (seed 1, trial 2)
+ * do not start from the same state: every seed draws its own stream.
+ */
 export function hashLabels(seed: number, labels: readonly (string | number)[]): number {
-  let h = 0x811c9dc5 ^ (seed >>> 0) ^ Math.floor(seed / 4294967296);
+  let h = avalanche(avalanche((seed >>> 0) ^ 0x9e3779b9) ^ Math.floor(seed / 4294967296)) ^ 0x811c9dc5;
   const text = labels.join('\u0000');
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x7feb352d);
-  h ^= h >>> 15;
-  h = Math.imul(h, 0x846ca68b);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return avalanche(h);
 }
 
 /** A fresh seed for when the user gave none. */

@@ -11,6 +11,7 @@ const SPECS: Record<string, Record<string, unknown>> = {
   none: {},
   'curve-rank': {},
   outlook: { minChance: 0.3, confidence: 0.8 },
+  pareto: {},
   median: {},
   percentile: { percentile: 25 },
   asha: { minResource: 1, reductionFactor: 3 },

@@ -194,7 +194,7 @@ export class TPESampler implements Sampler {
 
   sampleRelative(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number> {
     const history = this.history(study, trial);
-    if (history.nFinished < this.nStartupTrials) return {};
+    if (history.nFinished < this.nStartupTrials) return this.avoidDuplicates === true ? this.untriedStartup(study, trial, space) : {};
     const out: Record<string, number> = {};
     const groups = this.groupsOf(study);
     for (const group of groups) {
@@ -248,7 +248,8 @@ export class TPESampler implements Sampler {
         if (!taken.keys.has(taken.keyOf(values))) return values;
       }
     }
-    return first as number[];
+    // Few untried cells left, which draws from l rarely hit: score every cell of a small space.
+    return (taken === null ? null : bestUntriedCell(domains, below, above, taken)) ?? (first as number[]);
   }
 
   /**
@@ -333,6 +334,26 @@ export class TPESampler implements Sampler {
     };
   }
 
+  /**
+   * A random startup configuration no trial has taken yet, with `avoidDuplicates: true` in
+   * an all-discrete space of one group (so the promise of no repeats holds from the first
+   * trials on); {} (independent random draws) elsewhere or when a few draws find none.
+   */
+  private untriedStartup(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number> {
+    const groups = this.groupsOf(study);
+    const names = Object.keys(space);
+    const dists = names.map((n) => space[n] as Distribution);
+    if (groups.length !== 1 || names.length === 0 || !dists.every(isDiscrete)) return {};
+    const taken = this.configurationsToAvoid(study, trial, names, dists);
+    if (taken === null) return {};
+    const rng = Rng.derive(this.seed, trial.number, 'tpe-startup');
+    for (let draw = 0; draw < DUPLICATE_REDRAWS * 8; draw++) {
+      const values = dists.map((d) => sampleUniform(rng, d));
+      if (!taken.keys.has(taken.keyOf(values))) return Object.fromEntries(names.map((n, i) => [n, values[i] as number]));
+    }
+    return {};
+  }
+
   /** The configurations a new trial should not repeat, or null when repeats are allowed (see `avoidDuplicates`). */
   private configurationsToAvoid(study: StudyView, trial: FrozenTrial, names: readonly string[], dists: readonly Distribution[]): Configurations | null {
     const domains = dists.map((dist) => domainOf(dist, this.ordinalChoices));
@@ -407,6 +428,41 @@ function increasing(choices: readonly unknown[]): boolean {
 
 /** Extra candidate batches drawn when every candidate repeats a configuration already tried. */
 const DUPLICATE_REDRAWS = 3;
+
+/** Spaces of at most this many cells are enumerated when redraws find no untried one. */
+const ENUMERABLE_CELLS = 4096;
+
+/**
+ * The untried cell with the best l/g in an all-discrete space of at most ENUMERABLE_CELLS
+ * cells; null when the space is larger (or continuous somewhere) or every cell is taken.
+ */
+function bestUntriedCell(domains: readonly Domain[], below: ParzenEstimator, above: ParzenEstimator, taken: Configurations): number[] | null {
+  const sizes = domains.map((d) => (d.kind === 'categorical' ? d.size : d.grid === null ? Infinity : d.grid.size));
+  const total = sizes.reduce((a, b) => a * b, 1);
+  if (!(total <= ENUMERABLE_CELLS)) return null;
+  const cells = Array.from(sizes, () => new Float64Array(total));
+  for (let c = 0; c < total; c++) {
+    let rest = c;
+    for (let d = 0; d < sizes.length; d++) {
+      (cells[d] as Float64Array)[c] = rest % (sizes[d] as number);
+      rest = Math.floor(rest / (sizes[d] as number));
+    }
+  }
+  const logL = below.logDensity(cells, total);
+  const logG = above.logDensity(cells, total);
+  let best: number[] | null = null;
+  let bestScore = -Infinity;
+  for (let c = 0; c < total; c++) {
+    const values = domains.map((domain, d) => candidateToInternal(domain, (cells[d] as Float64Array)[c] as number));
+    if (taken.keys.has(taken.keyOf(values))) continue;
+    const score = (logL[c] as number) - (logG[c] as number);
+    if (best === null || score > bestScore) {
+      best = values;
+      bestScore = score;
+    }
+  }
+  return best;
+}
 
 /** The index of the largest value (the first of equals; NaN never wins). */
 function argmax(values: Float64Array): number {
