@@ -21,7 +21,8 @@
  *   SODATE_OPTUNA5_PATH=/path/to/optuna5                   Optuna 5 sources (e.g. `git archive HEAD optuna` of github.com/optuna/optuna)
  *   SODATE_BENCH_OPTUNA3_TPE_SEEDS=3                       Optuna 3.1's MOTPE costs ~3 min per 300-trial run on 2 cores:
  *       it runs the first 3 seeds only by default (its medians show their count); set 10 for all
- *   SODATE_BENCH_OPTUNA_CACHE=/tmp/mo-optuna.json          reuse Optuna results between runs
+ *   SODATE_BENCH_OPTUNA_CACHE=/tmp/mo-optuna.json          reuse Optuna results between runs (keyed by a hash of multi_objective.py)
+ *   SODATE_BENCH_OPTUNA_CACHED_ONLY=1                      run no Optuna study: its rows show what the cache holds
  *   SODATE_BENCH_SODATE_CACHE=/tmp/mo-sodate.json          reuse sodate results of the same code (keyed by a hash of
  *       src/{samplers,study,storage,multi-objective} and the problems file)
  *   SODATE_BENCH_OVERHEAD=0 | only                         skip the overhead table, or print only it
@@ -158,7 +159,9 @@ async function runSodate(problem: MultiObjectiveProblem, label: string, make: Sa
     if (constraints.every((c) => c <= 0)) front.add(values);
     if (checkpoints.includes(n)) hv[String(n)] = front.hypervolume(problem.reference);
   }
-  // The study's own feasible Pareto front must hold the same hypervolume.
+  // The study's own feasible Pareto front must hold the same hypervolume. bestTrials is as
+  // of the last refresh, which an ask+tell loop leaves one trial behind: refresh first.
+  await study.refresh();
   const fromStudy = hypervolume(
     study.bestTrials.map((t) => t.values as number[]),
     problem.reference,
@@ -227,6 +230,8 @@ function optunaVersion(pythonPath: string | undefined): { version: string; nsga3
 }
 
 const optunaCachePath = process.env['SODATE_BENCH_OPTUNA_CACHE'];
+/** Optuna results are keyed by the runner's contents too: a changed problem or reference point there never reads old ones. */
+const runnerHash = createHash('sha256').update(readFileSync(RUNNER)).digest('hex').slice(0, 8);
 const sodateCachePath = process.env['SODATE_BENCH_SODATE_CACHE'];
 const readJson = (path: string | undefined): Record<string, Checkpoints> => (path !== undefined && existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as Record<string, Checkpoints>) : {});
 /** A cached run counts only when it holds every checkpoint asked for. */
@@ -240,8 +245,9 @@ function saveMerged(path: string | undefined, entries: Record<string, Checkpoint
 
 /** Runs the jobs not in the cache, a (version, sampler, problem) batch per Python process, `workers` at a time. */
 async function runOptuna(batches: { version: OptunaVersion; jobs: OptunaJob[] }[], cache: Record<string, Checkpoints>): Promise<void> {
-  const key = (prefix: string, j: OptunaJob): string => `${j.problem}/${prefix}-${j.sampler}/${j.seed}`;
-  const queue = batches.map((b) => ({ ...b, jobs: b.jobs.filter((j) => !complete(cache[key(b.version.prefix, j)])) })).filter((b) => b.jobs.length > 0);
+  const key = (prefix: string, j: OptunaJob): string => `${runnerHash}/${j.problem}/${prefix}-${j.sampler}/${j.seed}`;
+  const cachedOnly = process.env['SODATE_BENCH_OPTUNA_CACHED_ONLY'] === '1';
+  const queue = cachedOnly ? [] : batches.map((b) => ({ ...b, jobs: b.jobs.filter((j) => !complete(cache[key(b.version.prefix, j)])) })).filter((b) => b.jobs.length > 0);
   const next = async (): Promise<void> => {
     for (let batch = queue.shift(); batch !== undefined; batch = queue.shift()) {
       const { version, jobs } = batch;
@@ -401,8 +407,8 @@ async function main(): Promise<void> {
     const sodateSeconds = (performance.now() - started) / 1000;
     await optunaRun;
     for (const [key, hv] of Object.entries(optunaCache)) {
-      const [problem, sampler, seed] = key.split('/') as [string, string, string];
-      if (complete(hv) && seeds.includes(Number(seed)) && problems.some((p) => p.name === problem) && optunaLabels.includes(sampler)) results.push({ problem, sampler, seed: Number(seed), hv });
+      const [hash, problem, sampler, seed] = key.split('/') as [string, string, string, string];
+      if (hash === runnerHash && complete(hv) && seeds.includes(Number(seed)) && problems.some((p) => p.name === problem) && optunaLabels.includes(sampler)) results.push({ problem, sampler, seed: Number(seed), hv });
     }
     if (bestTrialsMismatch > 0) console.log(`\n!! ${bestTrialsMismatch} sodate run(s): the hypervolume of study.bestTrials differs from that of the feasible non-dominated trials`);
 
