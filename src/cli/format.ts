@@ -64,7 +64,6 @@ export function jsonNumber(value: number | null | undefined): JsonValue {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** One trial as a JSON object, the shape `sodate trials --format json` and `best` print. */
 /** `constraints` (name → distance past the limit, ≤ 0 met) and `feasible`, for a trial that has any. */
 function constraintsJson(trial: FrozenTrial): Record<string, JsonValue> {
   const constraints = trialConstraints(trial);
@@ -72,6 +71,7 @@ function constraintsJson(trial: FrozenTrial): Record<string, JsonValue> {
   return { constraints: Object.fromEntries(Object.entries(constraints).map(([k, v]) => [k, jsonNumber(v)])), feasible: isFeasible(trial) };
 }
 
+/** One trial as a JSON object, the shape `sodate trials --format json` and `best` print. */
 export function trialToJson(trial: FrozenTrial): Record<string, JsonValue> {
   return {
     number: trial.number,

@@ -13,12 +13,18 @@ export function policyCatalog(): PolicyCatalog {
 }
 
 /**
- * The pruner of a space file that names none: curve-rank, the one pruner of
- * test/bench/pruners.bench.ts never worse than no pruning at equal epochs on any of its
- * problems (synthetic and recorded real curves); it only acts on objectives that report
+ * The pruner of a single-objective space file that names none: curve-rank, the pruner of
+ * test/bench/pruners.bench.ts closest to no pruning at equal epochs on its problems
+ * (synthetic and recorded real curves); it only acts on objectives that report
  * intermediate values.
  */
 export const DEFAULT_PRUNER_KIND = 'curve-rank';
+
+/**
+ * With several objectives: pareto, which judges a trial on every objective it reports
+ * (a single-objective rule would stop the fast, worse-scoring models the front needs).
+ */
+export const DEFAULT_MULTI_OBJECTIVE_PRUNER_KIND = 'pareto';
 
 /**
  * The sampler of a space file that names none: auto, GP on small numeric spaces and TPE
@@ -49,7 +55,7 @@ export interface BuiltPolicies {
 export function buildPolicies(file: StudyFile, seed: number): BuiltPolicies {
   const samplerKind = file.sampler?.kind ?? DEFAULT_SAMPLER_KIND;
   const sampler = atLine(file, file.sampler, 'sampler', () => createSampler(samplerKind, { ...file.sampler?.options }, { space: file.space, seed })) as Sampler;
-  const prunerKind = file.pruner?.kind ?? DEFAULT_PRUNER_KIND;
+  const prunerKind = file.pruner?.kind ?? (file.directions.length > 1 ? DEFAULT_MULTI_OBJECTIVE_PRUNER_KIND : DEFAULT_PRUNER_KIND);
   const pruner = atLine(file, file.pruner, 'pruner', () => createPruner(prunerKind, { ...file.pruner?.options })) as Pruner;
   return { sampler, samplerName: samplerKind, pruner, prunerName: prunerKind };
 }

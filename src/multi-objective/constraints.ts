@@ -74,6 +74,9 @@ export function checkConstraintLimits(spec: unknown, where: string): ConstraintL
       const v = entry[k];
       if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) throw new OptionError(`${where}.${name}.${k} must be a finite number, got ${JSON.stringify(v)}`);
     }
+    if (typeof entry['min'] === 'number' && typeof entry['max'] === 'number' && entry['min'] > entry['max']) {
+      throw new OptionError(`${where}.${name}: min ${entry['min']} is above max ${entry['max']}; no value could meet both`);
+    }
     out[name] = { ...(entry['min'] !== undefined ? { min: entry['min'] as number } : {}), ...(entry['max'] !== undefined ? { max: entry['max'] as number } : {}) };
   }
   return out;

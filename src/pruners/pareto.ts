@@ -35,9 +35,9 @@ export const PARETO_KEYS = ['nStartupTrials', 'warmupFraction', 'intervalSteps',
 /**
  * Pruning for several objectives: a trial is stopped when even its optimistic outlook is
  * dominated by the study's Pareto front. Its outlook at step s is its best value so far
- * in each objective, minus the largest improvement any COMPLETE feasible trial still made
- * in that objective after the same step (its best-so-far at s against its final value):
- * the trial is assumed to go on improving as much as the one that came back furthest.
+ * in each objective, minus what the COMPLETE feasible trials that were as far behind at
+ * the same step still gained in that objective by their final value (the `gainQuantile`
+ * of it: the median by default, 1 = the one that came back furthest).
  * It is pruned when that point is dominated by the front of the COMPLETE feasible trials'
  * final values, at each of its last `patience` checked reports after the warmup. Where
  * curves cross (finished trials improved a lot late), the outlook stays wide and nothing

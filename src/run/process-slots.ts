@@ -268,6 +268,7 @@ export class CommandSlots implements SlotRunner {
           try {
             const answer = await handle(message);
             if (answer?.type === 'stop') stop('pruned');
+            else if (answer?.type === 'refused') void handle({ type: 'log', text: `sodate: report at step ${parsed.step} was refused: ${answer.message}\n` });
           } catch (error) {
             void handle({ type: 'log', text: `sodate: report at step ${parsed.step} was not stored: ${error instanceof Error ? error.message : String(error)}\n` });
           }

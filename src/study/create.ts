@@ -67,7 +67,10 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (record !== null && !options.loadIfExists) {
       throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
     }
-    if (record !== null) checkDirection(record, directions, storage.url);
+    if (record !== null) {
+      checkDirection(record, directions, storage.url);
+      checkConstraints(record, constraints, storage.url);
+    }
     else {
       try {
         record = await storage.createStudy({
@@ -83,6 +86,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         record = await storage.loadStudy(name);
         if (record === null) throw error;
         checkDirection(record, directions, storage.url);
+        checkConstraints(record, constraints, storage.url);
       }
     }
     return await openStudy(record, storage, options, owned);
@@ -102,6 +106,26 @@ function checkDirections(direction: Direction | undefined, directions: readonly 
   const checked = directions.map((d, i) => check(d, `directions[${i}]`));
   if (direction !== undefined && direction !== checked[0]) throw new OptionError(`direction ${direction} disagrees with directions[0] ${checked[0]}; give only directions`);
   return checked;
+}
+
+/**
+ * A resumed study keeps the limits it was created with: its trials' stored violations
+ * were measured against them. Refuse other limits (or limits it never had) in one line.
+ */
+function checkConstraints(record: StudyRecord, constraints: ConstraintLimits | undefined, url: string): void {
+  if (constraints === undefined) return;
+  const stored = record.systemAttrs[CONSTRAINT_LIMITS_KEY] ?? null;
+  const same = JSON.stringify(sortedLimits(stored as ConstraintLimits | null)) === JSON.stringify(sortedLimits(constraints));
+  if (!same) {
+    throw new OptionError(
+      `study "${record.name}" in ${url} was created with constraints ${stored === null ? '(none)' : JSON.stringify(stored)}, not ${JSON.stringify(constraints)}: its trials were judged against those limits; restore them, or start a new study under another name`,
+    );
+  }
+}
+
+function sortedLimits(limits: ConstraintLimits | null): unknown {
+  if (limits === null) return null;
+  return Object.keys(limits).sort().map((k) => [k, (limits[k] as { min?: number }).min ?? null, (limits[k] as { max?: number }).max ?? null]);
 }
 
 function checkDirection(record: StudyRecord, directions: readonly Direction[], url: string): void {

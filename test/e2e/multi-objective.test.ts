@@ -114,9 +114,9 @@ else if (k === 1) { console.log(JSON.stringify({ constraints: { vram: 3 } })); c
 else if (k === 2) console.log(JSON.stringify({ values: [1, "fast"] }));
 else console.log(JSON.stringify({ values: [k, -k], constraints: { gpu_mem_gb: 1 } }));
 `;
-    const space = SPACE.replace('command: [node, trial.mjs, "{width}", "{depth}"]', 'command: [node, bad.mjs, "{k}"]')
-      .replace('sampler: { kind: random, seed: 3 }', 'sampler: { kind: grid }')
-      .replace(/params:[\s\S]*$/, 'params:\n  k: { choice: [0, 1, 2, 3] }\n')
+    // The case is the trial number, so each runs exactly once whatever the sampler proposes.
+    const space = SPACE.replace('command: [node, trial.mjs, "{width}", "{depth}"]', 'command: [node, bad.mjs, "{trial}"]')
+      .replace(/params:[\s\S]*$/, 'params:\n  x: { float: [0, 1] }\n')
       .replace('budget: { trials: 14 }', 'budget: { trials: 4 }')
       .replace('perDevice: 2', 'perDevice: 1');
     const dir = tempProject({ 'bad.mjs': bad, 'space.yaml': space });

@@ -115,3 +115,20 @@ describe('a declared constraint never measured', () => {
     expect(study.trials[0]?.systemAttrs['constraints:latency_ms']).toBe(1e308);
   });
 });
+
+describe('resuming a constrained study', () => {
+  it('keeps its limits and refuses others in one line', async () => {
+    const storage = new InMemoryStorage();
+    await createStudy({ name: 'c', storage, constraints: { mem: { max: 5 } } });
+    expect((await createStudy({ name: 'c', storage, loadIfExists: true, constraints: { mem: { max: 5 } } })).constraintLimits).toEqual({ mem: { max: 5 } });
+    expect((await createStudy({ name: 'c', storage, loadIfExists: true })).constraintLimits).toEqual({ mem: { max: 5 } });
+    await expect(createStudy({ name: 'c', storage, loadIfExists: true, constraints: { mem: { max: 100 } } })).rejects.toThrow(
+      'study "c" in memory: was created with constraints {"mem":{"max":5}}, not {"mem":{"max":100}}: its trials were judged against those limits; restore them, or start a new study under another name',
+    );
+    await createStudy({ name: 'plain', storage });
+    await expect(createStudy({ name: 'plain', storage, loadIfExists: true, constraints: { mem: { max: 5 } } })).rejects.toThrow(/was created with constraints \(none\)/);
+  });
+  it('refuses a limit no value can meet', async () => {
+    await expect(createStudy({ constraints: { m: { min: 3, max: 1 } } })).rejects.toThrow('constraints.m: min 3 is above max 1; no value could meet both');
+  });
+});

@@ -1,6 +1,7 @@
 import type { Reporter } from '../../run/reporter.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { isFeasible } from '../../multi-objective/constraints.js';
+import { paretoFront } from '../../multi-objective/front.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
 
@@ -35,7 +36,8 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       const value = trial.values?.[0];
       let bestText: string;
       if (study.isMultiObjective) {
-        const front = study.bestTrials;
+        // The study's history is as of its last refresh: add the trial just told.
+        const front = paretoFront([...study.trials.filter((t) => t.number !== trial.number), trial], study.directions);
         bestText = `  front: ${front.length} trial(s)${front.some((t) => t.number === trial.number) ? ', this one on it' : ''}`;
       } else {
         if (trial.state === 'COMPLETE' && value !== undefined && isFeasible(trial) && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
