@@ -1,3 +1,4 @@
+import { isFeasible } from '../multi-objective/constraints.js';
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 
@@ -35,10 +36,11 @@ export function slotOf(trial: FrozenTrial): string | null {
   return attrText(trial.systemAttrs['sodate:slot']);
 }
 
-/** Complete trials with a finite value, best first (ties by number). */
+/** Complete trials with a finite value, best first (ties by number); trials past a constraint after every feasible one. */
 export function rankedTrials(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial[] {
   const sign = direction === 'minimize' ? 1 : -1;
+  const infeasible = (t: FrozenTrial): number => (isFeasible(t) ? 0 : 1);
   return trials
     .filter((t) => t.state === 'COMPLETE' && t.values !== null && Number.isFinite(t.values[0]))
-    .sort((a, b) => sign * ((a.values?.[0] as number) - (b.values?.[0] as number)) || a.number - b.number);
+    .sort((a, b) => infeasible(a) - infeasible(b) || sign * ((a.values?.[0] as number) - (b.values?.[0] as number)) || a.number - b.number);
 }

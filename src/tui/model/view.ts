@@ -1,3 +1,4 @@
+import { isFeasible } from '../../multi-objective/constraints.js';
 import type { ParetoPlot } from '../../analysis/plots/types.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { segmentWidths } from './charts.js';
@@ -65,7 +66,8 @@ function summarize(trials: readonly FrozenTrial[], direction: 'minimize' | 'maxi
         s.complete++;
         if (t.id > s.lastCompleteId) s.lastCompleteId = t.id;
         const v = valueOf(t);
-        if (v !== undefined && (bestValue === undefined || isBetter(direction, v, bestValue))) {
+        // A trial past a constraint is never the best.
+        if (v !== undefined && isFeasible(t) && (bestValue === undefined || isBetter(direction, v, bestValue))) {
           bestValue = v;
           s.best = t;
         }
