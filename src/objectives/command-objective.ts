@@ -26,7 +26,8 @@ export function paramEnvName(name: string): string {
 /**
  * The argv of one trial: each `{name}` is replaced by the parameter's value inside its own
  * argument (so a value with spaces, quotes, `$()` or `;` stays one argument, and no shell
- * ever reads it); `{trial}` is the trial number and `{params_file}` the JSON file's path.
+ * ever reads it); `{trial}` is the trial number, `{seed}` the trial's seed (unless a parameter
+ * is named seed) and `{params_file}` the JSON file's path.
  * An argument naming a parameter that is inactive in this trial (its `when:` does not hold)
  * is left out, together with the flag before it (`--momentum {momentum}`).
  */
@@ -38,6 +39,7 @@ export function commandArgv(spec: CommandSpec, task: TrialTask, paramsFile: stri
     let inactive = false;
     const replaced = arg.replace(PLACEHOLDER, (whole, name: string) => {
       if (name === 'trial') return String(task.number);
+      if (name === 'seed' && !('seed' in params)) return String(task.seed ?? 0);
       if (name === 'params_file') return paramsFile;
       if (!(name in params)) {
         inactive = true;
@@ -65,6 +67,7 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
     SODATE_STUDY: task.study,
     SODATE_TRIAL_NUMBER: String(task.number),
     SODATE_PARAMS_FILE: paramsFile,
+    ...(task.seed === undefined ? {} : { SODATE_TRIAL_SEED: String(task.seed) }),
   };
   for (const [name, value] of Object.entries(task.params)) env[paramEnvName(name)] = formatArgValue(value);
   return env;

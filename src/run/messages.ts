@@ -27,6 +27,8 @@ export interface TrialTask {
   readonly device: string;
   /** The slot's name, e.g. "cpu#1" or "gpu0#0". */
   readonly slot: string;
+  /** The seed the objective should use (`trial.seed`, `SODATE_TRIAL_SEED`, `{seed}`); see src/study/seeds.ts. */
+  readonly seed?: number;
 }
 
 /** Trial side → loop, while the trial runs. Requests carry a `seq` the answer repeats. */

@@ -1,8 +1,10 @@
 import type { SodateError } from '../errors.js';
+import type { JsonValue } from '../json.js';
 import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR } from '../study/seeds.js';
 import type { Study, TrialResult, TrialValues } from '../study/study.js';
 import { messageOf } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
@@ -18,6 +20,10 @@ function describeValue(value: unknown): string {
   } catch {
     return String(value);
   }
+}
+
+function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[]): Record<string, JsonValue> {
+  return Object.fromEntries(keys.filter((k) => attrs[k] !== undefined).map((k) => [k, attrs[k] as JsonValue]));
 }
 
 /** System attributes sodate stores on trials. */
@@ -125,7 +131,9 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     }
     const created = await study.storage.createTrial(study.id, {
       state: 'WAITING',
-      systemAttrs: { fixed_params: { ...trial.params }, [ATTR.retryOf]: trial.number, [ATTR.retries]: used + 1 },
+      systemAttrs: { fixed_params: { ...trial.params }, [ATTR.retryOf]: trial.number, [ATTR.retries]: used + 1, ...pick(trial.systemAttrs, [TRIAL_SEED_ATTR]) },
+      // A retried confirmation run stays one (same configuration, same seed).
+      userAttrs: pick(trial.userAttrs, [CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR]),
     });
     reporter.notice?.(`trial ${trial.number} ${why}; re-queued with the same parameters as trial ${created?.number ?? '?'} (retry ${used + 1} of ${retries})`);
   };
@@ -252,6 +260,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           distributions: trial.frozen().distributions,
           device: slot.device,
           slot: slot.name,
+          ...(trial.seed === undefined ? {} : { seed: trial.seed }),
         };
         const run = runner.start(task, slot, handler(entry));
         entry.run = run;

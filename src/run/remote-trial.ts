@@ -32,6 +32,8 @@ export class RemoteTrial extends TypedSuggester {
   /** "cpu" or "cuda:<index>": the device this trial's slot owns. */
   readonly device: string;
   readonly slot: string;
+  /** The seed for the objective's own randomness (weights, data order), from the loop; see src/study/seeds.ts. */
+  readonly seed: number | undefined;
   private readonly values: Record<string, ParamValue>;
   private readonly distributions: Record<string, Distribution>;
   private readonly transport: TrialTransport;
@@ -45,6 +47,7 @@ export class RemoteTrial extends TypedSuggester {
     this.study = task.study;
     this.device = task.device;
     this.slot = task.slot;
+    this.seed = task.seed;
     this.values = { ...task.params };
     this.distributions = { ...task.distributions };
     this.transport = transport;

@@ -9,6 +9,7 @@ import { encodeVector, intermediateVectorKey } from '../multi-objective/intermed
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
+import { TRIAL_SEED_ATTR } from './seeds.js';
 import { TrialPruned } from './trial-pruned.js';
 import { WriteQueue } from './write-queue.js';
 
@@ -78,6 +79,16 @@ export class Trial extends TypedSuggester {
     if (Object.keys(space).length === 0) return;
     this.relativeSpace = space;
     this.relativeParams = sampler.sampleRelative(view, this.frozen(), space);
+  }
+
+  /**
+   * The seed this trial's objective should use for its own randomness (weights, data
+   * order): derived from the study seed and trial number, or a confirmation run's seed.
+   * Undefined for a trial the study did not start (`askWithin` sets it).
+   */
+  get seed(): number | undefined {
+    const seed = this.systemAttrs[TRIAL_SEED_ATTR];
+    return typeof seed === 'number' ? seed : undefined;
   }
 
   /** Parameters suggested so far, as the objective saw them. */

@@ -15,6 +15,12 @@ describe('command argv and environment', () => {
     const argv = commandArgv({ argv: ['t', '--opt', '{opt}', '--momentum', '{momentum}', '--x', '{x}'], cwd: '.' }, task({ opt: 'adamw', x: true }), '/p');
     expect(argv).toEqual(['t', '--opt', 'adamw', '--x', 'true']);
   });
+  it('passes the trial seed as {seed} and SODATE_TRIAL_SEED', () => {
+    const seeded: TrialTask = { ...task({ lr: 0.5 }), seed: 1234 };
+    expect(commandArgv({ argv: ['t', '--seed', '{seed}', '--lr', '{lr}'], cwd: '.' }, seeded, '/p')).toEqual(['t', '--seed', '1234', '--lr', '0.5']);
+    expect(commandArgv({ argv: ['t', '--seed', '{seed}'], cwd: '.' }, { ...task({ seed: 3 }), seed: 1234 }, '/p')).toEqual(['t', '--seed', '3']);
+    expect(commandEnv(seeded, '/p')['SODATE_TRIAL_SEED']).toBe('1234');
+  });
   it('names environment variables SODATE_PARAM_<NAME>', () => {
     expect(paramEnvName('batch_size')).toBe('SODATE_PARAM_BATCH_SIZE');
     expect(paramEnvName('lr.head-scale')).toBe('SODATE_PARAM_LR_HEAD_SCALE');

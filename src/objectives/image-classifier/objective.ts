@@ -25,7 +25,11 @@ export interface ImageClassifierOptions {
   fold?: number;
   /** Validation share of the holdout split. Default 0.2. */
   valFraction?: number;
-  /** Seeds the split, the weights' initialisation and every random draw of training. Default 0. */
+  /**
+   * Seeds the split and the subset, and training (the weights' initialisation and every random
+   * draw) of a trial that has no seed of its own (`trial.seed`, which sodate gives every trial
+   * it runs). The split stays on this seed so every trial is measured on the same data. Default 0.
+   */
   seed?: number;
   /** Model width and depth when the space does not tune them. Default 16 and 1. */
   width?: number;
@@ -129,7 +133,8 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
     for (let f = 0; f < splits.length; f++) {
       const results = await trainModel(data, splits[f] as Split, config, {
         epochs,
-        seed,
+        // The trial's own seed when it has one: re-runs (sodate confirm) differ in initialisation and data order.
+        seed: trial.seed ?? seed,
         ...(options.stages !== undefined ? { stages: options.stages } : {}),
         onEpoch: async (result) => {
           const value = metricValue(result, metric);

@@ -1,0 +1,156 @@
+/**
+ * `sodate confirm`: which configurations to re-run, which re-runs are still missing, and
+ * the ranking by mean with t-intervals once they ran. Pure functions of a study's trials,
+ * shared by the CLI (src/cli/commands/confirm.ts) and test/bench/confirm.bench.ts.
+ *
+ * The rule for "indistinguishable from the top": a configuration is tied with the one
+ * ranked first when Welch's two-sided t-test of equal means (its K re-runs and original
+ * against the first's) gives p > 0.05, or when either has fewer than two values (nothing
+ * can be told apart). Non-overlapping 95% intervals always give p < 0.05; overlapping
+ * ones need not, so this rule is the sharper of the two.
+ */
+import { isFeasible } from '../multi-objective/constraints.js';
+import type { ParamValue } from '../space/distributions.js';
+import type { Direction, FrozenTrial } from '../storage/records.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, confirmSeed } from '../study/seeds.js';
+import type { MeanInterval } from './numerics/student-t.js';
+import { meanInterval, welchTTest } from './numerics/student-t.js';
+
+/** A configuration to confirm: a complete tuning trial (the best of those with its parameters). */
+export interface ConfirmCandidate {
+  readonly number: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly value: number;
+}
+
+/** One re-run still to do: the trial it confirms, its seed and the parameters to fix. */
+export interface PlannedConfirmation {
+  readonly of: number;
+  readonly seed: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+}
+
+/** A candidate with the values of its complete re-runs (in seed order). */
+export interface ConfirmGroup {
+  readonly candidate: ConfirmCandidate;
+  readonly reruns: readonly number[];
+  /** Re-runs asked for but not complete (failed, pruned or not run). */
+  readonly missing: number;
+}
+
+export interface ConfirmRow extends MeanInterval {
+  /** 1 for the best mean. */
+  readonly rank: number;
+  readonly trial: number;
+  readonly params: Readonly<Record<string, ParamValue>>;
+  /** The original trial's value (one of the `n` values the mean is over). */
+  readonly originalValue: number;
+  readonly reruns: readonly number[];
+  readonly missing: number;
+  /** Welch's two-sided p against the first-ranked configuration; null for the first itself. */
+  readonly pValue: number | null;
+  /** Not told apart from the first-ranked one (see the module's rule); true for the first. */
+  readonly tiedWithTop: boolean;
+}
+
+/** The significance level of the tie rule. */
+export const TIE_ALPHA = 0.05;
+
+/** Whether a trial is a confirmation re-run (user attribute `sodate:confirm_of`). */
+export function isConfirmation(trial: Pick<FrozenTrial, 'userAttrs'>): boolean {
+  return trial.userAttrs[CONFIRM_OF_ATTR] !== undefined;
+}
+
+function paramsKey(params: Readonly<Record<string, ParamValue>>): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
+}
+
+const better = (direction: Direction) => (a: number, b: number) => (direction === 'minimize' ? a - b : b - a);
+
+/**
+ * The `top` best distinct configurations among the complete, feasible trials that are not
+ * confirmation re-runs, best first (ties: the lower trial number). A configuration tried
+ * twice counts once, as its better trial.
+ */
+export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number): ConfirmCandidate[] {
+  const order = better(direction);
+  const complete = trials
+    .filter((t) => t.state === 'COMPLETE' && !isConfirmation(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]))
+    .map((t) => ({ number: t.number, params: t.params, value: t.values?.[0] as number }))
+    .sort((a, b) => order(a.value, b.value) || a.number - b.number);
+  const seen = new Set<string>();
+  const out: ConfirmCandidate[] = [];
+  for (const c of complete) {
+    const key = paramsKey(c.params);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(c);
+    if (out.length === top) break;
+  }
+  return out;
+}
+
+/** The K seeds of a candidate's re-runs. */
+export function confirmSeedsOf(studySeed: number, original: number, seeds: number): number[] {
+  return Array.from({ length: seeds }, (_, k) => confirmSeed(studySeed, original, k));
+}
+
+function confirmationsOf(trials: readonly FrozenTrial[], original: number, seed: number): FrozenTrial[] {
+  return trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === original && t.userAttrs[CONFIRM_SEED_ATTR] === seed);
+}
+
+/**
+ * The re-runs not yet in the study: a (candidate, seed) pair counts as there when a trial
+ * with those user attributes is waiting, running, complete or pruned; only failed ones
+ * (an interrupt, a crash) are planned again.
+ */
+export function plannedConfirmations(trials: readonly FrozenTrial[], candidates: readonly ConfirmCandidate[], seeds: number, studySeed: number): PlannedConfirmation[] {
+  const out: PlannedConfirmation[] = [];
+  for (const c of candidates) {
+    for (const seed of confirmSeedsOf(studySeed, c.number, seeds)) {
+      if (confirmationsOf(trials, c.number, seed).some((t) => t.state !== 'FAIL')) continue;
+      out.push({ of: c.number, seed, params: c.params });
+    }
+  }
+  return out;
+}
+
+/** Each candidate with the value of its complete re-run for each of its K seeds (the first if several). */
+export function confirmationGroups(trials: readonly FrozenTrial[], candidates: readonly ConfirmCandidate[], seeds: number, studySeed: number): ConfirmGroup[] {
+  return candidates.map((candidate) => {
+    const reruns: number[] = [];
+    for (const seed of confirmSeedsOf(studySeed, candidate.number, seeds)) {
+      const done = confirmationsOf(trials, candidate.number, seed).find((t) => t.state === 'COMPLETE' && typeof t.values?.[0] === 'number');
+      if (done !== undefined) reruns.push(done.values?.[0] as number);
+    }
+    return { candidate, reruns, missing: seeds - reruns.length };
+  });
+}
+
+/**
+ * Rank the groups by the mean over each one's original value and re-runs (best first;
+ * ties: the lower trial number), with 95% t-intervals and the tie rule of this module.
+ */
+export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Direction): ConfirmRow[] {
+  const order = better(direction);
+  const summed = groups.map((g) => {
+    const values = [g.candidate.value, ...g.reruns];
+    return { g, values, interval: meanInterval(values) };
+  });
+  summed.sort((a, b) => order(a.interval.mean, b.interval.mean) || a.g.candidate.number - b.g.candidate.number);
+  const first = summed[0];
+  return summed.map(({ g, values, interval }, i) => {
+    const pValue = i === 0 || first === undefined ? null : welchTTest(first.values, values).p;
+    return {
+      ...interval,
+      rank: i + 1,
+      trial: g.candidate.number,
+      params: g.candidate.params,
+      originalValue: g.candidate.value,
+      reruns: g.reruns,
+      missing: g.missing,
+      pValue,
+      tiedWithTop: pValue === null || Number.isNaN(pValue) || pValue > TIE_ALPHA,
+    };
+  });
+}
