@@ -302,7 +302,7 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
     for (const arg of args) {
       for (const match of arg.matchAll(/\{([^{}]+)\}/g)) {
         const name = match[1] as string;
-        if (!paramNames.has(name) && name !== 'trial' && name !== 'params_file') {
+        if (!paramNames.has(name) && name !== 'trial' && name !== 'seed' && name !== 'params_file') {
           throw src.fail([...path, 'command'], `placeholder {${name}} names no parameter; known: ${[...paramNames].join(', ')}`);
         }
       }

@@ -37,7 +37,7 @@ options:
   --format F           plain (default) or json
 `;
 
-interface StoredConfig {
+export interface StoredConfig {
   file: string;
   text: string;
   trials: number | null;
@@ -45,7 +45,7 @@ interface StoredConfig {
   retries: number;
 }
 
-function storedConfig(value: unknown): StoredConfig | undefined {
+export function storedConfig(value: unknown): StoredConfig | undefined {
   const c = value as Partial<StoredConfig> | null | undefined;
   if (c === null || typeof c !== 'object' || typeof c.file !== 'string' || typeof c.text !== 'string') return undefined;
   return {

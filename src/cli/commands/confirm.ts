@@ -1,0 +1,170 @@
+import type { ConfirmRow } from '../../analysis/confirm.js';
+import { TIE_ALPHA, confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../analysis/confirm.js';
+import { NotFoundError } from '../../errors.js';
+import type { JsonValue } from '../../json.js';
+import { NopPruner } from '../../pruners/nop.js';
+import { ATTR } from '../../run/orchestrator.js';
+import { checkObjective, planRun } from '../../run/plan.js';
+import { defaultLogDir } from '../../run/trial-log.js';
+import { RandomSampler } from '../../samplers/random.js';
+import { parseStudyFile } from '../../space/study-file.js';
+import { CachedStorage } from '../../storage/cached.js';
+import { checkStudyName } from '../../storage/url.js';
+import { createStudy } from '../../study/create.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../study/seeds.js';
+import { UsageError, choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import { formatNumber, formatParams, jsonNumber, renderTable } from '../format.js';
+import type { CliIo } from '../io.js';
+import { println } from '../io.js';
+import { metricNames } from '../objective-names.js';
+import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
+import { policyCatalog } from '../policies.js';
+import { plainLinesReporter } from '../reporters/plain-lines.js';
+import type { ExecuteOptions } from './tune.js';
+import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
+import { storedConfig } from './worker.js';
+
+export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--storage URL] [--format table|json]
+
+Re-run the N best distinct configurations of a finished single-objective study K more
+times each, with new seeds (trial.seed, SODATE_TRIAL_SEED, {seed}), and rank them by the
+mean over the re-runs and the original trial, with 95% t-intervals, so a lucky trial is
+not taken for the best. A configuration is marked tied with rank 1 when Welch's t-test
+against rank 1 gives p > ${TIE_ALPHA} (or either has fewer than two values).
+
+The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
+they re-run, and sodate:confirm_seed), run as \`sodate tune\` runs trials, never pruned.
+Run it again after an interrupt: re-runs already done are not repeated.
+
+options:
+  --top N              configurations to confirm (default 5)
+  --seeds K            new seeds per configuration (default 3)
+  --storage URL        where the study lives (default: sqlite:studies/<study>.db)
+  --format F           table (default) or json: an array, one object per configuration
+  --devices D, --per-device K, --isolation I, --trial-timeout S, --retries N,
+  --stale-after S, --log-dir DIR   as for \`sodate tune\`
+`;
+
+const { format: _format, 'no-tui': _noTui, ...RUN_FLAGS } = EXECUTION_FLAGS;
+
+export async function confirmCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const { positionals, values } = parseCommandArgs(
+    'confirm',
+    argv,
+    { storage: { type: 'string' }, top: { type: 'string' }, seeds: { type: 'string' }, format: { type: 'string' }, ...RUN_FLAGS },
+    { min: 1, max: 1, names: 'a study name' },
+  );
+  if (values['help']) {
+    io.out.write(CONFIRM_HELP);
+    return 0;
+  }
+  const name = positionals[0] as string;
+  checkStudyName(name);
+  const top = integerFlag('confirm', 'top', values['top'], 1) ?? 5;
+  const seeds = integerFlag('confirm', 'seeds', values['seeds'], 1) ?? 3;
+  const format = choiceFlag('confirm', 'format', values['format'], ['table', 'json'] as const, 'table');
+  const flags = executionFlags('confirm', { ...values, format: undefined }, io.cwd);
+  const storageUrl = storageUrlFor(name, values['storage']);
+  const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate confirm ${name}`));
+  try {
+    const record = await storage.loadStudy(name);
+    if (record === null) throw new NotFoundError(`sodate confirm: no study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
+    if (record.directions.length > 1) {
+      throw new UsageError(`sodate confirm: study "${name}" has ${record.directions.length} objectives; confirm ranks one objective, so use it on a single-objective study (\`sodate best ${name}\` shows this one's Pareto front)`);
+    }
+    const config = storedConfig(record.systemAttrs['sodate:config']);
+    if (config === undefined) throw new UsageError(`sodate confirm: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
+    const file = parseStudyFile(config.text, config.file, policyCatalog());
+    checkObjective(file);
+    const storedSeed = record.systemAttrs['sodate:seed'];
+    const studySeed = typeof storedSeed === 'number' ? storedSeed : 0;
+    // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
+    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: new RandomSampler({ seed: studySeed }), pruner: new NopPruner() });
+    // Re-runs a killed confirm left RUNNING are failed once their heartbeat is stale, so they are planned again.
+    await storage.failStaleTrials(study.id, flags.staleAfterSeconds ?? 30);
+    const candidates = confirmCandidates(await study.getTrials(), study.direction, top);
+    if (candidates.length === 0) {
+      throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; run \`sodate tune\` on its space file first`);
+    }
+    const planned = plannedConfirmations(study.trials, candidates, seeds, studySeed);
+    for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { [CONFIRM_OF_ATTR]: p.of, [CONFIRM_SEED_ATTR]: p.seed } });
+    const trials = await study.getTrials();
+    const waiting = trials.filter((t) => t.state === 'WAITING').length;
+    const write = (line: string) => println(io.err, line);
+    const reporter = plainLinesReporter(write);
+    if (candidates.length < top) reporter.notice?.(`study ${name} has ${candidates.length} distinct complete configuration(s); confirming those`);
+    if (waiting > 0) {
+      reporter.notice?.(`confirming ${candidates.length} configuration(s) with ${seeds} seed(s) each: ${planned.length} new re-run(s), ${waiting} waiting in all`);
+      const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
+      const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+      const options: ExecuteOptions = {
+        study,
+        plan,
+        reporter,
+        file,
+        // Exactly the trials waiting now, then the loop stops (no new suggestions). The loop adds the
+        // study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
+        maxTrials: trials.length - trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length,
+        timeoutSeconds: undefined,
+        trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined,
+        retries: flags.retries ?? config.retries,
+        staleAfterSeconds: flags.staleAfterSeconds,
+        logDir,
+        samplerName: 'fixed (confirmation)',
+        prunerName: 'none',
+      };
+      const code = await executeStudy(options);
+      if (code !== 0) {
+        write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top and --seeds to finish (done re-runs are kept)`);
+        return code;
+      }
+    }
+    const rows = rankConfirmations(confirmationGroups(await study.getTrials(), candidates, seeds, studySeed), study.direction);
+    const metric = metricNames(study.userAttrs, 1)[0] as string;
+    if (format === 'json') println(io.out, JSON.stringify(rows.map(rowToJson), null, 2));
+    else printTable(io, name, `${study.direction} ${metric}`, seeds, rows, candidates[0]?.number);
+    return 0;
+  } finally {
+    await storage.close();
+  }
+}
+
+function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
+  return {
+    rank: row.rank,
+    trial: row.trial,
+    params: { ...row.params },
+    original_value: jsonNumber(row.originalValue),
+    rerun_values: row.reruns.map((v) => jsonNumber(v)),
+    missing_reruns: row.missing,
+    n: row.n,
+    mean: jsonNumber(row.mean),
+    std: jsonNumber(row.std),
+    interval95: [jsonNumber(row.low), jsonNumber(row.high)],
+    p_vs_top: row.pValue === null ? null : jsonNumber(row.pValue),
+    tied_with_top: row.tiedWithTop,
+  };
+}
+
+function printTable(io: CliIo, name: string, objective: string, seeds: number, rows: readonly ConfirmRow[], rawBest: number | undefined): void {
+  println(io.out, `study ${name} (${objective}): ${rows.length} configuration(s), each re-run with ${seeds} new seed(s); mean over the re-runs and the original`);
+  const interval = (r: ConfirmRow) => (Number.isNaN(r.low) ? '-' : `[${formatNumber(r.low)}, ${formatNumber(r.high)}]`);
+  const body = rows.map((r) => [
+    String(r.rank),
+    String(r.trial),
+    formatNumber(r.originalValue),
+    formatNumber(r.mean),
+    interval(r),
+    `${r.n}${r.missing > 0 ? ` (${r.missing} missing)` : ''}`,
+    r.pValue === null ? '-' : formatNumber(r.pValue),
+    r.tiedWithTop ? 'yes' : 'no',
+    formatParams(r.params),
+  ]);
+  println(io.out, renderTable(['rank', 'trial', 'original', 'mean', '95% interval', 'n', 'p vs 1', 'tied with 1', 'params'], body));
+  const first = rows[0];
+  const tied = rows.filter((r) => r.rank > 1 && r.tiedWithTop).length;
+  if (first !== undefined) {
+    const lead = first.trial === rawBest ? `trial ${first.trial}, also the best single trial` : `trial ${first.trial}; the best single trial, ${rawBest}, ranks ${rows.find((r) => r.trial === rawBest)?.rank ?? '?'}`;
+    println(io.out, `rank 1: ${lead}. ${tied === 0 ? 'Every other configuration is worse than it (Welch p ≤ 0.05).' : `${tied} other configuration(s) cannot be told apart from it (Welch p > 0.05): more seeds would separate them.`}`);
+  }
+}

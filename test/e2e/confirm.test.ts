@@ -1,0 +1,129 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { writeDemoStudy, writeMultiObjectiveStudy } from '../analysis/make-study.js';
+import { runCli, tempProject } from '../helpers/cli.js';
+
+// A deterministic function of x plus noise drawn from the trial's seed (SODATE_TRIAL_SEED),
+// which must equal the {seed} argument; the trial records the seed it saw.
+const TRIAL = `
+const [x, seedArg] = [Number(process.argv[2]), process.argv[3]];
+const seed = Number(process.env.SODATE_TRIAL_SEED);
+if (String(seed) !== seedArg) { console.error('seed mismatch', seed, seedArg); process.exit(3); }
+let h = seed >>> 0;
+h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
+h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
+const noise = ((h ^ (h >>> 16)) >>> 0) / 4294967296 - 0.5;
+console.log(JSON.stringify({ user_attrs: { seed_seen: seed } }));
+console.log(JSON.stringify({ value: (x - 0.3) ** 2 + 0.05 * noise }));
+`;
+
+const SPACE = `study: noisy
+objective:
+  command: [node, trial.mjs, "{x}", "{seed}"]
+sampler: { kind: random, seed: 3 }
+pruner: { kind: none }
+seed: 5
+budget: { trials: 10 }
+workers: { devices: cpu, perDevice: 2 }
+params:
+  x: { float: [0.0, 1.0] }
+`;
+
+interface TrialJson {
+  number: number;
+  state: string;
+  value: number | null;
+  params: { x: number };
+  user_attrs: Record<string, unknown>;
+}
+
+interface RowJson {
+  rank: number;
+  trial: number;
+  original_value: number;
+  rerun_values: number[];
+  n: number;
+  mean: number;
+  interval95: [number, number];
+  p_vs_top: number | null;
+  tied_with_top: boolean;
+}
+
+async function trialsOf(dir: string): Promise<TrialJson[]> {
+  const result = await runCli(['trials', 'noisy', '--format', 'json'], dir);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as TrialJson[];
+}
+
+describe('sodate confirm', () => {
+  it('re-runs the top 3 configurations with 2 new seeds each, ranks them by mean, and does not re-run them again', async () => {
+    const dir = tempProject({ 'space.yaml': SPACE, 'trial.mjs': TRIAL });
+    const tune = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
+    expect(tune.code, tune.stderr).toBe(0);
+    const tuned = await trialsOf(dir);
+    expect(tuned).toHaveLength(10);
+    // Tuning trials ran with their own seeds, each different.
+    expect(new Set(tuned.map((t) => t.user_attrs['seed_seen'])).size).toBe(10);
+
+    const confirm = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2', '--format', 'json'], dir);
+    expect(confirm.code, confirm.stderr).toBe(0);
+    const rows = JSON.parse(confirm.stdout) as RowJson[];
+    const all = await trialsOf(dir);
+    const reruns = all.filter((t) => t.user_attrs['sodate:confirm_of'] !== undefined);
+    expect(all).toHaveLength(16);
+    expect(reruns).toHaveLength(6);
+    expect(reruns.every((t) => t.state === 'COMPLETE')).toBe(true);
+    // Each re-run has its original's parameters and ran with the seed its attribute names.
+    const top3 = [...tuned].sort((a, b) => (a.value as number) - (b.value as number)).slice(0, 3);
+    for (const original of top3) {
+      const mine = reruns.filter((t) => t.user_attrs['sodate:confirm_of'] === original.number);
+      expect(mine).toHaveLength(2);
+      for (const t of mine) {
+        expect(t.params).toEqual(original.params);
+        expect(t.user_attrs['seed_seen']).toBe(t.user_attrs['sodate:confirm_seed']);
+      }
+      expect(mine[0]?.user_attrs['sodate:confirm_seed']).not.toBe(mine[1]?.user_attrs['sodate:confirm_seed']);
+    }
+    // The ranking: by mean over the original and its two re-runs, best first.
+    expect(rows.map((r) => r.rank)).toEqual([1, 2, 3]);
+    expect(new Set(rows.map((r) => r.trial))).toEqual(new Set(top3.map((t) => t.number)));
+    for (const row of rows) {
+      expect(row.n).toBe(3);
+      expect(row.mean).toBeCloseTo((row.original_value + (row.rerun_values[0] as number) + (row.rerun_values[1] as number)) / 3, 12);
+      expect(row.interval95[0]).toBeLessThan(row.mean);
+      expect(row.interval95[1]).toBeGreaterThan(row.mean);
+    }
+    expect(rows[0]?.mean).toBeLessThanOrEqual(rows[1]?.mean as number);
+    expect(rows[0]?.tied_with_top).toBe(true);
+    expect(rows[0]?.p_vs_top).toBeNull();
+
+    // Again, as a table: nothing re-run, the same ranking.
+    const again = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await trialsOf(dir)).toHaveLength(16);
+    expect(again.stdout).toMatch(/^study noisy \(minimize value\): 3 configuration\(s\), each re-run with 2 new seed\(s\)/);
+    expect(again.stdout).toMatch(/rank\s+trial\s+original\s+mean\s+95% interval\s+n\s+p vs 1\s+tied with 1\s+params/);
+    expect(again.stdout).toContain(`rank 1: trial ${rows[0]?.trial}`);
+    const tableTrials = again.stdout.split('\n').slice(3, 6).map((l) => Number(l.trim().split(/\s+/)[1]));
+    expect(tableTrials).toEqual(rows.map((r) => r.trial));
+  }, 120_000);
+
+  it('refuses bad input with one line naming the fix', async () => {
+    const dir = tempProject();
+    await writeDemoStudy(join(dir, 'demo.db'), 'demo', 6);
+    await writeMultiObjectiveStudy(join(dir, 'pareto.db'), 'pareto', 4);
+    const cases: [string[], number, RegExp][] = [
+      [['confirm', 'nope', '--storage', 'sqlite:demo.db'], 1, /no study named "nope" in sqlite:demo\.db; list them with `sodate studies`/],
+      [['confirm', 'demo', '--storage', 'sqlite:demo.db'], 2, /study "demo" was not started by `sodate tune` .*; run `sodate tune` on its space file first/],
+      [['confirm', 'pareto', '--storage', 'sqlite:pareto.db'], 2, /study "pareto" has 2 objectives; confirm ranks one objective/],
+      [['confirm', 'demo', '--top', '0', '--storage', 'sqlite:demo.db'], 2, /--top expects an integer >= 1, got "0"/],
+      [['confirm', 'demo', '--seeds', '1.5', '--storage', 'sqlite:demo.db'], 2, /--seeds expects an integer >= 1, got "1\.5"/],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await runCli(args, dir);
+      expect(result.code, args.join(' ')).toBe(code);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
