@@ -68,6 +68,7 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
     SODATE_TRIAL_NUMBER: String(task.number),
     SODATE_PARAMS_FILE: paramsFile,
     ...(task.seed === undefined ? {} : { SODATE_TRIAL_SEED: String(task.seed) }),
+    ...(task.artifactDir === undefined ? {} : { SODATE_TRIAL_DIR: task.artifactDir }),
   };
   for (const [name, value] of Object.entries(task.params)) env[paramEnvName(name)] = formatArgValue(value);
   return env;

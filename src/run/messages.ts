@@ -29,6 +29,8 @@ export interface TrialTask {
   readonly slot: string;
   /** The seed the objective should use (`trial.seed`, `SODATE_TRIAL_SEED`, `{seed}`); see src/study/seeds.ts. */
   readonly seed?: number;
+  /** The trial's own directory for files it keeps (`trial.artifactDir`, `SODATE_TRIAL_DIR`), created before it starts. */
+  readonly artifactDir?: string;
 }
 
 /** Trial side → loop, while the trial runs. Requests carry a `seq` the answer repeats. */

@@ -1,3 +1,4 @@
+import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import type { SodateError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { ObjectiveLoadError } from '../objectives/module-objective.js';
@@ -62,6 +63,8 @@ export interface OrchestratorOptions {
   readonly staleAfterSeconds?: number;
   /** Trial logs go to `<logDir>/<study>/<number>.log`; without it only the tail is kept (in storage). */
   readonly logDir?: string | undefined;
+  /** A directory per trial (`SODATE_TRIAL_DIR`, `trial.artifactDir`), recorded when it ends, with retention. Default: none. */
+  readonly artifacts?: ArtifactKeeper | undefined;
   /**
    * When the budget is reached but trials of other processes still run, wait for them
    * (re-running their retries if they die) instead of returning. Default true.
@@ -74,6 +77,8 @@ interface Active {
   readonly trial: Trial;
   readonly slot: Slot;
   readonly log: TrialLog;
+  /** The trial's artifact directory, once created. */
+  artifactDir?: string;
   run: RunningTrial | undefined;
   /** The loop said stop: the trial is PRUNED however it ends. */
   stopSaid: boolean;
@@ -221,6 +226,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     } else if (end.why === 'pruned') result = { state: 'pruned' };
     else if (end.why === 'timeout') result = { state: 'fail', error: new Error(`timed out after ${options.trialTimeoutSeconds}s`) };
     else result = { state: 'fail', error: new Error('interrupted') };
+    if (entry.artifactDir !== undefined) await options.artifacts?.record(entry.artifactDir, study.name, trial, (line) => entry.log.append(line));
     if (!entry.log.empty) trial.setSystemAttr(ATTR.logTail, entry.log.tail());
     await entry.log.close();
     let frozen: FrozenTrial | undefined;
@@ -237,6 +243,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       }
     }
     if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
+    await options.artifacts?.sweep(study);
   };
 
   const dispatch = async (trial: Trial, slot: Slot): Promise<void> => {
@@ -250,6 +257,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
         suggestAll(options.space, trial);
         trial.setSystemAttr(ATTR.slot, slot.name);
         trial.setSystemAttr(ATTR.device, slot.device);
+        if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
         await study.storage.heartbeat(trial.id);
         reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
         const task: TrialTask = {
@@ -261,6 +269,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           device: slot.device,
           slot: slot.name,
           ...(trial.seed === undefined ? {} : { seed: trial.seed }),
+          ...(entry.artifactDir === undefined ? {} : { artifactDir: entry.artifactDir }),
         };
         const run = runner.start(task, slot, handler(entry));
         entry.run = run;
@@ -313,6 +322,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   let reason: StopReason = 'budget';
   try {
     await failStale();
+    // Deletions a killed run left pending.
+    await options.artifacts?.sweep(study);
     await study.refresh();
     reporter.studyStart?.({
       ...options.info,
@@ -351,6 +362,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     options.stopSignal?.removeEventListener('abort', onStop);
   }
   if (fatal !== undefined) throw fatal;
+  await options.artifacts?.sweep(study);
   await study.refresh();
   reporter.studyEnd?.(study, reason);
   return reason;

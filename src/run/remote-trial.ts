@@ -34,6 +34,8 @@ export class RemoteTrial extends TypedSuggester {
   readonly slot: string;
   /** The seed for the objective's own randomness (weights, data order), from the loop; see src/study/seeds.ts. */
   readonly seed: number | undefined;
+  /** The trial's own directory for checkpoints, predictions and plots (recorded when it ends); undefined when the run keeps none. */
+  readonly artifactDir: string | undefined;
   private readonly values: Record<string, ParamValue>;
   private readonly distributions: Record<string, Distribution>;
   private readonly transport: TrialTransport;
@@ -48,6 +50,7 @@ export class RemoteTrial extends TypedSuggester {
     this.device = task.device;
     this.slot = task.slot;
     this.seed = task.seed;
+    this.artifactDir = task.artifactDir;
     this.values = { ...task.params };
     this.distributions = { ...task.distributions };
     this.transport = transport;

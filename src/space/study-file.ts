@@ -52,7 +52,19 @@ export interface StudyFile {
   readonly seed: number | undefined;
   /** The plain configuration to grow from: enqueued as the study's first trial. */
   readonly baseline: Readonly<Record<string, ParamValue>> | undefined;
+  /** `artifacts:`: where trial directories go and which are kept. Undefined: the defaults. */
+  readonly artifacts?: ArtifactsSpec | undefined;
   readonly space: SearchSpace;
+}
+
+/** A space file's `artifacts: { dir, keep, keepFailed }`. */
+export interface ArtifactsSpec {
+  /** Root of the trial directories (`<dir>/<study>/<trial>/`), absolute (relative ones resolve from the space file). Default: `artifacts/` next to the SQLite file. */
+  readonly dir?: string;
+  /** Keep the best N complete trials' directories (with several objectives, the Pareto front's). Default: every complete trial's. */
+  readonly keep?: number;
+  /** Keep pruned and failed trials' directories. Default false. */
+  readonly keepFailed?: boolean;
 }
 
 /** The policy kinds the caller knows, each with the option keys it accepts. */
@@ -61,7 +73,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'params'];
 const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
@@ -93,6 +105,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
   if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) throw src.error(['seed'], 'a non-negative integer', seed);
 
   const space = parseParams(src, top['params']);
+  const artifacts = parseArtifacts(src, top['artifacts'], dirname(resolve(file)));
   const names = new Set(space.params.map((p) => p.name));
   return {
     file,
@@ -110,6 +123,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     retries: retries as number,
     seed: seed as number | undefined,
     baseline: parseBaseline(src, top['baseline'], space),
+    ...(artifacts === undefined ? {} : { artifacts }),
     space,
   };
 }
@@ -194,6 +208,23 @@ function parseParams(src: YamlSource, params: unknown): SearchSpace {
     const path: Path = named === undefined ? ['params'] : ['params', named, 'when'];
     throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));
   }
+}
+
+function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSpec | undefined {
+  if (raw === undefined) return undefined;
+  if (!isMapping(raw)) throw src.error(['artifacts'], 'a mapping such as { keep: 3, keepFailed: false, dir: ./artifacts }', raw);
+  checkKeys(src, ['artifacts'], raw, ['dir', 'keep', 'keepFailed']);
+  const root = raw['dir'];
+  if (root !== undefined && (typeof root !== 'string' || root.length === 0)) throw src.error(['artifacts', 'dir'], 'a directory path', root);
+  const keep = raw['keep'];
+  if (keep !== undefined && !(Number.isInteger(keep) && (keep as number) >= 1)) throw src.error(['artifacts', 'keep'], 'a positive integer (the number of best trials whose directories are kept)', keep);
+  const keepFailed = raw['keepFailed'];
+  if (keepFailed !== undefined && typeof keepFailed !== 'boolean') throw src.error(['artifacts', 'keepFailed'], 'true or false', keepFailed);
+  return {
+    ...(root === undefined ? {} : { dir: resolve(dir, root as string) }),
+    ...(keep === undefined ? {} : { keep: keep as number }),
+    ...(keepFailed === undefined ? {} : { keepFailed }),
+  };
 }
 
 function parseBaseline(src: YamlSource, raw: unknown, space: SearchSpace): Record<string, ParamValue> | undefined {

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../json.js';
 import type { Distribution } from '../space/distributions.js';
 import type { FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
-import { START_CURSOR } from './records.js';
+import { START_CURSOR, isFinished } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
 
 interface StudyCache {
@@ -93,8 +93,18 @@ export class CachedStorage implements Storage {
   report(trialId: number, step: number, value: number): Promise<void> {
     return this.inner.report(trialId, step, value);
   }
-  setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
-    return this.inner.setTrialAttr(trialId, scope, key, value);
+  async setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
+    await this.inner.setTrialAttr(trialId, scope, key, value);
+    // A finished trial is never read again: fold this process's own later write (an artifact
+    // deletion mark) into the cached copy, or it would not see it.
+    for (const cache of this.studies.values()) {
+      const at = cache.index.get(trialId);
+      const trial = at === undefined ? undefined : cache.trials[at];
+      if (at === undefined || trial === undefined || !isFinished(trial.state)) continue;
+      const trials = [...cache.trials];
+      trials[at] = scope === 'user' ? { ...trial, userAttrs: { ...trial.userAttrs, [key]: value } } : { ...trial, systemAttrs: { ...trial.systemAttrs, [key]: value } };
+      cache.trials = trials;
+    }
   }
   finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {
     return this.inner.finishTrial(trialId, state, values);

@@ -200,3 +200,20 @@ describe('several objectives and constraints in a space file', () => {
     expect(errorOf(base('metric: mem\nconstraints:\n  mem: { max: 3 }'))).toMatch(/^spaces\/bad.yaml:3: constraints.mem: "mem" is an objective/);
   });
 });
+
+describe('artifacts in a space file', () => {
+  const withArtifacts = (artifacts: string) => `objective: { module: ./o.ts }\nartifacts: ${artifacts}\nparams:\n  x: { float: [0, 1] }\n`;
+  it('reads keep and keepFailed, and resolves dir against the file', () => {
+    const file = parseStudyFile(withArtifacts('{ dir: ./out, keep: 3, keepFailed: true }'), '/tmp/spaces/a.yaml', catalog);
+    expect(file.artifacts).toEqual({ dir: '/tmp/spaces/out', keep: 3, keepFailed: true });
+    expect(parseStudyFile(withArtifacts('{ keep: 2 }'), 'a.yaml', catalog).artifacts).toEqual({ keep: 2 });
+    expect(parseStudyFile(withParams('  x: { float: [0, 1] }'), 'a.yaml', catalog).artifacts).toBeUndefined();
+  });
+  it('refuses bad values with one line naming file:line', () => {
+    expect(errorOf(withArtifacts('{ keep: 0 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.keep: expected a positive integer .*found 0/);
+    expect(errorOf(withArtifacts('{ keepFailed: yes please }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.keepFailed: expected true or false/);
+    expect(errorOf(withArtifacts('{ dir: 3 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.dir: expected a directory path/);
+    expect(errorOf(withArtifacts('{ kept: 2 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.kept: unknown key "kept"; expected one of: dir, keep, keepFailed/);
+    expect(errorOf(withArtifacts('3'))).toMatch(/^spaces\/bad\.yaml:2: artifacts: expected a mapping/);
+  });
+});

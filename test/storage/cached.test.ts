@@ -82,6 +82,19 @@ describe('CachedStorage.allTrials', () => {
     expect(calls.get('getTrial')).toBeUndefined();
   });
 
+  it("folds its own attribute write on a finished trial into the cached copy, without reading it again", async () => {
+    const { cached, study, fetched } = await setup();
+    const t = (await cached.createTrial(study.id))!;
+    await cached.finishTrial(t.id, 'COMPLETE', [1]);
+    await cached.allTrials(study.id);
+    await cached.setTrialAttr(t.id, 'system', 'sodate:artifacts_deleted', 'now');
+    await cached.setTrialAttr(t.id, 'user', 'note', 1);
+    const [trial] = await cached.allTrials(study.id);
+    expect(trial?.systemAttrs['sodate:artifacts_deleted']).toBe('now');
+    expect(trial?.userAttrs['note']).toBe(1);
+    expect(fetched.map((trials) => trials.length)).toEqual([1, 0]);
+  });
+
   it('re-reads open trials only, replacing them by their new version', async () => {
     const { cached, study, fetched } = await setup();
     const done = (await cached.createTrial(study.id))!;

@@ -1,5 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { ArtifactKeeper } from '../../artifacts/keeper.js';
+import { defaultArtifactDir } from '../../artifacts/paths.js';
 import { installInterrupts } from '../../run/interrupts.js';
 import { runOrchestrator } from '../../run/orchestrator.js';
 import type { RunPlan } from '../../run/plan.js';
@@ -42,6 +44,8 @@ options:
   --retries N          re-queue a trial whose worker died up to N times (overrides retries)
   --stale-after S      fail a trial whose process stopped beating for S (default 30s)
   --log-dir DIR        where trial logs go (default: logs/ next to the SQLite file)
+  --artifact-dir DIR   where trial directories go, DIR/<study>/<trial>/ (default: the file's
+                       artifacts.dir, else artifacts/ next to the SQLite file)
   --format F           plain (default) or json: one JSON object per event
   --no-tui             plain lines instead of the live dashboard
 
@@ -58,6 +62,7 @@ export const EXECUTION_FLAGS = {
   retries: { type: 'string' },
   'stale-after': { type: 'string' },
   'log-dir': { type: 'string' },
+  'artifact-dir': { type: 'string' },
   format: { type: 'string' },
   'no-tui': { type: 'boolean' },
 } as const;
@@ -70,6 +75,7 @@ export interface ExecutionFlags {
   readonly retries: number | undefined;
   readonly staleAfterSeconds: number | undefined;
   readonly logDir: string | undefined;
+  readonly artifactDir: string | undefined;
   readonly format: 'plain' | 'json';
 }
 
@@ -96,6 +102,7 @@ export function executionFlags(command: string, values: ParsedArgs['values'], cw
     retries: integerFlag(command, 'retries', values['retries']),
     staleAfterSeconds: durationFlag(command, 'stale-after', values['stale-after']),
     logDir: typeof values['log-dir'] === 'string' ? resolve(cwd, values['log-dir']) : undefined,
+    artifactDir: typeof values['artifact-dir'] === 'string' ? resolve(cwd, values['artifact-dir']) : undefined,
     format: choiceFlag(command, 'format', values['format'], ['plain', 'json'] as const, 'plain'),
   };
 }
@@ -111,6 +118,8 @@ export interface ExecuteOptions {
   readonly retries: number;
   readonly staleAfterSeconds: number | undefined;
   readonly logDir: string;
+  /** Root of the trial directories: `--artifact-dir`, else the file's `artifacts.dir`, else next to the SQLite file. */
+  readonly artifactDir: string;
   readonly samplerName: string;
   readonly prunerName: string;
 }
@@ -136,6 +145,7 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       signal: interrupts.signal,
       stopSignal: interrupts.stopSignal,
       logDir: options.logDir,
+      artifacts: new ArtifactKeeper({ dir: options.artifactDir, keep: options.file.artifacts?.keep, keepFailed: options.file.artifacts?.keepFailed, notice: (text) => reporter.notice?.(text) }),
       ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(5, stale / 3) }),
       info: { metric: options.file.metric, samplerName: options.samplerName, prunerName: options.prunerName },
     });
@@ -235,6 +245,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         retries,
         staleAfterSeconds: flags.staleAfterSeconds,
         logDir,
+        artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
         samplerName: policies.samplerName,
         prunerName: policies.prunerName,
       });

@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { defaultArtifactDir } from '../../artifacts/paths.js';
 import { NotFoundError } from '../../errors.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter } from '../../run/reporter.js';
@@ -34,6 +35,8 @@ options:
   --retries N          re-queue a trial whose worker died up to N times
   --stale-after S      fail a trial whose process stopped beating for S (default 30s)
   --log-dir DIR        where trial logs go (default: logs/ next to the SQLite file)
+  --artifact-dir DIR   where trial directories go (default: the file's artifacts.dir, else
+                       artifacts/ next to the SQLite file)
   --format F           plain (default) or json
 `;
 
@@ -98,6 +101,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
       retries: flags.retries ?? config.retries,
       staleAfterSeconds: flags.staleAfterSeconds,
       logDir,
+      artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
       samplerName: policies.samplerName,
       prunerName: policies.prunerName,
     });
