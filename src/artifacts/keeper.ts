@@ -1,6 +1,8 @@
 import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { messageOf } from '../study/study.js';
+import type { FrozenTrial } from '../storage/records.js';
+import { isFinished } from '../storage/records.js';
 import type { Study } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import { trialArtifactPath } from './paths.js';
@@ -25,8 +27,12 @@ export class ArtifactKeeper {
   readonly dir: string;
   private readonly policy: RetentionPolicy;
   private readonly notice: (text: string) => void;
-  /** Trial ids whose directories this process deleted and marked (the cache never re-reads finished trials). */
-  private readonly done = new Set<number>();
+  /** Finished trials this process has decided on (their fate is final, or they are in `kept`). */
+  private readonly decided = new Set<number>();
+  /** COMPLETE trials retention keeps for now: the best N, or the front; a later trial may beat them. */
+  private kept: FrozenTrial[] = [];
+  /** Deletions that failed (a permission, a busy file), retried at the next sweep. */
+  private pending: FrozenTrial[] = [];
   private sweeping: Promise<void> = Promise.resolve();
 
   constructor(options: ArtifactKeeperOptions) {
@@ -86,45 +92,55 @@ export class ArtifactKeeper {
     return run;
   }
 
+  /**
+   * Retention over the trials that finished since the last sweep, together with those it
+   * still keeps: a trial outside the best N (or behind the front) never gets back in, since
+   * finished trials never change, so the decision over `kept + fresh` equals the one over the
+   * whole study, at a cost that does not grow with it.
+   */
   private async apply(study: Study): Promise<void> {
-    const doomed = trialsToDelete(study.trials, study.directions, this.policy);
+    const fresh = study.trials.filter((t) => isFinished(t.state) && !this.decided.has(t.id));
+    if (fresh.length === 0 && this.pending.length === 0) return;
+    const candidates = [...this.kept, ...fresh];
+    const doomed = trialsToDelete(candidates, study.directions, this.policy);
     const doomedIds = new Set(doomed.map((t) => t.id));
-    for (const trial of doomed) {
-      if (this.done.has(trial.id)) continue;
-      // A process killed right after creating the directory may not have stored its path yet.
-      const path = trialArtifactDirOf(trial) ?? trialArtifactPath(this.dir, study.name, trial.number);
-      // The stored path must still look like <root>/<study>/<number>: never delete anything else.
-      if (basename(path) !== String(trial.number) || basename(dirname(path)) !== study.name) {
-        this.notice(`trial ${trial.number}: stored artifact directory ${path} is not <dir>/${study.name}/${trial.number}; left alone`);
-        this.done.add(trial.id);
-        continue;
-      }
-      const existed = existsSync(path);
-      if (existed) {
-        try {
-          rmSync(path, { recursive: true, force: true });
-        } catch (error) {
-          this.notice(`trial ${trial.number}: could not delete its artifacts in ${path}: ${messageOf(error)}`);
-          continue;
-        }
-      }
-      if (!artifactsDeleted(trial) && (existed || recordedArtifacts(trial).length > 0)) {
-        await study.storage.setTrialAttr(trial.id, 'system', ARTIFACTS_DELETED_ATTR, new Date().toISOString());
-      }
-      this.done.add(trial.id);
-    }
+    for (const trial of fresh) this.decided.add(trial.id);
+    // Only a COMPLETE trial kept by rank can be beaten later; every other fate is final.
+    this.kept = this.policy.keep === undefined ? [] : candidates.filter((t) => t.state === 'COMPLETE' && !doomedIds.has(t.id));
+    const retry = this.pending;
+    this.pending = [];
+    for (const trial of [...retry, ...doomed]) await this.delete(study, trial);
     // A trial that ended without being recorded (its process died, it was failed as stale) and keeps its directory: record it now.
-    for (const trial of study.trials) {
-      if (doomedIds.has(trial.id) || this.done.has(trial.id) || (trial.state !== 'FAIL' && trial.state !== 'PRUNED' && trial.state !== 'COMPLETE')) continue;
-      if (artifactsRecorded(trial)) continue;
+    for (const trial of fresh) {
+      if (doomedIds.has(trial.id) || artifactsRecorded(trial)) continue;
       const path = trialArtifactDirOf(trial);
-      if (path === undefined || !isDirectory(path)) {
-        this.done.add(trial.id);
-        continue;
-      }
+      if (path === undefined || !isDirectory(path)) continue;
       const scan = await scanArtifacts(path);
       for (const [key, value] of Object.entries(artifactAttrs(study.name, trial.number, scan.files))) await study.storage.setTrialAttr(trial.id, 'system', key, value);
-      this.done.add(trial.id);
+    }
+  }
+
+  /** Delete a trial's directory (idempotent) and mark the trial; a failure is retried at the next sweep. */
+  private async delete(study: Study, trial: FrozenTrial): Promise<void> {
+    // A process killed right after creating the directory may not have stored its path yet.
+    const path = trialArtifactDirOf(trial) ?? trialArtifactPath(this.dir, study.name, trial.number);
+    // The stored path must still look like <root>/<study>/<number>: never delete anything else.
+    if (basename(path) !== String(trial.number) || basename(dirname(path)) !== study.name) {
+      this.notice(`trial ${trial.number}: stored artifact directory ${path} is not <dir>/${study.name}/${trial.number}; left alone`);
+      return;
+    }
+    const existed = existsSync(path);
+    if (existed) {
+      try {
+        rmSync(path, { recursive: true, force: true });
+      } catch (error) {
+        this.notice(`trial ${trial.number}: could not delete its artifacts in ${path}: ${messageOf(error)}`);
+        this.pending.push(trial);
+        return;
+      }
+    }
+    if (!artifactsDeleted(trial) && (existed || recordedArtifacts(trial).length > 0)) {
+      await study.storage.setTrialAttr(trial.id, 'system', ARTIFACTS_DELETED_ATTR, new Date().toISOString());
     }
   }
 }

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
@@ -49,8 +48,12 @@ function isInside(root: string, path: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
-async function sha256Of(path: string): Promise<string> {
+/** Files up to this size are hashed in one synchronous read (fast); larger ones streamed, so the loop is not blocked for long. */
+const SYNC_HASH_BYTES = 8 * 1024 * 1024;
+
+async function sha256Of(path: string, size: number): Promise<string> {
   const hash = createHash('sha256');
+  if (size <= SYNC_HASH_BYTES) return hash.update(readFileSync(path)).digest('hex');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
@@ -67,7 +70,7 @@ export async function scanArtifacts(dir: string): Promise<ArtifactScan> {
   const refused: string[] = [];
   let top;
   try {
-    top = await lstat(root);
+    top = lstatSync(root);
   } catch {
     return { files, refused };
   }
@@ -76,14 +79,14 @@ export async function scanArtifacts(dir: string): Promise<ArtifactScan> {
     return { files, refused };
   }
   const walk = async (folder: string): Promise<void> => {
-    const entries = (await readdir(folder, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const entries = readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const path = join(folder, entry.name);
       const name = relative(root, path).split(sep).join('/');
       if (!isInside(root, path)) {
         refused.push(`artifact ${JSON.stringify(name)} escapes the trial's directory ${root}; not recorded`);
       } else if (entry.isSymbolicLink()) {
-        const target = resolve(dirname(path), await readlink(path));
+        const target = resolve(dirname(path), readlinkSync(path));
         refused.push(
           isInside(root, target)
             ? `artifact ${JSON.stringify(name)} is a symbolic link; not recorded (its target is recorded under its own name)`
@@ -92,8 +95,8 @@ export async function scanArtifacts(dir: string): Promise<ArtifactScan> {
       } else if (entry.isDirectory()) {
         await walk(path);
       } else if (entry.isFile()) {
-        const stat = await lstat(path);
-        files.push({ name, size: stat.size, sha256: await sha256Of(path) });
+        const { size } = lstatSync(path);
+        files.push({ name, size, sha256: await sha256Of(path, size) });
       } else {
         refused.push(`artifact ${JSON.stringify(name)} is not a regular file; not recorded`);
       }

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
 import { artifactEntries } from '../../src/artifacts/listing.js';
 import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR } from '../../src/artifacts/record.js';
+import { keptTrialNumbers } from '../../src/artifacts/retention.js';
 import type { RemoteTrial } from '../../src/run/remote-trial.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import { RandomSampler } from '../../src/samplers/random.js';
@@ -56,6 +57,28 @@ describe('artifact directories in the orchestrator', () => {
     expect(log.split('\n').filter((l) => /symbolic link/.test(l))).toHaveLength(1);
     expect(log).toMatch(/escape\.txt" is a symbolic link to .*elsewhere\.txt, outside the trial's directory/);
     expect(String(trials[0]?.systemAttrs['sodate:log_tail'])).toMatch(/not recorded/);
+  });
+
+  it('sweeping after every trial leaves what one decision over the whole study keeps (single and several objectives)', async () => {
+    for (const directions of [['maximize'], ['minimize', 'maximize']] as const) {
+      const dir = root();
+      const study = await createStudy({ name: 's', storage: `sqlite:${join(root(), 's.db')}`, directions: [...directions], sampler: new RandomSampler({ seed: 1 }) });
+      const keeper = new ArtifactKeeper({ dir, keep: 3 });
+      let seed = 7;
+      const next = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+      for (let i = 0; i < 40; i++) {
+        const t = await study.ask();
+        writeFileSync(join(keeper.prepare('s', t), 'f'), 'x');
+        await keeper.record(join(dir, 's', String(t.number)), 's', t, () => undefined);
+        if (i % 7 === 3) await study.tell(t, { state: 'pruned' });
+        else await study.tell(t, directions.length === 1 ? next() : [next(), next()]);
+        await keeper.sweep(study);
+      }
+      const kept = [...(keptTrialNumbers(study.trials, study.directions, 3) ?? [])].sort((a, b) => a - b);
+      expect(kept.length).toBeGreaterThanOrEqual(directions.length === 1 ? 3 : 1);
+      expect(readdirSync(join(dir, 's')).map(Number).sort((a, b) => a - b)).toEqual(kept);
+      await study.close();
+    }
   });
 
   it('deletes the directory of a trial killed before its path was stored', async () => {
