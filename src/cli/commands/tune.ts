@@ -118,8 +118,8 @@ export interface ExecuteOptions {
   readonly retries: number;
   readonly staleAfterSeconds: number | undefined;
   readonly logDir: string;
-  /** Root of the trial directories: `--artifact-dir`, else the file's `artifacts.dir`, else next to the SQLite file. */
-  readonly artifactDir: string;
+  /** Root of the trial directories: `--artifact-dir`, else the file's `artifacts.dir`, else next to the SQLite file. Undefined: trials get none. */
+  readonly artifactDir?: string | undefined;
   readonly samplerName: string;
   readonly prunerName: string;
 }
@@ -145,7 +145,10 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       signal: interrupts.signal,
       stopSignal: interrupts.stopSignal,
       logDir: options.logDir,
-      artifacts: new ArtifactKeeper({ dir: options.artifactDir, keep: options.file.artifacts?.keep, keepFailed: options.file.artifacts?.keepFailed, notice: (text) => reporter.notice?.(text) }),
+      artifacts:
+        options.artifactDir === undefined
+          ? undefined
+          : new ArtifactKeeper({ dir: options.artifactDir, keep: options.file.artifacts?.keep, keepFailed: options.file.artifacts?.keepFailed, notice: (text) => reporter.notice?.(text) }),
       ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(5, stale / 3) }),
       info: { metric: options.file.metric, samplerName: options.samplerName, prunerName: options.prunerName },
     });
