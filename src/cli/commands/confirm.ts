@@ -1,5 +1,6 @@
 import type { ConfirmRow } from '../../analysis/confirm.js';
 import { TIE_ALPHA, confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../analysis/confirm.js';
+import { defaultArtifactDir } from '../../artifacts/paths.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import { NopPruner } from '../../pruners/nop.js';
@@ -42,7 +43,7 @@ options:
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
   --format F           table (default) or json: an array, one object per configuration
   --devices D, --per-device K, --isolation I, --trial-timeout S, --retries N,
-  --stale-after S, --log-dir DIR   as for \`sodate tune\`
+  --stale-after S, --log-dir DIR, --artifact-dir DIR   as for \`sodate tune\`
 `;
 
 const { format: _format, 'no-tui': _noTui, ...RUN_FLAGS } = EXECUTION_FLAGS;
@@ -110,6 +111,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
         retries: flags.retries ?? config.retries,
         staleAfterSeconds: flags.staleAfterSeconds,
         logDir,
+        artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
         samplerName: 'fixed (confirmation)',
         prunerName: 'none',
       };
