@@ -1,10 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { SODATE_BIN, runCli, tempProject } from '../helpers/cli.js';
+import { runCli, tempProject, startCli } from '../helpers/cli.js';
 
 /** A command trial: writes its x into $SODATE_TRIAL_DIR, takes a moment, prints its value. */
 const TRAIN = `
@@ -43,18 +41,6 @@ interface ArtifactJson {
   status: string;
 }
 
-function start(args: string[], cwd: string): { child: ChildProcess; seen: (re: RegExp) => Promise<void>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [SODATE_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const seen = async (re: RegExp) => {
-    for (let i = 0; i < 600 && !re.test(out); i++) await sleep(50);
-    if (!re.test(out)) throw new Error(`never printed ${re}: ${out}`);
-  };
-  return { child, seen, exit };
-}
 
 async function json<T>(args: string[], dir: string): Promise<T> {
   const result = await runCli(args, dir);
@@ -65,7 +51,7 @@ async function json<T>(args: string[], dir: string): Promise<T> {
 describe('trial artifacts through the real CLI', () => {
   it('keeps exactly the best two complete trials’ files after a kill -9 and a resume, and lists them', async () => {
     const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE });
-    const first = start(['tune', 'space.yaml', '--stale-after', '1', '--format', 'plain'], dir);
+    const first = startCli(['tune', 'space.yaml', '--stale-after', '1', '--format', 'plain'], dir);
     await first.seen(/trial \d+ COMPLETE[\s\S]*trial \d+ COMPLETE[\s\S]*trial \d+ COMPLETE/);
     first.child.kill('SIGKILL');
     await first.exit;

@@ -1,9 +1,7 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, SODATE_BIN, runCli, tempProject } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, tempProject, startCli } from '../helpers/cli.js';
 
 const SLOW = `
 export async function objective(trial) {
@@ -42,24 +40,11 @@ async function trialsOf(dir: string, extra: string[] = []): Promise<TrialJson[]>
   return JSON.parse(result.stdout) as TrialJson[];
 }
 
-/** Start `sodate` in the background; `seen(re)` resolves when stdout matches. */
-function start(args: string[], cwd: string): { child: ChildProcess; out: () => string; seen: (re: RegExp) => Promise<void>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [SODATE_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const seen = async (re: RegExp) => {
-    for (let i = 0; i < 600 && !re.test(out); i++) await sleep(50);
-    if (!re.test(out)) throw new Error(`never printed ${re}: ${out}`);
-  };
-  return { child, out: () => out, seen, exit };
-}
 
 describe('sodate tune with worker threads and processes', () => {
   it('resumes after the orchestrator is killed with SIGKILL: stale trials failed and retried, budget kept, nothing left running', async () => {
     const dir = tempProject({ 'objective.mjs': SLOW, 'space.yaml': space(8, 'retries: 1\n') });
-    const first = start(['tune', 'space.yaml', '--stale-after', '1'], dir);
+    const first = startCli(['tune', 'space.yaml', '--stale-after', '1'], dir);
     await first.seen(/trial \d+ COMPLETE/);
     first.child.kill('SIGKILL');
     await first.exit;
@@ -87,7 +72,7 @@ describe('sodate tune with worker threads and processes', () => {
 
   it('stops asking at the first Ctrl-C, lets the running trials finish, and exits with 130', async () => {
     const dir = tempProject({ 'objective.mjs': SLOW, 'space.yaml': space(50) });
-    const run = start(['tune', 'space.yaml'], dir);
+    const run = startCli(['tune', 'space.yaml'], dir);
     await run.seen(/^storage /m);
     await sleep(150);
     run.child.kill('SIGINT');
@@ -101,7 +86,7 @@ describe('sodate tune with worker threads and processes', () => {
 
   it('lets `sodate worker` join a running study: every trial numbered once, budget kept', async () => {
     const dir = tempProject({ 'objective.mjs': SLOW, 'space.yaml': space(12) });
-    const lead = start(['tune', 'space.yaml', '--per-device', '1'], dir);
+    const lead = startCli(['tune', 'space.yaml', '--per-device', '1'], dir);
     await lead.seen(/^storage /m);
     const worker = await runCli(['worker', 'demo', '--per-device', '1', '--isolation', 'process'], dir);
     expect(worker.code, worker.stderr).toBe(0);

@@ -1,10 +1,8 @@
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { REPO_ROOT, SODATE_BIN, runCli, tempProject } from '../helpers/cli.js';
+import { REPO_ROOT, runCli, tempProject, startCli } from '../helpers/cli.js';
 import { optunaRead, pythonModulesMissing } from '../helpers/optuna.js';
 
 const missingOptuna = pythonModulesMissing(['optuna']);
@@ -46,23 +44,11 @@ interface TrialJson {
   constraints?: Record<string, number>;
 }
 
-function start(args: string[], cwd: string): { child: ChildProcess; seen: (re: RegExp) => Promise<void>; exit: Promise<number | null> } {
-  const child = spawn(process.execPath, [SODATE_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const seen = async (re: RegExp) => {
-    for (let i = 0; i < 600 && !re.test(out); i++) await sleep(50);
-    if (!re.test(out)) throw new Error(`never printed ${re}: ${out}`);
-  };
-  return { child, seen, exit };
-}
 
 describe('a two-objective, constrained command study through the CLI', () => {
   it('survives kill -9, prints its feasible Pareto front, and Optuna reads the same front', async () => {
     const dir = tempProject({ 'trial.mjs': TRIAL, 'space.yaml': SPACE });
-    const first = start(['tune', 'space.yaml', '--stale-after', '1'], dir);
+    const first = startCli(['tune', 'space.yaml', '--stale-after', '1'], dir);
     await first.seen(/trial \d+ COMPLETE/);
     first.child.kill('SIGKILL');
     await first.exit;

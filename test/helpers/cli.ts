@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -35,4 +36,18 @@ export function tempProject(files: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'sodate-e2e-'));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
   return dir;
+}
+
+/** Start `sodate` in the background (for kill -9 tests); `seen(re)` resolves once its output matches. */
+export function startCli(args: readonly string[], cwd: string): { child: ChildProcess; out: () => string; seen: (re: RegExp) => Promise<void>; exit: Promise<number | null> } {
+  const child = spawn(process.execPath, [SODATE_BIN, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const seen = async (re: RegExp): Promise<void> => {
+    for (let i = 0; i < 600 && !re.test(out); i++) await new Promise((r) => setTimeout(r, 50));
+    if (!re.test(out)) throw new Error(`never printed ${re}: ${out}`);
+  };
+  return { child, out: () => out, seen, exit };
 }
