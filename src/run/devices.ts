@@ -41,13 +41,28 @@ export function planSlots(devices: DeviceSpec, perDevice: number | undefined, op
   let gpus: readonly number[];
   if (devices === 'cpu') gpus = [];
   else if (devices === 'auto') gpus = options.gpus ?? discoverGpus();
-  else gpus = devices;
+  else gpus = checkListedGpus(devices, options.gpus ?? discoverGpus());
   if (gpus.length > 0) {
     const per = perDevice ?? 1;
     return gpus.flatMap((gpu) => Array.from({ length: per }, (_, i) => ({ name: `gpu${gpu}#${i}`, device: `cuda:${gpu}`, gpu })));
   }
   const count = perDevice ?? Math.max(1, options.cores ?? availableParallelism());
   return Array.from({ length: count }, (_, i) => ({ name: `cpu#${i}`, device: 'cpu', gpu: null }));
+}
+
+/**
+ * GPU indices a user named, refused when nvidia-smi lists GPUs and not these: a child pinned to
+ * a missing index sees no GPU at all and would train on the CPU without a word. When nvidia-smi
+ * lists nothing (not installed, another vendor) the indices cannot be checked and are trusted.
+ */
+function checkListedGpus(named: readonly number[], listed: readonly number[]): readonly number[] {
+  const missing = named.filter((gpu) => !listed.includes(gpu));
+  if (listed.length > 0 && missing.length > 0) {
+    throw new OptionError(
+      `devices ${named.join(',')}: this machine has no GPU ${missing.join(', ')} (nvidia-smi lists ${listed.join(', ')}); name only those, or use devices auto`,
+    );
+  }
+  return named;
 }
 
 /** `auto`, `cpu` or `0,1` from the command line. */

@@ -74,7 +74,10 @@ describe('devices and slots', () => {
   it('falls back to one CPU slot per core, or perDevice CPU slots', () => {
     expect(planSlots('auto', undefined, { gpus: [], cores: 2 }).map((s) => s.name)).toEqual(['cpu#0', 'cpu#1']);
     expect(planSlots('cpu', 3, { gpus: [0] }).map((s) => [s.name, s.gpu])).toEqual([['cpu#0', null], ['cpu#1', null], ['cpu#2', null]]);
-    expect(planSlots([3], undefined).map((s) => s.name)).toEqual(['gpu3#0']);
+    expect(planSlots([3], undefined, { gpus: [] }).map((s) => s.name)).toEqual(['gpu3#0']);
+    expect(planSlots([1, 0], 1, { gpus: [0, 1] }).map((s) => s.name)).toEqual(['gpu1#0', 'gpu0#0']);
+    // A GPU the machine does not list would leave its trials on the CPU without a word.
+    expect(() => planSlots([0, 1], 1, { gpus: [0] })).toThrow(/devices 0,1: this machine has no GPU 1 \(nvidia-smi lists 0\)/);
   });
   it('reads --devices', () => {
     expect(parseDevicesFlag('auto')).toBe('auto');
