@@ -103,4 +103,23 @@ describe('trial artifacts through the real CLI', () => {
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(dir, 'studies', 'artifacts', 'demo', '0', 'model.txt'))).toBe(true);
   });
+
+  it('sodate delete removes the study with its trial directories and logs, --keep-files leaves them', async () => {
+    const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE.replace('trials: 10', 'trials: 3').replace('keep: 2', 'keep: 3') });
+    expect((await runCli(['tune', 'space.yaml', '--format', 'plain'], dir)).code).toBe(0);
+    const artifacts = join(dir, 'studies', 'artifacts');
+    expect(readdirSync(join(artifacts, 'demo')).sort()).toEqual(['0', '1', '2']);
+    expect(readdirSync(join(dir, 'studies', 'logs', 'demo')).sort()).toEqual(['0.params.json', '1.params.json', '2.params.json']);
+    const kept = await runCli(['delete', 'demo', '--storage', 'studies/demo.db', '--keep-files'], dir);
+    expect(kept.stdout).toMatch(/^deleted study demo \(3 trials\) from /);
+    expect(readdirSync(join(artifacts, 'demo'))).toHaveLength(3);
+
+    expect((await runCli(['tune', 'space.yaml', '--format', 'plain'], dir)).code).toBe(0);
+    const deleted = await runCli(['delete', 'demo'], dir);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^deleted study demo \(3 trials, and 3 trial directories\) from /);
+    expect(existsSync(join(artifacts, 'demo'))).toBe(false);
+    expect(existsSync(join(dir, 'studies', 'logs', 'demo'))).toBe(false);
+    expect(existsSync(join(dir, 'studies', 'demo.db'))).toBe(false);
+  });
 });
