@@ -1,3 +1,6 @@
+import { relative } from 'node:path';
+import { artifactEntries } from '../artifacts/index.js';
+import type { ArtifactStatus } from '../artifacts/index.js';
 import type { JsonValue } from '../json.js';
 import { paretoFront } from '../multi-objective/front.js';
 import { metricNames } from '../multi-objective/names.js';
@@ -28,6 +31,20 @@ export interface ReportOptions {
   readonly bestRows?: number;
   /** The report's timestamp. Default: now. */
   readonly now?: Date;
+  /**
+   * The folder the report is written to: its links to trial files are relative to it, so the
+   * report and the artifacts folder can move together. Default: links are absolute paths.
+   */
+  readonly linksFrom?: string;
+}
+
+/** One file a trial left in its directory, as the report links it. */
+export interface TrialFileLink {
+  readonly name: string;
+  readonly size: number;
+  /** Relative to `linksFrom` (absolute without it); null when the file is not on this machine's disk. */
+  readonly href: string | null;
+  readonly status: ArtifactStatus;
 }
 
 export interface BestTrialRow {
@@ -41,6 +58,8 @@ export interface BestTrialRow {
   readonly device: string | null;
   readonly bestEpoch: number | null;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The files the trial recorded in its directory (none when it had none). */
+  readonly files: readonly TrialFileLink[];
 }
 
 /** Everything a study report shows, computed once; renderers only draw it. */
@@ -130,8 +149,8 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
     params: ordered,
     best: rankedTrials(trials, study.direction)
       .slice(0, options.bestRows ?? 10)
-      .map((t, i) => bestRow(t, i, study.direction)),
-    front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction)) : null,
+      .map((t, i) => bestRow(t, i, study.direction, options.linksFrom)),
+    front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction, options.linksFrom)) : null,
     importance,
     plots,
     notes,
@@ -139,6 +158,12 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
   };
 }
 
-function bestRow(t: FrozenTrial, i: number, direction: Direction): BestTrialRow {
-  return { rank: i + 1, number: t.number, value: t.values?.[0] as number, values: t.values ?? [], durationSeconds: durationOf(t), device: deviceOf(t), bestEpoch: bestEpochOf(t, direction), params: t.params };
+function bestRow(t: FrozenTrial, i: number, direction: Direction, linksFrom: string | undefined): BestTrialRow {
+  const files = artifactEntries(t).map((e) => ({
+    name: e.name,
+    size: e.size,
+    href: e.status === 'present' && e.path !== undefined ? (linksFrom === undefined ? e.path : relative(linksFrom, e.path)) : null,
+    status: e.status,
+  }));
+  return { rank: i + 1, number: t.number, value: t.values?.[0] as number, values: t.values ?? [], durationSeconds: durationOf(t), device: deviceOf(t), bestEpoch: bestEpochOf(t, direction), params: t.params, files };
 }

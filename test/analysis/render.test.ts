@@ -1,4 +1,8 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ARTIFACT_DIR_ATTR, ARTIFACTS_DELETED_ATTR, artifactAttrs } from '../../src/artifacts/index.js';
 import { buildReport, plotElementId, renderReportHtml, renderSvg, svgToPng } from '../../src/analysis/index.js';
 import type { PlotData, ReportData } from '../../src/analysis/index.js';
 import type { FrozenTrial, StudyRecord } from '../../src/storage/records.js';
@@ -91,5 +95,33 @@ describe('HTML report', () => {
     expect(html).not.toMatch(/https?:\/\//);
     expect(html).not.toMatch(/<script|<link|<img|<iframe|@import|url\((?!#)/i);
     for (const m of html.matchAll(/(?:href|src)="([^"]*)"/g)) expect(m[1]?.startsWith('#')).toBe(true);
+  });
+});
+
+describe('the report links the files the best trials left', () => {
+  it('relative to the report folder for files on disk, with the status of the others', () => {
+    const root = mkdtempSync(join(tmpdir(), 'sodate-report-files-'));
+    const dirOf = (n: number): string => join(root, 'artifacts', 'demo', String(n));
+    mkdirSync(dirOf(0), { recursive: true });
+    writeFileSync(join(dirOf(0), 'model weights.txt'), 'abc');
+    const trial = (n: number, value: number, extra: Record<string, string>): FrozenTrial => ({
+      id: n + 1, number: n, state: 'COMPLETE', values: [value], params: { x: value }, internalParams: { x: value }, distributions: {}, userAttrs: {},
+      systemAttrs: { ...artifactAttrs('demo', n, [{ name: 'model weights.txt', size: 3, sha256: 'ab' }]), [ARTIFACT_DIR_ATTR]: dirOf(n), ...extra },
+      intermediateValues: new Map(), datetimeStart: null, datetimeComplete: null,
+    });
+    const study: StudyRecord = { id: 1, name: 'demo', direction: 'minimize', directions: ['minimize'], userAttrs: {}, systemAttrs: {} };
+    const trials = [trial(0, 0.1, {}), trial(1, 0.2, { [ARTIFACTS_DELETED_ATTR]: '2026-12-04T00:00:00Z' }), trial(2, 0.3, {})];
+    const linked = buildReport(study, trials, { linksFrom: root });
+    expect(linked.best.map((r) => r.files.map((f) => [f.href, f.status]))).toEqual([
+      [[join('artifacts', 'demo', '0', 'model weights.txt'), 'present']],
+      [[null, 'deleted']],
+      [[null, 'missing']],
+    ]);
+    const html = renderReportHtml(linked);
+    expect(html).toContain('<a href="artifacts/demo/0/model%20weights.txt">model weights.txt</a>');
+    expect(html).toContain('model weights.txt (deleted)');
+    expect(html).toContain('model weights.txt (missing)');
+    // Without files anywhere, no files column.
+    expect(renderReportHtml(demoReport())).not.toContain('<th>files</th>');
   });
 });

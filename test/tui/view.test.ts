@@ -1,3 +1,4 @@
+import { ARTIFACT_DIR_ATTR, ARTIFACTS_DELETED_ATTR, artifactAttrs } from '../../src/artifacts/index.js';
 import { describe, expect, it } from 'vitest';
 import type { DashboardInput, DashboardView } from '../../src/tui/index.js';
 import { buildDashboardView, headerFromStudy, moveSelection, selectableTrials, viewToText } from '../../src/tui/index.js';
@@ -134,6 +135,18 @@ describe('dashboard view: a running study (recorded)', () => {
     const detail = viewToText(buildDashboardView(runningInput({ trials, selected: 39, detail: true }))).join('\n');
     expect(detail).toContain('log tail');
     expect(detail).toContain('epoch 2 done');
+  });
+
+  it("lists the files the trial left in its directory, and says when retention deleted them", () => {
+    const files = artifactAttrs('demo', 39, [{ name: 'model.pt', size: 3 * 2 ** 20, sha256: 'ab' }, { name: 'preds.csv', size: 2048, sha256: 'cd' }]);
+    const withFiles = (extra: Record<string, string>) =>
+      running.trials.map((t) => (t.number === 39 ? { ...t, systemAttrs: { ...t.systemAttrs, ...files, [ARTIFACT_DIR_ATTR]: '/runs/artifacts/demo/39', ...extra } } : t));
+    const detail = viewToText(buildDashboardView(runningInput({ trials: withFiles({}), selected: 39, detail: true }))).join('\n');
+    expect(detail).toMatch(/files \(2\) +\/runs\/artifacts\/demo\/39/);
+    expect(detail).toMatch(/model\.pt 3M +preds\.csv 2K/);
+    expect(detail).not.toContain('deleted by retention');
+    const gone = viewToText(buildDashboardView(runningInput({ trials: withFiles({ [ARTIFACTS_DELETED_ATTR]: '2026-12-04T00:00:00Z' }), selected: 39, detail: true }))).join('\n');
+    expect(gone).toContain('deleted by retention');
   });
 
   it('reverses the selected row', () => {

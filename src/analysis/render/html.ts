@@ -1,7 +1,8 @@
 import type { JsonValue } from '../../json.js';
 import { formatParamValue, formatValue } from '../plots/format.js';
 import type { PlotKind } from '../plots/types.js';
-import type { ReportData } from '../report.js';
+import { sep } from 'node:path';
+import type { BestTrialRow, ReportData } from '../report.js';
 import { esc } from './svg/frame.js';
 import { renderSvg } from './svg/index.js';
 
@@ -12,6 +13,7 @@ export function plotElementId(kind: PlotKind): string {
 
 const CSS = `
 :root { color-scheme: light; }
+td.files { white-space: nowrap; } td.files .dim { color: #888; }
 body { font-family: 'DejaVu Sans', Verdana, Arial, sans-serif; margin: 0; color: #222; background: #f6f6f4; }
 header { background: #22313f; color: #fff; padding: 18px 28px; }
 header h1 { margin: 0 0 4px; font-size: 22px; }
@@ -74,26 +76,33 @@ export function renderReportHtml(report: ReportData): string {
   const figures = new Map(report.plots.map((p) => [p.kind, `<figure id="${plotElementId(p.kind)}" data-plot="${p.kind}">${inlineSvg(renderSvg(p))}</figure>`]));
   const section = (id: string, title: string, content: string | undefined) => (content === undefined ? '' : `<section id="${id}"><h2>${esc(title)}</h2>${content}</section>`);
   const paramHeads = report.params.map((p) => `<th>${esc(p)}</th>`).join('');
+  // A files column only when some listed trial recorded files: a link per file on disk, the status of the others.
+  const withFiles = [...report.best, ...(report.front ?? [])].some((r) => r.files.length > 0);
+  const filesHead = withFiles ? '<th>files</th>' : '';
+  const filesCell = (r: BestTrialRow): string =>
+    withFiles
+      ? `<td class="files">${r.files.map((f) => (f.href === null ? `<span class="dim">${esc(f.name)} (${f.status})</span>` : `<a href="${esc(f.href.split(sep).map(encodeURIComponent).join('/'))}">${esc(f.name)}</a>`)).join('<br>')}</td>`
+      : '';
   const bestRows = report.best
     .map(
       (r) =>
         `<tr><td class="num">${r.rank}</td><td class="num">${r.number}</td><td class="num">${esc(formatValue(r.value))}</td><td class="num">${r.durationSeconds === null ? '-' : `${r.durationSeconds.toFixed(1)} s`}</td><td>${esc(r.device ?? '-')}</td><td class="num">${r.bestEpoch ?? '-'}</td>` +
         report.params.map((p) => `<td>${esc(formatParamValue(r.params[p]))}</td>`).join('') +
-        `</tr>`,
+        `${filesCell(r)}</tr>`,
     )
     .join('');
   const frontTable =
     report.front === null
       ? undefined
-      : `<table id="pareto-front"><thead><tr><th>trial</th>${s.metrics.map((m) => `<th>${esc(m)}</th>`).join('')}<th>duration</th><th>device</th>${paramHeads}</tr></thead><tbody>${report.front
+      : `<table id="pareto-front"><thead><tr><th>trial</th>${s.metrics.map((m) => `<th>${esc(m)}</th>`).join('')}<th>duration</th><th>device</th>${paramHeads}${filesHead}</tr></thead><tbody>${report.front
           .map(
             (r) =>
               `<tr><td class="num">${r.number}</td>${s.metrics.map((_, i) => `<td class="num">${esc(formatValue(r.values[i]))}</td>`).join('')}<td class="num">${r.durationSeconds === null ? '-' : `${r.durationSeconds.toFixed(1)} s`}</td><td>${esc(r.device ?? '-')}</td>` +
               report.params.map((p) => `<td>${esc(formatParamValue(r.params[p]))}</td>`).join('') +
-              `</tr>`,
+              `${filesCell(r)}</tr>`,
           )
           .join('')}</tbody></table>`;
-  const bestTable = `<table id="best-trials"><thead><tr><th>rank</th><th>trial</th><th>${esc(s.metric)}</th><th>duration</th><th>device</th><th>best epoch</th>${paramHeads}</tr></thead><tbody>${bestRows}</tbody></table>`;
+  const bestTable = `<table id="best-trials"><thead><tr><th>rank</th><th>trial</th><th>${esc(s.metric)}</th><th>duration</th><th>device</th><th>best epoch</th>${paramHeads}${filesHead}</tr></thead><tbody>${bestRows}</tbody></table>`;
   const importanceTable =
     report.importance === null
       ? undefined

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { buildReport, renderReportHtml, renderSvg, svgToPng } from '../../analysis/index.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -35,7 +35,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   const importance = choiceFlag('report', 'importance', values['importance'], ['ped-anova', 'fanova'] as const, 'ped-anova');
   const seed = integerFlag('report', 'seed', values['seed']) ?? 0;
   const output = resolve(io.cwd, typeof values['output'] === 'string' ? values['output'] : `${name}-report.html`);
-  const report = await withStudy('report', name, values['storage'], io, async (storage, study) => buildReport(study, await allTrialsOf(storage, study.id), { importance, seed }));
+  const report = await withStudy('report', name, values['storage'], io, async (storage, study) => buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output) }));
   writeFileSync(output, renderReportHtml(report));
   println(io.out, `wrote ${output}`);
   for (const [flag, ext] of [['svg-dir', 'svg'], ['png-dir', 'png']] as const) {

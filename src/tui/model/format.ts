@@ -33,12 +33,14 @@ export function formatDuration(seconds: number | null | undefined): string {
   return `${Math.floor(h / 24)}d${String(h % 24).padStart(2, '0')}h`;
 }
 
-/** Bytes as 512M, 12.3G. */
+/** Bytes as 300B, 2K, 512M, 12.3G. */
 export function formatBytes(bytes: number): string {
   const gib = bytes / 2 ** 30;
   if (gib >= 100) return `${Math.round(gib)}G`;
   if (gib >= 1) return `${gib.toFixed(1)}G`;
-  return `${Math.round(bytes / 2 ** 20)}M`;
+  if (bytes >= 2 ** 20) return `${Math.round(bytes / 2 ** 20)}M`;
+  if (bytes >= 2 ** 10) return `${Math.round(bytes / 2 ** 10)}K`;
+  return `${Math.round(bytes)}B`;
 }
 
 /** `text` cut or padded to exactly `width` characters; a cut ends in '…'. */

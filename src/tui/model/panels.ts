@@ -1,3 +1,4 @@
+import { artifactsDeleted, recordedArtifacts, trialArtifactDirOf } from '../../artifacts/index.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { historyChart, horizontalBar, range, sparkChar } from './charts.js';
 import { clip, fit, formatBytes, formatDuration, formatNumber, formatParam } from './format.js';
@@ -309,7 +310,7 @@ export function devicePanel(device: DeviceSnapshot | null | undefined, width: nu
   return { id: 'devices', title, lines: padLines(lines, rows, width), width, height };
 }
 
-/** Everything about one trial: parameters, intermediate values, error, log tail. */
+/** Everything about one trial: parameters, intermediate values, error, its files, log tail. */
 export function detailPanel(trial: FrozenTrial | undefined, metric: string, best: FrozenTrial | undefined, direction: Direction, width: number, height: number, now: number): Panel {
   const rows = Math.max(0, height - 1);
   const lines: Line[] = [];
@@ -352,6 +353,15 @@ export function detailPanel(trial: FrozenTrial | undefined, metric: string, best
   if (error !== undefined) {
     lines.push(textLine('error', width, 'failed'));
     for (const l of wrapText(error, width - 2).slice(0, 4)) lines.push(textLine(`  ${l}`, width, 'failed'));
+  }
+  const files = recordedArtifacts(trial);
+  const dir = trialArtifactDirOf(trial);
+  if ((files.length > 0 || dir !== undefined) && lines.length + 2 <= rows) {
+    // What the trial left in its directory, as recorded when it ended (the disk is not read on every frame).
+    const deleted = artifactsDeleted(trial);
+    lines.push(fitLine([{ text: `files (${files.length})`, tone: 'title' }, { text: `  ${dir ?? ''}${deleted ? '  deleted by retention' : ''}`, tone: 'dim' }], width));
+    const listed = files.map((f) => `${f.name} ${formatBytes(f.size)}`).join('  ');
+    if (files.length > 0) lines.push(textLine(`  ${listed}`, width, deleted ? 'dim' : undefined));
   }
   const log = attrText(trial, 'sodate:log_tail');
   if (log !== undefined && lines.length + 2 <= rows) {
