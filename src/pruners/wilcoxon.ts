@@ -26,9 +26,13 @@ export const WILCOXON_KEYS = ['pThreshold', 'nStartupSteps'] as const;
  * one-sided Wilcoxon signed-rank test (zero differences split, see `wilcoxon-test.ts`)
  * says the trial is worse with p below `pThreshold`. Folds only one of the two has are
  * left out of the pairing. As in Optuna, a trial is kept when its values or the best's
- * hold NaN or ±Infinity, when there is no best trial with fold values yet, and when its
- * mean over its folds so far is at least as good as the best trial's mean (so a trial
- * that would beat the best is never pruned).
+ * hold NaN or ±Infinity, when there is no best trial with fold values yet, and when it is
+ * not worse than the best trial on average over the shared folds (so a trial that would
+ * beat the best is never pruned). Optuna compares the trial's mean over the folds it ran
+ * with the best trial's mean over all of its folds: when some folds are harder for every
+ * configuration, a trial that ran the hard ones first looks worse than it is. Pairing the
+ * means on the shared folds removes that; on trials that ran every fold, and whenever the
+ * folds are equally hard, both rules decide the same.
  */
 export class WilcoxonPruner implements Pruner {
   readonly pThreshold: number;
@@ -61,7 +65,8 @@ export class WilcoxonPruner implements Pruner {
       if (theirs !== undefined) diffs.push(sign * (value - theirs));
     }
     if (diffs.length < Math.max(2, this.nStartupSteps)) return 1;
-    if (sign * meanOf(own) <= sign * meanOf(best.intermediateValues)) return 1;
+    // Not worse on average over the shared folds: kept (Optuna compares unpaired means, see above).
+    if (diffs.reduce((a, b) => a + b, 0) <= 0) return 1;
     return wilcoxonSignedRank(diffs, 'greater').pValue;
   }
 }
@@ -69,12 +74,6 @@ export class WilcoxonPruner implements Pruner {
 function allFinite(values: ReadonlyMap<number, number>): boolean {
   for (const v of values.values()) if (!Number.isFinite(v)) return false;
   return true;
-}
-
-function meanOf(values: ReadonlyMap<number, number>): number {
-  let sum = 0;
-  for (const v of values.values()) sum += v;
-  return sum / values.size;
 }
 
 /** The best feasible COMPLETE trial by its first value (the first of equals), as `Study.bestTrial` picks it. */
