@@ -77,6 +77,10 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
 /** One line of a command's stdout, read as a metric, a final value, attributes, or log text. */
 export type OutputLine =
   | { readonly kind: 'report'; readonly step: number; readonly value: number; readonly values?: readonly number[] }
+  /** One fold's value: `{"fold": 2, "value": 0.41}`. */
+  | { readonly kind: 'fold'; readonly fold: number; readonly value: number }
+  /** A line meant as a metric that cannot be one (a fold line with a bad index or value): fails the trial with this message. */
+  | { readonly kind: 'invalid'; readonly message: string }
   /** One number, or one per objective (`values`); a non-number entry is kept for tell to refuse. */
   | { readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> }
   | { readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> }
@@ -99,7 +103,25 @@ function constraintsOf(raw: unknown): Record<string, number> | undefined {
   return out;
 }
 
+const FOLD_EXAMPLE = 'print {"fold": 0, "value": 0.41} once per fold';
+
 /**
+ * A line with a `fold` key is a fold value or a mistake, never log text: a typo in it must
+ * not pass silently as a missing fold.
+ */
+function foldLine(record: Record<string, unknown>): OutputLine {
+  const fold = record['fold'];
+  if (typeof fold !== 'number' || !Number.isInteger(fold) || fold < 0) {
+    return { kind: 'invalid', message: `fold must be a non-negative integer (the fold's index), got ${JSON.stringify(fold)}; ${FOLD_EXAMPLE}` };
+  }
+  if ('step' in record || 'values' in record) return { kind: 'invalid', message: `a fold line has "fold" and "value" only, got ${JSON.stringify(record)}; ${FOLD_EXAMPLE}` };
+  const value = numberOf(record['value']);
+  if (value === undefined) return { kind: 'invalid', message: `the value of fold ${fold} must be a number, got ${JSON.stringify(record['value']) ?? 'none'}; ${FOLD_EXAMPLE}` };
+  return { kind: 'fold', fold, value };
+}
+
+/**
+ * `{"fold": 2, "value": 0.41}` is one fold's value (a bad fold line fails the trial),
  * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one
  * (`{"values": [0.39, 12.5]}` for several objectives), `{"constraints": {"gpu_mem_gb": 14}}`
  * measured constrained quantities (also on the final line), `{"user_attrs": {...}}`
@@ -118,6 +140,7 @@ export function parseOutputLine(line: string): OutputLine {
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
   const record = data as Record<string, unknown>;
+  if ('fold' in record) return foldLine(record);
   const constraints = constraintsOf(record['constraints']);
   if (Array.isArray(record['values'])) {
     const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);

@@ -18,6 +18,8 @@ import type { SuccessiveHalvingPrunerOptions } from './successive-halving.js';
 import { SUCCESSIVE_HALVING_KEYS, SuccessiveHalvingPruner } from './successive-halving.js';
 import type { ThresholdPrunerOptions } from './threshold.js';
 import { THRESHOLD_KEYS, ThresholdPruner } from './threshold.js';
+import type { WilcoxonPrunerOptions } from './wilcoxon.js';
+import { WILCOXON_KEYS, WilcoxonPruner } from './wilcoxon.js';
 
 export interface PrunerEntry {
   readonly kind: string;
@@ -77,6 +79,12 @@ export const PRUNERS: readonly PrunerEntry[] = [
     summary: 'prunes a trial whose last value leaves [lower, upper] or is NaN',
     optionKeys: THRESHOLD_KEYS,
     create: (options) => new ThresholdPruner(options as ThresholdPrunerOptions),
+  },
+  {
+    kind: 'wilcoxon',
+    summary: "per-fold values (reportFold, {\"fold\": i, …}): prunes a trial significantly worse than the best trial on the folds both have (Wilcoxon signed-rank, Optuna's WilcoxonPruner)",
+    optionKeys: WILCOXON_KEYS,
+    create: (options) => new WilcoxonPruner(options as WilcoxonPrunerOptions),
   },
   {
     kind: 'patient',

@@ -2,7 +2,7 @@
  * The messages that cross a slot's boundary (worker thread, child process, command
  * runner), defined once and imported by both sides. Every message is tagged by `type`.
  *
- *   trial side ──TrialMessage──►  loop        (report, suggest, attr, log)
+ *   trial side ──TrialMessage──►  loop        (report, fold, suggest, attr, log)
  *   trial side ◄──LoopMessage──   loop        (continue / stop / suggested / refused)
  *   trial side ──TrialOutcome──►  loop        (done / pruned / error: how the objective ended)
  */
@@ -37,6 +37,8 @@ export interface TrialTask {
 export type TrialMessage =
   /** `values`: one per objective, when a multi-objective trial reports them all (`value` is the first). */
   | { readonly type: 'report'; readonly seq: number; readonly step: number; readonly value: number; readonly values?: readonly number[] }
+  /** One fold's value (`trial.reportFold`, a command's `{"fold": i, "value": v}`): stored keyed by the fold index. */
+  | { readonly type: 'fold'; readonly seq: number; readonly fold: number; readonly value: number }
   | { readonly type: 'suggest'; readonly seq: number; readonly name: string; readonly distribution: Distribution }
   | { readonly type: 'attr'; readonly key: string; readonly value: JsonValue }
   /** A measured constrained quantity (`trial.setConstraint`, a command's `{"constraints": …}`). */

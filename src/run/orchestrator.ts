@@ -185,17 +185,21 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           } catch (error) {
             return { type: 'refused', seq: message.seq, message: messageOf(error) };
           }
-        case 'report': {
+        case 'report':
+        case 'fold': {
           const answer = entry.reports.then(async (): Promise<LoopMessage> => {
             if (entry.stopSaid) return { type: 'stop', seq: message.seq };
             try {
-              await entry.trial.report(message.step, message.values ?? message.value);
+              if (message.type === 'fold') await entry.trial.reportFold(message.fold, message.value);
+              else await entry.trial.report(message.step, message.values ?? message.value);
               return { type: 'continue', seq: message.seq };
             } catch (error) {
               if (error instanceof TrialPruned) {
                 entry.stopSaid = true;
                 return { type: 'stop', seq: message.seq };
               }
+              // A refused fold (twice, mixed with steps) fails the trial even if its code goes on.
+              if (message.type === 'fold') entry.failure ??= messageOf(error);
               return { type: 'refused', seq: message.seq, message: messageOf(error) };
             }
           });
@@ -212,6 +216,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     let retryWhy: string | undefined;
     if (entry.failure !== undefined) result = { state: 'fail', error: new Error(entry.failure) };
     else if (entry.stopSaid) result = { state: 'pruned' };
+    // A fold trial that returns nothing completes with the mean over its folds.
+    else if (end.type === 'done' && end.value === undefined && trial.reportsFolds) result = { state: 'complete' };
     else if (end.type === 'done') {
       // One number, or one per objective: tell checks the count against the study's directions.
       result = typeof end.value === 'number' || Array.isArray(end.value) ? (end.value as TrialValues) : { state: 'fail', error: new Error(`objective returned ${describeValue(end.value)}, expected ${study.isMultiObjective ? `${study.directions.length} numbers` : 'a number'}`) };

@@ -225,6 +225,10 @@ export class CommandSlots implements SlotRunner {
     const paramsFile = this.options.paramsFile(task);
     let stopped: StopWhy | undefined;
     let finalValue: number | readonly unknown[] | undefined;
+    let reportedFolds = false;
+    /** Why the trial fails whatever the command does next (a bad or refused fold line). */
+    let lineError: string | undefined;
+    let lineNumber = 0;
     let chain: Promise<unknown> = Promise.resolve();
     let seq = 0;
     let child: ChildProcess;
@@ -249,13 +253,41 @@ export class CommandSlots implements SlotRunner {
       stopped = why;
       terminate(child, this.graceMs);
     };
+    const failOn = (message: string) => {
+      lineError ??= message;
+      void handle({ type: 'log', text: `sodate: ${message}\n` });
+      stop('interrupted');
+    };
     const onLine = (line: string) => {
+      lineNumber++;
       const parsed = parseOutputLine(line);
       if (parsed.kind === 'log') {
         void handle({ type: 'log', text: `${line}\n` });
         return;
       }
       if (stopped !== undefined) return; // metrics after a stop are ignored
+      if (parsed.kind === 'invalid') {
+        // After the folds printed before it are stored.
+        const message = `stdout line ${lineNumber}: ${parsed.message}`;
+        chain = chain.then(() => failOn(message));
+        return;
+      }
+      if (parsed.kind === 'fold') {
+        reportedFolds = true;
+        const message = { type: 'fold' as const, seq: ++seq, fold: parsed.fold, value: parsed.value };
+        const where = lineNumber;
+        chain = chain.then(async () => {
+          if (stopped !== undefined) return;
+          try {
+            const answer = await handle(message);
+            if (answer?.type === 'stop') stop('pruned');
+            else if (answer?.type === 'refused') failOn(`stdout line ${where}: ${answer.message}`);
+          } catch (error) {
+            failOn(`stdout line ${where}: fold ${parsed.fold} was not stored: ${error instanceof Error ? error.message : String(error)}`);
+          }
+        });
+        return;
+      }
       const constraints = parsed.kind === 'final' || parsed.kind === 'constraints' ? parsed.constraints : undefined;
       for (const [name, value] of Object.entries(constraints ?? {})) void handle({ type: 'constraint', name, value });
       if (parsed.kind === 'final') finalValue = parsed.value;
@@ -299,9 +331,12 @@ export class CommandSlots implements SlotRunner {
         if (spawnError !== undefined && child.pid === undefined) {
           const argv0 = this.options.command.argv[0] ?? '';
           ended.resolve({ type: 'error', message: `cannot run the command ${JSON.stringify(argv0)}: ${spawnError.message}`, code: 'SODATE_OBJECTIVE_LOAD' });
-        } else if (stopped !== undefined) ended.resolve({ type: 'stopped', why: stopped });
+        } else if (lineError !== undefined) ended.resolve({ type: 'error', message: lineError });
+        else if (stopped !== undefined) ended.resolve({ type: 'stopped', why: stopped });
         else if (signal !== null) ended.resolve({ type: 'crashed', message: `command ${describeExit(code, signal)}` });
         else if (code !== 0) ended.resolve({ type: 'error', message: `command exited with code ${code}` });
+        // Folds without a final line: the trial's value is the mean over its folds.
+        else if (finalValue === undefined && reportedFolds) ended.resolve({ type: 'done', value: undefined });
         else if (finalValue === undefined) ended.resolve({ type: 'error', message: 'command printed no final {"value": …} (or {"values": […]}) line' });
         else ended.resolve({ type: 'done', value: finalValue });
       });

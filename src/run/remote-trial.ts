@@ -3,6 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import { checkCompatible } from '../space/distributions.js';
 import { TypedSuggester } from '../space/search-space.js';
+import { checkFold } from '../study/folds.js';
 import { TrialPruned } from '../study/trial-pruned.js';
 import type { LoopMessage, TrialMessage, TrialRequest, TrialTask } from './messages.js';
 
@@ -98,6 +99,22 @@ export class RemoteTrial extends TypedSuggester {
     if (answer.type === 'stop') {
       this.stopped = true;
       throw new TrialPruned(`trial ${this.number} was pruned at step ${step}`);
+    }
+  }
+
+  /**
+   * Report one fold's value (see `Trial.reportFold`): the loop stores it keyed by the fold
+   * index and asks the pruner. Throws `TrialPruned` when the loop says stop, an error
+   * naming the fix for a bad fold index, a non-number or a fold reported twice.
+   */
+  async reportFold(fold: number, value: number): Promise<void> {
+    checkFold(fold, value);
+    if (this.stopped) throw new TrialPruned(`trial ${this.number} was pruned`);
+    const answer = await this.transport.request({ type: 'fold', seq: ++this.seq, fold, value });
+    if (answer.type === 'refused') throw new OptionError(answer.message);
+    if (answer.type === 'stop') {
+      this.stopped = true;
+      throw new TrialPruned(`trial ${this.number} was pruned at fold ${fold}`);
     }
   }
 

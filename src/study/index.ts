@@ -5,4 +5,5 @@ export type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
 export type { TrialResult, TrialValues } from './study.js';
 export { Study } from './study.js';
 export { Trial } from './trial.js';
+export { FOLDS_ATTR } from './folds.js';
 export { TrialPruned } from './trial-pruned.js';

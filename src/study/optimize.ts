@@ -3,8 +3,12 @@ import type { Study } from './study.js';
 import type { Trial } from './trial.js';
 import { TrialPruned } from './trial-pruned.js';
 
-/** Returns the value to minimise or maximise, or one per objective of a multi-objective study. */
-export type Objective = (trial: Trial) => number | readonly number[] | Promise<number | readonly number[]>;
+/**
+ * Returns the value to minimise or maximise, or one per objective of a multi-objective
+ * study; an objective that reports folds (`trial.reportFold`) may return nothing, and its
+ * trial's value is then the mean over its folds.
+ */
+export type Objective = (trial: Trial) => number | readonly number[] | void | Promise<number | readonly number[] | void>;
 export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
 
 export interface OptimizeOptions {
@@ -51,7 +55,8 @@ export async function optimize(study: Study, objective: Objective, options: Opti
 export async function runTrial(study: Study, trial: Trial, objective: Objective): Promise<FrozenTrial> {
   let outcome: Parameters<Study['tell']>[1];
   try {
-    outcome = await objective(trial);
+    const value = await objective(trial);
+    outcome = value === undefined ? { state: 'complete' } : value;
   } catch (error) {
     outcome = error instanceof TrialPruned ? { state: 'pruned' } : { state: 'fail', error };
   }

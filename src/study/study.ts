@@ -21,7 +21,8 @@ export type TrialValues = number | readonly number[];
 /** What `tell` records: a value (one per objective), or how the trial ended without one. */
 export type TrialResult =
   | TrialValues
-  | { readonly state: 'complete'; readonly value: TrialValues }
+  /** Without a value: the mean over the trial's folds (`trial.reportFold`); a trial without folds then fails. */
+  | { readonly state: 'complete'; readonly value?: TrialValues }
   | { readonly state: 'pruned' }
   | { readonly state: 'fail'; readonly error?: unknown };
 
@@ -184,7 +185,9 @@ export class Study {
   /**
    * Finish a trial with its value or how it ended. A NaN value fails the trial (as in
    * Optuna) with the reason stored; ±Infinity is stored as is. A pruned trial keeps its
-   * last intermediate value as its value, so samplers can still learn from it.
+   * last intermediate value as its value (a fold trial the mean over the folds it ran), so
+   * samplers can still learn from it. `{ state: 'complete' }` without a value completes a
+   * fold trial with the mean over its folds.
    */
   async tell(trialOrNumber: Trial | number, result: TrialResult): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === 'number' ? await this.trialByNumber(trialOrNumber) : trialOrNumber;
@@ -197,7 +200,8 @@ export class Study {
     let state: 'COMPLETE' | 'PRUNED' | 'FAIL';
     let values: number[] | null = null;
     let reason: string | undefined;
-    const value = isValues(result) ? result : !Array.isArray(result) && (result as { state: string }).state === 'complete' ? (result as { value: unknown }).value : undefined;
+    const completeWithout = !isValues(result) && result.state === 'complete' && result.value === undefined;
+    const value = isValues(result) ? result : !Array.isArray(result) && (result as { state: string }).state === 'complete' ? ((result as { value?: unknown }).value ?? trial.foldMean()) : undefined;
     if (failure !== undefined) {
       state = 'FAIL';
       reason = `storing the trial failed: ${messageOf(failure)}`;
@@ -214,8 +218,12 @@ export class Study {
     } else if (typeof result === 'object' && !Array.isArray(result) && (result as { state: string }).state === 'pruned') {
       state = 'PRUNED';
       // Several objectives have no single intermediate value to stand for them (Optuna stores none either).
-      const last = this.isMultiObjective ? undefined : trial.lastIntermediateValue();
+      // A fold trial's stand-in is its mean over the folds it ran, not the last fold's value.
+      const last = this.isMultiObjective ? undefined : (trial.foldMean() ?? trial.lastIntermediateValue());
       values = last === undefined || Number.isNaN(last) ? null : [last];
+    } else if (completeWithout) {
+      state = 'FAIL';
+      reason = 'objective returned no value and reported no folds: return a number, or report folds with trial.reportFold(i, value) (a command prints {"fold": i, "value": v})';
     } else {
       state = 'FAIL';
       const error = typeof result === 'object' && !Array.isArray(result) && (result as { state: string }).state === 'fail' ? (result as { error?: unknown }).error : undefined;

@@ -8,6 +8,7 @@ import { constraintKey, violationOf } from '../multi-objective/constraints.js';
 import { encodeVector, intermediateVectorKey } from '../multi-objective/intermediate.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
+import { FOLDS_ATTR, checkFold, foldsMean } from './folds.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
 import { TRIAL_SEED_ATTR } from './seeds.js';
 import { TrialPruned } from './trial-pruned.js';
@@ -157,6 +158,7 @@ export class Trial extends TypedSuggester {
    */
   async report(step: number, value: number | readonly number[]): Promise<void> {
     if (!Number.isInteger(step) || step < 0) throw new OptionError(`report step must be a non-negative integer, got ${step}`);
+    if (this.reportsFolds) throw new OptionError(`trial ${this.number} reports folds (reportFold); it cannot also report steps: use one of the two in a trial`);
     const objectives = this.host.view.directions.length;
     if (Array.isArray(value)) {
       if (value.length !== objectives || value.some((v) => typeof v !== 'number')) {
@@ -165,13 +167,48 @@ export class Trial extends TypedSuggester {
       if (objectives > 1) this.setSystemAttr(intermediateVectorKey(step), encodeVector(value));
     } else if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
     const first = Array.isArray(value) ? (value[0] as number) : (value as number);
-    this.intermediateValues.set(step, first);
-    this.writes.push(() => this.host.storage.report(this.id, step, first));
+    await this.storeAndJudge(step, first, `step ${step}`);
+  }
+
+  /**
+   * Store the objective's value on one fold of a cross-validation (or one problem
+   * instance) and ask the pruner, like `report`: throws `TrialPruned` when the pruner says
+   * stop. Folds are stored as intermediate values keyed by the fold index (what Optuna's
+   * WilcoxonPruner reads); they may come in any order, each once. A trial whose objective
+   * returns nothing completes with the mean over its folds (`foldMean`); a pruned one keeps
+   * the mean over the folds it ran as its value. Single-objective studies only; a trial
+   * reports either steps or folds.
+   */
+  async reportFold(fold: number, value: number): Promise<void> {
+    checkFold(fold, value);
+    if (this.host.view.directions.length > 1) throw new OptionError(`reportFold needs a single-objective study; this one has ${this.host.view.directions.length} objectives`);
+    const earlier = this.intermediateValues.get(fold);
+    if (earlier !== undefined) throw new OptionError(`fold ${fold} was reported twice (first ${earlier}, then ${value}); report each fold once`);
+    if (!this.reportsFolds) {
+      if (this.intermediateValues.size > 0) throw new OptionError(`trial ${this.number} already reported steps (report); it cannot also report folds: use one of the two in a trial`);
+      this.setSystemAttr(FOLDS_ATTR, true);
+    }
+    await this.storeAndJudge(fold, value, `fold ${fold}`);
+  }
+
+  /** Whether this trial reports per-fold values (`reportFold`). */
+  get reportsFolds(): boolean {
+    return this.systemAttrs[FOLDS_ATTR] === true;
+  }
+
+  /** The mean of the fold values reported so far; undefined for a trial that reports no folds. */
+  foldMean(): number | undefined {
+    return this.reportsFolds ? foldsMean(this.intermediateValues.values()) : undefined;
+  }
+
+  private async storeAndJudge(step: number, value: number, where: string): Promise<void> {
+    this.intermediateValues.set(step, value);
+    this.writes.push(() => this.host.storage.report(this.id, step, value));
     await this.writes.flush();
     if (this.host.pruner.needsHistory !== false) await this.host.refreshHistory();
     this.prunedDecision = this.host.pruner.prune(this.host.view, this.liveView());
     await this.host.flushPolicyWrites();
-    if (this.prunedDecision) throw new TrialPruned(`trial ${this.number} was pruned at step ${step}`);
+    if (this.prunedDecision) throw new TrialPruned(`trial ${this.number} was pruned at ${where}`);
   }
 
   /** The pruner's decision at the last report. */
@@ -258,3 +295,4 @@ export class Trial extends TypedSuggester {
     };
   }
 }
+

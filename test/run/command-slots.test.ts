@@ -36,6 +36,18 @@ if (mode === 'steps' || mode === 'stubborn') {
   console.log('{"user_attrs": {"note": "hi"}}');
   console.log('{"value": 0.25}');
   console.log('trailing text without newline');
+} else if (mode === 'folds') {
+  for (const fold of [0, 1, 2, 3, 4]) console.log(JSON.stringify({ fold, value: x + fold / 10 }));
+} else if (mode === 'badfold') {
+  console.log(JSON.stringify({ fold: 0, value: x }));
+  console.log('{"fold": 1.5, "value": 2}');
+  await sleep(3000);
+  console.log(JSON.stringify({ value: x }));
+} else if (mode === 'foldtwice') {
+  console.log(JSON.stringify({ fold: 0, value: x }));
+  console.log(JSON.stringify({ fold: 0, value: x }));
+  await sleep(3000);
+  console.log(JSON.stringify({ value: x }));
 } else if (mode === 'nofinal') {
   console.log('{"step": 0, "value": 1}');
 } else if (mode === 'exit3') {
@@ -143,6 +155,36 @@ describe('command trials', () => {
     }
     expect(new Set(trials.map((t) => t.params['s-value']))).toEqual(new Set(values));
     for (let i = 1; i <= 5; i++) expect(existsSync(join(dir, `pwned${i}`))).toBe(false);
+  });
+
+  it('read {"fold": i, "value": v} lines as folds; without a final line the value is their mean', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['folds', '{x}']), { maxTrials: 2 });
+    for (const t of trials) {
+      const x = t.params['x'] as number;
+      expect(t.state).toBe('COMPLETE');
+      expect([...t.intermediateValues.entries()].sort((a, b) => a[0] - b[0])).toEqual([0, 1, 2, 3, 4].map((f) => [f, x + f / 10]));
+      expect(t.values?.[0]).toBeCloseTo(x + 0.2, 12);
+    }
+  });
+
+  it('stop and fail a command that prints a bad fold line or a fold twice, with the line and the fix; stored folds stay, the study goes on', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const started = Date.now();
+    const bad = await runWith(commandRunner(dir, ['badfold', '{x}']), { maxTrials: 2 });
+    const twice = await runWith(commandRunner(dir, ['foldtwice', '{x}']), { maxTrials: 2 });
+    // Stopped at once, not after the commands' 3 s sleep.
+    expect(Date.now() - started).toBeLessThan(5000);
+    for (const t of bad.trials) {
+      expect(t.state).toBe('FAIL');
+      expect(t.systemAttrs['fail_reason']).toBe('stdout line 2: fold must be a non-negative integer (the fold\'s index), got 1.5; print {"fold": 0, "value": 0.41} once per fold');
+      expect([...t.intermediateValues.keys()]).toEqual([0]);
+    }
+    for (const t of twice.trials) {
+      expect(t.state).toBe('FAIL');
+      expect(t.systemAttrs['fail_reason']).toMatch(/^fold 0 was reported twice \(first [\d.e-]+, then [\d.e-]+\); report each fold once$/);
+      expect([...t.intermediateValues.keys()]).toEqual([0]);
+    }
   });
 
   it('fail the study with one clear error when the command cannot be run', async () => {

@@ -58,6 +58,15 @@ export function whereAmI(trial) {
   return 0;
 }
 export function returnsText() { return 'not a number'; }
+export async function folds(trial) {
+  // Out of order, no return value: the trial's value is the mean over its folds.
+  for (const fold of [1, 0, 3, 2]) await trial.reportFold(fold, trial.params.x + fold / 10);
+}
+export async function foldTwice(trial) {
+  await trial.reportFold(0, trial.params.x);
+  try { await trial.reportFold(0, trial.params.x); } catch (e) { console.log('caught: ' + e.message); }
+  return trial.params.x;
+}
 `;
 
 export function fixtureDir(files: Record<string, string> = {}): string {

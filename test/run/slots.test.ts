@@ -41,6 +41,30 @@ describe.each<Kind>(['thread', 'process', 'inline'])('%s slots', (kind) => {
     expect([...(trials[0]?.intermediateValues.keys() ?? [])]).toEqual([0, 1]);
   });
 
+  it('carry folds across the boundary keyed by fold index; a trial that returns nothing gets their mean', async () => {
+    const dir = fixtureDir();
+    const { trials } = await runWith(runnerFor(kind, dir, 'folds'), { maxTrials: 4, pruner: thresholdPruner(0.5), enqueue: [{ x: 0.2 }, { x: 0.9 }] });
+    for (const t of trials) {
+      const x = t.params['x'] as number;
+      if (x + 0.1 > 0.5) {
+        expect(t.state).toBe('PRUNED');
+        expect([...t.intermediateValues.keys()]).toEqual([1]);
+      } else {
+        expect(t.state).toBe('COMPLETE');
+        expect([...t.intermediateValues.keys()].sort()).toEqual([0, 1, 2, 3]);
+        expect(t.values?.[0]).toBeCloseTo(x + 0.15, 12);
+        expect(t.systemAttrs['sodate:folds']).toBe(true);
+      }
+    }
+  });
+
+  it('fails a trial that reports a fold twice even when its code catches the refusal', async () => {
+    const dir = fixtureDir();
+    const { trials } = await runWith(runnerFor(kind, dir, 'foldTwice'), { maxTrials: 1 });
+    expect(trials[0]?.state).toBe('FAIL');
+    expect(trials[0]?.systemAttrs['fail_reason']).toMatch(/^fold 0 was reported twice \(first [\d.e-]+, then [\d.e-]+\); report each fold once$/);
+  });
+
   it('records a throwing objective as FAIL with its message and goes on', async () => {
     const dir = fixtureDir();
     const { trials } = await runWith(runnerFor(kind, dir, 'throws'), { maxTrials: 3 });

@@ -2,6 +2,7 @@ import type { Reporter } from '../../run/reporter.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { isFeasible } from '../../multi-objective/constraints.js';
 import { paretoFront } from '../../multi-objective/front.js';
+import { FOLDS_ATTR } from '../../study/folds.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
 
@@ -46,7 +47,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       const took = formatSeconds(durationSeconds(trial));
       let outcome: string;
       if (trial.state === 'COMPLETE') outcome = formatTrialValues(trial, metrics);
-      else if (trial.state === 'PRUNED') outcome = `pruned at step ${Math.max(...trial.intermediateValues.keys())}`;
+      else if (trial.state === 'PRUNED') outcome = trial.systemAttrs[FOLDS_ATTR] === true ? `pruned after ${trial.intermediateValues.size} fold(s)` : `pruned at step ${Math.max(...trial.intermediateValues.keys())}`;
       else outcome = `failed: ${String(trial.systemAttrs['fail_reason'] ?? 'unknown error')}`;
       write(`trial ${trial.number} ${trial.state.padEnd(8)} ${outcome}${bestText}  ${took}  ${formatParams(trial.params)}`);
     },

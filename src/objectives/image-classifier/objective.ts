@@ -23,6 +23,12 @@ export interface ImageClassifierOptions {
   folds?: number;
   /** Run only this fold (0-based) of the K. Default: all of them. */
   fold?: number;
+  /**
+   * With `folds` ≥ 2: report each fold's final `metric` with `trial.reportFold` (for the
+   * `wilcoxon` pruner, which stops a trial after a fold) instead of every epoch as a step.
+   * Default false.
+   */
+  reportFolds?: boolean;
   /** Validation share of the holdout split. Default 0.2. */
   valFraction?: number;
   /**
@@ -46,7 +52,7 @@ export interface ImageClassifierOptions {
   verbose?: boolean;
 }
 
-const OPTION_KEYS = ['dataset', 'epochs', 'folds', 'fold', 'valFraction', 'seed', 'width', 'depth', 'stages', 'metric', 'backend', 'maxSamples', 'verbose'];
+const OPTION_KEYS = ['dataset', 'epochs', 'folds', 'fold', 'reportFolds', 'valFraction', 'seed', 'width', 'depth', 'stages', 'metric', 'backend', 'maxSamples', 'verbose'];
 const METRICS: readonly ImageMetric[] = ['val_loss', 'val_accuracy', 'val_error', 'val_f1'];
 
 /** The value of `metric` in an epoch's validation. */
@@ -82,6 +88,8 @@ function checkOptions(options: ImageClassifierOptions): void {
   positiveInt('depth', 1);
   positiveInt('stages', 1);
   positiveInt('maxSamples', 2);
+  if (options.reportFolds !== undefined && typeof options.reportFolds !== 'boolean') throw new OptionError(`image-classifier option reportFolds must be true or false, got ${JSON.stringify(options.reportFolds)}`);
+  if (options.reportFolds === true && (options.folds ?? 1) < 2) throw new OptionError(`image-classifier option reportFolds needs folds ≥ 2 (K-fold cross-validation), got folds ${options.folds ?? 1}`);
   if (options.metric !== undefined && !METRICS.includes(options.metric)) throw new OptionError(`image-classifier option metric must be one of ${METRICS.join(', ')}, got ${JSON.stringify(options.metric)}`);
 }
 
@@ -109,8 +117,8 @@ function subset(data: ImageDataset, maxSamples: number | undefined, seed: number
 /**
  * The built-in image trainer as an objective: trains a small ResNet with the trial's
  * hyperparameters (names as in search-spaces/image-baseline.yaml; unknown ones ignored),
- * reports `metric` after every epoch (so pruners can stop it), and returns the last
- * epoch's value (averaged over folds). The best epoch's value and the validation
+ * reports `metric` after every epoch (so pruners can stop it; with `reportFolds`, after
+ * every fold instead), and returns the last epoch's value (averaged over folds). The best epoch's value and the validation
  * accuracy/F1 are kept as user attributes.
  */
 export function imageClassifierObjective(options: ImageClassifierOptions = {}): Objective {
@@ -118,6 +126,7 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
   const metric = options.metric ?? 'val_loss';
   const epochs = options.epochs ?? 10;
   const seed = options.seed ?? 0;
+  const reportFolds = options.reportFolds === true;
   const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, width: options.width ?? DEFAULT_TRAIN_CONFIG.width, depth: options.depth ?? DEFAULT_TRAIN_CONFIG.depth };
   return async (trial: Trial): Promise<number> => {
     await selectBackend(options.backend ?? 'auto');
@@ -147,10 +156,13 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
             );
           }
           trial.setUserAttr('epochs_done', step + 1);
-          await trial.report(step, value);
+          if (!reportFolds) await trial.report(step, value);
         },
       });
-      finals.push(results[results.length - 1] as EpochResult);
+      const last = results[results.length - 1] as EpochResult;
+      finals.push(last);
+      // Throws TrialPruned when the wilcoxon pruner says this trial is behind the best one.
+      if (reportFolds) await trial.reportFold(options.fold ?? f, metricValue(last, metric));
     }
     const mean = (pick: (r: EpochResult) => number): number => finals.reduce((a, r) => a + pick(r), 0) / finals.length;
     const value = mean((r) => metricValue(r, metric));

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { createObjective, describeBackend, imageClassifierObjective, PARAM_NAMES } from '../../../src/objectives/image-classifier/index.js';
 import { MedianPruner } from '../../../src/pruners/median.js';
+import { WilcoxonPruner } from '../../../src/pruners/wilcoxon.js';
 import { loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
 import { RandomSampler } from '../../../src/samplers/random.js';
 import { readStudyFile } from '../../../src/space/study-file.js';
@@ -74,6 +75,27 @@ describe('the image-classifier objective in a study', () => {
     expect([...(trial?.intermediateValues.keys() ?? [])]).toEqual([0, 1, 2]);
     const values = [...(trial?.intermediateValues.values() ?? [])];
     expect(trial?.values?.[0]).toBeCloseTo(values.reduce((a, b) => a + b, 0) / 3, 10);
+  });
+
+  it('with reportFolds, reports each fold\'s final value through reportFold, and the wilcoxon pruner can stop it after a fold', async () => {
+    const study = await createStudy({ pruner: new WilcoxonPruner({ pThreshold: 1, nStartupSteps: 2 }) });
+    const objective = imageClassifierObjective({ ...SMALL, epochs: 1, folds: 3, reportFolds: true });
+    const lrs = [3e-3, 1e-6];
+    let i = 0;
+    const trials = await study.optimize((t: Trial) => {
+      t.suggestFloat('lr', lrs[i] as number, lrs[i] as number);
+      i++;
+      return objective(t);
+    }, { nTrials: 2 });
+    const [good, bad] = trials;
+    expect(good?.state).toBe('COMPLETE');
+    expect(good?.systemAttrs['sodate:folds']).toBe(true);
+    expect([...(good?.intermediateValues.keys() ?? [])]).toEqual([0, 1, 2]);
+    expect(good?.values?.[0]).toBeCloseTo([...(good?.intermediateValues.values() ?? [])].reduce((a, b) => a + b, 0) / 3, 10);
+    // An lr of 1e-6 learns nothing in one epoch: worse than the first trial on both of its first two folds.
+    expect(bad?.state).toBe('PRUNED');
+    expect([...(bad?.intermediateValues.keys() ?? [])]).toEqual([0, 1]);
+    expect(() => imageClassifierObjective({ reportFolds: true })).toThrow('image-classifier option reportFolds needs folds ≥ 2 (K-fold cross-validation), got folds 1');
   });
 
   it('refuses unknown options and names them', () => {
