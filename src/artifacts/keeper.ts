@@ -78,11 +78,16 @@ export class ArtifactKeeper {
     }
   }
 
-  /** Apply retention to the study's trials as of a fresh read; runs one at a time, never throws. */
-  sweep(study: Study): Promise<void> {
+  /**
+   * Apply retention to the study's trials, as of a fresh read unless `refresh: false` (after
+   * each trial: every ask re-reads the study, so its view is at most one trial behind and the
+   * trial just told is decided at the next sweep; a re-read per trial cost more than the
+   * recording itself). Runs one at a time, never throws.
+   */
+  sweep(study: Study, options: { readonly refresh?: boolean } = {}): Promise<void> {
     const run = this.sweeping.then(async () => {
       try {
-        await study.refresh();
+        if (options.refresh !== false) await study.refresh();
         await this.apply(study);
       } catch (error) {
         this.notice(`artifact retention failed: ${messageOf(error)}`);

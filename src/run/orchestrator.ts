@@ -249,7 +249,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       }
     }
     if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
-    await options.artifacts?.sweep(study);
+    await options.artifacts?.sweep(study, { refresh: false });
   };
 
   const dispatch = async (trial: Trial, slot: Slot): Promise<void> => {
