@@ -48,6 +48,10 @@ export function crashOnce(trial) {
   }
   return 1;
 }
+export function crashAlways() {
+  if (process.env.SODATE_SLOT === undefined) process.exit(3);
+  process.kill(process.pid, 'SIGKILL');
+}
 export function busyForever() { for (;;) {} }
 export function sleepForever() { return new Promise(() => setInterval(() => {}, 1000)); }
 export function throws() { throw new Error('boom: objective failed'); }

@@ -31,7 +31,7 @@ describe('the orchestrator', () => {
     await study.close();
   });
 
-  it('never retries more than `retries` times', async () => {
+  it('retries an objective error never: only a dead worker is retried', async () => {
     const { trials, notices } = await runWith(
       new InlineSlots(() => {
         throw new Error('not a crash: no retry');
@@ -39,7 +39,18 @@ describe('the orchestrator', () => {
       { maxTrials: 2, retries: 3 },
     );
     expect(trials).toHaveLength(2);
+    expect(trials.every((t) => t.systemAttrs['sodate:retry_of'] === undefined)).toBe(true);
     expect(notices).toEqual([]);
+  });
+
+  it('never retries a trial whose worker always dies more than `retries` times', async () => {
+    const dir = fixtureDir();
+    const runner = new ThreadSlots({ objective: { kind: 'module', path: join(dir, 'objectives.mjs'), exportName: 'crashAlways' }, threads: 1 });
+    const { trials } = await runWith(runner, { maxTrials: 1, retries: 2, slots: cpuSlots(1) });
+    // The trial, then exactly two re-runs of its parameters, all failed; then the loop stops.
+    expect(trials.map((t) => t.state)).toEqual(['FAIL', 'FAIL', 'FAIL']);
+    expect(trials.slice(1).map((t) => t.params)).toEqual([trials[0]?.params, trials[0]?.params]);
+    expect(trials.slice(1).every((t) => t.systemAttrs['sodate:retry_of'] !== undefined)).toBe(true);
   });
 
   it('on the first interrupt asks no more; on the second stops the running trials and records them as interrupted', async () => {
