@@ -12,7 +12,7 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, confirmSeed } from '../study/seeds.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, confirmSeed, isRerun } from '../study/seeds.js';
 import type { MeanInterval } from './numerics/student-t.js';
 import { meanInterval, welchTTest } from './numerics/student-t.js';
 
@@ -69,13 +69,13 @@ const better = (direction: Direction) => (a: number, b: number) => (direction ==
 
 /**
  * The `top` best distinct configurations among the complete, feasible trials that are not
- * confirmation re-runs, best first (ties: the lower trial number). A configuration tried
+ * re-runs (confirmation or ablation), best first (ties: the lower trial number). A configuration tried
  * twice counts once, as its better trial.
  */
 export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number): ConfirmCandidate[] {
   const order = better(direction);
   const complete = trials
-    .filter((t) => t.state === 'COMPLETE' && !isConfirmation(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]))
+    .filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]))
     .map((t) => ({ number: t.number, params: t.params, value: t.values?.[0] as number }))
     .sort((a, b) => order(a.value, b.value) || a.number - b.number);
   const seen = new Set<string>();

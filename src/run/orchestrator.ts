@@ -5,7 +5,7 @@ import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR } from '../study/seeds.js';
+import { RERUN_ATTRS, TRIAL_SEED_ATTR } from '../study/seeds.js';
 import type { Study, TrialResult, TrialValues } from '../study/study.js';
 import { messageOf } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
@@ -137,8 +137,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     const created = await study.storage.createTrial(study.id, {
       state: 'WAITING',
       systemAttrs: { fixed_params: { ...trial.params }, [ATTR.retryOf]: trial.number, [ATTR.retries]: used + 1, ...pick(trial.systemAttrs, [TRIAL_SEED_ATTR]) },
-      // A retried confirmation run stays one (same configuration, same seed).
-      userAttrs: pick(trial.userAttrs, [CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR]),
+      // A retried re-run (confirm, ablate) stays one (same configuration, same seed).
+      userAttrs: pick(trial.userAttrs, RERUN_ATTRS),
     });
     reporter.notice?.(`trial ${trial.number} ${why}; re-queued with the same parameters as trial ${created?.number ?? '?'} (retry ${used + 1} of ${retries})`);
   };

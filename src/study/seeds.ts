@@ -1,3 +1,4 @@
+import type { JsonValue } from '../json.js';
 import { hashLabels } from '../samplers/rng.js';
 
 /** System attribute holding the seed a trial's objective gets (`trial.seed`, `SODATE_TRIAL_SEED`, `{seed}`). */
@@ -6,6 +7,35 @@ export const TRIAL_SEED_ATTR = 'sodate:trial_seed';
 /** User attributes of a confirmation trial (`sodate confirm`): the trial it re-runs and its seed. */
 export const CONFIRM_OF_ATTR = 'sodate:confirm_of';
 export const CONFIRM_SEED_ATTR = 'sodate:confirm_seed';
+
+/**
+ * User attributes of an ablation trial (`sodate ablate`): which configuration it measures
+ * (an object: the baseline and target trials, the parameters taken from the target, the
+ * seed's role and index) and its seed.
+ */
+export const ABLATION_ATTR = 'sodate:ablation';
+export const ABLATION_SEED_ATTR = 'sodate:ablation_seed';
+
+/**
+ * The user attributes that make a trial a re-run of a fixed configuration with a fixed
+ * seed rather than a tuning trial: a retry keeps them (it is the same re-run), and the
+ * seed attribute, when there, is the trial's seed.
+ */
+export const RERUN_ATTRS = [CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, ABLATION_ATTR, ABLATION_SEED_ATTR] as const;
+
+/** Whether a trial is a re-run (`sodate confirm`, `sodate ablate`), not a tuning trial. */
+export function isRerun(trial: { readonly userAttrs: Readonly<Record<string, JsonValue>> }): boolean {
+  return trial.userAttrs[CONFIRM_OF_ATTR] !== undefined || trial.userAttrs[ABLATION_ATTR] !== undefined;
+}
+
+/** The seed a re-run fixed in its user attributes, if any. */
+export function rerunSeed(userAttrs: Readonly<Record<string, JsonValue>>): number | undefined {
+  for (const key of [CONFIRM_SEED_ATTR, ABLATION_SEED_ATTR]) {
+    const seed = userAttrs[key];
+    if (typeof seed === 'number') return seed;
+  }
+  return undefined;
+}
 
 /**
  * The seed of trial `number` of a study seeded `studySeed`: a 32-bit hash of both, so a
@@ -23,4 +53,14 @@ export function trialSeed(studySeed: number, number: number): number {
  */
 export function confirmSeed(studySeed: number, original: number, k: number): number {
   return hashLabels(studySeed, ['sodate:confirm_seed', original, k]);
+}
+
+/**
+ * The `k`-th seed (k = 0, 1, …) of `sodate ablate` for a role: 'search' seeds choose the
+ * path's order, 'report' seeds measure the chosen path. Every configuration of one ablation
+ * runs on the same seeds (common random numbers), so differences between two of them are
+ * paired seed by seed; `--seeds 3` re-uses the first three of an earlier `--seeds 5`.
+ */
+export function ablationSeed(studySeed: number, role: 'search' | 'report', k: number): number {
+  return hashLabels(studySeed, ['sodate:ablation_seed', role, k]);
 }

@@ -9,7 +9,7 @@ import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage
 import { isFinished } from '../storage/records.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
-import { CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR, trialSeed } from './seeds.js';
+import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
 import type { Pruner, Sampler, StudyView } from './policies.js';
 import type { TrialHost } from './trial.js';
 import { Trial } from './trial.js';
@@ -167,11 +167,11 @@ export class Study {
     await this.refresh();
     const trial = new Trial(this.host, record);
     this.liveTrials.set(trial.id, trial);
-    // Every trial gets a seed its objective can use: a retry keeps its trial's, a confirmation run has its own.
+    // Every trial gets a seed its objective can use: a retry keeps its trial's, a re-run (confirm, ablate) has its own.
     if (typeof record.systemAttrs[TRIAL_SEED_ATTR] !== 'number') {
-      const confirm = record.userAttrs[CONFIRM_SEED_ATTR];
+      const fixed = rerunSeed(record.userAttrs);
       const studySeed = this.systemAttrs['sodate:seed'];
-      trial.setSystemAttr(TRIAL_SEED_ATTR, typeof confirm === 'number' ? confirm : trialSeed(typeof studySeed === 'number' ? studySeed : 0, trial.number));
+      trial.setSystemAttr(TRIAL_SEED_ATTR, fixed ?? trialSeed(typeof studySeed === 'number' ? studySeed : 0, trial.number));
     }
     trial.sampleRelativeParams();
     return trial;

@@ -1,29 +1,19 @@
 import type { ConfirmRow } from '../../analysis/confirm.js';
 import { TIE_ALPHA, confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../analysis/confirm.js';
-import { defaultArtifactDir } from '../../artifacts/paths.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
-import { NopPruner } from '../../pruners/nop.js';
-import { ATTR } from '../../run/orchestrator.js';
-import { checkObjective, planRun } from '../../run/plan.js';
-import { defaultLogDir } from '../../run/trial-log.js';
-import { RandomSampler } from '../../samplers/random.js';
-import { parseStudyFile } from '../../space/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
-import { createStudy } from '../../study/create.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../study/seeds.js';
-import { UsageError, choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import { formatNumber, formatParams, jsonNumber, renderTable } from '../format.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
-import { policyCatalog } from '../policies.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import type { ExecuteOptions } from './tune.js';
-import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
-import { storedConfig } from './worker.js';
+import { openRerunStudy, runWaitingTrials } from './reruns.js';
+import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 
 export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--storage URL] [--format table|json]
 
@@ -68,54 +58,21 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   const storageUrl = storageUrlFor(name, values['storage']);
   const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate confirm ${name}`));
   try {
-    const record = await storage.loadStudy(name);
-    if (record === null) throw new NotFoundError(`sodate confirm: no study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
-    if (record.directions.length > 1) {
-      throw new UsageError(`sodate confirm: study "${name}" has ${record.directions.length} objectives; confirm ranks one objective, so use it on a single-objective study (\`sodate best ${name}\` shows this one's Pareto front)`);
-    }
-    const config = storedConfig(record.systemAttrs['sodate:config']);
-    if (config === undefined) throw new UsageError(`sodate confirm: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
-    const file = parseStudyFile(config.text, config.file, policyCatalog());
-    checkObjective(file);
-    const storedSeed = record.systemAttrs['sodate:seed'];
-    const studySeed = typeof storedSeed === 'number' ? storedSeed : 0;
-    // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
-    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: new RandomSampler({ seed: studySeed }), pruner: new NopPruner() });
-    // Re-runs a killed confirm left RUNNING are failed once their heartbeat is stale, so they are planned again.
-    await storage.failStaleTrials(study.id, flags.staleAfterSeconds ?? 30);
+    const opened = await openRerunStudy('confirm', name, storage, storageUrl, flags, 'confirm ranks one objective');
+    const { study, studySeed } = opened;
     const candidates = confirmCandidates(await study.getTrials(), study.direction, top);
     if (candidates.length === 0) {
       throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; run \`sodate tune\` on its space file first`);
     }
     const planned = plannedConfirmations(study.trials, candidates, seeds, studySeed);
     for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { [CONFIRM_OF_ATTR]: p.of, [CONFIRM_SEED_ATTR]: p.seed } });
-    const trials = await study.getTrials();
-    const waiting = trials.filter((t) => t.state === 'WAITING').length;
+    const waiting = (await study.getTrials()).filter((t) => t.state === 'WAITING').length;
     const write = (line: string) => println(io.err, line);
     const reporter = plainLinesReporter(write);
     if (candidates.length < top) reporter.notice?.(`study ${name} has ${candidates.length} distinct complete configuration(s); confirming those`);
     if (waiting > 0) {
       reporter.notice?.(`confirming ${candidates.length} configuration(s) with ${seeds} seed(s) each: ${planned.length} new re-run(s), ${waiting} waiting in all`);
-      const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
-      const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
-      const options: ExecuteOptions = {
-        study,
-        plan,
-        reporter,
-        file,
-        // Exactly the trials waiting now, then the loop stops (no new suggestions). The loop adds the
-        // study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
-        maxTrials: trials.length - trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length,
-        timeoutSeconds: undefined,
-        trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined,
-        retries: flags.retries ?? config.retries,
-        staleAfterSeconds: flags.staleAfterSeconds,
-        logDir,
-        artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
-        samplerName: 'fixed (confirmation)',
-        prunerName: 'none',
-      };
-      const code = await executeStudy(options);
+      const code = await runWaitingTrials({ opened, flags, storageUrl, io, reporter, samplerName: 'fixed (confirmation)' });
       if (code !== 0) {
         write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top and --seeds to finish (done re-runs are kept)`);
         return code;

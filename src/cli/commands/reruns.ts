@@ -1,0 +1,94 @@
+/**
+ * What `sodate confirm` and `sodate ablate` share: opening a finished study of `sodate tune`
+ * to add re-runs of fixed configurations with fixed seeds, and running the re-runs waiting
+ * in it through the tune execution path (the same slots, devices, retries, logs and trial
+ * directories), never pruned, then stopping.
+ */
+import { defaultArtifactDir } from '../../artifacts/paths.js';
+import { NotFoundError } from '../../errors.js';
+import { NopPruner } from '../../pruners/nop.js';
+import { ATTR } from '../../run/orchestrator.js';
+import type { Reporter } from '../../run/reporter.js';
+import { checkObjective, planRun } from '../../run/plan.js';
+import { defaultLogDir } from '../../run/trial-log.js';
+import { RandomSampler } from '../../samplers/random.js';
+import type { StudyFile } from '../../space/study-file.js';
+import { parseStudyFile } from '../../space/study-file.js';
+import type { CachedStorage } from '../../storage/cached.js';
+import { createStudy } from '../../study/create.js';
+import type { Study } from '../../study/study.js';
+import { UsageError } from '../args.js';
+import type { CliIo } from '../io.js';
+import { policyCatalog } from '../policies.js';
+import type { ExecuteOptions, ExecutionFlags } from './tune.js';
+import { executeStudy } from './tune.js';
+import { storedConfig } from './worker.js';
+
+export interface RerunStudy {
+  readonly study: Study;
+  readonly file: StudyFile;
+  readonly config: NonNullable<ReturnType<typeof storedConfig>>;
+  /** The study's seed (`sodate:seed`), 0 when it has none: the re-runs' seeds derive from it. */
+  readonly studySeed: number;
+}
+
+/**
+ * Load study `name` for re-runs by `sodate <command>`: refused in one line when it is not
+ * there, has several objectives (`why` says what the command does with one) or was not
+ * started by `sodate tune`. Re-runs a killed earlier run left RUNNING are failed once their
+ * heartbeat is stale, so they are planned again.
+ */
+export async function openRerunStudy(command: string, name: string, storage: CachedStorage, storageUrl: string, flags: ExecutionFlags, why: string): Promise<RerunStudy> {
+  const record = await storage.loadStudy(name);
+  if (record === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
+  if (record.directions.length > 1) {
+    throw new UsageError(`sodate ${command}: study "${name}" has ${record.directions.length} objectives; ${why}, so use it on a single-objective study (\`sodate best ${name}\` shows this one's Pareto front)`);
+  }
+  const config = storedConfig(record.systemAttrs['sodate:config']);
+  if (config === undefined) throw new UsageError(`sodate ${command}: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
+  const file = parseStudyFile(config.text, config.file, policyCatalog());
+  checkObjective(file);
+  const storedSeed = record.systemAttrs['sodate:seed'];
+  const studySeed = typeof storedSeed === 'number' ? storedSeed : 0;
+  // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
+  const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: new RandomSampler({ seed: studySeed }), pruner: new NopPruner() });
+  await storage.failStaleTrials(study.id, flags.staleAfterSeconds ?? 30);
+  return { study, file, config, studySeed };
+}
+
+export interface RunWaitingOptions {
+  readonly opened: RerunStudy;
+  readonly flags: ExecutionFlags;
+  readonly storageUrl: string;
+  readonly io: CliIo;
+  readonly reporter: Reporter;
+  /** What the dashboard and logs call the sampler, e.g. 'fixed (confirmation)'. */
+  readonly samplerName: string;
+}
+
+/** Run exactly the trials waiting in the study now, then stop (no new suggestions). Exit code 0, or 130 when interrupted. */
+export async function runWaitingTrials(options: RunWaitingOptions): Promise<number> {
+  const { opened, flags, storageUrl, io } = options;
+  const { study, file, config } = opened;
+  const trials = await study.getTrials();
+  if (!trials.some((t) => t.state === 'WAITING')) return 0;
+  const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
+  const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+  const execute: ExecuteOptions = {
+    study,
+    plan,
+    reporter: options.reporter,
+    file,
+    // The loop adds the study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
+    maxTrials: trials.length - trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length,
+    timeoutSeconds: undefined,
+    trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined,
+    retries: flags.retries ?? config.retries,
+    staleAfterSeconds: flags.staleAfterSeconds,
+    logDir,
+    artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
+    samplerName: options.samplerName,
+    prunerName: 'none',
+  };
+  return executeStudy(execute);
+}
