@@ -25,6 +25,7 @@ const COMMANDS: Record<string, { load: () => Promise<CommandRun>; summary: strin
   export: { load: async () => (await import('./commands/export.js')).exportCommand, summary: 'export one row per trial as CSV or JSON' },
   compare: { load: async () => (await import('./commands/compare.js')).compareCommand, summary: 'compare studies side by side (A/B, seeds)' },
   confirm: { load: async () => (await import('./commands/confirm.js')).confirmCommand, summary: 're-run the top configurations with new seeds and rank them by mean' },
+  ablate: { load: async () => (await import('./commands/ablate.js')).ablateCommand, summary: 'which changes from the baseline to the best trial helped (re-run, with intervals)' },
   artifacts: { load: async () => (await import('./commands/artifacts.js')).artifactsCommand, summary: "list a study's trial files, or copy the best trial's" },
 };
 
