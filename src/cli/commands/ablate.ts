@@ -121,7 +121,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
       }
       const after = ablationProgress(await study.getTrials(), setup);
       const failed = after.planned.find((run) => progress.planned.some((p) => sameRun(p, run)));
-      if (failed !== undefined) throw new RerunFailedError(failureLine(name, failed, await study.getTrials()));
+      if (failed !== undefined) throw new RerunFailedError(failureLine(name, setup, failed, await study.getTrials()));
     }
     const metric = metricNames(study.userAttrs, 1)[0] as string;
     if (format === 'json') println(io.out, JSON.stringify(result.steps.map(stepToJson), null, 2));
@@ -152,13 +152,19 @@ function sameRun(a: PlannedAblationRun, b: PlannedAblationRun): boolean {
   return a.attr.role === b.attr.role && a.attr.k === b.attr.k && a.attr.flipped.join('\u0000') === b.attr.flipped.join('\u0000');
 }
 
-function failureLine(name: string, run: PlannedAblationRun, trials: readonly FrozenTrial[]): string {
+function failureLine(name: string, setup: AblationSetup, run: PlannedAblationRun, trials: readonly FrozenTrial[]): string {
   const mine = trials.filter((t) => {
     const attr = ablationAttrOf(t);
     return attr !== undefined && attr.role === run.attr.role && attr.k === run.attr.k && attr.flipped.join('\u0000') === run.attr.flipped.join('\u0000');
   });
   const last = mine[mine.length - 1];
-  const what = run.attr.flipped.length === 0 ? 'the baseline' : `the baseline with ${run.attr.flipped.join(', ')} from trial ${run.attr.target}`;
+  const all = setup.groups.reduce((n, g) => n + g.names.length, 0);
+  const what =
+    run.attr.flipped.length === 0
+      ? `the baseline (trial ${run.attr.baseline})`
+      : run.attr.flipped.length === all
+        ? `trial ${run.attr.target}'s configuration`
+        : `the baseline with ${run.attr.flipped.join(', ')} from trial ${run.attr.target}`;
   const which = last === undefined ? 'did not run' : `ended ${last.state} (trial ${last.number}; see \`sodate logs ${name} ${last.number}\`)`;
   return `sodate ablate: the run of ${what} on ${run.attr.role} seed ${run.attr.k} ${which}; fix the cause and run \`sodate ablate ${name}\` again with the same options (finished runs are kept)`;
 }
@@ -190,7 +196,7 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
     mark(s.gain),
   ]);
   const gainHeader = method === 'path' ? 'gain vs previous' : `gain it brings`;
-  println(io.out, renderTable(['step', method === 'path' ? 'change (from → to)' : 'undone (from → to)', 'mean', `${level} interval`, gainHeader, `${level} interval`, ''], body));
+  println(io.out, renderTable(['step', method === 'path' ? 'change (from → to)' : 'undone (from → to)', 'mean', `${level} interval`, gainHeader, `${level} interval`, 'note'], body));
   const real = steps.filter((s) => s.gain !== null && !s.gain.noise && !s.gain.hurts).map((s) => s.changes.map((c) => c.name).join('+'));
   const hurt = steps.filter((s) => s.gain?.hurts === true).map((s) => s.changes.map((c) => c.name).join('+'));
   println(
