@@ -2,7 +2,7 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeMultiObjectiveStudy } from '../analysis/make-study.js';
-import { runCli, tempProject } from '../helpers/cli.js';
+import { runCli, startCli, tempProject } from '../helpers/cli.js';
 
 // A known objective: a on gains 1, sgd with momentum 0.9 gains 0.5 over adamw, b nothing; plus
 // noise from the trial's seed (SODATE_TRIAL_SEED, which must equal {seed}), mostly shared by
@@ -12,7 +12,9 @@ const TRIAL = `
 const [seedArg, a, b, optimizer, momentum] = process.argv.slice(2);
 const seed = Number(process.env.SODATE_TRIAL_SEED);
 if (String(seed) !== seedArg) { console.error('seed mismatch', seed, seedArg); process.exit(3); }
-if (b === 'on' && (await import('node:fs')).existsSync(new URL('./fail-b', import.meta.url))) { console.error('b is broken'); process.exit(4); }
+const { existsSync } = await import('node:fs');
+if (b === 'on' && existsSync(new URL('./fail-b', import.meta.url))) { console.error('b is broken'); process.exit(4); }
+if (existsSync(new URL('./slow', import.meta.url))) await new Promise((r) => setTimeout(r, 1500));
 const noise = (salt) => {
   let h = (seed ^ salt) >>> 0;
   h = Math.imul(h ^ (h >>> 16), 0x45d9f3b) >>> 0;
@@ -150,6 +152,37 @@ describe('sodate ablate', () => {
     expect(lines[5]).toMatch(/^\s*2\s+optimizer: adamw → sgd; momentum: \(absent\) → [\d.]+\s/);
     expect(lines[6]).toMatch(/^\s*3\s+b: off → on\s.*noise$/);
     expect(lines[7]).toMatch(new RegExp(`^total gain baseline \\(trial ${baseline.number}\\) → trial ${target.number}: [\\d.]+ \\[[-\\d.e]+, [\\d.e-]+\\]\\. [12] of 3 change\\(s\\) told apart from noise: a`));
+  }, 300_000);
+
+  it('after a kill -9 goes on where it stopped: stale runs are run again, finished ones reused', async () => {
+    const dir = tempProject({ 'space.yaml': space('grow', true, 8), 'trial.mjs': TRIAL });
+    const tune = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
+    expect(tune.code, tune.stderr).toBe(0);
+    const target = (await trialsOf(dir, 'grow')).find((t) => t.state === 'COMPLETE' && t.params['a'] === 'on' && t.params['b'] === 'on' && t.params['optimizer'] === 'sgd') as TrialJson;
+    writeFileSync(join(dir, 'slow'), '');
+    const first = startCli(['ablate', 'grow', '--seeds', '2', '--top-trial', String(target.number), '--stale-after', '1'], dir);
+    await first.seen(/trial \d+ COMPLETE[\s\S]*trial \d+ COMPLETE[\s\S]*trial \d+ COMPLETE/);
+    // Not in the instant a freed slot claims its next trial: a trial claimed but killed before
+    // its first heartbeat stays RUNNING for good (a stale check needs a heartbeat to compare).
+    await new Promise((r) => setTimeout(r, 700));
+    first.child.kill('SIGKILL');
+    await first.exit;
+    const before = (await trialsOf(dir, 'grow')).filter((t) => t.user_attrs['sodate:ablation'] !== undefined);
+    const doneBefore = before.filter((t) => t.state === 'COMPLETE').map((t) => t.number);
+    expect(doneBefore.length).toBeGreaterThanOrEqual(3);
+    expect(doneBefore.length).toBeLessThan(18);
+    unlinkSync(join(dir, 'slow'));
+    await new Promise((r) => setTimeout(r, 1500));
+    const second = await runCli(['ablate', 'grow', '--seeds', '2', '--top-trial', String(target.number), '--stale-after', '1', '--format', 'json'], dir, { timeoutMs: 120_000 });
+    expect(second.code, second.stderr).toBe(0);
+    expect((JSON.parse(second.stdout) as StepJson[]).map((s) => s.step)).toEqual([0, 1, 2, 3]);
+    const runs = (await trialsOf(dir, 'grow')).filter((t) => t.user_attrs['sodate:ablation'] !== undefined);
+    const complete = runs.filter((t) => t.state === 'COMPLETE');
+    // Every configuration and seed completed exactly once; what the kill cut off was failed as stale and run again.
+    expect(complete).toHaveLength(18);
+    expect(new Set(complete.map((t) => JSON.stringify(t.user_attrs['sodate:ablation']))).size).toBe(18);
+    for (const n of doneBefore) expect(complete.map((t) => t.number)).toContain(n);
+    expect(runs.filter((t) => t.state === 'RUNNING' || t.state === 'WAITING')).toHaveLength(0);
   }, 300_000);
 
   it('refuses bad input with one line naming the fix', async () => {

@@ -113,6 +113,13 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
       }
       for (const run of progress.planned) await study.enqueueTrial(run.params, { userAttrs: ablationUserAttrs(run) });
       const waiting = (await study.getTrials()).filter((t) => t.state === 'WAITING').length;
+      if (waiting === 0) {
+        // What the next decision needs is running elsewhere: a `sodate worker`, or a killed ablate whose heartbeats are not stale yet.
+        const running = (await study.getTrials()).filter((t) => t.state === 'RUNNING' && ablationAttrOf(t) !== undefined).map((t) => t.number);
+        throw new RerunFailedError(
+          `sodate ablate: the next step waits for run(s) still RUNNING (trial(s) ${running.join(', ')}); let them finish, or if their process died, run \`sodate ablate ${name}\` again once their heartbeat is stale (--stale-after, default 30s)`,
+        );
+      }
       reporter.notice?.(`${describeRound(progress.order.length, groups.length, method)}: ${progress.planned.length} new run(s), ${waiting} waiting in all`);
       const code = await runWaitingTrials({ opened, flags, storageUrl, io, reporter, samplerName: 'fixed (ablation)' });
       if (code !== 0) {
