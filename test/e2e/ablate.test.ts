@@ -152,6 +152,17 @@ describe('sodate ablate', () => {
     expect(lines[5]).toMatch(/^\s*2\s+optimizer: adamw → sgd; momentum: \(absent\) → [\d.]+\s/);
     expect(lines[6]).toMatch(/^\s*3\s+b: off → on\s.*noise$/);
     expect(lines[7]).toMatch(new RegExp(`^total gain baseline \\(trial ${baseline.number}\\) → trial ${target.number}: [\\d.]+ \\[[-\\d.e]+, [\\d.e-]+\\]\\. [12] of 3 change\\(s\\) told apart from noise: a`));
+
+    // Leaving one out of the same target reuses the report runs of the ends and of the target
+    // without b (the path's step 2): 2 configurations × 2 seeds are new.
+    const loo = await runCli(['ablate', 'grow', '--seeds', '2', '--top-trial', String(target.number), '--method', 'leave-one-out', '--format', 'json'], dir, { timeoutMs: 120_000 });
+    expect(loo.code, loo.stderr).toBe(0);
+    expect((await trialsOf(dir, 'grow')).length).toBe(all.length + 4);
+    const looSteps = JSON.parse(loo.stdout) as StepJson[];
+    expect(looSteps[0]?.values).toEqual(steps[3]?.values);
+    expect(looSteps.slice(1).map((s) => s.changes.map((c) => c.param))).toEqual([['a'], ['optimizer', 'momentum'], ['b']]);
+    expect(looSteps[1]?.changes).toEqual([{ param: 'a', from: 'on', to: 'off' }]);
+    expect(looSteps[0]?.gain_from_baseline?.mean).toBeCloseTo(steps[3]?.gain_from_baseline?.mean as number, 12);
   }, 300_000);
 
   it('after a kill -9 goes on where it stopped: stale runs are run again, finished ones reused', async () => {
