@@ -6,6 +6,7 @@ import { ThreadSlots } from '../../src/run/thread-slots.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { createStudy } from '../../src/study/create.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/study/seeds.js';
 import { cpuSlots, fixtureDir, runWith, X_SPACE } from './fixtures.js';
 
 describe('the orchestrator', () => {
@@ -28,6 +29,25 @@ describe('the orchestrator', () => {
     const retry = trials.find((t) => t.systemAttrs['sodate:retry_of'] === 0);
     expect(retry?.params).toEqual(trials[0]?.params);
     expect(notices.some((n) => /trial 0 was left running by a process that died/.test(n))).toBe(true);
+    await study.close();
+  });
+
+  it('re-queues a dead re-run as the same re-run: its ablation attributes and its seed', async () => {
+    const dir = fixtureDir();
+    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
+    const attrs = { [ABLATION_ATTR]: { baseline: 0, target: 1, flipped: ['x'], role: 'report', k: 0 }, [ABLATION_SEED_ATTR]: 4242 };
+    await study.enqueueTrial({ x: 0.5 }, { userAttrs: attrs });
+    const orphan = await study.ask();
+    orphan.suggestFloat('x', 0, 1);
+    await orphan.flush();
+    await study.storage.heartbeat(orphan.id);
+    await sleep(1200);
+    const { trials } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 1, retries: 1, staleAfterSeconds: 1 });
+    const retry = trials.find((t) => t.systemAttrs['sodate:retry_of'] === orphan.number);
+    expect(retry?.state).toBe('COMPLETE');
+    expect(retry?.userAttrs).toMatchObject(attrs);
+    expect(retry?.systemAttrs[TRIAL_SEED_ATTR]).toBe(4242);
+    expect(retry?.params).toEqual({ x: 0.5 });
     await study.close();
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createStudy } from '../../src/study/create.js';
-import { CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR, confirmSeed, trialSeed } from '../../src/study/seeds.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR, ablationSeed, confirmSeed, isRerun, trialSeed } from '../../src/study/seeds.js';
 
 describe('trial seeds', () => {
   it('gives every asked trial a stored seed derived from the study seed and its number', async () => {
@@ -24,5 +24,21 @@ describe('trial seeds', () => {
     await study.enqueueTrial({ x: 1 }, { userAttrs: { [CONFIRM_SEED_ATTR]: 777 } });
     const t = await study.ask();
     expect(t.seed).toBe(777);
+  });
+
+  it('gives an enqueued ablation run the seed in its user attributes, the same for every configuration', async () => {
+    const study = await createStudy({ systemAttrs: { 'sodate:seed': 42 } });
+    const seed = ablationSeed(42, 'report', 0);
+    await study.enqueueTrial({ x: 1 }, { userAttrs: { [ABLATION_ATTR]: { flipped: [] }, [ABLATION_SEED_ATTR]: seed } });
+    await study.enqueueTrial({ x: 2 }, { userAttrs: { [ABLATION_ATTR]: { flipped: ['x'] }, [ABLATION_SEED_ATTR]: seed } });
+    expect([(await study.ask()).seed, (await study.ask()).seed]).toEqual([seed, seed]);
+    expect(ablationSeed(42, 'search', 0)).not.toBe(seed);
+    expect(ablationSeed(42, 'report', 1)).not.toBe(seed);
+  });
+
+  it('tells re-runs of confirm and ablate from tuning trials', () => {
+    expect(isRerun({ userAttrs: { [CONFIRM_OF_ATTR]: 3 } })).toBe(true);
+    expect(isRerun({ userAttrs: { [ABLATION_ATTR]: { flipped: [] } } })).toBe(true);
+    expect(isRerun({ userAttrs: { 'sodate:baseline': true } })).toBe(false);
   });
 });
