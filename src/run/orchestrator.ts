@@ -260,11 +260,14 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     const done = (async () => {
       let end: TrialEnd;
       try {
+        // Beat before anything slow (the sampler, the trial's directory): stale trials are found
+        // by their heartbeat, so a process killed before its first beat would leave this trial
+        // RUNNING for good, and a later run waiting for it would wait forever.
+        await study.storage.heartbeat(trial.id);
         suggestAll(options.space, trial);
         trial.setSystemAttr(ATTR.slot, slot.name);
         trial.setSystemAttr(ATTR.device, slot.device);
         if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
-        await study.storage.heartbeat(trial.id);
         reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
         const task: TrialTask = {
           study: study.name,
