@@ -54,7 +54,25 @@ export interface StudyFile {
   readonly baseline: Readonly<Record<string, ParamValue>> | undefined;
   /** `artifacts:`: where trial directories go and which are kept. Undefined: the defaults. */
   readonly artifacts?: ArtifactsSpec | undefined;
+  /** `warmStart:`: an earlier study whose trials the sampler learns from. */
+  readonly warmStart?: WarmStartSpec | undefined;
   readonly space: SearchSpace;
+}
+
+/** A space file's `warmStart: { from, storage, assume, enqueueBest, outside }` (see src/study/warm-start.ts). */
+export interface WarmStartSpec {
+  /** The earlier study's name. */
+  readonly from: string;
+  /** Its storage URL or SQLite path (relative to the working directory, as --storage). Default: this study's storage if it holds the study, else studies/<from>.db. */
+  readonly storage?: string;
+  /** Values parameters the earlier study never had were effectively at then. */
+  readonly assume?: Readonly<Record<string, ParamValue>>;
+  /** Enqueue the earlier best configuration first. Default true. */
+  readonly enqueueBest?: boolean;
+  /** Old values outside today's distributions: drop the trial (default) or clip. */
+  readonly outside?: 'drop' | 'clip';
+  /** Line of `warmStart:` in the file, for errors raised when the earlier study is read. */
+  readonly line: number;
 }
 
 /** A space file's `artifacts: { dir, keep, keepFailed }`. */
@@ -73,7 +91,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'warmStart', 'params'];
 const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
@@ -106,6 +124,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
 
   const space = parseParams(src, top['params']);
   const artifacts = parseArtifacts(src, top['artifacts'], dirname(resolve(file)));
+  const warmStart = parseWarmStart(src, top['warmStart'], space);
   const names = new Set(space.params.map((p) => p.name));
   return {
     file,
@@ -124,6 +143,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     seed: seed as number | undefined,
     baseline: parseBaseline(src, top['baseline'], space),
     ...(artifacts === undefined ? {} : { artifacts }),
+    ...(warmStart === undefined ? {} : { warmStart }),
     space,
   };
 }
@@ -227,19 +247,48 @@ function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSp
   };
 }
 
+function parseWarmStart(src: YamlSource, raw: unknown, space: SearchSpace): WarmStartSpec | undefined {
+  if (raw === undefined) return undefined;
+  const path: Path = ['warmStart'];
+  if (!isMapping(raw)) throw src.error(path, 'a mapping such as { from: image-baseline-v1 } or { from: old, storage: studies/old.db }', raw);
+  checkKeys(src, path, raw, ['from', 'storage', 'assume', 'enqueueBest', 'outside']);
+  const from = raw['from'];
+  if (typeof from !== 'string' || from.trim().length === 0) throw src.error([...path, 'from'], 'the name of an earlier study', from);
+  const storage = raw['storage'];
+  if (storage !== undefined && (typeof storage !== 'string' || storage.length === 0)) throw src.error([...path, 'storage'], 'a storage URL or SQLite file such as studies/old.db', storage);
+  const enqueueBest = raw['enqueueBest'];
+  if (enqueueBest !== undefined && typeof enqueueBest !== 'boolean') throw src.error([...path, 'enqueueBest'], 'true or false', enqueueBest);
+  const outside = raw['outside'];
+  if (outside !== undefined && outside !== 'drop' && outside !== 'clip') throw src.error([...path, 'outside'], 'drop or clip', outside);
+  const assume = raw['assume'] === undefined ? undefined : parseParamValues(src, [...path, 'assume'], raw['assume'], space, 'such as { ema: false }');
+  return {
+    from,
+    ...(storage === undefined ? {} : { storage: storage as string }),
+    ...(assume === undefined ? {} : { assume }),
+    ...(enqueueBest === undefined ? {} : { enqueueBest }),
+    ...(outside === undefined ? {} : { outside }),
+    line: src.lineOf(path),
+  };
+}
+
 function parseBaseline(src: YamlSource, raw: unknown, space: SearchSpace): Record<string, ParamValue> | undefined {
   if (raw === undefined) return undefined;
-  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(['baseline'], 'a mapping of parameter values, such as { lr: 1.0e-3, optimizer: adamw }', raw);
+  return parseParamValues(src, ['baseline'], raw, space, 'such as { lr: 1.0e-3, optimizer: adamw }');
+}
+
+/** A mapping of parameter names to values each inside its distribution (`baseline:`, `warmStart.assume:`). */
+function parseParamValues(src: YamlSource, path: Path, raw: unknown, space: SearchSpace, example: string): Record<string, ParamValue> {
+  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(path, `a mapping of parameter values, ${example}`, raw);
   for (const [name, value] of Object.entries(raw)) {
     const spec = space.params.find((p) => p.name === name);
-    if (spec === undefined) throw src.fail(['baseline', name], `"${name}" is not a parameter; known: ${space.params.map((p) => p.name).join(', ')}`);
+    if (spec === undefined) throw src.fail([...path, name], `"${name}" is not a parameter; known: ${space.params.map((p) => p.name).join(', ')}`);
     let inside = false;
     try {
       inside = contains(spec.distribution, toInternal(spec.distribution, value as ParamValue));
     } catch {
       inside = false;
     }
-    if (!inside) throw src.error(['baseline', name], `a value of ${describeDistribution(spec.distribution)}`, value);
+    if (!inside) throw src.error([...path, name], `a value of ${describeDistribution(spec.distribution)}`, value);
   }
   return raw as Record<string, ParamValue>;
 }

@@ -25,6 +25,8 @@ import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { startDashboard } from '../../tui/index.js';
 import { storageUrlFor } from '../open-study-storage.js';
+import { placeWarmStartError, warmStartFor } from '../warm-start.js';
+import { describeWarmStart } from '../../study/warm-start.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 
@@ -201,6 +203,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
     const storedSeed = existing?.systemAttrs['sodate:seed'];
     const seed = seedFlag ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
     const policies = buildPolicies(file, seed);
+    const warmStart = await warmStartFor(file, storage);
     const study = await createStudy({
       name,
       storage,
@@ -211,6 +214,9 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       pruner: policies.pruner,
       userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
       systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
+      ...(warmStart === undefined ? {} : { warmStart }),
+    }).catch((error: unknown) => {
+      throw placeWarmStartError(error, file);
     });
     if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);
     // The plain configuration the study grows from runs first (once, also when resumed).
@@ -236,6 +242,8 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
         : undefined;
     const reporter: Reporter = format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
+    const warmSummary = study.warmStartSummary;
+    if (warmSummary !== undefined) reporter.notice?.(describeWarmStart(warmSummary));
     try {
       return await executeStudy({
         study,

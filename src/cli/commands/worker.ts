@@ -14,6 +14,7 @@ import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
 import { buildPolicies, policyCatalog } from '../policies.js';
+import { placeWarmStartError, warmStartFor } from '../warm-start.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
@@ -84,7 +85,13 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     // the study's seed never draw the same point and the study stays reproducible.
     const storedSeed = record.systemAttrs['sodate:seed'];
     const policies = buildPolicies(file, seedFlag ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed()));
-    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner });
+    // The same warm start as tune's, so every process's sampler reads the same history.
+    const warmStart = await warmStartFor(file, storage);
+    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner, ...(warmStart === undefined ? {} : { warmStart }) }).catch(
+      (error: unknown) => {
+        throw placeWarmStartError(error, file);
+      },
+    );
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
     const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
     const write = (line: string) => println(io.out, line);
