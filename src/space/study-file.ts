@@ -7,6 +7,7 @@ import type { CategoricalChoice, Distribution, ParamValue } from './distribution
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from './distributions.js';
 import type { Condition, ParamSpec, SearchSpace } from './search-space.js';
 import { compileSearchSpace } from './search-space.js';
+import type { Carry, StageSpec } from './stages.js';
 import type { Path } from './yaml-source.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -54,6 +55,8 @@ export interface StudyFile {
   readonly baseline: Readonly<Record<string, ParamValue>> | undefined;
   /** `artifacts:`: where trial directories go and which are kept. Undefined: the defaults. */
   readonly artifacts?: ArtifactsSpec | undefined;
+  /** `stages:`: the parameters opened a group at a time, each stage its own study (see stages.ts). */
+  readonly stages?: readonly StageSpec[] | undefined;
   /** `warmStart:`: an earlier study whose trials the sampler learns from. */
   readonly warmStart?: WarmStartSpec | undefined;
   readonly space: SearchSpace;
@@ -91,7 +94,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'warmStart', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'warmStart', 'stages', 'params'];
 const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
@@ -125,6 +128,12 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
   const space = parseParams(src, top['params']);
   const artifacts = parseArtifacts(src, top['artifacts'], dirname(resolve(file)));
   const warmStart = parseWarmStart(src, top['warmStart'], space);
+  const stages = parseStages(src, top['stages'], space, catalog);
+  if (stages !== undefined) {
+    if (isMapping(top['budget']) && top['budget']['trials'] !== undefined) throw src.fail(['budget', 'trials'], 'with stages, each stage gives its own trials; remove budget.trials');
+    if (warmStart !== undefined) throw src.fail(['warmStart'], 'a staged study cannot warm-start (yet); remove warmStart or stages');
+    if (directions.length > 1) throw src.fail(['stages'], 'stages carry the best trial forward, which needs one objective; remove stages or use one direction');
+  }
   const names = new Set(space.params.map((p) => p.name));
   return {
     file,
@@ -144,6 +153,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     baseline: parseBaseline(src, top['baseline'], space),
     ...(artifacts === undefined ? {} : { artifacts }),
     ...(warmStart === undefined ? {} : { warmStart }),
+    ...(stages === undefined ? {} : { stages }),
     space,
   };
 }
@@ -245,6 +255,47 @@ function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSp
     ...(keep === undefined ? {} : { keep: keep as number }),
     ...(keepFailed === undefined ? {} : { keepFailed }),
   };
+}
+
+function parseStages(src: YamlSource, raw: unknown, space: SearchSpace, catalog: PolicyCatalog): StageSpec[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.length === 0) throw src.error(['stages'], 'a list of stages such as - { name: lr, params: [lr, optimizer], trials: 20 }', raw);
+  const openedBy = new Map<string, number>();
+  const stages: StageSpec[] = [];
+  raw.forEach((entry, i) => {
+    const path: Path = ['stages', i];
+    if (!isMapping(entry)) throw src.error(path, 'a mapping with name, params and trials', entry);
+    checkKeys(src, path, entry, ['name', 'params', 'trials', 'sampler', 'pruner', 'carry']);
+    const name = entry['name'];
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name)) throw src.error([...path, 'name'], 'a stage name of letters, digits, "-" or "_"', name);
+    if (stages.some((s) => s.name === name)) throw src.fail([...path, 'name'], `stage "${name}" is named twice`);
+    const params = entry['params'];
+    if (!Array.isArray(params) || params.length === 0 || !params.every((p) => typeof p === 'string')) throw src.error([...path, 'params'], 'a list of parameter names', params);
+    for (const p of params as string[]) {
+      if (!space.params.some((s) => s.name === p)) throw src.fail([...path, 'params'], `"${p}" is not a parameter; known: ${space.params.map((s) => s.name).join(', ')}`);
+      const earlier = openedBy.get(p);
+      if (earlier !== undefined) throw src.fail([...path, 'params'], `"${p}" is already opened by stage ${(stages[earlier] as StageSpec).name}; each parameter belongs to one stage`);
+      openedBy.set(p, i);
+    }
+    const trials = entry['trials'];
+    if (!(Number.isInteger(trials) && (trials as number) > 0)) throw src.error([...path, 'trials'], 'a positive integer (the stage\'s trial budget)', trials);
+    const carry = entry['carry'] ?? 'fix';
+    if (carry !== 'fix' && carry !== 'narrow') throw src.error([...path, 'carry'], 'fix or narrow', carry);
+    const sampler = entry['sampler'] === undefined ? undefined : parsePolicyAt(src, [...path, 'sampler'], 'sampler', entry['sampler'], catalog.samplers);
+    const pruner = entry['pruner'] === undefined ? undefined : parsePolicyAt(src, [...path, 'pruner'], 'pruner', entry['pruner'], catalog.pruners);
+    stages.push({ name, params: params as string[], trials: trials as number, carry: carry as Carry, line: src.lineOf(path), ...(sampler === undefined ? {} : { sampler }), ...(pruner === undefined ? {} : { pruner }) });
+  });
+  const unopened = space.params.filter((p) => !openedBy.has(p.name)).map((p) => p.name);
+  if (unopened.length > 0) throw src.fail(['stages'], `no stage opens ${unopened.join(', ')}; add ${unopened.length === 1 ? 'it' : 'them'} to a stage's params`);
+  for (const spec of space.params) {
+    for (const parent of Object.keys(spec.when ?? {})) {
+      const at = openedBy.get(spec.name) as number;
+      if ((openedBy.get(parent) as number) > at) {
+        throw src.fail(['stages', at, 'params'], `"${spec.name}" depends on "${parent}", which a later stage opens; open "${parent}" in stage ${(stages[at] as StageSpec).name} or before`);
+      }
+    }
+  }
+  return stages;
 }
 
 function parseWarmStart(src: YamlSource, raw: unknown, space: SearchSpace): WarmStartSpec | undefined {
@@ -399,15 +450,19 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
 
 function parsePolicy(src: YamlSource, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec | undefined {
   if (raw === undefined) return undefined;
+  return parsePolicyAt(src, [key], key, raw, known);
+}
+
+function parsePolicyAt(src: YamlSource, path: Path, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec {
   const spec = typeof raw === 'string' ? { kind: raw } : raw;
-  if (!isMapping(spec)) throw src.error([key], `a ${key} name or a mapping such as { kind: ${Object.keys(known)[0] ?? 'random'} }`, raw);
+  if (!isMapping(spec)) throw src.error(path, `a ${key} name or a mapping such as { kind: ${Object.keys(known)[0] ?? 'random'} }`, raw);
   const kind = spec['kind'];
-  if (typeof kind !== 'string') throw src.error([key, 'kind'], `one of: ${Object.keys(known).join(', ')}`, kind);
+  if (typeof kind !== 'string') throw src.error([...path, 'kind'], `one of: ${Object.keys(known).join(', ')}`, kind);
   const optionKeys = known[kind];
-  if (optionKeys === undefined) throw src.fail([key, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
+  if (optionKeys === undefined) throw src.fail([...path, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
   const { kind: _kind, ...options } = spec;
-  checkKeys(src, [key], options, ['kind', ...optionKeys]);
-  return { kind, options, line: src.lineOf([key]) };
+  checkKeys(src, path, options, ['kind', ...optionKeys]);
+  return { kind, options, line: src.lineOf(path) };
 }
 
 function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {

@@ -26,6 +26,7 @@ import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { startDashboard } from '../../tui/index.js';
 import { storageUrlFor } from '../open-study-storage.js';
 import { placeWarmStartError, warmStartFor } from '../warm-start.js';
+import { runStages } from '../stages.js';
 import { describeWarmStart } from '../../study/warm-start.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
@@ -183,6 +184,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
   const file = readStudyFile(path, policyCatalog());
   const name = typeof values['study'] === 'string' ? values['study'] : (file.study ?? basename(path, extname(path)));
   checkStudyName(name);
+  if (file.stages !== undefined && values['trials'] !== undefined) throw new UsageError(`sodate tune: --trials does not apply to a staged study; set each stage's trials under stages: in ${path}`);
   const trials = integerFlag('tune', 'trials', values['trials'], 1) ?? file.budget.trials;
   const timeoutSeconds = durationFlag('tune', 'timeout', values['timeout']) ?? file.budget.timeoutSeconds;
   const flags = executionFlags('tune', values, io.cwd);
@@ -199,6 +201,23 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
 
   const storage = new CachedStorage(await openStorage(storageUrl));
   try {
+    if (file.stages !== undefined) {
+      return await runStages({
+        name,
+        path,
+        file,
+        storage,
+        storageUrl,
+        plan,
+        io,
+        format,
+        tui: values['no-tui'] !== true,
+        seed: seedFlag ?? file.seed,
+        timeoutSeconds,
+        execute: executeStudy,
+        shared: { trialTimeoutSeconds, retries, staleAfterSeconds: flags.staleAfterSeconds, logDir, artifactDir: flags.artifactDir },
+      });
+    }
     const existing = await storage.loadStudy(name);
     const storedSeed = existing?.systemAttrs['sodate:seed'];
     const seed = seedFlag ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
