@@ -21,7 +21,7 @@
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_SAMPLERS=tpe npm run bench -- warm-start
  *   SODATE_BENCH_PROBLEMS=branin+1 …                             one pair
  */
-import type { Distribution, RangeOptions } from '../../src/space/distributions.js';
+import type { RangeOptions } from '../../src/space/distributions.js';
 import { floatDistribution } from '../../src/space/distributions.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import type { SearchSpace } from '../../src/space/search-space.js';
@@ -34,6 +34,7 @@ import { createStudy } from '../../src/study/create.js';
 import type { WarmStartOptions } from '../../src/study/warm-start.js';
 import type { Suggest } from './problems.js';
 import { branin, hartmann6, imageBaseline } from './problems.js';
+import { imageSpace } from './image-space.js';
 import { printTable } from './table.js';
 
 type Objective = (trial: Suggest) => number;
@@ -139,27 +140,6 @@ const PAIRS: readonly Pair[] = [
     ],
   },
 ];
-
-/** The image surrogate's space as a space file would declare it (only `params` matters to the warm start). */
-function imageSpace(): SearchSpace {
-  const params: { name: string; distribution: Distribution; when: Record<string, (string | boolean)[]> | null }[] = [];
-  const recorder: Suggest = {
-    suggestFloat: (name, low, high, options) => {
-      params.push({ name, distribution: floatDistribution(low, high, options ?? {}), when: name === 'momentum' ? { optimizer: ['sgd'] } : name === 'ema_decay' ? { ema: [true] } : null });
-      return name === 'lr' ? 1e-3 : low;
-    },
-    suggestInt: (name, low, high, options) => {
-      params.push({ name, distribution: { kind: 'int', low, high, log: options?.log ?? false, step: options?.step ?? 1 }, when: null });
-      return low;
-    },
-    suggestCategorical: (name, choices) => {
-      params.push({ name, distribution: { kind: 'categorical', choices }, when: null });
-      return name === 'optimizer' ? ('sgd' as never) : name === 'ema' ? (true as never) : (choices[0] as never);
-    },
-  };
-  imageBaseline(recorder);
-  return compileSearchSpace(params);
-}
 
 const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] = [
   { name: 'tpe', create: (seed) => new TPESampler({ seed }) },

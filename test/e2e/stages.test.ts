@@ -74,8 +74,8 @@ describe('sodate tune with stages', () => {
     // Its budget of 5 holds the trial the kill left running (failed as stale on resume, as in any study).
     expect(reg.filter((t) => t.state !== 'WAITING')).toHaveLength(5);
     expect(reg.filter((t) => t.state === 'RUNNING')).toEqual([]);
-    // Every trial of stage 2 keeps stage 1's best lr and opt; the first re-runs stage 1's best.
-    for (const t of reg) expect([t.params['lr'], t.params['opt']]).toEqual([best.params['lr'], best.params['opt']]);
+    // Every complete trial of stage 2 keeps stage 1's best lr and opt (the one the kill cut short may have stored none); the first re-runs stage 1's best.
+    for (const t of reg.filter((r) => r.state === 'COMPLETE')) expect([t.params['lr'], t.params['opt']]).toEqual([best.params['lr'], best.params['opt']]);
     expect(reg[0]?.params).toEqual(best.params);
     expect(reg[0]?.user_attrs['sodate:stage_carried_from']).toBe('grow.optim');
     expect(new Set(reg.map((t) => t.params['wd'])).size).toBeGreaterThan(1);
