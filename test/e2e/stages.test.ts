@@ -3,6 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
+import { optunaRead, pythonModulesMissing } from '../helpers/optuna.js';
+
+const missingOptuna = pythonModulesMissing(['optuna']);
+if (missingOptuna !== null) console.warn(`skipping the Optuna check of the stages e2e test: ${missingOptuna}`);
 
 /** A command trial (so kill -9 leaves a real process behind): the second stage's trials take a moment. */
 const TRAIN = `
@@ -81,6 +85,16 @@ describe('sodate tune with stages', () => {
     expect(new Set(reg.map((t) => t.params['wd'])).size).toBeGreaterThan(1);
 
     expect(lineageOf(dir, 'grow.optim')).toMatchObject({ of: 'grow', index: 0, name: 'optim', parent: null, stages: ['optim', 'reg'] });
+    if (missingOptuna === null) {
+      // Each stage is an ordinary Optuna study: the fixed parameters read as single-value distributions.
+      const read = optunaRead(`sqlite:///${join(dir, 'studies', 'grow.db')}`, 'grow.reg');
+      const complete = read.trials.filter((t) => t.state === 'COMPLETE');
+      expect(complete).toHaveLength(reg.filter((t) => t.state === 'COMPLETE').length);
+      for (const t of complete) expect(t.params['lr']).toBe(best.params['lr']);
+    }
+    const worker = await runCli(['worker', 'grow.reg', '--storage', 'studies/grow.db'], dir);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toMatch(/^sodate: sodate worker: study "grow\.reg" is a stage of a staged study; stages run from one `sodate tune <space\.yaml>`/);
     expect(lineageOf(dir, 'grow.reg')).toMatchObject({ of: 'grow', index: 1, parent: 'grow.optim', carry: 'fix', carried: best.params, parentBest: { trial: best.number, value: best.value }, opens: ['wd'] });
   }, 180_000);
 

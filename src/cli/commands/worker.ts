@@ -76,6 +76,9 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
   try {
     const record = await storage.loadStudy(name);
     if (record === null) throw new NotFoundError(`sodate worker: no study named "${name}" in ${storageUrl}; start it with \`sodate tune <space.yaml>\``);
+    if (record.systemAttrs['sodate:stage'] !== undefined) {
+      throw new UsageError(`sodate worker: study "${name}" is a stage of a staged study; stages run from one \`sodate tune <space.yaml>\` (joining them from other processes is not supported yet)`);
+    }
     const config = storedConfig(record.systemAttrs['sodate:config']);
     if (config === undefined) throw new UsageError(`sodate worker: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
     // The stored text, read as if it still sat at its path: relative module paths resolve as they did for tune.
