@@ -40,7 +40,8 @@ interface TrialJson {
 }
 
 async function trialsOf(dir: string, study: string): Promise<TrialJson[]> {
-  const result = await runCli(['trials', study, '--storage', 'studies/grow.db', '--format', 'json'], dir);
+  // A stage's study is found in its staged study's file (studies/grow.db) without --storage.
+  const result = await runCli(['trials', study, '--format', 'json'], dir);
   expect(result.code, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as TrialJson[];
 }
