@@ -20,7 +20,15 @@
  *   npm run bench -- warm-start                                  10 seeds, TPE (and GP on two pairs: slow, ~15 min)
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_SAMPLERS=tpe npm run bench -- warm-start
  *   SODATE_BENCH_PROBLEMS=branin+1 …                             one pair
+ *
+ * Beside Optuna (Debian's 3.1; Optuna 5 too when SODATE_OPTUNA5_PATH points at its sources)
+ * on branin+1, hartmann6+1 and image-mixed: Optuna has no warm start, so its peer adds the
+ * old study's COMPLETE trials with study.add_trials and enqueues their best
+ * (test/bench/optuna/warm_start.py); its default TPE. SODATE_BENCH_OPTUNA=0 skips it.
  */
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { RangeOptions } from '../../src/space/distributions.js';
 import { floatDistribution } from '../../src/space/distributions.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
@@ -171,6 +179,48 @@ function median(values: readonly number[]): number {
 
 const fmt = (v: number) => (v === 0 ? '0' : Math.abs(v) >= 0.01 ? v.toFixed(3) : v.toExponential(1));
 
+/** Rows for Optuna's add_trials peer, or a note why there are none. */
+function optunaRows(pairs: readonly string[], seeds: number): { rows: string[][]; notes: string[] } {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const rows: string[][] = [];
+  const notes: string[] = [];
+  const versions: { label: string; env: NodeJS.ProcessEnv }[] = [{ label: 'optuna 3.1 tpe', env: { ...process.env, PYTHONPATH: '' } }];
+  const optuna5 = process.env['SODATE_OPTUNA5_PATH'];
+  if (optuna5 !== undefined) versions.push({ label: 'optuna 5 tpe', env: { ...process.env, PYTHONPATH: optuna5 } });
+  else notes.push('optuna 5: skipped (set SODATE_OPTUNA5_PATH to Optuna 5 sources)');
+  for (const version of versions) {
+    const run = spawnSync('/usr/bin/python3', [join(here, 'optuna', 'warm_start.py')], { input: JSON.stringify({ pairs, seeds }), encoding: 'utf8', env: version.env, maxBuffer: 1 << 28 });
+    if (run.status !== 0) {
+      notes.push(`${version.label}: skipped (${(run.error?.message ?? run.stderr.trim().split('\n').pop()) || `exit ${run.status}`})`);
+      continue;
+    }
+    const lines = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as { pair: string; seed: number; study: 'cold' | 'warm'; curve: number[] });
+    for (const pair of pairs) {
+      const cold = lines.filter((l) => l.pair === pair && l.study === 'cold').map((l) => l.curve);
+      const warm = lines.filter((l) => l.pair === pair && l.study === 'warm').map((l) => l.curve);
+      rows.push(...summaryRows(pair, version.label, cold, [{ name: 'warm (add_trials + enqueue best)', curves: warm }]));
+    }
+  }
+  return { rows, notes };
+}
+
+/** The cold row and one row per warm variant: median regrets and the trial that matches cold@100. */
+function summaryRows(pair: string, sampler: string, cold: readonly number[][], warm: readonly { name: string; curves: readonly number[][] }[]): string[][] {
+  const coldAt = (n: number) => median(cold.map((c) => c[n - 1] as number));
+  const rows = [[pair, sampler, 'cold', fmt(coldAt(25)), fmt(coldAt(TARGET)), fmt(coldAt(TRIALS)), '100', '']];
+  for (const { name, curves } of warm) {
+    const at = (n: number) => median(curves.map((c) => c[n - 1] as number));
+    const reach = curves.map((c, s) => {
+      const goal = (cold[s] as number[])[TRIALS - 1] as number;
+      const n = c.findIndex((r) => r <= goal);
+      return n < 0 ? TRIALS + 1 : n + 1;
+    });
+    const m = median(reach);
+    rows.push([pair, sampler, name, fmt(at(25)), fmt(at(TARGET)), fmt(at(TRIALS)), m > TRIALS ? '>100' : String(m), m <= TARGET ? 'yes' : 'no']);
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const seeds = Number(process.env['SODATE_BENCH_SEEDS'] ?? 10);
   const samplerFilter = process.env['SODATE_BENCH_SAMPLERS']?.split(',');
@@ -191,25 +241,23 @@ async function main(): Promise<void> {
           (warm[i] as number[][]).push(await runStudy(pair.fresh, pair.optimum, entry.create(seed), seed, storage, `warm-${i}`, { from: 'old', space: pair.space, ...variant.options }));
         }
       }
-      const coldAt = (n: number) => median(cold.map((c) => c[n - 1] as number));
-      rows.push([pair.name, entry.name, 'cold', fmt(coldAt(25)), fmt(coldAt(TARGET)), fmt(coldAt(TRIALS)), '100', '']);
-      for (const [i, variant] of variants.entries()) {
-        const curves = warm[i] as number[][];
-        const at = (n: number) => median(curves.map((c) => c[n - 1] as number));
-        const reach = curves.map((c, s) => {
-          const goal = (cold[s] as number[])[TRIALS - 1] as number;
-          const n = c.findIndex((r) => r <= goal);
-          return n < 0 ? TRIALS + 1 : n + 1;
-        });
-        const m = median(reach);
-        rows.push([pair.name, entry.name, variant.name, fmt(at(25)), fmt(at(TARGET)), fmt(at(TRIALS)), m > TRIALS ? '>100' : String(m), m <= TARGET ? 'yes' : 'no']);
-      }
+      rows.push(...summaryRows(pair.name, entry.name, cold, variants.map((v, i) => ({ name: v.name, curves: warm[i] as number[][] }))));
       console.log(`${pair.name} / ${entry.name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+    }
+  }
+  const notes: string[] = [];
+  if (process.env['SODATE_BENCH_OPTUNA'] !== '0') {
+    const peerPairs = ['branin+1', 'hartmann6+1', 'image-mixed'].filter((p) => problemFilter === undefined || problemFilter.includes(p));
+    if (peerPairs.length > 0) {
+      const peer = optunaRows(peerPairs, seeds);
+      rows.push(...peer.rows);
+      notes.push(...peer.notes);
     }
   }
   console.log(`\nWarm start: median best regret over ${seeds} seeds after 25 / 50 / 100 trials of the new study, and the median trial at which`);
   console.log(`the warm study first matches its seed's cold regret after 100 ("to cold@100"; the issue asks ≤ ${TARGET}).`);
   printTable(['pair', 'sampler', 'study', 'regret@25', 'regret@50', 'regret@100', 'to cold@100', `≤ ${TARGET}`], rows);
+  for (const note of notes) console.log(note);
 }
 
 await main();
