@@ -31,7 +31,8 @@ import { describeWarmStart } from '../../study/warm-start.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 
-Run (or resume) the study a space file describes, until its budget is reached.
+Run (or resume) the study a space file describes, until its budget is reached. A file with
+stages: runs them in order, each as its own study <study>.<stage>, resuming the first unfinished.
 
 options:
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
