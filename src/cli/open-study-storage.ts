@@ -11,6 +11,26 @@ export function storageUrlFor(study: string, flag: string | boolean | undefined)
 }
 
 /**
+ * The storage a reading command opens: --storage, else the study's default SQLite file, else
+ * (for a stage's study `<study>.<stage>`, which lives with its staged study) `studies/<study>.db`.
+ */
+export function existingStorageUrlFor(study: string, flag: string | boolean | undefined, io: CliIo): string {
+  const url = storageUrlFor(study, flag);
+  if (typeof flag === 'string') return url;
+  const exists = (u: string) => {
+    const file = sqlitePath(u);
+    return file !== undefined && existsSync(resolve(io.cwd, file));
+  };
+  if (exists(url)) return url;
+  const dot = study.lastIndexOf('.');
+  if (dot > 0) {
+    const staged = defaultStorageUrl(study.slice(0, dot));
+    if (exists(staged)) return staged;
+  }
+  return url;
+}
+
+/**
  * Open a storage that must already exist: reading commands never create an empty
  * database file as a side effect of a typo.
  */

@@ -7,6 +7,7 @@ import type { CategoricalChoice, Distribution, ParamValue } from './distribution
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from './distributions.js';
 import type { Condition, ParamSpec, SearchSpace } from './search-space.js';
 import { compileSearchSpace } from './search-space.js';
+import type { Carry, StageSpec } from './stages.js';
 import type { Path } from './yaml-source.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -54,7 +55,27 @@ export interface StudyFile {
   readonly baseline: Readonly<Record<string, ParamValue>> | undefined;
   /** `artifacts:`: where trial directories go and which are kept. Undefined: the defaults. */
   readonly artifacts?: ArtifactsSpec | undefined;
+  /** `stages:`: the parameters opened a group at a time, each stage its own study (see stages.ts). */
+  readonly stages?: readonly StageSpec[] | undefined;
+  /** `warmStart:`: an earlier study whose trials the sampler learns from. */
+  readonly warmStart?: WarmStartSpec | undefined;
   readonly space: SearchSpace;
+}
+
+/** A space file's `warmStart: { from, storage, assume, enqueueBest, outside }` (see src/study/warm-start.ts). */
+export interface WarmStartSpec {
+  /** The earlier study's name. */
+  readonly from: string;
+  /** Its storage URL or SQLite path (relative to the working directory, as --storage). Default: this study's storage if it holds the study, else studies/<from>.db. */
+  readonly storage?: string;
+  /** Values parameters the earlier study never had were effectively at then. */
+  readonly assume?: Readonly<Record<string, ParamValue>>;
+  /** Enqueue the earlier best configuration first. Default true. */
+  readonly enqueueBest?: boolean;
+  /** Old values outside today's distributions: drop the trial (default) or clip. */
+  readonly outside?: 'drop' | 'clip';
+  /** Line of `warmStart:` in the file, for errors raised when the earlier study is read. */
+  readonly line: number;
 }
 
 /** A space file's `artifacts: { dir, keep, keepFailed }`. */
@@ -73,7 +94,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'warmStart', 'stages', 'params'];
 const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
@@ -106,6 +127,13 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
 
   const space = parseParams(src, top['params']);
   const artifacts = parseArtifacts(src, top['artifacts'], dirname(resolve(file)));
+  const warmStart = parseWarmStart(src, top['warmStart'], space);
+  const stages = parseStages(src, top['stages'], space, catalog);
+  if (stages !== undefined) {
+    if (isMapping(top['budget']) && top['budget']['trials'] !== undefined) throw src.fail(['budget', 'trials'], 'with stages, each stage gives its own trials; remove budget.trials');
+    if (warmStart !== undefined) throw src.fail(['warmStart'], 'a staged study cannot warm-start (yet); remove warmStart or stages');
+    if (directions.length > 1) throw src.fail(['stages'], 'stages carry the best trial forward, which needs one objective; remove stages or use one direction');
+  }
   const names = new Set(space.params.map((p) => p.name));
   return {
     file,
@@ -124,6 +152,8 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     seed: seed as number | undefined,
     baseline: parseBaseline(src, top['baseline'], space),
     ...(artifacts === undefined ? {} : { artifacts }),
+    ...(warmStart === undefined ? {} : { warmStart }),
+    ...(stages === undefined ? {} : { stages }),
     space,
   };
 }
@@ -227,19 +257,89 @@ function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSp
   };
 }
 
+function parseStages(src: YamlSource, raw: unknown, space: SearchSpace, catalog: PolicyCatalog): StageSpec[] | undefined {
+  if (raw === undefined) return undefined;
+  if (!Array.isArray(raw) || raw.length === 0) throw src.error(['stages'], 'a list of stages such as - { name: lr, params: [lr, optimizer], trials: 20 }', raw);
+  const openedBy = new Map<string, number>();
+  const stages: StageSpec[] = [];
+  raw.forEach((entry, i) => {
+    const path: Path = ['stages', i];
+    if (!isMapping(entry)) throw src.error(path, 'a mapping with name, params and trials', entry);
+    checkKeys(src, path, entry, ['name', 'params', 'trials', 'sampler', 'pruner', 'carry']);
+    const name = entry['name'];
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name)) throw src.error([...path, 'name'], 'a stage name of letters, digits, "-" or "_"', name);
+    if (stages.some((s) => s.name === name)) throw src.fail([...path, 'name'], `stage "${name}" is named twice`);
+    const params = entry['params'];
+    if (!Array.isArray(params) || params.length === 0 || !params.every((p) => typeof p === 'string')) throw src.error([...path, 'params'], 'a list of parameter names', params);
+    for (const p of params as string[]) {
+      if (!space.params.some((s) => s.name === p)) throw src.fail([...path, 'params'], `"${p}" is not a parameter; known: ${space.params.map((s) => s.name).join(', ')}`);
+      const earlier = openedBy.get(p);
+      if (earlier !== undefined) throw src.fail([...path, 'params'], `"${p}" is already opened by stage ${(stages[earlier] as StageSpec).name}; each parameter belongs to one stage`);
+      openedBy.set(p, i);
+    }
+    const trials = entry['trials'];
+    if (!(Number.isInteger(trials) && (trials as number) > 0)) throw src.error([...path, 'trials'], 'a positive integer (the stage\'s trial budget)', trials);
+    const carry = entry['carry'] ?? 'fix';
+    if (carry !== 'fix' && carry !== 'narrow') throw src.error([...path, 'carry'], 'fix or narrow', carry);
+    const sampler = entry['sampler'] === undefined ? undefined : parsePolicyAt(src, [...path, 'sampler'], 'sampler', entry['sampler'], catalog.samplers);
+    const pruner = entry['pruner'] === undefined ? undefined : parsePolicyAt(src, [...path, 'pruner'], 'pruner', entry['pruner'], catalog.pruners);
+    stages.push({ name, params: params as string[], trials: trials as number, carry: carry as Carry, line: src.lineOf(path), ...(sampler === undefined ? {} : { sampler }), ...(pruner === undefined ? {} : { pruner }) });
+  });
+  const unopened = space.params.filter((p) => !openedBy.has(p.name)).map((p) => p.name);
+  if (unopened.length > 0) throw src.fail(['stages'], `no stage opens ${unopened.join(', ')}; add ${unopened.length === 1 ? 'it' : 'them'} to a stage's params`);
+  for (const spec of space.params) {
+    for (const parent of Object.keys(spec.when ?? {})) {
+      const at = openedBy.get(spec.name) as number;
+      if ((openedBy.get(parent) as number) > at) {
+        throw src.fail(['stages', at, 'params'], `"${spec.name}" depends on "${parent}", which a later stage opens; open "${parent}" in stage ${(stages[at] as StageSpec).name} or before`);
+      }
+    }
+  }
+  return stages;
+}
+
+function parseWarmStart(src: YamlSource, raw: unknown, space: SearchSpace): WarmStartSpec | undefined {
+  if (raw === undefined) return undefined;
+  const path: Path = ['warmStart'];
+  if (!isMapping(raw)) throw src.error(path, 'a mapping such as { from: image-baseline-v1 } or { from: old, storage: studies/old.db }', raw);
+  checkKeys(src, path, raw, ['from', 'storage', 'assume', 'enqueueBest', 'outside']);
+  const from = raw['from'];
+  if (typeof from !== 'string' || from.trim().length === 0) throw src.error([...path, 'from'], 'the name of an earlier study', from);
+  const storage = raw['storage'];
+  if (storage !== undefined && (typeof storage !== 'string' || storage.length === 0)) throw src.error([...path, 'storage'], 'a storage URL or SQLite file such as studies/old.db', storage);
+  const enqueueBest = raw['enqueueBest'];
+  if (enqueueBest !== undefined && typeof enqueueBest !== 'boolean') throw src.error([...path, 'enqueueBest'], 'true or false', enqueueBest);
+  const outside = raw['outside'];
+  if (outside !== undefined && outside !== 'drop' && outside !== 'clip') throw src.error([...path, 'outside'], 'drop or clip', outside);
+  const assume = raw['assume'] === undefined ? undefined : parseParamValues(src, [...path, 'assume'], raw['assume'], space, 'such as { ema: false }');
+  return {
+    from,
+    ...(storage === undefined ? {} : { storage: storage as string }),
+    ...(assume === undefined ? {} : { assume }),
+    ...(enqueueBest === undefined ? {} : { enqueueBest }),
+    ...(outside === undefined ? {} : { outside }),
+    line: src.lineOf(path),
+  };
+}
+
 function parseBaseline(src: YamlSource, raw: unknown, space: SearchSpace): Record<string, ParamValue> | undefined {
   if (raw === undefined) return undefined;
-  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(['baseline'], 'a mapping of parameter values, such as { lr: 1.0e-3, optimizer: adamw }', raw);
+  return parseParamValues(src, ['baseline'], raw, space, 'such as { lr: 1.0e-3, optimizer: adamw }');
+}
+
+/** A mapping of parameter names to values each inside its distribution (`baseline:`, `warmStart.assume:`). */
+function parseParamValues(src: YamlSource, path: Path, raw: unknown, space: SearchSpace, example: string): Record<string, ParamValue> {
+  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(path, `a mapping of parameter values, ${example}`, raw);
   for (const [name, value] of Object.entries(raw)) {
     const spec = space.params.find((p) => p.name === name);
-    if (spec === undefined) throw src.fail(['baseline', name], `"${name}" is not a parameter; known: ${space.params.map((p) => p.name).join(', ')}`);
+    if (spec === undefined) throw src.fail([...path, name], `"${name}" is not a parameter; known: ${space.params.map((p) => p.name).join(', ')}`);
     let inside = false;
     try {
       inside = contains(spec.distribution, toInternal(spec.distribution, value as ParamValue));
     } catch {
       inside = false;
     }
-    if (!inside) throw src.error(['baseline', name], `a value of ${describeDistribution(spec.distribution)}`, value);
+    if (!inside) throw src.error([...path, name], `a value of ${describeDistribution(spec.distribution)}`, value);
   }
   return raw as Record<string, ParamValue>;
 }
@@ -350,15 +450,19 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
 
 function parsePolicy(src: YamlSource, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec | undefined {
   if (raw === undefined) return undefined;
+  return parsePolicyAt(src, [key], key, raw, known);
+}
+
+function parsePolicyAt(src: YamlSource, path: Path, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec {
   const spec = typeof raw === 'string' ? { kind: raw } : raw;
-  if (!isMapping(spec)) throw src.error([key], `a ${key} name or a mapping such as { kind: ${Object.keys(known)[0] ?? 'random'} }`, raw);
+  if (!isMapping(spec)) throw src.error(path, `a ${key} name or a mapping such as { kind: ${Object.keys(known)[0] ?? 'random'} }`, raw);
   const kind = spec['kind'];
-  if (typeof kind !== 'string') throw src.error([key, 'kind'], `one of: ${Object.keys(known).join(', ')}`, kind);
+  if (typeof kind !== 'string') throw src.error([...path, 'kind'], `one of: ${Object.keys(known).join(', ')}`, kind);
   const optionKeys = known[kind];
-  if (optionKeys === undefined) throw src.fail([key, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
+  if (optionKeys === undefined) throw src.fail([...path, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
   const { kind: _kind, ...options } = spec;
-  checkKeys(src, [key], options, ['kind', ...optionKeys]);
-  return { kind, options, line: src.lineOf([key]) };
+  checkKeys(src, path, options, ['kind', ...optionKeys]);
+  return { kind, options, line: src.lineOf(path) };
 }
 
 function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {

@@ -11,6 +11,8 @@ import type { Storage } from '../storage/storage.js';
 import { checkStudyName, openStorage } from '../storage/url.js';
 import type { Pruner, Sampler } from './policies.js';
 import { Study } from './study.js';
+import type { WarmStartOptions } from './warm-start.js';
+import { WARM_START_BEST_ATTR, WARM_START_SYSTEM_ATTR, WarmStartHistory, loadWarmStartSource } from './warm-start.js';
 
 export interface CreateStudyOptions {
   /** Default: a generated `study-<time>-<random>` name. */
@@ -35,6 +37,12 @@ export interface CreateStudyOptions {
   /** Attributes stored with a new study. */
   userAttrs?: Record<string, JsonValue>;
   systemAttrs?: Record<string, JsonValue>;
+  /**
+   * Let the sampler learn from an earlier study's COMPLETE trials (see `WarmStartOptions`):
+   * they come before this study's own in what the sampler reads, never count toward its
+   * budget and are not its trials. Default: none.
+   */
+  warmStart?: WarmStartOptions;
 }
 
 export interface LoadStudyOptions {
@@ -63,6 +71,8 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   checkStudyName(name);
   const { storage, owned } = await resolveStorage(options.storage);
   try {
+    // Read the earlier study first: a refused warm start leaves no new study behind.
+    const warm = options.warmStart === undefined ? undefined : new WarmStartHistory(await loadWarmStartSource(options.warmStart, { storage, name, directions }), options.warmStart);
     let record = await storage.loadStudy(name);
     if (record !== null && !options.loadIfExists) {
       throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
@@ -89,7 +99,16 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         checkConstraints(record, constraints, storage.url);
       }
     }
-    return await openStudy(record, storage, options, owned);
+    if (options.warmStart === undefined || warm === undefined) return await openStudy(record, storage, options, owned);
+    const study = await openStudy(record, storage, options, owned, warm);
+    const summary = warm.summary;
+    await study.setSystemAttr(WARM_START_SYSTEM_ATTR, { from: summary.from, storage: summary.url, trials: summary.used, dropped: summary.dropped, clipped: summary.clipped });
+    // Optuna's habit: the earlier best configuration is a strong first guess (once per study).
+    const best = directions.length === 1 && options.warmStart.enqueueBest !== false ? warm.best(direction, 1) : undefined;
+    if (best !== undefined && !study.trials.some((t) => t.userAttrs[WARM_START_BEST_ATTR] !== undefined)) {
+      await study.enqueueTrial(best.params, { skipIfExists: true, userAttrs: { [WARM_START_BEST_ATTR]: summary.from } });
+    }
+    return study;
   } catch (error) {
     if (owned) await storage.close();
     throw error;
@@ -133,8 +152,8 @@ function checkDirection(record: StudyRecord, directions: readonly Direction[], u
   if (!same) throw new OptionError(`study "${record.name}" in ${url} is to ${record.directions.join(', ')}, not ${directions.join(', ')}`);
 }
 
-async function openStudy(record: StudyRecord, storage: CachedStorage, policies: { sampler?: Sampler; pruner?: Pruner }, owned: boolean): Promise<Study> {
-  const study = new Study(record, storage, policies.sampler ?? new RandomSampler(), policies.pruner ?? new NopPruner(), owned);
+async function openStudy(record: StudyRecord, storage: CachedStorage, policies: { sampler?: Sampler; pruner?: Pruner }, owned: boolean, warmStart?: WarmStartHistory): Promise<Study> {
+  const study = new Study(record, storage, policies.sampler ?? new RandomSampler(), policies.pruner ?? new NopPruner(), owned, warmStart);
   await study.refresh();
   return study;
 }

@@ -7,3 +7,5 @@ export { Study } from './study.js';
 export { Trial } from './trial.js';
 export { FOLDS_ATTR } from './folds.js';
 export { TrialPruned } from './trial-pruned.js';
+export type { WarmStartOptions, WarmStartSummary } from './warm-start.js';
+export { WARM_START_BEST_ATTR, WARM_START_OF_ATTR, describeWarmStart } from './warm-start.js';

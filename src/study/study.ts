@@ -13,6 +13,8 @@ import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
 import type { Pruner, Sampler, StudyView } from './policies.js';
 import type { TrialHost } from './trial.js';
 import { Trial } from './trial.js';
+import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
+import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
 
 /** An objective's result: one number, or one per objective of a multi-objective study. */
@@ -49,9 +51,10 @@ export class Study {
   /** Trials this process has asked and not yet told, so policy notes reach their snapshots. */
   private readonly liveTrials = new Map<number, Trial>();
   private readonly host: TrialHost;
+  private readonly warmStart: WarmStartHistory | undefined;
 
   /** @internal Use `createStudy` or `loadStudy`. */
-  constructor(record: StudyRecord, storage: CachedStorage, sampler: Sampler, pruner: Pruner, ownsStorage: boolean) {
+  constructor(record: StudyRecord, storage: CachedStorage, sampler: Sampler, pruner: Pruner, ownsStorage: boolean, warmStart?: WarmStartHistory) {
     this.id = record.id;
     this.name = record.name;
     this.direction = record.direction;
@@ -62,6 +65,7 @@ export class Study {
     this.sampler = sampler;
     this.pruner = pruner;
     this.ownsStorage = ownsStorage;
+    this.warmStart = warmStart;
     const view: StudyView = {
       name: this.name,
       direction: this.direction,
@@ -72,12 +76,17 @@ export class Study {
         this.policyWrites.push(() => this.storage.setTrialAttr(trialId, 'system', key, value));
       },
     };
+    // Samplers read the warm start's old trials before this study's own (see warm-start.ts);
+    // without one they read exactly what pruners read.
+    const samplerView = warmStart === undefined ? view : warmSamplerView(view, () => warmStart.samplerTrials(this.history));
     this.host = {
       storage,
       sampler,
       pruner,
       view,
-      knownDistribution: (name) => this.knownDistributions.get(name),
+      samplerView,
+      forSampler: warmStart === undefined ? (trial) => trial : (trial) => warmStart.forSampler(trial),
+      knownDistribution: (name) => this.knownDistributions.get(name) ?? warmStart?.oldDistribution(name),
       refreshHistory: async () => {
         await this.policyWrites.flush();
         await this.refresh();
@@ -90,6 +99,16 @@ export class Study {
   /** Every trial as of the last refresh, in number order. */
   get trials(): readonly FrozenTrial[] {
     return this.history;
+  }
+
+  /** What the warm start feeds the sampler (`createStudy({ warmStart })`); undefined without one. */
+  get warmStartSummary(): WarmStartSummary | undefined {
+    return this.warmStart?.summary;
+  }
+
+  /** The earlier study's trials as the sampler reads them (translated, numbered 0…W−1); empty without a warm start. */
+  get warmStartTrials(): readonly FrozenTrial[] {
+    return this.warmStart?.trials ?? [];
   }
 
   /** Whether the study has more than one objective (then `bestTrials`, not `bestTrial`). */
@@ -139,7 +158,7 @@ export class Study {
 
   /** Whether the sampler has nothing left to propose, as of the last refresh. */
   isSearchExhausted(): boolean {
-    return this.sampler.isExhausted?.(this.host.view) ?? false;
+    return this.sampler.isExhausted?.(this.host.samplerView) ?? false;
   }
 
   /** Read what changed in storage since the last refresh (other processes included). */
@@ -243,7 +262,7 @@ export class Study {
     }
     this.liveTrials.delete(trial.id);
     const frozen: FrozenTrial = { ...trial.frozen(state), values, datetimeComplete: new Date() };
-    this.sampler.afterTrial?.(this.host.view, frozen, state, values);
+    this.sampler.afterTrial?.(this.host.samplerView, this.host.forSampler(frozen), state, values);
     await this.policyWrites.flush();
     return frozen;
   }

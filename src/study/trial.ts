@@ -20,6 +20,10 @@ export interface TrialHost {
   readonly sampler: Sampler;
   readonly pruner: Pruner;
   readonly view: StudyView;
+  /** What samplers read: `view`, or with a warm start the earlier study's trials before this one's. */
+  readonly samplerView: StudyView;
+  /** A trial as samplers see it (a warm start renumbers the study's trials past the old ones). */
+  forSampler(trial: FrozenTrial): FrozenTrial;
   /** The distribution a parameter had in earlier trials of the study, if any. */
   knownDistribution(name: string): Distribution | undefined;
   /** Bring the history up to date before a pruning decision (pending policy notes first). */
@@ -72,14 +76,14 @@ export class Trial extends TypedSuggester {
 
   /** Joint sampling happens once, when the trial starts, over the space the sampler infers. */
   sampleRelativeParams(): void {
-    const { sampler, view } = this.host;
+    const { sampler, samplerView: view } = this.host;
     if (sampler.inferRelativeSpace === undefined || sampler.sampleRelative === undefined) return;
-    const inferred = sampler.inferRelativeSpace(view, this.frozen());
+    const inferred = sampler.inferRelativeSpace(view, this.host.forSampler(this.frozen()));
     const space: Record<string, Distribution> = {};
     for (const [name, dist] of Object.entries(inferred)) if (!isSingleValue(dist)) space[name] = dist;
     if (Object.keys(space).length === 0) return;
     this.relativeSpace = space;
-    this.relativeParams = sampler.sampleRelative(view, this.frozen(), space);
+    this.relativeParams = sampler.sampleRelative(view, this.host.forSampler(this.frozen()), space);
   }
 
   /**
@@ -146,7 +150,7 @@ export class Trial extends TypedSuggester {
     const relativeDist = this.relativeSpace[name];
     const relative = this.relativeParams[name];
     if (relativeDist !== undefined && relative !== undefined && sameDistribution(relativeDist, distribution)) return relative;
-    return this.host.sampler.sampleIndependent(this.host.view, this.frozen(), name, distribution);
+    return this.host.sampler.sampleIndependent(this.host.samplerView, this.host.forSampler(this.frozen()), name, distribution);
   }
 
   /**

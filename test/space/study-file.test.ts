@@ -158,6 +158,22 @@ describe('parseDuration', () => {
   });
 });
 
+describe('warmStart', () => {
+  const withWarmStart = (warmStart: string) =>
+    `objective: { module: ./o.ts }\nwarmStart: ${warmStart}\nparams:\n  lr: { float: [1.0e-4, 1.0e-2], log: true }\n  ema: { choice: [true, false] }\n`;
+  it('reads from, storage, assume, enqueueBest and outside, with its line', () => {
+    const file = parseStudyFile(withWarmStart('{ from: v1, storage: studies/v1.db, assume: { ema: false }, enqueueBest: false, outside: clip }'), 'w.yaml', catalog);
+    expect(file.warmStart).toEqual({ from: 'v1', storage: 'studies/v1.db', assume: { ema: false }, enqueueBest: false, outside: 'clip', line: 2 });
+    expect(parseStudyFile(withWarmStart('{ from: v1 }'), 'w.yaml', catalog).warmStart).toEqual({ from: 'v1', line: 2 });
+  });
+  it('refuses a missing from, unknown keys, bad values and assumed values outside their distribution', () => {
+    expect(errorOf(withWarmStart('{ storage: x.db }'))).toBe('spaces/bad.yaml:2: warmStart.from: expected the name of an earlier study, found nothing');
+    expect(errorOf(withWarmStart('{ from: v1, trials: 3 }'))).toMatch(/^spaces\/bad\.yaml:2: warmStart\.trials: unknown key "trials"; expected one of: from, storage, assume, enqueueBest, outside$/);
+    expect(errorOf(withWarmStart('{ from: v1, outside: keep }'))).toBe('spaces/bad.yaml:2: warmStart.outside: expected drop or clip, found "keep"');
+    expect(errorOf(withWarmStart('{ from: v1, assume: { ema: maybe } }'))).toBe('spaces/bad.yaml:2: warmStart.assume.ema: expected a value of one of [true,false], found "maybe"');
+  });
+});
+
 describe('baseline', () => {
   const withBaseline = (baseline: string) =>
     `objective: { module: ./o.ts }\nbaseline: ${baseline}\nparams:\n  lr: { float: [1.0e-4, 1.0e-2], log: true }\n  opt: { choice: [adamw, sgd] }\n`;

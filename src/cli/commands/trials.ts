@@ -8,7 +8,7 @@ import { durationSeconds, formatNumber, formatParam, formatSeconds, renderCsv, r
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
-import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
+import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 
 export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
 
@@ -18,7 +18,7 @@ Every trial of a study: number, state, value, duration and parameters.
 /** Open the study's storage, run `use`, close. Shared by the read-only commands. */
 export async function withStudy<T>(command: string, name: string, storageFlag: string | boolean | undefined, io: CliIo, use: (storage: Storage, study: StudyRecord) => Promise<T>): Promise<T> {
   checkStudyName(name);
-  const url = storageUrlFor(name, storageFlag);
+  const url = existingStorageUrlFor(name, storageFlag, io);
   const storage = await openExistingStorage(url, io, `sodate ${command} ${name}`);
   try {
     const study = await storage.loadStudy(name);

@@ -25,10 +25,14 @@ import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { startDashboard } from '../../tui/index.js';
 import { storageUrlFor } from '../open-study-storage.js';
+import { placeWarmStartError, warmStartFor } from '../warm-start.js';
+import { runStages } from '../stages.js';
+import { describeWarmStart } from '../../study/warm-start.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 
-Run (or resume) the study a space file describes, until its budget is reached.
+Run (or resume) the study a space file describes, until its budget is reached. A file with
+stages: runs them in order, each as its own study <study>.<stage>, resuming the first unfinished.
 
 options:
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
@@ -181,6 +185,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
   const file = readStudyFile(path, policyCatalog());
   const name = typeof values['study'] === 'string' ? values['study'] : (file.study ?? basename(path, extname(path)));
   checkStudyName(name);
+  if (file.stages !== undefined && values['trials'] !== undefined) throw new UsageError(`sodate tune: --trials does not apply to a staged study; set each stage's trials under stages: in ${path}`);
   const trials = integerFlag('tune', 'trials', values['trials'], 1) ?? file.budget.trials;
   const timeoutSeconds = durationFlag('tune', 'timeout', values['timeout']) ?? file.budget.timeoutSeconds;
   const flags = executionFlags('tune', values, io.cwd);
@@ -197,10 +202,28 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
 
   const storage = new CachedStorage(await openStorage(storageUrl));
   try {
+    if (file.stages !== undefined) {
+      return await runStages({
+        name,
+        path,
+        file,
+        storage,
+        storageUrl,
+        plan,
+        io,
+        format,
+        tui: values['no-tui'] !== true,
+        seed: seedFlag ?? file.seed,
+        timeoutSeconds,
+        execute: executeStudy,
+        shared: { trialTimeoutSeconds, retries, staleAfterSeconds: flags.staleAfterSeconds, logDir, artifactDir: flags.artifactDir },
+      });
+    }
     const existing = await storage.loadStudy(name);
     const storedSeed = existing?.systemAttrs['sodate:seed'];
     const seed = seedFlag ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
     const policies = buildPolicies(file, seed);
+    const warmStart = await warmStartFor(file, storage);
     const study = await createStudy({
       name,
       storage,
@@ -211,6 +234,9 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       pruner: policies.pruner,
       userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
       systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
+      ...(warmStart === undefined ? {} : { warmStart }),
+    }).catch((error: unknown) => {
+      throw placeWarmStartError(error, file);
     });
     if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);
     // The plain configuration the study grows from runs first (once, also when resumed).
@@ -236,6 +262,8 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
         : undefined;
     const reporter: Reporter = format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
+    const warmSummary = study.warmStartSummary;
+    if (warmSummary !== undefined) reporter.notice?.(describeWarmStart(warmSummary));
     try {
       return await executeStudy({
         study,

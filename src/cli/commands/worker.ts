@@ -14,6 +14,7 @@ import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
 import { buildPolicies, policyCatalog } from '../policies.js';
+import { placeWarmStartError, warmStartFor } from '../warm-start.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
@@ -75,6 +76,9 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
   try {
     const record = await storage.loadStudy(name);
     if (record === null) throw new NotFoundError(`sodate worker: no study named "${name}" in ${storageUrl}; start it with \`sodate tune <space.yaml>\``);
+    if (record.systemAttrs['sodate:stage'] !== undefined) {
+      throw new UsageError(`sodate worker: study "${name}" is a stage of a staged study; stages run from one \`sodate tune <space.yaml>\` (joining them from other processes is not supported yet)`);
+    }
     const config = storedConfig(record.systemAttrs['sodate:config']);
     if (config === undefined) throw new UsageError(`sodate worker: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
     // The stored text, read as if it still sat at its path: relative module paths resolve as they did for tune.
@@ -84,7 +88,13 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     // the study's seed never draw the same point and the study stays reproducible.
     const storedSeed = record.systemAttrs['sodate:seed'];
     const policies = buildPolicies(file, seedFlag ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed()));
-    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner });
+    // The same warm start as tune's, so every process's sampler reads the same history.
+    const warmStart = await warmStartFor(file, storage);
+    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner, ...(warmStart === undefined ? {} : { warmStart }) }).catch(
+      (error: unknown) => {
+        throw placeWarmStartError(error, file);
+      },
+    );
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
     const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
     const write = (line: string) => println(io.out, line);

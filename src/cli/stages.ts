@@ -1,0 +1,215 @@
+/**
+ * `sodate tune` on a space file with `stages:`: the stages run in order, each as its own
+ * study `<study>.<stage>` in the same storage.
+ *
+ * Why one study per stage, not one study with a stage attribute on its trials: each stage
+ * has its own space (earlier parameters fixed or narrowed), sampler, pruner and budget. In
+ * one study, TPE's groups and GP's shared space would mix trials of different spaces, the
+ * budget would count every stage's trials together, and Optuna's tools (importance, plots,
+ * `best_trial`) would see one study whose space changes halfway. Separate studies make each
+ * stage an ordinary study that Optuna opens as it is, and make resuming plain: a stage whose
+ * study holds its budget is done, the first that does not is resumed where it stopped, and
+ * its stored lineage (`sodate:stage`, with the values it carried) rebuilds its space exactly.
+ */
+import { defaultArtifactDir } from '../artifacts/paths.js';
+import { OptionError } from '../errors.js';
+import type { RunPlan } from '../run/plan.js';
+import type { Reporter } from '../run/reporter.js';
+import { randomSeed } from '../samplers/rng.js';
+import type { ParamValue } from '../space/distributions.js';
+import { contains, toInternal } from '../space/distributions.js';
+import type { SearchSpace } from '../space/search-space.js';
+import type { StageSpec } from '../space/stages.js';
+import { stageSpace, stageStudyName } from '../space/stages.js';
+import type { StudyFile } from '../space/study-file.js';
+import type { CachedStorage } from '../storage/cached.js';
+import type { JsonValue } from '../json.js';
+import { createStudy } from '../study/create.js';
+import { formatNumber, renderTable } from './format.js';
+import type { CliIo } from './io.js';
+import { println } from './io.js';
+import { buildPolicies } from './policies.js';
+import { jsonLinesReporter } from './reporters/json-lines.js';
+import { plainLinesReporter } from './reporters/plain-lines.js';
+import { startDashboard } from '../tui/index.js';
+import type { ExecuteOptions } from './commands/tune.js';
+
+/** Study system attribute of a stage's study: where it sits in the staged study and what it carried. */
+export const STAGE_ATTR = 'sodate:stage';
+/** User attribute of the trial that re-runs the previous stage's best configuration first. */
+export const STAGE_CARRIED_ATTR = 'sodate:stage_carried_from';
+
+export interface StageLineage {
+  readonly of: string;
+  readonly index: number;
+  readonly name: string;
+  readonly stages: readonly string[];
+  /** The previous stage's study, null for the first. */
+  readonly parent: string | null;
+  readonly carry: 'fix' | 'narrow';
+  /** The previous stage's best configuration, which this stage's space was built from. */
+  readonly carried: Readonly<Record<string, ParamValue>>;
+  readonly parentBest: { readonly trial: number; readonly value: number } | null;
+  readonly opens: readonly string[];
+}
+
+export interface RunStagesOptions {
+  readonly name: string;
+  readonly path: string;
+  readonly file: StudyFile;
+  readonly storage: CachedStorage;
+  readonly storageUrl: string;
+  readonly plan: RunPlan;
+  readonly io: CliIo;
+  readonly format: 'plain' | 'json';
+  readonly tui: boolean;
+  readonly seed: number | undefined;
+  readonly timeoutSeconds: number | undefined;
+  readonly execute: (options: ExecuteOptions) => Promise<number>;
+  readonly shared: Pick<ExecuteOptions, 'trialTimeoutSeconds' | 'retries' | 'staleAfterSeconds' | 'logDir'> & { readonly artifactDir: string | undefined };
+}
+
+interface StageResult {
+  readonly stage: StageSpec;
+  readonly study: string;
+  readonly trials: number;
+  readonly best: { number: number; value: number; params: Readonly<Record<string, ParamValue>> } | undefined;
+}
+
+/** Run (or resume) every stage in order; exit code 0, or the first stage's non-zero one. */
+export async function runStages(options: RunStagesOptions): Promise<number> {
+  const { file, storage, io, name } = options;
+  const stages = file.stages as readonly StageSpec[];
+  const write = (line: string) => println(io.out, line);
+  const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
+  const results: StageResult[] = [];
+  let previous: StageResult | undefined;
+  for (const [index, stage] of stages.entries()) {
+    const studyName = stageStudyName(name, stage);
+    const existing = await storage.loadStudy(studyName);
+    const stored = existing?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
+    let carried: Readonly<Record<string, ParamValue>> = {};
+    if (index > 0) {
+      if (stored !== undefined) carried = stored.carried;
+      else if (previous?.best === undefined) {
+        throw new OptionError(`stage ${(previous as StageResult).stage.name} (study ${(previous as StageResult).study}) has no complete trial to carry into stage ${stage.name}; look at its failures with \`sodate trials ${(previous as StageResult).study}\``);
+      } else carried = previous.best.params;
+    }
+    const space = stageSpace(file.space, stages, index, carried, file.baseline);
+    const stageFile: StudyFile = {
+      ...file,
+      space,
+      sampler: stage.sampler ?? file.sampler,
+      pruner: stage.pruner ?? file.pruner,
+      budget: { ...file.budget, trials: stage.trials },
+    };
+    const storedSeed = existing?.systemAttrs['sodate:seed'];
+    const seed = options.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
+    const policies = buildPolicies(stageFile, seed);
+    const lineage: StageLineage = {
+      of: name,
+      index,
+      name: stage.name,
+      stages: stages.map((s) => s.name),
+      parent: previous?.study ?? null,
+      carry: stage.carry,
+      carried,
+      parentBest: previous?.best === undefined ? null : { trial: previous.best.number, value: previous.best.value },
+      opens: stage.params,
+    };
+    const study = await createStudy({
+      name: studyName,
+      storage,
+      directions: file.directions,
+      ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
+      loadIfExists: true,
+      sampler: policies.sampler,
+      pruner: policies.pruner,
+      userAttrs: { metric: file.metric },
+      systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': options.path, [STAGE_ATTR]: lineage as unknown as JsonValue },
+    });
+    // The first stage starts from the plain baseline, every later one from the best so far.
+    const first = index === 0 ? file.baseline : carried;
+    const start = first === undefined ? {} : inside(space, first);
+    if (Object.keys(start).length > 0) {
+      await study.enqueueTrial(start, { skipIfExists: true, userAttrs: index === 0 ? { 'sodate:baseline': true } : { [STAGE_CARRIED_ATTR]: previous?.study ?? '' } });
+    }
+    await study.setSystemAttr('sodate:sampler', policies.samplerName);
+    await study.setSystemAttr('sodate:pruner', policies.prunerName);
+    await study.setSystemAttr('sodate:max_trials', stage.trials);
+
+    const remaining = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
+    if (remaining !== undefined && remaining <= 0) {
+      write(`stage ${stage.name}: not started, the timeout is spent; run sodate tune again to go on`);
+      return 0;
+    }
+    const dashboard =
+      options.format === 'plain' && options.tui && io.out.isTTY === true
+        ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
+        : undefined;
+    const reporter: Reporter = options.format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
+    const earlier = new Set(stages.slice(0, index).flatMap((s) => s.params));
+    const fixed = Object.keys(carried).filter((p) => earlier.has(p) && space.params.some((s) => s.name === p));
+    reporter.notice?.(
+      `stage ${index + 1}/${stages.length} ${stage.name} (study ${studyName}, ${stage.trials} trials): opens ${stage.params.join(', ')}` +
+        (index === 0 ? '' : `; ${stage.carry === 'fix' ? 'fixes' : 'narrows around'} ${fixed.join(', ')} from ${previous?.study ?? stored?.parent ?? ''}`),
+    );
+    let code: number;
+    try {
+      code = await options.execute({
+        study,
+        plan: options.plan,
+        reporter,
+        file: stageFile,
+        maxTrials: stage.trials,
+        timeoutSeconds: remaining,
+        ...options.shared,
+        artifactDir: options.shared.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(options.storageUrl, io.cwd),
+        samplerName: policies.samplerName,
+        prunerName: policies.prunerName,
+      });
+    } finally {
+      await dashboard?.close();
+    }
+    if (code !== 0) return code;
+    await study.refresh();
+    const best = study.bestTrial;
+    const result: StageResult = {
+      stage,
+      study: studyName,
+      trials: study.trials.filter((t) => t.state !== 'WAITING').length,
+      best: best === undefined ? undefined : { number: best.number, value: best.values?.[0] as number, params: best.params },
+    };
+    results.push(result);
+    previous = result;
+    await study.close();
+  }
+  write(stagesSummary(results, file.direction));
+  return 0;
+}
+
+/** The values of `config` the stage's space holds (a later stage's parameter the best trial had at its baseline, say). */
+function inside(space: SearchSpace, config: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const spec of space.params) {
+    const value = config[spec.name];
+    if (value === undefined) continue;
+    try {
+      if (contains(spec.distribution, toInternal(spec.distribution, value))) out[spec.name] = value;
+    } catch {
+      // Not a value of this distribution: left to the sampler.
+    }
+  }
+  return out;
+}
+
+/** The stages side by side: best per stage and its gain over the stage before. */
+export function stagesSummary(results: readonly StageResult[], direction: 'minimize' | 'maximize'): string {
+  const rows = results.map((r, i) => {
+    const before = i === 0 ? undefined : results[i - 1]?.best?.value;
+    const value = r.best?.value;
+    const gain = before === undefined || value === undefined ? '-' : formatNumber(direction === 'minimize' ? before - value : value - before);
+    return [String(i + 1), r.stage.name, r.study, String(r.trials), value === undefined ? '-' : formatNumber(value), r.best === undefined ? '-' : String(r.best.number), gain, r.stage.params.join(', ')];
+  });
+  return `stages:\n${renderTable(['stage', 'name', 'study', 'trials', 'best', 'trial', 'gain', 'opens'], rows)}`;
+}

@@ -1,0 +1,111 @@
+import Database from 'better-sqlite3';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, startCli, tempProject } from '../helpers/cli.js';
+import { optunaRead, pythonModulesMissing } from '../helpers/optuna.js';
+
+const missingOptuna = pythonModulesMissing(['optuna']);
+if (missingOptuna !== null) console.warn(`skipping the Optuna check of the stages e2e test: ${missingOptuna}`);
+
+/** A command trial (so kill -9 leaves a real process behind): the second stage's trials take a moment. */
+const TRAIN = `
+const lr = Number(process.env.SODATE_PARAM_LR);
+const opt = process.env.SODATE_PARAM_OPT;
+const wd = Number(process.env.SODATE_PARAM_WD ?? 0);
+if (process.env.SODATE_PARAM_WD !== undefined && wd !== 0) await new Promise((r) => setTimeout(r, 200));
+console.log(JSON.stringify({ value: (Math.log10(lr) + 2.5) ** 2 + (opt === 'sgd' ? 0.3 : 0) + (wd - 0.02) ** 2 }));
+`;
+
+const SPACE = `study: grow
+objective: { command: [node, train.mjs] }
+sampler: { kind: tpe, seed: 3, nStartupTrials: 3 }
+pruner: none
+baseline: { lr: 1.0e-3, opt: adamw, wd: 0.0 }
+stages:
+  - { name: optim, params: [lr, opt], trials: 6 }
+  - { name: reg, params: [wd], trials: 5, sampler: { kind: random, seed: 1 } }
+params:
+  lr:  { float: [1.0e-4, 1.0e-1], log: true }
+  opt: { choice: [adamw, sgd] }
+  wd:  { float: [0.0, 0.1] }
+`;
+
+interface TrialJson {
+  number: number;
+  state: string;
+  value: number | null;
+  params: Record<string, unknown>;
+  user_attrs: Record<string, unknown>;
+}
+
+async function trialsOf(dir: string, study: string): Promise<TrialJson[]> {
+  // A stage's study is found in its staged study's file (studies/grow.db) without --storage.
+  const result = await runCli(['trials', study, '--format', 'json'], dir);
+  expect(result.code, result.stderr).toBe(0);
+  return JSON.parse(result.stdout) as TrialJson[];
+}
+
+function lineageOf(dir: string, study: string): Record<string, unknown> {
+  const db = new Database(join(dir, 'studies', 'grow.db'), { readonly: true });
+  const row = db
+    .prepare(`SELECT a.value_json AS v FROM study_system_attributes a JOIN studies s ON s.study_id = a.study_id WHERE s.study_name = ? AND a.key = 'sodate:stage'`)
+    .get(study) as { v: string } | undefined;
+  db.close();
+  return JSON.parse(row?.v ?? 'null') as Record<string, unknown>;
+}
+
+describe('sodate tune with stages', () => {
+  it('runs each stage as its own study from the previous best, and resumes a stage a kill -9 cut short', async () => {
+    const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE });
+    const first = startCli(['tune', 'space.yaml', '--stale-after', '1', '--format', 'plain'], dir);
+    // Kill it inside the second stage, once it has finished a trial there.
+    await first.seen(/stage 2\/2 reg[\s\S]*trial \d+ COMPLETE/);
+    first.child.kill('SIGKILL');
+    await first.exit;
+    await sleep(1500);
+    const second = await runCli(['tune', 'space.yaml', '--stale-after', '1', '--format', 'plain'], dir);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toMatch(/stages:\n\s*stage\s+name\s+study\s+trials\s+best\s+trial\s+gain\s+opens\n.*\n\s*1\s+optim\s+grow\.optim\s+6\s+/);
+
+    const optim = await trialsOf(dir, 'grow.optim');
+    // The first stage was done: not run again.
+    expect(optim.filter((t) => t.state !== 'WAITING')).toHaveLength(6);
+    expect(optim[0]?.params).toEqual({ lr: 1e-3, opt: 'adamw', wd: 0 }); // the baseline first; wd stays at its baseline value
+    expect(optim.every((t) => t.params['wd'] === 0)).toBe(true);
+    const best = optim.filter((t) => t.state === 'COMPLETE').sort((a, b) => (a.value as number) - (b.value as number))[0] as TrialJson;
+
+    const reg = await trialsOf(dir, 'grow.reg');
+    // Its budget of 5 holds the trial the kill left running (failed as stale on resume, as in any study).
+    expect(reg.filter((t) => t.state !== 'WAITING')).toHaveLength(5);
+    expect(reg.filter((t) => t.state === 'RUNNING')).toEqual([]);
+    // Every complete trial of stage 2 keeps stage 1's best lr and opt (the one the kill cut short may have stored none); the first re-runs stage 1's best.
+    for (const t of reg.filter((r) => r.state === 'COMPLETE')) expect([t.params['lr'], t.params['opt']]).toEqual([best.params['lr'], best.params['opt']]);
+    expect(reg[0]?.params).toEqual(best.params);
+    expect(reg[0]?.user_attrs['sodate:stage_carried_from']).toBe('grow.optim');
+    expect(new Set(reg.map((t) => t.params['wd'])).size).toBeGreaterThan(1);
+
+    expect(lineageOf(dir, 'grow.optim')).toMatchObject({ of: 'grow', index: 0, name: 'optim', parent: null, stages: ['optim', 'reg'] });
+    if (missingOptuna === null) {
+      // Each stage is an ordinary Optuna study: the fixed parameters read as single-value distributions.
+      const read = optunaRead(`sqlite:///${join(dir, 'studies', 'grow.db')}`, 'grow.reg');
+      const complete = read.trials.filter((t) => t.state === 'COMPLETE');
+      expect(complete).toHaveLength(reg.filter((t) => t.state === 'COMPLETE').length);
+      for (const t of complete) expect(t.params['lr']).toBe(best.params['lr']);
+    }
+    const worker = await runCli(['worker', 'grow.reg', '--storage', 'studies/grow.db'], dir);
+    expect(worker.code).toBe(2);
+    expect(worker.stderr).toMatch(/^sodate: sodate worker: study "grow\.reg" is a stage of a staged study; stages run from one `sodate tune <space\.yaml>`/);
+    expect(lineageOf(dir, 'grow.reg')).toMatchObject({ of: 'grow', index: 1, parent: 'grow.optim', carry: 'fix', carried: best.params, parentBest: { trial: best.number, value: best.value }, opens: ['wd'] });
+  }, 180_000);
+
+  it.each([
+    ['a parameter no stage opens', SPACE.replace('params: [wd]', 'params: [lr]').replace('params: [lr, opt]', 'params: [opt]'), /^sodate: space\.yaml:\d+: stages: no stage opens wd; add it to a stage's params\n$/],
+    ['budget.trials beside stages', SPACE.replace('pruner: none', 'pruner: none\nbudget: { trials: 9 }'), /budget\.trials: with stages, each stage gives its own trials; remove budget\.trials/],
+  ])('refuses %s in one line', async (_name, text, expected) => {
+    const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': text });
+    const run = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(expected);
+  });
+});
