@@ -23,6 +23,10 @@ export interface ArtifactKeeperOptions extends RetentionPolicy {
    * none, the files stay in `dir`.
    */
   readonly remote?: RemoteArtifactStore | undefined;
+  /** After the store failed to answer, sweeps leave it alone for this long (uploads and deletions stay pending). Default 30. */
+  readonly storeRetrySeconds?: number | undefined;
+  /** Milliseconds clock. Default Date.now. */
+  readonly now?: (() => number) | undefined;
   /** Where notices go (a deletion that failed). Default: nowhere. */
   readonly notice?: ((text: string) => void) | undefined;
 }
@@ -47,6 +51,10 @@ export class ArtifactKeeper {
   private pendingUploads: Upload[] = [];
   /** Trials whose failed upload was already told (one notice each). */
   private readonly toldUpload = new Set<number>();
+  /** When the store last failed to answer; uploads and remote deletions wait `retryMs` from then. */
+  private downSince = -Infinity;
+  private readonly retryMs: number;
+  private readonly now: () => number;
   /** Trials this process uploaded, with their files. */
   private readonly uploaded = new Map<number, readonly ArtifactFile[]>();
   /** Trials whose failed remote deletion was already told. */
@@ -59,6 +67,13 @@ export class ArtifactKeeper {
     this.policy = checkRetentionPolicy({ keep: options.keep, keepFailed: options.keepFailed });
     this.notice = options.notice ?? (() => undefined);
     this.remote = options.remote;
+    this.retryMs = (options.storeRetrySeconds ?? 30) * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether the store failed to answer less than `storeRetrySeconds` ago (a sweep then leaves it alone rather than wait on it again). */
+  private storeDown(): boolean {
+    return this.now() - this.downSince < this.retryMs;
   }
 
   /** Where trials' files end up: the store's `s3://bucket/prefix`, or the local root. */
@@ -184,6 +199,10 @@ export class ArtifactKeeper {
   private async upload(study: Study, uploads: readonly Upload[]): Promise<void> {
     const remote = this.remote;
     if (remote === undefined || uploads.length === 0) return;
+    if (this.storeDown()) {
+      this.pendingUploads.push(...uploads);
+      return;
+    }
     for (const [index, upload] of uploads.entries()) {
       const { trial, path, files } = upload;
       try {
@@ -198,7 +217,8 @@ export class ArtifactKeeper {
           this.toldUpload.add(trial.id);
           this.notice(`trial ${trial.number}: its artifacts were not uploaded (${messageOf(error)}); they stay in ${path}${transient ? ' and a later sweep or run retries' : ''}`);
         }
-        if (transient) this.pendingUploads.push(...uploads.slice(index));
+        if (transient) this.downSince = this.now();
+        this.pendingUploads.push(...uploads.slice(transient ? index : index + 1));
         return;
       }
       this.uploaded.set(trial.id, files);
@@ -221,7 +241,12 @@ export class ArtifactKeeper {
     const record = remoteRecordOf(trial);
     // This process's view of a trial it kept may predate the attributes it wrote later (a late record, the upload).
     const files = this.uploaded.get(trial.id) ?? recordedArtifacts(trial);
-    if ((record === undefined && !this.uploaded.has(trial.id)) || files.length === 0) return true;
+    const uploaded = artifactsUploaded(trial) || this.uploaded.has(trial.id);
+    if ((record === undefined && !uploaded) || files.length === 0) return true;
+    // Uploads come after retention, which dooms a PRUNED or FAIL trial when it ends: nobody uploaded it.
+    if (trial.state !== 'COMPLETE' && !uploaded) return true;
+    // Its upload is still waiting here (the store was down): its files never left this machine.
+    if (!uploaded && this.pendingUploads.some((u) => u.trial.id === trial.id)) return true;
     const where = record?.url ?? 'the object store';
     const remote = this.remote;
     if (remote === undefined) {
@@ -233,13 +258,17 @@ export class ArtifactKeeper {
       this.notice(`trial ${trial.number}: its artifacts are in ${where}, not under ${remote.url}; not deleted there`);
       return true;
     }
+    if (this.storeDown()) {
+      this.pending.push(trial);
+      return false;
+    }
     try {
       await remote.remove(keys as string[]);
       return true;
     } catch (error) {
-      // Never uploaded: nothing is there but a partial upload at most, not worth holding the local deletion for.
-      if (!artifactsUploaded(trial) && !this.uploaded.has(trial.id)) return true;
-      if (!this.toldDelete.has(trial.id)) this.notice(`trial ${trial.number}: could not delete its artifacts in ${where}: ${messageOf(error)}; retried at the next sweep`);
+      if (!(error instanceof ArtifactStoreError) || error.transient) this.downSince = this.now();
+      // A COMPLETE trial this process saw before another one uploaded it may be there: retried, like a local deletion that failed.
+      if (!this.toldDelete.has(trial.id)) this.notice(`trial ${trial.number}: could not delete its artifacts in ${where}: ${messageOf(error)}; retried at a later sweep`);
       this.toldDelete.add(trial.id);
       this.pending.push(trial);
       return false;

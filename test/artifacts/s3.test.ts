@@ -184,4 +184,31 @@ describe('trial artifacts in an S3 bucket', () => {
       await back.stop();
     }
   });
+
+  it('leaves a store that did not answer alone for storeRetrySeconds, then uploads what waited, in the same process', async () => {
+    const dir = temp();
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    let clock = 0;
+    const notices: string[] = [];
+    const keeper = new ArtifactKeeper({ dir, remote: await open('s3://bucket/retry', endpoint), storeRetrySeconds: 30, now: () => clock, notice: (t) => notices.push(t) });
+    const study = await createStudy({ name: 's', storage: `sqlite:${join(temp(), 's.db')}`, sampler: new RandomSampler({ seed: 3 }) });
+    await runWith(new InlineSlots(objective as never), { maxTrials: 3, artifacts: keeper, slots: oneSlot, study });
+    // One try, one notice: the sweeps after it (each trial, the end) waited instead of trying again.
+    expect(notices.filter((n) => /were not uploaded/.test(n))).toHaveLength(1);
+    const back = await startS3Server({ buckets: ['bucket'], port });
+    try {
+      const store = await open('s3://bucket/retry', endpoint);
+      clock = 29_000;
+      await keeper.sweep(study);
+      expect((await store.list('retry/')).size).toBe(0);
+      clock = 31_000;
+      await keeper.sweep(study);
+      expect([...(await store.list('retry/s/')).keys()].sort()).toEqual(['retry/s/0/x.txt', 'retry/s/1/x.txt', 'retry/s/2/x.txt']);
+      expect(existsSync(join(dir, 's')) ? readdirSync(join(dir, 's')) : []).toEqual([]);
+    } finally {
+      await study.close();
+      await back.stop();
+    }
+  });
 });
