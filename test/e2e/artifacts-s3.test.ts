@@ -122,6 +122,11 @@ describe('trial artifacts in an S3-compatible store through the real CLI', () =>
     expect(copy.stdout).toMatch(/^trial \d+: copied 1 file\(s\) to .*best-model/);
     const top = [...trials].filter((t) => t.state === 'COMPLETE').sort((a, b) => (a.value as number) - (b.value as number))[0] as TrialJson;
     expect(Number(readFileSync(join(dir, 'best-model', 'model.txt'), 'utf8'))).toBe(top.params['x']);
+
+    const deleted = await runCli(['delete', 'demo'], dir, { env });
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(deleted.stdout).toMatch(/^deleted study demo \(8 trials, and 2 trials' objects in S3\) from /);
+    expect(await objects(server.endpoint)).toEqual([]);
   }, 180_000);
 
   it('keeps every trial’s value and its files in staging while the server is down, and uploads them on the next run', async () => {
