@@ -102,7 +102,7 @@ describe('trial artifacts in an S3-compatible store through the real CLI', () =>
     const trials = await json<TrialJson[]>(['trials', 'demo', '--format', 'json'], dir);
     expect(trials.filter((t) => t.state === 'COMPLETE')).toHaveLength(8);
     const best = bestTwo(trials);
-    expect(await objects(server.endpoint)).toEqual(best.map((n) => `${n}/model.txt`));
+    expect(await objects(server.endpoint)).toEqual(best.map((n) => `${n}/model.txt`).sort());
     // Uploaded, then removed from the local staging directory.
     expect(staged(dir)).toEqual([]);
 
@@ -150,7 +150,7 @@ describe('trial artifacts in an S3-compatible store through the real CLI', () =>
     servers.push(server);
     const again = await runCli(['tune', 'space.yaml', '--format', 'plain'], dir, { env });
     expect(again.code, again.stderr + again.stdout).toBe(0);
-    expect(await objects(endpoint)).toEqual(best.map((n) => `${n}/model.txt`));
+    expect(await objects(endpoint)).toEqual(best.map((n) => `${n}/model.txt`).sort());
     expect(staged(dir)).toEqual([]);
     const listed = await json<ArtifactJson[]>(['artifacts', 'demo', '--format', 'json'], dir);
     expect(listed.filter((a) => a.status === 'present').map((a) => [a.trial, a.path, a.url])).toEqual(best.map((n) => [n, null, `s3://bucket/runs/demo/${n}/model.txt`]));
