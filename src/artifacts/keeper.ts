@@ -241,12 +241,15 @@ export class ArtifactKeeper {
     const record = remoteRecordOf(trial);
     // This process's view of a trial it kept may predate the attributes it wrote later (a late record, the upload).
     const files = this.uploaded.get(trial.id) ?? recordedArtifacts(trial);
-    const uploaded = artifactsUploaded(trial) || this.uploaded.has(trial.id);
-    if ((record === undefined && !uploaded) || files.length === 0) return true;
-    // Uploads come after retention, which dooms a PRUNED or FAIL trial when it ends: nobody uploaded it.
-    if (trial.state !== 'COMPLETE' && !uploaded) return true;
-    // Its upload is still waiting here (the store was down): its files never left this machine.
-    if (!uploaded && this.pendingUploads.some((u) => u.trial.id === trial.id)) return true;
+    // Only a trial known to be uploaded is asked for: a PRUNED or FAIL one never is (retention dooms it when it
+    // ends, and uploads come after retention), nor one whose upload waits here. If another process uploaded a
+    // trial after this one read it, that process deletes the objects when it sees the trial beaten (and so does
+    // any later run, which reads the upload mark).
+    if (!(artifactsUploaded(trial) || this.uploaded.has(trial.id)) || files.length === 0) return true;
+    // Deleted (by retention, any process) after its upload: done, not asked again by every later run.
+    const deletedAt = trial.systemAttrs[ARTIFACTS_DELETED_ATTR];
+    const uploadedAt = trial.systemAttrs[ARTIFACTS_UPLOADED_ATTR];
+    if (typeof deletedAt === 'string' && typeof uploadedAt === 'string' && uploadedAt <= deletedAt) return true;
     const where = record?.url ?? 'the object store';
     const remote = this.remote;
     if (remote === undefined) {
@@ -267,7 +270,6 @@ export class ArtifactKeeper {
       return true;
     } catch (error) {
       if (!(error instanceof ArtifactStoreError) || error.transient) this.downSince = this.now();
-      // A COMPLETE trial this process saw before another one uploaded it may be there: retried, like a local deletion that failed.
       if (!this.toldDelete.has(trial.id)) this.notice(`trial ${trial.number}: could not delete its artifacts in ${where}: ${messageOf(error)}; retried at a later sweep`);
       this.toldDelete.add(trial.id);
       this.pending.push(trial);

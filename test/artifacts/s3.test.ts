@@ -5,6 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
 import { artifactEntries, remoteArtifactEntries } from '../../src/artifacts/listing.js';
 import { openArtifactKeeper } from '../../src/artifacts/open.js';
+import type { RemoteArtifactStore } from '../../src/artifacts/remote.js';
 import { ARTIFACTS_UPLOADED_ATTR, ARTIFACT_REMOTE_ATTR, ArtifactStoreError, objectKey, parseS3Url } from '../../src/artifacts/remote.js';
 import { S3ArtifactStore, loadS3Sdk } from '../../src/artifacts/s3.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
@@ -150,6 +151,18 @@ describe('trial artifacts in an S3 bucket', () => {
     expect((await remoteArtifactEntries(best, store)).map((e) => [e.name, e.status])).toEqual([['x.txt', 'present']]);
     const beaten = trials.find((t) => t.number !== best.number)!;
     expect((await remoteArtifactEntries(beaten, store)).map((e) => e.status)).toEqual(['deleted']);
+
+    // A later run decides the same, and does not ask the store again for objects already deleted.
+    const removed: string[][] = [];
+    const counting: RemoteArtifactStore = Object.assign(Object.create(store) as RemoteArtifactStore, { remove: (keys: readonly string[]) => (removed.push([...keys]), store.remove(keys)) });
+    const again = await createStudy({ name: study.name, storage: study.storage.url, loadIfExists: true, sampler: new RandomSampler({ seed: 1 }) });
+    try {
+      await new ArtifactKeeper({ dir, keep: 1, remote: counting }).sweep(again);
+      expect(removed).toEqual([]);
+      expect([...(await store.list('keep1/')).keys()]).toEqual([`keep1/${study.name}/${best.number}/x.txt`]);
+    } finally {
+      await again.close();
+    }
   });
 
   it('stores every value while the server is down, keeps the files in staging with one notice per trial, and uploads them on a later run', async () => {
