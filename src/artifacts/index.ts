@@ -18,5 +18,19 @@ export {
 export type { ArtifactFile, ArtifactMeta, ArtifactScan } from './record.js';
 export { checkRetentionPolicy, keptTrialNumbers, trialsToDelete } from './retention.js';
 export type { RetentionPolicy } from './retention.js';
-export { artifactEntries, copyArtifacts, copyTargetFor } from './listing.js';
+export { artifactEntries, copyArtifacts, copyEntries, copyTargetFor, remoteArtifactEntries } from './listing.js';
 export type { ArtifactEntry, ArtifactStatus } from './listing.js';
+export { openArtifactKeeper, openStoreFor } from './open.js';
+export type { OpenArtifactsOptions } from './open.js';
+export {
+  ARTIFACT_REMOTE_ATTR,
+  ARTIFACTS_UPLOADED_ATTR,
+  ArtifactStoreError,
+  artifactsUploaded,
+  objectKey,
+  parseS3Url,
+  remoteRecordOf,
+} from './remote.js';
+export type { RemoteArtifactStore, RemoteRecord, S3Location } from './remote.js';
+export { S3ArtifactStore, describeS3Error, loadS3Sdk } from './s3.js';
+export type { S3StoreOptions } from './s3.js';

@@ -1,18 +1,32 @@
 import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { messageOf } from '../study/study.js';
+import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isFinished } from '../storage/records.js';
 import type { Study } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import { trialArtifactPath } from './paths.js';
 import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR, artifactAttrs, artifactsDeleted, artifactsRecorded, recordedArtifacts, scanArtifacts, trialArtifactDirOf } from './record.js';
+import type { ArtifactFile } from './record.js';
+import type { RemoteArtifactStore, RemoteRecord } from './remote.js';
+import { ARTIFACTS_UPLOADED_ATTR, ARTIFACT_REMOTE_ATTR, ArtifactStoreError, artifactsUploaded, objectKey, parseS3Url, remoteRecordOf, s3Url, trialKeyPrefix } from './remote.js';
 import type { RetentionPolicy } from './retention.js';
 import { checkRetentionPolicy, trialsToDelete } from './retention.js';
 
 export interface ArtifactKeeperOptions extends RetentionPolicy {
   /** Trial directories go to `<dir>/<study>/<number>/`. */
   readonly dir: string;
+  /**
+   * An object store the files go to when the trial ends (`artifacts.url`): the trial's
+   * directory under `dir` is then a local staging copy, removed once uploaded. Default:
+   * none, the files stay in `dir`.
+   */
+  readonly remote?: RemoteArtifactStore | undefined;
+  /** After the store failed to answer, sweeps leave it alone for this long (uploads and deletions stay pending). Default 30. */
+  readonly storeRetrySeconds?: number | undefined;
+  /** Milliseconds clock. Default Date.now. */
+  readonly now?: (() => number) | undefined;
   /** Where notices go (a deletion that failed). Default: nowhere. */
   readonly notice?: ((text: string) => void) | undefined;
 }
@@ -33,12 +47,53 @@ export class ArtifactKeeper {
   private kept: FrozenTrial[] = [];
   /** Deletions that failed (a permission, a busy file), retried at the next sweep. */
   private pending: FrozenTrial[] = [];
+  /** Trials whose upload failed (the store unreachable), retried at the next sweep; a later run retries them too. */
+  private pendingUploads: Upload[] = [];
+  /** Trials whose failed upload was already told (one notice each). */
+  private readonly toldUpload = new Set<number>();
+  /** When the store last failed to answer; uploads and remote deletions wait `retryMs` from then. */
+  private downSince = -Infinity;
+  private readonly retryMs: number;
+  private readonly now: () => number;
+  /** Trials this process uploaded, with their files. */
+  private readonly uploaded = new Map<number, readonly ArtifactFile[]>();
+  /** Trials whose failed remote deletion was already told. */
+  private readonly toldDelete = new Set<number>();
+  private readonly remote: RemoteArtifactStore | undefined;
   private sweeping: Promise<void> = Promise.resolve();
 
   constructor(options: ArtifactKeeperOptions) {
     this.dir = resolve(options.dir);
     this.policy = checkRetentionPolicy({ keep: options.keep, keepFailed: options.keepFailed });
     this.notice = options.notice ?? (() => undefined);
+    this.remote = options.remote;
+    this.retryMs = (options.storeRetrySeconds ?? 30) * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Whether the store failed to answer less than `storeRetrySeconds` ago (a sweep then leaves it alone rather than wait on it again). */
+  private storeDown(): boolean {
+    return this.now() - this.downSince < this.retryMs;
+  }
+
+  /** Where trials' files end up: the store's `s3://bucket/prefix`, or the local root. */
+  get location(): string {
+    return this.remote?.url ?? this.dir;
+  }
+
+  /** Let go of the store's connections (after the last sweep). */
+  close(): void {
+    this.remote?.close();
+  }
+
+  /** The attributes recording `files` of a trial, with each object's URL and the trial's remote record when there is a store. */
+  private recordAttrs(study: string, number: number, files: readonly ArtifactFile[]): Record<string, JsonValue> {
+    const remote = this.remote;
+    if (remote === undefined) return artifactAttrs(study, number, files);
+    const attrs = artifactAttrs(study, number, files, new Date(), (name) => s3Url(remote.location.bucket, objectKey(remote.location, study, number, name)));
+    const record: RemoteRecord = { url: s3Url(remote.location.bucket, trialKeyPrefix(remote.location, study, number)), endpoint: remote.endpoint, region: remote.region };
+    attrs[ARTIFACT_REMOTE_ATTR] = JSON.parse(JSON.stringify(record)) as JsonValue;
+    return attrs;
   }
 
   /** Create the trial's directory (empty) and note it on the trial; returns its absolute path. Throws when it cannot be created. */
@@ -72,7 +127,7 @@ export class ArtifactKeeper {
         }
         return;
       }
-      for (const [key, value] of Object.entries(artifactAttrs(study, trial.number, scan.files))) trial.setSystemAttr(key, value);
+      for (const [key, value] of Object.entries(this.recordAttrs(study, trial.number, scan.files))) trial.setSystemAttr(key, value);
     } catch (error) {
       log(`sodate: the trial's artifacts in ${path} could not be recorded: ${messageOf(error)}\n`);
     }
@@ -105,7 +160,7 @@ export class ArtifactKeeper {
    */
   private async apply(study: Study): Promise<void> {
     const fresh = study.trials.filter((t) => isFinished(t.state) && !this.decided.has(t.id));
-    if (fresh.length === 0 && this.pending.length === 0) return;
+    if (fresh.length === 0 && this.pending.length === 0 && this.pendingUploads.length === 0) return;
     const candidates = [...this.kept, ...fresh];
     const doomed = trialsToDelete(candidates, study.directions, this.policy);
     const doomedIds = new Set(doomed.map((t) => t.id));
@@ -115,13 +170,110 @@ export class ArtifactKeeper {
     const retry = this.pending;
     this.pending = [];
     for (const trial of [...retry, ...doomed]) await this.delete(study, trial);
+    const uploads = this.pendingUploads.filter((u) => !doomedIds.has(u.trial.id));
+    this.pendingUploads = [];
     // A trial that ended without being recorded (its process died, it was failed as stale) and keeps its directory: record it now.
     for (const trial of fresh) {
-      if (doomedIds.has(trial.id) || artifactsRecorded(trial)) continue;
+      if (doomedIds.has(trial.id)) continue;
       const path = trialArtifactDirOf(trial);
+      if (artifactsRecorded(trial)) {
+        // Recorded for the store and not uploaded yet (this trial just ended, or an earlier run could not reach the store).
+        if (this.remote !== undefined && path !== undefined && remoteRecordOf(trial) !== undefined && !artifactsUploaded(trial) && !artifactsDeleted(trial) && isDirectory(path)) {
+          uploads.push({ trial, path, files: recordedArtifacts(trial) });
+        }
+        continue;
+      }
       if (path === undefined || !isDirectory(path)) continue;
       const scan = await scanArtifacts(path);
-      for (const [key, value] of Object.entries(artifactAttrs(study.name, trial.number, scan.files))) await study.storage.setTrialAttr(trial.id, 'system', key, value);
+      for (const [key, value] of Object.entries(this.recordAttrs(study.name, trial.number, scan.files))) await study.storage.setTrialAttr(trial.id, 'system', key, value);
+      if (this.remote !== undefined && scan.files.length > 0) uploads.push({ trial, path, files: scan.files.map((f) => ({ ...f, url: s3Url(this.remote!.location.bucket, objectKey(this.remote!.location, study.name, trial.number, f.name)) })) });
+    }
+    await this.upload(study, uploads);
+  }
+
+  /**
+   * Upload each trial's recorded files to the store, mark it uploaded and remove its local
+   * staging directory. The first failure ends the round: the trial and those after it stay
+   * pending (their files where they are), retried at the next sweep, one notice per trial.
+   */
+  private async upload(study: Study, uploads: readonly Upload[]): Promise<void> {
+    const remote = this.remote;
+    if (remote === undefined || uploads.length === 0) return;
+    if (this.storeDown()) {
+      this.pendingUploads.push(...uploads);
+      return;
+    }
+    for (const [index, upload] of uploads.entries()) {
+      const { trial, path, files } = upload;
+      try {
+        for (const file of files) {
+          const key = keyOf(file.url, remote);
+          if (key === undefined) throw new ArtifactStoreError(`${file.name} is recorded for ${String(file.url)}, not under ${remote.url}; not uploaded`, false);
+          await remote.put(key, resolve(path, file.name), file.size, file.sha256);
+        }
+      } catch (error) {
+        const transient = !(error instanceof ArtifactStoreError) || error.transient;
+        if (!this.toldUpload.has(trial.id)) {
+          this.toldUpload.add(trial.id);
+          this.notice(`trial ${trial.number}: its artifacts were not uploaded (${messageOf(error)}); they stay in ${path}${transient ? ' and a later sweep or run retries' : ''}`);
+        }
+        if (transient) this.downSince = this.now();
+        this.pendingUploads.push(...uploads.slice(transient ? index : index + 1));
+        return;
+      }
+      this.uploaded.set(trial.id, files);
+      await study.storage.setTrialAttr(trial.id, 'system', ARTIFACTS_UPLOADED_ATTR, new Date().toISOString());
+      if (isTrialPath(path, study.name, trial.number)) {
+        try {
+          rmSync(path, { recursive: true, force: true });
+        } catch (error) {
+          this.notice(`trial ${trial.number}: uploaded, but its staging directory ${path} could not be removed: ${messageOf(error)}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Delete a trial's objects from the store, if it has any there; false when they must be
+   * retried (the trial is then pending, its local directory left too).
+   */
+  private async deleteRemote(study: Study, trial: FrozenTrial): Promise<boolean> {
+    const record = remoteRecordOf(trial);
+    // This process's view of a trial it kept may predate the attributes it wrote later (a late record, the upload).
+    const files = this.uploaded.get(trial.id) ?? recordedArtifacts(trial);
+    // Only a trial known to be uploaded is asked for: a PRUNED or FAIL one never is (retention dooms it when it
+    // ends, and uploads come after retention), nor one whose upload waits here. If another process uploaded a
+    // trial after this one read it, that process deletes the objects when it sees the trial beaten (and so does
+    // any later run, which reads the upload mark).
+    if (!(artifactsUploaded(trial) || this.uploaded.has(trial.id)) || files.length === 0) return true;
+    // Deleted (by retention, any process) after its upload: done, not asked again by every later run.
+    const deletedAt = trial.systemAttrs[ARTIFACTS_DELETED_ATTR];
+    const uploadedAt = trial.systemAttrs[ARTIFACTS_UPLOADED_ATTR];
+    if (typeof deletedAt === 'string' && typeof uploadedAt === 'string' && uploadedAt <= deletedAt) return true;
+    const where = record?.url ?? 'the object store';
+    const remote = this.remote;
+    if (remote === undefined) {
+      this.notice(`trial ${trial.number}: its artifacts are in ${where}, but this run has no artifacts.url; not deleted there`);
+      return true;
+    }
+    const keys = files.map((f) => (f.url === undefined ? objectKey(remote.location, study.name, trial.number, f.name) : keyOf(f.url, remote)));
+    if (keys.some((k) => k === undefined)) {
+      this.notice(`trial ${trial.number}: its artifacts are in ${where}, not under ${remote.url}; not deleted there`);
+      return true;
+    }
+    if (this.storeDown()) {
+      this.pending.push(trial);
+      return false;
+    }
+    try {
+      await remote.remove(keys as string[]);
+      return true;
+    } catch (error) {
+      if (!(error instanceof ArtifactStoreError) || error.transient) this.downSince = this.now();
+      if (!this.toldDelete.has(trial.id)) this.notice(`trial ${trial.number}: could not delete its artifacts in ${where}: ${messageOf(error)}; retried at a later sweep`);
+      this.toldDelete.add(trial.id);
+      this.pending.push(trial);
+      return false;
     }
   }
 
@@ -130,10 +282,11 @@ export class ArtifactKeeper {
     // A process killed right after creating the directory may not have stored its path yet.
     const path = trialArtifactDirOf(trial) ?? trialArtifactPath(this.dir, study.name, trial.number);
     // The stored path must still look like <root>/<study>/<number>: never delete anything else.
-    if (basename(path) !== String(trial.number) || basename(dirname(path)) !== study.name) {
+    if (!isTrialPath(path, study.name, trial.number)) {
       this.notice(`trial ${trial.number}: stored artifact directory ${path} is not <dir>/${study.name}/${trial.number}; left alone`);
       return;
     }
+    if (!(await this.deleteRemote(study, trial))) return;
     const existed = existsSync(path);
     if (existed) {
       try {
@@ -148,6 +301,25 @@ export class ArtifactKeeper {
       await study.storage.setTrialAttr(trial.id, 'system', ARTIFACTS_DELETED_ATTR, new Date().toISOString());
     }
   }
+}
+
+/** A trial's files waiting to be uploaded from its local directory. */
+interface Upload {
+  readonly trial: FrozenTrial;
+  readonly path: string;
+  readonly files: readonly ArtifactFile[];
+}
+
+/** Whether `path` looks like `<root>/<study>/<number>`: never delete anything else. */
+function isTrialPath(path: string, study: string, number: number): boolean {
+  return basename(path) === String(number) && basename(dirname(path)) === study;
+}
+
+/** The object key of a recorded file's URL when it lies in the store's bucket, else undefined. */
+function keyOf(url: string | undefined, remote: RemoteArtifactStore): string | undefined {
+  if (url === undefined) return undefined;
+  const parsed = parseS3Url(url);
+  return typeof parsed === 'string' || parsed.bucket !== remote.location.bucket || parsed.prefix === '' ? undefined : parsed.prefix;
 }
 
 function isDirectory(path: string): boolean {

@@ -20,6 +20,8 @@ export interface ArtifactFile {
   readonly size: number;
   /** Hex sha256 of the contents. */
   readonly sha256: string;
+  /** Where it was uploaded (`s3://bucket/prefix/<study>/<trial>/<name>`), with an object store. */
+  readonly url?: string;
 }
 
 /**
@@ -35,6 +37,8 @@ export interface ArtifactMeta {
   readonly encoding: string | null;
   readonly size: number;
   readonly sha256: string;
+  /** With an object store: the object's `s3://` URL. */
+  readonly url?: string;
 }
 
 /** What scanning a trial's directory found: the files to record, and one line per entry refused. */
@@ -147,12 +151,15 @@ export function artifactId(study: string, number: number, name: string): string 
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h.slice(16, 17), 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** The system attributes that record `files` on a trial: one `artifacts:<id>` per file, plus the summary. */
-export function artifactAttrs(study: string, number: number, files: readonly ArtifactFile[], at: Date = new Date()): Record<string, JsonValue> {
+/**
+ * The system attributes that record `files` on a trial: one `artifacts:<id>` per file, plus
+ * the summary; `urlOf` names each file's object when they go to an object store.
+ */
+export function artifactAttrs(study: string, number: number, files: readonly ArtifactFile[], at: Date = new Date(), urlOf?: (name: string) => string): Record<string, JsonValue> {
   const attrs: Record<string, JsonValue> = {};
   for (const file of files) {
     const id = artifactId(study, number, file.name);
-    const meta: ArtifactMeta = { artifact_id: id, filename: file.name, ...guessMimeType(file.name), size: file.size, sha256: file.sha256 };
+    const meta: ArtifactMeta = { artifact_id: id, filename: file.name, ...guessMimeType(file.name), size: file.size, sha256: file.sha256, ...(urlOf === undefined ? {} : { url: urlOf(file.name) }) };
     attrs[`${ARTIFACT_ATTR_PREFIX}${id}`] = JSON.stringify(meta);
   }
   attrs[ARTIFACTS_RECORDED_ATTR] = { at: at.toISOString(), files: files.length, bytes: files.reduce((sum, f) => sum + f.size, 0) };
@@ -167,7 +174,12 @@ export function recordedArtifacts(trial: Pick<FrozenTrial, 'systemAttrs'>): Arti
     try {
       const meta = JSON.parse(value) as Partial<ArtifactMeta>;
       if (typeof meta.filename !== 'string') continue;
-      files.push({ name: meta.filename, size: typeof meta.size === 'number' ? meta.size : -1, sha256: typeof meta.sha256 === 'string' ? meta.sha256 : '' });
+      files.push({
+        name: meta.filename,
+        size: typeof meta.size === 'number' ? meta.size : -1,
+        sha256: typeof meta.sha256 === 'string' ? meta.sha256 : '',
+        ...(typeof meta.url === 'string' ? { url: meta.url } : {}),
+      });
     } catch {
       continue;
     }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { parseS3Url } from '../artifacts/remote.js';
 import { SpaceError } from '../errors.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
@@ -78,10 +79,16 @@ export interface WarmStartSpec {
   readonly line: number;
 }
 
-/** A space file's `artifacts: { dir, keep, keepFailed }`. */
+/** A space file's `artifacts: { dir, keep, keepFailed, url, endpoint, region }`. */
 export interface ArtifactsSpec {
-  /** Root of the trial directories (`<dir>/<study>/<trial>/`), absolute (relative ones resolve from the space file). Default: `artifacts/` next to the SQLite file. */
+  /** Root of the trial directories (`<dir>/<study>/<trial>/`), absolute (relative ones resolve from the space file). Default: `artifacts/` next to the SQLite file. With `url`, a local staging area. */
   readonly dir?: string;
+  /** `s3://bucket/prefix`: each trial's files are uploaded to `<prefix>/<study>/<trial>/` when it ends, then removed locally. Default: none, they stay in `dir`. */
+  readonly url?: string;
+  /** An S3-compatible server (`http://host:9000`), with `url`. Default: AWS_ENDPOINT_URL_S3, else AWS. */
+  readonly endpoint?: string;
+  /** The bucket's region, with `url`. Default: AWS_REGION, else us-east-1. */
+  readonly region?: string;
   /** Keep the best N complete trials' directories (with several objectives, the Pareto front's). Default: every complete trial's. */
   readonly keep?: number;
   /** Keep pruned and failed trials' directories. Default false. */
@@ -243,14 +250,24 @@ function parseParams(src: YamlSource, params: unknown): SearchSpace {
 function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSpec | undefined {
   if (raw === undefined) return undefined;
   if (!isMapping(raw)) throw src.error(['artifacts'], 'a mapping such as { keep: 3, keepFailed: false, dir: ./artifacts }', raw);
-  checkKeys(src, ['artifacts'], raw, ['dir', 'keep', 'keepFailed']);
+  checkKeys(src, ['artifacts'], raw, ['dir', 'keep', 'keepFailed', 'url', 'endpoint', 'region']);
   const root = raw['dir'];
   if (root !== undefined && (typeof root !== 'string' || root.length === 0)) throw src.error(['artifacts', 'dir'], 'a directory path', root);
   const keep = raw['keep'];
   if (keep !== undefined && !(Number.isInteger(keep) && (keep as number) >= 1)) throw src.error(['artifacts', 'keep'], 'a positive integer (the number of best trials whose directories are kept)', keep);
   const keepFailed = raw['keepFailed'];
   if (keepFailed !== undefined && typeof keepFailed !== 'boolean') throw src.error(['artifacts', 'keepFailed'], 'true or false', keepFailed);
+  const url = raw['url'];
+  if (url !== undefined && (typeof url !== 'string' || typeof parseS3Url(url) === 'string')) throw src.error(['artifacts', 'url'], 'an S3 location such as s3://bucket/prefix', url);
+  const endpoint = raw['endpoint'];
+  if (endpoint !== undefined && (typeof endpoint !== 'string' || !/^https?:\/\/[^/]+/.test(endpoint))) throw src.error(['artifacts', 'endpoint'], 'an http(s)://host:port URL of an S3-compatible server', endpoint);
+  const region = raw['region'];
+  if (region !== undefined && (typeof region !== 'string' || region.length === 0)) throw src.error(['artifacts', 'region'], 'a region name such as us-east-1', region);
+  if (url === undefined && (endpoint !== undefined || region !== undefined)) throw src.fail(['artifacts', endpoint !== undefined ? 'endpoint' : 'region'], 'only goes with artifacts.url (s3://bucket/prefix)');
   return {
+    ...(url === undefined ? {} : { url: url as string }),
+    ...(endpoint === undefined ? {} : { endpoint: endpoint as string }),
+    ...(region === undefined ? {} : { region: region as string }),
     ...(root === undefined ? {} : { dir: resolve(dir, root as string) }),
     ...(keep === undefined ? {} : { keep: keep as number }),
     ...(keepFailed === undefined ? {} : { keepFailed }),

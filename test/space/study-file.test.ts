@@ -229,7 +229,17 @@ describe('artifacts in a space file', () => {
     expect(errorOf(withArtifacts('{ keep: 0 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.keep: expected a positive integer .*found 0/);
     expect(errorOf(withArtifacts('{ keepFailed: yes please }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.keepFailed: expected true or false/);
     expect(errorOf(withArtifacts('{ dir: 3 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.dir: expected a directory path/);
-    expect(errorOf(withArtifacts('{ kept: 2 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.kept: unknown key "kept"; expected one of: dir, keep, keepFailed/);
+    expect(errorOf(withArtifacts('{ kept: 2 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.kept: unknown key "kept"; expected one of: dir, keep, keepFailed, url, endpoint, region/);
     expect(errorOf(withArtifacts('3'))).toMatch(/^spaces\/bad\.yaml:2: artifacts: expected a mapping/);
+  });
+  it('reads an S3 url with its endpoint and region', () => {
+    const file = parseStudyFile(withArtifacts('{ url: s3://models/sweeps, endpoint: http://minio:9000, region: eu-west-1, keep: 2 }'), 'a.yaml', catalog);
+    expect(file.artifacts).toEqual({ url: 's3://models/sweeps', endpoint: 'http://minio:9000', region: 'eu-west-1', keep: 2 });
+  });
+  it('refuses a bad S3 url, endpoint or region, and an endpoint without a url, naming file:line', () => {
+    expect(errorOf(withArtifacts('{ url: https://models/x }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.url: expected an S3 location such as s3:\/\/bucket\/prefix/);
+    expect(errorOf(withArtifacts('{ url: s3://models, endpoint: minio:9000 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.endpoint: expected an http\(s\):\/\/host:port URL/);
+    expect(errorOf(withArtifacts('{ url: s3://models, region: "" }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.region: expected a region name/);
+    expect(errorOf(withArtifacts('{ endpoint: http://minio:9000 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.endpoint: only goes with artifacts\.url/);
   });
 });

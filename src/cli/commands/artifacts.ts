@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
 import type { ArtifactEntry } from '../../artifacts/listing.js';
-import { artifactEntries, copyArtifacts, copyTargetFor } from '../../artifacts/listing.js';
+import { artifactEntries, copyEntries, copyTargetFor, remoteArtifactEntries } from '../../artifacts/listing.js';
+import type { RemoteArtifactStore } from '../../artifacts/remote.js';
+import { artifactsUploaded, remoteRecordOf } from '../../artifacts/remote.js';
 import { NotFoundError } from '../../errors.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import type { FrozenTrial } from '../../storage/records.js';
@@ -15,7 +17,10 @@ export const ARTIFACTS_HELP = `usage: sodate artifacts <study> [<trial>|best] [-
 
 The files trials left in their directories (SODATE_TRIAL_DIR, trial.artifactDir), as
 recorded when each trial ended: trial, name, size, sha256 and status (present; deleted
-by retention, artifacts.keep / keepFailed; missing: gone or changed since).
+by retention, artifacts.keep / keepFailed; missing: gone or changed since). Files
+uploaded to S3 (artifacts.url) are looked up there, and --copy-to downloads them; the
+credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_ENDPOINT_URL_S3
+overrides the endpoint the trial recorded.
 
   <trial>          one trial's files (a number), or best: the best trial's (with several
                    objectives, every trial on the Pareto front)
@@ -51,6 +56,28 @@ function selectTrials(study: { name: string; directions: readonly ('minimize' | 
   return [trial];
 }
 
+/** One store per recorded bucket, endpoint and region, opened on first use (the AWS SDK is loaded only then). */
+class Stores {
+  private readonly open = new Map<string, Promise<RemoteArtifactStore>>();
+
+  async entries(trial: FrozenTrial): Promise<{ entries: ArtifactEntry[]; store: RemoteArtifactStore | undefined }> {
+    const record = remoteRecordOf(trial);
+    if (record === undefined || !artifactsUploaded(trial) || artifactEntries(trial).every((e) => e.status !== 'uploaded')) return { entries: artifactEntries(trial), store: undefined };
+    const id = JSON.stringify([record.url.replace(/^s3:\/\/([^/]+).*$/, '$1'), record.endpoint, record.region]);
+    let store = this.open.get(id);
+    if (store === undefined) {
+      store = import('../../artifacts/open.js').then((m) => m.openStoreFor(record));
+      this.open.set(id, store);
+    }
+    const opened = await store;
+    return { entries: await remoteArtifactEntries(trial, opened), store: opened };
+  }
+
+  async close(): Promise<void> {
+    for (const store of this.open.values()) (await store.catch(() => undefined))?.close();
+  }
+}
+
 export async function artifactsCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseCommandArgs(
     'artifacts',
@@ -66,32 +93,40 @@ export async function artifactsCommand(argv: readonly string[], io: CliIo): Prom
   const copyTo = values['copy-to'];
   if (copyTo === true || copyTo === '') throw new UsageError('sodate artifacts: --copy-to expects a directory');
   if (typeof copyTo === 'string' && positionals[1] === undefined) throw new UsageError('sodate artifacts: --copy-to needs a trial: a number or best (e.g. `sodate artifacts <study> best --copy-to DIR`)');
-  return withStudy('artifacts', positionals[0] as string, values['storage'], io, async (storage, study) => {
-    const trials = selectTrials(study, await allTrialsOf(storage, study.id), positionals[1]);
-    if (typeof copyTo === 'string') {
-      const target = resolve(io.cwd, copyTo);
-      let copied = 0;
-      for (const trial of trials) {
-        const into = copyTargetFor(target, trial, trials.length > 1);
-        const result = copyArtifacts(trial, into);
-        copied += result.copied.length;
-        for (const entry of result.skipped) io.err.write(`sodate artifacts: trial ${trial.number}: ${entry.name} is ${entry.status}; not copied\n`);
-        println(io.out, `trial ${trial.number}: copied ${result.copied.length} file(s) to ${into}`);
+  const stores = new Stores();
+  try {
+    return await withStudy('artifacts', positionals[0] as string, values['storage'], io, async (storage, study) => {
+      const trials = selectTrials(study, await allTrialsOf(storage, study.id), positionals[1]);
+      if (typeof copyTo === 'string') {
+        const target = resolve(io.cwd, copyTo);
+        let copied = 0;
+        for (const trial of trials) {
+          const into = copyTargetFor(target, trial, trials.length > 1);
+          const { entries, store } = await stores.entries(trial);
+          const result = await copyEntries(entries, into, store);
+          copied += result.copied.length;
+          for (const entry of result.skipped) io.err.write(`sodate artifacts: trial ${trial.number}: ${entry.name} is ${entry.status}; not copied\n`);
+          println(io.out, `trial ${trial.number}: copied ${result.copied.length} file(s) to ${into}`);
+        }
+        if (copied === 0) throw new NotFoundError(`sodate artifacts: no file of trial${trials.length > 1 ? 's' : ''} ${trials.map((t) => t.number).join(', ')} is present to copy`);
+        return 0;
       }
-      if (copied === 0) throw new NotFoundError(`sodate artifacts: no file of trial${trials.length > 1 ? 's' : ''} ${trials.map((t) => t.number).join(', ')} is present to copy`);
+      const entries: ArtifactEntry[] = [];
+      for (const trial of trials) entries.push(...(await stores.entries(trial)).entries);
+      if (format === 'json') {
+        println(io.out, JSON.stringify(entries.map((e) => ({ trial: e.trial, state: e.state, name: e.name, size: e.size, sha256: e.sha256, status: e.status, path: e.path ?? null, url: e.url ?? null })), null, 2));
+        return 0;
+      }
+      if (entries.length === 0) {
+        println(io.out, `no artifacts recorded for ${positionals[1] === undefined ? `study ${study.name}` : `trial ${trials.map((t) => t.number).join(', ')} of ${study.name}`}`);
+        return 0;
+      }
+      const remote = entries.some((e) => e.url !== undefined);
+      const rows = entries.map((e) => [String(e.trial), e.state, e.name, formatSize(e.size), e.sha256.slice(0, 12), e.status, ...(remote ? [e.url ?? ''] : [])]);
+      println(io.out, renderTable(['trial', 'state', 'name', 'size', 'sha256', 'status', ...(remote ? ['url'] : [])], rows));
       return 0;
-    }
-    const entries: ArtifactEntry[] = trials.flatMap(artifactEntries);
-    if (format === 'json') {
-      println(io.out, JSON.stringify(entries.map((e) => ({ trial: e.trial, state: e.state, name: e.name, size: e.size, sha256: e.sha256, status: e.status, path: e.path ?? null })), null, 2));
-      return 0;
-    }
-    if (entries.length === 0) {
-      println(io.out, `no artifacts recorded for ${positionals[1] === undefined ? `study ${study.name}` : `trial ${trials.map((t) => t.number).join(', ')} of ${study.name}`}`);
-      return 0;
-    }
-    const rows = entries.map((e) => [String(e.trial), e.state, e.name, formatSize(e.size), e.sha256.slice(0, 12), e.status]);
-    println(io.out, renderTable(['trial', 'state', 'name', 'size', 'sha256', 'status'], rows));
-    return 0;
-  });
+    });
+  } finally {
+    await stores.close();
+  }
 }

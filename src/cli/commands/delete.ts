@@ -1,6 +1,10 @@
-import { readdirSync, rmdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { trialArtifactDirOf } from '../../artifacts/index.js';
+import { artifactsDeleted, recordedArtifacts } from '../../artifacts/record.js';
+import type { RemoteArtifactStore } from '../../artifacts/remote.js';
+import { artifactsUploaded, parseS3Url, remoteRecordOf } from '../../artifacts/remote.js';
+import { messageOf } from '../../study/study.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { sqlitePath } from '../../storage/url.js';
@@ -14,9 +18,47 @@ export const DELETE_HELP = `usage: sodate delete <study> [--storage URL] [--keep
 
 Delete a study and all its trials, with the trial directories its trials recorded
 (artifacts/<study>/<trial>/) and their logs in the default log folder (logs/<study>/
-next to the SQLite file) on this machine. A default study file (studies/<study>.db) left
-holding no study is removed too. --keep-files leaves the directories and logs on disk.
+next to the SQLite file) on this machine, and the objects its trials uploaded to S3
+(artifacts.url). A default study file (studies/<study>.db) left holding no study is
+removed too. --keep-files leaves the directories, objects and logs.
 `;
+
+/**
+ * Deletes the objects the trials uploaded (artifacts.url) and not yet deleted by
+ * retention; returns how many trials had some, and one line per store that failed.
+ */
+async function removeTrialObjects(trials: readonly FrozenTrial[]): Promise<{ trials: number; failures: string[] }> {
+  const uploaded = trials.filter((t) => remoteRecordOf(t) !== undefined && artifactsUploaded(t) && !artifactsDeleted(t));
+  if (uploaded.length === 0) return { trials: 0, failures: [] };
+  const { openStoreFor } = await import('../../artifacts/open.js');
+  const failures: string[] = [];
+  let removed = 0;
+  const stores = new Map<string, RemoteArtifactStore>();
+  try {
+    for (const trial of uploaded) {
+      const record = remoteRecordOf(trial)!;
+      const keys = recordedArtifacts(trial).flatMap((f) => {
+        const parsed = f.url === undefined ? undefined : parseS3Url(f.url);
+        return parsed === undefined || typeof parsed === 'string' ? [] : [parsed.prefix];
+      });
+      try {
+        const id = JSON.stringify([record.url.split('/')[2], record.endpoint, record.region]);
+        let store = stores.get(id);
+        if (store === undefined) {
+          store = await openStoreFor(record);
+          stores.set(id, store);
+        }
+        await store.remove(keys);
+        removed++;
+      } catch (error) {
+        failures.push(`trial ${trial.number}: its objects in ${record.url} were not deleted (${messageOf(error)}); delete them with \`aws s3 rm --recursive ${record.url}\``);
+      }
+    }
+  } finally {
+    for (const store of stores.values()) store.close();
+  }
+  return { trials: removed, failures };
+}
 
 /**
  * Removes the trial directories a study's trials recorded, each only where it has the
@@ -29,8 +71,10 @@ function removeTrialDirectories(study: string, trials: readonly FrozenTrial[]): 
   for (const trial of trials) {
     const dir = trialArtifactDirOf(trial);
     if (dir === undefined || basename(dir) !== String(trial.number) || basename(dirname(dir)) !== study) continue;
-    rmSync(dir, { recursive: true, force: true });
     parents.add(dirname(dir));
+    // Counted only when there: retention, or an upload to S3, may have removed it already.
+    if (!existsSync(dir)) continue;
+    rmSync(dir, { recursive: true, force: true });
     removed++;
   }
   for (const parent of parents) removeIfEmpty(parent);
@@ -69,7 +113,10 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
     if (values['keep-files'] !== true) {
       const dirs = removeTrialDirectories(name, trials);
       removeTrialLogs(defaultLogDir(storage.url, io.cwd), name, trials);
-      if (dirs > 0) files = `, and ${dirs} trial director${dirs === 1 ? 'y' : 'ies'}`;
+      const objects = await removeTrialObjects(trials);
+      for (const line of objects.failures) io.err.write(`sodate delete: ${line}\n`);
+      const parts = [...(dirs > 0 ? [`${dirs} trial director${dirs === 1 ? 'y' : 'ies'}`] : []), ...(objects.trials > 0 ? [`${objects.trials} trial${objects.trials === 1 ? "'s" : "s'"} objects in S3`] : [])];
+      if (parts.length > 0) files = `, and ${parts.join(' and ')}`;
     }
     println(io.out, `deleted study ${name} (${trials.length} trials${files}) from ${storage.url}`);
     return (await storage.listStudies()).length;

@@ -1,6 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { ArtifactKeeper } from '../../artifacts/keeper.js';
+import type { ArtifactKeeper } from '../../artifacts/keeper.js';
+import { openArtifactKeeper } from '../../artifacts/open.js';
 import { defaultArtifactDir } from '../../artifacts/paths.js';
 import { installInterrupts } from '../../run/interrupts.js';
 import { runOrchestrator } from '../../run/orchestrator.js';
@@ -131,6 +132,12 @@ export interface ExecuteOptions {
 /** Start the slots, run the orchestrator with two-step Ctrl-C, close the slots. Exit code 0 or 130. */
 export async function executeStudy(options: ExecuteOptions): Promise<number> {
   const { reporter } = options;
+  const spec = options.file.artifacts;
+  // With artifacts.url the bucket is checked before any trial starts (bad credentials stop the run here).
+  const artifacts: ArtifactKeeper | undefined =
+    options.artifactDir === undefined
+      ? undefined
+      : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text) });
   const runner = options.plan.create();
   const interrupts = installInterrupts(reporter);
   let reason: StopReason;
@@ -149,16 +156,14 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       signal: interrupts.signal,
       stopSignal: interrupts.stopSignal,
       logDir: options.logDir,
-      artifacts:
-        options.artifactDir === undefined
-          ? undefined
-          : new ArtifactKeeper({ dir: options.artifactDir, keep: options.file.artifacts?.keep, keepFailed: options.file.artifacts?.keepFailed, notice: (text) => reporter.notice?.(text) }),
+      artifacts,
       ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(5, stale / 3) }),
       info: { metric: options.file.metric, samplerName: options.samplerName, prunerName: options.prunerName },
     });
   } finally {
     interrupts.dispose();
     await runner.close();
+    artifacts?.close();
   }
   return reason === 'interrupted' ? 130 : 0;
 }
