@@ -1,10 +1,12 @@
 /**
- * Pruner benchmark on five problems: the synthetic learning curves of pruner-curves.ts
+ * Pruner benchmark on seven problems: the synthetic learning curves of pruner-curves.ts
  * (`crossing`, `parallel`) and real curves recorded once: sodate's image trainer on the
  * digits (cosine schedule with warmup, EMA, mixup; 216 validation images, so accuracy
  * moves in steps of 1/216), `digits-loss` (validation loss) and `digits-accuracy`
  * (validation accuracy, maximized); and the PyTorch example (constant learning rate),
- * `pytorch-loss`. See test/bench/curves/recorded.ts for the replay.
+ * `pytorch-loss`; and 1,300-odd PyTorch MLPs on the digits (cosine with warmup, 300 validation
+ * images), `mlp-loss` and `mlp-accuracy`, the one table large enough that 100 trials leave
+ * no-pruning short of its best. See test/bench/curves/recorded.ts for the replay.
  *
  * Every pruned study is paired with the no-pruning study of the same library, sampler and
  * seed, cut at the epochs the pruned one used: W/T/L counts seeds where the pruner's best
@@ -46,7 +48,7 @@ import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
 import type { Paired, StudyRun } from './curves/paired.js';
 import { bestWithin, median, pair, regret, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
 import type { RecordedMetric } from './curves/recorded.js';
-import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE, suggestKnobs, suggestPytorchKnobs } from './curves/recorded.js';
+import { DIGITS_CURVES, loadRecordedCurves, MLP_CURVES, MLP_SPACE, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE, suggestKnobs, suggestMlpKnobs, suggestPytorchKnobs } from './curves/recorded.js';
 import type { CurveParams, CurveVariant } from './pruner-curves.js';
 import { EPOCHS, meanLoss, observedLoss, suggestCurveParams, uniform } from './pruner-curves.js';
 import { printTable } from './table.js';
@@ -68,8 +70,13 @@ interface Problem {
   /** Regret's zero (the best configuration's final value) and unit (its distance to the median configuration's). */
   readonly optimum: number;
   readonly scale: number;
-  /** Suggest a trial's parameters and return its curve: value after epoch 1, 2, … */
-  curve(trial: Parameters<typeof suggestCurveParams>[0], seed: number, number: number): (epoch: number) => number;
+  /** A recorded problem's number of configurations. */
+  readonly tableSize?: number;
+  /**
+   * Suggest a trial's parameters and return its curve: value after epoch 1, 2, …; a recorded
+   * table's curve also names the configuration it replays (`cell`).
+   */
+  curve(trial: Parameters<typeof suggestCurveParams>[0], seed: number, number: number): ((epoch: number) => number) & { readonly cell?: number };
 }
 
 function syntheticProblem(variant: CurveVariant): Problem {
@@ -106,7 +113,10 @@ function syntheticProblem(variant: CurveVariant): Problem {
 function recordedProblem(name: string, metric: RecordedMetric, path = DIGITS_CURVES): Problem | undefined {
   if (!existsSync(path)) return undefined;
   const curves = loadRecordedCurves(path);
-  const pytorch = path === PYTORCH_CURVES;
+  const lookup = (trial: Parameters<Problem['curve']>[0]): number =>
+    path === PYTORCH_CURVES ? nearestConfig(curves, suggestPytorchKnobs(trial), PYTORCH_SPACE)
+      : path === MLP_CURVES ? nearestConfig(curves, suggestMlpKnobs(trial), MLP_SPACE)
+        : nearestConfig(curves, suggestKnobs(trial));
   const direction = metric === 'val_loss' ? 'minimize' : 'maximize';
   const sign = direction === 'minimize' ? 1 : -1;
   const values = (c: (typeof curves.configs)[number]): readonly number[] => c[metric] ?? [];
@@ -118,10 +128,11 @@ function recordedProblem(name: string, metric: RecordedMetric, path = DIGITS_CUR
     epochs: curves.epochs,
     optimum,
     scale: Math.abs(sign * (finals[finals.length >> 1] as number) - optimum),
+    tableSize: curves.configs.length,
     curve: (trial) => {
-      const index = pytorch ? nearestConfig(curves, suggestPytorchKnobs(trial), PYTORCH_SPACE) : nearestConfig(curves, suggestKnobs(trial));
+      const index = lookup(trial);
       const curve = values(curves.configs[index] as (typeof curves.configs)[number]);
-      return (epoch) => curve[epoch - 1] as number;
+      return Object.assign((epoch: number) => curve[epoch - 1] as number, { cell: index });
     },
   };
 }
@@ -133,8 +144,10 @@ const PROBLEMS: readonly Problem[] = [
   recordedProblem('digits-loss', 'val_loss'),
   recordedProblem('digits-accuracy', 'val_accuracy'),
   recordedProblem('pytorch-loss', 'val_loss', PYTORCH_CURVES),
+  recordedProblem('mlp-loss', 'val_loss', MLP_CURVES),
+  recordedProblem('mlp-accuracy', 'val_accuracy', MLP_CURVES),
 ].filter((p): p is Problem => p !== undefined && (wantedProblems === undefined || wantedProblems.includes(p.name)));
-const RECORDED = new Set(['digits-loss', 'digits-accuracy', 'pytorch-loss']);
+const RECORDED = new Set(['digits-loss', 'digits-accuracy', 'pytorch-loss', 'mlp-loss', 'mlp-accuracy']);
 
 const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   none: () => new NopPruner(),
@@ -181,10 +194,12 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
     direction: problem.direction,
   });
   const wouldBe: number[] = [];
+  const cells = new Set<number>();
   await study.optimize(
     async (trial) => {
       const curve = problem.curve(trial, seed, trial.number);
       wouldBe[trial.number] = curve(problem.epochs);
+      if (curve.cell !== undefined) cells.add(curve.cell);
       let value = NaN;
       for (let epoch = 1; epoch <= problem.epochs; epoch++) {
         value = curve(epoch);
@@ -199,6 +214,7 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
     epochs: trials.map((t) => t.intermediateValues.size),
     finals: trials.map((t) => (t.state === 'COMPLETE' ? (t.values?.[0] ?? null) : null)),
     wouldBe,
+    ...(cells.size > 0 ? { distinct: cells.size } : {}),
   };
 }
 
@@ -212,7 +228,7 @@ interface OptunaResult {
 
 function startOptuna(label: string, pythonPath: string | undefined): Promise<OptunaResult[]> {
   return new Promise((resolve, reject) => {
-    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES, '--pytorch-curves', PYTORCH_CURVES];
+    const args = [join(here, 'optuna/pruners.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', PROBLEMS.map((p) => p.name).join(','), '--curves', DIGITS_CURVES, '--pytorch-curves', PYTORCH_CURVES, '--mlp-curves', MLP_CURVES];
     const env = { ...process.env, ...(pythonPath !== undefined ? { PYTHONPATH: pythonPath } : {}) };
     const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'], env });
     let out = '';
@@ -267,13 +283,18 @@ function print(title: string, byRow: Map<string, Paired[]>, fullEpochs: number):
  */
 function printHeadroom(references: ReadonlyMap<string, readonly StudyRun[]>): void {
   const shares = [0.25, 0.5, 0.75, 1];
-  console.log('\nheadroom: no pruning, median regret when cut at a share of its epochs');
+  console.log('\nheadroom: no pruning, median regret when cut at a share of its epochs (recorded tables: distinct configurations its trials replayed)');
   printTable(
-    ['problem', ...shares.map((s) => `${100 * s}%`)],
+    ['problem', ...shares.map((s) => `${100 * s}%`), 'configurations replayed'],
     PROBLEMS.map((problem) => {
       const runs = references.get(problem.name) ?? [];
       const full = N_TRIALS * problem.epochs;
-      return [problem.name, ...shares.map((s) => median(runs.map((r) => regret(bestWithin(r, problem.direction, s * full), problem.direction, problem.optimum, problem.scale))).toFixed(3))];
+      const distinct = runs.map((r) => r.distinct).filter((d): d is number => d !== undefined);
+      return [
+        problem.name,
+        ...shares.map((s) => median(runs.map((r) => regret(bestWithin(r, problem.direction, s * full), problem.direction, problem.optimum, problem.scale))).toFixed(3)),
+        distinct.length === 0 ? '-' : `${median(distinct)} of ${problem.tableSize ?? '?'}`,
+      ];
     }),
   );
 }

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Knobs } from '../bench/curves/recorded.js';
-import { DIGITS_CURVES, loadRecordedCurves, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE } from '../bench/curves/recorded.js';
+import { DIGITS_CURVES, loadRecordedCurves, MLP_CURVES, MLP_SPACE, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE } from '../bench/curves/recorded.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const havePython = spawnSync('/usr/bin/python3', ['-c', 'pass']).status === 0;
@@ -70,5 +70,46 @@ describe("the PyTorch example's recorded curves", () => {
     const result = spawnSync('/usr/bin/python3', [join(here, '../bench/optuna/pruners.py'), '--curves', PYTORCH_CURVES, '--space', 'pytorch', '--nearest', JSON.stringify(queries)], { encoding: 'utf8' });
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual(queries.map((q) => nearestConfig(torchCurves, q, PYTORCH_SPACE)));
+  });
+});
+
+describe("the MLP table's recorded curves", () => {
+  const mlp = loadRecordedCurves(MLP_CURVES);
+  const query = (i: number): Record<string, number | string | boolean> => {
+    const u = (k: number): number => ((i * 7919 + k * 104729) % 1000) / 1000;
+    const optimizer = u(0) < 0.5 ? 'adamw' : 'sgd';
+    return {
+      optimizer,
+      lr: 10 ** (-4 + 3 * u(1)) * (optimizer === 'sgd' ? 10 : 1),
+      momentum: 0.8 + 0.19 * u(2),
+      weight_decay: 10 ** (-5 + 4 * u(3)),
+      batch_size: [16, 32, 64, 128][Math.floor(4 * u(4))] as number,
+      warmup_epochs: Math.floor(6 * u(5)),
+      dropout: Math.floor(6 * u(6)) / 10,
+      ema: u(7) < 0.4,
+      label_smoothing: Math.floor(5 * u(8)) * 0.05,
+      mixup_alpha: Math.floor(5 * u(9)) / 10,
+      shift: u(10) < 0.5,
+      width: [64, 128][Math.floor(2 * u(11))] as number,
+      depth: 1 + Math.floor(3 * u(12)),
+    };
+  };
+  it('hold both metrics for every epoch of over 1,000 configurations, the accuracy in steps of 1/300', () => {
+    expect(mlp.configs.length).toBeGreaterThan(1000);
+    expect(mlp.validationSamples).toBe(300);
+    for (const c of mlp.configs) {
+      expect(c.val_loss).toHaveLength(mlp.epochs);
+      expect(c.val_accuracy).toHaveLength(mlp.epochs);
+      for (const a of c.val_accuracy ?? []) expect(Math.abs(a * 300 - Math.round(a * 300))).toBeLessThan(0.02);
+    }
+  });
+  it('look a recorded configuration up as itself', () => {
+    mlp.configs.slice(0, 20).forEach((c, i) => expect(nearestConfig(mlp, c.params, MLP_SPACE)).toBe(i));
+  });
+  it.skipIf(!havePython)('pick the same configuration in TypeScript and Python', () => {
+    const queries = Array.from({ length: 40 }, (_, i) => query(i));
+    const result = spawnSync('/usr/bin/python3', [join(here, '../bench/optuna/pruners.py'), '--curves', MLP_CURVES, '--space', 'mlp', '--nearest', JSON.stringify(queries)], { encoding: 'utf8' });
+    expect(result.status, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toEqual(queries.map((q) => nearestConfig(mlp, q, MLP_SPACE)));
   });
 });

@@ -10,6 +10,8 @@ export interface StudyRun {
   readonly finals: readonly (number | null)[];
   /** Per trial, the final value it would have reached unpruned (when the bench knows it). */
   readonly wouldBe?: readonly number[];
+  /** How many distinct recorded configurations its trials replayed (a recorded table only). */
+  readonly distinct?: number;
 }
 
 export type Direction = 'minimize' | 'maximize';

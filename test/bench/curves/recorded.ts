@@ -5,9 +5,12 @@
  * optimizer, weighted distance in normalised coordinates, ties to the lower index), so a
  * configuration always has the same curve and the sampler has a landscape to learn.
  *
- * Two tables: the built-in trainer on the digits (digits-cosine.json) and the PyTorch example
- * (pytorch-cnn.json, scripts/record-pytorch-curves.py). test/bench/optuna/pruners.py
- * implements the same lookups; keep the two in step.
+ * Three tables: the built-in trainer on the digits (digits-cosine.json), the PyTorch example
+ * (pytorch-cnn.json, scripts/record-pytorch-curves.py), and 1,300-odd PyTorch MLPs on the
+ * digits (digits-mlp.json, scripts/record-digits-mlp-curves.py --widths 64,128: the shape of
+ * the learning-curve benchmark #19 was found on, with enough configurations that 100 trials
+ * do not exhaust it).
+ * test/bench/optuna/pruners.py implements the same lookups; keep the two in step.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -33,6 +36,7 @@ export type RecordedMetric = 'val_loss' | 'val_accuracy';
 const here = dirname(fileURLToPath(import.meta.url));
 export const DIGITS_CURVES = join(here, 'digits-cosine.json');
 export const PYTORCH_CURVES = join(here, 'pytorch-cnn.json');
+export const MLP_CURVES = join(here, 'digits-mlp.json');
 
 export function loadRecordedCurves(path: string = DIGITS_CURVES): RecordedCurves {
   return JSON.parse(readFileSync(path, 'utf8')) as RecordedCurves;
@@ -142,5 +146,49 @@ export function suggestPytorchKnobs(trial: Parameters<typeof suggestKnobs>[0]): 
     batch_size: trial.suggestCategorical('batch_size', [16, 32, 64, 128]),
     ...(optimizer === 'sgd' ? { momentum: trial.suggestFloat('momentum', 0.8, 0.99) } : {}),
     weight_decay: trial.suggestFloat('weight_decay', 1e-5, 1e-1, { log: true }),
+  };
+}
+
+/**
+ * The MLP table's knobs: learning rate (SGD's a decade lower), weight decay, batch size, warmup,
+ * dropout, EMA, label smoothing, mixup, shifts, width, depth, SGD momentum.
+ */
+export const MLP_SPACE: RecordedSpace = {
+  coordinates: (p) => [
+    (Math.log10(p['optimizer'] === 'sgd' ? (p['lr'] as number) / 10 : (p['lr'] as number)) + 4) / 3,
+    (Math.log10(p['weight_decay'] as number) + 5) / 4,
+    Math.log2((p['batch_size'] as number) / 16) / 3,
+    (p['warmup_epochs'] as number) / 5,
+    (p['dropout'] as number) / 0.5,
+    p['ema'] === true ? 1 : 0,
+    (p['label_smoothing'] as number) / 0.2,
+    (p['mixup_alpha'] as number) / 0.4,
+    p['shift'] === true ? 1 : 0,
+    Math.log2((p['width'] as number) / 64),
+    ((p['depth'] as number) - 1) / 2,
+    p['optimizer'] === 'sgd' ? ((p['momentum'] as number) - 0.8) / 0.19 : 0,
+  ],
+  weights: [4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1],
+};
+
+/** The MLP table's knobs, with the steps the recording drew them on. */
+export function suggestMlpKnobs(trial: Parameters<typeof suggestKnobs>[0] & {
+  suggestFloat(name: string, low: number, high: number, options?: { log?: boolean; step?: number | null }): number;
+}): Record<string, number | string | boolean> {
+  const optimizer = trial.suggestCategorical('optimizer', ['adamw', 'sgd'] as const);
+  return {
+    optimizer,
+    lr: trial.suggestFloat('lr', 1e-4, 1e-1, { log: true }) * (optimizer === 'sgd' ? 10 : 1),
+    ...(optimizer === 'sgd' ? { momentum: trial.suggestFloat('momentum', 0.8, 0.99) } : {}),
+    weight_decay: trial.suggestFloat('weight_decay', 1e-5, 1e-1, { log: true }),
+    batch_size: trial.suggestCategorical('batch_size', [16, 32, 64, 128]),
+    warmup_epochs: trial.suggestInt('warmup_epochs', 0, 5),
+    dropout: trial.suggestFloat('dropout', 0, 0.5, { step: 0.1 }),
+    ema: trial.suggestCategorical('ema', [true, false]),
+    label_smoothing: trial.suggestFloat('label_smoothing', 0, 0.2, { step: 0.05 }),
+    mixup_alpha: trial.suggestFloat('mixup_alpha', 0, 0.4, { step: 0.1 }),
+    shift: trial.suggestCategorical('shift', [true, false]),
+    width: trial.suggestCategorical('width', [64, 128]),
+    depth: trial.suggestInt('depth', 1, 3),
   };
 }

@@ -169,7 +169,51 @@ def suggest_pytorch_knobs(trial):
     return knobs
 
 
-def make_problem(name, recorded, pytorch=None):
+def mlp_coordinates(p):
+    lr = p["lr"] / 10 if p["optimizer"] == "sgd" else p["lr"]
+    return [
+        (math.log10(lr) + 4) / 3,
+        (math.log10(p["weight_decay"]) + 5) / 4,
+        math.log2(p["batch_size"] / 16) / 3,
+        p["warmup_epochs"] / 5,
+        p["dropout"] / 0.5,
+        1 if p["ema"] is True else 0,
+        p["label_smoothing"] / 0.2,
+        p["mixup_alpha"] / 0.4,
+        1 if p["shift"] is True else 0,
+        math.log2(p["width"] / 64),
+        (p["depth"] - 1) / 2,
+        (p["momentum"] - 0.8) / 0.19 if p["optimizer"] == "sgd" else 0,
+    ]
+
+
+MLP_WEIGHTS = [4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]
+
+
+def suggest_mlp_knobs(trial):
+    optimizer = trial.suggest_categorical("optimizer", ["adamw", "sgd"])
+    knobs = {
+        "optimizer": optimizer,
+        "lr": trial.suggest_float("lr", 1e-4, 1e-1, log=True) * (10 if optimizer == "sgd" else 1),
+    }
+    if optimizer == "sgd":
+        knobs["momentum"] = trial.suggest_float("momentum", 0.8, 0.99)
+    knobs.update({
+        "weight_decay": trial.suggest_float("weight_decay", 1e-5, 1e-1, log=True),
+        "batch_size": trial.suggest_categorical("batch_size", [16, 32, 64, 128]),
+        "warmup_epochs": trial.suggest_int("warmup_epochs", 0, 5),
+        "dropout": trial.suggest_float("dropout", 0, 0.5, step=0.1),
+        "ema": trial.suggest_categorical("ema", [True, False]),
+        "label_smoothing": trial.suggest_float("label_smoothing", 0, 0.2, step=0.05),
+        "mixup_alpha": trial.suggest_float("mixup_alpha", 0, 0.4, step=0.1),
+        "shift": trial.suggest_categorical("shift", [True, False]),
+        "width": trial.suggest_categorical("width", [64, 128]),
+        "depth": trial.suggest_int("depth", 1, 3),
+    })
+    return knobs
+
+
+def make_problem(name, recorded, pytorch=None, mlp=None):
     """(direction, epochs, curve(trial, seed) -> list of values per epoch)."""
     if name in ("crossing", "parallel"):
         def curve(trial, seed):
@@ -183,6 +227,14 @@ def make_problem(name, recorded, pytorch=None):
         def curve(trial, _seed):
             return configs[nearest_config(configs, coords, suggest_pytorch_knobs(trial), pytorch_coordinates, PYTORCH_WEIGHTS)]["val_loss"]
         return "minimize", pytorch["epochs"], curve
+    if name in ("mlp-loss", "mlp-accuracy"):
+        configs = mlp["configs"]
+        coords = [mlp_coordinates(c["params"]) for c in configs]
+        mlp_metric = "val_loss" if name == "mlp-loss" else "val_accuracy"
+
+        def curve(trial, _seed):
+            return configs[nearest_config(configs, coords, suggest_mlp_knobs(trial), mlp_coordinates, MLP_WEIGHTS)][mlp_metric]
+        return ("minimize" if mlp_metric == "val_loss" else "maximize"), mlp["epochs"], curve
     metric = {"digits-loss": "val_loss", "digits-accuracy": "val_accuracy"}[name]
     configs = recorded["configs"]
     coords = [coordinates(c["params"]) for c in configs]
@@ -192,8 +244,8 @@ def make_problem(name, recorded, pytorch=None):
     return ("minimize" if metric == "val_loss" else "maximize"), recorded["epochs"], curve
 
 
-def run_study(optuna, problem, seed, pruner, n_trials, recorded, pytorch):
-    direction, epochs, curve = make_problem(problem, recorded, pytorch)
+def run_study(optuna, problem, seed, pruner, n_trials, recorded, pytorch, mlp):
+    direction, epochs, curve = make_problem(problem, recorded, pytorch, mlp)
 
     def objective(trial):
         values = curve(trial, seed)
@@ -226,15 +278,16 @@ def main():
     parser.add_argument("--problems", default="crossing,parallel")
     parser.add_argument("--curves", help="recorded curves (JSON) for the digits-* problems")
     parser.add_argument("--pytorch-curves", help="recorded curves (JSON) for the pytorch-loss problem")
+    parser.add_argument("--mlp-curves", help="recorded curves (JSON) for the mlp-* problems")
     parser.add_argument("--points", help="JSON list of curve points to evaluate instead of running studies")
     parser.add_argument("--nearest", help="JSON list of knobs: print the nearest recorded configurations' indices")
-    parser.add_argument("--space", default="digits", choices=["digits", "pytorch"], help="the coordinates --nearest uses")
+    parser.add_argument("--space", default="digits", choices=["digits", "pytorch", "mlp"], help="the coordinates --nearest uses")
     args = parser.parse_args()
 
     if args.nearest is not None:
         with open(args.curves) as f:
             configs = json.load(f)["configs"]
-        place, weights = (pytorch_coordinates, PYTORCH_WEIGHTS) if args.space == "pytorch" else (coordinates, WEIGHTS)
+        place, weights = {"pytorch": (pytorch_coordinates, PYTORCH_WEIGHTS), "mlp": (mlp_coordinates, MLP_WEIGHTS)}.get(args.space, (coordinates, WEIGHTS))
         coords = [place(c["params"]) for c in configs]
         json.dump([nearest_config(configs, coords, k, place, weights) for k in json.loads(args.nearest)], sys.stdout)
         return
@@ -251,13 +304,16 @@ def main():
 
     warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    recorded = pytorch = None
+    recorded = pytorch = mlp = None
     if args.curves is not None:
         with open(args.curves) as f:
             recorded = json.load(f)
     if args.pytorch_curves is not None and "pytorch-loss" in args.problems.split(","):
         with open(args.pytorch_curves) as f:
             pytorch = json.load(f)
+    if args.mlp_curves is not None and any(p.startswith("mlp-") for p in args.problems.split(",")):
+        with open(args.mlp_curves) as f:
+            mlp = json.load(f)
     pruners = {
         "none": lambda: optuna.pruners.NopPruner(),
         "median": lambda: optuna.pruners.MedianPruner(),
@@ -270,7 +326,7 @@ def main():
     for problem in args.problems.split(","):
         for name, make in pruners.items():
             for seed in [int(s) for s in args.seeds.split(",")]:
-                run = run_study(optuna, problem, seed, make(), args.trials, recorded, pytorch)
+                run = run_study(optuna, problem, seed, make(), args.trials, recorded, pytorch, mlp)
                 results.append({"problem": problem, "pruner": name, "seed": seed, **run})
     json.dump(results, sys.stdout)
 
