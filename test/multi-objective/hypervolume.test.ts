@@ -62,6 +62,23 @@ describe('hypervolume', () => {
       }),
     );
   });
+  it('equals the count of unit cells dominated, for points on an integer grid (3 and 4 objectives, dominated and repeated points included)', () => {
+    const cellsDominated = (points: number[][], side: number, m: number): number => {
+      let count = 0;
+      for (let c = 0; c < side ** m; c++) {
+        const cell = Array.from({ length: m }, (_, k) => Math.floor(c / side ** k) % side);
+        if (points.some((p) => p.every((v, k) => v <= (cell[k] as number)))) count++;
+      }
+      return count;
+    };
+    for (const m of [3, 4]) {
+      fc.assert(
+        fc.property(fc.array(fc.array(fc.integer({ min: 0, max: 4 }), { minLength: m, maxLength: m }), { minLength: 1, maxLength: 25 }), (pts) => {
+          expect(hypervolume(pts, new Array<number>(m).fill(5))).toBe(cellsDominated(pts, 5, m));
+        }),
+      );
+    }
+  });
   it('gives each point its exclusive contribution', () => {
     expect(hypervolumeContributions([[1, 2], [2, 1], [2, 2]], [3, 3])).toEqual([1, 1, 0]);
   });
