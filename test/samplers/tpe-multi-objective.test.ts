@@ -325,3 +325,48 @@ describe('MOTPE through the study API', () => {
     expect(tpe).toBeGreaterThan(3 * random + 10);
   });
 });
+
+describe("TPE's multivariate: 'auto'", () => {
+  /** DTLZ2 with m objectives on the first DIMS variables (m = 1: 1 + g). */
+  function dtlz2(x: readonly number[], m: number): number[] {
+    let g = 0;
+    for (let i = m - 1; i < x.length; i++) g += ((x[i] as number) - 0.5) ** 2;
+    return Array.from({ length: m }, (_, k) => {
+      let f = 1 + g;
+      for (let j = 0; j < m - 1 - k; j++) f *= Math.cos(((x[j] as number) * Math.PI) / 2);
+      return k > 0 ? f * Math.sin(((x[m - 1 - k] as number) * Math.PI) / 2) : f;
+    });
+  }
+
+  /** `n` sequential trials of `m`-objective DTLZ2 through a sampler; each trial's parameters. */
+  function runDtlz2(sampler: Sampler, m: number, n: number): number[][] {
+    const trials: FrozenTrial[] = [];
+    const view = makeStudyView(trials, Array.from({ length: m }, () => 'minimize' as const), `dtlz2-${m}`);
+    for (let i = 0; i < n; i++) {
+      const x = ask(sampler, view, makeTrial({ number: i }));
+      trials.push(makeTrial({ number: i, values: dtlz2(x, m), params: Object.fromEntries(NAMES.map((name, k) => [name, { value: x[k] as number, distribution: X }])) }));
+    }
+    return trials.map((t) => NAMES.map((name) => t.params[name] as number));
+  }
+
+  it('is the default, and decides per study by the number of objectives', () => {
+    const sampler = new TPESampler({ seed: 0 });
+    expect(sampler.multivariate).toBe('auto');
+    expect([1, 2, 3, 4].map((m) => sampler.isMultivariate(makeStudyView([], Array.from({ length: m }, () => 'minimize' as const))))).toEqual([true, true, false, false]);
+    expect(new TPESampler({ multivariate: false }).isMultivariate(makeStudyView([]))).toBe(false);
+    expect(new TPESampler({ multivariate: true }).isMultivariate(makeStudyView([], ['minimize', 'minimize', 'minimize']))).toBe(true);
+    expect(() => new TPESampler({ multivariate: 'yes' as never })).toThrow(/multivariate must be true, false or 'auto', got "yes"/);
+  });
+
+  it('samples jointly with one or two objectives and one parameter at a time (old-decay weights) with three or more', () => {
+    const n = 45;
+    for (const m of [1, 2, 3, 4]) {
+      const auto = runDtlz2(new TPESampler({ seed: 3 }), m, n);
+      const joint = runDtlz2(new TPESampler({ seed: 3, multivariate: true }), m, n);
+      const single = runDtlz2(new TPESampler({ seed: 3, multivariate: false }), m, n);
+      // The two modes differ once the model takes over, so equality says which one ran.
+      expect(joint.slice(10), `m = ${m}`).not.toEqual(single.slice(10));
+      expect(auto, `m = ${m}`).toEqual(m <= 2 ? joint : single);
+    }
+  });
+});

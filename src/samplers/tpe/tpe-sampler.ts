@@ -28,8 +28,12 @@ export type WeightRule = 'uniform' | 'old-decay';
 export interface TPESamplerOptions {
   /** Seed of the study's random stream; each trial derives its own from (seed, trial number). Default: a fresh random seed. */
   seed?: number;
-  /** Sample parameters jointly (product kernels over co-occurring groups) instead of one by one. Default: true. */
-  multivariate?: boolean;
+  /**
+   * Sample parameters jointly (product kernels over co-occurring groups) instead of one by
+   * one. 'auto': jointly with one or two objectives, one by one with three or more (see
+   * `MULTIVARIATE_MAX_OBJECTIVES`). Default: 'auto'.
+   */
+  multivariate?: boolean | 'auto';
   /** Trials sampled uniformly at random before the model takes over. Default: 10. */
   nStartupTrials?: number;
   /** Candidates drawn from the good-set density; the one with the best density ratio wins. Default: 24. */
@@ -39,8 +43,8 @@ export interface TPESamplerOptions {
   /** β of the 'sqrt' and 'linear' gamma rules. Default: 0.25 for 'sqrt', 0.15 for 'linear'. */
   gammaBeta?: number;
   /**
-   * Observation weights. Default: 'uniform' when multivariate, 'old-decay' when not (one
-   * parameter at a time, the early random trials otherwise keep every marginal flat).
+   * Observation weights. Default: 'uniform' when sampling jointly, 'old-decay' one by one
+   * (one parameter at a time, the early random trials otherwise keep every marginal flat).
    */
   weights?: WeightRule;
   /** Weight of the prior kernel relative to one observation; 0 drops it (when there are observations). Default: 1. */
@@ -83,7 +87,7 @@ export interface TPESamplerOptions {
   paretoWeights?: GoodWeightRule;
 }
 
-type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache };
+type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache; weights: WeightRule };
 
 interface Split {
   readonly below: Float64Array[];
@@ -133,14 +137,16 @@ export const TPE_OPTION_KEYS: readonly string[] = OPTION_KEYS;
  */
 export class TPESampler implements Sampler {
   readonly seed: number;
-  readonly multivariate: boolean;
+  /** As given (`'auto'` decides per study: `isMultivariate`). */
+  readonly multivariate: boolean | 'auto';
   readonly nStartupTrials: number;
   readonly nEiCandidates: number;
   readonly constantLiar: boolean;
   readonly avoidDuplicates: boolean | 'auto';
   readonly ordinalChoices: boolean;
   private readonly gamma: (n: number) => number;
-  private readonly weights: WeightRule;
+  /** As given; undefined: by the mode (`weightsFor`). */
+  private readonly weights: WeightRule | undefined;
   private readonly settings: EstimatorSettings;
   private readonly groups = new Map<string, SearchSpaceGroups>();
   private readonly columns = new Map<string, ParamColumns>();
@@ -155,7 +161,9 @@ export class TPESampler implements Sampler {
     const seed = options.seed ?? randomSeed();
     if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new OptionError(`seed must be a finite number, got ${seed}`);
     this.seed = seed;
-    this.multivariate = booleanOption('multivariate', options.multivariate ?? true);
+    const multivariate = options.multivariate ?? 'auto';
+    if (multivariate !== 'auto' && typeof multivariate !== 'boolean') throw new OptionError(`multivariate must be true, false or 'auto', got ${JSON.stringify(multivariate)}`);
+    this.multivariate = multivariate;
     this.nStartupTrials = integerOption('nStartupTrials', options.nStartupTrials ?? 10, 0);
     this.nEiCandidates = integerOption('nEiCandidates', options.nEiCandidates ?? 24, 1);
     this.constantLiar = booleanOption('constantLiar', options.constantLiar ?? true);
@@ -164,8 +172,8 @@ export class TPESampler implements Sampler {
     this.avoidDuplicates = avoidDuplicates;
     this.ordinalChoices = booleanOption('ordinalChoices', options.ordinalChoices ?? true);
     this.gamma = gammaFunction(options.gamma ?? 'linear', options.gammaBeta);
-    const weights = options.weights ?? (this.multivariate ? 'uniform' : 'old-decay');
-    if (weights !== 'uniform' && weights !== 'old-decay') throw new OptionError(`weights must be 'uniform' or 'old-decay', got ${JSON.stringify(weights)}`);
+    const weights = options.weights;
+    if (weights !== undefined && weights !== 'uniform' && weights !== 'old-decay') throw new OptionError(`weights must be 'uniform' or 'old-decay', got ${JSON.stringify(weights)}`);
     this.weights = weights;
     const priorWeight = options.priorWeight ?? 1;
     if (!(typeof priorWeight === 'number' && Number.isFinite(priorWeight) && priorWeight >= 0)) throw new OptionError(`priorWeight must be a finite number >= 0, got ${priorWeight}`);
@@ -183,8 +191,24 @@ export class TPESampler implements Sampler {
     this.settings = { priorWeight, magicClip: booleanOption('magicClip', options.magicClip ?? true), minBandwidthFactor, bandwidth, categoricalBandwidth };
   }
 
+  /**
+   * Whether this study's parameters are sampled jointly. `multivariate: 'auto'` samples
+   * jointly with up to MULTIVARIATE_MAX_OBJECTIVES objectives and one by one beyond: the
+   * good trials of m objectives spread over an (m − 1)-dimensional front, and joint
+   * kernels only propose variations of combinations some good trial already has, while
+   * independent marginals recombine one good trial's coordinates with another's (what
+   * crossover does in a genetic algorithm), which fills a front of two or more dimensions
+   * faster. Optuna 5 samples one by one with any number of objectives; on two, joint
+   * sampling does better here (multi-objective bench, 10 seeds, 300 trials: ZDT2 9.03
+   * jointly vs 8.41 one by one; DTLZ2, 3 objectives: 0.354 vs 0.510). Constraints do not
+   * change the choice (see the README's "Several objectives and constraints").
+   */
+  isMultivariate(study: StudyView): boolean {
+    return this.multivariate === 'auto' ? study.directions.length <= MULTIVARIATE_MAX_OBJECTIVES : this.multivariate;
+  }
+
   inferRelativeSpace(study: StudyView, _trial: FrozenTrial): SearchSpaceMap {
-    if (!this.multivariate) return {};
+    if (!this.isMultivariate(study)) return {};
     const space: Record<string, Distribution> = {};
     for (const group of this.groupsOf(study)) {
       for (const [name, dist] of Object.entries(group)) if (!isSingleValue(dist)) space[name] = dist;
@@ -326,10 +350,10 @@ export class TPESampler implements Sampler {
     });
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
-      belowWeights: history.good === undefined ? this.weightsOf(numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights),
+      belowWeights: history.good === undefined ? this.weightsOf(history.weights, numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights),
       belowOrders,
       above: coords.map((values) => values.subarray(nBelow, rows)),
-      aboveWeights: this.weightsOf(numbers, nBelow, rows, history.maxNumber),
+      aboveWeights: this.weightsOf(history.weights, numbers, nBelow, rows, history.maxNumber),
       aboveOrders,
     };
   }
@@ -368,10 +392,10 @@ export class TPESampler implements Sampler {
     return w;
   }
 
-  private weightsOf(numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
+  private weightsOf(rule: WeightRule, numbers: Int32Array, from: number, to: number, maxNumber: number): Float64Array {
     const n = to - from;
     const w = this.work.float64(n).fill(1);
-    if (this.weights === 'uniform' || n <= 25) return w;
+    if (rule === 'uniform' || n <= 25) return w;
     // Chronological rank of each row (trial numbers are unique), then Optuna's ramp:
     // the oldest n − 25 rise linearly from 1/n to 1, the newest 25 weigh 1.
     const rankOf = new Int32Array(maxNumber + 1).fill(-1);
@@ -406,7 +430,8 @@ export class TPESampler implements Sampler {
       coordinates = new CoordinateCache();
       this.coordinates.set(study.name, coordinates);
     }
-    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates };
+    const weights = this.weights ?? (this.isMultivariate(study) ? 'uniform' : 'old-decay');
+    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates, weights };
     this.lastHistory = { source: trials, length: trials.length, trial: trial.number, history };
     return history;
   }
@@ -425,6 +450,12 @@ export class TPESampler implements Sampler {
 function increasing(choices: readonly unknown[]): boolean {
   return choices.every((c, i) => i === 0 || (c as number) > (choices[i - 1] as number));
 }
+
+/**
+ * `multivariate: 'auto'` samples jointly up to this many objectives (see `isMultivariate`).
+ * Beyond it, one by one, as Optuna 5 does with any number of objectives.
+ */
+export const MULTIVARIATE_MAX_OBJECTIVES = 2;
 
 /** Extra candidate batches drawn when every candidate repeats a configuration already tried. */
 const DUPLICATE_REDRAWS = 3;
