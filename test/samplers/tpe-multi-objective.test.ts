@@ -358,6 +358,15 @@ describe("TPE's multivariate: 'auto'", () => {
     expect(() => new TPESampler({ multivariate: 'yes' as never })).toThrow(/multivariate must be true, false or 'auto', got "yes"/);
   });
 
+  it('draws 24 candidates per step with up to two objectives and 12 with more, unless nEiCandidates is given', () => {
+    const view = (m: number): StudyView => makeStudyView([], Array.from({ length: m }, () => 'minimize' as const));
+    expect([1, 2, 3, 4].map((m) => new TPESampler({ seed: 0 }).candidatesFor(view(m)))).toEqual([24, 24, 12, 12]);
+    expect([1, 3].map((m) => new TPESampler({ seed: 0, nEiCandidates: 40 }).candidatesFor(view(m)))).toEqual([40, 40]);
+    // The count is what sampling uses: three objectives at the default sample as with 12 given.
+    expect(runDtlz2(new TPESampler({ seed: 5 }), 3, 30)).toEqual(runDtlz2(new TPESampler({ seed: 5, nEiCandidates: 12 }), 3, 30));
+    expect(runDtlz2(new TPESampler({ seed: 5 }), 3, 30)).not.toEqual(runDtlz2(new TPESampler({ seed: 5, nEiCandidates: 24 }), 3, 30));
+  });
+
   it('samples jointly with one or two objectives and one parameter at a time (old-decay weights) with three or more', () => {
     const n = 45;
     for (const m of [1, 2, 3, 4]) {

@@ -36,7 +36,10 @@ export interface TPESamplerOptions {
   multivariate?: boolean | 'auto';
   /** Trials sampled uniformly at random before the model takes over. Default: 10. */
   nStartupTrials?: number;
-  /** Candidates drawn from the good-set density; the one with the best density ratio wins. Default: 24. */
+  /**
+   * Candidates drawn from the good-set density; the one with the best density ratio wins.
+   * Default: 24; 12 with three or more objectives (see `MANY_OBJECTIVE_EI_CANDIDATES`).
+   */
   nEiCandidates?: number;
   /** Size of the good set: 'optuna' = min(⌈0.1 n⌉, 25); 'sqrt' = ⌈β √n⌉; 'linear' = ⌈β n⌉; or a function. Default: 'linear'. */
   gamma?: GammaRule;
@@ -87,7 +90,7 @@ export interface TPESamplerOptions {
   paretoWeights?: GoodWeightRule;
 }
 
-type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache; weights: WeightRule };
+type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache; weights: WeightRule; candidates: number };
 
 interface Split {
   readonly below: Float64Array[];
@@ -140,7 +143,8 @@ export class TPESampler implements Sampler {
   /** As given (`'auto'` decides per study: `isMultivariate`). */
   readonly multivariate: boolean | 'auto';
   readonly nStartupTrials: number;
-  readonly nEiCandidates: number;
+  /** As given; undefined: by the number of objectives (`candidatesFor`). */
+  readonly nEiCandidates: number | undefined;
   readonly constantLiar: boolean;
   readonly avoidDuplicates: boolean | 'auto';
   readonly ordinalChoices: boolean;
@@ -165,7 +169,7 @@ export class TPESampler implements Sampler {
     if (multivariate !== 'auto' && typeof multivariate !== 'boolean') throw new OptionError(`multivariate must be true, false or 'auto', got ${JSON.stringify(multivariate)}`);
     this.multivariate = multivariate;
     this.nStartupTrials = integerOption('nStartupTrials', options.nStartupTrials ?? 10, 0);
-    this.nEiCandidates = integerOption('nEiCandidates', options.nEiCandidates ?? 24, 1);
+    this.nEiCandidates = options.nEiCandidates === undefined ? undefined : integerOption('nEiCandidates', options.nEiCandidates, 1);
     this.constantLiar = booleanOption('constantLiar', options.constantLiar ?? true);
     const avoidDuplicates = options.avoidDuplicates ?? 'auto';
     if (avoidDuplicates !== 'auto' && typeof avoidDuplicates !== 'boolean') throw new OptionError(`avoidDuplicates must be true, false or 'auto', got ${JSON.stringify(avoidDuplicates)}`);
@@ -205,6 +209,18 @@ export class TPESampler implements Sampler {
    */
   isMultivariate(study: StudyView): boolean {
     return this.multivariate === 'auto' ? study.directions.length <= MULTIVARIATE_MAX_OBJECTIVES : this.multivariate;
+  }
+
+  /**
+   * How many candidates each step draws from l(x): `nEiCandidates`, else 24, or
+   * MANY_OBJECTIVE_EI_CANDIDATES with three or more objectives. The best l/g of many
+   * candidates sits where the good trials are densest; a front of two or more dimensions
+   * must be covered evenly instead, and fewer candidates keep the proposals closer to
+   * draws from l(x), spread like the good set (10 seeds, 300 trials, one by one: DTLZ2 0.572
+   * with 12 vs 0.510 with 24 and 0.467 with 64).
+   */
+  candidatesFor(study: StudyView): number {
+    return this.nEiCandidates ?? (study.directions.length > MULTIVARIATE_MAX_OBJECTIVES ? MANY_OBJECTIVE_EI_CANDIDATES : 24);
   }
 
   inferRelativeSpace(study: StudyView, _trial: FrozenTrial): SearchSpaceMap {
@@ -254,7 +270,7 @@ export class TPESampler implements Sampler {
     const split = this.split(history, names, dists, domains);
     const below = new ParzenEstimator(domains, split.below, split.belowWeights, this.settings, this.work, split.belowOrders);
     const above = new ParzenEstimator(domains, split.above, split.aboveWeights, this.settings, this.work, split.aboveOrders);
-    const count = this.nEiCandidates;
+    const count = history.candidates;
     let first: number[] | null = null;
     for (let round = 0; round <= (taken === null ? 0 : DUPLICATE_REDRAWS); round++) {
       const candidates = below.sample(rng, count);
@@ -431,7 +447,7 @@ export class TPESampler implements Sampler {
       this.coordinates.set(study.name, coordinates);
     }
     const weights = this.weights ?? (this.isMultivariate(study) ? 'uniform' : 'old-decay');
-    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates, weights };
+    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates, weights, candidates: this.candidatesFor(study) };
     this.lastHistory = { source: trials, length: trials.length, trial: trial.number, history };
     return history;
   }
@@ -456,6 +472,9 @@ function increasing(choices: readonly unknown[]): boolean {
  * Beyond it, one by one, as Optuna 5 does with any number of objectives.
  */
 export const MULTIVARIATE_MAX_OBJECTIVES = 2;
+
+/** Candidates per step with more than MULTIVARIATE_MAX_OBJECTIVES objectives (see `candidatesFor`). */
+export const MANY_OBJECTIVE_EI_CANDIDATES = 12;
 
 /** Extra candidate batches drawn when every candidate repeats a configuration already tried. */
 const DUPLICATE_REDRAWS = 3;
