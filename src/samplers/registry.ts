@@ -48,7 +48,7 @@ export const SAMPLERS: readonly SamplerEntry[] = [
   },
   {
     kind: 'tpe',
-    summary: 'tree-structured Parzen estimator (multivariate over co-occurring groups by default; constant liar for parallel workers)',
+    summary: 'tree-structured Parzen estimator (multivariate over co-occurring groups; one parameter at a time with three or more objectives; constant liar for parallel workers)',
     optionKeys: TPE_OPTION_KEYS,
     create: (options, context) => new TPESampler(withSeed(options, context) as TPESamplerOptions),
   },
