@@ -49,8 +49,10 @@ function volume(points: readonly (readonly number[])[], reference: readonly numb
     const floor = (sorted[i] as readonly number[])[last] as number;
     const ceiling = i + 1 < sorted.length ? ((sorted[i + 1] as readonly number[])[last] as number) : (reference[last] as number);
     if (ceiling <= floor) continue;
-    const slice = nonDominated(sorted.slice(0, i + 1).map((p) => p.slice(0, last)));
-    total += volume(slice, below) * (ceiling - floor);
+    const projected = sorted.slice(0, i + 1).map((p) => p.slice(0, last));
+    // The 3-D sweep drops dominated points itself.
+    const slice = last === 3 ? volume3d(projected, below) : volume(nonDominated(projected), below);
+    total += slice * (ceiling - floor);
   }
   return total;
 }
