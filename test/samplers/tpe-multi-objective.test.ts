@@ -205,7 +205,7 @@ describe('multi-objective history split', () => {
     expect(history.good?.weights).toBeNull();
   });
 
-  it('weights infeasible good trials EPS and feasible ones by contribution', () => {
+  it('weights infeasible good trials 1 (they lead towards feasibility) and feasible ones by contribution', () => {
     const trials = [
       makeTrial({ number: 0, values: [1, 3] }),
       makeTrial({ number: 1, values: [2, 2] }),
@@ -216,8 +216,40 @@ describe('multi-objective history split', () => {
     const history = new ParetoRankedTrials(MINMIN, () => 4, 'hypervolume').rank(trials, makeTrial({ number: 9 }), true);
     expect(history.trials.slice(0, 4).map((t) => t.number)).toEqual([0, 1, 2, 3]);
     const w = history.good?.weights as Float64Array;
-    expect([w[0], w[1], w[2], w[3]].map((v) => Number((v as number).toFixed(6)))).toEqual([0.3, 1, 0.3, 0]);
-    expect(w[3]).toBe(EPS);
+    expect([w[0], w[1], w[2]].map((v) => Number((v as number).toFixed(6)))).toEqual([0.3, 1, 0.3]);
+    expect(w[3]).toBe(1);
+  });
+});
+
+describe('MOTPE before any trial is feasible', () => {
+  it('proposes near the least violating trials, not uniformly', () => {
+    // 40 infeasible trials of one parameter; the violation is |x − 0.2|, so nothing is feasible yet.
+    const trials = Array.from({ length: 40 }, (_, i) => {
+      const x = (i + 0.5) / 40;
+      return makeTrial({ number: i, values: [x, 1 - x], params: { x: { value: x, distribution: X } }, systemAttrs: constrained(Math.abs(x - 0.2) + 0.01) });
+    });
+    const view = makeStudyView(trials, MINMIN);
+    for (const paretoWeights of ['hypervolume', 'uniform'] as const) {
+      const sampler = new TPESampler({ seed: 1, paretoWeights });
+      const proposals = Array.from({ length: 30 }, (_, k) => sampler.sampleIndependent(view, makeTrial({ number: 40 + k }), 'x', X));
+      const meanDistance = proposals.reduce((a, x) => a + Math.abs(x - 0.2), 0) / proposals.length;
+      // Uniform proposals would be 0.34 away on average.
+      expect(meanDistance, paretoWeights).toBeLessThan(0.12);
+    }
+  });
+
+  it('lets the least violating trials weigh beside a first feasible one (hypervolume weights)', () => {
+    // One feasible trial at x = 0.9 and 39 infeasible ones whose violation is smallest near 0.2:
+    // the good set holds the feasible one and the least violating ones, each weighing 1.
+    const trials = Array.from({ length: 40 }, (_, i) => {
+      const x = i === 0 ? 0.9 : (i + 0.5) / 40;
+      return makeTrial({ number: i, values: [x, 1 - x], params: { x: { value: x, distribution: X } }, systemAttrs: constrained(i === 0 ? -1 : Math.abs(x - 0.2) + 0.01) });
+    });
+    const history = new ParetoRankedTrials(MINMIN, () => 6, 'hypervolume').rank(trials, makeTrial({ number: 40 }), true);
+    const good = history.trials.slice(0, 6).map((t) => t.number);
+    expect(good[0]).toBe(0);
+    const w = history.good?.weights as Float64Array;
+    expect(good.map((n) => w[n])).toEqual([1, 1, 1, 1, 1, 1]);
   });
 });
 

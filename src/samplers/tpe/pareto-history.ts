@@ -11,7 +11,7 @@ import { violation } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { FinishedPrefix } from './finished-prefix.js';
 import type { GoodSet, RankedHistory } from './history.js';
-import { contributionWeights, EPS, paretoRanks, selectGood } from './pareto-selection.js';
+import { contributionWeights, paretoRanks, selectGood } from './pareto-selection.js';
 
 /** How the good trials of a multi-objective study are weighted. */
 export type GoodWeightRule = 'hypervolume' | 'uniform';
@@ -118,8 +118,12 @@ export class ParetoRankedTrials {
         (k) => ranks[goodFeasible[k] as number] === 0,
       );
       goodFeasible.forEach((i, k) => ((weights as Float64Array)[(this.feasible[i] as FrozenTrial).number] = feasibleWeights[k] as number));
-      // Infeasible good trials count for (almost) nothing, as in Optuna.
-      for (let i = 0; i < goodInfeasible; i++) weights[(this.infeasible[i] as Infeasible).trial.number] = EPS;
+      // Infeasible good trials (the least violating, there while fewer than γ(n) trials are
+      // feasible) have no hypervolume to weigh them by: they weigh 1, as every good trial does
+      // in Optuna 5, so that l(x) leads towards feasibility. (Optuna 4's EPS left l(x) the
+      // prior alone until feasible trials appeared: random search on a problem whose feasible
+      // set is small, e.g. C2-DTLZ2, where sodate found none in 100 trials on most seeds.)
+      for (let i = 0; i < goodInfeasible; i++) weights[(this.infeasible[i] as Infeasible).trial.number] = 1;
     }
     return { trials, good: { count, weights } };
   }
