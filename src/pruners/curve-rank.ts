@@ -1,7 +1,7 @@
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../study/policies.js';
 import { finalsAndBar, lastStep, schedulePoint, sortedSteps } from './intermediate.js';
-import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
+import { checkBoolean, checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface CurveRankPrunerOptions {
   /**
@@ -38,9 +38,15 @@ export interface CurveRankPrunerOptions {
   maxResource?: number | 'auto';
   /** Good trials needed before anything is pruned. Default: 3. */
   minGoodTrials?: number;
+  /**
+   * Keep a trial behind the envelope while its recent pace could still carry it there: its
+   * best-so-far, improved at the rate of its last `patience` reports until the horizon,
+   * reaching the worst final value of the good trials. Default: true.
+   */
+  keepImproving?: boolean;
 }
 
-export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'warmupFraction', 'intervalSteps', 'patience', 'minDelta', 'maxResource', 'minGoodTrials'] as const;
+export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 'warmupFraction', 'intervalSteps', 'patience', 'minDelta', 'maxResource', 'minGoodTrials', 'keepImproving'] as const;
 
 /**
  * Prunes a trial only when it is behind every trial that ended well, at the same fraction
@@ -51,7 +57,11 @@ export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 
  * did to the good trials too, so a curve is compared only with curves at the same point of
  * theirs, and the envelope widens by itself where curves crossed: if a good finisher was
  * far behind at 30% of its run, nothing as far behind is pruned there. Best-so-far values
- * and the patience absorb noisy and discrete metrics. Deterministic in the study's
+ * and the patience absorb noisy and discrete metrics. A trial behind the envelope but still
+ * descending steeply (`keepImproving`) is kept: the good finishers' curves cannot show a
+ * slow starter that none of them resembled, and on the recorded curves such trials were most
+ * of the would-be best ones the level rule alone pruned (10 of 100 studies against 4, at 81%
+ * of the epochs instead of 76%; `npm run bench -- pruners`). Deterministic in the study's
  * history; stores nothing.
  */
 export class CurveRankPruner implements Pruner {
@@ -64,6 +74,7 @@ export class CurveRankPruner implements Pruner {
   readonly minDelta: number;
   readonly maxResource: number | 'auto';
   readonly minGoodTrials: number;
+  readonly keepImproving: boolean;
 
   constructor(options: CurveRankPrunerOptions = {}) {
     checkKnownKeys('CurveRankPruner', options, CURVE_RANK_KEYS);
@@ -76,6 +87,7 @@ export class CurveRankPruner implements Pruner {
     this.minDelta = checkNumber('minDelta', options.minDelta ?? 0, { min: 0 });
     this.maxResource = checkIntegerOrAuto('maxResource', options.maxResource ?? 'auto', 1);
     this.minGoodTrials = checkInteger('minGoodTrials', options.minGoodTrials ?? 3, 1);
+    this.keepImproving = checkBoolean('keepImproving', options.keepImproving ?? true);
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {
@@ -89,17 +101,35 @@ export class CurveRankPruner implements Pruner {
     const good = finals.filter((f) => f.final <= bar).map((f) => f.trial);
     if (good.length < this.minGoodTrials) return false;
 
-    const checked = sortedSteps(trial).filter((s) => s >= warmup);
+    const steps = sortedSteps(trial);
+    const checked = steps.filter((s) => s >= warmup);
     if (checked.length < this.patience) return false;
     for (const s of checked.slice(checked.length - this.patience)) {
       const mine = bestSoFar(trial, s, sign);
       const bound = envelope(good, s / horizon, sign);
       if (bound === undefined || !(mine > bound + this.minDelta)) return false;
     }
-    return true;
+    return !(this.keepImproving && stillClosing(trial, steps, this.patience, horizon, envelope(good, 1, sign), sign));
   }
 }
 
+
+/**
+ * Whether the trial's recent pace could still carry it to `target` by the horizon: its
+ * best-so-far at its last report, improved until `horizon` at the rate it improved over its
+ * last `patience` reports, reaches the target. Improvement slows down on most curves, so the
+ * straight line is optimistic: a slow starter caught mid-descent (an SGD run leaving its
+ * plateau) is kept, a trial that has flattened behind the good ones is not.
+ */
+function stillClosing(trial: FrozenTrial, steps: readonly number[], patience: number, horizon: number, target: number | undefined, sign: number): boolean {
+  if (target === undefined || steps.length < 2) return false;
+  const last = steps[steps.length - 1] as number;
+  const from = steps[Math.max(0, steps.length - 1 - patience)] as number;
+  const now = bestSoFar(trial, last, sign);
+  const pace = (bestSoFar(trial, from, sign) - now) / (last - from);
+  if (!Number.isFinite(now) || !Number.isFinite(pace) || pace <= 0) return false;
+  return now - pace * (horizon - last) <= target;
+}
 
 /**
  * Best value (minimize orientation: `sign`·value, lowest) a trial reported up to `step`,

@@ -37,6 +37,11 @@ export function checkIntegerOrAuto(name: string, value: unknown, min: number): n
   return checkInteger(name, value, min);
 }
 
+export function checkBoolean(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') throw new OptionError(`${name} must be true or false, got ${show(value)}`);
+  return value;
+}
+
 export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
   if (typeof value !== 'string' || !(allowed as readonly string[]).includes(value)) {
     throw new OptionError(`${name} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, got ${show(value)}`);

@@ -29,9 +29,20 @@ describe('CurveRankPruner', () => {
     const starter = running(6, (s) => slow(s) - 0.01, 6);
     expect(starter.intermediateValues.get(6)).toBeGreaterThan(fast(6) + 0.1); // behind every fast starter now
     expect(asks(new CurveRankPruner({ minGoodTrials: 2, patience: 1 }), history, starter)).toBe(false);
-    // Where the good finishers were the fast starters, the same curve is pruned.
+    // Where the good finishers were the fast starters, the level rule alone prunes the same curve;
+    // it is still dropping fast enough to end below them (it would, at 0.42), so by default it runs on.
     const fastWon = [complete(0, fast), complete(1, (s) => fast(s) + 0.01), complete(2, (s) => fast(s) + 0.02), complete(3, (s) => slow(s) + 0.3), complete(4, (s) => slow(s) + 0.4)];
-    expect(asks(new CurveRankPruner({ minGoodTrials: 2, patience: 1 }), fastWon, starter)).toBe(true);
+    expect(asks(new CurveRankPruner({ minGoodTrials: 2, patience: 1, keepImproving: false }), fastWon, starter)).toBe(true);
+    expect(asks(new CurveRankPruner({ minGoodTrials: 2, patience: 1 }), fastWon, starter)).toBe(false);
+  });
+  it('keeps a trial behind the envelope while its recent pace could still carry it to the good finishers (keepImproving)', () => {
+    // An SGD-like run leaving its plateau: far behind at step 8, but dropping 0.25 a step.
+    const descending = running(6, (s) => (s <= 5 ? 2.3 : 2.3 - 0.25 * (s - 5)), 8);
+    expect(asks(pruner, history, descending)).toBe(false);
+    expect(asks(new CurveRankPruner({ percentile: 50, minGoodTrials: 2, patience: 3, keepImproving: false }), history, descending)).toBe(true);
+    // Flattened behind them: its pace would not get it there by the horizon.
+    expect(asks(pruner, history, running(6, (s) => 1.5 - 0.01 * s, 8))).toBe(true);
+    expect(() => new CurveRankPruner({ keepImproving: 'yes' as unknown as boolean })).toThrow('keepImproving must be true or false, got "yes"');
   });
   it('prunes a curve behind every good finisher at each of its last `patience` reports', () => {
     expect(asks(pruner, history, running(6, (s) => fast(s) + 0.3, 8))).toBe(true);
