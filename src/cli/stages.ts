@@ -11,6 +11,8 @@
  * study holds its budget is done, the first that does not is resumed where it stopped, and
  * its stored lineage (`sodate:stage`, with the values it carried) rebuilds its space exactly.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defaultArtifactDir } from '../artifacts/paths.js';
 import { OptionError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
@@ -137,6 +139,15 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
     await study.setSystemAttr('sodate:sampler', policies.samplerName);
     await study.setSystemAttr('sodate:pruner', policies.prunerName);
     await study.setSystemAttr('sodate:max_trials', stage.trials);
+    // What \`sodate confirm\` and \`sodate ablate\` need to re-run configurations in this stage's
+    // study (the whole file: its space holds every value a re-run may take). Workers still refuse stages.
+    await study.setSystemAttr('sodate:config', {
+      file: resolve(io.cwd, options.path),
+      text: readFileSync(options.path, 'utf8'),
+      trials: stage.trials,
+      trialTimeoutSeconds: options.shared.trialTimeoutSeconds ?? null,
+      retries: options.shared.retries,
+    });
 
     const remaining = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
     if (remaining !== undefined && remaining <= 0) {
