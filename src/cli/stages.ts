@@ -25,6 +25,8 @@ import type { StageSpec } from '../space/stages.js';
 import { stageSpace, stageStudyName } from '../space/stages.js';
 import type { StudyFile } from '../space/study-file.js';
 import type { CachedStorage } from '../storage/cached.js';
+import type { StudyRecord } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
 import type { JsonValue } from '../json.js';
 import { createStudy } from '../study/create.js';
 import { formatNumber, renderTable } from './format.js';
@@ -197,6 +199,29 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
   }
   write(stagesSummary(results, file.direction));
   return 0;
+}
+
+/** A stage's study with its lineage. */
+export interface StageStudy {
+  readonly record: StudyRecord;
+  readonly lineage: StageLineage;
+}
+
+/** The lineage of a stage's study; undefined for any other study. */
+export function stageLineageOf(record: StudyRecord | null): StageLineage | undefined {
+  return record?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
+}
+
+/** The studies of staged study `of`'s stages that exist in the storage (those run so far), in stage order. */
+export async function stageStudiesOf(storage: Storage, of: string): Promise<StageStudy[]> {
+  const found: StageStudy[] = [];
+  for (const summary of await storage.listStudies()) {
+    if (!summary.name.startsWith(`${of}.`)) continue;
+    const record = await storage.loadStudy(summary.name);
+    const lineage = stageLineageOf(record);
+    if (record !== null && lineage !== undefined && lineage.of === of) found.push({ record, lineage });
+  }
+  return found.sort((a, b) => a.lineage.index - b.lineage.index);
 }
 
 /** The values of `config` the stage's space holds (a later stage's parameter the best trial had at its baseline, say). */

@@ -15,8 +15,7 @@ import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import type { StageLineage } from '../stages.js';
-import { STAGE_ATTR } from '../stages.js';
+import { STAGE_ATTR, stageLineageOf, stageStudiesOf } from '../stages.js';
 import { openRerunStudy, runWaitingTrials } from './reruns.js';
 import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
@@ -167,8 +166,6 @@ interface StagedAblation {
   readonly stages: readonly AblationStage[];
 }
 
-const lineageOf = (record: StudyRecord | null): StageLineage | undefined => record?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
-
 /**
  * Whether `sodate ablate <name>` goes by stage, and over which stages: a stage's study after
  * the first (`<study>.<stage>`), or with --stages a staged study's name (its latest stage
@@ -176,15 +173,11 @@ const lineageOf = (record: StudyRecord | null): StageLineage | undefined => reco
  */
 async function stagedAblation(storage: CachedStorage, name: string, byStage: boolean, storageUrl: string): Promise<StagedAblation | undefined> {
   let record = await storage.loadStudy(name);
-  let lineage = lineageOf(record);
+  let lineage = stageLineageOf(record);
   if (byStage && lineage === undefined) {
-    if (record !== null) throw new UsageError(`sodate ablate: study "${name}" is not a staged study (no stage of it has a ${STAGE_ATTR} lineage); drop --stages`);
-    const stages = (await storage.listStudies()).filter((s) => s.name.startsWith(`${name}.`));
-    for (const summary of stages) {
-      const candidate = await storage.loadStudy(summary.name);
-      const l = lineageOf(candidate);
-      if (l !== undefined && l.of === name && (lineage === undefined || l.index > lineage.index)) [record, lineage] = [candidate, l];
-    }
+    if (record !== null) throw new UsageError(`sodate ablate: study "${name}" is not a staged study (it has no ${STAGE_ATTR} lineage); drop --stages`);
+    const latest = (await stageStudiesOf(storage, name)).at(-1);
+    [record, lineage] = [latest?.record ?? null, latest?.lineage];
     if (lineage === undefined) throw new NotFoundError(`sodate ablate: no staged study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
   }
   if (lineage === undefined || record === null || lineage.index === 0) return undefined;
@@ -192,7 +185,7 @@ async function stagedAblation(storage: CachedStorage, name: string, byStage: boo
   let first: StudyRecord | null = null;
   for (const [i, stageName] of lineage.stages.slice(0, lineage.index + 1).entries()) {
     const stageRecord = i === lineage.index ? record : await storage.loadStudy(`${lineage.of}.${stageName}`);
-    const stageLineage = lineageOf(stageRecord);
+    const stageLineage = stageLineageOf(stageRecord);
     if (stageRecord === null || stageLineage === undefined) throw new NotFoundError(`sodate ablate: stage ${stageName} of staged study "${lineage.of}" has no study ${lineage.of}.${stageName} in ${storageUrl}; run \`sodate tune\` on its space file`);
     if (i === 0) first = stageRecord;
     stages.push({ name: stageName, opens: stageLineage.opens });
