@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
 
@@ -109,6 +111,15 @@ describe('sodate ablate on a staged study', () => {
     const firstSteps = JSON.parse(first.stdout) as StepJson[];
     expect(firstSteps.every((s) => s.stage === undefined)).toBe(true);
     expect(new Set(firstSteps.slice(1).map((s) => s.changes.map((c) => c.param).join('+')))).toEqual(new Set(['a', 'x']));
+
+    // The report of the staged study's name is its latest stage's, with the stages side by side.
+    // Each ablation measured its target (each stage's best) on 2 report seeds: re-runs, so the gain gets an interval.
+    const report = await runCli(['report', 'grow', '-o', 'grow.html'], dir);
+    expect(report.code, report.stderr).toBe(0);
+    expect(report.stderr).toContain('sodate report: "grow" is a staged study; reporting its latest stage, grow.reg');
+    const html = readFileSync(join(dir, 'grow.html'), 'utf8');
+    expect(html).toMatch(/<tr><td class="num">1<\/td><td>optim<\/td><td>grow\.optim<\/td><td>a, x<\/td><td class="num">4<\/td>/);
+    expect(html).toMatch(/<tr class="current"><td class="num">2<\/td><td>reg<\/td><td>grow\.reg<\/td><td>b<\/td><td class="num">4<\/td>.*<td>\[[-\d.e]+, [-\d.e]+\] \(2 re-runs vs 2\)<\/td><\/tr>/);
 
     const refused = await runCli(['ablate', 'nope', '--stages', '--storage', 'studies/grow.db'], dir);
     expect(refused.code).toBe(1);
