@@ -112,14 +112,18 @@ describe('sodate ablate on a staged study', () => {
     expect(firstSteps.every((s) => s.stage === undefined)).toBe(true);
     expect(new Set(firstSteps.slice(1).map((s) => s.changes.map((c) => c.param).join('+')))).toEqual(new Set(['a', 'x']));
 
+    // A stage's best confirmed on 2 more seeds (its study found in studies/grow.db).
+    const confirm = await runCli(['confirm', 'grow.reg', '--top', '1', '--seeds', '2'], dir, { timeoutMs: 120_000 });
+    expect(confirm.code, confirm.stderr).toBe(0);
+
     // The report of the staged study's name is its latest stage's, with the stages side by side.
-    // Each ablation measured its target (each stage's best) on 2 report seeds: re-runs, so the gain gets an interval.
+    // Each ablation measured its target (each stage's best) on 2 report seeds and confirm ran reg's on 2 more: re-runs, so the gain gets an interval.
     const report = await runCli(['report', 'grow', '-o', 'grow.html'], dir);
     expect(report.code, report.stderr).toBe(0);
     expect(report.stderr).toContain('sodate report: "grow" is a staged study; reporting its latest stage, grow.reg');
-    const html = readFileSync(join(dir, 'grow.html'), 'utf8');
+    const html = /<section id="stages">.*?<\/section>/s.exec(readFileSync(join(dir, 'grow.html'), 'utf8'))?.[0] ?? '';
     expect(html).toMatch(/<tr><td class="num">1<\/td><td>optim<\/td><td>grow\.optim<\/td><td>a, x<\/td><td class="num">4<\/td>/);
-    expect(html).toMatch(/<tr class="current"><td class="num">2<\/td><td>reg<\/td><td>grow\.reg<\/td><td>b<\/td><td class="num">4<\/td>.*<td>\[[-\d.e]+, [-\d.e]+\] \(2 re-runs vs 2\)<\/td><\/tr>/);
+    expect(html).toMatch(/<tr class="current"><td class="num">2<\/td><td>reg<\/td><td>grow\.reg<\/td><td>b<\/td><td class="num">4<\/td>.*<td>\[[-\d.e]+, [-\d.e]+\] \(4 re-runs vs 2\)<\/td><\/tr>/);
 
     const refused = await runCli(['ablate', 'nope', '--stages', '--storage', 'studies/grow.db'], dir);
     expect(refused.code).toBe(1);
