@@ -25,6 +25,10 @@
  * the mean of K paired differences with its t-interval (seed noise shared by the two
  * configurations cancels). A gain whose 95% interval covers 0 is marked as noise. On the
  * path the step gains add up exactly to the total gain baseline → target.
+ *
+ * A staged study (src/cli/stages.ts) is ablated by stage: `stageAblationGroups` makes one
+ * group of the parameters each stage opened, so each step flips a whole stage from the
+ * baseline (in the first stage's study) to the last stage's best, through the same methods.
  */
 import type { ParamValue } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
@@ -41,6 +45,8 @@ export type SeedRole = 'search' | 'report';
 export interface AblationEndpoint {
   readonly number: number;
   readonly params: Readonly<Record<string, ParamValue>>;
+  /** The study the trial is in, when it is not the ablated one (a staged study's baseline, in its first stage's study). */
+  readonly study?: string;
 }
 
 /** A parameter's value in the baseline and in the target; null where it is absent (an inactive conditional). */
@@ -54,6 +60,14 @@ export interface ParamChange {
 export interface AblationGroup {
   readonly names: readonly string[];
   readonly changes: readonly ParamChange[];
+  /** The stage that opened these parameters, when the ablation goes by stage. */
+  readonly stage?: string;
+}
+
+/** A stage of a staged study as the ablation sees it: its name and the parameters it opened (its lineage's `opens`). */
+export interface AblationStage {
+  readonly name: string;
+  readonly opens: readonly string[];
 }
 
 export interface AblationSetup {
@@ -71,6 +85,8 @@ export interface AblationSetup {
 /** The user attribute `sodate:ablation` of an ablation run: what it measures. */
 export interface AblationAttr {
   readonly baseline: number;
+  /** Stored as `baseline_study`: the baseline's study when it is another one (a staged study's first stage). */
+  readonly baselineStudy?: string;
   readonly target: number;
   /** The parameters set to the target's values (sorted); the others have the baseline's. */
   readonly flipped: readonly string[];
@@ -111,6 +127,8 @@ export interface AblationStep {
   readonly fromBaseline: AblationGain | null;
   /** Path: how many groups this step's group was chosen among (1: the last one left); 0 elsewhere. */
   readonly chosenAmong: number;
+  /** The stage whose parameters this step flips, when the ablation goes by stage. */
+  readonly stage?: string;
 }
 
 export interface AblationResult {
@@ -171,6 +189,36 @@ export function ablationGroups(space: SearchSpace, baseline: Readonly<Record<str
   }));
 }
 
+/**
+ * The groups of a staged study's ablation: one per stage, the differing parameters it opened,
+ * in stage order. A conditional parameter a later stage opened moves with its differing parent
+ * (as in `ablationGroups`), so it is flipped with the parent's stage; a differing parameter
+ * no stage opened keeps a group of its own, after the stages.
+ */
+export function stageAblationGroups(
+  space: SearchSpace,
+  stages: readonly AblationStage[],
+  baseline: Readonly<Record<string, ParamValue>>,
+  target: Readonly<Record<string, ParamValue>>,
+): AblationGroup[] {
+  const openedAt = new Map<string, number>();
+  stages.forEach((s, i) => s.opens.forEach((p) => openedAt.set(p, i)));
+  const byStage = new Map<number, string[]>();
+  const loose: AblationGroup[] = [];
+  for (const group of ablationGroups(space, baseline, target)) {
+    const at = Math.min(...group.names.map((n) => openedAt.get(n) ?? Infinity));
+    if (at === Infinity) loose.push(group);
+    else byStage.set(at, [...(byStage.get(at) ?? []), ...group.names]);
+  }
+  const staged = [...byStage.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([at, names]) => {
+      const ordered = orderedNames(space, names);
+      return { names: ordered, changes: ordered.map((name) => ({ name, from: baseline[name] ?? null, to: target[name] ?? null })), stage: (stages[at] as AblationStage).name };
+    });
+  return [...staged, ...loose];
+}
+
 /** The baseline with the given groups set to the target's values (a parameter the target lacks is removed). */
 export function flippedConfig(setup: Pick<AblationSetup, 'baseline' | 'groups'>, flipped: readonly number[]): Record<string, ParamValue> {
   const params: Record<string, ParamValue> = { ...setup.baseline.params };
@@ -191,14 +239,14 @@ function flippedNames(setup: Pick<AblationSetup, 'groups'>, flipped: readonly nu
 export function ablationAttrOf(trial: Pick<FrozenTrial, 'userAttrs'>): AblationAttr | undefined {
   const raw = trial.userAttrs[ABLATION_ATTR] as Record<string, JsonValue> | undefined;
   if (raw === undefined || raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const { baseline, target, flipped, role, k } = raw;
+  const { baseline, target, flipped, role, k, baseline_study: baselineStudy } = raw;
   if (typeof baseline !== 'number' || typeof target !== 'number' || typeof k !== 'number' || (role !== 'search' && role !== 'report') || !Array.isArray(flipped)) return undefined;
-  return { baseline, target, flipped: flipped.filter((f): f is string => typeof f === 'string'), role, k };
+  return { baseline, ...(typeof baselineStudy === 'string' ? { baselineStudy } : {}), target, flipped: flipped.filter((f): f is string => typeof f === 'string'), role, k };
 }
 
 /** The attribute as stored (a JSON object). */
 export function ablationAttrJson(attr: AblationAttr): JsonValue {
-  return { baseline: attr.baseline, target: attr.target, flipped: [...attr.flipped], role: attr.role, k: attr.k };
+  return { baseline: attr.baseline, ...(attr.baselineStudy === undefined ? {} : { baseline_study: attr.baselineStudy }), target: attr.target, flipped: [...attr.flipped], role: attr.role, k: attr.k };
 }
 
 const runKey = (flipped: readonly string[], role: SeedRole, k: number) => `${role}|${k}|${flipped.join('\u0000')}`;
@@ -212,7 +260,7 @@ class RunIndex {
   constructor(trials: readonly FrozenTrial[], setup: AblationSetup) {
     for (const t of trials) {
       const attr = ablationAttrOf(t);
-      if (attr === undefined || attr.baseline !== setup.baseline.number || attr.target !== setup.target.number) continue;
+      if (attr === undefined || attr.baseline !== setup.baseline.number || attr.target !== setup.target.number || attr.baselineStudy !== setup.baseline.study) continue;
       const key = runKey(attr.flipped, attr.role, attr.k);
       if (t.state === 'WAITING' || t.state === 'RUNNING') this.present.add(key);
       const value = t.values?.[0];
@@ -261,7 +309,7 @@ export function ablationProgress(trials: readonly FrozenTrial[], setup: Ablation
         planned.set(key, {
           params: flippedConfig(setup, flipped),
           seed: ablationSeed(setup.studySeed, role, k),
-          attr: { baseline: setup.baseline.number, target: setup.target.number, flipped: names, role, k },
+          attr: { baseline: setup.baseline.number, ...(setup.baseline.study === undefined ? {} : { baselineStudy: setup.baseline.study }), target: setup.target.number, flipped: names, role, k },
         });
       }
     }
@@ -282,6 +330,7 @@ export function ablationProgress(trials: readonly FrozenTrial[], setup: Ablation
       const group = setup.groups[g] as AblationGroup;
       return {
         changes: group.changes.map((c) => ({ name: c.name, from: c.to, to: c.from })),
+        ...stageOf(group),
         point: pointOf(values),
         gain: pairedGain(values, targetValues, sign),
         fromBaseline: pairedGain(baselineValues, values, sign),
@@ -325,6 +374,7 @@ export function ablationProgress(trials: readonly FrozenTrial[], setup: Ablation
     steps.push({ step: i + 1, changes: (setup.groups[g] as AblationGroup).changes, point: pointOf(values), gain: pairedGain(previous, values, sign),
       fromBaseline: pairedGain(baselineValues, values, sign),
       chosenAmong: among[i] as number,
+      ...stageOf(setup.groups[g] as AblationGroup),
     });
     previous = values;
   });
@@ -337,6 +387,8 @@ export function ablationCost(method: AblationMethod, groups: number, seeds: numb
   if (method === 'leave-one-out') return (groups + 2) * seeds;
   return ((groups * (groups + 1)) / 2 - 1 + groups + 1) * seeds;
 }
+
+const stageOf = (group: AblationGroup): { stage?: string } => (group.stage === undefined ? {} : { stage: group.stage });
 
 function meanOf(values: readonly number[]): number {
   let s = 0;

@@ -22,6 +22,8 @@ export { svgToPng } from './render/png.js';
 export { plotElementId, renderReportHtml } from './render/html.js';
 export type { BestTrialRow, ReportData, ReportOptions } from './report.js';
 export { buildReport } from './report.js';
+export type { StageGain, StageRow, StageStudyInput } from './stages.js';
+export { STAGE_GAIN_LEVEL, rerunGain, stageRows } from './stages.js';
 export type { ExportRow, ExportTable } from './export.js';
 export { exportCsv, exportJson, exportTrials } from './export.js';
 export type { CompareArm, CompareArmInput, CompareResult, CompareVersus } from './compare.js';

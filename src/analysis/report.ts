@@ -18,6 +18,8 @@ import { intermediatePlot } from './plots/intermediate.js';
 import { parallelPlot } from './plots/parallel.js';
 import { paretoPlot } from './plots/pareto.js';
 import { slicePlot } from './plots/slice.js';
+import type { StageRow, StageStudyInput } from './stages.js';
+import { stageRows } from './stages.js';
 import { timelinePlot } from './plots/timeline.js';
 import type { PlotData } from './plots/types.js';
 import { bestEpochOf, deviceOf, durationOf, rankedTrials } from './trial-facts.js';
@@ -36,6 +38,8 @@ export interface ReportOptions {
    * report and the artifacts folder can move together. Default: links are absolute paths.
    */
   readonly linksFrom?: string;
+  /** When the study is a stage of a staged study: every stage's study so far, in stage order. Default: none. */
+  readonly stages?: readonly StageStudyInput[];
 }
 
 /** One file a trial left in its directory, as the report links it. */
@@ -87,6 +91,8 @@ export interface ReportData {
   /** A multi-objective study's feasible Pareto front, by the first objective; null with one objective. */
   readonly front: readonly BestTrialRow[] | null;
   readonly importance: ImportanceResult | null;
+  /** The stages side by side, when the study is a stage of a staged study; null otherwise. */
+  readonly stages: readonly StageRow[] | null;
   readonly plots: readonly PlotData[];
   /** Why something is missing (e.g. too few trials for importance). */
   readonly notes: readonly string[];
@@ -152,6 +158,7 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
       .map((t, i) => bestRow(t, i, study.direction, options.linksFrom)),
     front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction, options.linksFrom)) : null,
     importance,
+    stages: options.stages === undefined || options.stages.length === 0 ? null : stageRows(options.stages, study.direction),
     plots,
     notes,
     generatedAt: (options.now ?? new Date()).toISOString(),

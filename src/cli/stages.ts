@@ -11,6 +11,8 @@
  * study holds its budget is done, the first that does not is resumed where it stopped, and
  * its stored lineage (`sodate:stage`, with the values it carried) rebuilds its space exactly.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { defaultArtifactDir } from '../artifacts/paths.js';
 import { OptionError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
@@ -23,6 +25,8 @@ import type { StageSpec } from '../space/stages.js';
 import { stageSpace, stageStudyName } from '../space/stages.js';
 import type { StudyFile } from '../space/study-file.js';
 import type { CachedStorage } from '../storage/cached.js';
+import type { StudyRecord } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
 import type { JsonValue } from '../json.js';
 import { createStudy } from '../study/create.js';
 import { formatNumber, renderTable } from './format.js';
@@ -137,6 +141,15 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
     await study.setSystemAttr('sodate:sampler', policies.samplerName);
     await study.setSystemAttr('sodate:pruner', policies.prunerName);
     await study.setSystemAttr('sodate:max_trials', stage.trials);
+    // What \`sodate confirm\` and \`sodate ablate\` need to re-run configurations in this stage's
+    // study (the whole file: its space holds every value a re-run may take). Workers still refuse stages.
+    await study.setSystemAttr('sodate:config', {
+      file: resolve(io.cwd, options.path),
+      text: readFileSync(options.path, 'utf8'),
+      trials: stage.trials,
+      trialTimeoutSeconds: options.shared.trialTimeoutSeconds ?? null,
+      retries: options.shared.retries,
+    });
 
     const remaining = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
     if (remaining !== undefined && remaining <= 0) {
@@ -186,6 +199,29 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
   }
   write(stagesSummary(results, file.direction));
   return 0;
+}
+
+/** A stage's study with its lineage. */
+export interface StageStudy {
+  readonly record: StudyRecord;
+  readonly lineage: StageLineage;
+}
+
+/** The lineage of a stage's study; undefined for any other study. */
+export function stageLineageOf(record: StudyRecord | null): StageLineage | undefined {
+  return record?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
+}
+
+/** The studies of staged study `of`'s stages that exist in the storage (those run so far), in stage order. */
+export async function stageStudiesOf(storage: Storage, of: string): Promise<StageStudy[]> {
+  const found: StageStudy[] = [];
+  for (const summary of await storage.listStudies()) {
+    if (!summary.name.startsWith(`${of}.`)) continue;
+    const record = await storage.loadStudy(summary.name);
+    const lineage = stageLineageOf(record);
+    if (record !== null && lineage !== undefined && lineage.of === of) found.push({ record, lineage });
+  }
+  return found.sort((a, b) => a.lineage.index - b.lineage.index);
 }
 
 /** The values of `config` the stage's space holds (a later stage's parameter the best trial had at its baseline, say). */

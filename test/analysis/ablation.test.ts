@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AblationMethod, AblationResult, AblationSetup, PlannedAblationRun } from '../../src/analysis/ablation.js';
-import { ablationCost, ablationGroups, ablationProgress, ablationUserAttrs, findBaseline, flippedConfig, pairedGain } from '../../src/analysis/ablation.js';
+import { ablationAttrOf, ablationCost, ablationGroups, ablationProgress, ablationUserAttrs, findBaseline, flippedConfig, pairedGain, stageAblationGroups } from '../../src/analysis/ablation.js';
 import type { JsonValue } from '../../src/json.js';
 import type { ParamValue } from '../../src/space/distributions.js';
 import { categoricalDistribution, floatDistribution } from '../../src/space/distributions.js';
@@ -130,6 +130,56 @@ describe('ablation groups', () => {
         expect(flippedConfig(setup, [])).toEqual(setup.baseline.params);
       }),
     );
+  });
+});
+
+describe('ablation groups by stage', () => {
+  const STAGES = [
+    { name: 'optim', opens: ['lr', 'optimizer', 'momentum'] },
+    { name: 'reg', opens: ['ema', 'ema_decay', 'nesterov'] },
+  ];
+  const baseline: Params = { lr: 1e-3, optimizer: 'adamw', ema: false };
+
+  it('are one group per stage: the differing parameters it opened, in stage order', () => {
+    const target: Params = { lr: 3e-3, optimizer: 'sgd', momentum: 0.9, nesterov: true, ema: true, ema_decay: 0.999 };
+    const groups = stageAblationGroups(CONDITIONAL, STAGES, baseline, target);
+    // nesterov (opened by reg) needs optimizer: sgd, so it moves with optim's group.
+    expect(groups.map((g) => [g.stage, g.names])).toEqual([
+      ['optim', ['lr', 'optimizer', 'momentum', 'nesterov']],
+      ['reg', ['ema', 'ema_decay']],
+    ]);
+    expect(groups[1]?.changes).toEqual([
+      { name: 'ema', from: false, to: true },
+      { name: 'ema_decay', from: null, to: 0.999 },
+    ]);
+  });
+
+  it('leave out a stage whose parameters are the same in both', () => {
+    const groups = stageAblationGroups(CONDITIONAL, STAGES, baseline, { ...baseline, ema: true, ema_decay: 0.99 });
+    expect(groups.map((g) => g.stage)).toEqual(['reg']);
+  });
+
+  it('keep a parameter no stage opened in a group of its own, after the stages', () => {
+    const groups = stageAblationGroups(CONDITIONAL, STAGES.slice(0, 1), baseline, { ...baseline, lr: 1e-2, ema: true, ema_decay: 0.99 });
+    expect(groups.map((g) => [g.stage, g.names])).toEqual([
+      ['optim', ['lr']],
+      [undefined, ['ema', 'ema_decay']],
+    ]);
+  });
+
+  it('flip a whole stage at each step of the path and of leave-one-out, naming it', () => {
+    const target: Params = { lr: 3e-3, optimizer: 'sgd', momentum: 0.9, ema: true, ema_decay: 0.999 };
+    const groups = stageAblationGroups(CONDITIONAL, STAGES, baseline, target);
+    const value = (p: Params) => (p['lr'] === 3e-3 ? -1 : 0) + (p['ema'] === true ? -0.5 : 0);
+    for (const method of ['path', 'leave-one-out'] as const) {
+      const setup: AblationSetup = { ...setupOf(CONDITIONAL, baseline, target, { method }), groups };
+      const { result, runs } = runToEnd(setup, (p, seed) => value(p) + 0.01 * seedNoise(seed));
+      expect(result.steps.slice(1).map((s) => s.stage)).toEqual(['optim', 'reg']);
+      expect(runs).toHaveLength(ablationCost(method, 2, 3));
+      // Every run flips whole stages: none, optim, reg or both.
+      const wholeStages = new Set(['', 'lr,momentum,optimizer', 'ema,ema_decay', 'ema,ema_decay,lr,momentum,optimizer']);
+      for (const run of runs) expect(wholeStages.has(run.attr.flipped.join(','))).toBe(true);
+    }
   });
 });
 
@@ -263,6 +313,15 @@ describe('resuming an ablation', () => {
     const three = runToEnd(setupOf(SWITCHES, OFF, { ...OFF, a: 1, b: 1 }, { seeds: 3 }), f);
     const five = runToEnd(setupOf(SWITCHES, OFF, { ...OFF, a: 1, b: 1 }, { seeds: 5 }), f, three.trials);
     expect(five.runs).toHaveLength(ablationCost('path', 2, 5) - three.runs.length);
+  });
+
+  it('ignores the runs of an ablation from a baseline of another study (a staged study\'s first stage)', () => {
+    const setup = setupOf(SWITCHES, OFF, { ...OFF, a: 1 });
+    const staged = { ...setup, baseline: { ...setup.baseline, study: 'grow.optim' } };
+    const { trials, runs } = runToEnd(staged, f);
+    expect(runs.every((r) => ablationAttrOf({ userAttrs: ablationUserAttrs(r) })?.baselineStudy === 'grow.optim')).toBe(true);
+    expect(ablationProgress(trials, setup).planned).toHaveLength(6);
+    expect(ablationProgress(trials, staged).result).not.toBeNull();
   });
 
   it('ignores the runs of an ablation towards another trial', () => {

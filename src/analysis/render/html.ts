@@ -3,6 +3,8 @@ import { formatParamValue, formatValue } from '../plots/format.js';
 import type { PlotKind } from '../plots/types.js';
 import { sep } from 'node:path';
 import type { BestTrialRow, ReportData } from '../report.js';
+import type { StageRow } from '../stages.js';
+import { STAGE_GAIN_LEVEL } from '../stages.js';
 import { esc } from './svg/frame.js';
 import { renderSvg } from './svg/index.js';
 
@@ -35,6 +37,8 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .card span { font-size: 11px; color: #666; }
 pre { background: #f4f4f4; padding: 10px; font-size: 12px; overflow-x: auto; max-height: 420px; }
 .note { color: #8a5a00; font-size: 12px; }
+.stages-note { font-size: 12px; color: #555; }
+tr.current td { font-weight: bold; }
 .grid { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
 @media (max-width: 1000px) { .grid { grid-template-columns: 1fr; } }
 `;
@@ -53,6 +57,28 @@ function attrValue(value: JsonValue): string {
  * One self-contained HTML page: inline CSS, inline SVG plots, no script and no external
  * reference, so it opens anywhere without a network.
  */
+/** The stages side by side; the report's own stage marked. A gain's interval only from re-runs of both bests. */
+function stagesTable(rows: readonly StageRow[], current: string, metric: string): string {
+  const interval = (r: StageRow) => {
+    if (r.gain === null) return '-';
+    if (r.gain.basis === 'single run' || r.gain.low === null || r.gain.high === null) return 'single run';
+    return `[${formatValue(r.gain.low)}, ${formatValue(r.gain.high)}] (${r.reruns.length} re-runs vs ${rows[r.index - 2]?.reruns.length ?? 0})`;
+  };
+  const body = rows
+    .map(
+      (r) =>
+        `<tr${r.study === current ? ' class="current"' : ''}><td class="num">${r.index}</td><td>${esc(r.name)}</td><td>${esc(r.study)}</td><td>${esc(r.opens.join(', '))}</td><td class="num">${r.trials}</td>` +
+        `<td class="num">${r.best === null ? '-' : esc(formatValue(r.best.value))}</td><td class="num">${r.best === null ? '-' : r.best.number}</td>` +
+        `<td class="num">${r.gain === null ? '-' : esc(formatValue(r.gain.mean))}</td><td>${esc(interval(r))}</td></tr>`,
+    )
+    .join('');
+  const level = `${Math.round(STAGE_GAIN_LEVEL * 100)}%`;
+  return (
+    `<table id="stages-table"><thead><tr><th>stage</th><th>name</th><th>study</th><th>parameters opened</th><th>trials</th><th>best ${esc(metric)}</th><th>best trial</th><th>gain over previous</th><th>${level} interval</th></tr></thead><tbody>${body}</tbody></table>` +
+    `<p class="stages-note">A stage's best is one run of its best trial, so its gain over the stage before has no interval ("single run"). With two or more re-runs of both bests (<code>sodate confirm &lt;stage study&gt; --top 1 --seeds K</code>), the gain is the difference of their means with Welch's ${level} interval, the best trials' own values left out.</p>`
+  );
+}
+
 export function renderReportHtml(report: ReportData): string {
   const s = report.study;
   const best = report.best[0];
@@ -118,6 +144,7 @@ export function renderReportHtml(report: ReportData): string {
   const notes = report.notes.length === 0 ? '' : `<p class="note">${report.notes.map(esc).join('<br>')}</p>`;
   const sections = [
     section('summary', 'Summary', `<div class="cards">${cards.map(([v, l]) => `<div class="card"><b>${esc(v)}</b><span>${esc(l)}</span></div>`).join('')}</div>${notes}`),
+    section('stages', 'Stages', report.stages === null ? undefined : stagesTable(report.stages, s.name, s.metric)),
     // Multi-objective studies only (no blank line in a single-objective page).
     ...(['pareto', 'hypervolume'] as const).filter((k) => figures.has(k)).map((k) => section(k, k === 'pareto' ? 'Pareto front' : 'Hypervolume history', figures.get(k))),
     section('history', report.front === null ? 'Optimization history' : `Optimization history of ${s.metric}`, figures.get('history')),
@@ -130,7 +157,7 @@ export function renderReportHtml(report: ReportData): string {
     section('timeline', 'Timeline by slot and device', figures.get('timeline')),
     section('config', 'Study configuration', config),
   ].join('\n');
-  const nav = ['summary', 'pareto', 'hypervolume', 'history', 'importance', 'best', 'intermediate', 'parallel', 'contour', 'slice', 'timeline', 'config']
+  const nav = ['summary', 'stages', 'pareto', 'hypervolume', 'history', 'importance', 'best', 'intermediate', 'parallel', 'contour', 'slice', 'timeline', 'config']
     .filter((id) => sections.includes(`<section id="${id}">`))
     .map((id) => `<a href="#${id}">${id}</a>`)
     .join('');

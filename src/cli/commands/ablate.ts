@@ -1,10 +1,10 @@
-import type { AblationGain, AblationMethod, AblationResult, AblationSetup, AblationStep, ParamChange, PlannedAblationRun } from '../../analysis/ablation.js';
-import { ABLATION_LEVEL, ablationAttrOf, ablationCost, ablationGroups, ablationProgress, ablationUserAttrs, findBaseline } from '../../analysis/ablation.js';
+import type { AblationEndpoint, AblationGain, AblationMethod, AblationResult, AblationSetup, AblationStage, AblationStep, ParamChange, PlannedAblationRun } from '../../analysis/ablation.js';
+import { ABLATION_LEVEL, ablationAttrOf, ablationCost, ablationGroups, ablationProgress, ablationUserAttrs, findBaseline, stageAblationGroups } from '../../analysis/ablation.js';
 import { confirmCandidates } from '../../analysis/confirm.js';
 import { RerunFailedError } from '../../analysis/errors.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
-import type { FrozenTrial } from '../../storage/records.js';
+import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
 import { isRerun } from '../../study/seeds.js';
@@ -13,12 +13,14 @@ import { formatNumber, formatParam, jsonNumber, renderTable } from '../format.js
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
-import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
+import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
+import { STAGE_ATTR, stageLineageOf, stageStudiesOf } from '../stages.js';
 import { openRerunStudy, runWaitingTrials } from './reruns.js';
+import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 
-export const ABLATE_HELP = `usage: sodate ablate <study> [--seeds K] [--method path|leave-one-out] [--top-trial N] [--baseline-trial N] [--storage URL] [--format table|json]
+export const ABLATE_HELP = `usage: sodate ablate <study> [--stages] [--seeds K] [--method path|leave-one-out] [--top-trial N] [--baseline-trial N] [--storage URL] [--format table|json]
 
 Which of the changes from the baseline to the best trial actually helped. The changes are
 the parameters whose values differ (a conditional parameter moves with its parent). With
@@ -36,11 +38,18 @@ are trials of the same study (user attributes sodate:ablation, sodate:ablation_s
 as \`sodate tune\` runs trials, never pruned. Run it again after an interrupt or a failed
 run: finished runs are reused.
 
+A staged study is ablated by stage: \`sodate ablate <study>.<stage>\` (a stage after the
+first) or \`sodate ablate <study> --stages\` (its latest stage) flips one stage's parameters
+at a time, from the baseline in the first stage's study to the stage's best trial; the runs
+are trials of that stage's study.
+
 options:
+  --stages             <study> is a staged study: ablate its latest stage by stage
   --seeds K            seeds per configuration (default 3, at least 2)
   --method M           path (default) or leave-one-out
   --top-trial N        ablate towards trial N instead of the best trial
-  --baseline-trial N   start from trial N instead of the space file's baseline
+  --baseline-trial N   start from trial N instead of the space file's baseline (by stage:
+                       trial N of the first stage's study)
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
   --format F           table (default) or json: an array, one object per step
   --devices D, --per-device K, --isolation I, --trial-timeout S, --retries N,
@@ -59,6 +68,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
       method: { type: 'string' },
       'top-trial': { type: 'string' },
       'baseline-trial': { type: 'string' },
+      stages: { type: 'boolean' },
       format: { type: 'string' },
       ...RUN_FLAGS,
     },
@@ -68,42 +78,48 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
     io.out.write(ABLATE_HELP);
     return 0;
   }
-  const name = positionals[0] as string;
-  checkStudyName(name);
+  const given = positionals[0] as string;
+  checkStudyName(given);
   const seeds = integerFlag('ablate', 'seeds', values['seeds'], 2) ?? 3;
   const method = choiceFlag('ablate', 'method', values['method'], ['path', 'leave-one-out'] as const, 'path');
   const topTrial = integerFlag('ablate', 'top-trial', values['top-trial'], 0);
   const baselineTrial = integerFlag('ablate', 'baseline-trial', values['baseline-trial'], 0);
   const format = choiceFlag('ablate', 'format', values['format'], ['table', 'json'] as const, 'table');
   const flags = executionFlags('ablate', { ...values, format: undefined }, io.cwd);
-  const storageUrl = storageUrlFor(name, values['storage']);
-  const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate ablate ${name}`));
+  // A stage's study <study>.<stage> lives in studies/<study>.db.
+  const storageUrl = existingStorageUrlFor(given, values['storage'], io);
+  const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate ablate ${given}`));
   try {
+    const staged = await stagedAblation(storage, given, values['stages'] === true, storageUrl);
+    const name = staged?.study ?? given;
     const opened = await openRerunStudy('ablate', name, storage, storageUrl, flags, 'ablate measures one objective');
     const { study, file, studySeed } = opened;
     const trials = await study.getTrials();
-    const baseline = findBaseline(trials, baselineTrial);
+    // By stage, the baseline is the one the first stage ran (in its own study).
+    const baselineStudy = staged?.first.name ?? name;
+    const baselineTrials = staged === undefined ? trials : await allTrialsOf(storage, staged.first.id);
+    const baseline = findBaseline(baselineTrials, baselineTrial);
     if (baseline === undefined) {
-      if (baselineTrial !== undefined) throw new NotFoundError(`sodate ablate: study "${name}" has no trial ${baselineTrial}; pick the baseline with \`sodate trials ${name}\``);
-      throw new UsageError(`sodate ablate: study "${name}" has no baseline trial; add \`baseline:\` to its space file and run \`sodate tune\` on it again, or pass --baseline-trial N`);
+      if (baselineTrial !== undefined) throw new NotFoundError(`sodate ablate: study "${baselineStudy}" has no trial ${baselineTrial}; pick the baseline with \`sodate trials ${baselineStudy}\``);
+      throw new UsageError(`sodate ablate: study "${baselineStudy}" has no baseline trial; add \`baseline:\` to its space file and run \`sodate tune\` on it again, or pass --baseline-trial N`);
     }
-    checkEndpoint(name, baseline, 'baseline-trial');
+    checkEndpoint(baselineStudy, baseline, 'baseline-trial');
     const target = topTrial === undefined ? bestTrial(trials, study.direction) : trials.find((t) => t.number === topTrial);
     if (target === undefined) {
       if (topTrial !== undefined) throw new NotFoundError(`sodate ablate: study "${name}" has no trial ${topTrial}; pick one with \`sodate trials ${name}\``);
       throw new NotFoundError(`sodate ablate: study "${name}" has no complete trial to ablate towards yet; run \`sodate tune\` on its space file first`);
     }
     checkEndpoint(name, target, 'top-trial');
-    const groups = ablationGroups(file.space, baseline.params, target.params);
+    const groups = staged === undefined ? ablationGroups(file.space, baseline.params, target.params) : stageAblationGroups(file.space, staged.stages, baseline.params, target.params);
     if (groups.length === 0) {
-      throw new UsageError(`sodate ablate: trial ${target.number} has the baseline's configuration (trial ${baseline.number}), so there is nothing to ablate; pick another with --top-trial N`);
+      throw new UsageError(`sodate ablate: trial ${target.number} has the baseline's configuration (trial ${baseline.number}${staged === undefined ? '' : ` of ${baselineStudy}`}), so there is nothing to ablate; pick another with --top-trial N`);
     }
-    const setup: AblationSetup = { baseline, target, groups, seeds, studySeed, direction: study.direction, method };
+    const from: AblationEndpoint = staged === undefined ? baseline : { number: baseline.number, params: baseline.params, study: baselineStudy };
+    const setup: AblationSetup = { baseline: from, target, groups, seeds, studySeed, direction: study.direction, method };
     const write = (line: string) => println(io.err, line);
     const reporter = plainLinesReporter(write);
-    reporter.notice?.(
-      `ablating ${groups.length} change(s) from baseline trial ${baseline.number} to trial ${target.number} (${method}, ${seeds} seeds each): at most ${ablationCost(method, groups.length, seeds)} runs`,
-    );
+    const what = staged === undefined ? `${groups.length} change(s)` : `${groups.length} stage(s) of ${staged.of} (${groups.map((g) => g.stage ?? g.names.join('+')).join(', ')})`;
+    reporter.notice?.(`ablating ${what} from baseline ${endpointText(from)} to trial ${target.number} (${method}, ${seeds} seeds each): at most ${ablationCost(method, groups.length, seeds)} runs`);
     let result: AblationResult | null = null;
     for (;;) {
       const progress = ablationProgress(await study.getTrials(), setup);
@@ -139,6 +155,46 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
   }
 }
 
+interface StagedAblation {
+  /** The staged study's name (the stage studies' `<study>`). */
+  readonly of: string;
+  /** The stage's study the runs go to and whose best is the target. */
+  readonly study: string;
+  /** The first stage's study, where the baseline is. */
+  readonly first: StudyRecord;
+  /** The stages up to this one, with the parameters each opened (from their lineage). */
+  readonly stages: readonly AblationStage[];
+}
+
+/**
+ * Whether `sodate ablate <name>` goes by stage, and over which stages: a stage's study after
+ * the first (`<study>.<stage>`), or with --stages a staged study's name (its latest stage
+ * that has a study). Undefined for a plain study and for a first stage (it holds its own baseline).
+ */
+async function stagedAblation(storage: CachedStorage, name: string, byStage: boolean, storageUrl: string): Promise<StagedAblation | undefined> {
+  let record = await storage.loadStudy(name);
+  let lineage = stageLineageOf(record);
+  if (byStage && lineage === undefined) {
+    if (record !== null) throw new UsageError(`sodate ablate: study "${name}" is not a staged study (it has no ${STAGE_ATTR} lineage); drop --stages`);
+    const latest = (await stageStudiesOf(storage, name)).at(-1);
+    [record, lineage] = [latest?.record ?? null, latest?.lineage];
+    if (lineage === undefined) throw new NotFoundError(`sodate ablate: no staged study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
+  }
+  if (lineage === undefined || record === null || lineage.index === 0) return undefined;
+  const stages: AblationStage[] = [];
+  let first: StudyRecord | null = null;
+  for (const [i, stageName] of lineage.stages.slice(0, lineage.index + 1).entries()) {
+    const stageRecord = i === lineage.index ? record : await storage.loadStudy(`${lineage.of}.${stageName}`);
+    const stageLineage = stageLineageOf(stageRecord);
+    if (stageRecord === null || stageLineage === undefined) throw new NotFoundError(`sodate ablate: stage ${stageName} of staged study "${lineage.of}" has no study ${lineage.of}.${stageName} in ${storageUrl}; run \`sodate tune\` on its space file`);
+    if (i === 0) first = stageRecord;
+    stages.push({ name: stageName, opens: stageLineage.opens });
+  }
+  return { of: lineage.of, study: record.name, first: first as StudyRecord, stages };
+}
+
+const endpointText = (e: AblationEndpoint) => (e.study === undefined ? `trial ${e.number}` : `trial ${e.number} of ${e.study}`);
+
 /** The best complete feasible tuning trial (not a re-run). */
 function bestTrial(trials: readonly FrozenTrial[], direction: 'minimize' | 'maximize'): FrozenTrial | undefined {
   const best = confirmCandidates(trials, direction, 1)[0];
@@ -168,7 +224,7 @@ function failureLine(name: string, setup: AblationSetup, run: PlannedAblationRun
   const all = setup.groups.reduce((n, g) => n + g.names.length, 0);
   const what =
     run.attr.flipped.length === 0
-      ? `the baseline (trial ${run.attr.baseline})`
+      ? `the baseline (${endpointText(setup.baseline)})`
       : run.attr.flipped.length === all
         ? `trial ${run.attr.target}'s configuration`
         : `the baseline with ${run.attr.flipped.join(', ')} from trial ${run.attr.target}`;
@@ -178,8 +234,9 @@ function failureLine(name: string, setup: AblationSetup, run: PlannedAblationRun
 
 const showValue = (v: ParamChange['from']) => (v === null ? '(absent)' : formatParam(v));
 
-function changesText(changes: readonly ParamChange[]): string {
-  return changes.map((c) => `${c.name}: ${showValue(c.from)} → ${showValue(c.to)}`).join('; ');
+function changesText(changes: readonly ParamChange[], stage?: string): string {
+  const text = changes.map((c) => `${c.name}: ${showValue(c.from)} → ${showValue(c.to)}`).join('; ');
+  return stage === undefined ? text : `stage ${stage}: ${text}`;
 }
 
 const interval = (g: { low: number; high: number }) => (Number.isNaN(g.low) ? '-' : `[${formatNumber(g.low)}, ${formatNumber(g.high)}]`);
@@ -187,15 +244,16 @@ const mark = (g: AblationGain | null) => (g === null ? '' : g.noise ? 'noise' : 
 
 function printTable(io: CliIo, name: string, objective: string, seeds: number, result: AblationResult): void {
   const { baseline, target, steps, total, method } = result;
+  const byStage = steps.some((s) => s.stage !== undefined);
   const level = `${Math.round(ABLATION_LEVEL * 100)}%`;
   if (method === 'path') {
-    println(io.out, `study ${name} (${objective}): ablation path from baseline trial ${baseline.number} to trial ${target.number}, each point run with the same ${seeds} seeds (gains paired by seed), ${level} intervals`);
+    println(io.out, `study ${name} (${objective}): ablation path from baseline ${endpointText(baseline)} to trial ${target.number}${byStage ? ', one stage at a time' : ''}, each point run with the same ${seeds} seeds (gains paired by seed), ${level} intervals`);
   } else {
-    println(io.out, `study ${name} (${objective}): leave-one-out from trial ${target.number}, each change undone alone back to baseline trial ${baseline.number}, the same ${seeds} seeds each (gains paired by seed), ${level} intervals`);
+    println(io.out, `study ${name} (${objective}): leave-one-out from trial ${target.number}, each ${byStage ? 'stage' : 'change'} undone alone back to baseline ${endpointText(baseline)}, the same ${seeds} seeds each (gains paired by seed), ${level} intervals`);
   }
   const body = steps.map((s: AblationStep) => [
     String(s.step),
-    s.step === 0 ? (method === 'path' ? `baseline (trial ${baseline.number})` : `trial ${target.number}`) : changesText(s.changes),
+    s.step === 0 ? (method === 'path' ? `baseline (${endpointText(baseline)})` : `trial ${target.number}`) : changesText(s.changes, s.stage),
     formatNumber(s.point.mean),
     interval(s.point),
     s.gain === null ? '-' : formatNumber(s.gain.mean),
@@ -204,12 +262,13 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
   ]);
   const gainHeader = method === 'path' ? 'gain vs previous' : `gain it brings`;
   println(io.out, renderTable(['step', method === 'path' ? 'change (from → to)' : 'undone (from → to)', 'mean', `${level} interval`, gainHeader, `${level} interval`, 'note'], body));
-  const real = steps.filter((s) => s.gain !== null && !s.gain.noise && !s.gain.hurts).map((s) => s.changes.map((c) => c.name).join('+'));
-  const hurt = steps.filter((s) => s.gain?.hurts === true).map((s) => s.changes.map((c) => c.name).join('+'));
+  const label = (s: AblationStep) => s.stage ?? s.changes.map((c) => c.name).join('+');
+  const real = steps.filter((s) => s.gain !== null && !s.gain.noise && !s.gain.hurts).map(label);
+  const hurt = steps.filter((s) => s.gain?.hurts === true).map(label);
   println(
     io.out,
-    `total gain baseline (trial ${baseline.number}) → trial ${target.number}: ${formatNumber(total.mean)} ${interval(total)}${total.noise ? ' (noise)' : ''}. ` +
-      `${real.length} of ${steps.length - 1} change(s) told apart from noise${real.length > 0 ? `: ${real.join(', ')}` : ''}${hurt.length > 0 ? `; ${hurt.join(', ')} hurt` : ''}.`,
+    `total gain baseline (${endpointText(baseline)}) → trial ${target.number}: ${formatNumber(total.mean)} ${interval(total)}${total.noise ? ' (noise)' : ''}. ` +
+      `${real.length} of ${steps.length - 1} ${byStage ? 'stage(s)' : 'change(s)'} told apart from noise${real.length > 0 ? `: ${real.join(', ')}` : ''}${hurt.length > 0 ? `; ${hurt.join(', ')} hurt` : ''}.`,
   );
 }
 
@@ -221,6 +280,7 @@ function gainToJson(g: AblationGain | null): JsonValue {
 function stepToJson(s: AblationStep): Record<string, JsonValue> {
   return {
     step: s.step,
+    ...(s.stage === undefined ? {} : { stage: s.stage }),
     changes: s.changes.map((c) => ({ param: c.name, from: c.from, to: c.to })),
     values: s.point.values.map((v) => jsonNumber(v)),
     mean: jsonNumber(s.point.mean),

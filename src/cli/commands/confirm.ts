@@ -10,7 +10,7 @@ import { formatNumber, formatParams, jsonNumber, renderTable } from '../format.j
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
-import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
+import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { openRerunStudy, runWaitingTrials } from './reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
@@ -55,7 +55,8 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   const seeds = integerFlag('confirm', 'seeds', values['seeds'], 1) ?? 3;
   const format = choiceFlag('confirm', 'format', values['format'], ['table', 'json'] as const, 'table');
   const flags = executionFlags('confirm', { ...values, format: undefined }, io.cwd);
-  const storageUrl = storageUrlFor(name, values['storage']);
+  // A stage's study <study>.<stage> lives in studies/<study>.db.
+  const storageUrl = existingStorageUrlFor(name, values['storage'], io);
   const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate confirm ${name}`));
   try {
     const opened = await openRerunStudy('confirm', name, storage, storageUrl, flags, 'confirm ranks one objective');

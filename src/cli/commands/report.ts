@@ -1,10 +1,16 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildReport, renderReportHtml, renderSvg, svgToPng } from '../../analysis/index.js';
+import type { ReportData } from '../../analysis/index.js';
+import type { StageStudyInput } from '../../analysis/stages.js';
+import { NotFoundError } from '../../errors.js';
+import { checkStudyName } from '../../storage/url.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
-import { allTrialsOf, withStudy } from './trials.js';
+import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
+import { stageLineageOf, stageStudiesOf } from '../stages.js';
+import { allTrialsOf } from './trials.js';
 
 export const REPORT_HELP = `usage: sodate report <study> [--storage URL] [-o FILE] [--png-dir DIR] [--svg-dir DIR]
                      [--importance ped-anova|fanova] [--seed N]
@@ -14,8 +20,9 @@ history, parameter importance, intermediate values, parallel coordinates, a cont
 the two most important parameters, slices, a timeline per slot/device, the best trials
 and the study's configuration. A study of several objectives also gets its Pareto front
 (the first two objectives; infeasible trials apart) and the hypervolume history of its
-feasible front, and lists the front instead of the best trials. Default file:
-<study>-report.html.
+feasible front, and lists the front instead of the best trials. A stage of a staged
+study (<study>.<stage>) also gets the stages side by side; <study> alone reports its
+latest stage. Default file: <study>-report.html.
   --png-dir DIR   also write each plot as DIR/<plot>.png
   --svg-dir DIR   also write each plot as DIR/<plot>.svg
 `;
@@ -35,7 +42,24 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   const importance = choiceFlag('report', 'importance', values['importance'], ['ped-anova', 'fanova'] as const, 'ped-anova');
   const seed = integerFlag('report', 'seed', values['seed']) ?? 0;
   const output = resolve(io.cwd, typeof values['output'] === 'string' ? values['output'] : `${name}-report.html`);
-  const report = await withStudy('report', name, values['storage'], io, async (storage, study) => buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output) }));
+  checkStudyName(name);
+  const url = existingStorageUrlFor(name, values['storage'], io);
+  const storage = await openExistingStorage(url, io, `sodate report ${name}`);
+  let report: ReportData;
+  try {
+    const named = await storage.loadStudy(name);
+    const lineage = stageLineageOf(named);
+    // A stage's study, or a staged study's own name (no study of that name, only its stages'): the stages side by side.
+    const stages = named === null || lineage !== undefined ? await stageStudiesOf(storage, lineage?.of ?? name) : [];
+    const study = named ?? stages.at(-1)?.record;
+    if (study === undefined) throw new NotFoundError(`sodate report: no study named "${name}" in ${url}; list studies with \`sodate studies\``);
+    if (named === null) println(io.err, `sodate report: "${name}" is a staged study; reporting its latest stage, ${study.name}`);
+    const stageInputs: StageStudyInput[] = [];
+    for (const s of stages) stageInputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await allTrialsOf(storage, s.record.id) });
+    report = buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output), ...(stageInputs.length === 0 ? {} : { stages: stageInputs }) });
+  } finally {
+    await storage.close();
+  }
   writeFileSync(output, renderReportHtml(report));
   println(io.out, `wrote ${output}`);
   for (const [flag, ext] of [['svg-dir', 'svg'], ['png-dir', 'png']] as const) {

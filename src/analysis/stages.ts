@@ -1,0 +1,114 @@
+/**
+ * The stages of a staged study side by side, for `sodate report`: each stage's best and its
+ * gain over the stage before.
+ *
+ * A stage's best value is the best of many noisy trials, so on its own it carries no
+ * interval. An interval needs repeated evaluations of the best configuration: the complete
+ * re-runs (`sodate confirm`, `sodate ablate`) in the stage's study with exactly the best
+ * trial's parameters, the best trial's own value left out (it was picked as the best, so it
+ * is biased in its favour). When both stages' bests have two or more, the gain is the
+ * difference of the re-run means with Welch's 95% interval (unpaired: the stages' seeds
+ * differ); otherwise it is the difference of the two best values, marked a single run.
+ */
+import { isFeasible } from '../multi-objective/constraints.js';
+import type { Direction, FrozenTrial } from '../storage/records.js';
+import { isRerun } from '../study/seeds.js';
+import { mean, std } from './numerics/stats.js';
+import { studentTQuantile } from './numerics/student-t.js';
+
+/** One stage's study as the report reads it. */
+export interface StageStudyInput {
+  /** The stage's name in the space file. */
+  readonly name: string;
+  /** Its study, `<study>.<stage>`. */
+  readonly study: string;
+  /** The parameters it opened (its lineage's `opens`). */
+  readonly opens: readonly string[];
+  readonly trials: readonly FrozenTrial[];
+}
+
+export interface StageGain {
+  /** Positive: better in the study's direction. */
+  readonly mean: number;
+  /** Welch's 95% interval of the difference of the re-run means; null for a single run. */
+  readonly low: number | null;
+  readonly high: number | null;
+  /** 're-runs': the two bests' re-run means; 'single run': the two best values, no interval. */
+  readonly basis: 're-runs' | 'single run';
+}
+
+export interface StageRow {
+  /** 1-based. */
+  readonly index: number;
+  readonly name: string;
+  readonly study: string;
+  readonly opens: readonly string[];
+  /** Tuning trials started (re-runs and trials still waiting left out). */
+  readonly trials: number;
+  /** The best complete feasible tuning trial. */
+  readonly best: { readonly number: number; readonly value: number } | null;
+  /** Values of the complete re-runs of the best configuration (without the best trial itself). */
+  readonly reruns: readonly number[];
+  /** Over the stage before; null for the first stage, or when either has no best. */
+  readonly gain: StageGain | null;
+}
+
+/** The confidence level of the gains' intervals. */
+export const STAGE_GAIN_LEVEL = 0.95;
+
+const value0 = (t: FrozenTrial) => t.values?.[0];
+
+function bestTuningTrial(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
+  const sign = direction === 'minimize' ? 1 : -1;
+  return trials
+    .filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && Number.isFinite(value0(t)))
+    .sort((a, b) => sign * ((value0(a) as number) - (value0(b) as number)) || a.number - b.number)[0];
+}
+
+function sameParams(a: FrozenTrial['params'], b: FrozenTrial['params']): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
+}
+
+/** The gain of `to` over `from` from their re-runs: Welch's interval when both have two or more. */
+export function rerunGain(from: readonly number[], to: readonly number[], direction: Direction, level = STAGE_GAIN_LEVEL): StageGain | null {
+  if (from.length < 2 || to.length < 2) return null;
+  const sign = direction === 'minimize' ? -1 : 1;
+  const diff = sign * (mean(to) - mean(from));
+  const va = std(to) ** 2 / to.length;
+  const vb = std(from) ** 2 / from.length;
+  const se2 = va + vb;
+  if (se2 === 0) return { mean: diff, low: diff, high: diff, basis: 're-runs' };
+  const df = (se2 * se2) / ((va * va) / (to.length - 1) + (vb * vb) / (from.length - 1));
+  const half = studentTQuantile((1 + level) / 2, df) * Math.sqrt(se2);
+  return { mean: diff, low: diff - half, high: diff + half, basis: 're-runs' };
+}
+
+/** The rows of the stages table, in stage order. */
+export function stageRows(stages: readonly StageStudyInput[], direction: Direction): StageRow[] {
+  const sign = direction === 'minimize' ? -1 : 1;
+  const rows: StageRow[] = [];
+  for (const [i, stage] of stages.entries()) {
+    const best = bestTuningTrial(stage.trials, direction);
+    const reruns =
+      best === undefined
+        ? []
+        : stage.trials.filter((t) => t.state === 'COMPLETE' && isRerun(t) && sameParams(t.params, best.params) && Number.isFinite(value0(t))).map((t) => value0(t) as number);
+    const previous = rows[i - 1];
+    let gain: StageGain | null = null;
+    if (previous?.best != null && best !== undefined) {
+      gain = rerunGain(previous.reruns, reruns, direction) ?? { mean: sign * ((value0(best) as number) - previous.best.value), low: null, high: null, basis: 'single run' };
+    }
+    rows.push({
+      index: i + 1,
+      name: stage.name,
+      study: stage.study,
+      opens: stage.opens,
+      trials: stage.trials.filter((t) => t.state !== 'WAITING' && !isRerun(t)).length,
+      best: best === undefined ? null : { number: best.number, value: value0(best) as number },
+      reruns,
+      gain,
+    });
+  }
+  return rows;
+}
