@@ -89,6 +89,12 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
   const results: StageResult[] = [];
   let previous: StageResult | undefined;
   for (const [index, stage] of stages.entries()) {
+    // Checked before the stage's study exists: its lineage would carry whatever best the
+    // previous stage has now, and keep it for good.
+    if (deadline !== undefined && Date.now() >= deadline) {
+      write(`stage ${stage.name}: not started, the timeout is spent; run sodate tune again to go on`);
+      return 0;
+    }
     const studyName = stageStudyName(name, stage);
     const existing = await storage.loadStudy(studyName);
     const stored = existing?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
@@ -151,11 +157,7 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
       retries: options.shared.retries,
     });
 
-    const remaining = deadline === undefined ? undefined : (deadline - Date.now()) / 1000;
-    if (remaining !== undefined && remaining <= 0) {
-      write(`stage ${stage.name}: not started, the timeout is spent; run sodate tune again to go on`);
-      return 0;
-    }
+    const remaining = deadline === undefined ? undefined : Math.max(0.001, (deadline - Date.now()) / 1000);
     const dashboard =
       options.format === 'plain' && options.tui && io.out.isTTY === true
         ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
@@ -196,6 +198,11 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
     results.push(result);
     previous = result;
     await study.close();
+    // A stage the timeout cut short is not the next one's start: the next run finishes it first.
+    if (deadline !== undefined && Date.now() >= deadline && result.trials < stage.trials && index + 1 < stages.length) {
+      write(`stage ${stage.name}: stopped by the timeout after ${result.trials} of ${stage.trials} trials; run sodate tune again to finish it before stage ${(stages[index + 1] as StageSpec).name} starts`);
+      return 0;
+    }
   }
   write(stagesSummary(results, file.direction));
   return 0;

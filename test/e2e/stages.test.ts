@@ -56,6 +56,17 @@ function lineageOf(dir: string, study: string): Record<string, unknown> {
 }
 
 describe('sodate tune with stages', () => {
+  it('does not start the next stage from a stage the timeout cut short; the next run finishes it first', async () => {
+    const slow = TRAIN.replace("if (process.env.SODATE_PARAM_WD !== undefined && wd !== 0) await", 'await');
+    const dir = tempProject({ 'train.mjs': slow, 'space.yaml': SPACE.replace('trials: 6 }', 'trials: 40 }') });
+    const cut = await runCli(['tune', 'space.yaml', '--format', 'plain', '--timeout', '2'], dir);
+    expect(cut.code, cut.stderr).toBe(0);
+    expect(cut.stdout).toMatch(/stage optim: stopped by the timeout after \d+ of 40 trials; run sodate tune again to finish it before stage reg starts/);
+    // No study for the next stage, so no lineage carrying an unfinished best.
+    expect(Object.keys(lineageOf(dir, 'grow.reg') ?? {})).toEqual([]);
+    expect((await trialsOf(dir, 'grow.optim')).length).toBeLessThan(40);
+  });
+
   it('runs each stage as its own study from the previous best, and resumes a stage a kill -9 cut short', async () => {
     const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE });
     const first = startCli(['tune', 'space.yaml', '--stale-after', '1', '--format', 'plain'], dir);
