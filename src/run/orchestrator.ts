@@ -260,14 +260,12 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     const done = (async () => {
       let end: TrialEnd;
       try {
-        // Beat before anything slow (the sampler, the trial's directory): stale trials are found
-        // by their heartbeat, so a process killed before its first beat would leave this trial
-        // RUNNING for good, and a later run waiting for it would wait forever.
-        await study.storage.heartbeat(trial.id);
         suggestAll(options.space, trial);
         trial.setSystemAttr(ATTR.slot, slot.name);
         trial.setSystemAttr(ATTR.device, slot.device);
         if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
+        // Beaten once at its creation (askWithin); again now that the sampler is done.
+        await study.storage.heartbeat(trial.id);
         reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
         const task: TrialTask = {
           study: study.name,
@@ -318,7 +316,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     }
     // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
     const retried = study.trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length;
-    return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried);
+    return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
   };
 
   const beat = setInterval(() => {
