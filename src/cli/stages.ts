@@ -88,6 +88,8 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
   const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
   const results: StageResult[] = [];
   let previous: StageResult | undefined;
+  // Every stage's sampler and pruner options are checked now: a bad one found when its stage starts would come hours late.
+  for (const stage of stages) buildPolicies({ ...file, sampler: stage.sampler ?? file.sampler, pruner: stage.pruner ?? file.pruner }, 0);
   for (const [index, stage] of stages.entries()) {
     // Checked before the stage's study exists: its lineage would carry whatever best the
     // previous stage has now, and keep it for good.

@@ -109,6 +109,9 @@ export function prunerFromSpec(spec: unknown, where = 'pruner'): Pruner {
   }
   const { kind, ...options } = spec as Record<string, unknown>;
   if (typeof kind !== 'string') throw new OptionError(`${where} needs a kind (one of: ${PRUNERS.map((e) => e.kind).join(', ')})`);
+  // An empty value in a space file reads as null, which the pruner would take as "default" unseen.
+  const empty = Object.keys(options).find((key) => options[key] === null);
+  if (empty !== undefined) throw new OptionError(`${where}.${empty} has no value; give one or leave the key out`);
   return createPruner(kind, options);
 }
 

@@ -96,3 +96,11 @@ describe('pruner options', () => {
     expect(createPruner('patient', { patience: 3, wrapped: { kind: 'median', nWarmupSteps: 2 } })).toMatchObject({ patience: 3, wrapped: { nWarmupSteps: 2 } });
   });
 });
+
+describe('pruner specs from space files', () => {
+  it('refuse an option left empty (null) instead of taking the default unseen', async () => {
+    const { prunerFromSpec } = await import('../../src/pruners/registry.js');
+    expect(() => prunerFromSpec({ kind: 'curve-rank', keepImproving: null })).toThrow('pruner.keepImproving has no value; give one or leave the key out');
+    expect(() => prunerFromSpec({ kind: 'median', nWarmupSteps: 2 })).not.toThrow();
+  });
+});
