@@ -72,7 +72,19 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   const { storage, owned } = await resolveStorage(options.storage);
   try {
     // Read the earlier study first: a refused warm start leaves no new study behind.
-    const warm = options.warmStart === undefined ? undefined : new WarmStartHistory(await loadWarmStartSource(options.warmStart, { storage, name, directions }), options.warmStart);
+    let warm: WarmStartHistory | undefined;
+    let warmLost: string | undefined;
+    if (options.warmStart !== undefined) {
+      try {
+        warm = new WarmStartHistory(await loadWarmStartSource(options.warmStart, { storage, name, directions }), options.warmStart);
+      } catch (error) {
+        // A study that already ran warm-started resumes cold when its source is gone (deleted,
+        // or not on this machine): refusing would leave the study impossible to resume.
+        const existing = error instanceof NotFoundError && options.loadIfExists === true ? await storage.loadStudy(name) : null;
+        if (existing === null || existing.systemAttrs[WARM_START_SYSTEM_ATTR] === undefined) throw error;
+        warmLost = `${(error as NotFoundError).message}; resuming without it`;
+      }
+    }
     let record = await storage.loadStudy(name);
     if (record !== null && !options.loadIfExists) {
       throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
@@ -99,7 +111,11 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
         checkConstraints(record, constraints, storage.url);
       }
     }
-    if (options.warmStart === undefined || warm === undefined) return await openStudy(record, storage, options, owned);
+    if (options.warmStart === undefined || warm === undefined) {
+      const study = await openStudy(record, storage, options, owned);
+      if (warmLost !== undefined) study.warmStartLost = warmLost;
+      return study;
+    }
     const study = await openStudy(record, storage, options, owned, warm);
     const summary = warm.summary;
     await study.setSystemAttr(WARM_START_SYSTEM_ATTR, { from: summary.from, storage: summary.url, trials: summary.used, dropped: summary.dropped, clipped: summary.clipped });

@@ -101,6 +101,9 @@ export class Study {
     return this.history;
   }
 
+  /** Why a resumed warm-started study runs without its warm start (its earlier study is gone); undefined otherwise. */
+  warmStartLost: string | undefined;
+
   /** What the warm start feeds the sampler (`createStudy({ warmStart })`); undefined without one. */
   get warmStartSummary(): WarmStartSummary | undefined {
     return this.warmStart?.summary;

@@ -96,6 +96,20 @@ describe('sodate tune with warmStart', () => {
     expect(run.stderr).toMatch(expected);
   });
 
+  it('resumes a warm-started study cold, with one line, once its earlier study is gone', async () => {
+    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'old.yaml': OLD, 'new.yaml': NEW('warmStart: { from: old }') });
+    expect((await runCli(['tune', 'old.yaml', '--no-tui'], dir)).code).toBe(0);
+    expect((await runCli(['tune', 'new.yaml', '--no-tui', '--trials', '2'], dir)).code).toBe(0);
+    expect((await runCli(['delete', 'old'], dir)).code).toBe(0);
+    const resumed = await runCli(['tune', 'new.yaml', '--no-tui'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toMatch(/warm start: .*old.*; resuming without it/);
+    // A study that never ran refuses the missing source as before.
+    const fresh = await runCli(['tune', 'new.yaml', '--no-tui', '--study', 'other'], dir);
+    expect(fresh.code).not.toBe(0);
+    expect(fresh.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('refuses a study of the other direction', async () => {
     const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'old.yaml': `direction: maximize\n${OLD}`, 'new.yaml': NEW('warmStart: { from: old }') });
     expect((await runCli(['tune', 'old.yaml', '--no-tui'], dir)).code).toBe(0);

@@ -269,6 +269,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
     const reporter: Reporter = format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
     const warmSummary = study.warmStartSummary;
     if (warmSummary !== undefined) reporter.notice?.(describeWarmStart(warmSummary));
+    if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
     try {
       return await executeStudy({
         study,

@@ -100,6 +100,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     const write = (line: string) => println(io.out, line);
     const reporter: Reporter = flags.format === 'json' ? jsonLinesReporter(write) : plainLinesReporter(write);
     reporter.notice?.(`worker for ${name} (space file ${config.file}, folder ${dirname(config.file)}): ${plan.slots.length} ${plan.kind} slot(s)`);
+    if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
     return await executeStudy({
       study,
       plan,
