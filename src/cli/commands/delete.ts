@@ -24,16 +24,20 @@ removed too. --keep-files leaves the directories, objects and logs.
 `;
 
 /**
- * Deletes the objects the trials uploaded (artifacts.url) and not yet deleted by
- * retention; returns how many trials had some, and one line per store that failed.
+ * Deletes the objects of every trial that has an S3 record (artifacts.url), whatever its
+ * upload and deletion marks say: a run killed mid-upload leaves objects without the mark,
+ * and another process may upload after retention marked a trial deleted; deleting a key
+ * that is gone is not an error. Returns how many trials still had objects by their marks,
+ * and one line per store that failed (its other trials are not tried again).
  */
 async function removeTrialObjects(trials: readonly FrozenTrial[]): Promise<{ trials: number; failures: string[] }> {
-  const uploaded = trials.filter((t) => remoteRecordOf(t) !== undefined && artifactsUploaded(t) && !artifactsDeleted(t));
+  const uploaded = trials.filter((t) => remoteRecordOf(t) !== undefined);
   if (uploaded.length === 0) return { trials: 0, failures: [] };
   const { openStoreFor } = await import('../../artifacts/open.js');
   const failures: string[] = [];
   let removed = 0;
   const stores = new Map<string, RemoteArtifactStore>();
+  const failed = new Set<string>();
   try {
     for (const trial of uploaded) {
       const record = remoteRecordOf(trial)!;
@@ -41,17 +45,23 @@ async function removeTrialObjects(trials: readonly FrozenTrial[]): Promise<{ tri
         const parsed = f.url === undefined ? undefined : parseS3Url(f.url);
         return parsed === undefined || typeof parsed === 'string' ? [] : [parsed.prefix];
       });
+      if (keys.length === 0) continue;
+      const id = JSON.stringify([record.url.split('/')[2], record.endpoint, record.region]);
+      if (failed.has(id)) continue;
       try {
-        const id = JSON.stringify([record.url.split('/')[2], record.endpoint, record.region]);
         let store = stores.get(id);
         if (store === undefined) {
           store = await openStoreFor(record);
           stores.set(id, store);
         }
         await store.remove(keys);
-        removed++;
+        // Counted as the user sees it: the trials whose objects were still there by the marks.
+        if (artifactsUploaded(trial) && !artifactsDeleted(trial)) removed++;
       } catch (error) {
-        failures.push(`trial ${trial.number}: its objects in ${record.url} were not deleted (${messageOf(error)}); delete them with \`aws s3 rm --recursive ${record.url}\``);
+        failed.add(id);
+        const endpoint = record.endpoint === undefined ? '' : ` --endpoint-url ${record.endpoint}`;
+        const prefix = record.url.replace(/\/\d+\/?$/, '/');
+        failures.push(`the trials' objects under ${prefix} were not deleted (${messageOf(error)}); delete them with \`aws s3 rm --recursive ${prefix}${endpoint}\``);
       }
     }
   } finally {
