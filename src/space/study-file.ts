@@ -258,7 +258,12 @@ function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSp
   const keepFailed = raw['keepFailed'];
   if (keepFailed !== undefined && typeof keepFailed !== 'boolean') throw src.error(['artifacts', 'keepFailed'], 'true or false', keepFailed);
   const url = raw['url'];
-  if (url !== undefined && (typeof url !== 'string' || typeof parseS3Url(url) === 'string')) throw src.error(['artifacts', 'url'], 'an S3 location such as s3://bucket/prefix', url);
+  if (url !== undefined) {
+    const parsed = typeof url === 'string' ? parseS3Url(url) : 'not a string';
+    // The bucket's or prefix's own fault is worth saying; a malformed URL needs only the shape.
+    const why = typeof parsed === 'string' && /^(bucket|prefix) /.test(parsed) ? ` (${parsed})` : '';
+    if (typeof parsed === 'string') throw src.error(['artifacts', 'url'], `an S3 location such as s3://bucket/prefix${why}`, url);
+  }
   const endpoint = raw['endpoint'];
   if (endpoint !== undefined && (typeof endpoint !== 'string' || !/^https?:\/\/[^/]+/.test(endpoint))) throw src.error(['artifacts', 'endpoint'], 'an http(s)://host:port URL of an S3-compatible server', endpoint);
   const region = raw['region'];

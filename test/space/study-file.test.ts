@@ -238,6 +238,7 @@ describe('artifacts in a space file', () => {
   });
   it('refuses a bad S3 url, endpoint or region, and an endpoint without a url, naming file:line', () => {
     expect(errorOf(withArtifacts('{ url: https://models/x }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.url: expected an S3 location such as s3:\/\/bucket\/prefix/);
+    expect(errorOf(withArtifacts('{ url: s3://MyBucket/x }'))).toMatch(/artifacts\.url: expected an S3 location such as s3:\/\/bucket\/prefix \(bucket "MyBucket" is not a valid S3 bucket name/);
     expect(errorOf(withArtifacts('{ url: s3://models, endpoint: minio:9000 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.endpoint: expected an http\(s\):\/\/host:port URL/);
     expect(errorOf(withArtifacts('{ url: s3://models, region: "" }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.region: expected a region name/);
     expect(errorOf(withArtifacts('{ endpoint: http://minio:9000 }'))).toMatch(/^spaces\/bad\.yaml:2: artifacts\.endpoint: only goes with artifacts\.url/);
