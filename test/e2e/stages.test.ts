@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
@@ -65,6 +66,10 @@ describe('sodate tune with stages', () => {
     // No study for the next stage, so no lineage carrying an unfinished best.
     expect(Object.keys(lineageOf(dir, 'grow.reg') ?? {})).toEqual([]);
     expect((await trialsOf(dir, 'grow.optim')).length).toBeLessThan(40);
+    // Deleting the only stage study there is empties its staged study's file, which goes too.
+    const deleted = await runCli(['delete', 'grow.optim'], dir);
+    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(existsSync(join(dir, 'studies', 'grow.db'))).toBe(false);
   });
 
   it('runs each stage as its own study from the previous best, and resumes a stage a kill -9 cut short', async () => {

@@ -11,7 +11,7 @@ import { sqlitePath } from '../../storage/url.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
-import { storageUrlFor } from '../open-study-storage.js';
+import { existingStorageUrlFor } from '../open-study-storage.js';
 import { allTrialsOf, withStudy } from './trials.js';
 
 export const DELETE_HELP = `usage: sodate delete <study> [--storage URL] [--keep-files]
@@ -115,6 +115,8 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
     return 0;
   }
   const name = positionals[0] as string;
+  // The file withStudy opens: a stage's study <study>.<stage> lives in studies/<study>.db.
+  const defaultFile = values['storage'] === undefined ? sqlitePath(existingStorageUrlFor(name, undefined, io)) : undefined;
   const remaining = await withStudy('delete', name, values['storage'], io, async (storage, study) => {
     const trials = await allTrialsOf(storage, study.id);
     await storage.deleteStudy(study.id);
@@ -131,8 +133,8 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
     println(io.out, `deleted study ${name} (${trials.length} trials${files}) from ${storage.url}`);
     return (await storage.listStudies()).length;
   });
-  if (remaining === 0 && values['storage'] === undefined) {
-    const file = resolve(io.cwd, sqlitePath(storageUrlFor(name, undefined)) as string);
+  if (remaining === 0 && defaultFile !== undefined) {
+    const file = resolve(io.cwd, defaultFile);
     for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   }
   return 0;
