@@ -8,6 +8,11 @@ export function defaultArtifactDir(storageUrl: string, cwd: string): string {
   return join(dirname(resolve(cwd, file)), 'artifacts');
 }
 
+/** Where a run's trial directories go: `--artifact-dir`, else the space file's `artifacts.dir`, else the default above. */
+export function artifactRoot(flag: string | undefined, fileDir: string | undefined, storageUrl: string, cwd: string): string {
+  return flag ?? fileDir ?? defaultArtifactDir(storageUrl, cwd);
+}
+
 /** `<root>/<study>/<number>`. */
 export function trialArtifactPath(root: string, study: string, number: number): string {
   return join(resolve(root), study, String(number));

@@ -13,7 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { defaultArtifactDir } from '../artifacts/paths.js';
+import { artifactRoot } from '../artifacts/paths.js';
 import { OptionError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
 import type { Reporter } from '../run/reporter.js';
@@ -181,7 +181,7 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
         maxTrials: stage.trials,
         timeoutSeconds: remaining,
         ...options.shared,
-        artifactDir: options.shared.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(options.storageUrl, io.cwd),
+        artifactDir: artifactRoot(options.shared.artifactDir, file.artifacts?.dir, options.storageUrl, io.cwd),
         samplerName: policies.samplerName,
         prunerName: policies.prunerName,
       });

@@ -4,7 +4,7 @@
  * in it through the tune execution path (the same slots, devices, retries, logs and trial
  * directories), never pruned, then stopping.
  */
-import { defaultArtifactDir } from '../../artifacts/paths.js';
+import { artifactRoot } from '../../artifacts/paths.js';
 import { NotFoundError } from '../../errors.js';
 import { NopPruner } from '../../pruners/nop.js';
 import { ATTR } from '../../run/orchestrator.js';
@@ -22,7 +22,7 @@ import type { CliIo } from '../io.js';
 import { policyCatalog } from '../policies.js';
 import type { ExecuteOptions, ExecutionFlags } from './tune.js';
 import { executeStudy } from './tune.js';
-import { storedConfig } from './worker.js';
+import { storedConfig, storedLimits } from './worker.js';
 
 export interface RerunStudy {
   readonly study: Study;
@@ -82,11 +82,9 @@ export async function runWaitingTrials(options: RunWaitingOptions): Promise<numb
     // The loop adds the study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
     maxTrials: trials.length - trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length,
     timeoutSeconds: undefined,
-    trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined,
-    retries: flags.retries ?? config.retries,
-    staleAfterSeconds: flags.staleAfterSeconds,
+    ...storedLimits(flags, config),
     logDir,
-    artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
+    artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
     samplerName: options.samplerName,
     prunerName: 'none',
   };

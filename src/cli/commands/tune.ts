@@ -2,7 +2,7 @@ import { basename, extname, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import type { ArtifactKeeper } from '../../artifacts/keeper.js';
 import { openArtifactKeeper } from '../../artifacts/open.js';
-import { defaultArtifactDir } from '../../artifacts/paths.js';
+import { artifactRoot } from '../../artifacts/paths.js';
 import { installInterrupts } from '../../run/interrupts.js';
 import { runOrchestrator } from '../../run/orchestrator.js';
 import type { RunPlan } from '../../run/plan.js';
@@ -282,7 +282,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         retries,
         staleAfterSeconds: flags.staleAfterSeconds,
         logDir,
-        artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
+        artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
         samplerName: policies.samplerName,
         prunerName: policies.prunerName,
       });

@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { defaultArtifactDir } from '../../artifacts/paths.js';
+import { artifactRoot } from '../../artifacts/paths.js';
 import { NotFoundError } from '../../errors.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter } from '../../run/reporter.js';
@@ -18,6 +18,7 @@ import { placeWarmStartError, warmStartFor } from '../warm-start.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
+import type { ExecutionFlags } from './tune.js';
 
 export const WORKER_HELP = `usage: sodate worker <study> [--storage URL] [options]
 
@@ -59,6 +60,11 @@ export function storedConfig(value: unknown): StoredConfig | undefined {
     trialTimeoutSeconds: typeof c.trialTimeoutSeconds === 'number' ? c.trialTimeoutSeconds : null,
     retries: typeof c.retries === 'number' ? c.retries : 0,
   };
+}
+
+/** A stored study's per-trial limits as a later run applies them: a flag wins over what `tune` stored. */
+export function storedLimits(flags: ExecutionFlags, config: StoredConfig): { trialTimeoutSeconds: number | undefined; retries: number; staleAfterSeconds: number | undefined } {
+  return { trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined, retries: flags.retries ?? config.retries, staleAfterSeconds: flags.staleAfterSeconds };
 }
 
 export async function workerCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -108,11 +114,9 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
       file,
       maxTrials: config.trials ?? undefined,
       timeoutSeconds: undefined,
-      trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined,
-      retries: flags.retries ?? config.retries,
-      staleAfterSeconds: flags.staleAfterSeconds,
+      ...storedLimits(flags, config),
       logDir,
-      artifactDir: flags.artifactDir ?? file.artifacts?.dir ?? defaultArtifactDir(storageUrl, io.cwd),
+      artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
       samplerName: policies.samplerName,
       prunerName: policies.prunerName,
     });
