@@ -1,4 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { messageOf } from '../study/study.js';
 import type { JsonValue } from '../json.js';
@@ -100,9 +101,13 @@ export class ArtifactKeeper {
   prepare(study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>): string {
     const path = trialArtifactPath(this.dir, study, trial.number);
     try {
-      // A retry or a re-run of the same number starts from an empty directory.
-      rmSync(path, { recursive: true, force: true });
-      mkdirSync(path, { recursive: true });
+      try {
+        mkdirSync(path);
+      } catch (error) {
+        // A retry or a re-run of the same number starts from an empty directory; the first trial makes the parents.
+        if ((error as NodeJS.ErrnoException).code === 'EEXIST') rmSync(path, { recursive: true, force: true });
+        mkdirSync(path, { recursive: true });
+      }
     } catch (error) {
       throw new Error(`cannot create the trial's artifact directory ${path}: ${messageOf(error)}`);
     }
@@ -290,7 +295,8 @@ export class ArtifactKeeper {
     const existed = existsSync(path);
     if (existed) {
       try {
-        rmSync(path, { recursive: true, force: true });
+        // Asynchronous: the deletion runs beside the next trial instead of holding up the loop.
+        await rm(path, { recursive: true, force: true });
       } catch (error) {
         this.notice(`trial ${trial.number}: could not delete its artifacts in ${path}: ${messageOf(error)}`);
         this.pending.push(trial);

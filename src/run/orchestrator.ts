@@ -249,7 +249,13 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       }
     }
     if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
-    await options.artifacts?.sweep(study, { refresh: false });
+    // Not awaited here: the slot takes its next trial while retention deletes beaten trials'
+    // files (sweeps run one at a time and never throw); the run waits for it with the trials.
+    const sweep = options.artifacts?.sweep(study, { refresh: false });
+    if (sweep !== undefined) {
+      finishing.add(sweep);
+      void sweep.finally(() => finishing.delete(sweep));
+    }
   };
 
   const dispatch = async (trial: Trial, slot: Slot): Promise<void> => {

@@ -93,16 +93,19 @@ export class CachedStorage implements Storage {
   report(trialId: number, step: number, value: number): Promise<void> {
     return this.inner.report(trialId, step, value);
   }
-  async setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
-    await this.inner.setTrialAttr(trialId, scope, key, value);
-    // A finished trial is never read again: fold this process's own later write (an artifact
-    // deletion mark) into the cached copy, or it would not see it.
+  setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
+    return this.setTrialAttrs(trialId, scope, { [key]: value });
+  }
+  async setTrialAttrs(trialId: number, scope: AttrScope, attrs: Readonly<Record<string, JsonValue>>): Promise<void> {
+    await this.inner.setTrialAttrs(trialId, scope, attrs);
+    // A finished trial is never read again: fold this process's own later writes (an artifact
+    // deletion mark) into the cached copy, or it would not see them.
     for (const cache of this.studies.values()) {
       const at = cache.index.get(trialId);
       const trial = at === undefined ? undefined : cache.trials[at];
       if (at === undefined || trial === undefined || !isFinished(trial.state)) continue;
       const trials = [...cache.trials];
-      trials[at] = scope === 'user' ? { ...trial, userAttrs: { ...trial.userAttrs, [key]: value } } : { ...trial, systemAttrs: { ...trial.systemAttrs, [key]: value } };
+      trials[at] = scope === 'user' ? { ...trial, userAttrs: { ...trial.userAttrs, ...attrs } } : { ...trial, systemAttrs: { ...trial.systemAttrs, ...attrs } };
       cache.trials = trials;
     }
   }

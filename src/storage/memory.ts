@@ -142,8 +142,13 @@ export class InMemoryStorage implements Storage {
   }
 
   async setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
+    return this.setTrialAttrs(trialId, scope, { [key]: value });
+  }
+
+  async setTrialAttrs(trialId: number, scope: AttrScope, attrs: Readonly<Record<string, JsonValue>>): Promise<void> {
     const { trial } = this.entry(trialId);
-    (scope === 'user' ? trial.userAttrs : trial.systemAttrs)[key] = structuredClone(value);
+    const target = scope === 'user' ? trial.userAttrs : trial.systemAttrs;
+    for (const [key, value] of Object.entries(attrs)) target[key] = structuredClone(value);
   }
 
   async finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {

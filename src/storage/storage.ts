@@ -61,6 +61,8 @@ export interface Storage {
   /** Intermediate value at a step; reporting a step again replaces the value. */
   report(trialId: number, step: number, value: number): Promise<void>;
   setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void>;
+  /** Several attributes of one trial in one scope, in one transaction (what a trial's consecutive `setSystemAttr` calls add up to). */
+  setTrialAttrs(trialId: number, scope: AttrScope, attrs: Readonly<Record<string, JsonValue>>): Promise<void>;
   /**
    * Finish a RUNNING trial. Resolves false, changing nothing, when the trial was already
    * finished (e.g. failed as stale by another process), so a late result never overwrites.

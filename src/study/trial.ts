@@ -58,6 +58,7 @@ export class Trial extends TypedSuggester {
   private relativeParams: Record<string, number> = {};
   private prunedDecision = false;
   private unsavedParams: Record<string, { internal: number; distribution: Distribution }> = {};
+  private readonly unsavedAttrs: { user?: Map<string, JsonValue> | undefined; system?: Map<string, JsonValue> | undefined } = {};
 
   constructor(host: TrialHost, record: FrozenTrial) {
     super();
@@ -237,12 +238,32 @@ export class Trial extends TypedSuggester {
 
   setUserAttr(key: string, value: JsonValue): void {
     this.userAttrs[key] = value;
-    this.writes.push(() => this.host.storage.setTrialAttr(this.id, 'user', key, value));
+    this.queueAttrWrite('user', key, value);
   }
 
   setSystemAttr(key: string, value: JsonValue): void {
     this.systemAttrs[key] = value;
-    this.writes.push(() => this.host.storage.setTrialAttr(this.id, 'system', key, value));
+    this.queueAttrWrite('system', key, value);
+  }
+
+  /**
+   * Attributes set one after another (a slot and device at dispatch, a trial's artifact
+   * records at its end) are stored together, one transaction per scope, as parameters are:
+   * the batch stays open until its write starts, and a key set twice keeps its last value.
+   */
+  private queueAttrWrite(scope: 'user' | 'system', key: string, value: JsonValue): void {
+    const open = this.unsavedAttrs[scope];
+    if (open !== undefined) {
+      open.set(key, value);
+      return;
+    }
+    // A Map, not an object: a key such as `__proto__` stays a key.
+    const batch = new Map([[key, value]]);
+    this.unsavedAttrs[scope] = batch;
+    this.writes.push(() => {
+      this.unsavedAttrs[scope] = undefined;
+      return this.host.storage.setTrialAttrs(this.id, scope, Object.fromEntries(batch));
+    });
   }
 
   /** A note a policy stored on this trial through the study view: keep the snapshot in step. */

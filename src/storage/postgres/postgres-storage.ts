@@ -198,9 +198,15 @@ export class PostgresStorage implements Storage {
   }
 
   async setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
+    return this.setTrialAttrs(trialId, scope, { [key]: value });
+  }
+
+  async setTrialAttrs(trialId: number, scope: AttrScope, attrs: Readonly<Record<string, JsonValue>>): Promise<void> {
+    const entries = Object.entries(attrs);
     const table = scope === 'user' ? 'trial_user_attributes' : 'trial_system_attributes';
-    const result = await this.db.statement(SQL.upsertTrialAttr(table), [trialId, key, encodeJson(value)]);
-    if (result.rowCount === 0) throw this.noTrial(trialId);
+    // One statement: its rows are written together or not at all.
+    const result = await this.db.statement(SQL.upsertTrialAttrs(table), [trialId, entries.map((e) => e[0]), entries.map((e) => encodeJson(e[1]))]);
+    if (result.rowCount === 0 && (entries.length > 0 || (await this.db.statement(SQL.trialState, [trialId])).rowCount === 0)) throw this.noTrial(trialId);
   }
 
   async finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {

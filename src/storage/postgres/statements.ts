@@ -153,8 +153,8 @@ FROM studies s ORDER BY s.study_id`,
   upsertHeartbeat: `INSERT INTO trial_heartbeats (trial_id, heartbeat)
     SELECT trial_id, LOCALTIMESTAMP FROM trials WHERE trial_id = $1 AND state IN ('RUNNING', 'WAITING') FOR SHARE
     ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat`,
-  upsertTrialAttr: (table: 'trial_user_attributes' | 'trial_system_attributes') =>
-    `INSERT INTO ${table} (trial_id, key, value_json) SELECT trial_id, $2, $3 FROM trials WHERE trial_id = $1
+  upsertTrialAttrs: (table: 'trial_user_attributes' | 'trial_system_attributes') =>
+    `INSERT INTO ${table} (trial_id, key, value_json) SELECT trial_id, k, v FROM trials, unnest($2::text[], $3::text[]) AS x(k, v) WHERE trial_id = $1
      ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json`,
   /** Finish an open trial and store its values; 0 rows when it was not open. */
   finishTrial: `WITH up AS (

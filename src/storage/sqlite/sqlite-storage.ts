@@ -229,10 +229,15 @@ export class SqliteStorage implements Storage {
   }
 
   async setTrialAttr(trialId: number, scope: AttrScope, key: string, value: JsonValue): Promise<void> {
-    const json = encodeJson(value);
+    return this.setTrialAttrs(trialId, scope, { [key]: value });
+  }
+
+  async setTrialAttrs(trialId: number, scope: AttrScope, attrs: Readonly<Record<string, JsonValue>>): Promise<void> {
+    const rows = Object.entries(attrs).map(([key, value]) => [key, encodeJson(value)] as const);
     return this.write(() => {
       this.requireTrial(trialId);
-      (scope === 'user' ? this.sql.upsertTrialUserAttr : this.sql.upsertTrialSystemAttr).run(trialId, key, json);
+      const upsert = scope === 'user' ? this.sql.upsertTrialUserAttr : this.sql.upsertTrialSystemAttr;
+      for (const [key, json] of rows) upsert.run(trialId, key, json);
     });
   }
 

@@ -81,6 +81,8 @@ export function trialConformance(ctx: ConformanceContext): void {
       await expect(ctx.storage.setParam(777, 'x', 0.5, dist)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
       await expect(ctx.storage.report(777, 0, 1)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
       await expect(ctx.storage.setTrialAttr(777, 'user', 'k', 1)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+      await expect(ctx.storage.setTrialAttrs(777, 'system', { k: 1, j: 2 })).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+      await expect(ctx.storage.setTrialAttrs(777, 'system', {})).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
       await expect(ctx.storage.finishTrial(777, 'COMPLETE', [1])).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
       await expect(ctx.storage.heartbeat(777)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
     });
@@ -95,6 +97,18 @@ export function trialConformance(ctx: ConformanceContext): void {
         userAttrs: { epochs: [1, 2, { best: 0.5 }] },
         systemAttrs: { rung_0: 0.5 },
       });
+    });
+
+    it('sets several trial attributes in one call, replacing keys and keeping the others', async () => {
+      const study = await ctx.newStudy();
+      const trial = await ctx.newTrial(study.id);
+      await ctx.storage.setTrialAttr(trial.id, 'system', 'kept', 'yes');
+      await ctx.storage.setTrialAttrs(trial.id, 'system', { slot: 'cpu#0', 'artifacts:a1': '{"filename":"x"}', kept: 'replaced', nested: { a: [1, 2] } });
+      await ctx.storage.setTrialAttrs(trial.id, 'user', { note: 1 });
+      await ctx.storage.setTrialAttrs(trial.id, 'user', {});
+      const read = await ctx.storage.getTrial(trial.id);
+      expect(read.systemAttrs).toEqual({ kept: 'replaced', slot: 'cpu#0', 'artifacts:a1': '{"filename":"x"}', nested: { a: [1, 2] } });
+      expect(read.userAttrs).toEqual({ note: 1 });
     });
   });
 
