@@ -1,4 +1,5 @@
 import tseslint from 'typescript-eslint';
+import layers from './scripts/eslint-layers.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'studies/**', 'coverage/**'] },
@@ -9,5 +10,11 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       'no-console': 'off',
     },
+  },
+  {
+    // The folder layers of src/ (README, Architecture): no upward or sideways imports, no cycles.
+    files: ['src/**/*.ts', 'src/**/*.tsx'],
+    plugins: { layers },
+    rules: { 'layers/imports': 'error', 'layers/known-folders': 'error' },
   },
 );

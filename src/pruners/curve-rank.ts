@@ -1,5 +1,5 @@
 import type { FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { finalsAndBar, lastStep, schedulePoint, sortedSteps } from './intermediate.js';
 import { checkBoolean, checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 

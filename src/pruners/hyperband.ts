@@ -1,6 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { crc32Of } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys } from './options.js';
 import { SuccessiveHalvingPruner, firstCompleteLastStep } from './successive-halving.js';

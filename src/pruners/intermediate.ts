@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import type { StudyView } from '../study/policies.js';
+import type { StudyView } from '../policies/policies.js';
 
 /**
  * Reading intermediate values the way every pruner needs them: sorted steps, the value

@@ -1,4 +1,4 @@
-import type { Pruner } from '../study/policies.js';
+import type { Pruner } from '../policies/policies.js';
 
 /** Never prunes: every trial runs to the end. */
 export class NopPruner implements Pruner {

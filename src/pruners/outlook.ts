@@ -1,6 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { betaCdf } from './beta.js';
 import { bestSoFar } from './curve-rank.js';
 import { finalsAndBar, lastStep, schedulePoint, sortedSteps, valueAtStep } from './intermediate.js';

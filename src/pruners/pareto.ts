@@ -2,7 +2,7 @@ import { isFeasible } from '../multi-objective/constraints.js';
 import { dominates, toLosses } from '../multi-objective/dominance.js';
 import { intermediateVectors } from '../multi-objective/intermediate.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { nanPercentile, schedulePoint, sortedSteps } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 

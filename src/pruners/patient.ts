@@ -1,5 +1,5 @@
 import type { FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { sortedSteps } from './intermediate.js';
 import { checkInteger, checkKnownKeys, checkNumber } from './options.js';
 

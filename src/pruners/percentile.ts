@@ -1,5 +1,5 @@
 import type { FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import type { StepAlignment } from './intermediate.js';
 import { STEP_ALIGNMENTS, bestIntermediate, isFirstInIntervalStep, isWorse, lastStep, nanPercentile, valueAtStep } from './intermediate.js';
 import { checkInteger, checkKnownKeys, checkNumber, checkOneOf } from './options.js';

@@ -1,5 +1,5 @@
 import { OptionError } from '../errors.js';
-import type { Pruner } from '../study/policies.js';
+import type { Pruner } from '../policies/policies.js';
 import type { CurveRankPrunerOptions } from './curve-rank.js';
 import { CURVE_RANK_KEYS, CurveRankPruner } from './curve-rank.js';
 import type { HyperbandPrunerOptions } from './hyperband.js';

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { decodeNumber, encodeNumber, lastStep } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys } from './options.js';
 import { OptionError } from '../errors.js';

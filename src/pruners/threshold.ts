@@ -1,6 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { isFirstInIntervalStep, lastStep } from './intermediate.js';
 import { checkInteger, checkKnownKeys, checkNumber } from './options.js';
 

@@ -17,7 +17,7 @@
  * differences, where the exact answer is 0.25); scipy 1.10 also keeps the exact table
  * with ties, truncating a half-integer W⁺. Neither is copied here.
  */
-import { erfc } from '../samplers/numerics/erf.js';
+import { erfc } from '../numerics/erf.js';
 
 /** `'greater'`: the differences tend to be positive (the alternative scipy names so). */
 export type Alternative = 'greater' | 'less';

@@ -1,6 +1,6 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import type { Pruner, StudyView } from '../study/policies.js';
+import type { Pruner, StudyView } from '../policies/policies.js';
 import { checkInteger, checkKnownKeys, checkNumber } from './options.js';
 import { wilcoxonSignedRank } from './wilcoxon-test.js';
 

@@ -3,7 +3,7 @@ import type { Distribution } from '../space/distributions.js';
 import { isSingleValue } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
-import type { Sampler, SearchSpaceMap, StudyView } from '../study/policies.js';
+import type { Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
 import type { GPSamplerOptions } from './gp/index.js';
 import { GP_OPTION_KEYS, GPSampler } from './gp/index.js';
 import { randomSeed } from './rng.js';

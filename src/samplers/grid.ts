@@ -4,7 +4,7 @@ import { cardinality, contains, snap, toExternal, toInternal } from '../space/di
 import type { ParamSpec, SearchSpace } from '../space/search-space.js';
 import { isActive } from '../space/search-space.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
-import type { Sampler, SearchSpaceMap, StudyView } from '../study/policies.js';
+import type { Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
 import { Rng } from './rng.js';
 
 /** The system attribute holding a trial's grid point index. */

@@ -2,7 +2,7 @@ import { OptionError } from '../errors.js';
 import type { Distribution } from '../space/distributions.js';
 import { cardinality, isSingleValue, snap } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
-import type { Sampler, SearchSpaceMap, StudyView } from '../study/policies.js';
+import type { Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
 import { sampleUniform } from './random.js';
 import { Rng, randomSeed } from './rng.js';
 import { SOBOL_MAX_DIMENSION, sobolDirections } from './sobol-directions.js';

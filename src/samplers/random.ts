@@ -1,7 +1,7 @@
 import type { Distribution } from '../space/distributions.js';
 import { snap } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
-import type { Sampler, StudyView } from '../study/policies.js';
+import type { Sampler, StudyView } from '../policies/policies.js';
 import { Rng, checkSeed, randomSeed } from './rng.js';
 
 export interface RandomSamplerOptions {

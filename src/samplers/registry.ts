@@ -1,6 +1,6 @@
 import { OptionError } from '../errors.js';
 import type { SearchSpace } from '../space/search-space.js';
-import type { Sampler } from '../study/policies.js';
+import type { Sampler } from '../policies/policies.js';
 import type { GPSamplerOptions } from './gp/index.js';
 import { GP_OPTION_KEYS, GPSampler } from './gp/index.js';
 import type { AutoSamplerOptions } from './auto.js';

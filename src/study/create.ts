@@ -9,7 +9,7 @@ import { CONSTRAINT_LIMITS_KEY, checkConstraintLimits } from '../multi-objective
 import type { Direction, StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { checkStudyName, openStorage } from '../storage/url.js';
-import type { Pruner, Sampler } from './policies.js';
+import type { Pruner, Sampler } from '../policies/policies.js';
 import { Study } from './study.js';
 import type { WarmStartOptions } from './warm-start.js';
 import { WARM_START_BEST_ATTR, WARM_START_SYSTEM_ATTR, WarmStartHistory, loadWarmStartSource } from './warm-start.js';

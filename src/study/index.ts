@@ -1,7 +1,7 @@
 export type { CreateStudyOptions, LoadStudyOptions } from './create.js';
 export { createStudy, deleteStudy, loadStudy } from './create.js';
 export type { Objective, OptimizeCallback, OptimizeOptions } from './optimize.js';
-export type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
+export type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/index.js';
 export type { TrialResult, TrialValues } from './study.js';
 export { Study } from './study.js';
 export { Trial } from './trial.js';

@@ -10,7 +10,7 @@ import { isFinished } from '../storage/records.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
 import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
-import type { Pruner, Sampler, StudyView } from './policies.js';
+import type { Pruner, Sampler, StudyView } from '../policies/policies.js';
 import type { TrialHost } from './trial.js';
 import { Trial } from './trial.js';
 import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';

@@ -9,7 +9,7 @@ import { encodeVector, intermediateVectorKey } from '../multi-objective/intermed
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { FOLDS_ATTR, checkFold, foldsMean } from './folds.js';
-import type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
+import type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
 import { TRIAL_SEED_ATTR } from './seeds.js';
 import { TrialPruned } from './trial-pruned.js';
 import { WriteQueue } from './write-queue.js';

@@ -35,7 +35,7 @@ import type { Direction, FrozenTrial } from '../storage/records.js';
 import { START_CURSOR } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { openStorage, sqlitePath } from '../storage/url.js';
-import type { StudyView } from './policies.js';
+import type { StudyView } from '../policies/policies.js';
 
 /** `createStudy({ warmStart })`, a space file's `warmStart:`. */
 export interface WarmStartOptions {

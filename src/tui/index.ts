@@ -2,8 +2,6 @@ export type { DashboardInput, DashboardView, DeviceSnapshot, GpuReading, Line, P
 export { SORT_ORDERS } from './model/types.js';
 export type { ViewMemo } from './model/view.js';
 export { buildDashboardView, composeLines, viewToText, MIN_IMPORTANCE_TRIALS } from './model/view.js';
-export type { ImportanceEntry, ImportanceOptions } from './model/importance.js';
-export { parameterImportance } from './model/importance.js';
 export { finishedInOrder, moveSelection, nextSortOrder, selectableTrials } from './model/order.js';
 export type { DashboardReporter, StartDashboardOptions, AttachDashboardOptions } from './dashboard.js';
 export { startDashboard, attachDashboard, renderDashboardText } from './dashboard.js';

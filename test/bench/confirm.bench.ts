@@ -15,7 +15,7 @@ import { confirmCandidates, confirmationGroups, plannedConfirmations, rankConfir
 import { RandomSampler } from '../../src/samplers/random.js';
 import { Rng } from '../../src/samplers/rng.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import { createStudy } from '../../src/study/create.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../src/study/seeds.js';
 import type { Trial } from '../../src/study/trial.js';

@@ -20,7 +20,7 @@ import { NopPruner, WilcoxonPruner } from '../../src/pruners/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Pruner } from '../../src/study/policies.js';
+import type { Pruner } from '../../src/policies/policies.js';
 import type { FoldProblem } from './fold-problems.js';
 import { FOLDS, FOLD_PROBLEMS, foldValue } from './fold-problems.js';
 import { printTable } from './table.js';

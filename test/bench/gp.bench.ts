@@ -17,7 +17,7 @@ import { Rng } from '../../src/samplers/rng.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
-import type { Sampler, StudyView } from '../../src/study/policies.js';
+import type { Sampler, StudyView } from '../../src/policies/policies.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { createStudy } from '../../src/study/create.js';
 import { branin as braninFunction, hartmann6 as hartmann6Function } from './problems.js';

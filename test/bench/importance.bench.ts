@@ -26,7 +26,7 @@ import type { ImportanceOptions } from '../../src/analysis/importance/types.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import { trialNoise } from './discrete-problems.js';
 import { PROBLEMS } from './problems.js';
 import { printTable } from './table.js';

@@ -21,7 +21,7 @@ import { prunerFromSpec } from '../../src/pruners/registry.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Pruner } from '../../src/study/policies.js';
+import type { Pruner } from '../../src/policies/policies.js';
 import { median, signTestP } from './curves/paired.js';
 import { EPOCHS, observedLoss, suggestCurveParams } from './pruner-curves.js';
 import { printTable } from './table.js';

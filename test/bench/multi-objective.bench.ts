@@ -39,7 +39,7 @@ import { paretoFrontIndices } from '../../src/multi-objective/dominance.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import type * as Registry from '../../src/samplers/registry.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import type { MultiObjectiveProblem } from './multi-objective-problems.js';
 import { MULTI_OBJECTIVE_PROBLEMS, variableNames, zdt1 } from './multi-objective-problems.js';
 import { printTable, ratio } from './table.js';

@@ -20,7 +20,7 @@ import { RandomSampler } from '../../src/samplers/random.js';
 import { Rng } from '../../src/samplers/rng.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import type { Trial } from '../../src/study/trial.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -43,7 +43,7 @@ import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
-import type { Pruner, Sampler } from '../../src/study/policies.js';
+import type { Pruner, Sampler } from '../../src/policies/policies.js';
 import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
 import type { Paired, StudyRun } from './curves/paired.js';
 import { bestWithin, median, pair, regret, SUMMARY_HEADER, summaryCells } from './curves/paired.js';

@@ -28,7 +28,7 @@ import { RandomSampler } from '../../src/samplers/random.js';
 import type { TPESamplerOptions } from '../../src/samplers/tpe/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import { trialNoise } from './discrete-problems.js';
 import type { Problem, Suggest } from './problems.js';
 import { PROBLEMS } from './problems.js';

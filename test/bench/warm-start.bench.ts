@@ -37,7 +37,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import { createStudy } from '../../src/study/create.js';
 import type { WarmStartOptions } from '../../src/study/warm-start.js';
 import type { Suggest } from './problems.js';

@@ -2,7 +2,7 @@ import type { JsonValue } from '../../src/json.js';
 import type { Distribution, ParamValue } from '../../src/space/distributions.js';
 import { toInternal } from '../../src/space/distributions.js';
 import type { Direction, FrozenTrial, TrialState } from '../../src/storage/records.js';
-import type { StudyView } from '../../src/study/policies.js';
+import type { StudyView } from '../../src/policies/policies.js';
 
 /** Build a FrozenTrial for policy tests: give external params with their distributions. */
 export function makeTrial(spec: {

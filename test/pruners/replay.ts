@@ -1,5 +1,5 @@
 import type { FrozenTrial } from '../../src/storage/records.js';
-import type { Pruner } from '../../src/study/policies.js';
+import type { Pruner } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 /** One trial's reports in order: [step, value]; null stands for NaN. */

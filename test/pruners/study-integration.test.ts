@@ -3,7 +3,7 @@ import { CurveRankPruner, PRUNERS, SuccessiveHalvingPruner, createPruner, pruner
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Pruner } from '../../src/study/policies.js';
+import type { Pruner } from '../../src/policies/policies.js';
 import { TrialPruned } from '../../src/study/trial-pruned.js';
 import { EPOCHS, observedLoss, suggestCurveParams } from '../bench/pruner-curves.js';
 

@@ -10,7 +10,7 @@ import { compileSearchSpace } from '../../src/space/search-space.js';
 import { floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Pruner } from '../../src/study/policies.js';
+import type { Pruner } from '../../src/policies/policies.js';
 import type { Study } from '../../src/study/study.js';
 import type { Slot } from '../../src/run/slots.js';
 import { RandomSampler } from '../../src/samplers/random.js';

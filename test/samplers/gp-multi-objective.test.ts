@@ -18,7 +18,7 @@ import type { Direction } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { contains, toExternal } from '../../src/space/distributions.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import { arbitraryDistribution } from '../helpers/arbitraries.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 

@@ -5,7 +5,7 @@ import { categoricalDistribution, contains, floatDistribution, intDistribution, 
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { QMCSampler } from '../../src/samplers/qmc.js';
-import type { Sampler, StudyView } from '../../src/study/policies.js';
+import type { Sampler, StudyView } from '../../src/policies/policies.js';
 import { arbitraryDistribution } from '../helpers/arbitraries.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GridSampler } from '../../src/samplers/grid.js';
 import { createStudy } from '../../src/study/create.js';
-import type { StudyView } from '../../src/study/policies.js';
+import type { StudyView } from '../../src/policies/policies.js';
 
 describe('GridSampler in a study', () => {
   it('gives trials asked back to back, before any runs, distinct points, and says when the grid is used up', async () => {

@@ -6,7 +6,7 @@ import { compileSearchSpace, isActive } from '../../src/space/search-space.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { GRID_ID_ATTR, GridSampler } from '../../src/samplers/grid.js';
 import { createSampler } from '../../src/samplers/registry.js';
-import type { StudyView } from '../../src/study/policies.js';
+import type { StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 const x = floatDistribution(0, 1);

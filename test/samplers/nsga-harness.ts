@@ -3,7 +3,7 @@ import { constraintKey } from '../../src/multi-objective/constraints.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { isSingleValue, sameDistribution, toExternal } from '../../src/space/distributions.js';
 import type { Direction, FrozenTrial, TrialState } from '../../src/storage/records.js';
-import type { Sampler, StudyView } from '../../src/study/policies.js';
+import type { Sampler, StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 /** What an objective of the harness returns: one value per objective, and optional constraint values (≤ 0 satisfied). */

@@ -3,7 +3,7 @@ import { hypervolume } from '../../src/multi-objective/hypervolume.js';
 import { isFeasible } from '../../src/multi-objective/constraints.js';
 import { GENERATION_KEY, NSGAIISampler, NSGAIIISampler } from '../../src/samplers/nsga/index.js';
 import { RandomSampler } from '../../src/samplers/random.js';
-import type { Sampler } from '../../src/study/policies.js';
+import type { Sampler } from '../../src/policies/policies.js';
 import { floatDistribution } from '../../src/space/distributions.js';
 import { InMemoryStorage } from '../../src/storage/index.js';
 import { createStudy, loadStudy } from '../../src/study/create.js';

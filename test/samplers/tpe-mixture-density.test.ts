@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { logSumExp } from '../../src/samplers/numerics/logsumexp.js';
-import { LOG_SQRT_2PI, logGaussMass } from '../../src/samplers/numerics/truncnorm.js';
+import { logSumExp } from '../../src/numerics/logsumexp.js';
+import { LOG_SQRT_2PI, logGaussMass } from '../../src/numerics/truncnorm.js';
 import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import type { Domain } from '../../src/samplers/tpe/domain.js';

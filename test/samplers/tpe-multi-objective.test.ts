@@ -9,7 +9,7 @@ import { contributionWeights, EPS, paretoRanks, referencePoint, selectByHypervol
 import { contains, floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Sampler, StudyView } from '../../src/study/policies.js';
+import type { Sampler, StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 const X = floatDistribution(0, 1);

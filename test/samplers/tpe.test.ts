@@ -13,7 +13,7 @@ import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
-import type { StudyView } from '../../src/study/policies.js';
+import type { StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 const X = floatDistribution(0, 1);

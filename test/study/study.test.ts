@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { contains } from '../../src/space/distributions.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
-import type { Pruner } from '../../src/study/policies.js';
+import type { Pruner } from '../../src/policies/policies.js';
 import { createStudy, loadStudy } from '../../src/study/create.js';
 import { TrialPruned } from '../../src/study/trial-pruned.js';
 

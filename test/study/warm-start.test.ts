@@ -10,7 +10,7 @@ import { categoricalDistribution, floatDistribution, intDistribution } from '../
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
-import type { Pruner, Sampler, StudyView } from '../../src/study/policies.js';
+import type { Pruner, Sampler, StudyView } from '../../src/policies/policies.js';
 import { createStudy } from '../../src/study/create.js';
 import { WARM_START_BEST_ATTR, WARM_START_OF_ATTR, describeWarmStart, translateWarmTrials } from '../../src/study/warm-start.js';
 import type { WarmStartSource } from '../../src/study/warm-start.js';

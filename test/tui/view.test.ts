@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import type { DashboardInput, DashboardView } from '../../src/tui/index.js';
 import { buildDashboardView, headerFromStudy, moveSelection, selectableTrials, viewToText } from '../../src/tui/index.js';
 import { finishedInOrder } from '../../src/tui/index.js';
+import { paramImportances } from '../../src/analysis/index.js';
+import type { ViewMemo } from '../../src/tui/model/view.js';
 import { latestBackend } from '../../src/tui/model/view.js';
 import { HEADER, T0, recordedRunningStudy, syntheticTrials } from './studies.js';
 
@@ -181,6 +183,27 @@ describe('dashboard view: 10,000 trials', () => {
   it('estimates parameter importance: lr (the one that matters) first', () => {
     const importance = panelText(buildDashboardView(input({ trials })), 'importance');
     expect(importance[1]).toMatch(/^lr\s+█/);
+  });
+
+  it('ranks parameters as `sodate importance` does (PED-ANOVA), in the same order', () => {
+    const panel = panelText(buildDashboardView(input({ trials, size: { columns: 100, rows: 40 } })), 'importance').slice(1);
+    const expected = paramImportances(trials, HEADER.direction).importances.map((e) => e.name);
+    const shown = panel.map((line) => line.split(/\s+/)[0]).filter((name): name is string => name !== undefined && name !== '');
+    expect(shown.length).toBeGreaterThan(1);
+    expect(shown).toEqual(expected.slice(0, shown.length));
+  });
+
+  it('reuses its importance estimate until 2% more trials completed', () => {
+    const memo: ViewMemo = {};
+    const complete = trials.filter((t) => t.state === 'COMPLETE');
+    buildDashboardView(input({ trials: complete.slice(0, 5000) }), memo);
+    const first = memo.importance;
+    expect(memo.importanceAt).toBe(5000);
+    buildDashboardView(input({ trials: complete.slice(0, 5099) }), memo);
+    expect(memo.importance).toBe(first);
+    buildDashboardView(input({ trials: complete.slice(0, 5100) }), memo);
+    expect(memo.importanceAt).toBe(5100);
+    expect(memo.importance).not.toBe(first);
   });
 
   it('draws the best-so-far history with labelled extremes', () => {

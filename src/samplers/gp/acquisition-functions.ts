@@ -6,7 +6,7 @@
  * ConstrainedLogEI / ConstrainedLogEHVI) or maximised alone while nothing is feasible.
  */
 import { SobolSequence } from '../qmc.js';
-import { ndtri } from '../numerics/truncnorm.js';
+import { ndtri } from '../../numerics/truncnorm.js';
 import type { BoxDecomposition } from './box-decomposition.js';
 import type { GaussianProcess } from './gp-model.js';
 import { logExpectedImprovement, logNormalCdf } from './special.js';

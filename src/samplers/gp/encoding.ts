@@ -6,7 +6,7 @@
  */
 import type { Distribution } from '../../space/distributions.js';
 import { cardinality, snap } from '../../space/distributions.js';
-import type { SearchSpaceMap } from '../../study/policies.js';
+import type { SearchSpaceMap } from '../../policies/policies.js';
 
 export type DimensionKind = 'continuous' | 'discrete' | 'categorical';
 

@@ -2,7 +2,7 @@ import { OptionError } from '../../errors.js';
 import type { Distribution } from '../../space/distributions.js';
 import { contains, isSingleValue, sameDistribution } from '../../space/distributions.js';
 import type { FrozenTrial, TrialState } from '../../storage/records.js';
-import type { Sampler, SearchSpaceMap, StudyView } from '../../study/policies.js';
+import type { Sampler, SearchSpaceMap, StudyView } from '../../policies/policies.js';
 import { QMCSampler } from '../qmc.js';
 import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';

@@ -1,5 +1,5 @@
 import type { Direction, FrozenTrial } from '../../storage/records.js';
-import type { StudyView } from '../../study/policies.js';
+import type { StudyView } from '../../policies/policies.js';
 import type { Individual } from './population.js';
 import { isSelectable, toIndividual } from './population.js';
 

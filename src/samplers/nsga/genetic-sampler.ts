@@ -1,7 +1,7 @@
 import type { Distribution } from '../../space/distributions.js';
 import { isSingleValue, sameDistribution } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../storage/records.js';
-import type { Sampler, SearchSpaceMap, StudyView } from '../../study/policies.js';
+import type { Sampler, SearchSpaceMap, StudyView } from '../../policies/policies.js';
 import { sampleUniform } from '../random.js';
 import { Rng } from '../rng.js';
 import { Generations } from './generations.js';

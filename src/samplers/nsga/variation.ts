@@ -1,6 +1,6 @@
 import type { Distribution } from '../../space/distributions.js';
 import { contains, snap } from '../../space/distributions.js';
-import type { SearchSpaceMap } from '../../study/policies.js';
+import type { SearchSpaceMap } from '../../policies/policies.js';
 import type { Rng } from '../rng.js';
 import type { CrossoverKind } from './options.js';
 import type { Individual } from './population.js';

@@ -5,7 +5,7 @@
  */
 import type { Distribution } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../storage/records.js';
-import type { StudyView } from '../../study/policies.js';
+import type { StudyView } from '../../policies/policies.js';
 import type { Domain } from './domain.js';
 
 export function isDiscrete(dist: Distribution): boolean {

@@ -4,7 +4,7 @@
  * weights per categorical one, and drawing one value from a component.
  */
 import type { Rng } from '../rng.js';
-import { logGaussMass, ndtr, truncnormPpf } from '../numerics/truncnorm.js';
+import { logGaussMass, ndtr, truncnormPpf } from '../../numerics/truncnorm.js';
 import type { CategoricalDomain, NumericDomain } from './domain.js';
 import type { WorkArrays } from './work-arrays.js';
 

@@ -10,7 +10,7 @@
  * evaluated term by term in dimension order and summed in component order, exactly as a
  * full evaluation would, so the result is the same to the last bit.
  */
-import { logGaussMass, LOG_SQRT_2PI, ndtr } from '../numerics/truncnorm.js';
+import { logGaussMass, LOG_SQRT_2PI, ndtr } from '../../numerics/truncnorm.js';
 import type { Grid } from './domain.js';
 import type { CategoricalKernels, Kernels, NumericKernels } from './kernels.js';
 import { logNormOf, negLogNormBound } from './kernels.js';

@@ -6,7 +6,7 @@
  * Aitchison–Aitken kernel. All arrays are flat `Float64Array`s; densities are in log space.
  */
 import type { Rng } from '../rng.js';
-import { LOG_SQRT_2PI } from '../numerics/truncnorm.js';
+import { LOG_SQRT_2PI } from '../../numerics/truncnorm.js';
 import type { Domain } from './domain.js';
 import type { EstimatorSettings, Kernels, NumericKernels } from './kernels.js';
 import { categoricalKernels, logNormOf, numericKernels, sampleCategorical, sampleNumeric } from './kernels.js';

@@ -2,7 +2,7 @@ import { artifactsDeleted, recordedArtifacts, trialArtifactDirOf } from '../../a
 import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { historyChart, horizontalBar, range, sparkChar } from './charts.js';
 import { clip, fit, formatBytes, formatDuration, formatNumber, formatParam } from './format.js';
-import type { ImportanceEntry } from './importance.js';
+import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, padLines, textLine, titleLine, wrapText } from './lines.js';
 import { isBetter, trialSeconds, valueOf } from './order.js';
 import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
@@ -247,7 +247,7 @@ export function historyPanel(bestSoFar: readonly (number | undefined)[], width: 
 }
 
 /** Parameter importance as bars, once enough trials completed. */
-export function importancePanel(entries: readonly ImportanceEntry[] | undefined, completed: number, minTrials: number, width: number, height: number): Panel {
+export function importancePanel(entries: readonly ParamImportance[] | undefined, completed: number, minTrials: number, width: number, height: number): Panel {
   const rows = Math.max(0, height - 1);
   let lines: Line[];
   if (entries === undefined) lines = [textLine(`  needs ${minTrials} complete (${completed} so far)`, width, 'dim')];

@@ -3,8 +3,8 @@ import type { ParetoPlot } from '../../analysis/plots/types.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { segmentWidths } from './charts.js';
 import { formatDuration, formatNumber, formatParam } from './format.js';
-import type { ImportanceEntry } from './importance.js';
-import { parameterImportance } from './importance.js';
+import { paramImportances } from '../../analysis/importance/index.js';
+import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, isBetter, trialSeconds, valueOf } from './order.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
@@ -21,8 +21,9 @@ export const MIN_SIZE = { columns: 60, rows: 16 };
  * between refreshes of one dashboard. Optional: without it every call computes afresh.
  */
 export interface ViewMemo {
-  importanceKey?: string;
-  importance?: ImportanceEntry[] | undefined;
+  /** Completed trials when importance was last computed. */
+  importanceAt?: number;
+  importance?: readonly ParamImportance[] | undefined;
   paretoKey?: string;
   pareto?: ParetoPlot | undefined;
 }
@@ -218,16 +219,22 @@ function paretoFor(input: DashboardInput, s: Summary, memo: ViewMemo | undefined
   return pareto;
 }
 
-function importanceOf(trials: readonly FrozenTrial[], s: Summary, memo: ViewMemo | undefined): ImportanceEntry[] | undefined {
+/**
+ * The same PED-ANOVA estimate `sodate importance` prints (first objective), so the two never
+ * rank parameters differently. It is recomputed when completed trials grew by 2% since the
+ * last estimate (every completion early on): at 10,000 trials one estimate takes tens of
+ * milliseconds, more than a refresh may cost, and 2% more trials barely move it.
+ */
+function importanceOf(input: DashboardInput, s: Summary, memo: ViewMemo | undefined): readonly ParamImportance[] | undefined {
   if (s.complete < MIN_IMPORTANCE_TRIALS) return undefined;
-  const key = `${s.complete}:${s.lastCompleteId}`;
-  if (memo !== undefined && memo.importanceKey === key) return memo.importance;
-  const importance = parameterImportance(trials, { minTrials: MIN_IMPORTANCE_TRIALS });
+  const at = memo?.importanceAt;
+  if (memo !== undefined && at !== undefined && s.complete >= at && s.complete < at + Math.max(1, Math.floor(at * 0.02))) return memo.importance;
+  const { importances } = paramImportances(input.trials, input.study.direction);
   if (memo !== undefined) {
-    memo.importanceKey = key;
-    memo.importance = importance;
+    memo.importanceAt = s.complete;
+    memo.importance = importances;
   }
-  return importance;
+  return importances;
 }
 
 /**
@@ -268,7 +275,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
   } else {
     const sortLabel = input.sort;
     const wide = columns >= 150 && rows >= 30;
-    const importance = importanceOf(input.trials, s, memo);
+    const importance = importanceOf(input, s, memo);
     const nParams = importance?.length ?? 1;
     const backend = latestBackend(input.trials);
     if (wide) {

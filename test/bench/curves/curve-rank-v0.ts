@@ -1,7 +1,7 @@
 /** The curve-rank rule before issue #19 (power-law extrapolation against the good finishers), kept so the pruner bench can show what the rework changed. */
 import { OptionError } from '../../../src/errors.js';
 import type { FrozenTrial } from '../../../src/storage/records.js';
-import type { Pruner, StudyView } from '../../../src/study/policies.js';
+import type { Pruner, StudyView } from '../../../src/policies/policies.js';
 import { isFirstInIntervalStep, lastStep, nanPercentile, sortedSteps } from '../../../src/pruners/intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from '../../../src/pruners/options.js';
 

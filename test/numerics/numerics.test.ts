@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { erf, erfc } from '../../src/samplers/numerics/erf.js';
-import { logAddExp, logSumExp } from '../../src/samplers/numerics/logsumexp.js';
-import { logGaussMass, logNdtr, ndtr, ndtri, ndtriExp, truncnormLogPdf, truncnormPpf } from '../../src/samplers/numerics/truncnorm.js';
+import { erf, erfc } from '../../src/numerics/erf.js';
+import { logAddExp, logSumExp } from '../../src/numerics/logsumexp.js';
+import { logGaussMass, logNdtr, ndtr, ndtri, ndtriExp, truncnormLogPdf, truncnormPpf } from '../../src/numerics/truncnorm.js';
 
 // Reference values computed with mpmath at 50–80 significant digits.
 const ERF_REFERENCE: [number, number, number][] = [

@@ -1,0 +1,1 @@
+export type { Pruner, Sampler, SearchSpaceMap, StudyView } from './policies.js';
