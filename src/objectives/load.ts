@@ -2,17 +2,11 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isSodateError } from '../errors.js';
 import type { Objective } from '../study/optimize.js';
-import type { ObjectiveRef } from '../run/messages.js';
+import type { BuiltinStudy, ObjectiveRef } from '../run/messages.js';
+import { BUILTIN_OBJECTIVES } from './builtins.js';
 import { ObjectiveLoadError, loadModuleObjective } from './module-objective.js';
 
-/**
- * Built-in objectives, resolved inside the slot that runs them (so a trainer's framework
- * loads in the worker, never in the loop). Each module exports a factory
- * `(options) => Objective` under the name given here; a new built-in is one entry here.
- */
-export const BUILTIN_OBJECTIVES: Readonly<Record<string, { readonly module: string; readonly factory: string }>> = {
-  'image-classifier': { module: './image-classifier/index', factory: 'imageClassifierObjective' },
-};
+export { BUILTIN_OBJECTIVES } from './builtins.js';
 
 /** The file of a built-in objective's module, next to this one (.ts from sources, .js when built). */
 export function builtinModulePath(name: string): string | undefined {
@@ -33,7 +27,7 @@ export async function loadObjectiveRef(ref: ObjectiveRef): Promise<Objective> {
   if (!existsSync(path)) throw new ObjectiveLoadError(`the built-in objective "${ref.name}" is not available in this build of sodate (${path} is missing)`);
   const factory = await loadModuleObjective(path, entry.factory);
   try {
-    const objective = await (factory as unknown as (options: Readonly<Record<string, unknown>>) => Objective | Promise<Objective>)(ref.options);
+    const objective = await (factory as unknown as (options: Readonly<Record<string, unknown>>, study?: BuiltinStudy) => Objective | Promise<Objective>)(ref.options, ref.study);
     if (typeof objective !== 'function') throw new ObjectiveLoadError(`the built-in objective "${ref.name}" did not give a function`);
     return objective;
   } catch (error) {

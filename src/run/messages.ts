@@ -10,10 +10,16 @@ import type { MessagePort } from 'node:worker_threads';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 
+/** What a study asks of a built-in objective: the metric of each objective and the constrained quantities, by name. */
+export interface BuiltinStudy {
+  readonly metrics: readonly string[];
+  readonly constraints: readonly string[];
+}
+
 /** What a slot runs: a module's exported objective, or a built-in one resolved inside the slot. */
 export type ObjectiveRef =
   | { readonly kind: 'module'; readonly path: string; readonly exportName: string }
-  | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>> };
+  | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>>; readonly study?: BuiltinStudy };
 
 /** One trial handed to a slot: its pre-sampled parameters and where it runs. Structured-clonable. */
 export interface TrialTask {

@@ -48,7 +48,11 @@ export function planRun(options: RunPlanOptions): RunPlan {
       create: () => new CommandSlots({ command: spec, paramsFile: (task) => join(options.logDir, task.study, `${task.number}.params.json`), ...grace }),
     };
   }
-  const ref: ObjectiveRef = spec.kind === 'module' ? { kind: 'module', path: spec.path, exportName: spec.exportName } : { kind: 'builtin', name: spec.name, options: spec.options };
+  // A built-in learns what to return and which constraint values to set from the file's metrics and constraints.
+  const ref: ObjectiveRef =
+    spec.kind === 'module'
+      ? { kind: 'module', path: spec.path, exportName: spec.exportName }
+      : { kind: 'builtin', name: spec.name, options: spec.options, study: { metrics: file.metrics, constraints: Object.keys(file.constraints ?? {}) } };
   const isolation = options.isolation ?? spec.isolate ?? (slots.some((s) => s.gpu !== null) ? 'process' : 'thread');
   if (isolation === 'inline') return { slots, kind: 'inline', create: () => new InlineSlots(ref) };
   if (isolation === 'process') return { slots, kind: 'process', create: () => new ProcessSlots({ objective: ref, ...grace }) };

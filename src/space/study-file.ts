@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseS3Url } from '../artifacts/remote.js';
 import { SpaceError } from '../errors.js';
+import { BUILTIN_OBJECTIVES } from '../objectives/builtins.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { CategoricalChoice, Distribution, ParamValue } from './distributions.js';
@@ -142,6 +143,8 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     if (directions.length > 1) throw src.fail(['stages'], 'stages carry the best trial forward, which needs one objective; remove stages or use one direction');
   }
   const names = new Set(space.params.map((p) => p.name));
+  const objective = parseObjective(src, top['objective'], dirname(resolve(file)), names);
+  checkBuiltinMeasures(src, top, objective, constraints);
   return {
     file,
     study,
@@ -150,7 +153,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     directions,
     metrics,
     constraints,
-    objective: parseObjective(src, top['objective'], dirname(resolve(file)), names),
+    objective,
     sampler: parsePolicy(src, 'sampler', top['sampler'], catalog.samplers),
     pruner: parsePolicy(src, 'pruner', top['pruner'], catalog.pruners),
     budget: parseBudget(src, top['budget']),
@@ -213,6 +216,40 @@ function parseConstraints(src: YamlSource, raw: unknown, metrics: readonly strin
     }
   }
   return checkConstraintLimits(raw, 'constraints');
+}
+
+/**
+ * A built-in objective returns and constrains only what it measures: refuse, before any
+ * trial runs, a metric (of several, or one named by `metric:`) or a constraint it cannot
+ * give. One `metric:` it does not measure, such as the default `value`, stays a label for
+ * what its options select (as before metrics were checked), unless several are listed.
+ */
+function checkBuiltinMeasures(src: YamlSource, top: Record<string, unknown>, objective: ObjectiveSpec, constraints: ConstraintLimits | undefined): void {
+  if (objective.kind !== 'builtin') return;
+  const measures = BUILTIN_OBJECTIVES[objective.name]?.measures;
+  if (measures === undefined) return;
+  const refuse = (path: Path, name: string, what: string): never => {
+    throw src.fail(path, `the built-in ${objective.name} cannot give ${what} "${name}"; it measures ${measures.join(', ')}`);
+  };
+  for (const key of ['metrics', 'constraints']) {
+    if (key in objective.options) throw src.fail(['objective', 'options', key], `the file's own ${key}: key says this; move it there`);
+  }
+  const optionMetric = objective.options['metric'];
+  const many = top['metrics'];
+  if (Array.isArray(many)) {
+    many.forEach((m, i) => {
+      if (!measures.includes(m as string)) refuse(['metrics', i], m as string, 'the objective');
+    });
+    if (optionMetric !== undefined) throw src.fail(['objective', 'options', 'metric'], 'metrics: lists the objectives; remove options.metric');
+  }
+  const one = top['metric'];
+  if (typeof one === 'string' && one !== 'value') {
+    if (!measures.includes(one)) refuse(['metric'], one, 'the objective');
+    if (optionMetric !== undefined && optionMetric !== one) throw src.fail(['objective', 'options', 'metric'], `${JSON.stringify(optionMetric)} disagrees with metric: ${one}; name the metric once, as metric:`);
+  }
+  for (const name of Object.keys(constraints ?? {})) {
+    if (!measures.includes(name)) refuse(['constraints', name], name, 'the constraint value');
+  }
 }
 
 function isMapping(value: unknown): value is Record<string, unknown> {

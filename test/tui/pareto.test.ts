@@ -132,3 +132,54 @@ describe('dashboard of a two-objective study', () => {
     expect(summaryLines(HEADER, [makeTrial({ number: 0, value: 1 })])[1]).toBe('best val_loss=1 at trial 0: ');
   });
 });
+
+describe('every objective in the trial list and the details', () => {
+  const rowOf = (lines: string[], n: number) => lines.find((l) => new RegExp(`^[ ★]#${n}\\b`).test(l));
+
+  it('gives each objective a value column, named in the list’s title, and marks the infeasible', () => {
+    const trials = input().trials;
+    const text = viewToText(buildDashboardView(input()));
+    expect(text.find((l) => l.startsWith('─ finished'))).toMatch(/ val_loss · latency_ms · sort: recent ─$/);
+    const t57 = trials.find((t) => t.number === 57);
+    expect(rowOf(text, 57)).toMatch(new RegExp(`^ #57 +COMPLETE +${t57?.values?.[0]?.toFixed(5)} +${t57?.values?.[1]} +30s  lr=`));
+    // Trial 53 is past its memory limit: the list says so where the state goes.
+    expect(rowOf(text, 53)).toMatch(/^ #53 +INFEAS\. +0\.68452 +22\.146 /);
+  });
+
+  it('keeps the objectives’ names and every value on a 60-column terminal, with three objectives too', () => {
+    const narrow = viewToText(buildDashboardView(input({ size: { columns: 60, rows: 16 } })));
+    expect(narrow.find((l) => l.startsWith('─ finished'))).toMatch(/ val_loss · latency_ms · sort: recent ─$/);
+    expect(rowOf(narrow, 57)).toMatch(/^ #57 +COMPLETE +[\d.]+ +[\d.]+ +30s  lr=/);
+    const three = { ...MO_HEADER, directions: ['minimize', 'minimize', 'maximize'] as const, metrics: ['val_loss', 'latency_ms', 'accuracy'] };
+    const trials = [makeTrial({ number: 0, values: [0.123456, 12.3456, 0.987654] }), makeTrial({ number: 1, values: [0.5, 40, 0.5], systemAttrs: { 'constraints:m': 1 } })];
+    const lines = viewToText(buildDashboardView(input({ study: three, trials, size: { columns: 60, rows: 16 } })));
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(59);
+    expect(rowOf(lines, 0)).toMatch(/#0 +COMPLETE +0\.1235 +12\.35 +0\.9877 /);
+    expect(rowOf(lines, 1)).toMatch(/#1 +INFEAS\. +0\.5 +40 +0\.5 /);
+  });
+
+  it('names every objective’s value in the details, with the constraint the trial broke', () => {
+    const trials = [makeTrial({ number: 0, values: [0.25, 308074], systemAttrs: { 'constraints:params': 108074, 'sodate:measured:params': 308074 } })];
+    const study = { ...MO_HEADER, metrics: ['val_loss', 'inference_ms'] };
+    const text = viewToText(buildDashboardView(input({ study, trials, selected: 0, detail: true, size: { columns: 100, rows: 24 } })));
+    const head = text.findIndex((l) => l.startsWith('#0 COMPLETE'));
+    expect(text[head]).toMatch(/^#0 COMPLETE infeasible  val_loss 0\.25  inference_ms 308074  took/);
+    expect(text[head + 1]).toBe('constraints  params 308074 ✗ 108074 over');
+  });
+
+  it('shows a running trial’s last reported vector', () => {
+    const running = makeTrial({ number: 0, intermediate: { 0: 0.9, 1: 0.7 }, systemAttrs: { 'sodate:values@0': [0.9, 13], 'sodate:values@1': [0.7, 12.5] } });
+    const text = viewToText(buildDashboardView(input({ trials: [running], selected: 0, detail: true })));
+    expect(text.find((l) => l.startsWith('#0 RUNNING'))).toMatch(/^#0 RUNNING  val_loss 0\.7  latency_ms 12\.5 at step 1 /);
+  });
+
+  it('marks an infeasible trial of a single-objective study with constraints, and keeps one value column', () => {
+    const trials = [makeTrial({ number: 0, value: 0.2, systemAttrs: { 'constraints:params': 5 } }), makeTrial({ number: 1, value: 0.3, systemAttrs: { 'constraints:params': -5 } })];
+    const text = viewToText(buildDashboardView(input({ study: HEADER, trials })));
+    expect(rowOf(text, 0)).toMatch(/^ #0 +INFEAS\. +0\.2 +/);
+    // The best is the feasible trial, and the title names no objectives.
+    expect(rowOf(text, 1)).toMatch(/^★#1 +COMPLETE +0\.3 +/);
+    expect(text.find((l) => l.startsWith('─ finished'))).toMatch(/ sort: recent ─$/);
+    expect(text.find((l) => l.startsWith('─ finished'))).not.toMatch(/val_loss/);
+  });
+});

@@ -6,6 +6,8 @@ export type { DatasetSpec, ImageDataset } from './data/dataset.js';
 export { loadDataset } from './data/dataset.js';
 export { DataError } from './data/errors.js';
 export type { ImageClassifierOptions, ImageMetric } from './objective.js';
+export type { ImageMeasure } from './measures.js';
+export { IMAGE_MEASURES } from './measures.js';
 export { imageClassifierObjective } from './objective.js';
 export type { EpochResult, TrainOptions } from './trainer.js';
 export { trainModel } from './trainer.js';

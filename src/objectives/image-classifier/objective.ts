@@ -9,6 +9,9 @@ import type { DatasetSpec, ImageDataset } from './data/dataset.js';
 import { loadDataset } from './data/dataset.js';
 import type { Split } from './data/split.js';
 import { stratifiedHoldout, stratifiedKFold } from './data/split.js';
+import type { BuiltinStudy } from '../../run/messages.js';
+import type { ImageMeasure } from './measures.js';
+import { checkMeasures, lowerIsBetter, measureValue, measuresFromStudy } from './measures.js';
 import type { EpochResult } from './trainer.js';
 import { trainModel } from './trainer.js';
 
@@ -44,6 +47,19 @@ export interface ImageClassifierOptions {
   stages?: number;
   /** What each epoch reports and the trial returns. Default 'val_loss'. */
   metric?: ImageMetric;
+  /**
+   * The objectives, in the study's order (see measures.ts for the names): each epoch reports
+   * one value of each, and the trial returns them (a list when there are several). A space
+   * file sets it from its `metrics:`. Default: [metric].
+   */
+  metrics?: readonly ImageMeasure[];
+  /**
+   * Measures set as constraint values (`trial.setConstraint`) once the trial ends, for the
+   * study's limits on them. A space file sets it from its `constraints:`. Default: none.
+   */
+  constraints?: readonly ImageMeasure[];
+  /** Images per timed batch of `inference_ms`. Default 64 (at most the validation set). */
+  inferenceBatchSize?: number;
   /** TensorFlow.js backend. Default 'auto'. */
   backend?: BackendChoice;
   /** Use at most this many samples (a stratified subset, seeded). Default: all. */
@@ -52,26 +68,12 @@ export interface ImageClassifierOptions {
   verbose?: boolean;
 }
 
-const OPTION_KEYS = ['dataset', 'epochs', 'folds', 'fold', 'reportFolds', 'valFraction', 'seed', 'width', 'depth', 'stages', 'metric', 'backend', 'maxSamples', 'verbose'];
+const OPTION_KEYS = ['dataset', 'epochs', 'folds', 'fold', 'reportFolds', 'valFraction', 'seed', 'width', 'depth', 'stages', 'metric', 'metrics', 'constraints', 'inferenceBatchSize', 'backend', 'maxSamples', 'verbose'];
 const METRICS: readonly ImageMetric[] = ['val_loss', 'val_accuracy', 'val_error', 'val_f1'];
 
 /** The value of `metric` in an epoch's validation. */
 export function metricValue(result: EpochResult, metric: ImageMetric): number {
-  const v = result.validation;
-  switch (metric) {
-    case 'val_accuracy':
-      return v.accuracy;
-    case 'val_error':
-      return 1 - v.accuracy;
-    case 'val_f1':
-      return v.macroF1;
-    default:
-      return v.loss;
-  }
-}
-
-function better(metric: ImageMetric, a: number, b: number): boolean {
-  return metric === 'val_loss' || metric === 'val_error' ? a < b : a > b;
+  return measureValue(result, metric);
 }
 
 function checkOptions(options: ImageClassifierOptions): void {
@@ -90,7 +92,14 @@ function checkOptions(options: ImageClassifierOptions): void {
   positiveInt('maxSamples', 2);
   if (options.reportFolds !== undefined && typeof options.reportFolds !== 'boolean') throw new OptionError(`image-classifier option reportFolds must be true or false, got ${JSON.stringify(options.reportFolds)}`);
   if (options.reportFolds === true && (options.folds ?? 1) < 2) throw new OptionError(`image-classifier option reportFolds needs folds ≥ 2 (K-fold cross-validation), got folds ${options.folds ?? 1}`);
+  positiveInt('inferenceBatchSize', 1);
   if (options.metric !== undefined && !METRICS.includes(options.metric)) throw new OptionError(`image-classifier option metric must be one of ${METRICS.join(', ')}, got ${JSON.stringify(options.metric)}`);
+  if (options.metrics !== undefined) {
+    checkMeasures(options.metrics, 'metrics');
+    if (options.metric !== undefined) throw new OptionError('image-classifier options metric and metrics: give one of them');
+    if (options.metrics.length > 1 && options.reportFolds === true) throw new OptionError('image-classifier option reportFolds reports one value per fold; it needs a single metric, got several metrics');
+  }
+  if (options.constraints !== undefined) checkMeasures(options.constraints, 'constraints');
 }
 
 /** Splits of the data: one stratified holdout, or K stratified folds (optionally just one). */
@@ -117,18 +126,25 @@ function subset(data: ImageDataset, maxSamples: number | undefined, seed: number
 /**
  * The built-in image trainer as an objective: trains a small ResNet with the trial's
  * hyperparameters (names as in search-spaces/image-baseline.yaml; unknown ones ignored),
- * reports `metric` after every epoch (so pruners can stop it; with `reportFolds`, after
- * every fold instead), and returns the last epoch's value (averaged over folds). The best epoch's value and the validation
- * accuracy/F1 are kept as user attributes.
+ * reports `metrics` (or the one `metric`) after every epoch (so pruners can stop it; with
+ * `reportFolds`, after every fold instead), and returns the last epoch's values (averaged
+ * over folds): one number for one objective, a list for several. `constraints` are set as
+ * constraint values when it ends. The first objective's best epoch, the validation
+ * metrics, the parameter count, the model's size, the training time and (when timed) the
+ * inference time are kept as user attributes.
  */
 export function imageClassifierObjective(options: ImageClassifierOptions = {}): Objective {
   checkOptions(options);
   const metric = options.metric ?? 'val_loss';
+  const measures: readonly ImageMeasure[] = options.metrics ?? [metric];
+  const primary = measures[0] as ImageMeasure;
+  const constraints: readonly ImageMeasure[] = options.constraints ?? [];
+  const timeInference = measures.includes('inference_ms') || constraints.includes('inference_ms');
   const epochs = options.epochs ?? 10;
   const seed = options.seed ?? 0;
   const reportFolds = options.reportFolds === true;
   const base: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, width: options.width ?? DEFAULT_TRAIN_CONFIG.width, depth: options.depth ?? DEFAULT_TRAIN_CONFIG.depth };
-  return async (trial: Trial): Promise<number> => {
+  return async (trial: Trial): Promise<number | number[]> => {
     await selectBackend(options.backend ?? 'auto');
     const config = trainConfigFromParams(trial.params, base);
     const data = subset(loadDataset(options.dataset ?? 'digits'), options.maxSamples, seed);
@@ -145,34 +161,42 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
         // The trial's own seed when it has one: re-runs (sodate confirm) differ in initialisation and data order.
         seed: trial.seed ?? seed,
         ...(options.stages !== undefined ? { stages: options.stages } : {}),
+        ...(timeInference ? { measureInference: true } : {}),
+        ...(options.inferenceBatchSize !== undefined ? { inferenceBatchSize: options.inferenceBatchSize } : {}),
         onEpoch: async (result) => {
-          const value = metricValue(result, metric);
+          const values = measures.map((m) => measureValue(result, m));
+          const value = values[0] as number;
           const step = f * epochs + result.epoch;
           imagesPerSecond = result.imagesPerSecond;
-          if (best === null || better(metric, value, best.value)) best = { value, step, result };
+          if (best === null || (lowerIsBetter(primary) ? value < best.value : value > best.value)) best = { value, step, result };
           if (options.verbose) {
             console.log(
               `trial ${trial.number} fold ${f} epoch ${result.epoch + 1}/${epochs}: train_loss ${result.trainLoss.toFixed(4)} val_loss ${result.validation.loss.toFixed(4)} val_acc ${result.validation.accuracy.toFixed(4)} (${Math.round(result.imagesPerSecond)} img/s)`,
             );
           }
           trial.setUserAttr('epochs_done', step + 1);
-          if (!reportFolds) await trial.report(step, value);
+          // Several objectives: every one at every step, for the pareto pruner (the first is what single-objective pruners read).
+          if (!reportFolds) await trial.report(step, values.length === 1 ? value : values);
         },
       });
       const last = results[results.length - 1] as EpochResult;
       finals.push(last);
       // Throws TrialPruned when the wilcoxon pruner says this trial is behind the best one.
-      if (reportFolds) await trial.reportFold(options.fold ?? f, metricValue(last, metric));
+      if (reportFolds) await trial.reportFold(options.fold ?? f, measureValue(last, primary));
     }
     const mean = (pick: (r: EpochResult) => number): number => finals.reduce((a, r) => a + pick(r), 0) / finals.length;
-    const value = mean((r) => metricValue(r, metric));
+    const values = measures.map((m) => mean((r) => measureValue(r, m)));
     trial.setUserAttr('val_loss', mean((r) => r.validation.loss));
     trial.setUserAttr('val_accuracy', mean((r) => r.validation.accuracy));
     trial.setUserAttr('val_f1', mean((r) => r.validation.macroF1));
     trial.setUserAttr('train_images_per_second', Math.round(imagesPerSecond));
+    trial.setUserAttr('params', mean((r) => measureValue(r, 'params')));
+    trial.setUserAttr('model_mb', mean((r) => measureValue(r, 'model_mb')));
+    trial.setUserAttr('train_seconds', mean((r) => measureValue(r, 'train_seconds')));
+    if (timeInference) trial.setUserAttr('inference_ms', mean((r) => measureValue(r, 'inference_ms')));
     const bestSeen = best as { value: number; step: number; result: EpochResult } | null;
     if (bestSeen !== null) {
-      trial.setUserAttr(`best_${metric}`, bestSeen.value);
+      trial.setUserAttr(`best_${primary}`, bestSeen.value);
       trial.setUserAttr('best_step', bestSeen.step);
       trial.setUserAttr('best_val_accuracy', bestSeen.result.validation.accuracy);
     }
@@ -183,11 +207,16 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
       trial.setUserAttr('threshold_percentile', binary.percentileThreshold);
       trial.setUserAttr('threshold_percentile_f1', binary.percentileF1);
     }
-    return value;
+    for (const name of constraints) trial.setConstraint(name, mean((r) => measureValue(r, name)));
+    return values.length === 1 ? (values[0] as number) : values;
   };
 }
 
-/** The built-in's factory, as src/objectives/load.ts resolves `{ builtin: image-classifier }`: options come from the space file. */
-export function createObjective(options: Readonly<Record<string, unknown>> = {}): Objective {
-  return imageClassifierObjective(options as ImageClassifierOptions);
+/**
+ * The built-in's factory, as src/objectives/load.ts resolves `{ builtin: image-classifier }`:
+ * options come from the space file's `objective.options`, what to return and which
+ * constraint values to set from its `metrics:` and `constraints:` (see measuresFromStudy).
+ */
+export function createObjective(options: Readonly<Record<string, unknown>> = {}, study?: BuiltinStudy): Objective {
+  return imageClassifierObjective({ ...options, ...measuresFromStudy(options, study) } as ImageClassifierOptions);
 }

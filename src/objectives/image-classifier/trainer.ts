@@ -23,6 +23,13 @@ export interface EpochResult {
   /** Training throughput of this epoch (augmentation and update included, evaluation not). */
   readonly imagesPerSecond: number;
   readonly seconds: number;
+  /** Training seconds of this run up to and including this epoch (evaluation and inference timing not). */
+  readonly trainSecondsSoFar: number;
+  /** Forward milliseconds per image (see `measureInference`), the latest measurement; undefined when not timed. */
+  readonly inferenceMs?: number;
+  readonly trainableParams: number;
+  /** Bytes of the float32 weights and batch-norm statistics: what a checkpoint of the model holds. */
+  readonly modelBytes: number;
 }
 
 export interface TrainOptions {
@@ -34,6 +41,10 @@ export interface TrainOptions {
   readonly onEpoch?: (result: EpochResult) => void | Promise<void>;
   /** Stop after this many optimizer steps in all (tests, benchmarks). */
   readonly maxSteps?: number;
+  /** Time inference (`inferenceMs`) after the first and the last epoch. Default false. */
+  readonly measureInference?: boolean;
+  /** Images per timed forward batch. Default 64 (at most the validation set). */
+  readonly inferenceBatchSize?: number;
 }
 
 /**
@@ -145,6 +156,11 @@ export async function trainModel(data: ImageDataset, split: Split, config: Train
   const totalSteps = stepsPerEpoch * options.epochs;
   const warmupSteps = Math.round(config.warmupEpochs * stepsPerEpoch);
   const results: EpochResult[] = [];
+  const trainableParams = model.parameterCount();
+  let modelBytes = 0;
+  for (const values of model.state().values()) modelBytes += values.length * 4;
+  let trainSecondsSoFar = 0;
+  let inferenceMs: number | undefined;
   let step = 0;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -179,7 +195,15 @@ export async function trainModel(data: ImageDataset, split: Split, config: Train
         step++;
       }
       const trainSeconds = (performance.now() - start) / 1000;
-      const evaluate = (): ClassificationMetrics => validate(model, source, split.validation, invStd, shift, positiveRate);
+      trainSecondsSoFar += trainSeconds;
+      const stopping = epoch === options.epochs - 1 || (options.maxSteps !== undefined && step >= options.maxSteps);
+      const timeInference = options.measureInference === true && (epoch === 0 || stopping);
+      // Validation and the inference timing see the model as it would be deployed: with EMA on, its averaged weights.
+      const evaluate = (): ClassificationMetrics => {
+        const metrics = validate(model, source, split.validation, invStd, shift, positiveRate);
+        if (timeInference) inferenceMs = measureInference(model, source, split.validation, invStd, shift, options.inferenceBatchSize ?? 64);
+        return metrics;
+      };
       const validation = ema === null ? evaluate() : ema.withAverages(model.state(), () => model.sync(), evaluate);
       const result: EpochResult = {
         epoch,
@@ -187,6 +211,10 @@ export async function trainModel(data: ImageDataset, split: Split, config: Train
         validation,
         imagesPerSecond: seen / trainSeconds,
         seconds: (performance.now() - start) / 1000,
+        trainSecondsSoFar,
+        ...(inferenceMs === undefined ? {} : { inferenceMs }),
+        trainableParams,
+        modelBytes,
       };
       results.push(result);
       await options.onEpoch?.(result);
@@ -210,4 +238,32 @@ function validate(model: ResNet, source: BatchSource, indices: Int32Array, invSt
     p.dispose();
   }
   return classificationMetrics(probs, source.labels(indices), k, positiveRate);
+}
+
+/** Forward batches timed after one untimed warm-up batch. */
+export const TIMED_INFERENCE_BATCHES = 5;
+
+/**
+ * Forward milliseconds per image: the median over TIMED_INFERENCE_BATCHES batches of
+ * `batchSize` validation images (cycling through them), after one warm-up batch that
+ * compiles kernels and fills caches. Each timing covers the forward pass, the softmax and
+ * reading the probabilities back (which waits for an asynchronous backend such as CUDA);
+ * building the input batch is not timed.
+ */
+export function measureInference(model: ResNet, source: BatchSource, indices: Int32Array, invStd: tf.Tensor, shift: tf.Tensor, batchSize: number): number {
+  const size = Math.max(1, Math.min(batchSize, indices.length));
+  const perImage: number[] = [];
+  for (let b = 0; b <= TIMED_INFERENCE_BATCHES; b++) {
+    const part = Int32Array.from({ length: size }, (_, i) => indices[(b * size + i) % indices.length] as number);
+    const x = tf.tidy(() => tf.add(tf.mul(source.images(part), invStd), shift) as tf.Tensor4D);
+    const started = performance.now();
+    const probs = tf.tidy(() => tf.softmax(model.forward(x, false)));
+    probs.dataSync();
+    const ms = performance.now() - started;
+    tf.dispose([x, probs]);
+    if (b > 0) perImage.push(ms / size);
+  }
+  perImage.sort((a, b) => a - b);
+  const mid = perImage.length >> 1;
+  return perImage.length % 2 === 1 ? (perImage[mid] as number) : ((perImage[mid - 1] as number) + (perImage[mid] as number)) / 2;
 }

@@ -5,6 +5,7 @@ import { clip, fit, formatBytes, formatDuration, formatNumber, formatParam } fro
 import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, padLines, textLine, titleLine, wrapText } from './lines.js';
 import { isBetter, trialSeconds, valueOf } from './order.js';
+import { constraintsText, isInfeasible, namedValuesText, stateLabel, valueCellWidth, valueCells } from './objectives.js';
 import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
 
 export const STATE_TONE: Record<string, Tone> = { COMPLETE: 'complete', PRUNED: 'pruned', FAIL: 'failed', RUNNING: 'running', WAITING: 'waiting' };
@@ -191,25 +192,37 @@ export interface FinishedPanelArgs {
   readonly width: number;
   readonly height: number;
   readonly now: number;
+  /** One name per objective; several get a value column each, named in the title. Default: one. */
+  readonly objectives?: readonly string[];
 }
 
-/** Finished trials in the chosen order, scrolled so that the selection is visible. */
+/**
+ * Finished trials in the chosen order, scrolled so that the selection is visible: one value
+ * column per objective (narrower cells on a narrow screen), INFEAS. for a trial past a constraint.
+ */
 export function finishedPanel(a: FinishedPanelArgs): Panel {
   const rows = Math.max(0, a.height - 1);
   let at = -1;
   if (a.selected !== null) for (let i = 0; i < a.finished.length && at < 0; i++) if ((a.finished[i] as FrozenTrial).number === a.selected) at = i;
   const offset = at < rows ? 0 : at - rows + 1;
   const shown = a.finished.slice(offset, offset + rows);
+  const objectives = a.objectives ?? [];
+  const many = objectives.length > 1;
+  // Room for the values: what is left beside the number, state and duration, keeping 12 columns of parameters.
+  const cellWidth = many ? valueCellWidth(objectives.length, a.width - 7 - 9 - 8 - 12) : 10;
   const lines: Line[] = shown.map((t) => {
     const value = valueOf(t);
+    const state = stateLabel(t);
     const params = Object.entries(t.params)
       .map(([k, v]) => `${k}=${formatParam(v)}`)
       .join(' ');
     const star = a.best !== undefined && t.id === a.best.id;
     const cells: Span[] = [
       { text: fit(`${star ? '★' : ' '}#${t.number}`, 7), ...(star ? { tone: 'good' as const, bold: true } : {}) },
-      { text: fit(t.state, 9), tone: STATE_TONE[t.state] ?? 'dim' },
-      { text: fit(t.state === 'FAIL' ? '-' : formatNumber(value), 10, 'right') },
+      { text: fit(state.text, 9), tone: state.infeasible ? 'warn' : (STATE_TONE[t.state] ?? 'dim') },
+      ...(many
+        ? valueCells(t.state === 'FAIL' ? [] : (t.values ?? []), objectives.length, cellWidth)
+        : [{ text: fit(t.state === 'FAIL' ? '-' : formatNumber(value), 10, 'right') }]),
       { text: fit(formatDuration(trialSeconds(t, a.now)), 8, 'right'), tone: 'dim' },
       { text: `  ${t.state === 'FAIL' ? `${clip(attrText(t, 'fail_reason') ?? 'failed', 40)}  ` : ''}${params}` },
     ];
@@ -217,7 +230,11 @@ export function finishedPanel(a: FinishedPanelArgs): Panel {
   });
   if (a.finished.length === 0 && rows > 0) lines.push(textLine('  no finished trial yet', a.width, 'dim'));
   const position = a.finished.length > rows ? `${offset + 1}-${offset + shown.length} of ${a.finished.length} · ` : '';
-  const title = titleLine(`finished ${a.finished.length}`, a.width, `${position}sort: ${a.sortLabel}`);
+  const named = many ? `${objectives.join(' · ')} · ` : '';
+  // The objectives' names before the scroll position: without them the value columns say nothing.
+  const notes = [`${position}${named}sort: ${a.sortLabel}`, `${named}sort: ${a.sortLabel}`, `${position}sort: ${a.sortLabel}`];
+  const note = notes.find((n) => `─ finished ${a.finished.length} `.length + n.length + 3 <= a.width) ?? (notes[2] as string);
+  const title = titleLine(`finished ${a.finished.length}`, a.width, note);
   return { id: 'finished', title, lines: padLines(lines, rows, a.width), width: a.width, height: a.height };
 }
 
@@ -310,28 +327,31 @@ export function devicePanel(device: DeviceSnapshot | null | undefined, width: nu
   return { id: 'devices', title, lines: padLines(lines, rows, width), width, height };
 }
 
-/** Everything about one trial: parameters, intermediate values, error, its files, log tail. */
-export function detailPanel(trial: FrozenTrial | undefined, metric: string, best: FrozenTrial | undefined, direction: Direction, width: number, height: number, now: number): Panel {
+/**
+ * Everything about one trial: every objective's value, whether it met its constraints,
+ * parameters, intermediate values, error, its files, log tail. `objectives` names each
+ * objective (the first is the metric of a single-objective study).
+ */
+export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly string[], best: FrozenTrial | undefined, direction: Direction, width: number, height: number, now: number): Panel {
   const rows = Math.max(0, height - 1);
   const lines: Line[] = [];
   if (trial === undefined) {
     lines.push(textLine('  no trial selected: ↑/↓ pick one', width, 'dim'));
     return { id: 'detail', title: titleLine('trial', width, 'esc back'), lines: padLines(lines, rows, width), width, height };
   }
+  const infeasible = isInfeasible(trial);
   const head: Span[] = [
     { text: `#${trial.number} `, bold: true },
     { text: trial.state, tone: STATE_TONE[trial.state] ?? 'dim', bold: true },
-    {
-      text:
-        trial.state === 'RUNNING'
-          ? `  ${metric} ${formatNumber(lastReport(trial)?.value)} at step ${lastReport(trial)?.step ?? '-'}`
-          : `  ${metric} ${formatNumber(valueOf(trial))}`,
-    },
+    ...(infeasible ? [{ text: ' infeasible', tone: 'warn' as const, bold: true }] : []),
+    { text: `  ${namedValuesText(trial, objectives)}` },
     { text: `  ${trial.state === 'RUNNING' ? 'running for' : 'took'} ${formatDuration(trialSeconds(trial, now))}`, tone: 'dim' },
     { text: `  slot ${attrText(trial, 'sodate:slot') ?? '-'}  device ${attrText(trial, 'sodate:device') ?? '-'}`, tone: 'dim' },
     ...(trial.datetimeStart ? [{ text: `  started ${trial.datetimeStart.toISOString().replace('T', ' ').slice(0, 19)}`, tone: 'dim' as const }] : []),
   ];
   lines.push(fitLine(head, width));
+  const constraints = constraintsText(trial);
+  if (constraints !== undefined) lines.push(fitLine([{ text: 'constraints  ', tone: 'title' }, { text: constraints, ...(infeasible ? { tone: 'warn' as const } : {}) }], width));
   // Parameters in as many columns as fit.
   const params = Object.entries(trial.params).map(([k, v]) => `${k} = ${formatParam(v)}`);
   lines.push(textLine(`parameters (${params.length})`, width, 'title'));

@@ -8,6 +8,7 @@ import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, isBetter, trialSeconds, valueOf } from './order.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
+import { objectiveNames } from './objectives.js';
 import { frontLine, isMultiObjective, objectivesText, paretoOf, paretoPanel } from './pareto.js';
 import type { DashboardInput, DashboardView, Line, Panel, ScreenRow, Span } from './types.js';
 
@@ -271,7 +272,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
 
   if (input.detail) {
     const trial = selected === null ? undefined : input.trials.find((t) => t.number === selected);
-    body = [{ columns: [{ width, panels: [detailPanel(trial, input.study.metric, s.best, direction, width, bodyHeight, input.now)] }] }];
+    body = [{ columns: [{ width, panels: [detailPanel(trial, objectiveNames(input.study), s.best, direction, width, bodyHeight, input.now)] }] }];
   } else {
     const sortLabel = input.sort;
     const wide = columns >= 150 && rows >= 30;
@@ -293,7 +294,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
               width: leftWidth,
               panels: [
                 runningPanel({ running: s.running, best: s.best, direction, selected, width: leftWidth, height: runningHeight, now: input.now }),
-                finishedPanel({ finished, sortLabel, best: s.best, selected, width: leftWidth, height: finishedHeight, now: input.now }),
+                finishedPanel({ finished, sortLabel, best: s.best, selected, width: leftWidth, height: finishedHeight, now: input.now, objectives: objectiveNames(input.study) }),
               ],
             },
             {
@@ -321,7 +322,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
             width,
             panels: [
               runningPanel({ running: s.running, best: s.best, direction, selected, width, height: runningHeight, now: input.now }),
-              finishedPanel({ finished, sortLabel, best: s.best, selected, width, height: finishedHeight, now: input.now }),
+              finishedPanel({ finished, sortLabel, best: s.best, selected, width, height: finishedHeight, now: input.now, objectives: objectiveNames(input.study) }),
             ],
           },
         ],

@@ -7,6 +7,8 @@ import { loadNativeKernels } from '../../../src/objectives/image-classifier/nati
 import { RandomSampler } from '../../../src/samplers/random.js';
 import { readStudyFile } from '../../../src/space/study-file.js';
 import { createStudy } from '../../../src/study/create.js';
+import { isFeasible, trialConstraints } from '../../../src/multi-objective/constraints.js';
+import { intermediateVectors } from '../../../src/multi-objective/intermediate.js';
 import type { Trial } from '../../../src/study/trial.js';
 import { policyCatalog } from '../../../src/cli/policies.js';
 
@@ -103,6 +105,53 @@ describe('the image-classifier objective in a study', () => {
     expect(bad?.state).toBe('PRUNED');
     expect([...(bad?.intermediateValues.keys() ?? [])]).toEqual([0, 1]);
     expect(() => imageClassifierObjective({ reportFolds: true })).toThrow('image-classifier option reportFolds needs folds ≥ 2 (K-fold cross-validation), got folds 1');
+  });
+
+  it('returns several objectives, reports every one per epoch and sets the constraint values it is asked for', async () => {
+    const study = await createStudy({ directions: ['minimize', 'minimize'], constraints: { params: { max: 1e6 } }, sampler: new RandomSampler({ seed: 3 }) });
+    const objective = imageClassifierObjective({ ...SMALL, metrics: ['val_loss', 'inference_ms'], constraints: ['params'], inferenceBatchSize: 16 });
+    const before = tf.memory().numTensors;
+    const [trial] = await study.optimize(objective, { nTrials: 1 });
+    expect(trial?.state).toBe('COMPLETE');
+    expect(tf.memory().numTensors).toBe(before);
+    const [loss, inferenceMs] = trial?.values ?? [];
+    expect(inferenceMs).toBeGreaterThan(0);
+    expect(Number.isFinite(inferenceMs)).toBe(true);
+    // One vector per epoch: the loss of that epoch and the latest inference timing (after the first and the last epoch).
+    const vectors = intermediateVectors(trial as NonNullable<typeof trial>);
+    expect([...vectors.keys()]).toEqual([0, 1]);
+    expect(vectors.get(1)).toEqual([loss, inferenceMs]);
+    expect(vectors.get(0)?.[0]).toBe(trial?.intermediateValues.get(0));
+    const attrs = trial?.userAttrs ?? {};
+    expect(attrs['inference_ms']).toBe(inferenceMs);
+    expect(attrs['params']).toBeGreaterThan(1000);
+    expect(attrs['model_mb']).toBeGreaterThan(((attrs['params'] as number) * 4) / 2 ** 20);
+    expect(attrs['train_seconds']).toBeGreaterThan(0);
+    // params ≤ 1e6: met by as much as the model is smaller (Optuna's violation: value − max).
+    expect(trialConstraints(trial as NonNullable<typeof trial>)).toEqual({ params: (attrs['params'] as number) - 1e6 });
+    expect(isFeasible(trial as NonNullable<typeof trial>)).toBe(true);
+  });
+
+  it('keeps the seeded losses when it also times inference (EMA weights swapped in and out)', async () => {
+    const run = async (metrics: ('val_loss' | 'inference_ms')[]) => {
+      const study = await createStudy({ directions: metrics.map(() => 'minimize' as const), sampler: new RandomSampler({ seed: 4 }) });
+      const objective = imageClassifierObjective({ ...SMALL, metrics });
+      const [trial] = await study.optimize((t: Trial) => {
+        t.suggestCategorical('ema', [true]);
+        t.suggestFloat('ema_decay', 0.9, 0.9);
+        return objective(t);
+      }, { nTrials: 1 });
+      return [...(trial?.intermediateValues.values() ?? [])];
+    };
+    const plain = await run(['val_loss']);
+    expect(plain).toHaveLength(2);
+    expect(await run(['val_loss', 'inference_ms'])).toEqual(plain);
+  });
+
+  it('refuses a metric it does not measure, and reportFolds with several metrics', () => {
+    expect(() => imageClassifierObjective({ metrics: ['val_loss', 'latency_ms' as never] })).toThrow(/does not produce "latency_ms"; it produces val_loss, val_accuracy/);
+    expect(() => imageClassifierObjective({ folds: 3, reportFolds: true, metrics: ['val_loss', 'params'] })).toThrow(/reportFolds reports one value per fold; it needs a single metric/);
+    expect(() => createObjective({ metric: 'val_loss' }, { metrics: ['val_loss', 'params'], constraints: [] })).toThrow(/options metric and metrics: give one of them/);
   });
 
   it('refuses unknown options and names them', () => {
