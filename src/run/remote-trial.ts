@@ -144,14 +144,14 @@ export class RemoteTrial extends TypedSuggester {
 
   /**
    * Say that the file at `path` (in `artifactDir`, or relative to it) holds a checkpoint of
-   * everything up to `step` (default: the last step reported). With a pruner that pauses
-   * (`pause: true`), a trial stopped after this is paused, and resumed from the file if the
-   * pruner later promotes it. Call it after the file is fully written.
+   * everything up to `step`. With a pruner that pauses (`pause: true`), a trial stopped after
+   * this is paused, and resumed from the file (`resumeFrom`, `resumeStep`) if the pruner
+   * later promotes it. Call it once the file is fully written, before reporting `step`.
    */
-  saveCheckpoint(path: string, step?: number): void {
+  saveCheckpoint(path: string, step: number): void {
     if (typeof path !== 'string' || path.length === 0) throw new OptionError(`saveCheckpoint needs the checkpoint file's path, got ${JSON.stringify(path)}`);
-    if (step !== undefined && !(Number.isInteger(step) && step >= 0)) throw new OptionError(`saveCheckpoint step must be a non-negative integer, got ${step}`);
-    this.transport.send({ type: 'checkpoint', path, ...(step === undefined ? {} : { step }) });
+    if (!(Number.isInteger(step) && step >= 0)) throw new OptionError(`saveCheckpoint needs the last step the checkpoint holds (a non-negative integer), got ${JSON.stringify(step)}`);
+    this.transport.send({ type: 'checkpoint', path, step });
   }
 
   /** Append text to the trial's log (`sodate logs <study> <trial>`). */
