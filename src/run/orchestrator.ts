@@ -90,7 +90,7 @@ interface Active {
   reports: Promise<unknown>;
   /** Why the trial fails whatever it returns (a constraint the space file does not declare). */
   failure?: string;
-  /** The highest step reported so far (a resumed trial's earlier ones included). */
+  /** The highest step reported so far (for a resumed trial: its checkpoint's step at first). */
   lastStep: number | undefined;
   /** The last checkpoint the trial saved (a resumed trial starts with the one it was resumed from). */
   checkpoint: { readonly name: string; readonly step: number } | undefined;
@@ -304,7 +304,6 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   const dispatch = async (trial: Trial, slot: Slot, resume?: ResumePoint): Promise<void> => {
     const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
     const stored = trial.frozen();
-    const earlier = resume === undefined ? undefined : [...stored.intermediateValues.keys()].reduce((a, b) => Math.max(a, b), -1);
     const entry: Active = {
       trial,
       slot,
@@ -312,7 +311,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       run: undefined,
       stopSaid: false,
       reports: Promise.resolve(),
-      lastStep: earlier === undefined || earlier < 0 ? undefined : earlier,
+      // A resumed run goes on after its checkpoint's step (its earlier reports past it are replaced as they come again).
+      lastStep: resume?.step,
       checkpoint: resume === undefined ? undefined : { name: stored.systemAttrs[CHECKPOINT_ATTR] as string, step: resume.step },
     };
     active.set(trial.number, entry);
