@@ -378,8 +378,10 @@ function printHeadroom(references: ReadonlyMap<string, readonly StudyRun[]>): vo
 function printPauseVsKill(title: string, byRow: ReadonlyMap<string, readonly Paired[]>): void {
   const rows: string[][] = [];
   for (const [row, paused] of byRow) {
-    if (!row.endsWith('+pause')) continue;
-    const killed = byRow.get(row.slice(0, -'+pause'.length));
+    // "asha+pause" pairs with "asha"; an extra row's spec with "pause":true with the same spec without it.
+    const twin = row.endsWith('+pause') ? row.slice(0, -'+pause'.length) : row.includes(',"pause":true') ? row.replace(',"pause":true', '') : undefined;
+    if (twin === undefined) continue;
+    const killed = byRow.get(twin);
     if (killed === undefined || killed.length !== paused.length) continue;
     const excess = (p: Paired): number => p.regret - p.referenceRegret;
     const diffs = paused.map((p, i) => excess(p) - excess(killed[i] as Paired));
