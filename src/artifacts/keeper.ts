@@ -4,7 +4,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { messageOf } from '../study/study.js';
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
-import { isFinished } from '../storage/records.js';
+import { isFinished, isPaused } from '../storage/records.js';
 import type { Study } from '../study/study.js';
 import type { Trial } from '../study/trial.js';
 import { trialArtifactPath } from './paths.js';
@@ -115,6 +115,26 @@ export class ArtifactKeeper {
     return path;
   }
 
+  /** The trial's directory under this keeper's root (where `prepare` creates it), whether or not it exists. */
+  trialDir(study: string, number: number): string {
+    return trialArtifactPath(this.dir, study, number);
+  }
+
+  /**
+   * A resumed (paused, then promoted) trial's directory as it was left, its checkpoint in it:
+   * unlike `prepare`, nothing is removed. Noted on the trial again; returns its absolute path.
+   */
+  reopen(study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>): string {
+    const path = this.trialDir(study, trial.number);
+    try {
+      mkdirSync(path, { recursive: true });
+    } catch (error) {
+      throw new Error(`cannot open the resumed trial's artifact directory ${path}: ${messageOf(error)}`);
+    }
+    trial.setSystemAttr(ARTIFACT_DIR_ATTR, path);
+    return path;
+  }
+
   /**
    * Record the files under the trial's directory on the trial (Optuna's `artifacts:<id>`
    * layout); every entry refused (a symbolic link, a path escaping the directory) gives one
@@ -164,7 +184,8 @@ export class ArtifactKeeper {
    * whole study, at a cost that does not grow with it.
    */
   private async apply(study: Study): Promise<void> {
-    const fresh = study.trials.filter((t) => isFinished(t.state) && !this.decided.has(t.id));
+    // A paused trial is not decided yet: a pruner may resume it from the checkpoint in its directory.
+    const fresh = study.trials.filter((t) => isFinished(t.state) && !isPaused(t) && !this.decided.has(t.id));
     if (fresh.length === 0 && this.pending.length === 0 && this.pendingUploads.length === 0) return;
     const candidates = [...this.kept, ...fresh];
     const doomed = trialsToDelete(candidates, study.directions, this.policy);

@@ -2,6 +2,7 @@ import { OptionError } from '../errors.js';
 import { isFeasible } from '../multi-objective/constraints.js';
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
+import { isPaused } from '../storage/records.js';
 
 /** Which trials keep their directories. */
 export interface RetentionPolicy {
@@ -37,12 +38,14 @@ export function keptTrialNumbers(trials: readonly FrozenTrial[], directions: rea
 /**
  * The finished trials whose directories retention deletes, in trial order: PRUNED and FAIL
  * ones unless `keepFailed`, and with `keep`, COMPLETE ones outside the best (infeasible and
- * NaN-valued ones included). RUNNING and WAITING trials are never among them. A pure
+ * NaN-valued ones included). RUNNING and WAITING trials are never among them, nor paused
+ * ones (their checkpoint is what a promotion resumes from). A pure
  * decision: it reads states and values only, not the disk.
  */
 export function trialsToDelete(trials: readonly FrozenTrial[], directions: readonly Direction[], policy: RetentionPolicy): FrozenTrial[] {
   const kept = keptTrialNumbers(trials, directions, policy.keep);
   return trials.filter((t) => {
+    if (isPaused(t)) return false;
     if (t.state === 'PRUNED' || t.state === 'FAIL') return policy.keepFailed !== true;
     if (t.state === 'COMPLETE') return kept !== undefined && !kept.has(t.number);
     return false;

@@ -69,6 +69,8 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
     SODATE_PARAMS_FILE: paramsFile,
     ...(task.seed === undefined ? {} : { SODATE_TRIAL_SEED: String(task.seed) }),
     ...(task.artifactDir === undefined ? {} : { SODATE_TRIAL_DIR: task.artifactDir }),
+    ...(task.resumeFrom === undefined ? {} : { SODATE_RESUME_FROM: task.resumeFrom }),
+    ...(task.resumeStep === undefined ? {} : { SODATE_RESUME_STEP: String(task.resumeStep) }),
   };
   for (const [name, value] of Object.entries(task.params)) env[paramEnvName(name)] = formatArgValue(value);
   return env;
@@ -85,6 +87,8 @@ export type OutputLine =
   | { readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> }
   | { readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> }
   | { readonly kind: 'attrs'; readonly attrs: Readonly<Record<string, JsonValue>> }
+  /** `{"checkpoint": "ckpt.pt"}` (optionally with `"step": 3`): a file in SODATE_TRIAL_DIR the trial can be resumed from. */
+  | { readonly kind: 'checkpoint'; readonly path: string; readonly step?: number }
   | { readonly kind: 'log' };
 
 function numberOf(raw: unknown): number | undefined {
@@ -120,7 +124,20 @@ function foldLine(record: Record<string, unknown>): OutputLine {
   return { kind: 'fold', fold, value };
 }
 
+const CHECKPOINT_EXAMPLE = 'print {"checkpoint": "ckpt.pt", "step": 3} after writing the file into SODATE_TRIAL_DIR';
+
+/** A line with a `checkpoint` key names a checkpoint or is a mistake, never log text: a typo must not silently leave a trial unresumable. */
+function checkpointLine(record: Record<string, unknown>): OutputLine {
+  const path = record['checkpoint'];
+  if (typeof path !== 'string' || path.length === 0) return { kind: 'invalid', message: `checkpoint must name a file, got ${JSON.stringify(path)}; ${CHECKPOINT_EXAMPLE}` };
+  if (!('step' in record)) return { kind: 'checkpoint', path };
+  const step = record['step'];
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'invalid', message: `the step of checkpoint ${path} must be a non-negative integer, got ${JSON.stringify(step)}; ${CHECKPOINT_EXAMPLE}` };
+  return { kind: 'checkpoint', path, step };
+}
+
 /**
+ * `{"checkpoint": "ckpt.pt", "step": 3}` names a checkpoint file (see `checkpointLine`),
  * `{"fold": 2, "value": 0.41}` is one fold's value (a bad fold line fails the trial),
  * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one
  * (`{"values": [0.39, 12.5]}` for several objectives), `{"constraints": {"gpu_mem_gb": 14}}`
@@ -141,6 +158,7 @@ export function parseOutputLine(line: string): OutputLine {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
   const record = data as Record<string, unknown>;
   if ('fold' in record) return foldLine(record);
+  if ('checkpoint' in record) return checkpointLine(record);
   const constraints = constraintsOf(record['constraints']);
   if (Array.isArray(record['values'])) {
     const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);

@@ -49,6 +49,18 @@ export interface Sampler {
 export interface Pruner {
   prune(study: StudyView, trial: FrozenTrial): boolean;
   /**
+   * Whether a trial this pruner stopped, paused at its last step (`isPaused`), should be
+   * resumed now given the study's current history: an ASHA rung promoting it, a rule no
+   * longer pruning it. A pure function of the history; writes nothing. Pruners without it
+   * never resume a trial.
+   */
+  shouldResume?(study: StudyView, trial: FrozenTrial): boolean;
+  /**
+   * True when a trial this pruner stops after it saved a checkpoint is paused (kept
+   * resumable) rather than dropped (the space file's `pause: true`). Default false.
+   */
+  readonly pausesTrials?: boolean;
+  /**
    * False when `prune` looks at the reporting trial alone (a threshold, never pruning):
    * the study then skips reading other trials before each decision. Default true.
    */

@@ -1,5 +1,6 @@
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
+import { noLongerPruned } from './promotion.js';
 import { finalsAndBar, lastStep, schedulePoint, sortedSteps } from './intermediate.js';
 import { checkBoolean, checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
@@ -110,6 +111,11 @@ export class CurveRankPruner implements Pruner {
       if (bound === undefined || !(mine > bound + this.minDelta)) return false;
     }
     return !(this.keepImproving && stillClosing(trial, steps, this.patience, horizon, envelope(good, 1, sign), sign));
+  }
+
+  /** The rule changed its mind: given the current history it would no longer stop the paused trial at its last step. */
+  shouldResume(study: StudyView, trial: FrozenTrial): boolean {
+    return noLongerPruned(this, study, trial);
   }
 }
 

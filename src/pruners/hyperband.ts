@@ -60,18 +60,31 @@ export class HyperbandPruner implements Pruner {
     const brackets = this.brackets(study);
     if (brackets === undefined) return false;
     const bracket = bracketOf(study.name, trial.number, brackets);
+    const bracketView = this.bracketView(study, brackets, bracket);
     if (trial.systemAttrs[BRACKET_KEY] === undefined) {
       const stored = study.getTrials().find((t) => t.id === trial.id);
       if (stored?.systemAttrs[BRACKET_KEY] === undefined) study.setTrialSystemAttr(trial.id, BRACKET_KEY, bracket);
     }
-    const bracketView: StudyView = {
+    return (brackets.pruners[bracket] as SuccessiveHalvingPruner).prune(bracketView, trial);
+  }
+
+  /** ASHA promotion within the paused trial's own bracket. */
+  shouldResume(study: StudyView, trial: FrozenTrial): boolean {
+    const brackets = this.brackets(study);
+    if (brackets === undefined) return false;
+    const bracket = bracketOf(study.name, trial.number, brackets);
+    return (brackets.pruners[bracket] as SuccessiveHalvingPruner).shouldResume(this.bracketView(study, brackets, bracket), trial);
+  }
+
+  /** The study as one bracket's ASHA sees it: that bracket's trials only. */
+  private bracketView(study: StudyView, brackets: Brackets, bracket: number): StudyView {
+    return {
       name: study.name,
       direction: study.direction,
       directions: study.directions,
       getTrials: (states?: readonly TrialState[]) => study.getTrials(states).filter((t) => bracketOf(study.name, t.number, brackets) === bracket),
       setTrialSystemAttr: (id, key, value) => study.setTrialSystemAttr(id, key, value),
     };
-    return (brackets.pruners[bracket] as SuccessiveHalvingPruner).prune(bracketView, trial);
   }
 
   /** The bracket a trial number falls in, once the brackets are known. */

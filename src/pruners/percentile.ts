@@ -1,5 +1,6 @@
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
+import { noLongerPruned } from './promotion.js';
 import type { StepAlignment } from './intermediate.js';
 import { STEP_ALIGNMENTS, bestIntermediate, isFirstInIntervalStep, isWorse, lastStep, nanPercentile, valueAtStep } from './intermediate.js';
 import { checkInteger, checkKnownKeys, checkNumber, checkOneOf } from './options.js';
@@ -71,5 +72,10 @@ export class PercentilePruner implements Pruner {
     const p = nanPercentile(others, study.direction === 'maximize' ? 100 - this.percentile : this.percentile);
     if (Number.isNaN(p)) return false;
     return isWorse(best, p, study.direction);
+  }
+
+  /** The rule changed its mind: given the current history it would no longer stop the paused trial at its last step. */
+  shouldResume(study: StudyView, trial: FrozenTrial): boolean {
+    return noLongerPruned(this, study, trial);
   }
 }

@@ -7,6 +7,8 @@ import { HYPERBAND_KEYS, HyperbandPruner } from './hyperband.js';
 import type { MedianPrunerOptions } from './median.js';
 import { MedianPruner } from './median.js';
 import { NopPruner } from './nop.js';
+import type { ResumingPruner } from './pausing.js';
+import { PausingPruner } from './pausing.js';
 import type { OutlookPrunerOptions } from './outlook.js';
 import { OUTLOOK_KEYS, OutlookPruner } from './outlook.js';
 import type { ParetoPrunerOptions } from './pareto.js';
@@ -30,6 +32,13 @@ export interface PrunerEntry {
   create(options: Record<string, unknown>): Pruner;
 }
 
+/**
+ * The option every pruner that can promote a stopped trial takes: `pause: true` pauses a
+ * trial it stops after the trial saved a checkpoint, and resumes it when the pruner
+ * promotes it. Default false: a stopped trial is pruned for good.
+ */
+export const PAUSE_KEY = 'pause';
+
 // Options arrive from YAML/JSON as unknown values: every constructor checks keys and types itself.
 const successiveHalving = (options: Record<string, unknown>): Pruner => new SuccessiveHalvingPruner(options as SuccessiveHalvingPrunerOptions);
 
@@ -39,7 +48,7 @@ export const PRUNERS: readonly PrunerEntry[] = [
   {
     kind: 'curve-rank',
     summary: 'prunes a trial behind every good finisher at the same point of the schedule for `patience` reports (for curves that cross)',
-    optionKeys: CURVE_RANK_KEYS,
+    optionKeys: [...CURVE_RANK_KEYS, PAUSE_KEY],
     create: (options) => new CurveRankPruner(options as CurveRankPrunerOptions),
   },
   {
@@ -57,21 +66,21 @@ export const PRUNERS: readonly PrunerEntry[] = [
   {
     kind: 'median',
     summary: "median stopping rule: best value so far vs the median of finished trials at the same step (Optuna's)",
-    optionKeys: PERCENTILE_RULE_KEYS,
+    optionKeys: [...PERCENTILE_RULE_KEYS, PAUSE_KEY],
     create: (options) => new MedianPruner(options as MedianPrunerOptions),
   },
   {
     kind: 'percentile',
     summary: 'keeps trials within a top percentile of finished trials at the same step',
-    optionKeys: ['percentile', ...PERCENTILE_RULE_KEYS],
+    optionKeys: ['percentile', ...PERCENTILE_RULE_KEYS, PAUSE_KEY],
     create: (options) => new PercentilePruner(options as unknown as PercentilePrunerOptions),
   },
-  { kind: 'asha', summary: 'asynchronous successive halving, rungs kept in storage', optionKeys: SUCCESSIVE_HALVING_KEYS, create: successiveHalving },
-  { kind: 'successive-halving', summary: 'alias of asha', optionKeys: SUCCESSIVE_HALVING_KEYS, create: successiveHalving },
+  { kind: 'asha', summary: 'asynchronous successive halving, rungs kept in storage', optionKeys: [...SUCCESSIVE_HALVING_KEYS, PAUSE_KEY], create: successiveHalving },
+  { kind: 'successive-halving', summary: 'alias of asha', optionKeys: [...SUCCESSIVE_HALVING_KEYS, PAUSE_KEY], create: successiveHalving },
   {
     kind: 'hyperband',
     summary: 'Hyperband: trials hashed into brackets, each an ASHA',
-    optionKeys: HYPERBAND_KEYS,
+    optionKeys: [...HYPERBAND_KEYS, PAUSE_KEY],
     create: (options) => new HyperbandPruner(options as HyperbandPrunerOptions),
   },
   {
@@ -122,5 +131,13 @@ export function prunerEntry(kind: string): PrunerEntry {
 }
 
 export function createPruner(kind: string, options: Record<string, unknown> = {}): Pruner {
-  return prunerEntry(kind).create(options);
+  const { [PAUSE_KEY]: pause, ...rest } = options;
+  const pruner = prunerEntry(kind).create(rest);
+  if (pause === undefined || pause === false) return pruner;
+  if (pause !== true) throw new OptionError(`pause must be true or false, got ${JSON.stringify(pause)}`);
+  if (pruner.shouldResume === undefined) {
+    const pausable = PRUNERS.filter((e) => e.optionKeys.includes(PAUSE_KEY)).map((e) => e.kind);
+    throw new OptionError(`pruner "${kind}" cannot resume a trial it stopped, so it cannot pause one; pause: true works with ${pausable.join(', ')}`);
+  }
+  return new PausingPruner(pruner as ResumingPruner);
 }

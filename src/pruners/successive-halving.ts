@@ -77,6 +77,11 @@ export class SuccessiveHalvingPruner implements Pruner {
       rung++;
     }
   }
+
+  /** ASHA promotion: the paused trial now ranks in the top 1/η of the rung it was stopped at (`promotedAtLastRung`). */
+  shouldResume(study: StudyView, trial: FrozenTrial): boolean {
+    return promotedAtLastRung(trial, study.getTrials(), this.reductionFactor, this.bootstrapCount, study.direction);
+  }
 }
 
 /** Optuna's `min_resource='auto'`: a hundredth of the longest run, at least 1; undefined before any COMPLETE trial. */
@@ -130,4 +135,23 @@ export function isPromotable(value: number, competing: number[], reductionFactor
   competing.sort((a, b) => a - b);
   if (direction === 'maximize') return value >= (competing[competing.length - 1 - index] as number);
   return value <= (competing[index] as number);
+}
+
+/**
+ * ASHA promotion of a paused trial: the value it recorded at the highest rung it completed
+ * (where it was stopped) now ranks in the top 1/η of every trial that reached that rung,
+ * those that reached it since included. A trial stopped for a NaN value never is.
+ */
+export function promotedAtLastRung(trial: FrozenTrial, trials: readonly FrozenTrial[], reductionFactor: number, bootstrapCount: number, direction: Direction): boolean {
+  const step = lastStep(trial);
+  if (step === undefined || Number.isNaN(trial.intermediateValues.get(step) as number)) return false;
+  const rung = currentRung(trial.systemAttrs) - 1;
+  if (rung < 0) return false;
+  const key = completedRungKey(rung);
+  const value = decodeNumber(trial.systemAttrs[key]);
+  if (value === undefined || Number.isNaN(value)) return false;
+  const competing = competingValues(trials, trial.id, key);
+  competing.push(value);
+  if (competing.length <= bootstrapCount) return false;
+  return isPromotable(value, competing, reductionFactor, direction);
 }

@@ -37,6 +37,10 @@ export interface TrialTask {
   readonly seed?: number;
   /** The trial's own directory for files it keeps (`trial.artifactDir`, `SODATE_TRIAL_DIR`), created before it starts. */
   readonly artifactDir?: string;
+  /** A resumed trial's checkpoint (`SODATE_RESUME_FROM`, `trial.resumeFrom`): absolute path inside `artifactDir`. */
+  readonly resumeFrom?: string;
+  /** The last step the checkpoint holds (`SODATE_RESUME_STEP`, `trial.resumeStep`): the run reports from the next one. */
+  readonly resumeStep?: number;
 }
 
 /** Trial side → loop, while the trial runs. Requests carry a `seq` the answer repeats. */
@@ -50,6 +54,11 @@ export type TrialMessage =
   /** A measured constrained quantity (`trial.setConstraint`, a command's `{"constraints": …}`). */
   | { readonly type: 'constraint'; readonly name: string; readonly value: number }
   | { readonly type: 'log'; readonly text: string }
+  /**
+   * The trial saved a checkpoint (`trial.saveCheckpoint`, a command's `{"checkpoint": "ckpt.pt"}`):
+   * a file in its directory holding everything up to `step` (default: the last step it reported).
+   */
+  | { readonly type: 'checkpoint'; readonly path: string; readonly step?: number }
   /** Answered (continue) once everything sent before it is handled: a thread's last message before it returns. */
   | { readonly type: 'sync'; readonly seq: number };
 

@@ -14,6 +14,10 @@ import type { LoopMessage, TrialMessage, TrialTask } from './messages.js';
 import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
 import type { RunningTrial, Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
+import { existsSync } from 'node:fs';
+import { PAUSED_ATTR } from '../storage/records.js';
+import type { ResumePoint } from '../study/checkpoint.js';
+import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR, PAUSED_STEP_ATTR, RESUMES_ATTR, checkpointName, resumePointOf } from '../study/checkpoint.js';
 
 function describeValue(value: unknown): string {
   try {
@@ -86,6 +90,10 @@ interface Active {
   reports: Promise<unknown>;
   /** Why the trial fails whatever it returns (a constraint the space file does not declare). */
   failure?: string;
+  /** The highest step reported so far (for a resumed trial: its checkpoint's step at first). */
+  lastStep: number | undefined;
+  /** The last checkpoint the trial saved (a resumed trial starts with the one it was resumed from). */
+  checkpoint: { readonly name: string; readonly step: number } | undefined;
 }
 
 /**
@@ -185,8 +193,12 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           } catch (error) {
             return { type: 'refused', seq: message.seq, message: messageOf(error) };
           }
+        case 'checkpoint':
+          noteCheckpoint(entry, message.path, message.step);
+          return undefined;
         case 'report':
         case 'fold': {
+          if (message.type === 'report') entry.lastStep = Math.max(entry.lastStep ?? -1, message.step);
           const answer = entry.reports.then(async (): Promise<LoopMessage> => {
             if (entry.stopSaid) return { type: 'stop', seq: message.seq };
             try {
@@ -209,13 +221,50 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       }
     };
 
+  /** A checkpoint the trial saved: kept (and stored, so another process can resume it) when it lies in the trial's directory. */
+  const noteCheckpoint = (entry: Active, path: string, step: number | undefined): void => {
+    if (entry.stopSaid) return;
+    const warn = (why: string) => entry.log.append(`sodate: checkpoint ${path} ignored: ${why}\n`);
+    if (entry.artifactDir === undefined) return warn('this run keeps no trial directories (artifacts are off)');
+    const at = step ?? entry.lastStep;
+    if (at === undefined) return warn('no step was reported before it; give its step ({"checkpoint": …, "step": 0})');
+    const named = checkpointName(entry.artifactDir, path);
+    if ('refused' in named) {
+      entry.failure ??= named.refused;
+      return;
+    }
+    entry.checkpoint = { name: named.name, step: at };
+    entry.trial.setSystemAttr(CHECKPOINT_ATTR, named.name);
+    entry.trial.setSystemAttr(CHECKPOINT_STEP_ATTR, at);
+  };
+
+  /**
+   * A stopped trial whose pruner pauses and whose checkpoint is on disk is paused: PRUNED
+   * for Optuna, with `sodate:paused` so that a later promotion can resume it.
+   */
+  const pauseIfResumable = (entry: Active): boolean => {
+    const { checkpoint, artifactDir } = entry;
+    if (study.pruner.pausesTrials !== true || checkpoint === undefined || artifactDir === undefined) return false;
+    const point = resumePointOf(artifactDir, { [CHECKPOINT_ATTR]: checkpoint.name, [CHECKPOINT_STEP_ATTR]: checkpoint.step });
+    if (point === undefined || !existsSync(point.path)) {
+      entry.log.append(`sodate: not paused: its checkpoint ${point?.path ?? checkpoint.name} is missing\n`);
+      return false;
+    }
+    entry.trial.setSystemAttr(PAUSED_STEP_ATTR, entry.lastStep ?? checkpoint.step);
+    entry.trial.setSystemAttr(PAUSED_ATTR, true);
+    return true;
+  };
+
   const finish = async (entry: Active, end: TrialEnd): Promise<void> => {
     const { trial } = entry;
     await entry.reports;
     let result: TrialResult;
     let retryWhy: string | undefined;
     if (entry.failure !== undefined) result = { state: 'fail', error: new Error(entry.failure) };
-    else if (entry.stopSaid) result = { state: 'pruned' };
+    else if (entry.stopSaid) {
+      result = { state: 'pruned' };
+      if (pauseIfResumable(entry)) reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
+    }
     // A fold trial that returns nothing completes with the mean over its folds.
     else if (end.type === 'done' && end.value === undefined && trial.reportsFolds) result = { state: 'complete' };
     else if (end.type === 'done') {
@@ -258,18 +307,35 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     }
   };
 
-  const dispatch = async (trial: Trial, slot: Slot): Promise<void> => {
+  const dispatch = async (trial: Trial, slot: Slot, resume?: ResumePoint): Promise<void> => {
     const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
-    const entry: Active = { trial, slot, log, run: undefined, stopSaid: false, reports: Promise.resolve() };
+    const stored = trial.frozen();
+    const entry: Active = {
+      trial,
+      slot,
+      log,
+      run: undefined,
+      stopSaid: false,
+      reports: Promise.resolve(),
+      // A resumed run goes on after its checkpoint's step (its earlier reports past it are replaced as they come again).
+      lastStep: resume?.step,
+      checkpoint: resume === undefined ? undefined : { name: stored.systemAttrs[CHECKPOINT_ATTR] as string, step: resume.step },
+    };
     active.set(trial.number, entry);
     let timer: NodeJS.Timeout | undefined;
     const done = (async () => {
       let end: TrialEnd;
       try {
-        suggestAll(options.space, trial);
+        // A resumed trial has its parameters, and its directory holds the checkpoint it resumes from.
+        if (resume === undefined) suggestAll(options.space, trial);
         trial.setSystemAttr(ATTR.slot, slot.name);
         trial.setSystemAttr(ATTR.device, slot.device);
-        if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
+        if (resume !== undefined) {
+          const resumes = stored.systemAttrs[RESUMES_ATTR];
+          trial.setSystemAttr(RESUMES_ATTR, (typeof resumes === 'number' ? resumes : 0) + 1);
+          if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.reopen(study.name, trial);
+          reporter.notice?.(`trial ${trial.number} promoted: resumed from its checkpoint at step ${resume.step}`);
+        } else if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
         // Beaten once at its creation (askWithin); again now that the sampler is done.
         await study.storage.heartbeat(trial.id);
         reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
@@ -283,6 +349,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           slot: slot.name,
           ...(trial.seed === undefined ? {} : { seed: trial.seed }),
           ...(entry.artifactDir === undefined ? {} : { artifactDir: entry.artifactDir }),
+          ...(resume === undefined ? {} : { resumeFrom: resume.path, resumeStep: resume.step }),
         };
         const run = runner.start(task, slot, handler(entry));
         entry.run = run;
@@ -312,6 +379,23 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   };
   options.signal.addEventListener('abort', wake);
   options.stopSignal?.addEventListener('abort', onStop);
+
+  /** Where this process would resume a paused trial from: its checkpoint under our artifact root, if it is there. */
+  const resumePointHere = (trial: FrozenTrial): ResumePoint | undefined => {
+    const keeper = options.artifacts;
+    if (keeper === undefined || active.has(trial.number)) return undefined;
+    const point = resumePointOf(keeper.trialDir(study.name, trial.number), trial.systemAttrs);
+    return point !== undefined && existsSync(point.path) ? point : undefined;
+  };
+
+  /** A paused trial the pruner promotes now, resumed in its own number; null when none is. */
+  const promoteNext = async (): Promise<{ trial: Trial; resume: ResumePoint } | null> => {
+    if (study.pruner.pausesTrials !== true || options.artifacts === undefined) return null;
+    const trial = await study.resumePromoted((t) => resumePointHere(t) !== undefined);
+    if (trial === null) return null;
+    const resume = resumePointOf(options.artifacts.trialDir(study.name, trial.number), trial.frozen().systemAttrs) as ResumePoint;
+    return { trial, resume };
+  };
 
   let exhausted = false;
   const askNext = async (): Promise<Trial | null> => {
@@ -352,6 +436,12 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       const canAsk = reason === 'budget' && fatal === undefined;
       let budgetReached = false;
       while (canAsk && free.length > 0 && !options.signal.aborted) {
+        // A promoted paused trial goes before a new one; it does not count toward the budget again.
+        const promoted = await promoteNext();
+        if (promoted !== null) {
+          await dispatch(promoted.trial, free.shift() as Slot, promoted.resume);
+          continue;
+        }
         const trial = await askNext();
         if (trial === null) {
           budgetReached = true;

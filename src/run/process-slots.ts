@@ -288,6 +288,14 @@ export class CommandSlots implements SlotRunner {
         });
         return;
       }
+      if (parsed.kind === 'checkpoint') {
+        // After the reports printed before it are stored: a checkpoint without a step holds the last of them.
+        const message = { type: 'checkpoint' as const, path: parsed.path, ...(parsed.step === undefined ? {} : { step: parsed.step }) };
+        chain = chain.then(() => {
+          if (stopped === undefined) void handle(message);
+        });
+        return;
+      }
       const constraints = parsed.kind === 'final' || parsed.kind === 'constraints' ? parsed.constraints : undefined;
       for (const [name, value] of Object.entries(constraints ?? {})) void handle({ type: 'constraint', name, value });
       if (parsed.kind === 'final') finalValue = parsed.value;

@@ -37,6 +37,10 @@ export class RemoteTrial extends TypedSuggester {
   readonly seed: number | undefined;
   /** The trial's own directory for checkpoints, predictions and plots (recorded when it ends); undefined when the run keeps none. */
   readonly artifactDir: string | undefined;
+  /** A resumed trial's checkpoint (absolute path), the one it saved before it was paused; undefined for a fresh run. */
+  readonly resumeFrom: string | undefined;
+  /** The last step `resumeFrom` holds: a resumed run reports from `resumeStep + 1`. Undefined for a fresh run. */
+  readonly resumeStep: number | undefined;
   private readonly values: Record<string, ParamValue>;
   private readonly distributions: Record<string, Distribution>;
   private readonly transport: TrialTransport;
@@ -52,6 +56,8 @@ export class RemoteTrial extends TypedSuggester {
     this.slot = task.slot;
     this.seed = task.seed;
     this.artifactDir = task.artifactDir;
+    this.resumeFrom = task.resumeFrom;
+    this.resumeStep = task.resumeStep;
     this.values = { ...task.params };
     this.distributions = { ...task.distributions };
     this.transport = transport;
@@ -134,6 +140,18 @@ export class RemoteTrial extends TypedSuggester {
   setConstraint(name: string, value: number): void {
     if (typeof value !== 'number') throw new OptionError(`constraint ${name} must be a number, got ${JSON.stringify(value)}`);
     this.transport.send({ type: 'constraint', name, value });
+  }
+
+  /**
+   * Say that the file at `path` (in `artifactDir`, or relative to it) holds a checkpoint of
+   * everything up to `step`. With a pruner that pauses (`pause: true`), a trial stopped after
+   * this is paused, and resumed from the file (`resumeFrom`, `resumeStep`) if the pruner
+   * later promotes it. Call it once the file is fully written, before reporting `step`.
+   */
+  saveCheckpoint(path: string, step: number): void {
+    if (typeof path !== 'string' || path.length === 0) throw new OptionError(`saveCheckpoint needs the checkpoint file's path, got ${JSON.stringify(path)}`);
+    if (!(Number.isInteger(step) && step >= 0)) throw new OptionError(`saveCheckpoint needs the last step the checkpoint holds (a non-negative integer), got ${JSON.stringify(step)}`);
+    this.transport.send({ type: 'checkpoint', path, step });
   }
 
   /** Append text to the trial's log (`sodate logs <study> <trial>`). */

@@ -1,7 +1,7 @@
 import type { JsonValue } from '../json.js';
 import type { Distribution } from '../space/distributions.js';
 import type { FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
-import { START_CURSOR, isFinished } from './records.js';
+import { START_CURSOR, isFinished, isPaused } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
 
 interface StudyCache {
@@ -103,7 +103,7 @@ export class CachedStorage implements Storage {
     for (const cache of this.studies.values()) {
       const at = cache.index.get(trialId);
       const trial = at === undefined ? undefined : cache.trials[at];
-      if (at === undefined || trial === undefined || !isFinished(trial.state)) continue;
+      if (at === undefined || trial === undefined || !isFinished(trial.state) || isPaused(trial)) continue;
       const trials = [...cache.trials];
       trials[at] = scope === 'user' ? { ...trial, userAttrs: { ...trial.userAttrs, ...attrs } } : { ...trial, systemAttrs: { ...trial.systemAttrs, ...attrs } };
       cache.trials = trials;
@@ -111,6 +111,9 @@ export class CachedStorage implements Storage {
   }
   finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {
     return this.inner.finishTrial(trialId, state, values);
+  }
+  resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+    return this.inner.resumePausedTrial(trialId);
   }
   heartbeat(trialId: number): Promise<void> {
     return this.inner.heartbeat(trialId);

@@ -3,7 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { Distribution } from '../space/distributions.js';
 import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
-import { isFinished } from './records.js';
+import { PAUSED_ATTR, isFinished, isPaused } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
 import { FAIL_REASON_KEY, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 
@@ -162,6 +162,17 @@ export class InMemoryStorage implements Storage {
     return true;
   }
 
+  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+    const { trial } = this.entry(trialId);
+    if (!isPaused(trial)) return null;
+    trial.state = 'RUNNING';
+    trial.values = null;
+    trial.datetimeComplete = null;
+    trial.systemAttrs[PAUSED_ATTR] = false;
+    trial.heartbeat = Date.now();
+    return freeze(trial);
+  }
+
   async heartbeat(trialId: number): Promise<void> {
     this.running(trialId).heartbeat = Date.now();
   }
@@ -200,7 +211,7 @@ export class InMemoryStorage implements Storage {
     const lastTrialId = study.trials.at(-1)?.id ?? cursor.lastTrialId;
     return {
       trials: frozen,
-      cursor: { lastTrialId: Math.max(lastTrialId, cursor.lastTrialId), openTrialIds: frozen.filter((t) => !isFinished(t.state)).map((t) => t.id) },
+      cursor: { lastTrialId: Math.max(lastTrialId, cursor.lastTrialId), openTrialIds: frozen.filter((t) => !isFinished(t.state) || isPaused(t)).map((t) => t.id) },
     };
   }
 

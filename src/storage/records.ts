@@ -11,8 +11,22 @@ export function isFinished(state: TrialState): boolean {
 export type Direction = 'minimize' | 'maximize';
 
 /**
+ * System attribute of a PRUNED trial that was paused at a checkpoint rather than dropped:
+ * true while a pruner may still promote it (resume it in the same trial number), false once
+ * it was resumed. Optuna reads the trial as PRUNED; sodate keeps re-reading it (see
+ * `cursorAfter`), since a paused trial can become RUNNING again.
+ */
+export const PAUSED_ATTR = 'sodate:paused';
+
+/** A PRUNED trial waiting, paused at its checkpoint, for a pruner to promote it. */
+export function isPaused(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boolean {
+  return trial.state === 'PRUNED' && trial.systemAttrs[PAUSED_ATTR] === true;
+}
+
+/**
  * A snapshot of one trial as storage holds it. Plain data (structured-clonable), so it
- * crosses thread and process boundaries as is. Finished trials never change.
+ * crosses thread and process boundaries as is. Finished trials never change, except a
+ * paused one (`isPaused`), which a pruner may resume.
  */
 export interface FrozenTrial {
   /** Storage-wide id (the `trial_id` column). */

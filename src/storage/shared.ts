@@ -1,6 +1,6 @@
 import { StorageError } from '../errors.js';
 import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
-import { isFinished } from './records.js';
+import { isFinished, isPaused } from './records.js';
 import type { NewStudy } from './storage.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
@@ -53,13 +53,16 @@ export function earliestStart(trials: readonly FrozenTrial[]): Date | null {
   return first;
 }
 
-/** The cursor after reading `trials` (new ones and re-read open ones) from `cursor`. */
+/**
+ * The cursor after reading `trials` (new ones and re-read open ones) from `cursor`. A paused
+ * trial stays open: another process may resume it.
+ */
 export function cursorAfter(trials: readonly FrozenTrial[], cursor: TrialCursor): TrialCursor {
   let lastTrialId = cursor.lastTrialId;
   const openTrialIds: number[] = [];
   for (const t of trials) {
     if (t.id > lastTrialId) lastTrialId = t.id;
-    if (!isFinished(t.state)) openTrialIds.push(t.id);
+    if (!isFinished(t.state) || isPaused(t)) openTrialIds.push(t.id);
   }
   return { lastTrialId, openTrialIds };
 }

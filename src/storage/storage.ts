@@ -69,6 +69,13 @@ export interface Storage {
    */
   finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean>;
 
+  /**
+   * Atomically turn a paused trial (PRUNED, `sodate:paused` true) back into RUNNING, its
+   * values cleared, its intermediate values and attributes kept, `sodate:paused` set to
+   * false and its heartbeat beaten: a paused trial is resumed exactly once however many
+   * workers promote it. Null, changing nothing, when it is not paused (any more).
+   */
+  resumePausedTrial(trialId: number): Promise<FrozenTrial | null>;
   /** Record that the process running the trial is alive. */
   heartbeat(trialId: number): Promise<void>;
   /** Fail RUNNING trials whose last heartbeat is older than `graceSeconds`; returns them as failed. */

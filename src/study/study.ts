@@ -7,6 +7,7 @@ import { CONSTRAINT_LIMITS_KEY, constraintKey, isFeasible } from '../multi-objec
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { isFinished } from '../storage/records.js';
+import { promotionCandidate } from '../pruners/promotion.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
 import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
@@ -201,6 +202,33 @@ export class Study {
     }
     trial.sampleRelativeParams();
     return trial;
+  }
+
+  /**
+   * A paused trial the pruner promotes now (see src/pruners/promotion.ts), resumed in its
+   * own number: RUNNING again, its intermediate values and attributes kept. Null when the
+   * pruner pauses nothing or promotes none. `available` leaves out trials this process
+   * cannot resume (their checkpoint is missing here). Decided from storage, so several
+   * processes agree; of two promoting the same trial, one resumes it.
+   */
+  async resumePromoted(available: (trial: FrozenTrial) => boolean = () => true): Promise<Trial | null> {
+    if (this.pruner.pausesTrials !== true) return null;
+    const refused = new Set<number>();
+    for (;;) {
+      await this.host.refreshHistory();
+      const candidate = promotionCandidate(this.pruner, this.host.view, (t) => !refused.has(t.id) && available(t));
+      if (candidate === undefined) return null;
+      const record = await this.storage.resumePausedTrial(candidate.id);
+      if (record === null) {
+        // Another process resumed it first.
+        refused.add(candidate.id);
+        continue;
+      }
+      await this.refresh();
+      const trial = new Trial(this.host, record);
+      this.liveTrials.set(trial.id, trial);
+      return trial;
+    }
   }
 
   /** Start a trial (an enqueued one first). */

@@ -24,6 +24,14 @@
  *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
  *   SODATE_BENCH_OPTUNA_SEEDS=10 …                    seeds for Optuna (default 5, quick 2)
  *   SODATE_BENCH_EXTRA='[{"kind":"asha","minResource":5}]' …  extra rows: pruners as space files write them
+ *                                                    (`"pause": true` replays pausing and promotion)
+ *
+ * Rows ending in "+pause" pause the trials the pruner stops instead of dropping them (every
+ * trial checkpoints each epoch), and before each new trial resume the paused trial the
+ * pruner promotes, as the orchestrator does: a resumed trial continues its fixed curve from
+ * the epoch after the one it was stopped at, paying only the epochs it had not run. The
+ * study still asks 100 new trials; promotions may add epochs past them, and the pairing
+ * compares at whatever total it used.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -43,10 +51,15 @@ import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
+import { PausingPruner } from '../../src/pruners/pausing.js';
+import { PAUSED_ATTR } from '../../src/storage/records.js';
+import type { Study } from '../../src/study/study.js';
+import type { Trial } from '../../src/study/trial.js';
+import { TrialPruned } from '../../src/study/trial-pruned.js';
 import type { Pruner, Sampler } from '../../src/policies/policies.js';
 import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
 import type { Paired, StudyRun } from './curves/paired.js';
-import { bestWithin, median, pair, regret, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
+import { bestWithin, median, pair, regret, signTestP, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
 import type { RecordedMetric } from './curves/recorded.js';
 import { DIGITS_CURVES, loadRecordedCurves, MLP_CURVES, MLP_SPACE, nearestConfig, PYTORCH_CURVES, PYTORCH_SPACE, suggestKnobs, suggestMlpKnobs, suggestPytorchKnobs } from './curves/recorded.js';
 import type { CurveParams, CurveVariant } from './pruner-curves.js';
@@ -157,6 +170,11 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   hyperband: () => new HyperbandPruner(),
   'patient-median': () => new PatientPruner({ patience: 3, wrapped: new MedianPruner() }),
   'curve-rank': () => new CurveRankPruner(),
+  // Pausing and promotion (#15): the same decisions to stop, with stopped trials resumable.
+  'median+pause': () => new PausingPruner(new MedianPruner()),
+  'asha+pause': () => new PausingPruner(new SuccessiveHalvingPruner()),
+  'hyperband+pause': () => new PausingPruner(new HyperbandPruner()),
+  'curve-rank+pause': () => new PausingPruner(new CurveRankPruner()),
   'curve-rank before #19': () => new CurveRankV0Pruner(),
   // Ablations: what the patience and the warmup are worth.
   'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
@@ -195,6 +213,7 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
   });
   const wouldBe: number[] = [];
   const cells = new Set<number>();
+  if (pruner.pausesTrials === true) return runPausingStudy(study, problem, seed);
   await study.optimize(
     async (trial) => {
       const curve = problem.curve(trial, seed, trial.number);
@@ -212,6 +231,58 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
   const trials = study.trials;
   return {
     epochs: trials.map((t) => t.intermediateValues.size),
+    finals: trials.map((t) => (t.state === 'COMPLETE' ? (t.values?.[0] ?? null) : null)),
+    wouldBe,
+    ...(cells.size > 0 ? { distinct: cells.size } : {}),
+  };
+}
+
+/**
+ * The orchestrator's loop in one process: before each new trial, resume the paused trial the
+ * pruner promotes (if any), which continues its curve from the epoch after its last report.
+ * Epochs are counted as paid: a resumed trial's earlier epochs once.
+ */
+async function runPausingStudy(study: Study, problem: Problem, seed: number): Promise<StudyRun> {
+  const curves = new Map<number, ReturnType<Problem['curve']>>();
+  const paid: number[] = [];
+  const wouldBe: number[] = [];
+  const cells = new Set<number>();
+  const run = async (trial: Trial): Promise<void> => {
+    let curve = curves.get(trial.number);
+    if (curve === undefined) {
+      curve = problem.curve(trial, seed, trial.number);
+      curves.set(trial.number, curve);
+      wouldBe[trial.number] = curve(problem.epochs);
+      if (curve.cell !== undefined) cells.add(curve.cell);
+    }
+    // A checkpoint every epoch: a resumed trial goes on after its last reported epoch.
+    const done = trial.frozen().intermediateValues.size;
+    for (let epoch = done + 1; epoch <= problem.epochs; epoch++) {
+      paid[trial.number] = (paid[trial.number] ?? 0) + 1;
+      try {
+        await trial.report(epoch, curve(epoch));
+      } catch (error) {
+        if (!(error instanceof TrialPruned)) throw error;
+        trial.setSystemAttr(PAUSED_ATTR, true);
+        await study.tell(trial, { state: 'pruned' });
+        return;
+      }
+    }
+    await study.tell(trial, curve(problem.epochs));
+  };
+  for (let asked = 0; ; ) {
+    const promoted = await study.resumePromoted();
+    if (promoted !== null) {
+      await run(promoted);
+      continue;
+    }
+    if (asked === N_TRIALS) break;
+    asked++;
+    await run(await study.ask());
+  }
+  const trials = study.trials;
+  return {
+    epochs: trials.map((t) => paid[t.number] ?? 0),
     finals: trials.map((t) => (t.state === 'COMPLETE' ? (t.values?.[0] ?? null) : null)),
     wouldBe,
     ...(cells.size > 0 ? { distinct: cells.size } : {}),
@@ -299,6 +370,31 @@ function printHeadroom(references: ReadonlyMap<string, readonly StudyRun[]>): vo
   );
 }
 
+/**
+ * Pausing against killing, seed by seed: each run's regret above no-pruning's at the epochs
+ * that run used (the "paired diff" of the tables), so the two are compared at equal epochs
+ * although pausing spends more of them. W: pausing's excess is lower.
+ */
+function printPauseVsKill(title: string, byRow: ReadonlyMap<string, readonly Paired[]>): void {
+  const rows: string[][] = [];
+  for (const [row, paused] of byRow) {
+    // "asha+pause" pairs with "asha"; an extra row's spec with "pause":true with the same spec without it.
+    const twin = row.endsWith('+pause') ? row.slice(0, -'+pause'.length) : row.includes(',"pause":true') ? row.replace(',"pause":true', '') : undefined;
+    if (twin === undefined) continue;
+    const killed = byRow.get(twin);
+    if (killed === undefined || killed.length !== paused.length) continue;
+    const excess = (p: Paired): number => p.regret - p.referenceRegret;
+    const diffs = paused.map((p, i) => excess(p) - excess(killed[i] as Paired));
+    const wins = diffs.filter((d) => d < -1e-9).length;
+    const losses = diffs.filter((d) => d > 1e-9).length;
+    const share = (pairs: readonly Paired[]): string => `${((100 * pairs.reduce((a, p) => a + p.epochs, 0)) / pairs.length).toFixed(0)}%`;
+    rows.push([row, share(killed), share(paused), median(killed.map(excess)).toFixed(3), median(paused.map(excess)).toFixed(3), `${wins}/${diffs.length - wins - losses}/${losses}`, signTestP(wins, losses).toFixed(3)]);
+  }
+  if (rows.length === 0) return;
+  console.log(`\n${title}`);
+  printTable(['pruner', 'epochs (kill)', 'epochs (pause)', 'regret − none at equal epochs (kill, median)', '(pause, median)', 'W/T/L pause vs kill', 'sign p'], rows);
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const optuna: Promise<OptunaResult[]>[] = [];
@@ -357,9 +453,14 @@ async function main(): Promise<void> {
     }
   };
   shareResults();
+  for (const problem of PROBLEMS) {
+    const byRow = results.get(problem.name);
+    if (byRow !== undefined) printPauseVsKill(`pausing + promotion vs killing, ${problem.name}`, byRow);
+  }
   const recorded = PROBLEMS.filter((p) => RECORDED.has(p.name)).map((p) => p.name);
   if (recorded.length > 0) pooledShare((p) => RECORDED.has(p), `pooled over the recorded curves (${recorded.join(', ')})`);
   pooledShare(() => true, `pooled over all problems (${PROBLEMS.map((p) => p.name).join(', ')})`);
+  if (recorded.length > 0) printPauseVsKill(`pausing + promotion vs killing, pooled over the recorded curves`, pooled((p) => RECORDED.has(p)));
   printHeadroom(references);
   console.log(`\ntotal: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }

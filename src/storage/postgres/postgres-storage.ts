@@ -3,6 +3,7 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
+import { PAUSED_ATTR } from '../records.js';
 import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
 import { assembleTrials, decodeDatetime, decodeDirections, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
@@ -217,6 +218,18 @@ export class PostgresStorage implements Storage {
       if (done.rowCount !== 0) return true;
       if ((await query(SQL.trialState, [trialId])).rowCount === 0) throw this.noTrial(trialId);
       return false;
+    });
+  }
+
+  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+    return this.db.write(async (query) => {
+      // The UPDATE's row lock makes the check and the change one step: one worker wins.
+      const up = await query<{ trial_id: number }>(SQL.resumePaused, [trialId, PAUSED_ATTR, encodeJson(true), encodeJson(false)]);
+      if (up.rowCount === 0) {
+        if ((await query(SQL.trialState, [trialId])).rowCount === 0) throw this.noTrial(trialId);
+        return null;
+      }
+      return this.readOne(query, trialId);
     });
   }
 

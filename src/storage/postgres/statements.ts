@@ -163,6 +163,17 @@ FROM studies s ORDER BY s.study_id`,
   ins AS (INSERT INTO trial_values (trial_id, objective, value, value_type)
     SELECT up.trial_id, (x.o - 1)::int, x.v, x.t::trialvaluetype FROM up, unnest($4::float8[], $5::text[]) WITH ORDINALITY AS x(v, t, o))
   SELECT trial_id FROM up`,
+  /** Reopen a paused trial ($2: the paused attribute's key, $3: true as stored JSON, $4: false); 0 rows when it is not paused. */
+  resumePaused: `WITH up AS (
+    UPDATE trials SET state = 'RUNNING', datetime_complete = NULL
+    WHERE trial_id = $1 AND state = 'PRUNED'
+      AND EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = $1 AND a.key = $2 AND a.value_json = $3)
+    RETURNING trial_id),
+  gone AS (DELETE FROM trial_values WHERE trial_id IN (SELECT trial_id FROM up)),
+  mark AS (UPDATE trial_system_attributes SET value_json = $4 WHERE trial_id IN (SELECT trial_id FROM up) AND key = $2),
+  beat AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, LOCALTIMESTAMP FROM up
+    ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat)
+  SELECT trial_id FROM up`,
   /** RUNNING trials whose last heartbeat (server clock) is older than $2 seconds, failed at $3. */
   failStale: `WITH stale AS (
     SELECT t.trial_id FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id

@@ -4,7 +4,7 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { isFinished } from '../records.js';
+import { PAUSED_ATTR, isFinished, isPaused } from '../records.js';
 import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
@@ -250,6 +250,18 @@ export class SqliteStorage implements Storage {
       this.sql.deleteValues.run(trialId);
       (values ?? []).forEach((v, objective) => this.sql.insertValue.run(trialId, objective, ...encodeValue(v)));
       return true;
+    });
+  }
+
+  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+    return this.write(() => {
+      // The write lock is held: no other process can resume it between the check and the update.
+      if (!isPaused(this.readTrial(trialId))) return null;
+      this.sql.reopenTrial.run(trialId);
+      this.sql.deleteValues.run(trialId);
+      this.sql.upsertTrialSystemAttr.run(trialId, PAUSED_ATTR, encodeJson(false));
+      this.sql.upsertHeartbeat.run(trialId, encodeDatetime(new Date()));
+      return this.readTrial(trialId);
     });
   }
 

@@ -113,6 +113,7 @@ export function prepareStatements(db: Database.Database) {
     oldestWaiting: db.prepare("SELECT trial_id FROM trials WHERE study_id = ? AND state = 'WAITING' ORDER BY number, trial_id LIMIT 1").pluck(),
     startTrial: db.prepare("UPDATE trials SET state = 'RUNNING', datetime_start = ? WHERE trial_id = ?"),
     finishTrial: db.prepare('UPDATE trials SET state = ?, datetime_complete = ?, datetime_start = COALESCE(datetime_start, ?) WHERE trial_id = ?'),
+    reopenTrial: db.prepare("UPDATE trials SET state = 'RUNNING', datetime_complete = NULL WHERE trial_id = ?"),
     deleteValues: db.prepare('DELETE FROM trial_values WHERE trial_id = ?'),
     insertValue: db.prepare('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)'),
     upsertParam: db.prepare(

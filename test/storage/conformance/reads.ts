@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrozenTrial, TrialCursor } from '../../../src/storage/records.js';
-import { START_CURSOR } from '../../../src/storage/records.js';
+import { PAUSED_ATTR, START_CURSOR } from '../../../src/storage/records.js';
 import type { ConformanceContext } from './context.js';
 import { sleep } from './context.js';
 
@@ -161,6 +161,52 @@ export function readConformance(ctx: ConformanceContext): void {
 
     it('refuses a study that does not exist', async () => {
       await expect(ctx.storage.countTrials(999)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+    });
+  });
+
+  describe('paused trials', () => {
+    /** A trial that reported two steps and was paused: PRUNED with its last value and the paused mark. */
+    async function pausedTrial(studyId: number): Promise<FrozenTrial> {
+      const trial = await ctx.newTrial(studyId);
+      await ctx.storage.report(trial.id, 0, 2);
+      await ctx.storage.report(trial.id, 1, 1.5);
+      await ctx.storage.setTrialAttr(trial.id, 'system', PAUSED_ATTR, true);
+      await ctx.storage.finishTrial(trial.id, 'PRUNED', [1.5]);
+      return ctx.storage.getTrial(trial.id);
+    }
+
+    it('resumes a paused trial once: RUNNING in its own number, its reports and attributes kept, its value cleared', async () => {
+      const study = await ctx.newStudy();
+      const paused = await pausedTrial(study.id);
+      const resumed = await ctx.storage.resumePausedTrial(paused.id);
+      expect(resumed).toMatchObject({ id: paused.id, number: paused.number, state: 'RUNNING', values: null, datetimeComplete: null, systemAttrs: { [PAUSED_ATTR]: false } });
+      expect([...(resumed as FrozenTrial).intermediateValues]).toEqual([[0, 2], [1, 1.5]]);
+      // A second promotion (another worker) finds it running.
+      expect(await ctx.storage.resumePausedTrial(paused.id)).toBeNull();
+      await ctx.storage.report(paused.id, 2, 0.5);
+      expect(await ctx.storage.finishTrial(paused.id, 'COMPLETE', [0.5])).toBe(true);
+      expect(await ctx.storage.countTrials(study.id)).toMatchObject({ COMPLETE: 1, RUNNING: 0, PRUNED: 0 });
+    });
+
+    it('refuses to resume a trial that is not paused', async () => {
+      const study = await ctx.newStudy();
+      const pruned = await ctx.newTrial(study.id);
+      await ctx.storage.finishTrial(pruned.id, 'PRUNED', null);
+      const running = await ctx.newTrial(study.id);
+      expect(await ctx.storage.resumePausedTrial(pruned.id)).toBeNull();
+      expect(await ctx.storage.resumePausedTrial(running.id)).toBeNull();
+      expect((await ctx.storage.getTrial(pruned.id)).state).toBe('PRUNED');
+      await expect(ctx.storage.resumePausedTrial(777)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+    });
+
+    it('keeps a paused trial open in incremental reads, so a resume by another process is seen', async () => {
+      const study = await ctx.newStudy();
+      const paused = await pausedTrial(study.id);
+      let read = await ctx.storage.trialsSince(study.id, START_CURSOR);
+      expect(read.cursor.openTrialIds).toEqual([paused.id]);
+      await ctx.storage.resumePausedTrial(paused.id);
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials.map((t) => t.state)).toEqual(['RUNNING']);
     });
   });
 }

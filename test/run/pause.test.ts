@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
+import { createPruner } from '../../src/pruners/registry.js';
+import { InlineSlots } from '../../src/run/inline-slots.js';
+import type { RemoteTrial } from '../../src/run/remote-trial.js';
+import { byNumber, cpuSlots, runWith } from './fixtures.js';
+
+/** Trial 1 starts behind trial 0 and ends ahead; trials 2 and 3 stay behind. */
+const CURVES = [
+  [1, 0.9, 0.8, 0.7, 0.6],
+  [2, 1.5, 0.5, 0.3, 0.1],
+  [3, 3, 3, 3, 3],
+  [4, 4, 4, 4, 4],
+] as const;
+
+describe('pausing and resuming a module objective', () => {
+  it('hands a promoted trial its checkpoint (trial.resumeFrom, trial.resumeStep) and its reports go on after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
+    const resumes: { number: number; from: string | undefined; step: number | undefined; read: string }[] = [];
+    const objective = async (trial: RemoteTrial): Promise<number> => {
+      const curve = CURVES[trial.number] as readonly number[];
+      let start = 0;
+      if (trial.resumeFrom !== undefined) {
+        const read = readFileSync(trial.resumeFrom, 'utf8');
+        resumes.push({ number: trial.number, from: trial.resumeFrom, step: trial.resumeStep, read });
+        start = Number(read) + 1;
+      }
+      for (let step = start; step < curve.length; step++) {
+        writeFileSync(join(trial.artifactDir as string, `ckpt-${step}`), String(step));
+        trial.saveCheckpoint(`ckpt-${step}`, step);
+        await trial.report(step, curve[step] as number);
+      }
+      return curve[curve.length - 1] as number;
+    };
+    const { trials, study } = await runWith(new InlineSlots(objective as never), {
+      maxTrials: 4,
+      slots: cpuSlots(1),
+      pruner: createPruner('asha', { minResource: 1, reductionFactor: 2, pause: true }),
+      artifacts: new ArtifactKeeper({ dir }),
+    });
+    const t = byNumber(trials);
+    expect(trials.map((x) => x.state)).toEqual(['COMPLETE', 'COMPLETE', 'PRUNED', 'PRUNED']);
+    expect(resumes).toEqual([{ number: 1, from: join(dir, study.name, '1', 'ckpt-1'), step: 1, read: '1' }]);
+    expect([...(t.get(1)?.intermediateValues ?? [])]).toEqual([[0, 2], [1, 1.5], [2, 0.5], [3, 0.3], [4, 0.1]]);
+    expect(t.get(2)?.systemAttrs['sodate:paused']).toBe(true);
+  });
+
+  it('fails a trial that names a checkpoint outside its directory, with the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
+    const objective = async (trial: RemoteTrial): Promise<number> => {
+      trial.saveCheckpoint('../elsewhere.pt', 0);
+      await trial.report(0, 1);
+      return 1;
+    };
+    const { trials } = await runWith(new InlineSlots(objective as never), { maxTrials: 1, slots: cpuSlots(1), artifacts: new ArtifactKeeper({ dir }) });
+    expect(trials[0]?.state).toBe('FAIL');
+    expect(trials[0]?.systemAttrs['fail_reason']).toMatch(/checkpoint \.\.\/elsewhere\.pt is outside the trial's directory .*; save it under SODATE_TRIAL_DIR \(trial\.artifactDir\)/);
+  });
+});
