@@ -1,7 +1,7 @@
 import { OptionError, SpaceError, isSodateError } from '../errors.js';
 import { PRUNERS, createPruner } from '../pruners/registry.js';
 import { SAMPLERS, createSampler } from '../samplers/registry.js';
-import type { PolicyCatalog, PolicySpec, StudyFile } from '../space/study-file.js';
+import type { PolicyCatalog, PolicySpec, StudyFile } from '../study-file/study-file.js';
 import type { Pruner, Sampler } from '../policies/policies.js';
 
 /** The policy kinds and their option keys, as the space-file parser wants them. */

@@ -23,7 +23,7 @@ import { contains, toInternal } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { StageSpec } from '../space/stages.js';
 import { stageSpace, stageStudyName } from '../space/stages.js';
-import type { StudyFile } from '../space/study-file.js';
+import type { StudyFile } from '../study-file/study-file.js';
 import type { CachedStorage } from '../storage/cached.js';
 import type { StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SodateError } from '../errors.js';
 import { SpaceError } from '../errors.js';
-import type { StudyFile } from '../space/study-file.js';
+import type { StudyFile } from '../study-file/study-file.js';
 import type { Storage } from '../storage/storage.js';
 import { defaultStorageUrl, sqlitePath } from '../storage/url.js';
 import type { WarmStartOptions } from '../study/warm-start.js';

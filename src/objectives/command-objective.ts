@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { ParamValue } from '../space/distributions.js';
-import type { TrialTask } from '../run/messages.js';
+import type { TrialTask } from './task.js';
 
 /** A command trial's spec as the space file gives it: argv with `{name}` placeholders, no shell. */
 export interface CommandSpec {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isSodateError } from '../errors.js';
 import type { Objective } from '../study/optimize.js';
-import type { BuiltinStudy, ObjectiveRef } from '../run/messages.js';
+import type { BuiltinStudy, ObjectiveRef } from './task.js';
 import { BUILTIN_OBJECTIVES } from './builtins.js';
 import { ObjectiveLoadError, loadModuleObjective } from './module-objective.js';
 

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { OptionError } from '../errors.js';
-import type { DeviceSpec } from '../space/study-file.js';
+import type { DeviceSpec } from '../study-file/study-file.js';
 import type { Slot } from './slots.js';
 
 /** GPU indices `nvidia-smi` lists; empty when it is missing or fails. */

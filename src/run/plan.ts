@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import { builtinModulePath } from '../objectives/load.js';
-import type { DeviceSpec, Isolation, StudyFile } from '../space/study-file.js';
+import type { DeviceSpec, Isolation, StudyFile } from '../study-file/study-file.js';
 import type { SlotPlanOptions } from './devices.js';
 import { planSlots } from './devices.js';
 import { InlineSlots } from './inline-slots.js';

@@ -15,5 +15,3 @@ export {
 export { distributionFromJson, distributionToJson } from './distribution-json.js';
 export type { Condition, ParamSpec, SearchSpace, Suggester } from './search-space.js';
 export { compileSearchSpace, isActive, suggestAll } from './search-space.js';
-export type { DeviceSpec, ObjectiveSpec, PolicyCatalog, PolicySpec, StudyFile } from './study-file.js';
-export { parseDuration, parseStudyFile, readStudyFile } from './study-file.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { commandArgv, commandEnv, paramEnvName, parseOutputLine } from '../../src/objectives/command-objective.js';
 import { discoverGpus, parseDevicesFlag, planSlots } from '../../src/run/devices.js';
 import type { TrialTask } from '../../src/run/messages.js';
-import { parseStudyFile } from '../../src/space/study-file.js';
+import { parseStudyFile } from '../../src/study-file/study-file.js';
 
 const task = (params: TrialTask['params']): TrialTask => ({ study: 's', number: 7, trialId: 70, params, distributions: {}, device: 'cpu', slot: 'cpu#0' });
 

@@ -4,7 +4,7 @@ import type { Distribution } from '../../src/space/distributions.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import type { StageSpec } from '../../src/space/stages.js';
 import { narrowed, stageSpace, stageStudyName } from '../../src/space/stages.js';
-import { parseStudyFile } from '../../src/space/study-file.js';
+import { parseStudyFile } from '../../src/study-file/study-file.js';
 
 const space = compileSearchSpace([
   { name: 'lr', distribution: floatDistribution(1e-4, 1e-1, { log: true }), when: null },

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { readStudyFile } from '../../space/study-file.js';
+import { readStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import type { StudyRecord } from '../../storage/records.js';
 import { attachDashboard, renderDashboardText } from '../../tui/index.js';

@@ -5,7 +5,7 @@ import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter } from '../../run/reporter.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import { randomSeed } from '../../samplers/rng.js';
-import { parseStudyFile } from '../../space/study-file.js';
+import { parseStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
 import { createStudy } from '../../study/create.js';

@@ -1,5 +1,5 @@
 import { OptionError } from '../../errors.js';
-import type { BuiltinStudy } from '../../run/messages.js';
+import type { BuiltinStudy } from '../task.js';
 
 /**
  * What the built-in trainer can report, as an objective (`metrics:` of a space file) or as a

@@ -9,7 +9,7 @@ import type { DatasetSpec, ImageDataset } from './data/dataset.js';
 import { loadDataset } from './data/dataset.js';
 import type { Split } from './data/split.js';
 import { stratifiedHoldout, stratifiedKFold } from './data/split.js';
-import type { BuiltinStudy } from '../../run/messages.js';
+import type { BuiltinStudy } from '../task.js';
 import type { ImageMeasure } from './measures.js';
 import { checkMeasures, lowerIsBetter, measureValue, measuresFromStudy } from './measures.js';
 import type { EpochResult } from './trainer.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { policyCatalog } from '../../../src/cli/policies.js';
 import type { EpochMeasures } from '../../../src/objectives/image-classifier/measures.js';
 import { IMAGE_MEASURES, checkMeasures, measureValue, measuresFromStudy } from '../../../src/objectives/image-classifier/measures.js';
-import { parseStudyFile, readStudyFile } from '../../../src/space/study-file.js';
+import { parseStudyFile, readStudyFile } from '../../../src/study-file/study-file.js';
 
 const EPOCH: EpochMeasures = {
   validation: { loss: 0.25, accuracy: 0.9, macroF1: 0.85 },

@@ -5,7 +5,7 @@ import { MedianPruner } from '../../../src/pruners/median.js';
 import { WilcoxonPruner } from '../../../src/pruners/wilcoxon.js';
 import { loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
 import { RandomSampler } from '../../../src/samplers/random.js';
-import { readStudyFile } from '../../../src/space/study-file.js';
+import { readStudyFile } from '../../../src/study-file/study-file.js';
 import { createStudy } from '../../../src/study/create.js';
 import { isFeasible, trialConstraints } from '../../../src/multi-objective/constraints.js';
 import { intermediateVectors } from '../../../src/multi-objective/intermediate.js';

@@ -5,13 +5,13 @@ import { SpaceError } from '../errors.js';
 import { BUILTIN_OBJECTIVES } from '../objectives/builtins.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
-import type { CategoricalChoice, Distribution, ParamValue } from './distributions.js';
-import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from './distributions.js';
-import type { Condition, ParamSpec, SearchSpace } from './search-space.js';
-import { compileSearchSpace } from './search-space.js';
-import type { Carry, StageSpec } from './stages.js';
-import type { Path } from './yaml-source.js';
-import { YamlSource } from './yaml-source.js';
+import type { CategoricalChoice, Distribution, ParamValue } from '../space/distributions.js';
+import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from '../space/distributions.js';
+import type { Condition, ParamSpec, SearchSpace } from '../space/search-space.js';
+import { compileSearchSpace } from '../space/search-space.js';
+import type { Carry, StageSpec } from '../space/stages.js';
+import type { Path } from '../space/yaml-source.js';
+import { YamlSource } from '../space/yaml-source.js';
 
 /** Where a JS/TS objective runs: a worker thread (default on the CPU), a child process (default on GPUs), or the loop's own thread. */
 export type Isolation = 'thread' | 'process' | 'inline';

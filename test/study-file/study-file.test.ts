@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SpaceError } from '../../src/errors.js';
-import { parseDuration, parseStudyFile } from '../../src/space/study-file.js';
+import { parseDuration, parseStudyFile } from '../../src/study-file/study-file.js';
 
 const catalog = {
   samplers: { random: ['seed'], tpe: ['seed', 'multivariate'] },
