@@ -15,6 +15,7 @@
  *   SODATE_BENCH_QUICK=1 …                              60 trials, 3 seeds
  *   SODATE_BENCH_SEEDS=20 SODATE_BENCH_FIRST_SEED=100 …  other seeds
  *   SODATE_BENCH_EXTRA='[{"kind":"pareto","patience":1}]' …  extra rows, as space files write pruners
+ *   SODATE_BENCH_ROWS='pareto,median (loss only)' …      only these rows (and none, always run)
  */
 import { hypervolume } from '../../src/multi-objective/hypervolume.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
@@ -34,10 +35,12 @@ const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => FIRST_SEED + i);
 /** Loss 1.0 and 18 ms bound the region that counts: no worse than a poorly tuned model, the widest one's latency + 1. */
 const REFERENCE = [1.0, 18];
 
-const ROWS: Readonly<Record<string, unknown>> = {
+const ALL_ROWS: Readonly<Record<string, unknown>> = {
   none: { kind: 'none' },
-  // Default gainQuantile 0.5, chosen on seeds 100–109; 1 assumes the largest comeback any finisher made.
+  // Defaults (gainQuantile 0.5, keepImproving with paceSteps 3) chosen on seeds 100–109; 1 assumes the largest comeback any finisher made.
   pareto: { kind: 'pareto' },
+  'pareto keepImproving=false': { kind: 'pareto', keepImproving: false },
+  'pareto paceSteps=5': { kind: 'pareto', paceSteps: 5 },
   'pareto gainQuantile=1': { kind: 'pareto', gainQuantile: 1 },
   'pareto gainQuantile=0.25': { kind: 'pareto', gainQuantile: 0.25 },
   'pareto patience=1': { kind: 'pareto', patience: 1 },
@@ -45,6 +48,8 @@ const ROWS: Readonly<Record<string, unknown>> = {
   'median (loss only)': { kind: 'median' },
   ...Object.fromEntries((JSON.parse(process.env['SODATE_BENCH_EXTRA'] ?? '[]') as unknown[]).map((spec) => [JSON.stringify(spec), spec])),
 };
+const ONLY = process.env['SODATE_BENCH_ROWS']?.split(',').map((r) => r.trim());
+const ROWS = Object.fromEntries(Object.entries(ALL_ROWS).filter(([row]) => row === 'none' || ONLY === undefined || ONLY.includes(row) || row.startsWith('{')));
 
 interface Run {
   /** Per trial in number order: epochs run, final [loss, latency] when COMPLETE. */

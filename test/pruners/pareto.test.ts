@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { intermediateVectorKey } from '../../src/multi-objective/intermediate.js';
 import { ParetoPruner } from '../../src/pruners/index.js';
+import { projectedGain } from '../../src/pruners/pareto.js';
 import { createPruner } from '../../src/pruners/registry.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
@@ -43,8 +44,41 @@ describe('ParetoPruner', () => {
     const lateBloomers = [trialOf(0, curve(0.2, 10, 0.08)), trialOf(1, curve(0.25, 9, 0.08)), trialOf(2, curve(0.7, 3)), trialOf(3, curve(0.9, 2)), trialOf(4, curve(0.3, 8, 0.08))];
     const slow = trialOf(5, curve(0.1, 10, 0.08), 8); // ends at 0.48, ahead of every finisher at latency 10
     expect(asks(new ParetoPruner(), slow, lateBloomers)).toBe(false);
-    // The same curve among finishers that converged fast is pruned.
-    expect(asks(new ParetoPruner(), slow)).toBe(true);
+    // The same curve among finishers that converged fast is pruned by their evidence alone.
+    expect(asks(new ParetoPruner({ keepImproving: false }), slow)).toBe(true);
+  });
+  it('keeps a trial the front dominates while its own pace could still carry it off the front (keepImproving)', () => {
+    // Still falling steeply at step 8 (1.72, 1.37, 1.10 at steps 2, 5, 8): the gain per 3 steps shrinks by √0.79 per
+    // window, which projects 0.29 at step 20, latency 10: below trial 0's (0.3, 10), so no finisher dominates it.
+    const slow = trialOf(5, curve(0.1, 10, 0.08), 8);
+    expect(asks(new ParetoPruner(), slow)).toBe(false);
+    expect(asks(new ParetoPruner({ keepImproving: false }), slow)).toBe(true);
+    // A shallower descent (1.62 at step 8, projected 1.28) is pruned: its pace cannot reach the front either.
+    expect(asks(new ParetoPruner(), trialOf(5, curve(1.2, 10, 0.08), 8))).toBe(true);
+    // A pace window that needs more reports than the trial has (two windows of 4 from step 8) reads no pace.
+    expect(asks(new ParetoPruner({ paceSteps: 4 }), slow)).toBe(true);
+  });
+  it('projects what a curve still gains from the shrink of its last two windows', () => {
+    // 0.4 then 0.1: the gain per window shrinks by √0.25 = 0.5 each window: 0.05 + 0.025.
+    expect(projectedGain(0.4, 0.1, 2)).toBeCloseTo(0.075, 12);
+    expect(projectedGain(0.4, 0, 5)).toBe(0);
+    expect(projectedGain(0.4, -0.1, 5)).toBe(0);
+    expect(projectedGain(0.4, 0.1, 0)).toBe(0);
+    // A curve leaving a plateau shrinks by √0.95 per window.
+    expect(projectedGain(0, 0.1, 1)).toBeCloseTo(0.1 * Math.sqrt(0.95), 12);
+  });
+  it('projects a gain that is ≥ 0, at most the straight line, and grows with the last gain and the windows left', () => {
+    const gain = fc.double({ min: -1, max: 1, noNaN: true });
+    fc.assert(
+      fc.property(gain, gain, fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 20, noNaN: true }), fc.double({ min: 0, max: 5, noNaN: true }), (before, last, more, windows, extra) => {
+        const g = projectedGain(before, last, windows);
+        expect(g).toBeGreaterThanOrEqual(0);
+        expect(g).toBeLessThanOrEqual(Math.max(0, last) * windows + 1e-12);
+        expect(projectedGain(before, last, windows + extra)).toBeGreaterThanOrEqual(g - 1e-12);
+        if (before > 0 && last > 0) expect(projectedGain(before, last + more, windows)).toBeGreaterThanOrEqual(g - 1e-12);
+      }),
+      { numRuns: 300 },
+    );
   });
   it('waits for the warmup, the startup trials and `patience` reports', () => {
     const hopeless = trialOf(5, () => [3, 20], 4);
@@ -73,6 +107,8 @@ describe('ParetoPruner', () => {
   it('refuses bad options with their name, and is built by kind', () => {
     expect(() => new ParetoPruner({ gainQuantile: 2 })).toThrow('gainQuantile must be within [0, 1], got 2');
     expect(() => new ParetoPruner({ patience: 0 })).toThrow('patience must be at least 1, got 0');
+    expect(() => new ParetoPruner({ paceSteps: 0 })).toThrow('paceSteps must be at least 1, got 0');
+    expect(() => new ParetoPruner({ keepImproving: 'yes' as never })).toThrow(/keepImproving/);
     expect(createPruner('pareto', { patience: 3 })).toBeInstanceOf(ParetoPruner);
   });
   it('works through the real study API with vector reports', async () => {

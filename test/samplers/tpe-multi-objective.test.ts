@@ -399,6 +399,17 @@ describe("TPE's multivariate: 'auto'", () => {
     expect(runDtlz2(new TPESampler({ seed: 5 }), 3, 30)).not.toEqual(runDtlz2(new TPESampler({ seed: 5, nEiCandidates: 24 }), 3, 30));
   });
 
+  it("widens kernels by Scott's rule when sampling several objectives jointly, unless bandwidth is given", () => {
+    const view = (m: number): StudyView => makeStudyView([], Array.from({ length: m }, () => 'minimize' as const));
+    expect([1, 2, 3].map((m) => new TPESampler({ seed: 0 }).bandwidthFor(view(m)))).toEqual(['neighbor', 'scott', 'neighbor']);
+    expect(new TPESampler({ seed: 0, multivariate: true }).bandwidthFor(view(3))).toBe('scott');
+    expect(new TPESampler({ seed: 0, bandwidth: 'neighbor' }).bandwidthFor(view(2))).toBe('neighbor');
+    // The rule is what sampling uses: two objectives at the default sample as with 'scott' given, one as with 'neighbor'.
+    expect(runDtlz2(new TPESampler({ seed: 4 }), 2, 30)).toEqual(runDtlz2(new TPESampler({ seed: 4, bandwidth: 'scott' }), 2, 30));
+    expect(runDtlz2(new TPESampler({ seed: 4 }), 2, 30)).not.toEqual(runDtlz2(new TPESampler({ seed: 4, bandwidth: 'neighbor' }), 2, 30));
+    expect(runDtlz2(new TPESampler({ seed: 4 }), 1, 30)).toEqual(runDtlz2(new TPESampler({ seed: 4, bandwidth: 'neighbor' }), 1, 30));
+  });
+
   it('samples jointly with one or two objectives and one parameter at a time (old-decay weights) with three or more', () => {
     const n = 45;
     for (const m of [1, 2, 3, 4]) {

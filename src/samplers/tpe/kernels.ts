@@ -64,7 +64,7 @@ export function numericKernels(
   const range = high - low;
   const mus = work.float64(m);
   mus.set(obs);
-  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m, order, work) : scottBandwidths(obs, dims, m, work);
+  const sigmas = settings.bandwidth === 'neighbor' ? neighborBandwidths(obs, low, high, m, order, work) : scottBandwidths(obs, dims, m, order, work);
   const floorFactor = settings.magicClip ? Math.max(settings.minBandwidthFactor, 1 / (1 + observed)) : 1e-12;
   const minSigma = floorFactor * range;
   for (let i = 0; i < n; i++) {
@@ -201,7 +201,7 @@ function argsort(values: Float64Array, low: number, high: number, work: WorkArra
 }
 
 /** Scott's rule for a product kernel in `dims` dimensions, robust to outliers (min of std and IQR/1.34). */
-function scottBandwidths(obs: Float64Array, dims: number, m: number, work: WorkArrays): Float64Array {
+function scottBandwidths(obs: Float64Array, dims: number, m: number, given: Int32Array | null, work: WorkArrays): Float64Array {
   const n = obs.length;
   const sigmas = work.float64(m);
   if (n === 0) return sigmas;
@@ -211,7 +211,14 @@ function scottBandwidths(obs: Float64Array, dims: number, m: number, work: WorkA
   let ss = 0;
   for (let i = 0; i < n; i++) ss += ((obs[i] as number) - mean) ** 2;
   const std = n > 1 ? Math.sqrt(ss / (n - 1)) : 0;
-  const sorted = Float64Array.from(obs).sort();
+  // The sets' value orders are usually known already (see `neighborBandwidths`): no sort then.
+  const sorted = work.float64(n);
+  if (given === null) {
+    sorted.set(obs);
+    sorted.sort();
+  } else {
+    for (let k = 0; k < n; k++) sorted[k] = obs[given[k] as number] as number;
+  }
   const iqr = quantile(sorted, 0.75) - quantile(sorted, 0.25);
   const spread = iqr > 0 ? Math.min(std, iqr / 1.34) : std;
   sigmas.fill(1.059 * spread * Math.pow(n + 1, -1 / (dims + 4)), 0, n);

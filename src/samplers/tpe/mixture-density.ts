@@ -39,6 +39,12 @@ interface GaussianTerm {
   readonly inv: Float64Array;
   /** An upper bound on the term at the centre, −log σ − log √(2π) − log Z. */
   readonly peak: Float64Array;
+  /**
+   * The term at the centre, computed when a component is first evaluated (NaN until then):
+   * wide kernels (Scott's rule) leave most components above the screen's cut, and each
+   * would otherwise take a logarithm per point.
+   */
+  readonly constant: Float64Array;
 }
 
 interface ChoiceTerm {
@@ -171,7 +177,9 @@ function componentLogDensity(mixture: Mixture, i: number, xs: Float64Array): num
     switch (term.kind) {
       case 'gaussian': {
         const z = (x - (term.mus[i] as number)) * (term.inv[i] as number);
-        v = v + gaussianConstant(term.kernels, i) - 0.5 * z * z;
+        let c = term.constant[i] as number;
+        if (Number.isNaN(c)) c = term.constant[i] = gaussianConstant(term.kernels, i);
+        v = v + c - 0.5 * z * z;
         break;
       }
       case 'choice': {
@@ -233,7 +241,7 @@ function gaussianTerm(k: NumericKernels): GaussianTerm {
     inv[i] = 1 / sigma;
     peak[i] = -logSigma - LOG_SQRT_2PI + negLogNormBound(k, i);
   }
-  return { kind: 'gaussian', kernels: k, mus: k.mus, inv, peak };
+  return { kind: 'gaussian', kernels: k, mus: k.mus, inv, peak, constant: work.float64(m).fill(NaN) };
 }
 
 /**
