@@ -8,7 +8,8 @@ import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';
 import { paretoFrontIndices } from '../../multi-objective/dominance.js';
 import { hasConstraints, isFeasible, trialConstraints, violation } from '../../multi-objective/constraints.js';
-import { maximizeAcquisition, maximizeLogEI } from './acquisition.js';
+import { maximizeAcquisition } from './acquisition.js';
+import { LogExpectedImprovementWithPending } from './pending.js';
 import type { AcquisitionFunction } from './acquisition-functions.js';
 import { LogExpectedHypervolumeImprovement, LogExpectedImprovement, LogProbabilityOfFeasibility, qmcNormalSamples, SumOfLogs } from './acquisition-functions.js';
 import { nonDominatedBoxes, referencePoint } from './box-decomposition.js';
@@ -29,9 +30,12 @@ export interface GPSamplerOptions {
   /** The objective has no noise: fix the noise variance at its minimum. Default false. */
   deterministicObjective?: boolean;
   /**
-   * Give running (and pruned) trials a fantasy value, the worst observed one (of each
-   * objective and constraint), so that parallel asks spread apart instead of proposing
-   * the same point. Default true.
+   * Account for running and pruned trials, so that parallel asks spread apart instead of
+   * proposing the same point. With one objective and no constraints, running trials enter
+   * the acquisition as joint posterior fantasies (the batch's log expected improvement, as
+   * Optuna 5's qLogEI); with several objectives or constraints they get the worst observed
+   * value of each (a constant liar). Pruned trials always get the worst observed value.
+   * Default true.
    */
   constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before local search. Default 1024. */
@@ -120,8 +124,9 @@ function fitTargets(values: number[], warp: boolean): Float64Array {
  * [0, 1]^d (categoricals by Hamming distance) fitted to standardised values by maximum a
  * posteriori hyperparameters (warm-started from the previous ask), and the next point
  * chosen by maximising log expected improvement. Joint over the parameters every completed
- * trial shares; anything else is sampled uniformly. Pruned trials are treated like running
- * ones (the worst value, not a fit target); failed ones are ignored.
+ * trial shares; anything else is sampled uniformly. Running trials are fantasised from the
+ * posterior and the point maximises the log EI of the whole batch (src/samplers/gp/pending.ts);
+ * pruned trials get the worst observed value (not a fit target); failed ones are ignored.
  *
  * With several objectives, one independent GP per objective and log expected hypervolume
  * improvement over the Pareto front of the feasible trials (Optuna's LogEHVI: a box
@@ -129,8 +134,8 @@ function fitTargets(values: number[], warp: boolean): Float64Array {
  * quasi-random posterior samples; reference point 10% beyond the worst values). With
  * constraints (trial system attributes `constraints:<name>`, ≤ 0 satisfied), one GP per
  * constraint adds log P(every constraint ≤ 0) to the acquisition; while no trial is
- * feasible, that probability alone is maximised. Running trials get the worst observed
- * value of every objective and constraint.
+ * feasible, that probability alone is maximised. There running and pruned trials get the
+ * worst observed value of every objective and constraint.
  */
 export class GPSampler implements Sampler {
   readonly seed: number;
@@ -231,16 +236,18 @@ export class GPSampler implements Sampler {
     const completedGP = reusable ? cached.gp.extendedBy(inputs, y) : new GaussianProcess(inputs, y, params);
     this.posterior = { names, ids, gp: completedGP };
 
-    // Constant liar: running, waiting and pruned trials at the worst observed value.
     let worst = Infinity;
     let best = -Infinity;
     for (const v of y) {
       worst = Math.min(worst, v);
       best = Math.max(best, v);
     }
-    const lies = this.constantLiar ? this.liePoints(study, trial, encoding) : [];
+    // Pruned trials get the worst observed value (they will not report one); running and
+    // waiting ones enter the acquisition as fantasies (batch log EI).
+    const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
     let gp = completedGP;
-    if (lies.length > 0) {
+    if (open.pruned.length > 0) {
+      const lies = open.pruned;
       const all = new Float64Array((n + lies.length) * d);
       all.set(x);
       lies.forEach((row, i) => all.set(row, (n + i) * d));
@@ -249,11 +256,15 @@ export class GPSampler implements Sampler {
       yAll.fill(worst, n);
       gp = completedGP.extendedBy({ x: all, n: n + lies.length, d, categorical: encoding.categorical }, yAll);
     }
+    const rng = Rng.derive(this.seed, trial.number, 'gp');
+    const acquisition =
+      open.running.length > 0
+        ? new LogExpectedImprovementWithPending(gp, best, open.running, Rng.derive(this.seed, trial.number, 'pending').nextUint32())
+        : new LogExpectedImprovement(gp, best);
 
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
     const anchors = order.slice(0, 5).map((i) => rows[i] as Float64Array);
-    const rng = Rng.derive(this.seed, trial.number, 'gp');
-    const { point } = maximizeLogEI(gp, best, encoding, rng, {
+    const { point } = maximizeAcquisition(acquisition, encoding, rng, {
       candidates: this.nCandidates,
       anchors,
       perturbationsPerAnchor: 40,
@@ -283,7 +294,8 @@ export class GPSampler implements Sampler {
     const rng = Rng.derive(this.seed, trial.number, 'gp');
     const n = rows.length;
     if (n === 0) return decodeInside(encoding, fromUnitCube(encoding, Array.from({ length: d }, () => rng.float()), new Float64Array(d)), rng);
-    const lies = this.constantLiar ? this.liePoints(study, trial, encoding) : [];
+    const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
+    const lies = [...open.running, ...open.pruned];
     const model = (label: string, subset: readonly number[], y: Float64Array, lie: number): GaussianProcess => {
       const x = new Float64Array(subset.length * d);
       subset.forEach((i, k) => x.set(rows[i] as Float64Array, k * d));
@@ -380,13 +392,16 @@ export class GPSampler implements Sampler {
     return fit.params;
   }
 
-  private liePoints(study: StudyView, trial: FrozenTrial, encoding: Encoding): Float64Array[] {
+  /** Encoded points of the other running and waiting trials, and of the pruned ones. */
+  private liePoints(study: StudyView, trial: FrozenTrial, encoding: Encoding): { running: Float64Array[]; pruned: Float64Array[] } {
     const names = encoding.names.join('\u0000');
-    const out: Float64Array[] = [];
+    const running: Float64Array[] = [];
+    const pruned: Float64Array[] = [];
     const open = new Set<number>();
     for (const t of study.getTrials(['RUNNING', 'WAITING', 'PRUNED'])) {
       if (t.number === trial.number) continue;
       if (t.state !== 'PRUNED') open.add(t.number);
+      const out = t.state === 'PRUNED' ? pruned : running;
       const row = new Float64Array(encoding.d);
       if (encodeParams(encoding, t.internalParams, row)) {
         out.push(row);
@@ -396,6 +411,6 @@ export class GPSampler implements Sampler {
       if (proposed !== undefined && proposed.names === names && encodeParams(encoding, proposed.internal, row)) out.push(row);
     }
     for (const number of this.pending.keys()) if (!open.has(number) && number !== trial.number) this.pending.delete(number);
-    return out;
+    return { running, pruned };
   }
 }

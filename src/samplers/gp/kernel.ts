@@ -108,8 +108,10 @@ export function crossKernelWithDerivative(inputs: EncodedInputs, params: KernelP
   for (let i = 0; i < n; i++) {
     const r2 = squaredDistance(x, i * d, point, 0, rho, categorical, d);
     const r = Math.sqrt(r2);
-    const e = s * Math.exp(-SQRT5 * r);
-    k[i] = (1 + SQRT5 * r + (5 / 3) * r2) * e;
-    dk[i] = (-5 / 6) * (1 + SQRT5 * r) * e;
+    const e = Math.exp(-SQRT5 * r);
+    // The same operations in the same order as s·matern52 and s·matern52DerivativeR2, so that
+    // values with and without gradients agree to the last bit.
+    k[i] = s * ((1 + SQRT5 * r + (5 / 3) * r2) * e);
+    dk[i] = s * ((-5 / 6) * (1 + SQRT5 * r) * e);
   }
 }
