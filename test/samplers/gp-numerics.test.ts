@@ -4,15 +4,16 @@ import {
   choleskyInPlace,
   choleskySolve,
   choleskyWithJitter,
+  extendCholesky,
   inverseFromCholesky,
   logDeterminant,
   solveLower,
   solveUpperTransposed,
 } from '../../src/samplers/gp/cholesky.js';
-import { fitKernelParams, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
+import { evenlySpacedSubset, fitKernelParams, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
 import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
 import type { EncodedInputs, KernelParams } from '../../src/samplers/gp/kernel.js';
-import { kernelMatrix, matern52 } from '../../src/samplers/gp/kernel.js';
+import { crossKernelWithDerivative, kernelMatrix, kernelRows, matern52, matern52DerivativeR2 } from '../../src/samplers/gp/kernel.js';
 import { minimizeLbfgs } from '../../src/samplers/gp/lbfgs.js';
 import { erfc, erfcx, logExpectedImprovement, logH, logHDerivative, normalCdf, normalPdf } from '../../src/samplers/gp/special.js';
 import { Rng } from '../../src/samplers/rng.js';
@@ -128,6 +129,51 @@ describe('Cholesky', () => {
     expect(logDeterminant(f)).toBeCloseTo(Math.log(new EigenvalueDecomposition(spd).realEigenvalues.reduce((p, v) => p * v, 1)), 8);
   });
 
+  /** A random symmetric positive-definite n×n matrix. */
+  const randomSpd = (n: number, seed: number): Matrix => {
+    const rng = new Rng(seed);
+    const b = Matrix.rand(n, n, { random: () => rng.float() });
+    return b.mmul(b.transpose()).add(Matrix.eye(n).mul(0.1));
+  };
+
+  it('factors and inverts every size the two-row blocking meets (odd, even, 1, 2) as ml-matrix does', () => {
+    for (const n of [1, 2, 3, 5, 8, 13, 38]) {
+      const spd = randomSpd(n, n);
+      const f = choleskyWithJitter(Float64Array.from(spd.to1DArray()), n);
+      const reference = new CholeskyDecomposition(spd).lowerTriangularMatrix;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(f.lower[i * n + j]).toBeCloseTo(reference.get(i, j), 9);
+      const inverse = inverseFromCholesky(f);
+      const product = spd.mmul(new Matrix(Array.from({ length: n }, (_, i) => Array.from(inverse.subarray(i * n, (i + 1) * n)))));
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) expect(product.get(i, j)).toBeCloseTo(i === j ? 1 : 0, 7);
+      const rhs = Array.from({ length: n }, (_, i) => Math.cos(i));
+      const back = spd.mmul(Matrix.columnVector(Array.from(choleskySolve(f, rhs)))).to1DArray();
+      back.forEach((v, i) => expect(v).toBeCloseTo(rhs[i] as number, 8));
+    }
+  });
+
+  it('extending a factor by new rows gives the factor of the grown matrix, as a fresh factorisation does', () => {
+    for (const [n0, m] of [[0, 3], [1, 1], [10, 1], [17, 4]] as const) {
+      const n = n0 + m;
+      const full = Float64Array.from(randomSpd(n, 100 + n).to1DArray());
+      const leading = new Float64Array(n0 * n0);
+      for (let i = 0; i < n0; i++) leading.set(full.subarray(i * n, i * n + n0), i * n0);
+      const grown = extendCholesky(choleskyWithJitter(leading, n0), full.slice(n0 * n), m);
+      const fresh = choleskyWithJitter(full, n);
+      expect(grown).not.toBeNull();
+      for (let i = 0; i < n * n; i++) expect(grown?.lower[i]).toBeCloseTo(fresh.lower[i] as number, 10);
+    }
+  });
+
+  it('extending keeps the jitter the first factor needed, and says when a new pivot is not positive', () => {
+    const singular = choleskyWithJitter(Float64Array.from([1, 1, 1, 1]), 2);
+    const grown = extendCholesky(singular, Float64Array.from([0.5, 0.5, 2]), 1);
+    expect(grown?.jitter).toBe(singular.jitter);
+    const withJitter = Float64Array.from([1, 1, 0.5, 1, 1, 0.5, 0.5, 0.5, 2]).map((v, k) => (k % 4 === 0 ? v + singular.jitter : v));
+    expect(choleskyInPlace(withJitter, 3)).toBe(true);
+    for (let k = 0; k < 9; k++) expect(grown?.lower[k]).toBeCloseTo(withJitter[k] as number, 6);
+    expect(extendCholesky(choleskyWithJitter(Float64Array.from([1]), 1), Float64Array.from([1, 0.5]), 1)).toBeNull();
+  });
+
   it('adds growing jitter to a singular matrix instead of failing', () => {
     const singular = Float64Array.from([1, 1, 1, 1]);
     expect(choleskyInPlace(Float64Array.from(singular), 2)).toBe(false);
@@ -220,6 +266,55 @@ describe('hyperparameter fit', () => {
     expect(worst).toBeLessThan(0.05);
     // Training points are interpolated with little variance left.
     expect(gp.predict(train.x.subarray(0, 2)).variance).toBeLessThan(1e-3);
+  });
+
+  it('a GP extended by new points predicts as one built on all of them', () => {
+    const all = randomInputs(50, 3, 7, [2]);
+    const y = Float64Array.from({ length: 50 }, (_, i) => Math.sin(4 * (all.x[3 * i] as number)) + (all.x[3 * i + 2] as number));
+    const params: KernelParams = { inverseSquaredLengthscales: Float64Array.from([5, 2, 1]), signalVariance: 1.3, noiseVariance: 1e-3 };
+    const first = new GaussianProcess({ ...all, x: all.x.slice(0, 40 * 3), n: 40 }, y.slice(0, 40), params);
+    const extended = first.extendedBy(all, y);
+    const fresh = new GaussianProcess(all, y, params);
+    const rng = new Rng(8);
+    const free = Uint8Array.from([1, 1, 0]);
+    for (let i = 0; i < 20; i++) {
+      const p = Float64Array.from([rng.float(), rng.float(), rng.int(3)]);
+      const a = extended.predictWithGradient(p, free);
+      const b = fresh.predictWithGradient(p, free);
+      expect(a.mean).toBeCloseTo(b.mean, 9);
+      expect(a.variance).toBeCloseTo(b.variance, 9);
+      for (let j = 0; j < 3; j++) expect(a.dVariance[j]).toBeCloseTo(b.dVariance[j] as number, 8);
+    }
+  });
+
+  it('the kernel with its r² derivative matches the separate functions, and kernel rows match the matrix', () => {
+    const inputs = randomInputs(12, 3, 9, [1]);
+    const params: KernelParams = { inverseSquaredLengthscales: Float64Array.from([2, 0.7, 4]), signalVariance: 0.8, noiseVariance: 0.01 };
+    const point = Float64Array.from([0.3, 1, 0.6]);
+    const k = new Float64Array(12);
+    const dk = new Float64Array(12);
+    crossKernelWithDerivative(inputs, params, point, k, dk);
+    const full = kernelMatrix(inputs, params);
+    for (let i = 0; i < 12; i++) {
+      let r2 = 0;
+      for (let j = 0; j < 3; j++) {
+        const diff = (inputs.x[i * 3 + j] as number) - (point[j] as number);
+        r2 += j === 1 ? (diff !== 0 ? 0.7 : 0) : (params.inverseSquaredLengthscales[j] as number) * diff * diff;
+      }
+      expect(k[i]).toBeCloseTo(0.8 * matern52(r2), 14);
+      expect(dk[i]).toBeCloseTo(0.8 * matern52DerivativeR2(r2), 14);
+    }
+    expect(Array.from(kernelRows(inputs, params, 9))).toEqual(Array.from(full.subarray(9 * 12)));
+  });
+
+  it('fits on an evenly spaced subset of at most the given size, in order, and on everything below it', () => {
+    const inputs = randomInputs(10, 2, 10);
+    const y = Float64Array.from({ length: 10 }, (_, i) => i);
+    expect(evenlySpacedSubset(inputs, y, 10).y).toBe(y);
+    const { inputs: sub, y: ys } = evenlySpacedSubset(inputs, y, 4);
+    expect(Array.from(ys)).toEqual([0, 2, 5, 7]);
+    expect(sub.n).toBe(4);
+    expect(Array.from(sub.x.subarray(2, 4))).toEqual(Array.from(inputs.x.subarray(4, 6)));
   });
 
   it('the cheap variance bound never falls below the exact posterior variance', () => {

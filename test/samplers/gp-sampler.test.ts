@@ -131,13 +131,15 @@ describe('GPSampler', () => {
       return closest;
     };
 
-    it('the constant liar spreads them apart (running trials seen through storage)', () => {
-      expect(spreadOf8(true, true)).toBeGreaterThan(0.01);
+    // On a converged bowl the batch's log EI still wants points near the optimum, but no two
+    // alike: ignoring running trials proposes (nearly) the same point eight times.
+    it('fantasising running trials keeps them apart (running trials seen through storage)', () => {
+      expect(spreadOf8(true, true)).toBeGreaterThan(0.003);
       expect(spreadOf8(false, true)).toBeLessThan(0.002);
     });
 
-    it('the constant liar spreads them apart before their parameters reach storage', () => {
-      expect(spreadOf8(true, false)).toBeGreaterThan(0.01);
+    it('fantasising running trials keeps them apart before their parameters reach storage', () => {
+      expect(spreadOf8(true, false)).toBeGreaterThan(0.003);
     });
   });
 

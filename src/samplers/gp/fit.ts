@@ -145,3 +145,21 @@ export function fitKernelParams(inputs: EncodedInputs, y: Float64Array, options:
   const result = minimizeLbfgs(objective, theta0, { maxEvaluations: options.maxEvaluations, lower, upper, gradientTolerance: 1e-4 });
   return { params: fromTheta(result.x, d), logPosterior: -result.value, evaluations: result.evaluations };
 }
+
+/**
+ * At most `size` of the points, evenly spaced in their order (a study's trials in the order
+ * they finished: early, spread-out ones and late ones near the optimum alike); all of them
+ * when there are no more than `size`.
+ */
+export function evenlySpacedSubset(inputs: EncodedInputs, y: Float64Array, size: number): { inputs: EncodedInputs; y: Float64Array } {
+  const { x, n, d } = inputs;
+  if (n <= size) return { inputs, y };
+  const xs = new Float64Array(size * d);
+  const ys = new Float64Array(size);
+  for (let i = 0; i < size; i++) {
+    const from = Math.floor((i * n) / size);
+    xs.set(x.subarray(from * d, (from + 1) * d), i * d);
+    ys[i] = y[from] as number;
+  }
+  return { inputs: { ...inputs, x: xs, n: size }, y: ys };
+}

@@ -3,9 +3,9 @@
  * α = K⁻¹y by two triangular solves; predictions reuse the factor.
  */
 import type { CholeskyFactor } from './cholesky.js';
-import { choleskySolve, choleskyWithJitter, solveLower, solveUpperTransposed } from './cholesky.js';
+import { choleskySolve, choleskyWithJitter, extendCholesky, solveLower, solveUpperTransposed } from './cholesky.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
-import { crossKernel, kernelMatrix, matern52DerivativeR2, squaredDistance } from './kernel.js';
+import { crossKernel, crossKernelWithDerivative, kernelMatrix, kernelRows } from './kernel.js';
 
 export interface Prediction {
   mean: number;
@@ -26,16 +26,30 @@ export class GaussianProcess {
   readonly alpha: Float64Array;
   private readonly kStar: Float64Array;
   private readonly v: Float64Array;
+  private readonly dk: Float64Array;
   private readonly minVariance: number;
 
-  constructor(inputs: EncodedInputs, y: Float64Array, params: KernelParams) {
+  /** `factor`, when given, must factor k(X, X) + noise·I of these inputs and params (see `extendedBy`). */
+  constructor(inputs: EncodedInputs, y: Float64Array, params: KernelParams, factor?: CholeskyFactor) {
     this.inputs = inputs;
     this.params = params;
-    this.factor = choleskyWithJitter(kernelMatrix(inputs, params), inputs.n);
+    this.factor = factor ?? choleskyWithJitter(kernelMatrix(inputs, params), inputs.n);
     this.alpha = choleskySolve(this.factor, y);
     this.kStar = new Float64Array(inputs.n);
     this.v = new Float64Array(inputs.n);
+    this.dk = new Float64Array(inputs.n);
     this.minVariance = 1e-10 * params.signalVariance;
+  }
+
+  /**
+   * The GP with the same hyperparameters on `inputs`, whose first rows are this GP's inputs,
+   * and targets `y`: this factor is extended by the new rows in O(n²) each rather than
+   * factored afresh in O(n³).
+   */
+  extendedBy(inputs: EncodedInputs, y: Float64Array): GaussianProcess {
+    const m = inputs.n - this.inputs.n;
+    const factor = m === 0 ? this.factor : extendCholesky(this.factor, kernelRows(inputs, this.params, this.inputs.n), m);
+    return new GaussianProcess(inputs, y, this.params, factor ?? undefined);
   }
 
   /** Posterior mean and variance (of the latent function, without noise) at one point. */
@@ -71,28 +85,28 @@ export class GaussianProcess {
 
   /** Prediction with gradients along the numeric dimensions flagged in `free`. */
   predictWithGradient(point: Float64Array, free: Uint8Array): PredictionWithGradient {
-    const { x, n, d, categorical } = this.inputs;
+    const { x, n, d } = this.inputs;
     const rho = this.params.inverseSquaredLengthscales;
-    const s = this.params.signalVariance;
-    const k = crossKernel(this.inputs, this.params, point, 0, new Float64Array(n));
+    const k = this.kStar;
+    const dk = this.dk;
+    crossKernelWithDerivative(this.inputs, this.params, point, k, dk);
     let mean = 0;
     for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
-    const v = solveLower(this.factor, k);
+    const v = solveLower(this.factor, k, this.v);
     let explained = 0;
     for (let i = 0; i < n; i++) explained += (v[i] as number) * (v[i] as number);
-    const rawVariance = s - explained;
+    const rawVariance = this.params.signalVariance - explained;
     const beta = solveUpperTransposed(this.factor, v, v); // K⁻¹k*
     const dMean = new Float64Array(d);
     const dVariance = new Float64Array(d);
     for (let i = 0; i < n; i++) {
-      const r2 = squaredDistance(x, i * d, point, 0, rho, categorical, d);
-      const dk = s * matern52DerivativeR2(r2);
-      const a = (this.alpha[i] as number) * dk;
-      const b = -2 * (beta[i] as number) * dk;
+      const a = (this.alpha[i] as number) * (dk[i] as number);
+      const b = -2 * (beta[i] as number) * (dk[i] as number);
+      const row = i * d;
       for (let j = 0; j < d; j++) {
         if (!free[j]) continue;
         // ∂r²/∂pⱼ = 2ρⱼ(pⱼ − xᵢⱼ)
-        const dr2 = 2 * (rho[j] as number) * ((point[j] as number) - (x[i * d + j] as number));
+        const dr2 = 2 * (rho[j] as number) * ((point[j] as number) - (x[row + j] as number));
         dMean[j] = (dMean[j] as number) + a * dr2;
         dVariance[j] = (dVariance[j] as number) + b * dr2;
       }

@@ -8,7 +8,8 @@ import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';
 import { paretoFrontIndices } from '../../multi-objective/dominance.js';
 import { hasConstraints, isFeasible, trialConstraints, violation } from '../../multi-objective/constraints.js';
-import { maximizeAcquisition, maximizeLogEI } from './acquisition.js';
+import { maximizeAcquisition } from './acquisition.js';
+import { LogExpectedImprovementWithPending } from './pending.js';
 import type { AcquisitionFunction } from './acquisition-functions.js';
 import { LogExpectedHypervolumeImprovement, LogExpectedImprovement, LogProbabilityOfFeasibility, qmcNormalSamples, SumOfLogs } from './acquisition-functions.js';
 import { nonDominatedBoxes, referencePoint } from './box-decomposition.js';
@@ -16,7 +17,7 @@ import type { Encoding } from './encoding.js';
 import { buildEncoding, decodePoint, encodeParams, fromUnitCube } from './encoding.js';
 import { constraintTargets, feasibleAnchors, leastViolatingAnchors } from './outputs.js';
 import type { FitResult } from './fit.js';
-import { fitKernelParams } from './fit.js';
+import { evenlySpacedSubset, fitKernelParams } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
 import { warpOutputs } from './output-warp.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
@@ -29,9 +30,12 @@ export interface GPSamplerOptions {
   /** The objective has no noise: fix the noise variance at its minimum. Default false. */
   deterministicObjective?: boolean;
   /**
-   * Give running (and pruned) trials a fantasy value, the worst observed one (of each
-   * objective and constraint), so that parallel asks spread apart instead of proposing
-   * the same point. Default true.
+   * Account for running and pruned trials, so that parallel asks spread apart instead of
+   * proposing the same point. With one objective and no constraints, running trials enter
+   * the acquisition as joint posterior fantasies (the batch's log expected improvement, as
+   * Optuna 5's qLogEI); with several objectives or constraints they get the worst observed
+   * value of each (a constant liar). Pruned trials always get the worst observed value.
+   * Default true.
    */
   constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before local search. Default 1024. */
@@ -44,10 +48,19 @@ export interface GPSamplerOptions {
 export const GP_OPTION_KEYS: readonly string[] = ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates', 'warpOutputs'];
 
 interface CachedFit {
-  readonly key: string;
   readonly names: string;
   readonly params: KernelParams;
   readonly refits: number;
+  /** The trials `params` were fitted to. */
+  readonly ids: ReadonlySet<number>;
+}
+
+/** The single-objective posterior of the last ask on the completed trials, whose factor the next ask extends. */
+interface CachedPosterior {
+  readonly names: string;
+  /** Trial id of each row of the GP's inputs. */
+  readonly ids: readonly number[];
+  readonly gp: GaussianProcess;
 }
 
 /** Values (maximisation sense) made finite: ±Infinity become the worst/best finite value. */
@@ -56,6 +69,29 @@ function finiteValues(raw: number[]): number[] {
   const lo = finite.length > 0 ? Math.min(...finite) : 0;
   const hi = finite.length > 0 ? Math.max(...finite) : 0;
   return raw.map((v) => (v === Infinity ? hi : v === -Infinity ? lo : v));
+}
+
+/**
+ * Most trials the hyperparameters are fitted on. 200 points pin ARD lengthscales down about
+ * as well as 1,000 do (each posterior evaluation with all of them would cost 125× more),
+ * and they leave the fit enough evaluations to converge.
+ */
+const FIT_SUBSET_SIZE = 200;
+/** Past FIT_SUBSET_SIZE trials, the hyperparameters are refitted once the trials have grown by this factor. */
+const REFIT_GROWTH = 1.05;
+
+/** The trials whose ids are in `order` first, in that order (when every one is still there), then the others. */
+function inCachedOrder(trials: readonly FrozenTrial[], order: readonly number[]): readonly FrozenTrial[] {
+  if (order.length === 0) return trials;
+  const byId = new Map(trials.map((t) => [t.id, t]));
+  const first: FrozenTrial[] = [];
+  for (const id of order) {
+    const t = byId.get(id);
+    if (t === undefined) return trials;
+    first.push(t);
+  }
+  const placed = new Set(order);
+  return [...first, ...trials.filter((t) => !placed.has(t.id))];
 }
 
 /** Fixed normal samples of the Monte-Carlo log EHVI (BoTorch's and Optuna's default). */
@@ -88,8 +124,9 @@ function fitTargets(values: number[], warp: boolean): Float64Array {
  * [0, 1]^d (categoricals by Hamming distance) fitted to standardised values by maximum a
  * posteriori hyperparameters (warm-started from the previous ask), and the next point
  * chosen by maximising log expected improvement. Joint over the parameters every completed
- * trial shares; anything else is sampled uniformly. Pruned trials are treated like running
- * ones (the worst value, not a fit target); failed ones are ignored.
+ * trial shares; anything else is sampled uniformly. Running trials are fantasised from the
+ * posterior and the point maximises the log EI of the whole batch (src/samplers/gp/pending.ts);
+ * pruned trials get the worst observed value (not a fit target); failed ones are ignored.
  *
  * With several objectives, one independent GP per objective and log expected hypervolume
  * improvement over the Pareto front of the feasible trials (Optuna's LogEHVI: a box
@@ -97,8 +134,8 @@ function fitTargets(values: number[], warp: boolean): Float64Array {
  * quasi-random posterior samples; reference point 10% beyond the worst values). With
  * constraints (trial system attributes `constraints:<name>`, ≤ 0 satisfied), one GP per
  * constraint adds log P(every constraint ≤ 0) to the acquisition; while no trial is
- * feasible, that probability alone is maximised. Running trials get the worst observed
- * value of every objective and constraint.
+ * feasible, that probability alone is maximised. There running and pruned trials get the
+ * worst observed value of every objective and constraint.
  */
 export class GPSampler implements Sampler {
   readonly seed: number;
@@ -110,6 +147,7 @@ export class GPSampler implements Sampler {
   private readonly startup: QMCSampler;
   /** The last fit of each GP: `objective:<j>`, `constraint:<name>`. */
   private readonly caches = new Map<string, CachedFit>();
+  private posterior: CachedPosterior | null = null;
   /** Points this instance proposed for trials that may not have stored their parameters yet. */
   private readonly pending = new Map<number, { names: string; internal: Record<string, number> }>();
 
@@ -173,14 +211,18 @@ export class GPSampler implements Sampler {
 
   private sampleFromGP(study: StudyView, trial: FrozenTrial, encoding: Encoding, completed: readonly FrozenTrial[]): Record<string, number> {
     const d = encoding.d;
+    const names = encoding.names.join('\u0000');
     const sign = study.direction === 'minimize' ? -1 : 1;
+    const cached = this.posterior !== null && this.posterior.names === names ? this.posterior : null;
     const rows: Float64Array[] = [];
     const raw: number[] = [];
-    for (const t of completed) {
+    const ids: number[] = [];
+    for (const t of inCachedOrder(completed, cached?.ids ?? [])) {
       const row = new Float64Array(d);
       if (!encodeParams(encoding, t.internalParams, row)) continue;
       rows.push(row);
       raw.push(sign * (t.values?.[0] as number));
+      ids.push(t.id);
     }
     const n = rows.length;
     const y = fitTargets(finiteValues(raw), this.warpOutputs);
@@ -188,28 +230,41 @@ export class GPSampler implements Sampler {
     rows.forEach((row, i) => x.set(row, i * d));
     const inputs = { x, n, d, categorical: encoding.categorical };
 
-    const params = this.fitHyperparameters('objective:0', encoding, inputs, y, completed.map((t) => t.id).join(','));
+    const params = this.fitHyperparameters('objective:0', encoding, inputs, y, completed.map((t) => t.id));
+    // While the hyperparameters stay, the last ask's factor extends to the trials completed since.
+    const reusable = cached !== null && cached.gp.params === params && cached.ids.length <= n && cached.ids.every((id, i) => ids[i] === id);
+    const completedGP = reusable ? cached.gp.extendedBy(inputs, y) : new GaussianProcess(inputs, y, params);
+    this.posterior = { names, ids, gp: completedGP };
 
-    // Constant liar: running, waiting and pruned trials at the worst observed value.
     let worst = Infinity;
     let best = -Infinity;
     for (const v of y) {
       worst = Math.min(worst, v);
       best = Math.max(best, v);
     }
-    const lies = this.constantLiar ? this.liePoints(study, trial, encoding) : [];
-    const all = new Float64Array((n + lies.length) * d);
-    all.set(x);
-    lies.forEach((row, i) => all.set(row, (n + i) * d));
-    const yAll = new Float64Array(n + lies.length);
-    yAll.set(y);
-    yAll.fill(worst, n);
-    const gp = new GaussianProcess({ x: all, n: n + lies.length, d, categorical: encoding.categorical }, yAll, params);
+    // Pruned trials get the worst observed value (they will not report one); running and
+    // waiting ones enter the acquisition as fantasies (batch log EI).
+    const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
+    let gp = completedGP;
+    if (open.pruned.length > 0) {
+      const lies = open.pruned;
+      const all = new Float64Array((n + lies.length) * d);
+      all.set(x);
+      lies.forEach((row, i) => all.set(row, (n + i) * d));
+      const yAll = new Float64Array(n + lies.length);
+      yAll.set(y);
+      yAll.fill(worst, n);
+      gp = completedGP.extendedBy({ x: all, n: n + lies.length, d, categorical: encoding.categorical }, yAll);
+    }
+    const rng = Rng.derive(this.seed, trial.number, 'gp');
+    const acquisition =
+      open.running.length > 0
+        ? new LogExpectedImprovementWithPending(gp, best, open.running, Rng.derive(this.seed, trial.number, 'pending').nextUint32())
+        : new LogExpectedImprovement(gp, best);
 
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
     const anchors = order.slice(0, 5).map((i) => rows[i] as Float64Array);
-    const rng = Rng.derive(this.seed, trial.number, 'gp');
-    const { point } = maximizeLogEI(gp, best, encoding, rng, {
+    const { point } = maximizeAcquisition(acquisition, encoding, rng, {
       candidates: this.nCandidates,
       anchors,
       perturbationsPerAnchor: 40,
@@ -239,12 +294,13 @@ export class GPSampler implements Sampler {
     const rng = Rng.derive(this.seed, trial.number, 'gp');
     const n = rows.length;
     if (n === 0) return decodeInside(encoding, fromUnitCube(encoding, Array.from({ length: d }, () => rng.float()), new Float64Array(d)), rng);
-    const lies = this.constantLiar ? this.liePoints(study, trial, encoding) : [];
+    const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
+    const lies = [...open.running, ...open.pruned];
     const model = (label: string, subset: readonly number[], y: Float64Array, lie: number): GaussianProcess => {
       const x = new Float64Array(subset.length * d);
       subset.forEach((i, k) => x.set(rows[i] as Float64Array, k * d));
       const inputs = { x, n: subset.length, d, categorical: encoding.categorical };
-      const params = this.fitHyperparameters(label, encoding, inputs, y, subset.map((i) => (fitted[i] as FrozenTrial).id).join(','));
+      const params = this.fitHyperparameters(label, encoding, inputs, y, subset.map((i) => (fitted[i] as FrozenTrial).id));
       const all = new Float64Array((subset.length + lies.length) * d);
       all.set(x);
       lies.forEach((row, i) => all.set(row, (subset.length + i) * d));
@@ -300,19 +356,28 @@ export class GPSampler implements Sampler {
     return decodeInside(encoding, point, rng);
   }
 
-  /** MAP hyperparameters of the GP called `label`, warm-started from its last fit and reused while the same trials are fitted. */
-  private fitHyperparameters(label: string, encoding: Encoding, inputs: EncodedInputs, y: Float64Array, trialIds: string): KernelParams {
+  /**
+   * MAP hyperparameters of the GP called `label`, warm-started from its last fit. They are
+   * reused while the same trials are fitted, and past FIT_SUBSET_SIZE trials until 5% more
+   * have completed: by then one trial moves them little, and keeping them lets the
+   * posterior's factor grow in O(n²) per trial instead of being redone in O(n³).
+   */
+  private fitHyperparameters(label: string, encoding: Encoding, inputs: EncodedInputs, y: Float64Array, trialIds: readonly number[]): KernelParams {
     const names = encoding.names.join('\u0000');
-    const key = `${names}|${trialIds}`;
     const cache = this.caches.get(label);
-    if (cache !== undefined && cache.key === key) return cache.params;
+    if (cache !== undefined && cache.names === names && trialIds.length >= cache.ids.size) {
+      const sameOrMore = (cache.ids.size === trialIds.length || cache.ids.size > FIT_SUBSET_SIZE) && trialIds.length < REFIT_GROWTH * cache.ids.size;
+      let kept = 0;
+      if (sameOrMore) for (const id of trialIds) if (cache.ids.has(id)) kept++;
+      if (sameOrMore && kept === cache.ids.size) return cache.params;
+    }
     const warm = cache !== undefined && cache.names === names ? cache.params : undefined;
-    const n = inputs.n;
-    // Each evaluation costs ~n³/2 flops. Up to 200 trials the fit gets at least 4 evaluations;
-    // past that the hyperparameters move little per trial and warm-started steps must do.
-    const cubed = n * n * n;
-    const budget = n <= 200 ? Math.max(4, Math.min(60, Math.floor(1.2e8 / cubed))) : Math.max(2, Math.floor(6e7 / cubed));
-    let fit: FitResult = fitKernelParams(inputs, y, {
+    // Each evaluation costs ~n³/2 flops: past FIT_SUBSET_SIZE trials the hyperparameters are
+    // fitted on that many of them, spread evenly over the study, and only the posterior uses all.
+    const subset = evenlySpacedSubset(inputs, y, FIT_SUBSET_SIZE);
+    const n = subset.inputs.n;
+    const budget = Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n))));
+    let fit: FitResult = fitKernelParams(subset.inputs, subset.y, {
       ...(warm ? { initial: warm } : {}),
       maxEvaluations: budget,
       deterministic: this.deterministicObjective,
@@ -320,20 +385,23 @@ export class GPSampler implements Sampler {
     const refits = (cache?.refits ?? 0) + 1;
     if (warm !== undefined && (refits % 10 === 0 || !Number.isFinite(fit.logPosterior))) {
       // Now and then also start afresh, in case the warm start sits in a poor local optimum.
-      const fresh = fitKernelParams(inputs, y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
+      const fresh = fitKernelParams(subset.inputs, subset.y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
       if (fresh.logPosterior > fit.logPosterior || !Number.isFinite(fit.logPosterior)) fit = fresh;
     }
-    this.caches.set(label, { key, names, params: fit.params, refits });
+    this.caches.set(label, { names, params: fit.params, refits, ids: new Set(trialIds) });
     return fit.params;
   }
 
-  private liePoints(study: StudyView, trial: FrozenTrial, encoding: Encoding): Float64Array[] {
+  /** Encoded points of the other running and waiting trials, and of the pruned ones. */
+  private liePoints(study: StudyView, trial: FrozenTrial, encoding: Encoding): { running: Float64Array[]; pruned: Float64Array[] } {
     const names = encoding.names.join('\u0000');
-    const out: Float64Array[] = [];
+    const running: Float64Array[] = [];
+    const pruned: Float64Array[] = [];
     const open = new Set<number>();
     for (const t of study.getTrials(['RUNNING', 'WAITING', 'PRUNED'])) {
       if (t.number === trial.number) continue;
       if (t.state !== 'PRUNED') open.add(t.number);
+      const out = t.state === 'PRUNED' ? pruned : running;
       const row = new Float64Array(encoding.d);
       if (encodeParams(encoding, t.internalParams, row)) {
         out.push(row);
@@ -343,6 +411,6 @@ export class GPSampler implements Sampler {
       if (proposed !== undefined && proposed.names === names && encodeParams(encoding, proposed.internal, row)) out.push(row);
     }
     for (const number of this.pending.keys()) if (!open.has(number) && number !== trial.number) this.pending.delete(number);
-    return out;
+    return { running, pruned };
   }
 }

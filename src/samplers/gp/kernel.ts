@@ -75,6 +75,19 @@ export function kernelMatrix(inputs: EncodedInputs, params: KernelParams, withNo
   return k;
 }
 
+/** Rows `from`…n − 1 of `kernelMatrix(inputs, params)`, as an (n − from) × n row-major block. */
+export function kernelRows(inputs: EncodedInputs, params: KernelParams, from: number): Float64Array {
+  const { x, n, d, categorical } = inputs;
+  const rho = params.inverseSquaredLengthscales;
+  const s = params.signalVariance;
+  const out = new Float64Array((n - from) * n);
+  for (let i = from; i < n; i++) {
+    const row = (i - from) * n;
+    for (let j = 0; j < n; j++) out[row + j] = i === j ? s + params.noiseVariance : s * matern52(squaredDistance(x, i * d, x, j * d, rho, categorical, d));
+  }
+  return out;
+}
+
 /** k(xᵢ, p) for every training input xᵢ and one point p (length d, at `offset` in `point`). */
 export function crossKernel(inputs: EncodedInputs, params: KernelParams, point: Float64Array, offset = 0, out: Float64Array = new Float64Array(inputs.n)): Float64Array {
   const { x, n, d, categorical } = inputs;
@@ -82,4 +95,23 @@ export function crossKernel(inputs: EncodedInputs, params: KernelParams, point: 
   const s = params.signalVariance;
   for (let i = 0; i < n; i++) out[i] = s * matern52(squaredDistance(x, i * d, point, offset, rho, categorical, d));
   return out;
+}
+
+/**
+ * `crossKernel` into `k`, and into `dk` each entry's derivative with respect to r²
+ * (s·matern52DerivativeR2), sharing the distance, square root and exponential.
+ */
+export function crossKernelWithDerivative(inputs: EncodedInputs, params: KernelParams, point: Float64Array, k: Float64Array, dk: Float64Array): void {
+  const { x, n, d, categorical } = inputs;
+  const rho = params.inverseSquaredLengthscales;
+  const s = params.signalVariance;
+  for (let i = 0; i < n; i++) {
+    const r2 = squaredDistance(x, i * d, point, 0, rho, categorical, d);
+    const r = Math.sqrt(r2);
+    const e = Math.exp(-SQRT5 * r);
+    // The same operations in the same order as s·matern52 and s·matern52DerivativeR2, so that
+    // values with and without gradients agree to the last bit.
+    k[i] = s * ((1 + SQRT5 * r + (5 / 3) * r2) * e);
+    dk[i] = s * ((-5 / 6) * (1 + SQRT5 * r) * e);
+  }
 }
