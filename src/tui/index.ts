@@ -5,7 +5,7 @@ export { buildDashboardView, composeLines, viewToText, MIN_IMPORTANCE_TRIALS } f
 export type { ImportanceEntry, ImportanceOptions } from './model/importance.js';
 export { parameterImportance } from './model/importance.js';
 export { finishedInOrder, moveSelection, nextSortOrder, selectableTrials } from './model/order.js';
-export type { DashboardReporter, StartDashboardOptions, AttachDashboardOptions } from './dashboard.js';
+export type { DashboardReporter, StartDashboardOptions, AttachDashboardOptions, StageRowsReader } from './dashboard.js';
 export { startDashboard, attachDashboard, renderDashboardText } from './dashboard.js';
 export type { DashboardData, DashboardSource } from './store.js';
 export { DashboardStore, staticSource } from './store.js';
@@ -18,3 +18,4 @@ export { DevicePoller, parseNvidiaSmi } from './devices.js';
 export { TrialFeed } from './feed.js';
 export { headerFromStudy } from './model/header.js';
 export { summaryLines } from './model/summary.js';
+export { stagesPanel, stageGainText } from './model/stages.js';
