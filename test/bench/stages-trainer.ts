@@ -10,7 +10,7 @@
  * Runs the built CLI (bin/sodate.js → dist/): `npx tsc -p tsconfig.build.json` first.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +26,8 @@ export interface TrainerOptions {
   /** The `--seed` of the ablation's re-run (the first run uses the study's seed). */
   readonly otherSeedBase: number;
   readonly devices: string;
+  /** Where the space files and studies go; an existing one resumes (finished studies are not re-run). Default: a new temporary directory. */
+  readonly dir?: string;
 }
 
 /** Runs the CLI; resolves with its stdout, rejects with its last stderr lines when it fails. */
@@ -77,7 +79,8 @@ const median = (v: readonly number[]): number => {
 
 export async function runTrainerMode(options: TrainerOptions): Promise<void> {
   const started = Date.now();
-  const dir = mkdtempSync(join(tmpdir(), 'sodate-stages-'));
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'sodate-stages-'));
+  mkdirSync(dir, { recursive: true });
   const flatFile = withEpochs('image-baseline.yaml', options.epochs, dir);
   const stagedFile = withEpochs('image-baseline-staged.yaml', options.epochs, dir);
   const run = ['--no-tui', '--devices', options.devices];
@@ -98,7 +101,9 @@ export async function runTrainerMode(options: TrainerOptions): Promise<void> {
     rows.push([String(seed), f.toFixed(4), s.toFixed(4), perStage.map((v) => v.toFixed(4)).join(' → '), s < f ? 'staged' : 'flat']);
     console.log(`seed ${seed}: flat ${f.toFixed(4)}, staged ${s.toFixed(4)} (${elapsed(started)})`);
     // The ablation right after the first seed, so that a run cut short still has it.
-    if (seed === options.seeds[0]) await ablateTwice(options, seed, storage, dir, started);
+    if (seed === options.seeds[0]) {
+      await ablateTwice(options, seed, storage, dir, started).catch((error: unknown) => console.log(`ablation failed: ${error instanceof Error ? error.message.slice(0, 400) : String(error)}`));
+    }
   }
   console.log(`\nStaged vs flat on the built-in image study (real trainer): best val_loss per seed (lower is better)`);
   printTable(['seed', 'flat', 'staged', 'staged by stage (best)', 'lower'], rows);

@@ -13,11 +13,12 @@
  * SODATE_BENCH_STAGES=trainer runs the real CLI on the built-in image study instead
  * (stages-trainer.ts): the staged and the flat space file, 24 trials each, on seeds 0..4,
  * then `sodate ablate --stages` on seed 0's staged result twice (the study's seeds, then
- * --seed 1000). Build first (`npx tsc -p tsconfig.build.json`). About 40 minutes at 2 epochs
- * on two loaded cores.
+ * --seed 1000). Build first (`npx tsc -p tsconfig.build.json`). 8 minutes at 2 epochs
+ * on two free cores, 25 on loaded ones.
  *
  *   SODATE_BENCH_STAGES=trainer npm run bench -- stages
  *   SODATE_BENCH_EPOCHS=8 SODATE_BENCH_SEEDS=5 SODATE_BENCH_ABLATION_SEEDS=3 …   (defaults: 2, 5, 3)
+ *   SODATE_BENCH_DIR=/tmp/x …   keep the studies there; a rerun resumes them
  */
 import type { ParamValue } from '../../src/space/distributions.js';
 import { contains, toInternal } from '../../src/space/distributions.js';
@@ -103,5 +104,6 @@ if (process.env['SODATE_BENCH_STAGES'] === 'trainer') {
     ablationSeeds: Number(process.env['SODATE_BENCH_ABLATION_SEEDS'] ?? 3),
     otherSeedBase: 1000,
     devices: 'cpu',
+    ...(process.env['SODATE_BENCH_DIR'] ? { dir: process.env['SODATE_BENCH_DIR'] } : {}),
   });
 } else await main();
