@@ -77,6 +77,7 @@ export interface AblationSetup {
   readonly groups: readonly AblationGroup[];
   /** K: seeds per configuration (per role). */
   readonly seeds: number;
+  /** Base of the runs' seeds: the study's seed, or `sodate ablate --seed`. */
   readonly studySeed: number;
   readonly direction: Direction;
   readonly method: AblationMethod;
@@ -261,6 +262,9 @@ class RunIndex {
     for (const t of trials) {
       const attr = ablationAttrOf(t);
       if (attr === undefined || attr.baseline !== setup.baseline.number || attr.target !== setup.target.number || attr.baselineStudy !== setup.baseline.study) continue;
+      // A run made under another seed base (`sodate ablate --seed`) belongs to another measurement.
+      const seed = t.userAttrs[ABLATION_SEED_ATTR];
+      if (typeof seed === 'number' && seed !== ablationSeed(setup.studySeed, attr.role, attr.k)) continue;
       const key = runKey(attr.flipped, attr.role, attr.k);
       if (t.state === 'WAITING' || t.state === 'RUNNING') this.present.add(key);
       const value = t.values?.[0];

@@ -13,6 +13,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { StageRow, StageStudyInput } from '../analysis/stages.js';
+import { stageRows } from '../analysis/stages.js';
 import { artifactRoot } from '../artifacts/paths.js';
 import { OptionError } from '../errors.js';
 import type { RunPlan } from '../run/plan.js';
@@ -162,7 +164,14 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
     const remaining = deadline === undefined ? undefined : Math.max(0.001, (deadline - Date.now()) / 1000);
     const dashboard =
       options.format === 'plain' && options.tui && io.out.isTTY === true
-        ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
+        ? startDashboard({
+            study,
+            stdout: io.out as NodeJS.WriteStream,
+            stdin: process.stdin,
+            onStopRequest: () => process.kill(process.pid, 'SIGINT'),
+            fallback: plainLinesReporter(write),
+            readStages: () => stageRowsOf(storage, name, study.direction),
+          })
         : undefined;
     const reporter: Reporter = options.format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
     const earlier = new Set(stages.slice(0, index).flatMap((s) => s.params));
@@ -246,6 +255,18 @@ function inside(space: SearchSpace, config: Readonly<Record<string, ParamValue>>
     }
   }
   return out;
+}
+
+/**
+ * The rows of the stages table of staged study `of` (those run so far), as `sodate report`
+ * and the dashboard show them.
+ */
+export async function stageRowsOf(storage: CachedStorage, of: string, direction: 'minimize' | 'maximize'): Promise<StageRow[]> {
+  const inputs: StageStudyInput[] = [];
+  for (const s of await stageStudiesOf(storage, of)) {
+    inputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await storage.allTrials(s.record.id) });
+  }
+  return stageRows(inputs, direction);
 }
 
 /** The stages side by side: best per stage and its gain over the stage before. */

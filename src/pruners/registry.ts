@@ -20,6 +20,8 @@ import type { SuccessiveHalvingPrunerOptions } from './successive-halving.js';
 import { SUCCESSIVE_HALVING_KEYS, SuccessiveHalvingPruner } from './successive-halving.js';
 import type { ThresholdPrunerOptions } from './threshold.js';
 import { THRESHOLD_KEYS, ThresholdPruner } from './threshold.js';
+import type { FoldPredictivePrunerOptions } from './fold-predictive.js';
+import { FOLD_PREDICTIVE_KEYS, FoldPredictivePruner } from './fold-predictive.js';
 import type { WilcoxonPrunerOptions } from './wilcoxon.js';
 import { WILCOXON_KEYS, WilcoxonPruner } from './wilcoxon.js';
 
@@ -94,6 +96,13 @@ export const PRUNERS: readonly PrunerEntry[] = [
     summary: "per-fold values (reportFold, {\"fold\": i, …}): prunes a trial significantly worse than the best trial on the folds both have (Wilcoxon signed-rank, Optuna's WilcoxonPruner)",
     optionKeys: WILCOXON_KEYS,
     create: (options) => new WilcoxonPruner(options as WilcoxonPrunerOptions),
+  },
+  {
+    kind: 'fold-predictive',
+    summary:
+      'per-fold values: prunes a trial unlikely to end among the best finished trials over all folds (fold effects and noise pooled over the study, Student-t forecast); prunes sooner than wilcoxon',
+    optionKeys: FOLD_PREDICTIVE_KEYS,
+    create: (options) => new FoldPredictivePruner(options as FoldPredictivePrunerOptions),
   },
   {
     kind: 'patient',

@@ -77,7 +77,7 @@ function allFinite(values: ReadonlyMap<number, number>): boolean {
 }
 
 /** The best feasible COMPLETE trial by its first value (the first of equals), as `Study.bestTrial` picks it. */
-function bestTrial(completed: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
+export function bestTrial(completed: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
   let best: FrozenTrial | undefined;
   let bestValue = NaN;
   for (const t of completed) {

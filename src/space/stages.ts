@@ -77,15 +77,19 @@ export function stageSpace(space: SearchSpace, stages: readonly StageSpec[], ind
   return compileSearchSpace(kept);
 }
 
-/** The distribution holding only `value`. */
+/**
+ * The distribution holding only `value`. It keeps the log flag: a study refuses a parameter
+ * whose log flag changes, and re-runs of a stage's trials (`sodate ablate --stages`) suggest
+ * the parameter from the full space in the stage's study.
+ */
 export function single(dist: Distribution, value: ParamValue): Distribution {
   switch (dist.kind) {
     case 'categorical':
       return categoricalDistribution([value as string | number | boolean | null]);
     case 'int':
-      return intDistribution(value as number, value as number);
+      return intDistribution(value as number, value as number, { log: dist.log });
     case 'float':
-      return floatDistribution(value as number, value as number);
+      return floatDistribution(value as number, value as number, { log: dist.log });
   }
 }
 

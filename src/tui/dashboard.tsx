@@ -1,3 +1,4 @@
+import type { StageRow } from '../analysis/stages.js';
 import { render } from 'ink';
 import type { Instance } from 'ink';
 import type { Reporter, StopReason } from '../run/reporter.js';
@@ -41,7 +42,15 @@ export interface StartDashboardOptions {
   /** Gets the events if the dashboard itself fails, so the run goes on with plain lines. Default: none. */
   readonly fallback?: Reporter;
   readonly now?: () => number;
+  /** A stage of a staged study: reads every stage's row (`stageRows`), shown side by side. Default: none. */
+  readonly readStages?: StageRowsReader;
 }
+
+/** Reads the rows of the stages table of the staged study being followed (every few seconds). */
+export type StageRowsReader = () => Promise<readonly StageRow[]>;
+
+/** Milliseconds between reads of the stages: they change when a trial of any stage ends. */
+const STAGES_REFRESH_MS = 3000;
 
 interface Mounted {
   readonly store: DashboardStore;
@@ -51,6 +60,7 @@ interface Mounted {
   readonly devices: DevicePoller | undefined;
   /** Resolves when Ink exits; to the error if it failed. */
   readonly exited: Promise<unknown>;
+  readonly stagesTimer: NodeJS.Timeout | undefined;
 }
 
 function mount(options: {
@@ -65,6 +75,7 @@ function mount(options: {
   mode: 'tune' | 'attach';
   onStopRequest?: () => void;
   onQuit?: () => void;
+  readStages?: StageRowsReader | undefined;
 }): Mounted {
   const { stdout, stdin, now } = options;
   const store = new DashboardStore({ header: options.header, trials: options.trials, now: now(), device: null, notice: null });
@@ -101,11 +112,20 @@ function mount(options: {
   const devices = options.devices === false ? undefined : (options.devices ?? new DevicePoller());
   devices?.start((device) => store.update({ device }));
   feed.start();
-  return { store, feed, screen, instance, devices, exited };
+  let stagesTimer: NodeJS.Timeout | undefined;
+  const readStages = options.readStages;
+  if (readStages !== undefined) {
+    const refreshStages = () => void readStages().then((stages) => store.update({ stages }), () => undefined);
+    refreshStages();
+    stagesTimer = setInterval(refreshStages, STAGES_REFRESH_MS);
+    stagesTimer.unref();
+  }
+  return { store, feed, screen, instance, devices, exited, stagesTimer };
 }
 
 async function unmount(m: Mounted): Promise<void> {
   m.feed.stop();
+  if (m.stagesTimer !== undefined) clearInterval(m.stagesTimer);
   m.devices?.stop();
   m.instance.unmount();
   await m.exited;
@@ -131,6 +151,7 @@ export function startDashboard(options: StartDashboardOptions): DashboardReporte
     header: headerFromStudy(study, { startedAt: now() }),
     trials: study.trials,
     read: () => study.storage.allTrials(study.id),
+    readStages: options.readStages,
     refreshMs: options.refreshMs ?? 500,
     devices: options.devices,
     now,
@@ -208,6 +229,8 @@ export interface AttachDashboardOptions {
   readonly now?: () => number;
   /** Resolves the returned promise early (tests, embedding). */
   readonly signal?: AbortSignal;
+  /** The study is a stage of a staged study: reads every stage's row. Default: none. */
+  readonly readStages?: StageRowsReader;
 }
 
 /**
@@ -226,6 +249,7 @@ export async function attachDashboard(options: AttachDashboardOptions): Promise<
     header: headerFromStudy(options.study, fallback),
     trials: [],
     read: () => options.storage.allTrials(options.study.id),
+    readStages: options.readStages,
     refreshMs: options.refreshMs ?? 1000,
     devices: options.devices,
     now,
@@ -257,7 +281,15 @@ export async function attachDashboard(options: AttachDashboardOptions): Promise<
 }
 
 /** One frame of the dashboard as plain text: what `sodate dashboard` prints when stdout is not a terminal. */
-export function renderDashboardText(options: { study: StudyRecord; trials: readonly FrozenTrial[]; maxTrials?: number | undefined; columns?: number; rows?: number; now?: number }): string {
+export function renderDashboardText(options: {
+  study: StudyRecord;
+  trials: readonly FrozenTrial[];
+  maxTrials?: number | undefined;
+  columns?: number;
+  rows?: number;
+  now?: number;
+  stages?: readonly StageRow[] | undefined;
+}): string {
   const view = buildDashboardView({
     study: headerFromStudy(options.study, options.maxTrials === undefined ? {} : { maxTrials: options.maxTrials }),
     trials: options.trials,
@@ -267,6 +299,7 @@ export function renderDashboardText(options: { study: StudyRecord; trials: reado
     selected: null,
     detail: false,
     keys: false,
+    stages: options.stages,
   });
   return `${viewToText(view).join('\n')}\n`;
 }

@@ -1,3 +1,4 @@
+import type { StageRow } from '../analysis/stages.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { DeviceSnapshot, StudyHeader } from './model/types.js';
 
@@ -9,6 +10,8 @@ export interface DashboardData {
   readonly now: number;
   readonly device: DeviceSnapshot | null;
   readonly notice: string | null;
+  /** Following a stage of a staged study: every stage's row, side by side. */
+  readonly stages?: readonly StageRow[] | undefined;
 }
 
 /** What the Ink app subscribes to (the shape of React's `useSyncExternalStore`). */

@@ -309,6 +309,20 @@ describe('resuming an ablation', () => {
     }
   });
 
+  it('under another seed base (--seed) reuses none of the runs and plans them on new seeds; each base resumes its own', () => {
+    const setup = setupOf(SWITCHES, OFF, { ...OFF, a: 1, b: 1 });
+    const first = runToEnd(setup, f);
+    const other = { ...setup, studySeed: 1000 };
+    const second = runToEnd(other, f, first.trials);
+    expect(second.runs).toHaveLength(first.runs.length);
+    const firstSeeds = new Set(first.runs.map((r) => r.seed));
+    expect(second.runs.every((r) => !firstSeeds.has(r.seed))).toBe(true);
+    expect(second.runs.map((r) => r.seed)).toContain(ablationSeed(1000, 'report', 0));
+    // Both bases' runs in the study: each measurement still finds its own and plans nothing.
+    expect(ablationProgress(second.trials, setup).result).toEqual(first.result);
+    expect(ablationProgress(second.trials, other).planned).toHaveLength(0);
+  });
+
   it('with more seeds reuses the runs of fewer', () => {
     const three = runToEnd(setupOf(SWITCHES, OFF, { ...OFF, a: 1, b: 1 }, { seeds: 3 }), f);
     const five = runToEnd(setupOf(SWITCHES, OFF, { ...OFF, a: 1, b: 1 }, { seeds: 5 }), f, three.trials);

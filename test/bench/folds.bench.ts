@@ -1,6 +1,7 @@
 /**
  * Fold pruning benchmark: the 5-fold synthetic problems of fold-problems.ts (per-fold value =
- * configuration quality + fold effect + noise), TPE with and without the wilcoxon pruner,
+ * configuration quality + fold effect + noise), TPE with and without the wilcoxon and the
+ * fold-predictive pruners,
  * the same number of trials. For each (library, mode): the share of folds saved against
  * running every fold of every trial, the regret of the best COMPLETE trial (by its observed
  * mean over folds; regret on its noise-free quality), and that regret over no pruning's of the
@@ -12,11 +13,16 @@
  *   npm run bench -- folds                          60 trials, 10 seeds (Optuna: 5)
  *   SODATE_BENCH_SEEDS=20 npm run bench -- folds    more seeds
  *   SODATE_BENCH_OPTUNA=0 …                         skip Optuna
+ *   SODATE_BENCH_SEED_BASE=100 SODATE_BENCH_SEEDS=20 …   seeds 100..119: the fold-predictive
+ *                                                   defaults were chosen on these, apart from
+ *                                                   the reported seeds 0..9
+ *   SODATE_BENCH_PREDICTIVE=0.05,0.1 SODATE_BENCH_TOPS=0,0.1,0.2 …   fold-predictive settings
+ *                                                   (minProbability × topFraction) to run
  */
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NopPruner, WilcoxonPruner } from '../../src/pruners/index.js';
+import { FoldPredictivePruner, NopPruner, WilcoxonPruner } from '../../src/pruners/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
@@ -27,21 +33,28 @@ import { printTable } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N_TRIALS = Number(process.env['SODATE_BENCH_TRIALS'] ?? 60);
-const SEEDS = Array.from({ length: Number(process.env['SODATE_BENCH_SEEDS'] ?? 10) }, (_, i) => i);
+const SEED_BASE = Number(process.env['SODATE_BENCH_SEED_BASE'] ?? 0);
+const SEEDS = Array.from({ length: Number(process.env['SODATE_BENCH_SEEDS'] ?? 10) }, (_, i) => SEED_BASE + i);
 const OPTUNA_SEEDS = SEEDS.slice(0, Number(process.env['SODATE_BENCH_OPTUNA_SEEDS'] ?? 5));
 const runOptuna = process.env['SODATE_BENCH_OPTUNA'] !== '0';
 
 interface Mode {
   readonly name: string;
-  /** pThreshold; undefined: no pruning. */
+  /** wilcoxon's pThreshold; undefined: no pruning (or fold-predictive). */
   readonly p?: number;
   readonly n?: number;
+  /** fold-predictive's minProbability and topFraction (sodate only). */
+  readonly predictive?: number;
+  readonly top?: number;
 }
+const PREDICTIVE = (process.env['SODATE_BENCH_PREDICTIVE'] ?? '0.05,0.1,0.2').split(',').map(Number);
+const TOPS = (process.env['SODATE_BENCH_TOPS'] ?? '0.1').split(',').map(Number);
 const MODES: readonly Mode[] = [
   { name: 'none' },
   { name: 'wilcoxon p=0.1 (default)', p: 0.1, n: 2 },
   { name: 'wilcoxon p=0.2', p: 0.2, n: 2 },
   { name: 'wilcoxon p=0.3', p: 0.3, n: 2 },
+  ...PREDICTIVE.flatMap((q) => TOPS.map((top) => ({ name: `fold-predictive ${q} top ${top}${q === 0.1 && top === 0.1 ? ' (default)' : ''}`, predictive: q, top }))),
 ];
 
 /** One study: per trial, the folds it ran, whether it completed, its observed value and its quality. */
@@ -56,7 +69,8 @@ interface Run {
 }
 
 async function runSodate(problem: FoldProblem, mode: Mode, seed: number): Promise<Run> {
-  const pruner: Pruner = mode.p === undefined ? new NopPruner() : new WilcoxonPruner({ pThreshold: mode.p, nStartupSteps: mode.n ?? 2 });
+  const pruner: Pruner =
+    mode.predictive !== undefined ? new FoldPredictivePruner({ minProbability: mode.predictive, topFraction: mode.top ?? 0.1 }) : mode.p === undefined ? new NopPruner() : new WilcoxonPruner({ pThreshold: mode.p, nStartupSteps: mode.n ?? 2 });
   const study = await createStudy({ storage: new InMemoryStorage(), sampler: new TPESampler({ seed }), pruner, direction: problem.direction });
   const qualities: number[] = [];
   await study.optimize(
@@ -100,7 +114,7 @@ function regretOf(run: Run, problem: FoldProblem, foldBudget = Infinity): number
 
 function startOptuna(path: string): Promise<Run[]> {
   return new Promise<Run[]>((resolve, reject) => {
-    const args = [join(here, 'optuna/folds.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', FOLD_PROBLEMS.map((p) => p.name).join(','), '--modes', JSON.stringify(MODES)];
+    const args = [join(here, 'optuna/folds.py'), '--trials', String(N_TRIALS), '--seeds', OPTUNA_SEEDS.join(','), '--problems', FOLD_PROBLEMS.map((p) => p.name).join(','), '--modes', JSON.stringify(MODES.filter((m) => m.predictive === undefined))];
     const child = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, PYTHONPATH: path } });
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
@@ -126,6 +140,14 @@ interface Row {
   readonly regretMedian: number;
   readonly ratio: number;
   readonly sameFolds: number;
+  /** Per study, the pruned trials whose noise-free quality beat the chosen best's: what the pruner got wrong. */
+  readonly lost: number;
+}
+
+function lostTrials(run: Run, problem: FoldProblem): number {
+  const sign = problem.direction === 'minimize' ? 1 : -1;
+  const chosen = sign * regretOf(run, problem) + problem.optimum;
+  return run.qualities.filter((q, i) => !run.complete[i] && q !== null && sign * q < sign * chosen).length;
 }
 
 function summarise(runs: readonly Run[], library: string, problem: FoldProblem): Map<string, Row> {
@@ -147,6 +169,7 @@ function summarise(runs: readonly Run[], library: string, problem: FoldProblem):
       regretMedian: median(regrets),
       ratio: mean(regrets) / noneMean,
       sameFolds: mean(sameFolds),
+      lost: mean(mine.map((r) => lostTrials(r, problem))),
     });
   }
   return out;
@@ -167,12 +190,12 @@ async function main(): Promise<void> {
   console.log(`sodate part (TPESampler): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const optunaRuns = await optuna;
 
-  const header = ['library / pruner', 'folds saved', 'regret (mean)', 'regret (median)', '× none', 'none, same folds'];
+  const header = ['library / pruner', 'folds saved', 'regret (mean)', 'regret (median)', '× none', 'none, same folds', 'pruned better than best'];
   const pooled = new Map<string, Row[]>();
   for (const problem of FOLD_PROBLEMS) {
     const rows = [...summarise(runs, 'sodate', problem), ...summarise(optunaRuns, 'optuna5', problem)];
     console.log(`\n${problem.name} (${problem.direction}, fold effect ×${problem.foldScale}, noise σ ${problem.sigma}): ${N_TRIALS} trials × ${FOLDS} folds × ${SEEDS.length} seeds (Optuna 5: ${optunaRuns.length > 0 ? OPTUNA_SEEDS.length : 0})`);
-    printTable(header, rows.map(([name, r]) => [name, `${(100 * r.saved).toFixed(0)}%`, fmt(r.regretMean), fmt(r.regretMedian), `${r.ratio.toFixed(2)}`, fmt(r.sameFolds)]));
+    printTable(header, rows.map(([name, r]) => [name, `${(100 * r.saved).toFixed(0)}%`, fmt(r.regretMean), fmt(r.regretMedian), `${r.ratio.toFixed(2)}`, fmt(r.sameFolds), r.lost.toFixed(2)]));
     for (const [name, r] of rows) pooled.set(name, [...(pooled.get(name) ?? []), r]);
   }
   console.log('\nall problems: mean folds saved, mean of the per-problem regret ratios (target: ≥ 40% saved at ≤ 1.10× regret)');

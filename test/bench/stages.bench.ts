@@ -9,6 +9,16 @@
  *
  *   npm run bench -- stages                   10 seeds
  *   SODATE_BENCH_SEEDS=5 npm run bench -- stages
+ *
+ * SODATE_BENCH_STAGES=trainer runs the real CLI on the built-in image study instead
+ * (stages-trainer.ts): the staged and the flat space file, 24 trials each, on seeds 0..4,
+ * then `sodate ablate --stages` on seed 0's staged result twice (the study's seeds, then
+ * --seed 1000). Build first (`npx tsc -p tsconfig.build.json`). 8 minutes at 2 epochs
+ * on two free cores, 25 on loaded ones.
+ *
+ *   SODATE_BENCH_STAGES=trainer npm run bench -- stages
+ *   SODATE_BENCH_EPOCHS=8 SODATE_BENCH_SEEDS=5 SODATE_BENCH_ABLATION_SEEDS=3 …   (defaults: 2, 5, 3)
+ *   SODATE_BENCH_DIR=/tmp/x …   keep the studies there; a rerun resumes them
  */
 import type { ParamValue } from '../../src/space/distributions.js';
 import { contains, toInternal } from '../../src/space/distributions.js';
@@ -19,6 +29,7 @@ import { stageSpace } from '../../src/space/stages.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
 import { imageBaselineAt, imageSpace } from './image-space.js';
+import { runTrainerMode } from './stages-trainer.js';
 import { printTable } from './table.js';
 
 const OPTIMUM = 0.23;
@@ -86,4 +97,13 @@ async function main(): Promise<void> {
   printTable(['trials', 'flat', 'staged (fix)', 'fix beats flat', 'staged (narrow)', 'narrow beats flat'], rows);
 }
 
-await main();
+if (process.env['SODATE_BENCH_STAGES'] === 'trainer') {
+  await runTrainerMode({
+    seeds: Array.from({ length: Number(process.env['SODATE_BENCH_SEEDS'] ?? 5) }, (_, i) => i),
+    epochs: Number(process.env['SODATE_BENCH_EPOCHS'] ?? 2),
+    ablationSeeds: Number(process.env['SODATE_BENCH_ABLATION_SEEDS'] ?? 3),
+    otherSeedBase: 1000,
+    devices: 'cpu',
+    ...(process.env['SODATE_BENCH_DIR'] ? { dir: process.env['SODATE_BENCH_DIR'] } : {}),
+  });
+} else await main();

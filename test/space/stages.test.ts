@@ -3,7 +3,8 @@ import { categoricalDistribution, contains, floatDistribution, intDistribution, 
 import type { Distribution } from '../../src/space/distributions.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import type { StageSpec } from '../../src/space/stages.js';
-import { narrowed, stageSpace, stageStudyName } from '../../src/space/stages.js';
+import { narrowed, single, stageSpace, stageStudyName } from '../../src/space/stages.js';
+import { checkCompatible } from '../../src/space/distributions.js';
 import { parseStudyFile } from '../../src/study-file/study-file.js';
 
 const space = compileSearchSpace([
@@ -31,7 +32,7 @@ describe('the space of a stage', () => {
   it('fixes what earlier stages opened at the previous best, leaving out a parameter whose condition can no longer hold', () => {
     const second = stageSpace(space, stages, 1, { lr: 3e-3, opt: 'adamw', wd: 0.01, hflip: 0 }, { wd: 0.01, hflip: 0 });
     const d = dists(second);
-    expect(d['lr']).toEqual(floatDistribution(3e-3, 3e-3));
+    expect(d['lr']).toEqual(floatDistribution(3e-3, 3e-3, { log: true }));
     expect(d['opt']).toEqual(categoricalDistribution(['adamw']));
     expect(d['momentum']).toBeUndefined(); // its condition (opt = sgd) can no longer hold
     expect(d['wd']).toEqual(floatDistribution(0, 0.1));
@@ -57,6 +58,14 @@ describe('the space of a stage', () => {
     expect(narrowed(intDistribution(0, 16), 3)).toEqual(intDistribution(1, 5));
     expect(narrowed(intDistribution(1, 1024, { log: true }), 32)).toEqual(intDistribution(13, 77, { log: true }));
     for (const d of [narrowed(floatDistribution(0, 0.5, { step: 0.25 }), 0.25), narrowed(intDistribution(0, 3), 0)]) expect(contains(d, 0.25) || contains(d, 0)).toBe(true);
+  });
+
+  it('fixes a log parameter at one value that is still log, so that the full space can run in the stage\'s study', () => {
+    const lr = floatDistribution(1e-4, 1e-2, { log: true });
+    const fixed = single(lr, 3e-3);
+    expect(fixed).toMatchObject({ kind: 'float', low: 3e-3, high: 3e-3, log: true });
+    expect(() => checkCompatible('lr', fixed, lr)).not.toThrow();
+    expect(single(intDistribution(1, 64, { log: true }), 8)).toMatchObject({ low: 8, high: 8, log: true });
   });
 
   it('names each stage study <study>.<stage>', () => {

@@ -20,7 +20,7 @@ import { openRerunStudy, runWaitingTrials } from './reruns.js';
 import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 
-export const ABLATE_HELP = `usage: sodate ablate <study> [--stages] [--seeds K] [--method path|leave-one-out] [--top-trial N] [--baseline-trial N] [--storage URL] [--format table|json]
+export const ABLATE_HELP = `usage: sodate ablate <study> [--stages] [--seeds K] [--method path|leave-one-out] [--top-trial N] [--baseline-trial N] [--seed N] [--storage URL] [--format table|json]
 
 Which of the changes from the baseline to the best trial actually helped. The changes are
 the parameters whose values differ (a conditional parameter moves with its parent). With
@@ -50,6 +50,8 @@ options:
   --top-trial N        ablate towards trial N instead of the best trial
   --baseline-trial N   start from trial N instead of the space file's baseline (by stage:
                        trial N of the first stage's study)
+  --seed N             base of the runs' seeds (default: the study's seed); another N measures
+                       the same ablation on new seeds, to check that its intervals hold
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
   --format F           table (default) or json: an array, one object per step
   --devices D, --per-device K, --isolation I, --trial-timeout S, --retries N,
@@ -68,6 +70,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
       method: { type: 'string' },
       'top-trial': { type: 'string' },
       'baseline-trial': { type: 'string' },
+      seed: { type: 'string' },
       stages: { type: 'boolean' },
       format: { type: 'string' },
       ...RUN_FLAGS,
@@ -84,6 +87,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
   const method = choiceFlag('ablate', 'method', values['method'], ['path', 'leave-one-out'] as const, 'path');
   const topTrial = integerFlag('ablate', 'top-trial', values['top-trial'], 0);
   const baselineTrial = integerFlag('ablate', 'baseline-trial', values['baseline-trial'], 0);
+  const seedBase = integerFlag('ablate', 'seed', values['seed'], 0);
   const format = choiceFlag('ablate', 'format', values['format'], ['table', 'json'] as const, 'table');
   const flags = executionFlags('ablate', { ...values, format: undefined }, io.cwd);
   // A stage's study <study>.<stage> lives in studies/<study>.db.
@@ -93,7 +97,8 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
     const staged = await stagedAblation(storage, given, values['stages'] === true, storageUrl);
     const name = staged?.study ?? given;
     const opened = await openRerunStudy('ablate', name, storage, storageUrl, flags, 'ablate measures one objective');
-    const { study, file, studySeed } = opened;
+    const { study, file } = opened;
+    const studySeed = seedBase ?? opened.studySeed;
     const trials = await study.getTrials();
     // By stage, the baseline is the one the first stage ran (in its own study).
     const baselineStudy = staged?.first.name ?? name;

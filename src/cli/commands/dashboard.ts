@@ -4,6 +4,7 @@ import { readStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import type { StudyRecord } from '../../storage/records.js';
 import { attachDashboard, renderDashboardText } from '../../tui/index.js';
+import { stageLineageOf, stageRowsOf } from '../stages.js';
 import { integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { policyCatalog } from '../policies.js';
@@ -55,12 +56,15 @@ export async function dashboardCommand(argv: readonly string[], io: CliIo): Prom
     // withStudy closes the inner storage; the cache only adds incremental reads in front of it.
     const cached = new CachedStorage(storage);
     const maxTrials = budgetOf(study, trialsFlag, io.cwd);
+    // A stage of a staged study: its stages side by side above the lists.
+    const lineage = stageLineageOf(study);
+    const readStages = lineage === undefined ? undefined : () => stageRowsOf(cached, lineage.of, study.direction);
     if (io.out.isTTY !== true) {
       const trials = await cached.allTrials(study.id);
-      io.out.write(renderDashboardText({ study, trials, maxTrials }));
+      io.out.write(renderDashboardText({ study, trials, maxTrials, stages: readStages === undefined ? undefined : await readStages() }));
       return 0;
     }
-    await attachDashboard({ storage: cached, study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, refreshMs: refreshSeconds * 1000, maxTrials });
+    await attachDashboard({ storage: cached, study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, refreshMs: refreshSeconds * 1000, maxTrials, ...(readStages === undefined ? {} : { readStages }) });
     return 0;
   });
 }

@@ -70,7 +70,7 @@ export function App(props: AppProps) {
   const view = useMemo(
     () =>
       buildDashboardView(
-        { study: data.header, trials: data.trials, now: data.now, size, sort, selected, detail, device: data.device, notice: data.notice, prompt, keys },
+        { study: data.header, trials: data.trials, now: data.now, size, sort, selected, detail, device: data.device, notice: data.notice, prompt, keys, stages: data.stages },
         memo.current,
       ),
     [data, size, sort, selected, detail, prompt, keys],

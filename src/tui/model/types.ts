@@ -1,3 +1,4 @@
+import type { StageRow } from '../../analysis/stages.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
 
 /** What a piece of text means; the components map it to a colour. */
@@ -15,7 +16,7 @@ export interface Span {
 export type Line = readonly Span[];
 
 export interface Panel {
-  readonly id: 'running' | 'finished' | 'history' | 'pareto' | 'importance' | 'devices' | 'detail';
+  readonly id: 'running' | 'finished' | 'history' | 'pareto' | 'importance' | 'devices' | 'detail' | 'stages';
   /** The title line (a rule with the panel's name), or null for a headless one-line panel. */
   readonly title: Line | null;
   /** Exactly `height − (title ? 1 : 0)` lines, each `width` characters. */
@@ -101,6 +102,8 @@ export interface DashboardInput {
   readonly prompt?: string | null | undefined;
   /** Keys are read (false: stdin is not a terminal, so the footer lists no keys). */
   readonly keys?: boolean | undefined;
+  /** A stage of a staged study: every stage's row (`stageRows`), drawn side by side above the lists. */
+  readonly stages?: readonly StageRow[] | undefined;
 }
 
 export interface DashboardView {

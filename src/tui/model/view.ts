@@ -10,6 +10,7 @@ import { finishedInOrder, isBetter, trialSeconds, valueOf } from './order.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
 import { objectiveNames } from './objectives.js';
 import { frontLine, isMultiObjective, objectivesText, paretoOf, paretoPanel } from './pareto.js';
+import { stagesPanel, stagesPanelHeight } from './stages.js';
 import type { DashboardInput, DashboardView, Line, Panel, ScreenRow, Span } from './types.js';
 
 /** Completed trials before parameter importance is shown. */
@@ -267,7 +268,10 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
   // A multi-objective study shows its front where a single objective shows the best so far.
   const chart = (w: number, h: number): Panel => (isMultiObjective(input.study) ? paretoPanel(pareto, w, h) : historyPanel(s.bestSoFar, w, h));
   const footer = footerLine(input, width);
-  const bodyHeight = rows - 1 - header.length - 1;
+  // A staged study's stages go above the lists, full width, when they leave the lists room.
+  const stagesHeight = input.stages === undefined || input.detail ? 0 : Math.min(stagesPanelHeight(input.stages), Math.max(0, Math.floor((rows - 1 - header.length - 1) / 4)));
+  const stagesRow: ScreenRow[] = stagesHeight >= 2 && input.stages !== undefined ? [{ columns: [{ width, panels: [stagesPanel(input.stages, input.study.name, width, stagesHeight)] }] }] : [];
+  const bodyHeight = rows - 1 - header.length - 1 - (stagesRow.length > 0 ? stagesHeight : 0);
   let body: ScreenRow[];
 
   if (input.detail) {
@@ -341,7 +345,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
       }
     }
   }
-  return { columns, rows, header, body, footer, selected };
+  return { columns, rows, header, body: [...stagesRow, ...body], footer, selected };
 }
 
 /**
