@@ -35,8 +35,8 @@ import type { SearchSpace } from '../space/search-space.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import type { JsonValue } from '../json.js';
 import { ABLATION_ATTR, ABLATION_SEED_ATTR, ablationSeed } from '../study/seeds.js';
-import type { MeanInterval } from './numerics/student-t.js';
-import { meanInterval } from './numerics/student-t.js';
+import type { MeanInterval } from '../numerics/student-t.js';
+import { meanInterval } from '../numerics/student-t.js';
 
 export type AblationMethod = 'path' | 'leave-one-out';
 export type SeedRole = 'search' | 'report';

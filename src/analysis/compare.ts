@@ -2,8 +2,8 @@ import { OptionError } from '../errors.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord } from '../storage/records.js';
 import { completeTrials } from './columns.js';
-import type { Summary } from './numerics/stats.js';
-import { mean, probabilityLess, quantile, sortedCopy, std, summarize } from './numerics/stats.js';
+import type { Summary } from '../numerics/stats.js';
+import { mean, probabilityLess, quantile, sortedCopy, std, summarize } from '../numerics/stats.js';
 import { formatTick } from './plots/format.js';
 
 /** A labelled set of studies compared as one arm, e.g. the seeds of "EMA on". */

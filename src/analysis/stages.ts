@@ -13,8 +13,8 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { isRerun } from '../study/seeds.js';
-import { mean, std } from './numerics/stats.js';
-import { studentTQuantile } from './numerics/student-t.js';
+import { mean, std } from '../numerics/stats.js';
+import { studentTQuantile } from '../numerics/student-t.js';
 
 /** One stage's study as the report reads it. */
 export interface StageStudyInput {

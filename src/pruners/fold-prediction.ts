@@ -16,7 +16,7 @@
  * normal with mean (Σ_O value + Σ_R b_f + m·â)/K and variance σ²·(m²/n + m)/K², and
  * Student-t with the table's degrees of freedom when σ² is its estimate.
  */
-import { studentTCdf } from '../analysis/numerics/student-t.js';
+import { studentTCdf } from '../numerics/student-t.js';
 
 export interface FoldModel {
   /** Centred fold effects b_f by fold index. */

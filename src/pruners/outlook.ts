@@ -1,7 +1,7 @@
 import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
-import { betaCdf } from './beta.js';
+import { betaCdf } from '../numerics/beta.js';
 import { bestSoFar } from './curve-rank.js';
 import { finalsAndBar, lastStep, schedulePoint, sortedSteps, valueAtStep } from './intermediate.js';
 import { checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../src/analysis/confirm.js';
 import type { ConfirmGroup } from '../../src/analysis/confirm.js';
-import { meanInterval, studentTCdf, studentTQuantile, welchTTest } from '../../src/analysis/numerics/student-t.js';
+import { meanInterval, studentTCdf, studentTQuantile, welchTTest } from '../../src/numerics/student-t.js';
 import type { FrozenTrial, TrialState } from '../../src/storage/records.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, confirmSeed } from '../../src/study/seeds.js';
 import type { JsonValue } from '../../src/json.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { discreteMasses, gridDensity, pearsonDivergence, scottBandwidth, unitGrid } from '../../src/analysis/numerics/kde.js';
-import { mean, probabilityLess, quantile, std, summarize } from '../../src/analysis/numerics/stats.js';
+import { mean, probabilityLess, quantile, std, summarize } from '../../src/numerics/stats.js';
 import { linearAxis, logAxis, niceTicks, unitOf, categoryAxis } from '../../src/analysis/plots/axes.js';
 import { thin } from '../../src/analysis/plots/thin.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { StageStudyInput } from '../../src/analysis/index.js';
 import { buildReport, renderReportHtml, stageRows } from '../../src/analysis/index.js';
-import { studentTQuantile } from '../../src/analysis/numerics/student-t.js';
+import { studentTQuantile } from '../../src/numerics/student-t.js';
 import type { JsonValue } from '../../src/json.js';
 import type { ParamValue } from '../../src/space/distributions.js';
 import type { FrozenTrial, StudyRecord, TrialState } from '../../src/storage/records.js';

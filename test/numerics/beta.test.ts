@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { betaCdf, logGamma } from '../../src/pruners/beta.js';
+import { betaCdf, logGamma } from '../../src/numerics/beta.js';
 
 describe('logGamma', () => {
   it('matches ln((n − 1)!) and ln Γ(1/2) = ln √π', () => {

@@ -5,7 +5,7 @@
  * P(T ≤ t) = 1 − ½·I_{ν/(ν+t²)}(ν/2, ½) for t ≥ 0, and symmetric. Degrees of freedom may be
  * fractional (Welch–Satterthwaite).
  */
-import { betaCdf } from '../../pruners/beta.js';
+import { betaCdf } from './beta.js';
 import { mean, std } from './stats.js';
 
 /** P(T ≤ t) for T ~ t(df), df > 0. */
