@@ -21,6 +21,7 @@ const SPECS: Record<string, Record<string, unknown>> = {
   patient: { patience: 3, wrapped: { kind: 'median' } },
   // Reads steps as folds here (Optuna's pruner reads any intermediate values so).
   wilcoxon: {},
+  'fold-predictive': {},
 };
 
 async function runStudy(pruner: Pruner, nTrials = 30) {
