@@ -49,12 +49,4 @@ export function checkOneOf<T extends string>(name: string, value: unknown, allow
   return value as T;
 }
 
-/** Refuse keys a pruner does not know (a typo in a space file must not pass silently). */
-export function checkKnownKeys(what: string, options: object, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new OptionError(`${what} options must be an object, got ${show(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new OptionError(`${what} has no option "${key}"; known options: ${known.join(', ') || '(none)'}`);
-  }
-}
+export { checkKnownKeys } from '../policies/options.js';

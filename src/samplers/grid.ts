@@ -10,6 +10,9 @@ import { Rng } from './rng.js';
 /** The system attribute holding a trial's grid point index. */
 export const GRID_ID_ATTR = 'grid_id';
 
+/** Option keys a space file may give `kind: grid`. */
+export const GRID_OPTION_KEYS: readonly string[] = ['seed', 'searchSpace', 'gridPoints', 'maxPoints'];
+
 export interface GridSamplerOptions {
   /** Parameter name → the values to try (as the objective sees them). Required unless built from a declared space. */
   searchSpace?: Readonly<Record<string, readonly ParamValue[]>>;

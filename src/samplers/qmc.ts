@@ -9,6 +9,9 @@ import { SOBOL_MAX_DIMENSION, sobolDirections } from './sobol-directions.js';
 
 export type QmcType = 'sobol' | 'halton';
 
+/** Option keys a space file may give `kind: qmc`. */
+export const QMC_OPTION_KEYS: readonly string[] = ['seed', 'scramble', 'qmcType'];
+
 export interface QMCSamplerOptions {
   /** Seed of the scrambling and of the independent fallback. Default: a fresh random seed. */
   seed?: number;

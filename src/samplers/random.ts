@@ -4,6 +4,9 @@ import type { FrozenTrial } from '../storage/records.js';
 import type { Sampler, StudyView } from '../policies/policies.js';
 import { Rng, checkSeed, randomSeed } from './rng.js';
 
+/** Option keys a space file may give `kind: random`. */
+export const RANDOM_OPTION_KEYS: readonly string[] = ['seed'];
+
 export interface RandomSamplerOptions {
   /** Seed of the study's random stream. Default: a fresh random seed. */
   seed?: number;

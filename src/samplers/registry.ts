@@ -1,17 +1,18 @@
 import { OptionError } from '../errors.js';
 import type { SearchSpace } from '../space/search-space.js';
+import { checkKnownKeys } from '../policies/options.js';
 import type { Sampler } from '../policies/policies.js';
 import type { GPSamplerOptions } from './gp/index.js';
 import { GP_OPTION_KEYS, GPSampler } from './gp/index.js';
 import type { AutoSamplerOptions } from './auto.js';
 import { AUTO_OPTION_KEYS, AutoSampler } from './auto.js';
 import type { GridSamplerOptions } from './grid.js';
-import { GridSampler } from './grid.js';
+import { GRID_OPTION_KEYS, GridSampler } from './grid.js';
 import type { NSGAIISamplerOptions, NSGAIIISamplerOptions } from './nsga/index.js';
 import { NSGA2_OPTION_KEYS, NSGA3_OPTION_KEYS, NSGAIISampler, NSGAIIISampler } from './nsga/index.js';
 import type { QMCSamplerOptions } from './qmc.js';
-import { QMCSampler } from './qmc.js';
-import { RandomSampler } from './random.js';
+import { QMC_OPTION_KEYS, QMCSampler } from './qmc.js';
+import { RANDOM_OPTION_KEYS, RandomSampler } from './random.js';
 import type { TPESamplerOptions } from './tpe/index.js';
 import { TPE_OPTION_KEYS, TPESampler } from './tpe/index.js';
 
@@ -43,7 +44,7 @@ export const SAMPLERS: readonly SamplerEntry[] = [
   {
     kind: 'random',
     summary: 'independent uniform / log-uniform sampling',
-    optionKeys: ['seed'],
+    optionKeys: RANDOM_OPTION_KEYS,
     create: (options, context) => new RandomSampler(withSeed(options, context)),
   },
   {
@@ -73,13 +74,13 @@ export const SAMPLERS: readonly SamplerEntry[] = [
   {
     kind: 'qmc',
     summary: 'quasi-Monte Carlo points (scrambled Sobol or Halton), trial n takes point n',
-    optionKeys: ['seed', 'scramble', 'qmcType'],
+    optionKeys: QMC_OPTION_KEYS,
     create: (options, context) => new QMCSampler(withSeed(options, context) as QMCSamplerOptions),
   },
   {
     kind: 'grid',
     summary: 'exhaustive grid over the declared space (or the given values), resumable, no point twice',
-    optionKeys: ['seed', 'searchSpace', 'gridPoints', 'maxPoints'],
+    optionKeys: GRID_OPTION_KEYS,
     create: (options, context) => new GridSampler(withSeed(options, context) as GridSamplerOptions, context.space),
   },
 ];
@@ -99,5 +100,7 @@ export function samplerEntry(kind: string): SamplerEntry {
 }
 
 export function createSampler(kind: string, options: Record<string, unknown> = {}, context: SamplerContext = {}): Sampler {
-  return samplerEntry(kind).create(options, context);
+  const entry = samplerEntry(kind);
+  checkKnownKeys(`sampler "${kind}"`, options, entry.optionKeys);
+  return entry.create(options, context);
 }

@@ -1,6 +1,8 @@
 import { OptionError } from '../../errors.js';
 import { checkSeed, randomSeed } from '../rng.js';
 
+export { checkKnownKeys } from '../../policies/options.js';
+
 /** How two parents are combined into a child. */
 export type CrossoverKind = 'uniform' | 'sbx';
 
@@ -68,16 +70,6 @@ function checkProbability(owner: string, name: string, value: unknown): number {
     throw new OptionError(`${owner}: ${name} must be within [0, 1], got ${show(value)}`);
   }
   return value;
-}
-
-/** Refuse keys the sampler does not know: a typo must not pass silently. */
-export function checkKnownKeys(owner: string, options: unknown, known: readonly string[]): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new OptionError(`${owner} options must be an object, got ${show(options)}`);
-  }
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new OptionError(`${owner} has no option "${key}"; known options: ${known.join(', ')}`);
-  }
 }
 
 /** Validate the options every genetic sampler shares, naming the bad value. */
