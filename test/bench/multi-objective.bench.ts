@@ -74,7 +74,7 @@ const runsOn = (kind: string, problem: MultiObjectiveProblem): boolean => kind !
 type SamplerFactory = (seed: number) => Sampler;
 /** Imported when the benchmark starts, so that a registry broken mid-edit costs the sodate rows only. */
 type Registry = typeof Registry;
-const SODATE_KINDS = ['random', 'tpe', 'nsga2', 'nsga3'];
+const SODATE_KINDS = ['random', 'tpe', 'nsga2', 'nsga3', 'gp', 'auto'];
 
 /**
  * sodate's samplers by kind, through the registry. Other kinds are landing while this
