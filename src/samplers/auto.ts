@@ -62,6 +62,8 @@ export type AutoRule = (shape: SpaceShape | null, context: AutoContext) => AutoC
 /**
  * The default rule (the evidence: `npm run bench -- samplers`, README "How auto chooses"):
  * - before the space is known (no declared space, no finished trial): TPE's random startup;
+ * - several objectives: TPE (MOTPE). On 3-objective DTLZ2 (12 variables, 100 trials, 3 seeds)
+ *   its hypervolume is twice GP's (0.199 vs 0.100; NSGA-II 0.058) at a hundredth of the time;
  * - more than `gpMaxDimension` parameters, or `gpMaxTrials` finished: TPE (a GP ask grows with n³);
  * - otherwise, an unconditional space: GP, categorical parameters included (GP ranks ahead
  *   of TPE on the categorical tables);
@@ -69,7 +71,7 @@ export type AutoRule = (shape: SpaceShape | null, context: AutoContext) => AutoC
  *   for the branch parameters, which GP alone draws uniformly (on image-mixed it beats both).
  */
 export const autoRule: AutoRule = (shape, context) => {
-  if (shape === null) return 'tpe';
+  if (shape === null || context.objectives > 1) return 'tpe';
   if (shape.dimension > context.gpMaxDimension || context.finished >= context.gpMaxTrials) return 'tpe';
   return shape.conditional ? 'gp+tpe' : 'gp';
 };
@@ -82,9 +84,8 @@ export const autoRule: AutoRule = (shape, context) => {
  * (`sodate:auto_sampler`), so reports can tell who proposed what. One choice answers all of
  * a trial's calls: under GP+TPE, GP the relative space and TPE each parameter outside it.
  *
- * Several objectives and constraints: both samplers handle them (GP by log expected
- * hypervolume improvement over the feasible Pareto front with one GP per objective, times
- * the probability of feasibility from one GP per constraint; TPE by MOTPE and c-TPE splits).
+ * Constraints do not change the choice: both samplers handle them (GP by the probability
+ * of feasibility from one GP per constraint, TPE by c-TPE splits).
  */
 export class AutoSampler implements Sampler {
   readonly seed: number;

@@ -28,6 +28,12 @@ describe('AutoSampler rule', () => {
     expect(auto.choose(null, 0)).toBe('tpe');
   });
 
+  it('takes TPE (MOTPE) for several objectives, whatever the space', () => {
+    expect(auto.choose(numeric, 20, 1)).toBe('gp');
+    expect(auto.choose(numeric, 20, 2)).toBe('tpe');
+    expect(auto.choose({ ...numeric, conditional: true }, 20, 3)).toBe('tpe');
+  });
+
   it('takes a rule of the caller’s, which sees the limits and the number of objectives', () => {
     const seen: unknown[] = [];
     const sampler = new AutoSampler({ gpMaxTrials: 40, rule: (shape, context) => (seen.push(context), shape === null ? 'tpe' : 'gp') });
