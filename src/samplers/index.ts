@@ -1,5 +1,5 @@
-export { AutoSampler } from './auto.js';
-export type { AutoChoice, AutoSamplerOptions, SpaceShape } from './auto.js';
+export { AutoSampler, autoRule } from './auto.js';
+export type { AutoChoice, AutoContext, AutoRule, AutoSamplerOptions, SpaceShape } from './auto.js';
 export { RandomSampler } from './random.js';
 export type { RandomSamplerOptions } from './random.js';
 export { TPESampler } from './tpe/index.js';

@@ -37,7 +37,7 @@ export interface SamplerEntry {
 export const SAMPLERS: readonly SamplerEntry[] = [
   {
     kind: 'auto',
-    summary: 'GP for numeric, unconditional spaces of up to 12 parameters until 500 trials; TPE otherwise',
+    summary: 'GP for spaces of up to 12 parameters until 500 trials (GP+TPE where some parameters are conditional: TPE proposes those); TPE for larger spaces, longer studies and several objectives',
     optionKeys: AUTO_OPTION_KEYS,
     create: (options, context) => new AutoSampler(withSeed(options, context) as AutoSamplerOptions, context.space),
   },

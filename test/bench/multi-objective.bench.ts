@@ -5,7 +5,7 @@
  * (100 and 300 trials), as a fraction of the true front's, and per problem the ratio of
  * sodate's best sampler to Optuna's best non-random one (NSGA-II, MOTPE, and NSGA-III on
  * three objectives). sodate's samplers come from src/samplers/registry.ts by kind
- * (random, tpe, nsga2, nsga3 on three objectives); a kind not registered, or one that
+ * (random, tpe, nsga2, nsga3 on three objectives, auto; gp when named); a kind not registered, or one that
  * fails on a multi-objective study, is skipped with a note. Optuna 3.1 (Debian's
  * python3-optuna) and Optuna 5 (its sources at SODATE_OPTUNA5_PATH; skipped when unset)
  * run the same problems in test/bench/optuna/multi_objective.py, in parallel child
@@ -16,7 +16,7 @@
  *   npm run bench multi-objective                   10 seeds, 100 and 300 trials
  *   npm run bench multi-objective -- --quick        (or SODATE_BENCH_QUICK=1) 3 seeds, 50 and 100 trials; overhead at 300 (timed 200–300)
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_TRIALS=100,300 SODATE_BENCH_PROBLEMS=zdt1,dtlz2
- *   SODATE_BENCH_SAMPLERS=sodate-nsga2,optuna5-nsga2,…     only these rows
+ *   SODATE_BENCH_SAMPLERS=sodate-nsga2,optuna5-nsga2,…     only these rows (sodate-gp runs only when named here)
  *   SODATE_BENCH_OPTUNA=0                                  sodate only
  *   SODATE_OPTUNA5_PATH=/path/to/optuna5                   Optuna 5 sources (e.g. `git archive HEAD optuna` of github.com/optuna/optuna)
  *   SODATE_BENCH_OPTUNA3_TPE_SEEDS=3                       Optuna 3.1's MOTPE costs ~3 min per 300-trial run on 2 cores:
@@ -74,7 +74,9 @@ const runsOn = (kind: string, problem: MultiObjectiveProblem): boolean => kind !
 type SamplerFactory = (seed: number) => Sampler;
 /** Imported when the benchmark starts, so that a registry broken mid-edit costs the sodate rows only. */
 type Registry = typeof Registry;
-const SODATE_KINDS = ['random', 'tpe', 'nsga2', 'nsga3'];
+const SODATE_KINDS = ['random', 'tpe', 'nsga2', 'nsga3', 'auto', 'gp'];
+/** GP costs minutes per run here (one GP per objective; 3-objective DTLZ2, 100 trials: ~9 min vs TPE's 5 s on a loaded machine): only when named. */
+const OPT_IN_KINDS = new Set(['gp']);
 
 /**
  * sodate's samplers by kind, through the registry. Other kinds are landing while this
@@ -92,7 +94,7 @@ async function sodateSamplers(notes: string[]): Promise<Map<string, SamplerFacto
   }
   const registered = new Set(registry.SAMPLERS.map((e) => e.kind));
   for (const kind of SODATE_KINDS) {
-    if (!selected(`sodate-${kind}`)) continue;
+    if (!selected(`sodate-${kind}`) || (OPT_IN_KINDS.has(kind) && samplerFilter === undefined)) continue;
     if (!registered.has(kind)) {
       notes.push(`sodate-${kind}: not registered yet, skipped`);
       continue;

@@ -1,6 +1,7 @@
 /**
  * The quality suite shared by every sampler benchmark: classic continuous test functions,
- * a mixed, conditional problem shaped like an image-baseline search, and the categorical
+ * two mixed, conditional problems shaped like image-baseline searches (the second with
+ * optimizer- and scheduler-dependent branches), and the categorical
  * and ordinal problems of discrete-problems.ts. Each objective is
  * define-by-run (it suggests its own parameters), and test/bench/optuna/samplers.py holds
  * the same formulas in Python; test/samplers/tpe-problems.test.ts checks that the two agree.
@@ -127,6 +128,62 @@ export function imageBaseline(trial: Suggest): number {
   return loss;
 }
 
+/**
+ * A larger conditional space shaped like an image-baseline search with optimizer- and
+ * scheduler-dependent branches: six shared parameters, then each optimizer's own
+ * (SGD: momentum, Nesterov; AdamW: beta1, 1 − beta2; RMSprop: alpha, momentum) and each
+ * scheduler's own (cosine: warmup; step: step size, gamma; one-cycle: pct_start, div
+ * factor), 17 parameters of which 8 to 10 are active. The branch parameters matter as much
+ * as the shared ones, so a sampler that models only the parameters every trial has is
+ * left guessing them. Minimum 0.175 (AdamW, one-cycle, batch 64, lr 1e-3/√2, wd 5e-2,
+ * dropout 0.2, beta1 0.9, 1 − beta2 1e-3, pct_start 0.3, div factor 25); SGD's best is 0.185.
+ */
+export function imageBranches(trial: Suggest): number {
+  const lr = trial.suggestFloat('lr', 1e-5, 1, { log: true });
+  const wd = trial.suggestFloat('weight_decay', 1e-6, 1e-1, { log: true });
+  const batch = trial.suggestCategorical('batch_size', [32, 64, 128, 256]);
+  const dropout = trial.suggestFloat('dropout', 0, 0.5);
+  const optimizer = trial.suggestCategorical('optimizer', ['sgd', 'adamw', 'rmsprop']);
+  const scheduler = trial.suggestCategorical('scheduler', ['cosine', 'step', 'onecycle']);
+  let loss = ({ 32: 0.01, 64: 0, 128: 0.005, 256: 0.02 } as Record<number, number>)[batch] as number;
+  loss += 0.5 * (dropout - 0.2) ** 2;
+  let lrOpt: number;
+  let wdOpt: number;
+  if (optimizer === 'sgd') {
+    const momentum = trial.suggestFloat('momentum', 0, 0.99);
+    const nesterov = trial.suggestCategorical('nesterov', [true, false]);
+    loss += 0.2 + (momentum - 0.9) ** 2 + (nesterov ? -0.01 : 0);
+    lrOpt = 0.1 * Math.sqrt(batch / 128);
+    wdOpt = 5e-4;
+  } else if (optimizer === 'adamw') {
+    const beta1 = trial.suggestFloat('beta1', 0.5, 0.99);
+    const oneMinusBeta2 = trial.suggestFloat('one_minus_beta2', 1e-4, 1e-1, { log: true });
+    loss += 0.18 + 2 * (beta1 - 0.9) ** 2 + 0.02 * (Math.log10(oneMinusBeta2) + 3) ** 2;
+    lrOpt = 1e-3 * Math.sqrt(batch / 128);
+    wdOpt = 5e-2;
+  } else {
+    const alpha = trial.suggestFloat('alpha', 0.8, 0.999);
+    const momentum = trial.suggestFloat('rms_momentum', 0, 0.9);
+    loss += 0.22 + 5 * (alpha - 0.99) ** 2 + 0.2 * (momentum - 0.5) ** 2;
+    lrOpt = 3e-4;
+    wdOpt = 1e-5;
+  }
+  loss += 0.08 * (Math.log10(lr) - Math.log10(lrOpt)) ** 2 + 0.02 * (Math.log10(wd) - Math.log10(wdOpt)) ** 2;
+  if (scheduler === 'cosine') {
+    const warmup = trial.suggestInt('warmup_epochs', 0, 10);
+    loss += 0.002 * (warmup - 3) ** 2;
+  } else if (scheduler === 'step') {
+    const stepSize = trial.suggestInt('step_size', 5, 50);
+    const gamma = trial.suggestFloat('gamma', 0.05, 0.9);
+    loss += 0.01 + 0.00005 * (stepSize - 30) ** 2 + 0.3 * (gamma - 0.1) ** 2;
+  } else {
+    const pctStart = trial.suggestFloat('pct_start', 0.1, 0.5);
+    const divFactor = trial.suggestFloat('div_factor', 5, 100, { log: true });
+    loss += -0.005 + (pctStart - 0.3) ** 2 + 0.03 * (Math.log10(divFactor) - Math.log10(25)) ** 2;
+  }
+  return loss;
+}
+
 export const PROBLEMS: readonly Problem[] = [
   {
     name: 'branin',
@@ -141,5 +198,6 @@ export const PROBLEMS: readonly Problem[] = [
   { name: 'ackley10', dimension: 10, continuous: true, optimum: 0, budget: 200, objective: (t) => ackley(floats(t, 10, -32.768, 32.768)) },
   { name: 'rosenbrock6', dimension: 6, continuous: true, optimum: 0, budget: 200, objective: (t) => rosenbrock(floats(t, 6, -5, 10)) },
   { name: 'image-mixed', dimension: 11, continuous: false, optimum: 0.23, budget: 150, objective: imageBaseline },
+  { name: 'image-branches', dimension: 10, continuous: false, optimum: 0.175, budget: 200, objective: imageBranches },
   ...DISCRETE_PROBLEMS,
 ];

@@ -16,6 +16,7 @@
  *   SODATE_BENCH_SODATE_CACHE=/tmp/sodate-quality/                      reuse sodate results of the same code (a
  *       hash of src/{samplers,space,study,storage} and the problems keys them): processes with different SODATE_BENCH_SAMPLERS can fill it side
  *       by side (each writes its own file), and a last run prints the whole table
+ *   SODATE_BENCH_SEED_LIST=5,6,7,8,9                                   only these seeds (to split one table's runs over processes)
  *   SODATE_BENCH_CACHED_ONLY=1                                         run nothing: print what the caches hold
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -29,7 +30,9 @@ import type { TPESamplerOptions } from '../../src/samplers/tpe/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Sampler } from '../../src/policies/policies.js';
+import { autoSamplerRule, numericOnlyRule } from './auto-rules.js';
 import { trialNoise } from './discrete-problems.js';
+import { wilcoxonSignedRank } from './paired.js';
 import type { Problem, Suggest } from './problems.js';
 import { PROBLEMS } from './problems.js';
 
@@ -66,7 +69,8 @@ const samplerFilter = process.env['SODATE_BENCH_SAMPLERS']?.split(',');
 const suite = process.env['SODATE_BENCH_SUITE'];
 const inSuite = (p: Problem): boolean => suite === undefined || (suite === 'discrete' ? p.noisy === true : suite === 'continuous' ? p.noisy !== true : true);
 const problems = PROBLEMS.filter((p) => (problemFilter === undefined || problemFilter.includes(p.name)) && inSuite(p));
-const seeds = Array.from({ length: nSeeds }, (_, i) => i);
+/** SODATE_BENCH_SEED_LIST=6,7,8,9: only these seeds (processes that fill one cache side by side split the seeds so). */
+const seeds = process.env['SODATE_BENCH_SEED_LIST']?.split(',').map(Number) ?? Array.from({ length: nSeeds }, (_, i) => i);
 
 type SamplerFactory = (seed: number) => Sampler;
 
@@ -95,6 +99,9 @@ async function sodateSamplers(): Promise<Record<string, SamplerFactory>> {
     'sodate-tpe': (seed) => new TPESampler({ seed }),
     'sodate-tpe-univariate': (seed) => new TPESampler({ seed, multivariate: false }),
     'sodate-auto': (seed) => new AutoSampler({ seed }),
+    // The rules auto is measured against (test/bench/auto-rules.ts), on the same GP and TPE.
+    'sodate-auto-numeric-only': (seed) => new AutoSampler({ seed, rule: numericOnlyRule }),
+    'sodate-autosampler-rule': (seed) => new AutoSampler({ seed, rule: autoSamplerRule }),
     ...(await optionalSamplers()),
   };
   const variants = JSON.parse(process.env['SODATE_BENCH_TPE_VARIANTS'] ?? '{}') as Record<string, TPESamplerOptions>;
@@ -257,6 +264,58 @@ function meanRanks(results: readonly Result[], samplers: readonly string[], prob
   return new Map([...sums].map(([s, v]) => [s, v / cells]));
 }
 
+/** A sampler's regrets on a problem in seed order, or null unless every seed ran. */
+function regretsBySeed(results: readonly Result[], problem: string, sampler: string): number[] | null {
+  const out = seeds.map((seed) => results.find((r) => r.problem === problem && r.sampler === sampler && r.seed === seed)?.regret);
+  return out.every((r) => r !== undefined) ? (out as number[]) : null;
+}
+
+/** The paired verdict of `a` against `b` over seeds: worse or better at p < 0.05 (exact Wilcoxon signed-rank), else level. */
+function pairedVerdict(a: readonly number[], b: readonly number[]): { mark: string; p: number } {
+  const p = wilcoxonSignedRank(a, b);
+  if (p >= 0.05) return { mark: '', p };
+  return { mark: median(a.map((x, i) => x - (b[i] as number))) > 0 ? ' ✗' : ' ✓', p };
+}
+
+/**
+ * The auto rules (sodate-auto and the rules it is measured against, test/bench/auto-rules.ts)
+ * against the better of TPE and GP per problem (the lower median): ✗ worse, ✓ better, over
+ * the seeds by the exact Wilcoxon signed-rank test at p < 0.05; and the default rule
+ * against each other rule where they differ.
+ */
+function printAutoCheck(results: readonly Result[], samplers: readonly string[]): void {
+  const rules = samplers.filter((s) => s.startsWith('sodate-auto'));
+  if (!samplers.includes('sodate-tpe') || !samplers.includes('sodate-gp') || rules.length === 0) return;
+  console.log(`\nAuto rules against the better of TPE and GP (median regret; ✗ worse / ✓ better over ${seeds.length} seeds, exact Wilcoxon signed-rank, p < 0.05)\n`);
+  const rows: string[][] = [];
+  for (const p of problems) {
+    const tpe = regretsBySeed(results, p.name, 'sodate-tpe');
+    const gp = regretsBySeed(results, p.name, 'sodate-gp');
+    if (tpe === null || gp === null) continue;
+    const best = median(gp) < median(tpe) ? gp : tpe;
+    const cells = rules.map((rule) => {
+      const own = regretsBySeed(results, p.name, rule);
+      if (own === null) return '-';
+      const { mark } = pairedVerdict(own, best);
+      return `${fmt(median(own))}${mark}`;
+    });
+    rows.push([p.name, fmt(median(tpe)), fmt(median(gp)), median(gp) < median(tpe) ? 'gp' : 'tpe', ...cells]);
+  }
+  console.log(table(['problem', 's:tpe', 's:gp', 'better', ...rules.map((r) => r.replace(/^sodate-/, 's:'))], rows));
+  const others = rules.filter((r) => r !== 'sodate-auto');
+  if (!rules.includes('sodate-auto') || others.length === 0) return;
+  for (const other of others) {
+    const verdicts = problems.flatMap((p) => {
+      const own = regretsBySeed(results, p.name, 'sodate-auto');
+      const theirs = regretsBySeed(results, p.name, other);
+      if (own === null || theirs === null || own.every((x, i) => x === theirs[i])) return [];
+      const { mark, p: pValue } = pairedVerdict(own, theirs);
+      return [`${p.name}${mark === '' ? ' level' : mark === ' ✓' ? ' better' : ' worse'} (p ${pValue.toFixed(3)})`];
+    });
+    console.log(`s:auto vs ${other.replace(/^sodate-/, 's:')} where their regrets differ: ${verdicts.length === 0 ? 'nowhere' : verdicts.join(', ')}`);
+  }
+}
+
 function fmt(x: number): string {
   if (x === 0) return '0';
   const a = Math.abs(x);
@@ -316,6 +375,8 @@ async function main(): Promise<void> {
     }),
   ]);
   console.log(table(['problem', ...samplers.map(short)], rows));
+
+  printAutoCheck(results, samplers);
 
   // Mean ranks among the samplers that ran every problem of the group (GP in Python runs only the continuous ones).
   const groups: { title: string; names: string[] }[] = [

@@ -18,12 +18,27 @@ describe('AutoSampler rule', () => {
     expect(new AutoSampler({ gpMaxTrials: 50 }).choose(numeric, 50)).toBe('tpe');
   });
 
-  it('takes TPE for categorical, conditional or large spaces, and before the space is known', () => {
-    expect(auto.choose({ ...numeric, numeric: false }, 20)).toBe('tpe');
-    expect(auto.choose({ ...numeric, conditional: true }, 20)).toBe('tpe');
+  it('takes GP for categorical spaces too, GP+TPE for conditional ones, TPE for large spaces and before the space is known', () => {
+    expect(auto.choose({ ...numeric, numeric: false }, 20)).toBe('gp');
+    expect(auto.choose({ ...numeric, numeric: false, conditional: true }, 20)).toBe('gp+tpe');
+    expect(auto.choose({ ...numeric, conditional: true }, 499)).toBe('gp+tpe');
+    expect(auto.choose({ ...numeric, conditional: true }, 500)).toBe('tpe');
     expect(auto.choose({ ...numeric, dimension: 13 }, 20)).toBe('tpe');
     expect(new AutoSampler({ gpMaxDimension: 20 }).choose({ ...numeric, dimension: 13 }, 20)).toBe('gp');
     expect(auto.choose(null, 0)).toBe('tpe');
+  });
+
+  it('takes TPE (MOTPE) for several objectives, whatever the space', () => {
+    expect(auto.choose(numeric, 20, 1)).toBe('gp');
+    expect(auto.choose(numeric, 20, 2)).toBe('tpe');
+    expect(auto.choose({ ...numeric, conditional: true }, 20, 3)).toBe('tpe');
+  });
+
+  it('takes a rule of the caller’s, which sees the limits and the number of objectives', () => {
+    const seen: unknown[] = [];
+    const sampler = new AutoSampler({ gpMaxTrials: 40, rule: (shape, context) => (seen.push(context), shape === null ? 'tpe' : 'gp') });
+    expect(sampler.choose(numeric, 7, 2)).toBe('gp');
+    expect(seen).toEqual([{ finished: 7, objectives: 2, gpMaxTrials: 40, gpMaxDimension: 12 }]);
   });
 
   it('reads the shape off finished trials: a parameter some lack is conditional', () => {
@@ -67,7 +82,7 @@ describe('AutoSampler in a study', () => {
     expect(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR])).toEqual(['tpe', 'gp', 'gp', 'gp', 'gp', 'tpe', 'tpe', 'tpe', 'tpe']);
   });
 
-  it('takes TPE from the first trial when a declared space has a categorical', async () => {
+  it('takes GP from the first trial when a declared space has a categorical and no condition', async () => {
     const space = compileSearchSpace([
       { name: 'lr', distribution: floatDistribution(1e-5, 1e-2, { log: true }), when: null },
       { name: 'optimizer', distribution: categoricalDistribution(['adamw', 'sgd']), when: null },
@@ -75,7 +90,27 @@ describe('AutoSampler in a study', () => {
     const sampler = createSampler('auto', { seed: 2 }, { space }) as AutoSampler;
     const study = await createStudy({ sampler });
     await study.optimize((t) => Math.log10(t.suggestFloat('lr', 1e-5, 1e-2, { log: true })) + (t.suggestCategorical('optimizer', ['adamw', 'sgd']) === 'sgd' ? 1 : 0), { nTrials: 12 });
-    expect(new Set(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]))).toEqual(new Set(['tpe']));
+    expect(new Set(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]))).toEqual(new Set(['gp']));
+  });
+
+  it('on a conditional space lets GP propose the shared parameters and TPE the branch ones', async () => {
+    const space = compileSearchSpace([
+      { name: 'lr', distribution: floatDistribution(1e-4, 1, { log: true }), when: null },
+      { name: 'optimizer', distribution: categoricalDistribution(['adamw', 'sgd']), when: null },
+      { name: 'momentum', distribution: floatDistribution(0, 0.99), when: { optimizer: ['sgd'] } },
+    ]);
+    const sampler = createSampler('auto', { seed: 3 }, { space }) as AutoSampler;
+    const study = await createStudy({ sampler });
+    const objective = (t: Parameters<Parameters<typeof study.optimize>[0]>[0]): number => {
+      const loss = (Math.log10(t.suggestFloat('lr', 1e-4, 1, { log: true })) + 2) ** 2;
+      return t.suggestCategorical('optimizer', ['adamw', 'sgd']) === 'sgd' ? loss + (t.suggestFloat('momentum', 0, 0.99) - 0.9) ** 2 : loss + 0.5;
+    };
+    await study.optimize(objective, { nTrials: 40 });
+    expect(new Set(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]))).toEqual(new Set(['gp+tpe']));
+    // TPE, not a uniform draw, for momentum: the late SGD trials sit near its best, 0.9.
+    const late = study.trials.slice(25).filter((t) => t.params['optimizer'] === 'sgd').map((t) => t.params['momentum'] as number);
+    expect(late.length).toBeGreaterThan(5);
+    expect(late.filter((m) => Math.abs(m - 0.9) < 0.2).length / late.length).toBeGreaterThan(0.6);
   });
 
   it('gives the same study for the same seed', async () => {

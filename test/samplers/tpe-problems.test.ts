@@ -45,6 +45,10 @@ describe('benchmark problems', () => {
     expect(at('rosenbrock6', Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x${i}`, 1])))).toBe(0);
     const best = { lr: 1e-3, weight_decay: 5e-2, eps: 1e-8, drop_path_rate: 0.1, batch_size: 64, warmup_epochs: 2, label_smoothing: 0.1, optimizer: 'adamw', ema: true, ema_decay: 0.999 };
     expect(at('image-mixed', best)).toBeCloseTo(0.23, 12);
+    const branches = { lr: 1e-3 * Math.SQRT1_2, weight_decay: 5e-2, batch_size: 64, dropout: 0.2, optimizer: 'adamw', scheduler: 'onecycle', beta1: 0.9, one_minus_beta2: 1e-3, pct_start: 0.3, div_factor: 25 };
+    expect(at('image-branches', branches)).toBeCloseTo(0.175, 12);
+    const sgd = { ...branches, optimizer: 'sgd', lr: 0.1 * Math.SQRT1_2, weight_decay: 5e-4, momentum: 0.9, nesterov: true };
+    expect(at('image-branches', sgd)).toBeCloseTo(0.185, 12);
   });
 
   it.skipIf(!hasOptuna)('compute the same values in TypeScript and in the Python used for Optuna', () => {

@@ -104,6 +104,48 @@ def image_baseline(trial):
     return loss
 
 
+def image_branches(trial):
+    lr = trial.suggest_float("lr", 1e-5, 1, log=True)
+    wd = trial.suggest_float("weight_decay", 1e-6, 1e-1, log=True)
+    batch = trial.suggest_categorical("batch_size", [32, 64, 128, 256])
+    dropout = trial.suggest_float("dropout", 0, 0.5)
+    optimizer = trial.suggest_categorical("optimizer", ["sgd", "adamw", "rmsprop"])
+    scheduler = trial.suggest_categorical("scheduler", ["cosine", "step", "onecycle"])
+    loss = {32: 0.01, 64: 0, 128: 0.005, 256: 0.02}[batch]
+    loss += 0.5 * (dropout - 0.2) ** 2
+    if optimizer == "sgd":
+        momentum = trial.suggest_float("momentum", 0, 0.99)
+        nesterov = trial.suggest_categorical("nesterov", [True, False])
+        loss += 0.2 + (momentum - 0.9) ** 2 + (-0.01 if nesterov else 0)
+        lr_opt = 0.1 * math.sqrt(batch / 128)
+        wd_opt = 5e-4
+    elif optimizer == "adamw":
+        beta1 = trial.suggest_float("beta1", 0.5, 0.99)
+        one_minus_beta2 = trial.suggest_float("one_minus_beta2", 1e-4, 1e-1, log=True)
+        loss += 0.18 + 2 * (beta1 - 0.9) ** 2 + 0.02 * (math.log10(one_minus_beta2) + 3) ** 2
+        lr_opt = 1e-3 * math.sqrt(batch / 128)
+        wd_opt = 5e-2
+    else:
+        alpha = trial.suggest_float("alpha", 0.8, 0.999)
+        momentum = trial.suggest_float("rms_momentum", 0, 0.9)
+        loss += 0.22 + 5 * (alpha - 0.99) ** 2 + 0.2 * (momentum - 0.5) ** 2
+        lr_opt = 3e-4
+        wd_opt = 1e-5
+    loss += 0.08 * (math.log10(lr) - math.log10(lr_opt)) ** 2 + 0.02 * (math.log10(wd) - math.log10(wd_opt)) ** 2
+    if scheduler == "cosine":
+        warmup = trial.suggest_int("warmup_epochs", 0, 10)
+        loss += 0.002 * (warmup - 3) ** 2
+    elif scheduler == "step":
+        step_size = trial.suggest_int("step_size", 5, 50)
+        gamma = trial.suggest_float("gamma", 0.05, 0.9)
+        loss += 0.01 + 0.00005 * (step_size - 30) ** 2 + 0.3 * (gamma - 0.1) ** 2
+    else:
+        pct_start = trial.suggest_float("pct_start", 0.1, 0.5)
+        div_factor = trial.suggest_float("div_factor", 5, 100, log=True)
+        loss += -0.005 + (pct_start - 0.3) ** 2 + 0.03 * (math.log10(div_factor) - math.log10(25)) ** 2
+    return loss
+
+
 def floats(trial, n, low, high):
     return [trial.suggest_float(f"x{i}", low, high) for i in range(n)]
 
@@ -115,6 +157,7 @@ PROBLEMS = {
     "ackley10": (200, lambda t: ackley(floats(t, 10, -32.768, 32.768))),
     "rosenbrock6": (200, lambda t: rosenbrock(floats(t, 6, -5, 10))),
     "image-mixed": (150, image_baseline),
+    "image-branches": (200, image_branches),
 }
 
 
