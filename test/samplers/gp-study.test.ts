@@ -17,4 +17,16 @@ describe('GPSampler in a study', () => {
     for (const t of batch) await study.tell(t, 0.5);
     await study.close();
   });
+
+  it('asks with more running trials than it can fantasise (65 workers): the oldest enter as lies', async () => {
+    const study = await createStudy({ sampler: new GPSampler({ seed: 2, nStartupTrials: 6 }) });
+    await study.optimize((t) => (t.suggestFloat('x', -1, 1) - 0.3) ** 2, { nTrials: 12 });
+    const batch = [];
+    for (let i = 0; i < 66; i++) batch.push(await study.ask());
+    const xs = batch.map((t) => t.suggestFloat('x', -1, 1));
+    expect(xs.every((x) => x >= -1 && x <= 1)).toBe(true);
+    expect(new Set(xs).size).toBe(66);
+    for (const t of batch) await study.tell(t, 0.5);
+    await study.close();
+  });
 });

@@ -45,6 +45,9 @@ export interface GPSamplerOptions {
 }
 
 /** Every option a space file may set for `kind: gp`. */
+/** Running trials fantasised at most (the Sobol' dimensions the fantasies are drawn from). */
+const MAX_FANTASISED = 64;
+
 export const GP_OPTION_KEYS: readonly string[] = ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates', 'warpOutputs'];
 
 interface CachedFit {
@@ -245,9 +248,13 @@ export class GPSampler implements Sampler {
     // Pruned trials get the worst observed value (they will not report one); running and
     // waiting ones enter the acquisition as fantasies (batch log EI).
     const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
+    // The batch's fantasies draw one quasi-random coordinate per running trial, and Sobol'
+    // points stop at 64: the newest 64 running trials are fantasised, older ones (a very wide
+    // cluster) enter with the worst value, as the constant liar did before.
+    const fantasised = open.running.slice(-MAX_FANTASISED);
+    const lies = [...open.pruned, ...open.running.slice(0, open.running.length - fantasised.length)];
     let gp = completedGP;
-    if (open.pruned.length > 0) {
-      const lies = open.pruned;
+    if (lies.length > 0) {
       const all = new Float64Array((n + lies.length) * d);
       all.set(x);
       lies.forEach((row, i) => all.set(row, (n + i) * d));
@@ -258,8 +265,8 @@ export class GPSampler implements Sampler {
     }
     const rng = Rng.derive(this.seed, trial.number, 'gp');
     const acquisition =
-      open.running.length > 0
-        ? new LogExpectedImprovementWithPending(gp, best, open.running, Rng.derive(this.seed, trial.number, 'pending').nextUint32())
+      fantasised.length > 0
+        ? new LogExpectedImprovementWithPending(gp, best, fantasised, Rng.derive(this.seed, trial.number, 'pending').nextUint32())
         : new LogExpectedImprovement(gp, best);
 
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
