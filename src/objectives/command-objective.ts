@@ -137,7 +137,8 @@ function checkpointLine(record: Record<string, unknown>): OutputLine {
 }
 
 /**
- * `{"checkpoint": "ckpt.pt", "step": 3}` names a checkpoint file (see `checkpointLine`),
+ * `{"checkpoint": "ckpt.pt", "step": 3}` names a checkpoint file (see `checkpointLine`; on a
+ * line with a value the value counts and the checkpoint key is ignored),
  * `{"fold": 2, "value": 0.41}` is one fold's value (a bad fold line fails the trial),
  * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one
  * (`{"values": [0.39, 12.5]}` for several objectives), `{"constraints": {"gpu_mem_gb": 14}}`
@@ -158,7 +159,9 @@ export function parseOutputLine(line: string): OutputLine {
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
   const record = data as Record<string, unknown>;
   if ('fold' in record) return foldLine(record);
-  if ('checkpoint' in record) return checkpointLine(record);
+  // A value line that also names a file (`{"value": 0.9, "checkpoint": "/models/best.pt"}`, as
+  // scripts printed before checkpoints meant anything here) stays a value line.
+  if ('checkpoint' in record && !('value' in record) && !('values' in record)) return checkpointLine(record);
   const constraints = constraintsOf(record['constraints']);
   if (Array.isArray(record['values'])) {
     const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);

@@ -230,7 +230,9 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     if (at === undefined) return warn('no step was reported before it; give its step ({"checkpoint": …, "step": 0})');
     const named = checkpointName(entry.artifactDir, path);
     if ('refused' in named) {
-      entry.failure ??= named.refused;
+      // Only a pruner that pauses needs the file; otherwise a path elsewhere is a note, not a failure.
+      if (study.pruner.pausesTrials === true) entry.failure ??= named.refused;
+      else warn(named.refused);
       return;
     }
     entry.checkpoint = { name: named.name, step: at };

@@ -11,6 +11,11 @@ describe('checkpoint lines of a command', () => {
     expect(parseOutputLine('{"checkpoint": "ckpt.pt"}')).toEqual({ kind: 'checkpoint', path: 'ckpt.pt' });
   });
 
+  it('reads a value line that also names a file as the value it always was', () => {
+    expect(parseOutputLine('{"value": 0.93, "checkpoint": "/models/best.pt"}')).toEqual({ kind: 'final', value: 0.93 });
+    expect(parseOutputLine('{"step": 3, "value": 0.5, "checkpoint": "ckpt-3.pt"}')).toEqual({ kind: 'report', step: 3, value: 0.5 });
+  });
+
   it('refuses a checkpoint line it cannot use, with the fix, rather than reading it as log text', () => {
     expect(parseOutputLine('{"checkpoint": 3}')).toEqual({ kind: 'invalid', message: 'checkpoint must name a file, got 3; print {"checkpoint": "ckpt.pt", "step": 3} after writing the file into SODATE_TRIAL_DIR' });
     expect(parseOutputLine('{"checkpoint": "c.pt", "step": -1}')).toMatchObject({ kind: 'invalid', message: expect.stringContaining('the step of checkpoint c.pt must be a non-negative integer, got -1') });

@@ -48,7 +48,19 @@ describe('pausing and resuming a module objective', () => {
     expect(t.get(2)?.systemAttrs['sodate:paused']).toBe(true);
   });
 
-  it('fails a trial that names a checkpoint outside its directory, with the fix', async () => {
+  it('fails a trial that names a checkpoint outside its directory when its pruner pauses, with the fix', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
+    const objective = async (trial: RemoteTrial): Promise<number> => {
+      trial.saveCheckpoint('../elsewhere.pt', 0);
+      await trial.report(0, 1);
+      return 1;
+    };
+    const { trials } = await runWith(new InlineSlots(objective as never), { maxTrials: 1, slots: cpuSlots(1), pruner: createPruner('asha', { pause: true }), artifacts: new ArtifactKeeper({ dir }) });
+    expect(trials[0]?.state).toBe('FAIL');
+    expect(trials[0]?.systemAttrs['fail_reason']).toMatch(/checkpoint \.\.\/elsewhere\.pt is outside the trial's directory .*; save it under SODATE_TRIAL_DIR \(trial\.artifactDir\)/);
+  });
+
+  it('only notes a checkpoint outside the directory when nothing pauses: the trial completes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
     const objective = async (trial: RemoteTrial): Promise<number> => {
       trial.saveCheckpoint('../elsewhere.pt', 0);
@@ -56,7 +68,8 @@ describe('pausing and resuming a module objective', () => {
       return 1;
     };
     const { trials } = await runWith(new InlineSlots(objective as never), { maxTrials: 1, slots: cpuSlots(1), artifacts: new ArtifactKeeper({ dir }) });
-    expect(trials[0]?.state).toBe('FAIL');
-    expect(trials[0]?.systemAttrs['fail_reason']).toMatch(/checkpoint \.\.\/elsewhere\.pt is outside the trial's directory .*; save it under SODATE_TRIAL_DIR \(trial\.artifactDir\)/);
+    expect(trials[0]?.state).toBe('COMPLETE');
+    expect(trials[0]?.systemAttrs['sodate:checkpoint']).toBeUndefined();
+    expect(String(trials[0]?.systemAttrs['sodate:log_tail'] ?? '')).toMatch(/checkpoint \.\.\/elsewhere\.pt ignored: .*outside the trial's directory/);
   });
 });
