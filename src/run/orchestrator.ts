@@ -116,6 +116,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   const active = new Map<number, Active>();
   const free: Slot[] = [...options.slots];
   const finishing = new Set<Promise<void>>();
+  /** Retention sweeps still running: even a run that fails waits for them, before its caller closes the storage. */
+  const sweeps = new Set<Promise<void>>();
   let fatal: SodateError | undefined;
 
   let wakeUp: (() => void) | undefined;
@@ -305,7 +307,11 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     const sweep = options.artifacts?.sweep(study, { refresh: false });
     if (sweep !== undefined) {
       finishing.add(sweep);
-      void sweep.finally(() => finishing.delete(sweep));
+      sweeps.add(sweep);
+      void sweep.finally(() => {
+        finishing.delete(sweep);
+        sweeps.delete(sweep);
+      });
     }
   };
 
@@ -465,6 +471,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     clearInterval(beat);
     options.signal.removeEventListener('abort', wake);
     options.stopSignal?.removeEventListener('abort', onStop);
+    await Promise.allSettled(sweeps);
   }
   if (fatal !== undefined) throw fatal;
   await options.artifacts?.sweep(study);
