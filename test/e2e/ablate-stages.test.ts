@@ -138,6 +138,7 @@ describe('sodate ablate on a staged study', () => {
   it('ablates by stage when a stage fixed an earlier categorical and log float (its ablation study holds every choice)', async () => {
     // sgd helps, lr near 1e-2 helps, wd helps; the noise is shared by every configuration run on one seed.
     const trial = `
+console.error('training with ' + process.env.SODATE_PARAM_OPTIMIZER);
 const sgd = process.env.SODATE_PARAM_OPTIMIZER === 'sgd' ? 1 : 0;
 const lr = Number(process.env.SODATE_PARAM_LR);
 const wd = Number(process.env.SODATE_PARAM_WD);
@@ -182,6 +183,10 @@ params:
     const runs = (await trialsOf(dir, 'img.reg.ablation')).filter((t) => t.user_attrs['sodate:ablation'] !== undefined);
     expect(runs.filter((t) => t.state === 'COMPLETE')).toHaveLength(10);
     expect(new Set(runs.map((t) => t.params['optimizer']))).toEqual(new Set(['adamw', 'sgd']));
+    // Found by name in studies/img.db, with its runs' logs.
+    const logs = await runCli(['logs', 'img.reg.ablation', String(runs[0]?.number)], dir);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toContain(`training with ${String(runs[0]?.params['optimizer'])}`);
 
     // Resumed: every run reused, the table names the stages.
     const again = await runCli(['ablate', 'img', '--stages', '--seeds', '2'], dir);

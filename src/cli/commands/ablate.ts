@@ -38,14 +38,15 @@ place. Every configuration runs on the same K seeds (trial.seed, SODATE_TRIAL_SE
 so gains are paired seed by seed.
 
 The baseline is the trial \`sodate tune\` ran from the space file's \`baseline:\`. The runs
-are trials of the same study (user attributes sodate:ablation, sodate:ablation_seed), run
-as \`sodate tune\` runs trials, never pruned. Run it again after an interrupt or a failed
-run: finished runs are reused.
+are trials of the same study (a stage's study: see below), with user attributes
+sodate:ablation and sodate:ablation_seed, run as \`sodate tune\` runs trials, never pruned.
+Run it again after an interrupt or a failed run: finished runs are reused.
 
 A staged study is ablated by stage: \`sodate ablate <study>.<stage>\` (a stage after the
 first) or \`sodate ablate <study> --stages\` (its latest stage) flips one stage's parameters
-at a time, from the baseline in the first stage's study to the stage's best trial; the runs
-are trials of that stage's study.
+at a time, from the baseline in the first stage's study to the stage's best trial. The runs
+on a stage's study (the first one too) are trials of its ablation study <study>.<stage>.ablation
+(in the same storage), whose space has every choice the stage fixed.
 
 options:
   --stages             <study> is a staged study: ablate its latest stage by stage
