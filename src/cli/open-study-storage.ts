@@ -12,7 +12,8 @@ export function storageUrlFor(study: string, flag: string | boolean | undefined)
 
 /**
  * The storage a reading command opens: --storage, else the study's default SQLite file, else
- * (for a stage's study `<study>.<stage>`, which lives with its staged study) `studies/<study>.db`.
+ * (for a stage's study `<study>.<stage>`, which lives with its staged study, and the stage's
+ * ablation study `<study>.<stage>.ablation`) `studies/<study>.db`.
  */
 export function existingStorageUrlFor(study: string, flag: string | boolean | undefined, io: CliIo): string {
   const url = storageUrlFor(study, flag);
@@ -22,8 +23,8 @@ export function existingStorageUrlFor(study: string, flag: string | boolean | un
     return file !== undefined && existsSync(resolve(io.cwd, file));
   };
   if (exists(url)) return url;
-  const dot = study.lastIndexOf('.');
-  if (dot > 0) {
+  // Longest prefix first: a stage's ablation study `<study>.<stage>.ablation` lives there too.
+  for (let dot = study.lastIndexOf('.'); dot > 0; dot = study.lastIndexOf('.', dot - 1)) {
     const staged = defaultStorageUrl(study.slice(0, dot));
     if (exists(staged)) return staged;
   }

@@ -27,7 +27,7 @@ import type { StageSpec } from '../space/stages.js';
 import { stageSpace, stageStudyName } from '../space/stages.js';
 import type { StudyFile } from '../study-file/study-file.js';
 import type { CachedStorage } from '../storage/cached.js';
-import type { StudyRecord } from '../storage/records.js';
+import type { FrozenTrial, StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import type { JsonValue } from '../json.js';
 import { createStudy } from '../study/create.js';
@@ -242,6 +242,27 @@ export async function stageStudiesOf(storage: Storage, of: string): Promise<Stag
   return found.sort((a, b) => a.lineage.index - b.lineage.index);
 }
 
+/**
+ * The study where `sodate ablate` runs the ablation of stage study `stageStudy`. Not the stage's
+ * own study: the stage fixed earlier stages' parameters (a categorical as a one-choice list),
+ * and the ablation needs them at their baseline values too, with every choice. One study
+ * holding both lists would store the same value as different choice indexes, which Optuna
+ * (and sodate) refuse; this one holds the full space only.
+ */
+export function ablationStudyName(stageStudy: string): string {
+  return `${stageStudy}.ablation`;
+}
+
+/** Study system attribute of an ablation study: the stage study it ablates. */
+export const ABLATION_OF_ATTR = 'sodate:ablation_of';
+
+/** A stage's trials with the re-runs of its ablation study (its best's re-runs measure the stage's gain). */
+export async function stageTrialsOf(storage: Storage, record: StudyRecord): Promise<FrozenTrial[]> {
+  const all = async (id: number) => (await storage.trialsSince(id, { lastTrialId: 0, openTrialIds: [] })).trials;
+  const ablation = await storage.loadStudy(ablationStudyName(record.name));
+  return ablation === null ? all(record.id) : [...(await all(record.id)), ...(await all(ablation.id))];
+}
+
 /** The values of `config` the stage's space holds (a later stage's parameter the best trial had at its baseline, say). */
 function inside(space: SearchSpace, config: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
@@ -264,7 +285,7 @@ function inside(space: SearchSpace, config: Readonly<Record<string, ParamValue>>
 export async function stageRowsOf(storage: CachedStorage, of: string, direction: 'minimize' | 'maximize'): Promise<StageRow[]> {
   const inputs: StageStudyInput[] = [];
   for (const s of await stageStudiesOf(storage, of)) {
-    inputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await storage.allTrials(s.record.id) });
+    inputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await stageTrialsOf(storage, s.record) });
   }
   return stageRows(inputs, direction);
 }

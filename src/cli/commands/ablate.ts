@@ -15,7 +15,11 @@ import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { STAGE_ATTR, stageLineageOf, stageStudiesOf } from '../stages.js';
+import { ABLATION_OF_ATTR, STAGE_ATTR, ablationStudyName, stageLineageOf, stageStudiesOf } from '../stages.js';
+import { CONSTRAINT_LIMITS_KEY } from '../../multi-objective/constraints.js';
+import { NopPruner } from '../../pruners/nop.js';
+import { RandomSampler } from '../../samplers/random.js';
+import { createStudy } from '../../study/create.js';
 import { openRerunStudy, runWaitingTrials } from './reruns.js';
 import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
@@ -34,14 +38,15 @@ place. Every configuration runs on the same K seeds (trial.seed, SODATE_TRIAL_SE
 so gains are paired seed by seed.
 
 The baseline is the trial \`sodate tune\` ran from the space file's \`baseline:\`. The runs
-are trials of the same study (user attributes sodate:ablation, sodate:ablation_seed), run
-as \`sodate tune\` runs trials, never pruned. Run it again after an interrupt or a failed
-run: finished runs are reused.
+are trials of the same study (a stage's study: see below), with user attributes
+sodate:ablation and sodate:ablation_seed, run as \`sodate tune\` runs trials, never pruned.
+Run it again after an interrupt or a failed run: finished runs are reused.
 
 A staged study is ablated by stage: \`sodate ablate <study>.<stage>\` (a stage after the
 first) or \`sodate ablate <study> --stages\` (its latest stage) flips one stage's parameters
-at a time, from the baseline in the first stage's study to the stage's best trial; the runs
-are trials of that stage's study.
+at a time, from the baseline in the first stage's study to the stage's best trial. The runs
+on a stage's study (the first one too) are trials of its ablation study <study>.<stage>.ablation
+(in the same storage), whose space has every choice the stage fixed.
 
 options:
   --stages             <study> is a staged study: ablate its latest stage by stage
@@ -96,10 +101,13 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
   try {
     const staged = await stagedAblation(storage, given, values['stages'] === true, storageUrl);
     const name = staged?.study ?? given;
-    const opened = await openRerunStudy('ablate', name, storage, storageUrl, flags, 'ablate measures one objective');
+    // A stage's study (the first one too) is ablated in a study of its own: see ablationStudyName.
+    const record = await storage.loadStudy(name);
+    const runsIn = stageLineageOf(record) === undefined ? name : await ablationStudyOf(storage, record as StudyRecord);
+    const opened = await openRerunStudy('ablate', runsIn, storage, storageUrl, flags, 'ablate measures one objective');
     const { study, file } = opened;
     const studySeed = seedBase ?? opened.studySeed;
-    const trials = await study.getTrials();
+    const trials = runsIn === name ? await study.getTrials() : await allTrialsOf(storage, (record as StudyRecord).id);
     // By stage, the baseline is the one the first stage ran (in its own study).
     const baselineStudy = staged?.first.name ?? name;
     const baselineTrials = staged === undefined ? trials : await allTrialsOf(storage, staged.first.id);
@@ -124,7 +132,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
     const write = (line: string) => println(io.err, line);
     const reporter = plainLinesReporter(write);
     const what = staged === undefined ? `${groups.length} change(s)` : `${groups.length} stage(s) of ${staged.of} (${groups.map((g) => g.stage ?? g.names.join('+')).join(', ')})`;
-    reporter.notice?.(`ablating ${what} from baseline ${endpointText(from)} to trial ${target.number} (${method}, ${seeds} seeds each): at most ${ablationCost(method, groups.length, seeds)} runs`);
+    reporter.notice?.(`ablating ${what} from baseline ${endpointText(from)} to trial ${target.number} (${method}, ${seeds} seeds each): at most ${ablationCost(method, groups.length, seeds)} runs${runsIn === name ? '' : ` (in study ${runsIn})`}`);
     let result: AblationResult | null = null;
     for (;;) {
       const progress = ablationProgress(await study.getTrials(), setup);
@@ -149,7 +157,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
       }
       const after = ablationProgress(await study.getTrials(), setup);
       const failed = after.planned.find((run) => progress.planned.some((p) => sameRun(p, run)));
-      if (failed !== undefined) throw new RerunFailedError(failureLine(name, setup, failed, await study.getTrials()));
+      if (failed !== undefined) throw new RerunFailedError(failureLine(name, runsIn, setup, failed, await study.getTrials()));
     }
     const metric = metricNames(study.userAttrs, 1)[0] as string;
     if (format === 'json') println(io.out, JSON.stringify(result.steps.map(stepToJson), null, 2));
@@ -198,6 +206,27 @@ async function stagedAblation(storage: CachedStorage, name: string, byStage: boo
   return { of: lineage.of, study: record.name, first: first as StudyRecord, stages };
 }
 
+/**
+ * The ablation study of stage study `stage` (created on first use): the stage's seed, stored
+ * configuration, constraints and metric, and the full space of its file.
+ */
+async function ablationStudyOf(storage: CachedStorage, stage: StudyRecord): Promise<string> {
+  const name = ablationStudyName(stage.name);
+  const copied = Object.fromEntries(['sodate:seed', 'sodate:config', 'sodate:space_file', CONSTRAINT_LIMITS_KEY].flatMap((k) => (stage.systemAttrs[k] === undefined ? [] : [[k, stage.systemAttrs[k] as JsonValue]])));
+  const study = await createStudy({
+    name,
+    storage,
+    directions: stage.directions,
+    loadIfExists: true,
+    sampler: new RandomSampler({ seed: 0 }),
+    pruner: new NopPruner(),
+    userAttrs: stage.userAttrs,
+    systemAttrs: { ...copied, [ABLATION_OF_ATTR]: stage.name },
+  });
+  await study.close();
+  return name;
+}
+
 const endpointText = (e: AblationEndpoint) => (e.study === undefined ? `trial ${e.number}` : `trial ${e.number} of ${e.study}`);
 
 /** The best complete feasible tuning trial (not a re-run). */
@@ -220,7 +249,7 @@ function sameRun(a: PlannedAblationRun, b: PlannedAblationRun): boolean {
   return a.attr.role === b.attr.role && a.attr.k === b.attr.k && a.attr.flipped.join('\u0000') === b.attr.flipped.join('\u0000');
 }
 
-function failureLine(name: string, setup: AblationSetup, run: PlannedAblationRun, trials: readonly FrozenTrial[]): string {
+function failureLine(name: string, runsIn: string, setup: AblationSetup, run: PlannedAblationRun, trials: readonly FrozenTrial[]): string {
   const mine = trials.filter((t) => {
     const attr = ablationAttrOf(t);
     return attr !== undefined && attr.role === run.attr.role && attr.k === run.attr.k && attr.flipped.join('\u0000') === run.attr.flipped.join('\u0000');
@@ -233,7 +262,7 @@ function failureLine(name: string, setup: AblationSetup, run: PlannedAblationRun
       : run.attr.flipped.length === all
         ? `trial ${run.attr.target}'s configuration`
         : `the baseline with ${run.attr.flipped.join(', ')} from trial ${run.attr.target}`;
-  const which = last === undefined ? 'did not run' : `ended ${last.state} (trial ${last.number}; see \`sodate logs ${name} ${last.number}\`)`;
+  const which = last === undefined ? 'did not run' : `ended ${last.state} (trial ${last.number}${runsIn === name ? '' : ` of ${runsIn}`}; see \`sodate logs ${runsIn} ${last.number}\`)`;
   return `sodate ablate: the run of ${what} on ${run.attr.role} seed ${run.attr.k} ${which}; fix the cause and run \`sodate ablate ${name}\` again with the same options (finished runs are kept)`;
 }
 

@@ -9,7 +9,7 @@ import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
-import { stageLineageOf, stageStudiesOf } from '../stages.js';
+import { stageLineageOf, stageStudiesOf, stageTrialsOf } from '../stages.js';
 import { allTrialsOf } from './trials.js';
 
 export const REPORT_HELP = `usage: sodate report <study> [--storage URL] [-o FILE] [--png-dir DIR] [--svg-dir DIR]
@@ -55,7 +55,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     if (study === undefined) throw new NotFoundError(`sodate report: no study named "${name}" in ${url}; list studies with \`sodate studies\``);
     if (named === null) println(io.err, `sodate report: "${name}" is a staged study; reporting its latest stage, ${study.name}`);
     const stageInputs: StageStudyInput[] = [];
-    for (const s of stages) stageInputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await allTrialsOf(storage, s.record.id) });
+    for (const s of stages) stageInputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await stageTrialsOf(storage, s.record) });
     report = buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output), ...(stageInputs.length === 0 ? {} : { stages: stageInputs }) });
   } finally {
     await storage.close();

@@ -12,6 +12,7 @@ import type { Reporter } from '../../run/reporter.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import { RandomSampler } from '../../samplers/random.js';
+import { stageSpace } from '../../space/stages.js';
 import type { StudyFile } from '../../study-file/study-file.js';
 import { parseStudyFile } from '../../study-file/study-file.js';
 import type { CachedStorage } from '../../storage/cached.js';
@@ -20,6 +21,7 @@ import type { Study } from '../../study/study.js';
 import { UsageError } from '../args.js';
 import type { CliIo } from '../io.js';
 import { policyCatalog } from '../policies.js';
+import { stageLineageOf } from '../stages.js';
 import type { ExecuteOptions, ExecutionFlags } from './tune.js';
 import { executeStudy } from './tune.js';
 import { storedConfig, storedLimits } from './worker.js';
@@ -46,8 +48,13 @@ export async function openRerunStudy(command: string, name: string, storage: Cac
   }
   const config = storedConfig(record.systemAttrs['sodate:config']);
   if (config === undefined) throw new UsageError(`sodate ${command}: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
-  const file = parseStudyFile(config.text, config.file, policyCatalog());
-  checkObjective(file);
+  const parsed = parseStudyFile(config.text, config.file, policyCatalog());
+  checkObjective(parsed);
+  // A stage's study holds its stage's space (earlier stages' parameters fixed, a categorical as
+  // a one-choice list): re-runs of its trials suggest from that space, since a categorical's
+  // choices cannot change within a study. (`sodate ablate` runs elsewhere: see ablationStudyName.)
+  const lineage = stageLineageOf(record);
+  const file = lineage === undefined || parsed.stages === undefined ? parsed : { ...parsed, space: stageSpace(parsed.space, parsed.stages, lineage.index, lineage.carried, parsed.baseline) };
   const storedSeed = record.systemAttrs['sodate:seed'];
   const studySeed = typeof storedSeed === 'number' ? storedSeed : 0;
   // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
