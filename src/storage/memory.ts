@@ -3,7 +3,7 @@ import type { JsonValue } from '../json.js';
 import type { Distribution } from '../space/distributions.js';
 import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
-import { PAUSED_ATTR, isFinished, isPaused } from './records.js';
+import { PAUSED_ATTR, isFinished, isPaused, wasResumed } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
 import { FAIL_REASON_KEY, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 
@@ -182,8 +182,13 @@ export class InMemoryStorage implements Storage {
     const failed: FrozenTrial[] = [];
     for (const trial of this.study(studyId).trials) {
       if (trial.state === 'RUNNING' && trial.heartbeat !== null && trial.heartbeat < deadline) {
-        trial.state = 'FAIL';
         trial.datetimeComplete = new Date();
+        if (wasResumed(trial)) {
+          trial.state = 'PRUNED';
+          trial.systemAttrs[PAUSED_ATTR] = true;
+          continue;
+        }
+        trial.state = 'FAIL';
         trial.systemAttrs[FAIL_REASON_KEY] = staleTrialReason(graceSeconds);
         failed.push(freeze(trial));
       }

@@ -24,6 +24,16 @@ export function isPaused(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boo
 }
 
 /**
+ * A trial running again after a promotion resumed it (`sodate:paused` false, set by
+ * `resumePausedTrial` in the same transaction as the state). When its process dies it goes
+ * back to paused rather than FAIL: its checkpoint is still there, and a new run from
+ * scratch would throw away what it learned.
+ */
+export function wasResumed(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boolean {
+  return trial.state === 'RUNNING' && trial.systemAttrs[PAUSED_ATTR] === false;
+}
+
+/**
  * A snapshot of one trial as storage holds it. Plain data (structured-clonable), so it
  * crosses thread and process boundaries as is. Finished trials never change, except a
  * paused one (`isPaused`), which a pruner may resume.

@@ -78,7 +78,11 @@ export interface Storage {
   resumePausedTrial(trialId: number): Promise<FrozenTrial | null>;
   /** Record that the process running the trial is alive. */
   heartbeat(trialId: number): Promise<void>;
-  /** Fail RUNNING trials whose last heartbeat is older than `graceSeconds`; returns them as failed. */
+  /**
+   * Fail RUNNING trials whose last heartbeat is older than `graceSeconds`; returns them as
+   * failed. A resumed one (`wasResumed`) is paused again instead (PRUNED, `sodate:paused`
+   * true), in the same transaction, and is not returned.
+   */
   failStaleTrials(studyId: number, graceSeconds: number): Promise<FrozenTrial[]>;
 
   getTrial(trialId: number): Promise<FrozenTrial>;

@@ -241,7 +241,7 @@ export class PostgresStorage implements Storage {
     return this.db.write(async (query) => {
       await this.requireStudy(query, studyId);
       const now = encodeDatetime(new Date());
-      const failed = await query<{ trial_id: number }>(SQL.failStale, [studyId, graceSeconds, now, FAIL_REASON_KEY, encodeJson(staleTrialReason(graceSeconds))]);
+      const failed = await query<{ trial_id: number }>(SQL.failStale, [studyId, graceSeconds, now, FAIL_REASON_KEY, encodeJson(staleTrialReason(graceSeconds)), PAUSED_ATTR, encodeJson(false), encodeJson(true)]);
       if (failed.rows.length === 0) return [];
       return assembleTrials(await readTrials(query, TRIALS_BY_IDS, [failed.rows.map((r) => r.trial_id)]));
     });

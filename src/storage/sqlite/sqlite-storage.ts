@@ -4,7 +4,7 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR, isFinished, isPaused } from '../records.js';
+import { PAUSED_ATTR, isFinished, isPaused, wasResumed } from '../records.js';
 import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
@@ -277,7 +277,15 @@ export class SqliteStorage implements Storage {
       this.requireStudy(studyId);
       const now = new Date();
       const deadline = encodeDatetime(new Date(now.getTime() - graceSeconds * 1000));
-      const ids = this.sql.staleTrials.all(studyId, deadline) as number[];
+      const stale = this.sql.staleTrials.all(studyId, deadline) as number[];
+      const ids: number[] = [];
+      for (const id of stale) {
+        if (!wasResumed(this.readTrial(id))) ids.push(id);
+        else {
+          this.sql.finishTrial.run('PRUNED', encodeDatetime(now), encodeDatetime(now), id);
+          this.sql.upsertTrialSystemAttr.run(id, PAUSED_ATTR, encodeJson(true));
+        }
+      }
       if (ids.length === 0) return [];
       const reason = encodeJson(staleTrialReason(graceSeconds));
       for (const id of ids) {

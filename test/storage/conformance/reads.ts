@@ -188,6 +188,24 @@ export function readConformance(ctx: ConformanceContext): void {
       expect(await ctx.storage.countTrials(study.id)).toMatchObject({ COMPLETE: 1, RUNNING: 0, PRUNED: 0 });
     });
 
+    it('pauses a resumed trial again when its process dies, where a never-paused one fails', async () => {
+      const study = await ctx.newStudy();
+      const paused = await pausedTrial(study.id);
+      await ctx.storage.resumePausedTrial(paused.id);
+      await ctx.storage.report(paused.id, 2, 1.2);
+      const fresh = await ctx.newTrial(study.id);
+      await ctx.storage.heartbeat(fresh.id);
+      await sleep(60);
+      const failed = await ctx.storage.failStaleTrials(study.id, 0.04);
+      expect(failed.map((t) => t.id)).toEqual([fresh.id]);
+      const again = await ctx.storage.getTrial(paused.id);
+      expect(again).toMatchObject({ state: 'PRUNED', values: null, systemAttrs: { [PAUSED_ATTR]: true } });
+      expect(again.systemAttrs['fail_reason']).toBeUndefined();
+      expect(again.datetimeComplete).not.toBeNull();
+      // A later promotion resumes it once more.
+      expect(await ctx.storage.resumePausedTrial(paused.id)).toMatchObject({ state: 'RUNNING' });
+    });
+
     it('refuses to resume a trial that is not paused', async () => {
       const study = await ctx.newStudy();
       const pruned = await ctx.newTrial(study.id);
