@@ -5,7 +5,7 @@ import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
 import { PAUSED_ATTR, isFinished, isPaused, wasResumed } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
-import { FAIL_REASON_KEY, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
+import { FAIL_REASON_KEY, reportsAfter, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 
 interface MutableTrial {
   id: number;
@@ -162,9 +162,14 @@ export class InMemoryStorage implements Storage {
     return true;
   }
 
-  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+  async resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
     const { trial } = this.entry(trialId);
     if (!isPaused(trial)) return null;
+    if (fromStep !== undefined) {
+      const { steps, vectorKeys } = reportsAfter(trial, fromStep);
+      for (const step of steps) trial.intermediateValues.delete(step);
+      for (const key of vectorKeys) delete trial.systemAttrs[key];
+    }
     trial.state = 'RUNNING';
     trial.values = null;
     trial.datetimeComplete = null;

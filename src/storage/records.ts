@@ -18,6 +18,13 @@ export type Direction = 'minimize' | 'maximize';
  */
 export const PAUSED_ATTR = 'sodate:paused';
 
+/**
+ * Prefix of the system attributes holding several objectives' intermediate values, one per
+ * step (`sodate:values@<step>`, see src/multi-objective/intermediate.ts); here so that
+ * storage can drop them when a resume deletes the steps after a checkpoint.
+ */
+export const INTERMEDIATE_VECTOR_PREFIX = 'sodate:values@';
+
 /** A PRUNED trial waiting, paused at its checkpoint, for a pruner to promote it. */
 export function isPaused(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boolean {
   return trial.state === 'PRUNED' && trial.systemAttrs[PAUSED_ATTR] === true;

@@ -1,6 +1,6 @@
 import { StorageError } from '../errors.js';
 import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
-import { isFinished, isPaused } from './records.js';
+import { INTERMEDIATE_VECTOR_PREFIX, isFinished, isPaused } from './records.js';
 import type { NewStudy } from './storage.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
@@ -45,6 +45,19 @@ export function staleTrialReason(graceSeconds: number): string {
 
 /** The system attribute holding why a trial failed; Optuna's name for it. */
 export const FAIL_REASON_KEY = 'fail_reason';
+
+/**
+ * What a resume from a checkpoint at `fromStep` drops from a paused trial: the reports after
+ * that step and their per-step vectors (`sodate:values@<step>`), which the resumed run
+ * reports again. Left in place, pruners would judge those old steps until the run passed
+ * them, and a run stopped earlier would keep an old later value as its last one.
+ */
+export function reportsAfter(trial: Pick<FrozenTrial, 'intermediateValues' | 'systemAttrs'>, fromStep: number): { steps: number[]; vectorKeys: string[] } {
+  const steps = [...trial.intermediateValues.keys()].filter((step) => step > fromStep);
+  // Read from the keys, not `intermediateVectors`, whose cache assumes attributes only gain keys.
+  const vectorKeys = Object.keys(trial.systemAttrs).filter((key) => key.startsWith(INTERMEDIATE_VECTOR_PREFIX) && Number(key.slice(INTERMEDIATE_VECTOR_PREFIX.length)) > fromStep);
+  return { steps, vectorKeys };
+}
 
 /** The earliest start among trials (WAITING ones have none yet), as a study's start. */
 export function earliestStart(trials: readonly FrozenTrial[]): Date | null {

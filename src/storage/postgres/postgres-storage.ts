@@ -4,7 +4,7 @@ import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
 import { PAUSED_ATTR } from '../records.js';
-import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { FAIL_REASON_KEY, reportsAfter, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
 import { assembleTrials, decodeDatetime, decodeDirections, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
 import type { Query } from './connection.js';
@@ -221,7 +221,7 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+  async resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
     return this.db.write(async (query) => {
       // The UPDATE's row lock makes the check and the change one step: one worker wins.
       const up = await query<{ trial_id: number }>(SQL.resumePaused, [trialId, PAUSED_ATTR, encodeJson(true), encodeJson(false)]);
@@ -229,6 +229,11 @@ export class PostgresStorage implements Storage {
         if ((await query(SQL.trialState, [trialId])).rowCount === 0) throw this.noTrial(trialId);
         return null;
       }
+      const resumed = await this.readOne(query, trialId);
+      if (fromStep === undefined) return resumed;
+      const { steps, vectorKeys } = reportsAfter(resumed, fromStep);
+      if (steps.length === 0 && vectorKeys.length === 0) return resumed;
+      await query(SQL.deleteReportsAfter, [trialId, steps, vectorKeys]);
       return this.readOne(query, trialId);
     });
   }

@@ -174,6 +174,9 @@ FROM studies s ORDER BY s.study_id`,
   beat AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, LOCALTIMESTAMP FROM up
     ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat)
   SELECT trial_id FROM up`,
+  /** Delete a resumed trial's reports at steps $2 and its system attributes $3 (their vectors). */
+  deleteReportsAfter: `WITH steps AS (DELETE FROM trial_intermediate_values WHERE trial_id = $1 AND step = ANY($2::int[]))
+  DELETE FROM trial_system_attributes WHERE trial_id = $1 AND key = ANY($3::text[])`,
   /**
    * RUNNING trials whose last heartbeat (server clock) is older than $2 seconds, failed at
    * $3; a resumed one ($6: the paused attribute's key, $7: false as stored JSON) is paused

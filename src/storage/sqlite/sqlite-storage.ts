@@ -5,7 +5,7 @@ import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
 import { PAUSED_ATTR, isFinished, isPaused, wasResumed } from '../records.js';
-import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { FAIL_REASON_KEY, reportsAfter, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
 import type { TrialRows } from './rows.js';
@@ -253,10 +253,16 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+  async resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
     return this.write(() => {
       // The write lock is held: no other process can resume it between the check and the update.
-      if (!isPaused(this.readTrial(trialId))) return null;
+      const paused = this.readTrial(trialId);
+      if (!isPaused(paused)) return null;
+      if (fromStep !== undefined) {
+        const { steps, vectorKeys } = reportsAfter(paused, fromStep);
+        for (const step of steps) this.sql.deleteIntermediate.run(trialId, step);
+        for (const key of vectorKeys) this.sql.deleteTrialSystemAttr.run(trialId, key);
+      }
       this.sql.reopenTrial.run(trialId);
       this.sql.deleteValues.run(trialId);
       this.sql.upsertTrialSystemAttr.run(trialId, PAUSED_ATTR, encodeJson(false));

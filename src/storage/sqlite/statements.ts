@@ -115,6 +115,8 @@ export function prepareStatements(db: Database.Database) {
     finishTrial: db.prepare('UPDATE trials SET state = ?, datetime_complete = ?, datetime_start = COALESCE(datetime_start, ?) WHERE trial_id = ?'),
     reopenTrial: db.prepare("UPDATE trials SET state = 'RUNNING', datetime_complete = NULL WHERE trial_id = ?"),
     deleteValues: db.prepare('DELETE FROM trial_values WHERE trial_id = ?'),
+    deleteIntermediate: db.prepare('DELETE FROM trial_intermediate_values WHERE trial_id = ? AND step = ?'),
+    deleteTrialSystemAttr: db.prepare('DELETE FROM trial_system_attributes WHERE trial_id = ? AND key = ?'),
     insertValue: db.prepare('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)'),
     upsertParam: db.prepare(
       `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FrozenTrial, TrialCursor } from '../../../src/storage/records.js';
 import { PAUSED_ATTR, START_CURSOR } from '../../../src/storage/records.js';
+import { intermediateVectorKey } from '../../../src/multi-objective/intermediate.js';
 import type { ConformanceContext } from './context.js';
 import { sleep } from './context.js';
 
@@ -204,6 +205,24 @@ export function readConformance(ctx: ConformanceContext): void {
       expect(again.datetimeComplete).not.toBeNull();
       // A later promotion resumes it once more.
       expect(await ctx.storage.resumePausedTrial(paused.id)).toMatchObject({ state: 'RUNNING' });
+    });
+
+    it('deletes the reports after the checkpoint step, and their vectors, when resuming from it', async () => {
+      const study = await ctx.newStudy();
+      const trial = await ctx.newTrial(study.id);
+      for (const [step, value] of [[0, 3], [1, 2], [2, 1.5], [3, 1.2]] as const) {
+        await ctx.storage.report(trial.id, step, value);
+        await ctx.storage.setTrialAttr(trial.id, 'system', intermediateVectorKey(step), [value, -value]);
+      }
+      await ctx.storage.setTrialAttrs(trial.id, 'system', { [PAUSED_ATTR]: true, keep: 1 });
+      await ctx.storage.finishTrial(trial.id, 'PRUNED', null);
+      const resumed = (await ctx.storage.resumePausedTrial(trial.id, 1)) as FrozenTrial;
+      expect([...resumed.intermediateValues]).toEqual([[0, 3], [1, 2]]);
+      expect(Object.keys(resumed.systemAttrs).sort()).toEqual([PAUSED_ATTR, 'keep', intermediateVectorKey(0), intermediateVectorKey(1)].sort());
+      expect(await ctx.storage.getTrial(trial.id)).toEqual(resumed);
+      // Without a step (no checkpoint recorded), every report stays.
+      const other = await pausedTrial(study.id);
+      expect([...((await ctx.storage.resumePausedTrial(other.id)) as FrozenTrial).intermediateValues]).toEqual([[0, 2], [1, 1.5]]);
     });
 
     it('refuses to resume a trial that is not paused', async () => {
