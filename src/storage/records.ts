@@ -13,8 +13,8 @@ export type Direction = 'minimize' | 'maximize';
 /**
  * System attribute of a PRUNED trial that was paused at a checkpoint rather than dropped:
  * true while a pruner may still promote it (resume it in the same trial number), false once
- * it was resumed. Optuna reads the trial as PRUNED; sodate keeps re-reading it (see
- * `cursorAfter`), since a paused trial can become RUNNING again.
+ * it was resumed. Optuna reads the trial as PRUNED; sodate reads it again after a resume
+ * (see `TrialCursor`), since a paused trial can become RUNNING again.
  */
 export const PAUSED_ATTR = 'sodate:paused';
 
@@ -92,11 +92,19 @@ export interface StudySummary extends StudyRecord {
 
 /**
  * Where an incremental read stopped: every trial up to `lastTrialId` was seen, and
- * those in `openTrialIds` were not finished yet so they are read again next time.
+ * those in `openTrialIds` were not finished yet so they are read again next time. Paused
+ * trials (`pausedTrialIds`) change only through `resumePausedTrial`, which bumps the
+ * study's `RESUME_COUNT_ATTR`: they are read again only when that count differs from
+ * `resumes` (the count seen before they were last read; undefined: not read yet).
  */
 export interface TrialCursor {
   readonly lastTrialId: number;
   readonly openTrialIds: readonly number[];
+  readonly pausedTrialIds?: readonly number[];
+  readonly resumes?: number;
 }
+
+/** Study system attribute: how many paused trials were resumed, bumped by each resume in its transaction. */
+export const RESUME_COUNT_ATTR = 'sodate:resume_count';
 
 export const START_CURSOR: TrialCursor = { lastTrialId: 0, openTrialIds: [] };

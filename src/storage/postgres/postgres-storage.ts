@@ -3,8 +3,8 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR } from '../records.js';
-import { FAIL_REASON_KEY, reportsAfter, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR } from '../records.js';
+import { FAIL_REASON_KEY, reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
 import { assembleTrials, decodeDatetime, decodeDirections, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
 import type { Query } from './connection.js';
@@ -229,6 +229,7 @@ export class PostgresStorage implements Storage {
         if ((await query(SQL.trialState, [trialId])).rowCount === 0) throw this.noTrial(trialId);
         return null;
       }
+      await query(SQL.bumpResumeCount, [trialId, RESUME_COUNT_ATTR]);
       const resumed = await this.readOne(query, trialId);
       if (fromStep === undefined) return resumed;
       const { steps, vectorKeys } = reportsAfter(resumed, fromStep);
@@ -257,13 +258,15 @@ export class PostgresStorage implements Storage {
   }
 
   async trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
-    const rows = await readTrials((sql, params) => this.db.statement(sql, params), TRIALS_SINCE, [studyId, cursor.lastTrialId, [...cursor.openTrialIds]]);
+    // The count is read before the trials: a resume between the two reads is caught next time.
+    const resumes = needsResumeCount(cursor) ? resumeCount(decodeCount((await this.db.statement<{ value_json: string }>(SQL.studySystemAttr, [studyId, RESUME_COUNT_ATTR])).rows[0]?.value_json)) : undefined;
+    const rows = await readTrials((sql, params) => this.db.statement(sql, params), TRIALS_SINCE, [studyId, cursor.lastTrialId, idsToReread(cursor, resumes)]);
     if (rows.trials.length === 0) {
       if ((await this.db.statement(SQL.studyExists, [studyId])).rowCount === 0) throw this.noStudy(studyId);
       return { trials: [], cursor };
     }
     const trials = assembleTrials(rows);
-    return { trials, cursor: cursorAfter(trials, cursor) };
+    return { trials, cursor: cursorAfter(trials, cursor, resumes) };
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
@@ -331,4 +334,11 @@ function studyRecord(row: StudyRow): StudyRecord {
     userAttrs: attrs(row.user_attrs),
     systemAttrs: attrs(row.system_attrs),
   };
+}
+
+/** A stored JSON count (absent before the first resume). */
+function decodeCount(json: string | undefined): number | undefined {
+  if (json === undefined) return undefined;
+  const value: unknown = JSON.parse(json);
+  return typeof value === 'number' ? value : undefined;
 }

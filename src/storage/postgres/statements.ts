@@ -174,6 +174,10 @@ FROM studies s ORDER BY s.study_id`,
   beat AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, LOCALTIMESTAMP FROM up
     ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat)
   SELECT trial_id FROM up`,
+  studySystemAttr: 'SELECT value_json FROM study_system_attributes WHERE study_id = $1 AND key = $2',
+  /** Add one to the resume count (key $2) of the study of trial $1. */
+  bumpResumeCount: `INSERT INTO study_system_attributes (study_id, key, value_json) SELECT study_id, $2, '1' FROM trials WHERE trial_id = $1
+    ON CONFLICT (study_id, key) DO UPDATE SET value_json = (study_system_attributes.value_json::int + 1)::text`,
   /** Delete a resumed trial's reports at steps $2 and its system attributes $3 (their vectors). */
   deleteReportsAfter: `WITH steps AS (DELETE FROM trial_intermediate_values WHERE trial_id = $1 AND step = ANY($2::int[]))
   DELETE FROM trial_system_attributes WHERE trial_id = $1 AND key = ANY($3::text[])`,

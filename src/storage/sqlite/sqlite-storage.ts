@@ -4,8 +4,8 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR, isFinished, isPaused, wasResumed } from '../records.js';
-import { FAIL_REASON_KEY, reportsAfter, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR, isFinished, isPaused, wasResumed } from '../records.js';
+import { FAIL_REASON_KEY, reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
 import type { TrialRows } from './rows.js';
@@ -266,6 +266,7 @@ export class SqliteStorage implements Storage {
       this.sql.reopenTrial.run(trialId);
       this.sql.deleteValues.run(trialId);
       this.sql.upsertTrialSystemAttr.run(trialId, PAUSED_ATTR, encodeJson(false));
+      this.sql.bumpResumeCount.run(RESUME_COUNT_ATTR, trialId);
       this.sql.upsertHeartbeat.run(trialId, encodeDatetime(new Date()));
       return this.readTrial(trialId);
     });
@@ -309,8 +310,10 @@ export class SqliteStorage implements Storage {
   async trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
     return this.read(() => {
       this.requireStudy(studyId);
-      const trials = assembleTrials(this.sql.readSince.read({ study: studyId, after: cursor.lastTrialId, open: JSON.stringify(cursor.openTrialIds) }));
-      return { trials, cursor: cursorAfter(trials, cursor) };
+      const stored = needsResumeCount(cursor) ? (this.sql.studySystemAttr.get(studyId, RESUME_COUNT_ATTR) as string | undefined) : undefined;
+      const resumes = needsResumeCount(cursor) ? resumeCount(stored === undefined ? undefined : (JSON.parse(stored) as JsonValue)) : undefined;
+      const trials = assembleTrials(this.sql.readSince.read({ study: studyId, after: cursor.lastTrialId, open: JSON.stringify(idsToReread(cursor, resumes)) }));
+      return { trials, cursor: cursorAfter(trials, cursor, resumes) };
     });
   }
 

@@ -236,14 +236,22 @@ export function readConformance(ctx: ConformanceContext): void {
       await expect(ctx.storage.resumePausedTrial(777)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
     });
 
-    it('keeps a paused trial open in incremental reads, so a resume by another process is seen', async () => {
+    it('reads paused trials again only after a resume, so a resume by another process is seen', async () => {
       const study = await ctx.newStudy();
       const paused = await pausedTrial(study.id);
+      const other = await pausedTrial(study.id);
       let read = await ctx.storage.trialsSince(study.id, START_CURSOR);
-      expect(read.cursor.openTrialIds).toEqual([paused.id]);
+      expect(read.cursor.openTrialIds).toEqual([]);
+      expect(read.cursor.pausedTrialIds).toEqual([paused.id, other.id]);
+      // The first read after they paused looks up the resume count (and reads them once more); then nothing.
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials).toEqual([]);
       await ctx.storage.resumePausedTrial(paused.id);
       read = await ctx.storage.trialsSince(study.id, read.cursor);
-      expect(read.trials.map((t) => t.state)).toEqual(['RUNNING']);
+      expect(read.trials.map((t) => [t.id, t.state])).toEqual([[paused.id, 'RUNNING'], [other.id, 'PRUNED']]);
+      expect(read.cursor).toMatchObject({ openTrialIds: [paused.id], pausedTrialIds: [other.id] });
+      expect((await ctx.storage.trialsSince(study.id, read.cursor)).trials.map((t) => t.id)).toEqual([paused.id]);
     });
   });
 }
