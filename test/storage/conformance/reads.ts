@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FrozenTrial, TrialCursor } from '../../../src/storage/records.js';
-import { PAUSED_ATTR, START_CURSOR } from '../../../src/storage/records.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR, START_CURSOR } from '../../../src/storage/records.js';
 import { intermediateVectorKey } from '../../../src/multi-objective/intermediate.js';
 import type { ConformanceContext } from './context.js';
 import { sleep } from './context.js';
@@ -223,6 +223,21 @@ export function readConformance(ctx: ConformanceContext): void {
       // Without a step (no checkpoint recorded), every report stays.
       const other = await pausedTrial(study.id);
       expect([...((await ctx.storage.resumePausedTrial(other.id)) as FrozenTrial).intermediateValues]).toEqual([[0, 2], [1, 1.5]]);
+    });
+
+    it('resumes a trial once when two handles promote it at the same time', async () => {
+      const study = await ctx.newStudy();
+      const paused = await pausedTrial(study.id);
+      const other = await ctx.another();
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all([ctx.storage.resumePausedTrial(paused.id, 0), other.resumePausedTrial(paused.id, 0), ctx.storage.resumePausedTrial(paused.id, 0), other.resumePausedTrial(paused.id, 0)]);
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        // Paused again for the next round (as a stopped run would be).
+        await ctx.storage.finishTrial(paused.id, 'PRUNED', null);
+        await ctx.storage.setTrialAttr(paused.id, 'system', PAUSED_ATTR, true);
+      }
+      const study2 = (await ctx.storage.loadStudy(study.name)) as NonNullable<Awaited<ReturnType<typeof ctx.storage.loadStudy>>>;
+      expect(study2.systemAttrs[RESUME_COUNT_ATTR]).toBe(3);
     });
 
     it('refuses to resume a trial that is not paused', async () => {
