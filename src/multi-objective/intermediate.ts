@@ -1,5 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { INTERMEDIATE_VECTOR_PREFIX } from '../storage/records.js';
 
 /**
  * Several objectives' intermediate values. Optuna's schema holds one intermediate value
@@ -7,7 +8,7 @@ import type { FrozenTrial } from '../storage/records.js';
  * Optuna itself read it) and the whole vector goes into a system attribute per step,
  * `sodate:values@<step>`.
  */
-export const INTERMEDIATE_VECTOR_PREFIX = 'sodate:values@';
+export { INTERMEDIATE_VECTOR_PREFIX };
 
 export function intermediateVectorKey(step: number): string {
   return `${INTERMEDIATE_VECTOR_PREFIX}${step}`;

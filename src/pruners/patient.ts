@@ -28,6 +28,9 @@ export class PatientPruner implements Pruner {
   readonly minDelta: number;
   /** Needs other trials only when the wrapped pruner does. */
   readonly needsHistory: boolean;
+  /** The wrapped pruner's `pause: true`: a trial it stops here is paused, and it decides the promotion. */
+  readonly pausesTrials: boolean;
+  readonly shouldResume?: (study: StudyView, trial: FrozenTrial) => boolean;
 
   constructor(options: PatientPrunerOptions) {
     checkKnownKeys('PatientPruner', options, PATIENT_KEYS);
@@ -35,6 +38,10 @@ export class PatientPruner implements Pruner {
     this.patience = checkInteger('patience', options.patience, 0);
     this.minDelta = checkNumber('minDelta', options.minDelta ?? 0, { min: 0 });
     this.needsHistory = this.wrapped !== null && this.wrapped.needsHistory !== false;
+    const wrapped = this.wrapped;
+    this.pausesTrials = wrapped?.pausesTrials === true && wrapped.shouldResume !== undefined;
+    // Patience only delays a stop; once the wrapped pruner stopped the trial, it alone can take that back.
+    if (this.pausesTrials) this.shouldResume = (study, trial) => (wrapped as Required<Pick<Pruner, 'shouldResume'>>).shouldResume(study, trial);
   }
 
   prune(study: StudyView, trial: FrozenTrial): boolean {

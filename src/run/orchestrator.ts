@@ -325,7 +325,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       run: undefined,
       stopSaid: false,
       reports: Promise.resolve(),
-      // A resumed run goes on after its checkpoint's step (its earlier reports past it are replaced as they come again).
+      // A resumed run goes on after its checkpoint's step (its earlier reports past it were deleted by the resume).
       lastStep: resume?.step,
       checkpoint: resume === undefined ? undefined : { name: stored.systemAttrs[CHECKPOINT_ATTR] as string, step: resume.step },
     };

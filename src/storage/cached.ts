@@ -112,8 +112,8 @@ export class CachedStorage implements Storage {
   finishTrial(trialId: number, state: FinishedState, values?: readonly number[] | null): Promise<boolean> {
     return this.inner.finishTrial(trialId, state, values);
   }
-  resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
-    return this.inner.resumePausedTrial(trialId);
+  resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
+    return this.inner.resumePausedTrial(trialId, fromStep);
   }
   heartbeat(trialId: number): Promise<void> {
     return this.inner.heartbeat(trialId);

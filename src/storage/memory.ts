@@ -3,9 +3,9 @@ import type { JsonValue } from '../json.js';
 import type { Distribution } from '../space/distributions.js';
 import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
-import { PAUSED_ATTR, isFinished, isPaused } from './records.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR, isFinished, isPaused, wasResumed } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
-import { FAIL_REASON_KEY, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
+import { FAIL_REASON_KEY, reportsAfter, cursorAfter, idsToReread, needsResumeCount, resumeCount, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 
 interface MutableTrial {
   id: number;
@@ -162,9 +162,15 @@ export class InMemoryStorage implements Storage {
     return true;
   }
 
-  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
-    const { trial } = this.entry(trialId);
+  async resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
+    const { study, trial } = this.entry(trialId);
     if (!isPaused(trial)) return null;
+    study.systemAttrs[RESUME_COUNT_ATTR] = resumeCount(study.systemAttrs[RESUME_COUNT_ATTR]) + 1;
+    if (fromStep !== undefined) {
+      const { steps, vectorKeys } = reportsAfter(trial, fromStep);
+      for (const step of steps) trial.intermediateValues.delete(step);
+      for (const key of vectorKeys) delete trial.systemAttrs[key];
+    }
     trial.state = 'RUNNING';
     trial.values = null;
     trial.datetimeComplete = null;
@@ -182,8 +188,13 @@ export class InMemoryStorage implements Storage {
     const failed: FrozenTrial[] = [];
     for (const trial of this.study(studyId).trials) {
       if (trial.state === 'RUNNING' && trial.heartbeat !== null && trial.heartbeat < deadline) {
-        trial.state = 'FAIL';
         trial.datetimeComplete = new Date();
+        if (wasResumed(trial)) {
+          trial.state = 'PRUNED';
+          trial.systemAttrs[PAUSED_ATTR] = true;
+          continue;
+        }
+        trial.state = 'FAIL';
         trial.systemAttrs[FAIL_REASON_KEY] = staleTrialReason(graceSeconds);
         failed.push(freeze(trial));
       }
@@ -200,19 +211,16 @@ export class InMemoryStorage implements Storage {
     // Trials are appended in id order: the new ones are a suffix found by bisection, so a
     // read costs what changed, not the size of the study.
     const first = firstIndexAfter(study.trials, cursor.lastTrialId);
+    const resumes = needsResumeCount(cursor) ? resumeCount(study.systemAttrs[RESUME_COUNT_ATTR]) : undefined;
     const picked: MutableTrial[] = [];
-    for (const id of cursor.openTrialIds) {
+    for (const id of idsToReread(cursor, resumes)) {
       const entry = this.trials.get(id);
       if (entry !== undefined && entry.trial.id <= cursor.lastTrialId) picked.push(entry.trial);
     }
     for (let i = first; i < study.trials.length; i++) picked.push(study.trials[i] as MutableTrial);
     picked.sort((a, b) => a.number - b.number);
     const frozen = picked.map(freeze);
-    const lastTrialId = study.trials.at(-1)?.id ?? cursor.lastTrialId;
-    return {
-      trials: frozen,
-      cursor: { lastTrialId: Math.max(lastTrialId, cursor.lastTrialId), openTrialIds: frozen.filter((t) => !isFinished(t.state) || isPaused(t)).map((t) => t.id) },
-    };
+    return { trials: frozen, cursor: cursorAfter(frozen, cursor, resumes) };
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {

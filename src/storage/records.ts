@@ -13,14 +13,31 @@ export type Direction = 'minimize' | 'maximize';
 /**
  * System attribute of a PRUNED trial that was paused at a checkpoint rather than dropped:
  * true while a pruner may still promote it (resume it in the same trial number), false once
- * it was resumed. Optuna reads the trial as PRUNED; sodate keeps re-reading it (see
- * `cursorAfter`), since a paused trial can become RUNNING again.
+ * it was resumed. Optuna reads the trial as PRUNED; sodate reads it again after a resume
+ * (see `TrialCursor`), since a paused trial can become RUNNING again.
  */
 export const PAUSED_ATTR = 'sodate:paused';
+
+/**
+ * Prefix of the system attributes holding several objectives' intermediate values, one per
+ * step (`sodate:values@<step>`, see src/multi-objective/intermediate.ts); here so that
+ * storage can drop them when a resume deletes the steps after a checkpoint.
+ */
+export const INTERMEDIATE_VECTOR_PREFIX = 'sodate:values@';
 
 /** A PRUNED trial waiting, paused at its checkpoint, for a pruner to promote it. */
 export function isPaused(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boolean {
   return trial.state === 'PRUNED' && trial.systemAttrs[PAUSED_ATTR] === true;
+}
+
+/**
+ * A trial running again after a promotion resumed it (`sodate:paused` false, set by
+ * `resumePausedTrial` in the same transaction as the state). When its process dies it goes
+ * back to paused rather than FAIL: its checkpoint is still there, and a new run from
+ * scratch would throw away what it learned.
+ */
+export function wasResumed(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boolean {
+  return trial.state === 'RUNNING' && trial.systemAttrs[PAUSED_ATTR] === false;
 }
 
 /**
@@ -75,11 +92,19 @@ export interface StudySummary extends StudyRecord {
 
 /**
  * Where an incremental read stopped: every trial up to `lastTrialId` was seen, and
- * those in `openTrialIds` were not finished yet so they are read again next time.
+ * those in `openTrialIds` were not finished yet so they are read again next time. Paused
+ * trials (`pausedTrialIds`) change only through `resumePausedTrial`, which bumps the
+ * study's `RESUME_COUNT_ATTR`: they are read again only when that count differs from
+ * `resumes` (the count seen before they were last read; undefined: not read yet).
  */
 export interface TrialCursor {
   readonly lastTrialId: number;
   readonly openTrialIds: readonly number[];
+  readonly pausedTrialIds?: readonly number[];
+  readonly resumes?: number;
 }
+
+/** Study system attribute: how many paused trials were resumed, bumped by each resume in its transaction. */
+export const RESUME_COUNT_ATTR = 'sodate:resume_count';
 
 export const START_CURSOR: TrialCursor = { lastTrialId: 0, openTrialIds: [] };

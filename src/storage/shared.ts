@@ -1,6 +1,7 @@
 import { StorageError } from '../errors.js';
 import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
-import { isFinished, isPaused } from './records.js';
+import type { JsonValue } from '../json.js';
+import { INTERMEDIATE_VECTOR_PREFIX, isFinished, isPaused } from './records.js';
 import type { NewStudy } from './storage.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
@@ -46,6 +47,19 @@ export function staleTrialReason(graceSeconds: number): string {
 /** The system attribute holding why a trial failed; Optuna's name for it. */
 export const FAIL_REASON_KEY = 'fail_reason';
 
+/**
+ * What a resume from a checkpoint at `fromStep` drops from a paused trial: the reports after
+ * that step and their per-step vectors (`sodate:values@<step>`), which the resumed run
+ * reports again. Left in place, pruners would judge those old steps until the run passed
+ * them, and a run stopped earlier would keep an old later value as its last one.
+ */
+export function reportsAfter(trial: Pick<FrozenTrial, 'intermediateValues' | 'systemAttrs'>, fromStep: number): { steps: number[]; vectorKeys: string[] } {
+  const steps = [...trial.intermediateValues.keys()].filter((step) => step > fromStep);
+  // Read from the keys, not `intermediateVectors`, whose cache assumes attributes only gain keys.
+  const vectorKeys = Object.keys(trial.systemAttrs).filter((key) => key.startsWith(INTERMEDIATE_VECTOR_PREFIX) && Number(key.slice(INTERMEDIATE_VECTOR_PREFIX.length)) > fromStep);
+  return { steps, vectorKeys };
+}
+
 /** The earliest start among trials (WAITING ones have none yet), as a study's start. */
 export function earliestStart(trials: readonly FrozenTrial[]): Date | null {
   let first: Date | null = null;
@@ -53,16 +67,40 @@ export function earliestStart(trials: readonly FrozenTrial[]): Date | null {
   return first;
 }
 
+/** Whether a read from `cursor` must look up the study's resume count: it holds paused trials. */
+export function needsResumeCount(cursor: TrialCursor): boolean {
+  return (cursor.pausedTrialIds?.length ?? 0) > 0;
+}
+
 /**
- * The cursor after reading `trials` (new ones and re-read open ones) from `cursor`. A paused
- * trial stays open: another process may resume it.
+ * The trials to read again from `cursor`: its open ones, and its paused ones when the
+ * study's resume count (`resumes`, read before the trials) moved since they were read.
  */
-export function cursorAfter(trials: readonly FrozenTrial[], cursor: TrialCursor): TrialCursor {
+export function idsToReread(cursor: TrialCursor, resumes: number | undefined): number[] {
+  const paused = cursor.pausedTrialIds ?? [];
+  return paused.length > 0 && (resumes === undefined || cursor.resumes !== resumes) ? [...cursor.openTrialIds, ...paused] : [...cursor.openTrialIds];
+}
+
+/**
+ * The cursor after reading `trials` (new ones and those `idsToReread` named) from `cursor`,
+ * with the resume count read before them. A paused trial is kept apart: read again after a resume.
+ */
+export function cursorAfter(trials: readonly FrozenTrial[], cursor: TrialCursor, resumes?: number): TrialCursor {
   let lastTrialId = cursor.lastTrialId;
   const openTrialIds: number[] = [];
+  const reread = idsToReread(cursor, resumes).length > cursor.openTrialIds.length;
+  const pausedTrialIds: number[] = reread ? [] : [...(cursor.pausedTrialIds ?? [])];
   for (const t of trials) {
     if (t.id > lastTrialId) lastTrialId = t.id;
-    if (!isFinished(t.state) || isPaused(t)) openTrialIds.push(t.id);
+    if (isPaused(t)) pausedTrialIds.push(t.id);
+    else if (!isFinished(t.state)) openTrialIds.push(t.id);
   }
-  return { lastTrialId, openTrialIds };
+  const next: TrialCursor = { lastTrialId, openTrialIds };
+  if (pausedTrialIds.length === 0) return next;
+  return resumes === undefined ? { ...next, pausedTrialIds } : { ...next, pausedTrialIds, resumes };
+}
+
+/** The study's resume count as stored (`RESUME_COUNT_ATTR`), 0 before any resume. */
+export function resumeCount(value: JsonValue | undefined): number {
+  return typeof value === 'number' ? value : 0;
 }

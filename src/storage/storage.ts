@@ -73,12 +73,18 @@ export interface Storage {
    * Atomically turn a paused trial (PRUNED, `sodate:paused` true) back into RUNNING, its
    * values cleared, its intermediate values and attributes kept, `sodate:paused` set to
    * false and its heartbeat beaten: a paused trial is resumed exactly once however many
-   * workers promote it. Null, changing nothing, when it is not paused (any more).
+   * workers promote it. With `fromStep` (the checkpoint's step), the reports after it and
+   * their per-step vectors are deleted in the same transaction (`reportsAfter`): the resumed
+   * run reports those steps again. Null, changing nothing, when it is not paused (any more).
    */
-  resumePausedTrial(trialId: number): Promise<FrozenTrial | null>;
+  resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null>;
   /** Record that the process running the trial is alive. */
   heartbeat(trialId: number): Promise<void>;
-  /** Fail RUNNING trials whose last heartbeat is older than `graceSeconds`; returns them as failed. */
+  /**
+   * Fail RUNNING trials whose last heartbeat is older than `graceSeconds`; returns them as
+   * failed. A resumed one (`wasResumed`) is paused again instead (PRUNED, `sodate:paused`
+   * true), in the same transaction, and is not returned.
+   */
   failStaleTrials(studyId: number, graceSeconds: number): Promise<FrozenTrial[]>;
 
   getTrial(trialId: number): Promise<FrozenTrial>;

@@ -13,6 +13,7 @@ import { optimize } from './optimize.js';
 import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
 import type { Pruner, Sampler, StudyView } from '../policies/policies.js';
 import type { TrialHost } from './trial.js';
+import { CHECKPOINT_STEP_ATTR } from './checkpoint.js';
 import { Trial } from './trial.js';
 import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
@@ -218,7 +219,9 @@ export class Study {
       await this.host.refreshHistory();
       const candidate = promotionCandidate(this.pruner, this.host.view, (t) => !refused.has(t.id) && available(t));
       if (candidate === undefined) return null;
-      const record = await this.storage.resumePausedTrial(candidate.id);
+      // Reports after the checkpoint's step go: the resumed run reports those steps again.
+      const fromStep = candidate.systemAttrs[CHECKPOINT_STEP_ATTR];
+      const record = await this.storage.resumePausedTrial(candidate.id, typeof fromStep === 'number' ? fromStep : undefined);
       if (record === null) {
         // Another process resumed it first.
         refused.add(candidate.id);

@@ -124,6 +124,19 @@ describe('pause: in a pruner spec', () => {
     expect(createPruner('asha', { pause: false }).pausesTrials).toBeUndefined();
   });
 
+  it('inside patient\'s wrapped pruner pauses too, the wrapped pruner deciding the promotion', () => {
+    const pruner = createPruner('patient', { patience: 2, wrapped: { kind: 'asha', minResource: 1, reductionFactor: 2, pause: true } });
+    expect(pruner.pausesTrials).toBe(true);
+    const trials = [atRung0(0, 1, false), atRung0(1, 1.5, true), atRung0(2, 3, true), atRung0(3, 4, true)];
+    const view = makeStudyView(trials);
+    expect(pruner.shouldResume?.(view, trials[1] as FrozenTrial)).toBe(true);
+    expect(pruner.shouldResume?.(view, trials[2] as FrozenTrial)).toBe(false);
+    expect(promotionCandidate(pruner, view)?.number).toBe(1);
+    const plain = createPruner('patient', { patience: 2, wrapped: { kind: 'asha' } });
+    expect(plain.pausesTrials).toBe(false);
+    expect(plain.shouldResume).toBeUndefined();
+  });
+
   it('is refused, naming those that can, for a pruner that cannot resume what it stopped', () => {
     expect('shouldResume' in new ThresholdPruner({ upper: 1 })).toBe(false);
     expect(() => createPruner('threshold', { upper: 1, pause: true })).toThrow(/pruner "threshold" cannot resume a trial it stopped, so it cannot pause one; pause: true works with curve-rank, median, percentile, asha, successive-halving, hyperband/);

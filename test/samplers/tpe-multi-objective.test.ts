@@ -8,6 +8,7 @@ import { ParetoRankedTrials } from '../../src/samplers/tpe/pareto-history.js';
 import { contributionWeights, EPS, paretoRanks, referencePoint, selectByHypervolume, selectGood } from '../../src/samplers/tpe/pareto-selection.js';
 import { contains, floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
+import { PAUSED_ATTR } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Sampler, StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
@@ -193,6 +194,21 @@ describe('multi-objective history split', () => {
         expect(a.good).toEqual(b.good);
       }),
     );
+  });
+
+  it('reads a paused trial afresh: once resumed and completed it joins the split by its values', () => {
+    const paused = (n: number, c: number): FrozenTrial => makeTrial({ number: n, state: 'PRUNED', intermediate: { 1: 0 }, systemAttrs: { [PAUSED_ATTR]: true, ...(c === 0 ? {} : constrained(c)) } });
+    const done = [makeTrial({ number: 0, values: [3, 3] }), makeTrial({ number: 1, values: [4, 4] }), makeTrial({ number: 2, values: [5, 5] })];
+    const current = makeTrial({ number: 9 });
+    const incremental = new ParetoRankedTrials(MINMIN, () => 1, 'hypervolume');
+    const first = incremental.rank([...done, paused(3, 0), paused(4, 2)], current, false);
+    expect(first.trials.map((t) => t.number)).toEqual([0, 1, 2, 4, 3]);
+    const later = [...done, { ...makeTrial({ number: 3, values: [1, 1] }), systemAttrs: { [PAUSED_ATTR]: false } }, paused(4, 2)];
+    const a = incremental.rank(later, current, false);
+    const b = new ParetoRankedTrials(MINMIN, () => 1, 'hypervolume').rank(later, current, false);
+    expect(a.trials.map((t) => t.number)).toEqual([3, 0, 1, 2, 4]);
+    expect(a.trials.map((t) => t.number)).toEqual(b.trials.map((t) => t.number));
+    expect(a.good).toEqual(b.good);
   });
 
   it('takes the first front, then the hypervolume pick of the second, with maximised objectives negated', () => {

@@ -12,6 +12,7 @@ import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js
 import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
+import { PAUSED_ATTR } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
 import type { StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
@@ -320,5 +321,25 @@ describe('TPE incremental ranking', () => {
         expect(a.nFinished).toBe(b.nFinished);
       }),
     );
+  });
+  it('ranks a paused trial that was resumed and completed by its new state, not its paused one', () => {
+    const paused = (n: number, at: number): FrozenTrial => makeTrial({ number: n, state: 'PRUNED', intermediate: { 1: at }, systemAttrs: { [PAUSED_ATTR]: true } });
+    const done = [makeTrial({ number: 0, value: 5 }), makeTrial({ number: 1, value: 4 })];
+    const incremental = new RankedTrials('maximize');
+    const current = makeTrial({ number: 9 });
+    const before = incremental.rank([...done, paused(2, 1), paused(3, 2)], current, false);
+    expect(before.trials.map((t) => t.number)).toEqual([0, 1, 3, 2]);
+    // Trial 2 is promoted (RUNNING, not paused) and completes best; trial 3 stays paused.
+    const resumed: FrozenTrial = { ...paused(2, 1), state: 'RUNNING', systemAttrs: { [PAUSED_ATTR]: false } };
+    const running = incremental.rank([...done, resumed, paused(3, 2)], current, true);
+    expect(running.trials.map((t) => t.number)).toEqual([0, 1, 3, 2]);
+    expect(running.nFinished).toBe(3);
+    const completed = [...done, { ...makeTrial({ number: 2, value: 9 }), systemAttrs: { [PAUSED_ATTR]: false } }, paused(3, 2)];
+    const a = incremental.rank(completed, current, false);
+    const b = rankHistory(completed, 'maximize', current, false);
+    expect(a.trials.map((t) => t.number)).toEqual([2, 0, 1, 3]);
+    expect(a.trials.map((t) => t.number)).toEqual(b.trials.map((t) => t.number));
+    expect([...a.numbers]).toEqual([2, 0, 1, 3]);
+    expect(a.trials[0]?.state).toBe('COMPLETE');
   });
 });

@@ -8,6 +8,8 @@ import { valueConformance } from './conformance/values.js';
 
 export interface StorageFixture {
   readonly storage: Storage;
+  /** A second handle on the same store (another connection), closed by `cleanup`; absent: the store has one handle. */
+  openAnother?(): Promise<Storage>;
   /** Close the storage and remove whatever it left behind. */
   cleanup(): Promise<void>;
 }
@@ -27,10 +29,14 @@ export function describeStorageConformance(name: string, makeStorage: () => Prom
       await fixture?.cleanup();
       fixture = undefined;
     });
-    const ctx = conformanceContext(() => {
+    const current = (): StorageFixture => {
       if (fixture === undefined) throw new Error('the storage is only available inside a test');
-      return fixture.storage;
-    });
+      return fixture;
+    };
+    const ctx = conformanceContext(
+      () => current().storage,
+      async () => (await current().openAnother?.()) ?? current().storage,
+    );
     studyConformance(ctx);
     trialConformance(ctx);
     valueConformance(ctx);

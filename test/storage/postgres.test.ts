@@ -20,9 +20,16 @@ describe.skipIf(missing !== null)('PostgresStorage', () => {
   describeStorageConformance('PostgresStorage', async () => {
     await db.truncate();
     const storage = await PostgresStorage.open(db.url);
+    const others: PostgresStorage[] = [];
     return {
       storage,
+      async openAnother() {
+        const other = await PostgresStorage.open(db.url);
+        others.push(other);
+        return other;
+      },
       async cleanup() {
+        for (const other of others) await other.close();
         await storage.close();
       },
     };

@@ -8,6 +8,7 @@
  */
 import { violation } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { isPaused } from '../../storage/records.js';
 import { FinishedPrefix } from './finished-prefix.js';
 
 export interface RankedHistory {
@@ -94,6 +95,8 @@ function compareScore(a: number, b: number): number {
 /**
  * `rankHistory` kept up to date incrementally: finished trials never change, so each is
  * keyed and inserted into the ranked list once; an ask only collects the running ones.
+ * A paused trial is the exception (a promotion may resume it, and it then completes or
+ * stops further on): it is keyed afresh on each ask and merged in, never kept.
  */
 export class RankedTrials {
   private readonly finished: Keyed[] = [];
@@ -107,10 +110,14 @@ export class RankedTrials {
 
   rank(trials: readonly FrozenTrial[], current: FrozenTrial, constantLiar: boolean): RankedHistory {
     const running: FrozenTrial[] = [];
+    const paused: Keyed[] = [];
     let maxNumber = this.maxFinishedNumber;
     for (let t = this.folded.start(trials); t < trials.length; t++) {
       const trial = trials[t] as FrozenTrial;
-      if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
+      if (isPaused(trial)) {
+        paused.push(keyOf(trial, this.direction));
+        if (trial.number > maxNumber) maxNumber = trial.number;
+      } else if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
         if (!this.ingested.has(trial.id)) {
           this.ingested.add(trial.id);
           if (trial.state === 'PRUNED' || trial.values?.[0] !== undefined) this.insert(keyOf(trial, this.direction));
@@ -121,11 +128,13 @@ export class RankedTrials {
       }
     }
     this.folded.advance(trials);
-    const nFinished = this.finished.length;
+    const finished = paused.length === 0 ? this.finished : mergeKeyed(this.finished, paused.sort(compareKeyed));
+    const nFinished = finished.length;
     const ranked = new Array<FrozenTrial>(nFinished + running.length);
     const numbers = new Int32Array(nFinished + running.length);
-    numbers.set(this.finishedNumbers);
-    for (let i = 0; i < nFinished; i++) ranked[i] = (this.finished[i] as Keyed).trial;
+    if (paused.length === 0) numbers.set(this.finishedNumbers);
+    else for (let i = 0; i < nFinished; i++) numbers[i] = (finished[i] as Keyed).trial.number;
+    for (let i = 0; i < nFinished; i++) ranked[i] = (finished[i] as Keyed).trial;
     for (let i = 0; i < running.length; i++) {
       const trial = running[i] as FrozenTrial;
       ranked[nFinished + i] = trial;
@@ -146,6 +155,18 @@ export class RankedTrials {
     this.finished.splice(lo, 0, keyed);
     this.finishedNumbers.splice(lo, 0, keyed.trial.number);
   }
+}
+
+/** The sorted `a` and `b` as one sorted list (ties: `a` first). */
+function mergeKeyed(a: readonly Keyed[], b: readonly Keyed[]): Keyed[] {
+  const out: Keyed[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    if (j >= b.length || (i < a.length && compareKeyed(a[i] as Keyed, b[j] as Keyed) <= 0)) out.push(a[i++] as Keyed);
+    else out.push(b[j++] as Keyed);
+  }
+  return out;
 }
 
 function keyOf(trial: FrozenTrial, direction: Direction): Keyed {

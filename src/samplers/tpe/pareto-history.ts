@@ -5,10 +5,12 @@
  * while room is left, infeasible trials by total violation (c-TPE). PRUNED trials, which
  * have no objective values, always go with the bad set, as do running trials under the
  * constant liar. Finished trials never change: each is read once, and the split is redone
- * only when the set of finished trials has grown.
+ * only when the set of finished trials has grown. A paused trial (which a promotion may
+ * resume) is the exception: read afresh on each ask, with the split redone for it.
  */
 import { violation } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { isPaused } from '../../storage/records.js';
 import { FinishedPrefix } from './finished-prefix.js';
 import type { GoodSet, RankedHistory } from './history.js';
 import { contributionWeights, paretoRanks, selectGood } from './pareto-selection.js';
@@ -54,10 +56,15 @@ export class ParetoRankedTrials {
 
   rank(trials: readonly FrozenTrial[], current: FrozenTrial, constantLiar: boolean): RankedHistory {
     const running: FrozenTrial[] = [];
+    // A paused trial may be resumed and finish otherwise: read afresh on each ask, never kept.
+    const paused: FrozenTrial[] = [];
     let maxNumber = this.maxFinishedNumber;
     for (let t = this.folded.start(trials); t < trials.length; t++) {
       const trial = trials[t] as FrozenTrial;
-      if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
+      if (isPaused(trial)) {
+        paused.push(trial);
+        if (trial.number > maxNumber) maxNumber = trial.number;
+      } else if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
         if (!this.ingested.has(trial.id)) {
           this.ingested.add(trial.id);
           this.ingest(trial);
@@ -68,9 +75,23 @@ export class ParetoRankedTrials {
       }
     }
     this.folded.advance(trials);
-    const finished = this.feasible.length + this.infeasible.length + this.pruned.length;
-    if (this.split?.finished !== finished) this.split = { finished, split: this.splitFinished() };
-    const { trials: ranked, good } = this.split.split;
+    let finished = this.feasible.length + this.infeasible.length + this.pruned.length;
+    let split: Split;
+    if (paused.length === 0) {
+      if (this.split?.finished !== finished) this.split = { finished, split: this.splitFinished(this.infeasible, this.pruned, this.maxFinishedNumber) };
+      split = this.split.split;
+    } else {
+      const infeasible = [...this.infeasible];
+      const pruned = [...this.pruned];
+      for (const trial of paused) {
+        const v = violation(trial);
+        if (v > 0) infeasible.splice(bisect(infeasible, (x) => x.violation < v || (x.violation === v && x.trial.number < trial.number)), 0, { trial, violation: v });
+        else pruned.push(trial);
+      }
+      finished += paused.length;
+      split = this.splitFinished(infeasible, pruned, Math.max(this.maxFinishedNumber, ...paused.map((t) => t.number)));
+    }
+    const { trials: ranked, good } = split;
     const all = running.length === 0 ? ranked : [...ranked, ...running];
     return { trials: all, numbers: Int32Array.from(all, (t) => t.number), nFinished: finished, maxNumber, good };
   }
@@ -96,23 +117,23 @@ export class ParetoRankedTrials {
     }
   }
 
-  private splitFinished(): Split {
-    const n = this.feasible.length + this.infeasible.length + this.pruned.length;
+  private splitFinished(infeasibleTrials: readonly Infeasible[], prunedTrials: readonly FrozenTrial[], maxFinishedNumber: number): Split {
+    const n = this.feasible.length + infeasibleTrials.length + prunedTrials.length;
     const size = Math.min(n, Math.max(0, Math.round(this.gamma(n))));
     const ranks = paretoRanks(this.losses);
     const goodFeasible = selectGood(this.losses, ranks, Math.min(size, this.feasible.length));
-    const goodInfeasible = Math.min(this.infeasible.length, size - goodFeasible.length);
+    const goodInfeasible = Math.min(infeasibleTrials.length, size - goodFeasible.length);
     const trials: FrozenTrial[] = goodFeasible.map((i) => this.feasible[i] as FrozenTrial);
-    for (let i = 0; i < goodInfeasible; i++) trials.push((this.infeasible[i] as Infeasible).trial);
+    for (let i = 0; i < goodInfeasible; i++) trials.push((infeasibleTrials[i] as Infeasible).trial);
     const count = trials.length;
     const isGood = new Uint8Array(this.feasible.length);
     for (const i of goodFeasible) isGood[i] = 1;
     this.feasible.forEach((trial, i) => isGood[i] === 0 && trials.push(trial));
-    for (let i = goodInfeasible; i < this.infeasible.length; i++) trials.push((this.infeasible[i] as Infeasible).trial);
-    trials.push(...this.pruned);
+    for (let i = goodInfeasible; i < infeasibleTrials.length; i++) trials.push((infeasibleTrials[i] as Infeasible).trial);
+    trials.push(...prunedTrials);
     let weights: Float64Array | null = null;
     if (this.weighting === 'hypervolume') {
-      weights = new Float64Array(this.maxFinishedNumber + 1);
+      weights = new Float64Array(maxFinishedNumber + 1);
       const feasibleWeights = contributionWeights(
         goodFeasible.map((i) => this.losses[i] as Float64Array),
         (k) => ranks[goodFeasible[k] as number] === 0,
@@ -123,7 +144,7 @@ export class ParetoRankedTrials {
       // in Optuna 5, so that l(x) leads towards feasibility. (Optuna 4's EPS left l(x) the
       // prior alone until feasible trials appeared: random search on a problem whose feasible
       // set is small, e.g. C2-DTLZ2, where sodate found none in 100 trials on most seeds.)
-      for (let i = 0; i < goodInfeasible; i++) weights[(this.infeasible[i] as Infeasible).trial.number] = 1;
+      for (let i = 0; i < goodInfeasible; i++) weights[(infeasibleTrials[i] as Infeasible).trial.number] = 1;
     }
     return { trials, good: { count, weights } };
   }

@@ -3,8 +3,8 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR } from '../records.js';
-import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR } from '../records.js';
+import { FAIL_REASON_KEY, reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
 import { assembleTrials, decodeDatetime, decodeDirections, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
 import type { Query } from './connection.js';
@@ -221,7 +221,7 @@ export class PostgresStorage implements Storage {
     });
   }
 
-  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+  async resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
     return this.db.write(async (query) => {
       // The UPDATE's row lock makes the check and the change one step: one worker wins.
       const up = await query<{ trial_id: number }>(SQL.resumePaused, [trialId, PAUSED_ATTR, encodeJson(true), encodeJson(false)]);
@@ -229,6 +229,12 @@ export class PostgresStorage implements Storage {
         if ((await query(SQL.trialState, [trialId])).rowCount === 0) throw this.noTrial(trialId);
         return null;
       }
+      await query(SQL.bumpResumeCount, [trialId, RESUME_COUNT_ATTR]);
+      const resumed = await this.readOne(query, trialId);
+      if (fromStep === undefined) return resumed;
+      const { steps, vectorKeys } = reportsAfter(resumed, fromStep);
+      if (steps.length === 0 && vectorKeys.length === 0) return resumed;
+      await query(SQL.deleteReportsAfter, [trialId, steps, vectorKeys]);
       return this.readOne(query, trialId);
     });
   }
@@ -241,7 +247,7 @@ export class PostgresStorage implements Storage {
     return this.db.write(async (query) => {
       await this.requireStudy(query, studyId);
       const now = encodeDatetime(new Date());
-      const failed = await query<{ trial_id: number }>(SQL.failStale, [studyId, graceSeconds, now, FAIL_REASON_KEY, encodeJson(staleTrialReason(graceSeconds))]);
+      const failed = await query<{ trial_id: number }>(SQL.failStale, [studyId, graceSeconds, now, FAIL_REASON_KEY, encodeJson(staleTrialReason(graceSeconds)), PAUSED_ATTR, encodeJson(false), encodeJson(true)]);
       if (failed.rows.length === 0) return [];
       return assembleTrials(await readTrials(query, TRIALS_BY_IDS, [failed.rows.map((r) => r.trial_id)]));
     });
@@ -252,13 +258,15 @@ export class PostgresStorage implements Storage {
   }
 
   async trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
-    const rows = await readTrials((sql, params) => this.db.statement(sql, params), TRIALS_SINCE, [studyId, cursor.lastTrialId, [...cursor.openTrialIds]]);
+    // The count is read before the trials: a resume between the two reads is caught next time.
+    const resumes = needsResumeCount(cursor) ? resumeCount(decodeCount((await this.db.statement<{ value_json: string }>(SQL.studySystemAttr, [studyId, RESUME_COUNT_ATTR])).rows[0]?.value_json)) : undefined;
+    const rows = await readTrials((sql, params) => this.db.statement(sql, params), TRIALS_SINCE, [studyId, cursor.lastTrialId, idsToReread(cursor, resumes)]);
     if (rows.trials.length === 0) {
       if ((await this.db.statement(SQL.studyExists, [studyId])).rowCount === 0) throw this.noStudy(studyId);
       return { trials: [], cursor };
     }
     const trials = assembleTrials(rows);
-    return { trials, cursor: cursorAfter(trials, cursor) };
+    return { trials, cursor: cursorAfter(trials, cursor, resumes) };
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
@@ -326,4 +334,11 @@ function studyRecord(row: StudyRow): StudyRecord {
     userAttrs: attrs(row.user_attrs),
     systemAttrs: attrs(row.system_attrs),
   };
+}
+
+/** A stored JSON count (absent before the first resume). */
+function decodeCount(json: string | undefined): number | undefined {
+  if (json === undefined) return undefined;
+  const value: unknown = JSON.parse(json);
+  return typeof value === 'number' ? value : undefined;
 }

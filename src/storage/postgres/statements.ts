@@ -174,16 +174,30 @@ FROM studies s ORDER BY s.study_id`,
   beat AS (INSERT INTO trial_heartbeats (trial_id, heartbeat) SELECT trial_id, LOCALTIMESTAMP FROM up
     ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat)
   SELECT trial_id FROM up`,
-  /** RUNNING trials whose last heartbeat (server clock) is older than $2 seconds, failed at $3. */
+  studySystemAttr: 'SELECT value_json FROM study_system_attributes WHERE study_id = $1 AND key = $2',
+  /** Add one to the resume count (key $2) of the study of trial $1. */
+  bumpResumeCount: `INSERT INTO study_system_attributes (study_id, key, value_json) SELECT study_id, $2, '1' FROM trials WHERE trial_id = $1
+    ON CONFLICT (study_id, key) DO UPDATE SET value_json = (study_system_attributes.value_json::int + 1)::text`,
+  /** Delete a resumed trial's reports at steps $2 and its system attributes $3 (their vectors). */
+  deleteReportsAfter: `WITH steps AS (DELETE FROM trial_intermediate_values WHERE trial_id = $1 AND step = ANY($2::int[]))
+  DELETE FROM trial_system_attributes WHERE trial_id = $1 AND key = ANY($3::text[])`,
+  /**
+   * RUNNING trials whose last heartbeat (server clock) is older than $2 seconds, failed at
+   * $3; a resumed one ($6: the paused attribute's key, $7: false as stored JSON) is paused
+   * again ($8: true) instead, and not returned.
+   */
   failStale: `WITH stale AS (
-    SELECT t.trial_id FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id
+    SELECT t.trial_id, EXISTS (SELECT 1 FROM trial_system_attributes a WHERE a.trial_id = t.trial_id AND a.key = $6 AND a.value_json = $7) AS resumed
+    FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id
     WHERE t.study_id = $1 AND t.state = 'RUNNING' AND h.heartbeat < LOCALTIMESTAMP - make_interval(secs => $2)
     FOR UPDATE OF t SKIP LOCKED),
-  up AS (UPDATE trials SET state = 'FAIL', datetime_complete = $3, datetime_start = COALESCE(datetime_start, $3)
-    WHERE trial_id IN (SELECT trial_id FROM stale) RETURNING trial_id),
-  reason AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) SELECT trial_id, $4, $5 FROM up
-    ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json)
-  SELECT trial_id FROM up`,
+  up AS (UPDATE trials SET state = CASE WHEN s.resumed THEN 'PRUNED'::trialstate ELSE 'FAIL'::trialstate END,
+      datetime_complete = $3, datetime_start = COALESCE(datetime_start, $3)
+    FROM stale s WHERE trials.trial_id = s.trial_id RETURNING trials.trial_id, s.resumed),
+  reason AS (INSERT INTO trial_system_attributes (trial_id, key, value_json) SELECT trial_id, $4, $5 FROM up WHERE NOT resumed
+    ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json),
+  repause AS (UPDATE trial_system_attributes SET value_json = $8 WHERE key = $6 AND trial_id IN (SELECT trial_id FROM up WHERE resumed))
+  SELECT trial_id FROM up WHERE NOT resumed`,
   stateCounts: `SELECT t.state::text AS state, COUNT(t.trial_id) AS n FROM studies s LEFT JOIN trials t ON t.study_id = s.study_id
     WHERE s.study_id = $1 GROUP BY t.state`,
 };

@@ -4,8 +4,8 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR, isFinished, isPaused } from '../records.js';
-import { FAIL_REASON_KEY, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR, isFinished, isPaused, wasResumed } from '../records.js';
+import { FAIL_REASON_KEY, reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
 import type { TrialRows } from './rows.js';
@@ -253,13 +253,20 @@ export class SqliteStorage implements Storage {
     });
   }
 
-  async resumePausedTrial(trialId: number): Promise<FrozenTrial | null> {
+  async resumePausedTrial(trialId: number, fromStep?: number): Promise<FrozenTrial | null> {
     return this.write(() => {
       // The write lock is held: no other process can resume it between the check and the update.
-      if (!isPaused(this.readTrial(trialId))) return null;
+      const paused = this.readTrial(trialId);
+      if (!isPaused(paused)) return null;
+      if (fromStep !== undefined) {
+        const { steps, vectorKeys } = reportsAfter(paused, fromStep);
+        for (const step of steps) this.sql.deleteIntermediate.run(trialId, step);
+        for (const key of vectorKeys) this.sql.deleteTrialSystemAttr.run(trialId, key);
+      }
       this.sql.reopenTrial.run(trialId);
       this.sql.deleteValues.run(trialId);
       this.sql.upsertTrialSystemAttr.run(trialId, PAUSED_ATTR, encodeJson(false));
+      this.sql.bumpResumeCount.run(RESUME_COUNT_ATTR, trialId);
       this.sql.upsertHeartbeat.run(trialId, encodeDatetime(new Date()));
       return this.readTrial(trialId);
     });
@@ -277,7 +284,15 @@ export class SqliteStorage implements Storage {
       this.requireStudy(studyId);
       const now = new Date();
       const deadline = encodeDatetime(new Date(now.getTime() - graceSeconds * 1000));
-      const ids = this.sql.staleTrials.all(studyId, deadline) as number[];
+      const stale = this.sql.staleTrials.all(studyId, deadline) as number[];
+      const ids: number[] = [];
+      for (const id of stale) {
+        if (!wasResumed(this.readTrial(id))) ids.push(id);
+        else {
+          this.sql.finishTrial.run('PRUNED', encodeDatetime(now), encodeDatetime(now), id);
+          this.sql.upsertTrialSystemAttr.run(id, PAUSED_ATTR, encodeJson(true));
+        }
+      }
       if (ids.length === 0) return [];
       const reason = encodeJson(staleTrialReason(graceSeconds));
       for (const id of ids) {
@@ -295,8 +310,10 @@ export class SqliteStorage implements Storage {
   async trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
     return this.read(() => {
       this.requireStudy(studyId);
-      const trials = assembleTrials(this.sql.readSince.read({ study: studyId, after: cursor.lastTrialId, open: JSON.stringify(cursor.openTrialIds) }));
-      return { trials, cursor: cursorAfter(trials, cursor) };
+      const stored = needsResumeCount(cursor) ? (this.sql.studySystemAttr.get(studyId, RESUME_COUNT_ATTR) as string | undefined) : undefined;
+      const resumes = needsResumeCount(cursor) ? resumeCount(stored === undefined ? undefined : (JSON.parse(stored) as JsonValue)) : undefined;
+      const trials = assembleTrials(this.sql.readSince.read({ study: studyId, after: cursor.lastTrialId, open: JSON.stringify(idsToReread(cursor, resumes)) }));
+      return { trials, cursor: cursorAfter(trials, cursor, resumes) };
     });
   }
 

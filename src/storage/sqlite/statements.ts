@@ -69,6 +69,12 @@ export function prepareStatements(db: Database.Database) {
     allStudySystemAttrs: db.prepare('SELECT study_id, "key", value_json FROM study_system_attributes ORDER BY study_system_attribute_id'),
     upsertStudyUserAttr: attrUpsert(db, 'study_user_attributes', 'study_id'),
     upsertStudySystemAttr: attrUpsert(db, 'study_system_attributes', 'study_id'),
+    studySystemAttr: db.prepare('SELECT value_json FROM study_system_attributes WHERE study_id = ? AND "key" = ?').pluck(),
+    /** Add one to the resume count (key ?) of the study of trial ?. */
+    bumpResumeCount: db.prepare(
+      `INSERT INTO study_system_attributes (study_id, "key", value_json) SELECT study_id, ?, '1' FROM trials WHERE trial_id = ? AND true
+       ON CONFLICT (study_id, "key") DO UPDATE SET value_json = CAST(CAST(study_system_attributes.value_json AS INTEGER) + 1 AS TEXT)`,
+    ),
     /** Per study and state: count and earliest start. */
     stateSummaries: db.prepare('SELECT study_id, state, COUNT(*) AS n, MIN(datetime_start) AS start FROM trials GROUP BY study_id, state'),
     /** Per study: lowest and highest first objective of COMPLETE trials; NaN (NULL 'FINITE') is skipped. */
@@ -115,6 +121,8 @@ export function prepareStatements(db: Database.Database) {
     finishTrial: db.prepare('UPDATE trials SET state = ?, datetime_complete = ?, datetime_start = COALESCE(datetime_start, ?) WHERE trial_id = ?'),
     reopenTrial: db.prepare("UPDATE trials SET state = 'RUNNING', datetime_complete = NULL WHERE trial_id = ?"),
     deleteValues: db.prepare('DELETE FROM trial_values WHERE trial_id = ?'),
+    deleteIntermediate: db.prepare('DELETE FROM trial_intermediate_values WHERE trial_id = ? AND step = ?'),
+    deleteTrialSystemAttr: db.prepare('DELETE FROM trial_system_attributes WHERE trial_id = ? AND key = ?'),
     insertValue: db.prepare('INSERT INTO trial_values (trial_id, objective, value, value_type) VALUES (?, ?, ?, ?)'),
     upsertParam: db.prepare(
       `INSERT INTO trial_params (trial_id, param_name, param_value, distribution_json) VALUES (?, ?, ?, ?)

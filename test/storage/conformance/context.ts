@@ -12,13 +12,16 @@ export interface ConformanceContext {
   newTrial(studyId: number, template?: NewTrial): Promise<FrozenTrial>;
   /** A new trial, completed with one value. */
   completed(studyId: number, value: number): Promise<FrozenTrial>;
+  /** Another handle on the same store (another connection or file handle); the same one for an in-process store. */
+  another(): Promise<Storage>;
 }
 
-export function conformanceContext(current: () => Storage): ConformanceContext {
+export function conformanceContext(current: () => Storage, another: () => Promise<Storage> = async () => current()): ConformanceContext {
   const ctx: ConformanceContext = {
     get storage() {
       return current();
     },
+    another,
     newStudy: (name = 'study', direction = 'minimize') => current().createStudy({ name, direction }),
     async newTrial(studyId, template) {
       const trial = await current().createTrial(studyId, template);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FrozenTrial, TrialCursor } from '../../../src/storage/records.js';
-import { PAUSED_ATTR, START_CURSOR } from '../../../src/storage/records.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR, START_CURSOR } from '../../../src/storage/records.js';
+import { intermediateVectorKey } from '../../../src/multi-objective/intermediate.js';
 import type { ConformanceContext } from './context.js';
 import { sleep } from './context.js';
 
@@ -188,6 +189,57 @@ export function readConformance(ctx: ConformanceContext): void {
       expect(await ctx.storage.countTrials(study.id)).toMatchObject({ COMPLETE: 1, RUNNING: 0, PRUNED: 0 });
     });
 
+    it('pauses a resumed trial again when its process dies, where a never-paused one fails', async () => {
+      const study = await ctx.newStudy();
+      const paused = await pausedTrial(study.id);
+      await ctx.storage.resumePausedTrial(paused.id);
+      await ctx.storage.report(paused.id, 2, 1.2);
+      const fresh = await ctx.newTrial(study.id);
+      await ctx.storage.heartbeat(fresh.id);
+      await sleep(60);
+      const failed = await ctx.storage.failStaleTrials(study.id, 0.04);
+      expect(failed.map((t) => t.id)).toEqual([fresh.id]);
+      const again = await ctx.storage.getTrial(paused.id);
+      expect(again).toMatchObject({ state: 'PRUNED', values: null, systemAttrs: { [PAUSED_ATTR]: true } });
+      expect(again.systemAttrs['fail_reason']).toBeUndefined();
+      expect(again.datetimeComplete).not.toBeNull();
+      // A later promotion resumes it once more.
+      expect(await ctx.storage.resumePausedTrial(paused.id)).toMatchObject({ state: 'RUNNING' });
+    });
+
+    it('deletes the reports after the checkpoint step, and their vectors, when resuming from it', async () => {
+      const study = await ctx.newStudy();
+      const trial = await ctx.newTrial(study.id);
+      for (const [step, value] of [[0, 3], [1, 2], [2, 1.5], [3, 1.2]] as const) {
+        await ctx.storage.report(trial.id, step, value);
+        await ctx.storage.setTrialAttr(trial.id, 'system', intermediateVectorKey(step), [value, -value]);
+      }
+      await ctx.storage.setTrialAttrs(trial.id, 'system', { [PAUSED_ATTR]: true, keep: 1 });
+      await ctx.storage.finishTrial(trial.id, 'PRUNED', null);
+      const resumed = (await ctx.storage.resumePausedTrial(trial.id, 1)) as FrozenTrial;
+      expect([...resumed.intermediateValues]).toEqual([[0, 3], [1, 2]]);
+      expect(Object.keys(resumed.systemAttrs).sort()).toEqual([PAUSED_ATTR, 'keep', intermediateVectorKey(0), intermediateVectorKey(1)].sort());
+      expect(await ctx.storage.getTrial(trial.id)).toEqual(resumed);
+      // Without a step (no checkpoint recorded), every report stays.
+      const other = await pausedTrial(study.id);
+      expect([...((await ctx.storage.resumePausedTrial(other.id)) as FrozenTrial).intermediateValues]).toEqual([[0, 2], [1, 1.5]]);
+    });
+
+    it('resumes a trial once when two handles promote it at the same time', async () => {
+      const study = await ctx.newStudy();
+      const paused = await pausedTrial(study.id);
+      const other = await ctx.another();
+      for (let round = 0; round < 3; round++) {
+        const results = await Promise.all([ctx.storage.resumePausedTrial(paused.id, 0), other.resumePausedTrial(paused.id, 0), ctx.storage.resumePausedTrial(paused.id, 0), other.resumePausedTrial(paused.id, 0)]);
+        expect(results.filter((r) => r !== null)).toHaveLength(1);
+        // Paused again for the next round (as a stopped run would be).
+        await ctx.storage.finishTrial(paused.id, 'PRUNED', null);
+        await ctx.storage.setTrialAttr(paused.id, 'system', PAUSED_ATTR, true);
+      }
+      const study2 = (await ctx.storage.loadStudy(study.name)) as NonNullable<Awaited<ReturnType<typeof ctx.storage.loadStudy>>>;
+      expect(study2.systemAttrs[RESUME_COUNT_ATTR]).toBe(3);
+    });
+
     it('refuses to resume a trial that is not paused', async () => {
       const study = await ctx.newStudy();
       const pruned = await ctx.newTrial(study.id);
@@ -199,14 +251,22 @@ export function readConformance(ctx: ConformanceContext): void {
       await expect(ctx.storage.resumePausedTrial(777)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
     });
 
-    it('keeps a paused trial open in incremental reads, so a resume by another process is seen', async () => {
+    it('reads paused trials again only after a resume, so a resume by another process is seen', async () => {
       const study = await ctx.newStudy();
       const paused = await pausedTrial(study.id);
+      const other = await pausedTrial(study.id);
       let read = await ctx.storage.trialsSince(study.id, START_CURSOR);
-      expect(read.cursor.openTrialIds).toEqual([paused.id]);
+      expect(read.cursor.openTrialIds).toEqual([]);
+      expect(read.cursor.pausedTrialIds).toEqual([paused.id, other.id]);
+      // The first read after they paused looks up the resume count (and reads them once more); then nothing.
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      read = await ctx.storage.trialsSince(study.id, read.cursor);
+      expect(read.trials).toEqual([]);
       await ctx.storage.resumePausedTrial(paused.id);
       read = await ctx.storage.trialsSince(study.id, read.cursor);
-      expect(read.trials.map((t) => t.state)).toEqual(['RUNNING']);
+      expect(read.trials.map((t) => [t.id, t.state])).toEqual([[paused.id, 'RUNNING'], [other.id, 'PRUNED']]);
+      expect(read.cursor).toMatchObject({ openTrialIds: [paused.id], pausedTrialIds: [other.id] });
+      expect((await ctx.storage.trialsSince(study.id, read.cursor)).trials.map((t) => t.id)).toEqual([paused.id]);
     });
   });
 }
