@@ -15,7 +15,7 @@ import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
 import type { RunningTrial, Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
 import { existsSync } from 'node:fs';
-import { PAUSED_ATTR } from '../storage/records.js';
+import { PAUSED_ATTR, isPaused } from '../storage/records.js';
 import type { ResumePoint } from '../study/checkpoint.js';
 import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR, PAUSED_STEP_ATTR, RESUMES_ATTR, checkpointName, resumePointOf } from '../study/checkpoint.js';
 
@@ -94,7 +94,12 @@ interface Active {
   lastStep: number | undefined;
   /** The last checkpoint the trial saved (a resumed trial starts with the one it was resumed from). */
   checkpoint: { readonly name: string; readonly step: number } | undefined;
+  /** The trial was resumed from a checkpoint here: a stale check elsewhere puts such a trial back to paused, not FAIL. */
+  resumed: boolean;
 }
+
+/** Why a resumed trial's run here ends when a stale check put the trial back to paused. */
+const PUT_BACK_TO_PAUSED = 'put back to paused while this process stalled';
 
 /**
  * The orchestrator: one loop in the main thread that owns the study. It asks a trial for
@@ -164,6 +169,17 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
         const mine = [...active.values()].find((a) => a.trial.id === trial.id);
         mine?.run?.stop('interrupted');
         await requeue(trial, `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`);
+      }
+      // A resumed trial found stale (by any process) goes back to paused and is not in that list:
+      // if it is one of ours, this process stalled; stop it here before another worker resumes it.
+      for (const entry of active.values()) {
+        if (!entry.resumed || entry.stopSaid) continue;
+        if (!isPaused(await study.storage.getTrial(entry.trial.id))) continue;
+        // Nothing this run does is stored after this (the trial is PRUNED again; a later tell changes nothing).
+        entry.stopSaid = true;
+        entry.failure ??= PUT_BACK_TO_PAUSED;
+        entry.run?.stop('interrupted');
+        reporter.notice?.(`trial ${entry.trial.number} was put back to paused (no heartbeat for ${staleAfter}s); its run here stops`);
       }
     } finally {
       checkingStale = false;
@@ -292,7 +308,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     try {
       frozen = await study.tell(trial, result);
     } catch (error) {
-      reporter.notice?.(`trial ${trial.number} could not be recorded: ${messageOf(error)}`);
+      // A trial put back to paused under a run that stalled is PRUNED already: nothing to tell.
+      if (entry.failure !== PUT_BACK_TO_PAUSED) reporter.notice?.(`trial ${trial.number} could not be recorded: ${messageOf(error)}`);
     }
     if (frozen !== undefined && retryWhy !== undefined) {
       try {
@@ -328,6 +345,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       // A resumed run goes on after its checkpoint's step (its earlier reports past it were deleted by the resume).
       lastStep: resume?.step,
       checkpoint: resume === undefined ? undefined : { name: stored.systemAttrs[CHECKPOINT_ATTR] as string, step: resume.step },
+      resumed: resume !== undefined,
     };
     active.set(trial.number, entry);
     let timer: NodeJS.Timeout | undefined;

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
 import { createPruner } from '../../src/pruners/registry.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
+import { RandomSampler } from '../../src/samplers/random.js';
+import { createStudy } from '../../src/study/create.js';
 import type { RemoteTrial } from '../../src/run/remote-trial.js';
 import { byNumber, cpuSlots, runWith } from './fixtures.js';
 
@@ -46,6 +48,41 @@ describe('pausing and resuming a module objective', () => {
     expect(resumes).toEqual([{ number: 1, from: join(dir, study.name, '1', 'ckpt-1'), step: 1, read: '1' }]);
     expect([...(t.get(1)?.intermediateValues ?? [])]).toEqual([[0, 2], [1, 1.5], [2, 0.5], [3, 0.3], [4, 0.1]]);
     expect(t.get(2)?.systemAttrs['sodate:paused']).toBe(true);
+  });
+
+  it('stops its own resumed run when a stale check (another process) put the trial back to paused, and resumes it again later', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
+    const pruner = createPruner('asha', { minResource: 1, reductionFactor: 2, pause: true });
+    const study = await createStudy({ storage: `sqlite:${join(dir, 'study.db')}`, sampler: new RandomSampler({ seed: 1 }), pruner });
+    let staleSaid = false;
+    const objective = async (trial: RemoteTrial): Promise<number> => {
+      const curve = CURVES[trial.number] as readonly number[];
+      const start = trial.resumeFrom === undefined ? 0 : Number(readFileSync(trial.resumeFrom, 'utf8')) + 1;
+      if (trial.resumeFrom !== undefined && !staleSaid) {
+        // Another worker's stale check, as if this process had stalled past the grace period
+        // (a grace below zero: heartbeats are stored to the second, the last one is this second's).
+        staleSaid = true;
+        await study.storage.failStaleTrials(study.id, -5);
+        await new Promise((r) => setTimeout(r, 800));
+      }
+      for (let step = start; step < curve.length; step++) {
+        writeFileSync(join(trial.artifactDir as string, `ckpt-${step}`), String(step));
+        trial.saveCheckpoint(`ckpt-${step}`, step);
+        await trial.report(step, curve[step] as number);
+      }
+      return curve[curve.length - 1] as number;
+    };
+    const { trials, notices } = await runWith(new InlineSlots(objective as never), { study, maxTrials: 4, slots: cpuSlots(1), pruner, artifacts: new ArtifactKeeper({ dir: join(dir, 'artifacts') }) });
+    await study.close();
+    expect(notices.filter((n) => n.startsWith('trial 1 '))).toEqual([
+      'trial 1 paused at step 1 (checkpoint at step 1); a promotion resumes it',
+      'trial 1 promoted: resumed from its checkpoint at step 1',
+      'trial 1 was put back to paused (no heartbeat for 30s); its run here stops',
+      'trial 1 promoted: resumed from its checkpoint at step 1',
+    ]);
+    const t = byNumber(trials);
+    expect(t.get(1)?.state).toBe('COMPLETE');
+    expect(t.get(1)?.systemAttrs['sodate:resumes']).toBe(2);
   });
 
   it('fails a trial that names a checkpoint outside its directory when its pruner pauses, with the fix', async () => {
