@@ -12,12 +12,12 @@ import type { Trial } from '../study/trial.js';
 import { TrialPruned } from '../study/trial-pruned.js';
 import type { LoopMessage, TrialMessage, TrialTask } from './messages.js';
 import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
-import type { RunningTrial, Slot, SlotRunner, TrialEnd } from './slots.js';
+import type { Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
-import { existsSync } from 'node:fs';
-import { PAUSED_ATTR, isPaused } from '../storage/records.js';
 import type { ResumePoint } from '../study/checkpoint.js';
-import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR, PAUSED_STEP_ATTR, RESUMES_ATTR, checkpointName, resumePointOf } from '../study/checkpoint.js';
+import { CHECKPOINT_ATTR, RESUMES_ATTR } from '../study/checkpoint.js';
+import type { ActiveTrial } from './active-trial.js';
+import { PUT_BACK_TO_PAUSED, noteCheckpoint, pauseIfResumable, promoteNext, stopRunsPutBackToPaused } from './pausing.js';
 
 function describeValue(value: unknown): string {
   try {
@@ -77,30 +77,6 @@ export interface OrchestratorOptions {
   readonly now?: () => number;
 }
 
-interface Active {
-  readonly trial: Trial;
-  readonly slot: Slot;
-  readonly log: TrialLog;
-  /** The trial's artifact directory, once created. */
-  artifactDir?: string;
-  run: RunningTrial | undefined;
-  /** The loop said stop: the trial is PRUNED however it ends. */
-  stopSaid: boolean;
-  /** Reports are stored in order. */
-  reports: Promise<unknown>;
-  /** Why the trial fails whatever it returns (a constraint the space file does not declare). */
-  failure?: string;
-  /** The highest step reported so far (for a resumed trial: its checkpoint's step at first). */
-  lastStep: number | undefined;
-  /** The last checkpoint the trial saved (a resumed trial starts with the one it was resumed from). */
-  checkpoint: { readonly name: string; readonly step: number } | undefined;
-  /** The trial was resumed from a checkpoint here: a stale check elsewhere puts such a trial back to paused, not FAIL. */
-  resumed: boolean;
-}
-
-/** Why a resumed trial's run here ends when a stale check put the trial back to paused. */
-const PUT_BACK_TO_PAUSED = 'put back to paused while this process stalled';
-
 /**
  * The orchestrator: one loop in the main thread that owns the study. It asks a trial for
  * every free slot, suggests the declared space, dispatches the trial to its slot, answers
@@ -118,7 +94,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   const staleAfter = options.staleAfterSeconds ?? 30;
   const retries = options.retries ?? 0;
   const deadline = options.timeoutSeconds === undefined ? Infinity : now() + options.timeoutSeconds * 1000;
-  const active = new Map<number, Active>();
+  const active = new Map<number, ActiveTrial>();
   const free: Slot[] = [...options.slots];
   const finishing = new Set<Promise<void>>();
   /** Retention sweeps still running: even a run that fails waits for them, before its caller closes the storage. */
@@ -170,24 +146,15 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
         mine?.run?.stop('interrupted');
         await requeue(trial, `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`);
       }
-      // A resumed trial found stale (by any process) goes back to paused and is not in that list:
-      // if it is one of ours, this process stalled; stop it here before another worker resumes it.
-      for (const entry of active.values()) {
-        if (!entry.resumed || entry.stopSaid) continue;
-        if (!isPaused(await study.storage.getTrial(entry.trial.id))) continue;
-        // Nothing this run does is stored after this (the trial is PRUNED again; a later tell changes nothing).
-        entry.stopSaid = true;
-        entry.failure ??= PUT_BACK_TO_PAUSED;
-        entry.run?.stop('interrupted');
-        reporter.notice?.(`trial ${entry.trial.number} was put back to paused (no heartbeat for ${staleAfter}s); its run here stops`);
-      }
+      // A resumed trial found stale (by any process) goes back to paused and is not in that list.
+      await stopRunsPutBackToPaused(study, active.values(), (line) => reporter.notice?.(`${line} (no heartbeat for ${staleAfter}s); its run here stops`));
     } finally {
       checkingStale = false;
     }
   };
 
   const handler =
-    (entry: Active) =>
+    (entry: ActiveTrial) =>
     (message: TrialMessage): LoopMessage | Promise<LoopMessage> | undefined => {
       switch (message.type) {
         case 'log':
@@ -212,7 +179,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
             return { type: 'refused', seq: message.seq, message: messageOf(error) };
           }
         case 'checkpoint':
-          noteCheckpoint(entry, message.path, message.step);
+          noteCheckpoint(study, entry, message.path, message.step);
           return undefined;
         case 'report':
         case 'fold': {
@@ -239,43 +206,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       }
     };
 
-  /** A checkpoint the trial saved: kept (and stored, so another process can resume it) when it lies in the trial's directory. */
-  const noteCheckpoint = (entry: Active, path: string, step: number | undefined): void => {
-    if (entry.stopSaid) return;
-    const warn = (why: string) => entry.log.append(`sodate: checkpoint ${path} ignored: ${why}\n`);
-    if (entry.artifactDir === undefined) return warn('this run keeps no trial directories (artifacts are off)');
-    const at = step ?? entry.lastStep;
-    if (at === undefined) return warn('no step was reported before it; give its step ({"checkpoint": …, "step": 0})');
-    const named = checkpointName(entry.artifactDir, path);
-    if ('refused' in named) {
-      // Only a pruner that pauses needs the file; otherwise a path elsewhere is a note, not a failure.
-      if (study.pruner.pausesTrials === true) entry.failure ??= named.refused;
-      else warn(named.refused);
-      return;
-    }
-    entry.checkpoint = { name: named.name, step: at };
-    entry.trial.setSystemAttr(CHECKPOINT_ATTR, named.name);
-    entry.trial.setSystemAttr(CHECKPOINT_STEP_ATTR, at);
-  };
-
-  /**
-   * A stopped trial whose pruner pauses and whose checkpoint is on disk is paused: PRUNED
-   * for Optuna, with `sodate:paused` so that a later promotion can resume it.
-   */
-  const pauseIfResumable = (entry: Active): boolean => {
-    const { checkpoint, artifactDir } = entry;
-    if (study.pruner.pausesTrials !== true || checkpoint === undefined || artifactDir === undefined) return false;
-    const point = resumePointOf(artifactDir, { [CHECKPOINT_ATTR]: checkpoint.name, [CHECKPOINT_STEP_ATTR]: checkpoint.step });
-    if (point === undefined || !existsSync(point.path)) {
-      entry.log.append(`sodate: not paused: its checkpoint ${point?.path ?? checkpoint.name} is missing\n`);
-      return false;
-    }
-    entry.trial.setSystemAttr(PAUSED_STEP_ATTR, entry.lastStep ?? checkpoint.step);
-    entry.trial.setSystemAttr(PAUSED_ATTR, true);
-    return true;
-  };
-
-  const finish = async (entry: Active, end: TrialEnd): Promise<void> => {
+  const finish = async (entry: ActiveTrial, end: TrialEnd): Promise<void> => {
     const { trial } = entry;
     await entry.reports;
     let result: TrialResult;
@@ -283,7 +214,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     if (entry.failure !== undefined) result = { state: 'fail', error: new Error(entry.failure) };
     else if (entry.stopSaid) {
       result = { state: 'pruned' };
-      if (pauseIfResumable(entry)) reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
+      if (pauseIfResumable(study, entry)) reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
     }
     // A fold trial that returns nothing completes with the mean over its folds.
     else if (end.type === 'done' && end.value === undefined && trial.reportsFolds) result = { state: 'complete' };
@@ -335,7 +266,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   const dispatch = async (trial: Trial, slot: Slot, resume?: ResumePoint): Promise<void> => {
     const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
     const stored = trial.frozen();
-    const entry: Active = {
+    const entry: ActiveTrial = {
       trial,
       slot,
       log,
@@ -406,23 +337,6 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   options.signal.addEventListener('abort', wake);
   options.stopSignal?.addEventListener('abort', onStop);
 
-  /** Where this process would resume a paused trial from: its checkpoint under our artifact root, if it is there. */
-  const resumePointHere = (trial: FrozenTrial): ResumePoint | undefined => {
-    const keeper = options.artifacts;
-    if (keeper === undefined || active.has(trial.number)) return undefined;
-    const point = resumePointOf(keeper.trialDir(study.name, trial.number), trial.systemAttrs);
-    return point !== undefined && existsSync(point.path) ? point : undefined;
-  };
-
-  /** A paused trial the pruner promotes now, resumed in its own number; null when none is. */
-  const promoteNext = async (): Promise<{ trial: Trial; resume: ResumePoint } | null> => {
-    if (study.pruner.pausesTrials !== true || options.artifacts === undefined) return null;
-    const trial = await study.resumePromoted((t) => resumePointHere(t) !== undefined);
-    if (trial === null) return null;
-    const resume = resumePointOf(options.artifacts.trialDir(study.name, trial.number), trial.frozen().systemAttrs) as ResumePoint;
-    return { trial, resume };
-  };
-
   let exhausted = false;
   const askNext = async (): Promise<Trial | null> => {
     await study.refresh();
@@ -463,7 +377,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       let budgetReached = false;
       while (canAsk && free.length > 0 && !options.signal.aborted) {
         // A promoted paused trial goes before a new one; it does not count toward the budget again.
-        const promoted = await promoteNext();
+        const promoted = await promoteNext(study, options.artifacts, active);
         if (promoted !== null) {
           await dispatch(promoted.trial, free.shift() as Slot, promoted.resume);
           continue;
