@@ -23,6 +23,8 @@
  *   SODATE_BENCH_FIRST_SEED=100 …                     seeds from 100 on (options were tuned on seeds 100–119)
  *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
  *   SODATE_BENCH_OPTUNA_SEEDS=10 …                    seeds for Optuna (default 5, quick 2)
+ *   SODATE_BENCH_PRUNERS=oracle@1,oracle@5,oracle@10 …  yardsticks that know each trial's final value:
+ *                                                    what perfect decisions at that epoch win here
  *   SODATE_BENCH_EXTRA='[{"kind":"asha","minResource":5}]' …  extra rows: pruners as space files write them
  *                                                    (`"pause": true` replays pausing and promotion)
  *
@@ -58,6 +60,7 @@ import type { Trial } from '../../src/study/trial.js';
 import { TrialPruned } from '../../src/study/trial-pruned.js';
 import type { Pruner, Sampler } from '../../src/policies/policies.js';
 import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
+import { OraclePruner } from './curves/oracle-pruner.js';
 import type { Paired, StudyRun } from './curves/paired.js';
 import { bestWithin, median, pair, regret, signTestP, SUMMARY_HEADER, summaryCells } from './curves/paired.js';
 import type { RecordedMetric } from './curves/recorded.js';
@@ -183,6 +186,10 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   outlook: () => new OutlookPruner(),
   'outlook patience=2': () => new OutlookPruner({ patience: 2 }),
   'outlook warmupFraction=0.25': () => new OutlookPruner({ warmupFraction: 0.25 }),
+  // Yardsticks that know each trial's final value (curves/oracle-pruner.ts): perfect decisions at epoch 1, 5, 10.
+  'oracle@1': () => new OraclePruner(1),
+  'oracle@5': () => new OraclePruner(5),
+  'oracle@10': () => new OraclePruner(10),
   // Extra rows from the environment, as space-file pruner specs: SODATE_BENCH_EXTRA='[{"kind": "curve-rank", "percentile": 25}, …]'.
   ...Object.fromEntries(
     (JSON.parse(process.env['SODATE_BENCH_EXTRA'] ?? '[]') as unknown[]).map((spec) => [JSON.stringify(spec), () => prunerFromSpec(spec, 'SODATE_BENCH_EXTRA')]),
@@ -213,6 +220,7 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
   });
   const wouldBe: number[] = [];
   const cells = new Set<number>();
+  if (pruner instanceof OraclePruner) pruner.finalOf = (n) => wouldBe[n];
   if (pruner.pausesTrials === true) return runPausingStudy(study, problem, seed);
   await study.optimize(
     async (trial) => {
