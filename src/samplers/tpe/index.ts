@@ -1,3 +1,4 @@
-export { TPESampler, TPE_OPTION_KEYS } from './tpe-sampler.js';
-export type { GammaRule, TPESamplerOptions, WeightRule } from './tpe-sampler.js';
+export { TPESampler } from './tpe-sampler.js';
+export { TPE_OPTION_KEYS } from './options.js';
+export type { GammaRule, TPESamplerOptions, WeightRule } from './options.js';
 export type { BandwidthRule } from './parzen-estimator.js';
