@@ -16,6 +16,9 @@
  *   SODATE_BENCH_SEEDS=20 SODATE_BENCH_FIRST_SEED=100 …  other seeds
  *   SODATE_BENCH_EXTRA='[{"kind":"pareto","patience":1}]' …  extra rows, as space files write pruners
  *   SODATE_BENCH_ROWS='pareto,median (loss only)' …      only these rows (and none, always run)
+ *
+ * The `oracle@k` rows are yardsticks that know each trial's final values: from epoch k on
+ * they stop every trial a finished one dominates (curves/oracle-pruner.ts).
  */
 import { hypervolume } from '../../src/multi-objective/hypervolume.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
@@ -23,6 +26,7 @@ import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Pruner } from '../../src/policies/policies.js';
+import { ParetoOraclePruner } from './curves/oracle-pruner.js';
 import { median, signTestP } from './curves/paired.js';
 import { EPOCHS, observedLoss, suggestCurveParams } from './pruner-curves.js';
 import { printTable } from './table.js';
@@ -35,17 +39,23 @@ const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => FIRST_SEED + i);
 /** Loss 1.0 and 18 ms bound the region that counts: no worse than a poorly tuned model, the widest one's latency + 1. */
 const REFERENCE = [1.0, 18];
 
+const ORACLE_STEPS = [1, 5, 10, 15];
 const ALL_ROWS: Readonly<Record<string, unknown>> = {
   none: { kind: 'none' },
-  // Defaults (gainQuantile 0.5, keepImproving with paceSteps 3) chosen on seeds 100–109; 1 assumes the largest comeback any finisher made.
+  // Defaults (gainQuantile 0.25, paceOutlook with paceQuantile 0.5 over a tenth of the horizon, keepImproving with
+  // paceSteps 3) chosen on seeds 100–129; gainQuantile 1 assumes the largest comeback any finisher made.
   pareto: { kind: 'pareto' },
+  'pareto before paceOutlook': { kind: 'pareto', gainQuantile: 0.5, paceOutlook: false },
+  'pareto paceOutlook=false': { kind: 'pareto', paceOutlook: false },
   'pareto keepImproving=false': { kind: 'pareto', keepImproving: false },
   'pareto paceSteps=5': { kind: 'pareto', paceSteps: 5 },
   'pareto gainQuantile=1': { kind: 'pareto', gainQuantile: 1 },
-  'pareto gainQuantile=0.25': { kind: 'pareto', gainQuantile: 0.25 },
+  'pareto gainQuantile=0.5': { kind: 'pareto', gainQuantile: 0.5 },
   'pareto patience=1': { kind: 'pareto', patience: 1 },
   // What a single-objective rule does here: it judges the loss alone and stops fast, narrow models.
   'median (loss only)': { kind: 'median' },
+  // Yardsticks that know each trial's final values (curves/oracle-pruner.ts): perfect decisions at that epoch.
+  ...Object.fromEntries(ORACLE_STEPS.map((k) => [`oracle@${k}`, null])),
   ...Object.fromEntries((JSON.parse(process.env['SODATE_BENCH_EXTRA'] ?? '[]') as unknown[]).map((spec) => [JSON.stringify(spec), spec])),
 };
 const ONLY = process.env['SODATE_BENCH_ROWS']?.split(',').map((r) => r.trim());
@@ -58,12 +68,15 @@ interface Run {
 }
 
 async function runStudy(seed: number, pruner: Pruner): Promise<Run> {
+  const finals = new Map<number, number[]>();
+  if (pruner instanceof ParetoOraclePruner) pruner.finalOf = (n) => finals.get(n);
   const study = await createStudy({ storage: new InMemoryStorage(), sampler: new TPESampler({ seed }), pruner, directions: ['minimize', 'minimize'] });
   await study.optimize(
     async (trial) => {
       const params = suggestCurveParams(trial);
       const width = trial.suggestInt('width', 1, 8);
       const latency = 2 * width + 1;
+      finals.set(trial.number, [observedLoss(params, EPOCHS, 'crossing', seed, trial.number) + 0.3 / width, latency]);
       let loss = NaN;
       for (let epoch = 1; epoch <= EPOCHS; epoch++) {
         loss = observedLoss(params, epoch, 'crossing', seed, trial.number) + 0.3 / width;
@@ -96,12 +109,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   const full = N_TRIALS * EPOCHS;
   const results = new Map<string, { share: number; hv: number; reference: number }[]>();
+  const oracles: Record<string, () => Pruner> = Object.fromEntries(ORACLE_STEPS.map((k) => [`oracle@${k}`, () => new ParetoOraclePruner(k)]));
   const nones: Run[] = [];
   for (const seed of SEEDS) {
     const none = await runStudy(seed, prunerFromSpec({ kind: 'none' }));
     nones.push(none);
     for (const [row, spec] of Object.entries(ROWS)) {
-      const run = row === 'none' ? none : await runStudy(seed, prunerFromSpec(spec, row));
+      const run = row === 'none' ? none : await runStudy(seed, oracles[row]?.() ?? prunerFromSpec(spec, row));
       const used = run.epochs.reduce((a, b) => a + b, 0);
       results.set(row, [...(results.get(row) ?? []), { share: used / full, hv: hypervolumeWithin(run), reference: hypervolumeWithin(none, used) }]);
     }

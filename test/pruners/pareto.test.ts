@@ -58,6 +58,20 @@ describe('ParetoPruner', () => {
     // A pace window that needs more reports than the trial has (two windows of 4 from step 8) reads no pace.
     expect(asks(new ParetoPruner({ paceSteps: 4 }), slow)).toBe(true);
   });
+  it('keeps a trial whose own pace, scaled as the finishers\' gains went on, could still reach the front (paceOutlook)', () => {
+    // Two fast finishers converged by step 8 (they gained 0.58× their last-window gain after it) and three slow ones that
+    // ended mediocre and slower (3.2×): the median ratio is 3.2. The trial gained 0.19 over steps 6–8 (window: a tenth of
+    // the horizon, 2), so its outlook is 0.93 − 3.2·0.19 = 0.31 at latency 10, ahead of the best finisher there (0.4);
+    // its curve does end at 0.31. The finishers as far behind at step 8 gained only ~0.42 from there: 0.51 alone.
+    const finishers = [trialOf(0, curve(0.4, 10)), trialOf(1, curve(0.9, 2)), trialOf(2, curve(0.6, 12, 0.1)), trialOf(3, curve(0.7, 11, 0.1)), trialOf(4, curve(0.65, 13, 0.1))];
+    const steep = trialOf(5, curve(0.05, 10, 0.1), 8);
+    expect(asks(new ParetoPruner({ keepImproving: false }), steep, finishers)).toBe(false);
+    expect(asks(new ParetoPruner({ keepImproving: false, paceOutlook: false }), steep, finishers)).toBe(true);
+    // Read over a window of 4 steps the ratios are smaller but so is the trial's gain to scale: the outlook stays the same side.
+    expect(asks(new ParetoPruner({ keepImproving: false, paceWindow: 4 }), steep, finishers)).toBe(false);
+    // The lowest ratio (0.58, a fast finisher's) is too little to carry it.
+    expect(asks(new ParetoPruner({ keepImproving: false, paceQuantile: 0 }), steep, finishers)).toBe(true);
+  });
   it('projects what a curve still gains from the shrink of its last two windows', () => {
     // 0.4 then 0.1: the gain per window shrinks by √0.25 = 0.5 each window: 0.05 + 0.025.
     expect(projectedGain(0.4, 0.1, 2)).toBeCloseTo(0.075, 12);
@@ -109,6 +123,9 @@ describe('ParetoPruner', () => {
     expect(() => new ParetoPruner({ patience: 0 })).toThrow('patience must be at least 1, got 0');
     expect(() => new ParetoPruner({ paceSteps: 0 })).toThrow('paceSteps must be at least 1, got 0');
     expect(() => new ParetoPruner({ keepImproving: 'yes' as never })).toThrow(/keepImproving/);
+    expect(() => new ParetoPruner({ paceQuantile: -0.1 })).toThrow('paceQuantile must be within [0, 1], got -0.1');
+    expect(() => new ParetoPruner({ paceWindow: 0 })).toThrow(/paceWindow/);
+    expect(() => new ParetoPruner({ paceOutlook: 1 as never })).toThrow(/paceOutlook/);
     expect(createPruner('pareto', { patience: 3 })).toBeInstanceOf(ParetoPruner);
   });
   it('works through the real study API with vector reports', async () => {

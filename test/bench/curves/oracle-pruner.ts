@@ -1,4 +1,5 @@
 import type { Pruner, StudyView } from '../../../src/policies/policies.js';
+import { dominates } from '../../../src/multi-objective/dominance.js';
 import type { FrozenTrial } from '../../../src/storage/records.js';
 
 /**
@@ -25,5 +26,29 @@ export class OraclePruner implements Pruner {
     const incumbent = Math.min(...completed.map((t) => sign * (t.values?.[0] ?? Infinity)));
     const final = this.finalOf(trial.number);
     return final !== undefined && !(sign * final < incumbent);
+  }
+}
+
+/**
+ * The same yardstick with several objectives (all minimised): from `atStep` on it stops every
+ * trial whose final values a COMPLETE trial's already dominate (or equal), so only trials
+ * that will join the front run to the end.
+ */
+export class ParetoOraclePruner implements Pruner {
+  /** The bench sets this before the study runs: trial number → the final values its curves reach. */
+  finalOf: (trialNumber: number) => readonly number[] | undefined = () => undefined;
+
+  constructor(
+    private readonly atStep: number,
+    private readonly nStartupTrials = 5,
+  ) {}
+
+  prune(study: StudyView, trial: FrozenTrial): boolean {
+    if (trial.intermediateValues.size < this.atStep) return false;
+    const completed = study.getTrials(['COMPLETE']);
+    if (completed.length < this.nStartupTrials) return false;
+    const final = this.finalOf(trial.number);
+    if (final === undefined) return false;
+    return completed.some((t) => t.values !== null && (dominates(t.values, final) || t.values.every((v, i) => v === final[i])));
   }
 }
