@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -20,10 +20,20 @@ export interface S3StoreOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Loads the client library; replaced in tests. Default: `import('@aws-sdk/client-s3')`. */
   readonly load?: () => Promise<typeof S3>;
+  /** Files larger than this go up in parts of this size (multipart upload). Default: 64 MiB. */
+  readonly partBytes?: number;
 }
 
 /** Files up to this size go up as one buffer (retried as a whole by the client); larger ones are streamed. */
 const BUFFER_BYTES = 8 * 1024 * 1024;
+/**
+ * Files larger than this go up as a multipart upload, in parts of this size read one at a
+ * time: a single PUT stops at 5 GiB, and a failed part is retried alone rather than the
+ * whole checkpoint.
+ */
+const PART_BYTES = 64 * 1024 * 1024;
+/** S3's limit on the parts of one upload: a larger file gets larger parts. */
+const MAX_PARTS = 10_000;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
 
 /** Load `@aws-sdk/client-s3`, or throw one line saying how to install it. */
@@ -93,9 +103,11 @@ export class S3ArtifactStore implements RemoteArtifactStore {
   readonly url: string;
   private readonly sdk: typeof S3;
   private readonly client: S3.S3Client;
+  private readonly partBytes: number;
 
-  private constructor(sdk: typeof S3, location: S3Location, endpoint: string | undefined, region: string) {
+  private constructor(sdk: typeof S3, location: S3Location, endpoint: string | undefined, region: string, partBytes: number) {
     this.sdk = sdk;
+    this.partBytes = partBytes;
     this.location = location;
     this.endpoint = endpoint;
     this.region = region;
@@ -120,7 +132,9 @@ export class S3ArtifactStore implements RemoteArtifactStore {
     const endpoint = options.endpoint ?? nonEmpty(env['AWS_ENDPOINT_URL_S3']) ?? nonEmpty(env['AWS_ENDPOINT_URL']);
     if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new ArtifactStoreError(`artifacts.endpoint: expected http(s)://host:port, got ${JSON.stringify(endpoint)}`, false);
     const region = options.region ?? nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION']) ?? 'us-east-1';
-    return new S3ArtifactStore(await loadS3Sdk(options.load), location, endpoint, region);
+    const partBytes = options.partBytes ?? PART_BYTES;
+    if (!(Number.isInteger(partBytes) && partBytes > 0)) throw new ArtifactStoreError(`artifacts part size must be a positive integer of bytes, got ${partBytes}`, false);
+    return new S3ArtifactStore(await loadS3Sdk(options.load), location, endpoint, region, partBytes);
   }
 
   private fail(error: unknown, what: string): ArtifactStoreError {
@@ -136,11 +150,47 @@ export class S3ArtifactStore implements RemoteArtifactStore {
   }
 
   async put(key: string, path: string, size: number, sha256: string): Promise<void> {
+    if (size > this.partBytes) return this.putInParts(key, path, size, sha256);
     try {
       const body = size <= BUFFER_BYTES ? readFileSync(path) : createReadStream(path);
       await this.client.send(new this.sdk.PutObjectCommand({ Bucket: this.location.bucket, Key: key, Body: body, ContentLength: size, Metadata: { sha256 } }));
     } catch (error) {
       throw this.fail(error, `uploading ${path} to s3://${this.location.bucket}/${key}`);
+    }
+  }
+
+  /**
+   * A multipart upload: each part read from the file and sent on its own (the client
+   * retries a part, not the file), completed in part order; on any failure the upload is
+   * aborted so the bucket keeps no orphaned parts, and the error says which part failed.
+   */
+  private async putInParts(key: string, path: string, size: number, sha256: string): Promise<void> {
+    const bucket = this.location.bucket;
+    const partBytes = Math.max(this.partBytes, Math.ceil(size / MAX_PARTS));
+    let uploadId: string | undefined;
+    let part = 0;
+    try {
+      uploadId = (await this.client.send(new this.sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key, Metadata: { sha256 } }))).UploadId;
+      if (uploadId === undefined) throw new Error('the server gave no upload id');
+      const parts: S3.CompletedPart[] = [];
+      const handle = await open(path, 'r');
+      try {
+        for (let offset = 0; offset < size; offset += partBytes) {
+          part++;
+          const length = Math.min(partBytes, size - offset);
+          const body = Buffer.allocUnsafe(length);
+          const { bytesRead } = await handle.read(body, 0, length, offset);
+          if (bytesRead !== length) throw new Error(`the file shrank while it was read (${offset + bytesRead} of ${size} bytes)`);
+          const sent = await this.client.send(new this.sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: part, Body: body, ContentLength: length }));
+          parts.push({ PartNumber: part, ETag: sent.ETag });
+        }
+      } finally {
+        await handle.close();
+      }
+      await this.client.send(new this.sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
+    } catch (error) {
+      if (uploadId !== undefined) await this.client.send(new this.sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+      throw this.fail(error, `uploading ${path} to s3://${bucket}/${key}${part > 0 ? ` (part ${part} of ${Math.ceil(size / partBytes)})` : ''}`);
     }
   }
 

@@ -26,8 +26,8 @@ const saved: Record<string, string | undefined> = {};
 let server: S3Server;
 const stores: S3ArtifactStore[] = [];
 
-async function open(url = 's3://bucket/runs', endpoint = server.endpoint): Promise<S3ArtifactStore> {
-  const store = await S3ArtifactStore.open({ url, endpoint });
+async function open(url = 's3://bucket/runs', endpoint = server.endpoint, partBytes?: number): Promise<S3ArtifactStore> {
+  const store = await S3ArtifactStore.open({ url, endpoint, ...(partBytes === undefined ? {} : { partBytes }) });
   stores.push(store);
   return store;
 }
@@ -78,6 +78,46 @@ describe('S3ArtifactStore against a real S3-compatible server', () => {
     expect(readFileSync(back, 'utf8')).toBe('weights');
     await store.remove(['runs/demo/0/model.txt', 'runs/demo/0/never-there']);
     expect(await store.list('runs/demo/')).toEqual(new Map());
+  });
+
+  it('uploads a file larger than a part in parts, which downloads byte for byte', async () => {
+    // The real SDK against the real server, with each command's name noted on the way.
+    const sent: string[] = [];
+    const load = async (): Promise<Awaited<ReturnType<typeof loadS3Sdk>>> => {
+      const sdk = await loadS3Sdk();
+      const Real = sdk.S3Client;
+      const noting = (config: NonNullable<ConstructorParameters<typeof Real>[0]>): InstanceType<typeof Real> => {
+        const client = new Real(config);
+        const send = client.send.bind(client) as (...args: unknown[]) => unknown;
+        client.send = ((command: object, ...rest: unknown[]) => {
+          sent.push(command.constructor.name);
+          return send(command, ...rest);
+        }) as typeof client.send;
+        return client;
+      };
+      return { ...sdk, S3Client: function NotingClient(config: NonNullable<ConstructorParameters<typeof Real>[0]>) { return noting(config); } as unknown as typeof Real };
+    };
+    const store = await S3ArtifactStore.open({ url: 's3://bucket/runs', endpoint: server.endpoint, partBytes: 5 * 1024 * 1024, load });
+    stores.push(store);
+    const file = join(temp(), 'big.bin');
+    const bytes = Buffer.alloc(11 * 1024 * 1024 + 17);
+    for (let i = 0; i < bytes.length; i += 4096) bytes[i] = (i / 4096) % 251;
+    writeFileSync(file, bytes);
+    await store.put('runs/demo/1/big.bin', file, bytes.length, 'cd');
+    expect(await store.list('runs/demo/1/')).toEqual(new Map([['runs/demo/1/big.bin', bytes.length]]));
+    // Three parts: 5 MiB, 5 MiB, 1 MiB + 17 bytes.
+    expect(sent.slice(0, 5)).toEqual(['CreateMultipartUploadCommand', 'UploadPartCommand', 'UploadPartCommand', 'UploadPartCommand', 'CompleteMultipartUploadCommand']);
+    const back = join(temp(), 'big-copy.bin');
+    await store.get('runs/demo/1/big.bin', back);
+    expect(readFileSync(back).equals(bytes)).toBe(true);
+    await store.remove(['runs/demo/1/big.bin']);
+    // A multipart upload to a bucket that does not exist fails in one line naming the file and the key.
+    const missing = await open('s3://no-such-bucket/runs', server.endpoint, 5 * 1024 * 1024);
+    const error = (await missing.put('runs/demo/1/big.bin', file, bytes.length, 'cd').catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ArtifactStoreError);
+    expect(error.message).toMatch(/^uploading .*big\.bin to s3:\/\/no-such-bucket\/runs\/demo\/1\/big\.bin: /);
+    expect(error.message.split('\n')).toHaveLength(1);
+    await expect(S3ArtifactStore.open({ url: 's3://bucket/runs', partBytes: 0 })).rejects.toThrow('artifacts part size must be a positive integer of bytes, got 0');
   });
 
   it('says in one line that a bucket does not exist, and how to fix it', async () => {
