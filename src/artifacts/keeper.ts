@@ -6,7 +6,7 @@ import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isFinished, isPaused } from '../storage/records.js';
 import type { Study } from '../study/study.js';
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import { trialArtifactPath } from './paths.js';
 import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR, artifactAttrs, artifactsDeleted, artifactsRecorded, recordedArtifacts, scanArtifacts, trialArtifactDirOf } from './record.js';
 import type { ArtifactFile } from './record.js';
@@ -98,7 +98,7 @@ export class ArtifactKeeper {
   }
 
   /** Create the trial's directory (empty) and note it on the trial; returns its absolute path. Throws when it cannot be created. */
-  prepare(study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>): string {
+  prepare(study: string, trial: Pick<StudyTrial, 'number' | 'setSystemAttr'>): string {
     const path = trialArtifactPath(this.dir, study, trial.number);
     try {
       try {
@@ -124,7 +124,7 @@ export class ArtifactKeeper {
    * A resumed (paused, then promoted) trial's directory as it was left, its checkpoint in it:
    * unlike `prepare`, nothing is removed. Noted on the trial again; returns its absolute path.
    */
-  reopen(study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>): string {
+  reopen(study: string, trial: Pick<StudyTrial, 'number' | 'setSystemAttr'>): string {
     const path = this.trialDir(study, trial.number);
     try {
       mkdirSync(path, { recursive: true });
@@ -140,7 +140,7 @@ export class ArtifactKeeper {
    * layout); every entry refused (a symbolic link, a path escaping the directory) gives one
    * line to `log`. An empty directory is removed and nothing is recorded.
    */
-  async record(path: string, study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>, log: (line: string) => void): Promise<void> {
+  async record(path: string, study: string, trial: Pick<StudyTrial, 'number' | 'setSystemAttr'>, log: (line: string) => void): Promise<void> {
     try {
       const scan = await scanArtifacts(path);
       for (const line of scan.refused) log(`sodate: ${line}\n`);

@@ -8,7 +8,7 @@ import type { FrozenTrial } from '../storage/records.js';
 import { RERUN_ATTRS, TRIAL_SEED_ATTR } from '../study/seeds.js';
 import type { Study, TrialResult, TrialValues } from '../study/study.js';
 import { messageOf } from '../study/study.js';
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import { TrialPruned } from '../study/trial-pruned.js';
 import type { LoopMessage, TrialMessage, TrialTask } from './messages.js';
 import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
@@ -263,7 +263,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     }
   };
 
-  const dispatch = async (trial: Trial, slot: Slot, resume?: ResumePoint): Promise<void> => {
+  const dispatch = async (trial: StudyTrial, slot: Slot, resume?: ResumePoint): Promise<void> => {
     const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
     const stored = trial.frozen();
     const entry: ActiveTrial = {
@@ -338,7 +338,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   options.stopSignal?.addEventListener('abort', onStop);
 
   let exhausted = false;
-  const askNext = async (): Promise<Trial | null> => {
+  const askNext = async (): Promise<StudyTrial | null> => {
     await study.refresh();
     if (study.isSearchExhausted()) {
       exhausted = true;

@@ -11,7 +11,7 @@ import { PAUSED_ATTR, isPaused } from '../storage/records.js';
 import type { ResumePoint } from '../study/checkpoint.js';
 import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR, PAUSED_STEP_ATTR, checkpointName, resumePointOf } from '../study/checkpoint.js';
 import type { Study } from '../study/study.js';
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import type { ActiveTrial } from './active-trial.js';
 
 /** Why a resumed trial's run here ends when a stale check put the trial back to paused. */
@@ -61,7 +61,7 @@ function resumePointHere(study: Study, keeper: ArtifactKeeper, active: ReadonlyM
 }
 
 /** A paused trial the pruner promotes now, resumed in its own number; null when none is. */
-export async function promoteNext(study: Study, keeper: ArtifactKeeper | undefined, active: ReadonlyMap<number, ActiveTrial>): Promise<{ trial: Trial; resume: ResumePoint } | null> {
+export async function promoteNext(study: Study, keeper: ArtifactKeeper | undefined, active: ReadonlyMap<number, ActiveTrial>): Promise<{ trial: StudyTrial; resume: ResumePoint } | null> {
   if (study.pruner.pausesTrials !== true || keeper === undefined) return null;
   const trial = await study.resumePromoted((t) => resumePointHere(study, keeper, active, t) !== undefined);
   if (trial === null) return null;

@@ -14,7 +14,7 @@ import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
 import type { Pruner, Sampler, StudyView } from '../policies/policies.js';
 import type { TrialHost } from './trial.js';
 import { CHECKPOINT_STEP_ATTR } from './checkpoint.js';
-import { Trial } from './trial.js';
+import { StudyTrial } from './trial.js';
 import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
@@ -51,7 +51,7 @@ export class Study {
   private scanFrom = 0;
   private readonly policyWrites = new WriteQueue();
   /** Trials this process has asked and not yet told, so policy notes reach their snapshots. */
-  private readonly liveTrials = new Map<number, Trial>();
+  private readonly liveTrials = new Map<number, StudyTrial>();
   private readonly host: TrialHost;
   private readonly warmStart: WarmStartHistory | undefined;
 
@@ -188,12 +188,12 @@ export class Study {
    * sampler runs: stale trials are found by their heartbeat, so a process killed in between
    * would leave it RUNNING for good (the orchestrator beats; a plain API caller does not).
    */
-  async askWithin(maxTrials?: number, options: { readonly heartbeat?: boolean } = {}): Promise<Trial | null> {
+  async askWithin(maxTrials?: number, options: { readonly heartbeat?: boolean } = {}): Promise<StudyTrial | null> {
     const record = (await this.storage.claimWaitingTrial(this.id, maxTrials)) ?? (await this.storage.createTrial(this.id, maxTrials === undefined ? {} : { maxTrials }));
     if (record === null) return null;
     if (options.heartbeat === true) await this.storage.heartbeat(record.id);
     await this.refresh();
-    const trial = new Trial(this.host, record);
+    const trial = new StudyTrial(this.host, record);
     this.liveTrials.set(trial.id, trial);
     // Every trial gets a seed its objective can use: a retry keeps its trial's, a re-run (confirm, ablate) has its own.
     if (typeof record.systemAttrs[TRIAL_SEED_ATTR] !== 'number') {
@@ -212,7 +212,7 @@ export class Study {
    * cannot resume (their checkpoint is missing here). Decided from storage, so several
    * processes agree; of two promoting the same trial, one resumes it.
    */
-  async resumePromoted(available: (trial: FrozenTrial) => boolean = () => true): Promise<Trial | null> {
+  async resumePromoted(available: (trial: FrozenTrial) => boolean = () => true): Promise<StudyTrial | null> {
     if (this.pruner.pausesTrials !== true) return null;
     const refused = new Set<number>();
     for (;;) {
@@ -228,15 +228,15 @@ export class Study {
         continue;
       }
       await this.refresh();
-      const trial = new Trial(this.host, record);
+      const trial = new StudyTrial(this.host, record);
       this.liveTrials.set(trial.id, trial);
       return trial;
     }
   }
 
   /** Start a trial (an enqueued one first). */
-  async ask(): Promise<Trial> {
-    return (await this.askWithin()) as Trial;
+  async ask(): Promise<StudyTrial> {
+    return (await this.askWithin()) as StudyTrial;
   }
 
   /**
@@ -246,7 +246,7 @@ export class Study {
    * samplers can still learn from it. `{ state: 'complete' }` without a value completes a
    * fold trial with the mean over its folds.
    */
-  async tell(trialOrNumber: Trial | number, result: TrialResult): Promise<FrozenTrial> {
+  async tell(trialOrNumber: StudyTrial | number, result: TrialResult): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === 'number' ? await this.trialByNumber(trialOrNumber) : trialOrNumber;
     let failure: unknown;
     try {
@@ -357,11 +357,11 @@ export class Study {
     if (this.ownsStorage) await this.storage.close();
   }
 
-  private async trialByNumber(number: number): Promise<Trial> {
+  private async trialByNumber(number: number): Promise<StudyTrial> {
     let record = this.history.find((t) => t.number === number);
     if (record === undefined) record = (await this.refresh()).find((t) => t.number === number);
     if (record === undefined) throw new OptionError(`study "${this.name}" has no trial number ${number}`);
-    return this.liveTrials.get(record.id) ?? new Trial(this.host, record);
+    return this.liveTrials.get(record.id) ?? new StudyTrial(this.host, record);
   }
 }
 

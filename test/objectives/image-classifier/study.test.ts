@@ -9,7 +9,7 @@ import { readStudyFile } from '../../../src/study-file/study-file.js';
 import { createStudy } from '../../../src/study/create.js';
 import { isFeasible, trialConstraints } from '../../../src/multi-objective/constraints.js';
 import { intermediateVectors } from '../../../src/multi-objective/intermediate.js';
-import type { Trial } from '../../../src/study/trial.js';
+import type { Trial } from '../../../src/study/objective-trial.js';
 import { policyCatalog } from '../../../src/cli/policies.js';
 
 // Tiny runs: 300 digits, width 4, 2 epochs.
