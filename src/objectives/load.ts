@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { isSodateError } from '../errors.js';
+import { errorMessage, isSodateError } from '../errors.js';
 import type { SlotObjective } from '../study/optimize.js';
 import type { BuiltinStudy, ObjectiveRef } from './task.js';
 import { BUILTIN_OBJECTIVES } from './builtins.js';
@@ -32,7 +32,7 @@ export async function loadObjectiveRef(ref: ObjectiveRef): Promise<SlotObjective
     return objective;
   } catch (error) {
     if (isSodateError(error)) throw error;
-    throw new ObjectiveLoadError(`the built-in objective "${ref.name}" rejected its options: ${error instanceof Error ? error.message : String(error)}`);
+    throw new ObjectiveLoadError(`the built-in objective "${ref.name}" rejected its options: ${errorMessage(error)}`);
   }
 }
 

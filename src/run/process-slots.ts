@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { ChildProcess } from 'node:child_process';
 import { fork, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -158,7 +159,7 @@ export class ProcessSlots implements SlotRunner {
         try {
           answer = await handle(message);
         } catch (error) {
-          answer = 'seq' in message ? { type: 'refused' as const, seq: message.seq, message: error instanceof Error ? error.message : String(error) } : undefined;
+          answer = 'seq' in message ? { type: 'refused' as const, seq: message.seq, message: errorMessage(error) } : undefined;
         }
         if (answer !== undefined && !ended.settled() && child.connected) child.send(answer satisfies ChildRequest);
       })();
@@ -244,7 +245,7 @@ export class CommandSlots implements SlotRunner {
         shell: false,
       });
     } catch (error) {
-      ended.resolve({ type: 'error', message: `cannot run the command: ${error instanceof Error ? error.message : String(error)}`, code: 'SODATE_OBJECTIVE_LOAD' });
+      ended.resolve({ type: 'error', message: `cannot run the command: ${errorMessage(error)}`, code: 'SODATE_OBJECTIVE_LOAD' });
       return { ended: ended.promise, stop: () => undefined };
     }
     this.live.add(child);
@@ -283,7 +284,7 @@ export class CommandSlots implements SlotRunner {
             if (answer?.type === 'stop') stop('pruned');
             else if (answer?.type === 'refused') failOn(`stdout line ${where}: ${answer.message}`);
           } catch (error) {
-            failOn(`stdout line ${where}: fold ${parsed.fold} was not stored: ${error instanceof Error ? error.message : String(error)}`);
+            failOn(`stdout line ${where}: fold ${parsed.fold} was not stored: ${errorMessage(error)}`);
           }
         });
         return;
@@ -310,7 +311,7 @@ export class CommandSlots implements SlotRunner {
             if (answer?.type === 'stop') stop('pruned');
             else if (answer?.type === 'refused') void handle({ type: 'log', text: `sodate: report at step ${parsed.step} was refused: ${answer.message}\n` });
           } catch (error) {
-            void handle({ type: 'log', text: `sodate: report at step ${parsed.step} was not stored: ${error instanceof Error ? error.message : String(error)}\n` });
+            void handle({ type: 'log', text: `sodate: report at step ${parsed.step} was not stored: ${errorMessage(error)}\n` });
           }
         });
       }

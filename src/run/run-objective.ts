@@ -1,4 +1,4 @@
-import { isSodateError } from '../errors.js';
+import { errorMessage, isSodateError } from '../errors.js';
 import type { SlotObjective } from '../study/optimize.js';
 import type { ObjectiveRef, TrialOutcome, TrialTask } from './messages.js';
 import type { TrialTransport } from './remote-trial.js';
@@ -31,6 +31,6 @@ export async function runObjectiveInSlot(
 }
 
 export function errorOutcome(error: unknown): TrialOutcome {
-  const message = error instanceof Error ? error.message || error.name : String(error);
+  const message = errorMessage(error);
   return isSodateError(error) ? { type: 'error', message, code: error.code } : { type: 'error', message };
 }

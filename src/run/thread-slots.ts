@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ObjectiveRef, ThreadTaskPayload, TrialMessage, TrialOutcome, TrialTask } from './messages.js';
@@ -47,7 +48,7 @@ export class ThreadSlots implements SlotRunner {
         try {
           answer = await handle(message);
         } catch (error) {
-          answer = 'seq' in message ? { type: 'refused' as const, seq: message.seq, message: error instanceof Error ? error.message : String(error) } : undefined;
+          answer = 'seq' in message ? { type: 'refused' as const, seq: message.seq, message: errorMessage(error) } : undefined;
         }
         if (answer === undefined || ended.settled()) return;
         port1.postMessage(answer);
@@ -61,7 +62,7 @@ export class ThreadSlots implements SlotRunner {
       .then(
         (outcome: TrialOutcome) => ended.resolve(stopped === undefined ? outcome : { type: 'stopped', why: stopped }),
         (error: unknown) =>
-          ended.resolve(stopped !== undefined ? { type: 'stopped', why: stopped } : { type: 'crashed', message: `worker thread died: ${error instanceof Error ? error.message : String(error)}` }),
+          ended.resolve(stopped !== undefined ? { type: 'stopped', why: stopped } : { type: 'crashed', message: `worker thread died: ${errorMessage(error)}` }),
       )
       .finally(() => port1.close());
     return {

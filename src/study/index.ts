@@ -6,7 +6,7 @@ export type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/ind
 export type { TrialResult, TrialValues } from './study.js';
 export { Study } from './study.js';
 export { StudyTrial } from './trial.js';
-export { FOLDS_ATTR } from './folds.js';
 export { TrialPruned } from './trial-pruned.js';
 export type { WarmStartOptions, WarmStartSummary } from './warm-start.js';
-export { WARM_START_BEST_ATTR, WARM_START_OF_ATTR, describeWarmStart } from './warm-start.js';
+export { describeWarmStart } from './warm-start.js';
+export { FOLDS_ATTR, WARM_START_BEST_ATTR, WARM_START_OF_ATTR } from '../storage/metadata.js';

@@ -8,12 +8,12 @@ import { constraintKey, violationOf } from '../multi-objective/constraints.js';
 import { encodeVector, intermediateVectorKey } from '../multi-objective/intermediate.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
-import { FOLDS_ATTR, checkFold, foldsMean } from './folds.js';
+import { checkFold, foldsMean } from './folds.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
-import { TRIAL_SEED_ATTR } from './seeds.js';
 import type { Trial } from './objective-trial.js';
 import { TrialPruned } from './trial-pruned.js';
 import { WriteQueue } from './write-queue.js';
+import { FIXED_PARAMS_KEY, FOLDS_ATTR, MEASURED_KEY_PREFIX, TRIAL_SEED_ATTR } from '../storage/metadata.js';
 
 /** @internal What a trial needs from the study that runs it. */
 export interface TrialHost {
@@ -34,9 +34,6 @@ export interface TrialHost {
   /** The study's limit on a constrained metric (`constraints:` of the space file), if it has one. */
   constraintLimit(name: string): ConstraintLimit | undefined;
 }
-
-/** System attribute prefix of a constrained metric's measured value (the violation is under `constraints:<name>`). */
-export const MEASURED_KEY_PREFIX = 'sodate:measured:';
 
 /**
  * One evaluation of the objective in the study's own process (`study.ask`, `study.optimize`),
@@ -74,7 +71,7 @@ export class StudyTrial extends TypedSuggester implements Trial {
     this.userAttrs = { ...record.userAttrs };
     this.systemAttrs = { ...record.systemAttrs };
     this.datetimeStart = record.datetimeStart;
-    const fixed = record.systemAttrs['fixed_params'];
+    const fixed = record.systemAttrs[FIXED_PARAMS_KEY];
     this.fixedParams = fixed !== null && typeof fixed === 'object' && !Array.isArray(fixed) ? (fixed as Record<string, ParamValue>) : {};
   }
 

@@ -52,7 +52,6 @@ import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
 import { PausingPruner } from '../../src/pruners/pausing.js';
-import { PAUSED_ATTR } from '../../src/storage/records.js';
 import type { Study } from '../../src/study/study.js';
 import type { StudyTrial } from '../../src/study/trial.js';
 import { TrialPruned } from '../../src/study/trial-pruned.js';
@@ -65,6 +64,7 @@ import { DIGITS_CURVES, loadRecordedCurves, MLP_CURVES, MLP_SPACE, nearestConfig
 import type { CurveParams, CurveVariant } from './pruner-curves.js';
 import { EPOCHS, meanLoss, observedLoss, suggestCurveParams, uniform } from './pruner-curves.js';
 import { printTable } from './table.js';
+import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';

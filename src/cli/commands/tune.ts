@@ -29,6 +29,7 @@ import { storageUrlFor } from '../open-study-storage.js';
 import { placeWarmStartError, warmStartFor } from '../warm-start.js';
 import { runStages } from '../stages.js';
 import { describeWarmStart } from '../../study/warm-start.js';
+import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STUDY_SEED_ATTR, configValue, storedSeed } from '../../storage/metadata.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 
@@ -225,8 +226,8 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       });
     }
     const existing = await storage.loadStudy(name);
-    const storedSeed = existing?.systemAttrs['sodate:seed'];
-    const seed = seedFlag ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
+    const stored = existing === null ? undefined : storedSeed(existing.systemAttrs);
+    const seed = seedFlag ?? file.seed ?? stored ?? randomSeed();
     const policies = buildPolicies(file, seed);
     const warmStart = await warmStartFor(file, storage);
     const study = await createStudy({
@@ -238,26 +239,20 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       sampler: policies.sampler,
       pruner: policies.pruner,
       userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
-      systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
+      systemAttrs: { [STUDY_SEED_ATTR]: seed, [SPACE_FILE_ATTR]: path },
       ...(warmStart === undefined ? {} : { warmStart }),
     }).catch((error: unknown) => {
       throw placeWarmStartError(error, file);
     });
-    if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);
+    if (existing !== null && stored === undefined) await study.setSystemAttr(STUDY_SEED_ATTR, seed);
     // The plain configuration the study grows from runs first (once, also when resumed).
-    if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, userAttrs: { 'sodate:baseline': true } });
+    if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, userAttrs: { [BASELINE_ATTR]: true } });
     // What `sodate worker` needs to join this study from another process.
-    await study.setSystemAttr('sodate:config', {
-      file: resolve(io.cwd, path),
-      text: readFileSync(path, 'utf8'),
-      trials: trials ?? null,
-      trialTimeoutSeconds: trialTimeoutSeconds ?? null,
-      retries,
-    });
+    await study.setSystemAttr(CONFIG_ATTR, configValue({ file: resolve(io.cwd, path), text: readFileSync(path, 'utf8'), trials: trials ?? null, trialTimeoutSeconds: trialTimeoutSeconds ?? null, retries }));
     // What an attached dashboard shows in its header.
-    await study.setSystemAttr('sodate:sampler', policies.samplerName);
-    await study.setSystemAttr('sodate:pruner', policies.prunerName);
-    await study.setSystemAttr('sodate:max_trials', trials ?? null);
+    await study.setSystemAttr(SAMPLER_NAME_ATTR, policies.samplerName);
+    await study.setSystemAttr(PRUNER_NAME_ATTR, policies.prunerName);
+    await study.setSystemAttr(MAX_TRIALS_ATTR, trials ?? null);
 
     const write = (line: string) => println(io.out, line);
     // The live dashboard on a terminal; plain lines otherwise (and if the dashboard fails).
