@@ -34,11 +34,11 @@ import { createStudy } from '../study/create.js';
 import { formatNumber, renderTable } from './format.js';
 import type { CliIo } from './io.js';
 import { println } from './io.js';
-import { buildPolicies } from './policies.js';
+import { buildPolicies } from '../run/policies.js';
 import { jsonLinesReporter } from './reporters/json-lines.js';
 import { plainLinesReporter } from './reporters/plain-lines.js';
 import { startDashboard } from '../tui/index.js';
-import type { ExecuteOptions } from './commands/tune.js';
+import type { ExecuteOptions } from '../run/session.js';
 import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STAGE_ATTR, STAGE_CARRIED_ATTR, STUDY_SEED_ATTR, configValue, storedSeed } from '../storage/metadata.js';
 
 export interface StageLineage {

@@ -7,7 +7,7 @@ import { attachDashboard, renderDashboardText } from '../../tui/index.js';
 import { stageLineageOf, stageRowsOf } from '../stages.js';
 import { integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
-import { policyCatalog } from '../policies.js';
+import { policyCatalog } from '../../run/policies.js';
 import { withStudy } from './trials.js';
 import { MAX_TRIALS_ATTR, SPACE_FILE_ATTR } from '../../storage/metadata.js';
 

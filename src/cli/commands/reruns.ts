@@ -19,11 +19,11 @@ import { createStudy } from '../../study/create.js';
 import type { Study } from '../../study/study.js';
 import { UsageError } from '../args.js';
 import type { CliIo } from '../io.js';
-import { policyCatalog } from '../policies.js';
+import { policyCatalog } from '../../run/policies.js';
 import { stageLineageOf } from '../stages.js';
-import type { ExecuteOptions, ExecutionFlags } from './tune.js';
-import { executeStudy } from './tune.js';
-import { storedLimits } from './worker.js';
+import type { ExecutionFlags } from './tune.js';
+import type { ExecuteOptions } from '../../run/session.js';
+import { executeStudy, storedLimits } from '../../run/session.js';
 import { RETRY_OF_ATTR, storedConfig, storedSeed } from '../../storage/metadata.js';
 import type { StoredConfig } from '../../storage/metadata.js';
 

@@ -4,23 +4,19 @@ import { NotFoundError } from '../../errors.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter } from '../../run/reporter.js';
 import { defaultLogDir } from '../../run/trial-log.js';
-import { randomSeed } from '../../samplers/rng.js';
 import { parseStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
-import { createStudy } from '../../study/create.js';
 import { UsageError, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
-import { buildPolicies, policyCatalog } from '../policies.js';
-import { placeWarmStartError, warmStartFor } from '../warm-start.js';
+import { policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
-import type { ExecutionFlags } from './tune.js';
-import { STAGE_ATTR, storedConfig, storedSeed } from '../../storage/metadata.js';
-import type { StoredConfig } from '../../storage/metadata.js';
+import { EXECUTION_FLAGS, executionFlags } from './tune.js';
+import { executeStudy, openWorkerSession, storedLimits } from '../../run/session.js';
+import { STAGE_ATTR, storedConfig } from '../../storage/metadata.js';
 
 export const WORKER_HELP = `usage: sodate worker <study> [--storage URL] [options]
 
@@ -43,11 +39,6 @@ options:
                        artifacts/ next to the SQLite file)
   --format F           plain (default) or json
 `;
-
-/** A stored study's per-trial limits as a later run applies them: a flag wins over what `tune` stored. */
-export function storedLimits(flags: ExecutionFlags, config: StoredConfig): { trialTimeoutSeconds: number | undefined; retries: number; staleAfterSeconds: number | undefined } {
-  return { trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined, retries: flags.retries ?? config.retries, staleAfterSeconds: flags.staleAfterSeconds };
-}
 
 export async function workerCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseCommandArgs('worker', argv, { storage: { type: 'string' }, seed: { type: 'string' }, ...EXECUTION_FLAGS }, { min: 1, max: 1, names: 'a study name' });
@@ -72,16 +63,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     // The stored text, read as if it still sat at its path: relative module paths resolve as they did for tune.
     const file = parseStudyFile(config.text, config.file, policyCatalog());
     checkObjective(file);
-    // Samplers derive each trial's randomness from (seed, trial number), so workers sharing
-    // the study's seed never draw the same point and the study stays reproducible.
-    const policies = buildPolicies(file, seedFlag ?? storedSeed(record.systemAttrs) ?? randomSeed());
-    // The same warm start as tune's, so every process's sampler reads the same history.
-    const warmStart = await warmStartFor(file, storage);
-    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner, ...(warmStart === undefined ? {} : { warmStart }) }).catch(
-      (error: unknown) => {
-        throw placeWarmStartError(error, file);
-      },
-    );
+    const { study, policies } = await openWorkerSession({ name, storage, record, file, seedFlag });
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
     const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
     const write = (line: string) => println(io.out, line);
