@@ -4,7 +4,7 @@ import { Piscina } from 'piscina';
 import type { ObjectiveRef, ThreadTaskPayload, TrialMessage, TrialOutcome, TrialTask } from './messages.js';
 import { entryExecArgv, runModulePath } from './entry.js';
 import type { RunningTrial, Slot, SlotRunner, StopWhy, TrialEnd, TrialMessageHandler } from './slots.js';
-import { settleOnce } from './slots.js';
+import { answerMessage, settleOnce } from './slots.js';
 
 export interface ThreadSlotsOptions {
   readonly objective: ObjectiveRef;
@@ -44,12 +44,7 @@ export class ThreadSlots implements SlotRunner {
     const flag = new Int32Array(signal);
     port1.on('message', (message: TrialMessage) => {
       void (async () => {
-        let answer;
-        try {
-          answer = await handle(message);
-        } catch (error) {
-          answer = 'seq' in message ? { type: 'refused' as const, seq: message.seq, message: errorMessage(error) } : undefined;
-        }
+        const answer = await answerMessage(handle, message);
         if (answer === undefined || ended.settled()) return;
         port1.postMessage(answer);
         Atomics.add(flag, 0, 1);
