@@ -47,3 +47,8 @@ export class NotFoundError extends SodateError {
 export function isSodateError(error: unknown): error is SodateError {
   return error instanceof SodateError;
 }
+
+/** The message of anything thrown: an Error's message (its name when the message is empty), else the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message || error.name : String(error);
+}

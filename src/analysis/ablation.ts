@@ -34,9 +34,10 @@ import type { ParamValue } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import type { JsonValue } from '../json.js';
-import { ABLATION_ATTR, ABLATION_SEED_ATTR, ablationSeed } from '../study/seeds.js';
+import { ablationSeed } from '../study/seeds.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval } from '../numerics/student-t.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, isBaseline } from '../storage/metadata.js';
 
 export type AblationMethod = 'path' | 'leave-one-out';
 export type SeedRole = 'search' | 'report';
@@ -420,7 +421,7 @@ export function pairedGain(from: readonly number[], to: readonly number[], sign:
  */
 export function findBaseline(trials: readonly FrozenTrial[], number?: number): FrozenTrial | undefined {
   if (number !== undefined) return trials.find((t) => t.number === number);
-  const marked = trials.filter((t) => t.userAttrs['sodate:baseline'] === true && Object.keys(t.params).length > 0);
+  const marked = trials.filter((t) => isBaseline(t) && Object.keys(t.params).length > 0);
   return marked.find((t) => t.state === 'COMPLETE') ?? marked[0];
 }
 

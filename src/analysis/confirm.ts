@@ -12,9 +12,10 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, confirmSeed, isRerun } from '../study/seeds.js';
+import { confirmSeed, isRerun } from '../study/seeds.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
 
 /** A configuration to confirm: a complete tuning trial (the best of those with its parameters). */
 export interface ConfirmCandidate {

@@ -23,6 +23,7 @@ import { stageRows } from './stages.js';
 import { timelinePlot } from './plots/timeline.js';
 import type { PlotData } from './plots/types.js';
 import { bestEpochOf, deviceOf, durationOf, rankedTrials } from './trial-facts.js';
+import { CONFIG_ATTR, storedSpaceText } from '../storage/metadata.js';
 
 export interface ReportOptions {
   /** Default 'ped-anova' (fast on any study size). */
@@ -100,7 +101,7 @@ export interface ReportData {
 }
 
 /** Study attributes left out of the configuration table: bulky or internal to a policy. */
-const HIDDEN_SYSTEM_KEYS = new Set(['sodate:config']);
+const HIDDEN_SYSTEM_KEYS = new Set([CONFIG_ATTR]);
 
 export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], options: ReportOptions = {}): ReportData {
   const directions = study.directions.length > 0 ? study.directions : [study.direction];
@@ -140,8 +141,7 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
     if (t.datetimeStart !== null && (firstStart === null || t.datetimeStart < firstStart)) firstStart = t.datetimeStart;
     if (t.datetimeComplete !== null && (lastComplete === null || t.datetimeComplete > lastComplete)) lastComplete = t.datetimeComplete;
   }
-  const config = study.systemAttrs['sodate:config'];
-  const spaceText = config !== null && typeof config === 'object' && !Array.isArray(config) && typeof config['text'] === 'string' ? config['text'] : null;
+  const spaceText = storedSpaceText(study.systemAttrs);
 
   return {
     study: { name: study.name, direction: study.direction, metric, directions, metrics, counts, nTrials: trials.length, firstStart: firstStart?.toISOString() ?? null, lastComplete: lastComplete?.toISOString() ?? null },

@@ -1,6 +1,8 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
+import { DEVICE_ATTR, SLOT_ATTR } from '../storage/metadata.js';
+import { isBetter } from '../storage/records.js';
 
 /** Seconds from start to completion; null while running or when not recorded. */
 export function durationOf(trial: FrozenTrial): number | null {
@@ -14,7 +16,7 @@ export function bestEpochOf(trial: FrozenTrial, direction: Direction): number | 
   let best = NaN;
   for (const [s, v] of trial.intermediateValues) {
     if (Number.isNaN(v)) continue;
-    const better = step === null || (direction === 'minimize' ? v < best : v > best) || (v === best && s < step);
+    const better = step === null || isBetter(direction, v, best) || (v === best && s < step);
     if (better) {
       step = s;
       best = v;
@@ -29,11 +31,11 @@ function attrText(value: JsonValue | undefined): string | null {
 
 /** Where the trial ran, as `sodate tune` records it. */
 export function deviceOf(trial: FrozenTrial): string | null {
-  return attrText(trial.systemAttrs['sodate:device']);
+  return attrText(trial.systemAttrs[DEVICE_ATTR]);
 }
 
 export function slotOf(trial: FrozenTrial): string | null {
-  return attrText(trial.systemAttrs['sodate:slot']);
+  return attrText(trial.systemAttrs[SLOT_ATTR]);
 }
 
 /** Complete trials with a finite value, best first (ties by number); trials past a constraint after every feasible one. */

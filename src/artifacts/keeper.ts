@@ -1,19 +1,20 @@
+import { errorMessage } from '../errors.js';
 import { existsSync, lstatSync, mkdirSync, rmdirSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { messageOf } from '../study/study.js';
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isFinished, isPaused } from '../storage/records.js';
 import type { Study } from '../study/study.js';
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import { trialArtifactPath } from './paths.js';
-import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR, artifactAttrs, artifactsDeleted, artifactsRecorded, recordedArtifacts, scanArtifacts, trialArtifactDirOf } from './record.js';
+import { artifactAttrs, artifactsDeleted, artifactsRecorded, recordedArtifacts, scanArtifacts, trialArtifactDirOf } from './record.js';
 import type { ArtifactFile } from './record.js';
 import type { RemoteArtifactStore, RemoteRecord } from './remote.js';
-import { ARTIFACTS_UPLOADED_ATTR, ARTIFACT_REMOTE_ATTR, ArtifactStoreError, artifactsUploaded, objectKey, parseS3Url, remoteRecordOf, s3Url, trialKeyPrefix } from './remote.js';
+import { ArtifactStoreError, artifactsUploaded, objectKey, parseS3Url, remoteRecordOf, s3Url, trialKeyPrefix } from './remote.js';
 import type { RetentionPolicy } from './retention.js';
 import { checkRetentionPolicy, trialsToDelete } from './retention.js';
+import { ARTIFACTS_DELETED_ATTR, ARTIFACTS_UPLOADED_ATTR, ARTIFACT_DIR_ATTR, ARTIFACT_REMOTE_ATTR } from '../storage/metadata.js';
 
 export interface ArtifactKeeperOptions extends RetentionPolicy {
   /** Trial directories go to `<dir>/<study>/<number>/`. */
@@ -98,7 +99,7 @@ export class ArtifactKeeper {
   }
 
   /** Create the trial's directory (empty) and note it on the trial; returns its absolute path. Throws when it cannot be created. */
-  prepare(study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>): string {
+  prepare(study: string, trial: Pick<StudyTrial, 'number' | 'setSystemAttr'>): string {
     const path = trialArtifactPath(this.dir, study, trial.number);
     try {
       try {
@@ -109,7 +110,7 @@ export class ArtifactKeeper {
         mkdirSync(path, { recursive: true });
       }
     } catch (error) {
-      throw new Error(`cannot create the trial's artifact directory ${path}: ${messageOf(error)}`);
+      throw new Error(`cannot create the trial's artifact directory ${path}: ${errorMessage(error)}`);
     }
     trial.setSystemAttr(ARTIFACT_DIR_ATTR, path);
     return path;
@@ -124,12 +125,12 @@ export class ArtifactKeeper {
    * A resumed (paused, then promoted) trial's directory as it was left, its checkpoint in it:
    * unlike `prepare`, nothing is removed. Noted on the trial again; returns its absolute path.
    */
-  reopen(study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>): string {
+  reopen(study: string, trial: Pick<StudyTrial, 'number' | 'setSystemAttr'>): string {
     const path = this.trialDir(study, trial.number);
     try {
       mkdirSync(path, { recursive: true });
     } catch (error) {
-      throw new Error(`cannot open the resumed trial's artifact directory ${path}: ${messageOf(error)}`);
+      throw new Error(`cannot open the resumed trial's artifact directory ${path}: ${errorMessage(error)}`);
     }
     trial.setSystemAttr(ARTIFACT_DIR_ATTR, path);
     return path;
@@ -140,7 +141,7 @@ export class ArtifactKeeper {
    * layout); every entry refused (a symbolic link, a path escaping the directory) gives one
    * line to `log`. An empty directory is removed and nothing is recorded.
    */
-  async record(path: string, study: string, trial: Pick<Trial, 'number' | 'setSystemAttr'>, log: (line: string) => void): Promise<void> {
+  async record(path: string, study: string, trial: Pick<StudyTrial, 'number' | 'setSystemAttr'>, log: (line: string) => void): Promise<void> {
     try {
       const scan = await scanArtifacts(path);
       for (const line of scan.refused) log(`sodate: ${line}\n`);
@@ -154,7 +155,7 @@ export class ArtifactKeeper {
       }
       for (const [key, value] of Object.entries(this.recordAttrs(study, trial.number, scan.files))) trial.setSystemAttr(key, value);
     } catch (error) {
-      log(`sodate: the trial's artifacts in ${path} could not be recorded: ${messageOf(error)}\n`);
+      log(`sodate: the trial's artifacts in ${path} could not be recorded: ${errorMessage(error)}\n`);
     }
   }
 
@@ -170,7 +171,7 @@ export class ArtifactKeeper {
         if (options.refresh !== false) await study.refresh();
         await this.apply(study);
       } catch (error) {
-        this.notice(`artifact retention failed: ${messageOf(error)}`);
+        this.notice(`artifact retention failed: ${errorMessage(error)}`);
       }
     });
     this.sweeping = run;
@@ -241,7 +242,7 @@ export class ArtifactKeeper {
         const transient = !(error instanceof ArtifactStoreError) || error.transient;
         if (!this.toldUpload.has(trial.id)) {
           this.toldUpload.add(trial.id);
-          this.notice(`trial ${trial.number}: its artifacts were not uploaded (${messageOf(error)}); they stay in ${path}${transient ? ' and a later sweep or run retries' : ''}`);
+          this.notice(`trial ${trial.number}: its artifacts were not uploaded (${errorMessage(error)}); they stay in ${path}${transient ? ' and a later sweep or run retries' : ''}`);
         }
         if (transient) this.downSince = this.now();
         this.pendingUploads.push(...uploads.slice(transient ? index : index + 1));
@@ -253,7 +254,7 @@ export class ArtifactKeeper {
         try {
           rmSync(path, { recursive: true, force: true });
         } catch (error) {
-          this.notice(`trial ${trial.number}: uploaded, but its staging directory ${path} could not be removed: ${messageOf(error)}`);
+          this.notice(`trial ${trial.number}: uploaded, but its staging directory ${path} could not be removed: ${errorMessage(error)}`);
         }
       }
     }
@@ -296,7 +297,7 @@ export class ArtifactKeeper {
       return true;
     } catch (error) {
       if (!(error instanceof ArtifactStoreError) || error.transient) this.downSince = this.now();
-      if (!this.toldDelete.has(trial.id)) this.notice(`trial ${trial.number}: could not delete its artifacts in ${where}: ${messageOf(error)}; retried at a later sweep`);
+      if (!this.toldDelete.has(trial.id)) this.notice(`trial ${trial.number}: could not delete its artifacts in ${where}: ${errorMessage(error)}; retried at a later sweep`);
       this.toldDelete.add(trial.id);
       this.pending.push(trial);
       return false;
@@ -319,7 +320,7 @@ export class ArtifactKeeper {
         // Asynchronous: the deletion runs beside the next trial instead of holding up the loop.
         await rm(path, { recursive: true, force: true });
       } catch (error) {
-        this.notice(`trial ${trial.number}: could not delete its artifacts in ${path}: ${messageOf(error)}`);
+        this.notice(`trial ${trial.number}: could not delete its artifacts in ${path}: ${errorMessage(error)}`);
         this.pending.push(trial);
         return;
       }

@@ -3,15 +3,10 @@ import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync } 
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { ARTIFACTS_DELETED_ATTR, ARTIFACTS_RECORDED_ATTR, ARTIFACT_DIR_ATTR } from '../storage/metadata.js';
 
 /** Optuna's prefix for artifact meta in trial system attributes (`optuna/artifacts/_upload.py`). */
 export const ARTIFACT_ATTR_PREFIX = 'artifacts:';
-/** The trial's directory, absolute, set when the trial starts. */
-export const ARTIFACT_DIR_ATTR = 'sodate:artifact_dir';
-/** When the trial's files were recorded and how many (`{ at, files, bytes }`). */
-export const ARTIFACTS_RECORDED_ATTR = 'sodate:artifacts_recorded';
-/** When retention deleted the trial's directory (an ISO time). */
-export const ARTIFACTS_DELETED_ATTR = 'sodate:artifacts_deleted';
 
 /** One file of a trial's directory as recorded when the trial ended. */
 export interface ArtifactFile {

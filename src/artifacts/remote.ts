@@ -1,11 +1,7 @@
 import { SodateError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
-
-/** A trial's remote copy (`{ url, endpoint?, region? }`): `url` is `s3://bucket/prefix/<study>/<trial>/`, set when its files are recorded. */
-export const ARTIFACT_REMOTE_ATTR = 'sodate:artifact_remote';
-/** When every recorded file of the trial reached the object store (an ISO time); its local staging directory is then gone. */
-export const ARTIFACTS_UPLOADED_ATTR = 'sodate:artifacts_uploaded';
+import { ARTIFACTS_UPLOADED_ATTR, ARTIFACT_REMOTE_ATTR } from '../storage/metadata.js';
 
 /** `s3://bucket/prefix` taken apart: `prefix` has no leading or trailing slash and may be empty. */
 export interface S3Location {

@@ -1,10 +1,10 @@
+import { errorMessage } from '../errors.js';
 import { createReadStream, createWriteStream, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as S3 from '@aws-sdk/client-s3';
-import { messageOf } from '../study/study.js';
 import type { RemoteArtifactStore, S3Location } from './remote.js';
 import { ArtifactStoreError, parseS3Url } from './remote.js';
 
@@ -47,7 +47,7 @@ export async function loadS3Sdk(load: () => Promise<typeof S3> = () => import('@
     if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
       throw new ArtifactStoreError('artifacts in S3 need the AWS SDK, which is not installed: run `npm install @aws-sdk/client-s3` next to sodate', false);
     }
-    throw new ArtifactStoreError(`the AWS SDK (@aws-sdk/client-s3) could not be loaded: ${messageOf(error)}`, false);
+    throw new ArtifactStoreError(`the AWS SDK (@aws-sdk/client-s3) could not be loaded: ${errorMessage(error)}`, false);
   }
 }
 
@@ -81,7 +81,7 @@ export function describeS3Error(error: unknown, what: string, store: { url: stri
   if (net !== undefined || name === 'TimeoutError' || name === 'RequestTimeout') {
     return new ArtifactStoreError(`${what}: cannot reach the S3 endpoint ${where} (${net ?? 'timed out'}); check artifacts.endpoint or AWS_ENDPOINT_URL_S3, and that the server runs`, true);
   }
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(messageOf(error))) {
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(errorMessage(error))) {
     return new ArtifactStoreError(`${what}: no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE) in the environment`, false);
   }
   if (name === 'InvalidAccessKeyId' || name === 'SignatureDoesNotMatch' || name === 'AccessDenied' || name === 'Forbidden' || status === 403) {
@@ -92,7 +92,7 @@ export function describeS3Error(error: unknown, what: string, store: { url: stri
     return new ArtifactStoreError(`${what}: bucket "${store.location.bucket}" does not exist at ${where}: create it (e.g. \`aws s3 mb s3://${store.location.bucket}\`) or fix artifacts.url`, false);
   }
   const transient = status === undefined || status >= 500;
-  return new ArtifactStoreError(`${what}: ${String(name ?? 'error')}${status === undefined ? '' : ` (HTTP ${status})`}: ${messageOf(error)}`, transient);
+  return new ArtifactStoreError(`${what}: ${String(name ?? 'error')}${status === undefined ? '' : ` (HTTP ${status})`}: ${errorMessage(error)}`, transient);
 }
 
 /** An S3 bucket (AWS, or any S3-compatible server such as MinIO) through `@aws-sdk/client-s3`, loaded only when a store is opened. */

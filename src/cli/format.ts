@@ -2,6 +2,7 @@ import type { JsonValue } from '../json.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isFeasible, trialConstraints } from '../multi-objective/constraints.js';
+import { DEVICE_ATTR, FAIL_REASON_KEY, RETRY_OF_ATTR, SLOT_ATTR } from '../storage/metadata.js';
 
 /** A number as people read it: 6 significant digits, exponent for the very small or large. */
 export function formatNumber(value: number | null | undefined): string {
@@ -85,9 +86,9 @@ export function trialToJson(trial: FrozenTrial): Record<string, JsonValue> {
     datetime_start: trial.datetimeStart?.toISOString() ?? null,
     datetime_complete: trial.datetimeComplete?.toISOString() ?? null,
     duration_s: durationSeconds(trial),
-    ...(trial.systemAttrs['fail_reason'] !== undefined ? { fail_reason: trial.systemAttrs['fail_reason'] } : {}),
-    ...(trial.systemAttrs['sodate:device'] !== undefined ? { device: trial.systemAttrs['sodate:device'] } : {}),
-    ...(trial.systemAttrs['sodate:slot'] !== undefined ? { slot: trial.systemAttrs['sodate:slot'] } : {}),
-    ...(trial.systemAttrs['sodate:retry_of'] !== undefined ? { retry_of: trial.systemAttrs['sodate:retry_of'] } : {}),
+    ...(trial.systemAttrs[FAIL_REASON_KEY] !== undefined ? { fail_reason: trial.systemAttrs[FAIL_REASON_KEY] } : {}),
+    ...(trial.systemAttrs[DEVICE_ATTR] !== undefined ? { device: trial.systemAttrs[DEVICE_ATTR] } : {}),
+    ...(trial.systemAttrs[SLOT_ATTR] !== undefined ? { slot: trial.systemAttrs[SLOT_ATTR] } : {}),
+    ...(trial.systemAttrs[RETRY_OF_ATTR] !== undefined ? { retry_of: trial.systemAttrs[RETRY_OF_ATTR] } : {}),
   };
 }

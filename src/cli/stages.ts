@@ -34,16 +34,12 @@ import { createStudy } from '../study/create.js';
 import { formatNumber, renderTable } from './format.js';
 import type { CliIo } from './io.js';
 import { println } from './io.js';
-import { buildPolicies } from './policies.js';
+import { buildPolicies } from '../run/policies.js';
 import { jsonLinesReporter } from './reporters/json-lines.js';
 import { plainLinesReporter } from './reporters/plain-lines.js';
 import { startDashboard } from '../tui/index.js';
-import type { ExecuteOptions } from './commands/tune.js';
-
-/** Study system attribute of a stage's study: where it sits in the staged study and what it carried. */
-export const STAGE_ATTR = 'sodate:stage';
-/** User attribute of the trial that re-runs the previous stage's best configuration first. */
-export const STAGE_CARRIED_ATTR = 'sodate:stage_carried_from';
+import type { ExecuteOptions } from '../run/session.js';
+import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STAGE_ATTR, STAGE_CARRIED_ATTR, STUDY_SEED_ATTR, configValue, storedSeed } from '../storage/metadata.js';
 
 export interface StageLineage {
   readonly of: string;
@@ -117,8 +113,7 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
       pruner: stage.pruner ?? file.pruner,
       budget: { ...file.budget, trials: stage.trials },
     };
-    const storedSeed = existing?.systemAttrs['sodate:seed'];
-    const seed = options.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
+    const seed = options.seed ?? (existing === null ? undefined : storedSeed(existing.systemAttrs)) ?? randomSeed();
     const policies = buildPolicies(stageFile, seed);
     const lineage: StageLineage = {
       of: name,
@@ -140,26 +135,23 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
       sampler: policies.sampler,
       pruner: policies.pruner,
       userAttrs: { metric: file.metric },
-      systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': options.path, [STAGE_ATTR]: lineage as unknown as JsonValue },
+      systemAttrs: { [STUDY_SEED_ATTR]: seed, [SPACE_FILE_ATTR]: options.path, [STAGE_ATTR]: lineage as unknown as JsonValue },
     });
     // The first stage starts from the plain baseline, every later one from the best so far.
     const first = index === 0 ? file.baseline : carried;
     const start = first === undefined ? {} : inside(space, first);
     if (Object.keys(start).length > 0) {
-      await study.enqueueTrial(start, { skipIfExists: true, userAttrs: index === 0 ? { 'sodate:baseline': true } : { [STAGE_CARRIED_ATTR]: previous?.study ?? '' } });
+      await study.enqueueTrial(start, { skipIfExists: true, userAttrs: index === 0 ? { [BASELINE_ATTR]: true } : { [STAGE_CARRIED_ATTR]: previous?.study ?? '' } });
     }
-    await study.setSystemAttr('sodate:sampler', policies.samplerName);
-    await study.setSystemAttr('sodate:pruner', policies.prunerName);
-    await study.setSystemAttr('sodate:max_trials', stage.trials);
+    await study.setSystemAttr(SAMPLER_NAME_ATTR, policies.samplerName);
+    await study.setSystemAttr(PRUNER_NAME_ATTR, policies.prunerName);
+    await study.setSystemAttr(MAX_TRIALS_ATTR, stage.trials);
     // What \`sodate confirm\` and \`sodate ablate\` need to re-run configurations in this stage's
     // study (the whole file: its space holds every value a re-run may take). Workers still refuse stages.
-    await study.setSystemAttr('sodate:config', {
-      file: resolve(io.cwd, options.path),
-      text: readFileSync(options.path, 'utf8'),
-      trials: stage.trials,
-      trialTimeoutSeconds: options.shared.trialTimeoutSeconds ?? null,
-      retries: options.shared.retries,
-    });
+    await study.setSystemAttr(
+      CONFIG_ATTR,
+      configValue({ file: resolve(io.cwd, options.path), text: readFileSync(options.path, 'utf8'), trials: stage.trials, trialTimeoutSeconds: options.shared.trialTimeoutSeconds ?? null, retries: options.shared.retries }),
+    );
 
     const remaining = deadline === undefined ? undefined : Math.max(0.001, (deadline - Date.now()) / 1000);
     const dashboard =
@@ -252,9 +244,6 @@ export async function stageStudiesOf(storage: Storage, of: string): Promise<Stag
 export function ablationStudyName(stageStudy: string): string {
   return `${stageStudy}.ablation`;
 }
-
-/** Study system attribute of an ablation study: the stage study it ablates. */
-export const ABLATION_OF_ATTR = 'sodate:ablation_of';
 
 /** A stage's trials with the re-runs of its ablation study (its best's re-runs measure the stage's gain). */
 export async function stageTrialsOf(storage: Storage, record: StudyRecord): Promise<FrozenTrial[]> {

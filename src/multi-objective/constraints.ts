@@ -1,13 +1,9 @@
 import { OptionError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { CONSTRAINT_KEY_PREFIX, LEGACY_CONSTRAINTS_KEY } from '../storage/metadata.js';
 
-/**
- * Constraint values live where Optuna 5 keeps them: one system attribute per constraint,
- * `constraints:<name>`, holding how far the trial is past the limit (≤ 0: satisfied).
- * Optuna's older form, one `constraints` list, is read too.
- */
-export const CONSTRAINT_KEY_PREFIX = 'constraints:';
-const LEGACY_CONSTRAINTS_KEY = 'constraints';
+// Constraint values live where Optuna 5 keeps them (src/storage/metadata.ts): one system
+// attribute per constraint, `constraints:<name>`, and Optuna's older `constraints` list.
 
 export function constraintKey(name: string): string {
   return `${CONSTRAINT_KEY_PREFIX}${name}`;
@@ -46,9 +42,6 @@ export interface ConstraintLimit {
   readonly max?: number;
 }
 export type ConstraintLimits = Readonly<Record<string, ConstraintLimit>>;
-
-/** Study system attribute holding the limits, so every process (and `sodate trials`) reads the same ones. */
-export const CONSTRAINT_LIMITS_KEY = 'sodate:constraints';
 
 /** How far `value` is past `limit` (≤ 0: within it); NaN stays NaN (never feasible). */
 export function violationOf(value: number, limit: ConstraintLimit | undefined): number {

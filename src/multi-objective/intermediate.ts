@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
-import { INTERMEDIATE_VECTOR_PREFIX } from '../storage/records.js';
+import { INTERMEDIATE_VECTOR_PREFIX } from '../storage/metadata.js';
 
 /**
  * Several objectives' intermediate values. Optuna's schema holds one intermediate value

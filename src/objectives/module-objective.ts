@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SodateError } from '../errors.js';
-import type { Objective } from '../study/optimize.js';
+import { SodateError, errorMessage } from '../errors.js';
+import type { SlotObjective } from '../study/optimize.js';
 
 /** The objective module cannot be loaded or does not export a function. */
 export class ObjectiveLoadError extends SodateError {
@@ -17,7 +17,7 @@ const TYPESCRIPT = new Set(['.ts', '.mts', '.cts', '.tsx']);
  * Load `export function objective(trial)` (or another named export) from a JS or TS
  * module. TypeScript is compiled on the fly with tsx, so users need no build step.
  */
-export async function loadModuleObjective(path: string, exportName = 'objective'): Promise<Objective> {
+export async function loadModuleObjective(path: string, exportName = 'objective'): Promise<SlotObjective> {
   if (!existsSync(path)) throw new ObjectiveLoadError(`objective module ${path} does not exist; fix objective.module in the space file`);
   let module: Record<string, unknown>;
   try {
@@ -28,7 +28,7 @@ export async function loadModuleObjective(path: string, exportName = 'objective'
       module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     }
   } catch (error) {
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const reason = errorMessage(error).split('\n')[0];
     throw new ObjectiveLoadError(`objective module ${path} failed to load: ${reason}`);
   }
   const candidate = module[exportName] ?? (exportName === 'objective' ? module['default'] : undefined);
@@ -38,5 +38,5 @@ export async function loadModuleObjective(path: string, exportName = 'objective'
       `objective module ${path} has no exported function "${exportName}"${exported.length > 0 ? `; it exports: ${exported.join(', ')}` : ''}`,
     );
   }
-  return candidate as Objective;
+  return candidate as SlotObjective;
 }

@@ -4,7 +4,7 @@ import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
 import { fitFoldModel, forecastFoldMean, probabilityBetter } from './fold-prediction.js';
 import { checkInteger, checkKnownKeys, checkNumber } from './options.js';
-import { bestTrial } from './wilcoxon.js';
+import { bestCompleteTrial } from '../multi-objective/best.js';
 
 export interface FoldPredictivePrunerOptions {
   /**
@@ -73,7 +73,7 @@ export class FoldPredictivePruner implements Pruner {
     const own = trial.intermediateValues;
     if (own.size === 0 || !allFinite(own)) return 1;
     const completed = study.getTrials(['COMPLETE']);
-    const best = bestTrial(completed, study.direction);
+    const best = bestCompleteTrial(completed, study.direction);
     if (best === undefined || best.intermediateValues.size < 2 || !allFinite(best.intermediateValues)) return 1;
     const folds = [...best.intermediateValues.keys()];
     let shared = 0;

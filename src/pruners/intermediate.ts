@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import type { StudyView } from '../policies/policies.js';
+import { isBetter } from '../storage/records.js';
 
 /**
  * Reading intermediate values the way every pruner needs them: sorted steps, the value
@@ -81,7 +82,7 @@ export function bestIntermediate(trial: FrozenTrial, direction: Direction): numb
   let best = NaN;
   for (const v of trial.intermediateValues.values()) {
     if (Number.isNaN(v)) continue;
-    if (Number.isNaN(best) || (direction === 'minimize' ? v < best : v > best)) best = v;
+    if (Number.isNaN(best) || isBetter(direction, v, best)) best = v;
   }
   return best;
 }
@@ -119,7 +120,7 @@ export function isFirstInIntervalStep(step: number, trial: FrozenTrial, warmupSt
 
 /** `a` is strictly worse than `b` for the direction. */
 export function isWorse(a: number, b: number, direction: Direction): boolean {
-  return direction === 'minimize' ? a > b : a < b;
+  return isBetter(direction, b, a);
 }
 
 /** Non-finite numbers do not survive JSON: attributes hold them as strings. */

@@ -1,8 +1,8 @@
-import { isFeasible } from '../multi-objective/constraints.js';
-import type { Direction, FrozenTrial } from '../storage/records.js';
+import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
 import { checkInteger, checkKnownKeys, checkNumber } from './options.js';
 import { wilcoxonSignedRank } from './wilcoxon-test.js';
+import { bestCompleteTrial } from '../multi-objective/best.js';
 
 export interface WilcoxonPrunerOptions {
   /**
@@ -55,7 +55,7 @@ export class WilcoxonPruner implements Pruner {
   pValue(study: StudyView, trial: FrozenTrial): number {
     const own = trial.intermediateValues;
     if (own.size === 0 || !allFinite(own)) return 1;
-    const best = bestTrial(study.getTrials(['COMPLETE']), study.direction);
+    const best = bestCompleteTrial(study.getTrials(['COMPLETE']), study.direction);
     if (best === undefined || best.intermediateValues.size === 0 || !allFinite(best.intermediateValues)) return 1;
     // Worse is positive in both directions, so the test is always the "greater" one.
     const sign = study.direction === 'minimize' ? 1 : -1;
@@ -76,17 +76,3 @@ function allFinite(values: ReadonlyMap<number, number>): boolean {
   return true;
 }
 
-/** The best feasible COMPLETE trial by its first value (the first of equals), as `Study.bestTrial` picks it. */
-export function bestTrial(completed: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
-  let best: FrozenTrial | undefined;
-  let bestValue = NaN;
-  for (const t of completed) {
-    const v = t.values?.[0];
-    if (v === undefined || Number.isNaN(v) || !isFeasible(t)) continue;
-    if (best === undefined || (direction === 'minimize' ? v < bestValue : v > bestValue)) {
-      best = t;
-      bestValue = v;
-    }
-  }
-  return best;
-}

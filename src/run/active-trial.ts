@@ -1,10 +1,10 @@
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import type { RunningTrial, Slot } from './slots.js';
 import type { TrialLog } from './trial-log.js';
 
 /** What the orchestrator knows of a trial it runs, from dispatch until it is told. */
 export interface ActiveTrial {
-  readonly trial: Trial;
+  readonly trial: StudyTrial;
   readonly slot: Slot;
   readonly log: TrialLog;
   /** The trial's artifact directory, once created. */

@@ -1,5 +1,5 @@
 import { objectiveCache } from '../objectives/load.js';
-import type { Objective } from '../study/optimize.js';
+import type { SlotObjective } from '../study/optimize.js';
 import type { LoopMessage, ObjectiveRef, TrialTask } from './messages.js';
 import type { TrialTransport } from './remote-trial.js';
 import { runObjectiveInSlot } from './run-objective.js';
@@ -13,10 +13,10 @@ import { settleOnce } from './slots.js';
  */
 export class InlineSlots implements SlotRunner {
   readonly kind = 'inline';
-  private readonly load: (ref: ObjectiveRef) => Promise<Objective>;
+  private readonly load: (ref: ObjectiveRef) => Promise<SlotObjective>;
   private readonly ref: ObjectiveRef;
 
-  constructor(objective: ObjectiveRef | Objective) {
+  constructor(objective: ObjectiveRef | SlotObjective) {
     if (typeof objective === 'function') {
       this.ref = { kind: 'module', path: '<function>', exportName: objective.name || 'objective' };
       this.load = () => Promise.resolve(objective);

@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import type { SodateError } from '../errors.js';
 import type { JsonValue } from '../json.js';
@@ -5,19 +6,18 @@ import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
-import { RERUN_ATTRS, TRIAL_SEED_ATTR } from '../study/seeds.js';
+import { RERUN_ATTRS } from '../study/seeds.js';
 import type { Study, TrialResult, TrialValues } from '../study/study.js';
-import { messageOf } from '../study/study.js';
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import { TrialPruned } from '../study/trial-pruned.js';
 import type { LoopMessage, TrialMessage, TrialTask } from './messages.js';
 import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
 import type { Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
 import type { ResumePoint } from '../study/checkpoint.js';
-import { CHECKPOINT_ATTR, RESUMES_ATTR } from '../study/checkpoint.js';
 import type { ActiveTrial } from './active-trial.js';
 import { PUT_BACK_TO_PAUSED, noteCheckpoint, pauseIfResumable, promoteNext, stopRunsPutBackToPaused } from './pausing.js';
+import { CHECKPOINT_ATTR, DEVICE_ATTR, FIXED_PARAMS_KEY, LOG_TAIL_ATTR, RESUMES_ATTR, RETRIES_ATTR, RETRY_OF_ATTR, SLOT_ATTR, TRIAL_SEED_ATTR } from '../storage/metadata.js';
 
 function describeValue(value: unknown): string {
   try {
@@ -30,15 +30,6 @@ function describeValue(value: unknown): string {
 function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[]): Record<string, JsonValue> {
   return Object.fromEntries(keys.filter((k) => attrs[k] !== undefined).map((k) => [k, attrs[k] as JsonValue]));
 }
-
-/** System attributes sodate stores on trials. */
-export const ATTR = {
-  slot: 'sodate:slot',
-  device: 'sodate:device',
-  logTail: 'sodate:log_tail',
-  retryOf: 'sodate:retry_of',
-  retries: 'sodate:retries',
-} as const;
 
 export interface OrchestratorOptions {
   readonly study: Study;
@@ -120,14 +111,14 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     });
 
   const requeue = async (trial: FrozenTrial, why: string): Promise<void> => {
-    const used = typeof trial.systemAttrs[ATTR.retries] === 'number' ? (trial.systemAttrs[ATTR.retries] as number) : 0;
+    const used = typeof trial.systemAttrs[RETRIES_ATTR] === 'number' ? (trial.systemAttrs[RETRIES_ATTR] as number) : 0;
     if (used >= retries) {
       if (retries > 0) reporter.notice?.(`trial ${trial.number} ${why}; it used all ${retries} retries`);
       return;
     }
     const created = await study.storage.createTrial(study.id, {
       state: 'WAITING',
-      systemAttrs: { fixed_params: { ...trial.params }, [ATTR.retryOf]: trial.number, [ATTR.retries]: used + 1, ...pick(trial.systemAttrs, [TRIAL_SEED_ATTR]) },
+      systemAttrs: { [FIXED_PARAMS_KEY]: { ...trial.params }, [RETRY_OF_ATTR]: trial.number, [RETRIES_ATTR]: used + 1, ...pick(trial.systemAttrs, [TRIAL_SEED_ATTR]) },
       // A retried re-run (confirm, ablate) stays one (same configuration, same seed).
       userAttrs: pick(trial.userAttrs, RERUN_ATTRS),
     });
@@ -176,7 +167,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
           try {
             return { type: 'suggested', seq: message.seq, value: entry.trial.suggest(message.name, message.distribution) };
           } catch (error) {
-            return { type: 'refused', seq: message.seq, message: messageOf(error) };
+            return { type: 'refused', seq: message.seq, message: errorMessage(error) };
           }
         case 'checkpoint':
           noteCheckpoint(study, entry, message.path, message.step);
@@ -196,8 +187,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
                 return { type: 'stop', seq: message.seq };
               }
               // A refused fold (twice, mixed with steps) fails the trial even if its code goes on.
-              if (message.type === 'fold') entry.failure ??= messageOf(error);
-              return { type: 'refused', seq: message.seq, message: messageOf(error) };
+              if (message.type === 'fold') entry.failure ??= errorMessage(error);
+              return { type: 'refused', seq: message.seq, message: errorMessage(error) };
             }
           });
           entry.reports = answer.catch(() => undefined);
@@ -233,20 +224,20 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     else if (end.why === 'timeout') result = { state: 'fail', error: new Error(`timed out after ${options.trialTimeoutSeconds}s`) };
     else result = { state: 'fail', error: new Error('interrupted') };
     if (entry.artifactDir !== undefined) await options.artifacts?.record(entry.artifactDir, study.name, trial, (line) => entry.log.append(line));
-    if (!entry.log.empty) trial.setSystemAttr(ATTR.logTail, entry.log.tail());
+    if (!entry.log.empty) trial.setSystemAttr(LOG_TAIL_ATTR, entry.log.tail());
     await entry.log.close();
     let frozen: FrozenTrial | undefined;
     try {
       frozen = await study.tell(trial, result);
     } catch (error) {
       // A trial put back to paused under a run that stalled is PRUNED already: nothing to tell.
-      if (entry.failure !== PUT_BACK_TO_PAUSED) reporter.notice?.(`trial ${trial.number} could not be recorded: ${messageOf(error)}`);
+      if (entry.failure !== PUT_BACK_TO_PAUSED) reporter.notice?.(`trial ${trial.number} could not be recorded: ${errorMessage(error)}`);
     }
     if (frozen !== undefined && retryWhy !== undefined) {
       try {
         await requeue(frozen, retryWhy);
       } catch (error) {
-        reporter.notice?.(`trial ${trial.number} could not be re-queued: ${messageOf(error)}`);
+        reporter.notice?.(`trial ${trial.number} could not be re-queued: ${errorMessage(error)}`);
       }
     }
     if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
@@ -263,7 +254,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
     }
   };
 
-  const dispatch = async (trial: Trial, slot: Slot, resume?: ResumePoint): Promise<void> => {
+  const dispatch = async (trial: StudyTrial, slot: Slot, resume?: ResumePoint): Promise<void> => {
     const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
     const stored = trial.frozen();
     const entry: ActiveTrial = {
@@ -285,8 +276,8 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       try {
         // A resumed trial has its parameters, and its directory holds the checkpoint it resumes from.
         if (resume === undefined) suggestAll(options.space, trial);
-        trial.setSystemAttr(ATTR.slot, slot.name);
-        trial.setSystemAttr(ATTR.device, slot.device);
+        trial.setSystemAttr(SLOT_ATTR, slot.name);
+        trial.setSystemAttr(DEVICE_ATTR, slot.device);
         if (resume !== undefined) {
           const resumes = stored.systemAttrs[RESUMES_ATTR];
           trial.setSystemAttr(RESUMES_ATTR, (typeof resumes === 'number' ? resumes : 0) + 1);
@@ -315,7 +306,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
         if (limit !== undefined) timer = setTimeout(() => run.stop('timeout'), limit * 1000);
         end = await run.ended;
       } catch (error) {
-        end = { type: 'error', message: messageOf(error) };
+        end = { type: 'error', message: errorMessage(error) };
       }
       clearTimeout(timer);
       try {
@@ -338,21 +329,21 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
   options.stopSignal?.addEventListener('abort', onStop);
 
   let exhausted = false;
-  const askNext = async (): Promise<Trial | null> => {
+  const askNext = async (): Promise<StudyTrial | null> => {
     await study.refresh();
     if (study.isSearchExhausted()) {
       exhausted = true;
       return null;
     }
     // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
-    const retried = study.trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length;
+    const retried = study.trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length;
     return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
   };
 
   const beat = setInterval(() => {
     for (const entry of active.values()) void study.storage.heartbeat(entry.trial.id).catch(() => undefined);
     void failStale()
-      .catch((error: unknown) => reporter.notice?.(`checking for stale trials failed: ${messageOf(error)}`))
+      .catch((error: unknown) => reporter.notice?.(`checking for stale trials failed: ${errorMessage(error)}`))
       .finally(wake);
   }, heartbeatMs);
 

@@ -7,12 +7,13 @@
 import { existsSync } from 'node:fs';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import type { FrozenTrial } from '../storage/records.js';
-import { PAUSED_ATTR, isPaused } from '../storage/records.js';
+import { isPaused } from '../storage/records.js';
 import type { ResumePoint } from '../study/checkpoint.js';
-import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR, PAUSED_STEP_ATTR, checkpointName, resumePointOf } from '../study/checkpoint.js';
+import { checkpointName, resumePointOf } from '../study/checkpoint.js';
 import type { Study } from '../study/study.js';
-import type { Trial } from '../study/trial.js';
+import type { StudyTrial } from '../study/trial.js';
 import type { ActiveTrial } from './active-trial.js';
+import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR, PAUSED_ATTR, PAUSED_STEP_ATTR } from '../storage/metadata.js';
 
 /** Why a resumed trial's run here ends when a stale check put the trial back to paused. */
 export const PUT_BACK_TO_PAUSED = 'put back to paused while this process stalled';
@@ -61,7 +62,7 @@ function resumePointHere(study: Study, keeper: ArtifactKeeper, active: ReadonlyM
 }
 
 /** A paused trial the pruner promotes now, resumed in its own number; null when none is. */
-export async function promoteNext(study: Study, keeper: ArtifactKeeper | undefined, active: ReadonlyMap<number, ActiveTrial>): Promise<{ trial: Trial; resume: ResumePoint } | null> {
+export async function promoteNext(study: Study, keeper: ArtifactKeeper | undefined, active: ReadonlyMap<number, ActiveTrial>): Promise<{ trial: StudyTrial; resume: ResumePoint } | null> {
   if (study.pruner.pausesTrials !== true || keeper === undefined) return null;
   const trial = await study.resumePromoted((t) => resumePointHere(study, keeper, active, t) !== undefined);
   if (trial === null) return null;

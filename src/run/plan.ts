@@ -7,7 +7,8 @@ import type { SlotPlanOptions } from './devices.js';
 import { planSlots } from './devices.js';
 import { InlineSlots } from './inline-slots.js';
 import type { ObjectiveRef } from './messages.js';
-import { CommandSlots, ProcessSlots } from './process-slots.js';
+import { CommandSlots } from './command-slots.js';
+import { ProcessSlots } from './process-slots.js';
 import type { Slot, SlotRunner } from './slots.js';
 import { ThreadSlots } from './thread-slots.js';
 

@@ -3,6 +3,7 @@
  * it loads the objective once and runs one trial at a time for as long as the slot lives.
  * It exits when the loop goes away (the IPC channel closes).
  */
+import { errorMessage } from '../errors.js';
 import { objectiveCache } from '../objectives/load.js';
 import type { ChildMessage, ChildRequest, LoopMessage, TrialOutcome } from './messages.js';
 import { OUTPUT_END_MARK } from './messages.js';
@@ -33,7 +34,7 @@ process.on('message', (request: ChildRequest) => {
       try {
         send({ type: 'end', outcome });
       } catch (error) {
-        send({ type: 'end', outcome: { type: 'error', message: `the objective's result cannot be sent to the loop: ${error instanceof Error ? error.message : String(error)}` } });
+        send({ type: 'end', outcome: { type: 'error', message: `the objective's result cannot be sent to the loop: ${errorMessage(error)}` } });
       }
     });
     return;

@@ -4,6 +4,7 @@ import type { Distribution, ParamValue } from '../space/distributions.js';
 import { checkCompatible } from '../space/distributions.js';
 import { TypedSuggester } from '../space/search-space.js';
 import { checkFold } from '../study/folds.js';
+import type { SlotTrial } from '../study/objective-trial.js';
 import { TrialPruned } from '../study/trial-pruned.js';
 import type { LoopMessage, TrialMessage, TrialRequest, TrialTask } from './messages.js';
 
@@ -25,7 +26,7 @@ export class UndeclaredParamError extends OptionError {}
  * loop answers stop. A `suggest*` for a name the space file does not declare is forwarded
  * to the loop (define-by-run) where the boundary can block (threads), refused elsewhere.
  */
-export class RemoteTrial extends TypedSuggester {
+export class RemoteTrial extends TypedSuggester implements SlotTrial {
   readonly number: number;
   /** Storage id of the trial. */
   readonly id: number;

@@ -1,6 +1,5 @@
-import { isSodateError } from '../errors.js';
-import type { Objective } from '../study/optimize.js';
-import type { Trial } from '../study/trial.js';
+import { errorMessage, isSodateError } from '../errors.js';
+import type { SlotObjective } from '../study/optimize.js';
 import type { ObjectiveRef, TrialOutcome, TrialTask } from './messages.js';
 import type { TrialTransport } from './remote-trial.js';
 import { RemoteTrial, isTrialPruned } from './remote-trial.js';
@@ -13,9 +12,9 @@ export async function runObjectiveInSlot(
   task: TrialTask,
   ref: ObjectiveRef,
   transport: TrialTransport,
-  load: (ref: ObjectiveRef) => Promise<Objective>,
+  load: (ref: ObjectiveRef) => Promise<SlotObjective>,
 ): Promise<TrialOutcome> {
-  let objective: Objective;
+  let objective: SlotObjective;
   try {
     objective = await load(ref);
   } catch (error) {
@@ -23,8 +22,7 @@ export async function runObjectiveInSlot(
   }
   const trial = new RemoteTrial(task, transport);
   try {
-    // The objective sees the same surface as an in-process Trial: params, suggest*, report, shouldPrune, setUserAttr.
-    const value = await objective(trial as unknown as Trial);
+    const value = await objective(trial);
     return { type: 'done', value };
   } catch (error) {
     if (isTrialPruned(error)) return { type: 'pruned' };
@@ -33,6 +31,6 @@ export async function runObjectiveInSlot(
 }
 
 export function errorOutcome(error: unknown): TrialOutcome {
-  const message = error instanceof Error ? error.message || error.name : String(error);
+  const message = errorMessage(error);
   return isSodateError(error) ? { type: 'error', message, code: error.code } : { type: 'error', message };
 }

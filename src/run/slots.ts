@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { LoopMessage, TrialMessage, TrialOutcome, TrialTask } from './messages.js';
 
 /** One place a trial can run; it owns one device. */
@@ -56,4 +57,16 @@ export function settleOnce<T>(): { promise: Promise<T>; resolve: (value: T) => b
     },
     settled: () => done,
   };
+}
+
+/**
+ * The loop's answer to a message from a slot's trial: a handler that throws answers a
+ * request (one with a `seq`) with `refused` and the error's message, a notice with nothing.
+ */
+export async function answerMessage(handle: TrialMessageHandler, message: TrialMessage): Promise<LoopMessage | undefined> {
+  try {
+    return await handle(message);
+  } catch (error) {
+    return 'seq' in message ? { type: 'refused', seq: message.seq, message: errorMessage(error) } : undefined;
+  }
 }

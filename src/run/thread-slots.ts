@@ -1,9 +1,10 @@
+import { errorMessage } from '../errors.js';
 import { MessageChannel } from 'node:worker_threads';
 import { Piscina } from 'piscina';
 import type { ObjectiveRef, ThreadTaskPayload, TrialMessage, TrialOutcome, TrialTask } from './messages.js';
 import { entryExecArgv, runModulePath } from './entry.js';
 import type { RunningTrial, Slot, SlotRunner, StopWhy, TrialEnd, TrialMessageHandler } from './slots.js';
-import { settleOnce } from './slots.js';
+import { answerMessage, settleOnce } from './slots.js';
 
 export interface ThreadSlotsOptions {
   readonly objective: ObjectiveRef;
@@ -43,12 +44,7 @@ export class ThreadSlots implements SlotRunner {
     const flag = new Int32Array(signal);
     port1.on('message', (message: TrialMessage) => {
       void (async () => {
-        let answer;
-        try {
-          answer = await handle(message);
-        } catch (error) {
-          answer = 'seq' in message ? { type: 'refused' as const, seq: message.seq, message: error instanceof Error ? error.message : String(error) } : undefined;
-        }
+        const answer = await answerMessage(handle, message);
         if (answer === undefined || ended.settled()) return;
         port1.postMessage(answer);
         Atomics.add(flag, 0, 1);
@@ -61,7 +57,7 @@ export class ThreadSlots implements SlotRunner {
       .then(
         (outcome: TrialOutcome) => ended.resolve(stopped === undefined ? outcome : { type: 'stopped', why: stopped }),
         (error: unknown) =>
-          ended.resolve(stopped !== undefined ? { type: 'stopped', why: stopped } : { type: 'crashed', message: `worker thread died: ${error instanceof Error ? error.message : String(error)}` }),
+          ended.resolve(stopped !== undefined ? { type: 'stopped', why: stopped } : { type: 'crashed', message: `worker thread died: ${errorMessage(error)}` }),
       )
       .finally(() => port1.close());
     return {

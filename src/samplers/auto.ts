@@ -9,6 +9,7 @@ import { GP_OPTION_KEYS, GPSampler } from './gp/index.js';
 import { randomSeed } from './rng.js';
 import type { TPESamplerOptions } from './tpe/index.js';
 import { TPE_OPTION_KEYS, TPESampler } from './tpe/index.js';
+import { AUTO_CHOICE_ATTR } from '../storage/metadata.js';
 
 export interface AutoSamplerOptions {
   /** Seed of both samplers it chooses between. Default: a fresh random seed. */
@@ -33,9 +34,6 @@ export const AUTO_OPTION_KEYS: readonly string[] = ['seed', 'gpMaxTrials', 'gpMa
  * parameter at a time) for those only some trials have.
  */
 export type AutoChoice = 'gp' | 'tpe' | 'gp+tpe';
-
-/** The system attribute that records which sampler proposed a trial. */
-export const AUTO_CHOICE_ATTR = 'sodate:auto_sampler';
 
 /** What the choice depends on: the space's shape, as declared or as the trials so far show it. */
 export interface SpaceShape {

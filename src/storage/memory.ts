@@ -3,9 +3,10 @@ import type { JsonValue } from '../json.js';
 import type { Distribution } from '../space/distributions.js';
 import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
-import { PAUSED_ATTR, RESUME_COUNT_ATTR, isFinished, isPaused, wasResumed } from './records.js';
+import { isFinished, isPaused, wasResumed } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
-import { FAIL_REASON_KEY, reportsAfter, cursorAfter, idsToReread, needsResumeCount, resumeCount, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
+import { reportsAfter, cursorAfter, idsToReread, needsResumeCount, resumeCount, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
+import { FAIL_REASON_KEY, PAUSED_ATTR, RESUME_COUNT_ATTR } from './metadata.js';
 
 interface MutableTrial {
   id: number;

@@ -1,5 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
+import { PAUSED_ATTR } from './metadata.js';
 
 /** Optuna's trial states, with the same names so a database reads the same in both. */
 export type TrialState = 'RUNNING' | 'WAITING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
@@ -10,20 +11,10 @@ export function isFinished(state: TrialState): boolean {
 
 export type Direction = 'minimize' | 'maximize';
 
-/**
- * System attribute of a PRUNED trial that was paused at a checkpoint rather than dropped:
- * true while a pruner may still promote it (resume it in the same trial number), false once
- * it was resumed. Optuna reads the trial as PRUNED; sodate reads it again after a resume
- * (see `TrialCursor`), since a paused trial can become RUNNING again.
- */
-export const PAUSED_ATTR = 'sodate:paused';
-
-/**
- * Prefix of the system attributes holding several objectives' intermediate values, one per
- * step (`sodate:values@<step>`, see src/multi-objective/intermediate.ts); here so that
- * storage can drop them when a resume deletes the steps after a checkpoint.
- */
-export const INTERMEDIATE_VECTOR_PREFIX = 'sodate:values@';
+/** Whether `a` is strictly better than `b` for the direction. */
+export function isBetter(direction: Direction, a: number, b: number): boolean {
+  return direction === 'minimize' ? a < b : a > b;
+}
 
 /** A PRUNED trial waiting, paused at its checkpoint, for a pruner to promote it. */
 export function isPaused(trial: Pick<FrozenTrial, 'state' | 'systemAttrs'>): boolean {
@@ -103,8 +94,5 @@ export interface TrialCursor {
   readonly pausedTrialIds?: readonly number[];
   readonly resumes?: number;
 }
-
-/** Study system attribute: how many paused trials were resumed, bumped by each resume in its transaction. */
-export const RESUME_COUNT_ATTR = 'sodate:resume_count';
 
 export const START_CURSOR: TrialCursor = { lastTrialId: 0, openTrialIds: [] };

@@ -1,8 +1,9 @@
 import { StorageError } from '../errors.js';
 import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
 import type { JsonValue } from '../json.js';
-import { INTERMEDIATE_VECTOR_PREFIX, isFinished, isPaused } from './records.js';
+import { isBetter, isFinished, isPaused } from './records.js';
 import type { NewStudy } from './storage.js';
+import { INTERMEDIATE_VECTOR_PREFIX } from './metadata.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
 
@@ -26,7 +27,7 @@ export function bestValueOf(trials: readonly FrozenTrial[], direction: Direction
   for (const t of trials) {
     const v = t.state === 'COMPLETE' ? t.values?.[0] : undefined;
     if (v === undefined || Number.isNaN(v)) continue;
-    if (best === null || (direction === 'minimize' ? v < best : v > best)) best = v;
+    if (best === null || isBetter(direction, v, best)) best = v;
   }
   return best;
 }
@@ -43,9 +44,6 @@ export function trialFinishedError(number: number, state: TrialState): StorageEr
 export function staleTrialReason(graceSeconds: number): string {
   return `no heartbeat for ${graceSeconds} s: the process running the trial died`;
 }
-
-/** The system attribute holding why a trial failed; Optuna's name for it. */
-export const FAIL_REASON_KEY = 'fail_reason';
 
 /**
  * What a resume from a checkpoint at `fromStep` drops from a paused trial: the reports after

@@ -1,20 +1,9 @@
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../json.js';
+import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR } from '../storage/metadata.js';
 
-/**
- * What sodate stores on a trial that saved a checkpoint (system attributes), so that a
- * paused trial can be resumed by any process reading the study. The paused marker itself
- * is `PAUSED_ATTR` (src/storage/records.ts).
- */
-
-/** The checkpoint file, relative to the trial's directory (`SODATE_TRIAL_DIR`). */
-export const CHECKPOINT_ATTR = 'sodate:checkpoint';
-/** The last step the checkpoint holds: a resumed run continues after it. */
-export const CHECKPOINT_STEP_ATTR = 'sodate:checkpoint_step';
-/** The last step a paused trial reported before it was stopped. */
-export const PAUSED_STEP_ATTR = 'sodate:paused_step';
-/** How many times the trial was resumed. */
-export const RESUMES_ATTR = 'sodate:resumes';
+// What sodate stores on a trial that saved a checkpoint (system attributes, keys in
+// src/storage/metadata.ts), so that a paused trial can be resumed by any process reading the study.
 
 /** Where a resumed trial picks up: its checkpoint file and the step it holds. */
 export interface ResumePoint {

@@ -5,14 +5,15 @@ import { RandomSampler } from '../samplers/random.js';
 import { CachedStorage } from '../storage/cached.js';
 import { InMemoryStorage } from '../storage/memory.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
-import { CONSTRAINT_LIMITS_KEY, checkConstraintLimits } from '../multi-objective/constraints.js';
+import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { Direction, StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { checkStudyName, openStorage } from '../storage/url.js';
 import type { Pruner, Sampler } from '../policies/policies.js';
 import { Study } from './study.js';
 import type { WarmStartOptions } from './warm-start.js';
-import { WARM_START_BEST_ATTR, WARM_START_SYSTEM_ATTR, WarmStartHistory, loadWarmStartSource } from './warm-start.js';
+import { WarmStartHistory, loadWarmStartSource } from './warm-start.js';
+import { CONSTRAINT_LIMITS_KEY, WARM_START_BEST_ATTR, WARM_START_SYSTEM_ATTR } from '../storage/metadata.js';
 
 export interface CreateStudyOptions {
   /** Default: a generated `study-<time>-<random>` name. */

@@ -7,9 +7,6 @@ import { OptionError } from '../errors.js';
  * sodate's `wilcoxon` pruner read. Shared by the loop's `Trial` and the slots' `RemoteTrial`.
  */
 
-/** System attribute set (true) on a trial that reports folds: its intermediate values are keyed by fold, not by step. */
-export const FOLDS_ATTR = 'sodate:folds';
-
 /** The checks made on both sides of a slot boundary, with the fix in the message. */
 export function checkFold(fold: unknown, value: unknown): void {
   if (typeof fold !== 'number' || !Number.isInteger(fold) || fold < 0) {

@@ -1,6 +1,7 @@
 import type { FrozenTrial } from '../storage/records.js';
 import type { Study } from './study.js';
-import type { Trial } from './trial.js';
+import type { SlotTrial, Trial } from './objective-trial.js';
+import type { StudyTrial } from './trial.js';
 import { TrialPruned } from './trial-pruned.js';
 
 /**
@@ -8,7 +9,11 @@ import { TrialPruned } from './trial-pruned.js';
  * study; an objective that reports folds (`trial.reportFold`) may return nothing, and its
  * trial's value is then the mean over its folds.
  */
-export type Objective = (trial: Trial) => number | readonly number[] | void | Promise<number | readonly number[] | void>;
+export type Objective = (trial: Trial) => ObjectiveValue | Promise<ObjectiveValue>;
+/** What an objective returns: its value, one per objective, or nothing when it reported folds. */
+export type ObjectiveValue = number | readonly number[] | void;
+/** An objective run in a slot (`sodate tune`, `runOrchestrator`): it may read the slot's device, directory and checkpoint. Every `Objective` is one. */
+export type SlotObjective = (trial: SlotTrial) => ObjectiveValue | Promise<ObjectiveValue>;
 export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
 
 export interface OptimizeOptions {
@@ -52,7 +57,7 @@ export async function optimize(study: Study, objective: Objective, options: Opti
 }
 
 /** Run the objective on one asked trial and tell the study how it ended. */
-export async function runTrial(study: Study, trial: Trial, objective: Objective): Promise<FrozenTrial> {
+export async function runTrial(study: Study, trial: StudyTrial, objective: Objective): Promise<FrozenTrial> {
   let outcome: Parameters<Study['tell']>[1];
   try {
     const value = await objective(trial);

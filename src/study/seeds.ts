@@ -1,20 +1,6 @@
 import type { JsonValue } from '../json.js';
 import { hashLabels } from '../samplers/rng.js';
-
-/** System attribute holding the seed a trial's objective gets (`trial.seed`, `SODATE_TRIAL_SEED`, `{seed}`). */
-export const TRIAL_SEED_ATTR = 'sodate:trial_seed';
-
-/** User attributes of a confirmation trial (`sodate confirm`): the trial it re-runs and its seed. */
-export const CONFIRM_OF_ATTR = 'sodate:confirm_of';
-export const CONFIRM_SEED_ATTR = 'sodate:confirm_seed';
-
-/**
- * User attributes of an ablation trial (`sodate ablate`): which configuration it measures
- * (an object: the baseline and target trials, the parameters taken from the target, the
- * seed's role and index) and its seed.
- */
-export const ABLATION_ATTR = 'sodate:ablation';
-export const ABLATION_SEED_ATTR = 'sodate:ablation_seed';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
 
 /**
  * The user attributes that make a trial a re-run of a fixed configuration with a fixed

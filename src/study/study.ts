@@ -1,23 +1,24 @@
-import { OptionError, StorageError } from '../errors.js';
+import { OptionError, StorageError, errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import type { CachedStorage } from '../storage/cached.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
-import { CONSTRAINT_LIMITS_KEY, constraintKey, isFeasible } from '../multi-objective/constraints.js';
+import { constraintKey } from '../multi-objective/constraints.js';
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { isFinished } from '../storage/records.js';
 import { promotionCandidate } from '../pruners/promotion.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
-import { TRIAL_SEED_ATTR, rerunSeed, trialSeed } from './seeds.js';
+import { rerunSeed, trialSeed } from './seeds.js';
 import type { Pruner, Sampler, StudyView } from '../policies/policies.js';
 import type { TrialHost } from './trial.js';
-import { CHECKPOINT_STEP_ATTR } from './checkpoint.js';
-import { Trial } from './trial.js';
+import { StudyTrial } from './trial.js';
 import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
+import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
+import { bestCompleteTrial } from '../multi-objective/best.js';
 
 /** An objective's result: one number, or one per objective of a multi-objective study. */
 export type TrialValues = number | readonly number[];
@@ -51,7 +52,7 @@ export class Study {
   private scanFrom = 0;
   private readonly policyWrites = new WriteQueue();
   /** Trials this process has asked and not yet told, so policy notes reach their snapshots. */
-  private readonly liveTrials = new Map<number, Trial>();
+  private readonly liveTrials = new Map<number, StudyTrial>();
   private readonly host: TrialHost;
   private readonly warmStart: WarmStartHistory | undefined;
 
@@ -135,14 +136,7 @@ export class Study {
     if (this.isMultiObjective) {
       throw new OptionError(`study "${this.name}" has ${this.directions.length} objectives: read bestTrials (its Pareto front), not bestTrial`);
     }
-    let best: FrozenTrial | undefined;
-    for (const t of this.history) {
-      const v = t.state === 'COMPLETE' && isFeasible(t) ? t.values?.[0] : undefined;
-      if (v === undefined || Number.isNaN(v)) continue;
-      const bv = best?.values?.[0];
-      if (bv === undefined || (this.direction === 'minimize' ? v < bv : v > bv)) best = t;
-    }
-    return best;
+    return bestCompleteTrial(this.history, this.direction);
   }
 
   /**
@@ -188,18 +182,17 @@ export class Study {
    * sampler runs: stale trials are found by their heartbeat, so a process killed in between
    * would leave it RUNNING for good (the orchestrator beats; a plain API caller does not).
    */
-  async askWithin(maxTrials?: number, options: { readonly heartbeat?: boolean } = {}): Promise<Trial | null> {
+  async askWithin(maxTrials?: number, options: { readonly heartbeat?: boolean } = {}): Promise<StudyTrial | null> {
     const record = (await this.storage.claimWaitingTrial(this.id, maxTrials)) ?? (await this.storage.createTrial(this.id, maxTrials === undefined ? {} : { maxTrials }));
     if (record === null) return null;
     if (options.heartbeat === true) await this.storage.heartbeat(record.id);
     await this.refresh();
-    const trial = new Trial(this.host, record);
+    const trial = new StudyTrial(this.host, record);
     this.liveTrials.set(trial.id, trial);
     // Every trial gets a seed its objective can use: a retry keeps its trial's, a re-run (confirm, ablate) has its own.
     if (typeof record.systemAttrs[TRIAL_SEED_ATTR] !== 'number') {
       const fixed = rerunSeed(record.userAttrs);
-      const studySeed = this.systemAttrs['sodate:seed'];
-      trial.setSystemAttr(TRIAL_SEED_ATTR, fixed ?? trialSeed(typeof studySeed === 'number' ? studySeed : 0, trial.number));
+      trial.setSystemAttr(TRIAL_SEED_ATTR, fixed ?? trialSeed(storedSeed(this.systemAttrs) ?? 0, trial.number));
     }
     trial.sampleRelativeParams();
     return trial;
@@ -212,7 +205,7 @@ export class Study {
    * cannot resume (their checkpoint is missing here). Decided from storage, so several
    * processes agree; of two promoting the same trial, one resumes it.
    */
-  async resumePromoted(available: (trial: FrozenTrial) => boolean = () => true): Promise<Trial | null> {
+  async resumePromoted(available: (trial: FrozenTrial) => boolean = () => true): Promise<StudyTrial | null> {
     if (this.pruner.pausesTrials !== true) return null;
     const refused = new Set<number>();
     for (;;) {
@@ -228,15 +221,15 @@ export class Study {
         continue;
       }
       await this.refresh();
-      const trial = new Trial(this.host, record);
+      const trial = new StudyTrial(this.host, record);
       this.liveTrials.set(trial.id, trial);
       return trial;
     }
   }
 
   /** Start a trial (an enqueued one first). */
-  async ask(): Promise<Trial> {
-    return (await this.askWithin()) as Trial;
+  async ask(): Promise<StudyTrial> {
+    return (await this.askWithin()) as StudyTrial;
   }
 
   /**
@@ -246,7 +239,7 @@ export class Study {
    * samplers can still learn from it. `{ state: 'complete' }` without a value completes a
    * fold trial with the mean over its folds.
    */
-  async tell(trialOrNumber: Trial | number, result: TrialResult): Promise<FrozenTrial> {
+  async tell(trialOrNumber: StudyTrial | number, result: TrialResult): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === 'number' ? await this.trialByNumber(trialOrNumber) : trialOrNumber;
     let failure: unknown;
     try {
@@ -261,13 +254,13 @@ export class Study {
     const value = isValues(result) ? result : !Array.isArray(result) && (result as { state: string }).state === 'complete' ? ((result as { value?: unknown }).value ?? trial.foldMean()) : undefined;
     if (failure !== undefined) {
       state = 'FAIL';
-      reason = `storing the trial failed: ${messageOf(failure)}`;
+      reason = `storing the trial failed: ${errorMessage(failure)}`;
     } else if (value !== undefined) {
       const checked = checkValues(value, this.directions.length);
       if (typeof checked === 'string') {
         state = 'FAIL';
         reason = checked;
-        if (checked === NAN_RESULT) trial.setSystemAttr('sodate:value', 'NaN');
+        if (checked === NAN_RESULT) trial.setSystemAttr(VALUE_NOTE_ATTR, 'NaN');
       } else {
         state = 'COMPLETE';
         values = checked;
@@ -284,9 +277,9 @@ export class Study {
     } else {
       state = 'FAIL';
       const error = typeof result === 'object' && !Array.isArray(result) && (result as { state: string }).state === 'fail' ? (result as { error?: unknown }).error : undefined;
-      reason = error === undefined ? 'told as failed' : messageOf(error);
+      reason = error === undefined ? 'told as failed' : errorMessage(error);
     }
-    if (reason !== undefined) trial.setSystemAttr('fail_reason', reason);
+    if (reason !== undefined) trial.setSystemAttr(FAIL_REASON_KEY, reason);
     if (state === 'COMPLETE') {
       // A trial that never measured a declared constraint cannot be shown to meet it.
       const stored = trial.frozen().systemAttrs;
@@ -323,14 +316,14 @@ export class Study {
       await this.refresh();
       const wanted = JSON.stringify(sortKeys(params));
       for (const t of this.history) {
-        const fixed = t.systemAttrs['fixed_params'];
+        const fixed = t.systemAttrs[FIXED_PARAMS_KEY];
         const seen = t.state === 'WAITING' && fixed !== undefined ? fixed : t.params;
         if (JSON.stringify(sortKeys(seen as Record<string, unknown>)) === wanted) return false;
       }
     }
     await this.storage.createTrial(this.id, {
       state: 'WAITING',
-      systemAttrs: { fixed_params: { ...params } },
+      systemAttrs: { [FIXED_PARAMS_KEY]: { ...params } },
       ...(options.userAttrs ? { userAttrs: options.userAttrs } : {}),
     });
     return true;
@@ -357,11 +350,11 @@ export class Study {
     if (this.ownsStorage) await this.storage.close();
   }
 
-  private async trialByNumber(number: number): Promise<Trial> {
+  private async trialByNumber(number: number): Promise<StudyTrial> {
     let record = this.history.find((t) => t.number === number);
     if (record === undefined) record = (await this.refresh()).find((t) => t.number === number);
     if (record === undefined) throw new OptionError(`study "${this.name}" has no trial number ${number}`);
-    return this.liveTrials.get(record.id) ?? new Trial(this.host, record);
+    return this.liveTrials.get(record.id) ?? new StudyTrial(this.host, record);
   }
 }
 
@@ -384,11 +377,6 @@ export function checkValues(value: unknown, objectives: number): number[] | stri
   if (bad !== undefined) return `objective returned ${JSON.stringify(value)}, expected ${objectives === 1 ? 'a number' : `${objectives} numbers`}`;
   if ((list as number[]).some((v) => Number.isNaN(v))) return NAN_RESULT;
   return list as number[];
-}
-
-export function messageOf(error: unknown): string {
-  if (error instanceof Error) return error.message || error.name;
-  return String(error);
 }
 
 function sortKeys(obj: Readonly<Record<string, unknown>>): Record<string, unknown> {

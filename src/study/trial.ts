@@ -8,13 +8,14 @@ import { constraintKey, violationOf } from '../multi-objective/constraints.js';
 import { encodeVector, intermediateVectorKey } from '../multi-objective/intermediate.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
-import { FOLDS_ATTR, checkFold, foldsMean } from './folds.js';
+import { checkFold, foldsMean } from './folds.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
-import { TRIAL_SEED_ATTR } from './seeds.js';
+import type { Trial } from './objective-trial.js';
 import { TrialPruned } from './trial-pruned.js';
 import { WriteQueue } from './write-queue.js';
+import { FIXED_PARAMS_KEY, FOLDS_ATTR, MEASURED_KEY_PREFIX, TRIAL_SEED_ATTR } from '../storage/metadata.js';
 
-/** What a trial needs from the study that runs it. */
+/** @internal What a trial needs from the study that runs it. */
 export interface TrialHost {
   readonly storage: Storage;
   readonly sampler: Sampler;
@@ -34,15 +35,13 @@ export interface TrialHost {
   constraintLimit(name: string): ConstraintLimit | undefined;
 }
 
-/** System attribute prefix of a constrained metric's measured value (the violation is under `constraints:<name>`). */
-export const MEASURED_KEY_PREFIX = 'sodate:measured:';
-
 /**
- * One evaluation of the objective, define-by-run: `suggest*` picks a value now (sync)
- * and stores it in order behind the scenes; `report` writes an intermediate value and
- * throws `TrialPruned` when the pruner says stop.
+ * One evaluation of the objective in the study's own process (`study.ask`, `study.optimize`),
+ * define-by-run: `suggest*` picks a value now (sync) and stores it in order behind the
+ * scenes; `report` writes an intermediate value and throws `TrialPruned` when the pruner says
+ * stop. Objectives see it as a `Trial`; the rest is the study's.
  */
-export class Trial extends TypedSuggester {
+export class StudyTrial extends TypedSuggester implements Trial {
   readonly id: number;
   readonly number: number;
   private readonly host: TrialHost;
@@ -60,6 +59,7 @@ export class Trial extends TypedSuggester {
   private unsavedParams: Record<string, { internal: number; distribution: Distribution }> = {};
   private readonly unsavedAttrs: { user?: Map<string, JsonValue> | undefined; system?: Map<string, JsonValue> | undefined } = {};
 
+  /** @internal */
   constructor(host: TrialHost, record: FrozenTrial) {
     super();
     this.host = host;
@@ -71,11 +71,11 @@ export class Trial extends TypedSuggester {
     this.userAttrs = { ...record.userAttrs };
     this.systemAttrs = { ...record.systemAttrs };
     this.datetimeStart = record.datetimeStart;
-    const fixed = record.systemAttrs['fixed_params'];
+    const fixed = record.systemAttrs[FIXED_PARAMS_KEY];
     this.fixedParams = fixed !== null && typeof fixed === 'object' && !Array.isArray(fixed) ? (fixed as Record<string, ParamValue>) : {};
   }
 
-  /** Joint sampling happens once, when the trial starts, over the space the sampler infers. */
+  /** @internal Joint sampling happens once, when the trial starts, over the space the sampler infers. */
   sampleRelativeParams(): void {
     const { sampler, samplerView: view } = this.host;
     if (sampler.inferRelativeSpace === undefined || sampler.sampleRelative === undefined) return;
@@ -196,12 +196,12 @@ export class Trial extends TypedSuggester {
     await this.storeAndJudge(fold, value, `fold ${fold}`);
   }
 
-  /** Whether this trial reports per-fold values (`reportFold`). */
+  /** @internal Whether this trial reports per-fold values (`reportFold`). */
   get reportsFolds(): boolean {
     return this.systemAttrs[FOLDS_ATTR] === true;
   }
 
-  /** The mean of the fold values reported so far; undefined for a trial that reports no folds. */
+  /** @internal The mean of the fold values reported so far; undefined for a trial that reports no folds. */
   foldMean(): number | undefined {
     return this.reportsFolds ? foldsMean(this.intermediateValues.values()) : undefined;
   }
@@ -241,6 +241,7 @@ export class Trial extends TypedSuggester {
     this.queueAttrWrite('user', key, value);
   }
 
+  /** @internal A system attribute (sodate's own notes on the trial; see src/storage/metadata.ts). */
   setSystemAttr(key: string, value: JsonValue): void {
     this.systemAttrs[key] = value;
     this.queueAttrWrite('system', key, value);
@@ -266,12 +267,12 @@ export class Trial extends TypedSuggester {
     });
   }
 
-  /** A note a policy stored on this trial through the study view: keep the snapshot in step. */
+  /** @internal A note a policy stored on this trial through the study view: keep the snapshot in step. */
   rememberSystemAttr(key: string, value: JsonValue): void {
     this.systemAttrs[key] = value;
   }
 
-  /** The last intermediate value (by step), if any: what a pruned trial is told with. */
+  /** @internal The last intermediate value (by step), if any: what a pruned trial is told with. */
   lastIntermediateValue(): number | undefined {
     let lastStep = -1;
     let last: number | undefined;
@@ -284,7 +285,7 @@ export class Trial extends TypedSuggester {
     return last;
   }
 
-  /** Wait until every write started by this trial is stored; rethrows the first failure. */
+  /** @internal Wait until every write started by this trial is stored; rethrows the first failure. */
   flush(): Promise<void> {
     return this.writes.flush();
   }
@@ -298,7 +299,7 @@ export class Trial extends TypedSuggester {
     return this.snapshot('RUNNING', this.intermediateValues);
   }
 
-  /** A snapshot of this trial as it stands, as samplers and pruners see it. */
+  /** @internal A snapshot of this trial as it stands, as samplers and pruners see it. */
   frozen(state: TrialState = 'RUNNING'): FrozenTrial {
     return this.snapshot(state, new Map(this.intermediateValues));
   }

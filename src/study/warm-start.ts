@@ -25,17 +25,18 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { NotFoundError, OptionError, SodateError } from '../errors.js';
+import { NotFoundError, OptionError, SodateError, errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import { contains, snap, toExternal, toInternal } from '../space/distributions.js';
 import type { ParamSpec, SearchSpace } from '../space/search-space.js';
 import { isActive } from '../space/search-space.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { START_CURSOR } from '../storage/records.js';
+import { START_CURSOR, isBetter } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { openStorage, sqlitePath } from '../storage/url.js';
 import type { StudyView } from '../policies/policies.js';
+import { CONSTRAINT_KEY_PREFIX, WARM_START_OF_ATTR } from '../storage/metadata.js';
 
 /** `createStudy({ warmStart })`, a space file's `warmStart:`. */
 export interface WarmStartOptions {
@@ -57,13 +58,6 @@ export interface WarmStartOptions {
   /** Enqueue the earlier study's best (translated) configuration as the new study's first trial, once. Default: true. */
   readonly enqueueBest?: boolean;
 }
-
-/** User attribute of each old trial as samplers see it: `<study>#<number>`. */
-export const WARM_START_OF_ATTR = 'sodate:warm_start_of';
-/** User attribute of the enqueued best old configuration: the earlier study's name. */
-export const WARM_START_BEST_ATTR = 'sodate:warm_start_best';
-/** Study system attribute recording what the warm start used: `{ from, storage, trials, dropped }`. */
-export const WARM_START_SYSTEM_ATTR = 'sodate:warm_start';
 
 /** The earlier study's finished trials as read (COMPLETE ones with values). */
 export interface WarmStartSource {
@@ -114,7 +108,7 @@ async function openSource(storage: Storage | string | undefined, fallback: Stora
   try {
     return { storage: await openStorage(storage), owned: true };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = errorMessage(error);
     throw new NotFoundError(`warm start: cannot open ${storage} (${reason}); give warmStart.storage as the SQLite file (or URL) that holds the earlier study`);
   }
 }
@@ -225,7 +219,7 @@ export function translateWarmTrials(
       intermediateValues: new Map(),
       userAttrs: { [WARM_START_OF_ATTR]: `${source.from}#${old.number}` },
       // Constraint violations travel with the trial (c-TPE and GP read them); nothing else does.
-      systemAttrs: Object.fromEntries(Object.entries(old.systemAttrs).filter(([key]) => key.startsWith('constraints:'))) as Record<string, JsonValue>,
+      systemAttrs: Object.fromEntries(Object.entries(old.systemAttrs).filter(([key]) => key.startsWith(CONSTRAINT_KEY_PREFIX))) as Record<string, JsonValue>,
       datetimeStart: old.datetimeStart,
       datetimeComplete: old.datetimeComplete,
     });
@@ -324,11 +318,11 @@ export class WarmStartHistory {
   best(direction: Direction, objectives: number): FrozenTrial | undefined {
     let best: FrozenTrial | undefined;
     for (const t of this.translated.trials) {
-      if (Object.entries(t.systemAttrs).some(([k, v]) => k.startsWith('constraints:') && typeof v === 'number' && v > 0)) continue;
+      if (Object.entries(t.systemAttrs).some(([k, v]) => k.startsWith(CONSTRAINT_KEY_PREFIX) && typeof v === 'number' && v > 0)) continue;
       if (objectives > 1) return t;
       const v = t.values?.[0] as number;
       const b = best?.values?.[0];
-      if (b === undefined || (direction === 'minimize' ? v < b : v > b)) best = t;
+      if (b === undefined || isBetter(direction, v, b)) best = t;
     }
     return best;
   }

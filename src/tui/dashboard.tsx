@@ -1,3 +1,4 @@
+import { errorMessage } from '../errors.js';
 import type { StageRow } from '../analysis/stages.js';
 import { render } from 'ink';
 import type { Instance } from 'ink';
@@ -16,10 +17,6 @@ import { DashboardStore } from './store.js';
 import { TerminalScreen } from './terminal.js';
 
 const STOP_REASON_TEXT: Record<StopReason, string> = { budget: 'budget reached', timeout: 'timeout reached', interrupted: 'interrupted', exhausted: 'search space exhausted' };
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /** A dashboard driving `sodate tune`: a Reporter, closed by the command when the run ends. */
 export interface DashboardReporter extends Reporter {
@@ -84,7 +81,7 @@ function mount(options: {
     refreshMs: options.refreshMs,
     now,
     onTrials: (trials, at) => store.update(store.getSnapshot().notice?.startsWith('reading the study failed') ? { trials, now: at, notice: null } : { trials, now: at }),
-    onError: (error) => store.update({ notice: `reading the study failed: ${messageOf(error)}; retrying` }),
+    onError: (error) => store.update({ notice: `reading the study failed: ${errorMessage(error)}; retrying` }),
   });
   const screen = new TerminalScreen(stdout, stdin);
   screen.enter();
@@ -167,7 +164,7 @@ export function startDashboard(options: StartDashboardOptions): DashboardReporte
     m.feed.stop();
     m.devices?.stop();
     m.screen.leave();
-    process.stderr.write(`sodate: the dashboard stopped (${messageOf(error)}); going on without it\n`);
+    process.stderr.write(`sodate: the dashboard stopped (${errorMessage(error)}); going on without it\n`);
   });
   const fallback = (): Reporter | undefined => (failed ? options.fallback : undefined);
   return {

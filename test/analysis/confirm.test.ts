@@ -3,8 +3,9 @@ import { confirmCandidates, confirmationGroups, plannedConfirmations, rankConfir
 import type { ConfirmGroup } from '../../src/analysis/confirm.js';
 import { meanInterval, studentTCdf, studentTQuantile, welchTTest } from '../../src/numerics/student-t.js';
 import type { FrozenTrial, TrialState } from '../../src/storage/records.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, confirmSeed } from '../../src/study/seeds.js';
+import { confirmSeed } from '../../src/study/seeds.js';
 import type { JsonValue } from '../../src/json.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../src/storage/metadata.js';
 
 function trial(number: number, state: TrialState, value: number | null, params: Record<string, number>, userAttrs: Record<string, JsonValue> = {}, systemAttrs: Record<string, JsonValue> = {}): FrozenTrial {
   return {

@@ -1,4 +1,5 @@
 import { TrialPruned, createStudy } from '../../src/study/index.js';
+import { runTrial } from '../../src/study/optimize.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 
@@ -11,26 +12,25 @@ import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 export async function writeDemoStudy(file: string, name = 'demo', trials = 40, seed = 1): Promise<void> {
   const storage = SqliteStorage.open(file);
   const study = await createStudy({ name, storage, sampler: new RandomSampler({ seed }), direction: 'minimize', userAttrs: { metric: 'val_loss' }, systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': 'search-spaces/demo.yaml' } });
-  let i = 0;
-  await study.optimize(
-    async (trial) => {
-      const lr = trial.suggestFloat('lr', 1e-5, 1e-1, { log: true });
-      const layers = trial.suggestInt('layers', 1, 4);
-      const optimizer = trial.suggestCategorical('optimizer', ['adamw', 'sgd']);
-      const momentum = optimizer === 'sgd' ? trial.suggestFloat('momentum', 0.8, 0.99) : 0.9;
-      const ema = trial.suggestCategorical('ema', [true, false]);
-      const noise = trial.suggestFloat('noise', 0, 1);
-      trial.setSystemAttr('sodate:slot', `t${i % 2}`);
-      trial.setSystemAttr('sodate:device', i % 2 === 0 ? 'cpu' : 'gpu:0');
-      const k = i++;
+  for (let k = 0; k < trials; k++) {
+    const trial = await study.ask();
+    // Slot and device as the orchestrator records them at dispatch.
+    trial.setSystemAttr('sodate:slot', `t${k % 2}`);
+    trial.setSystemAttr('sodate:device', k % 2 === 0 ? 'cpu' : 'gpu:0');
+    await runTrial(study, trial, async (t) => {
+      const lr = t.suggestFloat('lr', 1e-5, 1e-1, { log: true });
+      const layers = t.suggestInt('layers', 1, 4);
+      const optimizer = t.suggestCategorical('optimizer', ['adamw', 'sgd']);
+      const momentum = optimizer === 'sgd' ? t.suggestFloat('momentum', 0.8, 0.99) : 0.9;
+      const ema = t.suggestCategorical('ema', [true, false]);
+      const noise = t.suggestFloat('noise', 0, 1);
       const final = (Math.log10(lr) + 3) ** 2 + (ema ? 0 : 0.8) + 0.05 * layers + 2 * (momentum - 0.9) ** 2 + 0.01 * noise;
-      for (let step = 0; step < 5; step++) await trial.report(step, final + 1 / (step + 1));
+      for (let step = 0; step < 5; step++) await t.report(step, final + 1 / (step + 1));
       if (k % 9 === 4) throw new Error('diverged');
       if (k % 7 === 3) throw new TrialPruned();
       return final;
-    },
-    { nTrials: trials },
-  );
+    });
+  }
   await study.close();
 }
 

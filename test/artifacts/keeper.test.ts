@@ -4,13 +4,13 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
 import { artifactEntries } from '../../src/artifacts/listing.js';
-import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR } from '../../src/artifacts/record.js';
 import { keptTrialNumbers } from '../../src/artifacts/retention.js';
 import type { RemoteTrial } from '../../src/run/remote-trial.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { createStudy } from '../../src/study/create.js';
 import { runWith } from '../run/fixtures.js';
+import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR } from '../../src/storage/metadata.js';
 
 function root(): string {
   return mkdtempSync(join(tmpdir(), 'sodate-keeper-'));

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { artifactEntries, copyArtifacts } from '../../src/artifacts/listing.js';
-import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR, artifactAttrs, artifactId, guessMimeType, recordedArtifacts, scanArtifacts } from '../../src/artifacts/record.js';
+import { artifactAttrs, artifactId, guessMimeType, recordedArtifacts, scanArtifacts } from '../../src/artifacts/record.js';
 import { makeTrial } from '../helpers/trials.js';
+import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR } from '../../src/storage/metadata.js';
 
 function trialDir(): { root: string; dir: string } {
   const root = mkdtempSync(join(tmpdir(), 'sodate-artifacts-'));

@@ -6,7 +6,7 @@ import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
 import { artifactEntries, remoteArtifactEntries } from '../../src/artifacts/listing.js';
 import { openArtifactKeeper } from '../../src/artifacts/open.js';
 import type { RemoteArtifactStore } from '../../src/artifacts/remote.js';
-import { ARTIFACTS_UPLOADED_ATTR, ARTIFACT_REMOTE_ATTR, ArtifactStoreError, objectKey, parseS3Url } from '../../src/artifacts/remote.js';
+import { ArtifactStoreError, objectKey, parseS3Url } from '../../src/artifacts/remote.js';
 import { S3ArtifactStore, loadS3Sdk } from '../../src/artifacts/s3.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import type { RemoteTrial } from '../../src/run/remote-trial.js';
@@ -15,6 +15,7 @@ import { createStudy } from '../../src/study/create.js';
 import type { S3Server } from '../helpers/s3.js';
 import { S3_ENV, freePort, startS3Server } from '../helpers/s3.js';
 import { runWith } from '../run/fixtures.js';
+import { ARTIFACTS_UPLOADED_ATTR, ARTIFACT_REMOTE_ATTR } from '../../src/storage/metadata.js';
 
 /** Real requests to a real S3-API server (s3rver on 127.0.0.1), with its credentials in the environment. */
 

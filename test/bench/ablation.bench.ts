@@ -26,7 +26,7 @@ import { compileSearchSpace } from '../../src/space/search-space.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { Rng, hashLabels } from '../../src/samplers/rng.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Trial } from '../../src/study/trial.js';
+import type { Trial } from '../../src/study/objective-trial.js';
 import { printTable } from './table.js';
 
 const SPACE = compileSearchSpace([

@@ -17,10 +17,10 @@ import { Rng } from '../../src/samplers/rng.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import type { Sampler } from '../../src/policies/policies.js';
 import { createStudy } from '../../src/study/create.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../src/study/seeds.js';
-import type { Trial } from '../../src/study/trial.js';
+import type { Trial } from '../../src/study/objective-trial.js';
 import { branin, hartmann6 } from './problems.js';
 import { printTable } from './table.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../src/storage/metadata.js';
 
 interface NoisyProblem {
   readonly name: string;

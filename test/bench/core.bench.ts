@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { createStudy } from '../../src/study/create.js';
-import type { Trial } from '../../src/study/trial.js';
+import type { Trial } from '../../src/study/objective-trial.js';
 import { printTable, ratio } from './table.js';
 
 const TRIALS = 2000;

@@ -21,7 +21,7 @@ import { Rng } from '../../src/samplers/rng.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Sampler } from '../../src/policies/policies.js';
-import type { Trial } from '../../src/study/trial.js';
+import type { Trial } from '../../src/study/objective-trial.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';

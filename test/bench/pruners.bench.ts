@@ -54,9 +54,8 @@ import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
 import { PausingPruner } from '../../src/pruners/pausing.js';
-import { PAUSED_ATTR } from '../../src/storage/records.js';
 import type { Study } from '../../src/study/study.js';
-import type { Trial } from '../../src/study/trial.js';
+import type { StudyTrial } from '../../src/study/trial.js';
 import { TrialPruned } from '../../src/study/trial-pruned.js';
 import type { Pruner, Sampler } from '../../src/policies/policies.js';
 import { CurveRankV0Pruner } from './curves/curve-rank-v0.js';
@@ -68,6 +67,7 @@ import { DIGITS_CURVES, loadRecordedCurves, MLP_CURVES, MLP_SPACE, nearestConfig
 import type { CurveParams, CurveVariant } from './pruner-curves.js';
 import { EPOCHS, meanLoss, observedLoss, suggestCurveParams, uniform } from './pruner-curves.js';
 import { printTable } from './table.js';
+import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
@@ -255,7 +255,7 @@ async function runPausingStudy(study: Study, problem: Problem, seed: number): Pr
   const paid: number[] = [];
   const wouldBe: number[] = [];
   const cells = new Set<number>();
-  const run = async (trial: Trial): Promise<void> => {
+  const run = async (trial: StudyTrial): Promise<void> => {
     let curve = curves.get(trial.number);
     if (curve === undefined) {
       curve = problem.curve(trial, seed, trial.number);

@@ -4,8 +4,8 @@ import { CurveRankPruner, HyperbandPruner, MedianPruner, SuccessiveHalvingPruner
 import { PausingPruner } from '../../src/pruners/pausing.js';
 import { promotionCandidate } from '../../src/pruners/promotion.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
-import { PAUSED_ATTR } from '../../src/storage/records.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
+import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 
 const asha = () => new SuccessiveHalvingPruner({ minResource: 1, reductionFactor: 2 });
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CommandSlots } from '../../src/run/process-slots.js';
+import { CommandSlots } from '../../src/run/command-slots.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import { categoricalDistribution } from '../../src/space/distributions.js';
 import { fixtureDir, runWith, thresholdPruner } from './fixtures.js';

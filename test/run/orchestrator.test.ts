@@ -6,8 +6,8 @@ import { ThreadSlots } from '../../src/run/thread-slots.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { createStudy } from '../../src/study/create.js';
-import { ABLATION_ATTR, ABLATION_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/study/seeds.js';
 import { cpuSlots, fixtureDir, runWith, X_SPACE } from './fixtures.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/storage/metadata.js';
 
 describe('the orchestrator', () => {
   it('fails a trial a dead process left RUNNING and re-queues it with the same parameters', async () => {

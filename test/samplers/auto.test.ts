@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { AUTO_CHOICE_ATTR, AutoSampler, observedShape } from '../../src/samplers/auto.js';
+import { AutoSampler, observedShape } from '../../src/samplers/auto.js';
 import { createSampler } from '../../src/samplers/registry.js';
 import { categoricalDistribution, floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import { createStudy } from '../../src/study/create.js';
 import { makeTrial } from '../helpers/trials.js';
+import { AUTO_CHOICE_ATTR } from '../../src/storage/metadata.js';
 
 const numeric = { dimension: 6, numeric: true, conditional: false };
 

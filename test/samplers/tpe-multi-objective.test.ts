@@ -8,10 +8,10 @@ import { ParetoRankedTrials } from '../../src/samplers/tpe/pareto-history.js';
 import { contributionWeights, EPS, paretoRanks, referencePoint, selectByHypervolume, selectGood } from '../../src/samplers/tpe/pareto-selection.js';
 import { contains, floatDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
-import { PAUSED_ATTR } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
 import type { Sampler, StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
+import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 
 const X = floatDistribution(0, 1);
 const MINMIN = ['minimize', 'minimize'] as const;

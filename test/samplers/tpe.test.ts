@@ -12,10 +12,10 @@ import { SearchSpaceGroups } from '../../src/samplers/tpe/search-space-groups.js
 import type { Distribution } from '../../src/space/distributions.js';
 import { categoricalDistribution, contains, floatDistribution, intDistribution, toExternal } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
-import { PAUSED_ATTR } from '../../src/storage/records.js';
 import { createStudy } from '../../src/study/create.js';
 import type { StudyView } from '../../src/policies/policies.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
+import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 
 const X = floatDistribution(0, 1);
 const Y = floatDistribution(0, 1);

@@ -3,8 +3,8 @@ import { WilcoxonPruner } from '../../src/pruners/wilcoxon.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import { FOLDS_ATTR } from '../../src/study/folds.js';
-import type { Trial } from '../../src/study/trial.js';
+import type { Trial } from '../../src/study/objective-trial.js';
+import { FOLDS_ATTR } from '../../src/storage/metadata.js';
 
 const FOLD_EFFECT = [0, 0.2, -0.1, 0.3, 0.1];
 

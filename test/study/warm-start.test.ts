@@ -12,8 +12,9 @@ import type { FrozenTrial } from '../../src/storage/records.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import type { Pruner, Sampler, StudyView } from '../../src/policies/policies.js';
 import { createStudy } from '../../src/study/create.js';
-import { WARM_START_BEST_ATTR, WARM_START_OF_ATTR, describeWarmStart, translateWarmTrials } from '../../src/study/warm-start.js';
+import { describeWarmStart, translateWarmTrials } from '../../src/study/warm-start.js';
 import type { WarmStartSource } from '../../src/study/warm-start.js';
+import { WARM_START_BEST_ATTR, WARM_START_OF_ATTR } from '../../src/storage/metadata.js';
 
 /** An old study in `storage`: `n` random trials of f over x ∈ [0, 1] (and `extra` fixed parameters). */
 async function oldStudy(storage: InMemoryStorage, n: number, f: (x: number) => number, name = 'old', direction: 'minimize' | 'maximize' = 'minimize'): Promise<void> {

@@ -2,14 +2,15 @@ import type { FrozenTrial } from '../../storage/records.js';
 import { linearAxis } from './axes.js';
 import { thin } from './thin.js';
 import type { TimelinePlot } from './types.js';
+import { DEVICE_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
 
 /** Most bars drawn. */
 export const MAX_BARS = 3000;
 
 /** The lane a trial ran in: its slot and device as `sodate tune` records them, or "main". */
 export function laneOf(trial: FrozenTrial): string {
-  const slot = trial.systemAttrs['sodate:slot'];
-  const device = trial.systemAttrs['sodate:device'];
+  const slot = trial.systemAttrs[SLOT_ATTR];
+  const device = trial.systemAttrs[DEVICE_ATTR];
   const s = typeof slot === 'string' || typeof slot === 'number' ? String(slot) : undefined;
   const d = typeof device === 'string' || typeof device === 'number' ? String(device) : undefined;
   if (s !== undefined && d !== undefined && s !== d) return `${s} (${d})`;

@@ -15,14 +15,14 @@ import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { ABLATION_OF_ATTR, STAGE_ATTR, ablationStudyName, stageLineageOf, stageStudiesOf } from '../stages.js';
-import { CONSTRAINT_LIMITS_KEY } from '../../multi-objective/constraints.js';
+import { ablationStudyName, stageLineageOf, stageStudiesOf } from '../stages.js';
 import { NopPruner } from '../../pruners/nop.js';
 import { RandomSampler } from '../../samplers/random.js';
 import { createStudy } from '../../study/create.js';
 import { openRerunStudy, runWaitingTrials } from './reruns.js';
 import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
+import { ABLATION_OF_ATTR, CONFIG_ATTR, CONSTRAINT_LIMITS_KEY, SPACE_FILE_ATTR, STAGE_ATTR, STUDY_SEED_ATTR } from '../../storage/metadata.js';
 
 export const ABLATE_HELP = `usage: sodate ablate <study> [--stages] [--seeds K] [--method path|leave-one-out] [--top-trial N] [--baseline-trial N] [--seed N] [--storage URL] [--format table|json]
 
@@ -212,7 +212,7 @@ async function stagedAblation(storage: CachedStorage, name: string, byStage: boo
  */
 async function ablationStudyOf(storage: CachedStorage, stage: StudyRecord): Promise<string> {
   const name = ablationStudyName(stage.name);
-  const copied = Object.fromEntries(['sodate:seed', 'sodate:config', 'sodate:space_file', CONSTRAINT_LIMITS_KEY].flatMap((k) => (stage.systemAttrs[k] === undefined ? [] : [[k, stage.systemAttrs[k] as JsonValue]])));
+  const copied = Object.fromEntries([STUDY_SEED_ATTR, CONFIG_ATTR, SPACE_FILE_ATTR, CONSTRAINT_LIMITS_KEY].flatMap((k) => (stage.systemAttrs[k] === undefined ? [] : [[k, stage.systemAttrs[k] as JsonValue]])));
   const study = await createStudy({
     name,
     storage,

@@ -6,6 +6,7 @@ import { metricNames } from '../objective-names.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { allTrialsOf, withStudy } from './trials.js';
+import { isBetter } from '../../storage/records.js';
 
 export const BEST_HELP = `usage: sodate best <study> [--storage URL] [--format table|json]
 
@@ -40,7 +41,7 @@ export async function bestCommand(argv: readonly string[], io: CliIo): Promise<n
       println(io.out, renderTable(['number', ...metrics, ...names], rows));
       return 0;
     }
-    const best = front.reduce((a, b) => ((study.direction === 'minimize' ? (b.values?.[0] as number) < (a.values?.[0] as number) : (b.values?.[0] as number) > (a.values?.[0] as number)) ? b : a));
+    const best = front.reduce((a, b) => (isBetter(study.direction, b.values?.[0] as number, a.values?.[0] as number) ? b : a));
     const bestValue = best.values?.[0] as number;
     if (format === 'json') {
       println(io.out, JSON.stringify({ study: study.name, direction: study.direction, ...trialToJson(best) }, null, 2));

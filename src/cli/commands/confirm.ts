@@ -4,7 +4,6 @@ import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../study/seeds.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import { formatNumber, formatParams, jsonNumber, renderTable } from '../format.js';
 import type { CliIo } from '../io.js';
@@ -14,6 +13,7 @@ import { existingStorageUrlFor, openExistingStorage } from '../open-study-storag
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { openRerunStudy, runWaitingTrials } from './reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
+import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../storage/metadata.js';
 
 export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--storage URL] [--format table|json]
 

@@ -7,8 +7,9 @@ import { attachDashboard, renderDashboardText } from '../../tui/index.js';
 import { stageLineageOf, stageRowsOf } from '../stages.js';
 import { integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
-import { policyCatalog } from '../policies.js';
+import { policyCatalog } from '../../run/policies.js';
 import { withStudy } from './trials.js';
+import { MAX_TRIALS_ATTR, SPACE_FILE_ATTR } from '../../storage/metadata.js';
 
 export const DASHBOARD_HELP = `usage: sodate dashboard <study> [--storage URL] [--trials N] [--refresh S]
 
@@ -28,9 +29,9 @@ When stdout is not a terminal, prints one frame as text and exits.
 /** The budget to show: --trials, else the stored one, else the space file the study was tuned from, if it is here. */
 function budgetOf(study: StudyRecord, flag: number | undefined, cwd: string): number | undefined {
   if (flag !== undefined) return flag;
-  const stored = study.systemAttrs['sodate:max_trials'];
+  const stored = study.systemAttrs[MAX_TRIALS_ATTR];
   if (typeof stored === 'number') return stored;
-  const file = study.systemAttrs['sodate:space_file'];
+  const file = study.systemAttrs[SPACE_FILE_ATTR];
   if (typeof file !== 'string' || !existsSync(resolve(cwd, file))) return undefined;
   try {
     return readStudyFile(resolve(cwd, file), policyCatalog()).budget.trials;

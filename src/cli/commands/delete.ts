@@ -1,10 +1,10 @@
+import { errorMessage } from '../../errors.js';
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { trialArtifactDirOf } from '../../artifacts/index.js';
 import { artifactsDeleted, recordedArtifacts } from '../../artifacts/record.js';
 import type { RemoteArtifactStore } from '../../artifacts/remote.js';
 import { artifactsUploaded, parseS3Url, remoteRecordOf } from '../../artifacts/remote.js';
-import { messageOf } from '../../study/study.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { sqlitePath } from '../../storage/url.js';
@@ -61,7 +61,7 @@ async function removeTrialObjects(trials: readonly FrozenTrial[]): Promise<{ tri
         failed.add(id);
         const endpoint = record.endpoint === undefined ? '' : ` --endpoint-url ${record.endpoint}`;
         const prefix = record.url.replace(/\/\d+\/?$/, '/');
-        failures.push(`the trials' objects under ${prefix} were not deleted (${messageOf(error)}); delete them with \`aws s3 rm --recursive ${prefix}${endpoint}\``);
+        failures.push(`the trials' objects under ${prefix} were not deleted (${errorMessage(error)}); delete them with \`aws s3 rm --recursive ${prefix}${endpoint}\``);
       }
     }
   } finally {

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NotFoundError } from '../../errors.js';
-import { ATTR } from '../../run/orchestrator.js';
 import { defaultLogDir, trialLogPath } from '../../run/trial-log.js';
 import { UsageError, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { storageUrlFor } from '../open-study-storage.js';
 import { allTrialsOf, withStudy } from './trials.js';
+import { LOG_TAIL_ATTR } from '../../storage/metadata.js';
 
 export const LOGS_HELP = `usage: sodate logs <study> <trial> [--storage URL] [--log-dir DIR]
 
@@ -33,7 +33,7 @@ export async function logsCommand(argv: readonly string[], io: CliIo): Promise<n
       io.out.write(readFileSync(file, 'utf8'));
       return 0;
     }
-    const tail = trial.systemAttrs[ATTR.logTail];
+    const tail = trial.systemAttrs[LOG_TAIL_ATTR];
     if (typeof tail === 'string') {
       io.err.write(`(${file} is not on this machine; showing the last ${tail.length} characters kept in the study)\n`);
       io.out.write(tail);

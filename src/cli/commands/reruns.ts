@@ -7,7 +7,6 @@
 import { artifactRoot } from '../../artifacts/paths.js';
 import { NotFoundError } from '../../errors.js';
 import { NopPruner } from '../../pruners/nop.js';
-import { ATTR } from '../../run/orchestrator.js';
 import type { Reporter } from '../../run/reporter.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import { defaultLogDir } from '../../run/trial-log.js';
@@ -20,16 +19,18 @@ import { createStudy } from '../../study/create.js';
 import type { Study } from '../../study/study.js';
 import { UsageError } from '../args.js';
 import type { CliIo } from '../io.js';
-import { policyCatalog } from '../policies.js';
+import { policyCatalog } from '../../run/policies.js';
 import { stageLineageOf } from '../stages.js';
-import type { ExecuteOptions, ExecutionFlags } from './tune.js';
-import { executeStudy } from './tune.js';
-import { storedConfig, storedLimits } from './worker.js';
+import type { ExecutionFlags } from './tune.js';
+import type { ExecuteOptions } from '../../run/session.js';
+import { executeStudy, storedLimits } from '../../run/session.js';
+import { RETRY_OF_ATTR, storedConfig, storedSeed } from '../../storage/metadata.js';
+import type { StoredConfig } from '../../storage/metadata.js';
 
 export interface RerunStudy {
   readonly study: Study;
   readonly file: StudyFile;
-  readonly config: NonNullable<ReturnType<typeof storedConfig>>;
+  readonly config: StoredConfig;
   /** The study's seed (`sodate:seed`), 0 when it has none: the re-runs' seeds derive from it. */
   readonly studySeed: number;
 }
@@ -46,7 +47,7 @@ export async function openRerunStudy(command: string, name: string, storage: Cac
   if (record.directions.length > 1) {
     throw new UsageError(`sodate ${command}: study "${name}" has ${record.directions.length} objectives; ${why}, so use it on a single-objective study (\`sodate best ${name}\` shows this one's Pareto front)`);
   }
-  const config = storedConfig(record.systemAttrs['sodate:config']);
+  const config = storedConfig(record.systemAttrs);
   if (config === undefined) throw new UsageError(`sodate ${command}: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
   const parsed = parseStudyFile(config.text, config.file, policyCatalog());
   checkObjective(parsed);
@@ -55,8 +56,7 @@ export async function openRerunStudy(command: string, name: string, storage: Cac
   // choices cannot change within a study. (`sodate ablate` runs elsewhere: see ablationStudyName.)
   const lineage = stageLineageOf(record);
   const file = lineage === undefined || parsed.stages === undefined ? parsed : { ...parsed, space: stageSpace(parsed.space, parsed.stages, lineage.index, lineage.carried, parsed.baseline) };
-  const storedSeed = record.systemAttrs['sodate:seed'];
-  const studySeed = typeof storedSeed === 'number' ? storedSeed : 0;
+  const studySeed = storedSeed(record.systemAttrs) ?? 0;
   // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
   const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: new RandomSampler({ seed: studySeed }), pruner: new NopPruner() });
   await storage.failStaleTrials(study.id, flags.staleAfterSeconds ?? 30);
@@ -87,7 +87,7 @@ export async function runWaitingTrials(options: RunWaitingOptions): Promise<numb
     reporter: options.reporter,
     file,
     // The loop adds the study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
-    maxTrials: trials.length - trials.filter((t) => t.systemAttrs[ATTR.retryOf] !== undefined).length,
+    maxTrials: trials.length - trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length,
     timeoutSeconds: undefined,
     ...storedLimits(flags, config),
     logDir,

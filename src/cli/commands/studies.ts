@@ -1,7 +1,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { CONSTRAINT_LIMITS_KEY, isFeasible } from '../../multi-objective/index.js';
-import type { Direction, FrozenTrial, StudySummary } from '../../storage/records.js';
+import { CONSTRAINT_LIMITS_KEY } from '../../multi-objective/index.js';
+import { bestCompleteTrial } from '../../multi-objective/best.js';
+import type { StudySummary } from '../../storage/records.js';
 import { START_CURSOR } from '../../storage/records.js';
 import { openStorage } from '../../storage/url.js';
 import { choiceFlag, parseCommandArgs } from '../args.js';
@@ -13,16 +14,6 @@ export const STUDIES_HELP = `usage: sodate studies [--storage URL] [--format tab
 
 List studies: those in --storage, else every studies/*.db file here.
 `;
-
-function feasibleBest(trials: readonly FrozenTrial[], direction: Direction): number | null {
-  let best: number | null = null;
-  for (const t of trials) {
-    const v = t.state === 'COMPLETE' && isFeasible(t) ? t.values?.[0] : undefined;
-    if (v === undefined || Number.isNaN(v)) continue;
-    if (best === null || (direction === 'minimize' ? v < best : v > best)) best = v;
-  }
-  return best;
-}
 
 export async function studiesCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { values } = parseCommandArgs('studies', argv, { storage: { type: 'string' }, format: { type: 'string' } }, { min: 0, max: 0, names: 'no arguments' });
@@ -45,7 +36,7 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
         // The stores' summaries rank every COMPLETE trial; a constrained study's best must be feasible.
         const record = summary.directions.length > 1 ? null : await storage.loadStudy(summary.name);
         if (record === null || record.systemAttrs[CONSTRAINT_LIMITS_KEY] === undefined) rows.push({ url, summary });
-        else rows.push({ url, summary: { ...summary, bestValue: feasibleBest((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction) } });
+        else rows.push({ url, summary: { ...summary, bestValue: bestCompleteTrial((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction)?.values?.[0] ?? null } });
       }
     } finally {
       await storage.close();

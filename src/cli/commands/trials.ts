@@ -9,6 +9,7 @@ import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
+import { DEVICE_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
 
 export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
 
@@ -55,8 +56,8 @@ export async function trialsCommand(argv: readonly string[], io: CliIo): Promise
       return 0;
     }
     // Where each trial ran (slot and device), shown once any trial of the study has it.
-    const placed = trials.some((t) => typeof t.systemAttrs['sodate:slot'] === 'string');
-    const where = (t: (typeof trials)[number]) => (placed ? [String(t.systemAttrs['sodate:device'] ?? (format === 'csv' ? '' : '-')), String(t.systemAttrs['sodate:slot'] ?? (format === 'csv' ? '' : '-'))] : []);
+    const placed = trials.some((t) => typeof t.systemAttrs[SLOT_ATTR] === 'string');
+    const where = (t: (typeof trials)[number]) => (placed ? [String(t.systemAttrs[DEVICE_ATTR] ?? (format === 'csv' ? '' : '-')), String(t.systemAttrs[SLOT_ATTR] ?? (format === 'csv' ? '' : '-'))] : []);
     // One column per objective (named by its metric when there are several), and feasibility once any trial has constraints.
     const objectives = study.directions.length;
     const valueHeader = objectives === 1 ? ['value'] : metricNames(study.userAttrs, objectives);

@@ -1,34 +1,25 @@
 import { basename, extname, resolve } from 'node:path';
-import { readFileSync } from 'node:fs';
-import type { ArtifactKeeper } from '../../artifacts/keeper.js';
-import { openArtifactKeeper } from '../../artifacts/open.js';
 import { artifactRoot } from '../../artifacts/paths.js';
-import { installInterrupts } from '../../run/interrupts.js';
-import { runOrchestrator } from '../../run/orchestrator.js';
-import type { RunPlan } from '../../run/plan.js';
 import { checkObjective, planRun } from '../../run/plan.js';
-import type { Reporter, StopReason } from '../../run/reporter.js';
+import type { Reporter } from '../../run/reporter.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import { parseDevicesFlag } from '../../run/devices.js';
-import { randomSeed } from '../../samplers/rng.js';
-import type { Isolation, StudyFile } from '../../study-file/study-file.js';
+import type { Isolation } from '../../study-file/study-file.js';
 import { ISOLATIONS, parseDuration, readStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName, openStorage } from '../../storage/url.js';
-import { createStudy } from '../../study/create.js';
-import type { Study } from '../../study/study.js';
 import type { ParsedArgs } from '../args.js';
 import { UsageError, choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
-import { buildPolicies, policyCatalog } from '../policies.js';
+import { buildPolicies, policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { startDashboard } from '../../tui/index.js';
 import { storageUrlFor } from '../open-study-storage.js';
-import { placeWarmStartError, warmStartFor } from '../warm-start.js';
 import { runStages } from '../stages.js';
 import { describeWarmStart } from '../../study/warm-start.js';
+import { executeStudy, openTuneSession } from '../../run/session.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 
@@ -112,62 +103,6 @@ export function executionFlags(command: string, values: ParsedArgs['values'], cw
   };
 }
 
-export interface ExecuteOptions {
-  readonly study: Study;
-  readonly plan: RunPlan;
-  readonly reporter: Reporter;
-  readonly file: StudyFile;
-  readonly maxTrials: number | undefined;
-  readonly timeoutSeconds: number | undefined;
-  readonly trialTimeoutSeconds: number | undefined;
-  readonly retries: number;
-  readonly staleAfterSeconds: number | undefined;
-  readonly logDir: string;
-  /** Root of the trial directories: `--artifact-dir`, else the file's `artifacts.dir`, else next to the SQLite file. Undefined: trials get none. */
-  readonly artifactDir?: string | undefined;
-  readonly samplerName: string;
-  readonly prunerName: string;
-}
-
-/** Start the slots, run the orchestrator with two-step Ctrl-C, close the slots. Exit code 0 or 130. */
-export async function executeStudy(options: ExecuteOptions): Promise<number> {
-  const { reporter } = options;
-  const spec = options.file.artifacts;
-  // With artifacts.url the bucket is checked before any trial starts (bad credentials stop the run here).
-  const artifacts: ArtifactKeeper | undefined =
-    options.artifactDir === undefined
-      ? undefined
-      : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text) });
-  const runner = options.plan.create();
-  const interrupts = installInterrupts(reporter);
-  let reason: StopReason;
-  try {
-    const stale = options.staleAfterSeconds;
-    reason = await runOrchestrator({
-      study: options.study,
-      space: options.file.space,
-      runner,
-      slots: options.plan.slots,
-      reporter,
-      maxTrials: options.maxTrials,
-      timeoutSeconds: options.timeoutSeconds,
-      trialTimeoutSeconds: options.trialTimeoutSeconds,
-      retries: options.retries,
-      signal: interrupts.signal,
-      stopSignal: interrupts.stopSignal,
-      logDir: options.logDir,
-      artifacts,
-      ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(5, stale / 3) }),
-      info: { metric: options.file.metric, samplerName: options.samplerName, prunerName: options.prunerName },
-    });
-  } finally {
-    interrupts.dispose();
-    await runner.close();
-    artifacts?.close();
-  }
-  return reason === 'interrupted' ? 130 : 0;
-}
-
 export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseCommandArgs(
     'tune',
@@ -224,40 +159,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         shared: { trialTimeoutSeconds, retries, staleAfterSeconds: flags.staleAfterSeconds, logDir, artifactDir: flags.artifactDir },
       });
     }
-    const existing = await storage.loadStudy(name);
-    const storedSeed = existing?.systemAttrs['sodate:seed'];
-    const seed = seedFlag ?? file.seed ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed());
-    const policies = buildPolicies(file, seed);
-    const warmStart = await warmStartFor(file, storage);
-    const study = await createStudy({
-      name,
-      storage,
-      directions: file.directions,
-      ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
-      loadIfExists: true,
-      sampler: policies.sampler,
-      pruner: policies.pruner,
-      userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
-      systemAttrs: { 'sodate:seed': seed, 'sodate:space_file': path },
-      ...(warmStart === undefined ? {} : { warmStart }),
-    }).catch((error: unknown) => {
-      throw placeWarmStartError(error, file);
-    });
-    if (existing !== null && typeof storedSeed !== 'number') await study.setSystemAttr('sodate:seed', seed);
-    // The plain configuration the study grows from runs first (once, also when resumed).
-    if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, userAttrs: { 'sodate:baseline': true } });
-    // What `sodate worker` needs to join this study from another process.
-    await study.setSystemAttr('sodate:config', {
-      file: resolve(io.cwd, path),
-      text: readFileSync(path, 'utf8'),
-      trials: trials ?? null,
-      trialTimeoutSeconds: trialTimeoutSeconds ?? null,
-      retries,
-    });
-    // What an attached dashboard shows in its header.
-    await study.setSystemAttr('sodate:sampler', policies.samplerName);
-    await study.setSystemAttr('sodate:pruner', policies.prunerName);
-    await study.setSystemAttr('sodate:max_trials', trials ?? null);
+    const { study, policies } = await openTuneSession({ name, path, cwd: io.cwd, file, storage, seedFlag, trials, trialTimeoutSeconds, retries });
 
     const write = (line: string) => println(io.out, line);
     // The live dashboard on a terminal; plain lines otherwise (and if the dashboard fails).

@@ -4,21 +4,19 @@ import { NotFoundError } from '../../errors.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter } from '../../run/reporter.js';
 import { defaultLogDir } from '../../run/trial-log.js';
-import { randomSeed } from '../../samplers/rng.js';
 import { parseStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
-import { createStudy } from '../../study/create.js';
 import { UsageError, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
-import { buildPolicies, policyCatalog } from '../policies.js';
-import { placeWarmStartError, warmStartFor } from '../warm-start.js';
+import { policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { EXECUTION_FLAGS, executeStudy, executionFlags } from './tune.js';
-import type { ExecutionFlags } from './tune.js';
+import { EXECUTION_FLAGS, executionFlags } from './tune.js';
+import { executeStudy, openWorkerSession, storedLimits } from '../../run/session.js';
+import { STAGE_ATTR, storedConfig } from '../../storage/metadata.js';
 
 export const WORKER_HELP = `usage: sodate worker <study> [--storage URL] [options]
 
@@ -42,31 +40,6 @@ options:
   --format F           plain (default) or json
 `;
 
-export interface StoredConfig {
-  file: string;
-  text: string;
-  trials: number | null;
-  trialTimeoutSeconds: number | null;
-  retries: number;
-}
-
-export function storedConfig(value: unknown): StoredConfig | undefined {
-  const c = value as Partial<StoredConfig> | null | undefined;
-  if (c === null || typeof c !== 'object' || typeof c.file !== 'string' || typeof c.text !== 'string') return undefined;
-  return {
-    file: c.file,
-    text: c.text,
-    trials: typeof c.trials === 'number' ? c.trials : null,
-    trialTimeoutSeconds: typeof c.trialTimeoutSeconds === 'number' ? c.trialTimeoutSeconds : null,
-    retries: typeof c.retries === 'number' ? c.retries : 0,
-  };
-}
-
-/** A stored study's per-trial limits as a later run applies them: a flag wins over what `tune` stored. */
-export function storedLimits(flags: ExecutionFlags, config: StoredConfig): { trialTimeoutSeconds: number | undefined; retries: number; staleAfterSeconds: number | undefined } {
-  return { trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined, retries: flags.retries ?? config.retries, staleAfterSeconds: flags.staleAfterSeconds };
-}
-
 export async function workerCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseCommandArgs('worker', argv, { storage: { type: 'string' }, seed: { type: 'string' }, ...EXECUTION_FLAGS }, { min: 1, max: 1, names: 'a study name' });
   if (values['help']) {
@@ -82,25 +55,15 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
   try {
     const record = await storage.loadStudy(name);
     if (record === null) throw new NotFoundError(`sodate worker: no study named "${name}" in ${storageUrl}; start it with \`sodate tune <space.yaml>\``);
-    if (record.systemAttrs['sodate:stage'] !== undefined) {
+    if (record.systemAttrs[STAGE_ATTR] !== undefined) {
       throw new UsageError(`sodate worker: study "${name}" is a stage of a staged study; stages run from one \`sodate tune <space.yaml>\` (joining them from other processes is not supported yet)`);
     }
-    const config = storedConfig(record.systemAttrs['sodate:config']);
+    const config = storedConfig(record.systemAttrs);
     if (config === undefined) throw new UsageError(`sodate worker: study "${name}" was not started by \`sodate tune\` (it has no stored configuration); run \`sodate tune\` on its space file first`);
     // The stored text, read as if it still sat at its path: relative module paths resolve as they did for tune.
     const file = parseStudyFile(config.text, config.file, policyCatalog());
     checkObjective(file);
-    // Samplers derive each trial's randomness from (seed, trial number), so workers sharing
-    // the study's seed never draw the same point and the study stays reproducible.
-    const storedSeed = record.systemAttrs['sodate:seed'];
-    const policies = buildPolicies(file, seedFlag ?? (typeof storedSeed === 'number' ? storedSeed : randomSeed()));
-    // The same warm start as tune's, so every process's sampler reads the same history.
-    const warmStart = await warmStartFor(file, storage);
-    const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: policies.sampler, pruner: policies.pruner, ...(warmStart === undefined ? {} : { warmStart }) }).catch(
-      (error: unknown) => {
-        throw placeWarmStartError(error, file);
-      },
-    );
+    const { study, policies } = await openWorkerSession({ name, storage, record, file, seedFlag });
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
     const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
     const write = (line: string) => println(io.out, line);

@@ -2,9 +2,10 @@ import type { Reporter } from '../../run/reporter.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { isFeasible } from '../../multi-objective/constraints.js';
 import { paretoFront } from '../../multi-objective/front.js';
-import { FOLDS_ATTR } from '../../study/folds.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
+import { FOLDS_ATTR, failReason, isBaseline } from '../../storage/metadata.js';
+import { isBetter } from '../../storage/records.js';
 
 /** One readable line per event: what `sodate tune` prints without the dashboard. */
 export function plainLinesReporter(write: (line: string) => void): Reporter {
@@ -13,7 +14,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
   let best: FrozenTrial | undefined;
   let metrics: readonly string[] = ['value'];
   let backendShown = false;
-  const better = (a: number, b: number) => (direction === 'minimize' ? a < b : a > b);
+  const better = (a: number, b: number) => isBetter(direction, a, b);
   return {
     studyStart(info) {
       metric = info.metric;
@@ -48,7 +49,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       let outcome: string;
       if (trial.state === 'COMPLETE') outcome = formatTrialValues(trial, metrics);
       else if (trial.state === 'PRUNED') outcome = trial.systemAttrs[FOLDS_ATTR] === true ? `pruned after ${trial.intermediateValues.size} fold(s)` : `pruned at step ${Math.max(...trial.intermediateValues.keys())}`;
-      else outcome = `failed: ${String(trial.systemAttrs['fail_reason'] ?? 'unknown error')}`;
+      else outcome = `failed: ${String(failReason(trial) ?? 'unknown error')}`;
       write(`trial ${trial.number} ${trial.state.padEnd(8)} ${outcome}${bestText}  ${took}  ${formatParams(trial.params)}`);
     },
     notice(message) {
@@ -67,7 +68,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       }
       const top = study.bestTrial;
       if (top !== undefined) write(`best ${metric}=${formatNumber(top.values?.[0])} at trial ${top.number}: ${formatParams(top.params)}`);
-      const baseline = study.trials.find((t) => t.userAttrs['sodate:baseline'] === true && t.state === 'COMPLETE');
+      const baseline = study.trials.find((t) => isBaseline(t) && t.state === 'COMPLETE');
       if (baseline !== undefined && top !== undefined && baseline !== top) {
         write(`baseline (trial ${baseline.number}) ${metric}=${formatNumber(baseline.values?.[0])}; best improves on it by ${formatNumber(Math.abs((top.values?.[0] ?? 0) - (baseline.values?.[0] ?? 0)))}`);
       }

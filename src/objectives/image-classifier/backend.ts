@@ -1,3 +1,4 @@
+import { errorMessage } from '../../errors.js';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -49,7 +50,7 @@ async function pick(choice: BackendChoice): Promise<BackendInfo> {
       if (description !== null) return { name: tf.getBackend(), description, skipped };
       skipped.push(`${candidate}: not available`);
     } catch (error) {
-      skipped.push(`${candidate}: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}`);
+      skipped.push(`${candidate}: ${errorMessage(error).split('\n')[0]}`);
     }
   }
   throw new Error(`no TensorFlow.js backend could start: ${skipped.join('; ')}`);

@@ -1,6 +1,6 @@
 import { OptionError } from '../../errors.js';
 import type { Objective } from '../../study/optimize.js';
-import type { Trial } from '../../study/trial.js';
+import type { Trial } from '../../study/objective-trial.js';
 import type { BackendChoice } from './backend.js';
 import { describeBackend, selectBackend } from './backend.js';
 import type { TrainConfig } from './config.js';

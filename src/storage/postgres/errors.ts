@@ -1,4 +1,4 @@
-import { SodateError, StorageError } from '../../errors.js';
+import { SodateError, StorageError, errorMessage } from '../../errors.js';
 
 /**
  * PostgreSQL's failures as one-line StorageErrors that name the server and database
@@ -81,7 +81,7 @@ export function translatePgError(error: unknown, target: PgTarget, gaveUpAfterMs
   if (error instanceof SodateError) return error;
   const where = describeTarget(target);
   const code = codeOf(error);
-  const detail = oneLine(error instanceof Error ? error.message : String(error));
+  const detail = oneLine(errorMessage(error));
   const tried = gaveUpAfterMs === undefined ? '' : ` (still failing after ${Math.round(gaveUpAfterMs / 1000)} s of retries)`;
   if (isConnectionError(error)) {
     return new StorageError(`cannot reach ${where}${tried}: ${code ?? detail}; ${startHint()}`, 'SODATE_STORAGE_UNREACHABLE');

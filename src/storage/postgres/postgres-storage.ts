@@ -3,8 +3,7 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR, RESUME_COUNT_ATTR } from '../records.js';
-import { FAIL_REASON_KEY, reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { TrialRows } from '../sqlite/rows.js';
 import { assembleTrials, decodeDatetime, decodeDirections, decodeJson, encodeDatetime, encodeDirection, encodeIntermediate, encodeJson, encodeValue, setKey } from '../sqlite/rows.js';
 import type { Query } from './connection.js';
@@ -15,6 +14,7 @@ import type { StudyRow, StudySummaryRow } from './statements.js';
 import { SQL, TRIALS_BY_ID, TRIALS_BY_IDS, TRIALS_SINCE, readTrials } from './statements.js';
 import { parsePostgresUrl } from './url.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
+import { FAIL_REASON_KEY, PAUSED_ATTR, RESUME_COUNT_ATTR } from '../metadata.js';
 
 export interface PostgresStorageOptions {
   /** Connections this process keeps open at most. Default: the URL's `pool_size`, else 4. */

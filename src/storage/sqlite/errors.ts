@@ -1,4 +1,4 @@
-import { SodateError, StorageError } from '../../errors.js';
+import { SodateError, StorageError, errorMessage } from '../../errors.js';
 
 /**
  * SQLite's failures as one-line StorageErrors that name the file and the fix. better-sqlite3
@@ -8,7 +8,7 @@ export function translateSqliteError(error: unknown, file: string, busyTimeoutMs
   if (error instanceof SodateError) return error;
   const code = sqliteCode(error);
   if (code === undefined) return error;
-  const detail = oneLine(error instanceof Error ? error.message : String(error));
+  const detail = oneLine(errorMessage(error));
   const base = code.replace(/^(SQLITE_[A-Z]+).*$/, '$1');
   switch (base) {
     case 'SQLITE_BUSY':

@@ -4,8 +4,8 @@ import type { JsonValue } from '../../json.js';
 import { distributionToJson } from '../../space/distribution-json.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from '../records.js';
-import { PAUSED_ATTR, RESUME_COUNT_ATTR, isFinished, isPaused, wasResumed } from '../records.js';
-import { FAIL_REASON_KEY, reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
+import { isFinished, isPaused, wasResumed } from '../records.js';
+import { reportsAfter, idsToReread, needsResumeCount, resumeCount, cursorAfter, directionsOf, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from '../shared.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from '../storage.js';
 import { translateSqliteError } from './errors.js';
 import type { TrialRows } from './rows.js';
@@ -25,6 +25,7 @@ import {
 import { openDatabase } from './schema.js';
 import type { Statements } from './statements.js';
 import { prepareStatements } from './statements.js';
+import { FAIL_REASON_KEY, PAUSED_ATTR, RESUME_COUNT_ATTR } from '../metadata.js';
 
 export interface SqliteStorageOptions {
   /** How long a write waits for other processes' transactions before failing, in ms. Default 10 000. */

@@ -2,6 +2,7 @@ import type { JsonValue } from '../../json.js';
 import { metricNames } from '../../multi-objective/names.js';
 import type { Direction } from '../../storage/records.js';
 import type { StudyHeader } from './types.js';
+import { MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR } from '../../storage/metadata.js';
 
 export interface StudyLike {
   readonly name: string;
@@ -35,8 +36,8 @@ export function headerFromStudy(study: StudyLike, fallback: Partial<StudyHeader>
     name: study.name,
     direction: study.direction,
     metric: text(study.userAttrs['metric']) ?? fallback.metric ?? 'value',
-    sampler: text(study.systemAttrs['sodate:sampler']) ?? fallback.sampler ?? '-',
-    pruner: text(study.systemAttrs['sodate:pruner']) ?? fallback.pruner ?? '-',
-    maxTrials: fallback.maxTrials ?? count(study.systemAttrs['sodate:max_trials']),
+    sampler: text(study.systemAttrs[SAMPLER_NAME_ATTR]) ?? fallback.sampler ?? '-',
+    pruner: text(study.systemAttrs[PRUNER_NAME_ATTR]) ?? fallback.pruner ?? '-',
+    maxTrials: fallback.maxTrials ?? count(study.systemAttrs[MAX_TRIALS_ATTR]),
   };
 }

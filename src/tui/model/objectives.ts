@@ -1,9 +1,9 @@
 import { isFeasible, trialConstraints } from '../../multi-objective/constraints.js';
 import { intermediateVectors } from '../../multi-objective/intermediate.js';
 import type { FrozenTrial } from '../../storage/records.js';
-import { MEASURED_KEY_PREFIX } from '../../study/trial.js';
 import { fit, formatNumber } from './format.js';
 import type { Span, StudyHeader } from './types.js';
+import { MEASURED_KEY_PREFIX } from '../../storage/metadata.js';
 
 /**
  * Every objective's value of a trial, as the trial list and the detail panel show them, and

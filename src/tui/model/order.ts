@@ -8,10 +8,6 @@ export function valueOf(trial: FrozenTrial): number | undefined {
   return v === undefined || Number.isNaN(v) ? undefined : v;
 }
 
-export function isBetter(direction: Direction, a: number, b: number): boolean {
-  return direction === 'minimize' ? a < b : a > b;
-}
-
 /** Seconds from start to completion (or to `now` while it runs); null when it never started. */
 export function trialSeconds(trial: FrozenTrial, now: number): number | null {
   if (trial.datetimeStart === null) return null;

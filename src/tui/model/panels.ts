@@ -4,9 +4,11 @@ import { historyChart, horizontalBar, range, sparkChar } from './charts.js';
 import { clip, fit, formatBytes, formatDuration, formatNumber, formatParam } from './format.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, padLines, textLine, titleLine, wrapText } from './lines.js';
-import { isBetter, trialSeconds, valueOf } from './order.js';
+import { trialSeconds, valueOf } from './order.js';
+import { isBetter } from '../../storage/records.js';
 import { constraintsText, isInfeasible, namedValuesText, stateLabel, valueCellWidth, valueCells } from './objectives.js';
 import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
+import { DEVICE_ATTR, FAIL_REASON_KEY, LOG_TAIL_ATTR, MAX_STEP_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
 
 export const STATE_TONE: Record<string, Tone> = { COMPLETE: 'complete', PRUNED: 'pruned', FAIL: 'failed', RUNNING: 'running', WAITING: 'waiting' };
 
@@ -21,7 +23,7 @@ function attrText(trial: FrozenTrial, key: string): string | undefined {
  * the objective's own `max_step` user attribute (`trial.setUserAttr('max_step', n)`).
  */
 export function maxStepOf(trial: FrozenTrial): number | undefined {
-  const v = trial.systemAttrs['sodate:max_step'] ?? trial.userAttrs['max_step'];
+  const v = trial.systemAttrs[MAX_STEP_ATTR] ?? trial.userAttrs['max_step'];
   return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
 }
 
@@ -167,7 +169,7 @@ export function runningPanel(a: RunningPanelArgs): Panel {
     const selected = t.number === a.selected;
     const cells: Span[] = [
       { text: fit(`#${t.number}`, 6), tone: 'running', bold: true },
-      { text: ` ${fit(attrText(t, 'sodate:slot') ?? '-', 9)} ${fit(attrText(t, 'sodate:device') ?? '-', 7)} ` },
+      { text: ` ${fit(attrText(t, SLOT_ATTR) ?? '-', 9)} ${fit(attrText(t, DEVICE_ATTR) ?? '-', 7)} ` },
       { text: fit(`${step}/${total ?? '-'}`, 9) },
       { text: ' ' },
       ...curveSpans(curve, Math.max(total ?? 0, last?.[0] ?? 0, horizon), sparkWidth, scale, bestCurve, a.direction),
@@ -224,7 +226,7 @@ export function finishedPanel(a: FinishedPanelArgs): Panel {
         ? valueCells(t.state === 'FAIL' ? [] : (t.values ?? []), objectives.length, cellWidth)
         : [{ text: fit(t.state === 'FAIL' ? '-' : formatNumber(value), 10, 'right') }]),
       { text: fit(formatDuration(trialSeconds(t, a.now)), 8, 'right'), tone: 'dim' },
-      { text: `  ${t.state === 'FAIL' ? `${clip(attrText(t, 'fail_reason') ?? 'failed', 40)}  ` : ''}${params}` },
+      { text: `  ${t.state === 'FAIL' ? `${clip(attrText(t, FAIL_REASON_KEY) ?? 'failed', 40)}  ` : ''}${params}` },
     ];
     return fitLine(t.number === a.selected ? cells.map((s) => ({ ...s, inverse: true })) : cells, a.width);
   });
@@ -346,7 +348,7 @@ export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly
     ...(infeasible ? [{ text: ' infeasible', tone: 'warn' as const, bold: true }] : []),
     { text: `  ${namedValuesText(trial, objectives)}` },
     { text: `  ${trial.state === 'RUNNING' ? 'running for' : 'took'} ${formatDuration(trialSeconds(trial, now))}`, tone: 'dim' },
-    { text: `  slot ${attrText(trial, 'sodate:slot') ?? '-'}  device ${attrText(trial, 'sodate:device') ?? '-'}`, tone: 'dim' },
+    { text: `  slot ${attrText(trial, SLOT_ATTR) ?? '-'}  device ${attrText(trial, DEVICE_ATTR) ?? '-'}`, tone: 'dim' },
     ...(trial.datetimeStart ? [{ text: `  started ${trial.datetimeStart.toISOString().replace('T', ' ').slice(0, 19)}`, tone: 'dim' as const }] : []),
   ];
   lines.push(fitLine(head, width));
@@ -369,7 +371,7 @@ export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly
     const tail = curve.slice(-Math.max(1, Math.floor((width - 2) / 16) * 2)).map(([s, v]) => `${s}: ${formatNumber(v, 4)}`);
     lines.push(textLine(`  ${tail.join('  ')}`, width, 'dim'));
   } else lines.push(textLine('  none reported', width, 'dim'));
-  const error = attrText(trial, 'fail_reason');
+  const error = attrText(trial, FAIL_REASON_KEY);
   if (error !== undefined) {
     lines.push(textLine('error', width, 'failed'));
     for (const l of wrapText(error, width - 2).slice(0, 4)) lines.push(textLine(`  ${l}`, width, 'failed'));
@@ -383,7 +385,7 @@ export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly
     const listed = files.map((f) => `${f.name} ${formatBytes(f.size)}`).join('  ');
     if (files.length > 0) lines.push(textLine(`  ${listed}`, width, deleted ? 'dim' : undefined));
   }
-  const log = attrText(trial, 'sodate:log_tail');
+  const log = attrText(trial, LOG_TAIL_ATTR);
   if (log !== undefined && lines.length + 2 <= rows) {
     lines.push(textLine('log tail', width, 'title'));
     const logLines = log.replace(/\s+$/, '').split(/\r?\n/);

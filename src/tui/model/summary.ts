@@ -1,6 +1,7 @@
 import type { FrozenTrial } from '../../storage/records.js';
 import { formatNumber, formatParam } from './format.js';
-import { isBetter, valueOf } from './order.js';
+import { valueOf } from './order.js';
+import { isBetter } from '../../storage/records.js';
 import { paretoOf } from './pareto.js';
 import type { StudyHeader } from './types.js';
 

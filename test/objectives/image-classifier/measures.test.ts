@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { policyCatalog } from '../../../src/cli/policies.js';
+import { policyCatalog } from '../../../src/run/policies.js';
 import type { EpochMeasures } from '../../../src/objectives/image-classifier/measures.js';
 import { IMAGE_MEASURES, checkMeasures, measureValue, measuresFromStudy } from '../../../src/objectives/image-classifier/measures.js';
 import { parseStudyFile, readStudyFile } from '../../../src/study-file/study-file.js';

@@ -9,8 +9,8 @@ import { readStudyFile } from '../../../src/study-file/study-file.js';
 import { createStudy } from '../../../src/study/create.js';
 import { isFeasible, trialConstraints } from '../../../src/multi-objective/constraints.js';
 import { intermediateVectors } from '../../../src/multi-objective/intermediate.js';
-import type { Trial } from '../../../src/study/trial.js';
-import { policyCatalog } from '../../../src/cli/policies.js';
+import type { Trial } from '../../../src/study/objective-trial.js';
+import { policyCatalog } from '../../../src/run/policies.js';
 
 // Tiny runs: 300 digits, width 4, 2 epochs.
 const SMALL = { maxSamples: 300, epochs: 2, width: 4, seed: 0 } as const;

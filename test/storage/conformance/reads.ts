@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { FrozenTrial, TrialCursor } from '../../../src/storage/records.js';
-import { PAUSED_ATTR, RESUME_COUNT_ATTR, START_CURSOR } from '../../../src/storage/records.js';
+import { START_CURSOR } from '../../../src/storage/records.js';
 import { intermediateVectorKey } from '../../../src/multi-objective/intermediate.js';
 import type { ConformanceContext } from './context.js';
 import { sleep } from './context.js';
+import { PAUSED_ATTR, RESUME_COUNT_ATTR } from '../../../src/storage/metadata.js';
 
 /** Heartbeats and stale trials; incremental reads; counts. */
 export function readConformance(ctx: ConformanceContext): void {

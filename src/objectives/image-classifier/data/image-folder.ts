@@ -1,3 +1,4 @@
+import { errorMessage } from '../../../errors.js';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';
@@ -120,7 +121,7 @@ function decode(file: string): Rgba {
       return { width: img.width, height: img.height, data: img.data };
     }
   } catch (error) {
-    throw new DataError(`${file}: cannot decode: ${error instanceof Error ? error.message : String(error)}`);
+    throw new DataError(`${file}: cannot decode: ${errorMessage(error)}`);
   }
   throw new DataError(`${file} is neither PNG nor JPEG`);
 }

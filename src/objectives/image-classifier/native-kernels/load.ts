@@ -1,3 +1,4 @@
+import { errorMessage } from '../../../errors.js';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -66,7 +67,7 @@ export function loadNativeKernels(): NativeLoad {
       const problem = nativeKernelsProblem(addon);
       loaded = problem === null ? { kernels: addon as NativeKernels } : { kernels: null, reason: problem };
     } catch (error) {
-      loaded = { kernels: null, reason: `failed to load: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}` };
+      loaded = { kernels: null, reason: `failed to load: ${errorMessage(error).split('\n')[0]}` };
     }
   }
   return loaded;
