@@ -5,13 +5,16 @@ import { SpaceError } from '../errors.js';
 import { BUILTIN_OBJECTIVES } from '../objectives/builtins.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
-import type { CategoricalChoice, Distribution, ParamValue } from '../space/distributions.js';
-import { categoricalDistribution, contains, floatDistribution, intDistribution, toInternal } from '../space/distributions.js';
-import type { Condition, ParamSpec, SearchSpace } from '../space/search-space.js';
-import { compileSearchSpace } from '../space/search-space.js';
-import type { Carry, StageSpec } from '../space/stages.js';
+import type { ParamValue } from '../space/distributions.js';
+import type { SearchSpace } from '../space/search-space.js';
+import type { StageSpec } from '../space/stages.js';
 import type { Path } from '../space/yaml-source.js';
 import { YamlSource } from '../space/yaml-source.js';
+import { checkKeys, isMapping, optionalString } from './checks.js';
+import { parseParamValues, parseParams } from './params.js';
+import { parsePolicy } from './policies.js';
+import { parseStages } from './stages.js';
+import { parseWarmStart } from './warm-start.js';
 
 /** Where a JS/TS objective runs: a worker thread (default on the CPU), a child process (default on GPUs), or the loop's own thread. */
 export type Isolation = 'thread' | 'process' | 'inline';
@@ -103,7 +106,6 @@ export interface PolicyCatalog {
 }
 
 const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'warmStart', 'stages', 'params'];
-const PARAM_KEYS = ['float', 'int', 'choice', 'log', 'step', 'when'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
   let text: string;
@@ -252,38 +254,6 @@ function checkBuiltinMeasures(src: YamlSource, top: Record<string, unknown>, obj
   }
 }
 
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(src: YamlSource, path: Path, obj: Record<string, unknown>, allowed: readonly string[]): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) throw src.fail([...path, key], `unknown key "${key}"; expected one of: ${allowed.join(', ')}`);
-  }
-}
-
-function optionalString(src: YamlSource, obj: Record<string, unknown>, key: string): string | undefined {
-  const value = obj[key];
-  if (value === undefined) return undefined;
-  if (typeof value !== 'string' || value.length === 0) throw src.error([key], 'a non-empty string', value);
-  return value;
-}
-
-function parseParams(src: YamlSource, params: unknown): SearchSpace {
-  if (params === undefined) throw src.fail([], 'missing "params": declare at least one parameter, e.g. `lr: { float: [1.0e-5, 1.0e-3], log: true }`');
-  if (!isMapping(params) || Object.keys(params).length === 0) throw src.error(['params'], 'a mapping of parameter names to their ranges', params);
-  const specs: ParamSpec[] = [];
-  for (const [name, raw] of Object.entries(params)) specs.push(parseParam(src, name, raw));
-  try {
-    return compileSearchSpace(specs);
-  } catch (error) {
-    if (!(error instanceof SpaceError)) throw error;
-    const named = /parameter "([^"]+)"/.exec(error.message)?.[1];
-    const path: Path = named === undefined ? ['params'] : ['params', named, 'when'];
-    throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));
-  }
-}
-
 function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSpec | undefined {
   if (raw === undefined) return undefined;
   if (!isMapping(raw)) throw src.error(['artifacts'], 'a mapping such as { keep: 3, keepFailed: false, dir: ./artifacts }', raw);
@@ -316,150 +286,9 @@ function parseArtifacts(src: YamlSource, raw: unknown, dir: string): ArtifactsSp
   };
 }
 
-function parseStages(src: YamlSource, raw: unknown, space: SearchSpace, catalog: PolicyCatalog): StageSpec[] | undefined {
-  if (raw === undefined) return undefined;
-  if (!Array.isArray(raw) || raw.length === 0) throw src.error(['stages'], 'a list of stages such as - { name: lr, params: [lr, optimizer], trials: 20 }', raw);
-  const openedBy = new Map<string, number>();
-  const stages: StageSpec[] = [];
-  raw.forEach((entry, i) => {
-    const path: Path = ['stages', i];
-    if (!isMapping(entry)) throw src.error(path, 'a mapping with name, params and trials', entry);
-    checkKeys(src, path, entry, ['name', 'params', 'trials', 'sampler', 'pruner', 'carry']);
-    const name = entry['name'];
-    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name)) throw src.error([...path, 'name'], 'a stage name of letters, digits, "-" or "_"', name);
-    if (stages.some((s) => s.name === name)) throw src.fail([...path, 'name'], `stage "${name}" is named twice`);
-    const params = entry['params'];
-    if (!Array.isArray(params) || params.length === 0 || !params.every((p) => typeof p === 'string')) throw src.error([...path, 'params'], 'a list of parameter names', params);
-    for (const p of params as string[]) {
-      if (!space.params.some((s) => s.name === p)) throw src.fail([...path, 'params'], `"${p}" is not a parameter; known: ${space.params.map((s) => s.name).join(', ')}`);
-      const earlier = openedBy.get(p);
-      if (earlier !== undefined) throw src.fail([...path, 'params'], `"${p}" is already opened by stage ${(stages[earlier] as StageSpec).name}; each parameter belongs to one stage`);
-      openedBy.set(p, i);
-    }
-    const trials = entry['trials'];
-    if (!(Number.isInteger(trials) && (trials as number) > 0)) throw src.error([...path, 'trials'], 'a positive integer (the stage\'s trial budget)', trials);
-    const carry = entry['carry'] ?? 'fix';
-    if (carry !== 'fix' && carry !== 'narrow') throw src.error([...path, 'carry'], 'fix or narrow', carry);
-    const sampler = entry['sampler'] === undefined ? undefined : parsePolicyAt(src, [...path, 'sampler'], 'sampler', entry['sampler'], catalog.samplers);
-    const pruner = entry['pruner'] === undefined ? undefined : parsePolicyAt(src, [...path, 'pruner'], 'pruner', entry['pruner'], catalog.pruners);
-    stages.push({ name, params: params as string[], trials: trials as number, carry: carry as Carry, line: src.lineOf(path), ...(sampler === undefined ? {} : { sampler }), ...(pruner === undefined ? {} : { pruner }) });
-  });
-  const unopened = space.params.filter((p) => !openedBy.has(p.name)).map((p) => p.name);
-  if (unopened.length > 0) throw src.fail(['stages'], `no stage opens ${unopened.join(', ')}; add ${unopened.length === 1 ? 'it' : 'them'} to a stage's params`);
-  for (const spec of space.params) {
-    for (const parent of Object.keys(spec.when ?? {})) {
-      const at = openedBy.get(spec.name) as number;
-      if ((openedBy.get(parent) as number) > at) {
-        throw src.fail(['stages', at, 'params'], `"${spec.name}" depends on "${parent}", which a later stage opens; open "${parent}" in stage ${(stages[at] as StageSpec).name} or before`);
-      }
-    }
-  }
-  return stages;
-}
-
-function parseWarmStart(src: YamlSource, raw: unknown, space: SearchSpace): WarmStartSpec | undefined {
-  if (raw === undefined) return undefined;
-  const path: Path = ['warmStart'];
-  if (!isMapping(raw)) throw src.error(path, 'a mapping such as { from: image-baseline-v1 } or { from: old, storage: studies/old.db }', raw);
-  checkKeys(src, path, raw, ['from', 'storage', 'assume', 'enqueueBest', 'outside']);
-  const from = raw['from'];
-  if (typeof from !== 'string' || from.trim().length === 0) throw src.error([...path, 'from'], 'the name of an earlier study', from);
-  const storage = raw['storage'];
-  if (storage !== undefined && (typeof storage !== 'string' || storage.length === 0)) throw src.error([...path, 'storage'], 'a storage URL or SQLite file such as studies/old.db', storage);
-  const enqueueBest = raw['enqueueBest'];
-  if (enqueueBest !== undefined && typeof enqueueBest !== 'boolean') throw src.error([...path, 'enqueueBest'], 'true or false', enqueueBest);
-  const outside = raw['outside'];
-  if (outside !== undefined && outside !== 'drop' && outside !== 'clip') throw src.error([...path, 'outside'], 'drop or clip', outside);
-  const assume = raw['assume'] === undefined ? undefined : parseParamValues(src, [...path, 'assume'], raw['assume'], space, 'such as { ema: false }');
-  return {
-    from,
-    ...(storage === undefined ? {} : { storage: storage as string }),
-    ...(assume === undefined ? {} : { assume }),
-    ...(enqueueBest === undefined ? {} : { enqueueBest }),
-    ...(outside === undefined ? {} : { outside }),
-    line: src.lineOf(path),
-  };
-}
-
 function parseBaseline(src: YamlSource, raw: unknown, space: SearchSpace): Record<string, ParamValue> | undefined {
   if (raw === undefined) return undefined;
   return parseParamValues(src, ['baseline'], raw, space, 'such as { lr: 1.0e-3, optimizer: adamw }');
-}
-
-/** A mapping of parameter names to values each inside its distribution (`baseline:`, `warmStart.assume:`). */
-function parseParamValues(src: YamlSource, path: Path, raw: unknown, space: SearchSpace, example: string): Record<string, ParamValue> {
-  if (!isMapping(raw) || Object.keys(raw).length === 0) throw src.error(path, `a mapping of parameter values, ${example}`, raw);
-  for (const [name, value] of Object.entries(raw)) {
-    const spec = space.params.find((p) => p.name === name);
-    if (spec === undefined) throw src.fail([...path, name], `"${name}" is not a parameter; known: ${space.params.map((p) => p.name).join(', ')}`);
-    let inside = false;
-    try {
-      inside = contains(spec.distribution, toInternal(spec.distribution, value as ParamValue));
-    } catch {
-      inside = false;
-    }
-    if (!inside) throw src.error([...path, name], `a value of ${describeDistribution(spec.distribution)}`, value);
-  }
-  return raw as Record<string, ParamValue>;
-}
-
-function describeDistribution(dist: Distribution): string {
-  if (dist.kind === 'categorical') return `one of ${JSON.stringify(dist.choices)}`;
-  const grid = dist.step !== null && !(dist.kind === 'int' && dist.step === 1) ? ` on steps of ${dist.step}` : '';
-  return `${dist.kind} [${dist.low}, ${dist.high}]${grid}`;
-}
-
-function parseParam(src: YamlSource, name: string, raw: unknown): ParamSpec {
-  const path: Path = ['params', name];
-  if (!isMapping(raw)) throw src.error(path, 'a mapping such as { float: [0.0, 1.0] }, { int: [1, 8] } or { choice: [a, b] }', raw);
-  checkKeys(src, path, raw, PARAM_KEYS);
-  const kinds = ['float', 'int', 'choice'].filter((k) => k in raw);
-  if (kinds.length !== 1) {
-    throw src.fail(path, kinds.length === 0 ? 'expected exactly one of float, int or choice, found none' : `expected exactly one of float, int or choice, found ${kinds.join(' and ')}`);
-  }
-  const kind = kinds[0] as 'float' | 'int' | 'choice';
-  const log = raw['log'] ?? false;
-  if (typeof log !== 'boolean') throw src.error([...path, 'log'], 'true or false', log);
-  const step = raw['step'];
-  if (step !== undefined && typeof step !== 'number') throw src.error([...path, 'step'], 'a positive number', step);
-  let distribution: Distribution;
-  try {
-    if (kind === 'choice') {
-      if ('log' in raw || 'step' in raw) throw src.fail(path, 'log and step apply to float and int ranges, not to choice');
-      const choices = raw['choice'];
-      if (!Array.isArray(choices)) throw src.error([...path, 'choice'], 'a list of values', choices);
-      if (choices.length === 0) throw src.error([...path, 'choice'], 'at least one choice', choices);
-      distribution = categoricalDistribution(choices as CategoricalChoice[], name);
-    } else {
-      const range = raw[kind];
-      const integers = kind === 'int';
-      if (!Array.isArray(range) || range.length !== 2 || !range.every((v) => typeof v === 'number' && (!integers || Number.isInteger(v)))) {
-        throw src.error([...path, kind], integers ? '[low, high] with two integers' : '[low, high] with two numbers', range);
-      }
-      const [low, high] = range as [number, number];
-      if (low > high) throw src.error([...path, kind], '[low, high] with low <= high', range);
-      if (log && low <= 0) throw src.error([...path, kind], 'low > 0 for a log range', range);
-      if (log && step !== undefined) throw src.fail(path, 'log and step cannot be used together');
-      const options = { log, ...(step === undefined ? {} : { step }) };
-      distribution = integers ? intDistribution(low, high, options, name) : floatDistribution(low, high, options, name);
-    }
-  } catch (error) {
-    if (error instanceof SpaceError && !/^[^:]+:\d+:/.test(error.message)) throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));
-    throw error;
-  }
-  return { name, distribution, when: parseCondition(src, path, raw['when']) };
-}
-
-function parseCondition(src: YamlSource, path: Path, when: unknown): Condition | null {
-  if (when === undefined) return null;
-  if (!isMapping(when) || Object.keys(when).length === 0) throw src.error([...path, 'when'], 'a mapping such as { optimizer: sgd } or { optimizer: [sgd, adamw] }', when);
-  const condition: Record<string, CategoricalChoice[]> = {};
-  for (const [parent, value] of Object.entries(when)) {
-    const values = Array.isArray(value) ? value : [value];
-    if (values.some((v) => v !== null && typeof v === 'object')) throw src.error([...path, 'when', parent], 'a value or a list of values', value);
-    condition[parent] = values as CategoricalChoice[];
-  }
-  return condition;
 }
 
 function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: ReadonlySet<string>): ObjectiveSpec {
@@ -505,23 +334,6 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
   const options = raw['options'] ?? {};
   if (!isMapping(options)) throw src.error([...path, 'options'], 'a mapping of trainer options', options);
   return { kind: 'builtin', name, options, ...isolation };
-}
-
-function parsePolicy(src: YamlSource, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec | undefined {
-  if (raw === undefined) return undefined;
-  return parsePolicyAt(src, [key], key, raw, known);
-}
-
-function parsePolicyAt(src: YamlSource, path: Path, key: 'sampler' | 'pruner', raw: unknown, known: Readonly<Record<string, readonly string[]>>): PolicySpec {
-  const spec = typeof raw === 'string' ? { kind: raw } : raw;
-  if (!isMapping(spec)) throw src.error(path, `a ${key} name or a mapping such as { kind: ${Object.keys(known)[0] ?? 'random'} }`, raw);
-  const kind = spec['kind'];
-  if (typeof kind !== 'string') throw src.error([...path, 'kind'], `one of: ${Object.keys(known).join(', ')}`, kind);
-  const optionKeys = known[kind];
-  if (optionKeys === undefined) throw src.fail([...path, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
-  const { kind: _kind, ...options } = spec;
-  checkKeys(src, path, options, ['kind', ...optionKeys]);
-  return { kind, options, line: src.lineOf(path) };
 }
 
 function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {
