@@ -39,6 +39,7 @@ import { jsonLinesReporter } from './reporters/json-lines.js';
 import { plainLinesReporter } from './reporters/plain-lines.js';
 import { startDashboard } from '../tui/index.js';
 import type { ExecuteOptions } from '../run/session.js';
+import { studyFileOptions } from '../run/session.js';
 import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STAGE_ATTR, STAGE_CARRIED_ATTR, STUDY_SEED_ATTR, configValue, storedSeed } from '../storage/metadata.js';
 
 export interface StageLineage {
@@ -129,12 +130,7 @@ export async function runStages(options: RunStagesOptions): Promise<number> {
     const study = await createStudy({
       name: studyName,
       storage,
-      directions: file.directions,
-      ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
-      loadIfExists: true,
-      sampler: policies.sampler,
-      pruner: policies.pruner,
-      userAttrs: { metric: file.metric },
+      ...studyFileOptions(file, policies),
       systemAttrs: { [STUDY_SEED_ATTR]: seed, [SPACE_FILE_ATTR]: options.path, [STAGE_ATTR]: lineage as unknown as JsonValue },
     });
     // The first stage starts from the plain baseline, every later one from the best so far.

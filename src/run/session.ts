@@ -7,6 +7,7 @@ import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_
 import type { StoredConfig } from '../storage/metadata.js';
 import type { StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
+import type { CreateStudyOptions } from '../study/create.js';
 import { createStudy } from '../study/create.js';
 import type { Study } from '../study/study.js';
 import type { StudyFile } from '../study-file/study-file.js';
@@ -46,6 +47,22 @@ export interface TuneSessionOptions {
 }
 
 /**
+ * What a study made from a study file is created with, whichever command makes it (a
+ * plain study or one stage): its objectives and constraints, its policies, and the metric
+ * names the dashboard and reports read. Opened if it exists, so a run resumes.
+ */
+export function studyFileOptions(file: StudyFile, policies: BuiltPolicies): Pick<CreateStudyOptions, 'directions' | 'constraints' | 'loadIfExists' | 'sampler' | 'pruner' | 'userAttrs'> {
+  return {
+    directions: file.directions,
+    ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
+    loadIfExists: true,
+    sampler: policies.sampler,
+    pruner: policies.pruner,
+    userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
+  };
+}
+
+/**
  * Create or resume the study a space file describes: seed precedence, policies, warm start,
  * the baseline trial (once, also when resumed), the configuration `sodate worker` joins
  * with, and what an attached dashboard shows in its header.
@@ -60,12 +77,7 @@ export async function openTuneSession(options: TuneSessionOptions): Promise<RunS
   const study = await createStudy({
     name,
     storage,
-    directions: file.directions,
-    ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
-    loadIfExists: true,
-    sampler: policies.sampler,
-    pruner: policies.pruner,
-    userAttrs: { metric: file.metric, ...(file.metrics.length > 1 ? { metrics: [...file.metrics] } : {}) },
+    ...studyFileOptions(file, policies),
     systemAttrs: { [STUDY_SEED_ATTR]: seed, [SPACE_FILE_ATTR]: path },
     ...(warmStart === undefined ? {} : { warmStart }),
   }).catch((error: unknown) => {
