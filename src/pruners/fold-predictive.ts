@@ -109,7 +109,7 @@ export class FoldPredictivePruner implements Pruner {
  * pruned (at least the first `minimum` of them, by number). A trial that ran every fold after
  * pruning began is one that was lucky on its first folds (the unlucky ones were stopped), and
  * a pruned trial is one that was unlucky on its last: fitted to either, the first folds read
- * easier than they are (on the fold benchmark by 0.1–0.3 σ, sign and all), so a trial's
+ * easier than they are (on the fold benchmark fold 0 by 0.1–0.5 σ), so a trial's
  * first fold reads worse than it is and the forecast turns pessimistic. The early trials ran
  * every fold whatever their values, so their fold effects are unbiased; there are few of
  * them, which the forecast's effect-error term and the t degrees of freedom account for.
