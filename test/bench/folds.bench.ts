@@ -13,13 +13,17 @@
  *   npm run bench -- folds                          60 trials, 10 seeds (Optuna: 5)
  *   SODATE_BENCH_SEEDS=20 npm run bench -- folds    more seeds
  *   SODATE_BENCH_OPTUNA=0 …                         skip Optuna
- *   SODATE_BENCH_SEED_BASE=100 SODATE_BENCH_SEEDS=20 …   seeds 100..119: the fold-predictive
+ *   SODATE_BENCH_SEED_BASE=100 SODATE_BENCH_SEEDS=100 …  seeds 100..199: the fold-predictive
  *                                                   defaults were chosen on these, apart from
- *                                                   the reported seeds 0..9
- *   SODATE_BENCH_PREDICTIVE=0.05,0.1 SODATE_BENCH_TOPS=0,0.1,0.2 …   fold-predictive settings
+ *                                                   the reported seeds 0..29 (20 seeds were too
+ *                                                   few: the ratio moves ±0.2 between 10-seed sets)
+ *   SODATE_BENCH_PREDICTIVE=0.2,0.3 SODATE_BENCH_TOPS=0.1,0.15,0.2 …   fold-predictive settings
  *                                                   (minProbability × topFraction) to run
+ *   SODATE_BENCH_PTHRESHOLDS=0.1,0.3 …               wilcoxon pThresholds to run ('' for none)
+ *   SODATE_BENCH_JSON=runs.json …                   also write each run's regret and folds used
  */
 import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { FoldPredictivePruner, NopPruner, WilcoxonPruner } from '../../src/pruners/index.js';
@@ -47,14 +51,13 @@ interface Mode {
   readonly predictive?: number;
   readonly top?: number;
 }
-const PREDICTIVE = (process.env['SODATE_BENCH_PREDICTIVE'] ?? '0.05,0.1,0.2').split(',').map(Number);
-const TOPS = (process.env['SODATE_BENCH_TOPS'] ?? '0.1').split(',').map(Number);
+const PREDICTIVE = (process.env['SODATE_BENCH_PREDICTIVE'] ?? '0.2,0.3,0.4').split(',').map(Number);
+const WILCOXON = (process.env['SODATE_BENCH_PTHRESHOLDS'] ?? '0.1,0.2,0.3').split(',').filter((p) => p !== '').map(Number);
+const TOPS = (process.env['SODATE_BENCH_TOPS'] ?? '0.15').split(',').map(Number);
 const MODES: readonly Mode[] = [
   { name: 'none' },
-  { name: 'wilcoxon p=0.1 (default)', p: 0.1, n: 2 },
-  { name: 'wilcoxon p=0.2', p: 0.2, n: 2 },
-  { name: 'wilcoxon p=0.3', p: 0.3, n: 2 },
-  ...PREDICTIVE.flatMap((q) => TOPS.map((top) => ({ name: `fold-predictive ${q} top ${top}${q === 0.1 && top === 0.1 ? ' (default)' : ''}`, predictive: q, top }))),
+  ...WILCOXON.map((p) => ({ name: `wilcoxon p=${p}${p === 0.1 ? ' (default)' : ''}`, p, n: 2 })),
+  ...PREDICTIVE.flatMap((q) => TOPS.map((top) => ({ name: `fold-predictive ${q} top ${top}${q === 0.3 && top === 0.15 ? ' (default)' : ''}`, predictive: q, top }))),
 ];
 
 /** One study: per trial, the folds it ran, whether it completed, its observed value and its quality. */
@@ -70,7 +73,7 @@ interface Run {
 
 async function runSodate(problem: FoldProblem, mode: Mode, seed: number): Promise<Run> {
   const pruner: Pruner =
-    mode.predictive !== undefined ? new FoldPredictivePruner({ minProbability: mode.predictive, topFraction: mode.top ?? 0.1 }) : mode.p === undefined ? new NopPruner() : new WilcoxonPruner({ pThreshold: mode.p, nStartupSteps: mode.n ?? 2 });
+    mode.predictive !== undefined ? new FoldPredictivePruner({ minProbability: mode.predictive, topFraction: mode.top ?? 0.15 }) : mode.p === undefined ? new NopPruner() : new WilcoxonPruner({ pThreshold: mode.p, nStartupSteps: mode.n ?? 2 });
   const study = await createStudy({ storage: new InMemoryStorage(), sampler: new TPESampler({ seed }), pruner, direction: problem.direction });
   const qualities: number[] = [];
   await study.optimize(
@@ -175,6 +178,37 @@ function summarise(runs: readonly Run[], library: string, problem: FoldProblem):
   return out;
 }
 
+/**
+ * Per mode, the 5% and 95% points of the pooled ratio (mean over problems of mean regret over
+ * no pruning's) when the seeds are resampled with replacement, one draw of seeds shared by
+ * every problem and by the mode and no pruning (a fixed generator: the same runs give the same
+ * interval).
+ */
+function bootstrapRatios(runs: readonly Run[], library: string): [string, [number, number]][] {
+  const seeds = [...new Set(runs.map((r) => r.seed))].sort((a, b) => a - b);
+  if (seeds.length === 0) return [];
+  const regret = new Map<string, number>();
+  for (const r of runs) regret.set(`${r.problem}|${r.mode}|${r.seed}`, regretOf(r, FOLD_PROBLEMS.find((p) => p.name === r.problem) as FoldProblem));
+  let state = 0x9e3779b9;
+  const next = (): number => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const draws = Array.from({ length: 1000 }, () => seeds.map(() => seeds[Math.floor(next() * seeds.length)] as number));
+  const out: [string, [number, number]][] = [];
+  for (const mode of MODES) {
+    const ratios = draws
+      .map((draw) => mean(FOLD_PROBLEMS.map((p) => mean(draw.map((s) => regret.get(`${p.name}|${mode.name}|${s}`) ?? NaN)) / mean(draw.map((s) => regret.get(`${p.name}|none|${s}`) ?? NaN)))))
+      .filter((x) => !Number.isNaN(x))
+      .sort((a, b) => a - b);
+    if (ratios.length > 0) out.push([`${library} ${mode.name}`, [ratios[Math.floor(0.05 * (ratios.length - 1))] as number, ratios[Math.ceil(0.95 * (ratios.length - 1))] as number]]);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   let optuna: Promise<Run[]> = Promise.resolve([]);
@@ -189,6 +223,13 @@ async function main(): Promise<void> {
   for (const problem of FOLD_PROBLEMS) for (const seed of SEEDS) for (const mode of MODES) runs.push(await runSodate(problem, mode, seed));
   console.log(`sodate part (TPESampler): ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const optunaRuns = await optuna;
+  const dump = process.env['SODATE_BENCH_JSON'];
+  if (dump !== undefined && dump !== '') {
+    const problems = new Map(FOLD_PROBLEMS.map((p) => [p.name, p] as const));
+    const perRun = [...runs.map((r) => ({ library: 'sodate', r })), ...optunaRuns.map((r) => ({ library: 'optuna5', r }))].map(({ library, r }) => ({ library, problem: r.problem, mode: r.mode, seed: r.seed, folds: r.folds.reduce((a, b) => a + b, 0), regret: regretOf(r, problems.get(r.problem) as FoldProblem) }));
+    writeFileSync(dump, JSON.stringify(perRun));
+    console.log(`per-run regrets and folds: ${dump}`);
+  }
 
   const header = ['library / pruner', 'folds saved', 'regret (mean)', 'regret (median)', '× none', 'none, same folds', 'pruned better than best'];
   const pooled = new Map<string, Row[]>();
@@ -198,13 +239,16 @@ async function main(): Promise<void> {
     printTable(header, rows.map(([name, r]) => [name, `${(100 * r.saved).toFixed(0)}%`, fmt(r.regretMean), fmt(r.regretMedian), `${r.ratio.toFixed(2)}`, fmt(r.sameFolds), r.lost.toFixed(2)]));
     for (const [name, r] of rows) pooled.set(name, [...(pooled.get(name) ?? []), r]);
   }
-  console.log('\nall problems: mean folds saved, mean of the per-problem regret ratios (target: ≥ 40% saved at ≤ 1.10× regret)');
+  console.log('\nall problems: mean folds saved, mean of the per-problem regret ratios (target: ≥ 40% saved at ≤ 1.10× regret),');
+  console.log('and a 90% bootstrap interval of that ratio over the seeds: at 10 seeds it spans about ±0.2, so read "meets target" on 30 or more');
+  const bootstrap = [...bootstrapRatios(runs, 'sodate'), ...bootstrapRatios(optunaRuns, 'optuna5')];
   printTable(
-    ['library / pruner', 'folds saved', '× none', 'meets target'],
+    ['library / pruner', 'folds saved', '× none', '90% interval', 'meets target'],
     [...pooled].map(([name, rs]) => {
       const saved = mean(rs.map((r) => r.saved));
       const ratio = mean(rs.map((r) => r.ratio));
-      return [name, `${(100 * saved).toFixed(0)}%`, ratio.toFixed(2), saved >= 0.4 && ratio <= 1.1 ? 'yes' : 'no'];
+      const interval = bootstrap.find(([n]) => n === name)?.[1];
+      return [name, `${(100 * saved).toFixed(0)}%`, ratio.toFixed(2), interval === undefined ? '-' : `[${interval[0].toFixed(2)}, ${interval[1].toFixed(2)}]`, saved >= 0.4 && ratio <= 1.1 ? 'yes' : 'no'];
     }),
   );
   console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(1)} s`);

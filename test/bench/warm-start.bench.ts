@@ -20,6 +20,7 @@
  *   npm run bench -- warm-start                                  10 seeds, TPE (and GP on two pairs: slow, ~15 min)
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_SAMPLERS=tpe npm run bench -- warm-start
  *   SODATE_BENCH_PROBLEMS=branin+1 …                             one pair
+ *   SODATE_BENCH_SEED_BASE=100 …                                 seeds 100…109 (the warm-start ranking was chosen on 100…119)
  *
  * Beside Optuna (Debian's 3.1; Optuna 5 too when SODATE_OPTUNA5_PATH points at its sources)
  * on branin+1, hartmann6+1 and image-mixed: Optuna has no warm start, so its peer adds the
@@ -155,6 +156,7 @@ const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] =
 ];
 
 const TRIALS = 100;
+const SEED_BASE = Number(process.env['SODATE_BENCH_SEED_BASE'] ?? 0);
 const TARGET = 50;
 
 /** Best-so-far regret after each of the study's trials (index n−1 = after n trials). */
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
       const cold: number[][] = [];
       const variants = pair.variants.filter((v) => v.only === undefined || v.only === entry.name);
       const warm = variants.map(() => [] as number[][]);
-      for (let seed = 0; seed < seeds; seed++) {
+      for (let seed = SEED_BASE; seed < SEED_BASE + seeds; seed++) {
         const storage = new InMemoryStorage();
         // The old study's seed differs from the new one's, as two separate studies' would.
         await runStudy(pair.old, 0, entry.create(1000 + seed), 1000 + seed, storage, 'old');

@@ -30,13 +30,30 @@ describe('the fold model (known values)', () => {
     expect(model.df).toBe(2);
   });
 
-  it('forecasts the mean over all folds from one fold: level 8/3, scale √(σ²(m²/n + m))/K = 1/3', () => {
+  it('forecasts the mean over all folds from one fold: level 8/3, scale √(σ²(m²/n + m)(1 + 1/T))/K = 1/√6', () => {
     const forecast = forecastFoldMean(model, new Map([[0, 1.5]]));
     expect(forecast?.mean).toBeCloseTo(8 / 3, 12);
-    expect(forecast?.scale).toBeCloseTo(1 / 3, 12);
-    // t = (2 − 8/3)/(1/3) = −2 on 2 df: P = ½ − 1/√6.
-    expect(probabilityBetter(forecast!, 2, 'minimize')).toBeCloseTo(0.5 - 1 / Math.sqrt(6), 10);
-    expect(probabilityBetter(forecast!, 2, 'maximize')).toBeCloseTo(0.5 + 1 / Math.sqrt(6), 10);
+    // New noise σ²(m²/n + m)/K² = 1/9, and the estimated effects' error adds 1/T of it.
+    expect(forecast?.scale).toBeCloseTo(1 / Math.sqrt(6), 12);
+    // t = (2 − 8/3)·√6 = −2√6/3 on 2 df: P = ½ + t/(2√(2 + t²)) = ½ − 1/√7.
+    expect(probabilityBetter(forecast!, 2, 'minimize')).toBeCloseTo(0.5 - 1 / Math.sqrt(7), 10);
+    expect(probabilityBetter(forecast!, 2, 'maximize')).toBeCloseTo(0.5 + 1 / Math.sqrt(7), 10);
+  });
+
+  it('fits rows with holes: exactly additive values recover the effects, with no residual', () => {
+    // Effects (−1, 0, 1); levels 5, 2, 7; the second and third rows each miss a fold.
+    const holes = fitFoldModel([row([4, 5, 6]), new Map([[0, 1], [1, 2]]), new Map([[1, 7], [2, 8]]), row([-1, 0, 1])], [0, 1, 2]) as FoldModel;
+    expect(holes.effects.get(0)).toBeCloseTo(-1, 12);
+    expect(holes.effects.get(1)).toBeCloseTo(0, 12);
+    expect(holes.effects.get(2)).toBeCloseTo(1, 12);
+    expect(holes.variance).toBeCloseTo(0, 12);
+    // 10 values − 4 levels − 2 effects.
+    expect(holes.df).toBe(4);
+  });
+
+  it('cannot tell the effects of folds that no row links to the others', () => {
+    const apart = [new Map([[0, 1], [1, 2]]), new Map([[0, 3], [1, 5]]), new Map([[2, 1], [3, 2]]), new Map([[2, 0], [3, 4]])];
+    expect(fitFoldModel(apart, [0, 1, 2, 3])).toBeUndefined();
   });
 
   it('needs two rows of two folds, and a trial with at least one of the folds', () => {
@@ -50,6 +67,32 @@ const table = fc.array(fc.array(fc.double({ min: -10, max: 10, noNaN: true }), {
 const partial = fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 1, maxLength: 3 });
 
 describe('the fold model (properties)', () => {
+  it('on a complete table of T rows, the forecast variance is σ²(m²/n + m)(1 + 1/T)/K²', () => {
+    fc.assert(
+      fc.property(table, partial, (rows, own) => {
+        const model = fitFoldModel(rows.map(row)) as FoldModel;
+        fc.pre(model.variance > 1e-6);
+        const n = own.length;
+        const m = 4 - n;
+        const forecast = forecastFoldMean(model, row(own))!;
+        expect(forecast.scale ** 2).toBeCloseTo((model.variance * (m * m / n + m) * (1 + 1 / rows.length)) / 16, 9);
+        expect(forecast.df).toBe((rows.length - 1) * 3);
+      }),
+    );
+  });
+
+  it('a row with a single fold changes neither the effects, nor σ², nor the degrees of freedom', () => {
+    fc.assert(
+      fc.property(table, fc.integer({ min: 0, max: 3 }), fc.double({ min: -10, max: 10, noNaN: true }), (rows, fold, value) => {
+        const without = fitFoldModel(rows.map(row)) as FoldModel;
+        const with1 = fitFoldModel([...rows.map(row), new Map([[fold, value]])], [0, 1, 2, 3]) as FoldModel;
+        for (const f of [0, 1, 2, 3]) expect(with1.effects.get(f)).toBeCloseTo(without.effects.get(f) as number, 9);
+        expect(with1.variance).toBeCloseTo(without.variance, 9);
+        expect(with1.df).toBe(without.df);
+      }),
+    );
+  });
+
   it('a trial with every fold is certain: its forecast is its own mean with no spread', () => {
     fc.assert(
       fc.property(table, fc.array(fc.double({ min: -10, max: 10, noNaN: true }), { minLength: 4, maxLength: 4 }), (rows, own) => {
@@ -87,6 +130,41 @@ describe('the fold model (properties)', () => {
         expect(after).toBeLessThanOrEqual(before + 1e-12);
       }),
     );
+  });
+});
+
+describe('the fold forecast is calibrated (simulated from the model)', () => {
+  // A fixed generator: mulberry32 and Box–Muller.
+  function gaussians(seed: number): () => number {
+    let state = seed >>> 0;
+    const uniform = (): number => {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
+    };
+    return () => Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform());
+  }
+
+  it('with 4 finished trials and one fold seen, the trial ends below its forecast 10% point about 10% of the time', () => {
+    const effects = [0, 0.6, -0.4, 1.0, -0.2];
+    const normal = gaussians(7);
+    const runs = 4000;
+    let below = 0;
+    for (let r = 0; r < runs; r++) {
+      const rows = Array.from({ length: 4 }, () => {
+        const level = 3 * normal();
+        return row(effects.map((e) => level + e + normal()));
+      });
+      const level = 3 * normal();
+      const values = effects.map((e) => level + e + normal());
+      const forecast = forecastFoldMean(fitFoldModel(rows) as FoldModel, new Map([[0, values[0] as number]]))!;
+      // P(M < target) is the forecast's CDF at the outcome: uniform when calibrated.
+      if (probabilityBetter(forecast, mean(values), 'minimize') < 0.1) below++;
+    }
+    // Binomial(4000, 0.1): sd 0.0047. The forecast without the effects' error gave 0.127 here (0.126, 0.132 with seeds 8, 9).
+    expect(Math.abs(below / runs - 0.1)).toBeLessThan(0.015);
   });
 });
 
@@ -153,6 +231,27 @@ describe('FoldPredictivePruner', () => {
         expect(new FoldPredictivePruner({ minProbability: 0.5, topFraction: 0 }).prune(study(), trial)).toBe(false);
       }),
     );
+  });
+
+  it('never prunes a trial that has run every fold: stopping it would save nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: 0, max: 20, noNaN: true }), { minLength: 5, maxLength: 5 }), (values) => {
+        expect(new FoldPredictivePruner({ minProbability: 0.5, topFraction: 0 }).prune(study(), running(5, values))).toBe(false);
+      }),
+    );
+  });
+
+  it('fits the fold effects to the trials that ran before the first pruned one: later survivors are selected on their first folds', () => {
+    const pruner = new FoldPredictivePruner({ topFraction: 0 });
+    const early = study().getTrials(['COMPLETE']);
+    const prunedOne = makeTrial({ number: 5, state: 'PRUNED', value: 9, intermediate: [[0, 9]] });
+    // A survivor whose first fold is 3 below its others: fitted to, it would make fold 0 read easier.
+    const survivor = finished(6, EFFECTS.map((e, f) => 10 + e + (f === 0 ? -3 : 0)));
+    const probe = running(7, [1.3]);
+    const withSurvivor = pruner.probability(makeStudyView([...early, prunedOne, survivor]), probe);
+    expect(withSurvivor).toBeCloseTo(pruner.probability(makeStudyView([...early, prunedOne]), probe), 12);
+    // Before any trial was pruned, every complete trial is fitted to, the survivor too.
+    expect(pruner.probability(makeStudyView([...early, finished(5, EFFECTS.map((e, f) => 10 + e + (f === 0 ? -3 : 0)))]), probe)).not.toBeCloseTo(withSurvivor, 3);
   });
 
   it('validates its options, and is built from a space file by kind fold-predictive', () => {

@@ -322,6 +322,40 @@ describe('TPE incremental ranking', () => {
       }),
     );
   });
+  it('ranks the trials of an earlier study (negative ids) and those of the study each among themselves, merged by quantile', () => {
+    // Old values 0..3 all beat the new 10 and 11: by value the new trials would rank last.
+    const old = [3, 0, 2, 1].map((value, number) => ({ ...makeTrial({ number, value }), id: -1 - number }));
+    const fresh = [11, 10].map((value, i) => makeTrial({ number: 4 + i, value }));
+    const current = makeTrial({ number: 6 });
+    // Old at 1/8, 3/8, 5/8, 7/8; new at 1/4, 3/4.
+    const expected = [1, 5, 3, 2, 4, 0];
+    expect(rankHistory([...old, ...fresh], 'minimize', current, false).trials.map((t) => t.number)).toEqual(expected);
+    const incremental = new RankedTrials('minimize');
+    incremental.rank([...old, fresh[0]!], current, false);
+    const ranked = incremental.rank([...old, ...fresh], current, false);
+    expect(ranked.trials.map((t) => t.number)).toEqual(expected);
+    expect([...ranked.numbers]).toEqual(expected);
+    // Before any new trial finishes, the old study's own order.
+    expect(rankHistory(old, 'minimize', current, false).trials.map((t) => t.number)).toEqual([1, 3, 2, 0]);
+  });
+
+  it('with the trials of an earlier study, ranks incrementally exactly like a full re-rank', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 9 }), { minLength: 1, maxLength: 12 }), fc.array(fc.tuple(fc.constantFrom('COMPLETE', 'PRUNED', 'RUNNING'), fc.integer({ min: 0, max: 9 })), { maxLength: 20 }), (oldValues, specs) => {
+        const old = oldValues.map((value, number) => ({ ...makeTrial({ number, value }), id: -1 - number }));
+        const own = specs.map(([state, value], i) => makeTrial({ number: old.length + i, state: state as 'COMPLETE', ...(state === 'COMPLETE' ? { value } : {}), ...(state === 'PRUNED' ? { intermediate: { 1: value } } : {}) }));
+        const trials = [...old, ...own];
+        const current = makeTrial({ number: trials.length });
+        const incremental = new RankedTrials('minimize');
+        for (let cut = old.length; cut <= trials.length; cut += 5) incremental.rank(trials.slice(0, cut), current, true);
+        const a = incremental.rank(trials, current, true);
+        const b = rankHistory(trials, 'minimize', current, true);
+        expect(a.trials.map((t) => t.number)).toEqual(b.trials.map((t) => t.number));
+        expect([...a.numbers]).toEqual(a.trials.map((t) => t.number));
+      }),
+    );
+  });
+
   it('ranks a paused trial that was resumed and completed by its new state, not its paused one', () => {
     const paused = (n: number, at: number): FrozenTrial => makeTrial({ number: n, state: 'PRUNED', intermediate: { 1: at }, systemAttrs: { [PAUSED_ATTR]: true } });
     const done = [makeTrial({ number: 0, value: 5 }), makeTrial({ number: 1, value: 4 })];

@@ -194,6 +194,19 @@ describe('a warm-started study', () => {
     expect(await run('a')).toEqual(await run('b'));
   });
 
+  it('TPE samples the same whatever the scale of the old objective: a monotone rescaling of its values changes nothing', async () => {
+    const storage = new InMemoryStorage();
+    await oldStudy(storage, 20, (x) => (x - 0.3) ** 2, 'plain');
+    // Another epoch count, say: every old value 10 times larger and 100 worse than the new objective's.
+    await oldStudy(storage, 20, (x) => 100 + 10 * (x - 0.3) ** 2, 'rescaled');
+    const run = async (name: string, from: string) => {
+      const study = await createStudy({ name, storage, sampler: new TPESampler({ seed: 3 }), warmStart: { from } });
+      await study.optimize((t) => (t.suggestFloat('x', 0, 1) - 0.35) ** 2, { nTrials: 15 });
+      return study.trials.map((t) => t.params['x']);
+    };
+    expect(await run('a', 'plain')).toEqual(await run('b', 'rescaled'));
+  });
+
   it('from a study without complete trials samples exactly as a cold study', async () => {
     const storage = new InMemoryStorage();
     await createStudy({ name: 'empty', storage });

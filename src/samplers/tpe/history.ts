@@ -5,6 +5,16 @@
  * In a constrained study (trials carrying `constraints:<name>` attributes), feasible
  * trials rank before infeasible ones, and infeasible ones by their total violation (c-TPE,
  * as Optuna ranks them).
+ *
+ * In a warm-started study the history also holds the earlier study's trials (negative ids,
+ * `src/study/warm-start.ts`). Their values come from another objective (another epoch
+ * count, a knob since added, a shifted optimum) and need not be on the new one's scale, so
+ * old and new trials are each ranked among themselves and the two lists are merged by
+ * quantile (`byQuantile`): an old trial in the top 15% of the old study stands beside the
+ * new trials in the top 15% of the new one. Ranked by raw value, a shift of scale either
+ * fills the good set with old trials for good, or (new values better) pushes the whole old
+ * study into the bad set, where its many trials near the old optimum then count against
+ * the region the new optimum is likely in. Studies without old trials rank as before.
  */
 import { violation } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
@@ -80,8 +90,36 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
     if (trial.number > maxNumber) maxNumber = trial.number;
   }
   finished.sort(compareKeyed);
-  const ranked = [...finished.map((k) => k.trial), ...running];
+  const ranked = [...(finished.some(isWarmStartTrial) ? byQuantile(finished) : finished).map((k) => k.trial), ...running];
   return { trials: ranked, numbers: Int32Array.from(ranked, (t) => t.number), nFinished: finished.length, maxNumber };
+}
+
+/** An earlier study's trial in a warm-started study's history (the seam numbers them with negative ids). */
+function isWarmStartTrial(item: FrozenTrial | Keyed): boolean {
+  return ('trial' in item ? item.trial : item).id < 0;
+}
+
+/**
+ * Ranked trials (best first) with the earlier study's trials and the study's own each kept
+ * in their order and merged by quantile: the i-th of W old trials sits at (i + ½)/W, the
+ * j-th of n new ones at (j + ½)/n, a new trial first on a tie. With no new trial yet the
+ * order is the old study's.
+ */
+function byQuantile(ranked: readonly Keyed[]): Keyed[] {
+  const old: Keyed[] = [];
+  const fresh: Keyed[] = [];
+  for (const k of ranked) (isWarmStartTrial(k) ? old : fresh).push(k);
+  if (old.length === 0 || fresh.length === 0) return ranked.slice();
+  const out: Keyed[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < old.length || j < fresh.length) {
+    const oldAt = i < old.length ? (2 * i + 1) / (2 * old.length) : Infinity;
+    const freshAt = j < fresh.length ? (2 * j + 1) / (2 * fresh.length) : Infinity;
+    if (freshAt <= oldAt) out.push(fresh[j++] as Keyed);
+    else out.push(old[i++] as Keyed);
+  }
+  return out;
 }
 
 function compareStage(a: number, b: number): number {
@@ -105,6 +143,8 @@ export class RankedTrials {
   private readonly ingested = new Set<number>();
   private readonly folded = new FinishedPrefix();
   private maxFinishedNumber = -1;
+  /** Whether an earlier study's trial was ingested: then old and new are merged by quantile. */
+  private warmStarted = false;
 
   constructor(private readonly direction: Direction) {}
 
@@ -120,7 +160,10 @@ export class RankedTrials {
       } else if (trial.state === 'COMPLETE' || trial.state === 'PRUNED') {
         if (!this.ingested.has(trial.id)) {
           this.ingested.add(trial.id);
-          if (trial.state === 'PRUNED' || trial.values?.[0] !== undefined) this.insert(keyOf(trial, this.direction));
+          if (trial.state === 'PRUNED' || trial.values?.[0] !== undefined) {
+            this.insert(keyOf(trial, this.direction));
+            if (isWarmStartTrial(trial)) this.warmStarted = true;
+          }
         }
       } else if (trial.state === 'RUNNING' && constantLiar && trial.id !== current.id && trial.number !== current.number) {
         running.push(trial);
@@ -128,11 +171,12 @@ export class RankedTrials {
       }
     }
     this.folded.advance(trials);
-    const finished = paused.length === 0 ? this.finished : mergeKeyed(this.finished, paused.sort(compareKeyed));
+    let finished = paused.length === 0 ? this.finished : mergeKeyed(this.finished, paused.sort(compareKeyed));
+    if (this.warmStarted) finished = byQuantile(finished);
     const nFinished = finished.length;
     const ranked = new Array<FrozenTrial>(nFinished + running.length);
     const numbers = new Int32Array(nFinished + running.length);
-    if (paused.length === 0) numbers.set(this.finishedNumbers);
+    if (paused.length === 0 && !this.warmStarted) numbers.set(this.finishedNumbers);
     else for (let i = 0; i < nFinished; i++) numbers[i] = (finished[i] as Keyed).trial.number;
     for (let i = 0; i < nFinished; i++) ranked[i] = (finished[i] as Keyed).trial;
     for (let i = 0; i < running.length; i++) {
