@@ -273,6 +273,23 @@ describe('TPE history ranking', () => {
     expect(ranked.nFinished).toBe(5);
     expect(rankHistory(trials, 'maximize', makeTrial({ number: 7 }), false).trials.map((t) => t.number)).toEqual([1, 4, 2, 0, 6]);
   });
+
+  it('merges a warm start\'s old and new trials by quantile among the feasible COMPLETE ones only: PRUNED and infeasible trials stay after them', () => {
+    // Old trials carry negative ids (the warm-start seam); 8 feasible old, then 1 feasible new, 2 infeasible new, 1 pruned new.
+    const old = Array.from({ length: 8 }, (_, i) => ({ ...makeTrial({ number: -8 + i, value: i }), id: -(i + 1) }));
+    const fresh = [
+      makeTrial({ number: 8, value: 50 }),
+      makeTrial({ number: 9, value: -1, systemAttrs: { 'constraints:mem': 2 } }),
+      makeTrial({ number: 10, value: -2, systemAttrs: { 'constraints:mem': 1 } }),
+      makeTrial({ number: 11, state: 'PRUNED', intermediate: [[3, -5]] }),
+    ];
+    const current = makeTrial({ number: 12 });
+    const numbers = rankHistory([...old, ...fresh, current], 'minimize', current, false).trials.map((t) => t.number);
+    // The one feasible new trial sits at quantile ½ among the 8 old; the pruned one next, the infeasible ones last (less violation first).
+    expect(numbers).toEqual([-8, -7, -6, -5, 8, -4, -3, -2, -1, 11, 10, 9]);
+    const incremental = new RankedTrials('minimize');
+    expect(incremental.rank([...old, ...fresh, current], current, false).trials.map((t) => t.number)).toEqual(numbers);
+  });
 });
 
 describe('TPE parameter columns', () => {

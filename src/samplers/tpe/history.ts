@@ -106,9 +106,14 @@ function isWarmStartTrial(item: FrozenTrial | Keyed): boolean {
  * order is the old study's.
  */
 function byQuantile(ranked: readonly Keyed[]): Keyed[] {
+  // Only the feasible COMPLETE trials (a prefix of the ranking) are merged by quantile: PRUNED
+  // and infeasible trials, old or new, keep their places after them, as c-TPE ranks them.
+  let comparable = 0;
+  while (comparable < ranked.length && (ranked[comparable] as Keyed).violation === 0 && (ranked[comparable] as Keyed).stage === -Infinity) comparable++;
+  const rest = ranked.slice(comparable);
   const old: Keyed[] = [];
   const fresh: Keyed[] = [];
-  for (const k of ranked) (isWarmStartTrial(k) ? old : fresh).push(k);
+  for (const k of ranked.slice(0, comparable)) (isWarmStartTrial(k) ? old : fresh).push(k);
   if (old.length === 0 || fresh.length === 0) return ranked.slice();
   const out: Keyed[] = [];
   let i = 0;
@@ -119,7 +124,7 @@ function byQuantile(ranked: readonly Keyed[]): Keyed[] {
     if (freshAt <= oldAt) out.push(fresh[j++] as Keyed);
     else out.push(old[i++] as Keyed);
   }
-  return out;
+  return out.concat(rest);
 }
 
 function compareStage(a: number, b: number): number {
