@@ -9,9 +9,11 @@ import { noteCheckpoint } from './pausing.js';
  * The orchestrator's answer to one message of a running trial: a suggestion (synchronous,
  * a thread blocks on it), a report or fold (stored in order, then the pruner's continue or
  * stop), an attribute, a constraint, a log line, a checkpoint. Every write goes to the
- * trial's study; a trial once told stop is answered stop from then on.
+ * trial's study; a trial once told stop is answered stop from then on. A constraint the
+ * study has no limit for fails the trial (a typo in a space file), unless
+ * `undeclaredConstraints` (the API, where it is how far the trial is past its limit).
  */
-export function answerTrialMessage(study: Study, entry: ActiveTrial, message: TrialMessage): LoopMessage | Promise<LoopMessage> | undefined {
+export function answerTrialMessage(study: Study, entry: ActiveTrial, message: TrialMessage, undeclaredConstraints = false): LoopMessage | Promise<LoopMessage> | undefined {
   switch (message.type) {
     case 'log':
       entry.log.append(message.text);
@@ -21,7 +23,7 @@ export function answerTrialMessage(study: Study, entry: ActiveTrial, message: Tr
       return undefined;
     case 'constraint': {
       const declared = Object.keys(study.constraintLimits);
-      if (!declared.includes(message.name)) {
+      if (!declared.includes(message.name) && !undeclaredConstraints) {
         entry.failure ??= `constraint "${message.name}" is not declared under constraints: in the space file (${declared.length === 0 ? 'it declares none' : `declared: ${declared.join(', ')}`}); declare it with a min or max`;
       } else entry.trial.setConstraint(message.name, message.value);
       return undefined;

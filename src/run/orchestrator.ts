@@ -1,5 +1,4 @@
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
-import type { SodateError } from '../errors.js';
 import { errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { SearchSpace } from '../space/search-space.js';
@@ -25,8 +24,8 @@ function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[
 
 export interface OrchestratorOptions {
   readonly study: Study;
-  /** The declared space; the loop suggests it for each trial before dispatch. */
-  readonly space: SearchSpace;
+  /** The declared space; the loop suggests it for each trial before dispatch. Default: none (define-by-run). */
+  readonly space?: SearchSpace | undefined;
   readonly runner: SlotRunner;
   /** Each running trial owns one of these. */
   readonly slots: readonly Slot[];
@@ -35,6 +34,12 @@ export interface OrchestratorOptions {
   readonly maxTrials: number | undefined;
   /** Stop asking for new trials after this many seconds (undefined: never). */
   readonly timeoutSeconds: number | undefined;
+  /** Trials this run asks, wherever they came from (new, enqueued, retried); promoted ones do not count. Default: no limit. */
+  readonly nTrials?: number | undefined;
+  /** Called after each trial this run tells, before its slot takes the next; if it throws, no trial is asked any more and the run throws that. */
+  readonly afterTrial?: ((trial: FrozenTrial) => void | Promise<void>) | undefined;
+  /** A constraint the study has no limit for is recorded as how far it is past its limit (the API's `trial.setConstraint`), instead of failing the trial. Default false. */
+  readonly undeclaredConstraints?: boolean;
   /** A trial running longer is stopped and recorded as FAIL. Default: no limit. */
   readonly trialTimeoutSeconds?: number | undefined;
   /** Times a trial whose slot died (a crash, a kill, a stale heartbeat) is re-queued with the same parameters. Default 0. */
@@ -93,10 +98,14 @@ class TuneLoop {
   private readonly finishing = new Set<Promise<void>>();
   /** Retention sweeps still running: even a run that fails waits for them, before its caller closes the storage. */
   private readonly sweeps = new Set<Promise<void>>();
-  private fatal: SodateError | undefined;
+  /** Why no trial may be asked any more and the run throws: an objective that cannot load, an `afterTrial` that threw. */
+  private fatal: { readonly error: unknown } | undefined;
+  private asked = 0;
   private exhausted = false;
   private checkingStale = false;
   private wakeUp: (() => void) | undefined;
+  /** A wake came while the loop was busy: its next sleep returns at once. */
+  private wakePending = false;
 
   constructor(private readonly options: OrchestratorOptions) {
     this.study = options.study;
@@ -153,7 +162,7 @@ class TuneLoop {
       options.stopSignal?.removeEventListener('abort', onStop);
       await Promise.allSettled(this.sweeps);
     }
-    if (this.fatal !== undefined) throw this.fatal;
+    if (this.fatal !== undefined) throw this.fatal.error;
     await options.artifacts?.sweep(study);
     await study.refresh();
     reporter.studyEnd?.(study, reason);
@@ -179,6 +188,7 @@ class TuneLoop {
   /** A new trial (an enqueued one first), or null when the search is exhausted or the study holds its budget. */
   private async ask(): Promise<StudyTrial | null> {
     const { study, options } = this;
+    if (options.nTrials !== undefined && this.asked >= options.nTrials) return null;
     await study.refresh();
     if (study.isSearchExhausted()) {
       this.exhausted = true;
@@ -186,7 +196,9 @@ class TuneLoop {
     }
     // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
     const retried = study.trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length;
-    return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
+    const trial = await study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
+    if (trial !== null) this.asked++;
+    return trial;
   }
 
   /** Start `trial` on `slot` (resumed from its checkpoint when promoted); `finish` runs when it ends. */
@@ -211,7 +223,7 @@ class TuneLoop {
       let end: TrialEnd;
       try {
         const task = await this.prepare(entry, resume);
-        const run = this.options.runner.start(task, slot, (message) => answerTrialMessage(study, entry, message));
+        const run = this.options.runner.start(task, slot, (message) => answerTrialMessage(study, entry, message, options.undeclaredConstraints === true));
         entry.run = run;
         if (options.stopSignal?.aborted) run.stop('interrupted');
         const limit = options.trialTimeoutSeconds;
@@ -238,7 +250,7 @@ class TuneLoop {
     const { options, study } = this;
     const { trial, slot } = entry;
     // A resumed trial has its parameters, and its directory holds the checkpoint it resumes from.
-    if (resume === undefined) suggestAll(options.space, trial);
+    if (resume === undefined && options.space !== undefined) suggestAll(options.space, trial);
     trial.setSystemAttr(SLOT_ATTR, slot.name);
     trial.setSystemAttr(DEVICE_ATTR, slot.device);
     if (resume !== undefined) {
@@ -270,7 +282,7 @@ class TuneLoop {
     const { trial } = entry;
     await entry.reports;
     const ended = endedTrial(study, entry, end, options.trialTimeoutSeconds);
-    if (ended.fatal !== undefined) this.fatal ??= ended.fatal;
+    if (ended.fatal !== undefined) this.fatal ??= { error: ended.fatal };
     if (entry.failure === undefined && entry.stopSaid && pauseIfResumable(study, entry)) {
       reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
     }
@@ -292,6 +304,13 @@ class TuneLoop {
       }
     }
     if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
+    if (frozen !== undefined && options.afterTrial !== undefined) {
+      try {
+        await options.afterTrial(frozen);
+      } catch (error) {
+        this.fatal ??= { error };
+      }
+    }
     // Not awaited here: the slot takes its next trial while retention deletes beaten trials'
     // files (sweeps run one at a time and never throw); the run waits for it with the trials.
     const sweep = options.artifacts?.sweep(study, { refresh: false });
@@ -353,11 +372,16 @@ class TuneLoop {
   private wake(): void {
     const resolve = this.wakeUp;
     this.wakeUp = undefined;
+    if (resolve === undefined) this.wakePending = true;
     resolve?.();
   }
 
   /** Wait `ms`, or less when `wake` is called (a trial ended, a signal, a heartbeat tick). */
   private sleep(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         this.wakeUp = undefined;

@@ -31,8 +31,8 @@ export function endedTrial(study: Study, entry: ActiveTrial, end: TrialEnd, tria
   if (entry.stopSaid) return { result: { state: 'pruned' } };
   switch (end.type) {
     case 'done':
-      // A fold trial that returns nothing completes with the mean over its folds.
-      if (end.value === undefined && entry.trial.reportsFolds) return { result: { state: 'complete' } };
+      // A fold trial that returns nothing completes with the mean over its folds (tell says why any other fails).
+      if (end.value === undefined) return { result: { state: 'complete' } };
       // One number, or one per objective: tell checks the count against the study's directions.
       if (typeof end.value === 'number' || Array.isArray(end.value)) return { result: end.value as TrialValues };
       return { result: { state: 'fail', error: new Error(`objective returned ${describeValue(end.value)}, expected ${study.isMultiObjective ? `${study.directions.length} numbers` : 'a number'}`) } };
