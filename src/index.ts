@@ -1,4 +1,6 @@
 // The package root: `import { createStudy, TPESampler } from 'sodate'`.
+import { optimizeInline } from './run/optimize.js';
+import { useOptimizeEngine } from './study/optimize.js';
 export { SodateError, SpaceError, OptionError, StorageError, NotFoundError, isSodateError } from './errors.js';
 export type { JsonValue } from './json.js';
 export * from './space/index.js';
@@ -7,3 +9,9 @@ export * from './study/index.js';
 export * from './samplers/index.js';
 export * from './pruners/index.js';
 export * from './multi-objective/index.js';
+
+export type { OptimizeEngine } from './study/optimize.js';
+
+// The composition root: `study.optimize` runs the orchestrator with inline slots, which lives
+// in run/, a layer above study/ (see useOptimizeEngine).
+useOptimizeEngine(optimizeInline);

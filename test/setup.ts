@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+// The package root plugs the orchestrator into study.optimize; tests import study/ directly.
+import '../src/index.js';
 
 /**
  * Property tests run on a pinned seed so a submission is judged on the same cases every

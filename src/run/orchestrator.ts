@@ -1,31 +1,22 @@
-import { errorMessage } from '../errors.js';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
-import type { SodateError } from '../errors.js';
+import { errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
-import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
+import type { ResumePoint } from '../study/checkpoint.js';
 import { RERUN_ATTRS } from '../study/seeds.js';
-import type { Study, TrialResult, TrialValues } from '../study/study.js';
+import type { Study } from '../study/study.js';
 import type { StudyTrial } from '../study/trial.js';
-import { TrialPruned } from '../study/trial-pruned.js';
-import type { LoopMessage, TrialMessage, TrialTask } from './messages.js';
+import type { ActiveTrial } from './active-trial.js';
+import { answerTrialMessage } from './answer-message.js';
+import type { TrialTask } from './messages.js';
+import { PUT_BACK_TO_PAUSED, pauseIfResumable, promoteNext, stopRunsPutBackToPaused } from './pausing.js';
 import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
 import type { Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
-import type { ResumePoint } from '../study/checkpoint.js';
-import type { ActiveTrial } from './active-trial.js';
-import { PUT_BACK_TO_PAUSED, noteCheckpoint, pauseIfResumable, promoteNext, stopRunsPutBackToPaused } from './pausing.js';
+import { endedTrial } from './trial-result.js';
 import { CHECKPOINT_ATTR, DEVICE_ATTR, FIXED_PARAMS_KEY, LOG_TAIL_ATTR, RESUMES_ATTR, RETRIES_ATTR, RETRY_OF_ATTR, SLOT_ATTR, TRIAL_SEED_ATTR } from '../storage/metadata.js';
-
-function describeValue(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
 
 function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[]): Record<string, JsonValue> {
   return Object.fromEntries(keys.filter((k) => attrs[k] !== undefined).map((k) => [k, attrs[k] as JsonValue]));
@@ -33,8 +24,8 @@ function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[
 
 export interface OrchestratorOptions {
   readonly study: Study;
-  /** The declared space; the loop suggests it for each trial before dispatch. */
-  readonly space: SearchSpace;
+  /** The declared space; the loop suggests it for each trial before dispatch. Default: none (define-by-run). */
+  readonly space?: SearchSpace | undefined;
   readonly runner: SlotRunner;
   /** Each running trial owns one of these. */
   readonly slots: readonly Slot[];
@@ -43,6 +34,12 @@ export interface OrchestratorOptions {
   readonly maxTrials: number | undefined;
   /** Stop asking for new trials after this many seconds (undefined: never). */
   readonly timeoutSeconds: number | undefined;
+  /** Trials this run asks, wherever they came from (new, enqueued, retried); promoted ones do not count. Default: no limit. */
+  readonly nTrials?: number | undefined;
+  /** Called after each trial this run tells, before its slot takes the next; if it throws, no trial is asked any more and the run throws that. */
+  readonly afterTrial?: ((trial: FrozenTrial) => void | Promise<void>) | undefined;
+  /** A constraint the study has no limit for is recorded as how far it is past its limit (the API's `trial.setConstraint`), instead of failing the trial. Default false. */
+  readonly undeclaredConstraints?: boolean;
   /** A trial running longer is stopped and recorded as FAIL. Default: no limit. */
   readonly trialTimeoutSeconds?: number | undefined;
   /** Times a trial whose slot died (a crash, a kill, a stale heartbeat) is re-queued with the same parameters. Default 0. */
@@ -78,39 +75,258 @@ export interface OrchestratorOptions {
  * two steps (first signal: no new trials; second: stop the running ones).
  */
 export async function runOrchestrator(options: OrchestratorOptions): Promise<StopReason> {
-  const { study, reporter, runner } = options;
   if (options.slots.length === 0) throw new Error('the orchestrator needs at least one slot');
-  const now = options.now ?? Date.now;
-  const heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
-  const staleAfter = options.staleAfterSeconds ?? 30;
-  const retries = options.retries ?? 0;
-  const deadline = options.timeoutSeconds === undefined ? Infinity : now() + options.timeoutSeconds * 1000;
-  const active = new Map<number, ActiveTrial>();
-  const free: Slot[] = [...options.slots];
-  const finishing = new Set<Promise<void>>();
+  return new TuneLoop(options).run();
+}
+
+/**
+ * The loop's state and its steps, in the spirit of Syne Tune's `Tuner`: `run` repeats
+ * ask → dispatch while slots are free, then sleeps until a trial ends, a signal comes or the
+ * heartbeat ticks; `answer` (answer-message.ts) hears a running trial; `finish` tells the
+ * study how it ended; `reapStale` fails the trials of processes that died.
+ */
+class TuneLoop {
+  private readonly study: Study;
+  private readonly reporter: Reporter;
+  private readonly now: () => number;
+  private readonly heartbeatMs: number;
+  private readonly staleAfter: number;
+  private readonly retries: number;
+  private readonly deadline: number;
+  private readonly active = new Map<number, ActiveTrial>();
+  private readonly free: Slot[];
+  private readonly finishing = new Set<Promise<void>>();
   /** Retention sweeps still running: even a run that fails waits for them, before its caller closes the storage. */
-  const sweeps = new Set<Promise<void>>();
-  let fatal: SodateError | undefined;
+  private readonly sweeps = new Set<Promise<void>>();
+  /** Why no trial may be asked any more and the run throws: an objective that cannot load, an `afterTrial` that threw. */
+  private fatal: { readonly error: unknown } | undefined;
+  private asked = 0;
+  private exhausted = false;
+  private checkingStale = false;
+  private wakeUp: (() => void) | undefined;
+  /** A wake came while the loop was busy: its next sleep returns at once. */
+  private wakePending = false;
 
-  let wakeUp: (() => void) | undefined;
-  const wake = () => {
-    const resolve = wakeUp;
-    wakeUp = undefined;
-    resolve?.();
-  };
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        wakeUp = undefined;
-        resolve();
-      }, ms);
-      wakeUp = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  constructor(private readonly options: OrchestratorOptions) {
+    this.study = options.study;
+    this.reporter = options.reporter;
+    this.now = options.now ?? Date.now;
+    this.heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
+    this.staleAfter = options.staleAfterSeconds ?? 30;
+    this.retries = options.retries ?? 0;
+    this.deadline = options.timeoutSeconds === undefined ? Infinity : this.now() + options.timeoutSeconds * 1000;
+    this.free = [...options.slots];
+  }
 
-  const requeue = async (trial: FrozenTrial, why: string): Promise<void> => {
+  async run(): Promise<StopReason> {
+    const { options, study, reporter } = this;
+    const wake = () => this.wake();
+    const onStop = () => {
+      for (const entry of this.active.values()) entry.run?.stop('interrupted');
+      this.wake();
+    };
+    options.signal.addEventListener('abort', wake);
+    options.stopSignal?.addEventListener('abort', onStop);
+    const beat = setInterval(() => this.beat(), this.heartbeatMs);
+    let reason: StopReason = 'budget';
+    try {
+      await this.reapStale();
+      // Deletions a killed run left pending.
+      await options.artifacts?.sweep(study);
+      await study.refresh();
+      reporter.studyStart?.({
+        ...options.info,
+        study,
+        maxTrials: options.maxTrials,
+        timeoutSeconds: options.timeoutSeconds,
+        resumedFrom: study.trials.filter((t) => t.state !== 'WAITING').length,
+      });
+      let toldWaiting = false;
+      for (;;) {
+        if (options.signal.aborted || options.stopSignal?.aborted) reason = 'interrupted';
+        else if (this.now() >= this.deadline) reason = 'timeout';
+        const budgetReached = reason === 'budget' && this.fatal === undefined ? await this.fillFreeSlots() : false;
+        if (this.active.size === 0) {
+          const others = budgetReached && options.waitForOthers !== false ? study.trials.filter((t) => t.state === 'RUNNING').length : 0;
+          if (others === 0 || this.fatal !== undefined) break;
+          if (!toldWaiting) reporter.notice?.(`budget reached; waiting for ${others} trial(s) running in other processes`);
+          toldWaiting = true;
+        }
+        await this.sleep(Math.max(10, Math.min(this.heartbeatMs, this.deadline - this.now())));
+      }
+      await Promise.all(this.finishing);
+      if (this.exhausted && reason === 'budget') reason = 'exhausted';
+    } finally {
+      clearInterval(beat);
+      options.signal.removeEventListener('abort', wake);
+      options.stopSignal?.removeEventListener('abort', onStop);
+      await Promise.allSettled(this.sweeps);
+    }
+    if (this.fatal !== undefined) throw this.fatal.error;
+    await options.artifacts?.sweep(study);
+    await study.refresh();
+    reporter.studyEnd?.(study, reason);
+    return reason;
+  }
+
+  /** Ask and dispatch a trial for every free slot; true when the budget (or the search space) ran out. */
+  private async fillFreeSlots(): Promise<boolean> {
+    while (this.free.length > 0 && !this.options.signal.aborted) {
+      // A promoted paused trial goes before a new one; it does not count toward the budget again.
+      const promoted = await promoteNext(this.study, this.options.artifacts, this.active);
+      if (promoted !== null) {
+        await this.dispatch(promoted.trial, this.free.shift() as Slot, promoted.resume);
+        continue;
+      }
+      const trial = await this.ask();
+      if (trial === null) return true;
+      await this.dispatch(trial, this.free.shift() as Slot);
+    }
+    return false;
+  }
+
+  /** A new trial (an enqueued one first), or null when the search is exhausted or the study holds its budget. */
+  private async ask(): Promise<StudyTrial | null> {
+    const { study, options } = this;
+    if (options.nTrials !== undefined && this.asked >= options.nTrials) return null;
+    await study.refresh();
+    if (study.isSearchExhausted()) {
+      this.exhausted = true;
+      return null;
+    }
+    // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
+    const retried = study.trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length;
+    const trial = await study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
+    if (trial !== null) this.asked++;
+    return trial;
+  }
+
+  /** Start `trial` on `slot` (resumed from its checkpoint when promoted); `finish` runs when it ends. */
+  private async dispatch(trial: StudyTrial, slot: Slot, resume?: ResumePoint): Promise<void> {
+    const { options, study } = this;
+    const stored = trial.frozen();
+    const entry: ActiveTrial = {
+      trial,
+      slot,
+      log: new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number)),
+      run: undefined,
+      stopSaid: false,
+      reports: Promise.resolve(),
+      // A resumed run goes on after its checkpoint's step (its earlier reports past it were deleted by the resume).
+      lastStep: resume?.step,
+      checkpoint: resume === undefined ? undefined : { name: stored.systemAttrs[CHECKPOINT_ATTR] as string, step: resume.step },
+      resumed: resume !== undefined,
+    };
+    this.active.set(trial.number, entry);
+    const done = (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      let end: TrialEnd;
+      try {
+        const task = await this.prepare(entry, resume);
+        const run = this.options.runner.start(task, slot, (message) => answerTrialMessage(study, entry, message, options.undeclaredConstraints === true));
+        entry.run = run;
+        if (options.stopSignal?.aborted) run.stop('interrupted');
+        const limit = options.trialTimeoutSeconds;
+        if (limit !== undefined) timer = setTimeout(() => run.stop('timeout'), limit * 1000);
+        end = await run.ended;
+      } catch (error) {
+        end = { type: 'error', message: errorMessage(error) };
+      }
+      clearTimeout(timer);
+      try {
+        await this.finish(entry, end);
+      } finally {
+        this.active.delete(trial.number);
+        this.free.push(slot);
+        this.wake();
+      }
+    })();
+    this.finishing.add(done);
+    void done.finally(() => this.finishing.delete(done));
+  }
+
+  /** Suggest the declared space, record the slot and the trial's directory, beat: the task its slot runs. */
+  private async prepare(entry: ActiveTrial, resume: ResumePoint | undefined): Promise<TrialTask> {
+    const { options, study } = this;
+    const { trial, slot } = entry;
+    // A resumed trial has its parameters, and its directory holds the checkpoint it resumes from.
+    if (resume === undefined && options.space !== undefined) suggestAll(options.space, trial);
+    trial.setSystemAttr(SLOT_ATTR, slot.name);
+    trial.setSystemAttr(DEVICE_ATTR, slot.device);
+    if (resume !== undefined) {
+      const resumes = trial.frozen().systemAttrs[RESUMES_ATTR];
+      trial.setSystemAttr(RESUMES_ATTR, (typeof resumes === 'number' ? resumes : 0) + 1);
+      if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.reopen(study.name, trial);
+      this.reporter.notice?.(`trial ${trial.number} promoted: resumed from its checkpoint at step ${resume.step}`);
+    } else if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
+    // Beaten once at its creation (askWithin); again now that the sampler is done.
+    await study.storage.heartbeat(trial.id);
+    this.reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
+    return {
+      study: study.name,
+      number: trial.number,
+      trialId: trial.id,
+      params: trial.params,
+      distributions: trial.frozen().distributions,
+      device: slot.device,
+      slot: slot.name,
+      ...(trial.seed === undefined ? {} : { seed: trial.seed }),
+      ...(entry.artifactDir === undefined ? {} : { artifactDir: entry.artifactDir }),
+      ...(resume === undefined ? {} : { resumeFrom: resume.path, resumeStep: resume.step }),
+    };
+  }
+
+  /** Tell the study how the trial ended (pausing, recording its directory and log tail, re-queueing a crash), then sweep. */
+  private async finish(entry: ActiveTrial, end: TrialEnd): Promise<void> {
+    const { options, study, reporter } = this;
+    const { trial } = entry;
+    await entry.reports;
+    const ended = endedTrial(study, entry, end, options.trialTimeoutSeconds);
+    if (ended.fatal !== undefined) this.fatal ??= { error: ended.fatal };
+    if (entry.failure === undefined && entry.stopSaid && pauseIfResumable(study, entry)) {
+      reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
+    }
+    if (entry.artifactDir !== undefined) await options.artifacts?.record(entry.artifactDir, study.name, trial, (line) => entry.log.append(line));
+    if (!entry.log.empty) trial.setSystemAttr(LOG_TAIL_ATTR, entry.log.tail());
+    await entry.log.close();
+    let frozen: FrozenTrial | undefined;
+    try {
+      frozen = await study.tell(trial, ended.result);
+    } catch (error) {
+      // A trial put back to paused under a run that stalled is PRUNED already: nothing to tell.
+      if (entry.failure !== PUT_BACK_TO_PAUSED) reporter.notice?.(`trial ${trial.number} could not be recorded: ${errorMessage(error)}`);
+    }
+    if (frozen !== undefined && ended.retryWhy !== undefined) {
+      try {
+        await this.requeue(frozen, ended.retryWhy);
+      } catch (error) {
+        reporter.notice?.(`trial ${trial.number} could not be re-queued: ${errorMessage(error)}`);
+      }
+    }
+    if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
+    if (frozen !== undefined && options.afterTrial !== undefined) {
+      try {
+        await options.afterTrial(frozen);
+      } catch (error) {
+        this.fatal ??= { error };
+      }
+    }
+    // Not awaited here: the slot takes its next trial while retention deletes beaten trials'
+    // files (sweeps run one at a time and never throw); the run waits for it with the trials.
+    const sweep = options.artifacts?.sweep(study, { refresh: false });
+    if (sweep !== undefined) {
+      this.finishing.add(sweep);
+      this.sweeps.add(sweep);
+      void sweep.finally(() => {
+        this.finishing.delete(sweep);
+        this.sweeps.delete(sweep);
+      });
+    }
+  }
+
+  /** Re-queue a failed trial with its parameters (and seed) while it has retries left. */
+  private async requeue(trial: FrozenTrial, why: string): Promise<void> {
+    const { study, reporter, retries } = this;
     const used = typeof trial.systemAttrs[RETRIES_ATTR] === 'number' ? (trial.systemAttrs[RETRIES_ATTR] as number) : 0;
     if (used >= retries) {
       if (retries > 0) reporter.notice?.(`trial ${trial.number} ${why}; it used all ${retries} retries`);
@@ -123,282 +339,58 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
       userAttrs: pick(trial.userAttrs, RERUN_ATTRS),
     });
     reporter.notice?.(`trial ${trial.number} ${why}; re-queued with the same parameters as trial ${created?.number ?? '?'} (retry ${used + 1} of ${retries})`);
-  };
+  }
 
-  let checkingStale = false;
-  const failStale = async () => {
-    if (checkingStale) return;
-    checkingStale = true;
+  /** Fail the RUNNING trials whose heartbeat is older than the grace period (their process died), re-queueing them. */
+  private async reapStale(): Promise<void> {
+    if (this.checkingStale) return;
+    this.checkingStale = true;
+    const { study, staleAfter } = this;
     try {
       const stale = await study.storage.failStaleTrials(study.id, staleAfter);
       for (const trial of stale) {
         // One of ours can only go stale if this process stalled longer than the grace period.
-        const mine = [...active.values()].find((a) => a.trial.id === trial.id);
+        const mine = [...this.active.values()].find((a) => a.trial.id === trial.id);
         mine?.run?.stop('interrupted');
-        await requeue(trial, `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`);
+        await this.requeue(trial, `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`);
       }
       // A resumed trial found stale (by any process) goes back to paused and is not in that list.
-      await stopRunsPutBackToPaused(study, active.values(), (line) => reporter.notice?.(`${line} (no heartbeat for ${staleAfter}s); its run here stops`));
+      await stopRunsPutBackToPaused(study, this.active.values(), (line) => this.reporter.notice?.(`${line} (no heartbeat for ${staleAfter}s); its run here stops`));
     } finally {
-      checkingStale = false;
+      this.checkingStale = false;
     }
-  };
-
-  const handler =
-    (entry: ActiveTrial) =>
-    (message: TrialMessage): LoopMessage | Promise<LoopMessage> | undefined => {
-      switch (message.type) {
-        case 'log':
-          entry.log.append(message.text);
-          return undefined;
-        case 'attr':
-          entry.trial.setUserAttr(message.key, message.value);
-          return undefined;
-        case 'constraint': {
-          const declared = Object.keys(study.constraintLimits);
-          if (!declared.includes(message.name)) {
-            entry.failure ??= `constraint "${message.name}" is not declared under constraints: in the space file (${declared.length === 0 ? 'it declares none' : `declared: ${declared.join(', ')}`}); declare it with a min or max`;
-          } else entry.trial.setConstraint(message.name, message.value);
-          return undefined;
-        }
-        case 'sync':
-          return entry.reports.then((): LoopMessage => ({ type: 'continue', seq: message.seq }));
-        case 'suggest':
-          try {
-            return { type: 'suggested', seq: message.seq, value: entry.trial.suggest(message.name, message.distribution) };
-          } catch (error) {
-            return { type: 'refused', seq: message.seq, message: errorMessage(error) };
-          }
-        case 'checkpoint':
-          noteCheckpoint(study, entry, message.path, message.step);
-          return undefined;
-        case 'report':
-        case 'fold': {
-          if (message.type === 'report') entry.lastStep = Math.max(entry.lastStep ?? -1, message.step);
-          const answer = entry.reports.then(async (): Promise<LoopMessage> => {
-            if (entry.stopSaid) return { type: 'stop', seq: message.seq };
-            try {
-              if (message.type === 'fold') await entry.trial.reportFold(message.fold, message.value);
-              else await entry.trial.report(message.step, message.values ?? message.value);
-              return { type: 'continue', seq: message.seq };
-            } catch (error) {
-              if (error instanceof TrialPruned) {
-                entry.stopSaid = true;
-                return { type: 'stop', seq: message.seq };
-              }
-              // A refused fold (twice, mixed with steps) fails the trial even if its code goes on.
-              if (message.type === 'fold') entry.failure ??= errorMessage(error);
-              return { type: 'refused', seq: message.seq, message: errorMessage(error) };
-            }
-          });
-          entry.reports = answer.catch(() => undefined);
-          return answer;
-        }
-      }
-    };
-
-  const finish = async (entry: ActiveTrial, end: TrialEnd): Promise<void> => {
-    const { trial } = entry;
-    await entry.reports;
-    let result: TrialResult;
-    let retryWhy: string | undefined;
-    if (entry.failure !== undefined) result = { state: 'fail', error: new Error(entry.failure) };
-    else if (entry.stopSaid) {
-      result = { state: 'pruned' };
-      if (pauseIfResumable(study, entry)) reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
-    }
-    // A fold trial that returns nothing completes with the mean over its folds.
-    else if (end.type === 'done' && end.value === undefined && trial.reportsFolds) result = { state: 'complete' };
-    else if (end.type === 'done') {
-      // One number, or one per objective: tell checks the count against the study's directions.
-      result = typeof end.value === 'number' || Array.isArray(end.value) ? (end.value as TrialValues) : { state: 'fail', error: new Error(`objective returned ${describeValue(end.value)}, expected ${study.isMultiObjective ? `${study.directions.length} numbers` : 'a number'}`) };
-    }
-    else if (end.type === 'pruned') result = { state: 'pruned' };
-    else if (end.type === 'error') {
-      result = { state: 'fail', error: new Error(end.message) };
-      if (end.code === 'SODATE_OBJECTIVE_LOAD') fatal ??= new ObjectiveLoadError(end.message);
-    } else if (end.type === 'crashed') {
-      result = { state: 'fail', error: new Error(end.message) };
-      retryWhy = `failed: ${end.message}`;
-    } else if (end.why === 'pruned') result = { state: 'pruned' };
-    else if (end.why === 'timeout') result = { state: 'fail', error: new Error(`timed out after ${options.trialTimeoutSeconds}s`) };
-    else result = { state: 'fail', error: new Error('interrupted') };
-    if (entry.artifactDir !== undefined) await options.artifacts?.record(entry.artifactDir, study.name, trial, (line) => entry.log.append(line));
-    if (!entry.log.empty) trial.setSystemAttr(LOG_TAIL_ATTR, entry.log.tail());
-    await entry.log.close();
-    let frozen: FrozenTrial | undefined;
-    try {
-      frozen = await study.tell(trial, result);
-    } catch (error) {
-      // A trial put back to paused under a run that stalled is PRUNED already: nothing to tell.
-      if (entry.failure !== PUT_BACK_TO_PAUSED) reporter.notice?.(`trial ${trial.number} could not be recorded: ${errorMessage(error)}`);
-    }
-    if (frozen !== undefined && retryWhy !== undefined) {
-      try {
-        await requeue(frozen, retryWhy);
-      } catch (error) {
-        reporter.notice?.(`trial ${trial.number} could not be re-queued: ${errorMessage(error)}`);
-      }
-    }
-    if (frozen !== undefined) reporter.trialFinish?.(frozen, study);
-    // Not awaited here: the slot takes its next trial while retention deletes beaten trials'
-    // files (sweeps run one at a time and never throw); the run waits for it with the trials.
-    const sweep = options.artifacts?.sweep(study, { refresh: false });
-    if (sweep !== undefined) {
-      finishing.add(sweep);
-      sweeps.add(sweep);
-      void sweep.finally(() => {
-        finishing.delete(sweep);
-        sweeps.delete(sweep);
-      });
-    }
-  };
-
-  const dispatch = async (trial: StudyTrial, slot: Slot, resume?: ResumePoint): Promise<void> => {
-    const log = new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number));
-    const stored = trial.frozen();
-    const entry: ActiveTrial = {
-      trial,
-      slot,
-      log,
-      run: undefined,
-      stopSaid: false,
-      reports: Promise.resolve(),
-      // A resumed run goes on after its checkpoint's step (its earlier reports past it were deleted by the resume).
-      lastStep: resume?.step,
-      checkpoint: resume === undefined ? undefined : { name: stored.systemAttrs[CHECKPOINT_ATTR] as string, step: resume.step },
-      resumed: resume !== undefined,
-    };
-    active.set(trial.number, entry);
-    let timer: NodeJS.Timeout | undefined;
-    const done = (async () => {
-      let end: TrialEnd;
-      try {
-        // A resumed trial has its parameters, and its directory holds the checkpoint it resumes from.
-        if (resume === undefined) suggestAll(options.space, trial);
-        trial.setSystemAttr(SLOT_ATTR, slot.name);
-        trial.setSystemAttr(DEVICE_ATTR, slot.device);
-        if (resume !== undefined) {
-          const resumes = stored.systemAttrs[RESUMES_ATTR];
-          trial.setSystemAttr(RESUMES_ATTR, (typeof resumes === 'number' ? resumes : 0) + 1);
-          if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.reopen(study.name, trial);
-          reporter.notice?.(`trial ${trial.number} promoted: resumed from its checkpoint at step ${resume.step}`);
-        } else if (options.artifacts !== undefined) entry.artifactDir = options.artifacts.prepare(study.name, trial);
-        // Beaten once at its creation (askWithin); again now that the sampler is done.
-        await study.storage.heartbeat(trial.id);
-        reporter.trialStart?.({ number: trial.number, params: trial.params, slot: slot.name, device: slot.device });
-        const task: TrialTask = {
-          study: study.name,
-          number: trial.number,
-          trialId: trial.id,
-          params: trial.params,
-          distributions: trial.frozen().distributions,
-          device: slot.device,
-          slot: slot.name,
-          ...(trial.seed === undefined ? {} : { seed: trial.seed }),
-          ...(entry.artifactDir === undefined ? {} : { artifactDir: entry.artifactDir }),
-          ...(resume === undefined ? {} : { resumeFrom: resume.path, resumeStep: resume.step }),
-        };
-        const run = runner.start(task, slot, handler(entry));
-        entry.run = run;
-        if (options.stopSignal?.aborted) run.stop('interrupted');
-        const limit = options.trialTimeoutSeconds;
-        if (limit !== undefined) timer = setTimeout(() => run.stop('timeout'), limit * 1000);
-        end = await run.ended;
-      } catch (error) {
-        end = { type: 'error', message: errorMessage(error) };
-      }
-      clearTimeout(timer);
-      try {
-        await finish(entry, end);
-      } finally {
-        active.delete(trial.number);
-        free.push(slot);
-        wake();
-      }
-    })();
-    finishing.add(done);
-    void done.finally(() => finishing.delete(done));
-  };
-
-  const onStop = () => {
-    for (const entry of active.values()) entry.run?.stop('interrupted');
-    wake();
-  };
-  options.signal.addEventListener('abort', wake);
-  options.stopSignal?.addEventListener('abort', onStop);
-
-  let exhausted = false;
-  const askNext = async (): Promise<StudyTrial | null> => {
-    await study.refresh();
-    if (study.isSearchExhausted()) {
-      exhausted = true;
-      return null;
-    }
-    // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
-    const retried = study.trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length;
-    return study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
-  };
-
-  const beat = setInterval(() => {
-    for (const entry of active.values()) void study.storage.heartbeat(entry.trial.id).catch(() => undefined);
-    void failStale()
-      .catch((error: unknown) => reporter.notice?.(`checking for stale trials failed: ${errorMessage(error)}`))
-      .finally(wake);
-  }, heartbeatMs);
-
-  let reason: StopReason = 'budget';
-  try {
-    await failStale();
-    // Deletions a killed run left pending.
-    await options.artifacts?.sweep(study);
-    await study.refresh();
-    reporter.studyStart?.({
-      ...options.info,
-      study,
-      maxTrials: options.maxTrials,
-      timeoutSeconds: options.timeoutSeconds,
-      resumedFrom: study.trials.filter((t) => t.state !== 'WAITING').length,
-    });
-    let toldWaiting = false;
-    for (;;) {
-      if (options.signal.aborted || options.stopSignal?.aborted) reason = 'interrupted';
-      else if (now() >= deadline) reason = 'timeout';
-      const canAsk = reason === 'budget' && fatal === undefined;
-      let budgetReached = false;
-      while (canAsk && free.length > 0 && !options.signal.aborted) {
-        // A promoted paused trial goes before a new one; it does not count toward the budget again.
-        const promoted = await promoteNext(study, options.artifacts, active);
-        if (promoted !== null) {
-          await dispatch(promoted.trial, free.shift() as Slot, promoted.resume);
-          continue;
-        }
-        const trial = await askNext();
-        if (trial === null) {
-          budgetReached = true;
-          break;
-        }
-        await dispatch(trial, free.shift() as Slot);
-      }
-      if (active.size === 0) {
-        const others = budgetReached && options.waitForOthers !== false ? study.trials.filter((t) => t.state === 'RUNNING').length : 0;
-        if (others === 0 || fatal !== undefined) break;
-        if (!toldWaiting) reporter.notice?.(`budget reached; waiting for ${others} trial(s) running in other processes`);
-        toldWaiting = true;
-      }
-      await sleep(Math.max(10, Math.min(heartbeatMs, deadline - now())));
-    }
-    await Promise.all(finishing);
-    if (exhausted && reason === 'budget') reason = 'exhausted';
-  } finally {
-    clearInterval(beat);
-    options.signal.removeEventListener('abort', wake);
-    options.stopSignal?.removeEventListener('abort', onStop);
-    await Promise.allSettled(sweeps);
   }
-  if (fatal !== undefined) throw fatal;
-  await options.artifacts?.sweep(study);
-  await study.refresh();
-  reporter.studyEnd?.(study, reason);
-  return reason;
+
+  /** The heartbeat tick: beat every running trial, look for stale ones, let the loop look again. */
+  private beat(): void {
+    for (const entry of this.active.values()) void this.study.storage.heartbeat(entry.trial.id).catch(() => undefined);
+    void this.reapStale()
+      .catch((error: unknown) => this.reporter.notice?.(`checking for stale trials failed: ${errorMessage(error)}`))
+      .finally(() => this.wake());
+  }
+
+  private wake(): void {
+    const resolve = this.wakeUp;
+    this.wakeUp = undefined;
+    if (resolve === undefined) this.wakePending = true;
+    resolve?.();
+  }
+
+  /** Wait `ms`, or less when `wake` is called (a trial ended, a signal, a heartbeat tick). */
+  private sleep(ms: number): Promise<void> {
+    if (this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = undefined;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
 }

@@ -2,8 +2,8 @@ import type { JsonValue } from '../json.js';
 import type { CategoricalChoice, Distribution, ParamValue, RangeOptions } from '../space/distributions.js';
 
 /**
- * The trial an objective sees, wherever it runs: `study.optimize` and ask/tell hand it a
- * `StudyTrial`, a slot of `sodate tune`/`sodate worker` (thread, process, inline) a trial that
+ * The trial an objective sees, wherever it runs: ask/tell hand it a `StudyTrial`, a slot of
+ * `sodate tune`/`sodate worker`/`study.optimize` (thread, process, inline) a trial that
  * talks to the loop across the slot's boundary. Both implement this, and nothing else of
  * either is part of the contract.
  */

@@ -1,8 +1,7 @@
+import { SodateError } from '../errors.js';
 import type { FrozenTrial } from '../storage/records.js';
 import type { Study } from './study.js';
 import type { SlotTrial, Trial } from './objective-trial.js';
-import type { StudyTrial } from './trial.js';
-import { TrialPruned } from './trial-pruned.js';
 
 /**
  * Returns the value to minimise or maximise, or one per objective of a multi-objective
@@ -12,7 +11,7 @@ import { TrialPruned } from './trial-pruned.js';
 export type Objective = (trial: Trial) => ObjectiveValue | Promise<ObjectiveValue>;
 /** What an objective returns: its value, one per objective, or nothing when it reported folds. */
 export type ObjectiveValue = number | readonly number[] | void;
-/** An objective run in a slot (`sodate tune`, `runOrchestrator`): it may read the slot's device, directory and checkpoint. Every `Objective` is one. */
+/** An objective run in a slot (`sodate tune`, `study.optimize`, `runOrchestrator`): it may read the slot's device, directory and checkpoint. Every `Objective` is one. */
 export type SlotObjective = (trial: SlotTrial) => ObjectiveValue | Promise<ObjectiveValue>;
 export type OptimizeCallback = (study: Study, trial: FrozenTrial) => void | Promise<void>;
 
@@ -23,47 +22,45 @@ export interface OptimizeOptions {
   maxTrials?: number;
   /** Stop asking for new trials after this many seconds; running ones finish. Default: none. */
   timeoutSeconds?: number;
-  /** Called after each trial this call finishes, in order. */
+  /**
+   * Trials run at once, each in this thread (their objectives interleave at each `await`,
+   * like Optuna's `n_jobs` threads; for CPU-bound objectives use `sodate tune`'s threads or
+   * processes). Default 1.
+   */
+  nJobs?: number;
+  /** A trial running longer is recorded as FAIL "timed out after …s" (its code is not stopped: it runs in this thread). Default: no limit. */
+  trialTimeoutSeconds?: number;
+  /** Times a trial left RUNNING by a process that died (no heartbeat for 30 s) is re-queued with its parameters. Default 0. */
+  retries?: number;
+  /** Called after each trial this call finishes, in order, before the next one is asked. */
   callbacks?: readonly OptimizeCallback[];
-  /** Aborting stops asking for new trials; the running one finishes. */
+  /** Aborting stops asking for new trials; running ones finish. */
   signal?: AbortSignal;
   /** Clock, injectable for tests. Default: Date.now. */
   now?: () => number;
 }
 
+/** What runs `study.optimize`: the orchestrator with inline slots (src/run/optimize.ts), plugged in by the package root. */
+export type OptimizeEngine = (study: Study, objective: Objective, options: OptimizeOptions) => Promise<FrozenTrial[]>;
+
+let engine: OptimizeEngine | undefined;
+
 /**
- * The simple in-process loop: ask, run the objective, tell; one trial at a time. A trial
- * that throws is stored as FAIL with its error and the study goes on; one that throws
- * `TrialPruned` is stored as PRUNED.
+ * Plug in the loop `study.optimize` runs. `study/` sits below `run/`, where the orchestrator
+ * lives, so the package root (src/index.ts) hands it down once, when it loads.
  */
-export async function optimize(study: Study, objective: Objective, options: OptimizeOptions = {}): Promise<FrozenTrial[]> {
-  const now = options.now ?? Date.now;
-  const deadline = options.timeoutSeconds === undefined ? Infinity : now() + options.timeoutSeconds * 1000;
-  const finished: FrozenTrial[] = [];
-  while (options.nTrials === undefined || finished.length < options.nTrials) {
-    if (now() >= deadline || options.signal?.aborted) break;
-    if (study.sampler.isExhausted !== undefined) {
-      await study.refresh();
-      if (study.isSearchExhausted()) break;
-    }
-    const trial = await study.askWithin(options.maxTrials);
-    if (trial === null) break;
-    const frozen = await runTrial(study, trial, objective);
-    finished.push(frozen);
-    for (const callback of options.callbacks ?? []) await callback(study, frozen);
-  }
-  await study.refresh();
-  return finished;
+export function useOptimizeEngine(loop: OptimizeEngine): void {
+  engine = loop;
 }
 
-/** Run the objective on one asked trial and tell the study how it ended. */
-export async function runTrial(study: Study, trial: StudyTrial, objective: Objective): Promise<FrozenTrial> {
-  let outcome: Parameters<Study['tell']>[1];
-  try {
-    const value = await objective(trial);
-    outcome = value === undefined ? { state: 'complete' } : value;
-  } catch (error) {
-    outcome = error instanceof TrialPruned ? { state: 'pruned' } : { state: 'fail', error };
+/**
+ * Run `objective` on trial after trial (see `OptimizeOptions`): ask, run, tell, with the
+ * orchestrator behind `sodate tune`. A trial that throws is stored as FAIL with its error
+ * and the study goes on; one that throws `TrialPruned` is stored as PRUNED.
+ */
+export function optimize(study: Study, objective: Objective, options: OptimizeOptions = {}): Promise<FrozenTrial[]> {
+  if (engine === undefined) {
+    return Promise.reject(new SodateError('SODATE_NO_ENGINE', "study.optimize runs on the orchestrator of src/run, which the package root plugs in: import from 'sodate' (src/index.ts), not from src/study alone"));
   }
-  return study.tell(trial, outcome);
+  return engine(study, objective, options);
 }

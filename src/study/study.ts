@@ -298,7 +298,7 @@ export class Study {
     return frozen;
   }
 
-  /** Run `objective` trial after trial in this process; see `OptimizeOptions`. */
+  /** Run `objective` on trial after trial in this process, on the orchestrator behind `sodate tune`; see `OptimizeOptions`. */
   optimize(objective: Objective, options: OptimizeOptions = {}): Promise<FrozenTrial[]> {
     return optimize(this, objective, options);
   }

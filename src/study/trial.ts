@@ -36,7 +36,7 @@ export interface TrialHost {
 }
 
 /**
- * One evaluation of the objective in the study's own process (`study.ask`, `study.optimize`),
+ * One evaluation of the objective in the study's own process (`study.ask`; the orchestrator, and so `study.optimize`, holds one per running trial),
  * define-by-run: `suggest*` picks a value now (sync) and stores it in order behind the
  * scenes; `report` writes an intermediate value and throws `TrialPruned` when the pruner says
  * stop. Objectives see it as a `Trial`; the rest is the study's.

@@ -1,5 +1,4 @@
 import { TrialPruned, createStudy } from '../../src/study/index.js';
-import { runTrial } from '../../src/study/optimize.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { SqliteStorage } from '../../src/storage/sqlite/index.js';
 
@@ -17,7 +16,7 @@ export async function writeDemoStudy(file: string, name = 'demo', trials = 40, s
     // Slot and device as the orchestrator records them at dispatch.
     trial.setSystemAttr('sodate:slot', `t${k % 2}`);
     trial.setSystemAttr('sodate:device', k % 2 === 0 ? 'cpu' : 'gpu:0');
-    await runTrial(study, trial, async (t) => {
+    const objective = async (t: typeof trial): Promise<number> => {
       const lr = t.suggestFloat('lr', 1e-5, 1e-1, { log: true });
       const layers = t.suggestInt('layers', 1, 4);
       const optimizer = t.suggestCategorical('optimizer', ['adamw', 'sgd']);
@@ -29,7 +28,12 @@ export async function writeDemoStudy(file: string, name = 'demo', trials = 40, s
       if (k % 9 === 4) throw new Error('diverged');
       if (k % 7 === 3) throw new TrialPruned();
       return final;
-    });
+    };
+    try {
+      await study.tell(trial, await objective(trial));
+    } catch (error) {
+      await study.tell(trial, error instanceof TrialPruned ? { state: 'pruned' } : { state: 'fail', error });
+    }
   }
   await study.close();
 }

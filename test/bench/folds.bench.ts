@@ -34,6 +34,8 @@ import type { Pruner } from '../../src/policies/policies.js';
 import type { FoldProblem } from './fold-problems.js';
 import { FOLDS, FOLD_PROBLEMS, foldValue } from './fold-problems.js';
 import { printTable } from './table.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const N_TRIALS = Number(process.env['SODATE_BENCH_TRIALS'] ?? 60);

@@ -30,6 +30,8 @@ import type { Sampler } from '../../src/policies/policies.js';
 import { trialNoise } from './discrete-problems.js';
 import { PROBLEMS } from './problems.js';
 import { printTable } from './table.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';

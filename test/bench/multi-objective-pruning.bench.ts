@@ -30,6 +30,8 @@ import { ParetoOraclePruner } from './curves/oracle-pruner.js';
 import { median, signTestP } from './curves/paired.js';
 import { EPOCHS, observedLoss, suggestCurveParams } from './pruner-curves.js';
 import { printTable } from './table.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
 const N_TRIALS = quick ? 60 : 100;

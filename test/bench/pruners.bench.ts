@@ -68,6 +68,8 @@ import type { CurveParams, CurveVariant } from './pruner-curves.js';
 import { EPOCHS, meanLoss, observedLoss, suggestCurveParams, uniform } from './pruner-curves.js';
 import { printTable } from './table.js';
 import { PAUSED_ATTR } from '../../src/storage/metadata.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';

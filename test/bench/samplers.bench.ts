@@ -35,6 +35,8 @@ import { trialNoise } from './discrete-problems.js';
 import { wilcoxonSignedRank } from './paired.js';
 import type { Problem, Suggest } from './problems.js';
 import { PROBLEMS } from './problems.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PYTHON = '/usr/bin/python3';

@@ -31,6 +31,8 @@ import { createStudy } from '../../src/study/create.js';
 import { imageBaselineAt, imageSpace } from './image-space.js';
 import { runTrainerMode } from './stages-trainer.js';
 import { printTable } from './table.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 const OPTIMUM = 0.23;
 const BASELINE: Record<string, ParamValue> = { lr: 1e-3, weight_decay: 1e-2, eps: 1e-8, drop_path_rate: 0, batch_size: 64, warmup_epochs: 0, label_smoothing: 0, optimizer: 'adamw', ema: false };

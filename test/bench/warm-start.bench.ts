@@ -45,6 +45,8 @@ import type { Suggest } from './problems.js';
 import { branin, hartmann6, imageBaseline } from './problems.js';
 import { imageSpace } from './image-space.js';
 import { printTable } from './table.js';
+// study.optimize runs on the orchestrator, which the package root plugs in.
+import '../../src/index.js';
 
 type Objective = (trial: Suggest) => number;
 
