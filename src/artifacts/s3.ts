@@ -32,6 +32,8 @@ const BUFFER_BYTES = 8 * 1024 * 1024;
  * whole checkpoint.
  */
 const PART_BYTES = 64 * 1024 * 1024;
+/** The smallest part S3 accepts (every part but the last). */
+const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** S3's limit on the parts of one upload: a larger file gets larger parts. */
 const MAX_PARTS = 10_000;
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ECONNABORTED']);
@@ -133,7 +135,8 @@ export class S3ArtifactStore implements RemoteArtifactStore {
     if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new ArtifactStoreError(`artifacts.endpoint: expected http(s)://host:port, got ${JSON.stringify(endpoint)}`, false);
     const region = options.region ?? nonEmpty(env['AWS_REGION']) ?? nonEmpty(env['AWS_DEFAULT_REGION']) ?? 'us-east-1';
     const partBytes = options.partBytes ?? PART_BYTES;
-    if (!(Number.isInteger(partBytes) && partBytes > 0)) throw new ArtifactStoreError(`artifacts part size must be a positive integer of bytes, got ${partBytes}`, false);
+    // S3 refuses parts under 5 MiB (all but the last), and only when the upload is completed.
+    if (!(Number.isInteger(partBytes) && partBytes >= MIN_PART_BYTES)) throw new ArtifactStoreError(`artifacts part size must be an integer of at least ${MIN_PART_BYTES} bytes (5 MiB), got ${partBytes}`, false);
     return new S3ArtifactStore(await loadS3Sdk(options.load), location, endpoint, region, partBytes);
   }
 
@@ -171,7 +174,7 @@ export class S3ArtifactStore implements RemoteArtifactStore {
     let part = 0;
     try {
       uploadId = (await this.client.send(new this.sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key, Metadata: { sha256 } }))).UploadId;
-      if (uploadId === undefined) throw new Error('the server gave no upload id');
+      if (uploadId === undefined) throw new ArtifactStoreError(`uploading ${path} to s3://${bucket}/${key}: the server gave no upload id`, true);
       const parts: S3.CompletedPart[] = [];
       const handle = await open(path, 'r');
       try {
@@ -180,13 +183,15 @@ export class S3ArtifactStore implements RemoteArtifactStore {
           const length = Math.min(partBytes, size - offset);
           const body = Buffer.allocUnsafe(length);
           const { bytesRead } = await handle.read(body, 0, length, offset);
-          if (bytesRead !== length) throw new Error(`the file shrank while it was read (${offset + bytesRead} of ${size} bytes)`);
+          // A file that changed after it was recorded will not match its record on any retry.
+          if (bytesRead !== length) throw new ArtifactStoreError(`uploading ${path} to s3://${bucket}/${key}: the file shrank after it was recorded (${offset + bytesRead} of ${size} bytes)`, false);
           const sent = await this.client.send(new this.sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: part, Body: body, ContentLength: length }));
           parts.push({ PartNumber: part, ETag: sent.ETag });
         }
       } finally {
         await handle.close();
       }
+      part = 0; // a failure from here on is the completion's, not a part's
       await this.client.send(new this.sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts } }));
     } catch (error) {
       if (uploadId !== undefined) await this.client.send(new this.sdk.AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId })).catch(() => undefined);

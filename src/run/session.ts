@@ -87,7 +87,7 @@ export async function openTuneSession(options: TuneSessionOptions): Promise<RunS
   // The plain configuration the study grows from runs first (once, also when resumed).
   if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, userAttrs: { [BASELINE_ATTR]: true } });
   // What `sodate worker` needs to join this study from another process.
-  const config: StoredConfig = { file: resolve(options.cwd, path), text: readFileSync(path, 'utf8'), trials: options.trials ?? null, trialTimeoutSeconds: options.trialTimeoutSeconds ?? null, retries: options.retries };
+  const config: StoredConfig = { file: resolve(options.cwd, path), text: readFileSync(resolve(options.cwd, path), 'utf8'), trials: options.trials ?? null, trialTimeoutSeconds: options.trialTimeoutSeconds ?? null, retries: options.retries };
   await study.setSystemAttr(CONFIG_ATTR, configValue(config));
   // What an attached dashboard shows in its header.
   await study.setSystemAttr(SAMPLER_NAME_ATTR, policies.samplerName);

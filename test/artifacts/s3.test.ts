@@ -118,7 +118,7 @@ describe('S3ArtifactStore against a real S3-compatible server', () => {
     expect(error).toBeInstanceOf(ArtifactStoreError);
     expect(error.message).toMatch(/^uploading .*big\.bin to s3:\/\/no-such-bucket\/runs\/demo\/1\/big\.bin: /);
     expect(error.message.split('\n')).toHaveLength(1);
-    await expect(S3ArtifactStore.open({ url: 's3://bucket/runs', partBytes: 0 })).rejects.toThrow('artifacts part size must be a positive integer of bytes, got 0');
+    await expect(S3ArtifactStore.open({ url: 's3://bucket/runs', partBytes: 0 })).rejects.toThrow('artifacts part size must be an integer of at least 5242880 bytes (5 MiB), got 0');
   });
 
   it('says in one line that a bucket does not exist, and how to fix it', async () => {
