@@ -1,4 +1,5 @@
 import { CholeskyDecomposition, EigenvalueDecomposition, Matrix } from 'ml-matrix';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   choleskyInPlace,
@@ -15,7 +16,7 @@ import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
 import type { EncodedInputs, KernelParams } from '../../src/samplers/gp/kernel.js';
 import { crossKernelWithDerivative, kernelMatrix, kernelRows, matern52, matern52DerivativeR2 } from '../../src/samplers/gp/kernel.js';
 import { minimizeLbfgs } from '../../src/samplers/gp/lbfgs.js';
-import { erfc, erfcx, logExpectedImprovement, logH, logHDerivative, normalCdf, normalPdf } from '../../src/samplers/gp/special.js';
+import { erfc, erfcx, logExpectedImprovement, logExpectedImprovementValue, logH, logHDerivative, normalCdf, normalPdf } from '../../src/samplers/gp/special.js';
 import { Rng } from '../../src/samplers/rng.js';
 
 /** exp(x²)·erfc(x) from mpmath at 40 digits. */
@@ -95,6 +96,19 @@ describe('special functions for log EI', () => {
     const h = 1e-6;
     expect(r.dMean).toBeCloseTo((logExpectedImprovement(mean + h, sd, best).value - logExpectedImprovement(mean - h, sd, best).value) / (2 * h), 6);
     expect(r.dSd).toBeCloseTo((logExpectedImprovement(mean, sd + h, best).value - logExpectedImprovement(mean, sd - h, best).value) / (2 * h), 6);
+  });
+
+  it('log EI without derivatives is bit for bit the value log EI with them returns, deep in the tails too', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -50, max: 50, noNaN: true }),
+        fc.double({ min: 1e-6, max: 10, noNaN: true }),
+        fc.double({ min: -50, max: 50, noNaN: true }),
+        (mean, sd, best) => {
+          expect(logExpectedImprovementValue(mean, sd, best)).toBe(logExpectedImprovement(mean, sd, best).value);
+        },
+      ),
+    );
   });
 });
 

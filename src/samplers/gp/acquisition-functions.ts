@@ -9,7 +9,7 @@ import { SobolSequence } from '../qmc.js';
 import { ndtri } from '../../numerics/truncnorm.js';
 import type { BoxDecomposition } from './box-decomposition.js';
 import type { GaussianProcess } from './gp-model.js';
-import { logExpectedImprovement, logNormalCdf } from './special.js';
+import { logExpectedImprovement, logExpectedImprovementValue, logNormalCdf } from './special.js';
 
 /** What the acquisition optimiser needs of a function of the encoded point. */
 export interface AcquisitionFunction {
@@ -32,13 +32,13 @@ export class LogExpectedImprovement implements AcquisitionFunction {
 
   value(point: Float64Array): number {
     const p = this.gp.predict(point);
-    return logExpectedImprovement(p.mean, Math.sqrt(p.variance), this.best).value;
+    return logExpectedImprovementValue(p.mean, Math.sqrt(p.variance), this.best);
   }
 
   /** EI grows with the standard deviation, so an upper bound on the variance bounds it. */
   bound(point: Float64Array): number {
     const b = this.gp.predictBound(point);
-    return logExpectedImprovement(b.mean, Math.sqrt(b.variance), this.best).value;
+    return logExpectedImprovementValue(b.mean, Math.sqrt(b.variance), this.best);
   }
 
   valueAndGradient(point: Float64Array, free: Uint8Array): { value: number; gradient: Float64Array } {

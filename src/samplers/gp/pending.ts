@@ -19,7 +19,7 @@ import { choleskyWithJitter, solveLower, solveUpperTransposed } from './cholesky
 import type { CholeskyFactor } from './cholesky.js';
 import type { GaussianProcess } from './gp-model.js';
 import { crossKernelWithDerivative, matern52, matern52DerivativeR2, squaredDistance } from './kernel.js';
-import { logExpectedImprovement } from './special.js';
+import { logExpectedImprovement, logExpectedImprovementValue } from './special.js';
 
 /** Fantasies of the running points (Optuna uses as many). */
 export const PENDING_SAMPLES = 128;
@@ -119,7 +119,7 @@ export class LogExpectedImprovementWithPending implements AcquisitionFunction {
     const terms = new Float64Array(samples);
     let top = -Infinity;
     for (let s = 0; s < samples; s++) {
-      const t = logExpectedImprovement(b.mean + sd * (this.normalNorms[s] as number), sd, this.thresholds[s] as number).value;
+      const t = logExpectedImprovementValue(b.mean + sd * (this.normalNorms[s] as number), sd, this.thresholds[s] as number);
       terms[s] = t;
       top = Math.max(top, t);
     }
@@ -163,6 +163,12 @@ export class LogExpectedImprovementWithPending implements AcquisitionFunction {
     for (let s = 0; s < samples; s++) {
       let m = p.mean;
       for (let j = 0; j < r; j++) m += (c[j] as number) * (this.directions[s * r + j] as number);
+      if (free === null) {
+        const value = logExpectedImprovementValue(m, sd, this.thresholds[s] as number);
+        logs[s] = value;
+        top = Math.max(top, value);
+        continue;
+      }
       const ei = logExpectedImprovement(m, sd, this.thresholds[s] as number);
       logs[s] = ei.value;
       dMeans[s] = ei.dMean;

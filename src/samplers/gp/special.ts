@@ -120,6 +120,11 @@ export function logExpectedImprovement(mean: number, sd: number, best: number): 
   return { value: Math.log(sd) + logH(z), dMean: g / sd, dSd: (1 - g * z) / sd };
 }
 
+/** `logExpectedImprovement(mean, sd, best).value` alone, without the derivatives' cost. */
+export function logExpectedImprovementValue(mean: number, sd: number, best: number): number {
+  return Math.log(sd) + logH((mean - best) / sd);
+}
+
 /**
  * log Φ(z) and its derivative φ(z)/Φ(z), both stable far into the lower tail: there
  * Φ(z) = ½·exp(−z²/2)·erfcx(−z/√2), so nothing underflows.
