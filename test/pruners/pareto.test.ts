@@ -72,6 +72,15 @@ describe('ParetoPruner', () => {
     // The lowest ratio (0.58, a fast finisher's) is too little to carry it.
     expect(asks(new ParetoPruner({ keepImproving: false, paceQuantile: 0 }), steep, finishers)).toBe(true);
   });
+  it('counts a finisher\'s window gain as at least 1% of all it gained, so a plateau does not make every outlook hopeful', () => {
+    // Three finishers sat on a plateau (2e-7 gained over steps 6–8) and dropped 0.5 later: read raw, their ratios are
+    // 2.5e6, and a nearly flat trial (0.002 over the window) would get an outlook thousands below zero. Floored at 1% of
+    // their whole gain (0.5), the ratio is 100 and the outlook 1.19 − 0.2: still dominated by trial 0's (0.3, 10).
+    const plateau = (latency: number): Curve => (s) => [s <= 10 ? 1.5 - 1e-7 * s : 1.0, latency];
+    const finishers = [trialOf(0, curve(0.3, 10)), trialOf(1, curve(0.9, 2)), trialOf(2, plateau(12)), trialOf(3, plateau(13)), trialOf(4, plateau(14))];
+    const flat = trialOf(5, (s) => [1.2 - 0.001 * s, 10], 8);
+    expect(asks(new ParetoPruner({ keepImproving: false }), flat, finishers)).toBe(true);
+  });
   it('projects what a curve still gains from the shrink of its last two windows', () => {
     // 0.4 then 0.1: the gain per window shrinks by √0.25 = 0.5 each window: 0.05 + 0.025.
     expect(projectedGain(0.4, 0.1, 2)).toBeCloseTo(0.075, 12);
