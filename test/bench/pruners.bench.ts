@@ -91,6 +91,11 @@ interface Problem {
   /** A recorded problem's number of configurations. */
   readonly tableSize?: number;
   /**
+   * A recorded problem's best configurations (by final value), each's percentile rank among
+   * all the table's configurations at a share of the schedule: 0 = the best there, 100 = the worst.
+   */
+  readonly lateBloomers?: ReadonlyMap<number, readonly number[]>;
+  /**
    * Suggest a trial's parameters and return its curve: value after epoch 1, 2, …; a recorded
    * table's curve also names the configuration it replays (`cell`).
    */
@@ -147,12 +152,33 @@ function recordedProblem(name: string, metric: RecordedMetric, path = DIGITS_CUR
     optimum,
     scale: Math.abs(sign * (finals[finals.length >> 1] as number) - optimum),
     tableSize: curves.configs.length,
+    lateBloomers: percentilesOfTheBest(curves.configs.map((c) => values(c).map((v) => sign * v)), LATE_BLOOMER_SHARES),
     curve: (trial) => {
       const index = lookup(trial);
       const curve = values(curves.configs[index] as (typeof curves.configs)[number]);
       return Object.assign((epoch: number) => curve[epoch - 1] as number, { cell: index });
     },
   };
+}
+
+const LATE_BLOOMER_SHARES = [0.1, 0.25, 0.5, 0.75];
+const LATE_BLOOMER_COUNT = 5;
+
+/**
+ * Where the best final curves (lower is better) stood earlier: for each share of the
+ * schedule, the percentile rank of each of the best `LATE_BLOOMER_COUNT` among all curves at
+ * that epoch. A rule that judges a trial by its own curve so far must keep every trial ranked
+ * as low as these to keep the would-be best.
+ */
+function percentilesOfTheBest(curves: readonly (readonly number[])[], shares: readonly number[]): Map<number, number[]> {
+  const epochs = curves[0]?.length ?? 0;
+  const atEpoch = (e: number): number[] => curves.map((c) => c[e - 1] as number);
+  const finals = atEpoch(epochs);
+  const best = finals.map((_, i) => i).sort((a, b) => (finals[a] as number) - (finals[b] as number)).slice(0, LATE_BLOOMER_COUNT);
+  return new Map(shares.map((share) => {
+    const values = atEpoch(Math.max(1, Math.round(share * epochs)));
+    return [share, best.map((i) => (100 * values.filter((v) => v < (values[i] as number)).length) / (curves.length - 1))];
+  }));
 }
 
 const wantedProblems = process.env['SODATE_BENCH_PROBLEMS']?.split(',');
@@ -381,6 +407,26 @@ function printHeadroom(references: ReadonlyMap<string, readonly StudyRun[]>): vo
 }
 
 /**
+ * Why judging a trial by its own curve cannot save half the epochs on the recorded tables:
+ * the configurations that end best were mid-table or worse for much of the schedule.
+ */
+function printLateBloomers(): void {
+  const recorded = PROBLEMS.filter((p) => p.lateBloomers !== undefined);
+  if (recorded.length === 0) return;
+  console.log(`\nlate bloomers: percentile rank among all of a table's configurations (0 = best) of its ${LATE_BLOOMER_COUNT} best final ones, at a share of the schedule (median, worst)`);
+  printTable(
+    ['problem', ...LATE_BLOOMER_SHARES.map((s) => `${100 * s}%`)],
+    recorded.map((problem) => [
+      problem.name,
+      ...LATE_BLOOMER_SHARES.map((s) => {
+        const ranks = problem.lateBloomers?.get(s) ?? [];
+        return `${median(ranks).toFixed(0)}, ${Math.max(...ranks).toFixed(0)}`;
+      }),
+    ]),
+  );
+}
+
+/**
  * Pausing against killing, seed by seed: each run's regret above no-pruning's at the epochs
  * that run used (the "paired diff" of the tables), so the two are compared at equal epochs
  * although pausing spends more of them. W: pausing's excess is lower.
@@ -472,6 +518,7 @@ async function main(): Promise<void> {
   pooledShare(() => true, `pooled over all problems (${PROBLEMS.map((p) => p.name).join(', ')})`);
   if (recorded.length > 0) printPauseVsKill(`pausing + promotion vs killing, pooled over the recorded curves`, pooled((p) => RECORDED.has(p)));
   printHeadroom(references);
+  printLateBloomers();
   console.log(`\ntotal: ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
