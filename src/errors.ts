@@ -37,6 +37,13 @@ export class StorageError extends SodateError {
   }
 }
 
+/** The command line was malformed (unknown flag, missing argument, bad number), or names something a command cannot take. */
+export class UsageError extends SodateError {
+  constructor(message: string) {
+    super('SODATE_USAGE', message, 2);
+  }
+}
+
 /** A study or trial that was asked for does not exist. */
 export class NotFoundError extends SodateError {
   constructor(message: string) {

@@ -12,7 +12,9 @@
  */
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
+import type { Storage } from '../storage/storage.js';
 import { isRerun } from '../study/seeds.js';
+import { stageStudiesOf, stageTrialsOf } from '../study/stage-lineage.js';
 import { mean, std } from '../numerics/stats.js';
 import { studentTQuantile } from '../numerics/student-t.js';
 
@@ -111,4 +113,16 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
     });
   }
   return rows;
+}
+
+/**
+ * The rows of the stages table of staged study `of` (those run so far), as `sodate report`
+ * and the dashboard show them.
+ */
+export async function stageRowsOf(storage: Storage, of: string, direction: Direction): Promise<StageRow[]> {
+  const inputs: StageStudyInput[] = [];
+  for (const s of await stageStudiesOf(storage, of)) {
+    inputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await stageTrialsOf(storage, s.record) });
+  }
+  return stageRows(inputs, direction);
 }

@@ -1,12 +1,5 @@
 import { parseArgs } from 'node:util';
-import { SodateError } from '../errors.js';
-
-/** The command line was malformed: unknown flag, missing argument, bad number. */
-export class UsageError extends SodateError {
-  constructor(message: string) {
-    super('SODATE_USAGE', message, 2);
-  }
-}
+import { UsageError } from '../errors.js';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 

@@ -1,5 +1,4 @@
-import { isSodateError } from '../errors.js';
-import { UsageError } from './args.js';
+import { isSodateError, UsageError } from '../errors.js';
 import type { CliIo } from './io.js';
 import { processIo } from './io.js';
 

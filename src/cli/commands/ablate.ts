@@ -2,24 +2,24 @@ import type { AblationEndpoint, AblationGain, AblationMethod, AblationResult, Ab
 import { ABLATION_LEVEL, ablationAttrOf, ablationCost, ablationGroups, ablationProgress, ablationUserAttrs, findBaseline, stageAblationGroups } from '../../analysis/ablation.js';
 import { confirmCandidates } from '../../analysis/confirm.js';
 import { RerunFailedError } from '../../analysis/errors.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
 import { isRerun } from '../../study/seeds.js';
-import { UsageError, choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import { formatNumber, formatParam, jsonNumber, renderTable } from '../format.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { ablationStudyName, stageLineageOf, stageStudiesOf } from '../stages.js';
+import { ablationStudyName, stageLineageOf, stageStudiesOf } from '../../study/stage-lineage.js';
 import { NopPruner } from '../../pruners/nop.js';
 import { RandomSampler } from '../../samplers/random.js';
 import { createStudy } from '../../study/create.js';
-import { openRerunStudy, runWaitingTrials } from './reruns.js';
+import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
 import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 import { ABLATION_OF_ATTR, CONFIG_ATTR, CONSTRAINT_LIMITS_KEY, SPACE_FILE_ATTR, STAGE_ATTR, STUDY_SEED_ATTR } from '../../storage/metadata.js';
@@ -150,7 +150,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
         );
       }
       reporter.notice?.(`${describeRound(progress.order.length, groups.length, method)}: ${progress.planned.length} new run(s), ${waiting} waiting in all`);
-      const code = await runWaitingTrials({ opened, flags, storageUrl, io, reporter, samplerName: 'fixed (ablation)' });
+      const code = await runWaitingTrials({ opened, execution: flags, storageUrl, cwd: io.cwd, reporter, samplerName: 'fixed (ablation)' });
       if (code !== 0) {
         write(`sodate ablate: interrupted; run \`sodate ablate ${name}\` again with the same options to finish (finished runs are kept)`);
         return code;

@@ -1,7 +1,8 @@
 import { compareArms, splitByParam } from '../../analysis/index.js';
 import type { CompareArmInput, CompareResult } from '../../analysis/index.js';
 import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
-import { choiceFlag, parseCommandArgs, UsageError } from '../args.js';
+import { choiceFlag, parseCommandArgs } from '../args.js';
+import { UsageError } from '../../errors.js';
 import { formatNumber, renderTable } from '../format.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';

@@ -11,7 +11,7 @@ import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { openRerunStudy, runWaitingTrials } from './reruns.js';
+import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../storage/metadata.js';
 
@@ -73,7 +73,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
     if (candidates.length < top) reporter.notice?.(`study ${name} has ${candidates.length} distinct complete configuration(s); confirming those`);
     if (waiting > 0) {
       reporter.notice?.(`confirming ${candidates.length} configuration(s) with ${seeds} seed(s) each: ${planned.length} new re-run(s), ${waiting} waiting in all`);
-      const code = await runWaitingTrials({ opened, flags, storageUrl, io, reporter, samplerName: 'fixed (confirmation)' });
+      const code = await runWaitingTrials({ opened, execution: flags, storageUrl, cwd: io.cwd, reporter, samplerName: 'fixed (confirmation)' });
       if (code !== 0) {
         write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top and --seeds to finish (done re-runs are kept)`);
         return code;

@@ -1,6 +1,7 @@
 import { paramImportances } from '../../analysis/index.js';
 import type { ImportanceResult } from '../../analysis/index.js';
-import { choiceFlag, integerFlag, parseCommandArgs, UsageError } from '../args.js';
+import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import { UsageError } from '../../errors.js';
 import { renderTable } from '../format.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';

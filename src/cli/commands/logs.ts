@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { defaultLogDir, trialLogPath } from '../../run/trial-log.js';
-import { UsageError, parseCommandArgs } from '../args.js';
+import { parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { storageUrlFor } from '../open-study-storage.js';
 import { allTrialsOf, withStudy } from './trials.js';

@@ -9,7 +9,7 @@ import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
-import { stageLineageOf, stageStudiesOf, stageTrialsOf } from '../stages.js';
+import { stageLineageOf, stageStudiesOf, stageTrialsOf } from '../../study/stage-lineage.js';
 import { allTrialsOf } from './trials.js';
 
 export const REPORT_HELP = `usage: sodate report <study> [--storage URL] [-o FILE] [--png-dir DIR] [--svg-dir DIR]

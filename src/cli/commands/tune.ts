@@ -1,7 +1,7 @@
 import { basename, extname, resolve } from 'node:path';
 import { artifactRoot } from '../../artifacts/paths.js';
 import { checkObjective, planRun } from '../../run/plan.js';
-import type { Reporter } from '../../run/reporter.js';
+import type { Study } from '../../study/study.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import { parseDevicesFlag } from '../../run/devices.js';
 import type { Isolation } from '../../study-file/study-file.js';
@@ -9,15 +9,20 @@ import { ISOLATIONS, parseDuration, readStudyFile } from '../../study-file/study
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName, openStorage } from '../../storage/url.js';
 import type { ParsedArgs } from '../args.js';
-import { UsageError, choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
+import { UsageError } from '../../errors.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
+import { formatNumber, renderTable } from '../format.js';
 import { buildPolicies, policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { startDashboard } from '../../tui/index.js';
 import { storageUrlFor } from '../open-study-storage.js';
-import { runStages } from '../stages.js';
+import { runStages } from '../../run/stages.js';
+import type { StagePresentation, StageResult } from '../../run/stages.js';
+import type { StageRow } from '../../analysis/stages.js';
+import { stageRowsOf } from '../../analysis/stages.js';
 import { describeWarmStart } from '../../study/warm-start.js';
 import { executeStudy, openTuneSession } from '../../run/session.js';
 
@@ -142,33 +147,30 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
 
   const storage = new CachedStorage(await openStorage(storageUrl));
   try {
+    const write = (line: string) => println(io.out, line);
+    const tui = values['no-tui'] !== true;
     if (file.stages !== undefined) {
-      return await runStages({
+      const outcome = await runStages({
         name,
         path,
+        cwd: io.cwd,
         file,
         storage,
         storageUrl,
         plan,
-        io,
-        format,
-        tui: values['no-tui'] !== true,
         seed: seedFlag ?? file.seed,
         timeoutSeconds,
         execute: executeStudy,
         shared: { trialTimeoutSeconds, retries, staleAfterSeconds: flags.staleAfterSeconds, logDir, artifactDir: flags.artifactDir },
+        present: (study) => presentRun(study, io, format, tui, () => stageRowsOf(storage, name, study.direction)),
+        say: write,
       });
+      if (outcome.done) write(stagesSummary(outcome.results, file.direction));
+      return outcome.code;
     }
     const { study, policies } = await openTuneSession({ name, path, cwd: io.cwd, file, storage, seedFlag, trials, trialTimeoutSeconds, retries });
 
-    const write = (line: string) => println(io.out, line);
-    // The live dashboard on a terminal; plain lines otherwise (and if the dashboard fails).
-    // Its `q` + yes is the first Ctrl-C: no new trials, running ones finish.
-    const dashboard =
-      format === 'plain' && io.out.isTTY === true && values['no-tui'] !== true
-        ? startDashboard({ study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, onStopRequest: () => process.kill(process.pid, 'SIGINT'), fallback: plainLinesReporter(write) })
-        : undefined;
-    const reporter: Reporter = format === 'json' ? jsonLinesReporter(write) : (dashboard ?? plainLinesReporter(write));
+    const { reporter, close } = presentRun(study, io, format, tui);
     const warmSummary = study.warmStartSummary;
     if (warmSummary !== undefined) reporter.notice?.(describeWarmStart(warmSummary));
     if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
@@ -189,9 +191,42 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         prunerName: policies.prunerName,
       });
     } finally {
-      await dashboard?.close();
+      await close();
     }
   } finally {
     await storage.close();
   }
+}
+
+/**
+ * How a run is shown: the live dashboard on a terminal (its `q` + yes is the first Ctrl-C:
+ * no new trials, running ones finish), plain lines otherwise and if the dashboard fails,
+ * JSON lines with --format json. `readStages` gives a staged study's dashboard its stages panel.
+ */
+function presentRun(study: Study, io: CliIo, format: 'plain' | 'json', tui: boolean, readStages?: () => Promise<StageRow[]>): StagePresentation {
+  const write = (line: string) => println(io.out, line);
+  if (format === 'json') return { reporter: jsonLinesReporter(write), close: async () => {} };
+  const dashboard =
+    tui && io.out.isTTY === true
+      ? startDashboard({
+          study,
+          stdout: io.out as NodeJS.WriteStream,
+          stdin: process.stdin,
+          onStopRequest: () => process.kill(process.pid, 'SIGINT'),
+          fallback: plainLinesReporter(write),
+          ...(readStages === undefined ? {} : { readStages }),
+        })
+      : undefined;
+  return { reporter: dashboard ?? plainLinesReporter(write), close: async () => dashboard?.close() };
+}
+
+/** The stages side by side: best per stage and its gain over the stage before. */
+export function stagesSummary(results: readonly StageResult[], direction: 'minimize' | 'maximize'): string {
+  const rows = results.map((r, i) => {
+    const before = i === 0 ? undefined : results[i - 1]?.best?.value;
+    const value = r.best?.value;
+    const gain = before === undefined || value === undefined ? '-' : formatNumber(direction === 'minimize' ? before - value : value - before);
+    return [String(i + 1), r.stage.name, r.study, String(r.trials), value === undefined ? '-' : formatNumber(value), r.best === undefined ? '-' : String(r.best.number), gain, r.stage.params.join(', ')];
+  });
+  return `stages:\n${renderTable(['stage', 'name', 'study', 'trials', 'best', 'trial', 'gain', 'opens'], rows)}`;
 }

@@ -1,13 +1,13 @@
 import { dirname } from 'node:path';
 import { artifactRoot } from '../../artifacts/paths.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, UsageError } from '../../errors.js';
 import { checkObjective, planRun } from '../../run/plan.js';
 import type { Reporter } from '../../run/reporter.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import { parseStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
-import { UsageError, integerFlag, parseCommandArgs } from '../args.js';
+import { integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';

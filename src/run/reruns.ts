@@ -4,28 +4,38 @@
  * in it through the tune execution path (the same slots, devices, retries, logs and trial
  * directories), never pruned, then stopping.
  */
-import { artifactRoot } from '../../artifacts/paths.js';
-import { NotFoundError } from '../../errors.js';
-import { NopPruner } from '../../pruners/nop.js';
-import type { Reporter } from '../../run/reporter.js';
-import { checkObjective, planRun } from '../../run/plan.js';
-import { defaultLogDir } from '../../run/trial-log.js';
-import { RandomSampler } from '../../samplers/random.js';
-import { stageSpace } from '../../space/stages.js';
-import type { StudyFile } from '../../study-file/study-file.js';
-import { parseStudyFile } from '../../study-file/study-file.js';
-import type { CachedStorage } from '../../storage/cached.js';
-import { createStudy } from '../../study/create.js';
-import type { Study } from '../../study/study.js';
-import { UsageError } from '../args.js';
-import type { CliIo } from '../io.js';
-import { policyCatalog } from '../../run/policies.js';
-import { stageLineageOf } from '../stages.js';
-import type { ExecutionFlags } from './tune.js';
-import type { ExecuteOptions } from '../../run/session.js';
-import { executeStudy, storedLimits } from '../../run/session.js';
-import { RETRY_OF_ATTR, storedConfig, storedSeed } from '../../storage/metadata.js';
-import type { StoredConfig } from '../../storage/metadata.js';
+import { artifactRoot } from '../artifacts/paths.js';
+import { NotFoundError, UsageError } from '../errors.js';
+import { NopPruner } from '../pruners/nop.js';
+import { RandomSampler } from '../samplers/random.js';
+import { stageSpace } from '../space/stages.js';
+import { RETRY_OF_ATTR, storedConfig, storedSeed } from '../storage/metadata.js';
+import type { StoredConfig } from '../storage/metadata.js';
+import type { Storage } from '../storage/storage.js';
+import { createStudy } from '../study/create.js';
+import { stageLineageOf } from '../study/stage-lineage.js';
+import type { Study } from '../study/study.js';
+import type { Isolation, StudyFile } from '../study-file/study-file.js';
+import { parseStudyFile } from '../study-file/study-file.js';
+import type { parseDevicesFlag } from './devices.js';
+import { checkObjective, planRun } from './plan.js';
+import { policyCatalog } from './policies.js';
+import type { Reporter } from './reporter.js';
+import type { ExecuteOptions } from './session.js';
+import { executeStudy, storedLimits } from './session.js';
+import { defaultLogDir } from './trial-log.js';
+
+/** Where and how re-runs execute: the command's execution flags, the stored configuration filling what they leave out. */
+export interface RerunExecution {
+  readonly devices: ReturnType<typeof parseDevicesFlag> | undefined;
+  readonly perDevice: number | undefined;
+  readonly isolation: Isolation | undefined;
+  readonly trialTimeoutSeconds: number | undefined;
+  readonly retries: number | undefined;
+  readonly staleAfterSeconds: number | undefined;
+  readonly logDir: string | undefined;
+  readonly artifactDir: string | undefined;
+}
 
 export interface RerunStudy {
   readonly study: Study;
@@ -41,7 +51,7 @@ export interface RerunStudy {
  * started by `sodate tune`. Re-runs a killed earlier run left RUNNING are failed once their
  * heartbeat is stale, so they are planned again.
  */
-export async function openRerunStudy(command: string, name: string, storage: CachedStorage, storageUrl: string, flags: ExecutionFlags, why: string): Promise<RerunStudy> {
+export async function openRerunStudy(command: string, name: string, storage: Storage, storageUrl: string, execution: RerunExecution, why: string): Promise<RerunStudy> {
   const record = await storage.loadStudy(name);
   if (record === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
   if (record.directions.length > 1) {
@@ -59,15 +69,15 @@ export async function openRerunStudy(command: string, name: string, storage: Cac
   const studySeed = storedSeed(record.systemAttrs) ?? 0;
   // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
   const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: new RandomSampler({ seed: studySeed }), pruner: new NopPruner() });
-  await storage.failStaleTrials(study.id, flags.staleAfterSeconds ?? 30);
+  await storage.failStaleTrials(study.id, execution.staleAfterSeconds ?? 30);
   return { study, file, config, studySeed };
 }
 
 export interface RunWaitingOptions {
   readonly opened: RerunStudy;
-  readonly flags: ExecutionFlags;
+  readonly execution: RerunExecution;
   readonly storageUrl: string;
-  readonly io: CliIo;
+  readonly cwd: string;
   readonly reporter: Reporter;
   /** What the dashboard and logs call the sampler, e.g. 'fixed (confirmation)'. */
   readonly samplerName: string;
@@ -75,12 +85,12 @@ export interface RunWaitingOptions {
 
 /** Run exactly the trials waiting in the study now, then stop (no new suggestions). Exit code 0, or 130 when interrupted. */
 export async function runWaitingTrials(options: RunWaitingOptions): Promise<number> {
-  const { opened, flags, storageUrl, io } = options;
+  const { opened, execution, storageUrl, cwd } = options;
   const { study, file, config } = opened;
   const trials = await study.getTrials();
   if (!trials.some((t) => t.state === 'WAITING')) return 0;
-  const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
-  const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+  const logDir = execution.logDir ?? defaultLogDir(storageUrl, cwd);
+  const plan = planRun({ file, devices: execution.devices, perDevice: execution.perDevice, isolation: execution.isolation, logDir });
   const execute: ExecuteOptions = {
     study,
     plan,
@@ -89,9 +99,9 @@ export async function runWaitingTrials(options: RunWaitingOptions): Promise<numb
     // The loop adds the study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
     maxTrials: trials.length - trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length,
     timeoutSeconds: undefined,
-    ...storedLimits(flags, config),
+    ...storedLimits(execution, config),
     logDir,
-    artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
+    artifactDir: artifactRoot(execution.artifactDir, file.artifacts?.dir, storageUrl, cwd),
     samplerName: options.samplerName,
     prunerName: 'none',
   };
