@@ -5,7 +5,8 @@ export type { SlotTrial, Trial } from './objective-trial.js';
 export type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/index.js';
 export type { TrialResult, TrialValues } from './study.js';
 export { Study } from './study.js';
-export { StudyTrial } from './trial.js';
+// A type only: trials come from `study.ask()` (its constructor takes the study's internals).
+export type { StudyTrial } from './trial.js';
 export { TrialPruned } from './trial-pruned.js';
 export type { WarmStartOptions, WarmStartSummary } from './warm-start.js';
 export { describeWarmStart } from './warm-start.js';
