@@ -15,27 +15,14 @@ import type { Storage } from '../storage/storage.js';
 import { createStudy } from '../study/create.js';
 import { stageLineageOf } from '../study/stage-lineage.js';
 import type { Study } from '../study/study.js';
-import type { Isolation, StudyFile } from '../study-file/study-file.js';
+import type { StudyFile } from '../study-file/study-file.js';
 import { parseStudyFile } from '../study-file/study-file.js';
-import type { parseDevicesFlag } from './devices.js';
 import { checkObjective, planRun } from './plan.js';
 import { policyCatalog } from './policies.js';
 import type { Reporter } from './reporter.js';
-import type { ExecuteOptions } from './session.js';
+import type { ExecuteOptions, ExecutionSettings } from './session.js';
 import { executeStudy, storedLimits } from './session.js';
 import { defaultLogDir } from './trial-log.js';
-
-/** Where and how re-runs execute: the command's execution flags, the stored configuration filling what they leave out. */
-export interface RerunExecution {
-  readonly devices: ReturnType<typeof parseDevicesFlag> | undefined;
-  readonly perDevice: number | undefined;
-  readonly isolation: Isolation | undefined;
-  readonly trialTimeoutSeconds: number | undefined;
-  readonly retries: number | undefined;
-  readonly staleAfterSeconds: number | undefined;
-  readonly logDir: string | undefined;
-  readonly artifactDir: string | undefined;
-}
 
 export interface RerunStudy {
   readonly study: Study;
@@ -51,7 +38,7 @@ export interface RerunStudy {
  * started by `sodate tune`. Re-runs a killed earlier run left RUNNING are failed once their
  * heartbeat is stale, so they are planned again.
  */
-export async function openRerunStudy(command: string, name: string, storage: Storage, storageUrl: string, execution: RerunExecution, why: string): Promise<RerunStudy> {
+export async function openRerunStudy(command: string, name: string, storage: Storage, storageUrl: string, execution: ExecutionSettings, why: string): Promise<RerunStudy> {
   const record = await storage.loadStudy(name);
   if (record === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
   if (record.directions.length > 1) {
@@ -75,7 +62,7 @@ export async function openRerunStudy(command: string, name: string, storage: Sto
 
 export interface RunWaitingOptions {
   readonly opened: RerunStudy;
-  readonly execution: RerunExecution;
+  readonly execution: ExecutionSettings;
   readonly storageUrl: string;
   readonly cwd: string;
   readonly reporter: Reporter;

@@ -10,7 +10,8 @@ import type { Storage } from '../storage/storage.js';
 import type { CreateStudyOptions } from '../study/create.js';
 import { createStudy } from '../study/create.js';
 import type { Study } from '../study/study.js';
-import type { StudyFile } from '../study-file/study-file.js';
+import type { Isolation, StudyFile } from '../study-file/study-file.js';
+import type { parseDevicesFlag } from './devices.js';
 import { installInterrupts } from './interrupts.js';
 import { runOrchestrator } from './orchestrator.js';
 import type { RunPlan } from './plan.js';
@@ -131,8 +132,20 @@ export interface RunLimits {
 }
 
 /** A stored study's per-trial limits as a later run applies them: a flag wins over what `tune` stored. */
-export function storedLimits(flags: { readonly trialTimeoutSeconds: number | undefined; readonly retries: number | undefined; readonly staleAfterSeconds: number | undefined }, config: StoredConfig): RunLimits {
+export function storedLimits(flags: Pick<ExecutionSettings, 'trialTimeoutSeconds' | 'retries' | 'staleAfterSeconds'>, config: StoredConfig): RunLimits {
   return { trialTimeoutSeconds: flags.trialTimeoutSeconds ?? config.trialTimeoutSeconds ?? undefined, retries: flags.retries ?? config.retries, staleAfterSeconds: flags.staleAfterSeconds };
+}
+
+/** Where and how a command's trials execute, as its flags set them (each undefined: the study file's or the stored configuration's). */
+export interface ExecutionSettings {
+  readonly devices: ReturnType<typeof parseDevicesFlag> | undefined;
+  readonly perDevice: number | undefined;
+  readonly isolation: Isolation | undefined;
+  readonly trialTimeoutSeconds: number | undefined;
+  readonly retries: number | undefined;
+  readonly staleAfterSeconds: number | undefined;
+  readonly logDir: string | undefined;
+  readonly artifactDir: string | undefined;
 }
 
 export interface ExecuteOptions {

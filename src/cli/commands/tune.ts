@@ -4,7 +4,6 @@ import { checkObjective, planRun } from '../../run/plan.js';
 import type { Study } from '../../study/study.js';
 import { defaultLogDir } from '../../run/trial-log.js';
 import { parseDevicesFlag } from '../../run/devices.js';
-import type { Isolation } from '../../study-file/study-file.js';
 import { ISOLATIONS, parseDuration, readStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName, openStorage } from '../../storage/url.js';
@@ -25,6 +24,7 @@ import type { StageRow } from '../../analysis/stages.js';
 import { stageRowsOf } from '../../analysis/stages.js';
 import { describeWarmStart } from '../../study/warm-start.js';
 import { executeStudy, openTuneSession } from '../../run/session.js';
+import type { ExecutionSettings } from '../../run/session.js';
 
 export const TUNE_HELP = `usage: sodate tune <space.yaml> [options]
 
@@ -68,15 +68,7 @@ export const EXECUTION_FLAGS = {
   'no-tui': { type: 'boolean' },
 } as const;
 
-export interface ExecutionFlags {
-  readonly devices: ReturnType<typeof parseDevicesFlag> | undefined;
-  readonly perDevice: number | undefined;
-  readonly isolation: Isolation | undefined;
-  readonly trialTimeoutSeconds: number | undefined;
-  readonly retries: number | undefined;
-  readonly staleAfterSeconds: number | undefined;
-  readonly logDir: string | undefined;
-  readonly artifactDir: string | undefined;
+export interface ExecutionFlags extends ExecutionSettings {
   readonly format: 'plain' | 'json';
 }
 
