@@ -26,7 +26,6 @@ import { confirmSeed, isRerun } from '../study/seeds.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
-import type { PosteriorMean } from './confirm-model.js';
 import { fitPosteriorMean } from './confirm-model.js';
 
 /** How confirm chooses and ranks configurations (see the module comment). */

@@ -14,6 +14,7 @@
  *
  *   npm run bench confirm                                        40 seeds (0…39)
  *   SODATE_BENCH_SEEDS=10 SODATE_BENCH_FIRST_SEED=100 npm run bench confirm    seeds 100…109
+ *   SODATE_BENCH_TOP=8 SODATE_BENCH_CONFIRM_SEEDS=2 …               8 configurations × 2 seeds (default 5 × 3)
  */
 import type { ConfirmBy } from '../../src/analysis/confirm.js';
 import { confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../src/analysis/confirm.js';
@@ -48,8 +49,8 @@ const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] =
 ];
 
 const TRIALS = 40;
-const TOP = 5;
-const SEEDS_PER_CONFIG = 3;
+const TOP = Number(process.env['SODATE_BENCH_TOP'] ?? 5);
+const SEEDS_PER_CONFIG = Number(process.env['SODATE_BENCH_CONFIRM_SEEDS'] ?? 3);
 
 interface RunResult {
   readonly rawRegret: number;
