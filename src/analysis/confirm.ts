@@ -1,7 +1,17 @@
 /**
  * `sodate confirm`: which configurations to re-run, which re-runs are still missing, and
- * the ranking by mean with t-intervals once they ran. Pure functions of a study's trials,
- * shared by the CLI (src/cli/commands/confirm.ts) and test/bench/confirm.bench.ts.
+ * the ranking once they ran. Pure functions of a study's trials, shared by the CLI
+ * (src/cli/commands/confirm.ts) and test/bench/confirm.bench.ts.
+ *
+ * Two ways to choose and rank (`ConfirmBy`):
+ * - 'model' (the CLI's default): the best single trial and the N − 1 other configurations
+ *   with the best posterior mean of a noisy GP over the tuning trials (confirm-model.ts),
+ *   ranked after the re-runs by the posterior mean of the GP refitted with them. A
+ *   configuration's plain mean includes its original value, which was chosen for being
+ *   among the best of many noisy draws and so is biased in its favour (the winner's curse);
+ *   the posterior weighs that value against the trials around it.
+ * - 'mean': the N best values, ranked by the mean over the re-runs and the original.
+ * Either way the rows show the plain mean with its t-interval, and the tie rule below.
  *
  * The rule for "indistinguishable from the top": a configuration is tied with the one
  * ranked first when Welch's two-sided t-test of equal means (its K re-runs and original
@@ -16,12 +26,18 @@ import { confirmSeed, isRerun } from '../study/seeds.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
+import { fitPosteriorMean } from './confirm-model.js';
+
+/** How confirm chooses and ranks configurations (see the module comment). */
+export type ConfirmBy = 'model' | 'mean';
 
 /** A configuration to confirm: a complete tuning trial (the best of those with its parameters). */
 export interface ConfirmCandidate {
   readonly number: number;
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly value: number;
+  /** The model's posterior mean at it before the re-runs ('model' only). */
+  readonly modelMean?: number;
 }
 
 /** One re-run still to do: the trial it confirms, its seed and the parameters to fix. */
@@ -52,6 +68,8 @@ export interface ConfirmRow extends MeanInterval {
   readonly pValue: number | null;
   /** Not told apart from the first-ranked one (see the module's rule); true for the first. */
   readonly tiedWithTop: boolean;
+  /** The model's posterior mean over every trial, re-runs included (what 'model' ranks by); null without a model. */
+  readonly modelMean: number | null;
 }
 
 /** The significance level of the tie rule. */
@@ -73,22 +91,38 @@ const better = (direction: Direction) => (a: number, b: number) => (direction ==
  * re-runs (confirmation or ablation), best first (ties: the lower trial number). A configuration tried
  * twice counts once, as its better trial.
  */
-export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number): ConfirmCandidate[] {
+export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number, by: ConfirmBy = 'mean'): ConfirmCandidate[] {
   const order = better(direction);
-  const complete = trials
-    .filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]))
-    .map((t) => ({ number: t.number, params: t.params, value: t.values?.[0] as number }))
-    .sort((a, b) => order(a.value, b.value) || a.number - b.number);
+  const tuning = trials.filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]));
+  const complete = tuning.map((t) => ({ number: t.number, params: t.params, value: t.values?.[0] as number })).sort((a, b) => order(a.value, b.value) || a.number - b.number);
   const seen = new Set<string>();
-  const out: ConfirmCandidate[] = [];
+  const distinct: ConfirmCandidate[] = [];
   for (const c of complete) {
     const key = paramsKey(c.params);
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push(c);
-    if (out.length === top) break;
+    distinct.push(c);
+    if (by === 'mean' && distinct.length === top) break;
   }
-  return out;
+  if (by === 'mean' || distinct.length <= 1) return distinct.slice(0, top);
+  const posterior = fitPosteriorMean(tuning);
+  if (posterior === null) return distinct.slice(0, top);
+  const byNumber = new Map(tuning.map((t) => [t.number, t]));
+  const modelled = distinct.map((c) => ({ ...c, modelMean: posterior(byNumber.get(c.number) as FrozenTrial) }));
+  // The best single trial always; then the model's best (configurations it cannot place last, by value).
+  const [first, ...rest] = modelled as [ConfirmCandidate, ...ConfirmCandidate[]];
+  const key = (c: ConfirmCandidate) => c.modelMean ?? NaN;
+  rest.sort((a, b) => {
+    const ma = key(a);
+    const mb = key(b);
+    if (Number.isNaN(ma) !== Number.isNaN(mb)) return Number.isNaN(ma) ? 1 : -1;
+    return (Number.isNaN(ma) ? 0 : order(ma, mb)) || order(a.value, b.value) || a.number - b.number;
+  });
+  return [first, ...rest].slice(0, top).map(withoutUndefinedModel);
+}
+
+function withoutUndefinedModel(c: ConfirmCandidate): ConfirmCandidate {
+  return c.modelMean === undefined ? { number: c.number, params: c.params, value: c.value } : c;
 }
 
 /** The K seeds of a candidate's re-runs. */
@@ -129,18 +163,29 @@ export function confirmationGroups(trials: readonly FrozenTrial[], candidates: r
 }
 
 /**
- * Rank the groups by the mean over each one's original value and re-runs (best first;
- * ties: the lower trial number), with 95% t-intervals and the tie rule of this module.
+ * Rank the groups (best first; ties: the lower trial number), with 95% t-intervals of the
+ * mean over each one's original value and re-runs, and the tie rule of this module. 'mean':
+ * by that mean. 'model': by the posterior mean of the model fitted to `trials` (every trial
+ * of the study, re-runs included), when it can be fitted and places every group; by the
+ * mean otherwise.
  */
-export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Direction): ConfirmRow[] {
+export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Direction, by: ConfirmBy = 'mean', trials: readonly FrozenTrial[] = []): ConfirmRow[] {
   const order = better(direction);
+  const posterior = by === 'model' ? fitPosteriorMean(trials) : null;
+  const byNumber = new Map(trials.map((t) => [t.number, t]));
+  const modelOf = (g: ConfirmGroup): number | null => {
+    const trial = byNumber.get(g.candidate.number);
+    return posterior === null || trial === undefined ? null : (posterior(trial) ?? null);
+  };
   const summed = groups.map((g) => {
     const values = [g.candidate.value, ...g.reruns];
-    return { g, values, interval: meanInterval(values) };
+    return { g, values, interval: meanInterval(values), model: modelOf(g) };
   });
-  summed.sort((a, b) => order(a.interval.mean, b.interval.mean) || a.g.candidate.number - b.g.candidate.number);
+  const byModel = summed.every((s) => s.model !== null);
+  const rankKey = (s: (typeof summed)[number]) => (byModel ? (s.model as number) : s.interval.mean);
+  summed.sort((a, b) => order(rankKey(a), rankKey(b)) || a.g.candidate.number - b.g.candidate.number);
   const first = summed[0];
-  return summed.map(({ g, values, interval }, i) => {
+  return summed.map(({ g, values, interval, model }, i) => {
     const pValue = i === 0 || first === undefined ? null : welchTTest(first.values, values).p;
     return {
       ...interval,
@@ -152,6 +197,7 @@ export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Di
       missing: g.missing,
       pValue,
       tiedWithTop: pValue === null || Number.isNaN(pValue) || pValue > TIE_ALPHA,
+      modelMean: model,
     };
   });
 }

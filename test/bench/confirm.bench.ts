@@ -4,13 +4,19 @@
  * Each run: a study of 40 trials (random or TPE) on value = f(x) + σ·N(0, 1), the normal drawn
  * from the trial's seed (trial.seed, as a command would from SODATE_TRIAL_SEED); then the top 5
  * distinct configurations re-run with 3 new seeds each, in-process through the Study API, and
- * ranked by the same code the CLI uses (src/analysis/confirm.ts). A win: confirm's first has
- * a lower true value than the raw best trial; a tie: the same configuration (the raw best
- * survives confirmation), which is the most common outcome at these noise levels.
+ * ranked by the same code the CLI uses (src/analysis/confirm.ts), once per way of choosing
+ * and ranking: 'model' (the CLI's default: the raw best and the GP's best, ranked by the GP's
+ * posterior mean) and 'mean' (the 5 best values, ranked by their plain mean). A win: confirm's
+ * first has a lower true value than the raw best trial; a tie: the same configuration (the
+ * raw best survives confirmation); a loss: a worse one. The win rate is wins over all runs
+ * (a tie is no win). "ceiling": the win rate a ranker that knew the true values would reach
+ * among the same candidates (the runs where some candidate is truly better than the raw best).
  *
- *   npm run bench confirm                         40 seeds
- *   SODATE_BENCH_SEEDS=10 npm run bench confirm
+ *   npm run bench confirm                                        40 seeds (0…39)
+ *   SODATE_BENCH_SEEDS=10 SODATE_BENCH_FIRST_SEED=100 npm run bench confirm    seeds 100…109
+ *   SODATE_BENCH_TOP=8 SODATE_BENCH_CONFIRM_SEEDS=2 …               8 configurations × 2 seeds (default 5 × 3)
  */
+import type { ConfirmBy } from '../../src/analysis/confirm.js';
 import { confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../src/analysis/confirm.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { Rng } from '../../src/samplers/rng.js';
@@ -43,16 +49,18 @@ const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] =
 ];
 
 const TRIALS = 40;
-const TOP = 5;
-const SEEDS_PER_CONFIG = 3;
+const TOP = Number(process.env['SODATE_BENCH_TOP'] ?? 5);
+const SEEDS_PER_CONFIG = Number(process.env['SODATE_BENCH_CONFIRM_SEEDS'] ?? 3);
 
 interface RunResult {
   readonly rawRegret: number;
   readonly confirmRegret: number;
   readonly outcome: 'win' | 'tie' | 'loss';
+  /** Some candidate is truly better than the raw best. */
+  readonly winnable: boolean;
 }
 
-async function run(problem: NoisyProblem, sampler: (seed: number) => Sampler, seed: number): Promise<RunResult> {
+async function run(problem: NoisyProblem, sampler: (seed: number) => Sampler, seed: number, by: ConfirmBy): Promise<RunResult> {
   const study = await createStudy({ sampler: sampler(seed), systemAttrs: { 'sodate:seed': seed } });
   const truth = new Map<number, number>();
   const evaluate = async (): Promise<void> => {
@@ -62,17 +70,20 @@ async function run(problem: NoisyProblem, sampler: (seed: number) => Sampler, se
     await study.tell(trial, value + problem.sigma * new Rng(trial.seed as number).normal());
   };
   for (let i = 0; i < TRIALS; i++) await evaluate();
-  const candidates = confirmCandidates(await study.getTrials(), 'minimize', TOP);
+  const tuning = await study.getTrials();
+  const raw = confirmCandidates(tuning, 'minimize', 1)[0]?.number as number;
+  const candidates = confirmCandidates(tuning, 'minimize', TOP, by);
   const planned = plannedConfirmations(study.trials, candidates, SEEDS_PER_CONFIG, seed);
   for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { [CONFIRM_OF_ATTR]: p.of, [CONFIRM_SEED_ATTR]: p.seed } });
   for (let i = 0; i < planned.length; i++) await evaluate();
-  const rows = rankConfirmations(confirmationGroups(await study.getTrials(), candidates, SEEDS_PER_CONFIG, seed), 'minimize');
-  const raw = candidates[0]?.number as number;
+  const all = await study.getTrials();
+  const rows = rankConfirmations(confirmationGroups(all, candidates, SEEDS_PER_CONFIG, seed), 'minimize', by, all);
   const confirmed = rows[0]?.trial as number;
   const rawTrue = truth.get(raw) as number;
   const confirmTrue = truth.get(confirmed) as number;
   const outcome = confirmed === raw || confirmTrue === rawTrue ? 'tie' : confirmTrue < rawTrue ? 'win' : 'loss';
-  return { rawRegret: rawTrue - problem.optimum, confirmRegret: confirmTrue - problem.optimum, outcome };
+  const winnable = candidates.some((c) => (truth.get(c.number) as number) < rawTrue);
+  return { rawRegret: rawTrue - problem.optimum, confirmRegret: confirmTrue - problem.optimum, outcome, winnable };
 }
 
 function median(xs: readonly number[]): number {
@@ -82,29 +93,41 @@ function median(xs: readonly number[]): number {
 }
 
 const seeds = Number(process.env['SODATE_BENCH_SEEDS'] ?? 40);
-console.log(`${TRIALS} trials, then the top ${TOP} configurations re-run with ${SEEDS_PER_CONFIG} seeds each; ${seeds} seeds per row`);
+const firstSeed = Number(process.env['SODATE_BENCH_FIRST_SEED'] ?? 0);
+const MODES: readonly ConfirmBy[] = ['mean', 'model'];
+console.log(`${TRIALS} trials, then ${TOP} configurations re-run with ${SEEDS_PER_CONFIG} seeds each; seeds ${firstSeed}…${firstSeed + seeds - 1}`);
 const rows: string[][] = [];
-const total = { win: 0, tie: 0, loss: 0 };
+const totals = new Map<ConfirmBy, { win: number; tie: number; loss: number; winnable: number }>(MODES.map((m) => [m, { win: 0, tie: 0, loss: 0, winnable: 0 }]));
+const pct = (a: number, b: number) => (b === 0 ? '-' : `${Math.round((100 * a) / b)}%`);
 for (const problem of PROBLEMS) {
   for (const sampler of SAMPLERS) {
-    const results: RunResult[] = [];
-    for (let seed = 0; seed < seeds; seed++) results.push(await run(problem, sampler.create, seed));
-    const count = (o: RunResult['outcome']) => results.filter((r) => r.outcome === o).length;
-    const [win, tie, loss] = [count('win'), count('tie'), count('loss')];
-    total.win += win;
-    total.tie += tie;
-    total.loss += loss;
-    rows.push([
-      problem.name,
-      sampler.name,
-      `${win}/${tie}/${loss}`,
-      `${Math.round((100 * win) / results.length)}%`,
-      win + loss === 0 ? '-' : `${Math.round((100 * win) / (win + loss))}%`,
-      median(results.map((r) => r.rawRegret)).toPrecision(3),
-      median(results.map((r) => r.confirmRegret)).toPrecision(3),
-    ]);
+    for (const by of MODES) {
+      const results: RunResult[] = [];
+      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) results.push(await run(problem, sampler.create, seed, by));
+      const count = (o: RunResult['outcome']) => results.filter((r) => r.outcome === o).length;
+      const [win, tie, loss] = [count('win'), count('tie'), count('loss')];
+      const winnable = results.filter((r) => r.winnable).length;
+      const total = totals.get(by) as { win: number; tie: number; loss: number; winnable: number };
+      total.win += win;
+      total.tie += tie;
+      total.loss += loss;
+      total.winnable += winnable;
+      rows.push([
+        problem.name,
+        sampler.name,
+        by,
+        `${win}/${tie}/${loss}`,
+        pct(win, results.length),
+        pct(win, win + loss),
+        pct(winnable, results.length),
+        median(results.map((r) => r.rawRegret)).toPrecision(3),
+        median(results.map((r) => r.confirmRegret)).toPrecision(3),
+      ]);
+    }
   }
 }
-printTable(['problem', 'sampler', 'win/tie/loss', 'win rate', 'of decided', 'median true regret: raw best', 'confirm #1'], rows);
-const runs = total.win + total.tie + total.loss;
-console.log(`all: ${total.win}/${total.tie}/${total.loss} (win rate ${Math.round((100 * total.win) / runs)}%, ${Math.round((100 * total.win) / Math.max(1, total.win + total.loss))}% of the decided runs)`);
+printTable(['problem', 'sampler', 'by', 'win/tie/loss', 'win rate', 'of decided', 'ceiling', 'median true regret: raw best', 'confirm #1'], rows);
+for (const [by, t] of totals) {
+  const runs = t.win + t.tie + t.loss;
+  console.log(`${by}: ${t.win}/${t.tie}/${t.loss} over ${runs} runs: win rate ${pct(t.win, runs)} (${pct(t.win, t.win + t.loss)} of the runs where confirm's first differs from the raw best); ceiling ${pct(t.winnable, runs)}`);
+}

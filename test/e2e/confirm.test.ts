@@ -65,7 +65,7 @@ describe('sodate confirm', () => {
     // Tuning trials ran with their own seeds, each different.
     expect(new Set(tuned.map((t) => t.user_attrs['seed_seen'])).size).toBe(10);
 
-    const confirm = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2', '--format', 'json'], dir);
+    const confirm = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2', '--by', 'mean', '--format', 'json'], dir);
     expect(confirm.code, confirm.stderr).toBe(0);
     const rows = JSON.parse(confirm.stdout) as RowJson[];
     const all = await trialsOf(dir);
@@ -98,7 +98,7 @@ describe('sodate confirm', () => {
     expect(rows[0]?.p_vs_top).toBeNull();
 
     // Again, as a table: nothing re-run, the same ranking.
-    const again = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2'], dir);
+    const again = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2', '--by', 'mean'], dir);
     expect(again.code, again.stderr).toBe(0);
     expect(await trialsOf(dir)).toHaveLength(16);
     expect(again.stdout).toMatch(/^study noisy \(minimize value\): 3 configuration\(s\), each re-run with 2 new seed\(s\)/);
@@ -106,6 +106,21 @@ describe('sodate confirm', () => {
     expect(again.stdout).toContain(`rank 1: trial ${rows[0]?.trial}`);
     const tableTrials = again.stdout.split('\n').slice(3, 6).map((l) => Number(l.trim().split(/\s+/)[1]));
     expect(tableTrials).toEqual(rows.map((r) => r.trial));
+
+    // By the model (the default): the best single trial and the model's best, ranked by its
+    // posterior mean; only the re-runs of configurations not confirmed yet are run.
+    const byModel = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2', '--format', 'json'], dir);
+    expect(byModel.code, byModel.stderr).toBe(0);
+    const modelRows = JSON.parse(byModel.stdout) as (RowJson & { model_mean: number | null })[];
+    expect(modelRows.map((r) => r.trial)).toContain(top3[0]?.number);
+    expect(modelRows.every((r) => typeof r.model_mean === 'number')).toBe(true);
+    const means = modelRows.map((r) => r.model_mean as number);
+    expect(means).toEqual([...means].sort((a, b) => a - b));
+    const newConfigs = modelRows.filter((r) => !top3.some((t) => t.number === r.trial)).length;
+    expect(await trialsOf(dir)).toHaveLength(16 + 2 * newConfigs);
+    const table = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2'], dir);
+    expect(table.stdout).toMatch(/ranked by the model's posterior mean/);
+    expect(table.stdout).toMatch(/rank\s+trial\s+original\s+model\s+mean\s+95% interval/);
   }, 120_000);
 
   it('refuses bad input with one line naming the fix', async () => {
@@ -118,6 +133,7 @@ describe('sodate confirm', () => {
       [['confirm', 'pareto', '--storage', 'sqlite:pareto.db'], 2, /study "pareto" has 2 objectives; confirm ranks one objective/],
       [['confirm', 'demo', '--top', '0', '--storage', 'sqlite:demo.db'], 2, /--top expects an integer >= 1, got "0"/],
       [['confirm', 'demo', '--seeds', '1.5', '--storage', 'sqlite:demo.db'], 2, /--seeds expects an integer >= 1, got "1\.5"/],
+      [['confirm', 'demo', '--by', 'luck', '--storage', 'sqlite:demo.db'], 2, /--by/],
     ];
     for (const [args, code, message] of cases) {
       const result = await runCli(args, dir);

@@ -1,4 +1,5 @@
 import type { ConfirmRow } from '../../analysis/confirm.js';
+import { MIN_MODEL_TRIALS } from '../../analysis/confirm-model.js';
 import { TIE_ALPHA, confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../analysis/confirm.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
@@ -15,13 +16,18 @@ import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../storage/metadata.js';
 
-export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--storage URL] [--format table|json]
+export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--by model|mean] [--storage URL] [--format table|json]
 
-Re-run the N best distinct configurations of a finished single-objective study K more
-times each, with new seeds (trial.seed, SODATE_TRIAL_SEED, {seed}), and rank them by the
-mean over the re-runs and the original trial, with 95% t-intervals, so a lucky trial is
-not taken for the best. A configuration is marked tied with rank 1 when Welch's t-test
-against rank 1 gives p > ${TIE_ALPHA} (or either has fewer than two values).
+Re-run N distinct configurations of a finished single-objective study K more times each,
+with new seeds (trial.seed, SODATE_TRIAL_SEED, {seed}), and rank them, so a lucky trial is
+not taken for the best. --by model (default): the best single trial and the N - 1 others
+with the best posterior mean of a noisy Gaussian process fitted to the study's trials,
+ranked by the posterior mean of that model refitted with the re-runs (it weighs a lucky
+value against the trials around it). --by mean: the N best values, ranked by the mean over
+the re-runs and the original trial. Each row shows that mean with its 95% t-interval; a
+configuration is marked tied with rank 1 when Welch's t-test against rank 1 gives
+p > ${TIE_ALPHA} (or either has fewer than two values). With fewer than ${MIN_MODEL_TRIALS} complete
+trials there is no model and --by model ranks as --by mean.
 
 The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
 they re-run, and sodate:confirm_seed), run as \`sodate tune\` runs trials, never pruned.
@@ -30,6 +36,7 @@ Run it again after an interrupt: re-runs already done are not repeated.
 options:
   --top N              configurations to confirm (default 5)
   --seeds K            new seeds per configuration (default 3)
+  --by B               model (default) or mean: how configurations are chosen and ranked
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
   --format F           table (default) or json: an array, one object per configuration
   --devices D, --per-device K, --isolation I, --trial-timeout S, --retries N,
@@ -42,7 +49,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   const { positionals, values } = parseCommandArgs(
     'confirm',
     argv,
-    { storage: { type: 'string' }, top: { type: 'string' }, seeds: { type: 'string' }, format: { type: 'string' }, ...RUN_FLAGS },
+    { storage: { type: 'string' }, top: { type: 'string' }, seeds: { type: 'string' }, by: { type: 'string' }, format: { type: 'string' }, ...RUN_FLAGS },
     { min: 1, max: 1, names: 'a study name' },
   );
   if (values['help']) {
@@ -53,6 +60,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   checkStudyName(name);
   const top = integerFlag('confirm', 'top', values['top'], 1) ?? 5;
   const seeds = integerFlag('confirm', 'seeds', values['seeds'], 1) ?? 3;
+  const by = choiceFlag('confirm', 'by', values['by'], ['model', 'mean'] as const, 'model');
   const format = choiceFlag('confirm', 'format', values['format'], ['table', 'json'] as const, 'table');
   const flags = executionFlags('confirm', { ...values, format: undefined }, io.cwd);
   // A stage's study <study>.<stage> lives in studies/<study>.db.
@@ -61,7 +69,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   try {
     const opened = await openRerunStudy('confirm', name, storage, storageUrl, flags, 'confirm ranks one objective');
     const { study, studySeed } = opened;
-    const candidates = confirmCandidates(await study.getTrials(), study.direction, top);
+    const candidates = confirmCandidates(await study.getTrials(), study.direction, top, by);
     if (candidates.length === 0) {
       throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; run \`sodate tune\` on its space file first`);
     }
@@ -79,7 +87,8 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
         return code;
       }
     }
-    const rows = rankConfirmations(confirmationGroups(await study.getTrials(), candidates, seeds, studySeed), study.direction);
+    const trials = await study.getTrials();
+    const rows = rankConfirmations(confirmationGroups(trials, candidates, seeds, studySeed), study.direction, by, trials);
     const metric = metricNames(study.userAttrs, 1)[0] as string;
     if (format === 'json') println(io.out, JSON.stringify(rows.map(rowToJson), null, 2));
     else printTable(io, name, `${study.direction} ${metric}`, seeds, rows, candidates[0]?.number);
@@ -103,16 +112,19 @@ function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
     interval95: [jsonNumber(row.low), jsonNumber(row.high)],
     p_vs_top: row.pValue === null ? null : jsonNumber(row.pValue),
     tied_with_top: row.tiedWithTop,
+    model_mean: row.modelMean === null ? null : jsonNumber(row.modelMean),
   };
 }
 
 function printTable(io: CliIo, name: string, objective: string, seeds: number, rows: readonly ConfirmRow[], rawBest: number | undefined): void {
-  println(io.out, `study ${name} (${objective}): ${rows.length} configuration(s), each re-run with ${seeds} new seed(s); mean over the re-runs and the original`);
+  const byModel = rows.length > 0 && rows.every((r) => r.modelMean !== null);
+  println(io.out, `study ${name} (${objective}): ${rows.length} configuration(s), each re-run with ${seeds} new seed(s); ranked by ${byModel ? "the model's posterior mean (model)" : 'the mean over the re-runs and the original'}`);
   const interval = (r: ConfirmRow) => (Number.isNaN(r.low) ? '-' : `[${formatNumber(r.low)}, ${formatNumber(r.high)}]`);
   const body = rows.map((r) => [
     String(r.rank),
     String(r.trial),
     formatNumber(r.originalValue),
+    ...(byModel ? [formatNumber(r.modelMean as number)] : []),
     formatNumber(r.mean),
     interval(r),
     `${r.n}${r.missing > 0 ? ` (${r.missing} missing)` : ''}`,
@@ -120,7 +132,7 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
     r.tiedWithTop ? 'yes' : 'no',
     formatParams(r.params),
   ]);
-  println(io.out, renderTable(['rank', 'trial', 'original', 'mean', '95% interval', 'n', 'p vs 1', 'tied with 1', 'params'], body));
+  println(io.out, renderTable(['rank', 'trial', 'original', ...(byModel ? ['model'] : []), 'mean', '95% interval', 'n', 'p vs 1', 'tied with 1', 'params'], body));
   const first = rows[0];
   const tied = rows.filter((r) => r.rank > 1 && r.tiedWithTop).length;
   if (first !== undefined) {
