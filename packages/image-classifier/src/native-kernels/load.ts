@@ -1,4 +1,4 @@
-import { errorMessage } from '../../../errors.js';
+import { errorMessage } from 'sodate';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -32,7 +32,7 @@ export interface NativeKernels {
 export type NativeLoad = { readonly kernels: NativeKernels } | { readonly kernels: null; readonly reason: string };
 
 // src/… and dist/… sit at the same depth below the package root.
-const ADDON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'native', 'build', 'sodate_kernels.node');
+const ADDON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'sodate_kernels.node');
 
 /** The addon's `apiVersion` this checkout's code calls. */
 export const NATIVE_API_VERSION = 1;
