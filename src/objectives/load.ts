@@ -1,3 +1,4 @@
+import { isMainThread } from 'node:worker_threads';
 import { errorMessage, isSodateError } from '../errors.js';
 import type { SlotObjective } from '../study/optimize.js';
 import type { BuiltinStudy, ObjectiveRef } from './task.js';
@@ -13,7 +14,7 @@ export async function loadObjectiveRef(ref: ObjectiveRef): Promise<SlotObjective
   if (manifest === undefined) throw builtinNotInstalled(ref.name);
   let module: Record<string, unknown>;
   try {
-    module = (await import(manifest.specifier)) as Record<string, unknown>;
+    module = await importBuiltin(manifest.specifier);
   } catch (error) {
     throw new ObjectiveLoadError(`the built-in objective "${ref.name}" (${manifest.package}) failed to load: ${errorMessage(error).split('\n')[0]}`);
   }
@@ -27,6 +28,17 @@ export async function loadObjectiveRef(ref: ObjectiveRef): Promise<SlotObjective
     if (isSodateError(error)) throw error;
     throw new ObjectiveLoadError(`the built-in objective "${ref.name}" rejected its options: ${errorMessage(error)}`);
   }
+}
+
+/**
+ * import() of a built-in's package. A worker thread started from the sources runs sodate
+ * through tsx's require hook, whose import() cannot compile the package's TypeScript (the
+ * sodate-sources condition points there): tsx's own API can, as for a module objective.
+ */
+async function importBuiltin(specifier: string): Promise<Record<string, unknown>> {
+  if (isMainThread || !import.meta.url.endsWith('.ts')) return (await import(specifier)) as Record<string, unknown>;
+  const { tsImport } = await import('tsx/esm/api');
+  return (await tsImport(specifier, import.meta.url)) as Record<string, unknown>;
 }
 
 /** A cache of loaded objectives, one per slot (a thread or a child process loads each once). */

@@ -183,7 +183,7 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
   it('is refused when built from older sources than the code that calls it', () => {
     expect(nativeKernelsProblem(native.kernels)).toBeNull();
     const { adamw: _adamw, ...withoutAdamw } = native.kernels as NonNullable<typeof native.kernels>;
-    expect(nativeKernelsProblem({ ...withoutAdamw })).toMatch(/older sources.*node scripts\/build-native\.mjs/);
+    expect(nativeKernelsProblem({ ...withoutAdamw })).toMatch(/older sources.*npm rebuild @sodate\/image-classifier/);
     expect(nativeKernelsProblem({ ...native.kernels, apiVersion: NATIVE_API_VERSION - 1 })).toMatch(/older sources/);
     expect(nativeKernelsProblem({})).toMatch(/API none/);
   });
