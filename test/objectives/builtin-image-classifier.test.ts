@@ -45,6 +45,10 @@ params:
     expect(() => parse(file('metric: val_loss', '{ metrics: [val_loss] }'))).toThrow(/objective\.options\.metrics: the file's own metrics: key says this; move it there/);
   });
 
+  it('refuses, at its line, a built-in that does not exist', () => {
+    expect(() => parse(file('direction: minimize').replace('builtin: image-classifier', 'builtin: image-classifer'))).toThrow(/^space\.yaml:4: objective\.builtin: expected a built-in objective \(image-classifier\), found "image-classifer"/);
+  });
+
   it('keeps the default metric name and one the options select', () => {
     expect(parse(file('direction: minimize')).metrics).toEqual(['value']);
     expect(parse(file('metric: val_f1\ndirection: maximize', '{ metric: val_f1 }')).metric).toBe('val_f1');
