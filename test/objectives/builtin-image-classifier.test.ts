@@ -6,6 +6,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PARAM_NAMES } from '@sodate/image-classifier';
+import { OptionError } from '../../src/errors.js';
+import { loadObjectiveRef } from '../../src/objectives/load.js';
 import { policyCatalog } from '../../src/run/policies.js';
 import { parseStudyFile, readStudyFile } from '../../src/study-file/study-file.js';
 import { REPO_ROOT } from '../helpers/cli.js';
@@ -70,5 +72,13 @@ describe('the shipped image space files', () => {
     const names = file.space.params.map((p) => p.name);
     expect(names.length).toBeGreaterThanOrEqual(20);
     for (const name of names) expect(PARAM_NAMES as readonly string[]).toContain(name);
+  });
+});
+
+describe('loading the built-in by its package name', () => {
+  it("gives the trainer's option errors as sodate's own classes, so the CLI prints them as one line", async () => {
+    const loading = loadObjectiveRef({ kind: 'builtin', name: 'image-classifier', options: { epoch: 3 } });
+    await expect(loading).rejects.toBeInstanceOf(OptionError);
+    await expect(loading).rejects.toThrow(/^image-classifier has no option "epoch"; options are dataset, epochs/);
   });
 });
