@@ -2,7 +2,7 @@ import tseslint from 'typescript-eslint';
 import layers from './scripts/eslint-layers.js';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'studies/**', 'coverage/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'studies/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -16,5 +16,11 @@ export default tseslint.config(
     files: ['src/**/*.ts', 'src/**/*.tsx'],
     plugins: { layers },
     rules: { 'layers/imports': 'error', 'layers/known-folders': 'error' },
+  },
+  {
+    // A built-in objective's package uses only sodate's public entry, like any user's code.
+    files: ['packages/*/**/*.ts'],
+    plugins: { layers },
+    rules: { 'layers/package-boundary': 'error' },
   },
 );

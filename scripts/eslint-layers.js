@@ -148,4 +148,38 @@ const unknownFolderRule = {
   },
 };
 
-export default { rules: { imports: layersRule, 'known-folders': unknownFolderRule } };
+/**
+ * A package of packages/ (a built-in objective) sees sodate only as its users do: through
+ * `import … from 'sodate'`, the public entry. A relative import that leaves the package (into
+ * ../../src/) or a deep `sodate/…` path would tie it to the core's insides.
+ */
+const packageBoundaryRule = {
+  meta: {
+    type: 'problem',
+    docs: { description: "packages/* import sodate only through its public entry, 'sodate'" },
+    schema: [],
+    messages: {
+      outside: "{{from}} imports {{spec}}, outside its package: import sodate's public API from 'sodate' (src/index.ts exports it)",
+      deep: "{{from}} imports {{spec}}: only 'sodate' itself, the public entry, is sodate's API",
+    },
+  },
+  create(context) {
+    const rel = relative(resolve(context.cwd, 'packages'), context.filename).split(sep).join('/');
+    if (rel.startsWith('..')) return {};
+    const packageDir = resolve(context.cwd, 'packages', rel.split('/')[0]);
+    const check = (node) => {
+      const spec = node.source?.value;
+      if (typeof spec !== 'string') return;
+      const from = `packages/${rel}`;
+      if (spec.startsWith('.')) {
+        const target = relative(packageDir, resolve(dirname(context.filename), spec));
+        if (target.startsWith('..')) context.report({ node, messageId: 'outside', data: { from, spec } });
+      } else if (spec.startsWith('sodate/')) {
+        context.report({ node, messageId: 'deep', data: { from, spec } });
+      }
+    };
+    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+  },
+};
+
+export default { rules: { imports: layersRule, 'known-folders': unknownFolderRule, 'package-boundary': packageBoundaryRule } };

@@ -11,13 +11,13 @@
  * Ran once; the bench reads the file and never trains.
  */
 import { writeFileSync } from 'node:fs';
-import { selectBackend } from '../src/objectives/image-classifier/backend.js';
-import { DEFAULT_TRAIN_CONFIG, trainConfigFromParams } from '../src/objectives/image-classifier/config.js';
-import { loadDataset } from '../src/objectives/image-classifier/data/dataset.js';
-import type { Split } from '../src/objectives/image-classifier/data/split.js';
-import { stratifiedHoldout } from '../src/objectives/image-classifier/data/split.js';
-import { Rng } from '../src/objectives/image-classifier/rng.js';
-import { trainModel } from '../src/objectives/image-classifier/trainer.js';
+import { selectBackend } from '../packages/image-classifier/src/backend.js';
+import { DEFAULT_TRAIN_CONFIG, trainConfigFromParams } from '../packages/image-classifier/src/config.js';
+import { loadDataset } from '../packages/image-classifier/src/data/dataset.js';
+import type { Split } from '../packages/image-classifier/src/data/split.js';
+import { stratifiedHoldout } from '../packages/image-classifier/src/data/split.js';
+import { Rng } from '../packages/image-classifier/src/rng.js';
+import { trainModel } from '../packages/image-classifier/src/trainer.js';
 
 const count = Number(process.argv[2] ?? 240);
 const epochs = Number(process.argv[3] ?? 20);

@@ -7,7 +7,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { buildPolicies, policyCatalog } from '../../src/cli/policies.js';
-import { createObjective, describeBackend } from '../../src/objectives/image-classifier/index.js';
+import { createObjective, describeBackend } from '@sodate/image-classifier';
 import { suggestAll } from '../../src/space/search-space.js';
 import { readStudyFile } from '../../src/space/study-file.js';
 import { createStudy } from '../../src/study/create.js';

@@ -10,9 +10,16 @@ export function runModulePath(name: string): string {
   return fileURLToPath(new URL(`./${name}${FROM_SOURCES ? '.ts' : '.js'}`, import.meta.url));
 }
 
-/** Node flags a worker thread or child needs to load that module: tsx's loader when running from sources. */
+/**
+ * The export condition under which `sodate` and the built-in objective packages resolve to
+ * their TypeScript sources (package.json "exports"): a slot started from the sources loads a
+ * built-in's sources too, and both share one copy of sodate's error classes.
+ */
+export const SOURCES_CONDITION = 'sodate-sources';
+
+/** Node flags a worker thread or child needs to load that module: tsx's loader and the sources' condition when running from sources. */
 export function entryExecArgv(): string[] {
   if (!FROM_SOURCES) return [];
   const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  return ['--import', pathToFileURL(join(tsxDir, 'dist/loader.mjs')).href];
+  return ['--import', pathToFileURL(join(tsxDir, 'dist/loader.mjs')).href, `--conditions=${SOURCES_CONDITION}`];
 }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ObjectiveLoadError } from '../objectives/module-objective.js';
-import { builtinModulePath } from '../objectives/load.js';
+import { builtinManifest, builtinNotInstalled } from '../objectives/builtins.js';
 import type { DeviceSpec, Isolation, StudyFile } from '../study-file/study-file.js';
 import type { SlotPlanOptions } from './devices.js';
 import { planSlots } from './devices.js';
@@ -66,8 +66,5 @@ export function checkObjective(file: StudyFile): void {
   if (spec.kind === 'module' && !existsSync(spec.path)) {
     throw new ObjectiveLoadError(`objective module ${spec.path} does not exist; fix objective.module in the space file`);
   }
-  if (spec.kind === 'builtin') {
-    const path = builtinModulePath(spec.name);
-    if (path === undefined) throw new ObjectiveLoadError(`${file.file}: unknown built-in objective "${spec.name}"`);
-  }
+  if (spec.kind === 'builtin' && builtinManifest(spec.name) === undefined) throw builtinNotInstalled(spec.name);
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { parseS3Url } from '../artifacts/remote.js';
 import { SpaceError } from '../errors.js';
-import { BUILTIN_OBJECTIVES } from '../objectives/builtins.js';
+import { BUILTIN_OBJECTIVES, builtinManifest } from '../objectives/builtins.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
@@ -228,7 +228,8 @@ function parseConstraints(src: YamlSource, raw: unknown, metrics: readonly strin
  */
 function checkBuiltinMeasures(src: YamlSource, top: Record<string, unknown>, objective: ObjectiveSpec, constraints: ConstraintLimits | undefined): void {
   if (objective.kind !== 'builtin') return;
-  const measures = BUILTIN_OBJECTIVES[objective.name]?.measures;
+  // A built-in whose package is missing is refused by checkObjective, with what to install.
+  const measures = builtinManifest(objective.name)?.measures;
   if (measures === undefined) return;
   const refuse = (path: Path, name: string, what: string): never => {
     throw src.fail(path, `the built-in ${objective.name} cannot give ${what} "${name}"; it measures ${measures.join(', ')}`);
@@ -330,7 +331,7 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
     return { kind: 'command', argv: args, cwd: dir };
   }
   const name = raw['builtin'];
-  if (typeof name !== 'string') throw src.error([...path, 'builtin'], 'the name of a built-in objective', name);
+  if (typeof name !== 'string' || !(name in BUILTIN_OBJECTIVES)) throw src.error([...path, 'builtin'], `a built-in objective (${Object.keys(BUILTIN_OBJECTIVES).join(', ')})`, name);
   const options = raw['options'] ?? {};
   if (!isMapping(options)) throw src.error([...path, 'options'], 'a mapping of trainer options', options);
   return { kind: 'builtin', name, options, ...isolation };

@@ -22,7 +22,7 @@ if (unknown.length > 0) {
 let failed = 0;
 for (const name of wanted.length > 0 ? wanted : all) {
   console.log(`\n=== ${name} ===`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', join(here, `${name}.bench.ts`)], { stdio: 'inherit' });
+  const result = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=sodate-sources', join(here, `${name}.bench.ts`)], { stdio: 'inherit' });
   if (result.status !== 0) {
     failed++;
     console.error(`benchmark ${name} exited with ${result.status ?? result.signal}`);

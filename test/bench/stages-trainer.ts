@@ -7,7 +7,7 @@
  * the study's seeds and with another seed base (`--seed`), to see whether the steps it
  * names as mattering keep their sign and their intervals.
  *
- * Runs the built CLI (bin/sodate.js → dist/): `npx tsc -p tsconfig.build.json` first.
+ * Runs the built CLI (bin/sodate.js → dist/, with packages/image-classifier/dist): `npm run build` first.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

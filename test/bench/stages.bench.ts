@@ -13,7 +13,7 @@
  * SODATE_BENCH_STAGES=trainer runs the real CLI on the built-in image study instead
  * (stages-trainer.ts): the staged and the flat space file, 24 trials each, on seeds 0..4,
  * then `sodate ablate --stages` on seed 0's staged result twice (the study's seeds, then
- * --seed 1000). Build first (`npx tsc -p tsconfig.build.json`). 8 minutes at 2 epochs
+ * --seed 1000). Build first (`npm run build`). 8 minutes at 2 epochs
  * on two free cores, 25 on loaded ones.
  *
  *   SODATE_BENCH_STAGES=trainer npm run bench -- stages

@@ -16,11 +16,11 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeBackend } from '../../src/objectives/image-classifier/backend.js';
-import { DEFAULT_TRAIN_CONFIG } from '../../src/objectives/image-classifier/config.js';
-import type { ImageDataset } from '../../src/objectives/image-classifier/data/dataset.js';
-import { Rng } from '../../src/objectives/image-classifier/rng.js';
-import { trainModel } from '../../src/objectives/image-classifier/trainer.js';
+import { describeBackend } from '../../packages/image-classifier/src/backend.js';
+import { DEFAULT_TRAIN_CONFIG } from '../../packages/image-classifier/src/config.js';
+import type { ImageDataset } from '../../packages/image-classifier/src/data/dataset.js';
+import { Rng } from '../../packages/image-classifier/src/rng.js';
+import { trainModel } from '../../packages/image-classifier/src/trainer.js';
 import { printTable, ratio } from './table.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

@@ -45,7 +45,7 @@ class Block(nn.Module):
 
 
 class ResNet(nn.Module):
-    """sodate's ResNet (src/objectives/image-classifier/model.ts) with its default head."""
+    """sodate's ResNet (packages/image-classifier/src/model.ts) with its default head."""
 
     def __init__(self):
         super().__init__()

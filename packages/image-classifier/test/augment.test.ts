@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AugmentConfig } from '../../../src/objectives/image-classifier/augment.js';
-import { augmentBatch, coarseDropoutMask, hflip, NO_AUGMENTATION, rot90, shiftScaleRotateMatrix } from '../../../src/objectives/image-classifier/augment.js';
-import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
-import { Rng } from '../../../src/objectives/image-classifier/rng.js';
+import type { AugmentConfig } from '../src/augment.js';
+import { augmentBatch, coarseDropoutMask, hflip, NO_AUGMENTATION, rot90, shiftScaleRotateMatrix } from '../src/augment.js';
+import { selectBackend } from '../src/backend.js';
+import { Rng } from '../src/rng.js';
 
 /** A 4×4 one-channel image with distinct pixels 0..15 (row-major), values /16 to stay in [0, 1). */
 const GRID = Array.from({ length: 16 }, (_, i) => i / 16);

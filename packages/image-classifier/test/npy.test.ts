@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { halfToFloat, readNpy, toFloat32, toInt32, writeNpy } from '../../../src/objectives/image-classifier/data/npy.js';
+import { halfToFloat, readNpy, toFloat32, toInt32, writeNpy } from '../src/data/npy.js';
 
 const fixtures = new URL('./fixtures/', import.meta.url).pathname;
 const arange = Array.from({ length: 24 }, (_, i) => i);

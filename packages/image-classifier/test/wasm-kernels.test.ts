@@ -3,12 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
-import { batchNormTrain } from '../../../src/objectives/image-classifier/batch-norm.js';
-import { Rng } from '../../../src/objectives/image-classifier/rng.js';
-import { BATCH_NORM_TRAIN, loadNativeKernels, NATIVE_API_VERSION, nativeKernelsProblem } from '../../../src/objectives/image-classifier/native-kernels/index.js';
-import type { ConvKernelSource } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
-import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../../../src/objectives/image-classifier/wasm-kernels/index.js';
+import { selectBackend } from '../src/backend.js';
+import { batchNormTrain } from '../src/batch-norm.js';
+import { Rng } from '../src/rng.js';
+import { BATCH_NORM_TRAIN, loadNativeKernels, NATIVE_API_VERSION, nativeKernelsProblem } from '../src/native-kernels/index.js';
+import type { ConvKernelSource } from '../src/wasm-kernels/index.js';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../src/wasm-kernels/index.js';
 
 const rng = new Rng(42);
 const random = (n: number): Float32Array => Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
@@ -183,7 +183,7 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
   it('is refused when built from older sources than the code that calls it', () => {
     expect(nativeKernelsProblem(native.kernels)).toBeNull();
     const { adamw: _adamw, ...withoutAdamw } = native.kernels as NonNullable<typeof native.kernels>;
-    expect(nativeKernelsProblem({ ...withoutAdamw })).toMatch(/older sources.*node scripts\/build-native\.mjs/);
+    expect(nativeKernelsProblem({ ...withoutAdamw })).toMatch(/older sources.*npm rebuild @sodate\/image-classifier/);
     expect(nativeKernelsProblem({ ...native.kernels, apiVersion: NATIVE_API_VERSION - 1 })).toMatch(/older sources/);
     expect(nativeKernelsProblem({})).toMatch(/API none/);
   });
@@ -229,7 +229,7 @@ describe.runIf(native.kernels !== null)('the native addon', () => {
     conv(0, x, w, y, g);
     conv(1, dy, w, dx, g);
     conv(2, x, dy, dw, g);
-    const addon = join(dirname(fileURLToPath(import.meta.url)), '../../../native/build/sodate_kernels.node');
+    const addon = join(dirname(fileURLToPath(import.meta.url)), '../native/build/sodate_kernels.node');
     const compared: string[] = [];
     for (const isa of ['AVX2', 'baseline']) {
       const child = spawnSync(process.execPath, ['-e', compute, addon, JSON.stringify(Array.from(g))], { encoding: 'utf8', env: { ...process.env, SODATE_NATIVE_ISA: isa } });

@@ -1,17 +1,17 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { selectBackend } from '../../../src/objectives/image-classifier/backend.js';
-import { DEFAULT_TRAIN_CONFIG, trainConfigFromParams } from '../../../src/objectives/image-classifier/config.js';
-import { stratifiedHoldout, stratifiedKFold } from '../../../src/objectives/image-classifier/data/split.js';
-import { WeightEma } from '../../../src/objectives/image-classifier/ema.js';
-import { loadNativeKernels } from '../../../src/objectives/image-classifier/native-kernels/index.js';
-import { balancedClassWeights, softTargetLoss } from '../../../src/objectives/image-classifier/losses.js';
-import { binaryThresholds, classificationMetrics } from '../../../src/objectives/image-classifier/metrics.js';
-import { cutmix, cutmixBox, mixBatch, mixup } from '../../../src/objectives/image-classifier/mix.js';
-import type { Param } from '../../../src/objectives/image-classifier/model.js';
-import { AdamW, Sgd } from '../../../src/objectives/image-classifier/optimizers.js';
-import { Rng } from '../../../src/objectives/image-classifier/rng.js';
-import { warmupCosine } from '../../../src/objectives/image-classifier/schedule.js';
+import { selectBackend } from '../src/backend.js';
+import { DEFAULT_TRAIN_CONFIG, trainConfigFromParams } from '../src/config.js';
+import { stratifiedHoldout, stratifiedKFold } from '../src/data/split.js';
+import { WeightEma } from '../src/ema.js';
+import { loadNativeKernels } from '../src/native-kernels/index.js';
+import { balancedClassWeights, softTargetLoss } from '../src/losses.js';
+import { binaryThresholds, classificationMetrics } from '../src/metrics.js';
+import { cutmix, cutmixBox, mixBatch, mixup } from '../src/mix.js';
+import type { Param } from '../src/model.js';
+import { AdamW, Sgd } from '../src/optimizers.js';
+import { Rng } from '../src/rng.js';
+import { warmupCosine } from '../src/schedule.js';
 
 beforeAll(async () => {
   await selectBackend('wasm');

@@ -23,7 +23,7 @@ export interface ImageDataset {
 }
 
 /** The shipped UCI digits (data/digits), next to src/ and dist/ alike. */
-export const DIGITS_DIR = fileURLToPath(new URL('../../../../data/digits/', import.meta.url));
+export const DIGITS_DIR = fileURLToPath(new URL('../../data/digits/', import.meta.url));
 
 const cache = new Map<string, ImageDataset>();
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 /**
  * Builds sodate's native kernels (native/src, C++ with Node-API: convolutions, batch norm, optimizer updates) for the image
- * trainer, at `npm install`. Optional by design: where no C++ compiler or Node headers are
+ * trainer: the install script of @sodate/image-classifier (in a clone, run by the workspace's
+ * `npm install`). Optional by design: where no C++ compiler or Node headers are
  * found, it says so in one line and the trainer uses the WebAssembly (XNNPACK) kernels.
  *
- *   node scripts/build-native.mjs           build native/build/sodate_kernels.node
+ *   npm rebuild @sodate/image-classifier    build native/build/sodate_kernels.node
+ *   node scripts/build-native.mjs           the same, from this package's folder
  *   SODATE_NATIVE_KERNELS=0 npm install     skip the build
  *
  * No -march=native: the GEMM is compiled for AVX-512, AVX2 and the baseline and picks one at

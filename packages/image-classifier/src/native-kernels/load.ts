@@ -1,10 +1,10 @@
-import { errorMessage } from '../../../errors.js';
+import { errorMessage } from 'sodate';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The addon built from native/src by scripts/build-native.mjs at `npm install`. */
+/** The addon built from native/src by scripts/build-native.mjs, this package's install script. */
 export interface NativeKernels {
   /** op 0: forward (x, w → y); 1: input gradient (dy, w → dx); 2: filter gradient (x, dy → dw). */
   conv(op: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: Int32Array): void;
@@ -32,7 +32,7 @@ export interface NativeKernels {
 export type NativeLoad = { readonly kernels: NativeKernels } | { readonly kernels: null; readonly reason: string };
 
 // src/… and dist/… sit at the same depth below the package root.
-const ADDON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'native', 'build', 'sodate_kernels.node');
+const ADDON = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'native', 'build', 'sodate_kernels.node');
 
 /** The addon's `apiVersion` this checkout's code calls. */
 export const NATIVE_API_VERSION = 1;
@@ -50,7 +50,7 @@ export function nativeKernelsProblem(addon: unknown): string | null {
   const version = candidate?.['apiVersion'];
   const missing = FUNCTIONS.filter((name) => typeof candidate?.[name] !== 'function');
   if (version !== NATIVE_API_VERSION || missing.length > 0) {
-    return `built from older sources (API ${String(version ?? 'none')}, this code needs ${NATIVE_API_VERSION}); rebuild with \`node scripts/build-native.mjs\``;
+    return `built from older sources (API ${String(version ?? 'none')}, this code needs ${NATIVE_API_VERSION}); rebuild with \`npm rebuild @sodate/image-classifier\``;
   }
   return null;
 }
@@ -60,7 +60,7 @@ export function loadNativeKernels(): NativeLoad {
   if (process.env['SODATE_NATIVE_KERNELS'] === '0') return { kernels: null, reason: 'SODATE_NATIVE_KERNELS=0' };
   if (loaded !== null) return loaded;
   if (!existsSync(ADDON)) {
-    loaded = { kernels: null, reason: 'not built (run `node scripts/build-native.mjs`; it needs a C++ compiler)' };
+    loaded = { kernels: null, reason: 'not built (run `npm rebuild @sodate/image-classifier`; it needs a C++ compiler)' };
   } else {
     try {
       const addon: unknown = createRequire(import.meta.url)(ADDON);

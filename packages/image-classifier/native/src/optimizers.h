@@ -1,5 +1,5 @@
 // Optimizer and weight-averaging updates over Float32Arrays, in double like the JavaScript
-// versions they replace (src/objectives/image-classifier/optimizers.ts, ema.ts), vectorised.
+// versions they replace (src/optimizers.ts, ema.ts), vectorised.
 #pragma once
 
 namespace sodate {

@@ -1,6 +1,5 @@
-import { OptionError } from '../../errors.js';
-import type { Objective } from '../../study/optimize.js';
-import type { Trial } from '../../study/objective-trial.js';
+import { OptionError } from 'sodate';
+import type { BuiltinStudy, Objective, Trial } from 'sodate';
 import type { BackendChoice } from './backend.js';
 import { describeBackend, selectBackend } from './backend.js';
 import type { TrainConfig } from './config.js';
@@ -9,7 +8,6 @@ import type { DatasetSpec, ImageDataset } from './data/dataset.js';
 import { loadDataset } from './data/dataset.js';
 import type { Split } from './data/split.js';
 import { stratifiedHoldout, stratifiedKFold } from './data/split.js';
-import type { BuiltinStudy } from '../task.js';
 import type { ImageMeasure } from './measures.js';
 import { checkMeasures, lowerIsBetter, measureValue, measuresFromStudy } from './measures.js';
 import type { EpochResult } from './trainer.js';
@@ -213,7 +211,7 @@ export function imageClassifierObjective(options: ImageClassifierOptions = {}): 
 }
 
 /**
- * The built-in's factory, as src/objectives/load.ts resolves `{ builtin: image-classifier }`:
+ * The built-in's factory, named in package.json ("sodate": { factory }), which sodate calls for `{ builtin: image-classifier }`:
  * options come from the space file's `objective.options`, what to return and which
  * constraint values to set from its `metrics:` and `constraints:` (see measuresFromStudy).
  */

@@ -1,4 +1,4 @@
-import { errorMessage } from '../../errors.js';
+import { errorMessage } from 'sodate';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';

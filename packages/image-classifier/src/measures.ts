@@ -1,5 +1,5 @@
-import { OptionError } from '../../errors.js';
-import type { BuiltinStudy } from '../task.js';
+import { OptionError } from 'sodate';
+import type { BuiltinStudy } from 'sodate';
 
 /**
  * What the built-in trainer can report, as an objective (`metrics:` of a space file) or as a

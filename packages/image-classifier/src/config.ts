@@ -1,5 +1,5 @@
-import { OptionError } from '../../errors.js';
-import type { ParamValue } from '../../space/distributions.js';
+import { OptionError } from 'sodate';
+import type { ParamValue } from 'sodate';
 import type { AugmentConfig } from './augment.js';
 import { NO_AUGMENTATION } from './augment.js';
 import type { LossConfig } from './losses.js';

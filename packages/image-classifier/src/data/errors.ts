@@ -1,4 +1,4 @@
-import { SodateError } from '../../../errors.js';
+import { SodateError } from 'sodate';
 
 /** A data set cannot be read: a missing file, a bad format, labels that do not match. */
 export class DataError extends SodateError {

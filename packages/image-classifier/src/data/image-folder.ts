@@ -1,4 +1,4 @@
-import { errorMessage } from '../../../errors.js';
+import { errorMessage } from 'sodate';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve } from 'node:path';

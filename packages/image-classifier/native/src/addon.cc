@@ -207,7 +207,7 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_value isa, version;
   napi_create_string_utf8(env, sodate::gemmInstructionSet(), NAPI_AUTO_LENGTH, &isa);
   napi_set_named_property(env, exports, "instructionSet", isa);
-  // What src/objectives/image-classifier/native-kernels/load.ts expects: bump it with any change
+  // What src/native-kernels/load.ts expects: bump it with any change
   // to the functions above, so that a build older than the checkout is refused, not called.
   napi_create_int32(env, kApiVersion, &version);
   napi_set_named_property(env, exports, "apiVersion", version);

@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { loadDataset } from '../../../src/objectives/image-classifier/data/dataset.js';
-import { loadImageFolder, parseCsv } from '../../../src/objectives/image-classifier/data/image-folder.js';
-import { writeNpy } from '../../../src/objectives/image-classifier/data/npy.js';
+import { loadDataset } from '../src/data/dataset.js';
+import { loadImageFolder, parseCsv } from '../src/data/image-folder.js';
+import { writeNpy } from '../src/data/npy.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'sodate-images-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
