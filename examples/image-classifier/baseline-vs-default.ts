@@ -6,11 +6,11 @@
  *   node --import tsx examples/image-classifier/baseline-vs-default.ts [trials]
  */
 import { fileURLToPath } from 'node:url';
-import { buildPolicies, policyCatalog } from '../../src/cli/policies.js';
 import { createObjective, describeBackend } from '@sodate/image-classifier';
+import { createStudy } from 'sodate';
+import { buildPolicies, policyCatalog } from '../../src/run/policies.js';
 import { suggestAll } from '../../src/space/search-space.js';
-import { readStudyFile } from '../../src/space/study-file.js';
-import { createStudy } from '../../src/study/create.js';
+import { readStudyFile } from '../../src/study-file/study-file.js';
 
 /** DEFAULT_TRAIN_CONFIG in the space's parameter names. */
 const DEFAULT_PARAMS = {
