@@ -39,14 +39,26 @@ export function logEIAt(gp: GaussianProcess, best: number, point: Float64Array):
   return new LogExpectedImprovement(gp, best).value(point);
 }
 
-function perturb(encoding: Encoding, anchor: Float64Array, scale: number, rng: Rng, out: Float64Array): Float64Array {
+/**
+ * `v` folded back into [0, 1] at the bounds, as a mirror does (−0.1 → 0.1, 1.1 → 0.9). A
+ * perturbation that steps past a bound lands inside, near it, rather than on it: clamped,
+ * half the perturbations of an anchor on a bound piled up there, and trial after trial
+ * stayed on the bound while the optimum sat just inside (Hartmann-6's x₆ = 0.04).
+ */
+export function reflectIntoUnitInterval(v: number): number {
+  const folded = Math.abs(v) % 2;
+  return folded > 1 ? 2 - folded : folded;
+}
+
+/** A random neighbour of `anchor`: numeric coordinates moved by N(0, scale²) and reflected at the bounds, categorical ones changed with probability 1/d; snapped. */
+export function perturbAnchor(encoding: Encoding, anchor: Float64Array, scale: number, rng: Rng, out: Float64Array): Float64Array {
   for (let j = 0; j < encoding.d; j++) {
     const dim = encoding.dimensions[j];
     if (dim === undefined) continue;
     if (dim.kind === 'categorical') {
       out[j] = rng.float() < 1 / Math.max(2, encoding.d) ? rng.int(dim.size) : (anchor[j] as number);
     } else {
-      out[j] = (anchor[j] as number) + scale * rng.normal();
+      out[j] = reflectIntoUnitInterval((anchor[j] as number) + scale * rng.normal());
     }
   }
   return snapPoint(encoding, out);
@@ -130,7 +142,7 @@ export function maximizeAcquisition(acquisition: AcquisitionFunction, encoding: 
   const scales = [0.01, 0.03, 0.1, 0.2];
   for (const anchor of options.anchors) {
     for (let i = 0; i < options.perturbationsPerAnchor; i++) {
-      points.push(perturb(encoding, anchor, scales[i % scales.length] as number, rng, new Float64Array(d)));
+      points.push(perturbAnchor(encoding, anchor, scales[i % scales.length] as number, rng, new Float64Array(d)));
     }
   }
   const keep = Math.max(1, options.localSearchStarts);
