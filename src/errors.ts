@@ -3,7 +3,14 @@
  * The CLI prints `message` (one line naming the place and the fix) and never the stack
  * for these; anything else is a bug and keeps its stack.
  */
+/**
+ * Marks sodate's errors across copies of the package: a trainer package that imports
+ * `sodate` beside a global install loads a second copy, whose classes `instanceof` does not see.
+ */
+const SODATE_ERROR_BRAND = Symbol.for('sodate.error');
+
 export class SodateError extends Error {
+  readonly [SODATE_ERROR_BRAND] = true;
   readonly code: string;
   /** Exit status the CLI uses: 2 for bad input (files, flags), 1 for runtime failures. */
   readonly exitCode: number;
@@ -51,8 +58,9 @@ export class NotFoundError extends SodateError {
   }
 }
 
+/** Any copy of sodate's SodateError (see SODATE_ERROR_BRAND). */
 export function isSodateError(error: unknown): error is SodateError {
-  return error instanceof SodateError;
+  return error instanceof SodateError || (typeof error === 'object' && error !== null && (error as { [SODATE_ERROR_BRAND]?: unknown })[SODATE_ERROR_BRAND] === true);
 }
 
 /** The message of anything thrown: an Error's message (its name when the message is empty), else the value as text. */

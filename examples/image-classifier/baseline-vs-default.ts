@@ -3,7 +3,10 @@
  * (its sampler, pruner, budget and objective options) and compare its best validation
  * accuracy with the trainer's default configuration trained the same way.
  *
- *   node --import tsx examples/image-classifier/baseline-vs-default.ts [trials]
+ *   node --conditions=sodate-sources --import tsx examples/image-classifier/baseline-vs-default.ts [trials]
+ *
+ * (`sodate-sources` makes `sodate` and the trainer load from their sources, one copy each, as
+ * the files taken from ../../src do.)
  */
 import { fileURLToPath } from 'node:url';
 import { createObjective, describeBackend } from '@sodate/image-classifier';

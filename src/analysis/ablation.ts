@@ -26,7 +26,7 @@
  * configurations cancels). A gain whose 95% interval covers 0 is marked as noise. On the
  * path the step gains add up exactly to the total gain baseline → target.
  *
- * A staged study (src/cli/stages.ts) is ablated by stage: `stageAblationGroups` makes one
+ * A staged study (src/run/stages.ts) is ablated by stage: `stageAblationGroups` makes one
  * group of the parameters each stage opened, so each step flips a whole stage from the
  * baseline (in the first stage's study) to the last stage's best, through the same methods.
  */

@@ -166,12 +166,14 @@ export function confirmationGroups(trials: readonly FrozenTrial[], candidates: r
  * Rank the groups (best first; ties: the lower trial number), with 95% t-intervals of the
  * mean over each one's original value and re-runs, and the tie rule of this module. 'mean':
  * by that mean. 'model': by the posterior mean of the model fitted to `trials` (every trial
- * of the study, re-runs included), when it can be fitted and places every group; by the
- * mean otherwise.
+ * of the study, re-runs included), when the tuning trials alone can be fitted (as when the
+ * candidates were chosen) and it places every group; by the mean otherwise.
  */
 export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Direction, by: ConfirmBy = 'mean', trials: readonly FrozenTrial[] = []): ConfirmRow[] {
   const order = better(direction);
-  const posterior = by === 'model' ? fitPosteriorMean(trials) : null;
+  // Whether there is a model is decided on the tuning trials, as when the candidates were
+  // chosen: re-runs alone must not turn a study too small for the model into one ranked by it.
+  const posterior = by === 'model' && fitPosteriorMean(trials.filter((t) => !isRerun(t))) !== null ? fitPosteriorMean(trials) : null;
   const byNumber = new Map(trials.map((t) => [t.number, t]));
   const modelOf = (g: ConfirmGroup): number | null => {
     const trial = byNumber.get(g.candidate.number);

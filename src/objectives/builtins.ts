@@ -49,7 +49,7 @@ const manifests = new Map<string, BuiltinManifest | undefined>();
  * Throws ObjectiveLoadError for a name that is no built-in, or a package without a manifest.
  */
 export function builtinManifest(name: string): BuiltinManifest | undefined {
-  const entry = BUILTIN_OBJECTIVES[name];
+  const entry = Object.hasOwn(BUILTIN_OBJECTIVES, name) ? BUILTIN_OBJECTIVES[name] : undefined;
   if (entry === undefined) throw new ObjectiveLoadError(`unknown built-in objective "${name}"; known: ${Object.keys(BUILTIN_OBJECTIVES).join(', ')}`);
   if (manifests.has(name)) return manifests.get(name);
   const found = findPackageJson(entry.package);
@@ -72,6 +72,6 @@ function readManifest(name: string, pkg: string, path: string, fromCore: boolean
 
 /** The one line a study gets when a built-in's package is missing: what to install. */
 export function builtinNotInstalled(name: string): ObjectiveLoadError {
-  const pkg = BUILTIN_OBJECTIVES[name]?.package ?? name;
+  const pkg = (Object.hasOwn(BUILTIN_OBJECTIVES, name) ? BUILTIN_OBJECTIVES[name]?.package : undefined) ?? name;
   return new ObjectiveLoadError(`the built-in objective "${name}" comes in its own package, which is not installed: npm install ${pkg}`);
 }

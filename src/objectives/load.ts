@@ -5,8 +5,6 @@ import type { BuiltinStudy, ObjectiveRef } from './task.js';
 import { builtinManifest, builtinNotInstalled } from './builtins.js';
 import { ObjectiveLoadError, loadModuleObjective } from './module-objective.js';
 
-export { BUILTIN_OBJECTIVES } from './builtins.js';
-
 /** Load what a slot runs. Errors are ObjectiveLoadError with one line that names the fix. */
 export async function loadObjectiveRef(ref: ObjectiveRef): Promise<SlotObjective> {
   if (ref.kind === 'module') return loadModuleObjective(ref.path, ref.exportName);

@@ -331,7 +331,7 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
     return { kind: 'command', argv: args, cwd: dir };
   }
   const name = raw['builtin'];
-  if (typeof name !== 'string' || !(name in BUILTIN_OBJECTIVES)) throw src.error([...path, 'builtin'], `a built-in objective (${Object.keys(BUILTIN_OBJECTIVES).join(', ')})`, name);
+  if (typeof name !== 'string' || !Object.hasOwn(BUILTIN_OBJECTIVES, name)) throw src.error([...path, 'builtin'], `a built-in objective (${Object.keys(BUILTIN_OBJECTIVES).join(', ')})`, name);
   const options = raw['options'] ?? {};
   if (!isMapping(options)) throw src.error([...path, 'options'], 'a mapping of trainer options', options);
   return { kind: 'builtin', name, options, ...isolation };

@@ -95,6 +95,16 @@ describe("confirm's model", () => {
     expect(rows.map((r) => [r.trial, r.modelMean])).toEqual([[1, null], [0, null]]);
   });
 
+  it('has no model for a study whose tuning trials are too few, however many re-runs it holds', () => {
+    // 6 tuning trials, each re-run once: 12 complete trials, but a model only re-runs could fit.
+    const tuning = Array.from({ length: 6 }, (_, i) => trial(i, i / 5, 6 - i));
+    const reruns = tuning.map((t, i) => trial(6 + i, t.params['x'] as number, (t.values?.[0] as number) + 0.5, { [CONFIRM_OF_ATTR]: t.number, [CONFIRM_SEED_ATTR]: i }));
+    expect(fitPosteriorMean([...tuning, ...reruns])).not.toBeNull();
+    const groups: ConfirmGroup[] = tuning.slice(-2).map((t, i) => ({ candidate: { number: t.number, params: t.params, value: t.values?.[0] as number }, reruns: [(reruns[4 + i]?.values?.[0] as number)], missing: 0 }));
+    const rows = rankConfirmations(groups, 'minimize', 'model', [...tuning, ...reruns]);
+    expect(rows.map((r) => [r.trial, r.modelMean])).toEqual([[5, null], [4, null]]);
+  });
+
   it('is deterministic, and its choice does not depend on the scale of the objective', () => {
     fc.assert(
       fc.property(fc.double({ min: 0.01, max: 1000, noNaN: true }), fc.double({ min: -100, max: 100, noNaN: true }), (scale, shift) => {

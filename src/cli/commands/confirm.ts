@@ -27,11 +27,12 @@ value against the trials around it). --by mean: the N best values, ranked by the
 the re-runs and the original trial. Each row shows that mean with its 95% t-interval; a
 configuration is marked tied with rank 1 when Welch's t-test against rank 1 gives
 p > ${TIE_ALPHA} (or either has fewer than two values). With fewer than ${MIN_MODEL_TRIALS} complete
-trials there is no model and --by model ranks as --by mean.
+tuning trials (re-runs do not count) there is no model and --by model ranks as --by mean.
 
 The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
 they re-run, and sodate:confirm_seed), run as \`sodate tune\` runs trials, never pruned.
-Run it again after an interrupt: re-runs already done are not repeated.
+Run it again after an interrupt with the same --top, --seeds and --by: re-runs already
+done are not repeated.
 
 options:
   --top N              configurations to confirm (default 5)
@@ -83,7 +84,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
       reporter.notice?.(`confirming ${candidates.length} configuration(s) with ${seeds} seed(s) each: ${planned.length} new re-run(s), ${waiting} waiting in all`);
       const code = await runWaitingTrials({ opened, execution: flags, storageUrl, cwd: io.cwd, reporter, samplerName: 'fixed (confirmation)' });
       if (code !== 0) {
-        write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top and --seeds to finish (done re-runs are kept)`);
+        write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top, --seeds and --by (${by}) to finish (done re-runs are kept)`);
         return code;
       }
     }
