@@ -33,9 +33,8 @@ export type PosteriorMean = (trial: Pick<FrozenTrial, 'internalParams'>) => numb
  * trials or no shared parameter: callers fall back to plain means. Deterministic.
  */
 export function fitPosteriorMean(trials: readonly FrozenTrial[]): PosteriorMean | null {
-  const usable = trials.filter((t) => t.state === 'COMPLETE' && isFeasible(t) && Number.isFinite(t.values?.[0])).slice(-MAX_MODEL_TRIALS);
-  if (usable.length < MIN_MODEL_TRIALS) return null;
-  const space = sharedSpace(usable);
+  const usable = modelTrials(trials);
+  const space = usable.length < MIN_MODEL_TRIALS ? null : sharedSpace(usable);
   if (space === null) return null;
   const encoding = buildEncoding(space);
   const d = encoding.d;
@@ -58,6 +57,17 @@ export function fitPosteriorMean(trials: readonly FrozenTrial[]): PosteriorMean 
     if (!encodeParams(encoding, trial.internalParams, point, 0)) return undefined;
     return center + spread * gp.predict(point).mean;
   };
+}
+
+/** Whether fitPosteriorMean would fit a model to `trials` (without fitting it). */
+export function canFitPosteriorMean(trials: readonly FrozenTrial[]): boolean {
+  const usable = modelTrials(trials);
+  return usable.length >= MIN_MODEL_TRIALS && sharedSpace(usable) !== null;
+}
+
+/** The trials the model is fitted to: complete, feasible, a finite first value; the latest MAX_MODEL_TRIALS. */
+function modelTrials(trials: readonly FrozenTrial[]): FrozenTrial[] {
+  return trials.filter((t) => t.state === 'COMPLETE' && isFeasible(t) && Number.isFinite(t.values?.[0])).slice(-MAX_MODEL_TRIALS);
 }
 
 /** The distributions of the parameters every trial holds alike (the last trial's), or null when none. */

@@ -26,7 +26,7 @@ import { confirmSeed, isRerun } from '../study/seeds.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
-import { fitPosteriorMean } from './confirm-model.js';
+import { canFitPosteriorMean, fitPosteriorMean } from './confirm-model.js';
 
 /** How confirm chooses and ranks configurations (see the module comment). */
 export type ConfirmBy = 'model' | 'mean';
@@ -173,7 +173,7 @@ export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Di
   const order = better(direction);
   // Whether there is a model is decided on the tuning trials, as when the candidates were
   // chosen: re-runs alone must not turn a study too small for the model into one ranked by it.
-  const posterior = by === 'model' && fitPosteriorMean(trials.filter((t) => !isRerun(t))) !== null ? fitPosteriorMean(trials) : null;
+  const posterior = by === 'model' && canFitPosteriorMean(trials.filter((t) => !isRerun(t))) ? fitPosteriorMean(trials) : null;
   const byNumber = new Map(trials.map((t) => [t.number, t]));
   const modelOf = (g: ConfirmGroup): number | null => {
     const trial = byNumber.get(g.candidate.number);
