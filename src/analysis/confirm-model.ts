@@ -12,6 +12,7 @@
  */
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { Distribution } from '../space/distributions.js';
+import type { Encoding } from '../samplers/gp/encoding.js';
 import { buildEncoding, encodeParams } from '../samplers/gp/encoding.js';
 import { evenlySpacedSubset, fitKernelParams } from '../samplers/gp/fit.js';
 import { GaussianProcess } from '../samplers/gp/gp-model.js';
@@ -26,13 +27,25 @@ const FIT_SUBSET = 200;
 /** The posterior mean of the objective at a trial's configuration, in the objective's units; undefined when the trial lacks a modelled parameter. */
 export type PosteriorMean = (trial: Pick<FrozenTrial, 'internalParams'>) => number | undefined;
 
+/** The fitted model: the GP in standardised units over the encoded shared parameters. */
+export interface ConfirmModel {
+  readonly encoding: Encoding;
+  readonly gp: GaussianProcess;
+  /** Objective units = center + spread · standardised units (spread 0: every value alike, no GP). */
+  readonly center: number;
+  readonly spread: number;
+  /** The trials the model was fitted to. */
+  readonly trials: readonly FrozenTrial[];
+}
+
 /**
  * Fit the model to `trials`' complete feasible ones with a finite first value, over the
  * parameters every one of them holds with the same kind of distribution (the last trial's
- * bounds; the same log scale; a categorical's choices must match). Null when fewer than MIN_MODEL_TRIALS such
- * trials or no shared parameter: callers fall back to plain means. Deterministic.
+ * bounds; the same log scale; a categorical's choices must match). Null when fewer than
+ * MIN_MODEL_TRIALS such trials or no shared parameter; `gp` null when every value is the
+ * same. Deterministic.
  */
-export function fitPosteriorMean(trials: readonly FrozenTrial[]): PosteriorMean | null {
+export function fitConfirmModel(trials: readonly FrozenTrial[]): (Omit<ConfirmModel, 'gp'> & { readonly gp: GaussianProcess | null }) | null {
   const usable = modelTrials(trials);
   const space = usable.length < MIN_MODEL_TRIALS ? null : sharedSpace(usable);
   if (space === null) return null;
@@ -44,19 +57,31 @@ export function fitPosteriorMean(trials: readonly FrozenTrial[]): PosteriorMean 
   usable.forEach((t, i) => encodeParams(encoding, t.internalParams, x, i * d));
   const center = raw.reduce((a, b) => a + b, 0) / n;
   const spread = Math.sqrt(raw.reduce((a, b) => a + (b - center) ** 2, 0) / n);
-  if (!(spread > 1e-12)) return () => center;
+  if (!(spread > 1e-12)) return { encoding, gp: null, center, spread: 0, trials: usable };
   const y = Float64Array.from(raw, (v) => (v - center) / spread);
   const inputs = { x, n, d, categorical: encoding.categorical };
   const subset = evenlySpacedSubset(inputs, y, FIT_SUBSET);
   const m = subset.inputs.n;
   const budget = Math.max(10, Math.min(100, Math.floor(1e9 / (m * m * m))));
   const fit = fitKernelParams(subset.inputs, subset.y, { maxEvaluations: budget });
-  const gp = new GaussianProcess(inputs, y, fit.params);
-  const point = new Float64Array(d);
+  return { encoding, gp: new GaussianProcess(inputs, y, fit.params), center, spread, trials: usable };
+}
+
+/** The posterior mean in the objective's units of a fitted model (see fitConfirmModel). */
+export function posteriorMeanOf(model: NonNullable<ReturnType<typeof fitConfirmModel>>): PosteriorMean {
+  const { encoding, gp, center, spread } = model;
+  if (gp === null) return () => center;
+  const point = new Float64Array(encoding.d);
   return (trial) => {
     if (!encodeParams(encoding, trial.internalParams, point, 0)) return undefined;
     return center + spread * gp.predict(point).mean;
   };
+}
+
+/** fitConfirmModel's posterior mean; null without a model (callers fall back to plain means). */
+export function fitPosteriorMean(trials: readonly FrozenTrial[]): PosteriorMean | null {
+  const model = fitConfirmModel(trials);
+  return model === null ? null : posteriorMeanOf(model);
 }
 
 /** Whether fitPosteriorMean would fit a model to `trials` (without fitting it). */

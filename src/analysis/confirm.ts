@@ -27,22 +27,38 @@ import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
 import { canFitPosteriorMean, fitPosteriorMean } from './confirm-model.js';
+import { proposeConfiguration } from './confirm-proposal.js';
 
 /** How confirm chooses and ranks configurations (see the module comment). */
 export type ConfirmBy = 'model' | 'mean';
 
-/** A configuration to confirm: a complete tuning trial (the best of those with its parameters). */
+/**
+ * A configuration to confirm: a complete tuning trial (the best of those with its
+ * parameters), or the model's proposal (confirm-proposal.ts), which no trial ran.
+ */
 export interface ConfirmCandidate {
-  readonly number: number;
+  /** The tuning trial; null for the model's proposal. */
+  readonly number: number | null;
   readonly params: Readonly<Record<string, ParamValue>>;
-  readonly value: number;
+  readonly internalParams: Readonly<Record<string, number>>;
+  /** The tuning trial's value; null for the proposal. */
+  readonly value: number | null;
   /** The model's posterior mean at it before the re-runs ('model' only). */
   readonly modelMean?: number;
 }
 
+/** What a re-run's `sodate:confirm_of` holds: the trial it re-runs, or 'model' for the model's proposal. */
+export type ConfirmOf = number | typeof PROPOSAL_OF;
+export const PROPOSAL_OF = 'model';
+
+/** The `sodate:confirm_of` of a candidate's re-runs. */
+export function confirmOf(candidate: Pick<ConfirmCandidate, 'number'>): ConfirmOf {
+  return candidate.number ?? PROPOSAL_OF;
+}
+
 /** One re-run still to do: the trial it confirms, its seed and the parameters to fix. */
 export interface PlannedConfirmation {
-  readonly of: number;
+  readonly of: ConfirmOf;
   readonly seed: number;
   readonly params: Readonly<Record<string, ParamValue>>;
 }
@@ -58,10 +74,11 @@ export interface ConfirmGroup {
 export interface ConfirmRow extends MeanInterval {
   /** 1 for the best mean. */
   readonly rank: number;
-  readonly trial: number;
+  /** The tuning trial; null for the model's proposal. */
+  readonly trial: number | null;
   readonly params: Readonly<Record<string, ParamValue>>;
-  /** The original trial's value (one of the `n` values the mean is over). */
-  readonly originalValue: number;
+  /** The original trial's value (one of the `n` values the mean is over); null for the proposal (its mean is over its re-runs). */
+  readonly originalValue: number | null;
   readonly reruns: readonly number[];
   readonly missing: number;
   /** Welch's two-sided p against the first-ranked configuration; null for the first itself. */
@@ -89,14 +106,18 @@ const better = (direction: Direction) => (a: number, b: number) => (direction ==
 /**
  * The `top` best distinct configurations among the complete, feasible trials that are not
  * re-runs (confirmation or ablation), best first (ties: the lower trial number). A configuration tried
- * twice counts once, as its better trial.
+ * twice counts once, as its better trial. 'model' with `propose` (the study's seed): the
+ * model's proposal comes second, after the best single trial, when the model finds a
+ * configuration it expects to beat every tried one.
  */
-export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number, by: ConfirmBy = 'mean'): ConfirmCandidate[] {
+export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number, by: ConfirmBy = 'mean', propose?: { readonly seed: number }): ConfirmCandidate[] {
   const order = better(direction);
   const tuning = trials.filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]));
-  const complete = tuning.map((t) => ({ number: t.number, params: t.params, value: t.values?.[0] as number })).sort((a, b) => order(a.value, b.value) || a.number - b.number);
+  const complete = tuning
+    .map((t) => ({ number: t.number, params: t.params, internalParams: t.internalParams, value: t.values?.[0] as number }))
+    .sort((a, b) => order(a.value, b.value) || a.number - b.number);
   const seen = new Set<string>();
-  const distinct: ConfirmCandidate[] = [];
+  const distinct: (ConfirmCandidate & { number: number; value: number })[] = [];
   for (const c of complete) {
     const key = paramsKey(c.params);
     if (seen.has(key)) continue;
@@ -107,10 +128,12 @@ export function confirmCandidates(trials: readonly FrozenTrial[], direction: Dir
   if (by === 'mean' || distinct.length <= 1) return distinct.slice(0, top);
   const posterior = fitPosteriorMean(tuning);
   if (posterior === null) return distinct.slice(0, top);
-  const byNumber = new Map(tuning.map((t) => [t.number, t]));
-  const modelled = distinct.map((c) => ({ ...c, modelMean: posterior(byNumber.get(c.number) as FrozenTrial) }));
+  const modelled = distinct.map((c) => {
+    const modelMean = posterior(c);
+    return modelMean === undefined ? c : { ...c, modelMean };
+  });
   // The best single trial always; then the model's best (configurations it cannot place last, by value).
-  const [first, ...rest] = modelled as [ConfirmCandidate, ...ConfirmCandidate[]];
+  const [first, ...rest] = modelled as [(typeof modelled)[number], ...typeof modelled];
   const key = (c: ConfirmCandidate) => c.modelMean ?? NaN;
   rest.sort((a, b) => {
     const ma = key(a);
@@ -118,20 +141,21 @@ export function confirmCandidates(trials: readonly FrozenTrial[], direction: Dir
     if (Number.isNaN(ma) !== Number.isNaN(mb)) return Number.isNaN(ma) ? 1 : -1;
     return (Number.isNaN(ma) ? 0 : order(ma, mb)) || order(a.value, b.value) || a.number - b.number;
   });
-  return [first, ...rest].slice(0, top).map(withoutUndefinedModel);
-}
-
-function withoutUndefinedModel(c: ConfirmCandidate): ConfirmCandidate {
-  return c.modelMean === undefined ? { number: c.number, params: c.params, value: c.value } : c;
+  const proposal = propose === undefined || top < 2 ? null : proposeConfiguration(tuning, direction, propose.seed);
+  const proposed: ConfirmCandidate[] = proposal === null || seen.has(paramsKey(proposal.params)) ? [] : [{ number: null, value: null, ...proposal }];
+  return [first, ...proposed, ...rest].slice(0, top);
 }
 
 /** The K seeds of a candidate's re-runs. */
-export function confirmSeedsOf(studySeed: number, original: number, seeds: number): number[] {
+export function confirmSeedsOf(studySeed: number, original: ConfirmOf, seeds: number): number[] {
   return Array.from({ length: seeds }, (_, k) => confirmSeed(studySeed, original, k));
 }
 
-function confirmationsOf(trials: readonly FrozenTrial[], original: number, seed: number): FrozenTrial[] {
-  return trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === original && t.userAttrs[CONFIRM_SEED_ATTR] === seed);
+/** A candidate's re-runs with one seed. The proposal's must also hold its parameters: a later proposal (after more tuning) is another configuration. */
+function confirmationsOf(trials: readonly FrozenTrial[], candidate: ConfirmCandidate, seed: number): FrozenTrial[] {
+  const of = confirmOf(candidate);
+  const key = candidate.number === null ? paramsKey(candidate.params) : null;
+  return trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === of && t.userAttrs[CONFIRM_SEED_ATTR] === seed && (key === null || paramsKey(t.params) === key));
 }
 
 /**
@@ -142,9 +166,9 @@ function confirmationsOf(trials: readonly FrozenTrial[], original: number, seed:
 export function plannedConfirmations(trials: readonly FrozenTrial[], candidates: readonly ConfirmCandidate[], seeds: number, studySeed: number): PlannedConfirmation[] {
   const out: PlannedConfirmation[] = [];
   for (const c of candidates) {
-    for (const seed of confirmSeedsOf(studySeed, c.number, seeds)) {
-      if (confirmationsOf(trials, c.number, seed).some((t) => t.state !== 'FAIL')) continue;
-      out.push({ of: c.number, seed, params: c.params });
+    for (const seed of confirmSeedsOf(studySeed, confirmOf(c), seeds)) {
+      if (confirmationsOf(trials, c, seed).some((t) => t.state !== 'FAIL')) continue;
+      out.push({ of: confirmOf(c), seed, params: c.params });
     }
   }
   return out;
@@ -154,8 +178,8 @@ export function plannedConfirmations(trials: readonly FrozenTrial[], candidates:
 export function confirmationGroups(trials: readonly FrozenTrial[], candidates: readonly ConfirmCandidate[], seeds: number, studySeed: number): ConfirmGroup[] {
   return candidates.map((candidate) => {
     const reruns: number[] = [];
-    for (const seed of confirmSeedsOf(studySeed, candidate.number, seeds)) {
-      const done = confirmationsOf(trials, candidate.number, seed).find((t) => t.state === 'COMPLETE' && typeof t.values?.[0] === 'number');
+    for (const seed of confirmSeedsOf(studySeed, confirmOf(candidate), seeds)) {
+      const done = confirmationsOf(trials, candidate, seed).find((t) => t.state === 'COMPLETE' && typeof t.values?.[0] === 'number');
       if (done !== undefined) reruns.push(done.values?.[0] as number);
     }
     return { candidate, reruns, missing: seeds - reruns.length };
@@ -174,18 +198,17 @@ export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Di
   // Whether there is a model is decided on the tuning trials, as when the candidates were
   // chosen: re-runs alone must not turn a study too small for the model into one ranked by it.
   const posterior = by === 'model' && canFitPosteriorMean(trials.filter((t) => !isRerun(t))) ? fitPosteriorMean(trials) : null;
-  const byNumber = new Map(trials.map((t) => [t.number, t]));
-  const modelOf = (g: ConfirmGroup): number | null => {
-    const trial = byNumber.get(g.candidate.number);
-    return posterior === null || trial === undefined ? null : (posterior(trial) ?? null);
-  };
+  const modelOf = (g: ConfirmGroup): number | null => (posterior === null ? null : (posterior(g.candidate) ?? null));
   const summed = groups.map((g) => {
-    const values = [g.candidate.value, ...g.reruns];
+    const values = g.candidate.value === null ? [...g.reruns] : [g.candidate.value, ...g.reruns];
     return { g, values, interval: meanInterval(values), model: modelOf(g) };
   });
   const byModel = summed.every((s) => s.model !== null);
   const rankKey = (s: (typeof summed)[number]) => (byModel ? (s.model as number) : s.interval.mean);
-  summed.sort((a, b) => order(rankKey(a), rankKey(b)) || a.g.candidate.number - b.g.candidate.number);
+  // A proposal none of whose re-runs completed has only the model's word: it ranks last.
+  const unmeasured = (s: (typeof summed)[number]) => (s.values.length === 0 ? 1 : 0);
+  const number = (s: (typeof summed)[number]) => s.g.candidate.number ?? Infinity;
+  summed.sort((a, b) => unmeasured(a) - unmeasured(b) || order(rankKey(a), rankKey(b)) || number(a) - number(b));
   const first = summed[0];
   return summed.map(({ g, values, interval, model }, i) => {
     const pValue = i === 0 || first === undefined ? null : welchTTest(first.values, values).p;

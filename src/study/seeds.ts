@@ -33,11 +33,12 @@ export function trialSeed(studySeed: number, number: number): number {
 }
 
 /**
- * The seed of the `k`-th re-run (k = 0, 1, …) of trial `original` by `sodate confirm`.
+ * The seed of the `k`-th re-run (k = 0, 1, …) of trial `original` by `sodate confirm`
+ * ('model': of the model's proposal).
  * Fixed by its inputs, so an interrupted confirmation resumes with the same seeds and
  * `--seeds 3` re-uses the first three runs of an earlier `--seeds 5`.
  */
-export function confirmSeed(studySeed: number, original: number, k: number): number {
+export function confirmSeed(studySeed: number, original: number | 'model', k: number): number {
   return hashLabels(studySeed, ['sodate:confirm_seed', original, k]);
 }
 

@@ -73,8 +73,8 @@ describe("confirm's model", () => {
     const reruns = [trial(41, 0.9, 0.0, { [CONFIRM_OF_ATTR]: 40, [CONFIRM_SEED_ATTR]: 1 }), trial(42, 0.3125, 0.01, { [CONFIRM_OF_ATTR]: 12, [CONFIRM_SEED_ATTR]: 2 })];
     const all = [...trials, ...reruns];
     const groups: ConfirmGroup[] = [
-      { candidate: { number: 40, params: { x: 0.9 }, value: -0.05 }, reruns: [0.0], missing: 0 },
-      { candidate: { number: 12, params: { x: 0.3125 }, value: (trials[12]?.values?.[0] as number) }, reruns: [0.01], missing: 0 },
+      { candidate: { number: 40, params: { x: 0.9 }, internalParams: { x: 0.9 }, value: -0.05 }, reruns: [0.0], missing: 0 },
+      { candidate: { number: 12, params: { x: 0.3125 }, internalParams: { x: 0.3125 }, value: (trials[12]?.values?.[0] as number) }, reruns: [0.01], missing: 0 },
     ];
     const byMean = rankConfirmations(groups, 'minimize', 'mean', all);
     expect(byMean[0]?.trial).toBe(40);
@@ -88,8 +88,8 @@ describe("confirm's model", () => {
 
   it('ranks by the plain mean when the model cannot be fitted (too few trials)', () => {
     const groups: ConfirmGroup[] = [
-      { candidate: { number: 0, params: { x: 0 }, value: 2 }, reruns: [2], missing: 0 },
-      { candidate: { number: 1, params: { x: 1 }, value: 1 }, reruns: [1], missing: 0 },
+      { candidate: { number: 0, params: { x: 0 }, internalParams: { x: 0 }, value: 2 }, reruns: [2], missing: 0 },
+      { candidate: { number: 1, params: { x: 1 }, internalParams: { x: 1 }, value: 1 }, reruns: [1], missing: 0 },
     ];
     const rows = rankConfirmations(groups, 'minimize', 'model', [trial(0, 0, 2), trial(1, 1, 1)]);
     expect(rows.map((r) => [r.trial, r.modelMean])).toEqual([[1, null], [0, null]]);
@@ -100,7 +100,7 @@ describe("confirm's model", () => {
     const tuning = Array.from({ length: 6 }, (_, i) => trial(i, i / 5, 6 - i));
     const reruns = tuning.map((t, i) => trial(6 + i, t.params['x'] as number, (t.values?.[0] as number) + 0.5, { [CONFIRM_OF_ATTR]: t.number, [CONFIRM_SEED_ATTR]: i }));
     expect(fitPosteriorMean([...tuning, ...reruns])).not.toBeNull();
-    const groups: ConfirmGroup[] = tuning.slice(-2).map((t, i) => ({ candidate: { number: t.number, params: t.params, value: t.values?.[0] as number }, reruns: [(reruns[4 + i]?.values?.[0] as number)], missing: 0 }));
+    const groups: ConfirmGroup[] = tuning.slice(-2).map((t, i) => ({ candidate: { number: t.number, params: t.params, internalParams: t.internalParams, value: t.values?.[0] as number }, reruns: [(reruns[4 + i]?.values?.[0] as number)], missing: 0 }));
     const rows = rankConfirmations(groups, 'minimize', 'model', [...tuning, ...reruns]);
     expect(rows.map((r) => [r.trial, r.modelMean])).toEqual([[5, null], [4, null]]);
   });

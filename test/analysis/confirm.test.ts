@@ -24,7 +24,7 @@ function trial(number: number, state: TrialState, value: number | null, params: 
   };
 }
 
-const group = (number: number, value: number, reruns: number[]): ConfirmGroup => ({ candidate: { number, params: { x: number }, value }, reruns, missing: 0 });
+const group = (number: number, value: number, reruns: number[]): ConfirmGroup => ({ candidate: { number, params: { x: number }, internalParams: { x: number }, value }, reruns, missing: 0 });
 
 describe("Student's t distribution", () => {
   it('has the tabulated 97.5% quantiles', () => {
@@ -110,7 +110,7 @@ describe('ranking confirmed configurations', () => {
   });
 
   it('cannot tell apart a configuration whose re-runs all failed (one value)', () => {
-    const rows = rankConfirmations([group(0, 1, [1, 1.1]), { candidate: { number: 1, params: {}, value: 5 }, reruns: [], missing: 2 }], 'minimize');
+    const rows = rankConfirmations([group(0, 1, [1, 1.1]), { candidate: { number: 1, params: {}, internalParams: {}, value: 5 }, reruns: [], missing: 2 }], 'minimize');
     expect(rows[1]?.tiedWithTop).toBe(true);
     expect(rows[1]?.missing).toBe(2);
   });

@@ -5,18 +5,20 @@
  * from the trial's seed (trial.seed, as a command would from SODATE_TRIAL_SEED); then the top 5
  * distinct configurations re-run with 3 new seeds each, in-process through the Study API, and
  * ranked by the same code the CLI uses (src/analysis/confirm.ts), once per way of choosing
- * and ranking: 'model' (the CLI's default: the raw best and the GP's best, ranked by the GP's
- * posterior mean) and 'mean' (the 5 best values, ranked by their plain mean). A win: confirm's
+ * and ranking: 'model' (the CLI's default: the raw best, the model's proposal, a configuration
+ * no trial ran, and the GP's best tried ones, ranked by the GP's posterior mean), 'model,
+ * tried only' (`--no-propose`) and 'mean' (the 5 best values, ranked by their plain mean). A win: confirm's
  * first has a lower true value than the raw best trial; a tie: the same configuration (the
  * raw best survives confirmation); a loss: a worse one. The win rate is wins over all runs
  * (a tie is no win). "ceiling": the win rate a ranker that knew the true values would reach
  * among the same candidates (the runs where some candidate is truly better than the raw best).
+ * "true gain": the raw best's true value minus confirm's first's (positive: confirm helped).
  *
  *   npm run bench confirm                                        40 seeds (0…39)
  *   SODATE_BENCH_SEEDS=10 SODATE_BENCH_FIRST_SEED=100 npm run bench confirm    seeds 100…109
  *   SODATE_BENCH_TOP=8 SODATE_BENCH_CONFIRM_SEEDS=2 …               8 configurations × 2 seeds (default 5 × 3)
  */
-import type { ConfirmBy } from '../../src/analysis/confirm.js';
+import type { ConfirmBy, ConfirmCandidate } from '../../src/analysis/confirm.js';
 import { confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../src/analysis/confirm.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { Rng } from '../../src/samplers/rng.js';
@@ -60,29 +62,41 @@ interface RunResult {
   readonly winnable: boolean;
 }
 
-async function run(problem: NoisyProblem, sampler: (seed: number) => Sampler, seed: number, by: ConfirmBy): Promise<RunResult> {
+interface Mode {
+  readonly label: string;
+  readonly by: ConfirmBy;
+  readonly propose: boolean;
+}
+
+async function run(problem: NoisyProblem, sampler: (seed: number) => Sampler, seed: number, mode: Mode): Promise<RunResult> {
+  const { by } = mode;
   const study = await createStudy({ sampler: sampler(seed), systemAttrs: { 'sodate:seed': seed } });
   const truth = new Map<number, number>();
+  const truthByParams = new Map<string, number>();
   const evaluate = async (): Promise<void> => {
     const trial = await study.ask();
     const value = problem.truth(trial);
     truth.set(trial.number, value);
+    truthByParams.set(JSON.stringify(trial.params), value);
     await study.tell(trial, value + problem.sigma * new Rng(trial.seed as number).normal());
   };
   for (let i = 0; i < TRIALS; i++) await evaluate();
   const tuning = await study.getTrials();
   const raw = confirmCandidates(tuning, 'minimize', 1)[0]?.number as number;
-  const candidates = confirmCandidates(tuning, 'minimize', TOP, by);
+  const candidates = confirmCandidates(tuning, 'minimize', TOP, by, mode.propose ? { seed } : undefined);
   const planned = plannedConfirmations(study.trials, candidates, SEEDS_PER_CONFIG, seed);
   for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { [CONFIRM_OF_ATTR]: p.of, [CONFIRM_SEED_ATTR]: p.seed } });
   for (let i = 0; i < planned.length; i++) await evaluate();
   const all = await study.getTrials();
   const rows = rankConfirmations(confirmationGroups(all, candidates, SEEDS_PER_CONFIG, seed), 'minimize', by, all);
-  const confirmed = rows[0]?.trial as number;
+  // The proposal's true value is its re-runs' (they fix its parameters).
+  const trueOf = (c: Pick<ConfirmCandidate, 'number' | 'params'>) => (c.number === null ? (truthByParams.get(JSON.stringify(c.params)) as number) : (truth.get(c.number) as number));
+  const first = rows[0] as (typeof rows)[number];
+  const confirmed = first.trial;
   const rawTrue = truth.get(raw) as number;
-  const confirmTrue = truth.get(confirmed) as number;
+  const confirmTrue = trueOf({ number: confirmed, params: first.params });
   const outcome = confirmed === raw || confirmTrue === rawTrue ? 'tie' : confirmTrue < rawTrue ? 'win' : 'loss';
-  const winnable = candidates.some((c) => (truth.get(c.number) as number) < rawTrue);
+  const winnable = candidates.some((c) => trueOf(c) < rawTrue);
   return { rawRegret: rawTrue - problem.optimum, confirmRegret: confirmTrue - problem.optimum, outcome, winnable };
 }
 
@@ -94,20 +108,25 @@ function median(xs: readonly number[]): number {
 
 const seeds = Number(process.env['SODATE_BENCH_SEEDS'] ?? 40);
 const firstSeed = Number(process.env['SODATE_BENCH_FIRST_SEED'] ?? 0);
-const MODES: readonly ConfirmBy[] = ['mean', 'model'];
+const MODES: readonly Mode[] = [
+  { label: 'mean', by: 'mean', propose: false },
+  { label: 'model, tried only', by: 'model', propose: false },
+  { label: 'model', by: 'model', propose: true },
+];
 console.log(`${TRIALS} trials, then ${TOP} configurations re-run with ${SEEDS_PER_CONFIG} seeds each; seeds ${firstSeed}…${firstSeed + seeds - 1}`);
 const rows: string[][] = [];
-const totals = new Map<ConfirmBy, { win: number; tie: number; loss: number; winnable: number }>(MODES.map((m) => [m, { win: 0, tie: 0, loss: 0, winnable: 0 }]));
+const totals = new Map<string, { win: number; tie: number; loss: number; winnable: number; gains: number[] }>(MODES.map((m) => [m.label, { win: 0, tie: 0, loss: 0, winnable: 0, gains: [] }]));
 const pct = (a: number, b: number) => (b === 0 ? '-' : `${Math.round((100 * a) / b)}%`);
 for (const problem of PROBLEMS) {
   for (const sampler of SAMPLERS) {
-    for (const by of MODES) {
+    for (const mode of MODES) {
       const results: RunResult[] = [];
-      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) results.push(await run(problem, sampler.create, seed, by));
+      for (let seed = firstSeed; seed < firstSeed + seeds; seed++) results.push(await run(problem, sampler.create, seed, mode));
       const count = (o: RunResult['outcome']) => results.filter((r) => r.outcome === o).length;
       const [win, tie, loss] = [count('win'), count('tie'), count('loss')];
       const winnable = results.filter((r) => r.winnable).length;
-      const total = totals.get(by) as { win: number; tie: number; loss: number; winnable: number };
+      const total = totals.get(mode.label) as { win: number; tie: number; loss: number; winnable: number; gains: number[] };
+      total.gains.push(...results.map((r) => r.rawRegret - r.confirmRegret));
       total.win += win;
       total.tie += tie;
       total.loss += loss;
@@ -115,19 +134,21 @@ for (const problem of PROBLEMS) {
       rows.push([
         problem.name,
         sampler.name,
-        by,
+        mode.label,
         `${win}/${tie}/${loss}`,
         pct(win, results.length),
         pct(win, win + loss),
         pct(winnable, results.length),
         median(results.map((r) => r.rawRegret)).toPrecision(3),
         median(results.map((r) => r.confirmRegret)).toPrecision(3),
+        (results.reduce((a, r) => a + r.rawRegret - r.confirmRegret, 0) / results.length).toPrecision(3),
       ]);
     }
   }
 }
-printTable(['problem', 'sampler', 'by', 'win/tie/loss', 'win rate', 'of decided', 'ceiling', 'median true regret: raw best', 'confirm #1'], rows);
+printTable(['problem', 'sampler', 'by', 'win/tie/loss', 'win rate', 'of decided', 'ceiling', 'median true regret: raw best', 'confirm #1', 'mean true gain'], rows);
 for (const [by, t] of totals) {
   const runs = t.win + t.tie + t.loss;
-  console.log(`${by}: ${t.win}/${t.tie}/${t.loss} over ${runs} runs: win rate ${pct(t.win, runs)} (${pct(t.win, t.win + t.loss)} of the runs where confirm's first differs from the raw best); ceiling ${pct(t.winnable, runs)}`);
+  const meanGain = t.gains.reduce((a, b) => a + b, 0) / t.gains.length;
+  console.log(`${by}: ${t.win}/${t.tie}/${t.loss} over ${runs} runs: win rate ${pct(t.win, runs)} (${pct(t.win, t.win + t.loss)} of the runs where confirm's first differs from the raw best); ceiling ${pct(t.winnable, runs)}; true gain over the raw best: median ${median(t.gains).toPrecision(3)}, mean ${meanGain.toPrecision(3)}`);
 }

@@ -33,13 +33,13 @@ interface TrialJson {
   number: number;
   state: string;
   value: number | null;
-  params: { x: number };
+  params: { x: number; y?: number };
   user_attrs: Record<string, unknown>;
 }
 
 interface RowJson {
   rank: number;
-  trial: number;
+  trial: number | null;
   original_value: number;
   rerun_values: number[];
   n: number;
@@ -121,6 +121,46 @@ describe('sodate confirm', () => {
     const table = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2'], dir);
     expect(table.stdout).toMatch(/ranked by the model's posterior mean/);
     expect(table.stdout).toMatch(/rank\s+trial\s+original\s+model\s+mean\s+95% interval/);
+  }, 120_000);
+
+  it("re-runs the model's proposal, a configuration no trial ran, and keeps it across runs", async () => {
+    // Two parameters, 12 random trials: none lands near the optimum (0.3, 0.7), which the model finds between them.
+    const space = SPACE.replace('budget: { trials: 10 }', 'budget: { trials: 12 }')
+      .replace('command: [node, trial.mjs, "{x}", "{seed}"]', 'command: [node, trial.mjs, "{x}", "{seed}", "{y}"]')
+      .replace('  x: { float: [0.0, 1.0] }', '  x: { float: [0.0, 1.0] }\n  y: { float: [0.0, 1.0] }');
+    const trial2d = TRIAL.replace('(x - 0.3) ** 2 + 0.05 * noise', '(x - 0.3) ** 2 + (Number(process.argv[4]) - 0.7) ** 2 + 0.05 * noise');
+    const dir = tempProject({ 'space.yaml': space, 'trial.mjs': trial2d });
+    const tune = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
+    expect(tune.code, tune.stderr).toBe(0);
+    const tuned = await trialsOf(dir);
+    const confirm = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2', '--format', 'json'], dir);
+    expect(confirm.code, confirm.stderr).toBe(0);
+    expect(confirm.stderr).toMatch(/the model proposes a configuration no trial ran \(posterior mean [-\d.e]+\): x=/);
+    const rows = JSON.parse(confirm.stdout) as (RowJson & { proposed: boolean; params: { x: number; y: number } })[];
+    const proposed = rows.filter((r) => r.trial === null);
+    expect(proposed).toHaveLength(1);
+    expect(proposed[0]).toMatchObject({ proposed: true, original_value: null, n: 2 });
+    const { x, y } = proposed[0]?.params as { x: number; y: number };
+    expect(tuned.some((t) => t.params.x === x)).toBe(false);
+    // Nearer the optimum than every tuning trial.
+    const distance = (p: { x: number; y?: number }) => Math.hypot(p.x - 0.3, (p.y as number) - 0.7);
+    expect(distance({ x, y })).toBeLessThan(Math.min(...tuned.map((t) => distance(t.params))));
+    const runs = (await trialsOf(dir)).filter((t) => t.user_attrs['sodate:confirm_of'] === 'model');
+    expect(runs).toHaveLength(2);
+    for (const t of runs) {
+      expect(t.params).toEqual({ x, y });
+      expect(t.user_attrs['seed_seen']).toBe(t.user_attrs['sodate:confirm_seed']);
+    }
+    // Again, as a table: nothing re-run, the proposal shown as such.
+    const count = (await trialsOf(dir)).length;
+    const table = await runCli(['confirm', 'noisy', '--top', '3', '--seeds', '2'], dir);
+    expect(table.code, table.stderr).toBe(0);
+    expect(await trialsOf(dir)).toHaveLength(count);
+    expect(table.stdout).toMatch(/^\s*\d\s+proposal\s+-\s/m);
+    // --no-propose: the tried configurations only.
+    const tried = await runCli(['confirm', 'noisy', '--top', '2', '--seeds', '2', '--no-propose', '--format', 'json'], dir);
+    expect(tried.code, tried.stderr).toBe(0);
+    expect((JSON.parse(tried.stdout) as RowJson[]).every((r) => r.trial !== null)).toBe(true);
   }, 120_000);
 
   it('refuses bad input with one line naming the fix', async () => {

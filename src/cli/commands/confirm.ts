@@ -16,21 +16,25 @@ import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../storage/metadata.js';
 
-export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--by model|mean] [--storage URL] [--format table|json]
+export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--by model|mean] [--no-propose] [--storage URL] [--format table|json]
 
 Re-run N distinct configurations of a finished single-objective study K more times each,
 with new seeds (trial.seed, SODATE_TRIAL_SEED, {seed}), and rank them, so a lucky trial is
-not taken for the best. --by model (default): the best single trial and the N - 1 others
-with the best posterior mean of a noisy Gaussian process fitted to the study's trials,
-ranked by the posterior mean of that model refitted with the re-runs (it weighs a lucky
-value against the trials around it). --by mean: the N best values, ranked by the mean over
+not taken for the best. --by model (default): the best single trial, the model's proposal
+and the N - 2 others with the best posterior mean of a noisy Gaussian process fitted to the
+study's trials, ranked by the posterior mean of that model refitted with the re-runs (it
+weighs a lucky value against the trials around it). The proposal is the configuration
+with the best posterior mean anywhere in the space, which no tuning trial ran (the
+numeric parameters move; in a conditional space the choices stay those of the best tried
+configuration); it is judged by its K re-runs like the others, and left out when the model
+expects nothing better than the tried configurations or with --no-propose. --by mean: the N best values, ranked by the mean over
 the re-runs and the original trial. Each row shows that mean with its 95% t-interval; a
 configuration is marked tied with rank 1 when Welch's t-test against rank 1 gives
 p > ${TIE_ALPHA} (or either has fewer than two values). With fewer than ${MIN_MODEL_TRIALS} complete
 tuning trials (re-runs do not count) there is no model and --by model ranks as --by mean.
 
 The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
-they re-run, and sodate:confirm_seed), run as \`sodate tune\` runs trials, never pruned.
+they re-run or "model" for the proposal, and sodate:confirm_seed), run as \`sodate tune\` runs trials, never pruned.
 Run it again after an interrupt with the same --top, --seeds and --by: re-runs already
 done are not repeated.
 
@@ -38,6 +42,7 @@ options:
   --top N              configurations to confirm (default 5)
   --seeds K            new seeds per configuration (default 3)
   --by B               model (default) or mean: how configurations are chosen and ranked
+  --no-propose         with --by model: confirm tried configurations only
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
   --format F           table (default) or json: an array, one object per configuration
   --devices D, --per-device K, --isolation I, --trial-timeout S, --retries N,
@@ -50,7 +55,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   const { positionals, values } = parseCommandArgs(
     'confirm',
     argv,
-    { storage: { type: 'string' }, top: { type: 'string' }, seeds: { type: 'string' }, by: { type: 'string' }, format: { type: 'string' }, ...RUN_FLAGS },
+    { storage: { type: 'string' }, top: { type: 'string' }, seeds: { type: 'string' }, by: { type: 'string' }, 'no-propose': { type: 'boolean' }, format: { type: 'string' }, ...RUN_FLAGS },
     { min: 1, max: 1, names: 'a study name' },
   );
   if (values['help']) {
@@ -70,7 +75,8 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   try {
     const opened = await openRerunStudy('confirm', name, storage, storageUrl, flags, 'confirm ranks one objective');
     const { study, studySeed } = opened;
-    const candidates = confirmCandidates(await study.getTrials(), study.direction, top, by);
+    const propose = values['no-propose'] === true ? undefined : { seed: studySeed };
+    const candidates = confirmCandidates(await study.getTrials(), study.direction, top, by, propose);
     if (candidates.length === 0) {
       throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; run \`sodate tune\` on its space file first`);
     }
@@ -80,6 +86,8 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
     const write = (line: string) => println(io.err, line);
     const reporter = plainLinesReporter(write);
     if (candidates.length < top) reporter.notice?.(`study ${name} has ${candidates.length} distinct complete configuration(s); confirming those`);
+    const proposal = candidates.find((c) => c.number === null);
+    if (proposal !== undefined) reporter.notice?.(`the model proposes a configuration no trial ran (posterior mean ${formatNumber(proposal.modelMean ?? NaN)}): ${formatParams(proposal.params)}`);
     if (waiting > 0) {
       reporter.notice?.(`confirming ${candidates.length} configuration(s) with ${seeds} seed(s) each: ${planned.length} new re-run(s), ${waiting} waiting in all`);
       const code = await runWaitingTrials({ opened, execution: flags, storageUrl, cwd: io.cwd, reporter, samplerName: 'fixed (confirmation)' });
@@ -92,7 +100,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
     const rows = rankConfirmations(confirmationGroups(trials, candidates, seeds, studySeed), study.direction, by, trials);
     const metric = metricNames(study.userAttrs, 1)[0] as string;
     if (format === 'json') println(io.out, JSON.stringify(rows.map(rowToJson), null, 2));
-    else printTable(io, name, `${study.direction} ${metric}`, seeds, rows, candidates[0]?.number);
+    else printTable(io, name, `${study.direction} ${metric}`, seeds, rows, candidates[0]?.number ?? undefined);
     return 0;
   } finally {
     await storage.close();
@@ -103,8 +111,9 @@ function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
   return {
     rank: row.rank,
     trial: row.trial,
+    proposed: row.trial === null,
     params: { ...row.params },
-    original_value: jsonNumber(row.originalValue),
+    original_value: row.originalValue === null ? null : jsonNumber(row.originalValue),
     rerun_values: row.reruns.map((v) => jsonNumber(v)),
     missing_reruns: row.missing,
     n: row.n,
@@ -123,8 +132,8 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
   const interval = (r: ConfirmRow) => (Number.isNaN(r.low) ? '-' : `[${formatNumber(r.low)}, ${formatNumber(r.high)}]`);
   const body = rows.map((r) => [
     String(r.rank),
-    String(r.trial),
-    formatNumber(r.originalValue),
+    r.trial === null ? 'proposal' : String(r.trial),
+    r.originalValue === null ? '-' : formatNumber(r.originalValue),
     ...(byModel ? [formatNumber(r.modelMean as number)] : []),
     formatNumber(r.mean),
     interval(r),
@@ -137,7 +146,8 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
   const first = rows[0];
   const tied = rows.filter((r) => r.rank > 1 && r.tiedWithTop).length;
   if (first !== undefined) {
-    const lead = first.trial === rawBest ? `trial ${first.trial}, also the best single trial` : `trial ${first.trial}; the best single trial, ${rawBest}, ranks ${rows.find((r) => r.trial === rawBest)?.rank ?? '?'}`;
+    const which = first.trial === null ? "the model's proposal, a configuration no tuning trial ran" : `trial ${first.trial}`;
+    const lead = first.trial === rawBest ? `${which}, also the best single trial` : `${which}; the best single trial, ${rawBest}, ranks ${rows.find((r) => r.trial === rawBest)?.rank ?? '?'}`;
     println(io.out, `rank 1: ${lead}. ${tied === 0 ? 'Every other configuration is worse than it (Welch p ≤ 0.05).' : `${tied} other configuration(s) cannot be told apart from it (Welch p > 0.05): more seeds would separate them.`}`);
   }
 }

@@ -1,0 +1,125 @@
+/**
+ * `sodate confirm`'s proposal: the configuration the model believes best, whether or not a
+ * tuning trial ran it. With noisy values the trial that scored best is usually one that
+ * drew lucky noise near a good region, and the region's true optimum lies between the
+ * trials; the posterior mean of the noisy GP (confirm-model.ts) pools the trials around it
+ * and points there. Confirm re-runs the proposal beside the tried configurations, so it is
+ * judged by new runs like them and never taken on the model's word alone.
+ *
+ * Where the space is conditional (trials hold different parameters), only the numeric
+ * parameters every trial holds move; the categorical ones and the parameters some trials
+ * lack keep the values of the tried configuration with the best posterior mean (the
+ * anchor), so the proposal is a whole configuration the objective can run as it stands.
+ */
+import type { ParamValue } from '../space/distributions.js';
+import { toExternal } from '../space/distributions.js';
+import type { Direction, FrozenTrial } from '../storage/records.js';
+import type { AcquisitionFunction } from '../samplers/gp/acquisition-functions.js';
+import { maximizeAcquisition } from '../samplers/gp/acquisition.js';
+import { buildEncoding, decodePoint, encodeParams } from '../samplers/gp/encoding.js';
+import type { GaussianProcess } from '../samplers/gp/gp-model.js';
+import { Rng, hashLabels } from '../samplers/rng.js';
+import type { ConfirmModel } from './confirm-model.js';
+import { fitConfirmModel } from './confirm-model.js';
+
+export interface Proposal {
+  readonly params: Readonly<Record<string, ParamValue>>;
+  readonly internalParams: Readonly<Record<string, number>>;
+  /** The posterior mean there, in the objective's units. */
+  readonly modelMean: number;
+}
+
+/** Tried configurations whose neighbourhoods the search perturbs, best posterior mean first. */
+const ANCHORS = 5;
+/** A proposal must beat the anchor's posterior mean by this much (standardised units) to be worth runs. */
+const MIN_IMPROVEMENT = 1e-3;
+
+/**
+ * The configuration with the best posterior mean, searched from scrambled-Sobol points and
+ * perturbations of the best tried configurations, polished by L-BFGS (the GP sampler's
+ * acquisition search, maximising the mean instead of expected improvement). Null without a
+ * model, with nothing to move, or when nothing beats the best tried configuration's
+ * posterior mean. Deterministic for the same trials and seed.
+ */
+export function proposeConfiguration(trials: readonly FrozenTrial[], direction: Direction, seed: number): Proposal | null {
+  const fitted = fitConfirmModel(trials);
+  if (fitted === null || fitted.gp === null) return null;
+  const model = fitted as ConfirmModel;
+  const sign = direction === 'minimize' ? -1 : 1;
+  const full = model.encoding;
+  const ranked = rankedConfigurations(model, sign);
+  const anchor = ranked[0];
+  if (anchor === undefined) return null;
+  const flat = model.trials.every((t) => Object.keys(t.internalParams).length === full.d);
+  const freeNames = full.dimensions.filter((dim) => flat || dim.kind !== 'categorical').map((dim) => dim.name);
+  if (freeNames.length === 0) return null;
+  const sub = buildEncoding(Object.fromEntries(freeNames.map((name) => [name, anchor.trial.distributions[name]!])));
+  const toFull = Int32Array.from(sub.names, (name) => full.names.indexOf(name));
+  const objective = new PosteriorMeanObjective(model.gp, sign, anchor.point, toFull, full.d);
+  const subPoint = (point: Float64Array) => Float64Array.from(toFull, (j) => point[j] as number);
+  const rng = new Rng(hashLabels(seed, ['sodate:confirm_proposal']));
+  const found = maximizeAcquisition(objective, sub, rng, {
+    candidates: 1024,
+    anchors: ranked.slice(0, ANCHORS).map((r) => subPoint(r.point)),
+    perturbationsPerAnchor: 128,
+    localSearchStarts: 5,
+    localSearchEvaluations: 60,
+  });
+  if (!(found.value > anchor.score + MIN_IMPROVEMENT)) return null;
+  const internal: Record<string, number> = { ...anchor.trial.internalParams, ...decodePoint(sub, found.point) };
+  const params: Record<string, ParamValue> = {};
+  for (const [name, value] of Object.entries(internal)) params[name] = toExternal(anchor.trial.distributions[name]!, value);
+  return { params, internalParams: internal, modelMean: model.center + model.spread * sign * found.value };
+}
+
+/** The model's trials, one per distinct configuration, by posterior mean (best first; ties: the earlier trial). */
+function rankedConfigurations(model: ConfirmModel, sign: number): { trial: FrozenTrial; point: Float64Array; score: number }[] {
+  const seen = new Set<string>();
+  const out: { trial: FrozenTrial; point: Float64Array; score: number }[] = [];
+  for (const trial of model.trials) {
+    const key = JSON.stringify(Object.entries(trial.internalParams).sort(([a], [b]) => (a < b ? -1 : 1)));
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const point = new Float64Array(model.encoding.d);
+    encodeParams(model.encoding, trial.internalParams, point);
+    out.push({ trial, point, score: sign * model.gp.predict(point).mean });
+  }
+  return out.sort((a, b) => b.score - a.score || a.trial.number - b.trial.number);
+}
+
+/**
+ * ± the posterior mean (standardised), as a function of the moving coordinates only: the
+ * others stay at the anchor's. `sign` makes larger better for either direction.
+ */
+class PosteriorMeanObjective implements AcquisitionFunction {
+  private readonly point: Float64Array;
+  private readonly fullFree: Uint8Array;
+
+  constructor(
+    private readonly gp: GaussianProcess,
+    private readonly sign: number,
+    anchor: Float64Array,
+    private readonly toFull: Int32Array,
+    d: number,
+  ) {
+    this.point = Float64Array.from(anchor);
+    this.fullFree = new Uint8Array(d);
+  }
+
+  private place(sub: Float64Array): Float64Array {
+    for (let j = 0; j < this.toFull.length; j++) this.point[this.toFull[j] as number] = sub[j] as number;
+    return this.point;
+  }
+
+  value(sub: Float64Array): number {
+    return this.sign * this.gp.predict(this.place(sub)).mean;
+  }
+
+  valueAndGradient(sub: Float64Array, free: Uint8Array): { value: number; gradient: Float64Array } {
+    this.fullFree.fill(0);
+    for (let j = 0; j < this.toFull.length; j++) if (free[j]) this.fullFree[this.toFull[j] as number] = 1;
+    const prediction = this.gp.predictWithGradient(this.place(sub), this.fullFree);
+    const gradient = Float64Array.from(this.toFull, (j, i) => (free[i] ? this.sign * (prediction.dMean[j] as number) : 0));
+    return { value: this.sign * prediction.mean, gradient };
+  }
+}
