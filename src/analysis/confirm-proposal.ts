@@ -18,6 +18,7 @@ import type { AcquisitionFunction } from '../samplers/gp/acquisition-functions.j
 import { maximizeAcquisition } from '../samplers/gp/acquisition.js';
 import { buildEncoding, decodePoint, encodeParams } from '../samplers/gp/encoding.js';
 import type { GaussianProcess } from '../samplers/gp/gp-model.js';
+import { crossKernel, crossKernelWithDerivative } from '../samplers/gp/kernel.js';
 import { Rng, hashLabels } from '../samplers/rng.js';
 import type { ConfirmModel } from './confirm-model.js';
 import { fitConfirmModel } from './confirm-model.js';
@@ -55,7 +56,7 @@ export function proposeConfiguration(trials: readonly FrozenTrial[], direction: 
   if (freeNames.length === 0) return null;
   const sub = buildEncoding(Object.fromEntries(freeNames.map((name) => [name, anchor.trial.distributions[name]!])));
   const toFull = Int32Array.from(sub.names, (name) => full.names.indexOf(name));
-  const objective = new PosteriorMeanObjective(model.gp, sign, anchor.point, toFull, full.d);
+  const objective = new PosteriorMeanObjective(model.gp, sign, anchor.point, toFull);
   const subPoint = (point: Float64Array) => Float64Array.from(toFull, (j) => point[j] as number);
   const rng = new Rng(hashLabels(seed, ['sodate:confirm_proposal']));
   const found = maximizeAcquisition(objective, sub, rng, {
@@ -82,28 +83,30 @@ function rankedConfigurations(model: ConfirmModel, sign: number): { trial: Froze
     seen.add(key);
     const point = new Float64Array(model.encoding.d);
     encodeParams(model.encoding, trial.internalParams, point);
-    out.push({ trial, point, score: sign * model.gp.predict(point).mean });
+    out.push({ trial, point, score: sign * model.gp.predictBound(point).mean });
   }
   return out.sort((a, b) => b.score - a.score || a.trial.number - b.trial.number);
 }
 
 /**
  * ± the posterior mean (standardised), as a function of the moving coordinates only: the
- * others stay at the anchor's. `sign` makes larger better for either direction.
+ * others stay at the anchor's. `sign` makes larger better for either direction. The mean
+ * needs k(X, p)·α alone, O(n·d) a point, not the variance's triangular solve.
  */
 class PosteriorMeanObjective implements AcquisitionFunction {
   private readonly point: Float64Array;
-  private readonly fullFree: Uint8Array;
+  private readonly k: Float64Array;
+  private readonly dk: Float64Array;
 
   constructor(
     private readonly gp: GaussianProcess,
     private readonly sign: number,
     anchor: Float64Array,
     private readonly toFull: Int32Array,
-    d: number,
   ) {
     this.point = Float64Array.from(anchor);
-    this.fullFree = new Uint8Array(d);
+    this.k = new Float64Array(gp.inputs.n);
+    this.dk = new Float64Array(gp.inputs.n);
   }
 
   private place(sub: Float64Array): Float64Array {
@@ -112,14 +115,31 @@ class PosteriorMeanObjective implements AcquisitionFunction {
   }
 
   value(sub: Float64Array): number {
-    return this.sign * this.gp.predict(this.place(sub)).mean;
+    const k = crossKernel(this.gp.inputs, this.gp.params, this.place(sub), 0, this.k);
+    let mean = 0;
+    for (let i = 0; i < k.length; i++) mean += (k[i] as number) * (this.gp.alpha[i] as number);
+    return this.sign * mean;
   }
 
   valueAndGradient(sub: Float64Array, free: Uint8Array): { value: number; gradient: Float64Array } {
-    this.fullFree.fill(0);
-    for (let j = 0; j < this.toFull.length; j++) if (free[j]) this.fullFree[this.toFull[j] as number] = 1;
-    const prediction = this.gp.predictWithGradient(this.place(sub), this.fullFree);
-    const gradient = Float64Array.from(this.toFull, (j, i) => (free[i] ? this.sign * (prediction.dMean[j] as number) : 0));
-    return { value: this.sign * prediction.mean, gradient };
+    const { x, n, d } = this.gp.inputs;
+    const rho = this.gp.params.inverseSquaredLengthscales;
+    const point = this.place(sub);
+    crossKernelWithDerivative(this.gp.inputs, this.gp.params, point, this.k, this.dk);
+    let mean = 0;
+    const gradient = new Float64Array(sub.length);
+    for (let i = 0; i < n; i++) {
+      const alpha = this.gp.alpha[i] as number;
+      mean += (this.k[i] as number) * alpha;
+      const a = alpha * (this.dk[i] as number);
+      for (let m = 0; m < this.toFull.length; m++) {
+        if (!free[m]) continue;
+        const j = this.toFull[m] as number;
+        // ∂r²/∂pⱼ = 2ρⱼ(pⱼ − xᵢⱼ)
+        gradient[m] = (gradient[m] as number) + a * 2 * (rho[j] as number) * ((point[j] as number) - (x[i * d + j] as number));
+      }
+    }
+    for (let m = 0; m < gradient.length; m++) gradient[m] = this.sign * (gradient[m] as number);
+    return { value: this.sign * mean, gradient };
   }
 }
