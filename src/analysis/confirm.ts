@@ -19,7 +19,7 @@
  * can be told apart). Non-overlapping 95% intervals always give p < 0.05; overlapping
  * ones need not, so this rule is the sharper of the two.
  */
-import { isFeasible } from '../multi-objective/constraints.js';
+import { hasConstraints, isFeasible } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { confirmSeed, isRerun } from '../study/seeds.js';
@@ -108,7 +108,8 @@ const better = (direction: Direction) => (a: number, b: number) => (direction ==
  * re-runs (confirmation or ablation), best first (ties: the lower trial number). A configuration tried
  * twice counts once, as its better trial. 'model' with `propose` (the study's seed): the
  * model's proposal comes second, after the best single trial, when the model finds a
- * configuration it expects to beat every tried one.
+ * configuration it expects to beat every tried one (never in a constrained study: the
+ * model does not know the constraints).
  */
 export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number, by: ConfirmBy = 'mean', propose?: { readonly seed: number }): ConfirmCandidate[] {
   const order = better(direction);
@@ -141,7 +142,8 @@ export function confirmCandidates(trials: readonly FrozenTrial[], direction: Dir
     if (Number.isNaN(ma) !== Number.isNaN(mb)) return Number.isNaN(ma) ? 1 : -1;
     return (Number.isNaN(ma) ? 0 : order(ma, mb)) || order(a.value, b.value) || a.number - b.number;
   });
-  const proposal = propose === undefined || top < 2 ? null : proposeConfiguration(tuning, direction, propose.seed);
+  // The model knows nothing of constraints: in a constrained study a proposal could break them.
+  const proposal = propose === undefined || top < 2 || hasConstraints(trials) ? null : proposeConfiguration(tuning, direction, propose.seed);
   const proposed: ConfirmCandidate[] = proposal === null || seen.has(paramsKey(proposal.params)) ? [] : [{ number: null, value: null, ...proposal }];
   return [first, ...proposed, ...rest].slice(0, top);
 }

@@ -125,6 +125,11 @@ describe('confirm with a proposal', () => {
     expect(confirmCandidates(trials, 'minimize', 3, 'model').every((c) => c.number !== null)).toBe(true);
   });
 
+  it('proposes nothing in a constrained study (the model does not know the constraints)', () => {
+    const constrained = noisyStudy().map((t) => ({ ...t, systemAttrs: { 'constraints:mem': -1 } }));
+    expect(confirmCandidates(constrained, 'minimize', 3, 'model', { seed: 1 }).every((c) => c.number !== null)).toBe(true);
+  });
+
   it("plans the proposal's re-runs under confirm_of 'model' and counts only those with its parameters", () => {
     const trials = noisyStudy();
     const proposal = confirmCandidates(trials, 'minimize', 2, 'model', { seed: 1 })[1] as ConfirmCandidate;

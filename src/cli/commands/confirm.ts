@@ -26,15 +26,17 @@ study's trials, ranked by the posterior mean of that model refitted with the re-
 weighs a lucky value against the trials around it). The proposal is the configuration
 with the best posterior mean anywhere in the space, which no tuning trial ran (the
 numeric parameters move; in a conditional space the choices stay those of the best tried
-configuration); it is judged by its K re-runs like the others, and left out when the model
-expects nothing better than the tried configurations or with --no-propose. --by mean: the N best values, ranked by the mean over
-the re-runs and the original trial. Each row shows that mean with its 95% t-interval; a
-configuration is marked tied with rank 1 when Welch's t-test against rank 1 gives
-p > ${TIE_ALPHA} (or either has fewer than two values). With fewer than ${MIN_MODEL_TRIALS} complete
-tuning trials (re-runs do not count) there is no model and --by model ranks as --by mean.
+configuration); it is judged by its K re-runs like the others, and left out when the
+model expects nothing better than the tried configurations, in a study with constraints,
+or with --no-propose. --by mean: the N best values, ranked by the mean over the re-runs
+and the original trial. Each row shows that mean with its 95% t-interval; a configuration
+is marked tied with rank 1 when Welch's t-test against rank 1 gives p > ${TIE_ALPHA} (or either
+has fewer than two values). With fewer than ${MIN_MODEL_TRIALS} complete tuning trials (re-runs do
+not count) there is no model and --by model ranks as --by mean.
 
 The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
-they re-run or "model" for the proposal, and sodate:confirm_seed), run as \`sodate tune\` runs trials, never pruned.
+they re-run or "model" for the proposal, and sodate:confirm_seed), run as \`sodate tune\`
+runs trials, never pruned.
 Run it again after an interrupt with the same --top, --seeds and --by: re-runs already
 done are not repeated.
 
