@@ -60,6 +60,8 @@ export class TPESampler implements Sampler {
   readonly constantLiar: boolean;
   readonly avoidDuplicates: boolean | 'auto';
   readonly ordinalChoices: boolean;
+  /** τ of `warmStartFade`: an earlier study's trial weighs τ/(τ + n) after n trials of the study's own. */
+  readonly warmStartFade: number;
   private readonly gamma: (n: number) => number;
   /** As given; undefined: by the mode (`weightsFor`). */
   private readonly weights: WeightRule | undefined;
@@ -89,6 +91,7 @@ export class TPESampler implements Sampler {
     this.weights = o.weights;
     this.bandwidth = o.bandwidth;
     this.paretoWeights = o.paretoWeights;
+    this.warmStartFade = o.warmStartFade;
     this.settings = o.settings;
   }
 
@@ -273,12 +276,21 @@ export class TPESampler implements Sampler {
       belowOrders.push(below);
       aboveOrders.push(above);
     });
+    const belowWeights = history.good === undefined ? this.weightsOf(history.weights, numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights);
+    const aboveWeights = this.weightsOf(history.weights, numbers, nBelow, rows, history.maxNumber);
+    if (history.warm !== undefined && Number.isFinite(this.warmStartFade)) {
+      // An earlier study's trial weighs τ/(τ + n) after n finished trials of this study's own.
+      const fade = this.warmStartFade / (this.warmStartFade + history.warm.fresh);
+      const count = history.warm.count;
+      for (let r = 0; r < nBelow; r++) if ((numbers[r] as number) < count) belowWeights[r] = (belowWeights[r] as number) * fade;
+      for (let r = nBelow; r < rows; r++) if ((numbers[r] as number) < count) aboveWeights[r - nBelow] = (aboveWeights[r - nBelow] as number) * fade;
+    }
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
-      belowWeights: history.good === undefined ? this.weightsOf(history.weights, numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights),
+      belowWeights,
       belowOrders,
       above: coords.map((values) => values.subarray(nBelow, rows)),
-      aboveWeights: this.weightsOf(history.weights, numbers, nBelow, rows, history.maxNumber),
+      aboveWeights,
       aboveOrders,
     };
   }
