@@ -38,8 +38,18 @@ export interface RankedHistory {
    * is the best γ(n) of the rows that hold its parameters.
    */
   readonly good?: GoodSet;
-  /** A warm-started study: how many earlier-study trials the history holds (numbered 0…count−1) and how many finished trials of its own. */
-  readonly warm?: { readonly count: number; readonly fresh: number };
+  /**
+   * A warm-started study: the earlier study's trials are those numbered below `oldBelow`
+   * (the seam numbers them first), and `fresh` finished trials are the study's own.
+   */
+  readonly warm?: WarmCounts;
+}
+
+export interface WarmCounts {
+  /** One more than the largest number of an earlier study's trial. */
+  readonly oldBelow: number;
+  /** How many finished trials are the study's own. */
+  readonly fresh: number;
 }
 
 export interface GoodSet {
@@ -94,9 +104,9 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
     if (trial.number > maxNumber) maxNumber = trial.number;
   }
   finished.sort(compareKeyed);
-  const warmCount = finished.filter(isWarmStartTrial).length;
-  const ranked = [...(warmCount > 0 ? byQuantile(finished) : finished).map((k) => k.trial), ...running];
-  const warm = warmCount > 0 ? { warm: { count: warmCount, fresh: finished.length - warmCount } } : {};
+  const old = finished.filter(isWarmStartTrial);
+  const ranked = [...(old.length > 0 ? byQuantile(finished) : finished).map((k) => k.trial), ...running];
+  const warm = old.length > 0 ? { warm: { oldBelow: 1 + old.reduce((m, k) => Math.max(m, k.trial.number), -Infinity), fresh: finished.length - old.length } } : {};
   return { trials: ranked, numbers: Int32Array.from(ranked, (t) => t.number), nFinished: finished.length, maxNumber, ...warm };
 }
 
@@ -156,8 +166,9 @@ export class RankedTrials {
   private maxFinishedNumber = -1;
   /** Whether an earlier study's trial was ingested: then old and new are merged by quantile. */
   private warmStarted = false;
-  /** How many of the earlier study's trials were ingested. */
+  /** How many of the earlier study's trials were ingested, and one more than their largest number. */
   private warmCount = 0;
+  private oldBelow = 0;
 
   constructor(private readonly direction: Direction) {}
 
@@ -178,6 +189,7 @@ export class RankedTrials {
             if (isWarmStartTrial(trial)) {
               this.warmStarted = true;
               this.warmCount++;
+              this.oldBelow = Math.max(this.oldBelow, trial.number + 1);
             }
           }
         }
@@ -200,7 +212,7 @@ export class RankedTrials {
       ranked[nFinished + i] = trial;
       numbers[nFinished + i] = trial.number;
     }
-    return { trials: ranked, numbers, nFinished, maxNumber, ...(this.warmStarted ? { warm: { count: this.warmCount, fresh: nFinished - this.warmCount } } : {}) };
+    return { trials: ranked, numbers, nFinished, maxNumber, ...(this.warmStarted ? { warm: { oldBelow: this.oldBelow, fresh: nFinished - this.warmCount } } : {}) };
   }
 
   private insert(keyed: Keyed): void {

@@ -281,9 +281,9 @@ export class TPESampler implements Sampler {
     if (history.warm !== undefined && Number.isFinite(this.warmStartFade)) {
       // An earlier study's trial weighs τ/(τ + n) after n finished trials of this study's own.
       const fade = this.warmStartFade / (this.warmStartFade + history.warm.fresh);
-      const count = history.warm.count;
-      for (let r = 0; r < nBelow; r++) if ((numbers[r] as number) < count) belowWeights[r] = (belowWeights[r] as number) * fade;
-      for (let r = nBelow; r < rows; r++) if ((numbers[r] as number) < count) aboveWeights[r - nBelow] = (aboveWeights[r - nBelow] as number) * fade;
+      const oldBelow = history.warm.oldBelow;
+      for (let r = 0; r < nBelow; r++) if ((numbers[r] as number) < oldBelow) belowWeights[r] = (belowWeights[r] as number) * fade;
+      for (let r = nBelow; r < rows; r++) if ((numbers[r] as number) < oldBelow) aboveWeights[r - nBelow] = (aboveWeights[r - nBelow] as number) * fade;
     }
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
