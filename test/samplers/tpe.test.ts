@@ -59,7 +59,10 @@ describe('TPESampler options', () => {
     expect(() => new TPESampler({ warmStartFade: Number.NaN })).toThrow(/warmStartFade .* got NaN/);
     expect(() => new TPESampler({ warmStartFade: '2' as never })).toThrow(/warmStartFade .* got "2"/);
     expect(new TPESampler({ warmStartFade: Infinity }).warmStartFade).toBe(Infinity);
-    expect(new TPESampler().warmStartFade).toBe(2);
+    const view = makeStudyView([]);
+    expect(new TPESampler().warmStartFadeFor(view)).toBe(2);
+    expect(new TPESampler({ multivariate: false }).warmStartFadeFor(view)).toBe(Infinity);
+    expect(new TPESampler({ multivariate: false, warmStartFade: 5 }).warmStartFadeFor(view)).toBe(5);
   });
 
   it('is selectable by name with every option listed', () => {
