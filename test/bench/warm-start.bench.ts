@@ -14,7 +14,8 @@
  * - branin+1 narrowed: as branin+1, with x0's range cut from [-5, 10] to [-5, 6] in the new
  *   study (about a quarter of the old trials fall outside it): 'drop' against 'clip'.
  * Per seed: the old study (100 trials, seed s), a cold study and warm ones (100 trials each,
- * seed s). "to cold@100": the first trial at which the warm study's best regret is at most
+ * seed s); with TPE also "no fade" rows (`warmStartFade: Infinity`: the old trials weigh as
+ * much as the new ones throughout, as before the fade). "to cold@100": the first trial at which the warm study's best regret is at most
  * the cold study's after 100 (>100 when never). Medians over seeds.
  *
  *   npm run bench -- warm-start                                  10 seeds, TPE (and GP on two pairs: slow, ~15 min)
@@ -38,6 +39,7 @@ import type { Storage } from '../../src/storage/storage.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
+import type { TPESamplerOptions } from '../../src/samplers/tpe/index.js';
 import type { Sampler } from '../../src/policies/policies.js';
 import { createStudy } from '../../src/study/create.js';
 import type { WarmStartOptions } from '../../src/study/warm-start.js';
@@ -59,7 +61,7 @@ interface Pair {
   /** The new study's declared space (what a space file gives the warm start). */
   readonly space: SearchSpace;
   /** Warm variants to run beside the cold study. */
-  readonly variants: readonly { name: string; options: Partial<WarmStartOptions>; only?: string }[];
+  readonly variants: readonly { name: string; options: Partial<WarmStartOptions>; only?: string; tpe?: TPESamplerOptions }[];
   /** Samplers run on this pair. Default: all. */
   readonly samplers?: readonly string[];
 }
@@ -98,6 +100,7 @@ const PAIRS: readonly Pair[] = [
     ]),
     variants: [
       { name: 'warm', options: {} },
+      { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } },
       { name: 'warm, no enqueued best', options: { enqueueBest: false }, only: 'tpe' },
     ],
   },
@@ -108,7 +111,7 @@ const PAIRS: readonly Pair[] = [
     optimum: -3.3223680114155147,
     space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6'], 0, 1),
     samplers: ['tpe'],
-    variants: [{ name: 'warm', options: {} }],
+    variants: [{ name: 'warm', options: {} }, { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } }],
   },
   {
     name: 'hartmann6 slice',
@@ -118,6 +121,7 @@ const PAIRS: readonly Pair[] = [
     space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5'], 0, 1),
     variants: [
       { name: 'warm', options: {} },
+      { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } },
       { name: 'warm, assume x5=0.3', options: { assume: { x5: 0.3 } } },
       { name: 'warm, no enqueued best', options: { enqueueBest: false }, only: 'tpe' },
     ],
@@ -131,6 +135,7 @@ const PAIRS: readonly Pair[] = [
     space: imageSpace(),
     variants: [
       { name: 'warm', options: {} },
+      { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } },
       { name: 'warm, assume label_smoothing=0', options: { assume: { label_smoothing: 0 } } },
     ],
   },
@@ -147,7 +152,9 @@ const PAIRS: readonly Pair[] = [
     ]),
     variants: [
       { name: 'warm (drop outside)', options: { outside: 'drop' } },
+      { name: 'warm (drop outside), no fade', options: { outside: 'drop' }, only: 'tpe', tpe: { warmStartFade: Infinity } },
       { name: 'warm (clip outside)', options: { outside: 'clip' } },
+      { name: 'warm (clip outside), no fade', options: { outside: 'clip' }, only: 'tpe', tpe: { warmStartFade: Infinity } },
     ],
   },
 ];
@@ -242,7 +249,8 @@ async function main(): Promise<void> {
         await runStudy(pair.old, 0, entry.create(1000 + seed), 1000 + seed, storage, 'old');
         cold.push(await runStudy(pair.fresh, pair.optimum, entry.create(seed), seed, storage, 'cold'));
         for (const [i, variant] of variants.entries()) {
-          (warm[i] as number[][]).push(await runStudy(pair.fresh, pair.optimum, entry.create(seed), seed, storage, `warm-${i}`, { from: 'old', space: pair.space, ...variant.options }));
+          const sampler = variant.tpe === undefined ? entry.create(seed) : new TPESampler({ seed, ...variant.tpe });
+          (warm[i] as number[][]).push(await runStudy(pair.fresh, pair.optimum, sampler, seed, storage, `warm-${i}`, { from: 'old', space: pair.space, ...variant.options }));
         }
       }
       rows.push(...summaryRows(pair.name, entry.name, cold, variants.map((v, i) => ({ name: v.name, curves: warm[i] as number[][] }))));

@@ -55,6 +55,14 @@ describe('TPESampler options', () => {
     expect(() => new TPESampler({ priorWeight: -1 })).toThrow(/priorWeight/);
     expect(() => new TPESampler({ categoricalBandwidth: 1.5 })).toThrow(/categoricalBandwidth/);
     expect(() => new TPESampler({ bandwidth: 'silverman' as never })).toThrow(/bandwidth/);
+    expect(() => new TPESampler({ warmStartFade: 0 })).toThrow(/warmStartFade must be a number > 0 \(Infinity: never fade\), got 0/);
+    expect(() => new TPESampler({ warmStartFade: Number.NaN })).toThrow(/warmStartFade .* got NaN/);
+    expect(() => new TPESampler({ warmStartFade: '2' as never })).toThrow(/warmStartFade .* got "2"/);
+    expect(new TPESampler({ warmStartFade: Infinity }).warmStartFade).toBe(Infinity);
+    const view = makeStudyView([]);
+    expect(new TPESampler().warmStartFadeFor(view)).toBe(2);
+    expect(new TPESampler({ multivariate: false }).warmStartFadeFor(view)).toBe(Infinity);
+    expect(new TPESampler({ multivariate: false, warmStartFade: 5 }).warmStartFadeFor(view)).toBe(5);
   });
 
   it('is selectable by name with every option listed', () => {
@@ -289,6 +297,18 @@ describe('TPE history ranking', () => {
     expect(numbers).toEqual([-8, -7, -6, -5, 8, -4, -3, -2, -1, 11, 10, 9]);
     const incremental = new RankedTrials('minimize');
     expect(incremental.rank([...old, ...fresh, current], current, false).trials.map((t) => t.number)).toEqual(numbers);
+  });
+
+  it('tells the sampler which trials are the earlier study\'s (numbered first) and how many finished ones are the study\'s own', () => {
+    // As the seam numbers them: 5 old trials 0…4 (negative ids), then the study's own from 5.
+    const old = Array.from({ length: 5 }, (_, i) => ({ ...makeTrial({ number: i, value: i }), id: -(i + 1) }));
+    const fresh = [makeTrial({ number: 5, value: 3 }), makeTrial({ number: 6, state: 'PRUNED', intermediate: [[1, 2]] }), makeTrial({ number: 7, state: 'RUNNING' })];
+    const current = makeTrial({ number: 8 });
+    expect(rankHistory([...old, ...fresh, current], 'minimize', current, true).warm).toEqual({ oldBelow: 5, fresh: 2 });
+    expect(new RankedTrials('minimize').rank([...old, ...fresh, current], current, true).warm).toEqual({ oldBelow: 5, fresh: 2 });
+    // A cold study's history says nothing of a warm start.
+    expect(rankHistory([...fresh, current], 'minimize', current, true).warm).toBeUndefined();
+    expect(new RankedTrials('minimize').rank([...fresh, current], current, true).warm).toBeUndefined();
   });
 });
 

@@ -15,6 +15,8 @@
  * fills the good set with old trials for good, or (new values better) pushes the whole old
  * study into the bad set, where its many trials near the old optimum then count against
  * the region the new optimum is likely in. Studies without old trials rank as before.
+ * The ranking also says how many old trials the history holds (`warm`): the sampler weighs
+ * them less as the study's own trials accumulate (TPE's `warmStartFade`).
  */
 import { violation } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
@@ -36,6 +38,18 @@ export interface RankedHistory {
    * is the best γ(n) of the rows that hold its parameters.
    */
   readonly good?: GoodSet;
+  /**
+   * A warm-started study: the earlier study's trials are those numbered below `oldBelow`
+   * (the seam numbers them first), and `fresh` finished trials are the study's own.
+   */
+  readonly warm?: WarmCounts;
+}
+
+export interface WarmCounts {
+  /** One more than the largest number of an earlier study's trial. */
+  readonly oldBelow: number;
+  /** How many finished trials are the study's own. */
+  readonly fresh: number;
 }
 
 export interface GoodSet {
@@ -90,8 +104,10 @@ export function rankHistory(trials: readonly FrozenTrial[], direction: Direction
     if (trial.number > maxNumber) maxNumber = trial.number;
   }
   finished.sort(compareKeyed);
-  const ranked = [...(finished.some(isWarmStartTrial) ? byQuantile(finished) : finished).map((k) => k.trial), ...running];
-  return { trials: ranked, numbers: Int32Array.from(ranked, (t) => t.number), nFinished: finished.length, maxNumber };
+  const old = finished.filter(isWarmStartTrial);
+  const ranked = [...(old.length > 0 ? byQuantile(finished) : finished).map((k) => k.trial), ...running];
+  const warm = old.length > 0 ? { warm: { oldBelow: 1 + old.reduce((m, k) => Math.max(m, k.trial.number), -Infinity), fresh: finished.length - old.length } } : {};
+  return { trials: ranked, numbers: Int32Array.from(ranked, (t) => t.number), nFinished: finished.length, maxNumber, ...warm };
 }
 
 /** An earlier study's trial in a warm-started study's history (the seam numbers them with negative ids). */
@@ -150,6 +166,9 @@ export class RankedTrials {
   private maxFinishedNumber = -1;
   /** Whether an earlier study's trial was ingested: then old and new are merged by quantile. */
   private warmStarted = false;
+  /** How many of the earlier study's trials were ingested, and one more than their largest number. */
+  private warmCount = 0;
+  private oldBelow = 0;
 
   constructor(private readonly direction: Direction) {}
 
@@ -167,7 +186,11 @@ export class RankedTrials {
           this.ingested.add(trial.id);
           if (trial.state === 'PRUNED' || trial.values?.[0] !== undefined) {
             this.insert(keyOf(trial, this.direction));
-            if (isWarmStartTrial(trial)) this.warmStarted = true;
+            if (isWarmStartTrial(trial)) {
+              this.warmStarted = true;
+              this.warmCount++;
+              this.oldBelow = Math.max(this.oldBelow, trial.number + 1);
+            }
           }
         }
       } else if (trial.state === 'RUNNING' && constantLiar && trial.id !== current.id && trial.number !== current.number) {
@@ -189,7 +212,7 @@ export class RankedTrials {
       ranked[nFinished + i] = trial;
       numbers[nFinished + i] = trial.number;
     }
-    return { trials: ranked, numbers, nFinished, maxNumber };
+    return { trials: ranked, numbers, nFinished, maxNumber, ...(this.warmStarted ? { warm: { oldBelow: this.oldBelow, fresh: nFinished - this.warmCount } } : {}) };
   }
 
   private insert(keyed: Keyed): void {

@@ -23,7 +23,7 @@ import { resolveTPEOptions } from './options.js';
 import { bestUntriedCell } from './untried-cell.js';
 
 
-type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache; weights: WeightRule; candidates: number; settings: EstimatorSettings };
+type History = RankedHistory & { columns: ParamColumns; coordinates: CoordinateCache; weights: WeightRule; warmStartFade: number; candidates: number; settings: EstimatorSettings };
 
 interface Split {
   readonly below: Float64Array[];
@@ -60,6 +60,8 @@ export class TPESampler implements Sampler {
   readonly constantLiar: boolean;
   readonly avoidDuplicates: boolean | 'auto';
   readonly ordinalChoices: boolean;
+  /** τ of `warmStartFade` as given (an earlier study's trial weighs τ/(τ + n) after n trials of the study's own); undefined: by the mode (`warmStartFadeFor`). */
+  readonly warmStartFade: number | undefined;
   private readonly gamma: (n: number) => number;
   /** As given; undefined: by the mode (`weightsFor`). */
   private readonly weights: WeightRule | undefined;
@@ -89,6 +91,7 @@ export class TPESampler implements Sampler {
     this.weights = o.weights;
     this.bandwidth = o.bandwidth;
     this.paretoWeights = o.paretoWeights;
+    this.warmStartFade = o.warmStartFade;
     this.settings = o.settings;
   }
 
@@ -102,6 +105,11 @@ export class TPESampler implements Sampler {
    */
   bandwidthFor(study: StudyView): BandwidthRule {
     return this.bandwidth ?? (study.directions.length > 1 && this.isMultivariate(study) ? 'scott' : 'neighbor');
+  }
+
+  /** τ of `warmStartFade` in this study: as given, else 2 when sampling jointly and Infinity (no fade) one by one. */
+  warmStartFadeFor(study: StudyView): number {
+    return this.warmStartFade ?? (this.isMultivariate(study) ? 2 : Infinity);
   }
 
   /**
@@ -273,12 +281,21 @@ export class TPESampler implements Sampler {
       belowOrders.push(below);
       aboveOrders.push(above);
     });
+    const belowWeights = history.good === undefined ? this.weightsOf(history.weights, numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights);
+    const aboveWeights = this.weightsOf(history.weights, numbers, nBelow, rows, history.maxNumber);
+    if (history.warm !== undefined && Number.isFinite(history.warmStartFade)) {
+      // An earlier study's trial weighs τ/(τ + n) after n finished trials of this study's own.
+      const fade = history.warmStartFade / (history.warmStartFade + history.warm.fresh);
+      const oldBelow = history.warm.oldBelow;
+      for (let r = 0; r < nBelow; r++) if ((numbers[r] as number) < oldBelow) belowWeights[r] = (belowWeights[r] as number) * fade;
+      for (let r = nBelow; r < rows; r++) if ((numbers[r] as number) < oldBelow) aboveWeights[r - nBelow] = (aboveWeights[r - nBelow] as number) * fade;
+    }
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
-      belowWeights: history.good === undefined ? this.weightsOf(history.weights, numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights),
+      belowWeights,
       belowOrders,
       above: coords.map((values) => values.subarray(nBelow, rows)),
-      aboveWeights: this.weightsOf(history.weights, numbers, nBelow, rows, history.maxNumber),
+      aboveWeights,
       aboveOrders,
     };
   }
@@ -356,7 +373,7 @@ export class TPESampler implements Sampler {
       this.coordinates.set(study.name, coordinates);
     }
     const weights = this.weights ?? (this.isMultivariate(study) ? 'uniform' : 'old-decay');
-    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates, weights, candidates: this.candidatesFor(study), settings: this.settings[this.bandwidthFor(study)] };
+    const history = { ...ranking.rank(trials, trial, this.constantLiar), columns, coordinates, weights, warmStartFade: this.warmStartFadeFor(study), candidates: this.candidatesFor(study), settings: this.settings[this.bandwidthFor(study)] };
     this.lastHistory = { source: trials, length: trials.length, trial: trial.number, history };
     return history;
   }
