@@ -160,6 +160,87 @@ export function solveUpperTransposed(factor: CholeskyFactor, b: ArrayLike<number
   return out;
 }
 
+/** Right-hand sides the `…Four` solves take at once. */
+export const SOLVE_WIDTH = 4;
+
+/**
+ * Solve L·X = B for four right-hand sides at once, held interleaved: entry i of right-hand
+ * side r at 4·i + r (unused ones zero). One pass over L serves all four, which is what
+ * pays when L no longer fits in a cache. Writes into `out` (may be b itself).
+ */
+export function solveLowerFour(factor: CholeskyFactor, b: Float64Array, out: Float64Array = new Float64Array(SOLVE_WIDTH * factor.n)): Float64Array {
+  const { lower: l, n } = factor;
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    // Two partial sums per right-hand side: even and odd k.
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let k = 0;
+    for (; k + 1 < i; k += 2) {
+      const lk = l[row + k] as number;
+      const lm = l[row + k + 1] as number;
+      const o = 4 * k;
+      a0 += lk * (out[o] as number);
+      a1 += lk * (out[o + 1] as number);
+      a2 += lk * (out[o + 2] as number);
+      a3 += lk * (out[o + 3] as number);
+      c0 += lm * (out[o + 4] as number);
+      c1 += lm * (out[o + 5] as number);
+      c2 += lm * (out[o + 6] as number);
+      c3 += lm * (out[o + 7] as number);
+    }
+    if (k < i) {
+      const lk = l[row + k] as number;
+      const o = 4 * k;
+      a0 += lk * (out[o] as number);
+      a1 += lk * (out[o + 1] as number);
+      a2 += lk * (out[o + 2] as number);
+      a3 += lk * (out[o + 3] as number);
+    }
+    const lii = l[row + i] as number;
+    const o = 4 * i;
+    out[o] = ((b[o] as number) - (a0 + c0)) / lii;
+    out[o + 1] = ((b[o + 1] as number) - (a1 + c1)) / lii;
+    out[o + 2] = ((b[o + 2] as number) - (a2 + c2)) / lii;
+    out[o + 3] = ((b[o + 3] as number) - (a3 + c3)) / lii;
+  }
+  return out;
+}
+
+/** Solve Lᵀ·X = B for four interleaved right-hand sides (as `solveLowerFour`); writes into `out` (may be b itself). */
+export function solveUpperTransposedFour(factor: CholeskyFactor, b: Float64Array, out: Float64Array = new Float64Array(SOLVE_WIDTH * factor.n)): Float64Array {
+  const { lower: l, n } = factor;
+  if (out !== b) out.set(b.subarray(0, SOLVE_WIDTH * n));
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    const lii = l[row + i] as number;
+    const o = 4 * i;
+    const x0 = (out[o] as number) / lii;
+    const x1 = (out[o + 1] as number) / lii;
+    const x2 = (out[o + 2] as number) / lii;
+    const x3 = (out[o + 3] as number) / lii;
+    out[o] = x0;
+    out[o + 1] = x1;
+    out[o + 2] = x2;
+    out[o + 3] = x3;
+    for (let k = 0; k < i; k++) {
+      const lk = l[row + k] as number;
+      const q = 4 * k;
+      out[q] = (out[q] as number) - lk * x0;
+      out[q + 1] = (out[q + 1] as number) - lk * x1;
+      out[q + 2] = (out[q + 2] as number) - lk * x2;
+      out[q + 3] = (out[q + 3] as number) - lk * x3;
+    }
+  }
+  return out;
+}
+
 /** Solve (L·Lᵀ)·x = b. */
 export function choleskySolve(factor: CholeskyFactor, b: ArrayLike<number>): Float64Array {
   const y = solveLower(factor, b);
