@@ -7,7 +7,7 @@
  */
 import { choleskySolve, choleskyWithJitter, inverseFromCholesky, logDeterminant } from './cholesky.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
-import { kernelMatrix, matern52, matern52DerivativeR2 } from './kernel.js';
+import { squaredDistance } from './kernel.js';
 import { minimizeLbfgs } from './lbfgs.js';
 
 /** Smallest noise variance (of standardised outputs) the fit may choose. */
@@ -67,6 +67,37 @@ function logPrior(p: KernelParams, d: number, gradient: Float64Array): number {
   return value;
 }
 
+const SQRT5 = Math.sqrt(5);
+
+/**
+ * K = k(X, X) + noise·I as `kernelMatrix` builds it, and for each pair a < b the Matérn
+ * correlation matern52(r²) at [a·n + b] and its r²-derivative at [b·n + a] of `parts`: the
+ * gradient reuses them instead of taking each pair's square root and exponentials again.
+ */
+function kernelMatrixWithParts(inputs: EncodedInputs, params: KernelParams): { k: Float64Array; parts: Float64Array } {
+  const { x, n, d, categorical } = inputs;
+  const rho = params.inverseSquaredLengthscales;
+  const s = params.signalVariance;
+  const k = new Float64Array(n * n);
+  const parts = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = s + params.noiseVariance;
+    for (let j = 0; j < i; j++) {
+      const r2 = squaredDistance(x, i * d, x, j * d, rho, categorical, d);
+      const r = Math.sqrt(r2);
+      const e = Math.exp(-SQRT5 * r);
+      // The operations of matern52 and matern52DerivativeR2.
+      const correlation = (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      const v = s * correlation;
+      k[i * n + j] = v;
+      k[j * n + i] = v;
+      parts[j * n + i] = correlation;
+      parts[i * n + j] = (-5 / 6) * (1 + SQRT5 * r) * e;
+    }
+  }
+  return { k, parts };
+}
+
 /**
  * Log marginal likelihood of standardised outputs `y` plus log prior, with its gradient
  * with respect to θ. Returns −∞ if the kernel matrix cannot be factorised.
@@ -75,7 +106,7 @@ export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, 
   const { x, n, d, categorical } = inputs;
   const gradient = new Float64Array(d + 2);
   const prior = logPrior(params, d, gradient);
-  const k = kernelMatrix(inputs, params);
+  const { k, parts } = kernelMatrixWithParts(inputs, params);
   let factor;
   try {
     factor = choleskyWithJitter(k, n, 1e-10, 4);
@@ -99,15 +130,10 @@ export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, 
     traceW += aa * aa - (w[rowA + a] as number);
     for (let b = 0; b < a; b++) {
       const wab = aa * (alpha[b] as number) - (w[rowA + b] as number);
-      let r2 = 0;
       const offA = a * d;
       const offB = b * d;
-      for (let j = 0; j < d; j++) {
-        const diff = (x[offA + j] as number) - (x[offB + j] as number);
-        r2 += categorical[j] ? (diff !== 0 ? (rho[j] as number) : 0) : (rho[j] as number) * diff * diff;
-      }
-      gradSignal += wab * s * matern52(r2);
-      const common = wab * s * matern52DerivativeR2(r2);
+      gradSignal += wab * s * (parts[b * n + a] as number);
+      const common = wab * s * (parts[rowA + b] as number);
       if (common === 0) continue;
       for (let j = 0; j < d; j++) {
         const diff = (x[offA + j] as number) - (x[offB + j] as number);
