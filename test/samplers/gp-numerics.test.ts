@@ -14,7 +14,7 @@ import {
   solveUpperTransposed,
   solveUpperTransposedFour,
 } from '../../src/samplers/gp/cholesky.js';
-import { evenlySpacedSubset, fitKernelParams, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
+import { defaultKernelParams, evenlySpacedSubset, fitKernelParams, fitWorkspace, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
 import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
 import type { EncodedInputs, KernelParams } from '../../src/samplers/gp/kernel.js';
 import { crossKernelWithDerivative, kernelMatrix, kernelRows, matern52, matern52DerivativeR2 } from '../../src/samplers/gp/kernel.js';
@@ -222,6 +222,15 @@ describe('Cholesky', () => {
     );
   });
 
+  it('inverts into reused buffers whatever they held before, as into fresh ones', () => {
+    for (const n of [1, 2, 7, 12]) {
+      const f = choleskyWithJitter(Float64Array.from(randomSpd(n, 50 + n).to1DArray()), n);
+      const fresh = inverseFromCholesky(f);
+      const reused = inverseFromCholesky(f, new Float64Array(n * n).fill(Number.NaN), new Float64Array(n * n).fill(7));
+      expect(Array.from(reused)).toEqual(Array.from(fresh));
+    }
+  });
+
   it('refuses a matrix with NaN rather than looping', () => {
     expect(() => choleskyWithJitter(Float64Array.from([NaN, 0, 0, 1]), 2)).toThrow(RangeError);
   });
@@ -275,6 +284,20 @@ describe('hyperparameter fit', () => {
       minus[p] = (minus[p] as number) - h;
       expect(g[p]).toBeCloseTo((at(plus).value - at(minus).value) / (2 * h), 4);
     }
+  });
+
+  it('evaluates the log posterior in one reused workspace as in fresh buffers, categorical dimensions included', () => {
+    const inputs = randomInputs(23, 3, 13, [1]);
+    const y = Float64Array.from({ length: 23 }, (_, i) => Math.sin(5 * (inputs.x[3 * i] as number)));
+    const workspace = fitWorkspace(23);
+    for (const [rho, s, noise] of [[[2, 1, 0.5], 1, 1e-3], [[0.3, 4, 9], 2.5, 1e-5], [[2, 1, 0.5], 1, 1e-3]] as const) {
+      const params: KernelParams = { inverseSquaredLengthscales: Float64Array.from(rho), signalVariance: s, noiseVariance: noise };
+      const fresh = logPosteriorAndGradient(inputs, y, params);
+      const reused = logPosteriorAndGradient(inputs, y, params, workspace);
+      expect(reused.value).toBe(fresh.value);
+      expect(Array.from(reused.gradient)).toEqual(Array.from(fresh.gradient));
+    }
+    expect(() => logPosteriorAndGradient(inputs, y, defaultKernelParams(3), fitWorkspace(5))).toThrow(RangeError);
   });
 
   it('L-BFGS finds the minimum of the Rosenbrock function', () => {

@@ -118,10 +118,10 @@ export interface CholeskyFactor {
 /**
  * Factor a copy of `a`; when it is not numerically positive definite, add diagonal
  * jitter starting at `initialJitter`·(mean diagonal) and growing tenfold per retry.
- * Throws after `maxTries` retries (a NaN or wildly indefinite matrix).
+ * Throws after `maxTries` retries (a NaN or wildly indefinite matrix). The factor is
+ * written into `work` (n×n, any contents; a fresh array by default).
  */
-export function choleskyWithJitter(a: Float64Array, n: number, initialJitter = 1e-10, maxTries = 8): CholeskyFactor {
-  const work = new Float64Array(a.length);
+export function choleskyWithJitter(a: Float64Array, n: number, initialJitter = 1e-10, maxTries = 8, work: Float64Array = new Float64Array(a.length)): CholeskyFactor {
   work.set(a);
   if (choleskyInPlace(work, n)) return { lower: work, n, jitter: 0 };
   let meanDiagonal = 0;
@@ -256,13 +256,15 @@ export function logDeterminant(factor: CholeskyFactor): number {
 
 /**
  * (L·Lᵀ)⁻¹ as a full symmetric matrix. Only for the trace terms of marginal-likelihood
- * gradients, which need every entry; solve systems with `choleskySolve` instead.
+ * gradients, which need every entry; solve systems with `choleskySolve` instead. `out` and
+ * `scratch` (n×n each, any contents) may be passed to reuse them.
  */
-export function inverseFromCholesky(factor: CholeskyFactor): Float64Array {
+export function inverseFromCholesky(factor: CholeskyFactor, out: Float64Array = new Float64Array(factor.n * factor.n), scratch: Float64Array = new Float64Array(factor.n * factor.n)): Float64Array {
   const { lower: l, n } = factor;
   // U = L⁻ᵀ held by rows: row a is column a of L⁻¹ (zero before a), from L·x = eₐ by forward
-  // substitution, two columns at a time sharing the loads of L's rows.
-  const u = new Float64Array(n * n);
+  // substitution, two columns at a time sharing the loads of L's rows. Only entries at or
+  // after the diagonal are read.
+  const u = scratch;
   for (let a = 0; a < n; a += 2) {
     const pair = a + 1 < n;
     const ra = a * n;
@@ -270,6 +272,7 @@ export function inverseFromCholesky(factor: CholeskyFactor): Float64Array {
     u[ra + a] = 1 / (l[ra + a] as number);
     if (pair) {
       const lbb = l[rb + a + 1] as number;
+      u[rb + a] = 0;
       u[rb + a + 1] = 1 / lbb;
       u[ra + a + 1] = (-(l[rb + a] as number) * (u[ra + a] as number)) / lbb;
     }
@@ -300,7 +303,6 @@ export function inverseFromCholesky(factor: CholeskyFactor): Float64Array {
   }
   // K⁻¹ = Uᵀ·U by rows: K⁻¹[a, b] = Σ_{k ≥ max(a, b)} U[a, k]·U[b, k], a dot
   // product of two row tails; rows a, a + 1 against rows b, b + 1.
-  const out = new Float64Array(n * n);
   for (let a = 0; a < n; a += 2) {
     const pair = a + 1 < n;
     const ra = a * n;

@@ -74,12 +74,10 @@ const SQRT5 = Math.sqrt(5);
  * correlation matern52(r²) at [a·n + b] and its r²-derivative at [b·n + a] of `parts`: the
  * gradient reuses them instead of taking each pair's square root and exponentials again.
  */
-function kernelMatrixWithParts(inputs: EncodedInputs, params: KernelParams): { k: Float64Array; parts: Float64Array } {
+function kernelMatrixWithParts(inputs: EncodedInputs, params: KernelParams, k: Float64Array, parts: Float64Array): void {
   const { x, n, d, categorical } = inputs;
   const rho = params.inverseSquaredLengthscales;
   const s = params.signalVariance;
-  const k = new Float64Array(n * n);
-  const parts = new Float64Array(n * n);
   for (let i = 0; i < n; i++) {
     k[i * n + i] = s + params.noiseVariance;
     for (let j = 0; j < i; j++) {
@@ -95,21 +93,38 @@ function kernelMatrixWithParts(inputs: EncodedInputs, params: KernelParams): { k
       parts[i * n + j] = (-5 / 6) * (1 + SQRT5 * r) * e;
     }
   }
-  return { k, parts };
+}
+
+/** n×n buffers one fit's evaluations share (each would otherwise allocate five). */
+export interface FitWorkspace {
+  readonly n: number;
+  readonly kernel: Float64Array;
+  readonly parts: Float64Array;
+  readonly factor: Float64Array;
+  readonly inverse: Float64Array;
+  readonly scratch: Float64Array;
+}
+
+export function fitWorkspace(n: number): FitWorkspace {
+  const buffer = () => new Float64Array(n * n);
+  return { n, kernel: buffer(), parts: buffer(), factor: buffer(), inverse: buffer(), scratch: buffer() };
 }
 
 /**
  * Log marginal likelihood of standardised outputs `y` plus log prior, with its gradient
  * with respect to θ. Returns −∞ if the kernel matrix cannot be factorised.
  */
-export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, params: KernelParams): { value: number; gradient: Float64Array } {
+export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, params: KernelParams, workspace: FitWorkspace = fitWorkspace(inputs.n)): { value: number; gradient: Float64Array } {
   const { x, n, d, categorical } = inputs;
+  if (workspace.n !== n) throw new RangeError(`a workspace for ${workspace.n} points used for ${n}`);
   const gradient = new Float64Array(d + 2);
   const prior = logPrior(params, d, gradient);
-  const { k, parts } = kernelMatrixWithParts(inputs, params);
+  const k = workspace.kernel;
+  const parts = workspace.parts;
+  kernelMatrixWithParts(inputs, params, k, parts);
   let factor;
   try {
-    factor = choleskyWithJitter(k, n, 1e-10, 4);
+    factor = choleskyWithJitter(k, n, 1e-10, 4, workspace.factor);
   } catch {
     return { value: -Infinity, gradient };
   }
@@ -119,7 +134,7 @@ export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, 
   const value = -0.5 * fit - 0.5 * logDeterminant(factor) - 0.5 * n * LOG_2PI + prior;
 
   // W = ααᵀ − K⁻¹; ∂/∂θ = ½ Σ W ∘ ∂K/∂θ. Off-diagonal pairs count twice, so they get weight 1.
-  const w = inverseFromCholesky(factor);
+  const w = inverseFromCholesky(factor, workspace.inverse, workspace.scratch);
   const rho = params.inverseSquaredLengthscales;
   const s = params.signalVariance;
   let gradSignal = 0;
@@ -163,8 +178,9 @@ export function fitKernelParams(inputs: EncodedInputs, y: Float64Array, options:
   lower[d + 1] = Math.log(MINIMUM_NOISE_VARIANCE);
   upper[d + 1] = deterministic ? Math.log(MINIMUM_NOISE_VARIANCE) : 0;
   const theta0 = toTheta(deterministic ? { ...start, noiseVariance: MINIMUM_NOISE_VARIANCE } : start, d);
+  const workspace = fitWorkspace(inputs.n);
   const objective = (theta: Float64Array): { value: number; gradient: Float64Array } => {
-    const r = logPosteriorAndGradient(inputs, y, fromTheta(theta, d));
+    const r = logPosteriorAndGradient(inputs, y, fromTheta(theta, d), workspace);
     for (let i = 0; i < r.gradient.length; i++) r.gradient[i] = -(r.gradient[i] as number);
     return { value: -r.value, gradient: r.gradient };
   };
