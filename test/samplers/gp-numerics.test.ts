@@ -375,7 +375,7 @@ describe('hyperparameter fit', () => {
     }
   });
 
-  it('predicts with gradients at many points together as at each alone', () => {
+  it('predicts, with gradients and without, at many points together as at each alone', () => {
     const all = randomInputs(37, 3, 11, [2]);
     const y = Float64Array.from({ length: 37 }, (_, i) => Math.cos(3 * (all.x[3 * i + 1] as number)));
     const gp = new GaussianProcess(all, y, { inverseSquaredLengthscales: Float64Array.from([4, 1.5, 0.5]), signalVariance: 0.9, noiseVariance: 1e-4 });
@@ -385,6 +385,11 @@ describe('hyperparameter fit', () => {
       const points = Array.from({ length: count }, () => Float64Array.from([rng.float(), rng.float(), rng.int(3)]));
       const many = gp.predictWithGradientMany(points, free);
       expect(many).toHaveLength(count);
+      gp.predictMany(points).forEach((p, k) => {
+        const one = gp.predict(points[k] as Float64Array);
+        expect(p.mean).toBeCloseTo(one.mean, 12);
+        expect(p.variance).toBeCloseTo(one.variance, 12);
+      });
       points.forEach((p, k) => {
         const one = gp.predictWithGradient(p, free);
         const got = many[k] as typeof one;

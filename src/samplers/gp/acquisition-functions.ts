@@ -21,6 +21,8 @@ export interface AcquisitionFunction {
   bound?(point: Float64Array): number;
   /** The value and its gradient along the dimensions flagged in `free` (0 elsewhere). */
   valueAndGradient(point: Float64Array, free: Uint8Array): { value: number; gradient: Float64Array };
+  /** `value` at each of `points`, where evaluating them together is cheaper. */
+  values?(points: readonly Float64Array[]): number[];
   /** `valueAndGradient` at each of `points`, where evaluating them together is cheaper. */
   valuesAndGradients?(points: readonly Float64Array[], free: Uint8Array): { value: number; gradient: Float64Array }[];
 }
@@ -35,6 +37,10 @@ export class LogExpectedImprovement implements AcquisitionFunction {
   value(point: Float64Array): number {
     const p = this.gp.predict(point);
     return logExpectedImprovementValue(p.mean, Math.sqrt(p.variance), this.best);
+  }
+
+  values(points: readonly Float64Array[]): number[] {
+    return this.gp.predictMany(points).map((p) => logExpectedImprovementValue(p.mean, Math.sqrt(p.variance), this.best));
   }
 
   /** EI grows with the standard deviation, so an upper bound on the variance bounds it. */
