@@ -260,11 +260,18 @@ export function logDeterminant(factor: CholeskyFactor): number {
  * `scratch` (n×n each, any contents) may be passed to reuse them.
  */
 export function inverseFromCholesky(factor: CholeskyFactor, out: Float64Array = new Float64Array(factor.n * factor.n), scratch: Float64Array = new Float64Array(factor.n * factor.n)): Float64Array {
+  // Two functions rather than one: each of V8's optimised versions comes sooner.
+  invertTransposed(factor, scratch);
+  return multiplyRowTails(scratch, factor.n, out);
+}
+
+/**
+ * U = L⁻ᵀ held by rows into `u`: row a is column a of L⁻¹ (zero before a), from L·x = eₐ by
+ * forward substitution, two columns at a time sharing the loads of L's rows. Only entries at
+ * or after the diagonal are written (and read by `multiplyRowTails`).
+ */
+function invertTransposed(factor: CholeskyFactor, u: Float64Array): void {
   const { lower: l, n } = factor;
-  // U = L⁻ᵀ held by rows: row a is column a of L⁻¹ (zero before a), from L·x = eₐ by forward
-  // substitution, two columns at a time sharing the loads of L's rows. Only entries at or
-  // after the diagonal are read.
-  const u = scratch;
   for (let a = 0; a < n; a += 2) {
     const pair = a + 1 < n;
     const ra = a * n;
@@ -301,8 +308,13 @@ export function inverseFromCholesky(factor: CholeskyFactor, out: Float64Array = 
       if (pair) u[rb + i] = -(s1 + t1) / lii;
     }
   }
-  // K⁻¹ = Uᵀ·U by rows: K⁻¹[a, b] = Σ_{k ≥ max(a, b)} U[a, k]·U[b, k], a dot
-  // product of two row tails; rows a, a + 1 against rows b, b + 1.
+}
+
+/**
+ * K⁻¹ = Uᵀ·U into `out`, by rows: K⁻¹[a, b] = Σ_{k ≥ max(a, b)} U[a, k]·U[b, k], a dot
+ * product of two row tails; rows a, a + 1 against rows b, b + 1.
+ */
+function multiplyRowTails(u: Float64Array, n: number, out: Float64Array): Float64Array {
   for (let a = 0; a < n; a += 2) {
     const pair = a + 1 < n;
     const ra = a * n;

@@ -19,6 +19,38 @@ export interface PredictionWithGradient extends Prediction {
   readonly dVariance: Float64Array;
 }
 
+// The loops over the training points live in small functions of their own: V8 optimises each
+// soon after it first runs hot, instead of running it slowly until a whole caller is compiled
+// (which is most of a fresh process's first asks).
+
+/** Σᵢ a[i]·b[i] over i < n, in order. */
+function dotProduct(a: Float64Array, b: Float64Array, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += (a[i] as number) * (b[i] as number);
+  return sum;
+}
+
+/** Σᵢ v[offset + stride·i]² over i < n, in order. */
+function sumOfSquares(v: Float64Array, n: number, offset: number, stride: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const vi = v[offset + stride * i] as number;
+    sum += vi * vi;
+  }
+  return sum;
+}
+
+/** Σᵢ k[i]·alpha[i] (as `dotProduct`), copying k into entries `column + SOLVE_WIDTH·i` of `four`. */
+function meanAndInterleave(k: Float64Array, alpha: Float64Array, n: number, four: Float64Array, column: number): number {
+  let mean = 0;
+  for (let i = 0; i < n; i++) {
+    const ki = k[i] as number;
+    mean += ki * (alpha[i] as number);
+    four[SOLVE_WIDTH * i + column] = ki;
+  }
+  return mean;
+}
+
 export class GaussianProcess {
   readonly inputs: EncodedInputs;
   readonly params: KernelParams;
@@ -56,11 +88,9 @@ export class GaussianProcess {
   predict(point: Float64Array, offset = 0): Prediction {
     const n = this.inputs.n;
     const k = crossKernel(this.inputs, this.params, point, offset, this.kStar);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
+    const mean = dotProduct(k, this.alpha, n);
     const v = solveLower(this.factor, k, this.v);
-    let explained = 0;
-    for (let i = 0; i < n; i++) explained += (v[i] as number) * (v[i] as number);
+    const explained = sumOfSquares(v, n, 0, 1);
     return { mean, variance: Math.max(this.minVariance, this.params.signalVariance - explained) };
   }
 
@@ -80,17 +110,11 @@ export class GaussianProcess {
       const means: number[] = [];
       for (let r = 0; r < count; r++) {
         const k = crossKernel(this.inputs, this.params, points[start + r] as Float64Array, 0, this.kStar);
-        let mean = 0;
-        for (let i = 0; i < n; i++) {
-          mean += (k[i] as number) * (this.alpha[i] as number);
-          kFour[width * i + r] = k[i] as number;
-        }
-        means.push(mean);
+        means.push(meanAndInterleave(k, this.alpha, n, kFour, r));
       }
       const v = solveLowerFour(this.factor, kFour, kFour);
       for (let r = 0; r < count; r++) {
-        let explained = 0;
-        for (let i = 0; i < n; i++) explained += (v[width * i + r] as number) ** 2;
+        const explained = sumOfSquares(v, n, r, width);
         out.push({ mean: means[r] as number, variance: Math.max(this.minVariance, this.params.signalVariance - explained) });
       }
     }
@@ -122,11 +146,9 @@ export class GaussianProcess {
     const k = this.kStar;
     const dk = this.dk;
     crossKernelWithDerivative(this.inputs, this.params, point, k, dk);
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += (k[i] as number) * (this.alpha[i] as number);
+    const mean = dotProduct(k, this.alpha, n);
     const v = solveLower(this.factor, k, this.v);
-    let explained = 0;
-    for (let i = 0; i < n; i++) explained += (v[i] as number) * (v[i] as number);
+    const explained = sumOfSquares(v, n, 0, 1);
     const beta = solveUpperTransposed(this.factor, v, v); // K⁻¹k*
     return this.withGradient(point, free, mean, this.params.signalVariance - explained, dk, beta, 0, 1);
   }
@@ -153,19 +175,11 @@ export class GaussianProcess {
       for (let r = 0; r < count; r++) {
         const dk = dkAll.subarray(r * n, (r + 1) * n);
         crossKernelWithDerivative(this.inputs, this.params, points[start + r] as Float64Array, this.kStar, dk);
-        let mean = 0;
-        for (let i = 0; i < n; i++) {
-          const ki = this.kStar[i] as number;
-          mean += ki * (this.alpha[i] as number);
-          kFour[width * i + r] = ki;
-        }
-        means[r] = mean;
+        means[r] = meanAndInterleave(this.kStar, this.alpha, n, kFour, r);
       }
       const v = solveLowerFour(this.factor, kFour, kFour);
       const explained = new Float64Array(width);
-      for (let i = 0; i < n; i++) {
-        for (let r = 0; r < count; r++) explained[r] = (explained[r] as number) + (v[width * i + r] as number) ** 2;
-      }
+      for (let r = 0; r < count; r++) explained[r] = sumOfSquares(v, n, r, width);
       const beta = solveUpperTransposedFour(this.factor, v, v);
       for (let r = 0; r < count; r++) {
         const rawVariance = this.params.signalVariance - (explained[r] as number);
