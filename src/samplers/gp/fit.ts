@@ -211,5 +211,5 @@ export function evenlySpacedSubset(inputs: EncodedInputs, y: Float64Array, size:
     xs.set(x.subarray(from * d, (from + 1) * d), i * d);
     ys[i] = y[from] as number;
   }
-  return { inputs: { ...inputs, x: xs, n: size }, y: ys };
+  return { inputs: { x: xs, n: size, d, categorical: inputs.categorical }, y: ys };
 }
