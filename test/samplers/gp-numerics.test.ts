@@ -8,14 +8,17 @@ import {
   extendCholesky,
   inverseFromCholesky,
   logDeterminant,
+  SOLVE_WIDTH,
   solveLower,
+  solveLowerFour,
   solveUpperTransposed,
+  solveUpperTransposedFour,
 } from '../../src/samplers/gp/cholesky.js';
-import { evenlySpacedSubset, fitKernelParams, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
+import { defaultKernelParams, evenlySpacedSubset, fitKernelParams, fitWorkspace, logPosteriorAndGradient } from '../../src/samplers/gp/fit.js';
 import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
 import type { EncodedInputs, KernelParams } from '../../src/samplers/gp/kernel.js';
 import { crossKernelWithDerivative, kernelMatrix, kernelRows, matern52, matern52DerivativeR2 } from '../../src/samplers/gp/kernel.js';
-import { minimizeLbfgs } from '../../src/samplers/gp/lbfgs.js';
+import { minimizeLbfgs, minimizeLbfgsMany } from '../../src/samplers/gp/lbfgs.js';
 import { erfc, erfcx, logExpectedImprovement, logExpectedImprovementValue, logH, logHDerivative, normalCdf, normalPdf } from '../../src/samplers/gp/special.js';
 import { Rng } from '../../src/samplers/rng.js';
 
@@ -196,6 +199,38 @@ describe('Cholesky', () => {
     expect(f.jitter).toBeLessThan(1e-6);
   });
 
+  it('solves four interleaved right-hand sides at once as it solves each alone, for every size', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 1000 }), (n, seed) => {
+        const f = choleskyWithJitter(Float64Array.from(randomSpd(n, seed).to1DArray()), n);
+        const rng = new Rng(seed);
+        const rhs = Array.from({ length: SOLVE_WIDTH }, () => Float64Array.from({ length: n }, () => rng.float() - 0.5));
+        const interleaved = new Float64Array(SOLVE_WIDTH * n);
+        rhs.forEach((b, r) => b.forEach((v, i) => (interleaved[SOLVE_WIDTH * i + r] = v)));
+        const forward = solveLowerFour(f, interleaved);
+        const back = solveUpperTransposedFour(f, forward);
+        rhs.forEach((b, r) => {
+          const v = solveLower(f, b);
+          const w = solveUpperTransposed(f, v);
+          for (let i = 0; i < n; i++) {
+            expect(forward[SOLVE_WIDTH * i + r]).toBeCloseTo(v[i] as number, 9);
+            expect(back[SOLVE_WIDTH * i + r]).toBeCloseTo(w[i] as number, 9);
+          }
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('inverts into reused buffers whatever they held before, as into fresh ones', () => {
+    for (const n of [1, 2, 7, 12]) {
+      const f = choleskyWithJitter(Float64Array.from(randomSpd(n, 50 + n).to1DArray()), n);
+      const fresh = inverseFromCholesky(f);
+      const reused = inverseFromCholesky(f, new Float64Array(n * n).fill(Number.NaN), new Float64Array(n * n).fill(7));
+      expect(Array.from(reused)).toEqual(Array.from(fresh));
+    }
+  });
+
   it('refuses a matrix with NaN rather than looping', () => {
     expect(() => choleskyWithJitter(Float64Array.from([NaN, 0, 0, 1]), 2)).toThrow(RangeError);
   });
@@ -251,6 +286,20 @@ describe('hyperparameter fit', () => {
     }
   });
 
+  it('evaluates the log posterior in one reused workspace as in fresh buffers, categorical dimensions included', () => {
+    const inputs = randomInputs(23, 3, 13, [1]);
+    const y = Float64Array.from({ length: 23 }, (_, i) => Math.sin(5 * (inputs.x[3 * i] as number)));
+    const workspace = fitWorkspace(23);
+    for (const [rho, s, noise] of [[[2, 1, 0.5], 1, 1e-3], [[0.3, 4, 9], 2.5, 1e-5], [[2, 1, 0.5], 1, 1e-3]] as const) {
+      const params: KernelParams = { inverseSquaredLengthscales: Float64Array.from(rho), signalVariance: s, noiseVariance: noise };
+      const fresh = logPosteriorAndGradient(inputs, y, params);
+      const reused = logPosteriorAndGradient(inputs, y, params, workspace);
+      expect(reused.value).toBe(fresh.value);
+      expect(Array.from(reused.gradient)).toEqual(Array.from(fresh.gradient));
+    }
+    expect(() => logPosteriorAndGradient(inputs, y, defaultKernelParams(3), fitWorkspace(5))).toThrow(RangeError);
+  });
+
   it('L-BFGS finds the minimum of the Rosenbrock function', () => {
     const r = minimizeLbfgs(
       (x) => {
@@ -263,6 +312,31 @@ describe('hyperparameter fit', () => {
     );
     expect(r.x[0]).toBeCloseTo(1, 4);
     expect(r.x[1]).toBeCloseTo(1, 4);
+  });
+
+  it('L-BFGS runs in lockstep return what each run alone returns', () => {
+    const rosenbrock = (x: Float64Array): { value: number; gradient: Float64Array } => {
+      const a = x[0] as number;
+      const b = x[1] as number;
+      return { value: (1 - a) ** 2 + 100 * (b - a * a) ** 2, gradient: Float64Array.from([-2 * (1 - a) - 400 * a * (b - a * a), 200 * (b - a * a)]) };
+    };
+    const starts = [
+      { x0: Float64Array.from([-1.2, 1]), options: { maxEvaluations: 40 } },
+      { x0: Float64Array.from([1, 1]), options: { maxEvaluations: 40 } },
+      { x0: Float64Array.from([0.5, -0.3]), options: { maxEvaluations: 7, lower: Float64Array.from([0, -1]), upper: Float64Array.from([0.8, 1]) } },
+    ];
+    const batches: number[] = [];
+    const together = minimizeLbfgsMany((xs) => {
+      batches.push(xs.length);
+      return xs.map(rosenbrock);
+    }, starts);
+    starts.forEach((s, k) => {
+      const alone = minimizeLbfgs(rosenbrock, s.x0, s.options);
+      expect(Array.from(together[k]?.x ?? [])).toEqual(Array.from(alone.x));
+      expect(together[k]?.evaluations).toBe(alone.evaluations);
+    });
+    expect(batches[0]).toBe(3);
+    expect(Math.max(...batches)).toBe(3);
   });
 
   it('a fitted GP regresses a smooth function: posterior mean close on held-out points', () => {
@@ -298,6 +372,34 @@ describe('hyperparameter fit', () => {
       expect(a.mean).toBeCloseTo(b.mean, 9);
       expect(a.variance).toBeCloseTo(b.variance, 9);
       for (let j = 0; j < 3; j++) expect(a.dVariance[j]).toBeCloseTo(b.dVariance[j] as number, 8);
+    }
+  });
+
+  it('predicts, with gradients and without, at many points together as at each alone', () => {
+    const all = randomInputs(37, 3, 11, [2]);
+    const y = Float64Array.from({ length: 37 }, (_, i) => Math.cos(3 * (all.x[3 * i + 1] as number)));
+    const gp = new GaussianProcess(all, y, { inverseSquaredLengthscales: Float64Array.from([4, 1.5, 0.5]), signalVariance: 0.9, noiseVariance: 1e-4 });
+    const rng = new Rng(12);
+    const free = Uint8Array.from([1, 1, 0]);
+    for (const count of [1, 2, 4, 5, 9]) {
+      const points = Array.from({ length: count }, () => Float64Array.from([rng.float(), rng.float(), rng.int(3)]));
+      const many = gp.predictWithGradientMany(points, free);
+      expect(many).toHaveLength(count);
+      gp.predictMany(points).forEach((p, k) => {
+        const one = gp.predict(points[k] as Float64Array);
+        expect(p.mean).toBeCloseTo(one.mean, 12);
+        expect(p.variance).toBeCloseTo(one.variance, 12);
+      });
+      points.forEach((p, k) => {
+        const one = gp.predictWithGradient(p, free);
+        const got = many[k] as typeof one;
+        expect(got.mean).toBeCloseTo(one.mean, 12);
+        expect(got.variance).toBeCloseTo(one.variance, 12);
+        for (let j = 0; j < 3; j++) {
+          expect(got.dMean[j]).toBeCloseTo(one.dMean[j] as number, 10);
+          expect(got.dVariance[j]).toBeCloseTo(one.dVariance[j] as number, 10);
+        }
+      });
     }
   });
 

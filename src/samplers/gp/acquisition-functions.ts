@@ -8,7 +8,7 @@
 import { SobolSequence } from '../qmc.js';
 import { ndtri } from '../../numerics/truncnorm.js';
 import type { BoxDecomposition } from './box-decomposition.js';
-import type { GaussianProcess } from './gp-model.js';
+import type { GaussianProcess, PredictionWithGradient } from './gp-model.js';
 import { logExpectedImprovement, logExpectedImprovementValue, logNormalCdf } from './special.js';
 
 /** What the acquisition optimiser needs of a function of the encoded point. */
@@ -21,6 +21,10 @@ export interface AcquisitionFunction {
   bound?(point: Float64Array): number;
   /** The value and its gradient along the dimensions flagged in `free` (0 elsewhere). */
   valueAndGradient(point: Float64Array, free: Uint8Array): { value: number; gradient: Float64Array };
+  /** `value` at each of `points`, where evaluating them together is cheaper. */
+  values?(points: readonly Float64Array[]): number[];
+  /** `valueAndGradient` at each of `points`, where evaluating them together is cheaper. */
+  valuesAndGradients?(points: readonly Float64Array[], free: Uint8Array): { value: number; gradient: Float64Array }[];
 }
 
 /** log EI of one GP above `best`, maximising. */
@@ -35,6 +39,10 @@ export class LogExpectedImprovement implements AcquisitionFunction {
     return logExpectedImprovementValue(p.mean, Math.sqrt(p.variance), this.best);
   }
 
+  values(points: readonly Float64Array[]): number[] {
+    return this.gp.predictMany(points).map((p) => logExpectedImprovementValue(p.mean, Math.sqrt(p.variance), this.best));
+  }
+
   /** EI grows with the standard deviation, so an upper bound on the variance bounds it. */
   bound(point: Float64Array): number {
     const b = this.gp.predictBound(point);
@@ -42,11 +50,18 @@ export class LogExpectedImprovement implements AcquisitionFunction {
   }
 
   valueAndGradient(point: Float64Array, free: Uint8Array): { value: number; gradient: Float64Array } {
-    const p = this.gp.predictWithGradient(point, free);
+    return this.fromPrediction(this.gp.predictWithGradient(point, free), free);
+  }
+
+  valuesAndGradients(points: readonly Float64Array[], free: Uint8Array): { value: number; gradient: Float64Array }[] {
+    return this.gp.predictWithGradientMany(points, free).map((p) => this.fromPrediction(p, free));
+  }
+
+  private fromPrediction(p: PredictionWithGradient, free: Uint8Array): { value: number; gradient: Float64Array } {
     const sd = Math.sqrt(p.variance);
     const ei = logExpectedImprovement(p.mean, sd, this.best);
-    const gradient = new Float64Array(point.length);
-    for (let j = 0; j < point.length; j++) {
+    const gradient = new Float64Array(free.length);
+    for (let j = 0; j < free.length; j++) {
       if (!free[j]) continue;
       const dSd = (p.dVariance[j] as number) / (2 * sd);
       gradient[j] = ei.dMean * (p.dMean[j] as number) + ei.dSd * dSd;

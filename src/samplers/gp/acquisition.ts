@@ -13,7 +13,8 @@ import { fromUnitCube, snapPoint } from './encoding.js';
 import type { AcquisitionFunction } from './acquisition-functions.js';
 import { LogExpectedImprovement } from './acquisition-functions.js';
 import type { GaussianProcess } from './gp-model.js';
-import { minimizeLbfgs } from './lbfgs.js';
+import type { LbfgsOptions } from './lbfgs.js';
+import { minimizeLbfgsMany } from './lbfgs.js';
 
 export interface AcquisitionOptions {
   /** Quasi-random candidates scored. */
@@ -95,31 +96,45 @@ function neighbourSweep(acquisition: AcquisitionFunction, encoding: Encoding, po
   return score;
 }
 
-/** Bounded L-BFGS on the continuous coordinates, the others held fixed. Returns the improved score. */
-function continuousAscent(acquisition: AcquisitionFunction, encoding: Encoding, point: Float64Array, score: number, evaluations: number): number {
+/**
+ * Bounded L-BFGS on the continuous coordinates of each start, the others held fixed; the
+ * runs go in lockstep so that the acquisition can evaluate their points together. Updates
+ * each start's point and score where the run improved on it.
+ */
+function continuousAscent(acquisition: AcquisitionFunction, encoding: Encoding, starts: readonly LocalSearch[], evaluations: number): void {
   const free = encoding.continuous;
-  const lower = new Float64Array(encoding.d);
-  const upper = new Float64Array(encoding.d);
-  let any = false;
-  for (let j = 0; j < encoding.d; j++) {
-    const fixed = !free[j];
-    any ||= !fixed;
-    lower[j] = fixed ? (point[j] as number) : 0;
-    upper[j] = fixed ? (point[j] as number) : 1;
-  }
-  if (!any) return score;
-  const objective = (x: Float64Array): { value: number; gradient: Float64Array } => {
-    const r = acquisition.valueAndGradient(x, free);
-    const gradient = r.gradient;
-    for (let j = 0; j < encoding.d; j++) gradient[j] = -(gradient[j] as number);
-    return { value: -r.value, gradient };
+  if (!free.some((f) => f === 1)) return;
+  const runs = starts.map(({ point }) => {
+    const lower = new Float64Array(encoding.d);
+    const upper = new Float64Array(encoding.d);
+    for (let j = 0; j < encoding.d; j++) {
+      const fixed = !free[j];
+      lower[j] = fixed ? (point[j] as number) : 0;
+      upper[j] = fixed ? (point[j] as number) : 1;
+    }
+    const options: LbfgsOptions = { maxEvaluations: evaluations, lower, upper, gradientTolerance: 1e-6 };
+    return { x0: point, options };
+  });
+  const objective = (xs: readonly Float64Array[]): { value: number; gradient: Float64Array }[] => {
+    const results = acquisition.valuesAndGradients?.(xs, free) ?? xs.map((x) => acquisition.valueAndGradient(x, free));
+    return results.map(({ value, gradient }) => {
+      for (let j = 0; j < encoding.d; j++) gradient[j] = -(gradient[j] as number);
+      return { value: -value, gradient };
+    });
   };
-  const result = minimizeLbfgs(objective, point, { maxEvaluations: evaluations, lower, upper, gradientTolerance: 1e-6 });
-  if (-result.value > score) {
-    point.set(result.x);
-    return -result.value;
-  }
-  return score;
+  minimizeLbfgsMany(objective, runs).forEach((result, k) => {
+    const start = starts[k] as LocalSearch;
+    if (-result.value > start.score) {
+      start.point.set(result.x);
+      start.score = -result.value;
+    }
+  });
+}
+
+/** One local search's current point and score. */
+interface LocalSearch {
+  readonly point: Float64Array;
+  score: number;
 }
 
 /** The encoded point with the highest log EI found. */
@@ -152,19 +167,21 @@ export function maximizeAcquisition(acquisition: AcquisitionFunction, encoding: 
 
   let bestPoint = points[order[0] as number] as Float64Array;
   let bestScore = scores.get(order[0] as number) as number;
-  for (const index of order.slice(0, options.localSearchStarts)) {
-    const point = Float64Array.from(points[index] as Float64Array);
-    let score = scores.get(index) as number;
-    for (let round = 0; round < 3; round++) {
-      score = continuousAscent(acquisition, encoding, point, score, options.localSearchEvaluations);
-      const before = score;
-      score = neighbourSweep(acquisition, encoding, point, score);
-      // Another continuous pass only pays when a discrete move changed the landscape.
-      if (!(score > before + 1e-9)) break;
-    }
-    if (score > bestScore) {
-      bestScore = score;
-      bestPoint = point;
+  const searches: LocalSearch[] = order.slice(0, options.localSearchStarts).map((index) => ({ point: Float64Array.from(points[index] as Float64Array), score: scores.get(index) as number }));
+  let active = searches;
+  for (let round = 0; round < 3 && active.length > 0; round++) {
+    continuousAscent(acquisition, encoding, active, options.localSearchEvaluations);
+    // Another continuous pass only pays when a discrete move changed the landscape.
+    active = active.filter((search) => {
+      const before = search.score;
+      search.score = neighbourSweep(acquisition, encoding, search.point, search.score);
+      return search.score > before + 1e-9;
+    });
+  }
+  for (const search of searches) {
+    if (search.score > bestScore) {
+      bestScore = search.score;
+      bestPoint = search.point;
     }
   }
   return { point: bestPoint, value: bestScore };
@@ -187,9 +204,20 @@ function topCandidates(acquisition: AcquisitionFunction, points: readonly Float6
   const bounds = points.map((p) => bound.call(acquisition, p));
   const byBound = bounds.map((_, i) => i).sort((a, b) => (bounds[b] as number) - (bounds[a] as number));
   const exact: { index: number; score: number }[] = [];
-  for (const index of byBound) {
-    if (exact.length >= keep && (bounds[index] as number) <= (exact[keep - 1] as { score: number }).score) break;
-    exact.push({ index, score: acquisition.value(points[index] as Float64Array) });
+  // Scored four at a time where the acquisition shares work between points: a few more
+  // candidates may be scored than one at a time would, never a different top `keep`.
+  const chunk = acquisition.values === undefined ? 1 : 4;
+  for (let next = 0; next < byBound.length; ) {
+    const batch: number[] = [];
+    while (batch.length < chunk && next < byBound.length) {
+      const index = byBound[next] as number;
+      if (exact.length + batch.length >= keep && (bounds[index] as number) <= (exact[Math.min(keep, exact.length) - 1]?.score ?? -Infinity)) break;
+      batch.push(index);
+      next++;
+    }
+    if (batch.length === 0) break;
+    const scores = acquisition.values?.(batch.map((i) => points[i] as Float64Array)) ?? batch.map((i) => acquisition.value(points[i] as Float64Array));
+    batch.forEach((index, k) => exact.push({ index, score: scores[k] as number }));
     exact.sort((a, b) => b.score - a.score);
   }
   return exact;

@@ -118,10 +118,10 @@ export interface CholeskyFactor {
 /**
  * Factor a copy of `a`; when it is not numerically positive definite, add diagonal
  * jitter starting at `initialJitter`·(mean diagonal) and growing tenfold per retry.
- * Throws after `maxTries` retries (a NaN or wildly indefinite matrix).
+ * Throws after `maxTries` retries (a NaN or wildly indefinite matrix). The factor is
+ * written into `work` (n×n, any contents; a fresh array by default).
  */
-export function choleskyWithJitter(a: Float64Array, n: number, initialJitter = 1e-10, maxTries = 8): CholeskyFactor {
-  const work = new Float64Array(a.length);
+export function choleskyWithJitter(a: Float64Array, n: number, initialJitter = 1e-10, maxTries = 8, work: Float64Array = new Float64Array(a.length)): CholeskyFactor {
   work.set(a);
   if (choleskyInPlace(work, n)) return { lower: work, n, jitter: 0 };
   let meanDiagonal = 0;
@@ -160,6 +160,87 @@ export function solveUpperTransposed(factor: CholeskyFactor, b: ArrayLike<number
   return out;
 }
 
+/** Right-hand sides the `…Four` solves take at once. */
+export const SOLVE_WIDTH = 4;
+
+/**
+ * Solve L·X = B for four right-hand sides at once, held interleaved: entry i of right-hand
+ * side r at 4·i + r (unused ones zero). One pass over L serves all four, which is what
+ * pays when L no longer fits in a cache. Writes into `out` (may be b itself).
+ */
+export function solveLowerFour(factor: CholeskyFactor, b: Float64Array, out: Float64Array = new Float64Array(SOLVE_WIDTH * factor.n)): Float64Array {
+  const { lower: l, n } = factor;
+  for (let i = 0; i < n; i++) {
+    const row = i * n;
+    // Two partial sums per right-hand side: even and odd k.
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    let c0 = 0;
+    let c1 = 0;
+    let c2 = 0;
+    let c3 = 0;
+    let k = 0;
+    for (; k + 1 < i; k += 2) {
+      const lk = l[row + k] as number;
+      const lm = l[row + k + 1] as number;
+      const o = 4 * k;
+      a0 += lk * (out[o] as number);
+      a1 += lk * (out[o + 1] as number);
+      a2 += lk * (out[o + 2] as number);
+      a3 += lk * (out[o + 3] as number);
+      c0 += lm * (out[o + 4] as number);
+      c1 += lm * (out[o + 5] as number);
+      c2 += lm * (out[o + 6] as number);
+      c3 += lm * (out[o + 7] as number);
+    }
+    if (k < i) {
+      const lk = l[row + k] as number;
+      const o = 4 * k;
+      a0 += lk * (out[o] as number);
+      a1 += lk * (out[o + 1] as number);
+      a2 += lk * (out[o + 2] as number);
+      a3 += lk * (out[o + 3] as number);
+    }
+    const lii = l[row + i] as number;
+    const o = 4 * i;
+    out[o] = ((b[o] as number) - (a0 + c0)) / lii;
+    out[o + 1] = ((b[o + 1] as number) - (a1 + c1)) / lii;
+    out[o + 2] = ((b[o + 2] as number) - (a2 + c2)) / lii;
+    out[o + 3] = ((b[o + 3] as number) - (a3 + c3)) / lii;
+  }
+  return out;
+}
+
+/** Solve Lᵀ·X = B for four interleaved right-hand sides (as `solveLowerFour`); writes into `out` (may be b itself). */
+export function solveUpperTransposedFour(factor: CholeskyFactor, b: Float64Array, out: Float64Array = new Float64Array(SOLVE_WIDTH * factor.n)): Float64Array {
+  const { lower: l, n } = factor;
+  if (out !== b) out.set(b.subarray(0, SOLVE_WIDTH * n));
+  for (let i = n - 1; i >= 0; i--) {
+    const row = i * n;
+    const lii = l[row + i] as number;
+    const o = 4 * i;
+    const x0 = (out[o] as number) / lii;
+    const x1 = (out[o + 1] as number) / lii;
+    const x2 = (out[o + 2] as number) / lii;
+    const x3 = (out[o + 3] as number) / lii;
+    out[o] = x0;
+    out[o + 1] = x1;
+    out[o + 2] = x2;
+    out[o + 3] = x3;
+    for (let k = 0; k < i; k++) {
+      const lk = l[row + k] as number;
+      const q = 4 * k;
+      out[q] = (out[q] as number) - lk * x0;
+      out[q + 1] = (out[q + 1] as number) - lk * x1;
+      out[q + 2] = (out[q + 2] as number) - lk * x2;
+      out[q + 3] = (out[q + 3] as number) - lk * x3;
+    }
+  }
+  return out;
+}
+
 /** Solve (L·Lᵀ)·x = b. */
 export function choleskySolve(factor: CholeskyFactor, b: ArrayLike<number>): Float64Array {
   const y = solveLower(factor, b);
@@ -175,13 +256,22 @@ export function logDeterminant(factor: CholeskyFactor): number {
 
 /**
  * (L·Lᵀ)⁻¹ as a full symmetric matrix. Only for the trace terms of marginal-likelihood
- * gradients, which need every entry; solve systems with `choleskySolve` instead.
+ * gradients, which need every entry; solve systems with `choleskySolve` instead. `out` and
+ * `scratch` (n×n each, any contents) may be passed to reuse them.
  */
-export function inverseFromCholesky(factor: CholeskyFactor): Float64Array {
+export function inverseFromCholesky(factor: CholeskyFactor, out: Float64Array = new Float64Array(factor.n * factor.n), scratch: Float64Array = new Float64Array(factor.n * factor.n)): Float64Array {
+  // Two functions rather than one: each of V8's optimised versions comes sooner.
+  invertTransposed(factor, scratch);
+  return multiplyRowTails(scratch, factor.n, out);
+}
+
+/**
+ * U = L⁻ᵀ held by rows into `u`: row a is column a of L⁻¹ (zero before a), from L·x = eₐ by
+ * forward substitution, two columns at a time sharing the loads of L's rows. Only entries at
+ * or after the diagonal are written (and read by `multiplyRowTails`).
+ */
+function invertTransposed(factor: CholeskyFactor, u: Float64Array): void {
   const { lower: l, n } = factor;
-  // U = L⁻ᵀ held by rows: row a is column a of L⁻¹ (zero before a), from L·x = eₐ by forward
-  // substitution, two columns at a time sharing the loads of L's rows.
-  const u = new Float64Array(n * n);
   for (let a = 0; a < n; a += 2) {
     const pair = a + 1 < n;
     const ra = a * n;
@@ -189,6 +279,7 @@ export function inverseFromCholesky(factor: CholeskyFactor): Float64Array {
     u[ra + a] = 1 / (l[ra + a] as number);
     if (pair) {
       const lbb = l[rb + a + 1] as number;
+      u[rb + a] = 0;
       u[rb + a + 1] = 1 / lbb;
       u[ra + a + 1] = (-(l[rb + a] as number) * (u[ra + a] as number)) / lbb;
     }
@@ -217,9 +308,13 @@ export function inverseFromCholesky(factor: CholeskyFactor): Float64Array {
       if (pair) u[rb + i] = -(s1 + t1) / lii;
     }
   }
-  // K⁻¹ = Uᵀ·U by rows: K⁻¹[a, b] = Σ_{k ≥ max(a, b)} U[a, k]·U[b, k], a dot
-  // product of two row tails; rows a, a + 1 against rows b, b + 1.
-  const out = new Float64Array(n * n);
+}
+
+/**
+ * K⁻¹ = Uᵀ·U into `out`, by rows: K⁻¹[a, b] = Σ_{k ≥ max(a, b)} U[a, k]·U[b, k], a dot
+ * product of two row tails; rows a, a + 1 against rows b, b + 1.
+ */
+function multiplyRowTails(u: Float64Array, n: number, out: Float64Array): Float64Array {
   for (let a = 0; a < n; a += 2) {
     const pair = a + 1 < n;
     const ra = a * n;

@@ -7,7 +7,7 @@
  */
 import { choleskySolve, choleskyWithJitter, inverseFromCholesky, logDeterminant } from './cholesky.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
-import { kernelMatrix, matern52, matern52DerivativeR2 } from './kernel.js';
+import { squaredDistance } from './kernel.js';
 import { minimizeLbfgs } from './lbfgs.js';
 
 /** Smallest noise variance (of standardised outputs) the fit may choose. */
@@ -67,18 +67,64 @@ function logPrior(p: KernelParams, d: number, gradient: Float64Array): number {
   return value;
 }
 
+const SQRT5 = Math.sqrt(5);
+
+/**
+ * K = k(X, X) + noise·I as `kernelMatrix` builds it, and for each pair a < b the Matérn
+ * correlation matern52(r²) at [a·n + b] and its r²-derivative at [b·n + a] of `parts`: the
+ * gradient reuses them instead of taking each pair's square root and exponentials again.
+ */
+function kernelMatrixWithParts(inputs: EncodedInputs, params: KernelParams, k: Float64Array, parts: Float64Array): void {
+  const { x, n, d, categorical } = inputs;
+  const rho = params.inverseSquaredLengthscales;
+  const s = params.signalVariance;
+  for (let i = 0; i < n; i++) {
+    k[i * n + i] = s + params.noiseVariance;
+    for (let j = 0; j < i; j++) {
+      const r2 = squaredDistance(x, i * d, x, j * d, rho, categorical, d);
+      const r = Math.sqrt(r2);
+      const e = Math.exp(-SQRT5 * r);
+      // The operations of matern52 and matern52DerivativeR2.
+      const correlation = (1 + SQRT5 * r + (5 / 3) * r2) * e;
+      const v = s * correlation;
+      k[i * n + j] = v;
+      k[j * n + i] = v;
+      parts[j * n + i] = correlation;
+      parts[i * n + j] = (-5 / 6) * (1 + SQRT5 * r) * e;
+    }
+  }
+}
+
+/** n×n buffers one fit's evaluations share (each would otherwise allocate five). */
+export interface FitWorkspace {
+  readonly n: number;
+  readonly kernel: Float64Array;
+  readonly parts: Float64Array;
+  readonly factor: Float64Array;
+  readonly inverse: Float64Array;
+  readonly scratch: Float64Array;
+}
+
+export function fitWorkspace(n: number): FitWorkspace {
+  const buffer = () => new Float64Array(n * n);
+  return { n, kernel: buffer(), parts: buffer(), factor: buffer(), inverse: buffer(), scratch: buffer() };
+}
+
 /**
  * Log marginal likelihood of standardised outputs `y` plus log prior, with its gradient
  * with respect to θ. Returns −∞ if the kernel matrix cannot be factorised.
  */
-export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, params: KernelParams): { value: number; gradient: Float64Array } {
-  const { x, n, d, categorical } = inputs;
+export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, params: KernelParams, workspace: FitWorkspace = fitWorkspace(inputs.n)): { value: number; gradient: Float64Array } {
+  const { n, d } = inputs;
+  if (workspace.n !== n) throw new RangeError(`a workspace for ${workspace.n} points used for ${n}`);
   const gradient = new Float64Array(d + 2);
   const prior = logPrior(params, d, gradient);
-  const k = kernelMatrix(inputs, params);
+  const k = workspace.kernel;
+  const parts = workspace.parts;
+  kernelMatrixWithParts(inputs, params, k, parts);
   let factor;
   try {
-    factor = choleskyWithJitter(k, n, 1e-10, 4);
+    factor = choleskyWithJitter(k, n, 1e-10, 4, workspace.factor);
   } catch {
     return { value: -Infinity, gradient };
   }
@@ -86,9 +132,18 @@ export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, 
   let fit = 0;
   for (let i = 0; i < n; i++) fit += (y[i] as number) * (alpha[i] as number);
   const value = -0.5 * fit - 0.5 * logDeterminant(factor) - 0.5 * n * LOG_2PI + prior;
+  const w = inverseFromCholesky(factor, workspace.inverse, workspace.scratch);
+  addLikelihoodGradient(inputs, params, alpha, w, parts, gradient);
+  return { value, gradient };
+}
 
-  // W = ααᵀ − K⁻¹; ∂/∂θ = ½ Σ W ∘ ∂K/∂θ. Off-diagonal pairs count twice, so they get weight 1.
-  const w = inverseFromCholesky(factor);
+/**
+ * Adds ½ Σ W ∘ ∂K/∂θ to `gradient`, with W = ααᵀ − K⁻¹ (off-diagonal pairs count twice, so
+ * they get weight 1). A function of its own so that its n²·d loop is optimised on its own,
+ * early, rather than run slowly until the whole log posterior is.
+ */
+function addLikelihoodGradient(inputs: EncodedInputs, params: KernelParams, alpha: Float64Array, inverse: Float64Array, parts: Float64Array, gradient: Float64Array): void {
+  const { x, n, d, categorical } = inputs;
   const rho = params.inverseSquaredLengthscales;
   const s = params.signalVariance;
   let gradSignal = 0;
@@ -96,18 +151,13 @@ export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, 
   for (let a = 0; a < n; a++) {
     const aa = alpha[a] as number;
     const rowA = a * n;
-    traceW += aa * aa - (w[rowA + a] as number);
+    traceW += aa * aa - (inverse[rowA + a] as number);
     for (let b = 0; b < a; b++) {
-      const wab = aa * (alpha[b] as number) - (w[rowA + b] as number);
-      let r2 = 0;
+      const wab = aa * (alpha[b] as number) - (inverse[rowA + b] as number);
       const offA = a * d;
       const offB = b * d;
-      for (let j = 0; j < d; j++) {
-        const diff = (x[offA + j] as number) - (x[offB + j] as number);
-        r2 += categorical[j] ? (diff !== 0 ? (rho[j] as number) : 0) : (rho[j] as number) * diff * diff;
-      }
-      gradSignal += wab * s * matern52(r2);
-      const common = wab * s * matern52DerivativeR2(r2);
+      gradSignal += wab * s * (parts[b * n + a] as number);
+      const common = wab * s * (parts[rowA + b] as number);
       if (common === 0) continue;
       for (let j = 0; j < d; j++) {
         const diff = (x[offA + j] as number) - (x[offB + j] as number);
@@ -118,7 +168,6 @@ export function logPosteriorAndGradient(inputs: EncodedInputs, y: Float64Array, 
   }
   gradient[d] = (gradient[d] as number) + gradSignal + 0.5 * s * traceW;
   gradient[d + 1] = (gradient[d + 1] as number) + 0.5 * params.noiseVariance * traceW;
-  return { value, gradient };
 }
 
 /** Maximise the log posterior of the hyperparameters from `options.initial` (or the defaults). */
@@ -137,8 +186,9 @@ export function fitKernelParams(inputs: EncodedInputs, y: Float64Array, options:
   lower[d + 1] = Math.log(MINIMUM_NOISE_VARIANCE);
   upper[d + 1] = deterministic ? Math.log(MINIMUM_NOISE_VARIANCE) : 0;
   const theta0 = toTheta(deterministic ? { ...start, noiseVariance: MINIMUM_NOISE_VARIANCE } : start, d);
+  const workspace = fitWorkspace(inputs.n);
   const objective = (theta: Float64Array): { value: number; gradient: Float64Array } => {
-    const r = logPosteriorAndGradient(inputs, y, fromTheta(theta, d));
+    const r = logPosteriorAndGradient(inputs, y, fromTheta(theta, d), workspace);
     for (let i = 0; i < r.gradient.length; i++) r.gradient[i] = -(r.gradient[i] as number);
     return { value: -r.value, gradient: r.gradient };
   };
@@ -161,5 +211,5 @@ export function evenlySpacedSubset(inputs: EncodedInputs, y: Float64Array, size:
     xs.set(x.subarray(from * d, (from + 1) * d), i * d);
     ys[i] = y[from] as number;
   }
-  return { inputs: { ...inputs, x: xs, n: size }, y: ys };
+  return { inputs: { x: xs, n: size, d, categorical: inputs.categorical }, y: ys };
 }

@@ -88,12 +88,34 @@ export function kernelRows(inputs: EncodedInputs, params: KernelParams, from: nu
   return out;
 }
 
-/** k(xᵢ, p) for every training input xᵢ and one point p (length d, at `offset` in `point`). */
+/** Whether any dimension is categorical (the kernels' loops then take the Hamming branch). */
+function anyCategorical(categorical: Uint8Array): boolean {
+  for (let j = 0; j < categorical.length; j++) if (categorical[j]) return true;
+  return false;
+}
+
+/**
+ * k(xᵢ, p) for every training input xᵢ and one point p (length d, at `offset` in `point`).
+ * Without categorical dimensions the distance loop is inlined without its branch (the same
+ * operations in the same order: the values do not change), which halves the cost.
+ */
 export function crossKernel(inputs: EncodedInputs, params: KernelParams, point: Float64Array, offset = 0, out: Float64Array = new Float64Array(inputs.n)): Float64Array {
   const { x, n, d, categorical } = inputs;
   const rho = params.inverseSquaredLengthscales;
   const s = params.signalVariance;
-  for (let i = 0; i < n; i++) out[i] = s * matern52(squaredDistance(x, i * d, point, offset, rho, categorical, d));
+  if (anyCategorical(categorical)) {
+    for (let i = 0; i < n; i++) out[i] = s * matern52(squaredDistance(x, i * d, point, offset, rho, categorical, d));
+    return out;
+  }
+  for (let i = 0, row = 0; i < n; i++, row += d) {
+    let r2 = 0;
+    for (let j = 0; j < d; j++) {
+      const diff = (x[row + j] as number) - (point[offset + j] as number);
+      r2 += (rho[j] as number) * diff * diff;
+    }
+    const r = Math.sqrt(r2);
+    out[i] = s * ((1 + SQRT5 * r + (5 / 3) * r2) * Math.exp(-SQRT5 * r));
+  }
   return out;
 }
 
@@ -105,8 +127,16 @@ export function crossKernelWithDerivative(inputs: EncodedInputs, params: KernelP
   const { x, n, d, categorical } = inputs;
   const rho = params.inverseSquaredLengthscales;
   const s = params.signalVariance;
-  for (let i = 0; i < n; i++) {
-    const r2 = squaredDistance(x, i * d, point, 0, rho, categorical, d);
+  const hamming = anyCategorical(categorical);
+  for (let i = 0, row = 0; i < n; i++, row += d) {
+    let r2 = 0;
+    if (hamming) r2 = squaredDistance(x, row, point, 0, rho, categorical, d);
+    else {
+      for (let j = 0; j < d; j++) {
+        const diff = (x[row + j] as number) - (point[j] as number);
+        r2 += (rho[j] as number) * diff * diff;
+      }
+    }
     const r = Math.sqrt(r2);
     const e = Math.exp(-SQRT5 * r);
     // The same operations in the same order as s·matern52 and s·matern52DerivativeR2, so that

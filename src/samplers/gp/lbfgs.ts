@@ -1,6 +1,11 @@
 /**
  * A small limited-memory BFGS minimiser with box bounds handled by projection and an
  * Armijo backtracking line search: enough for a dozen smooth hyperparameters.
+ *
+ * The minimiser is a generator that yields each point it wants evaluated and is resumed
+ * with the value there, so that several independent runs can go in lockstep and have
+ * their points evaluated together (`minimizeLbfgsMany`): a GP shares one pass over its
+ * Cholesky factor between them.
  */
 
 export interface ValueAndGradient {
@@ -31,8 +36,12 @@ function dot(a: Float64Array, b: Float64Array): number {
   return s;
 }
 
-/** Minimise `fg` from `x0`. A non-finite value counts as +∞ (the line search backs off). */
-export function minimizeLbfgs(fg: (x: Float64Array) => ValueAndGradient, x0: Float64Array, options: LbfgsOptions): LbfgsResult {
+/**
+ * L-BFGS from `x0` as a generator: yields each point to evaluate (not to be modified) and
+ * expects to be resumed with its value and gradient; returns the result. A non-finite
+ * value counts as +∞ (the line search backs off).
+ */
+export function* lbfgsSteps(x0: Float64Array, options: LbfgsOptions): Generator<Float64Array, LbfgsResult, ValueAndGradient> {
   const n = x0.length;
   const memory = options.memory ?? 8;
   const tolerance = options.gradientTolerance ?? 1e-5;
@@ -59,7 +68,7 @@ export function minimizeLbfgs(fg: (x: Float64Array) => ValueAndGradient, x0: Flo
   };
 
   let x = project(Float64Array.from(x0));
-  let current = fg(x);
+  let current: ValueAndGradient = yield x;
   let evaluations = 1;
   if (!Number.isFinite(current.value)) return { x, value: current.value, evaluations };
   const sList: Float64Array[] = [];
@@ -99,7 +108,7 @@ export function minimizeLbfgs(fg: (x: Float64Array) => ValueAndGradient, x0: Flo
     let accepted: { x: Float64Array; result: ValueAndGradient } | null = null;
     while (evaluations < options.maxEvaluations) {
       const candidate = project(Float64Array.from(x, (v, i) => v + step * (p[i] as number)));
-      const result = fg(candidate);
+      const result: ValueAndGradient = yield candidate;
       evaluations++;
       let decrease = 0;
       for (let i = 0; i < n; i++) decrease += (current.gradient[i] as number) * ((candidate[i] as number) - (x[i] as number));
@@ -130,4 +139,42 @@ export function minimizeLbfgs(fg: (x: Float64Array) => ValueAndGradient, x0: Flo
     if (improvement < 1e-9 * Math.max(1, Math.abs(current.value))) break;
   }
   return { x, value: current.value, evaluations };
+}
+
+/** Minimise `fg` from `x0`. A non-finite value counts as +∞ (the line search backs off). */
+export function minimizeLbfgs(fg: (x: Float64Array) => ValueAndGradient, x0: Float64Array, options: LbfgsOptions): LbfgsResult {
+  const run = lbfgsSteps(x0, options);
+  let step = run.next();
+  while (step.done !== true) step = run.next(fg(step.value));
+  return step.value;
+}
+
+/**
+ * Independent runs from each of `starts` (with its own options), in lockstep: each round,
+ * the points every unfinished run asks for are evaluated by one call of `fgMany` (which
+ * returns their values in order). Each run's result is what `minimizeLbfgs` would return.
+ */
+export function minimizeLbfgsMany(
+  fgMany: (xs: readonly Float64Array[]) => readonly ValueAndGradient[],
+  starts: readonly { readonly x0: Float64Array; readonly options: LbfgsOptions }[],
+): LbfgsResult[] {
+  const runs = starts.map((s) => lbfgsSteps(s.x0, s.options));
+  const results: (LbfgsResult | undefined)[] = new Array<LbfgsResult | undefined>(starts.length);
+  let asked: { index: number; x: Float64Array }[] = [];
+  runs.forEach((run, index) => {
+    const step = run.next();
+    if (step.done === true) results[index] = step.value;
+    else asked.push({ index, x: step.value });
+  });
+  while (asked.length > 0) {
+    const values = fgMany(asked.map((a) => a.x));
+    const next: { index: number; x: Float64Array }[] = [];
+    asked.forEach((a, k) => {
+      const step = (runs[a.index] as Generator<Float64Array, LbfgsResult, ValueAndGradient>).next(values[k] as ValueAndGradient);
+      if (step.done === true) results[a.index] = step.value;
+      else next.push({ index: a.index, x: step.value });
+    });
+    asked = next;
+  }
+  return results as LbfgsResult[];
 }

@@ -20,41 +20,45 @@ function standardize(values: ArrayLike<number>): Float64Array {
   return Float64Array.from(values, (v) => (v - mean) / sd);
 }
 
-/** Profile log-likelihood of λ for standardised values z. */
-function logLikelihood(z: Float64Array, lambda: number): number {
+/**
+ * Profile log-likelihood of λ for standardised values z; `jacobian` = Σ sign(zᵢ)·log(1 + |zᵢ|)
+ * (independent of λ, so computed once per fit) and `t` scratch of z's length.
+ */
+function logLikelihood(z: Float64Array, lambda: number, jacobian: number, t: Float64Array): number {
   const n = z.length;
   let mean = 0;
-  const t = Float64Array.from(z, (v) => yeoJohnson(v, lambda));
+  for (let i = 0; i < n; i++) t[i] = yeoJohnson(z[i] as number, lambda);
   for (let i = 0; i < n; i++) mean += (t[i] as number) / n;
   let variance = 0;
   for (let i = 0; i < n; i++) variance += ((t[i] as number) - mean) ** 2 / n;
-  let jacobian = 0;
-  for (let i = 0; i < n; i++) jacobian += Math.sign(z[i] as number) * Math.log1p(Math.abs(z[i] as number));
   return -0.5 * n * Math.log(Math.max(variance, 1e-300)) + (lambda - 1) * jacobian;
 }
 
 /** The λ maximising the likelihood on [-2, 4] (golden-section search). */
 export function fitYeoJohnsonLambda(z: Float64Array): number {
+  let jacobian = 0;
+  for (let i = 0; i < z.length; i++) jacobian += Math.sign(z[i] as number) * Math.log1p(Math.abs(z[i] as number));
+  const t = new Float64Array(z.length);
   let a = -2;
   let b = 4;
   const g = (Math.sqrt(5) - 1) / 2;
   let c = b - g * (b - a);
   let d = a + g * (b - a);
-  let fc = logLikelihood(z, c);
-  let fd = logLikelihood(z, d);
+  let fc = logLikelihood(z, c, jacobian, t);
+  let fd = logLikelihood(z, d, jacobian, t);
   for (let it = 0; it < 40; it++) {
     if (fc > fd) {
       b = d;
       d = c;
       fd = fc;
       c = b - g * (b - a);
-      fc = logLikelihood(z, c);
+      fc = logLikelihood(z, c, jacobian, t);
     } else {
       a = c;
       c = d;
       fc = fd;
       d = a + g * (b - a);
-      fd = logLikelihood(z, d);
+      fd = logLikelihood(z, d, jacobian, t);
     }
   }
   return (a + b) / 2;

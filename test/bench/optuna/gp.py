@@ -1,9 +1,10 @@
 """Optuna 5's GPSampler ask time on a study that already holds N trials (test/bench/gp.bench.ts).
 
 One JSON request on stdin:
-  {"points": [[x0..x5], ...], "sizes": [300, 1000], "asks": 5}
+  {"points": [[x0..x5], ...], "sizes": [300, 1000], "asks": 5, "warmup": 0}
 The study is prefilled with the first N points (Hartmann-6 values), then `asks` ask+tell
-pairs are timed at each size; prints {"size", "ms"} per size.
+pairs are timed at each size; prints {"size", "ms"} per size. With "warmup" > 0, that many
+untimed ask+tell pairs first run on a separate study of the first 100 points.
   {"mode": "batched", "problems": ["branin", "hartmann6"], "seeds": [0, 1], "trials": 60, "workers": [1, 4]}
 runs studies whose trials are asked `workers` at a time before any is told; prints
 {"problem", "seed", "workers", "best"} per study. Run with PYTHONPATH set to
@@ -48,8 +49,14 @@ def main():
         batched(request)
         return
     dists = {f"x{i}": FloatDistribution(0, 1) for i in range(6)}
-    study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
     points = request["points"]
+    if request.get("warmup", 0) > 0:
+        warm = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=1))
+        warm.add_trials([create_trial(params={f"x{i}": p[i] for i in range(6)}, distributions=dists, value=hartmann6(p)) for p in points[:100]])
+        for _ in range(request["warmup"]):
+            trial = warm.ask()
+            warm.tell(trial, hartmann6([trial.suggest_float(f"x{i}", 0, 1) for i in range(6)]))
+    study = optuna.create_study(sampler=optuna.samplers.GPSampler(seed=0))
     done = 0
     for size in request["sizes"]:
         batch = []
