@@ -30,8 +30,9 @@ export type PosteriorMean = (trial: Pick<FrozenTrial, 'internalParams'>) => numb
 /** The fitted model: the GP in standardised units over the encoded shared parameters. */
 export interface ConfirmModel {
   readonly encoding: Encoding;
-  readonly gp: GaussianProcess;
-  /** Objective units = center + spread · standardised units (spread 0: every value alike, no GP). */
+  /** Null when every value is the same (nothing to model: the mean is `center` everywhere). */
+  readonly gp: GaussianProcess | null;
+  /** Objective units = center + spread · standardised units. */
   readonly center: number;
   readonly spread: number;
   /** The trials the model was fitted to. */
@@ -45,7 +46,7 @@ export interface ConfirmModel {
  * MIN_MODEL_TRIALS such trials or no shared parameter; `gp` null when every value is the
  * same. Deterministic.
  */
-export function fitConfirmModel(trials: readonly FrozenTrial[]): (Omit<ConfirmModel, 'gp'> & { readonly gp: GaussianProcess | null }) | null {
+export function fitConfirmModel(trials: readonly FrozenTrial[]): ConfirmModel | null {
   const usable = modelTrials(trials);
   const space = usable.length < MIN_MODEL_TRIALS ? null : sharedSpace(usable);
   if (space === null) return null;
@@ -68,7 +69,7 @@ export function fitConfirmModel(trials: readonly FrozenTrial[]): (Omit<ConfirmMo
 }
 
 /** The posterior mean in the objective's units of a fitted model (see fitConfirmModel). */
-export function posteriorMeanOf(model: NonNullable<ReturnType<typeof fitConfirmModel>>): PosteriorMean {
+export function posteriorMeanOf(model: ConfirmModel): PosteriorMean {
   const { encoding, gp, center, spread } = model;
   if (gp === null) return () => center;
   const point = new Float64Array(encoding.d);

@@ -6,13 +6,19 @@
  * and points there. Confirm re-runs the proposal beside the tried configurations, so it is
  * judged by new runs like them and never taken on the model's word alone.
  *
- * Where the space is conditional (trials hold different parameters), only the numeric
- * parameters every trial holds move; the categorical ones and the parameters some trials
- * lack keep the values of the tried configuration with the best posterior mean (the
- * anchor), so the proposal is a whole configuration the objective can run as it stands.
+ * Which parameters move: every parameter the model holds when every tuning trial has the
+ * same ones (a flat space), except those a condition of the space file names (moving a
+ * parent would switch other parameters on or off). Where trials hold different parameters
+ * (a conditional space), only the numeric ones every trial holds and no condition names;
+ * without the space file's conditions there, no proposal at all, since a numeric parent
+ * cannot be told from data. The rest keep the values of the tried configuration with the
+ * best posterior mean (the anchor), so the proposal is a whole configuration, and with the
+ * space file it is checked to switch on exactly the parameters it holds.
  */
 import type { ParamValue } from '../space/distributions.js';
-import { toExternal } from '../space/distributions.js';
+import { contains, toExternal } from '../space/distributions.js';
+import type { SearchSpace } from '../space/search-space.js';
+import { isActive } from '../space/search-space.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import type { AcquisitionFunction } from '../samplers/gp/acquisition-functions.js';
 import { maximizeAcquisition } from '../samplers/gp/acquisition.js';
@@ -21,7 +27,6 @@ import type { GaussianProcess } from '../samplers/gp/gp-model.js';
 import { crossKernel, crossKernelWithDerivative } from '../samplers/gp/kernel.js';
 import { Rng, hashLabels } from '../samplers/rng.js';
 import type { ConfirmModel } from './confirm-model.js';
-import { fitConfirmModel } from './confirm-model.js';
 
 export interface Proposal {
   readonly params: Readonly<Record<string, ParamValue>>;
@@ -38,25 +43,27 @@ const MIN_IMPROVEMENT = 1e-3;
 /**
  * The configuration with the best posterior mean, searched from scrambled-Sobol points and
  * perturbations of the best tried configurations, polished by L-BFGS (the GP sampler's
- * acquisition search, maximising the mean instead of expected improvement). Null without a
- * model, with nothing to move, or when nothing beats the best tried configuration's
- * posterior mean. Deterministic for the same trials and seed.
+ * acquisition search, maximising the mean instead of expected improvement). `space`: the
+ * study file's, for its conditions. Null with nothing to model or to move, or when nothing
+ * beats the best tried configuration's posterior mean. Deterministic for the same model and seed.
  */
-export function proposeConfiguration(trials: readonly FrozenTrial[], direction: Direction, seed: number): Proposal | null {
-  const fitted = fitConfirmModel(trials);
-  if (fitted === null || fitted.gp === null) return null;
-  const model = fitted as ConfirmModel;
+export function proposeConfiguration(model: ConfirmModel, direction: Direction, seed: number, space?: SearchSpace): Proposal | null {
+  const gp = model.gp;
+  if (gp === null) return null;
   const sign = direction === 'minimize' ? -1 : 1;
   const full = model.encoding;
-  const ranked = rankedConfigurations(model, sign);
+  const ranked = rankedConfigurations(model, gp, sign);
   const anchor = ranked[0];
   if (anchor === undefined) return null;
   const flat = model.trials.every((t) => Object.keys(t.internalParams).length === full.d);
-  const freeNames = full.dimensions.filter((dim) => flat || dim.kind !== 'categorical').map((dim) => dim.name);
-  if (freeNames.length === 0) return null;
-  const sub = buildEncoding(Object.fromEntries(freeNames.map((name) => [name, anchor.trial.distributions[name]!])));
+  if (!flat && space === undefined) return null;
+  const parents = new Set((space?.params ?? []).flatMap((p) => Object.keys(p.when ?? {})));
+  const free = full.dimensions.filter((dim) => !parents.has(dim.name) && (flat || dim.kind !== 'categorical'));
+  if (free.length === 0) return null;
+  // The model's distributions (the latest trial's): the coordinates of every point it saw.
+  const sub = buildEncoding(Object.fromEntries(free.map((dim) => [dim.name, dim.distribution])));
   const toFull = Int32Array.from(sub.names, (name) => full.names.indexOf(name));
-  const objective = new PosteriorMeanObjective(model.gp, sign, anchor.point, toFull);
+  const objective = new PosteriorMeanObjective(gp, sign, anchor.point, toFull);
   const subPoint = (point: Float64Array) => Float64Array.from(toFull, (j) => point[j] as number);
   const rng = new Rng(hashLabels(seed, ['sodate:confirm_proposal']));
   const found = maximizeAcquisition(objective, sub, rng, {
@@ -67,14 +74,31 @@ export function proposeConfiguration(trials: readonly FrozenTrial[], direction: 
     localSearchEvaluations: 60,
   });
   if (!(found.value > anchor.score + MIN_IMPROVEMENT)) return null;
-  const internal: Record<string, number> = { ...anchor.trial.internalParams, ...decodePoint(sub, found.point) };
+  const moved = decodePoint(sub, found.point);
+  const internal: Record<string, number> = { ...anchor.trial.internalParams, ...moved };
+  const distributionOf = (name: string) => sub.dimensions.find((dim) => dim.name === name)?.distribution ?? anchor.trial.distributions[name];
   const params: Record<string, ParamValue> = {};
-  for (const [name, value] of Object.entries(internal)) params[name] = toExternal(anchor.trial.distributions[name]!, value);
+  for (const [name, value] of Object.entries(internal)) {
+    const dist = distributionOf(name);
+    if (dist === undefined) return null;
+    params[name] = toExternal(dist, value);
+  }
+  if (space !== undefined && !fitsSpace(space, params, internal)) return null;
   return { params, internalParams: internal, modelMean: model.center + model.spread * sign * found.value };
 }
 
+/** Every parameter the proposal holds is one the space switches on for it, and holds a value the space allows; and no other is switched on. */
+function fitsSpace(space: SearchSpace, params: Readonly<Record<string, ParamValue>>, internal: Readonly<Record<string, number>>): boolean {
+  for (const spec of space.params) {
+    const active = isActive(spec, params);
+    if (active !== (spec.name in params)) return false;
+    if (active && !contains(spec.distribution, internal[spec.name] as number)) return false;
+  }
+  return true;
+}
+
 /** The model's trials, one per distinct configuration, by posterior mean (best first; ties: the earlier trial). */
-function rankedConfigurations(model: ConfirmModel, sign: number): { trial: FrozenTrial; point: Float64Array; score: number }[] {
+function rankedConfigurations(model: ConfirmModel, gp: GaussianProcess, sign: number): { trial: FrozenTrial; point: Float64Array; score: number }[] {
   const seen = new Set<string>();
   const out: { trial: FrozenTrial; point: Float64Array; score: number }[] = [];
   for (const trial of model.trials) {
@@ -83,7 +107,7 @@ function rankedConfigurations(model: ConfirmModel, sign: number): { trial: Froze
     seen.add(key);
     const point = new Float64Array(model.encoding.d);
     encodeParams(model.encoding, trial.internalParams, point);
-    out.push({ trial, point, score: sign * model.gp.predictBound(point).mean });
+    out.push({ trial, point, score: sign * gp.predictBound(point).mean });
   }
   return out.sort((a, b) => b.score - a.score || a.trial.number - b.trial.number);
 }

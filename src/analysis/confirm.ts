@@ -4,18 +4,19 @@
  * (src/cli/commands/confirm.ts) and test/bench/confirm.bench.ts.
  *
  * Two ways to choose and rank (`ConfirmBy`):
- * - 'model' (the CLI's default): the best single trial and the N − 1 other configurations
- *   with the best posterior mean of a noisy GP over the tuning trials (confirm-model.ts),
- *   ranked after the re-runs by the posterior mean of the GP refitted with them. A
- *   configuration's plain mean includes its original value, which was chosen for being
- *   among the best of many noisy draws and so is biased in its favour (the winner's curse);
- *   the posterior weighs that value against the trials around it.
+ * - 'model' (the CLI's default): the best single trial, the model's proposal (a
+ *   configuration no trial ran, confirm-proposal.ts) and the other configurations with the
+ *   best posterior mean of a noisy GP over the tuning trials (confirm-model.ts), ranked
+ *   after the re-runs by the posterior mean of the GP refitted with them. A configuration's
+ *   plain mean includes its original value, which was chosen for being among the best of
+ *   many noisy draws and so is biased in its favour (the winner's curse); the posterior
+ *   weighs that value against the trials around it.
  * - 'mean': the N best values, ranked by the mean over the re-runs and the original.
  * Either way the rows show the plain mean with its t-interval, and the tie rule below.
  *
  * The rule for "indistinguishable from the top": a configuration is tied with the one
- * ranked first when Welch's two-sided t-test of equal means (its K re-runs and original
- * against the first's) gives p > 0.05, or when either has fewer than two values (nothing
+ * ranked first when Welch's two-sided t-test of equal means (its K re-runs and original,
+ * the proposal's re-runs alone, against the first's) gives p > 0.05, or when either has fewer than two values (nothing
  * can be told apart). Non-overlapping 95% intervals always give p < 0.05; overlapping
  * ones need not, so this rule is the sharper of the two.
  */
@@ -25,8 +26,12 @@ import type { Direction, FrozenTrial } from '../storage/records.js';
 import { confirmSeed, isRerun } from '../study/seeds.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
-import { canFitPosteriorMean, fitPosteriorMean } from './confirm-model.js';
+import type { JsonValue } from '../json.js';
+import type { SearchSpace } from '../space/search-space.js';
+import { toInternal } from '../space/distributions.js';
+import { CONFIRM_OF_ATTR, CONFIRM_PROPOSAL_ATTR, CONFIRM_SEED_ATTR, FIXED_PARAMS_KEY, PROPOSAL_OF } from '../storage/metadata.js';
+import type { ConfirmModel } from './confirm-model.js';
+import { canFitPosteriorMean, fitConfirmModel, fitPosteriorMean, posteriorMeanOf } from './confirm-model.js';
 import { proposeConfiguration } from './confirm-proposal.js';
 
 /** How confirm chooses and ranks configurations (see the module comment). */
@@ -45,22 +50,30 @@ export interface ConfirmCandidate {
   readonly value: number | null;
   /** The model's posterior mean at it before the re-runs ('model' only). */
   readonly modelMean?: number;
+  /** The proposal's: which tuning trials it was made from (its re-runs' `sodate:confirm_proposal`). */
+  readonly proposal?: string;
 }
 
-/** What a re-run's `sodate:confirm_of` holds: the trial it re-runs, or 'model' for the model's proposal. */
+/** What a re-run's `sodate:confirm_of` holds: the trial it re-runs, or PROPOSAL_OF for the model's proposal. */
 export type ConfirmOf = number | typeof PROPOSAL_OF;
-export const PROPOSAL_OF = 'model';
+
+/** confirmCandidates' `propose`: the study's seed, and the study file's space for its conditions. */
+export interface ProposeOptions {
+  readonly seed: number;
+  readonly space?: SearchSpace;
+}
 
 /** The `sodate:confirm_of` of a candidate's re-runs. */
 export function confirmOf(candidate: Pick<ConfirmCandidate, 'number'>): ConfirmOf {
   return candidate.number ?? PROPOSAL_OF;
 }
 
-/** One re-run still to do: the trial it confirms, its seed and the parameters to fix. */
+/** One re-run still to do: the trial it confirms, its seed, the parameters to fix and the user attributes that say so. */
 export interface PlannedConfirmation {
   readonly of: ConfirmOf;
   readonly seed: number;
   readonly params: Readonly<Record<string, ParamValue>>;
+  readonly userAttrs: Readonly<Record<string, JsonValue>>;
 }
 
 /** A candidate with the values of its complete re-runs (in seed order). */
@@ -111,7 +124,7 @@ const better = (direction: Direction) => (a: number, b: number) => (direction ==
  * configuration it expects to beat every tried one (never in a constrained study: the
  * model does not know the constraints).
  */
-export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number, by: ConfirmBy = 'mean', propose?: { readonly seed: number }): ConfirmCandidate[] {
+export function confirmCandidates(trials: readonly FrozenTrial[], direction: Direction, top: number, by: ConfirmBy = 'mean', propose?: ProposeOptions): ConfirmCandidate[] {
   const order = better(direction);
   const tuning = trials.filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]));
   const complete = tuning
@@ -127,8 +140,9 @@ export function confirmCandidates(trials: readonly FrozenTrial[], direction: Dir
     if (by === 'mean' && distinct.length === top) break;
   }
   if (by === 'mean' || distinct.length <= 1) return distinct.slice(0, top);
-  const posterior = fitPosteriorMean(tuning);
-  if (posterior === null) return distinct.slice(0, top);
+  const model = fitConfirmModel(tuning);
+  if (model === null) return distinct.slice(0, top);
+  const posterior = posteriorMeanOf(model);
   const modelled = distinct.map((c) => {
     const modelMean = posterior(c);
     return modelMean === undefined ? c : { ...c, modelMean };
@@ -143,9 +157,39 @@ export function confirmCandidates(trials: readonly FrozenTrial[], direction: Dir
     return (Number.isNaN(ma) ? 0 : order(ma, mb)) || order(a.value, b.value) || a.number - b.number;
   });
   // The model knows nothing of constraints: in a constrained study a proposal could break them.
-  const proposal = propose === undefined || top < 2 || hasConstraints(trials) ? null : proposeConfiguration(tuning, direction, propose.seed);
-  const proposed: ConfirmCandidate[] = proposal === null || seen.has(paramsKey(proposal.params)) ? [] : [{ number: null, value: null, ...proposal }];
+  const proposal = propose === undefined || top < 2 || hasConstraints(trials) ? null : proposalOf(trials, tuning, model, direction, propose);
+  const proposed = proposal === null || seen.has(paramsKey(proposal.params)) ? [] : [proposal];
   return [first, ...proposed, ...rest].slice(0, top);
+}
+
+/**
+ * The proposal from these tuning trials: the one already planned (read back from its
+ * re-runs, so a resumed confirm re-runs exactly what it planned, whatever the floating
+ * point of this run), or a new one.
+ */
+function proposalOf(trials: readonly FrozenTrial[], tuning: readonly FrozenTrial[], model: ConfirmModel, direction: Direction, propose: ProposeOptions): ConfirmCandidate | null {
+  const key = `${tuning.length}@${Math.max(...tuning.map((t) => t.number))}`;
+  const planned = trials.find((t) => t.userAttrs[CONFIRM_OF_ATTR] === PROPOSAL_OF && t.userAttrs[CONFIRM_PROPOSAL_ATTR] === key);
+  const base = { number: null, value: null, proposal: key } as const;
+  if (planned === undefined) {
+    const fresh = proposeConfiguration(model, direction, propose.seed, propose.space);
+    return fresh === null ? null : { ...base, ...fresh };
+  }
+  const params = fixedParamsOf(planned);
+  const internalParams: Record<string, number> = {};
+  for (const [name, value] of Object.entries(params)) {
+    const dist = [...tuning].reverse().find((t) => t.distributions[name] !== undefined)?.distributions[name];
+    if (dist === undefined) return null;
+    internalParams[name] = toInternal(dist, value);
+  }
+  const modelMean = posteriorMeanOf(model)({ internalParams });
+  return { ...base, params, internalParams, ...(modelMean === undefined ? {} : { modelMean }) };
+}
+
+/** The parameters a re-run was enqueued with (a waiting trial holds them only there). */
+function fixedParamsOf(trial: FrozenTrial): Readonly<Record<string, ParamValue>> {
+  const fixed = trial.systemAttrs[FIXED_PARAMS_KEY];
+  return fixed !== undefined && fixed !== null && typeof fixed === 'object' && !Array.isArray(fixed) ? (fixed as Record<string, ParamValue>) : trial.params;
 }
 
 /** The K seeds of a candidate's re-runs. */
@@ -153,11 +197,15 @@ export function confirmSeedsOf(studySeed: number, original: ConfirmOf, seeds: nu
   return Array.from({ length: seeds }, (_, k) => confirmSeed(studySeed, original, k));
 }
 
-/** A candidate's re-runs with one seed. The proposal's must also hold its parameters: a later proposal (after more tuning) is another configuration. */
+/** A candidate's re-runs with one seed; the proposal's carry its key (a later proposal, after more tuning, is another configuration). */
 function confirmationsOf(trials: readonly FrozenTrial[], candidate: ConfirmCandidate, seed: number): FrozenTrial[] {
   const of = confirmOf(candidate);
-  const key = candidate.number === null ? paramsKey(candidate.params) : null;
-  return trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === of && t.userAttrs[CONFIRM_SEED_ATTR] === seed && (key === null || paramsKey(t.params) === key));
+  return trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === of && t.userAttrs[CONFIRM_SEED_ATTR] === seed && (candidate.proposal === undefined || t.userAttrs[CONFIRM_PROPOSAL_ATTR] === candidate.proposal));
+}
+
+/** The user attributes of a candidate's re-run with one seed. */
+function confirmationAttrs(candidate: ConfirmCandidate, seed: number): Record<string, JsonValue> {
+  return { [CONFIRM_OF_ATTR]: confirmOf(candidate), [CONFIRM_SEED_ATTR]: seed, ...(candidate.proposal === undefined ? {} : { [CONFIRM_PROPOSAL_ATTR]: candidate.proposal }) };
 }
 
 /**
@@ -170,7 +218,7 @@ export function plannedConfirmations(trials: readonly FrozenTrial[], candidates:
   for (const c of candidates) {
     for (const seed of confirmSeedsOf(studySeed, confirmOf(c), seeds)) {
       if (confirmationsOf(trials, c, seed).some((t) => t.state !== 'FAIL')) continue;
-      out.push({ of: confirmOf(c), seed, params: c.params });
+      out.push({ of: confirmOf(c), seed, params: c.params, userAttrs: confirmationAttrs(c, seed) });
     }
   }
   return out;
@@ -181,7 +229,10 @@ export function confirmationGroups(trials: readonly FrozenTrial[], candidates: r
   return candidates.map((candidate) => {
     const reruns: number[] = [];
     for (const seed of confirmSeedsOf(studySeed, confirmOf(candidate), seeds)) {
-      const done = confirmationsOf(trials, candidate, seed).find((t) => t.state === 'COMPLETE' && typeof t.values?.[0] === 'number');
+      // A proposal's re-run counts only if it ran the proposal: an objective that suggests by
+      // its own conditions may have switched parameters on or off.
+      const ranIt = (t: FrozenTrial) => candidate.proposal === undefined || paramsKey(t.params) === paramsKey(candidate.params);
+      const done = confirmationsOf(trials, candidate, seed).find((t) => t.state === 'COMPLETE' && typeof t.values?.[0] === 'number' && ranIt(t));
       if (done !== undefined) reruns.push(done.values?.[0] as number);
     }
     return { candidate, reruns, missing: seeds - reruns.length };
@@ -190,7 +241,8 @@ export function confirmationGroups(trials: readonly FrozenTrial[], candidates: r
 
 /**
  * Rank the groups (best first; ties: the lower trial number), with 95% t-intervals of the
- * mean over each one's original value and re-runs, and the tie rule of this module. 'mean':
+ * mean over each one's original value and re-runs (the proposal's: its re-runs), and the
+ * tie rule of this module; a proposal with no complete re-run last. 'mean':
  * by that mean. 'model': by the posterior mean of the model fitted to `trials` (every trial
  * of the study, re-runs included), when the tuning trials alone can be fitted (as when the
  * candidates were chosen) and it places every group; by the mean otherwise.

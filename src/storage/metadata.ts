@@ -97,9 +97,13 @@ export const ARTIFACTS_UPLOADED_ATTR = 'sodate:artifacts_uploaded';
 
 /** True on the space file's `baseline:` trial. */
 export const BASELINE_ATTR = 'sodate:baseline';
-/** A confirmation trial (`sodate confirm`): the trial it re-runs and its seed. */
+/** A confirmation trial (`sodate confirm`): the trial it re-runs (PROPOSAL_OF for the model's proposal) and its seed. */
 export const CONFIRM_OF_ATTR = 'sodate:confirm_of';
 export const CONFIRM_SEED_ATTR = 'sodate:confirm_seed';
+/** `sodate:confirm_of` of a re-run of the model's proposal, a configuration no tuning trial ran. */
+export const PROPOSAL_OF = 'model';
+/** On a proposal's re-runs: which tuning trials the proposal was made from (a later proposal, after more tuning, is another configuration). */
+export const CONFIRM_PROPOSAL_ATTR = 'sodate:confirm_proposal';
 /**
  * An ablation trial (`sodate ablate`): which configuration it measures (an object: the
  * baseline and target trials, the parameters taken from the target, the seed's role and

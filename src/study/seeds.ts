@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json.js';
 import { hashLabels } from '../samplers/rng.js';
-import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, PROPOSAL_OF } from '../storage/metadata.js';
 
 /**
  * The user attributes that make a trial a re-run of a fixed configuration with a fixed
@@ -34,11 +34,11 @@ export function trialSeed(studySeed: number, number: number): number {
 
 /**
  * The seed of the `k`-th re-run (k = 0, 1, …) of trial `original` by `sodate confirm`
- * ('model': of the model's proposal).
+ * (PROPOSAL_OF: of the model's proposal).
  * Fixed by its inputs, so an interrupted confirmation resumes with the same seeds and
  * `--seeds 3` re-uses the first three runs of an earlier `--seeds 5`.
  */
-export function confirmSeed(studySeed: number, original: number | 'model', k: number): number {
+export function confirmSeed(studySeed: number, original: number | typeof PROPOSAL_OF, k: number): number {
   return hashLabels(studySeed, ['sodate:confirm_seed', original, k]);
 }
 

@@ -28,7 +28,6 @@ import { createStudy } from '../../src/study/create.js';
 import type { Trial } from '../../src/study/objective-trial.js';
 import { branin, hartmann6 } from './problems.js';
 import { printTable } from './table.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../src/storage/metadata.js';
 
 interface NoisyProblem {
   readonly name: string;
@@ -85,7 +84,7 @@ async function run(problem: NoisyProblem, sampler: (seed: number) => Sampler, se
   const raw = confirmCandidates(tuning, 'minimize', 1)[0]?.number as number;
   const candidates = confirmCandidates(tuning, 'minimize', TOP, by, mode.propose ? { seed } : undefined);
   const planned = plannedConfirmations(study.trials, candidates, SEEDS_PER_CONFIG, seed);
-  for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { [CONFIRM_OF_ATTR]: p.of, [CONFIRM_SEED_ATTR]: p.seed } });
+  for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { ...p.userAttrs } });
   for (let i = 0; i < planned.length; i++) await evaluate();
   const all = await study.getTrials();
   const rows = rankConfirmations(confirmationGroups(all, candidates, SEEDS_PER_CONFIG, seed), 'minimize', by, all);

@@ -14,7 +14,6 @@ import { existingStorageUrlFor, openExistingStorage } from '../open-study-storag
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
-import { CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../../storage/metadata.js';
 
 export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--by model|mean] [--no-propose] [--storage URL] [--format table|json]
 
@@ -23,22 +22,23 @@ with new seeds (trial.seed, SODATE_TRIAL_SEED, {seed}), and rank them, so a luck
 not taken for the best. --by model (default): the best single trial, the model's proposal
 and the N - 2 others with the best posterior mean of a noisy Gaussian process fitted to the
 study's trials, ranked by the posterior mean of that model refitted with the re-runs (it
-weighs a lucky value against the trials around it). The proposal is the configuration
-with the best posterior mean anywhere in the space, which no tuning trial ran (the
-numeric parameters move; in a conditional space the choices stay those of the best tried
-configuration); it is judged by its K re-runs like the others, and left out when the
-model expects nothing better than the tried configurations, in a study with constraints,
-or with --no-propose. --by mean: the N best values, ranked by the mean over the re-runs
-and the original trial. Each row shows that mean with its 95% t-interval; a configuration
-is marked tied with rank 1 when Welch's t-test against rank 1 gives p > ${TIE_ALPHA} (or either
-has fewer than two values). With fewer than ${MIN_MODEL_TRIALS} complete tuning trials (re-runs do
-not count) there is no model and --by model ranks as --by mean.
+weighs a lucky value against the trials around it). The proposal is the configuration with
+the best posterior mean anywhere in the space, which no tuning trial ran: every parameter
+moves but those the space's conditions name (in a conditional space only the numeric ones
+every trial holds; the rest stay those of the best tried configuration). It is judged by
+its K re-runs alone, and left out when the model expects nothing better than the tried
+configurations, in a study with constraints, or with --no-propose. --by mean: the N best
+values, ranked by the mean over the re-runs and the original trial. Each row shows that
+mean with its 95% t-interval; a configuration is marked tied with rank 1 when Welch's
+t-test against rank 1 gives p > ${TIE_ALPHA} (or either has fewer than two values). With fewer
+than ${MIN_MODEL_TRIALS} complete tuning trials (re-runs do not count) there is no model and
+--by model ranks as --by mean.
 
 The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
 they re-run or "model" for the proposal, and sodate:confirm_seed), run as \`sodate tune\`
-runs trials, never pruned.
-Run it again after an interrupt with the same --top, --seeds and --by: re-runs already
-done are not repeated.
+runs trials, never pruned. Run it again after an interrupt with the same --top, --seeds,
+--by and --no-propose: re-runs already done or waiting are not repeated, and the proposal
+is the one planned.
 
 options:
   --top N              configurations to confirm (default 5)
@@ -77,24 +77,26 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   try {
     const opened = await openRerunStudy('confirm', name, storage, storageUrl, flags, 'confirm ranks one objective');
     const { study, studySeed } = opened;
-    const propose = values['no-propose'] === true ? undefined : { seed: studySeed };
+    const noPropose = values['no-propose'] === true;
+    const propose = noPropose ? undefined : { seed: studySeed, space: opened.file.space };
     const candidates = confirmCandidates(await study.getTrials(), study.direction, top, by, propose);
     if (candidates.length === 0) {
       throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; run \`sodate tune\` on its space file first`);
     }
     const planned = plannedConfirmations(study.trials, candidates, seeds, studySeed);
-    for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { [CONFIRM_OF_ATTR]: p.of, [CONFIRM_SEED_ATTR]: p.seed } });
+    for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { ...p.userAttrs } });
     const waiting = (await study.getTrials()).filter((t) => t.state === 'WAITING').length;
     const write = (line: string) => println(io.err, line);
     const reporter = plainLinesReporter(write);
-    if (candidates.length < top) reporter.notice?.(`study ${name} has ${candidates.length} distinct complete configuration(s); confirming those`);
     const proposal = candidates.find((c) => c.number === null);
+    const tried = candidates.length - (proposal === undefined ? 0 : 1);
+    if (candidates.length < top) reporter.notice?.(`study ${name} has ${tried} distinct complete configuration(s); confirming those${proposal === undefined ? '' : " and the model's proposal"}`);
     if (proposal !== undefined) reporter.notice?.(`the model proposes a configuration no trial ran (posterior mean ${formatNumber(proposal.modelMean ?? NaN)}): ${formatParams(proposal.params)}`);
     if (waiting > 0) {
       reporter.notice?.(`confirming ${candidates.length} configuration(s) with ${seeds} seed(s) each: ${planned.length} new re-run(s), ${waiting} waiting in all`);
       const code = await runWaitingTrials({ opened, execution: flags, storageUrl, cwd: io.cwd, reporter, samplerName: 'fixed (confirmation)' });
       if (code !== 0) {
-        write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top, --seeds and --by (${by}) to finish (done re-runs are kept)`);
+        write(`sodate confirm: interrupted; run \`sodate confirm ${name}\` again with the same --top, --seeds and --by (${by})${noPropose ? ' and --no-propose' : ''} to finish (done re-runs are kept)`);
         return code;
       }
     }
@@ -119,9 +121,10 @@ function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
     rerun_values: row.reruns.map((v) => jsonNumber(v)),
     missing_reruns: row.missing,
     n: row.n,
-    mean: jsonNumber(row.mean),
-    std: jsonNumber(row.std),
-    interval95: [jsonNumber(row.low), jsonNumber(row.high)],
+    // A proposal none of whose re-runs completed has no values: no mean, not a NaN.
+    mean: row.n === 0 ? null : jsonNumber(row.mean),
+    std: row.n === 0 ? null : jsonNumber(row.std),
+    interval95: row.n === 0 ? null : [jsonNumber(row.low), jsonNumber(row.high)],
     p_vs_top: row.pValue === null ? null : jsonNumber(row.pValue),
     tied_with_top: row.tiedWithTop,
     model_mean: row.modelMean === null ? null : jsonNumber(row.modelMean),
@@ -137,7 +140,7 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
     r.trial === null ? 'proposal' : String(r.trial),
     r.originalValue === null ? '-' : formatNumber(r.originalValue),
     ...(byModel ? [formatNumber(r.modelMean as number)] : []),
-    formatNumber(r.mean),
+    r.n === 0 ? '-' : formatNumber(r.mean),
     interval(r),
     `${r.n}${r.missing > 0 ? ` (${r.missing} missing)` : ''}`,
     r.pValue === null ? '-' : formatNumber(r.pValue),

@@ -82,8 +82,8 @@ export interface TPESamplerOptions {
    * earlier study shapes the first trials alone and then counts for less and less, so the
    * new objective's own evidence decides where the two disagree (a shifted optimum, a
    * basin the earlier study preferred that the new one does not). Infinity: never fade
-   * (the earlier trials weigh as much as the new ones throughout). Default: 2 when sampling
-   * jointly, Infinity one by one (`multivariate: false`, three or more objectives): there
+   * (the earlier trials weigh as much as the new ones throughout). One objective only.
+   * Default: 2 when sampling jointly, Infinity one by one (`multivariate: false`): there
    * the chronological 'old-decay' weights already fade the oldest trials, and fading the
    * earlier study's on top did worse on every pair of the warm-start bench but the
    * narrowed range (seeds 100–139).
