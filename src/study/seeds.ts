@@ -1,6 +1,7 @@
 import type { JsonValue } from '../json.js';
 import { hashLabels } from '../samplers/rng.js';
-import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, PROPOSAL_OF } from '../storage/metadata.js';
+import type { PROPOSAL_OF } from '../storage/metadata.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR } from '../storage/metadata.js';
 
 /**
  * The user attributes that make a trial a re-run of a fixed configuration with a fixed
