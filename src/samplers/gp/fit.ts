@@ -7,7 +7,7 @@
  */
 import { choleskySolve, choleskyWithJitter, inverseFromCholesky, logDeterminant } from './cholesky.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
-import { squaredDistance } from './kernel.js';
+import { SQRT5, squaredDistance } from './kernel.js';
 import { minimizeLbfgs } from './lbfgs.js';
 
 /** Smallest noise variance (of standardised outputs) the fit may choose. */
@@ -67,7 +67,6 @@ function logPrior(p: KernelParams, d: number, gradient: Float64Array): number {
   return value;
 }
 
-const SQRT5 = Math.sqrt(5);
 
 /**
  * K = k(X, X) + noise·I as `kernelMatrix` builds it, and for each pair a < b the Matérn

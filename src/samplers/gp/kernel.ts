@@ -5,7 +5,8 @@
  * Hamming distance. k(x, y) = s·(1 + √5·r + 5/3·r²)·exp(−√5·r).
  */
 
-const SQRT5 = Math.sqrt(5);
+/** √5 of the Matérn-5/2 formula, written out where a loop needs its value and its r²-derivative together (fit.ts too). */
+export const SQRT5 = Math.sqrt(5);
 
 export interface KernelParams {
   /** ρⱼ = 1/ℓⱼ², one per dimension. */
