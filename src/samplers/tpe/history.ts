@@ -52,6 +52,16 @@ export interface WarmCounts {
   readonly fresh: number;
 }
 
+/**
+ * An earlier study's trial weighs τ/(τ + n) after n finished trials of this study's own
+ * (TPE's `warmStartFade`): scale the weights of rows [from, to) of `numbers` (weights[r − from])
+ * that are an earlier study's trials.
+ */
+export function fadeEarlierStudy(weights: Float64Array, numbers: Int32Array, from: number, to: number, warm: WarmCounts, tau: number): void {
+  const fade = tau / (tau + warm.fresh);
+  for (let r = from; r < to; r++) if ((numbers[r] as number) < warm.oldBelow) weights[r - from] = (weights[r - from] as number) * fade;
+}
+
 export interface GoodSet {
   /** The first `count` of `trials` are good. */
   readonly count: number;

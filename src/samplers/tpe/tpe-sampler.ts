@@ -9,7 +9,7 @@ import type { Domain } from './domain.js';
 import { CoordinateCache } from './coordinates.js';
 import { candidateToInternal, domainOf, inRange, observationCoordinate } from './domain.js';
 import type { RankedHistory } from './history.js';
-import { RankedTrials } from './history.js';
+import { RankedTrials, fadeEarlierStudy } from './history.js';
 import type { GoodWeightRule } from './pareto-history.js';
 import { ParetoRankedTrials } from './pareto-history.js';
 import type { BandwidthRule, EstimatorSettings } from './parzen-estimator.js';
@@ -284,11 +284,8 @@ export class TPESampler implements Sampler {
     const belowWeights = history.good === undefined ? this.weightsOf(history.weights, numbers, 0, nBelow, history.maxNumber) : this.goodWeightsOf(numbers, nBelow, history.good.weights);
     const aboveWeights = this.weightsOf(history.weights, numbers, nBelow, rows, history.maxNumber);
     if (history.warm !== undefined && Number.isFinite(history.warmStartFade)) {
-      // An earlier study's trial weighs τ/(τ + n) after n finished trials of this study's own.
-      const fade = history.warmStartFade / (history.warmStartFade + history.warm.fresh);
-      const oldBelow = history.warm.oldBelow;
-      for (let r = 0; r < nBelow; r++) if ((numbers[r] as number) < oldBelow) belowWeights[r] = (belowWeights[r] as number) * fade;
-      for (let r = nBelow; r < rows; r++) if ((numbers[r] as number) < oldBelow) aboveWeights[r - nBelow] = (aboveWeights[r - nBelow] as number) * fade;
+      fadeEarlierStudy(belowWeights, numbers, 0, nBelow, history.warm, history.warmStartFade);
+      fadeEarlierStudy(aboveWeights, numbers, nBelow, rows, history.warm, history.warmStartFade);
     }
     return {
       below: coords.map((values) => values.subarray(0, nBelow)),
