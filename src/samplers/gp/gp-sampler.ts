@@ -17,7 +17,7 @@ import type { Encoding } from './encoding.js';
 import { buildEncoding, decodePoint, encodeParams, fromUnitCube } from './encoding.js';
 import { constraintTargets, feasibleAnchors, leastViolatingAnchors } from './outputs.js';
 import type { FitResult } from './fit.js';
-import { evenlySpacedSubset, fitKernelParams } from './fit.js';
+import { evenlySpacedSubset, fitKernelParams, fitKernelParamsAfresh } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
 import { warpOutputs } from './output-warp.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
@@ -82,15 +82,6 @@ function finiteValues(raw: number[]): number[] {
 const FIT_SUBSET_SIZE = 200;
 /** Past FIT_SUBSET_SIZE trials, the hyperparameters are refitted once the trials have grown by this factor. */
 const REFIT_GROWTH = 1.05;
-/**
- * A fit without a warm start on more than twice this many trials first fits this many of
- * them (each evaluation ~1/64 the cost at 200): from there half the evaluations reach the
- * log posterior a whole cold budget did (Hartmann-6, 300 trials), and the first ask of a
- * resumed study, which has nothing to warm-start from, is that much cheaper.
- */
-const COARSE_FIT_SIZE = 50;
-const COARSE_FIT_EVALUATIONS = 40;
-
 /** The trials whose ids are in `order` first, in that order (when every one is still there), then the others. */
 function inCachedOrder(trials: readonly FrozenTrial[], order: readonly number[]): readonly FrozenTrial[] {
   if (order.length === 0) return trials;
@@ -392,26 +383,15 @@ export class GPSampler implements Sampler {
     const subset = evenlySpacedSubset(inputs, y, FIT_SUBSET_SIZE);
     const n = subset.inputs.n;
     const budget = Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n))));
-    let fit: FitResult = warm !== undefined ? fitKernelParams(subset.inputs, subset.y, { initial: warm, maxEvaluations: budget, deterministic: this.deterministicObjective }) : this.fitAfresh(subset.inputs, subset.y, budget);
+    let fit: FitResult = warm !== undefined ? fitKernelParams(subset.inputs, subset.y, { initial: warm, maxEvaluations: budget, deterministic: this.deterministicObjective }) : fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
     const refits = (cache?.refits ?? 0) + 1;
     if (warm !== undefined && (refits % 10 === 0 || !Number.isFinite(fit.logPosterior))) {
       // Now and then also start afresh, in case the warm start sits in a poor local optimum.
-      const fresh = this.fitAfresh(subset.inputs, subset.y, budget);
+      const fresh = fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
       if (fresh.logPosterior > fit.logPosterior || !Number.isFinite(fit.logPosterior)) fit = fresh;
     }
     this.caches.set(label, { names, params: fit.params, refits, ids: new Set(trialIds) });
     return fit.params;
-  }
-
-  /** MAP hyperparameters from the default start; past 2·COARSE_FIT_SIZE points, from a fit on COARSE_FIT_SIZE of them with half the budget. */
-  private fitAfresh(inputs: EncodedInputs, y: Float64Array, budget: number): FitResult {
-    const deterministic = this.deterministicObjective;
-    if (inputs.n <= 2 * COARSE_FIT_SIZE) return fitKernelParams(inputs, y, { maxEvaluations: budget, deterministic });
-    const coarse = evenlySpacedSubset(inputs, y, COARSE_FIT_SIZE);
-    const start = fitKernelParams(coarse.inputs, coarse.y, { maxEvaluations: COARSE_FIT_EVALUATIONS, deterministic });
-    const fit = fitKernelParams(inputs, y, { initial: start.params, maxEvaluations: Math.max(4, Math.ceil(budget / 2)), deterministic });
-    // A coarse start the full data cannot factor (rare): the default start instead.
-    return Number.isFinite(fit.logPosterior) ? fit : fitKernelParams(inputs, y, { maxEvaluations: budget, deterministic });
   }
 
   /** Encoded points of the other running and waiting trials, and of the pruned ones. */
