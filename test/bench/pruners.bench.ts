@@ -20,6 +20,7 @@
  *   SODATE_BENCH_PRUNERS=median,curve-rank …          only these sodate pruners (none always runs)
  *   SODATE_BENCH_PROBLEMS=digits-loss,crossing …      only these problems
  *   SODATE_BENCH_SEEDS=20 …                           more seeds
+ *   SODATE_BENCH_TRIALS=30 …                          trials per study: a budget short of what the sampler needs to settle
  *   SODATE_BENCH_FIRST_SEED=100 …                     seeds from 100 on (options were tuned on seeds 100–119)
  *   SODATE_BENCH_OPTUNA=0 …                           skip Optuna
  *   SODATE_BENCH_OPTUNA_SEEDS=10 …                    seeds for Optuna (default 5, quick 2)
@@ -73,7 +74,7 @@ import '../../src/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
-const N_TRIALS = quick ? 60 : 100;
+const N_TRIALS = Number(process.env['SODATE_BENCH_TRIALS'] ?? (quick ? 60 : 100));
 const N_SEEDS = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 3 : 10));
 const FIRST_SEED = Number(process.env['SODATE_BENCH_FIRST_SEED'] ?? 0);
 const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => FIRST_SEED + i);
