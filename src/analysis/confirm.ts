@@ -22,8 +22,9 @@
  */
 import { hasConstraints, isFeasible } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
+import { confirmSeed } from '../study/seeds.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { confirmSeed, isRerun } from '../study/seeds.js';
+import { isRerun } from '../storage/records.js';
 import type { MeanInterval } from '../numerics/student-t.js';
 import { meanInterval, welchTTest } from '../numerics/student-t.js';
 import type { JsonValue } from '../json.js';

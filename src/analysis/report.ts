@@ -6,6 +6,7 @@ import { paretoFront } from '../multi-objective/front.js';
 import { metricNames } from '../multi-objective/names.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
+import { isRerun } from '../storage/records.js';
 import { completeTrials, paramNames } from './columns.js';
 import { NotEnoughTrialsError } from './errors.js';
 import { paramImportances } from './importance/index.js';
@@ -153,7 +154,8 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
     ],
     spaceText,
     params: ordered,
-    best: rankedTrials(trials, study.direction)
+    // Re-runs by confirm and ablate are measurements for those analyses, not candidates.
+    best: rankedTrials(trials.filter((t) => !isRerun(t)), study.direction)
       .slice(0, options.bestRows ?? 10)
       .map((t, i) => bestRow(t, i, study.direction, options.linksFrom)),
     front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction, options.linksFrom)) : null,

@@ -11,9 +11,9 @@
  * differ); otherwise it is the difference of the two best values, marked a single run.
  */
 import { isFeasible } from '../multi-objective/constraints.js';
-import type { Direction, FrozenTrial } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
-import { isRerun } from '../study/seeds.js';
+import type { Direction, FrozenTrial } from '../storage/records.js';
+import { isRerun } from '../storage/records.js';
 import { stageStudiesOf, stageTrialsOf } from '../study/stage-lineage.js';
 import { mean, std } from '../numerics/stats.js';
 import { studentTQuantile } from '../numerics/student-t.js';

@@ -1,16 +1,17 @@
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { isBetter } from '../storage/records.js';
+import { isBetter, isRerun } from '../storage/records.js';
 import { isFeasible } from './constraints.js';
 
 /**
- * The best feasible COMPLETE trial by its first value (the first of equals; NaN values
- * never count): what `Study.bestTrial`, the Wilcoxon pruners and `sodate studies` read.
+ * The best feasible COMPLETE tuning trial by its first value (the first of equals; NaN values
+ * never count; re-runs by `sodate confirm` and `sodate ablate` never count): what
+ * `Study.bestTrial`, the fold pruners and `sodate studies` read.
  */
 export function bestCompleteTrial(trials: Iterable<FrozenTrial>, direction: Direction): FrozenTrial | undefined {
   let best: FrozenTrial | undefined;
   let bestValue = NaN;
   for (const t of trials) {
-    const v = t.state === 'COMPLETE' && isFeasible(t) ? t.values?.[0] : undefined;
+    const v = t.state === 'COMPLETE' && isFeasible(t) && !isRerun(t) ? t.values?.[0] : undefined;
     if (v === undefined || Number.isNaN(v)) continue;
     if (best === undefined || isBetter(direction, v, bestValue)) {
       best = t;

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
-import { PAUSED_ATTR } from './metadata.js';
+import { ABLATION_ATTR, CONFIRM_OF_ATTR, PAUSED_ATTR } from './metadata.js';
 
 /** Optuna's trial states, with the same names so a database reads the same in both. */
 export type TrialState = 'RUNNING' | 'WAITING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
@@ -14,6 +14,15 @@ export type Direction = 'minimize' | 'maximize';
 /** Whether `a` is strictly better than `b` for the direction. */
 export function isBetter(direction: Direction, a: number, b: number): boolean {
   return direction === 'minimize' ? a < b : a > b;
+}
+
+/**
+ * Whether a trial is a re-run of a fixed configuration (`sodate confirm`, `sodate ablate`)
+ * rather than a tuning trial. Re-runs are measurements for those analyses: they never name a
+ * study's best (one lucky seed of a configuration is what `confirm` exists to see through).
+ */
+export function isRerun(trial: { readonly userAttrs: Readonly<Record<string, JsonValue>> }): boolean {
+  return trial.userAttrs[CONFIRM_OF_ATTR] !== undefined || trial.userAttrs[ABLATION_ATTR] !== undefined;
 }
 
 /** A PRUNED trial waiting, paused at its checkpoint, for a pruner to promote it. */

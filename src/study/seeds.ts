@@ -10,10 +10,6 @@ import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR }
  */
 export const RERUN_ATTRS = [CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, ABLATION_ATTR, ABLATION_SEED_ATTR] as const;
 
-/** Whether a trial is a re-run (`sodate confirm`, `sodate ablate`), not a tuning trial. */
-export function isRerun(trial: { readonly userAttrs: Readonly<Record<string, JsonValue>> }): boolean {
-  return trial.userAttrs[CONFIRM_OF_ATTR] !== undefined || trial.userAttrs[ABLATION_ATTR] !== undefined;
-}
 
 /** The seed a re-run fixed in its user attributes, if any. */
 export function rerunSeed(userAttrs: Readonly<Record<string, JsonValue>>): number | undefined {

@@ -6,7 +6,7 @@ import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { constraintKey } from '../multi-objective/constraints.js';
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
-import { isFinished } from '../storage/records.js';
+import { isFinished, isRerun } from '../storage/records.js';
 import { promotionCandidate } from '../pruners/promotion.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
@@ -130,7 +130,8 @@ export class Study {
 
   /**
    * The best feasible COMPLETE trial as of the last refresh; undefined before the first
-   * one. A multi-objective study has no single best: read `bestTrials`.
+   * one. Re-runs by `sodate confirm` and `sodate ablate` never count (`confirm` ranks them).
+   * A multi-objective study has no single best: read `bestTrials`.
    */
   get bestTrial(): FrozenTrial | undefined {
     if (this.isMultiObjective) {
@@ -141,10 +142,10 @@ export class Study {
 
   /**
    * The feasible COMPLETE trials no other feasible COMPLETE trial dominates, in trial
-   * order (Optuna's `best_trials`); the best trial alone for one objective.
+   * order (Optuna's `best_trials`); the best trial alone for one objective. Re-runs never count.
    */
   get bestTrials(): FrozenTrial[] {
-    return paretoFront(this.history, this.directions);
+    return paretoFront(this.history.filter((t) => !isRerun(t)), this.directions);
   }
 
   get bestValue(): number | undefined {

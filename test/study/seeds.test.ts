@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStudy } from '../../src/study/create.js';
-import { ablationSeed, confirmSeed, isRerun, trialSeed } from '../../src/study/seeds.js';
+import { ablationSeed, confirmSeed, trialSeed } from '../../src/study/seeds.js';
+import { isRerun } from '../../src/storage/records.js';
 import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/storage/metadata.js';
 
 describe('trial seeds', () => {

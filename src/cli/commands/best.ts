@@ -6,12 +6,12 @@ import { metricNames } from '../objective-names.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { allTrialsOf, withStudy } from './trials.js';
-import { isBetter } from '../../storage/records.js';
+import { isBetter, isRerun } from '../../storage/records.js';
 
 export const BEST_HELP = `usage: sodate best <study> [--storage URL] [--format table|json]
 
 The best complete trial of a study: its value and parameters. Trials past a constraint
-never count. For several objectives, the Pareto front: every feasible trial no other
+never count, nor re-runs by confirm and ablate (sodate confirm ranks those). For several objectives, the Pareto front: every feasible trial no other
 one beats on all objectives (--format json: an array of trials).
 `;
 
@@ -24,9 +24,10 @@ export async function bestCommand(argv: readonly string[], io: CliIo): Promise<n
   const format = choiceFlag('best', 'format', values['format'], ['table', 'json'] as const, 'table');
   return withStudy('best', positionals[0] as string, values['storage'], io, async (storage, study) => {
     const trials = await allTrialsOf(storage, study.id);
-    const front = paretoFront(trials, study.directions);
+    const tuning = trials.filter((t) => !isRerun(t));
+    const front = paretoFront(tuning, study.directions);
     if (front.length === 0) {
-      const complete = trials.some((t) => t.state === 'COMPLETE');
+      const complete = tuning.some((t) => t.state === 'COMPLETE');
       throw new NotFoundError(`sodate best: study "${study.name}" has no ${complete ? 'feasible ' : ''}complete trial yet${complete ? ' (every complete trial is past a constraint)' : ''}`);
     }
     const metrics = metricNames(study.userAttrs, study.directions.length);

@@ -1,20 +1,16 @@
 import type { FrozenTrial } from '../../storage/records.js';
 import { formatNumber, formatParam } from './format.js';
 import { valueOf } from './order.js';
-import { isBetter } from '../../storage/records.js';
+import { bestCompleteTrial } from '../../multi-objective/best.js';
 import { paretoOf } from './pareto.js';
 import type { StudyHeader } from './types.js';
 
 /** What stays on the terminal after the dashboard closes: the outcome and the best trial (several objectives: the Pareto front). */
 export function summaryLines(header: StudyHeader, trials: readonly FrozenTrial[]): string[] {
   const counts = { COMPLETE: 0, PRUNED: 0, FAIL: 0, RUNNING: 0, WAITING: 0 };
-  let best: FrozenTrial | undefined;
-  for (const t of trials) {
-    counts[t.state]++;
-    const v = t.state === 'COMPLETE' ? valueOf(t) : undefined;
-    const bv = best === undefined ? undefined : valueOf(best);
-    if (v !== undefined && (bv === undefined || isBetter(header.direction, v, bv))) best = t;
-  }
+  for (const t of trials) counts[t.state]++;
+  // Feasible tuning trials only: a trial past a constraint or a re-run by confirm or ablate is never the best.
+  const best = bestCompleteTrial(trials, header.direction);
   const total = trials.length - counts.WAITING;
   const pareto = paretoOf(header, trials);
   const outcome = header.ended === undefined ? '' : ` done (${header.ended}):`;

@@ -7,7 +7,7 @@ import { paramImportances } from '../../analysis/importance/index.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, trialSeconds, valueOf } from './order.js';
-import { isBetter } from '../../storage/records.js';
+import { isBetter, isRerun } from '../../storage/records.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
 import { objectiveNames } from './objectives.js';
 import { frontLine, isMultiObjective, objectivesText, paretoOf, paretoPanel } from './pareto.js';
@@ -70,8 +70,8 @@ function summarize(trials: readonly FrozenTrial[], direction: 'minimize' | 'maxi
         s.complete++;
         if (t.id > s.lastCompleteId) s.lastCompleteId = t.id;
         const v = valueOf(t);
-        // A trial past a constraint is never the best.
-        if (v !== undefined && isFeasible(t) && (bestValue === undefined || isBetter(direction, v, bestValue))) {
+        // A trial past a constraint is never the best, nor a re-run by confirm or ablate.
+        if (v !== undefined && isFeasible(t) && !isRerun(t) && (bestValue === undefined || isBetter(direction, v, bestValue))) {
           bestValue = v;
           s.best = t;
         }
