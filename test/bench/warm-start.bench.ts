@@ -37,6 +37,7 @@ import { compileSearchSpace } from '../../src/space/search-space.js';
 import type { SearchSpace } from '../../src/space/search-space.js';
 import type { Storage } from '../../src/storage/storage.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
+import { AutoSampler } from '../../src/samplers/auto.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { TPESampler } from '../../src/samplers/tpe/index.js';
 import type { TPESamplerOptions } from '../../src/samplers/tpe/index.js';
@@ -110,7 +111,7 @@ const PAIRS: readonly Pair[] = [
     fresh: (t) => hartmann6(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))) + 2 * (t.suggestFloat('x6', 0, 1) - 0.7) ** 2,
     optimum: -3.3223680114155147,
     space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6'], 0, 1),
-    samplers: ['tpe'],
+    samplers: ['tpe', 'auto'],
     variants: [{ name: 'warm', options: {} }, { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } }],
   },
   {
@@ -128,7 +129,7 @@ const PAIRS: readonly Pair[] = [
   },
   {
     name: 'image-mixed',
-    samplers: ['tpe'],
+    samplers: ['tpe', 'auto'],
     old: imageOld,
     fresh: imageBaseline,
     optimum: 0.23,
@@ -141,7 +142,7 @@ const PAIRS: readonly Pair[] = [
   },
   {
     name: 'branin+1 narrowed',
-    samplers: ['tpe'],
+    samplers: ['tpe', 'auto'],
     old: braninOld,
     fresh: braninPlus(6),
     optimum: 0.39788735772973816,
@@ -162,6 +163,8 @@ const PAIRS: readonly Pair[] = [
 const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] = [
   { name: 'tpe', create: (seed) => new TPESampler({ seed }) },
   { name: 'gp', create: (seed) => new GPSampler({ seed, deterministicObjective: true }) },
+  // The default sampler: GP on these continuous spaces; in a warm-started study TPE first (AutoSampler's warmStartTrials).
+  { name: 'auto', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true } }) },
 ];
 
 const TRIALS = 100;
