@@ -2,6 +2,7 @@ import { OptionError } from '../errors.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord } from '../storage/records.js';
 import { completeTrials } from './columns.js';
+import { bestCompleteTrial } from '../multi-objective/best.js';
 import type { Summary } from '../numerics/stats.js';
 import { mean, probabilityLess, quantile, sortedCopy, std, summarize } from '../numerics/stats.js';
 import { formatTick } from './plots/format.js';
@@ -60,10 +61,9 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
   const better = direction === 'minimize' ? (a: number, b: number) => a < b : (a: number, b: number) => a > b;
   const out = arms.map((arm): CompareArm => {
     const bests = arm.studies.map((s) => {
-      const values = completeTrials(s.trials).map((t) => t.values?.[0] as number);
-      let best: number | null = null;
-      for (const v of values) if (best === null || better(v, best)) best = v;
-      return { study: s.study.name, best, complete: values.length };
+      // Each study's best as `sodate best` names it: feasible, and never a re-run by confirm or ablate.
+      const best = bestCompleteTrial(s.trials, direction)?.values?.[0] ?? null;
+      return { study: s.study.name, best, complete: completeTrials(s.trials).length };
     });
     const finite = bests.flatMap((b) => (b.best === null ? [] : [b.best]));
     let overall: number | null = null;

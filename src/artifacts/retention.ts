@@ -2,14 +2,15 @@ import { OptionError } from '../errors.js';
 import { isFeasible } from '../multi-objective/constraints.js';
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { isPaused } from '../storage/records.js';
+import { isPaused, isRerun } from '../storage/records.js';
 
 /** Which trials keep their directories. */
 export interface RetentionPolicy {
   /**
-   * Keep the directories of the best `keep` COMPLETE feasible trials (with several
-   * objectives: of every trial on the Pareto front, however many) and delete the others'.
-   * Default undefined: every COMPLETE trial keeps its directory.
+   * Keep the directories of the best `keep` COMPLETE feasible tuning trials (with several
+   * objectives: of every trial on the Pareto front, however many) and delete the others',
+   * but never a re-run's (`sodate confirm`, `sodate ablate`): those are ranked by `confirm`,
+   * not by one seed's value. Default undefined: every COMPLETE trial keeps its directory.
    */
   readonly keep?: number | undefined;
   /** Keep PRUNED and FAIL trials' directories. Default false: deleted when the trial ends. */
@@ -26,9 +27,11 @@ export function checkRetentionPolicy(policy: RetentionPolicy): RetentionPolicy {
 /** The trials retention keeps because they are among the best: undefined when it keeps every COMPLETE one. */
 export function keptTrialNumbers(trials: readonly FrozenTrial[], directions: readonly Direction[], keep: number | undefined): Set<number> | undefined {
   if (keep === undefined) return undefined;
-  if (directions.length > 1) return new Set(paretoFront(trials, directions).map((t) => t.number));
+  // A lucky re-run must not push the best tuning trial (what `sodate best` names) out.
+  const tuning = trials.filter((t) => !isRerun(t));
+  if (directions.length > 1) return new Set(paretoFront(tuning, directions).map((t) => t.number));
   const sign = directions[0] === 'maximize' ? -1 : 1;
-  const ranked = trials
+  const ranked = tuning
     .filter((t) => t.state === 'COMPLETE' && isFeasible(t) && typeof t.values?.[0] === 'number' && !Number.isNaN(t.values[0]))
     // Best first; of equal values the earlier trial wins (it was best first).
     .sort((a, b) => sign * ((a.values?.[0] as number) - (b.values?.[0] as number)) || a.number - b.number);
@@ -37,8 +40,8 @@ export function keptTrialNumbers(trials: readonly FrozenTrial[], directions: rea
 
 /**
  * The finished trials whose directories retention deletes, in trial order: PRUNED and FAIL
- * ones unless `keepFailed`, and with `keep`, COMPLETE ones outside the best (infeasible and
- * NaN-valued ones included). RUNNING and WAITING trials are never among them, nor paused
+ * ones unless `keepFailed`, and with `keep`, COMPLETE tuning trials outside the best (infeasible
+ * and NaN-valued ones included; a COMPLETE re-run keeps its directory). RUNNING and WAITING trials are never among them, nor paused
  * ones (their checkpoint is what a promotion resumes from). A pure
  * decision: it reads states and values only, not the disk.
  */
@@ -47,7 +50,7 @@ export function trialsToDelete(trials: readonly FrozenTrial[], directions: reado
   return trials.filter((t) => {
     if (isPaused(t)) return false;
     if (t.state === 'PRUNED' || t.state === 'FAIL') return policy.keepFailed !== true;
-    if (t.state === 'COMPLETE') return kept !== undefined && !kept.has(t.number);
+    if (t.state === 'COMPLETE') return kept !== undefined && !kept.has(t.number) && !isRerun(t);
     return false;
   });
 }

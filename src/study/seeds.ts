@@ -10,7 +10,6 @@ import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR }
  */
 export const RERUN_ATTRS = [CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, ABLATION_ATTR, ABLATION_SEED_ATTR] as const;
 
-
 /** The seed a re-run fixed in its user attributes, if any. */
 export function rerunSeed(userAttrs: Readonly<Record<string, JsonValue>>): number | undefined {
   for (const key of [CONFIRM_SEED_ATTR, ABLATION_SEED_ATTR]) {

@@ -6,7 +6,8 @@
  * and the study's own trials follow, renumbered by +W (samplers index per-trial arrays by
  * number and derive each trial's random stream from it). Pruners, the budget, `bestTrial`
  * and storage never see them: they are not trials of the new study. So every sampler
- * (TPE, GP, auto, QMC, grid) uses them without a line of its own.
+ * (TPE, GP, QMC, grid) uses them without a line of its own; `auto` keeps them from GP (see
+ * `ownTrialsView` in samplers/auto.ts) and gives them to TPE.
  *
  * Old trials are translated into the new study's distributions by their external values:
  * - a parameter the new space no longer has is left out of every old trial;
@@ -20,8 +21,8 @@
  *   boundary scored what a point outside it scored; the warm-start bench compares the two;
  * - a parameter the earlier study never had (a knob added since) is absent from the old
  *   trials, unless `assume` says what it effectively was then (`ema: false`): TPE then models
- *   it on the new trials alone, GP (which fits the parameters every trial shares) samples it
- *   at random until `assume` gives it a value in the old trials.
+ *   it on the new trials alone, a `gp` sampler (which fits the parameters every trial shares)
+ *   samples it at random until `assume` gives it a value in the old trials.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -32,7 +33,7 @@ import { contains, snap, toExternal, toInternal } from '../space/distributions.j
 import type { ParamSpec, SearchSpace } from '../space/search-space.js';
 import { isActive } from '../space/search-space.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { START_CURSOR, isBetter } from '../storage/records.js';
+import { START_CURSOR, isBetter, isRerun } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { openStorage, sqlitePath } from '../storage/url.js';
 import type { StudyView } from '../policies/policies.js';
@@ -133,6 +134,8 @@ export interface WarmStartSummary {
 
 interface Translated {
   readonly trials: FrozenTrial[];
+  /** Numbers (in `trials`) of re-runs by confirm or ablate: observations for the sampler, never the best to enqueue. */
+  readonly reruns: ReadonlySet<number>;
   readonly dropped: number;
   readonly clipped: number;
   readonly removedParams: string[];
@@ -156,6 +159,7 @@ export function translateWarmTrials(
   const assume = Object.entries(options.assume ?? {}).filter(([name]) => !everHad.has(name));
   const specOf = new Map((options.specs ?? []).map((s) => [s.name, s]));
   const trials: FrozenTrial[] = [];
+  const reruns = new Set<number>();
   let dropped = 0;
   let clipped = 0;
   for (const old of source.trials) {
@@ -208,6 +212,7 @@ export function translateWarmTrials(
     }
     if (moved) clipped++;
     const index = trials.length;
+    if (isRerun(old)) reruns.add(index);
     trials.push({
       id: -1 - index,
       number: index,
@@ -225,7 +230,7 @@ export function translateWarmTrials(
     });
   }
   const assumed = assume.filter(([name]) => target.has(name)).map(([name]) => name);
-  return { trials, dropped, clipped, removedParams: [...removed].sort(), assumed };
+  return { trials, reruns, dropped, clipped, removedParams: [...removed].sort(), assumed };
 }
 
 function internalOf(dist: Distribution, value: ParamValue): number | undefined {
@@ -314,10 +319,11 @@ export class WarmStartHistory {
     return out;
   }
 
-  /** The best feasible old trial, translated (several objectives: the first feasible); undefined when none is left. */
+  /** The best feasible old tuning trial, translated (several objectives: the first feasible); undefined when none is left. */
   best(direction: Direction, objectives: number): FrozenTrial | undefined {
     let best: FrozenTrial | undefined;
     for (const t of this.translated.trials) {
+      if (this.translated.reruns.has(t.number)) continue;
       if (Object.entries(t.systemAttrs).some(([k, v]) => k.startsWith(CONSTRAINT_KEY_PREFIX) && typeof v === 'number' && v > 0)) continue;
       if (objectives > 1) return t;
       const v = t.values?.[0] as number;

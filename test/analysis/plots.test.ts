@@ -29,6 +29,17 @@ const conditional = syntheticTrials(
 );
 
 describe('optimization history', () => {
+  it("plots a re-run by confirm or ablate as a point, not as a new best", () => {
+    const rerun = { ...makeTrial({ number: 2, value: 0.5 }), userAttrs: { 'sodate:confirm_of': 1 } };
+    const plot = historyPlot({ trials: [makeTrial({ number: 0, value: 5 }), makeTrial({ number: 1, value: 3 }), rerun], direction: 'minimize' });
+    expect(plot.points.map((p) => p.number)).toEqual([0, 1, 2]);
+    expect(plot.best).toEqual([
+      { number: 0, value: 5 },
+      { number: 1, value: 3 },
+      { number: 2, value: 3 },
+    ]);
+  });
+
   it('plots complete trials and a best-so-far step line that ends at the last trial', () => {
     const plot = historyPlot({ trials: small, direction: 'minimize', metric: 'loss' });
     expect(plot.points.map((p) => p.number)).toEqual([0, 1, 3, 5]);

@@ -27,6 +27,13 @@ describe('artifact retention decisions', () => {
     expect(numbers(trialsToDelete(trials, ['minimize'], { keep: 1 }))).toEqual([0, 1, 3]);
   });
 
+  it("ranks tuning trials only: a lucky re-run by confirm or ablate neither pushes the best out nor loses its own directory", () => {
+    const rerun = (number: number, value: number, attr: string): FrozenTrial => ({ ...makeTrial({ number, value }), userAttrs: { [attr]: 1 } });
+    const trials = [makeTrial({ number: 0, value: 0.4 }), makeTrial({ number: 1, value: 0.3 }), rerun(2, 0.1, 'sodate:confirm_of'), rerun(3, 0.05, 'sodate:ablation')];
+    expect([...(keptTrialNumbers(trials, ['minimize'], 1) ?? [])]).toEqual([1]);
+    expect(numbers(trialsToDelete(trials, ['minimize'], { keep: 1 }))).toEqual([0]);
+  });
+
   it('never deletes a RUNNING or WAITING trial, nor counts it among the best', () => {
     const trials = [makeTrial({ number: 0 }), makeTrial({ number: 1, state: 'WAITING' }), makeTrial({ number: 2, value: 1 }), makeTrial({ number: 3, value: 2 })];
     expect(numbers(trialsToDelete(trials, ['minimize'], { keep: 1 }))).toEqual([3]);

@@ -18,7 +18,7 @@
  * much as the new ones throughout, as before the fade). "to cold@100": the first trial at which the warm study's best regret is at most
  * the cold study's after 100 (>100 when never). Medians over seeds.
  *
- *   npm run bench -- warm-start                                  10 seeds, TPE (and GP on two pairs: slow, ~15 min)
+ *   npm run bench -- warm-start                                  10 seeds, TPE, auto (GP: slow, ~10 min) and GP on two pairs
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_SAMPLERS=tpe npm run bench -- warm-start
  *   SODATE_BENCH_PROBLEMS=branin+1 …                             one pair
  *   SODATE_BENCH_SEED_BASE=100 …                                 seeds 100…109 (the warm-start ranking was chosen on 100…119)
@@ -163,8 +163,9 @@ const PAIRS: readonly Pair[] = [
 const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] = [
   { name: 'tpe', create: (seed) => new TPESampler({ seed }) },
   { name: 'gp', create: (seed) => new GPSampler({ seed, deterministicObjective: true }) },
-  // The default sampler: GP on these continuous spaces; in a warm-started study TPE first (AutoSampler's warmStartTrials).
-  { name: 'auto', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true } }) },
+  // The default sampler (GP here; GP+TPE on image-mixed's conditional space): in a warm-started study GP models the new trials only.
+  // SODATE_BENCH_AUTO_TPE_TRIALS=10: TPE with the old trials samples the first 10 (AutoSampler's warmStartTpeTrials).
+  { name: 'auto', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true }, warmStartTpeTrials: Number(process.env['SODATE_BENCH_AUTO_TPE_TRIALS'] ?? 0) }) },
 ];
 
 const TRIALS = 100;

@@ -6,6 +6,7 @@ import { compileSearchSpace } from '../../src/space/search-space.js';
 import { createStudy } from '../../src/study/create.js';
 import { makeTrial } from '../helpers/trials.js';
 import { AUTO_CHOICE_ATTR } from '../../src/storage/metadata.js';
+import { InMemoryStorage } from '../../src/storage/memory.js';
 
 const numeric = { dimension: 6, numeric: true, conditional: false };
 
@@ -114,26 +115,37 @@ describe('AutoSampler in a study', () => {
     expect(late.filter((m) => Math.abs(m - 0.9) < 0.2).length / late.length).toBeGreaterThan(0.6);
   });
 
-  it("in a warm-started study takes TPE for warmStartTrials of the study's own trials (default none), then GP on the study's own trials only", async () => {
-    const { InMemoryStorage } = await import('../../src/storage/memory.js');
-    const storage = new InMemoryStorage();
-    // The earlier study had no x2: GP fitted on the old trials would leave x2 out of its space (and draw it at random).
-    const old = await createStudy({ name: 'old', storage, sampler: new AutoSampler({ seed: 1 }) });
-    await old.optimize((t) => (t.suggestFloat('x0', 0, 1) - 0.3) ** 2 + (t.suggestFloat('x1', 0, 1) - 0.6) ** 2, { nTrials: 15 });
-    const fresh = await createStudy({ name: 'new', storage, sampler: new AutoSampler({ seed: 2, warmStartTrials: 4 }), warmStart: { from: 'old' } });
-    await fresh.optimize((t) => (t.suggestFloat('x0', 0, 1) - 0.35) ** 2 + (t.suggestFloat('x1', 0, 1) - 0.6) ** 2 + (t.suggestFloat('x2', 0, 1) - 0.8) ** 2, { nTrials: 20 });
-    const choices = fresh.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]);
-    // Trial 0 is the enqueued best of the old study (no sampler); then TPE until 4 own trials have finished.
-    expect(choices.slice(1, 4)).toEqual(['tpe', 'tpe', 'tpe']);
-    // From then on GP, over all three parameters: its own trials all have x2, so nothing is conditional.
-    expect(new Set(choices.slice(4))).toEqual(new Set(['gp']));
-    const late = fresh.trials.slice(12).map((t) => t.params['x2'] as number);
-    expect(late.filter((x) => Math.abs(x - 0.8) < 0.2).length).toBeGreaterThanOrEqual(late.length / 2);
-    // By default GP from the start: its own startup after the enqueued best, never the old trials.
-    const direct = await createStudy({ name: 'direct', storage, sampler: new AutoSampler({ seed: 2 }), warmStart: { from: 'old' } });
-    await direct.optimize((t) => (t.suggestFloat('x0', 0, 1) - 0.35) ** 2 + (t.suggestFloat('x1', 0, 1) - 0.6) ** 2 + (t.suggestFloat('x2', 0, 1) - 0.8) ** 2, { nTrials: 4 });
-    expect(direct.trials.slice(1).map((t) => t.systemAttrs[AUTO_CHOICE_ATTR])).toEqual(['gp', 'gp', 'gp']);
-    expect(() => new AutoSampler({ warmStartTrials: -1 })).toThrow('warmStartTrials must be a non-negative integer, got -1');
+  describe('in a warm-started study', () => {
+    // The earlier study had no x2: GP fitted on its trials would leave x2 out of its space (and draw it at random).
+    const oldObjective = (t: Parameters<Parameters<Awaited<ReturnType<typeof createStudy>>['optimize']>[0]>[0]): number => (t.suggestFloat('x0', 0, 1) - 0.3) ** 2 + (t.suggestFloat('x1', 0, 1) - 0.6) ** 2;
+    const newObjective = (t: Parameters<Parameters<Awaited<ReturnType<typeof createStudy>>['optimize']>[0]>[0]): number => oldObjective(t) + (t.suggestFloat('x2', 0, 1) - 0.8) ** 2;
+    async function warmStudy(sampler: AutoSampler, nTrials: number): Promise<Awaited<ReturnType<typeof createStudy>>> {
+      const storage = new InMemoryStorage();
+      const old = await createStudy({ name: 'old', storage, sampler: new AutoSampler({ seed: 1 }) });
+      await old.optimize(oldObjective, { nTrials: 15 });
+      const study = await createStudy({ name: 'new', storage, sampler, warmStart: { from: 'old' } });
+      await study.optimize(newObjective, { nTrials });
+      return study;
+    }
+
+    it("lets GP model the study's own trials from the first, over every parameter", async () => {
+      const study = await warmStudy(new AutoSampler({ seed: 2 }), 14);
+      // Trial 0, the enqueued old best, came before any own trial finished (no shape yet: TPE's
+      // startup, its parameters fixed anyway); the own trials all have x2, so nothing looks conditional.
+      expect(new Set(study.trials.slice(1).map((t) => t.systemAttrs[AUTO_CHOICE_ATTR]))).toEqual(new Set(['gp']));
+      const late = study.trials.slice(10).map((t) => t.params['x2'] as number);
+      expect(late.filter((x) => Math.abs(x - 0.8) < 0.25).length).toBeGreaterThanOrEqual(late.length / 2);
+    });
+
+    it('takes TPE, with the old trials, for the own trials numbered below warmStartTpeTrials, then GP', async () => {
+      const study = await warmStudy(new AutoSampler({ seed: 2, warmStartTpeTrials: 4 }), 8);
+      expect(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR])).toEqual(['tpe', 'tpe', 'tpe', 'tpe', 'gp', 'gp', 'gp', 'gp']);
+    });
+
+    it('refuses a warmStartTpeTrials that is not a non-negative integer', () => {
+      expect(() => new AutoSampler({ warmStartTpeTrials: -1 })).toThrow('warmStartTpeTrials must be a non-negative integer, got -1');
+      expect(() => createSampler('auto', { warmStartTpeTrials: 1.5 })).toThrow('warmStartTpeTrials must be a non-negative integer, got 1.5');
+    });
   });
 
   it('gives the same study for the same seed', async () => {

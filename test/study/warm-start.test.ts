@@ -14,7 +14,7 @@ import type { Pruner, Sampler, StudyView } from '../../src/policies/policies.js'
 import { createStudy } from '../../src/study/create.js';
 import { describeWarmStart, translateWarmTrials } from '../../src/study/warm-start.js';
 import type { WarmStartSource } from '../../src/study/warm-start.js';
-import { WARM_START_BEST_ATTR, WARM_START_OF_ATTR } from '../../src/storage/metadata.js';
+import { CONFIRM_OF_ATTR, WARM_START_BEST_ATTR, WARM_START_OF_ATTR } from '../../src/storage/metadata.js';
 
 /** An old study in `storage`: `n` random trials of f over x ∈ [0, 1] (and `extra` fixed parameters). */
 async function oldStudy(storage: InMemoryStorage, n: number, f: (x: number) => number, name = 'old', direction: 'minimize' | 'maximize' = 'minimize'): Promise<void> {
@@ -165,6 +165,21 @@ describe('a warm-started study', () => {
     const resumed = await createStudy({ name: 'new', storage, loadIfExists: true, sampler: new TPESampler({ seed: 0 }), warmStart: { from: 'old' } });
     await resumed.optimize((t) => t.suggestFloat('x', 0, 1), { maxTrials: 4 });
     expect(resumed.trials.filter((t) => t.userAttrs[WARM_START_BEST_ATTR] !== undefined)).toHaveLength(1);
+  });
+
+  it("never enqueues a re-run by confirm or ablate as the old study's best", async () => {
+    const storage = new InMemoryStorage();
+    await oldStudy(storage, 10, (x) => (x - 0.8) ** 2);
+    const old = await createStudy({ name: 'old', storage, loadIfExists: true });
+    const tuningBest = old.bestParams?.['x'];
+    // A lucky seed of another configuration, stored as a confirmation re-run: the lowest value of the study.
+    const rerun = await old.ask();
+    rerun.suggestFloat('x', 0, 1);
+    rerun.setUserAttr(CONFIRM_OF_ATTR, 0);
+    await old.tell(rerun, -1);
+    const study = await createStudy({ name: 'new', storage, sampler: new TPESampler({ seed: 0 }), warmStart: { from: 'old' } });
+    await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 });
+    expect(study.trials[0]?.params['x']).toBe(tuningBest);
   });
 
   it.each([

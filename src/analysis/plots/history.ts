@@ -1,5 +1,6 @@
 import { hasConstraints, isFeasible } from '../../multi-objective/constraints.js';
 import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { isRerun } from '../../storage/records.js';
 import { completeTrials } from '../columns.js';
 import { linearAxis } from './axes.js';
 import { thin } from './thin.js';
@@ -30,7 +31,8 @@ export function historyPlot(input: PlotInput): HistoryPlot {
   const improved = new Set<number>();
   let current: number | undefined;
   for (const t of complete) {
-    if (infeasible?.has(t.number)) continue;
+    // The best-so-far line follows the tuning trials: a re-run by confirm or ablate is a point, not a new best.
+    if (infeasible?.has(t.number) || isRerun(t)) continue;
     const v = t.values?.[0] as number;
     if (current === undefined || better(v, current)) {
       current = v;

@@ -6,6 +6,7 @@ import { artifactsUploaded, remoteRecordOf } from '../../artifacts/remote.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import type { FrozenTrial } from '../../storage/records.js';
+import { isRerun } from '../../storage/records.js';
 import { choiceFlag, parseCommandArgs } from '../args.js';
 import { renderTable } from '../format.js';
 import type { CliIo } from '../io.js';
@@ -46,8 +47,9 @@ function formatSize(bytes: number): string {
 function selectTrials(study: { name: string; directions: readonly ('minimize' | 'maximize')[] }, trials: readonly FrozenTrial[], which: string | undefined): FrozenTrial[] {
   if (which === undefined) return [...trials];
   if (which === 'best') {
-    const front = paretoFront(trials, study.directions);
-    if (front.length === 0) throw new NotFoundError(`sodate artifacts: study "${study.name}" has no feasible complete trial yet`);
+    // The best tuning trial, as `sodate best` names it: a re-run by confirm or ablate never is.
+    const front = paretoFront(trials.filter((t) => !isRerun(t)), study.directions);
+    if (front.length === 0) throw new NotFoundError(`sodate artifacts: study "${study.name}" has no feasible complete tuning trial yet`);
     return study.directions.length > 1 ? front : front.slice(0, 1);
   }
   if (!/^\d+$/.test(which)) throw new UsageError(`sodate artifacts: expected a trial number or best, got ${JSON.stringify(which)}; see \`sodate artifacts --help\``);

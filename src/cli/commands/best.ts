@@ -28,7 +28,7 @@ export async function bestCommand(argv: readonly string[], io: CliIo): Promise<n
     const front = paretoFront(tuning, study.directions);
     if (front.length === 0) {
       const complete = tuning.some((t) => t.state === 'COMPLETE');
-      throw new NotFoundError(`sodate best: study "${study.name}" has no ${complete ? 'feasible ' : ''}complete trial yet${complete ? ' (every complete trial is past a constraint)' : ''}`);
+      throw new NotFoundError(`sodate best: study "${study.name}" has no ${complete ? 'feasible ' : ''}complete tuning trial yet${complete ? ' (every complete trial is past a constraint)' : ''}`);
     }
     const metrics = metricNames(study.userAttrs, study.directions.length);
     if (study.directions.length > 1) {
