@@ -86,6 +86,7 @@ export interface StudySummary extends StudyRecord {
   readonly nTrials: number;
   /** Per-state counts. */
   readonly counts: Readonly<Record<TrialState, number>>;
+  /** The best first value of the COMPLETE tuning trials (re-runs by confirm or ablate never count; constraints are not read here). */
   readonly bestValue: number | null;
   readonly datetimeStart: Date | null;
 }

@@ -1,9 +1,9 @@
 import { StorageError } from '../errors.js';
 import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.js';
 import type { JsonValue } from '../json.js';
-import { isBetter, isFinished, isPaused } from './records.js';
+import { isBetter, isFinished, isPaused, isRerun } from './records.js';
 import type { NewStudy } from './storage.js';
-import { INTERMEDIATE_VECTOR_PREFIX } from './metadata.js';
+import { ABLATION_ATTR, CONFIRM_OF_ATTR, INTERMEDIATE_VECTOR_PREFIX } from './metadata.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
 
@@ -22,10 +22,14 @@ export function directionsOf(spec: NewStudy): readonly Direction[] {
   return spec.directions !== undefined && spec.directions.length > 0 ? spec.directions : [spec.direction];
 }
 
+/** SQL: trial `t` is not a re-run by confirm or ablate (`isRerun`), for the stores' best values. */
+export const NOT_A_RERUN_SQL = `NOT EXISTS (SELECT 1 FROM trial_user_attributes a WHERE a.trial_id = t.trial_id AND a."key" IN ('${CONFIRM_OF_ATTR}', '${ABLATION_ATTR}'))`;
+
+/** The best first value of the COMPLETE tuning trials (a re-run by confirm or ablate never counts). */
 export function bestValueOf(trials: readonly FrozenTrial[], direction: Direction): number | null {
   let best: number | null = null;
   for (const t of trials) {
-    const v = t.state === 'COMPLETE' ? t.values?.[0] : undefined;
+    const v = t.state === 'COMPLETE' && !isRerun(t) ? t.values?.[0] : undefined;
     if (v === undefined || Number.isNaN(v)) continue;
     if (best === null || isBetter(direction, v, best)) best = v;
   }

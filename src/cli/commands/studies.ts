@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bestCompleteTrial } from '../../multi-objective/best.js';
+import { CONSTRAINT_LIMITS_KEY } from '../../multi-objective/index.js';
 import type { StudySummary } from '../../storage/records.js';
 import { START_CURSOR } from '../../storage/records.js';
 import { openStorage } from '../../storage/url.js';
@@ -32,9 +33,9 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
     const storage = await openStorage(url);
     try {
       for (const summary of await storage.listStudies()) {
-        // The stores' summaries rank every COMPLETE trial; the best must be a feasible tuning trial (not a re-run by confirm or ablate).
+        // The stores' summaries rank every COMPLETE tuning trial; a constrained study's best must be feasible.
         const record = summary.directions.length > 1 ? null : await storage.loadStudy(summary.name);
-        if (record === null) rows.push({ url, summary });
+        if (record === null || record.systemAttrs[CONSTRAINT_LIMITS_KEY] === undefined) rows.push({ url, summary });
         else rows.push({ url, summary: { ...summary, bestValue: bestCompleteTrial((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction)?.values?.[0] ?? null } });
       }
     } finally {

@@ -1,5 +1,6 @@
 import type { AttrRow, IntermediateRow, ParamRow, TrialRow, TrialRows, ValueRow } from '../sqlite/rows.js';
 import type { QueryConfig } from 'pg';
+import { NOT_A_RERUN_SQL } from '../shared.js';
 import type { Query } from './connection.js';
 
 /**
@@ -92,7 +93,7 @@ export interface StudySummaryRow extends StudyRow {
 
 const BEST = (fn: 'MIN' | 'MAX') => `(SELECT ${fn}(CASE v.value_type WHEN 'INF_POS' THEN 'Infinity'::float8 WHEN 'INF_NEG' THEN '-Infinity'::float8 ELSE v.value END)
      FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0
-     WHERE t.study_id = s.study_id AND t.state = 'COMPLETE')`;
+     WHERE t.study_id = s.study_id AND t.state = 'COMPLETE' AND ${NOT_A_RERUN_SQL})`;
 
 export const SQL = {
   studyByName: `SELECT ${STUDY_COLUMNS} FROM studies s WHERE s.study_name = $1`,

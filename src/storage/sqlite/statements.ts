@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AttrRow, IntermediateRow, ParamRow, TrialRow, TrialRows, ValueRow } from './rows.js';
+import { NOT_A_RERUN_SQL } from '../shared.js';
 
 export type Statement = Database.Statement;
 
@@ -77,13 +78,13 @@ export function prepareStatements(db: Database.Database) {
     ),
     /** Per study and state: count and earliest start. */
     stateSummaries: db.prepare('SELECT study_id, state, COUNT(*) AS n, MIN(datetime_start) AS start FROM trials GROUP BY study_id, state'),
-    /** Per study: lowest and highest first objective of COMPLETE trials; NaN (NULL 'FINITE') is skipped. */
+    /** Per study: lowest and highest first objective of COMPLETE tuning trials (not re-runs by confirm or ablate); NaN (NULL 'FINITE') is skipped. */
     bestValues: db.prepare(
       `SELECT t.study_id AS study_id,
          MIN(CASE v.value_type WHEN 'INF_POS' THEN 9e999 WHEN 'INF_NEG' THEN -9e999 ELSE v.value END) AS low,
          MAX(CASE v.value_type WHEN 'INF_POS' THEN 9e999 WHEN 'INF_NEG' THEN -9e999 ELSE v.value END) AS high
        FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0
-       WHERE t.state = 'COMPLETE' GROUP BY t.study_id`,
+       WHERE t.state = 'COMPLETE' AND ${NOT_A_RERUN_SQL} GROUP BY t.study_id`,
     ),
     deleteStudy: [
       'trial_params',

@@ -89,6 +89,17 @@ export function studyConformance(ctx: ConformanceContext): void {
       expect(sMin?.datetimeStart?.getTime()).toBeGreaterThanOrEqual(before - 1);
     });
 
+    it("never takes a re-run by confirm or ablate as a study's best value", async () => {
+      const study = await ctx.newStudy('confirmed', 'minimize');
+      await ctx.completed(study.id, 0.3);
+      for (const [key, value] of [['sodate:confirm_of', 0], ['sodate:ablation', { of: 0 }]] as const) {
+        const rerun = await ctx.newTrial(study.id);
+        await ctx.storage.setTrialAttr(rerun.id, 'user', key, value);
+        await ctx.storage.finishTrial(rerun.id, 'COMPLETE', [0.1]);
+      }
+      expect((await ctx.storage.listStudies()).find((s) => s.name === 'confirmed')?.bestValue).toBe(0.3);
+    });
+
     it('takes ±Infinity as best values and ignores NaN', async () => {
       const min = await ctx.newStudy('min', 'minimize');
       const max = await ctx.newStudy('max', 'maximize');
