@@ -1,6 +1,7 @@
 import { OptionError } from '../errors.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord } from '../storage/records.js';
+import { isRerun } from '../storage/records.js';
 import { completeTrials } from './columns.js';
 import { bestCompleteTrial } from '../multi-objective/best.js';
 import type { Summary } from '../numerics/stats.js';
@@ -63,15 +64,15 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
     const bests = arm.studies.map((s) => {
       // Each study's best as `sodate best` names it: feasible, and never a re-run by confirm or ablate.
       const best = bestCompleteTrial(s.trials, direction)?.values?.[0] ?? null;
-      return { study: s.study.name, best, complete: completeTrials(s.trials).length };
+      return { study: s.study.name, best, complete: tuningComplete(s).length };
     });
     const finite = bests.flatMap((b) => (b.best === null ? [] : [b.best]));
     let overall: number | null = null;
     for (const v of finite) if (overall === null || better(v, overall)) overall = v;
-    const pooled = arm.studies.flatMap((s) => completeTrials(s.trials).map((t) => t.values?.[0] as number));
+    const pooled = arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
     return { label: arm.label, bests, bestMean: mean(finite), bestStd: std(finite), bestOverall: overall, values: summarize(pooled) };
   });
-  const pooledOf = (arm: CompareArmInput) => arm.studies.flatMap((s) => completeTrials(s.trials).map((t) => t.values?.[0] as number));
+  const pooledOf = (arm: CompareArmInput) => arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
   const baseline = arms[0] as CompareArmInput;
   const baseArm = out[0] as CompareArm;
   const baseBests = baseArm.bests.flatMap((b) => (b.best === null ? [] : [b.best]));
@@ -88,6 +89,11 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
     };
   });
   return { direction, metric: metricOf(first.study), arms: out, versus };
+}
+
+/** A study's COMPLETE tuning trials: re-runs by confirm or ablate (more draws of a few configurations) would weigh those configurations up. */
+function tuningComplete(s: { readonly trials: readonly FrozenTrial[] }): FrozenTrial[] {
+  return completeTrials(s.trials).filter((t) => !isRerun(t));
 }
 
 /**

@@ -56,7 +56,7 @@ export interface SpaceShape {
 
 /** What a rule weighs besides the space: the study's size and objectives, and the sampler's limits. */
 export interface AutoContext {
-  /** Trials finished (COMPLETE or PRUNED) so far. */
+  /** Trials finished (COMPLETE or PRUNED) so far; in a warm-started study, its own only. */
   readonly finished: number;
   readonly objectives: number;
   readonly gpMaxTrials: number;

@@ -164,6 +164,14 @@ describe('compare', () => {
     expect(result.metric).toBe('loss');
   });
 
+  it("reads each study's tuning trials only: a re-run by confirm or ablate is neither a best nor one of the pooled trials", () => {
+    const rerun = { ...makeTrial({ number: 2, value: 0.1 }), userAttrs: { 'sodate:confirm_of': 0 } };
+    const infeasible = makeTrial({ number: 3, value: 0.2, systemAttrs: { 'constraints:mem': 1 } });
+    const result = compareArms([{ label: 'base', studies: [{ study: study('b0'), trials: [...runs([3, 4]), rerun, infeasible] }] }]);
+    expect(result.arms[0]?.bests).toEqual([{ study: 'b0', best: 3, complete: 3 }]);
+    expect(result.arms[0]?.values.n).toBe(3);
+  });
+
   it('refuses to compare a minimized with a maximized study', () => {
     expect(() => compareArms([{ label: 'a', studies: [{ study: study('a'), trials: [] }] }, { label: 'b', studies: [{ study: study('b', 'maximize'), trials: [] }] }])).toThrow(/directions differ/);
   });

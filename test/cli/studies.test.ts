@@ -9,7 +9,7 @@ import { headerFromStudy, summaryLines } from '../../src/tui/index.js';
 import { createStudy } from '../../src/study/create.js';
 
 describe('sodate studies', () => {
-  it("gives a constrained study's best among its feasible trials only", async () => {
+  it("gives a constrained study's best among its feasible trials only, with or without a study-level limit", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sodate-studies-'));
     const storage = `sqlite:${join(dir, 's.db')}`;
     const study = await createStudy({ name: 'limited', storage, constraints: { gpu_mem_gb: { max: 16 } } });
@@ -19,6 +19,14 @@ describe('sodate studies', () => {
       trial.setConstraint('gpu_mem_gb', mem);
       await study.tell(trial, loss);
     }
+    // Constraint values without a study-level limit (Optuna's way): infeasible when positive.
+    const unlimited = await createStudy({ name: 'unlimited', storage });
+    for (const [loss, violation] of [[0.1, 4], [0.3, -1]] as const) {
+      const trial = await unlimited.ask();
+      trial.setConstraint('mem', violation);
+      await unlimited.tell(trial, loss);
+    }
+    await unlimited.close();
     const plain = await createStudy({ name: 'plain', storage });
     const t = await plain.ask();
     await plain.tell(t, 0.5);
@@ -28,7 +36,7 @@ describe('sodate studies', () => {
     const code = await studiesCommand(['--storage', storage, '--format', 'json'], { out: { write: (s: string) => (out += s) }, err: { write: () => true }, cwd: dir });
     expect(code).toBe(0);
     const rows = JSON.parse(out) as { name: string; best_value: number | null }[];
-    expect(Object.fromEntries(rows.map((r) => [r.name, r.best_value]))).toEqual({ limited: 0.2, plain: 0.5 });
+    expect(Object.fromEntries(rows.map((r) => [r.name, r.best_value]))).toEqual({ limited: 0.2, unlimited: 0.3, plain: 0.5 });
   });
 
   it("never names a re-run by confirm or ablate a study's best, in the listing, `sodate best`, the summary line or Study.bestTrial", async () => {

@@ -1,7 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bestCompleteTrial } from '../../multi-objective/best.js';
-import { CONSTRAINT_LIMITS_KEY } from '../../multi-objective/index.js';
 import type { StudySummary } from '../../storage/records.js';
 import { START_CURSOR } from '../../storage/records.js';
 import { openStorage } from '../../storage/url.js';
@@ -33,9 +32,10 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
     const storage = await openStorage(url);
     try {
       for (const summary of await storage.listStudies()) {
-        // The stores' summaries rank every COMPLETE tuning trial; a constrained study's best must be feasible.
-        const record = summary.directions.length > 1 ? null : await storage.loadStudy(summary.name);
-        if (record === null || record.systemAttrs[CONSTRAINT_LIMITS_KEY] === undefined) rows.push({ url, summary });
+        // The stores' summaries rank every COMPLETE tuning trial without reading constraints, which a
+        // trial may carry without any study-level limit (setConstraint, Optuna's constraints): the best must be feasible.
+        const record = summary.directions.length > 1 || summary.bestValue === null ? null : await storage.loadStudy(summary.name);
+        if (record === null) rows.push({ url, summary });
         else rows.push({ url, summary: { ...summary, bestValue: bestCompleteTrial((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction)?.values?.[0] ?? null } });
       }
     } finally {
