@@ -117,6 +117,12 @@ export class AutoSampler implements Sampler {
     this.declared = space === undefined || space.params.length === 0 ? null : declaredShape(space);
   }
 
+  /** One line for `sodate tune`'s log of a warm-started study: what the old trials do under this sampler. */
+  describeWarmStart(): string {
+    const tpe = this.warmStartTpeTrials > 0 ? `; TPE samples its first ${this.warmStartTpeTrials} trial(s) with them` : '';
+    return `auto sampler: GP models this study's own trials only, the old study reaches it through the enqueued best${tpe}; TPE (several objectives, branch parameters, large spaces) reads them`;
+  }
+
   /** The sampler the rule picks for a space of `shape` (null: not known yet) after `finished` trials. */
   choose(shape: SpaceShape | null, finished: number, objectives = 1): AutoChoice {
     return this.rule(shape, { finished, objectives, gpMaxTrials: this.gpMaxTrials, gpMaxDimension: this.gpMaxDimension });

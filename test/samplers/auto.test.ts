@@ -142,6 +142,11 @@ describe('AutoSampler in a study', () => {
       expect(study.trials.map((t) => t.systemAttrs[AUTO_CHOICE_ATTR])).toEqual(['tpe', 'tpe', 'tpe', 'tpe', 'gp', 'gp', 'gp', 'gp']);
     });
 
+    it("says in one line what the old trials do under it (sodate tune's log)", () => {
+      expect(new AutoSampler().describeWarmStart()).toBe("auto sampler: GP models this study's own trials only, the old study reaches it through the enqueued best; TPE (several objectives, branch parameters, large spaces) reads them");
+      expect(new AutoSampler({ warmStartTpeTrials: 5 }).describeWarmStart()).toContain('; TPE samples its first 5 trial(s) with them;');
+    });
+
     it('refuses a warmStartTpeTrials that is not a non-negative integer', () => {
       expect(() => new AutoSampler({ warmStartTpeTrials: -1 })).toThrow('warmStartTpeTrials must be a non-negative integer, got -1');
       expect(() => createSampler('auto', { warmStartTpeTrials: 1.5 })).toThrow('warmStartTpeTrials must be a non-negative integer, got 1.5');
