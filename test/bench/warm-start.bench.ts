@@ -6,6 +6,8 @@
  * new one has its optimum shifted and one more parameter.
  * - branin+1: old = branin(x0 − 0.6, x1 − 0.9) (2 parameters); new = branin(x0, x1) + 2·(x2 − 0.7)²;
  * - hartmann6+1: old = hartmann6(x − 0.05); new = hartmann6(x) + 2·(x6 − 0.7)² (as branin+1);
+ * - hartmann6 shifted: old = hartmann6(x − 0.05); new = hartmann6(x) (no parameter added:
+ *   what another epoch count or dataset version does to the optimum);
  * - hartmann6 slice: old = hartmann6 with x0…x4 shifted by −0.05 and x5 fixed at 0.3 (5
  *   parameters: the knob did not exist yet); new = hartmann6 over all 6 (`assume` rows tell
  *   the warm start x5 was 0.3 in the old study);
@@ -113,6 +115,15 @@ const PAIRS: readonly Pair[] = [
     space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6'], 0, 1),
     samplers: ['tpe', 'auto'],
     variants: [{ name: 'warm', options: {} }, { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } }],
+  },
+  {
+    // No parameter added: only the optimum moved (what another epoch count or dataset version does).
+    name: 'hartmann6 shifted',
+    old: (t) => hartmann6(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1) - 0.05)),
+    fresh: (t) => hartmann6(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))),
+    optimum: -3.3223680114155147,
+    space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5'], 0, 1),
+    variants: [{ name: 'warm', options: {} }],
   },
   {
     name: 'hartmann6 slice',
