@@ -5,7 +5,7 @@ import { toExternal } from '../space/distributions.js';
 import type { Direction, FrozenTrial, StudyRecord, StudySummary, TrialCursor, TrialState } from './records.js';
 import { isFinished, isPaused, wasResumed } from './records.js';
 import type { AttrScope, FinishedState, NewStudy, NewTrial, Storage } from './storage.js';
-import { reportsAfter, cursorAfter, idsToReread, needsResumeCount, resumeCount, bestValueOf, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
+import { reportsAfter, cursorAfter, idsToReread, needsResumeCount, resumeCount, bestValueOf, carriesConstraints, directionsOf, countByState, earliestStart, emptyCounts, staleTrialReason, studyExistsError, trialFinishedError } from './shared.js';
 import { FAIL_REASON_KEY, PAUSED_ATTR, RESUME_COUNT_ATTR } from './metadata.js';
 
 interface MutableTrial {
@@ -70,6 +70,7 @@ export class InMemoryStorage implements Storage {
         nTrials: frozen.length,
         counts: countByState(frozen),
         bestValue: bestValueOf(frozen, s.directions[0] as Direction),
+        constrained: carriesConstraints(frozen),
         datetimeStart: earliestStart(frozen),
       };
     });

@@ -88,6 +88,8 @@ export interface StudySummary extends StudyRecord {
   readonly counts: Readonly<Record<TrialState, number>>;
   /** The best first value of the COMPLETE tuning trials (re-runs by confirm or ablate never count; constraints are not read here). */
   readonly bestValue: number | null;
+  /** Some trial carries constraint values: its best feasible value must be read from the trials (`bestValue` does not check). */
+  readonly constrained: boolean;
   readonly datetimeStart: Date | null;
 }
 

@@ -3,7 +3,7 @@ import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.
 import type { JsonValue } from '../json.js';
 import { isBetter, isFinished, isPaused, isRerun } from './records.js';
 import type { NewStudy } from './storage.js';
-import { ABLATION_ATTR, CONFIRM_OF_ATTR, INTERMEDIATE_VECTOR_PREFIX } from './metadata.js';
+import { ABLATION_ATTR, CONFIRM_OF_ATTR, CONSTRAINT_KEY_PREFIX, INTERMEDIATE_VECTOR_PREFIX, LEGACY_CONSTRAINTS_KEY } from './metadata.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
 
@@ -24,6 +24,16 @@ export function directionsOf(spec: NewStudy): readonly Direction[] {
 
 /** SQL: trial `t` is not a re-run by confirm or ablate (`isRerun`), for the stores' best values. */
 export const NOT_A_RERUN_SQL = `NOT EXISTS (SELECT 1 FROM trial_user_attributes a WHERE a.trial_id = t.trial_id AND a."key" IN ('${CONFIRM_OF_ATTR}', '${ABLATION_ATTR}'))`;
+
+/** SQL, given a study id expression: some trial of that study carries constraint values (Optuna 5's per-constraint keys or its older list). */
+export function constrainedSql(studyId: string): string {
+  return `EXISTS (SELECT 1 FROM trials ct JOIN trial_system_attributes c ON c.trial_id = ct.trial_id WHERE ct.study_id = ${studyId} AND (c."key" = '${LEGACY_CONSTRAINTS_KEY}' OR c."key" LIKE '${CONSTRAINT_KEY_PREFIX}%'))`;
+}
+
+/** Whether some trial carries constraint values (what `constrainedSql` asks of a store). */
+export function carriesConstraints(trials: readonly FrozenTrial[]): boolean {
+  return trials.some((t) => Object.keys(t.systemAttrs).some((key) => key === LEGACY_CONSTRAINTS_KEY || key.startsWith(CONSTRAINT_KEY_PREFIX)));
+}
 
 /** The best first value of the COMPLETE tuning trials (a re-run by confirm or ablate never counts). */
 export function bestValueOf(trials: readonly FrozenTrial[], direction: Direction): number | null {

@@ -32,9 +32,9 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
     const storage = await openStorage(url);
     try {
       for (const summary of await storage.listStudies()) {
-        // The stores' summaries rank every COMPLETE tuning trial without reading constraints, which a
-        // trial may carry without any study-level limit (setConstraint, Optuna's constraints): the best must be feasible.
-        const record = summary.directions.length > 1 || summary.bestValue === null ? null : await storage.loadStudy(summary.name);
+        // The stores' summaries rank every COMPLETE tuning trial without reading constraints: a
+        // study whose trials carry some (with or without a study-level limit) has its feasible best read from them.
+        const record = summary.directions.length > 1 || !summary.constrained ? null : await storage.loadStudy(summary.name);
         if (record === null) rows.push({ url, summary });
         else rows.push({ url, summary: { ...summary, bestValue: bestCompleteTrial((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction)?.values?.[0] ?? null } });
       }

@@ -105,6 +105,7 @@ export class PostgresStorage implements Storage {
         nTrials: Object.values(counts).reduce((a, n) => a + n, 0),
         counts,
         bestValue: (study.direction === 'minimize' ? row.low : row.high) ?? null,
+        constrained: row.constrained,
         datetimeStart: decodeDatetime(row.start),
       };
     });

@@ -1,6 +1,6 @@
 import type { AttrRow, IntermediateRow, ParamRow, TrialRow, TrialRows, ValueRow } from '../sqlite/rows.js';
 import type { QueryConfig } from 'pg';
-import { NOT_A_RERUN_SQL } from '../shared.js';
+import { NOT_A_RERUN_SQL, constrainedSql } from '../shared.js';
 import type { Query } from './connection.js';
 
 /**
@@ -89,6 +89,7 @@ export interface StudySummaryRow extends StudyRow {
   start: string | null;
   low: number | null;
   high: number | null;
+  constrained: boolean;
 }
 
 const BEST = (fn: 'MIN' | 'MAX') => `(SELECT ${fn}(CASE v.value_type WHEN 'INF_POS' THEN 'Infinity'::float8 WHEN 'INF_NEG' THEN '-Infinity'::float8 ELSE v.value END)
@@ -102,7 +103,8 @@ export const SQL = {
   (SELECT json_object_agg(c.state, c.n) FROM (SELECT t.state::text AS state, COUNT(*) AS n FROM trials t WHERE t.study_id = s.study_id GROUP BY t.state) c) AS counts,
   (SELECT to_char(MIN(t.datetime_start), ${STAMP}) FROM trials t WHERE t.study_id = s.study_id) AS start,
   ${BEST('MIN')} AS low,
-  ${BEST('MAX')} AS high
+  ${BEST('MAX')} AS high,
+  ${constrainedSql('s.study_id')} AS constrained
 FROM studies s ORDER BY s.study_id`,
   studyExists: 'SELECT 1 FROM studies WHERE study_id = $1',
   /** The study's row lock: trial numbers and budgets are decided under it. */

@@ -123,6 +123,7 @@ export class SqliteStorage implements Storage {
         if (r.start !== null && (entry.start === null || r.start < entry.start)) entry.start = r.start;
       }
       const best = new Map((this.sql.bestValues.all() as { study_id: number; low: number | null; high: number | null }[]).map((r) => [r.study_id, r]));
+      const constrained = new Set(this.sql.constrainedStudies.all() as number[]);
       return studies.map((s): StudySummary => {
         const studyDirections = directions.get(s.study_id) ?? [decodeDirection(undefined)];
         const direction = studyDirections[0] as Direction;
@@ -139,6 +140,7 @@ export class SqliteStorage implements Storage {
           nTrials: Object.values(stateCounts).reduce((a, n) => a + n, 0),
           counts: stateCounts,
           bestValue: (direction === 'minimize' ? b?.low : b?.high) ?? null,
+          constrained: constrained.has(s.study_id),
           datetimeStart: decodeDatetime(c?.start ?? null),
         };
       });

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { AttrRow, IntermediateRow, ParamRow, TrialRow, TrialRows, ValueRow } from './rows.js';
-import { NOT_A_RERUN_SQL } from '../shared.js';
+import { NOT_A_RERUN_SQL, constrainedSql } from '../shared.js';
 
 export type Statement = Database.Statement;
 
@@ -86,6 +86,8 @@ export function prepareStatements(db: Database.Database) {
        FROM trials t JOIN trial_values v ON v.trial_id = t.trial_id AND v.objective = 0
        WHERE t.state = 'COMPLETE' AND ${NOT_A_RERUN_SQL} GROUP BY t.study_id`,
     ),
+    /** Studies some trial of which carries constraint values. */
+    constrainedStudies: db.prepare(`SELECT s.study_id AS study_id FROM studies s WHERE ${constrainedSql('s.study_id')}`).pluck(),
     deleteStudy: [
       'trial_params',
       'trial_values',

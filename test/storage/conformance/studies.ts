@@ -100,6 +100,19 @@ export function studyConformance(ctx: ConformanceContext): void {
       expect((await ctx.storage.listStudies()).find((s) => s.name === 'confirmed')?.bestValue).toBe(0.3);
     });
 
+    it('says which studies have trials carrying constraint values, in either of Optuna\'s keys', async () => {
+      const plain = await ctx.newStudy('plain', 'minimize');
+      await ctx.completed(plain.id, 1);
+      const perName = await ctx.newStudy('per-name', 'minimize');
+      const a = await ctx.completed(perName.id, 1);
+      await ctx.storage.setTrialAttr(a.id, 'system', 'constraints:mem', 2);
+      const legacy = await ctx.newStudy('legacy', 'minimize');
+      const b = await ctx.completed(legacy.id, 1);
+      await ctx.storage.setTrialAttr(b.id, 'system', 'constraints', [-1, 0.5]);
+      const flags = Object.fromEntries((await ctx.storage.listStudies()).map((s) => [s.name, s.constrained]));
+      expect(flags).toEqual({ plain: false, 'per-name': true, legacy: true });
+    });
+
     it('takes ±Infinity as best values and ignores NaN', async () => {
       const min = await ctx.newStudy('min', 'minimize');
       const max = await ctx.newStudy('max', 'maximize');
