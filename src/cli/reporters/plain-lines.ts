@@ -1,11 +1,11 @@
 import type { Reporter } from '../../run/reporter.js';
 import type { FrozenTrial } from '../../storage/records.js';
-import { isFeasible } from '../../multi-objective/constraints.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
 import { FOLDS_ATTR, failReason, isBaseline } from '../../storage/metadata.js';
-import { isBetter, isRerun } from '../../storage/records.js';
+import { isBetter } from '../../storage/records.js';
+import { mayBeBest } from '../../multi-objective/best.js';
 
 /** One readable line per event: what `sodate tune` prints without the dashboard. */
 export function plainLinesReporter(write: (line: string) => void): Reporter {
@@ -42,7 +42,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
         const front = paretoFront([...study.trials.filter((t) => t.number !== trial.number), trial], study.directions);
         bestText = `  front: ${front.length} trial(s)${front.some((t) => t.number === trial.number) ? ', this one on it' : ''}`;
       } else {
-        if (trial.state === 'COMPLETE' && value !== undefined && isFeasible(trial) && !isRerun(trial) && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
+        if (value !== undefined && mayBeBest(trial) && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
         bestText = best === undefined ? '' : `  best=${formatNumber(best.values?.[0])} (#${best.number})`;
       }
       const took = formatSeconds(durationSeconds(trial));

@@ -1,4 +1,3 @@
-import { isFeasible } from '../../multi-objective/constraints.js';
 import type { ParetoPlot } from '../../analysis/plots/types.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { segmentWidths } from './charts.js';
@@ -7,7 +6,8 @@ import { paramImportances } from '../../analysis/importance/index.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, trialSeconds, valueOf } from './order.js';
-import { isBetter, isRerun } from '../../storage/records.js';
+import { isBetter } from '../../storage/records.js';
+import { mayBeBest } from '../../multi-objective/best.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
 import { objectiveNames } from './objectives.js';
 import { frontLine, isMultiObjective, objectivesText, paretoOf, paretoPanel } from './pareto.js';
@@ -71,7 +71,7 @@ function summarize(trials: readonly FrozenTrial[], direction: 'minimize' | 'maxi
         if (t.id > s.lastCompleteId) s.lastCompleteId = t.id;
         const v = valueOf(t);
         // A trial past a constraint is never the best, nor a re-run by confirm or ablate.
-        if (v !== undefined && isFeasible(t) && !isRerun(t) && (bestValue === undefined || isBetter(direction, v, bestValue))) {
+        if (v !== undefined && mayBeBest(t) && (bestValue === undefined || isBetter(direction, v, bestValue))) {
           bestValue = v;
           s.best = t;
         }
