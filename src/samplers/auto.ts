@@ -10,6 +10,7 @@ import { randomSeed } from './rng.js';
 import type { TPESamplerOptions } from './tpe/index.js';
 import { TPE_OPTION_KEYS, TPESampler } from './tpe/index.js';
 import { AUTO_CHOICE_ATTR } from '../storage/metadata.js';
+import { isOwnTrial, isWarmStarted, ownNumber } from './warm-trials.js';
 
 export interface AutoSamplerOptions {
   /** Seed of both samplers it chooses between. Default: a fresh random seed. */
@@ -27,8 +28,8 @@ export interface AutoSamplerOptions {
   /**
    * In a warm-started study, TPE (which learns from the earlier study's trials) samples the
    * study's own trials numbered below this (the enqueued best, trial 0, among them); then the
-   * rule chooses as in a cold study, and GP models the study's own trials only (see
-   * `ownTrialsView`). Default: 0: GP's own startup follows the warm start's enqueued best (the
+   * rule chooses as in a cold study, and GP models the study's own trials only (with
+   * `gp: { warmStartPrior: true }`, on a prior learnt from the old ones). Default: 0: GP's own startup follows the warm start's enqueued best (the
    * warm-start bench, seeds 0–9: with 10, the new trials stayed near the old best and GP then
    * stayed in the old study's basin, hartmann6+1 and the slice at regret 0.119).
    */
@@ -120,7 +121,8 @@ export class AutoSampler implements Sampler {
   /** One line for `sodate tune`'s log of a warm-started study: what the old trials do under this sampler. */
   describeWarmStart(): string {
     const tpe = this.warmStartTpeTrials > 0 ? `; TPE samples its first ${this.warmStartTpeTrials} trial(s) with them` : '';
-    return `auto sampler: GP models this study's own trials only, the old study reaches it through the enqueued best${tpe}; TPE (several objectives, branch parameters, large spaces) reads them`;
+    const gp = this.gp.warmStartPrior ? "GP models this study's own trials on a prior mean fitted to the old ones" : "GP models this study's own trials only, the old study reaches it through the enqueued best";
+    return `auto sampler: ${gp}${tpe}; TPE (several objectives, branch parameters, large spaces) reads them`;
   }
 
   /** The sampler the rule picks for a space of `shape` (null: not known yet) after `finished` trials. */
@@ -129,20 +131,20 @@ export class AutoSampler implements Sampler {
   }
 
   inferRelativeSpace(study: StudyView, trial: FrozenTrial): SearchSpaceMap {
-    return this.choiceFor(study, trial) === 'tpe' ? this.tpe.inferRelativeSpace(study, trial) : this.gp.inferRelativeSpace(ownTrialsView(study));
+    return this.choiceFor(study, trial) === 'tpe' ? this.tpe.inferRelativeSpace(study, trial) : this.gp.inferRelativeSpace(study);
   }
 
   sampleRelative(study: StudyView, trial: FrozenTrial, space: SearchSpaceMap): Record<string, number> {
-    return this.choiceFor(study, trial) === 'tpe' ? this.tpe.sampleRelative(study, trial, space) : this.gp.sampleRelative(ownTrialsView(study), trial, space);
+    return this.choiceFor(study, trial) === 'tpe' ? this.tpe.sampleRelative(study, trial, space) : this.gp.sampleRelative(study, trial, space);
   }
 
   sampleIndependent(study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number {
-    return this.choiceFor(study, trial) === 'gp' ? this.gp.sampleIndependent(ownTrialsView(study), trial, name, distribution) : this.tpe.sampleIndependent(study, trial, name, distribution);
+    return this.choiceFor(study, trial) === 'gp' ? this.gp.sampleIndependent(study, trial, name, distribution) : this.tpe.sampleIndependent(study, trial, name, distribution);
   }
 
   afterTrial(study: StudyView, trial: FrozenTrial, state: TrialState): void {
     this.chosen.delete(`${study.name}\u0001${trial.number}`);
-    this.gp.afterTrial(ownTrialsView(study), trial, state);
+    this.gp.afterTrial(study, trial, state);
   }
 
   private choiceFor(study: StudyView, trial: FrozenTrial): AutoChoice {
@@ -212,38 +214,6 @@ function nested<T>(name: string, build: () => T): T {
     if (error instanceof OptionError && !error.message.startsWith(`${name}:`)) throw new OptionError(`${name}.${error.message}`);
     throw error;
   }
-}
-
-/** A warm start's old trials come first in the sampler's view, with negative ids (src/study/warm-start.ts). */
-function isWarmStarted(study: StudyView): boolean {
-  return (study.getTrials()[0]?.id ?? 0) < 0;
-}
-
-function isOwnTrial(trial: FrozenTrial): boolean {
-  return trial.id >= 0;
-}
-
-/** A trial's number in its own study: the sampler's view numbers it past the old trials. */
-function ownNumber(study: StudyView, trial: FrozenTrial): number {
-  const trials = study.getTrials();
-  const old = trials.findIndex(isOwnTrial);
-  return trial.number - (old < 0 ? trials.length : old);
-}
-
-/**
- * What GP reads: the study's own trials, without a warm start's old ones. A GP cannot
- * reconcile old observations with new ones where the problem moved (a shifted optimum puts
- * both at nearby points with different values), and it fits only the parameters every trial
- * has, so a knob the earlier study lacked would be drawn at random for good. On the
- * warm-start bench (seeds 0–9) GP fitted to the old trials ended far behind a cold study
- * (regret after 100 trials 0.105 against 4.2e-5 on branin+1, 0.170 against 1.2e-4 on the
- * hartmann6 slice); fitted to its own trials after the enqueued best it is ahead early and
- * level or better after 100 on both. The old trials still teach TPE (`warmStartTpeTrials`, and
- * the branch parameters of a conditional space).
- */
-function ownTrialsView(study: StudyView): StudyView {
-  if (!isWarmStarted(study)) return study;
-  return { ...study, getTrials: (states) => study.getTrials(states).filter(isOwnTrial) };
 }
 
 function nonNegativeInteger(name: string, value: number): number {

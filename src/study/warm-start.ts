@@ -6,8 +6,9 @@
  * and the study's own trials follow, renumbered by +W (samplers index per-trial arrays by
  * number and derive each trial's random stream from it). Pruners, the budget, `bestTrial`
  * and storage never see them: they are not trials of the new study. So every sampler
- * (TPE, GP, QMC, grid) uses them without a line of its own; `auto` keeps them from GP (see
- * `ownTrialsView` in samplers/auto.ts) and gives them to TPE.
+ * (TPE, QMC, grid) uses them without a line of its own; GP tells them apart
+ * (samplers/warm-trials.ts) and fits the study's own trials only, with the old ones at most
+ * as its prior mean (samplers/gp/prior-mean.ts).
  *
  * Old trials are translated into the new study's distributions by their external values:
  * - a parameter the new space no longer has is left out of every old trial;

@@ -24,6 +24,8 @@
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_SAMPLERS=tpe npm run bench -- warm-start
  *   SODATE_BENCH_PROBLEMS=branin+1 …                             one pair
  *   SODATE_BENCH_SEED_BASE=100 …                                 seeds 100…109 (the warm-start ranking was chosen on 100…119)
+ *   SODATE_BENCH_SAMPLERS=auto,auto+prior …                      auto with GP's warmStartPrior too (only when named)
+ *   SODATE_BENCH_REACH=1 …                                       each seed's "to cold@100" too
  *
  * Beside Optuna (Debian's 3.1; Optuna 5 too when SODATE_OPTUNA5_PATH points at its sources)
  * on branin+1, hartmann6+1 and image-mixed: Optuna has no warm start, so its peer adds the
@@ -113,7 +115,7 @@ const PAIRS: readonly Pair[] = [
     fresh: (t) => hartmann6(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))) + 2 * (t.suggestFloat('x6', 0, 1) - 0.7) ** 2,
     optimum: -3.3223680114155147,
     space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6'], 0, 1),
-    samplers: ['tpe', 'auto'],
+    samplers: ['tpe', 'auto', 'auto+prior'],
     variants: [{ name: 'warm', options: {} }, { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } }],
   },
   {
@@ -140,7 +142,7 @@ const PAIRS: readonly Pair[] = [
   },
   {
     name: 'image-mixed',
-    samplers: ['tpe', 'auto'],
+    samplers: ['tpe', 'auto', 'auto+prior'],
     old: imageOld,
     fresh: imageBaseline,
     optimum: 0.23,
@@ -153,7 +155,7 @@ const PAIRS: readonly Pair[] = [
   },
   {
     name: 'branin+1 narrowed',
-    samplers: ['tpe', 'auto'],
+    samplers: ['tpe', 'auto', 'auto+prior'],
     old: braninOld,
     fresh: braninPlus(6),
     optimum: 0.39788735772973816,
@@ -171,12 +173,14 @@ const PAIRS: readonly Pair[] = [
   },
 ];
 
-const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler }[] = [
+const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler; /** Runs only when SODATE_BENCH_SAMPLERS names it. */ optIn?: true }[] = [
   { name: 'tpe', create: (seed) => new TPESampler({ seed }) },
   { name: 'gp', create: (seed) => new GPSampler({ seed, deterministicObjective: true }) },
   // The default sampler (GP here; GP+TPE on image-mixed's conditional space): in a warm-started study GP models the new trials only.
   // SODATE_BENCH_AUTO_TPE_TRIALS=10: TPE with the old trials samples the first 10 (AutoSampler's warmStartTpeTrials).
   { name: 'auto', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true }, warmStartTpeTrials: Number(process.env['SODATE_BENCH_AUTO_TPE_TRIALS'] ?? 0) }) },
+  // GP's transfer model: a GP of the old trials as the prior mean of the new trials' GP (gp: { warmStartPrior: true }).
+  { name: 'auto+prior', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true, warmStartPrior: true } }), optIn: true },
 ];
 
 const TRIALS = 100;
@@ -242,6 +246,8 @@ function summaryRows(pair: string, sampler: string, cold: readonly number[][], w
       return n < 0 ? TRIALS + 1 : n + 1;
     });
     const m = median(reach);
+    // SODATE_BENCH_REACH=1: each seed's trial too (medians of 10 such numbers move a lot between seed sets).
+    if (process.env['SODATE_BENCH_REACH'] === '1') console.log(`${pair} / ${sampler} / ${name}: to cold@100 per seed ${reach.map((r) => (r > TRIALS ? '>' : String(r))).join(' ')}`);
     rows.push([pair, sampler, name, fmt(at(25)), fmt(at(TARGET)), fmt(at(TRIALS)), m > TRIALS ? '>100' : String(m), m <= TARGET ? 'yes' : 'no']);
   }
   return rows;
@@ -253,7 +259,7 @@ async function main(): Promise<void> {
   const problemFilter = process.env['SODATE_BENCH_PROBLEMS']?.split(',');
   const rows: string[][] = [];
   for (const pair of PAIRS.filter((p) => problemFilter === undefined || problemFilter.includes(p.name))) {
-    for (const entry of SAMPLERS.filter((s) => (samplerFilter === undefined || samplerFilter.includes(s.name)) && (pair.samplers === undefined || pair.samplers.includes(s.name)))) {
+    for (const entry of SAMPLERS.filter((s) => (samplerFilter === undefined ? s.optIn !== true : samplerFilter.includes(s.name)) && (pair.samplers === undefined || pair.samplers.includes(s.name)))) {
       const started = Date.now();
       const cold: number[][] = [];
       const variants = pair.variants.filter((v) => v.only === undefined || v.only === entry.name);

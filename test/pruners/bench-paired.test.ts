@@ -26,4 +26,11 @@ describe("the pruner bench's paired comparison", () => {
     expect(pair({ epochs: [10, 2], finals: [0.5, null], wouldBe: [0.5, 0.9] }, reference, 'minimize', 0, 1).prunedBest).toBe(false);
     expect(pair({ epochs: [10], finals: [0.5] }, reference, 'minimize', 0, 1).prunedBest).toBeUndefined();
   });
+  it("tells a loss the pruner caused (it pruned a trial as good as no-pruning's best at equal epochs) from one the sampler's path did", () => {
+    const reference = { epochs: [10, 10, 10], finals: [0.5, 0.3, 0.1] };
+    // 20 epochs: no-pruning's best there is 0.3.
+    expect(pair({ epochs: [10, 2, 8], finals: [0.5, null, 0.4], wouldBe: [0.5, 0.3, 0.4] }, reference, 'minimize', 0, 1).lostToPruning).toBe(true);
+    expect(pair({ epochs: [10, 2, 8], finals: [0.5, null, 0.4], wouldBe: [0.5, 0.35, 0.4] }, reference, 'minimize', 0, 1).lostToPruning).toBe(false);
+    expect(pair({ epochs: [10, 2, 8], finals: [0.5, null, 0.2], wouldBe: [0.5, 0.1, 0.2] }, reference, 'minimize', 0, 1).lostToPruning).toBeUndefined();
+  });
 });

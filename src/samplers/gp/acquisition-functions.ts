@@ -8,7 +8,7 @@
 import { SobolSequence } from '../qmc.js';
 import { ndtri } from '../../numerics/truncnorm.js';
 import type { BoxDecomposition } from './box-decomposition.js';
-import type { GaussianProcess, PredictionWithGradient } from './gp-model.js';
+import type { GaussianProcess, Posterior, PredictionWithGradient } from './gp-model.js';
 import { logExpectedImprovement, logExpectedImprovementValue, logNormalCdf } from './special.js';
 
 /** What the acquisition optimiser needs of a function of the encoded point. */
@@ -30,7 +30,7 @@ export interface AcquisitionFunction {
 /** log EI of one GP above `best`, maximising. */
 export class LogExpectedImprovement implements AcquisitionFunction {
   constructor(
-    private readonly gp: GaussianProcess,
+    private readonly gp: Posterior,
     private readonly best: number,
   ) {}
 

@@ -19,6 +19,16 @@ export interface PredictionWithGradient extends Prediction {
   readonly dVariance: Float64Array;
 }
 
+/** What an acquisition function reads of a posterior: a GP's, or one with a prior mean (prior-mean.ts). */
+export interface Posterior {
+  predict(point: Float64Array): Prediction;
+  predictMany(points: readonly Float64Array[]): Prediction[];
+  /** The exact mean and an upper bound on the variance, cheaply. */
+  predictBound(point: Float64Array): Prediction;
+  predictWithGradient(point: Float64Array, free: Uint8Array): PredictionWithGradient;
+  predictWithGradientMany(points: readonly Float64Array[], free: Uint8Array): PredictionWithGradient[];
+}
+
 // The loops over the training points live in small functions of their own: V8 optimises each
 // soon after it first runs hot, instead of running it slowly until a whole caller is compiled
 // (which is most of a fresh process's first asks).
@@ -51,7 +61,7 @@ function meanAndInterleave(k: Float64Array, alpha: Float64Array, n: number, four
   return mean;
 }
 
-export class GaussianProcess {
+export class GaussianProcess implements Posterior {
   readonly inputs: EncodedInputs;
   readonly params: KernelParams;
   readonly factor: CholeskyFactor;

@@ -10,16 +10,6 @@ function yeoJohnson(x: number, lambda: number): number {
   return Math.abs(lambda - 2) < 1e-9 ? -Math.log1p(-x) : -(Math.pow(1 - x, 2 - lambda) - 1) / (2 - lambda);
 }
 
-function standardize(values: ArrayLike<number>): Float64Array {
-  const n = values.length;
-  let mean = 0;
-  for (let i = 0; i < n; i++) mean += (values[i] as number) / n;
-  let variance = 0;
-  for (let i = 0; i < n; i++) variance += ((values[i] as number) - mean) ** 2 / n;
-  const sd = Math.sqrt(variance) > 1e-12 ? Math.sqrt(variance) : 1;
-  return Float64Array.from(values, (v) => (v - mean) / sd);
-}
-
 /**
  * Profile log-likelihood of λ for standardised values z; `jacobian` = Σ sign(zᵢ)·log(1 + |zᵢ|)
  * (independent of λ, so computed once per fit) and `t` scratch of z's length.
@@ -66,7 +56,27 @@ export function fitYeoJohnsonLambda(z: Float64Array): number {
 
 /** Standardise, Yeo–Johnson transform with a fitted λ, standardise again. Order preserving. */
 export function warpOutputs(values: ArrayLike<number>): Float64Array {
-  const z = standardize(values);
+  return Float64Array.from(values, outputTransform(values));
+}
+
+/**
+ * The map `warpOutputs` applies to `values`, as a function of any value: a warm start puts
+ * the new study's values on the scale its prior mean learned from the old study's.
+ */
+export function outputTransform(values: ArrayLike<number>): (value: number) => number {
+  const first = affineStandardizer(values);
+  const z = Float64Array.from(values, first);
   const lambda = fitYeoJohnsonLambda(z);
-  return standardize(Float64Array.from(z, (v) => yeoJohnson(v, lambda)));
+  const second = affineStandardizer(Float64Array.from(z, (v) => yeoJohnson(v, lambda)));
+  return (value) => second(yeoJohnson(first(value), lambda));
+}
+
+function affineStandardizer(values: ArrayLike<number>): (value: number) => number {
+  const n = values.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += (values[i] as number) / n;
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += ((values[i] as number) - mean) ** 2 / n;
+  const sd = Math.sqrt(variance) > 1e-12 ? Math.sqrt(variance) : 1;
+  return (v) => (v - mean) / sd;
 }

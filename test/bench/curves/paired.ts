@@ -51,6 +51,12 @@ export interface Paired {
   readonly outcome: 1 | 0 | -1;
   /** A pruned trial would have ended better than the study's best (undefined: not known). */
   readonly prunedBest: boolean | undefined;
+  /**
+   * A loss where the study pruned a trial that would have ended at least as well as
+   * no-pruning's best at equal epochs: the pruner's fault, not the sampler's path (undefined:
+   * not a loss, or not known).
+   */
+  readonly lostToPruning: boolean | undefined;
 }
 
 function prunedTheBest(run: StudyRun, direction: Direction, best: number): boolean | undefined {
@@ -63,9 +69,13 @@ export function pair(run: StudyRun, reference: StudyRun, direction: Direction, o
   const epochs = totalEpochs(run);
   const best = bestWithin(run, direction);
   const r = regret(best, direction, optimum, scale);
-  const ref = regret(bestWithin(reference, direction, epochs), direction, optimum, scale);
+  const referenceBest = bestWithin(reference, direction, epochs);
+  const ref = regret(referenceBest, direction, optimum, scale);
   const tie = (r === ref) || Math.abs(r - ref) <= 1e-9;
-  return { epochs, regret: r, referenceRegret: ref, outcome: tie ? 0 : r < ref ? 1 : -1, prunedBest: prunedTheBest(run, direction, best) };
+  const outcome = tie ? 0 : r < ref ? 1 : -1;
+  const sign = direction === 'minimize' ? 1 : -1;
+  const lostToPruning = outcome !== -1 || run.wouldBe === undefined ? undefined : run.wouldBe.some((w, i) => run.finals[i] === null && run.epochs[i] !== 0 && sign * w <= sign * referenceBest + 1e-12);
+  return { epochs, regret: r, referenceRegret: ref, outcome, prunedBest: prunedTheBest(run, direction, best), lostToPruning };
 }
 
 /** Two-sided sign test: P(a split at least as uneven as wins:losses) under a fair coin, ties dropped. */
@@ -104,7 +114,8 @@ export function summaryCells(pairs: readonly Paired[], fullEpochs: number): stri
     `${wins}/${ties}/${losses}`,
     signTestP(wins, losses).toFixed(3),
     pairs.some((p) => p.prunedBest === undefined) ? '-' : `${pairs.filter((p) => p.prunedBest === true).length}/${pairs.length}`,
+    pairs.some((p) => p.outcome === -1 && p.lostToPruning === undefined) ? '-' : `${pairs.filter((p) => p.lostToPruning === true).length}/${losses}`,
   ];
 }
 
-export const SUMMARY_HEADER = ['epochs used', 'regret (median)', 'none at equal epochs', 'paired diff (median)', 'W/T/L vs none', 'sign p', 'pruned a would-be best'] as const;
+export const SUMMARY_HEADER = ['epochs used', 'regret (median)', 'none at equal epochs', 'paired diff (median)', 'W/T/L vs none', 'sign p', 'pruned a would-be best', 'losses: pruned a winner'] as const;
