@@ -184,15 +184,16 @@ describe('a warm-started study', () => {
 
   it.each([
     ['tpe', (seed: number) => new TPESampler({ seed })],
-    ['gp', (seed: number) => new GPSampler({ seed, deterministicObjective: true, nCandidates: 128 })],
+    ['gp with warmStartPrior', (seed: number) => new GPSampler({ seed, deterministicObjective: true, nCandidates: 128, warmStartPrior: true })],
   ])('lets %s skip its random startup and sample where the old study found good values', async (_name, sampler) => {
     const storage = new InMemoryStorage();
     await oldStudy(storage, 30, (x) => (x - 0.8) ** 2);
     const distance = async (warm: boolean): Promise<number> => {
       const study = await createStudy({ name: warm ? 'warm' : 'cold', storage, sampler: sampler(3), ...(warm ? { warmStart: { from: 'old', enqueueBest: false } } : {}) });
-      await study.optimize((t) => (t.suggestFloat('x', 0, 1) - 0.8) ** 2, { nTrials: 6 });
+      await study.optimize((t) => (t.suggestFloat('x', 0, 1) - 0.8) ** 2, { nTrials: 8 });
+      // GP with the prior takes over after 3 trials of its own: 5 of the 8 are near the old optimum.
       const d = study.trials.map((t) => Math.abs((t.params['x'] as number) - 0.8)).sort((a, b) => a - b);
-      return d[3] as number;
+      return d[4] as number;
     };
     expect(await distance(true)).toBeLessThan(0.1);
     expect(await distance(false)).toBeGreaterThan(0.1);
