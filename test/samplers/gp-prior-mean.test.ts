@@ -10,6 +10,7 @@ import { GPSampler } from '../../src/samplers/gp/index.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import { Rng } from '../../src/samplers/rng.js';
+import { expectGradientMatchesDifferences } from './gradient-check.js';
 
 const space = { x: floatDistribution(0, 1), y: floatDistribution(0, 1), z: floatDistribution(0, 1) };
 const bowl = (p: Record<string, number>): number => (p['x']! - 0.3) ** 2 + (p['y']! - 0.6) ** 2;
@@ -61,15 +62,8 @@ describe('PriorMean', () => {
         const plain = posterior.predict(point);
         expect(g.mean).toBeCloseTo(plain.mean, 10);
         expect(g.variance).toBeCloseTo(plain.variance, 10);
-        for (let j = 0; j < 3; j++) {
-          const h = 1e-6;
-          const up = Float64Array.from(point);
-          const down = Float64Array.from(point);
-          up[j] = (up[j] as number) + h;
-          down[j] = (down[j] as number) - h;
-          const numeric = (posterior.predict(up).mean - posterior.predict(down).mean) / (2 * h);
-          expect(Math.abs((g.dMean[j] as number) - numeric)).toBeLessThan(1e-4 * Math.max(1, Math.abs(numeric)));
-        }
+        expectGradientMatchesDifferences((q) => posterior.predict(q).mean, g.dMean, point, { h: 1e-6, tolerance: 1e-4 });
+        expectGradientMatchesDifferences((q) => posterior.predict(q).variance, g.dVariance, point, { h: 1e-6, tolerance: 1e-4 });
       }),
       { numRuns: 25 },
     );
