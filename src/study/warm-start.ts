@@ -17,13 +17,13 @@
  *   narrowed range, a choice since removed) is left out whole by default (`outside: 'drop'`).
  *   Left out whole rather than losing that one parameter: TPE's group decomposition would
  *   otherwise split every group the parameter shares (a trial missing it cuts the groups),
- *   and GP fits only the parameters every trial has. Clipping instead (`outside: 'clip'`)
+ *   and GP's prior only the parameters every old trial has. Clipping instead (`outside: 'clip'`)
  *   keeps the trial with the value moved onto the boundary, which tells the model that the
  *   boundary scored what a point outside it scored; the warm-start bench compares the two;
  * - a parameter the earlier study never had (a knob added since) is absent from the old
  *   trials, unless `assume` says what it effectively was then (`ema: false`): TPE then models
- *   it on the new trials alone, a `gp` sampler (which fits the parameters every trial shares)
- *   samples it at random until `assume` gives it a value in the old trials.
+ *   it on the new trials alone, and so does GP (it fits the study's own trials; its
+ *   `warmStartPrior` is flat along a parameter the old trials lack or held at one value).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';

@@ -5,7 +5,7 @@ import type { FrozenTrial } from '../../src/storage/records.js';
 import { buildEncoding } from '../../src/samplers/gp/encoding.js';
 import { defaultKernelParams } from '../../src/samplers/gp/fit.js';
 import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
-import { PriorMean, ResidualPosterior } from '../../src/samplers/gp/prior-mean.js';
+import { PriorMean, priorWeight, ResidualPosterior } from '../../src/samplers/gp/prior-mean.js';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
@@ -26,10 +26,10 @@ function oldTrials(n: number, extra: Record<string, number> = {}): FrozenTrial[]
 
 describe('PriorMean', () => {
   const encoding = buildEncoding(space);
-  const value = (t: FrozenTrial): number => -(t.values?.[0] as number);
+  const fit = (trials: readonly FrozenTrial[], on = encoding): PriorMean | null => PriorMean.fit(on, trials, trials.map((t) => -(t.values?.[0] as number)), { deterministic: true, warp: true });
 
   it("learns the old study's landscape over the parameters it had, flat along the one it lacked", () => {
-    const prior = PriorMean.fit(encoding, oldTrials(40), value, true);
+    const prior = fit(oldTrials(40));
     expect(prior).not.toBeNull();
     const at = (x: number, y: number, z: number): number => (prior as PriorMean).value(Float64Array.of(x, y, z));
     expect(at(0.3, 0.6, 0.5)).toBeGreaterThan(at(0.9, 0.1, 0.5));
@@ -37,18 +37,25 @@ describe('PriorMean', () => {
   });
 
   it('leaves out a parameter the old study held at one value (an assumed one)', () => {
-    const prior = PriorMean.fit(encoding, oldTrials(40, { z: 0.2 }), value, true) as PriorMean;
+    const prior = fit(oldTrials(40, { z: 0.2 })) as PriorMean;
     expect(prior.value(Float64Array.of(0.3, 0.6, 0.2))).toBeCloseTo(prior.value(Float64Array.of(0.3, 0.6, 0.95)), 12);
   });
 
   it('is null with too few old trials, or none inside the new ranges', () => {
-    expect(PriorMean.fit(encoding, oldTrials(4), value, true)).toBeNull();
+    expect(fit(oldTrials(4))).toBeNull();
     const narrowed = buildEncoding({ ...space, x: floatDistribution(2, 3) });
-    expect(PriorMean.fit(narrowed, oldTrials(40), value, true)).toBeNull();
+    expect(fit(oldTrials(40), narrowed)).toBeNull();
+  });
+
+  it('holds a new value far worse than every old one just below the old worst (a penalty would swamp the residual scale)', () => {
+    const prior = fit(oldTrials(40)) as PriorMean;
+    const worstOld = Math.min(...oldTrials(40).map((t) => prior.transform(-(t.values?.[0] as number))));
+    expect(prior.transform(-1e100)).toBeCloseTo(worstOld - 1, 12);
+    expect(prior.transform(-0.01)).toBeGreaterThan(worstOld);
   });
 
   it("ResidualPosterior's gradients agree with finite differences", () => {
-    const prior = PriorMean.fit(encoding, oldTrials(30), value, true) as PriorMean;
+    const prior = fit(oldTrials(30)) as PriorMean;
     const rng = new Rng(3);
     const n = 6;
     const x = Float64Array.from({ length: n * 3 }, () => rng.float());
@@ -67,6 +74,17 @@ describe('PriorMean', () => {
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('priorWeight', () => {
+  it('is the least-squares slope of the new values on the prior, within [0, 1]', () => {
+    expect(priorWeight([0, 1, 2, 3], [1, 1.5, 2, 2.5])).toBeCloseTo(0.5, 12);
+    expect(priorWeight([0, 1, 2], [0, 3, 6])).toBe(1);
+    expect(priorWeight([0, 1, 2], [2, 1, 0])).toBe(0);
+    // A prior flat over the new trials says nothing: 0; under three trials: 1.
+    expect(priorWeight([1, 1, 1], [0, 1, 2])).toBe(0);
+    expect(priorWeight([0, 1], [5, -5])).toBe(1);
   });
 });
 
@@ -94,17 +112,39 @@ describe('GPSampler in a warm-started study', () => {
     const near = warm.trials.slice(3).filter((t) => Math.hypot((t.params['x'] as number) - 0.35, (t.params['y'] as number) - 0.55) < 0.2);
     expect(near.length).toBeGreaterThanOrEqual(6);
     expect(warm.bestValue as number).toBeLessThan(cold.bestValue as number);
-    expect(warm.trials.every((t) => typeof t.params['z'] === 'number')).toBe(true);
+    // z, which the old trials lack, is learnt from the own ones.
+    expect(warm.trials.slice(6).filter((t) => Math.abs((t.params['z'] as number) - 0.7) < 0.25).length).toBeGreaterThanOrEqual(4);
   });
 
   it("without warmStartPrior fits its own trials only, after its own Sobol' startup, over every parameter", async () => {
     const { warm, cold } = await studies(16, false);
-    // Trial 0 is the enqueued old best; then the startup (the cold study's points, shifted
-    // by one trial); the GP then learns z, which the old trials lack, from the own ones.
+    // Trial 0 is the enqueued old best; then the cold study's Sobol' points (by the trial's
+    // number in its own study); the GP then learns z, which the old trials lack, from the own ones.
     expect(warm.trials[0]?.params).toMatchObject({ x: expect.closeTo(0.3, 1) as number, y: expect.closeTo(0.6, 1) as number });
+    expect(warm.trials.slice(2, 10).map((t) => t.params)).toEqual(cold.trials.slice(2, 10).map((t) => t.params));
     const late = warm.trials.slice(11).map((t) => t.params['z'] as number);
     expect(late.filter((z) => Math.abs(z - 0.7) < 0.2).length).toBeGreaterThanOrEqual(3);
-    expect(cold.trials.length).toBe(16);
+  });
+
+  it('fits a prior per study: one sampler warm-starting two studies from different old ones gives each its own old study\'s prior', async () => {
+    const storage = new InMemoryStorage();
+    for (const [name, at] of [['oldA', 0.1], ['oldB', 0.9]] as const) {
+      const old = await createStudy({ name, storage, sampler: new GPSampler({ seed: 1, deterministicObjective: true }) });
+      await old.optimize((t) => (t.suggestFloat('x', 0, 1) - at) ** 2, { nTrials: 20 });
+    }
+    const run = async (sampler: GPSampler, name: string, from: string): Promise<unknown[]> => {
+      const study = await createStudy({ name, storage, sampler, warmStart: { from } });
+      await study.optimize((t) => (t.suggestFloat('x', 0, 1) - 0.85) ** 2, { nTrials: 7 });
+      return study.trials.map((t) => t.params['x']);
+    };
+    const shared = new GPSampler({ seed: 4, deterministicObjective: true, warmStartPrior: true });
+    await run(shared, 'a', 'oldA');
+    const reused = (await run(shared, 'b', 'oldB')) as number[];
+    const fresh = (await run(new GPSampler({ seed: 4, deterministicObjective: true, warmStartPrior: true }), 'b2', 'oldB')) as number[];
+    // The same points as a fresh sampler's, up to the kernel fit warm-started from study a's
+    // (a GP sampler's hyperparameter cache is shared across studies); near 0.85, not oldA's 0.1.
+    reused.forEach((x, i) => expect(Math.abs(x - (fresh[i] as number))).toBeLessThan(1e-4));
+    expect(reused.slice(3).every((x) => Math.abs(x - 0.85) < 0.15)).toBe(true);
   });
 
   it('refuses a warmStartPrior that is not true or false', () => {

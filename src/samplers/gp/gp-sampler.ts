@@ -21,7 +21,7 @@ import { evenlySpacedSubset, fitKernelParams, fitKernelParamsAfresh } from './fi
 import { GaussianProcess } from './gp-model.js';
 import { warpOutputs } from './output-warp.js';
 import { PriorMean, priorWeight, ResidualPosterior } from './prior-mean.js';
-import { isWarmStarted, oldTrials, ownTrialsView } from '../warm-trials.js';
+import { isWarmStarted, oldTrials, ownNumber, ownTrialsView } from '../warm-trials.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
 
 export interface GPSamplerOptions {
@@ -36,8 +36,8 @@ export interface GPSamplerOptions {
    * proposing the same point. With one objective and no constraints, running trials enter
    * the acquisition as joint posterior fantasies (the batch's log expected improvement, as
    * Optuna 5's qLogEI); with several objectives or constraints they get the worst observed
-   * value of each (a constant liar). Pruned trials always get the worst observed value.
-   * Default true.
+   * value of each (a constant liar). Pruned trials always get the worst observed value; so
+   * do running ones under a warm start's prior (`warmStartPrior`). Default true.
    */
   constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before local search. Default 1024. */
@@ -47,8 +47,10 @@ export interface GPSamplerOptions {
   /**
    * In a warm-started study (one objective, no constraints), a GP fitted to the earlier
    * study's trials becomes the prior mean of the GP of the study's own trials, which models
-   * what changed (src/samplers/gp/prior-mean.ts), and GP takes over after 3 own trials
-   * instead of the Sobol' startup. Off: the GP models the study's own trials only, and the
+   * what changed (src/samplers/gp/prior-mean.ts), and GP takes over after min(3,
+   * `nStartupTrials`) own trials instead of the Sobol' startup (when the old trials give a
+   * prior: at least 5 inside the new ranges, sharing a parameter they vary). Running trials
+   * then enter as constant lies, not fantasies. Off: the GP models the study's own trials only, and the
    * old study reaches it through the warm start's enqueued best. On the warm-start bench it
    * is ahead on branin+1 and the hartmann6 pairs and far behind on image-mixed (README,
    * "Warm starts"). Default false.
@@ -130,6 +132,11 @@ function decodeInside(encoding: Encoding, point: Float64Array, rng: Rng): Record
   return out;
 }
 
+/** The space an encoding was built from. */
+function encodingSpace(encoding: Encoding): SearchSpaceMap {
+  return Object.fromEntries(encoding.dimensions.map((dim) => [dim.name, dim.distribution]));
+}
+
 /** Values in the maximisation sense as GP targets: Yeo–Johnson warped and standardised, or only standardised. */
 function fitTargets(values: number[], warp: boolean): Float64Array {
   if (warp) {
@@ -177,8 +184,8 @@ export class GPSampler implements Sampler {
   /** The last fit of each GP: `objective:<j>`, `constraint:<name>`. */
   private readonly caches = new Map<string, CachedFit>();
   private posterior: CachedPosterior | null = null;
-  /** The warm start's prior of the last space asked for, and how many old trials it was fitted on. */
-  private prior: { names: string; old: number; model: PriorMean | null } | undefined;
+  /** The warm start's prior of the last study and space asked for (`key`: which, and which old trials). */
+  private prior: { key: string; model: PriorMean | null } | undefined;
   /** Points this instance proposed for trials that may not have stored their parameters yet. */
   private readonly pending = new Map<number, { names: string; internal: Record<string, number> }>();
 
@@ -230,7 +237,8 @@ export class GPSampler implements Sampler {
     const prior = m === 1 && !hasConstraints(completed) ? this.priorFor(study, encoding) : null;
     let result: Record<string, number>;
     if (prior !== null && completed.length >= Math.min(this.nStartupTrials, PRIOR_STARTUP_TRIALS)) result = this.sampleWithPrior(own, trial, encoding, completed, prior);
-    else if (completed.length < this.nStartupTrials) result = this.startup.samplePoint(trial.number, space);
+    // The startup by the trial's number in its own study: a warm start's old trials do not move it.
+    else if (completed.length < this.nStartupTrials) result = this.startup.samplePoint(ownNumber(study, trial), space);
     else if (m === 1 && !hasConstraints(completed)) result = this.sampleFromGP(own, trial, encoding, completed);
     else result = this.sampleMultiOutput(own, trial, encoding, completed);
     this.pending.set(trial.number, { names: encoding.names.join('\u0000'), internal: result });
@@ -245,17 +253,18 @@ export class GPSampler implements Sampler {
     this.pending.delete(trial.number);
   }
 
-  /** The warm start's prior over `encoding` (fitted once per space), or null when the study has no usable old trials. */
+  /**
+   * The warm start's prior over `encoding`, or null when the study has no usable old trials.
+   * Fitted once per study, space and set of old trials (one sampler may serve several studies).
+   */
   private priorFor(study: StudyView, encoding: Encoding): PriorMean | null {
     if (!this.warmStartPrior || !isWarmStarted(study)) return null;
-    const names = encoding.names.join('\u0000');
     const old = oldTrials(study, ['COMPLETE']).filter((t) => t.values !== null && t.values.length === 1 && !Number.isNaN(t.values[0]));
-    if (this.prior?.names === names && this.prior.old === old.length) return this.prior.model;
+    const key = [study.name, JSON.stringify(encoding.dimensions.map((dim) => [dim.name, dim.distribution])), old.length, old[0]?.id, old[old.length - 1]?.id].join('\u0001');
+    if (this.prior?.key === key) return this.prior.model;
     const sign = study.direction === 'minimize' ? -1 : 1;
-    const finite = finiteValues(old.map((t) => sign * (t.values?.[0] as number)));
-    const valueOf = new Map(old.map((t, i) => [t.id, finite[i] as number]));
-    const model = PriorMean.fit(encoding, old, (t) => valueOf.get(t.id) as number, this.deterministicObjective);
-    this.prior = { names, old: old.length, model };
+    const model = PriorMean.fit(encoding, old, finiteValues(old.map((t) => sign * (t.values?.[0] as number))), { deterministic: this.deterministicObjective, warp: this.warpOutputs });
+    this.prior = { key, model };
     return model;
   }
 
@@ -278,8 +287,9 @@ export class GPSampler implements Sampler {
       raw.push(sign * (t.values?.[0] as number));
       ids.push(t.id);
     }
-    const y = finiteValues(raw).map(prior.transform);
     const n = rows.length;
+    if (n === 0) return this.startup.samplePoint(ownNumber(study, trial), encodingSpace(encoding));
+    const y = finiteValues(raw).map(prior.transform);
     const priorAt = rows.map((row) => prior.value(row));
     const weight = priorWeight(priorAt, y);
     const residuals = y.map((v, i) => v - weight * (priorAt[i] as number));
@@ -288,8 +298,12 @@ export class GPSampler implements Sampler {
     // A few trials that agree with the prior would make the residual's scale (and so the
     // model's uncertainty) vanish: it is kept at least a share of the prior's own scale.
     const scale = Math.max(spread, MIN_RESIDUAL_SCALE);
-    const worst = Math.min(...y);
-    const best = Math.max(...y);
+    let worst = Infinity;
+    let best = -Infinity;
+    for (const v of y) {
+      worst = Math.min(worst, v);
+      best = Math.max(best, v);
+    }
     const lies = this.constantLiar ? (({ running, pruned }) => [...running, ...pruned])(this.liePoints(study, trial, encoding)) : [];
     const all = [...rows, ...lies];
     const x = new Float64Array(all.length * d);

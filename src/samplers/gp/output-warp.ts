@@ -64,14 +64,15 @@ export function warpOutputs(values: ArrayLike<number>): Float64Array {
  * the new study's values on the scale its prior mean learned from the old study's.
  */
 export function outputTransform(values: ArrayLike<number>): (value: number) => number {
-  const first = affineStandardizer(values);
+  const first = outputStandardizer(values);
   const z = Float64Array.from(values, first);
   const lambda = fitYeoJohnsonLambda(z);
-  const second = affineStandardizer(Float64Array.from(z, (v) => yeoJohnson(v, lambda)));
+  const second = outputStandardizer(Float64Array.from(z, (v) => yeoJohnson(v, lambda)));
   return (value) => second(yeoJohnson(first(value), lambda));
 }
 
-function affineStandardizer(values: ArrayLike<number>): (value: number) => number {
+/** Standardisation by `values`' mean and standard deviation, as a function of any value. */
+export function outputStandardizer(values: ArrayLike<number>): (value: number) => number {
   const n = values.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += (values[i] as number) / n;

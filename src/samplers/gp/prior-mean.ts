@@ -13,7 +13,7 @@ import { buildEncoding, encodeParams } from './encoding.js';
 import { evenlySpacedSubset, fitKernelParamsAfresh } from './fit.js';
 import type { Posterior, Prediction, PredictionWithGradient } from './gp-model.js';
 import { GaussianProcess } from './gp-model.js';
-import { outputTransform } from './output-warp.js';
+import { outputStandardizer, outputTransform } from './output-warp.js';
 
 /** Old trials the prior is fitted on at most (as the sampler's own fits: FIT_SUBSET_SIZE). */
 const MAX_PRIOR_TRIALS = 200;
@@ -34,12 +34,14 @@ export class PriorMean {
   private readonly projectedFree: Uint8Array;
 
   private constructor(
-    /** The old values' output warp, which the new values go through too: one scale for both. */
+    /**
+     * The old values' output warp, which the new values go through too: one scale for both.
+     * A new value far worse than any old one (a penalty, a diverged run) is held just below
+     * the old worst, or its residual would swamp the residual model's scale.
+     */
     readonly transform: (value: number) => number,
     shared: Int32Array,
     gp: GaussianProcess,
-    /** Old trials the prior was fitted on (the sampler's cache key). */
-    readonly trials: number,
   ) {
     this.shared = shared;
     this.gp = gp;
@@ -48,12 +50,14 @@ export class PriorMean {
   }
 
   /**
-   * The prior from the old COMPLETE trials (`values` in the maximisation sense), over the
-   * parameters of `encoding` they all have with values inside the new distributions; null
-   * when too few old trials or no parameter are shared.
+   * The prior from the old COMPLETE trials (`values[i]` of `old[i]`, maximisation sense,
+   * finite), over the parameters of `encoding` they all have with values inside the new
+   * distributions; null when too few old trials or no parameter are shared. `warp`: the
+   * Yeo–Johnson output warp (the sampler's `warpOutputs`), else standardised only.
    */
-  static fit(encoding: Encoding, old: readonly FrozenTrial[], value: (trial: FrozenTrial) => number, deterministic: boolean): PriorMean | null {
-    const usable = old.filter((t) => Number.isFinite(value(t)));
+  static fit(encoding: Encoding, old: readonly FrozenTrial[], values: readonly number[], options: { readonly deterministic: boolean; readonly warp: boolean }): PriorMean | null {
+    const valueOf = new Map(old.map((t, i) => [t, values[i] as number]));
+    const usable = old.filter((t) => Number.isFinite(valueOf.get(t)));
     const shared: number[] = [];
     // A parameter the old study held at one value (a warm start's `assume`) says nothing of
     // how the objective varies with it: the prior is left flat along it.
@@ -72,13 +76,17 @@ export class PriorMean {
     if (within.length < MIN_PRIOR_TRIALS) return null;
     const x = new Float64Array(within.length * sub.d);
     within.forEach((t, i) => encodeParams(sub, t.internalParams, x, i * sub.d));
-    const raw = within.map(value);
-    const transform = outputTransform(raw);
-    const subset = evenlySpacedSubset({ x, n: within.length, d: sub.d, categorical: sub.categorical }, Float64Array.from(raw, transform), MAX_PRIOR_TRIALS);
+    const raw = within.map((t) => valueOf.get(t) as number);
+    const warp = options.warp ? outputTransform(raw) : outputStandardizer(raw);
+    const targets = Float64Array.from(raw, warp);
+    let lowest = Infinity;
+    for (const v of targets) lowest = Math.min(lowest, v);
+    const floor = lowest - 1;
+    const subset = evenlySpacedSubset({ x, n: within.length, d: sub.d, categorical: sub.categorical }, targets, MAX_PRIOR_TRIALS);
     const n = subset.inputs.n;
-    const fit = fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n)))), deterministic });
+    const fit = fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n)))), deterministic: options.deterministic });
     // buildEncoding orders names alphabetically, as the new encoding does: `shared` lines up with `sub`.
-    return new PriorMean(transform, Int32Array.from(shared), new GaussianProcess(subset.inputs, subset.y, fit.params), within.length);
+    return new PriorMean((v) => Math.max(floor, warp(v)), Int32Array.from(shared), new GaussianProcess(subset.inputs, subset.y, fit.params));
   }
 
   private project(point: Float64Array): Float64Array {
@@ -86,9 +94,9 @@ export class PriorMean {
     return this.projected;
   }
 
-  /** The old model's mean at an encoded point of the new space. */
+  /** The old model's mean at an encoded point of the new space (predictBound's mean is exact, without the variance's solve). */
   value(point: Float64Array): number {
-    return this.gp.predict(this.project(point)).mean;
+    return this.gp.predictBound(this.project(point)).mean;
   }
 
   /** The mean and its gradient along the new space's dimensions flagged in `free`. */

@@ -59,10 +59,12 @@ export interface Paired {
   readonly lostToPruning: boolean | undefined;
 }
 
-function prunedTheBest(run: StudyRun, direction: Direction, best: number): boolean | undefined {
+/** A pruned trial would have ended better than `value` (`orEqual`: at least as well); undefined when not known. */
+function prunedBetterThan(run: StudyRun, direction: Direction, value: number, orEqual: boolean): boolean | undefined {
   if (run.wouldBe === undefined) return undefined;
   const sign = direction === 'minimize' ? 1 : -1;
-  return run.wouldBe.some((w, i) => run.finals[i] === null && run.epochs[i] !== 0 && sign * w < sign * best);
+  const margin = orEqual ? 1e-12 : 0;
+  return run.wouldBe.some((w, i) => run.finals[i] === null && run.epochs[i] !== 0 && sign * w < sign * value + margin);
 }
 
 export function pair(run: StudyRun, reference: StudyRun, direction: Direction, optimum: number, scale: number): Paired {
@@ -73,9 +75,8 @@ export function pair(run: StudyRun, reference: StudyRun, direction: Direction, o
   const ref = regret(referenceBest, direction, optimum, scale);
   const tie = (r === ref) || Math.abs(r - ref) <= 1e-9;
   const outcome = tie ? 0 : r < ref ? 1 : -1;
-  const sign = direction === 'minimize' ? 1 : -1;
-  const lostToPruning = outcome !== -1 || run.wouldBe === undefined ? undefined : run.wouldBe.some((w, i) => run.finals[i] === null && run.epochs[i] !== 0 && sign * w <= sign * referenceBest + 1e-12);
-  return { epochs, regret: r, referenceRegret: ref, outcome, prunedBest: prunedTheBest(run, direction, best), lostToPruning };
+  const lostToPruning = outcome === -1 ? prunedBetterThan(run, direction, referenceBest, true) : undefined;
+  return { epochs, regret: r, referenceRegret: ref, outcome, prunedBest: prunedBetterThan(run, direction, best, false), lostToPruning };
 }
 
 /** Two-sided sign test: P(a split at least as uneven as wins:losses) under a fair coin, ties dropped. */
