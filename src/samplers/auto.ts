@@ -121,10 +121,7 @@ export class AutoSampler implements Sampler {
   /** One line for `sodate tune`'s log of a warm-started study: what the old trials do under this sampler. */
   describeWarmStart(): string {
     const tpe = this.warmStartTpeTrials > 0 ? `; TPE samples its first ${this.warmStartTpeTrials} trial(s) with them` : '';
-    const gp = this.gp.warmStartPrior
-      ? "GP models this study's own trials on a prior mean fitted to the old ones (at least 5 inside today's ranges)"
-      : "GP models this study's own trials only, the old study reaches it through the enqueued best (if any)";
-    return `auto sampler: ${gp}${tpe}; TPE (several objectives, branch parameters, large spaces) reads them`;
+    return `auto sampler: ${this.gp.warmStartRole()}${tpe}; TPE (several objectives, branch parameters, large spaces) reads them`;
   }
 
   /** The sampler the rule picks for a space of `shape` (null: not known yet) after `finished` trials. */

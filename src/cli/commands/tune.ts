@@ -24,6 +24,7 @@ import type { StageRow } from '../../analysis/stages.js';
 import { stageRowsOf } from '../../analysis/stages.js';
 import { describeWarmStart } from '../../study/warm-start.js';
 import { AutoSampler } from '../../samplers/auto.js';
+import { GPSampler } from '../../samplers/gp/index.js';
 import { executeStudy, openTuneSession } from '../../run/session.js';
 import type { ExecutionSettings } from '../../run/session.js';
 
@@ -166,7 +167,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
     const { reporter, close } = presentRun(study, io, format, tui);
     const warmSummary = study.warmStartSummary;
     if (warmSummary !== undefined) reporter.notice?.(describeWarmStart(warmSummary));
-    if (warmSummary !== undefined && warmSummary.used > 0 && study.sampler instanceof AutoSampler) reporter.notice?.(study.sampler.describeWarmStart());
+    if (warmSummary !== undefined && warmSummary.used > 0 && (study.sampler instanceof AutoSampler || study.sampler instanceof GPSampler)) reporter.notice?.(study.sampler.describeWarmStart());
     if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
     try {
       return await executeStudy({

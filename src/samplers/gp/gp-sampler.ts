@@ -245,6 +245,18 @@ export class GPSampler implements Sampler {
     return result;
   }
 
+  /** What GP makes of a warm start's old trials, as `sodate tune` logs it. */
+  warmStartRole(): string {
+    return this.warmStartPrior
+      ? "GP models this study's own trials on a prior mean fitted to the old ones (at least 5 inside today's ranges)"
+      : "GP models this study's own trials only, the old study reaches it through the enqueued best (if any)";
+  }
+
+  /** One line for `sodate tune`'s log of a warm-started study. */
+  describeWarmStart(): string {
+    return `gp sampler: ${this.warmStartRole()}`;
+  }
+
   sampleIndependent(_study: StudyView, trial: FrozenTrial, name: string, distribution: Distribution): number {
     return sampleUniform(Rng.derive(this.seed, trial.number, name), distribution);
   }
