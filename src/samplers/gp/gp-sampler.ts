@@ -20,7 +20,7 @@ import type { FitResult } from './fit.js';
 import { evenlySpacedSubset, fitKernelParams, fitKernelParamsAfresh } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
 import { warpOutputs } from './output-warp.js';
-import { PriorMean, priorWeight, ResidualPosterior } from './prior-mean.js';
+import { PriorMean, residualModel } from './prior-mean.js';
 import { isWarmStarted, oldTrials, ownNumber, ownTrialsView } from '../warm-trials.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
 
@@ -116,8 +116,6 @@ function inCachedOrder(trials: readonly FrozenTrial[], order: readonly number[])
  * startup: the prior already says where to look.
  */
 const PRIOR_STARTUP_TRIALS = 3;
-/** The residual's scale at least, in the prior's standardised units. */
-const MIN_RESIDUAL_SCALE = 0.05;
 
 /** Fixed normal samples of the Monte-Carlo log EHVI (BoTorch's and Optuna's default). */
 const EHVI_SAMPLES = 128;
@@ -301,30 +299,9 @@ export class GPSampler implements Sampler {
     }
     const n = rows.length;
     if (n === 0) return this.startup.samplePoint(ownNumber(study, trial), encodingSpace(encoding));
-    const y = finiteValues(raw).map(prior.transform);
-    const priorAt = rows.map((row) => prior.value(row));
-    const weight = priorWeight(priorAt, y);
-    const residuals = y.map((v, i) => v - weight * (priorAt[i] as number));
-    const offset = residuals.reduce((a, b) => a + b, 0) / n;
-    const spread = Math.sqrt(residuals.reduce((a, b) => a + (b - offset) ** 2, 0) / n);
-    // A few trials that agree with the prior would make the residual's scale (and so the
-    // model's uncertainty) vanish: it is kept at least a share of the prior's own scale.
-    const scale = Math.max(spread, MIN_RESIDUAL_SCALE);
-    let worst = Infinity;
-    let best = -Infinity;
-    for (const v of y) {
-      worst = Math.min(worst, v);
-      best = Math.max(best, v);
-    }
     const lies = this.constantLiar ? (({ running, pruned }) => [...running, ...pruned])(this.liePoints(study, trial, encoding)) : [];
-    const all = [...rows, ...lies];
-    const x = new Float64Array(all.length * d);
-    all.forEach((row, i) => x.set(row, i * d));
-    const targets = Float64Array.from(all, (row, i) => ((i < n ? (y[i] as number) : worst) - weight * prior.value(row) - offset) / scale);
-    const inputs = { x: x.subarray(0, n * d), n, d, categorical: encoding.categorical };
-    const params = this.fitHyperparameters('residual:0', encoding, inputs, targets.subarray(0, n), ids);
-    const residualGP = new GaussianProcess({ x, n: all.length, d, categorical: encoding.categorical }, targets, params);
-    const acquisition = new LogExpectedImprovement(new ResidualPosterior(prior, residualGP, offset, scale, weight), best);
+    const { posterior, y, best } = residualModel(prior, rows, finiteValues(raw), lies, encoding.categorical, (inputs, targets) => this.fitHyperparameters('residual:0', encoding, inputs, targets, ids));
+    const acquisition = new LogExpectedImprovement(posterior, best);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
     const rng = Rng.derive(this.seed, trial.number, 'gp');
     const { point } = maximizeAcquisition(acquisition, encoding, rng, {

@@ -12,6 +12,7 @@ import type { Encoding } from './encoding.js';
 import { buildEncoding, encodeParams } from './encoding.js';
 import { evenlySpacedSubset, fitKernelParamsAfresh } from './fit.js';
 import type { Posterior, Prediction, PredictionWithGradient } from './gp-model.js';
+import type { EncodedInputs, KernelParams } from './kernel.js';
 import { GaussianProcess } from './gp-model.js';
 import { outputStandardizer, outputTransform } from './output-warp.js';
 
@@ -19,6 +20,8 @@ import { outputStandardizer, outputTransform } from './output-warp.js';
 const MAX_PRIOR_TRIALS = 200;
 /** Fewer old trials than this teach nothing a few new ones would not. */
 const MIN_PRIOR_TRIALS = 5;
+/** The residual's scale at least, in the prior's standardised units. */
+const MIN_RESIDUAL_SCALE = 0.05;
 
 /** Whether an old trial's value of a parameter lies in the new study's distribution (a narrowed range leaves some out). */
 function inside(dist: Distribution, value: number): boolean {
@@ -176,4 +179,45 @@ export function priorWeight(priorAt: readonly number[], y: readonly number[]): n
     sxx += ((priorAt[i] as number) - mp) ** 2;
   }
   return sxx > 0 ? Math.min(1, Math.max(0, sxy / sxx)) : 0;
+}
+
+/**
+ * The model of a warm-started study's own trials on `prior`: `rows` (encoded, at least one)
+ * with `values` (maximisation sense, finite) on the prior's scale, their residuals from the
+ * weighted prior standardised and fitted by a GP whose hyperparameters `fit` gives; `lies`
+ * (running and pruned trials) enter at the worst observed value. Returns the posterior, the
+ * values on the prior's scale, and the best of them (log EI's incumbent).
+ */
+export function residualModel(
+  prior: PriorMean,
+  rows: readonly Float64Array[],
+  values: readonly number[],
+  lies: readonly Float64Array[],
+  categorical: Uint8Array,
+  fit: (inputs: EncodedInputs, targets: Float64Array) => KernelParams,
+): { posterior: ResidualPosterior; y: number[]; best: number } {
+  const n = rows.length;
+  const d = categorical.length;
+  const y = values.map(prior.transform);
+  const priorAt = rows.map((row) => prior.value(row));
+  const weight = priorWeight(priorAt, y);
+  const residuals = y.map((v, i) => v - weight * (priorAt[i] as number));
+  const offset = residuals.reduce((a, b) => a + b, 0) / n;
+  const spread = Math.sqrt(residuals.reduce((a, b) => a + (b - offset) ** 2, 0) / n);
+  // A few trials that agree with the prior would make the residual's scale (and so the
+  // model's uncertainty) vanish: it is kept at least a share of the prior's own scale.
+  const scale = Math.max(spread, MIN_RESIDUAL_SCALE);
+  let worst = Infinity;
+  let best = -Infinity;
+  for (const v of y) {
+    worst = Math.min(worst, v);
+    best = Math.max(best, v);
+  }
+  const all = [...rows, ...lies];
+  const x = new Float64Array(all.length * d);
+  all.forEach((row, i) => x.set(row, i * d));
+  const targets = Float64Array.from(all, (row, i) => ((i < n ? (y[i] as number) : worst) - weight * prior.value(row) - offset) / scale);
+  const params = fit({ x: x.subarray(0, n * d), n, d, categorical }, targets.subarray(0, n));
+  const residualGP = new GaussianProcess({ x, n: all.length, d, categorical }, targets, params);
+  return { posterior: new ResidualPosterior(prior, residualGP, offset, scale, weight), y, best };
 }
