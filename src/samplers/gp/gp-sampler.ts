@@ -130,6 +130,21 @@ function decodeInside(encoding: Encoding, point: Float64Array, rng: Rng): Record
   return out;
 }
 
+/** The trials whose parameters `encoding` can hold: their rows, first objective (times `sign`) and ids. */
+function encodedTrials(encoding: Encoding, trials: readonly FrozenTrial[], sign: number): { rows: Float64Array[]; raw: number[]; ids: number[] } {
+  const rows: Float64Array[] = [];
+  const raw: number[] = [];
+  const ids: number[] = [];
+  for (const t of trials) {
+    const row = new Float64Array(encoding.d);
+    if (!encodeParams(encoding, t.internalParams, row)) continue;
+    rows.push(row);
+    raw.push(sign * (t.values?.[0] as number));
+    ids.push(t.id);
+  }
+  return { rows, raw, ids };
+}
+
 /** The space an encoding was built from. */
 function encodingSpace(encoding: Encoding): SearchSpaceMap {
   return Object.fromEntries(encoding.dimensions.map((dim) => [dim.name, dim.distribution]));
@@ -285,18 +300,8 @@ export class GPSampler implements Sampler {
    * constant liar on the combined model).
    */
   private sampleWithPrior(study: StudyView, trial: FrozenTrial, encoding: Encoding, completed: readonly FrozenTrial[], prior: PriorMean): Record<string, number> {
-    const d = encoding.d;
     const sign = study.direction === 'minimize' ? -1 : 1;
-    const rows: Float64Array[] = [];
-    const raw: number[] = [];
-    const ids: number[] = [];
-    for (const t of completed) {
-      const row = new Float64Array(d);
-      if (!encodeParams(encoding, t.internalParams, row)) continue;
-      rows.push(row);
-      raw.push(sign * (t.values?.[0] as number));
-      ids.push(t.id);
-    }
+    const { rows, raw, ids } = encodedTrials(encoding, completed, sign);
     const n = rows.length;
     if (n === 0) return this.startup.samplePoint(ownNumber(study, trial), encodingSpace(encoding));
     const lies = this.constantLiar ? (({ running, pruned }) => [...running, ...pruned])(this.liePoints(study, trial, encoding)) : [];
@@ -304,14 +309,7 @@ export class GPSampler implements Sampler {
     const acquisition = new LogExpectedImprovement(posterior, best);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
     const rng = Rng.derive(this.seed, trial.number, 'gp');
-    const { point } = maximizeAcquisition(acquisition, encoding, rng, {
-      candidates: this.nCandidates,
-      anchors: order.slice(0, 5).map((i) => rows[i] as Float64Array),
-      perturbationsPerAnchor: 40,
-      localSearchStarts: 5,
-      localSearchEvaluations: 25,
-    });
-    return decodeInside(encoding, point, rng);
+    return this.proposal(acquisition, encoding, rng, order.slice(0, 5).map((i) => rows[i] as Float64Array));
   }
 
   private sampleFromGP(study: StudyView, trial: FrozenTrial, encoding: Encoding, completed: readonly FrozenTrial[]): Record<string, number> {
@@ -319,16 +317,7 @@ export class GPSampler implements Sampler {
     const names = encoding.names.join('\u0000');
     const sign = study.direction === 'minimize' ? -1 : 1;
     const cached = this.posterior !== null && this.posterior.names === names ? this.posterior : null;
-    const rows: Float64Array[] = [];
-    const raw: number[] = [];
-    const ids: number[] = [];
-    for (const t of inCachedOrder(completed, cached?.ids ?? [])) {
-      const row = new Float64Array(d);
-      if (!encodeParams(encoding, t.internalParams, row)) continue;
-      rows.push(row);
-      raw.push(sign * (t.values?.[0] as number));
-      ids.push(t.id);
-    }
+    const { rows, raw, ids } = encodedTrials(encoding, inCachedOrder(completed, cached?.ids ?? []), sign);
     const n = rows.length;
     const y = fitTargets(finiteValues(raw), this.warpOutputs);
     const x = new Float64Array(n * d);
@@ -373,14 +362,7 @@ export class GPSampler implements Sampler {
 
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
     const anchors = order.slice(0, 5).map((i) => rows[i] as Float64Array);
-    const { point } = maximizeAcquisition(acquisition, encoding, rng, {
-      candidates: this.nCandidates,
-      anchors,
-      perturbationsPerAnchor: 40,
-      localSearchStarts: 5,
-      localSearchEvaluations: 25,
-    });
-    return decodeInside(encoding, point, rng);
+    return this.proposal(acquisition, encoding, rng, anchors);
   }
 
   /**
@@ -455,9 +437,14 @@ export class GPSampler implements Sampler {
     }
     terms.push(...feasibility);
     const acquisition = terms.length === 1 ? (terms[0] as AcquisitionFunction) : new SumOfLogs(terms);
+    return this.proposal(acquisition, encoding, rng, anchors.map((i) => rows[i] as Float64Array));
+  }
+
+  /** The point maximising `acquisition` (searched from quasi-random candidates and around `anchors`), decoded. */
+  private proposal(acquisition: AcquisitionFunction, encoding: Encoding, rng: Rng, anchors: readonly Float64Array[]): Record<string, number> {
     const { point } = maximizeAcquisition(acquisition, encoding, rng, {
       candidates: this.nCandidates,
-      anchors: anchors.map((i) => rows[i] as Float64Array),
+      anchors: [...anchors],
       perturbationsPerAnchor: 40,
       localSearchStarts: 5,
       localSearchEvaluations: 25,
