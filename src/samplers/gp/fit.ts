@@ -222,6 +222,11 @@ export function evenlySpacedSubset(inputs: EncodedInputs, y: Float64Array, size:
 const COARSE_FIT_SIZE = 50;
 const COARSE_FIT_EVALUATIONS = 40;
 
+/** Evaluations a fit on `n` points gets: each costs ~n³/2 flops, so fewer as n grows (4 to 60). */
+export function fitEvaluationBudget(n: number): number {
+  return Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n))));
+}
+
 /** MAP hyperparameters from the default start; past 2·COARSE_FIT_SIZE points, from a fit on COARSE_FIT_SIZE of them with half the budget. */
 export function fitKernelParamsAfresh(inputs: EncodedInputs, y: Float64Array, options: { readonly maxEvaluations: number; readonly deterministic: boolean }): FitResult {
   const { maxEvaluations: budget, deterministic } = options;

@@ -17,7 +17,7 @@ import type { Encoding } from './encoding.js';
 import { buildEncoding, decodePoint, encodeParams, fromUnitCube } from './encoding.js';
 import { constraintTargets, feasibleAnchors, leastViolatingAnchors } from './outputs.js';
 import type { FitResult } from './fit.js';
-import { evenlySpacedSubset, fitKernelParams, fitKernelParamsAfresh } from './fit.js';
+import { evenlySpacedSubset, fitEvaluationBudget, fitKernelParams, fitKernelParamsAfresh } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
 import { warpOutputs } from './output-warp.js';
 import { PriorMean, residualModel } from './prior-mean.js';
@@ -304,7 +304,8 @@ export class GPSampler implements Sampler {
     const { rows, raw, ids } = encodedTrials(encoding, completed, sign);
     const n = rows.length;
     if (n === 0) return this.startup.samplePoint(ownNumber(study, trial), encodingSpace(encoding));
-    const lies = this.constantLiar ? (({ running, pruned }) => [...running, ...pruned])(this.liePoints(study, trial, encoding)) : [];
+    const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
+    const lies = [...open.running, ...open.pruned];
     const { posterior, y, best } = residualModel(prior, rows, finiteValues(raw), lies, encoding.categorical, (inputs, targets) => this.fitHyperparameters('residual:0', encoding, inputs, targets, ids));
     const acquisition = new LogExpectedImprovement(posterior, best);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
@@ -472,7 +473,7 @@ export class GPSampler implements Sampler {
     // fitted on that many of them, spread evenly over the study, and only the posterior uses all.
     const subset = evenlySpacedSubset(inputs, y, FIT_SUBSET_SIZE);
     const n = subset.inputs.n;
-    const budget = Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n))));
+    const budget = fitEvaluationBudget(n);
     let fit: FitResult = warm !== undefined ? fitKernelParams(subset.inputs, subset.y, { initial: warm, maxEvaluations: budget, deterministic: this.deterministicObjective }) : fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
     const refits = (cache?.refits ?? 0) + 1;
     if (warm !== undefined && (refits % 10 === 0 || !Number.isFinite(fit.logPosterior))) {

@@ -10,7 +10,7 @@ import type { FrozenTrial } from '../../storage/records.js';
 import type { Distribution } from '../../space/distributions.js';
 import type { Encoding } from './encoding.js';
 import { buildEncoding, encodeParams } from './encoding.js';
-import { evenlySpacedSubset, fitKernelParamsAfresh } from './fit.js';
+import { evenlySpacedSubset, fitEvaluationBudget, fitKernelParamsAfresh } from './fit.js';
 import type { Posterior, Prediction, PredictionWithGradient } from './gp-model.js';
 import type { EncodedInputs, KernelParams } from './kernel.js';
 import { GaussianProcess } from './gp-model.js';
@@ -87,7 +87,7 @@ export class PriorMean {
     const floor = lowest - 1;
     const subset = evenlySpacedSubset({ x, n: within.length, d: sub.d, categorical: sub.categorical }, targets, MAX_PRIOR_TRIALS);
     const n = subset.inputs.n;
-    const fit = fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: Math.max(4, Math.min(60, Math.floor(1.2e8 / (n * n * n)))), deterministic: options.deterministic });
+    const fit = fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: fitEvaluationBudget(n), deterministic: options.deterministic });
     // buildEncoding orders names alphabetically, as the new encoding does: `shared` lines up with `sub`.
     return new PriorMean((v) => Math.max(floor, warp(v)), Int32Array.from(shared), new GaussianProcess(subset.inputs, subset.y, fit.params));
   }
