@@ -28,6 +28,7 @@
  *                                                    what perfect decisions at that epoch win here
  *   SODATE_BENCH_EXTRA='[{"kind":"asha","minResource":5}]' …  extra rows: pruners as space files write them
  *                                                    (`"pause": true` replays pausing and promotion)
+ *   SODATE_BENCH_SAMPLER='{"kind":"random"}' …      another sampler than TPE (a space file's spec)
  *
  * Rows ending in "+pause" pause the trials the pruner stops instead of dropping them (every
  * trial checkpoints each epoch), and before each new trial resume the paused trial the
@@ -50,7 +51,7 @@ import {
   PercentilePruner,
   SuccessiveHalvingPruner,
 } from '../../src/pruners/index.js';
-import { RandomSampler } from '../../src/samplers/random.js';
+import { createSampler } from '../../src/samplers/registry.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
 import { prunerFromSpec } from '../../src/pruners/registry.js';
@@ -226,24 +227,18 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
 };
 const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
 
-let samplerLabel = 'RandomSampler';
-async function makeSampler(seed: number): Promise<Sampler> {
-  const tpePath = join(here, '../../src/samplers/tpe/index.ts');
-  if (existsSync(tpePath)) {
-    const mod = (await import('../../src/samplers/tpe/index.js' as string)) as { TPESampler?: new (o: { seed: number }) => Sampler };
-    if (mod.TPESampler !== undefined) {
-      samplerLabel = 'TPESampler';
-      return new mod.TPESampler({ seed });
-    }
-  }
-  return new RandomSampler({ seed });
+const samplerSpec = JSON.parse(process.env['SODATE_BENCH_SAMPLER'] ?? '{"kind":"tpe"}') as { kind: string } & Record<string, unknown>;
+const samplerLabel = process.env['SODATE_BENCH_SAMPLER'] ?? 'TPESampler';
+function makeSampler(seed: number): Sampler {
+  const { kind, ...options } = samplerSpec;
+  return createSampler(kind, options, { seed });
 }
 
 async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise<StudyRun> {
   const study = await createStudy({
     name: `pruners-${problem.name}-${seed}`,
     storage: new InMemoryStorage(),
-    sampler: await makeSampler(seed),
+    sampler: makeSampler(seed),
     pruner,
     direction: problem.direction,
   });
