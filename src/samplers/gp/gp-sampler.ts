@@ -6,23 +6,19 @@ import type { Sampler, SearchSpaceMap, StudyView } from '../../policies/policies
 import { QMCSampler } from '../qmc.js';
 import { sampleUniform } from '../random.js';
 import { Rng, randomSeed } from '../rng.js';
-import { paretoFrontIndices } from '../../multi-objective/dominance.js';
-import { hasConstraints, isFeasible, trialConstraints, violation } from '../../multi-objective/constraints.js';
+import { hasConstraints } from '../../multi-objective/constraints.js';
+import { isWarmStarted, oldTrials, ownNumber, ownTrialsView } from '../warm-trials.js';
 import { maximizeAcquisition } from './acquisition.js';
 import { LogExpectedImprovementWithPending } from './pending.js';
 import type { AcquisitionFunction } from './acquisition-functions.js';
-import { LogExpectedHypervolumeImprovement, LogExpectedImprovement, LogProbabilityOfFeasibility, qmcNormalSamples, SumOfLogs } from './acquisition-functions.js';
-import { nonDominatedBoxes, referencePoint } from './box-decomposition.js';
+import { LogExpectedImprovement } from './acquisition-functions.js';
 import type { Encoding } from './encoding.js';
 import { buildEncoding, decodePoint, encodeParams, fromUnitCube } from './encoding.js';
-import { constraintTargets, feasibleAnchors, leastViolatingAnchors } from './outputs.js';
-import type { FitResult } from './fit.js';
-import { evenlySpacedSubset, fitEvaluationBudget, fitKernelParams, fitKernelParamsAfresh } from './fit.js';
 import { GaussianProcess } from './gp-model.js';
-import { warpOutputs } from './output-warp.js';
+import { HyperparameterCache } from './hyperparameter-cache.js';
+import { multiOutputAcquisition } from './multi-output.js';
 import { PriorMean, residualModel } from './prior-mean.js';
-import { isWarmStarted, oldTrials, ownNumber, ownTrialsView } from '../warm-trials.js';
-import type { EncodedInputs, KernelParams } from './kernel.js';
+import { encodableTrials, encodedTrials, finiteValues, fitTargets } from './targets.js';
 
 export interface GPSamplerOptions {
   /** Seed for the startup points, the candidates and the independent fallback. Default: a fresh random seed. */
@@ -58,19 +54,11 @@ export interface GPSamplerOptions {
   warmStartPrior?: boolean;
 }
 
-/** Every option a space file may set for `kind: gp`. */
 /** Running trials fantasised at most (the Sobol' dimensions the fantasies are drawn from). */
 const MAX_FANTASISED = 64;
 
+/** Every option a space file may set for `kind: gp`. */
 export const GP_OPTION_KEYS: readonly string[] = ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates', 'warpOutputs', 'warmStartPrior'];
-
-interface CachedFit {
-  readonly names: string;
-  readonly params: KernelParams;
-  readonly refits: number;
-  /** The trials `params` were fitted to. */
-  readonly ids: ReadonlySet<number>;
-}
 
 /** The single-objective posterior of the last ask on the completed trials, whose factor the next ask extends. */
 interface CachedPosterior {
@@ -80,22 +68,6 @@ interface CachedPosterior {
   readonly gp: GaussianProcess;
 }
 
-/** Values (maximisation sense) made finite: ±Infinity become the worst/best finite value. */
-function finiteValues(raw: number[]): number[] {
-  const finite = raw.filter(Number.isFinite);
-  const lo = finite.length > 0 ? Math.min(...finite) : 0;
-  const hi = finite.length > 0 ? Math.max(...finite) : 0;
-  return raw.map((v) => (v === Infinity ? hi : v === -Infinity ? lo : v));
-}
-
-/**
- * Most trials the hyperparameters are fitted on. 200 points pin ARD lengthscales down about
- * as well as 1,000 do (each posterior evaluation with all of them would cost 125× more),
- * and they leave the fit enough evaluations to converge.
- */
-const FIT_SUBSET_SIZE = 200;
-/** Past FIT_SUBSET_SIZE trials, the hyperparameters are refitted once the trials have grown by this factor. */
-const REFIT_GROWTH = 1.05;
 /** The trials whose ids are in `order` first, in that order (when every one is still there), then the others. */
 function inCachedOrder(trials: readonly FrozenTrial[], order: readonly number[]): readonly FrozenTrial[] {
   if (order.length === 0) return trials;
@@ -117,9 +89,6 @@ function inCachedOrder(trials: readonly FrozenTrial[], order: readonly number[])
  */
 const PRIOR_STARTUP_TRIALS = 3;
 
-/** Fixed normal samples of the Monte-Carlo log EHVI (BoTorch's and Optuna's default). */
-const EHVI_SAMPLES = 128;
-
 /** Internal values of an encoded point; a value the distribution cannot hold is resampled uniformly. */
 function decodeInside(encoding: Encoding, point: Float64Array, rng: Rng): Record<string, number> {
   const out = decodePoint(encoding, point);
@@ -130,36 +99,9 @@ function decodeInside(encoding: Encoding, point: Float64Array, rng: Rng): Record
   return out;
 }
 
-/** The trials whose parameters `encoding` can hold: their rows, first objective (times `sign`) and ids. */
-function encodedTrials(encoding: Encoding, trials: readonly FrozenTrial[], sign: number): { rows: Float64Array[]; raw: number[]; ids: number[] } {
-  const rows: Float64Array[] = [];
-  const raw: number[] = [];
-  const ids: number[] = [];
-  for (const t of trials) {
-    const row = new Float64Array(encoding.d);
-    if (!encodeParams(encoding, t.internalParams, row)) continue;
-    rows.push(row);
-    raw.push(sign * (t.values?.[0] as number));
-    ids.push(t.id);
-  }
-  return { rows, raw, ids };
-}
-
 /** The space an encoding was built from. */
 function encodingSpace(encoding: Encoding): SearchSpaceMap {
   return Object.fromEntries(encoding.dimensions.map((dim) => [dim.name, dim.distribution]));
-}
-
-/** Values in the maximisation sense as GP targets: Yeo–Johnson warped and standardised, or only standardised. */
-function fitTargets(values: number[], warp: boolean): Float64Array {
-  if (warp) {
-    // Warp in the minimisation sense, where the long tail is the bad one, then flip back.
-    return warpOutputs(values.map((v) => -v)).map((v) => -v);
-  }
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / n);
-  return Float64Array.from(values, (v) => (v - mean) / Math.max(sd, 1e-12));
 }
 
 /**
@@ -194,8 +136,7 @@ export class GPSampler implements Sampler {
   readonly warpOutputs: boolean;
   readonly warmStartPrior: boolean;
   private readonly startup: QMCSampler;
-  /** The last fit of each GP: `objective:<j>`, `constraint:<name>`. */
-  private readonly caches = new Map<string, CachedFit>();
+  private readonly hyperparameters: HyperparameterCache;
   private posterior: CachedPosterior | null = null;
   /** The warm start's prior of the last study and space asked for (`key`: which, and which old trials). */
   private prior: { key: string; model: PriorMean | null } | undefined;
@@ -218,6 +159,7 @@ export class GPSampler implements Sampler {
       if (typeof value !== 'boolean') throw new OptionError(`${key} must be true or false, got ${JSON.stringify(value)}`);
     }
     this.startup = new QMCSampler({ seed: this.seed, scramble: true, qmcType: 'sobol' });
+    this.hyperparameters = new HyperparameterCache(this.deterministicObjective);
   }
 
   /** The parameters every completed trial has, with the same distribution (single-value ones left out). */
@@ -306,7 +248,7 @@ export class GPSampler implements Sampler {
     if (n === 0) return this.startup.samplePoint(ownNumber(study, trial), encodingSpace(encoding));
     const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
     const lies = [...open.running, ...open.pruned];
-    const { posterior, y, best } = residualModel(prior, rows, finiteValues(raw), lies, encoding.categorical, (inputs, targets) => this.fitHyperparameters('residual:0', encoding, inputs, targets, ids));
+    const { posterior, y, best } = residualModel(prior, rows, finiteValues(raw), lies, encoding.categorical, (inputs, targets) => this.hyperparameters.fit('residual:0', encoding, inputs, targets, ids));
     const acquisition = new LogExpectedImprovement(posterior, best);
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (y[b] as number) - (y[a] as number));
     const rng = Rng.derive(this.seed, trial.number, 'gp');
@@ -325,7 +267,7 @@ export class GPSampler implements Sampler {
     rows.forEach((row, i) => x.set(row, i * d));
     const inputs = { x, n, d, categorical: encoding.categorical };
 
-    const params = this.fitHyperparameters('objective:0', encoding, inputs, y, completed.map((t) => t.id));
+    const params = this.hyperparameters.fit('objective:0', encoding, inputs, y, completed.map((t) => t.id));
     // While the hyperparameters stay, the last ask's factor extends to the trials completed since.
     const reusable = cached !== null && cached.gp.params === params && cached.ids.length <= n && cached.ids.every((id, i) => ids[i] === id);
     const completedGP = reusable ? cached.gp.extendedBy(inputs, y) : new GaussianProcess(inputs, y, params);
@@ -366,79 +308,24 @@ export class GPSampler implements Sampler {
     return this.proposal(acquisition, encoding, rng, anchors);
   }
 
-  /**
-   * Several objectives, or constraints: one GP per objective and one per constraint on the
-   * same trials (each constraint on the trials that measured it), running trials at the
-   * worst observed value of each (constant liar). The acquisition is log EHVI over the
-   * feasible Pareto front (log EI above the best feasible value for one objective), plus
-   * log P(feasible) for each constraint; while no trial is feasible, log P(feasible) alone.
-   */
+  /** Several objectives, or constraints: the acquisition of multi-output.ts over the completed trials. */
   private sampleMultiOutput(study: StudyView, trial: FrozenTrial, encoding: Encoding, completed: readonly FrozenTrial[]): Record<string, number> {
-    const d = encoding.d;
-    const rows: Float64Array[] = [];
-    const fitted: FrozenTrial[] = [];
-    for (const t of completed) {
-      const row = new Float64Array(d);
-      if (!encodeParams(encoding, t.internalParams, row)) continue;
-      rows.push(row);
-      fitted.push(t);
-    }
+    const { rows, trials } = encodableTrials(encoding, completed);
     const rng = Rng.derive(this.seed, trial.number, 'gp');
-    const n = rows.length;
-    if (n === 0) return decodeInside(encoding, fromUnitCube(encoding, Array.from({ length: d }, () => rng.float()), new Float64Array(d)), rng);
+    if (rows.length === 0) return decodeInside(encoding, fromUnitCube(encoding, Array.from({ length: encoding.d }, () => rng.float()), new Float64Array(encoding.d)), rng);
     const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
-    const lies = [...open.running, ...open.pruned];
-    const model = (label: string, subset: readonly number[], y: Float64Array, lie: number): GaussianProcess => {
-      const x = new Float64Array(subset.length * d);
-      subset.forEach((i, k) => x.set(rows[i] as Float64Array, k * d));
-      const inputs = { x, n: subset.length, d, categorical: encoding.categorical };
-      const params = this.fitHyperparameters(label, encoding, inputs, y, subset.map((i) => (fitted[i] as FrozenTrial).id));
-      const all = new Float64Array((subset.length + lies.length) * d);
-      all.set(x);
-      lies.forEach((row, i) => all.set(row, (subset.length + i) * d));
-      const yAll = new Float64Array(subset.length + lies.length);
-      yAll.set(y);
-      yAll.fill(lie, subset.length);
-      return new GaussianProcess({ x: all, n: subset.length + lies.length, d, categorical: encoding.categorical }, yAll, params);
-    };
-    const everyTrial = fitted.map((_, i) => i);
-
-    const objectives = study.directions.map((direction, j) => {
-      const sign = direction === 'minimize' ? -1 : 1;
-      const y = fitTargets(finiteValues(fitted.map((t) => sign * ((t.values as number[])[j] as number))), this.warpOutputs);
-      return { y, gp: model(`objective:${j}`, everyTrial, y, Math.min(...y)) };
+    const { acquisition, anchors } = multiOutputAcquisition({
+      encoding,
+      directions: study.directions,
+      rows,
+      trials,
+      lies: [...open.running, ...open.pruned],
+      warpOutputs: this.warpOutputs,
+      fit: (label, inputs, y, ids) => this.hyperparameters.fit(label, encoding, inputs, y, ids),
+      seed: this.seed,
+      trialNumber: trial.number,
     });
-
-    const stored = fitted.map(trialConstraints);
-    const names = [...new Set(stored.flatMap((c) => Object.keys(c)))].sort();
-    const feasibility: AcquisitionFunction[] = names.map((name) => {
-      const subset = everyTrial.filter((i) => (stored[i] as Record<string, number>)[name] !== undefined);
-      const { y, threshold } = constraintTargets(subset.map((i) => (stored[i] as Record<string, number>)[name] as number));
-      return new LogProbabilityOfFeasibility(model(`constraint:${name}`, subset, y, Math.max(...y)), threshold);
-    });
-
-    const feasible = everyTrial.filter((i) => isFeasible(fitted[i] as FrozenTrial));
-    const terms: AcquisitionFunction[] = [];
-    let anchors: number[];
-    if (feasible.length > 0) {
-      const ys = objectives.map((o) => o.y);
-      if (objectives.length === 1) {
-        const y = ys[0] as Float64Array;
-        terms.push(new LogExpectedImprovement((objectives[0] as { gp: GaussianProcess }).gp, Math.max(...feasible.map((i) => y[i] as number))));
-      } else {
-        const losses = feasible.map((i) => ys.map((y) => -(y[i] as number)));
-        const front = paretoFrontIndices(losses).map((k) => losses[k] as number[]);
-        const boxes = nonDominatedBoxes(front, referencePoint(losses));
-        const normals = qmcNormalSamples(EHVI_SAMPLES, objectives.length, Rng.derive(this.seed, trial.number, 'ehvi').nextUint32());
-        terms.push(new LogExpectedHypervolumeImprovement(objectives.map((o) => o.gp), boxes, normals));
-      }
-      anchors = feasibleAnchors(ys, feasible, 5, Rng.derive(this.seed, trial.number, 'anchors'));
-    } else {
-      anchors = leastViolatingAnchors(fitted.map(violation), 5);
-    }
-    terms.push(...feasibility);
-    const acquisition = terms.length === 1 ? (terms[0] as AcquisitionFunction) : new SumOfLogs(terms);
-    return this.proposal(acquisition, encoding, rng, anchors.map((i) => rows[i] as Float64Array));
+    return this.proposal(acquisition, encoding, rng, anchors);
   }
 
   /** The point maximising `acquisition` (searched from quasi-random candidates and around `anchors`), decoded. */
@@ -451,38 +338,6 @@ export class GPSampler implements Sampler {
       localSearchEvaluations: 25,
     });
     return decodeInside(encoding, point, rng);
-  }
-
-  /**
-   * MAP hyperparameters of the GP called `label`, warm-started from its last fit. They are
-   * reused while the same trials are fitted, and past FIT_SUBSET_SIZE trials until 5% more
-   * have completed: by then one trial moves them little, and keeping them lets the
-   * posterior's factor grow in O(n²) per trial instead of being redone in O(n³).
-   */
-  private fitHyperparameters(label: string, encoding: Encoding, inputs: EncodedInputs, y: Float64Array, trialIds: readonly number[]): KernelParams {
-    const names = encoding.names.join('\u0000');
-    const cache = this.caches.get(label);
-    if (cache !== undefined && cache.names === names && trialIds.length >= cache.ids.size) {
-      const sameOrMore = (cache.ids.size === trialIds.length || cache.ids.size > FIT_SUBSET_SIZE) && trialIds.length < REFIT_GROWTH * cache.ids.size;
-      let kept = 0;
-      if (sameOrMore) for (const id of trialIds) if (cache.ids.has(id)) kept++;
-      if (sameOrMore && kept === cache.ids.size) return cache.params;
-    }
-    const warm = cache !== undefined && cache.names === names ? cache.params : undefined;
-    // Each evaluation costs ~n³/2 flops: past FIT_SUBSET_SIZE trials the hyperparameters are
-    // fitted on that many of them, spread evenly over the study, and only the posterior uses all.
-    const subset = evenlySpacedSubset(inputs, y, FIT_SUBSET_SIZE);
-    const n = subset.inputs.n;
-    const budget = fitEvaluationBudget(n);
-    let fit: FitResult = warm !== undefined ? fitKernelParams(subset.inputs, subset.y, { initial: warm, maxEvaluations: budget, deterministic: this.deterministicObjective }) : fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
-    const refits = (cache?.refits ?? 0) + 1;
-    if (warm !== undefined && (refits % 10 === 0 || !Number.isFinite(fit.logPosterior))) {
-      // Now and then also start afresh, in case the warm start sits in a poor local optimum.
-      const fresh = fitKernelParamsAfresh(subset.inputs, subset.y, { maxEvaluations: budget, deterministic: this.deterministicObjective });
-      if (fresh.logPosterior > fit.logPosterior || !Number.isFinite(fit.logPosterior)) fit = fresh;
-    }
-    this.caches.set(label, { names, params: fit.params, refits, ids: new Set(trialIds) });
-    return fit.params;
   }
 
   /** Encoded points of the other running and waiting trials, and of the pruned ones. */
