@@ -212,6 +212,8 @@ const PRUNERS: Readonly<Record<string, () => Pruner>> = {
   // Ablations: what the patience and the warmup are worth.
   'curve-rank patience=1': () => new CurveRankPruner({ patience: 1 }),
   'curve-rank warmupFraction=0': () => new CurveRankPruner({ warmupFraction: 0 }),
+  // The rule before the retrace rule (#19): what stopping repeats of finished runs is worth.
+  'curve-rank retraceTolerance=0': () => new CurveRankPruner({ retraceTolerance: 0 }),
   // Defaults chosen on seeds 100–109 (SODATE_BENCH_EXTRA sweeps); the ablations show what patience and a later warmup cost.
   outlook: () => new OutlookPruner(),
   'outlook patience=2': () => new OutlookPruner({ patience: 2 }),
