@@ -231,6 +231,7 @@ const wantedPruners = process.env['SODATE_BENCH_PRUNERS']?.split(',');
 
 const samplerSpec = JSON.parse(process.env['SODATE_BENCH_SAMPLER'] ?? '{"kind":"tpe"}') as { kind: string } & Record<string, unknown>;
 const samplerLabel = process.env['SODATE_BENCH_SAMPLER'] ?? 'TPESampler';
+if ('seed' in samplerSpec) throw new Error('SODATE_BENCH_SAMPLER: leave out "seed" (each paired study takes its seed)');
 function makeSampler(seed: number): Sampler {
   const { kind, ...options } = samplerSpec;
   return createSampler(kind, options, { seed });

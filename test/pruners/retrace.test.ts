@@ -2,12 +2,13 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CurveRankPruner } from '../../src/pruners/index.js';
 import { retracesFinished } from '../../src/pruners/retrace.js';
+import { intDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 const EPOCHS = 20;
 const steps = Array.from({ length: EPOCHS }, (_, i) => i + 1);
-/** A cosine-like curve falling from 2 to `end`, ahead of others early when `pace` is large. */
+/** A curve falling exponentially from 2 to `end`, ahead of others early when `pace` is large. */
 const curve = (end: number, pace: number) => (s: number): number => end + (2 - end) * Math.exp(-pace * s);
 
 function complete(number: number, f: (s: number) => number): FrozenTrial {
@@ -20,6 +21,7 @@ function running(number: number, f: (s: number) => number, upTo: number): Frozen
 
 const history = [complete(0, curve(0.3, 0.2)), complete(1, curve(0.5, 0.4)), complete(2, curve(0.7, 0.3)), complete(3, curve(0.9, 0.5)), complete(4, curve(1.1, 0.1)), complete(5, curve(0.4, 0.15))];
 const asks = (pruner: CurveRankPruner, trial: FrozenTrial, direction: 'minimize' | 'maximize' = 'minimize'): boolean => pruner.prune(makeStudyView([...history, trial], direction), trial);
+const asksWith = (finished: FrozenTrial[], trial: FrozenTrial): boolean => new CurveRankPruner().prune(makeStudyView([...finished, trial]), trial);
 
 describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
   const pruner = new CurveRankPruner();
@@ -46,33 +48,68 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     const flipped = history.map((t) => makeTrial({ number: t.number, value: -(t.values?.[0] as number), intermediate: [...t.intermediateValues].map(([s, v]) => [s, -v] as const) }));
     const repeat = running(6, (s) => -curve(0.7, 0.3)(s), 4);
     expect(new CurveRankPruner().prune(makeStudyView([...flipped, repeat], 'maximize'), repeat)).toBe(true);
-    // A finished trial that reported every other step is still retraced where its line runs close to the curve.
-    const sparse = makeTrial({ number: 7, value: 0.2, intermediate: steps.filter((s) => s % 2 === 0).map((s) => [s, 0.2 + s * 0] as const) });
-    expect(retracesFinished(running(8, () => 0.2, 5), [...history, sparse], 5, 0.005)).toBe(false); // before its first report at step 2
-    expect(retracesFinished(makeTrial({ number: 8, intermediate: [[2, 0.2], [3, 0.2], [4, 0.2]] }), [...history, sparse], 4, 0.005)).toBe(true);
+    // A finished trial that reported every other step is still retraced where its line runs through the curve.
+    const line = (st: number): number => 1.2 - 0.1 * st;
+    const sparse = makeTrial({ number: 7, value: line(EPOCHS), intermediate: steps.filter((st) => st % 2 === 0).map((st) => [st, line(st)] as const) });
+    expect(retracesFinished(running(8, line, 5), [...history, sparse], 5, 0.005)).toBe(false); // step 1 lies before its first report
+    expect(retracesFinished(makeTrial({ number: 8, intermediate: [[2, line(2)], [3, line(3)], [4, line(4)]] }), [...history, sparse], 4, 0.005)).toBe(true);
+  });
+
+  it('takes a start for the end only with the same knobs or once two finished runs with it ended alike', () => {
+    const withKnobs = (number: number, unfreeze: number, f: (st: number) => number, upTo?: number): FrozenTrial =>
+      makeTrial({ number, ...(upTo === undefined ? { value: f(EPOCHS) } : {}), params: { unfreeze: { value: unfreeze, distribution: intDistribution(0, 10) } }, intermediate: steps.slice(0, upTo ?? EPOCHS).map((st) => [st, f(st)] as const) });
+    const base = history.filter((t) => t.number !== 3).map((t) => makeTrial({ number: t.number, value: t.values?.[0] as number, params: { unfreeze: { value: 0, distribution: intDistribution(0, 10) } }, intermediate: [...t.intermediateValues] }));
+    // A knob that acts late (the epoch a frozen backbone is released): the same start, another end.
+    const early = withKnobs(6, 5, curve(0.9, 0.5));
+    expect(asksWith([...base, early], withKnobs(7, 10, curve(0.9, 0.5), 4))).toBe(false);
+    expect(asksWith([...base, early], withKnobs(7, 5, curve(0.9, 0.5), 4))).toBe(true); // the same knobs again
+    // Two finished runs with that start ended alike: the third is taken for a repeat whatever its knobs.
+    expect(asksWith([...base, early, withKnobs(7, 6, curve(0.9, 0.5))], withKnobs(8, 10, curve(0.9, 0.5), 4))).toBe(true);
+  });
+
+  it('does not take a start every run shares for a fingerprint', () => {
+    // Two finishers that started alike for 3 epochs and then went apart: the start tells nothing.
+    const shared = (end: number) => (st: number): number => (st <= 3 ? 1.6 - 0.2 * st : end + (1 - end) * Math.exp(-(st - 3) / 3));
+    const apart = [...history.slice(0, 4), complete(4, shared(0.9)), complete(5, shared(0.2))];
+    const alike = running(6, shared(0.5), 3);
+    expect(asksWith(apart, alike)).toBe(false);
+    expect(asksWith([...history.slice(0, 5), complete(5, shared(0.2))], alike)).toBe(true);
+    // A flat start (accuracy at chance, a loss the warmup has not moved yet) is no fingerprint either.
+    const chance = (st: number): number => (st <= 3 ? 0.1 : 0.1 + 0.1 * st);
+    expect(retracesFinished(running(6, chance, 3), [...history, complete(6, chance)], 3, 0.005)).toBe(false);
+  });
+
+  it('keeps its own warmup whatever the level rule is told, and leaves the level rule its interval grid', () => {
+    const repeat = running(6, curve(0.9, 0.5), 3);
+    expect(asks(new CurveRankPruner({ nWarmupSteps: 15 }), repeat)).toBe(true);
+    // Far behind every good finisher from step 5: with intervalSteps 4 the level rule looks at steps 5, 9, 13….
+    const behind = (upTo: number) => running(6, (st) => 3 + 0 * st, upTo);
+    const interval = new CurveRankPruner({ patience: 1, intervalSteps: 4, keepImproving: false });
+    expect(asks(interval, behind(5))).toBe(true);
+    expect(asks(interval, behind(6))).toBe(false);
   });
 
   it('needs a spread among the finishers and finite values', () => {
+    const infinite = [...history, makeTrial({ number: 6, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) }), makeTrial({ number: 7, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) })];
+    expect(retracesFinished(running(8, (st) => 1000 + st, 4), infinite, 4, 0.005)).toBe(false);
     const same = [0, 1, 2, 3, 4].map((n) => complete(n, curve(0.5, 0.3)));
     expect(retracesFinished(running(5, curve(0.5, 0.3), 4), same, 4, 0.005)).toBe(false);
     expect(retracesFinished(running(6, (s) => (s === 2 ? NaN : curve(0.9, 0.5)(s)), 4), history, 4, 0.005)).toBe(false);
     expect(() => new CurveRankPruner({ retraceTolerance: -1 })).toThrow('retraceTolerance must be at least 0, got -1');
   });
 
-  it('stops exactly the trials whose curve so far matches a finished one, before the level rule judges', () => {
-    const curveArb = fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: EPOCHS, maxLength: EPOCHS });
+  it('stops a repeat of a finished curve that moves, and nothing unlike every finished curve before the level rule judges', () => {
+    const shape = fc.record({ end: fc.double({ min: 0.1, max: 1.5, noNaN: true }), pace: fc.double({ min: 0.2, max: 1, noNaN: true }) });
     fc.assert(
-      fc.property(fc.array(curveArb, { minLength: 5, maxLength: 8 }), fc.nat(), fc.integer({ min: 3, max: 4 }), fc.boolean(), (finished, pick, upTo, copy) => {
-        const done = finished.map((c, number) => makeTrial({ number, value: c[EPOCHS - 1] as number, intermediate: c.map((v, i) => [i + 1, v] as const) }));
-        const source = finished[pick % finished.length] as number[];
-        // A copy of a finished curve, or one 2 away from every finished value (the values lie in [0, 1]).
-        const values = steps.slice(0, upTo).map((s) => (copy ? (source[s - 1] as number) : 3));
+      fc.property(fc.array(shape, { minLength: 5, maxLength: 8 }), fc.nat(), fc.integer({ min: 3, max: 4 }), fc.boolean(), (shapes, pick, upTo, copy) => {
+        const done = shapes.map(({ end, pace }, number) => complete(number, curve(end, pace)));
+        const source = done[pick % done.length] as FrozenTrial;
+        // Another finisher within reach of the copy at every step would make the start ambiguous.
+        fc.pre(!copy || done.every((t) => t === source || steps.slice(0, upTo).some((st) => Math.abs((t.intermediateValues.get(st) as number) - (source.intermediateValues.get(st) as number)) > 0.05)));
+        // A copy of a finished curve, or one at least 3 away from every finished value (they lie in [0.1, 2]).
+        const values = steps.slice(0, upTo).map((st) => (copy ? (source.intermediateValues.get(st) as number) : 5 + st));
         const trial = makeTrial({ number: done.length, intermediate: values.map((v, i) => [i + 1, v] as const) });
-        const atStep = done.map((t) => t.intermediateValues.get(upTo) as number).sort((a, b) => a - b);
-        const spread = atStep.length > 0 ? (atStep[Math.floor(0.75 * (atStep.length - 1))] as number) - (atStep[Math.ceil(0.25 * (atStep.length - 1))] as number) : 0;
-        const decided = new CurveRankPruner().prune(makeStudyView([...done, trial]), trial);
-        if (!copy) expect(decided).toBe(false);
-        else if (spread > 0) expect(decided).toBe(true);
+        expect(new CurveRankPruner().prune(makeStudyView([...done, trial]), trial)).toBe(copy);
       }),
       { numRuns: 200 },
     );
