@@ -69,7 +69,6 @@ export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenT
   return Math.max(...ends) - Math.min(...ends) <= tolerance * finalSpread;
 }
 
-
 /** Position of an internal value in [0, 1] of its distribution (log scale where the distribution is). */
 function unit(dist: Distribution, v: number): number {
   if (dist.kind === 'categorical') return v;
