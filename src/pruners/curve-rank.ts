@@ -50,10 +50,11 @@ export interface CurveRankPrunerOptions {
    * Stop a trial whose curve retraces a COMPLETE trial's: the root-mean-square distance
    * over its reports is at most this share of the inter-quartile spread of the COMPLETE
    * trials' values at its step, once that start is known to tell the end (a finished run with
-   * the same knobs, or two that ended alike; src/pruners/retrace.ts). It repeats a run whose
+   * the trial's knobs, or two with different knobs that ended alike; src/pruners/retrace.ts). It repeats a run whose
    * end is known (no better than the best), so finishing it can at most tie. Judged at every report from
-   * 10% of the horizon and 3 reports on, whatever `nWarmupSteps`, `warmupFraction` and
-   * `intervalSteps` say (they are the level rule's); ≥ 0, 0 turns it off. Default: 0.005.
+   * 10% of the horizon and 3 reports on, once `nStartupTrials` trials are COMPLETE, whatever
+   * `nWarmupSteps`, `warmupFraction` and `intervalSteps` say (they are the level rule's); ≥ 0,
+   * 0 turns it off. Default: 0.005.
    */
   retraceTolerance?: number;
 }

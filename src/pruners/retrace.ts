@@ -13,13 +13,16 @@ export const RETRACE_MIN_REPORTS = 3;
  */
 const FINGERPRINT_FACTOR = 10;
 /**
- * A start tells the end once this many finished runs that began with it ended alike, or one
- * did with the same knobs (KNOB_CLOSENESS): a knob that acts only later (a learning-rate
- * milestone, the epoch a frozen backbone is released) leaves the start of a deterministic
- * trainer's curve unchanged, so one finished run with other knobs is no evidence.
+ * A start tells the end once finished runs with this many different sets of knobs began with
+ * it and ended alike, or one with the trial's own knobs did (`sameKnobs`): a knob that acts
+ * only later (a learning-rate milestone, the epoch a frozen backbone is released) leaves the
+ * start of a deterministic trainer's curve unchanged, so one finished run with other knobs,
+ * or several with the same ones, is no evidence. Two runs whose knobs differ and that still
+ * ended alike are some: a knob that acts later and matters would most likely have set them
+ * apart (most likely, not surely; `retraceTolerance: 0` where that is not enough).
  */
 const CONFIRMING_RUNS = 2;
-/** Knobs count as the same when every choice is equal and every number within this share of its range (log scale where the range is). */
+/** Continuous numbers count as the same knob within this share of their range (log scale where the range is). */
 const KNOB_CLOSENESS = 0.05;
 
 /**
@@ -30,8 +33,9 @@ const KNOB_CLOSENESS = 0.05;
  * configuration proposed again, a deterministic trainer given the same knobs): it will end
  * where that one did, which is no better than the best finisher, so finishing it can at most
  * tie the best. Only when the start is known to tell the end: the trial retraces a finished
- * run with the same knobs, or CONFIRMING_RUNS finished runs that all ended alike (within the
- * same tolerance of the spread of the final values). Not before RETRACE_MIN_REPORTS reports,
+ * run with its own knobs, or finished runs with CONFIRMING_RUNS different sets of knobs, and
+ * every run it retraces ended alike (within the same tolerance of the spread of the final
+ * values). Not before RETRACE_MIN_REPORTS reports,
  * and not for a curve that has barely moved (FINGERPRINT_FACTOR).
  */
 export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenTrial[], step: number, tolerance: number): boolean {
@@ -50,43 +54,42 @@ export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenT
   if (Math.max(...mine) - Math.min(...mine) < FINGERPRINT_FACTOR * tolerance * spread) return false;
   // Compared as sums of squares, so a curve stops being read once it is out of reach.
   const limit = (tolerance * spread) ** 2 * steps.length;
-  const ends: number[] = [];
-  let repeated = false;
+  const retraced: FrozenTrial[] = [];
   for (const other of finished) {
     let sum = 0;
     for (let i = 0; i < steps.length && sum <= limit; i++) {
       const theirs = valueAtStep(other, steps[i] as number);
       sum = theirs === undefined ? Infinity : sum + ((mine[i] as number) - theirs) ** 2;
     }
-    if (sum <= limit) {
-      ends.push(other.values?.[0] as number);
-      if (closeKnobs(trial, other)) repeated = true;
-    }
+    if (sum <= limit) retraced.push(other);
   }
-  if (ends.length === 0 || (!repeated && ends.length < CONFIRMING_RUNS)) return false;
+  if (retraced.length === 0) return false;
+  // Runs with the same knobs confirm nothing about each other: count one per set of knobs.
+  const distinct: FrozenTrial[] = [];
+  for (const t of retraced) if (!distinct.some((d) => sameKnobs(d, t))) distinct.push(t);
+  if (!retraced.some((t) => sameKnobs(trial, t)) && distinct.length < CONFIRMING_RUNS) return false;
+  const ends = retraced.map((t) => t.values?.[0] as number);
   const finals = finished.map((t) => t.values?.[0] as number).filter(Number.isFinite);
   const finalSpread = nanPercentile(finals, 75) - nanPercentile(finals, 25);
   return Math.max(...ends) - Math.min(...ends) <= tolerance * finalSpread;
 }
 
-/** Position of an internal value in [0, 1] of its distribution (log scale where the distribution is). */
-function unit(dist: Distribution, v: number): number {
-  if (dist.kind === 'categorical') return v;
-  const [lo, hi, x] = dist.log ? [Math.log(dist.low), Math.log(dist.high), Math.log(v)] : [dist.low, dist.high, v];
-  return hi > lo ? (x - lo) / (hi - lo) : 0;
-}
-
-/** Same parameters, the same choices, numbers within KNOB_CLOSENESS of their range. */
-function closeKnobs(a: FrozenTrial, b: FrozenTrial): boolean {
+/**
+ * Same parameters with the same choices, integers and stepped numbers equal, other numbers
+ * within KNOB_CLOSENESS of their range (log scale where the range is). Trials without
+ * parameters are never the same: their knobs, if any, are not known.
+ */
+function sameKnobs(a: FrozenTrial, b: FrozenTrial): boolean {
   const names = Object.keys(a.distributions);
-  if (names.length !== Object.keys(b.distributions).length) return false;
+  if (names.length === 0 || names.length !== Object.keys(b.distributions).length) return false;
   return names.every((name) => {
-    const da = a.distributions[name] as Distribution;
-    const db = b.distributions[name];
+    const dist = a.distributions[name] as Distribution;
+    const other = b.distributions[name];
     const va = a.internalParams[name];
     const vb = b.internalParams[name];
-    if (db === undefined || va === undefined || vb === undefined || da.kind !== db.kind) return false;
-    if (da.kind === 'categorical') return va === vb;
-    return Math.abs(unit(da, va) - unit(da, vb)) <= KNOB_CLOSENESS;
+    if (other === undefined || va === undefined || vb === undefined || dist.kind !== other.kind) return false;
+    if (dist.kind === 'categorical' || dist.kind === 'int' || dist.step !== null) return va === vb;
+    const [lo, hi, x, y] = dist.log ? [Math.log(dist.low), Math.log(dist.high), Math.log(va), Math.log(vb)] : [dist.low, dist.high, va, vb];
+    return hi > lo ? Math.abs(x - y) <= KNOB_CLOSENESS * (hi - lo) : va === vb;
   });
 }

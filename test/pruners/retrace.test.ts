@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CurveRankPruner } from '../../src/pruners/index.js';
 import { retracesFinished } from '../../src/pruners/retrace.js';
-import { intDistribution } from '../../src/space/distributions.js';
+import { floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
@@ -11,12 +11,15 @@ const steps = Array.from({ length: EPOCHS }, (_, i) => i + 1);
 /** A curve falling exponentially from 2 to `end`, ahead of others early when `pace` is large. */
 const curve = (end: number, pace: number) => (s: number): number => end + (2 - end) * Math.exp(-pace * s);
 
+/** Every trial of these tests has the same knobs (a repeat), unless a test gives its own. */
+const knobs = { knob: { value: 0.5, distribution: floatDistribution(0, 1) } };
+
 function complete(number: number, f: (s: number) => number): FrozenTrial {
-  return makeTrial({ number, value: f(EPOCHS), intermediate: steps.map((s) => [s, f(s)] as const) });
+  return makeTrial({ params: knobs, number, value: f(EPOCHS), intermediate: steps.map((s) => [s, f(s)] as const) });
 }
 
 function running(number: number, f: (s: number) => number, upTo: number): FrozenTrial {
-  return makeTrial({ number, intermediate: steps.slice(0, upTo).map((s) => [s, f(s)] as const) });
+  return makeTrial({ params: knobs, number, intermediate: steps.slice(0, upTo).map((s) => [s, f(s)] as const) });
 }
 
 const history = [complete(0, curve(0.3, 0.2)), complete(1, curve(0.5, 0.4)), complete(2, curve(0.7, 0.3)), complete(3, curve(0.9, 0.5)), complete(4, curve(1.1, 0.1)), complete(5, curve(0.4, 0.15))];
@@ -45,14 +48,14 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
   });
 
   it('mirrors for maximize and reads other curves by interpolation when steps differ', () => {
-    const flipped = history.map((t) => makeTrial({ number: t.number, value: -(t.values?.[0] as number), intermediate: [...t.intermediateValues].map(([s, v]) => [s, -v] as const) }));
+    const flipped = history.map((t) => makeTrial({ params: knobs, number: t.number, value: -(t.values?.[0] as number), intermediate: [...t.intermediateValues].map(([s, v]) => [s, -v] as const) }));
     const repeat = running(6, (s) => -curve(0.7, 0.3)(s), 4);
     expect(new CurveRankPruner().prune(makeStudyView([...flipped, repeat], 'maximize'), repeat)).toBe(true);
     // A finished trial that reported every other step is still retraced where its line runs through the curve.
     const line = (st: number): number => 1.2 - 0.1 * st;
-    const sparse = makeTrial({ number: 7, value: line(EPOCHS), intermediate: steps.filter((st) => st % 2 === 0).map((st) => [st, line(st)] as const) });
+    const sparse = makeTrial({ params: knobs, number: 7, value: line(EPOCHS), intermediate: steps.filter((st) => st % 2 === 0).map((st) => [st, line(st)] as const) });
     expect(retracesFinished(running(8, line, 5), [...history, sparse], 5, 0.005)).toBe(false); // step 1 lies before its first report
-    expect(retracesFinished(makeTrial({ number: 8, intermediate: [[2, line(2)], [3, line(3)], [4, line(4)]] }), [...history, sparse], 4, 0.005)).toBe(true);
+    expect(retracesFinished(makeTrial({ params: knobs, number: 8, intermediate: [[2, line(2)], [3, line(3)], [4, line(4)]] }), [...history, sparse], 4, 0.005)).toBe(true);
   });
 
   it('takes a start for the end only with the same knobs or once two finished runs with it ended alike', () => {
@@ -63,8 +66,12 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     const early = withKnobs(6, 5, curve(0.9, 0.5));
     expect(asksWith([...base, early], withKnobs(7, 10, curve(0.9, 0.5), 4))).toBe(false);
     expect(asksWith([...base, early], withKnobs(7, 5, curve(0.9, 0.5), 4))).toBe(true); // the same knobs again
-    // Two finished runs with that start ended alike: the third is taken for a repeat whatever its knobs.
+    // Two finished runs with other knobs that started alike ended alike: the third is taken for a repeat.
     expect(asksWith([...base, early, withKnobs(7, 6, curve(0.9, 0.5))], withKnobs(8, 10, curve(0.9, 0.5), 4))).toBe(true);
+    // Two runs with the same knobs are one piece of evidence, not two.
+    expect(asksWith([...base, early, withKnobs(7, 5, curve(0.9, 0.5))], withKnobs(8, 10, curve(0.9, 0.5), 4))).toBe(false);
+    // Integers are the same knob only when equal (the release epoch 4 is not 5).
+    expect(asksWith([...base, early], withKnobs(7, 4, curve(0.9, 0.5), 4))).toBe(false);
   });
 
   it('does not take a start every run shares for a fingerprint', () => {
@@ -90,7 +97,7 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
   });
 
   it('needs a spread among the finishers and finite values', () => {
-    const infinite = [...history, makeTrial({ number: 6, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) }), makeTrial({ number: 7, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) })];
+    const infinite = [...history, makeTrial({ params: knobs, number: 6, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) }), makeTrial({ number: 7, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) })];
     expect(retracesFinished(running(8, (st) => 1000 + st, 4), infinite, 4, 0.005)).toBe(false);
     const same = [0, 1, 2, 3, 4].map((n) => complete(n, curve(0.5, 0.3)));
     expect(retracesFinished(running(5, curve(0.5, 0.3), 4), same, 4, 0.005)).toBe(false);
@@ -108,7 +115,7 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
         fc.pre(!copy || done.every((t) => t === source || steps.slice(0, upTo).some((st) => Math.abs((t.intermediateValues.get(st) as number) - (source.intermediateValues.get(st) as number)) > 0.05)));
         // A copy of a finished curve, or one at least 3 away from every finished value (they lie in [0.1, 2]).
         const values = steps.slice(0, upTo).map((st) => (copy ? (source.intermediateValues.get(st) as number) : 5 + st));
-        const trial = makeTrial({ number: done.length, intermediate: values.map((v, i) => [i + 1, v] as const) });
+        const trial = makeTrial({ params: knobs, number: done.length, intermediate: values.map((v, i) => [i + 1, v] as const) });
         expect(new CurveRankPruner().prune(makeStudyView([...done, trial]), trial)).toBe(copy);
       }),
       { numRuns: 200 },
