@@ -36,6 +36,14 @@ describe('HyperparameterCache', () => {
     expect(cache.fit('objective:0', encoding, c.inputs, c.y, c.ids)).not.toBe(first);
   });
 
+  it('refits when the parameters change, even on the same trials', () => {
+    const cache = new HyperparameterCache(false);
+    const a = data(12);
+    const first = cache.fit('objective:0', encoding, a.inputs, a.y, a.ids);
+    const renamed = buildEncoding({ u: floatDistribution(0, 1), v: floatDistribution(0, 1) });
+    expect(cache.fit('objective:0', renamed, a.inputs, a.y, a.ids)).not.toBe(first);
+  });
+
   it('keeps one fit per label', () => {
     const cache = new HyperparameterCache(true);
     const a = data(12);

@@ -108,7 +108,8 @@ export function summaryCells(pairs: readonly Paired[], fullEpochs: number): stri
   const share = sum(pairs.map((p) => p.epochs)) / (fullEpochs * pairs.length);
   const fmt = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'inf');
   return [
-    `${(100 * share).toFixed(0)}%`,
+    // One decimal: the issue's bar is "at most half the epochs", and 50.3% is not.
+    `${(100 * share).toFixed(1)}%`,
     fmt(median(pairs.map((p) => p.regret))),
     fmt(median(pairs.map((p) => p.referenceRegret))),
     fmt(median(pairs.map((p) => p.regret - p.referenceRegret))),
