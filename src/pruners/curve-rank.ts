@@ -114,7 +114,7 @@ export class CurveRankPruner implements Pruner {
     const rankWarmup = (horizon: number): number => (this.nWarmupSteps === 'auto' ? Math.ceil(this.warmupFraction * horizon) : this.nWarmupSteps);
     const retraceWarmup = (horizon: number): number => (this.retraceTolerance > 0 ? Math.ceil(RETRACE_WARMUP_FRACTION * horizon) : Infinity);
     // Each rule keeps its own warmup (and the level rule its interval grid, anchored at its warmup).
-    const point = schedulePoint(study, trial, { ...this, intervalSteps: 1 }, (horizon) => Math.min(rankWarmup(horizon), retraceWarmup(horizon)));
+    const point = schedulePoint(study, trial, { nStartupTrials: this.nStartupTrials, maxResource: this.maxResource, intervalSteps: 1 }, (horizon) => Math.min(rankWarmup(horizon), retraceWarmup(horizon)));
     if (point.verdict !== 'judge') return point.verdict === 'prune';
     const { completed, horizon, step } = point;
     if (step >= retraceWarmup(horizon) && retracesFinished(trial, completed, step, this.retraceTolerance)) return true;
