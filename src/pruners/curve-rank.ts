@@ -2,7 +2,7 @@ import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
 import { noLongerPruned } from './promotion.js';
 import { finalsAndBar, isFirstInIntervalStep, lastStep, schedulePoint, sortedSteps } from './intermediate.js';
-import { RETRACE_WARMUP_FRACTION, retracesFinished } from './retrace.js';
+import { RETRACE_WARMUP_FRACTION, retracesFinished, retracesStopped } from './retrace.js';
 import { checkBoolean, checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface CurveRankPrunerOptions {
@@ -117,7 +117,10 @@ export class CurveRankPruner implements Pruner {
     const point = schedulePoint(study, trial, { nStartupTrials: this.nStartupTrials, maxResource: this.maxResource, intervalSteps: 1 }, (horizon) => Math.min(rankWarmup(horizon), retraceWarmup(horizon)));
     if (point.verdict !== 'judge') return point.verdict === 'prune';
     const { completed, horizon, step } = point;
-    if (step >= retraceWarmup(horizon) && retracesFinished(trial, completed, step, this.retraceTolerance)) return true;
+    if (step >= retraceWarmup(horizon)) {
+      if (retracesFinished(trial, completed, step, this.retraceTolerance)) return true;
+      if (retracesStopped(trial, completed, study.getTrials(['PRUNED']), step, this.retraceTolerance)) return true;
+    }
     const warmup = rankWarmup(horizon);
     if (step < warmup || !isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
 

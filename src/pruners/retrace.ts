@@ -1,6 +1,6 @@
 import type { Distribution } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
-import { nanPercentile, sortedSteps, valueAtStep } from './intermediate.js';
+import { lastStep, nanPercentile, sortedSteps, valueAtStep } from './intermediate.js';
 
 /** The retrace rule judges a trial from this share of the horizon on… */
 export const RETRACE_WARMUP_FRACTION = 0.1;
@@ -39,39 +39,67 @@ const KNOB_CLOSENESS = 0.05;
  * and not for a curve that has barely moved (FINGERPRINT_FACTOR).
  */
 export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenTrial[], step: number, tolerance: number): boolean {
-  const steps = sortedSteps(trial).filter((s) => s <= step);
-  if (steps.length < RETRACE_MIN_REPORTS) return false;
-  const mine = steps.map((s) => trial.intermediateValues.get(s) as number);
-  if (mine.some((v) => !Number.isFinite(v))) return false;
   const finished = completed.filter((t) => t.values?.[0] !== undefined && !Number.isNaN(t.values[0]));
+  const retraced = retracedRuns(trial, finished, finished, step, tolerance);
+  if (retraced.length === 0 || !startTellsEnd(trial, retraced)) return false;
+  const ends = retraced.map((t) => t.values?.[0] as number);
+  const finals = finished.map((t) => t.values?.[0] as number).filter(Number.isFinite);
+  const finalSpread = nanPercentile(finals, 75) - nanPercentile(finals, 25);
+  return Math.max(...ends) - Math.min(...ends) <= tolerance * finalSpread;
+}
+
+/**
+ * Whether `trial`'s curve up to `step` retraces, as `retracesFinished` reads it, the curves of
+ * runs the pruner stopped further along (`stopped`: PRUNED trials, paused ones too, whose
+ * last report lies beyond `step`), once that start is known to tell the end (the same
+ * confirmation). Each of those runs was judged hopeless at a later step, so a replay of it
+ * would be stopped there too: stopping it now saves the epochs in between. A pruner that
+ * changes its mind (a paused run resumed and finished) takes the run out of `stopped`.
+ */
+export function retracesStopped(trial: FrozenTrial, completed: readonly FrozenTrial[], stopped: readonly FrozenTrial[], step: number, tolerance: number): boolean {
+  const finished = completed.filter((t) => t.values?.[0] !== undefined && !Number.isNaN(t.values[0]));
+  const further = stopped.filter((t) => t.number !== trial.number && (lastStep(t) ?? -Infinity) > step);
+  const retraced = retracedRuns(trial, finished, further, step, tolerance);
+  return retraced.length > 0 && startTellsEnd(trial, retraced);
+}
+
+/**
+ * The `candidates` whose curves `trial`'s retraces up to `step`, the distance scaled by the
+ * inter-quartile spread of the `finished` trials' values at `step`; none before
+ * RETRACE_MIN_REPORTS reports, for a curve with a non-finite value, or one that has barely
+ * moved (FINGERPRINT_FACTOR).
+ */
+function retracedRuns(trial: FrozenTrial, finished: readonly FrozenTrial[], candidates: readonly FrozenTrial[], step: number, tolerance: number): FrozenTrial[] {
+  const steps = sortedSteps(trial).filter((s) => s <= step);
+  if (steps.length < RETRACE_MIN_REPORTS) return [];
+  const mine = steps.map((s) => trial.intermediateValues.get(s) as number);
+  if (mine.some((v) => !Number.isFinite(v))) return [];
   const atStep: number[] = [];
   for (const t of finished) {
     const here = valueAtStep(t, step);
     if (here !== undefined && Number.isFinite(here)) atStep.push(here);
   }
   const spread = nanPercentile(atStep, 75) - nanPercentile(atStep, 25);
-  if (!(spread > 0)) return false;
-  if (Math.max(...mine) - Math.min(...mine) < FINGERPRINT_FACTOR * tolerance * spread) return false;
+  if (!(spread > 0)) return [];
+  if (Math.max(...mine) - Math.min(...mine) < FINGERPRINT_FACTOR * tolerance * spread) return [];
   // Compared as sums of squares, so a curve stops being read once it is out of reach.
   const limit = (tolerance * spread) ** 2 * steps.length;
-  const retraced: FrozenTrial[] = [];
-  for (const other of finished) {
+  return candidates.filter((other) => {
     let sum = 0;
     for (let i = 0; i < steps.length && sum <= limit; i++) {
       const theirs = valueAtStep(other, steps[i] as number);
       sum = theirs === undefined ? Infinity : sum + ((mine[i] as number) - theirs) ** 2;
     }
-    if (sum <= limit) retraced.push(other);
-  }
-  if (retraced.length === 0) return false;
-  // Runs with the same knobs confirm nothing about each other: count one per set of knobs.
+    return sum <= limit;
+  });
+}
+
+/** One retraced run has the trial's own knobs, or CONFIRMING_RUNS of them have different ones (runs with the same knobs confirm nothing about each other). */
+function startTellsEnd(trial: FrozenTrial, retraced: readonly FrozenTrial[]): boolean {
+  if (retraced.some((t) => sameKnobs(trial, t))) return true;
   const distinct: FrozenTrial[] = [];
   for (const t of retraced) if (!distinct.some((d) => sameKnobs(d, t))) distinct.push(t);
-  if (!retraced.some((t) => sameKnobs(trial, t)) && distinct.length < CONFIRMING_RUNS) return false;
-  const ends = retraced.map((t) => t.values?.[0] as number);
-  const finals = finished.map((t) => t.values?.[0] as number).filter(Number.isFinite);
-  const finalSpread = nanPercentile(finals, 75) - nanPercentile(finals, 25);
-  return Math.max(...ends) - Math.min(...ends) <= tolerance * finalSpread;
+  return distinct.length >= CONFIRMING_RUNS;
 }
 
 /**

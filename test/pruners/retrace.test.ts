@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CurveRankPruner } from '../../src/pruners/index.js';
-import { retracesFinished } from '../../src/pruners/retrace.js';
+import { retracesFinished, retracesStopped } from '../../src/pruners/retrace.js';
 import { floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
@@ -103,6 +103,29 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     expect(retracesFinished(running(5, curve(0.5, 0.3), 4), same, 4, 0.005)).toBe(false);
     expect(retracesFinished(running(6, (s) => (s === 2 ? NaN : curve(0.9, 0.5)(s)), 4), history, 4, 0.005)).toBe(false);
     expect(() => new CurveRankPruner({ retraceTolerance: -1 })).toThrow('retraceTolerance must be at least 0, got -1');
+  });
+
+  it('stops a trial that retraces runs the pruner stopped further along, before it spends their epochs', () => {
+    const behind = curve(1.4, 0.3);
+    const stopped = (number: number, upTo: number, params = knobs): FrozenTrial => makeTrial({ params, number, state: 'PRUNED', intermediate: steps.slice(0, upTo).map((st) => [st, behind(st)] as const) });
+    const replay = running(9, behind, 3);
+    // Stopped at step 8, the same knobs: its replay is stopped at step 3.
+    expect(asksWith([...history, stopped(6, 8)], replay)).toBe(true);
+    expect(asksWith(history, replay)).toBe(false);
+    // A run stopped no further than the replay has got tells nothing about what lies beyond.
+    expect(asksWith([...history, stopped(6, 3)], replay)).toBe(false);
+    // Other knobs: one stopped run is no evidence (a knob that acts later), two with different knobs are.
+    const other = (value: number) => ({ knob: { value, distribution: floatDistribution(0, 1) } });
+    expect(asksWith([...history, stopped(6, 8, other(0.9))], replay)).toBe(false);
+    expect(asksWith([...history, stopped(6, 8, other(0.9)), stopped(7, 10, other(0.1))], replay)).toBe(true);
+    // Off with the rest of the retrace rule.
+    expect(new CurveRankPruner({ retraceTolerance: 0 }).prune(makeStudyView([...history, stopped(6, 8), replay]), replay)).toBe(false);
+  });
+
+  it('never takes a paused trial for evidence about itself (a promotion asks the pruner again)', () => {
+    const paused = makeTrial({ params: knobs, number: 6, state: 'PRUNED', intermediate: steps.slice(0, 8).map((st) => [st, curve(1.4, 0.3)(st)] as const) });
+    expect(retracesStopped(paused, history, [paused], 8, 0.005)).toBe(false);
+    expect(retracesStopped(paused, history, [paused], 5, 0.005)).toBe(false);
   });
 
   it('stops a repeat of a finished curve that moves, and nothing unlike every finished curve before the level rule judges', () => {
