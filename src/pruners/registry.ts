@@ -49,7 +49,7 @@ export const PRUNERS: readonly PrunerEntry[] = [
   { kind: 'none', summary: 'never prunes', optionKeys: [], create: (options) => (checkEmpty('none', options), new NopPruner()) },
   {
     kind: 'curve-rank',
-    summary: 'stops a trial retracing a finished one; prunes a trial behind every good finisher at the same point of the schedule for `patience` reports (for curves that cross)',
+    summary: 'stops a trial retracing a finished run (or runs it stopped later); prunes a trial behind every good finisher at the same point of the schedule for `patience` reports (for curves that cross)',
     optionKeys: [...CURVE_RANK_KEYS, PAUSE_KEY],
     create: (options) => new CurveRankPruner(options as CurveRankPrunerOptions),
   },
