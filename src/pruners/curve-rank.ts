@@ -52,7 +52,7 @@ export interface CurveRankPrunerOptions {
    * trials' values at its step, once that start is known to tell the end (a finished run with
    * the trial's knobs, or two with different knobs that ended alike; src/pruners/retrace.ts). It repeats a run whose
    * end is known (no better than the best), so finishing it can at most tie. A trial that so
-   * retraces runs this pruner stopped further along is stopped too: its replay would be. Judged at every report from
+   * retraces runs stopped for good further along is stopped too: its replay would be. Judged at every report from
    * 10% of the horizon and 3 reports on, once `nStartupTrials` trials are COMPLETE, whatever
    * `nWarmupSteps`, `warmupFraction` and `intervalSteps` say (they are the level rule's); ≥ 0,
    * 0 turns it off. Default: 0.005.

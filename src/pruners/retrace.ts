@@ -1,5 +1,6 @@
 import type { Distribution } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { isPaused } from '../storage/records.js';
 import { lastStep, nanPercentile, sortedSteps, valueAtStep } from './intermediate.js';
 
 /** The retrace rule judges a trial from this share of the horizon on… */
@@ -50,15 +51,15 @@ export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenT
 
 /**
  * Whether `trial`'s curve up to `step` retraces, as `retracesFinished` reads it, the curves of
- * runs the pruner stopped further along (`stopped`: PRUNED trials, paused ones too, whose
- * last report lies beyond `step`), once that start is known to tell the end (the same
+ * runs stopped for good further along (`stopped`: PRUNED trials whose last report lies beyond
+ * `step`; paused ones are left out, as they may yet resume, and so is a resumed run whose
+ * worker died, which is paused again), once that start is known to tell the end (the same
  * confirmation). Each of those runs was judged hopeless at a later step, so a replay of it
- * would be stopped there too: stopping it now saves the epochs in between. A pruner that
- * changes its mind (a paused run resumed and finished) takes the run out of `stopped`.
+ * would be stopped there too: stopping it now saves the epochs in between.
  */
 export function retracesStopped(trial: FrozenTrial, completed: readonly FrozenTrial[], stopped: readonly FrozenTrial[], step: number, tolerance: number): boolean {
   const finished = completed.filter((t) => t.values?.[0] !== undefined && !Number.isNaN(t.values[0]));
-  const further = stopped.filter((t) => t.number !== trial.number && (lastStep(t) ?? -Infinity) > step);
+  const further = stopped.filter((t) => t.number !== trial.number && !isPaused(t) && (lastStep(t) ?? -Infinity) > step);
   const retraced = retracedRuns(trial, finished, further, step, tolerance);
   return retraced.length > 0 && startTellsEnd(trial, retraced);
 }

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CurveRankPruner } from '../../src/pruners/index.js';
 import { retracesFinished, retracesStopped } from '../../src/pruners/retrace.js';
 import { floatDistribution, intDistribution } from '../../src/space/distributions.js';
+import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
 import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
@@ -122,10 +123,15 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     expect(new CurveRankPruner({ retraceTolerance: 0 }).prune(makeStudyView([...history, stopped(6, 8), replay]), replay)).toBe(false);
   });
 
-  it('never takes a paused trial for evidence about itself (a promotion asks the pruner again)', () => {
-    const paused = makeTrial({ params: knobs, number: 6, state: 'PRUNED', intermediate: steps.slice(0, 8).map((st) => [st, curve(1.4, 0.3)(st)] as const) });
-    expect(retracesStopped(paused, history, [paused], 8, 0.005)).toBe(false);
-    expect(retracesStopped(paused, history, [paused], 5, 0.005)).toBe(false);
+  it('takes no evidence from paused runs (they may resume) nor from the trial itself', () => {
+    const behind = curve(1.4, 0.3);
+    const upTo8 = steps.slice(0, 8).map((st) => [st, behind(st)] as const);
+    const paused = makeTrial({ params: knobs, number: 6, state: 'PRUNED', intermediate: upTo8, systemAttrs: { [PAUSED_ATTR]: true } });
+    const replay = running(7, behind, 3);
+    expect(retracesStopped(replay, history, [paused], 3, 0.005)).toBe(false);
+    expect(retracesStopped(replay, history, [{ ...paused, systemAttrs: {} }], 3, 0.005)).toBe(true);
+    const self = makeTrial({ params: knobs, number: 7, state: 'PRUNED', intermediate: upTo8 });
+    expect(retracesStopped(self, history, [self], 5, 0.005)).toBe(false);
   });
 
   it('stops a repeat of a finished curve that moves, and nothing unlike every finished curve before the level rule judges', () => {
