@@ -2,7 +2,7 @@ import type { FrozenTrial } from '../storage/records.js';
 import type { Pruner, StudyView } from '../policies/policies.js';
 import { noLongerPruned } from './promotion.js';
 import { finalsAndBar, isFirstInIntervalStep, lastStep, schedulePoint, sortedSteps } from './intermediate.js';
-import { RETRACE_WARMUP_FRACTION, retracesFinished, retracesStopped } from './retrace.js';
+import { RETRACE_WARMUP_FRACTION, retracesKnownRun } from './retrace.js';
 import { checkBoolean, checkInteger, checkIntegerOrAuto, checkKnownKeys, checkNumber } from './options.js';
 
 export interface CurveRankPrunerOptions {
@@ -119,19 +119,34 @@ export class CurveRankPruner implements Pruner {
     const point = schedulePoint(study, trial, { nStartupTrials: this.nStartupTrials, maxResource: this.maxResource, intervalSteps: 1 }, (horizon) => Math.min(rankWarmup(horizon), retraceWarmup(horizon)));
     if (point.verdict !== 'judge') return point.verdict === 'prune';
     const { completed, horizon, step } = point;
-    if (step >= retraceWarmup(horizon)) {
-      if (retracesFinished(trial, completed, step, this.retraceTolerance)) return true;
-      if (retracesStopped(trial, completed, study.getTrials(['PRUNED']), step, this.retraceTolerance)) return true;
-    }
-    const warmup = rankWarmup(horizon);
-    if (step < warmup || !isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
-
     const sign = study.direction === 'minimize' ? 1 : -1;
-    const { finals, bar } = finalsAndBar(completed, sign, this.percentile);
-    if (finals.length < this.nStartupTrials) return false;
-    const good = finals.filter((f) => f.final <= bar).map((f) => f.trial);
-    if (good.length < this.minGoodTrials) return false;
+    let good: readonly FrozenTrial[] | null | undefined;
+    const goodFinishers = (): readonly FrozenTrial[] | null => (good ??= this.goodFinishers(completed, sign));
+    const warmup = rankWarmup(horizon);
+    if (step >= retraceWarmup(horizon)) {
+      // A run stopped further along counts only if the level rule, asked now, would still stop it there.
+      const stillStopped = (run: FrozenTrial): boolean => {
+        const at = sortedSteps(run).at(-1) as number;
+        const finishers = goodFinishers();
+        return at >= warmup && at < horizon && finishers !== null && this.behind(run, finishers, horizon, warmup, sign);
+      };
+      if (retracesKnownRun(trial, completed, step, this.retraceTolerance, { runs: () => study.getTrials(['PRUNED']), stillStopped })) return true;
+    }
+    if (step < warmup || !isFirstInIntervalStep(step, trial, warmup, this.intervalSteps)) return false;
+    const finishers = goodFinishers();
+    return finishers !== null && this.behind(trial, finishers, horizon, warmup, sign);
+  }
 
+  /** The good finishers (top `percentile` of the COMPLETE trials' finals), or null while there are too few to judge by. */
+  private goodFinishers(completed: readonly FrozenTrial[], sign: number): readonly FrozenTrial[] | null {
+    const { finals, bar } = finalsAndBar(completed, sign, this.percentile);
+    if (finals.length < this.nStartupTrials) return null;
+    const good = finals.filter((f) => f.final <= bar).map((f) => f.trial);
+    return good.length < this.minGoodTrials ? null : good;
+  }
+
+  /** The level rule at the trial's last report: behind every good finisher for `patience` reports and not closing in. */
+  private behind(trial: FrozenTrial, good: readonly FrozenTrial[], horizon: number, warmup: number, sign: number): boolean {
     const steps = sortedSteps(trial);
     const checked = steps.filter((s) => s >= warmup);
     if (checked.length < this.patience) return false;

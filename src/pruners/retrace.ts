@@ -1,7 +1,7 @@
 import type { Distribution } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isPaused } from '../storage/records.js';
-import { lastStep, nanPercentile, sortedSteps, valueAtStep } from './intermediate.js';
+import { nanPercentile, sortedSteps, valueAtStep } from './intermediate.js';
 
 /** The retrace rule judges a trial from this share of the horizon on… */
 export const RETRACE_WARMUP_FRACTION = 0.1;
@@ -40,59 +40,73 @@ const KNOB_CLOSENESS = 0.05;
  * and not for a curve that has barely moved (FINGERPRINT_FACTOR).
  */
 export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenTrial[], step: number, tolerance: number): boolean {
-  const finished = completed.filter((t) => t.values?.[0] !== undefined && !Number.isNaN(t.values[0]));
-  const retraced = retracedRuns(trial, finished, finished, step, tolerance);
-  if (retraced.length === 0 || !startTellsEnd(trial, retraced)) return false;
-  const ends = retraced.map((t) => t.values?.[0] as number);
-  const finals = finished.map((t) => t.values?.[0] as number).filter(Number.isFinite);
-  const finalSpread = nanPercentile(finals, 75) - nanPercentile(finals, 25);
-  return Math.max(...ends) - Math.min(...ends) <= tolerance * finalSpread;
+  return retracesKnownRun(trial, completed, step, tolerance);
+}
+
+/** Runs stopped further along, and whether the pruner, asked now, would still stop each where it was stopped. */
+export interface StoppedRuns {
+  /** PRUNED trials (read only when no finished run is retraced). */
+  readonly runs: () => readonly FrozenTrial[];
+  readonly stillStopped: (run: FrozenTrial) => boolean;
 }
 
 /**
- * Whether `trial`'s curve up to `step` retraces, as `retracesFinished` reads it, the curves of
- * runs stopped for good further along (`stopped`: PRUNED trials whose last report lies beyond
- * `step`; paused ones are left out, as they may yet resume, and so is a resumed run whose
- * worker died, which is paused again), once that start is known to tell the end (the same
- * confirmation). Each of those runs was judged hopeless at a later step, so a replay of it
- * would be stopped there too: stopping it now saves the epochs in between.
+ * `retracesFinished`, and when the trial retraces no finished run: whether it retraces, as
+ * that reads it, runs stopped further along (PRUNED trials whose last report lies beyond
+ * `step`, not paused: those may yet resume, as may a resumed run whose worker died) that the
+ * pruner, asked now, would still stop where they were stopped (`stillStopped`: not a run the
+ * objective stopped for its own reasons, another pruner's decision, nor one the pruner would
+ * no longer make), once that start is known to tell the end (the same confirmation). A replay
+ * of such runs would be stopped there too: stopping it now saves the epochs in between. A
+ * finished run with the same start rules instead (it says where that start can end).
  */
-export function retracesStopped(trial: FrozenTrial, completed: readonly FrozenTrial[], stopped: readonly FrozenTrial[], step: number, tolerance: number): boolean {
+export function retracesKnownRun(trial: FrozenTrial, completed: readonly FrozenTrial[], step: number, tolerance: number, stopped?: StoppedRuns): boolean {
   const finished = completed.filter((t) => t.values?.[0] !== undefined && !Number.isNaN(t.values[0]));
-  const further = stopped.filter((t) => t.number !== trial.number && !isPaused(t) && (lastStep(t) ?? -Infinity) > step);
-  const retraced = retracedRuns(trial, finished, further, step, tolerance);
-  return retraced.length > 0 && startTellsEnd(trial, retraced);
+  const matches = curveMatcher(trial, finished, step, tolerance);
+  if (matches === undefined) return false;
+  const retraced = finished.filter(matches);
+  if (retraced.length > 0) {
+    if (!startTellsEnd(trial, retraced)) return false;
+    const ends = retraced.map((t) => t.values?.[0] as number);
+    const finals = finished.map((t) => t.values?.[0] as number).filter(Number.isFinite);
+    const finalSpread = nanPercentile(finals, 75) - nanPercentile(finals, 25);
+    return Math.max(...ends) - Math.min(...ends) <= tolerance * finalSpread;
+  }
+  if (stopped === undefined) return false;
+  const further = stopped.runs().filter((t) => t.number !== trial.number && !isPaused(t) && (sortedSteps(t).at(-1) ?? -Infinity) > step);
+  const confirmed = further.filter(matches).filter(stopped.stillStopped);
+  return confirmed.length > 0 && startTellsEnd(trial, confirmed);
 }
 
 /**
- * The `candidates` whose curves `trial`'s retraces up to `step`, the distance scaled by the
- * inter-quartile spread of the `finished` trials' values at `step`; none before
- * RETRACE_MIN_REPORTS reports, for a curve with a non-finite value, or one that has barely
- * moved (FINGERPRINT_FACTOR).
+ * Whether another run's curve is retraced by `trial`'s up to `step`, the distance scaled by
+ * the inter-quartile spread of the `finished` trials' values at `step`; undefined (nothing
+ * is) before RETRACE_MIN_REPORTS reports, for a curve with a non-finite value, or one that
+ * has barely moved (FINGERPRINT_FACTOR).
  */
-function retracedRuns(trial: FrozenTrial, finished: readonly FrozenTrial[], candidates: readonly FrozenTrial[], step: number, tolerance: number): FrozenTrial[] {
+function curveMatcher(trial: FrozenTrial, finished: readonly FrozenTrial[], step: number, tolerance: number): ((other: FrozenTrial) => boolean) | undefined {
   const steps = sortedSteps(trial).filter((s) => s <= step);
-  if (steps.length < RETRACE_MIN_REPORTS) return [];
+  if (steps.length < RETRACE_MIN_REPORTS) return undefined;
   const mine = steps.map((s) => trial.intermediateValues.get(s) as number);
-  if (mine.some((v) => !Number.isFinite(v))) return [];
+  if (mine.some((v) => !Number.isFinite(v))) return undefined;
   const atStep: number[] = [];
   for (const t of finished) {
     const here = valueAtStep(t, step);
     if (here !== undefined && Number.isFinite(here)) atStep.push(here);
   }
   const spread = nanPercentile(atStep, 75) - nanPercentile(atStep, 25);
-  if (!(spread > 0)) return [];
-  if (Math.max(...mine) - Math.min(...mine) < FINGERPRINT_FACTOR * tolerance * spread) return [];
+  if (!(spread > 0)) return undefined;
+  if (Math.max(...mine) - Math.min(...mine) < FINGERPRINT_FACTOR * tolerance * spread) return undefined;
   // Compared as sums of squares, so a curve stops being read once it is out of reach.
   const limit = (tolerance * spread) ** 2 * steps.length;
-  return candidates.filter((other) => {
+  return (other) => {
     let sum = 0;
     for (let i = 0; i < steps.length && sum <= limit; i++) {
       const theirs = valueAtStep(other, steps[i] as number);
       sum = theirs === undefined ? Infinity : sum + ((mine[i] as number) - theirs) ** 2;
     }
     return sum <= limit;
-  });
+  };
 }
 
 /** One retraced run has the trial's own knobs, or CONFIRMING_RUNS of them have different ones (runs with the same knobs confirm nothing about each other). */

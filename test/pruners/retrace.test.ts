@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CurveRankPruner } from '../../src/pruners/index.js';
-import { retracesFinished, retracesStopped } from '../../src/pruners/retrace.js';
+import { retracesFinished, retracesKnownRun } from '../../src/pruners/retrace.js';
 import { floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
@@ -123,15 +123,31 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     expect(new CurveRankPruner({ retraceTolerance: 0 }).prune(makeStudyView([...history, stopped(6, 8), replay]), replay)).toBe(false);
   });
 
-  it('takes no evidence from paused runs (they may resume) nor from the trial itself', () => {
+  it('takes as evidence only runs the level rule, asked now, would still stop where they were stopped', () => {
+    // Ahead of every finisher when it was stopped (by the objective itself, say, or another pruner): no evidence.
+    const ahead = curve(0.1, 0.6);
+    const stoppedAhead = makeTrial({ params: knobs, number: 6, state: 'PRUNED', intermediate: steps.slice(0, 8).map((st) => [st, ahead(st)] as const) });
+    expect(asksWith([...history, stoppedAhead], running(9, ahead, 3))).toBe(false);
+    // Paused runs may yet resume (so may a resumed run whose worker died): no evidence either.
     const behind = curve(1.4, 0.3);
     const upTo8 = steps.slice(0, 8).map((st) => [st, behind(st)] as const);
     const paused = makeTrial({ params: knobs, number: 6, state: 'PRUNED', intermediate: upTo8, systemAttrs: { [PAUSED_ATTR]: true } });
-    const replay = running(7, behind, 3);
-    expect(retracesStopped(replay, history, [paused], 3, 0.005)).toBe(false);
-    expect(retracesStopped(replay, history, [{ ...paused, systemAttrs: {} }], 3, 0.005)).toBe(true);
+    expect(asksWith([...history, paused], running(9, behind, 3))).toBe(false);
+    expect(asksWith([...history, { ...paused, systemAttrs: {} }], running(9, behind, 3))).toBe(true);
     const self = makeTrial({ params: knobs, number: 7, state: 'PRUNED', intermediate: upTo8 });
-    expect(retracesStopped(self, history, [self], 5, 0.005)).toBe(false);
+    expect(retracesKnownRun(self, history, 5, 0.005, { runs: () => [self], stillStopped: () => true })).toBe(false);
+  });
+
+  it('lets a finished run with the same start rule over stopped ones: it says where that start can end', () => {
+    // Two stopped runs and a finished one share the start; the finished one went on to end best.
+    const start = (st: number): number => 1.8 - 0.1 * st;
+    const stopped = (number: number, value: number): FrozenTrial =>
+      makeTrial({ number, state: 'PRUNED', params: { knob: { value, distribution: floatDistribution(0, 1) } }, intermediate: steps.slice(0, 8).map((st) => [st, st <= 4 ? start(st) : 1.5] as const) });
+    const bloomer = (st: number): number => (st <= 4 ? start(st) : 1.4 * Math.exp(-(st - 4) / 2));
+    const finished = makeTrial({ number: 8, value: bloomer(EPOCHS), params: { knob: { value: 0.3, distribution: floatDistribution(0, 1) } }, intermediate: steps.map((st) => [st, bloomer(st)] as const) });
+    const trial = makeTrial({ number: 9, params: { knob: { value: 0.7, distribution: floatDistribution(0, 1) } }, intermediate: steps.slice(0, 3).map((st) => [st, start(st)] as const) });
+    expect(asksWith([...history, stopped(6, 0.9), stopped(7, 0.1)], trial)).toBe(true);
+    expect(asksWith([...history, stopped(6, 0.9), stopped(7, 0.1), finished], { ...trial, number: 10 })).toBe(false);
   });
 
   it('stops a repeat of a finished curve that moves, and nothing unlike every finished curve before the level rule judges', () => {
