@@ -52,7 +52,8 @@ export interface CurveRankPrunerOptions {
    * trials' values at its step, once that start is known to tell the end (a finished run with
    * the trial's knobs, or two with different knobs that ended alike; src/pruners/retrace.ts). It repeats a run whose
    * end is known (no better than the best), so finishing it can at most tie. A trial that so
-   * retraces runs stopped for good further along is stopped too: its replay would be. Judged at every report from
+   * retraces runs stopped further along, which the level rule would still stop there, is
+   * stopped too: its replay would be. Judged at every report from
    * 10% of the horizon and 3 reports on, once `nStartupTrials` trials are COMPLETE, whatever
    * `nWarmupSteps`, `warmupFraction` and `intervalSteps` say (they are the level rule's); ≥ 0,
    * 0 turns it off. Default: 0.005.
@@ -78,8 +79,8 @@ export const CURVE_RANK_KEYS = ['percentile', 'nStartupTrials', 'nWarmupSteps', 
  * of the epochs instead of 75%; `npm run bench -- pruners`, 20 seeds of 7 problems). And
  * from 10% of the horizon a trial whose curve retraces a finished trial's is stopped
  * (`retraceTolerance`, src/pruners/retrace.ts): it repeats a run whose end is known; so is
- * one that retraces runs this pruner stopped further along, which its replay would reach
- * only to be stopped there. Ranked below the finished trials, such stopped repeats also move
+ * one that retraces runs stopped further along that the level rule, asked now, would still
+ * stop there: its replay would be. Ranked below the finished trials, such stopped repeats also move
  * a sampler that has settled on a few configurations away from them (on the recorded curves,
  * 48% of the epochs instead of 81%, 25 paired wins to 19 losses instead of 8 to 7). Deterministic in the study's history;
  * stores nothing.
