@@ -166,4 +166,21 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
       { numRuns: 200 },
     );
   });
+
+  it('stops a replay of runs stopped further along that the level rule still stops, and nothing unlike every run', () => {
+    const shape = fc.record({ end: fc.double({ min: 0.1, max: 1.5, noNaN: true }), pace: fc.double({ min: 0.2, max: 1, noNaN: true }) });
+    // Losses rising from 2 towards 3–4: behind every finisher (which stay at or below 2) and not closing in.
+    const rising = fc.record({ end: fc.double({ min: 3, max: 4, noNaN: true }), pace: fc.double({ min: 0.2, max: 1, noNaN: true }), stoppedAt: fc.integer({ min: 8, max: 12 }) });
+    fc.assert(
+      fc.property(fc.array(shape, { minLength: 5, maxLength: 8 }), fc.array(rising, { minLength: 1, maxLength: 4 }), fc.nat(), fc.integer({ min: 3, max: 4 }), fc.boolean(), (shapes, stops, pick, upTo, copy) => {
+        const done = shapes.map(({ end, pace }, number) => complete(number, curve(end, pace)));
+        const stopped = stops.map(({ end, pace, stoppedAt }, i) => makeTrial({ params: knobs, number: done.length + i, state: 'PRUNED', intermediate: steps.slice(0, stoppedAt).map((st) => [st, curve(end, pace)(st)] as const) }));
+        const source = stopped[pick % stopped.length] as FrozenTrial;
+        const values = steps.slice(0, upTo).map((st) => (copy ? (source.intermediateValues.get(st) as number) : 5 + st));
+        const trial = makeTrial({ params: knobs, number: done.length + stopped.length, intermediate: values.map((v, i) => [i + 1, v] as const) });
+        expect(new CurveRankPruner().prune(makeStudyView([...done, ...stopped, trial]), trial)).toBe(copy);
+      }),
+      { numRuns: 200 },
+    );
+  });
 });
