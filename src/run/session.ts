@@ -52,9 +52,10 @@ export interface TuneSessionOptions {
  * plain study or one stage): its objectives and constraints, its policies, and the metric
  * names the dashboard and reports read. Opened if it exists, so a run resumes.
  */
-export function studyFileOptions(file: StudyFile, policies: BuiltPolicies): Pick<CreateStudyOptions, 'directions' | 'constraints' | 'loadIfExists' | 'sampler' | 'pruner' | 'userAttrs'> {
+export function studyFileOptions(file: StudyFile, policies: BuiltPolicies): Pick<CreateStudyOptions, 'directions' | 'constraints' | 'loadIfExists' | 'sampler' | 'pruner' | 'userAttrs' | 'trialSeeds'> {
   return {
     directions: file.directions,
+    ...(file.trialSeeds === undefined ? {} : { trialSeeds: file.trialSeeds }),
     ...(file.constraints === undefined ? {} : { constraints: file.constraints }),
     loadIfExists: true,
     sampler: policies.sampler,

@@ -60,6 +60,13 @@ export const VALUE_NOTE_ATTR = 'sodate:value';
 export const MAX_STEP_ATTR = 'sodate:max_step';
 /** The seed a trial's objective gets (`trial.seed`, `SODATE_TRIAL_SEED`, `{seed}`). */
 export const TRIAL_SEED_ATTR = 'sodate:trial_seed';
+/**
+ * Study system attribute: `'shared'` when every tuning trial gets the same seed (common random
+ * numbers; `trialSeeds` in a space file), `'per-trial'` or absent when each draws its own.
+ */
+export const TRIAL_SEEDS_ATTR = 'sodate:trial_seeds';
+export type TrialSeeds = 'per-trial' | 'shared';
+export const TRIAL_SEEDS: readonly TrialSeeds[] = ['per-trial', 'shared'];
 /** True on a trial that reports folds (`reportFold`) instead of steps. */
 export const FOLDS_ATTR = 'sodate:folds';
 /** Which sampler `auto` chose for the trial. */

@@ -15,6 +15,8 @@ import { parseParamValues, parseParams } from './params.js';
 import { parsePolicy } from './policies.js';
 import { parseStages } from './stages.js';
 import { parseWarmStart } from './warm-start.js';
+import type { TrialSeeds } from '../storage/metadata.js';
+import { TRIAL_SEEDS } from '../storage/metadata.js';
 
 /** Where a JS/TS objective runs: a worker thread (default on the CPU), a child process (default on GPUs), or the loop's own thread. */
 export type Isolation = 'thread' | 'process' | 'inline';
@@ -56,6 +58,8 @@ export interface StudyFile {
   /** How many times a trial whose worker died is re-queued with the same parameters. */
   readonly retries: number;
   readonly seed: number | undefined;
+  /** `trialSeeds:`: 'shared' gives every tuning trial the same seed (see createStudy); undefined: as stored, else 'per-trial'. */
+  readonly trialSeeds?: TrialSeeds | undefined;
   /** The plain configuration to grow from: enqueued as the study's first trial. */
   readonly baseline: Readonly<Record<string, ParamValue>> | undefined;
   /** `artifacts:`: where trial directories go and which are kept. Undefined: the defaults. */
@@ -105,7 +109,7 @@ export interface PolicyCatalog {
   readonly pruners: Readonly<Record<string, readonly string[]>>;
 }
 
-const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'baseline', 'artifacts', 'warmStart', 'stages', 'params'];
+const TOP_KEYS = ['study', 'description', 'direction', 'directions', 'metric', 'metrics', 'constraints', 'objective', 'sampler', 'pruner', 'budget', 'workers', 'retries', 'seed', 'trialSeeds', 'baseline', 'artifacts', 'warmStart', 'stages', 'params'];
 
 export function readStudyFile(file: string, catalog: PolicyCatalog): StudyFile {
   let text: string;
@@ -134,6 +138,8 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
   if (!Number.isInteger(retries) || (retries as number) < 0) throw src.error(['retries'], 'a non-negative integer', retries);
   const seed = top['seed'];
   if (seed !== undefined && !(Number.isInteger(seed) && (seed as number) >= 0)) throw src.error(['seed'], 'a non-negative integer', seed);
+  const trialSeeds = top['trialSeeds'];
+  if (trialSeeds !== undefined && !TRIAL_SEEDS.includes(trialSeeds as TrialSeeds)) throw src.error(['trialSeeds'], TRIAL_SEEDS.join(' or '), trialSeeds);
 
   const space = parseParams(src, top['params']);
   const artifacts = parseArtifacts(src, top['artifacts'], dirname(resolve(file)));
@@ -162,6 +168,7 @@ export function parseStudyFile(text: string, file: string, catalog: PolicyCatalo
     workers: parseWorkers(src, top['workers']),
     retries: retries as number,
     seed: seed as number | undefined,
+    ...(trialSeeds === undefined ? {} : { trialSeeds: trialSeeds as TrialSeeds }),
     baseline: parseBaseline(src, top['baseline'], space),
     ...(artifacts === undefined ? {} : { artifacts }),
     ...(warmStart === undefined ? {} : { warmStart }),

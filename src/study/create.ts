@@ -13,7 +13,8 @@ import type { Pruner, Sampler } from '../policies/policies.js';
 import { Study } from './study.js';
 import type { WarmStartOptions } from './warm-start.js';
 import { WarmStartHistory, loadWarmStartSource } from './warm-start.js';
-import { CONSTRAINT_LIMITS_KEY, WARM_START_BEST_ATTR, WARM_START_SYSTEM_ATTR } from '../storage/metadata.js';
+import type { TrialSeeds } from '../storage/metadata.js';
+import { CONSTRAINT_LIMITS_KEY, TRIAL_SEEDS, TRIAL_SEEDS_ATTR, WARM_START_BEST_ATTR, WARM_START_SYSTEM_ATTR } from '../storage/metadata.js';
 
 export interface CreateStudyOptions {
   /** Default: a generated `study-<time>-<random>` name. */
@@ -44,6 +45,14 @@ export interface CreateStudyOptions {
    * budget and are not its trials. Default: none.
    */
   warmStart?: WarmStartOptions;
+  /**
+   * `'shared'`: every tuning trial gets the same seed (`trial.seed`), so configurations are
+   * compared on the same initialisation and data order, and a deterministic trainer given
+   * the same knobs again retraces the same curve; re-runs (`confirm`, `ablate`) keep seeds of
+   * their own. `'per-trial'`: each trial draws its own. Stored with the study (a resumed
+   * study is switched to the value given). Default: as stored, else 'per-trial'.
+   */
+  trialSeeds?: TrialSeeds;
 }
 
 export interface LoadStudyOptions {
@@ -70,6 +79,9 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
   const systemAttrs = constraints === undefined ? options.systemAttrs : { ...options.systemAttrs, [CONSTRAINT_LIMITS_KEY]: constraints as unknown as JsonValue };
   const name = options.name ?? generatedName();
   checkStudyName(name);
+  if (options.trialSeeds !== undefined && !TRIAL_SEEDS.includes(options.trialSeeds)) {
+    throw new OptionError(`trialSeeds must be one of ${TRIAL_SEEDS.map((t) => `'${t}'`).join(', ')}, got ${JSON.stringify(options.trialSeeds)}`);
+  }
   const { storage, owned } = await resolveStorage(options.storage);
   try {
     // Read the earlier study first: a refused warm start leaves no new study behind.
@@ -115,9 +127,11 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (options.warmStart === undefined || warm === undefined) {
       const study = await openStudy(record, storage, options, owned);
       if (warmLost !== undefined) study.warmStartLost = warmLost;
+      await applyTrialSeeds(study, options.trialSeeds);
       return study;
     }
     const study = await openStudy(record, storage, options, owned, warm);
+    await applyTrialSeeds(study, options.trialSeeds);
     const summary = warm.summary;
     await study.setSystemAttr(WARM_START_SYSTEM_ATTR, { from: summary.from, storage: summary.url, trials: summary.used, dropped: summary.dropped, clipped: summary.clipped });
     // Optuna's habit: the earlier best configuration is a strong first guess (once per study).
@@ -130,6 +144,10 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     if (owned) await storage.close();
     throw error;
   }
+}
+
+async function applyTrialSeeds(study: Study, trialSeeds: TrialSeeds | undefined): Promise<void> {
+  if (trialSeeds !== undefined && study.systemAttrs[TRIAL_SEEDS_ATTR] !== trialSeeds) await study.setSystemAttr(TRIAL_SEEDS_ATTR, trialSeeds);
 }
 
 function checkDirections(direction: Direction | undefined, directions: readonly Direction[] | undefined): readonly Direction[] {

@@ -29,6 +29,15 @@ export function trialSeed(studySeed: number, number: number): number {
 }
 
 /**
+ * The one seed every tuning trial of a study with `trialSeeds: shared` gets: configurations
+ * are then compared on the same initialisation and data order (common random numbers), and
+ * a deterministic trainer given the same knobs again retraces the same curve.
+ */
+export function sharedTrialSeed(studySeed: number): number {
+  return hashLabels(studySeed, ['sodate:shared_trial_seed']);
+}
+
+/**
  * The seed of the `k`-th re-run (k = 0, 1, …) of trial `original` by `sodate confirm`
  * (PROPOSAL_OF: of the model's proposal).
  * Fixed by its inputs, so an interrupted confirmation resumes with the same seeds and

@@ -10,14 +10,14 @@ import { isFinished, isRerun } from '../storage/records.js';
 import { promotionCandidate } from '../pruners/promotion.js';
 import type { Objective, OptimizeOptions } from './optimize.js';
 import { optimize } from './optimize.js';
-import { rerunSeed, trialSeed } from './seeds.js';
+import { rerunSeed, sharedTrialSeed, trialSeed } from './seeds.js';
 import type { Pruner, Sampler, StudyView } from '../policies/policies.js';
 import type { TrialHost } from './trial.js';
 import { StudyTrial } from './trial.js';
 import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
-import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
+import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
 import { bestCompleteTrial } from '../multi-objective/best.js';
 
 /** An objective's result: one number, or one per objective of a multi-objective study. */
@@ -190,10 +190,12 @@ export class Study {
     await this.refresh();
     const trial = new StudyTrial(this.host, record);
     this.liveTrials.set(trial.id, trial);
-    // Every trial gets a seed its objective can use: a retry keeps its trial's, a re-run (confirm, ablate) has its own.
+    // Every trial gets a seed its objective can use: a retry keeps its trial's, a re-run (confirm, ablate) has its own,
+    // and with `trialSeeds: shared` every other trial the study's one.
     if (typeof record.systemAttrs[TRIAL_SEED_ATTR] !== 'number') {
       const fixed = rerunSeed(record.userAttrs);
-      trial.setSystemAttr(TRIAL_SEED_ATTR, fixed ?? trialSeed(storedSeed(this.systemAttrs) ?? 0, trial.number));
+      const studySeed = storedSeed(this.systemAttrs) ?? 0;
+      trial.setSystemAttr(TRIAL_SEED_ATTR, fixed ?? (this.systemAttrs[TRIAL_SEEDS_ATTR] === 'shared' ? sharedTrialSeed(studySeed) : trialSeed(studySeed, trial.number)));
     }
     trial.sampleRelativeParams();
     return trial;

@@ -75,6 +75,10 @@ describe('parseStudyFile refuses malformed files with file:line, key, expected a
       /^spaces\/bad\.yaml:2: samplr: unknown key "samplr"; expected one of: study, /,
     );
   });
+  it('a trialSeeds value other than shared or per-trial', () => {
+    expect(errorOf(`trialSeeds: fixed\n${withParams('  x: { float: [0, 1] }')}`)).toMatch(/^spaces\/bad\.yaml:1: trialSeeds: expected per-trial or shared, found "?fixed"?/);
+    expect(parseStudyFile(`trialSeeds: shared\n${withParams('  x: { float: [0, 1] }')}`, 'spaces/ok.yaml', catalog).trialSeeds).toBe('shared');
+  });
   it('an unknown parameter key', () => {
     expect(errorOf(withParams('  lr: { float: [0, 1], logg: true }'))).toMatch(/^spaces\/bad\.yaml:3: params\.lr\.logg: unknown key "logg"/);
   });

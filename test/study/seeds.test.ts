@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createStudy } from '../../src/study/create.js';
-import { ablationSeed, confirmSeed, trialSeed } from '../../src/study/seeds.js';
+import { ablationSeed, confirmSeed, sharedTrialSeed, trialSeed } from '../../src/study/seeds.js';
 import { isRerun } from '../../src/storage/records.js';
-import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/storage/metadata.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR } from '../../src/storage/metadata.js';
+import { InMemoryStorage } from '../../src/storage/memory.js';
 
 describe('trial seeds', () => {
   it('gives every asked trial a stored seed derived from the study seed and its number', async () => {
@@ -42,5 +43,29 @@ describe('trial seeds', () => {
     expect(isRerun({ userAttrs: { [CONFIRM_OF_ATTR]: 3 } })).toBe(true);
     expect(isRerun({ userAttrs: { [ABLATION_ATTR]: { flipped: [] } } })).toBe(true);
     expect(isRerun({ userAttrs: { 'sodate:baseline': true } })).toBe(false);
+  });
+
+  it('gives every tuning trial the one shared seed with trialSeeds: shared, re-runs still their own', async () => {
+    const study = await createStudy({ systemAttrs: { 'sodate:seed': 42 }, trialSeeds: 'shared' });
+    expect(study.systemAttrs[TRIAL_SEEDS_ATTR]).toBe('shared');
+    const seeds = [(await study.ask()).seed, (await study.ask()).seed, (await study.ask()).seed];
+    expect(seeds).toEqual([sharedTrialSeed(42), sharedTrialSeed(42), sharedTrialSeed(42)]);
+    expect(sharedTrialSeed(42)).not.toBe(sharedTrialSeed(43));
+    await study.enqueueTrial({ x: 1 }, { userAttrs: { [CONFIRM_SEED_ATTR]: 777 } });
+    expect((await study.ask()).seed).toBe(777);
+  });
+
+  it('keeps trialSeeds with the study: another process resuming it without the option shares the seed too, and giving it switches', async () => {
+    const storage = new InMemoryStorage();
+    const first = await createStudy({ name: 's', storage, systemAttrs: { 'sodate:seed': 7 }, trialSeeds: 'shared' });
+    await first.ask();
+    const joined = await createStudy({ name: 's', storage, loadIfExists: true });
+    expect((await joined.ask()).seed).toBe(sharedTrialSeed(7));
+    const switched = await createStudy({ name: 's', storage, loadIfExists: true, trialSeeds: 'per-trial' });
+    expect((await switched.ask()).seed).toBe(trialSeed(7, 2));
+  });
+
+  it('refuses an unknown trialSeeds value in one line', async () => {
+    await expect(createStudy({ trialSeeds: 'fixed' as never })).rejects.toThrow("trialSeeds must be one of 'per-trial', 'shared', got \"fixed\"");
   });
 });
