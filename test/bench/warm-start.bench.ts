@@ -24,7 +24,8 @@
  *   SODATE_BENCH_SEEDS=5 SODATE_BENCH_SAMPLERS=tpe npm run bench -- warm-start
  *   SODATE_BENCH_PROBLEMS=branin+1 …                             one pair
  *   SODATE_BENCH_SEED_BASE=100 …                                 seeds 100…109 (the warm-start ranking was chosen on 100…119)
- *   SODATE_BENCH_SAMPLERS=auto,auto+prior …                      auto with GP's warmStartPrior too (only when named)
+ *   SODATE_BENCH_SAMPLERS=auto,auto+prior,auto+own …             auto (GP's joint model of old and new trials) beside
+ *                                                                GP's prior model and GP on its own trials (only when named)
  *   SODATE_BENCH_REACH=1 …                                       each seed's "to cold@100" too
  *
  * Beside Optuna (Debian's 3.1; Optuna 5 too when SODATE_OPTUNA5_PATH points at its sources)
@@ -115,7 +116,7 @@ const PAIRS: readonly Pair[] = [
     fresh: (t) => hartmann6(Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1))) + 2 * (t.suggestFloat('x6', 0, 1) - 0.7) ** 2,
     optimum: -3.3223680114155147,
     space: floats(['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6'], 0, 1),
-    samplers: ['tpe', 'auto', 'auto+prior'],
+    samplers: ['tpe', 'auto', 'auto+prior', 'auto+own'],
     variants: [{ name: 'warm', options: {} }, { name: 'warm, no fade', options: {}, only: 'tpe', tpe: { warmStartFade: Infinity } }],
   },
   {
@@ -142,7 +143,7 @@ const PAIRS: readonly Pair[] = [
   },
   {
     name: 'image-mixed',
-    samplers: ['tpe', 'auto', 'auto+prior'],
+    samplers: ['tpe', 'auto', 'auto+prior', 'auto+own'],
     old: imageOld,
     fresh: imageBaseline,
     optimum: 0.23,
@@ -155,7 +156,7 @@ const PAIRS: readonly Pair[] = [
   },
   {
     name: 'branin+1 narrowed',
-    samplers: ['tpe', 'auto', 'auto+prior'],
+    samplers: ['tpe', 'auto', 'auto+prior', 'auto+own'],
     old: braninOld,
     fresh: braninPlus(6),
     optimum: 0.39788735772973816,
@@ -176,11 +177,13 @@ const PAIRS: readonly Pair[] = [
 const SAMPLERS: readonly { name: string; create: (seed: number) => Sampler; /** Runs only when SODATE_BENCH_SAMPLERS names it. */ optIn?: true }[] = [
   { name: 'tpe', create: (seed) => new TPESampler({ seed }) },
   { name: 'gp', create: (seed) => new GPSampler({ seed, deterministicObjective: true }) },
-  // The default sampler (GP here; GP+TPE on image-mixed's conditional space): in a warm-started study GP models the new trials only.
+  // The default sampler (GP here; GP+TPE on image-mixed's conditional space): in a warm-started study GP's joint model of the old and new trials.
   // SODATE_BENCH_AUTO_TPE_TRIALS=10: TPE with the old trials samples the first 10 (AutoSampler's warmStartTpeTrials).
   { name: 'auto', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true }, warmStartTpeTrials: Number(process.env['SODATE_BENCH_AUTO_TPE_TRIALS'] ?? 0) }) },
   // GP's transfer model: a GP of the old trials as the prior mean of the new trials' GP (gp: { warmStartPrior: true }).
-  { name: 'auto+prior', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true, warmStartPrior: true } }), optIn: true },
+  { name: 'auto+prior', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true, warmStartModel: 'prior' } }), optIn: true },
+  // GP on the study's own trials only, the old study reaching it through the enqueued best (the default before the joint model).
+  { name: 'auto+own', create: (seed) => new AutoSampler({ seed, gp: { deterministicObjective: true, warmStartModel: 'own' } }), optIn: true },
 ];
 
 const TRIALS = 100;

@@ -18,6 +18,7 @@ import { GaussianProcess } from './gp-model.js';
 import { HyperparameterCache } from './hyperparameter-cache.js';
 import { multiOutputAcquisition } from './multi-output.js';
 import { PriorMean, residualModel } from './prior-mean.js';
+import { OwnTaskPosterior, atOwnTask, jointCategorical, jointInputs } from './multi-task.js';
 import { encodableTrials, encodedTrials, finiteValues, fitTargets } from './targets.js';
 
 export interface GPSamplerOptions {
@@ -33,7 +34,7 @@ export interface GPSamplerOptions {
    * the acquisition as joint posterior fantasies (the batch's log expected improvement, as
    * Optuna 5's qLogEI); with several objectives or constraints they get the worst observed
    * value of each (a constant liar). Pruned trials always get the worst observed value; so
-   * do running ones under a warm start's prior (`warmStartPrior`). Default true.
+   * do running ones under a warm start's joint model or prior (`warmStartModel`). Default true.
    */
   constantLiar?: boolean;
   /** Quasi-random candidates scored per ask before local search. Default 1024. */
@@ -49,16 +50,32 @@ export interface GPSamplerOptions {
    * then enter as constant lies, not fantasies. Off: the GP models the study's own trials only, and the
    * old study reaches it through the warm start's enqueued best. On the warm-start bench it
    * is ahead on branin+1 and the hartmann6 pairs and far behind on image-mixed (README,
-   * "Warm starts"). Default false.
+   * "Warm starts"). `true` is `warmStartModel: 'prior'`, `false` `warmStartModel: 'own'`.
    */
   warmStartPrior?: boolean;
+  /**
+   * What GP makes of a warm start's earlier trials (one objective, no constraints, at least 5
+   * old trials): `'joint'` fits them and the study's own in one GP with a task coordinate
+   * whose fitted correlation says how far the two studies agree (src/samplers/gp/multi-task.ts),
+   * from the study's first finished trial on (the enqueued old best) instead of after the
+   * Sobol' startup; `'prior'` as `warmStartPrior: true`; `'own'`: the study's own trials only,
+   * after its own startup, the old study reaching it through the enqueued best. Running and
+   * pruned trials enter `'joint'` and `'prior'` as constant lies. Default: 'joint' (README,
+   * "Warm starts": the warm-start bench's numbers for each).
+   */
+  warmStartModel?: WarmStartModel;
 }
+
+export type WarmStartModel = 'joint' | 'prior' | 'own';
+const WARM_START_MODELS: readonly WarmStartModel[] = ['joint', 'prior', 'own'];
+/** A joint model needs at least this many old trials (fewer teach nothing a few new ones would not). */
+const MIN_JOINT_OLD_TRIALS = 5;
 
 /** Running trials fantasised at most (the Sobol' dimensions the fantasies are drawn from). */
 const MAX_FANTASISED = 64;
 
 /** Every option a space file may set for `kind: gp`. */
-export const GP_OPTION_KEYS: readonly string[] = ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates', 'warpOutputs', 'warmStartPrior'];
+export const GP_OPTION_KEYS: readonly string[] = ['seed', 'nStartupTrials', 'deterministicObjective', 'constantLiar', 'nCandidates', 'warpOutputs', 'warmStartPrior', 'warmStartModel'];
 
 /** The single-objective posterior of the last ask on the completed trials, whose factor the next ask extends. */
 interface CachedPosterior {
@@ -122,10 +139,11 @@ function encodingSpace(encoding: Encoding): SearchSpaceMap {
  * feasible, that probability alone is maximised. There running and pruned trials get the
  * worst observed value of every objective and constraint.
  *
- * In a warm-started study the GP fits the study's own trials only: an earlier study's
- * observations contradict the new ones where the problem moved, and a knob it lacked would
- * leave the space every trial shares. The old study reaches it through the warm start's
- * enqueued best, or, with `warmStartPrior`, as the prior mean of the GP (prior-mean.ts).
+ * In a warm-started study (`warmStartModel`) the GP fits an earlier study's trials and its
+ * own as one data set with a task coordinate (multi-task.ts): fitted as one plain data set,
+ * the old observations contradicted the new ones where the problem moved; the task
+ * coordinate's fitted correlation lets the new ones take over there. Or the old trials give
+ * the prior mean of a GP of the study's own (prior-mean.ts), or only the enqueued best.
  */
 export class GPSampler implements Sampler {
   readonly seed: number;
@@ -134,7 +152,7 @@ export class GPSampler implements Sampler {
   readonly constantLiar: boolean;
   readonly nCandidates: number;
   readonly warpOutputs: boolean;
-  readonly warmStartPrior: boolean;
+  readonly warmStartModel: WarmStartModel;
   private readonly startup: QMCSampler;
   private readonly hyperparameters: HyperparameterCache;
   private posterior: CachedPosterior | null = null;
@@ -150,12 +168,17 @@ export class GPSampler implements Sampler {
     this.constantLiar = options.constantLiar ?? true;
     this.nCandidates = options.nCandidates ?? 1024;
     this.warpOutputs = options.warpOutputs ?? true;
-    this.warmStartPrior = options.warmStartPrior ?? false;
+    const priorFlag = options.warmStartPrior;
+    if (priorFlag !== undefined && typeof priorFlag !== 'boolean') throw new OptionError(`warmStartPrior must be true or false, got ${JSON.stringify(priorFlag)}`);
+    const model = options.warmStartModel ?? (priorFlag === undefined ? 'joint' : priorFlag ? 'prior' : 'own');
+    if (!WARM_START_MODELS.includes(model)) throw new OptionError(`warmStartModel must be one of ${WARM_START_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(model)}`);
+    if (priorFlag !== undefined && (model === 'prior') !== priorFlag) throw new OptionError(`warmStartPrior: ${priorFlag} contradicts warmStartModel: '${model}'; give one of them`);
+    this.warmStartModel = model;
     if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 1) {
       throw new OptionError(`nStartupTrials must be a positive integer, got ${this.nStartupTrials}`);
     }
     if (!Number.isInteger(this.nCandidates) || this.nCandidates < 1) throw new OptionError(`nCandidates must be a positive integer, got ${this.nCandidates}`);
-    for (const [key, value] of [['deterministicObjective', this.deterministicObjective], ['constantLiar', this.constantLiar], ['warpOutputs', this.warpOutputs], ['warmStartPrior', this.warmStartPrior]] as const) {
+    for (const [key, value] of [['deterministicObjective', this.deterministicObjective], ['constantLiar', this.constantLiar], ['warpOutputs', this.warpOutputs]] as const) {
       if (typeof value !== 'boolean') throw new OptionError(`${key} must be true or false, got ${JSON.stringify(value)}`);
     }
     this.startup = new QMCSampler({ seed: this.seed, scramble: true, qmcType: 'sobol' });
@@ -191,7 +214,10 @@ export class GPSampler implements Sampler {
       .filter((t) => t.values !== null && (m === 1 ? !Number.isNaN(t.values[0]) : t.values.length === m && t.values.every((v) => !Number.isNaN(v))));
     const prior = m === 1 && !hasConstraints(completed) ? this.priorFor(study, encoding) : null;
     let result: Record<string, number>;
-    if (prior !== null && completed.length >= Math.min(this.nStartupTrials, PRIOR_STARTUP_TRIALS)) result = this.sampleWithPrior(own, trial, encoding, completed, prior);
+    const old = m === 1 && !hasConstraints(completed) && this.warmStartModel === 'joint' ? jointOldTrials(study) : null;
+    // The joint model takes over once the study's first trial (the enqueued old best) finished.
+    if (old !== null && completed.length >= 1) result = this.sampleJoint(own, trial, encoding, completed, old);
+    else if (prior !== null && completed.length >= Math.min(this.nStartupTrials, PRIOR_STARTUP_TRIALS)) result = this.sampleWithPrior(own, trial, encoding, completed, prior);
     // The startup by the trial's number in its own study: a warm start's old trials do not move it.
     else if (completed.length < this.nStartupTrials) result = this.startup.samplePoint(ownNumber(study, trial), space);
     else if (m === 1 && !hasConstraints(completed)) result = this.sampleFromGP(own, trial, encoding, completed);
@@ -200,9 +226,47 @@ export class GPSampler implements Sampler {
     return result;
   }
 
+  /**
+   * One objective in a warm-started study, `warmStartModel: 'joint'`: log EI of the joint
+   * GP of the old and the study's own trials (multi-task.ts) read at this study's task, above
+   * its own best. Running and pruned trials enter at its worst value (a constant liar).
+   */
+  private sampleJoint(study: StudyView, trial: FrozenTrial, encoding: Encoding, completed: readonly FrozenTrial[], old: readonly FrozenTrial[]): Record<string, number> {
+    const sign = study.direction === 'minimize' ? -1 : 1;
+    const { rows, raw, ids } = encodedTrials(encoding, completed, sign);
+    if (rows.length === 0) return this.startup.samplePoint(ownNumber(study, trial), encodingSpace(encoding));
+    const oldValues = finiteValues(old.map((t) => sign * (t.values?.[0] as number)));
+    const { inputs, y } = jointInputs(encoding, { rows, values: finiteValues(raw) }, { trials: old, values: oldValues }, this.warpOutputs);
+    const jointEncoding = { ...encoding, names: [...encoding.names, JOINT_TASK_NAME] };
+    const params = this.hyperparameters.fit('joint:0', jointEncoding, inputs, y, [...old.map((t) => t.id), ...ids]);
+    let worst = Infinity;
+    let best = -Infinity;
+    for (let i = old.length; i < y.length; i++) {
+      worst = Math.min(worst, y[i] as number);
+      best = Math.max(best, y[i] as number);
+    }
+    let gp = new GaussianProcess(inputs, y, params);
+    const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
+    const lies = [...open.running, ...open.pruned];
+    if (lies.length > 0) {
+      const d = inputs.d;
+      const all = new Float64Array((inputs.n + lies.length) * d);
+      all.set(inputs.x);
+      lies.forEach((row, i) => all.set(atOwnTask(row, encoding.d), (inputs.n + i) * d));
+      const yAll = new Float64Array(inputs.n + lies.length);
+      yAll.set(y);
+      yAll.fill(worst, inputs.n);
+      gp = gp.extendedBy({ x: all, n: inputs.n + lies.length, d, categorical: jointCategorical(encoding) }, yAll);
+    }
+    const order = Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => (y[old.length + b] as number) - (y[old.length + a] as number));
+    const rng = Rng.derive(this.seed, trial.number, 'gp');
+    return this.proposal(new LogExpectedImprovement(new OwnTaskPosterior(gp), best), encoding, rng, order.slice(0, 5).map((i) => rows[i] as Float64Array));
+  }
+
   /** What GP makes of a warm start's old trials, as `sodate tune` logs it. */
   warmStartRole(): string {
-    return this.warmStartPrior
+    if (this.warmStartModel === 'joint') return "GP models the old trials and this study's own as one data set with a task coordinate that learns how far they agree (at least 5 old trials)";
+    return this.warmStartModel === 'prior'
       ? "GP models this study's own trials on a prior mean fitted to the old ones (at least 5 inside today's ranges)"
       : "GP models this study's own trials only, the old study reaches it through the enqueued best (if any)";
   }
@@ -225,7 +289,7 @@ export class GPSampler implements Sampler {
    * Fitted once per study, space and set of old trials (one sampler may serve several studies).
    */
   private priorFor(study: StudyView, encoding: Encoding): PriorMean | null {
-    if (!this.warmStartPrior || !isWarmStarted(study)) return null;
+    if (this.warmStartModel !== 'prior' || !isWarmStarted(study)) return null;
     const old = oldTrials(study, ['COMPLETE']).filter((t) => t.values !== null && t.values.length === 1 && !Number.isNaN(t.values[0]));
     const key = [study.name, JSON.stringify(encoding.dimensions.map((dim) => [dim.name, dim.distribution])), old.length, old[0]?.id, old[old.length - 1]?.id].join('\u0001');
     if (this.prior?.key === key) return this.prior.model;
@@ -361,4 +425,14 @@ export class GPSampler implements Sampler {
     for (const number of this.pending.keys()) if (!open.has(number) && number !== trial.number) this.pending.delete(number);
     return { running, pruned };
   }
+}
+
+/** The joint model's name for its task coordinate (no parameter name holds this character). */
+const JOINT_TASK_NAME = '\u0001task';
+
+/** A warm start's old COMPLETE trials with one value, or null when the study has fewer than MIN_JOINT_OLD_TRIALS. */
+function jointOldTrials(study: StudyView): FrozenTrial[] | null {
+  if (!isWarmStarted(study)) return null;
+  const old = oldTrials(study, ['COMPLETE']).filter((t) => t.values !== null && t.values.length === 1 && !Number.isNaN(t.values[0]));
+  return old.length >= MIN_JOINT_OLD_TRIALS ? old : null;
 }

@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { GPSampler } from '../../src/samplers/gp/index.js';
+import { buildEncoding } from '../../src/samplers/gp/encoding.js';
+import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
+import { defaultKernelParams } from '../../src/samplers/gp/fit.js';
+import { OwnTaskPosterior, atOwnTask, jointInputs } from '../../src/samplers/gp/multi-task.js';
+import { categoricalDistribution, floatDistribution } from '../../src/space/distributions.js';
+import { InMemoryStorage } from '../../src/storage/memory.js';
+import { createStudy } from '../../src/study/create.js';
+import { makeTrial } from '../helpers/trials.js';
+
+describe('the joint model of a warm start (multi-task.ts)', () => {
+  const encoding = buildEncoding({ c: categoricalDistribution(['a', 'b']), x: floatDistribution(0, 10), z: floatDistribution(0, 1) });
+
+  it('puts the old trials first with task 1, a missing number in the middle and a missing choice unlike every choice, and standardises each study on its own', () => {
+    const old = [0, 1, 2].map((i) => makeTrial({ number: i, value: 100 + 10 * i, params: { x: { value: 2 * i, distribution: floatDistribution(0, 10) } } }));
+    const own = { rows: [Float64Array.from([1, 0.5, 0.2]), Float64Array.from([0, 0.1, 0.9])], values: [3, 5] };
+    const { inputs, y } = jointInputs(encoding, own, { trials: old, values: [100, 110, 120] }, false);
+    expect(inputs.d).toBe(4);
+    expect(inputs.n).toBe(5);
+    expect(Array.from(inputs.categorical)).toEqual([1, 0, 0, 1]);
+    expect(Array.from(inputs.x.subarray(4, 8))).toEqual([-1, 0.2, 0.5, 1]);
+    expect(Array.from(inputs.x.subarray(12, 16))).toEqual([1, 0.5, 0.2, 0]);
+    // Another scale and offset of the old objective (another epoch count) lands on the same targets.
+    expect(Array.from(y.subarray(0, 3)).map((v) => Math.round(v * 1e6) / 1e6)).toEqual([-1.224745, 0, 1.224745]);
+    expect(Array.from(y.subarray(3))).toEqual([-1, 1]);
+  });
+
+  it('reads the joint GP at task 0, with gradients along the encoding only', () => {
+    const old = [0, 1, 2, 3].map((i) => makeTrial({ number: i, value: i, params: { x: { value: 3 * i, distribution: floatDistribution(0, 10) } } }));
+    const own = { rows: [Float64Array.from([0, 0.4, 0.5]), Float64Array.from([1, 0.8, 0.1])], values: [1, 2] };
+    const { inputs, y } = jointInputs(encoding, own, { trials: old, values: [0, 1, 2, 3] }, false);
+    const gp = new GaussianProcess(inputs, y, defaultKernelParams(4));
+    const posterior = new OwnTaskPosterior(gp);
+    const point = Float64Array.from([1, 0.3, 0.6]);
+    expect(posterior.predict(point)).toEqual(gp.predict(atOwnTask(point, 3)));
+    const withGradient = posterior.predictWithGradient(point, Uint8Array.from([0, 1, 1]));
+    expect(withGradient.dMean).toHaveLength(3);
+    expect(withGradient.mean).toBeCloseTo(gp.predict(atOwnTask(point, 3)).mean, 12);
+    // At an own trial's point the model nearly returns its value (low noise); an old trial's does not bind it.
+    expect(posterior.predict(own.rows[0] as Float64Array).mean).toBeCloseTo(y[4] as number, 1);
+  });
+});
+
+describe('GPSampler in a warm-started study, joint model (the default)', () => {
+  type Trial = Parameters<Parameters<Awaited<ReturnType<typeof createStudy>>['optimize']>[0]>[0];
+  const oldObjective = (t: Trial): number => (t.suggestFloat('x', 0, 1) - 0.3) ** 2 + (t.suggestFloat('y', 0, 1) - 0.6) ** 2;
+  const newObjective = (t: Trial): number => (t.suggestFloat('x', 0, 1) - 0.35) ** 2 + (t.suggestFloat('y', 0, 1) - 0.55) ** 2 + 0.5 * (t.suggestFloat('z', 0, 1) - 0.7) ** 2;
+
+  async function warmStudy(oldScale: number, nTrials: number): Promise<Awaited<ReturnType<typeof createStudy>>> {
+    const storage = new InMemoryStorage();
+    const old = await createStudy({ name: 'old', storage, sampler: new GPSampler({ seed: 1, deterministicObjective: true }) });
+    await old.optimize((t) => 7 + oldScale * oldObjective(t), { nTrials: 30 });
+    const warm = await createStudy({ name: 'warm', storage, sampler: new GPSampler({ seed: 2, deterministicObjective: true, warpOutputs: false }), warmStart: { from: 'old' } });
+    await warm.optimize(newObjective, { nTrials });
+    return warm;
+  }
+
+  it('searches near the old optimum from its second trial, learns the new knob from its own trials, and ignores the old objective\'s scale', async () => {
+    const warm = await warmStudy(1, 14);
+    // Trial 0 is the enqueued old best; no Sobol' startup after it.
+    const near = warm.trials.slice(1).filter((t) => Math.hypot((t.params['x'] as number) - 0.35, (t.params['y'] as number) - 0.55) < 0.2);
+    expect(near.length).toBeGreaterThanOrEqual(9);
+    expect(warm.trials.slice(6).filter((t) => Math.abs((t.params['z'] as number) - 0.7) < 0.25).length).toBeGreaterThanOrEqual(4);
+    expect(warm.bestValue as number).toBeLessThan(0.01);
+    const rescaled = await warmStudy(40, 14);
+    rescaled.trials.forEach((t, i) => {
+      for (const name of ['x', 'y', 'z']) expect(t.params[name] as number).toBeCloseTo(warm.trials[i]?.params[name] as number, 3);
+    });
+  });
+
+  it('refuses an unknown warmStartModel, and one that contradicts warmStartPrior, in one line', () => {
+    expect(() => new GPSampler({ warmStartModel: 'both' as never })).toThrow("warmStartModel must be one of 'joint', 'prior', 'own', got \"both\"");
+    expect(() => new GPSampler({ warmStartModel: 'joint', warmStartPrior: true })).toThrow("warmStartPrior: true contradicts warmStartModel: 'joint'; give one of them");
+    expect(new GPSampler({ warmStartPrior: false }).warmStartModel).toBe('own');
+    expect(new GPSampler().warmStartModel).toBe('joint');
+  });
+});
