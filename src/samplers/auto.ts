@@ -28,8 +28,8 @@ export interface AutoSamplerOptions {
   /**
    * In a warm-started study, TPE (which learns from the earlier study's trials) samples the
    * study's own trials numbered below this (the enqueued best, trial 0, among them); then the
-   * rule chooses as in a cold study, and GP models the study's own trials only (with
-   * `gp: { warmStartPrior: true }`, on a prior learnt from the old ones). Default: 0: GP's own startup follows the warm start's enqueued best (the
+   * rule chooses as in a cold study, and GP models the old and the study's own trials jointly
+   * (`gp: { warmStartModel }`). Default: 0: GP follows the warm start's enqueued best (the
    * warm-start bench, seeds 0–9: with 10, the new trials stayed near the old best and GP then
    * stayed in the old study's basin, hartmann6+1 and the slice at regret 0.119).
    */

@@ -7,8 +7,8 @@
  * number and derive each trial's random stream from it). Pruners, the budget, `bestTrial`
  * and storage never see them: they are not trials of the new study. So every sampler
  * (TPE, QMC, grid) uses them without a line of its own; GP tells them apart
- * (samplers/warm-trials.ts) and fits the study's own trials only, with the old ones at most
- * as its prior mean (samplers/gp/prior-mean.ts).
+ * (samplers/warm-trials.ts) and fits them with a task coordinate of their own
+ * (samplers/gp/multi-task.ts), or as its prior mean (samplers/gp/prior-mean.ts).
  *
  * Old trials are translated into the new study's distributions by their external values:
  * - a parameter the new space no longer has is left out of every old trial;
@@ -22,8 +22,9 @@
  *   boundary scored what a point outside it scored; the warm-start bench compares the two;
  * - a parameter the earlier study never had (a knob added since) is absent from the old
  *   trials, unless `assume` says what it effectively was then (`ema: false`): TPE then models
- *   it on the new trials alone, and so does GP (it fits the study's own trials; its
- *   `warmStartPrior` is flat along a parameter the old trials lack or held at one value).
+ *   it on the new trials alone; GP's joint model puts the old trials in the middle of its
+ *   range (the task coordinate's correlation absorbs the difference), its prior model is flat
+ *   along a parameter the old trials lack or held at one value.
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
