@@ -95,6 +95,16 @@ describe('sodate tune with warmStart', () => {
     expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
   }, 120_000);
 
+  it('with kind gp (joint model, the default), says so in its log and runs its own trials on the old ones', async () => {
+    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'old.yaml': OLD, 'new.yaml': NEW('warmStart: { from: old }').replace('sampler: { kind: tpe, seed: 2 }', 'sampler: { kind: gp, seed: 2 }') });
+    expect((await runCli(['tune', 'old.yaml', '--no-tui'], dir)).code).toBe(0);
+    const run = await runCli(['tune', 'new.yaml', '--no-tui'], dir);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain("gp sampler: GP models the old trials and this study's own as one data set with a task coordinate");
+    const trials = JSON.parse((await runCli(['trials', 'new', '--format', 'json'], dir)).stdout) as TrialJson[];
+    expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
+  }, 120_000);
+
   it.each([
     ['an unknown study', 'warmStart: { from: nope }', /^sodate: new\.yaml:6: warmStart: no study named "nope" in sqlite:studies\/new\.db; check warmStart\.from, or give warmStart\.storage where it lives\n$/],
     ['a storage file that does not exist', 'warmStart: { from: old, storage: studies/missing.db }', /^sodate: new\.yaml:6: warmStart: studies\/missing\.db does not exist; give warmStart\.storage as the SQLite file/],
