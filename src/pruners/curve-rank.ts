@@ -121,15 +121,15 @@ export class CurveRankPruner implements Pruner {
     if (point.verdict !== 'judge') return point.verdict === 'prune';
     const { completed, horizon, step } = point;
     const sign = study.direction === 'minimize' ? 1 : -1;
-    let good: readonly FrozenTrial[] | null | undefined;
-    const goodFinishers = (): readonly FrozenTrial[] | null => (good ??= this.goodFinishers(completed, sign));
+    let good: { readonly trials: readonly FrozenTrial[] | null } | undefined;
+    const goodFinishers = (): readonly FrozenTrial[] | null => (good ??= { trials: this.goodFinishers(completed, sign) }).trials;
     const warmup = rankWarmup(horizon);
     if (step >= retraceWarmup(horizon)) {
       // A run stopped further along counts only if the level rule, asked now, would still stop it there.
       const stillStopped = (run: FrozenTrial): boolean => {
         const at = sortedSteps(run).at(-1) as number;
         const finishers = goodFinishers();
-        return at >= warmup && at < horizon && finishers !== null && this.behind(run, finishers, horizon, warmup, sign);
+        return at >= warmup && at < horizon && isFirstInIntervalStep(at, run, warmup, this.intervalSteps) && finishers !== null && this.behind(run, finishers, horizon, warmup, sign);
       };
       if (retracesKnownRun(trial, completed, step, this.retraceTolerance, { runs: () => study.getTrials(['PRUNED']), stillStopped })) return true;
     }

@@ -45,9 +45,15 @@ function firstLosses(trials: readonly TrialJson[]): Map<number, Set<number>> {
 describe('trialSeeds: shared through the CLI on the built-in trainer', () => {
   it('gives repeats of a configuration the same curve, and the default pruner stops them once their start is known to tell the end', async () => {
     const shared = await tune('trialSeeds: shared\n');
-    // Common random numbers: every trial of a width starts from the same weights and data order.
+    // Common random numbers: every trial of a width starts from the same weights and data order,
+    // and its whole curve (as far as it ran) is the same.
     const widths = firstLosses(shared);
     expect([...widths.values()].every((losses) => losses.size === 1)).toBe(true);
+    for (const t of shared) {
+      const full = shared.find((o) => o.state === 'COMPLETE' && o.params.width === t.params.width);
+      if (full === undefined) continue;
+      for (const [step, value] of Object.entries(t.intermediate_values)) expect(value).toBe(full.intermediate_values[step]);
+    }
     // A repeat after five finished trials retraces its configuration's finished run: stopped after 3 of its 6 epochs.
     const stopped = shared.filter((t) => t.state === 'PRUNED');
     expect(stopped.length).toBeGreaterThan(0);

@@ -144,7 +144,7 @@ describe('AutoSampler in a study', () => {
 
     it("says in one line what the old trials do under it (sodate tune's log)", () => {
       expect(new AutoSampler().describeWarmStart()).toBe(
-        "auto sampler: GP models the old trials and this study's own as one data set with a task coordinate that learns how far they agree (at least 5 old trials); TPE (several objectives, branch parameters, large spaces) reads them",
+        "auto sampler: GP models the old trials and this study's own as one data set with a task coordinate that learns how far they agree (one objective, no constraints, at least 5 old trials; else its own trials only); TPE (several objectives, branch parameters, large spaces) reads them",
       );
       expect(new AutoSampler({ gp: { warmStartModel: 'own' } }).describeWarmStart()).toContain("GP models this study's own trials only, the old study reaches it through the enqueued best (if any)");
       expect(new AutoSampler({ warmStartTpeTrials: 5 }).describeWarmStart()).toContain('; TPE samples its first 5 trial(s) with them;');

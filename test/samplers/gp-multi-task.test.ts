@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { GPSampler } from '../../src/samplers/gp/index.js';
 import { buildEncoding } from '../../src/samplers/gp/encoding.js';
 import { GaussianProcess } from '../../src/samplers/gp/gp-model.js';
-import { defaultKernelParams } from '../../src/samplers/gp/fit.js';
-import { OwnTaskPosterior, atOwnTask, jointInputs } from '../../src/samplers/gp/multi-task.js';
+import { defaultKernelParams, fitKernelParams } from '../../src/samplers/gp/fit.js';
+import { OwnTaskPosterior, atOwnTask, jointInputs, jointOldTrials } from '../../src/samplers/gp/multi-task.js';
+import { Rng } from '../../src/samplers/rng.js';
+import type { FrozenTrial } from '../../src/storage/records.js';
 import { categoricalDistribution, floatDistribution } from '../../src/space/distributions.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
-import { makeTrial } from '../helpers/trials.js';
+import { makeStudyView, makeTrial } from '../helpers/trials.js';
 
 describe('the joint model of a warm start (multi-task.ts)', () => {
   const encoding = buildEncoding({ c: categoricalDistribution(['a', 'b']), x: floatDistribution(0, 10), z: floatDistribution(0, 1) });
@@ -42,6 +44,49 @@ describe('the joint model of a warm start (multi-task.ts)', () => {
   });
 });
 
+describe('what the joint model learns and reads', () => {
+  const line = buildEncoding({ x: floatDistribution(0, 1) });
+  const at = (n: number, rng: Rng): Float64Array[] => Array.from({ length: n }, () => Float64Array.from([rng.float()]));
+
+  it('fits a closer task correlation where the old landscape is the new one than where it is reversed', () => {
+    const rng = new Rng(5);
+    const f = (x: number): number => Math.sin(6 * x);
+    const oldRows = at(30, rng);
+    const ownRows = at(8, rng);
+    const oldTrials = oldRows.map((r, i) => makeTrial({ number: i, value: 0, params: { x: { value: r[0] as number, distribution: floatDistribution(0, 1) } } }));
+    const fitted = (oldValues: number[]): number => {
+      const { inputs, y } = jointInputs(line, { rows: ownRows, values: ownRows.map((r) => f(r[0] as number)) }, { trials: oldTrials, values: oldValues }, false);
+      return fitKernelParams(inputs, y, { maxEvaluations: 60, deterministic: true }).params.inverseSquaredLengthscales[1] as number;
+    };
+    const same = fitted(oldRows.map((r) => 3 + 10 * f(r[0] as number)));
+    const unrelated = fitted(oldRows.map((r) => -f(r[0] as number)));
+    // A larger inverse squared lengthscale along the task coordinate: the two studies correlate less.
+    expect(unrelated).toBeGreaterThan(4 * same);
+  });
+
+  it('reads the old trials today\'s distributions hold, with the parameters old trials have, at most 100', () => {
+    const encoding = buildEncoding({ c: categoricalDistribution(['a', 'b']), x: floatDistribution(0, 1), z: floatDistribution(0, 1) });
+    const old = (i: number, params: NonNullable<Parameters<typeof makeTrial>[0]['params']>): FrozenTrial => ({ ...makeTrial({ number: i, value: i, params }), id: -1 - i });
+    const x = (value: number) => ({ value, distribution: floatDistribution(0, 1) });
+    const c = (value: string, choices = ['a', 'b']) => ({ value, distribution: categoricalDistribution(choices) });
+    const trials = [
+      ...Array.from({ length: 5 }, (_, i) => old(i, { c: c('a'), x: x(0.1 * i) })),
+      old(5, { c: c('b') }), // another branch: no x, which other old trials have
+      old(6, { c: c('a'), x: { value: 2, distribution: floatDistribution(0, 4) } }), // outside today's range
+      old(7, { c: c('a', ['b', 'a']), x: x(0.5) }), // another choice list: its index means another choice
+    ];
+    const own = makeTrial({ number: 8, value: 1, params: { c: c('a'), x: x(0.2), z: x(0.3) } });
+    expect(jointOldTrials(makeStudyView([...trials, own]), encoding)?.map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+    expect(jointOldTrials(makeStudyView([...trials.slice(1), own]), encoding)).toBeNull();
+    expect(jointOldTrials(makeStudyView([own]), encoding)).toBeNull();
+    const many = Array.from({ length: 250 }, (_, i) => old(i, { c: c('a'), x: x(0.5) }));
+    const read = jointOldTrials(makeStudyView([...many, own]), encoding) as FrozenTrial[];
+    expect(read).toHaveLength(100);
+    expect(read[0]?.number).toBe(0);
+    expect(read[99]?.number).toBe(247);
+  });
+});
+
 describe('GPSampler in a warm-started study, joint model (the default)', () => {
   type Trial = Parameters<Parameters<Awaited<ReturnType<typeof createStudy>>['optimize']>[0]>[0];
   const oldObjective = (t: Trial): number => (t.suggestFloat('x', 0, 1) - 0.3) ** 2 + (t.suggestFloat('y', 0, 1) - 0.6) ** 2;
@@ -72,6 +117,7 @@ describe('GPSampler in a warm-started study, joint model (the default)', () => {
   it('refuses an unknown warmStartModel, and one that contradicts warmStartPrior, in one line', () => {
     expect(() => new GPSampler({ warmStartModel: 'both' as never })).toThrow("warmStartModel must be one of 'joint', 'prior', 'own', got \"both\"");
     expect(() => new GPSampler({ warmStartModel: 'joint', warmStartPrior: true })).toThrow("warmStartPrior: true contradicts warmStartModel: 'joint'; give one of them");
+    expect(() => new GPSampler({ warmStartModel: 'joint', warmStartPrior: false })).toThrow("warmStartPrior: false contradicts warmStartModel: 'joint'; give one of them");
     expect(new GPSampler({ warmStartPrior: false }).warmStartModel).toBe('own');
     expect(new GPSampler().warmStartModel).toBe('joint');
   });

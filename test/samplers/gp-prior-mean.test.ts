@@ -116,7 +116,7 @@ describe('GPSampler in a warm-started study', () => {
     expect(warm.trials.slice(6).filter((t) => Math.abs((t.params['z'] as number) - 0.7) < 0.25).length).toBeGreaterThanOrEqual(4);
   });
 
-  it("without warmStartPrior fits its own trials only, after its own Sobol' startup, over every parameter", async () => {
+  it("with warmStartPrior: false fits its own trials only, after its own Sobol' startup, over every parameter", async () => {
     const { warm, cold } = await studies(16, false);
     // Trial 0 is the enqueued old best; then the cold study's Sobol' points (by the trial's
     // number in its own study); the GP then learns z, which the old trials lack, from the own ones.

@@ -18,7 +18,7 @@ import { GaussianProcess } from './gp-model.js';
 import { HyperparameterCache } from './hyperparameter-cache.js';
 import { multiOutputAcquisition } from './multi-output.js';
 import { PriorMean, residualModel } from './prior-mean.js';
-import { OwnTaskPosterior, atOwnTask, jointCategorical, jointInputs } from './multi-task.js';
+import { JOINT_TASK_NAME, OwnTaskPosterior, atOwnTask, jointCategorical, jointInputs, jointOldTrials } from './multi-task.js';
 import { encodableTrials, encodedTrials, finiteValues, fitTargets } from './targets.js';
 
 export interface GPSamplerOptions {
@@ -68,8 +68,7 @@ export interface GPSamplerOptions {
 
 export type WarmStartModel = 'joint' | 'prior' | 'own';
 const WARM_START_MODELS: readonly WarmStartModel[] = ['joint', 'prior', 'own'];
-/** A joint model needs at least this many old trials (fewer teach nothing a few new ones would not). */
-const MIN_JOINT_OLD_TRIALS = 5;
+
 
 /** Running trials fantasised at most (the Sobol' dimensions the fantasies are drawn from). */
 const MAX_FANTASISED = 64;
@@ -172,7 +171,7 @@ export class GPSampler implements Sampler {
     if (priorFlag !== undefined && typeof priorFlag !== 'boolean') throw new OptionError(`warmStartPrior must be true or false, got ${JSON.stringify(priorFlag)}`);
     const model = options.warmStartModel ?? (priorFlag === undefined ? 'joint' : priorFlag ? 'prior' : 'own');
     if (!WARM_START_MODELS.includes(model)) throw new OptionError(`warmStartModel must be one of ${WARM_START_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(model)}`);
-    if (priorFlag !== undefined && (model === 'prior') !== priorFlag) throw new OptionError(`warmStartPrior: ${priorFlag} contradicts warmStartModel: '${model}'; give one of them`);
+    if (priorFlag !== undefined && model !== (priorFlag ? 'prior' : 'own')) throw new OptionError(`warmStartPrior: ${priorFlag} contradicts warmStartModel: '${model}'; give one of them`);
     this.warmStartModel = model;
     if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 1) {
       throw new OptionError(`nStartupTrials must be a positive integer, got ${this.nStartupTrials}`);
@@ -214,7 +213,7 @@ export class GPSampler implements Sampler {
       .filter((t) => t.values !== null && (m === 1 ? !Number.isNaN(t.values[0]) : t.values.length === m && t.values.every((v) => !Number.isNaN(v))));
     const prior = m === 1 && !hasConstraints(completed) ? this.priorFor(study, encoding) : null;
     let result: Record<string, number>;
-    const old = m === 1 && !hasConstraints(completed) && this.warmStartModel === 'joint' ? jointOldTrials(study) : null;
+    const old = m === 1 && !hasConstraints(completed) && this.warmStartModel === 'joint' ? jointOldTrials(study, encoding) : null;
     // The joint model takes over once the study's first trial (the enqueued old best) finished.
     if (old !== null && completed.length >= 1) result = this.sampleJoint(own, trial, encoding, completed, old);
     else if (prior !== null && completed.length >= Math.min(this.nStartupTrials, PRIOR_STARTUP_TRIALS)) result = this.sampleWithPrior(own, trial, encoding, completed, prior);
@@ -265,7 +264,7 @@ export class GPSampler implements Sampler {
 
   /** What GP makes of a warm start's old trials, as `sodate tune` logs it. */
   warmStartRole(): string {
-    if (this.warmStartModel === 'joint') return "GP models the old trials and this study's own as one data set with a task coordinate that learns how far they agree (at least 5 old trials)";
+    if (this.warmStartModel === 'joint') return "GP models the old trials and this study's own as one data set with a task coordinate that learns how far they agree (one objective, no constraints, at least 5 old trials; else its own trials only)";
     return this.warmStartModel === 'prior'
       ? "GP models this study's own trials on a prior mean fitted to the old ones (at least 5 inside today's ranges)"
       : "GP models this study's own trials only, the old study reaches it through the enqueued best (if any)";
@@ -427,12 +426,3 @@ export class GPSampler implements Sampler {
   }
 }
 
-/** The joint model's name for its task coordinate (no parameter name holds this character). */
-const JOINT_TASK_NAME = '\u0001task';
-
-/** A warm start's old COMPLETE trials with one value, or null when the study has fewer than MIN_JOINT_OLD_TRIALS. */
-function jointOldTrials(study: StudyView): FrozenTrial[] | null {
-  if (!isWarmStarted(study)) return null;
-  const old = oldTrials(study, ['COMPLETE']).filter((t) => t.values !== null && t.values.length === 1 && !Number.isNaN(t.values[0]));
-  return old.length >= MIN_JOINT_OLD_TRIALS ? old : null;
-}

@@ -8,11 +8,50 @@
  * values are warped and standardised on their own, so another scale or offset of the old
  * objective changes nothing. The acquisition reads the model at task 0.
  */
+import type { Distribution } from '../../space/distributions.js';
+import { sameDistribution } from '../../space/distributions.js';
 import type { FrozenTrial } from '../../storage/records.js';
+import type { StudyView } from '../../policies/policies.js';
+import { isWarmStarted, oldTrials } from '../warm-trials.js';
 import type { Encoding } from './encoding.js';
 import type { GaussianProcess, Posterior, Prediction, PredictionWithGradient } from './gp-model.js';
 import type { EncodedInputs } from './kernel.js';
 import { fitTargets } from './targets.js';
+
+/** A joint model needs at least this many old trials (fewer teach nothing a few new ones would not). */
+const MIN_OLD_TRIALS = 5;
+/**
+ * At most this many old trials, evenly spaced in their order, enter the joint model: the GP's
+ * hyperparameters are fitted on at most 200 points and refitted only as the points grow by
+ * 5% past that, so more old trials would leave the task correlation fitted on few or none of
+ * the study's own trials through its first dozens.
+ */
+const MAX_OLD_TRIALS = 100;
+/** The joint model's name for its task coordinate (no parameter name holds this character). */
+export const JOINT_TASK_NAME = '\u0001task';
+
+/**
+ * The old COMPLETE trials (one value each) the joint model of `encoding` reads, or null when
+ * fewer than MIN_OLD_TRIALS: those whose values today's distributions hold (a value outside
+ * a range, a choice list that changed: left out, as a warm start's default `outside: drop`
+ * does), and that have every parameter of `encoding` some old trial has (an old trial of
+ * another conditional branch is left out, not taken for one that predates a knob).
+ */
+export function jointOldTrials(study: StudyView, encoding: Encoding): FrozenTrial[] | null {
+  if (!isWarmStarted(study)) return null;
+  const all = oldTrials(study, ['COMPLETE']).filter((t) => t.values !== null && t.values.length === 1 && !Number.isNaN(t.values[0]));
+  const held = encoding.dimensions.filter((dim) => all.some((t) => t.internalParams[dim.name] !== undefined));
+  const usable = all.filter((t) => held.every((dim) => t.internalParams[dim.name] !== undefined && holds(dim.distribution, t.distributions[dim.name], t.internalParams[dim.name] as number)));
+  if (usable.length < MIN_OLD_TRIALS) return null;
+  if (usable.length <= MAX_OLD_TRIALS) return usable;
+  return Array.from({ length: MAX_OLD_TRIALS }, (_, i) => usable[Math.floor((i * usable.length) / MAX_OLD_TRIALS)] as FrozenTrial);
+}
+
+/** Whether today's distribution holds an old trial's internal value: the same choice list, or a number inside the range. */
+function holds(today: Distribution, then: Distribution | undefined, value: number): boolean {
+  if (today.kind === 'categorical') return then !== undefined && sameDistribution(today, then);
+  return then !== undefined && then.kind !== 'categorical' && value >= today.low && value <= today.high;
+}
 
 /** Where an old trial lacking a numeric parameter sits along it: the middle, at most half the range from any value. */
 const MISSING_NUMERIC = 0.5;
