@@ -85,22 +85,15 @@ describe('sodate tune with warmStart', () => {
     expect(again.filter((t) => t.user_attrs['sodate:warm_start_best'] !== undefined)).toHaveLength(1);
   }, 120_000);
 
-  it("with kind gp and warmStartPrior, says in its log that GP models the study's own trials on the old study's prior", async () => {
-    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'old.yaml': OLD, 'new.yaml': NEW('warmStart: { from: old }').replace('sampler: { kind: tpe, seed: 2 }', 'sampler: { kind: gp, seed: 2, warmStartPrior: true }') });
+  it.each([
+    ['warmStartPrior', 'sampler: { kind: gp, seed: 2, warmStartPrior: true }', "gp sampler: GP models this study's own trials on a prior mean fitted to the old ones"],
+    ['its default (joint model)', 'sampler: { kind: gp, seed: 2 }', "gp sampler: GP models the old trials and this study's own as one data set with a task coordinate"],
+  ])('with kind gp and %s, says in its log how GP reads the old trials, and runs', async (_what, sampler, line) => {
+    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'old.yaml': OLD, 'new.yaml': NEW('warmStart: { from: old }').replace('sampler: { kind: tpe, seed: 2 }', sampler) });
     expect((await runCli(['tune', 'old.yaml', '--no-tui'], dir)).code).toBe(0);
     const run = await runCli(['tune', 'new.yaml', '--no-tui'], dir);
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain("gp sampler: GP models this study's own trials on a prior mean fitted to the old ones");
-    const trials = JSON.parse((await runCli(['trials', 'new', '--format', 'json'], dir)).stdout) as TrialJson[];
-    expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
-  }, 120_000);
-
-  it('with kind gp (joint model, the default), says so in its log and runs its own trials on the old ones', async () => {
-    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'old.yaml': OLD, 'new.yaml': NEW('warmStart: { from: old }').replace('sampler: { kind: tpe, seed: 2 }', 'sampler: { kind: gp, seed: 2 }') });
-    expect((await runCli(['tune', 'old.yaml', '--no-tui'], dir)).code).toBe(0);
-    const run = await runCli(['tune', 'new.yaml', '--no-tui'], dir);
-    expect(run.code, run.stderr).toBe(0);
-    expect(run.stdout).toContain("gp sampler: GP models the old trials and this study's own as one data set with a task coordinate");
+    expect(run.stdout).toContain(line);
     const trials = JSON.parse((await runCli(['trials', 'new', '--format', 'json'], dir)).stdout) as TrialJson[];
     expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
   }, 120_000);
