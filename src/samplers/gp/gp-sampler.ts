@@ -18,7 +18,8 @@ import { GaussianProcess } from './gp-model.js';
 import { HyperparameterCache } from './hyperparameter-cache.js';
 import { multiOutputAcquisition } from './multi-output.js';
 import { PriorMean, residualModel } from './prior-mean.js';
-import { JOINT_TASK_NAME, OwnTaskPosterior, atOwnTask, jointCategorical, jointInputs, jointOldTrials } from './multi-task.js';
+import type { WarmStartModel } from './multi-task.js';
+import { JOINT_TASK_NAME, OwnTaskPosterior, checkWarmStartModel, jointInputs, jointOldTrials, withLiesAtOwnTask } from './multi-task.js';
 import { encodableTrials, encodedTrials, finiteValues, fitTargets } from './targets.js';
 
 export interface GPSamplerOptions {
@@ -41,24 +42,16 @@ export interface GPSamplerOptions {
   nCandidates?: number;
   /** Yeo–Johnson-transform each objective's values before the fit (order preserving; tames long tails of bad values). Constraint values are only standardised. Default true. */
   warpOutputs?: boolean;
-  /**
-   * In a warm-started study (one objective, no constraints), a GP fitted to the earlier
-   * study's trials becomes the prior mean of the GP of the study's own trials, which models
-   * what changed (src/samplers/gp/prior-mean.ts), and GP takes over after min(3,
-   * `nStartupTrials`) own trials instead of the Sobol' startup (when the old trials give a
-   * prior: at least 5 inside the new ranges, sharing a parameter they vary). Running trials
-   * then enter as constant lies, not fantasies. Off: the GP models the study's own trials only, and the
-   * old study reaches it through the warm start's enqueued best. On the warm-start bench it
-   * is ahead on branin+1 and the hartmann6 pairs and far behind on image-mixed (README,
-   * "Warm starts"). `true` is `warmStartModel: 'prior'`, `false` `warmStartModel: 'own'`.
-   */
+  /** The older spelling of `warmStartModel`: true is 'prior', false 'own'. */
   warmStartPrior?: boolean;
   /**
    * What GP makes of a warm start's earlier trials (one objective, no constraints, at least 5
    * old trials): `'joint'` fits them and the study's own in one GP with a task coordinate
    * whose fitted correlation says how far the two studies agree (src/samplers/gp/multi-task.ts),
    * from the study's first finished trial on (the enqueued old best) instead of after the
-   * Sobol' startup; `'prior'` as `warmStartPrior: true`; `'own'`: the study's own trials only,
+   * Sobol' startup; `'prior'`: a GP fitted to the old trials is the prior mean of a GP of the
+   * study's own, which models what changed (prior-mean.ts), from min(3, `nStartupTrials`) own
+   * trials on (when at least 5 old ones lie inside the new ranges); `'own'`: its own trials only,
    * after its own startup, the old study reaching it through the enqueued best. Running and
    * pruned trials enter `'joint'` and `'prior'` as constant lies. Default: 'joint' (README,
    * "Warm starts": the warm-start bench's numbers for each).
@@ -66,8 +59,6 @@ export interface GPSamplerOptions {
   warmStartModel?: WarmStartModel;
 }
 
-export type WarmStartModel = 'joint' | 'prior' | 'own';
-const WARM_START_MODELS: readonly WarmStartModel[] = ['joint', 'prior', 'own'];
 
 
 /** Running trials fantasised at most (the Sobol' dimensions the fantasies are drawn from). */
@@ -167,12 +158,7 @@ export class GPSampler implements Sampler {
     this.constantLiar = options.constantLiar ?? true;
     this.nCandidates = options.nCandidates ?? 1024;
     this.warpOutputs = options.warpOutputs ?? true;
-    const priorFlag = options.warmStartPrior;
-    if (priorFlag !== undefined && typeof priorFlag !== 'boolean') throw new OptionError(`warmStartPrior must be true or false, got ${JSON.stringify(priorFlag)}`);
-    const model = options.warmStartModel ?? (priorFlag === undefined ? 'joint' : priorFlag ? 'prior' : 'own');
-    if (!WARM_START_MODELS.includes(model)) throw new OptionError(`warmStartModel must be one of ${WARM_START_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(model)}`);
-    if (priorFlag !== undefined && model !== (priorFlag ? 'prior' : 'own')) throw new OptionError(`warmStartPrior: ${priorFlag} contradicts warmStartModel: '${model}'; give one of them`);
-    this.warmStartModel = model;
+    this.warmStartModel = checkWarmStartModel(options.warmStartModel, options.warmStartPrior);
     if (!Number.isInteger(this.nStartupTrials) || this.nStartupTrials < 1) {
       throw new OptionError(`nStartupTrials must be a positive integer, got ${this.nStartupTrials}`);
     }
@@ -238,28 +224,12 @@ export class GPSampler implements Sampler {
     const { inputs, y } = jointInputs(encoding, { rows, values: finiteValues(raw) }, { trials: old, values: oldValues }, this.warpOutputs);
     const jointEncoding = { ...encoding, names: [...encoding.names, JOINT_TASK_NAME] };
     const params = this.hyperparameters.fit('joint:0', jointEncoding, inputs, y, [...old.map((t) => t.id), ...ids]);
-    let worst = Infinity;
-    let best = -Infinity;
-    for (let i = old.length; i < y.length; i++) {
-      worst = Math.min(worst, y[i] as number);
-      best = Math.max(best, y[i] as number);
-    }
-    let gp = new GaussianProcess(inputs, y, params);
+    const own = y.subarray(old.length);
     const open = this.constantLiar ? this.liePoints(study, trial, encoding) : { running: [], pruned: [] };
-    const lies = [...open.running, ...open.pruned];
-    if (lies.length > 0) {
-      const d = inputs.d;
-      const all = new Float64Array((inputs.n + lies.length) * d);
-      all.set(inputs.x);
-      lies.forEach((row, i) => all.set(atOwnTask(row, encoding.d), (inputs.n + i) * d));
-      const yAll = new Float64Array(inputs.n + lies.length);
-      yAll.set(y);
-      yAll.fill(worst, inputs.n);
-      gp = gp.extendedBy({ x: all, n: inputs.n + lies.length, d, categorical: jointCategorical(encoding) }, yAll);
-    }
+    const gp = withLiesAtOwnTask(new GaussianProcess(inputs, y, params), y, [...open.running, ...open.pruned], Math.min(...own));
     const order = Array.from({ length: rows.length }, (_, i) => i).sort((a, b) => (y[old.length + b] as number) - (y[old.length + a] as number));
     const rng = Rng.derive(this.seed, trial.number, 'gp');
-    return this.proposal(new LogExpectedImprovement(new OwnTaskPosterior(gp), best), encoding, rng, order.slice(0, 5).map((i) => rows[i] as Float64Array));
+    return this.proposal(new LogExpectedImprovement(new OwnTaskPosterior(gp), Math.max(...own)), encoding, rng, order.slice(0, 5).map((i) => rows[i] as Float64Array));
   }
 
   /** What GP makes of a warm start's old trials, as `sodate tune` logs it. */

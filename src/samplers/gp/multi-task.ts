@@ -10,6 +10,7 @@
  */
 import type { Distribution } from '../../space/distributions.js';
 import { sameDistribution } from '../../space/distributions.js';
+import { OptionError } from '../../errors.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import type { StudyView } from '../../policies/policies.js';
 import { isWarmStarted, oldTrials } from '../warm-trials.js';
@@ -17,6 +18,18 @@ import type { Encoding } from './encoding.js';
 import type { GaussianProcess, Posterior, Prediction, PredictionWithGradient } from './gp-model.js';
 import type { EncodedInputs } from './kernel.js';
 import { fitTargets } from './targets.js';
+
+export type WarmStartModel = 'joint' | 'prior' | 'own';
+const WARM_START_MODELS: readonly WarmStartModel[] = ['joint', 'prior', 'own'];
+
+/** GPSampler's `warmStartModel`, with `warmStartPrior` (true: 'prior', false: 'own') its older spelling; default 'joint'. */
+export function checkWarmStartModel(model: unknown, priorFlag: unknown): WarmStartModel {
+  if (priorFlag !== undefined && typeof priorFlag !== 'boolean') throw new OptionError(`warmStartPrior must be true or false, got ${JSON.stringify(priorFlag)}`);
+  const chosen = model ?? (priorFlag === undefined ? 'joint' : priorFlag ? 'prior' : 'own');
+  if (!WARM_START_MODELS.includes(chosen as WarmStartModel)) throw new OptionError(`warmStartModel must be one of ${WARM_START_MODELS.map((m) => `'${m}'`).join(', ')}, got ${JSON.stringify(chosen)}`);
+  if (priorFlag !== undefined && chosen !== (priorFlag ? 'prior' : 'own')) throw new OptionError(`warmStartPrior: ${String(priorFlag)} contradicts warmStartModel: '${String(chosen)}'; give one of them`);
+  return chosen as WarmStartModel;
+}
 
 /** A joint model needs at least this many old trials (fewer teach nothing a few new ones would not). */
 const MIN_OLD_TRIALS = 5;
@@ -140,4 +153,20 @@ export class OwnTaskPosterior implements Posterior {
     const f = this.liftFree(free);
     return this.gp.predictWithGradientMany(points.map((p) => this.lift(p)), f).map((p) => this.drop(p));
   }
+}
+
+/**
+ * The joint GP with running and pruned trials of this study (`lies`, encoded points) added at
+ * task 0 with the value `worst` (a constant liar), its factor extended rather than redone.
+ */
+export function withLiesAtOwnTask(gp: GaussianProcess, y: Float64Array, lies: readonly Float64Array[], worst: number): GaussianProcess {
+  if (lies.length === 0) return gp;
+  const { x, n, d, categorical } = gp.inputs;
+  const all = new Float64Array((n + lies.length) * d);
+  all.set(x);
+  lies.forEach((row, i) => all.set(atOwnTask(row, d - 1), (n + i) * d));
+  const yAll = new Float64Array(n + lies.length);
+  yAll.set(y);
+  yAll.fill(worst, n);
+  return gp.extendedBy({ x: all, n: n + lies.length, d, categorical }, yAll);
 }
