@@ -59,9 +59,9 @@ describe('what the joint model learns and reads', () => {
       return fitKernelParams(inputs, y, { maxEvaluations: 60, deterministic: true }).params.inverseSquaredLengthscales[1] as number;
     };
     const same = fitted(oldRows.map((r) => 3 + 10 * f(r[0] as number)));
-    const unrelated = fitted(oldRows.map((r) => -f(r[0] as number)));
+    const reversed = fitted(oldRows.map((r) => -f(r[0] as number)));
     // A larger inverse squared lengthscale along the task coordinate: the two studies correlate less.
-    expect(unrelated).toBeGreaterThan(4 * same);
+    expect(reversed).toBeGreaterThan(4 * same);
   });
 
   it('reads the old trials today\'s distributions hold, with the parameters old trials have, at most 100', () => {

@@ -59,8 +59,6 @@ export interface GPSamplerOptions {
   warmStartModel?: WarmStartModel;
 }
 
-
-
 /** Running trials fantasised at most (the Sobol' dimensions the fantasies are drawn from). */
 const MAX_FANTASISED = 64;
 

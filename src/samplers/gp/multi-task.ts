@@ -45,10 +45,12 @@ export const JOINT_TASK_NAME = '\u0001task';
 
 /**
  * The old COMPLETE trials (one value each) the joint model of `encoding` reads, or null when
- * fewer than MIN_OLD_TRIALS: those whose values today's distributions hold (a value outside
- * a range, a choice list that changed: left out, as a warm start's default `outside: drop`
- * does), and that have every parameter of `encoding` some old trial has (an old trial of
- * another conditional branch is left out, not taken for one that predates a knob).
+ * fewer than MIN_OLD_TRIALS: those inside today's ranges with the same choice lists (a warm
+ * start given today's space has already translated them, `outside: drop` leaving out what
+ * today's distributions do not hold; without one, an old trial under another choice list,
+ * whose indices mean other choices, is left out whole), and that have every parameter of
+ * `encoding` some old trial has (an old trial of another conditional branch is left out,
+ * not taken for one that predates a knob).
  */
 export function jointOldTrials(study: StudyView, encoding: Encoding): FrozenTrial[] | null {
   if (!isWarmStarted(study)) return null;
