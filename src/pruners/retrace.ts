@@ -26,6 +26,13 @@ const CONFIRMING_RUNS = 2;
 /** Continuous numbers count as the same knob within this share of their range (log scale where the range is). */
 const KNOB_CLOSENESS = 0.05;
 
+/** Runs stopped further along, and whether the pruner, asked now, would still stop each where it was stopped. */
+export interface StoppedRuns {
+  /** PRUNED trials (read only when no finished run is retraced). */
+  readonly runs: () => readonly FrozenTrial[];
+  readonly stillStopped: (run: FrozenTrial) => boolean;
+}
+
 /**
  * Whether `trial`'s curve up to `step` retraces the curve of a COMPLETE trial with a final
  * value: the root-mean-square distance between the two over the trial's reported steps (the
@@ -38,23 +45,11 @@ const KNOB_CLOSENESS = 0.05;
  * every run it retraces ended alike (within the same tolerance of the spread of the final
  * values). Not before RETRACE_MIN_REPORTS reports,
  * and not for a curve that has barely moved (FINGERPRINT_FACTOR).
- */
-export function retracesFinished(trial: FrozenTrial, completed: readonly FrozenTrial[], step: number, tolerance: number): boolean {
-  return retracesKnownRun(trial, completed, step, tolerance);
-}
-
-/** Runs stopped further along, and whether the pruner, asked now, would still stop each where it was stopped. */
-export interface StoppedRuns {
-  /** PRUNED trials (read only when no finished run is retraced). */
-  readonly runs: () => readonly FrozenTrial[];
-  readonly stillStopped: (run: FrozenTrial) => boolean;
-}
-
-/**
- * `retracesFinished`, and when the trial retraces no finished run: whether it retraces, as
- * that reads it, runs stopped further along (PRUNED trials whose last report lies beyond
- * `step`, not paused: those may yet resume, as may a resumed run whose worker died) that the
- * pruner, asked now, would still stop where they were stopped (`stillStopped`: not a run the
+ *
+ * And, given `stopped`, when the trial retraces no finished run: whether it retraces, as
+ * above, runs stopped further along (PRUNED trials whose last report lies beyond `step`, not
+ * paused: those may yet resume, as may a resumed run whose worker died) that the pruner,
+ * asked now, would still stop where they were stopped (`stillStopped`: not a run the
  * objective stopped for its own reasons, another pruner's decision, nor one the pruner would
  * no longer make), once that start is known to tell the end (the same confirmation). A replay
  * of such runs would be stopped there too: stopping it now saves the epochs in between. A

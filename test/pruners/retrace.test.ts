@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CurveRankPruner } from '../../src/pruners/index.js';
-import { retracesFinished, retracesKnownRun } from '../../src/pruners/retrace.js';
+import { retracesKnownRun } from '../../src/pruners/retrace.js';
 import { floatDistribution, intDistribution } from '../../src/space/distributions.js';
 import { PAUSED_ATTR } from '../../src/storage/metadata.js';
 import type { FrozenTrial } from '../../src/storage/records.js';
@@ -55,8 +55,8 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     // A finished trial that reported every other step is still retraced where its line runs through the curve.
     const line = (st: number): number => 1.2 - 0.1 * st;
     const sparse = makeTrial({ params: knobs, number: 7, value: line(EPOCHS), intermediate: steps.filter((st) => st % 2 === 0).map((st) => [st, line(st)] as const) });
-    expect(retracesFinished(running(8, line, 5), [...history, sparse], 5, 0.005)).toBe(false); // step 1 lies before its first report
-    expect(retracesFinished(makeTrial({ params: knobs, number: 8, intermediate: [[2, line(2)], [3, line(3)], [4, line(4)]] }), [...history, sparse], 4, 0.005)).toBe(true);
+    expect(retracesKnownRun(running(8, line, 5), [...history, sparse], 5, 0.005)).toBe(false); // step 1 lies before its first report
+    expect(retracesKnownRun(makeTrial({ params: knobs, number: 8, intermediate: [[2, line(2)], [3, line(3)], [4, line(4)]] }), [...history, sparse], 4, 0.005)).toBe(true);
   });
 
   it('takes a start for the end only with the same knobs or once two finished runs with it ended alike', () => {
@@ -84,7 +84,7 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
     expect(asksWith([...history.slice(0, 5), complete(5, shared(0.2))], alike)).toBe(true);
     // A flat start (accuracy at chance, a loss the warmup has not moved yet) is no fingerprint either.
     const chance = (st: number): number => (st <= 3 ? 0.1 : 0.1 + 0.1 * st);
-    expect(retracesFinished(running(6, chance, 3), [...history, complete(6, chance)], 3, 0.005)).toBe(false);
+    expect(retracesKnownRun(running(6, chance, 3), [...history, complete(6, chance)], 3, 0.005)).toBe(false);
   });
 
   it('keeps its own warmup whatever the level rule is told, and leaves the level rule its interval grid', () => {
@@ -99,10 +99,10 @@ describe('the retrace rule (CurveRankPruner retraceTolerance)', () => {
 
   it('needs a spread among the finishers and finite values', () => {
     const infinite = [...history, makeTrial({ params: knobs, number: 6, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) }), makeTrial({ number: 7, value: Infinity, intermediate: steps.map((st) => [st, Infinity] as const) })];
-    expect(retracesFinished(running(8, (st) => 1000 + st, 4), infinite, 4, 0.005)).toBe(false);
+    expect(retracesKnownRun(running(8, (st) => 1000 + st, 4), infinite, 4, 0.005)).toBe(false);
     const same = [0, 1, 2, 3, 4].map((n) => complete(n, curve(0.5, 0.3)));
-    expect(retracesFinished(running(5, curve(0.5, 0.3), 4), same, 4, 0.005)).toBe(false);
-    expect(retracesFinished(running(6, (s) => (s === 2 ? NaN : curve(0.9, 0.5)(s)), 4), history, 4, 0.005)).toBe(false);
+    expect(retracesKnownRun(running(5, curve(0.5, 0.3), 4), same, 4, 0.005)).toBe(false);
+    expect(retracesKnownRun(running(6, (s) => (s === 2 ? NaN : curve(0.9, 0.5)(s)), 4), history, 4, 0.005)).toBe(false);
     expect(() => new CurveRankPruner({ retraceTolerance: -1 })).toThrow('retraceTolerance must be at least 0, got -1');
   });
 
