@@ -43,11 +43,11 @@ if (PAIR !== 'slice' && PAIR !== 'hartmann6+1') throw new Error(`SODATE_BENCH_PA
 if (SAMPLER !== 'tpe' && SAMPLER !== 'auto') throw new Error(`SODATE_BENCH_SAMPLER must be tpe or auto, got ${SAMPLER}`);
 const names = PAIR === 'slice' ? ['x0', 'x1', 'x2', 'x3', 'x4', 'x5'] : ['x0', 'x1', 'x2', 'x3', 'x4', 'x5', 'x6'];
 const space = compileSearchSpace(names.map((name) => ({ name, distribution: floatDistribution(0, 1), when: null })));
+/** x0…x(n−1) as suggested, minus `shift`. */
+const coordinates = (t: Suggest, n: number, shift = 0) => Array.from({ length: n }, (_, i) => t.suggestFloat(`x${i}`, 0, 1) - shift);
 // The slice's old study never suggests x5 (the knob did not exist yet).
-const shifted = (t: Suggest, n: number) => Array.from({ length: n }, (_, i) => t.suggestFloat(`x${i}`, 0, 1) - 0.05);
-const oldObjective = PAIR === 'slice' ? (t: Suggest) => hartmann6([...shifted(t, 5), 0.3]) : (t: Suggest) => hartmann6(shifted(t, 6));
-const six = (t: Suggest) => Array.from({ length: 6 }, (_, i) => t.suggestFloat(`x${i}`, 0, 1));
-const newObjective = PAIR === 'slice' ? (t: Suggest) => hartmann6(six(t)) : (t: Suggest) => hartmann6(six(t)) + 2 * (t.suggestFloat('x6', 0, 1) - 0.7) ** 2;
+const oldObjective = PAIR === 'slice' ? (t: Suggest) => hartmann6([...coordinates(t, 5, 0.05), 0.3]) : (t: Suggest) => hartmann6(coordinates(t, 6, 0.05));
+const newObjective = PAIR === 'slice' ? (t: Suggest) => hartmann6(coordinates(t, 6)) : (t: Suggest) => hartmann6(coordinates(t, 6)) + 2 * (t.suggestFloat('x6', 0, 1) - 0.7) ** 2;
 // As the warm-start bench creates them (GP told the objective is deterministic).
 const sampler = (seed: number): Sampler => (SAMPLER === 'tpe' ? new TPESampler({ seed }) : new AutoSampler({ seed, gp: { deterministicObjective: true } }));
 
@@ -60,8 +60,8 @@ async function bestRegrets(storage: Storage, name: string, seed: number, warm: b
 
 const seeds = Number(process.env['SODATE_BENCH_SEEDS'] ?? 30);
 const base = Number(process.env['SODATE_BENCH_SEED_BASE'] ?? 0);
-const rows = { global: [0, 0, 0, 0, 0], second: [0, 0, 0, 0, 0] };
 type Basin = 'global' | 'second';
+const rows: Record<Basin, number[]> = { global: [0, 0, 0, 0, 0], second: [0, 0, 0, 0, 0] };
 /**
  * By the old best's basin and the cold study's after 100 trials (global: below 0.119; second:
  * not below it): seeds, and warm studies matching the cold regret after 100 within 50 trials.
@@ -76,14 +76,15 @@ for (let s = base; s < base + seeds; s++) {
   await old.optimize((t) => oldObjective(t), { nTrials: 100 });
   const x1 = old.bestTrial?.params['x1'] as number;
   // Old coordinates are the new ones + 0.05: the global basin's x1 ≈ 0.20, the second's ≈ 0.91 (slice) or 0.93 (hartmann6+1).
-  const row = Math.abs(x1 - 0.2) < Math.abs(x1 - 0.91) ? rows.global : rows.second;
+  const oldBasin: Basin = Math.abs(x1 - 0.2) < Math.abs(x1 - 0.91) ? 'global' : 'second';
+  const row = rows[oldBasin];
   const cold = await bestRegrets(storage, 'cold', s, false);
   const warm = await bestRegrets(storage, 'warm', s, true);
   row[0] = (row[0] as number) + 1;
   [cold[49], cold[99], warm[49], warm[99]].forEach((r, i) => {
     if ((r as number) < SECOND_FLOOR) (row[i + 1] as number)++;
   });
-  const cell = reach[row === rows.global ? 'global' : 'second'][(cold[99] as number) < SECOND_FLOOR ? 'global' : 'second'];
+  const cell = reach[oldBasin][(cold[99] as number) < SECOND_FLOOR ? 'global' : 'second'];
   cell.seeds++;
   if (warm.slice(0, 50).some((r) => r <= (cold[99] as number))) cell.within++;
 }
