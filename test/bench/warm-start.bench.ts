@@ -26,7 +26,8 @@
  *   SODATE_BENCH_SEED_BASE=100 …                                 seeds 100…109 (the warm-start ranking was chosen on 100…119)
  *   SODATE_BENCH_SAMPLERS=auto,auto+prior,auto+own …             auto (GP's joint model of old and new trials) beside
  *                                                                GP's prior model and GP on its own trials (only when named)
- *   SODATE_BENCH_REACH=1 …                                       each seed's "to cold@100" too
+ *   SODATE_BENCH_REACH=1 …                                       each seed's "to cold@100" too, and the misses' gap after 50 trials
+ *   SODATE_BENCH_LEAD=1 …                                        the trial at which each study first reaches regret 1, 0.1 … 1e-4
  *
  * Beside Optuna (Debian's 3.1; Optuna 5 too when SODATE_OPTUNA5_PATH points at its sources)
  * on branin+1, hartmann6+1 and image-mixed: Optuna has no warm start, so its peer adds the
@@ -249,11 +250,38 @@ function summaryRows(pair: string, sampler: string, cold: readonly number[][], w
       return n < 0 ? TRIALS + 1 : n + 1;
     });
     const m = median(reach);
-    // SODATE_BENCH_REACH=1: each seed's trial too (medians of 10 such numbers move a lot between seed sets).
-    if (process.env['SODATE_BENCH_REACH'] === '1') console.log(`${pair} / ${sampler} / ${name}: to cold@100 per seed ${reach.map((r) => (r > TRIALS ? '>' : String(r))).join(' ')}`);
+    // SODATE_BENCH_REACH=1: each seed's trial too (medians of 10 such numbers move a lot between
+    // seed sets), and for each seed that misses the target how far its regret after 50 trials
+    // lies above the cold regret after 100: a basin apart, or a race in the last digits.
+    if (process.env['SODATE_BENCH_REACH'] === '1') {
+      console.log(`${pair} / ${sampler} / ${name}: to cold@100 per seed ${reach.map((r) => (r > TRIALS ? '>' : String(r))).join(' ')}`);
+      const gaps = curves.flatMap((c, s) => ((reach[s] as number) > TARGET ? [`${SEED_BASE + s}: ${fmt((c[TARGET - 1] as number) - ((cold[s] as number[])[TRIALS - 1] as number))}`] : []));
+      if (gaps.length > 0) console.log(`${pair} / ${sampler} / ${name}: seeds over ${TARGET}, warm regret@${TARGET} − cold regret@100: ${gaps.join(', ')}`);
+    }
     rows.push([pair, sampler, name, fmt(at(25)), fmt(at(TARGET)), fmt(at(TRIALS)), m > TRIALS ? '>100' : String(m), m <= TARGET ? 'yes' : 'no']);
   }
   return rows;
+}
+
+/** Regrets whose first-reaching trial the lead table gives (SODATE_BENCH_LEAD=1). */
+const LEAD_THRESHOLDS = [1, 0.1, 1e-2, 1e-3, 1e-4];
+
+/**
+ * How far ahead a warm study is: per regret threshold, the median trial at which each study
+ * first reaches it (a seed that never does counts as >100) and how many seeds reach it.
+ */
+function leadRows(pair: string, sampler: string, cold: readonly number[][], warm: readonly { name: string; curves: readonly number[][] }[]): string[][] {
+  const row = (name: string, curves: readonly number[][]) => [
+    pair,
+    sampler,
+    name,
+    ...LEAD_THRESHOLDS.map((threshold) => {
+      const first = curves.map((c) => c.findIndex((r) => r <= threshold)).map((i) => (i < 0 ? TRIALS + 1 : i + 1));
+      const m = median(first);
+      return `${m > TRIALS ? '>100' : String(m)} (${first.filter((n) => n <= TRIALS).length}/${curves.length})`;
+    }),
+  ];
+  return [row('cold', cold), ...warm.map(({ name, curves }) => row(name, curves))];
 }
 
 async function main(): Promise<void> {
@@ -261,6 +289,7 @@ async function main(): Promise<void> {
   const samplerFilter = process.env['SODATE_BENCH_SAMPLERS']?.split(',');
   const problemFilter = process.env['SODATE_BENCH_PROBLEMS']?.split(',');
   const rows: string[][] = [];
+  const lead: string[][] = [];
   for (const pair of PAIRS.filter((p) => problemFilter === undefined || problemFilter.includes(p.name))) {
     for (const entry of SAMPLERS.filter((s) => (samplerFilter === undefined ? s.optIn !== true : samplerFilter.includes(s.name)) && (pair.samplers === undefined || pair.samplers.includes(s.name)))) {
       const started = Date.now();
@@ -277,7 +306,9 @@ async function main(): Promise<void> {
           (warm[i] as number[][]).push(await runStudy(pair.fresh, pair.optimum, sampler, seed, storage, `warm-${i}`, { from: 'old', space: pair.space, ...variant.options }));
         }
       }
-      rows.push(...summaryRows(pair.name, entry.name, cold, variants.map((v, i) => ({ name: v.name, curves: warm[i] as number[][] }))));
+      const warmCurves = variants.map((v, i) => ({ name: v.name, curves: warm[i] as number[][] }));
+      rows.push(...summaryRows(pair.name, entry.name, cold, warmCurves));
+      lead.push(...leadRows(pair.name, entry.name, cold, warmCurves));
       console.log(`${pair.name} / ${entry.name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
     }
   }
@@ -294,6 +325,10 @@ async function main(): Promise<void> {
   console.log(`the warm study first matches its seed's cold regret after 100 ("to cold@100"; the issue asks ≤ ${TARGET}).`);
   printTable(['pair', 'sampler', 'study', 'regret@25', 'regret@50', 'regret@100', 'to cold@100', `≤ ${TARGET}`], rows);
   for (const note of notes) console.log(note);
+  if (process.env['SODATE_BENCH_LEAD'] === '1') {
+    console.log(`\nLead: the median trial at which each study's best regret first reaches each threshold (>100: not within 100 trials), and how many seeds reach it`);
+    printTable(['pair', 'sampler', 'study', ...LEAD_THRESHOLDS.map((t) => `regret ≤ ${fmt(t)}`)], lead);
+  }
 }
 
 await main();
