@@ -141,6 +141,13 @@ class TuneLoop {
         timeoutSeconds: options.timeoutSeconds,
         resumedFrom: study.trials.filter((t) => t.state !== 'WAITING').length,
       });
+      // Trials marked running when the run starts hold budget until they finish or go stale:
+      // say why the run may wait for them, and what happens to those a dead process left.
+      const marked = study.trials.filter((t) => t.state === 'RUNNING').length;
+      if (marked > 0) {
+        const after = this.retries > 0 ? `failed and re-queued (up to ${this.retries} retries)` : 'failed (--retries 1 runs such a trial again)';
+        reporter.notice?.(`${marked} trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one without a heartbeat for ${this.staleAfter}s is recorded as ${after}`);
+      }
       let toldWaiting = false;
       for (;;) {
         if (options.signal.aborted || options.stopSignal?.aborted) reason = 'interrupted';

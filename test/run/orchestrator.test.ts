@@ -32,6 +32,20 @@ describe('the orchestrator', () => {
     await study.close();
   });
 
+  it('says at the start that trials marked running hold budget, and what becomes of those a dead process left', async () => {
+    const dir = fixtureDir();
+    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
+    const orphan = await study.ask();
+    orphan.suggestFloat('x', 0, 1);
+    await orphan.flush();
+    // Its heartbeat is fresh: the run starts with it still marked running, and reaps it a second later.
+    await study.storage.heartbeat(orphan.id);
+    const { trials, notices } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 2, staleAfterSeconds: 1 });
+    expect(notices[0]).toBe('1 trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one without a heartbeat for 1s is recorded as failed (--retries 1 runs such a trial again)');
+    expect(trials.map((t) => t.state)).toEqual(['FAIL', 'COMPLETE']);
+    await study.close();
+  });
+
   it('re-queues a dead re-run as the same re-run: its ablation attributes and its seed', async () => {
     const dir = fixtureDir();
     const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
