@@ -26,6 +26,7 @@ import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_
 import type { Storage } from '../storage/storage.js';
 import { createStudy } from '../study/create.js';
 import type { StageLineage } from '../study/stage-lineage.js';
+import { stageLineageOf } from '../study/stage-lineage.js';
 import type { Study } from '../study/study.js';
 import type { StudyFile } from '../study-file/study-file.js';
 import type { RunPlan } from './plan.js';
@@ -82,6 +83,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
   let previous: StageResult | undefined;
   // Every stage's sampler and pruner options are checked now: a bad one found when its stage starts would come hours late.
   for (const stage of stages) buildPolicies({ ...file, sampler: stage.sampler ?? file.sampler, pruner: stage.pruner ?? file.pruner }, 0);
+  await checkStagesAsRun(storage, name, stages, options.path);
   for (const [index, stage] of stages.entries()) {
     // Checked before the stage's study exists: its lineage would carry whatever best the
     // previous stage has now, and keep it for good.
@@ -94,7 +96,17 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
     const stored = existing?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
     let carried: Readonly<Record<string, ParamValue>> = {};
     if (index > 0) {
-      if (stored !== undefined) carried = stored.carried;
+      if (stored !== undefined) {
+        carried = stored.carried;
+        const built = stored.parentBest;
+        const now = previous?.best;
+        if (built !== null && now !== undefined && built.trial !== now.number) {
+          write(
+            `stage ${stage.name} (study ${studyName}) was built on trial ${built.trial} of ${stored.parent ?? ''} (${built.value}), whose best is now trial ${now.number} (${now.value}); ` +
+              `it keeps the values it carried: to build it on the new best, delete its study (sodate delete ${studyName}) and those of the stages after it, and run sodate tune again`,
+          );
+        }
+      }
       else if (previous?.best === undefined) {
         throw new OptionError(`stage ${(previous as StageResult).stage.name} (study ${(previous as StageResult).study}) has no complete trial to carry into stage ${stage.name}; look at its failures with \`sodate trials ${(previous as StageResult).study}\``);
       } else carried = previous.best.params;
@@ -188,6 +200,31 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
   return { code: 0, results, done: true };
 }
 
+/**
+ * Refuses, before any trial runs, a file whose stages no longer match the stage studies
+ * already stored (a parameter moved to another stage, the stages reordered, `carry`
+ * changed): each stored stage's space was built from its lineage, so resuming it under
+ * another layout would fail its trials one by one or carry values from the wrong stage.
+ * Budgets, samplers and pruners may change between runs.
+ */
+async function checkStagesAsRun(storage: Storage, name: string, stages: readonly StageSpec[], path: string): Promise<void> {
+  for (const [index, stage] of stages.entries()) {
+    const studyName = stageStudyName(name, stage);
+    const stored = stageLineageOf(await storage.loadStudy(studyName));
+    if (stored === undefined) continue;
+    const parent = index === 0 ? null : stageStudyName(name, stages[index - 1] as StageSpec);
+    const changes: string[] = [];
+    if (stored.index !== index) changes.push(`it was stage ${stored.index + 1}, the file makes it stage ${index + 1}`);
+    if ([...stored.opens].sort().join('\u0000') !== [...stage.params].sort().join('\u0000')) changes.push(`it opened ${stored.opens.join(', ')}, the file opens ${stage.params.join(', ')}`);
+    if (index > 0 && stored.carry !== stage.carry) changes.push(`it carried with ${stored.carry}, the file says ${stage.carry}`);
+    if (stored.index === index && stored.parent !== parent) changes.push(`it continued ${stored.parent ?? 'no stage'}, the file puts it after ${parent ?? 'no stage'}`);
+    if (changes.length > 0) {
+      throw new OptionError(
+        `${path}:${stage.line}: stages[${index}] (${stage.name}) already ran as study ${studyName}, and ${changes.join('; ')}: give the changed stage a new name, or delete its study (sodate delete ${studyName}) and those of the stages after it to run it again`,
+      );
+    }
+  }
+}
 
 /** The values of `config` the stage's space holds (a later stage's parameter the best trial had at its baseline, say). */
 function inside(space: SearchSpace, config: Readonly<Record<string, ParamValue>>): Record<string, ParamValue> {

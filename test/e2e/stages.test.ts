@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
@@ -114,6 +114,35 @@ describe('sodate tune with stages', () => {
     expect(worker.stderr).toMatch(/^sodate: sodate worker: study "grow\.reg" is a stage of a staged study; stages run from one `sodate tune <space\.yaml>`/);
     expect(lineageOf(dir, 'grow.reg')).toMatchObject({ of: 'grow', index: 1, parent: 'grow.optim', carry: 'fix', carried: best.params, parentBest: { trial: best.number, value: best.value }, opens: ['wd'] });
   }, 180_000);
+
+  it('warns when an earlier stage that grew has a new best, and refuses a stage layout changed after its stage ran', async () => {
+    const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE.replace('trials: 6 }', 'trials: 1 }') });
+    const first = await runCli(['tune', 'space.yaml', '--format', 'plain'], dir);
+    expect(first.code, first.stderr).toBe(0);
+    // Stage 1 ran only the baseline (lr 1e-3, wd 0: 0.2504): stage 2 was built on its trial 0.
+    expect(lineageOf(dir, 'grow.reg')).toMatchObject({ parentBest: { trial: 0, value: 0.2504 } });
+
+    const grown = SPACE.replace('trials: 6 }', 'trials: 8 }');
+    writeFileSync(join(dir, 'space.yaml'), grown);
+    const second = await runCli(['tune', 'space.yaml', '--format', 'plain'], dir);
+    expect(second.code, second.stderr).toBe(0);
+    const optim = await trialsOf(dir, 'grow.optim');
+    const best = optim.filter((t) => t.state === 'COMPLETE').sort((a, b) => (a.value as number) - (b.value as number))[0] as TrialJson;
+    expect(best.number).not.toBe(0);
+    expect(second.stdout).toContain(
+      `stage reg (study grow.reg) was built on trial 0 of grow.optim (0.2504), whose best is now trial ${best.number} (${best.value}); it keeps the values it carried: to build it on the new best, delete its study (sodate delete grow.reg) and those of the stages after it, and run sodate tune again`,
+    );
+    expect((await trialsOf(dir, 'grow.reg')).filter((t) => t.state !== 'WAITING')).toHaveLength(5);
+
+    // opt moved from stage 1 to stage 2 after both ran: refused before any trial runs.
+    writeFileSync(join(dir, 'space.yaml'), grown.replace('params: [lr, opt]', 'params: [lr]').replace('params: [wd]', 'params: [wd, opt]'));
+    const moved = await runCli(['tune', 'space.yaml', '--format', 'plain'], dir);
+    expect(moved.code).toBe(2);
+    expect(moved.stderr).toMatch(
+      /^sodate: space\.yaml:\d+: stages\[0\] \(optim\) already ran as study grow\.optim, and it opened lr, opt, the file opens lr: give the changed stage a new name, or delete its study \(sodate delete grow\.optim\) and those of the stages after it to run it again\n$/,
+    );
+    expect(await trialsOf(dir, 'grow.optim')).toHaveLength(optim.length);
+  }, 120_000);
 
   it.each([
     ['a parameter no stage opens', SPACE.replace('params: [wd]', 'params: [lr]').replace('params: [lr, opt]', 'params: [opt]'), /^sodate: space\.yaml:\d+: stages: no stage opens wd; add it to a stage's params\n$/],
