@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { NotFoundError } from '../errors.js';
 import type { Storage } from '../storage/storage.js';
@@ -8,6 +8,19 @@ import type { CliIo } from './io.js';
 /** The storage URL a command uses: --storage, else the study's default SQLite file. */
 export function storageUrlFor(study: string, flag: string | boolean | undefined): string {
   return typeof flag === 'string' ? flag : defaultStorageUrl(study);
+}
+
+/** The SQLite file `url` names, when it does not exist yet (opening the storage creates it); else undefined. */
+export function sqliteFileToCreate(url: string, cwd: string): string | undefined {
+  const path = sqlitePath(url);
+  if (path === undefined || path === ':memory:') return undefined;
+  const file = resolve(cwd, path);
+  return existsSync(file) ? undefined : file;
+}
+
+/** Removes a SQLite file with its write-ahead log and shared-memory index. */
+export function removeSqliteFile(file: string): void {
+  for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
 }
 
 /**

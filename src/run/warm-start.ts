@@ -17,14 +17,17 @@ export async function warmStartFor(file: StudyFile, storage: Storage): Promise<W
   const spec = file.warmStart;
   if (spec === undefined) return undefined;
   let where: string | undefined = spec.storage;
+  let lookedIn: string | undefined;
   if (where === undefined && (await storage.loadStudy(spec.from)) === null) {
     const own = defaultStorageUrl(spec.from);
     const path = sqlitePath(own);
     if (path !== undefined && existsSync(resolve(path))) where = own;
+    else lookedIn = path ?? own;
   }
   return {
     from: spec.from,
     ...(where === undefined ? {} : { storage: where }),
+    ...(lookedIn === undefined ? {} : { alsoLookedIn: lookedIn }),
     space: file.space,
     ...(spec.assume === undefined ? {} : { assume: spec.assume }),
     ...(spec.enqueueBest === undefined ? {} : { enqueueBest: spec.enqueueBest }),

@@ -60,6 +60,8 @@ export interface WarmStartOptions {
   readonly outside?: 'drop' | 'clip';
   /** Enqueue the earlier study's best (translated) configuration as the new study's first trial, once. Default: true. */
   readonly enqueueBest?: boolean;
+  /** Another place the earlier study was looked for and not found (a space file's default studies/<from>.db), named when it is refused. */
+  readonly alsoLookedIn?: string;
 }
 
 /** The earlier study's finished trials as read (COMPLETE ones with values). */
@@ -80,12 +82,7 @@ export async function loadWarmStartSource(options: WarmStartOptions, target: { s
   const { storage, owned } = await openSource(options.storage, target.storage);
   try {
     const record = await storage.loadStudy(from);
-    if (record === null) {
-      const known = (await storage.listStudies()).map((s) => s.name).slice(0, 8);
-      throw new NotFoundError(
-        `warm start: no study named "${from}" in ${storage.url}${known.length > 0 ? ` (it holds ${known.join(', ')})` : ''}; check warmStart.from, or give warmStart.storage where it lives`,
-      );
-    }
+    if (record === null) throw await missingWarmStartStudy(from, storage, options.alsoLookedIn);
     if (storage.url === target.storage.url && from === target.name) throw new OptionError(`warm start: study "${from}" cannot warm-start from itself; name an earlier study in warmStart.from`);
     const same = record.directions.length === target.directions.length && record.directions.every((d, i) => d === target.directions[i]);
     if (!same) {
@@ -99,6 +96,17 @@ export async function loadWarmStartSource(options: WarmStartOptions, target: { s
   } finally {
     if (owned) await storage.close();
   }
+}
+
+/**
+ * The refusal for an earlier study that is not in `storage`, with the studies it does hold;
+ * `alsoTried`: another place looked in (the study's own default file).
+ */
+async function missingWarmStartStudy(from: string, storage: Storage, alsoTried?: string): Promise<NotFoundError> {
+  const known = (await storage.listStudies()).map((s) => s.name).slice(0, 8);
+  const holds = known.length > 0 ? ` (it holds ${known.join(', ')})` : '';
+  const other = alsoTried === undefined ? '' : ` nor in ${alsoTried}`;
+  return new NotFoundError(`warm start: no study named "${from}" in ${storage.url}${holds}${other}; check warmStart.from, or give warmStart.storage where it lives`);
 }
 
 async function openSource(storage: Storage | string | undefined, fallback: Storage): Promise<{ storage: Storage; owned: boolean }> {

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
@@ -99,7 +100,7 @@ describe('sodate tune with warmStart', () => {
   }, 120_000);
 
   it.each([
-    ['an unknown study', 'warmStart: { from: nope }', /^sodate: new\.yaml:6: warmStart: no study named "nope" in sqlite:studies\/new\.db; check warmStart\.from, or give warmStart\.storage where it lives\n$/],
+    ['an unknown study', 'warmStart: { from: nope }', /^sodate: new\.yaml:6: warmStart: no study named "nope" in sqlite:studies\/new\.db nor in studies\/nope\.db; check warmStart\.from, or give warmStart\.storage where it lives\n$/],
     ['a storage file that does not exist', 'warmStart: { from: old, storage: studies/missing.db }', /^sodate: new\.yaml:6: warmStart: studies\/missing\.db does not exist; give warmStart\.storage as the SQLite file/],
     ['a parameter assumed that the space lacks', 'warmStart: { from: old, assume: { lr: 1 } }', /^sodate: new\.yaml:6: warmStart\.assume\.lr: "lr" is not a parameter; known: x, opt, wd\n$/],
   ])('refuses %s in one line naming the place', async (_name, warmStart, expected) => {
@@ -107,6 +108,8 @@ describe('sodate tune with warmStart', () => {
     const run = await runCli(['tune', 'new.yaml', '--no-tui'], dir);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(expected);
+    // The refused run leaves no empty study file behind.
+    expect(existsSync(join(dir, 'studies', 'new.db'))).toBe(false);
   });
 
   it('resumes a warm-started study cold, with one line, once its earlier study is gone', async () => {

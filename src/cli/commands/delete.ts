@@ -11,7 +11,7 @@ import { sqlitePath } from '../../storage/url.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
-import { existingStorageUrlFor } from '../open-study-storage.js';
+import { existingStorageUrlFor, removeSqliteFile } from '../open-study-storage.js';
 import { allTrialsOf, withStudy } from './trials.js';
 
 export const DELETE_HELP = `usage: sodate delete <study> [--storage URL] [--keep-files]
@@ -134,8 +134,7 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
     return (await storage.listStudies()).length;
   });
   if (remaining === 0 && defaultFile !== undefined) {
-    const file = resolve(io.cwd, defaultFile);
-    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    removeSqliteFile(resolve(io.cwd, defaultFile));
   }
   return 0;
 }
