@@ -97,8 +97,8 @@ export interface ConfirmRow extends MeanInterval {
   readonly missing: number;
   /** Welch's two-sided p against the first-ranked configuration; null for the first itself. */
   readonly pValue: number | null;
-  /** Not told apart from the first-ranked one (see the module's rule); true for the first. */
-  readonly tiedWithTop: boolean;
+  /** Not told apart from the first-ranked one (see the module's rule); null for the first itself (it is what the others are compared with). */
+  readonly tiedWithTop: boolean | null;
   /** The model's posterior mean over every trial, re-runs included (what 'model' ranks by); null without a model. */
   readonly modelMean: number | null;
 }
@@ -276,7 +276,7 @@ export function rankConfirmations(groups: readonly ConfirmGroup[], direction: Di
       reruns: g.reruns,
       missing: g.missing,
       pValue,
-      tiedWithTop: pValue === null || Number.isNaN(pValue) || pValue > TIE_ALPHA,
+      tiedWithTop: pValue === null ? null : Number.isNaN(pValue) || pValue > TIE_ALPHA,
       modelMean: model,
     };
   });

@@ -4,9 +4,10 @@
  *
  * A stage's best value is the best of many noisy trials, so on its own it carries no
  * interval. An interval needs repeated evaluations of the best configuration: the complete
- * re-runs (`sodate confirm`, `sodate ablate`) in the stage's study with exactly the best
- * trial's parameters, the best trial's own value left out (it was picked as the best, so it
- * is biased in its favour). When both stages' bests have two or more, the gain is the
+ * re-runs (`sodate confirm`, `sodate ablate`) with exactly the best trial's parameters,
+ * wherever they ran (the stage's study, another stage's, an ablation study: stageTrialsOf),
+ * the best trial's own value left out (it was picked as the best, so it is biased in its
+ * favour). When both stages' bests have two or more, the gain is the
  * difference of the re-run means with Welch's 95% interval (unpaired: the stages' seeds
  * differ); otherwise it is the difference of the two best values, marked a single run.
  */

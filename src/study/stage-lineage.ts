@@ -5,8 +5,9 @@
  * Reports, the dashboard, `sodate confirm` and `sodate ablate` read stages back through here.
  */
 import type { ParamValue } from '../space/distributions.js';
-import { STAGE_ATTR } from '../storage/metadata.js';
+import { ABLATION_OF_ATTR, STAGE_ATTR } from '../storage/metadata.js';
 import type { FrozenTrial, StudyRecord } from '../storage/records.js';
+import { isRerun } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 
 export interface StageLineage {
@@ -57,9 +58,47 @@ export function ablationStudyName(stageStudy: string): string {
   return `${stageStudy}.ablation`;
 }
 
-/** A stage's trials with the re-runs of its ablation study (its best's re-runs measure the stage's gain). */
+/**
+ * A stage's trials, with the re-runs of the configurations it tried wherever sodate stored
+ * them: `sodate confirm` keeps its re-runs in the study it confirms (this stage's, or another
+ * stage's that tried the same configuration, as each stage's first trial re-runs the one
+ * before's best), and `sodate ablate` in the ablation study of the stage it ablated, which by
+ * stage holds runs of every earlier stage's best (`ablate --stages` puts them all in the
+ * latest stage's). A re-run of another study counts here when it ran exactly the parameters of
+ * one of this stage's tuning trials; the stage's best's re-runs measure its gain. For a study
+ * that is not a stage, its ablation studies are looked in.
+ */
 export async function stageTrialsOf(storage: Storage, record: StudyRecord): Promise<FrozenTrial[]> {
-  const all = async (id: number) => (await storage.trialsSince(id, { lastTrialId: 0, openTrialIds: [] })).trials;
-  const ablation = await storage.loadStudy(ablationStudyName(record.name));
-  return ablation === null ? all(record.id) : [...(await all(record.id)), ...(await all(ablation.id))];
+  const own = await allTrialsOf(storage, record.id);
+  const tried = new Set(own.filter((t) => !isRerun(t)).map((t) => configurationKey(t.params)));
+  const found: FrozenTrial[] = [];
+  for (const id of await rerunStudiesOf(storage, record)) {
+    for (const t of await allTrialsOf(storage, id)) if (isRerun(t) && tried.has(configurationKey(t.params))) found.push(t);
+  }
+  return [...own, ...found];
+}
+
+/**
+ * The other studies that may hold re-runs of `record`'s configurations: for a stage, its
+ * staged study's stages and the ablation studies of those (`sodate:ablation_of`); for any
+ * other study, its own ablation studies.
+ */
+async function rerunStudiesOf(storage: Storage, record: StudyRecord): Promise<number[]> {
+  const studies = await storage.listStudies();
+  const of = stageLineageOf(record)?.of;
+  const stages = new Set(of === undefined ? [record.name] : studies.filter((s) => stageLineageOf(s)?.of === of).map((s) => s.name));
+  const ablates = (s: StudyRecord) => {
+    const ablated = s.systemAttrs[ABLATION_OF_ATTR];
+    return typeof ablated === 'string' && stages.has(ablated);
+  };
+  return studies.filter((s) => s.id !== record.id && (stages.has(s.name) || ablates(s))).map((s) => s.id);
+}
+
+async function allTrialsOf(storage: Storage, studyId: number): Promise<FrozenTrial[]> {
+  return (await storage.trialsSince(studyId, { lastTrialId: 0, openTrialIds: [] })).trials;
+}
+
+/** The same key for the same parameters and values, whatever their order. */
+function configurationKey(params: Readonly<Record<string, ParamValue>>): string {
+  return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 }

@@ -102,11 +102,22 @@ describe('ranking confirmed configurations', () => {
   it('marks a configuration tied with the top when Welch p > 0.05, and apart when p ≤ 0.05', () => {
     // Against [1, 2, 3]: [2, 3, 4] has p = 0.288 (tied), [4, 5, 6, 7] has p = 0.0101 (apart).
     const rows = rankConfirmations([group(0, 1, [2, 3]), group(1, 2, [3, 4]), group(2, 4, [5, 6, 7])], 'minimize');
-    expect(rows.map((r) => [r.trial, r.tiedWithTop])).toEqual([[0, true], [1, true], [2, false]]);
+    expect(rows.map((r) => [r.trial, r.tiedWithTop])).toEqual([[0, null], [1, true], [2, false]]);
     expect(rows[0]?.pValue).toBeNull();
     expect(rows[1]?.pValue).toBeCloseTo(0.2878641347, 8);
     expect(rows[2]?.pValue).toBeCloseTo(0.0100769433, 8);
     expect(rows[2]?.low).toBeCloseTo(5.5 - (3.18244631 * Math.sqrt(5 / 3)) / 2, 6);
+  });
+
+  it('gives rank 1 no tie mark (null): it is what the others are compared with, also when every other one is apart', () => {
+    // Against [1, 2, 3]: [4, 5, 6, 7] has p = 0.0101 (apart).
+    const rows = rankConfirmations([group(0, 1, [2, 3]), group(2, 4, [5, 6, 7])], 'minimize');
+    expect(rows.map((r) => [r.rank, r.tiedWithTop])).toEqual([[1, null], [2, false]]);
+  });
+
+  it('gives a single configuration no tie mark and no p-value', () => {
+    const rows = rankConfirmations([group(0, 1, [2, 3])], 'minimize');
+    expect(rows.map((r) => [r.rank, r.pValue, r.tiedWithTop])).toEqual([[1, null, null]]);
   });
 
   it('cannot tell apart a configuration whose re-runs all failed (one value)', () => {

@@ -30,9 +30,9 @@ its K re-runs alone, and left out when the model expects nothing better than the
 configurations, in a study with constraints, or with --no-propose. --by mean: the N best
 values, ranked by the mean over the re-runs and the original trial. Each row shows that
 mean with its 95% t-interval; a configuration is marked tied with rank 1 when Welch's
-t-test against rank 1 gives p > ${TIE_ALPHA} (or either has fewer than two values). With fewer
-than ${MIN_MODEL_TRIALS} complete tuning trials (re-runs do not count) there is no model and
---by model ranks as --by mean.
+t-test against rank 1 gives p > ${TIE_ALPHA} (or either has fewer than two values); rank 1,
+what the others are compared with, shows - there. With fewer than ${MIN_MODEL_TRIALS} complete
+tuning trials (re-runs do not count) there is no model and --by model ranks as --by mean.
 
 The re-runs are trials of the same study (user attributes sodate:confirm_of, the trial
 they re-run or "model" for the proposal, and sodate:confirm_seed), run as \`sodate tune\`
@@ -111,7 +111,8 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   }
 }
 
-function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
+/** A row of `--format json`; `p_vs_top` and `tied_with_top` are null for rank 1, the configuration the others are compared with. */
+export function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
   return {
     rank: row.rank,
     trial: row.trial,
@@ -131,7 +132,12 @@ function rowToJson(row: ConfirmRow): Record<string, JsonValue> {
   };
 }
 
-function printTable(io: CliIo, name: string, objective: string, seeds: number, rows: readonly ConfirmRow[], rawBest: number | undefined): void {
+/**
+ * The table of `--format table` and the sentence after it. Rank 1 is the reference of the
+ * "p vs 1" and "tied with 1" columns, so both show `-` for it; with one configuration there
+ * is nothing to compare it with, and the sentence says only which one it is.
+ */
+export function printTable(io: CliIo, name: string, objective: string, seeds: number, rows: readonly ConfirmRow[], rawBest: number | undefined): void {
   const byModel = rows.length > 0 && rows.every((r) => r.modelMean !== null);
   println(io.out, `study ${name} (${objective}): ${rows.length} configuration(s), each re-run with ${seeds} new seed(s); ranked by ${byModel ? "the model's posterior mean (model)" : 'the mean over the re-runs and the original'}`);
   const interval = (r: ConfirmRow) => (Number.isNaN(r.low) ? '-' : `[${formatNumber(r.low)}, ${formatNumber(r.high)}]`);
@@ -144,15 +150,17 @@ function printTable(io: CliIo, name: string, objective: string, seeds: number, r
     interval(r),
     `${r.n}${r.missing > 0 ? ` (${r.missing} missing)` : ''}`,
     r.pValue === null ? '-' : formatNumber(r.pValue),
-    r.tiedWithTop ? 'yes' : 'no',
+    r.tiedWithTop === null ? '-' : r.tiedWithTop ? 'yes' : 'no',
     formatParams(r.params),
   ]);
   println(io.out, renderTable(['rank', 'trial', 'original', ...(byModel ? ['model'] : []), 'mean', '95% interval', 'n', 'p vs 1', 'tied with 1', 'params'], body));
   const first = rows[0];
-  const tied = rows.filter((r) => r.rank > 1 && r.tiedWithTop).length;
+  const tied = rows.filter((r) => r.tiedWithTop === true).length;
   if (first !== undefined) {
     const which = first.trial === null ? "the model's proposal, a configuration no tuning trial ran" : `trial ${first.trial}`;
     const lead = first.trial === rawBest ? `${which}, also the best single trial` : `${which}; the best single trial, ${rawBest}, ranks ${rows.find((r) => r.trial === rawBest)?.rank ?? '?'}`;
-    println(io.out, `rank 1: ${lead}. ${tied === 0 ? 'Every other configuration is worse than it (Welch p ≤ 0.05).' : `${tied} other configuration(s) cannot be told apart from it (Welch p > 0.05): more seeds would separate them.`}`);
+    const others =
+      rows.length === 1 ? '' : tied === 0 ? ' Every other configuration is worse than it (Welch p ≤ 0.05).' : ` ${tied} other configuration(s) cannot be told apart from it (Welch p > 0.05): more seeds would separate them.`;
+    println(io.out, `rank 1: ${lead}.${others}`);
   }
 }
