@@ -83,6 +83,12 @@ export type OutputLine =
   | { readonly kind: 'fold'; readonly fold: number; readonly value: number }
   /** A line meant as a metric that cannot be one (a fold line with a bad index or value): fails the trial with this message. */
   | { readonly kind: 'invalid'; readonly message: string }
+  /**
+   * A value, step, constraints or attributes line whose content is wrong (`{"value": "abc"}`):
+   * log text, since garbage never fails a trial by itself, with what is wrong and the fix.
+   * `final` when the line was meant as the final value (it has no step).
+   */
+  | { readonly kind: 'malformed'; readonly message: string; readonly final: boolean }
   /** One number, or one per objective (`values`); a non-number entry is kept for tell to refuse. */
   | { readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> }
   | { readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> }
@@ -136,6 +142,29 @@ function checkpointLine(record: Record<string, unknown>): OutputLine {
   return { kind: 'checkpoint', path, step };
 }
 
+const VALUE_EXAMPLE = 'value must be a number (or a list of numbers for several objectives)';
+const STEP_RULE = 'step must be a non-negative integer';
+
+/** What is wrong with a `value` that is not a number, and the fix. */
+function badValue(raw: unknown): string {
+  if (raw === null) return `${VALUE_EXAMPLE}, not null; JSON.stringify writes NaN as null: print "NaN" for a run that diverged`;
+  if (typeof raw === 'string' && raw.trim() !== '' && Number.isFinite(Number(raw))) return `${VALUE_EXAMPLE}, not a string: print ${raw.trim()} without quotes`;
+  return VALUE_EXAMPLE;
+}
+
+function isStep(raw: unknown): raw is number {
+  return typeof raw === 'number' && Number.isInteger(raw) && raw >= 0;
+}
+
+/** A line that is not JSON though it has a value key: Python's print(dict) or a bare NaN. */
+function unparsedValueLine(text: string): OutputLine {
+  if (!/["'](values?)["']\s*:/.test(text)) return { kind: 'log' };
+  const final = !/["']step["']\s*:/.test(text);
+  if (/'values?'\s*:/.test(text)) return { kind: 'malformed', message: 'not JSON (single quotes): print the line with json.dumps(...) or JSON.stringify(...), not a dict', final };
+  if (/:\s*-?(NaN|Infinity)\b/.test(text)) return { kind: 'malformed', message: 'not JSON: NaN and Infinity must be strings, as in {"value": "NaN"}', final };
+  return { kind: 'malformed', message: 'not JSON: print the line with json.dumps(...) or JSON.stringify(...)', final };
+}
+
 /**
  * `{"checkpoint": "ckpt.pt", "step": 3}` names a checkpoint file (see `checkpointLine`; on a
  * line with a value the value counts and the checkpoint key is ignored),
@@ -144,8 +173,9 @@ function checkpointLine(record: Record<string, unknown>): OutputLine {
  * (`{"values": [0.39, 12.5]}` for several objectives), `{"constraints": {"gpu_mem_gb": 14}}`
  * measured constrained quantities (also on the final line), `{"user_attrs": {...}}`
  * attributes for the trial; other keys on those lines are ignored.
- * Anything else (plain text, other JSON, a step that is not a non-negative integer, a
- * value that is not a number) is log text: garbage never fails a trial by itself.
+ * One of those lines with wrong content (a value that is not a number, a step that is not a
+ * non-negative integer, a value line that is not JSON) is `malformed`: log text with the
+ * reason. Anything else (plain text, other JSON) is log text: garbage never fails a trial by itself.
  */
 export function parseOutputLine(line: string): OutputLine {
   const text = line.trim();
@@ -154,7 +184,7 @@ export function parseOutputLine(line: string): OutputLine {
   try {
     data = JSON.parse(text);
   } catch {
-    return { kind: 'log' };
+    return unparsedValueLine(text);
   }
   if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
   const record = data as Record<string, unknown>;
@@ -163,24 +193,30 @@ export function parseOutputLine(line: string): OutputLine {
   // scripts printed before checkpoints meant anything here) stays a value line.
   if ('checkpoint' in record && !('value' in record) && !('values' in record)) return checkpointLine(record);
   const constraints = constraintsOf(record['constraints']);
+  const final = !('step' in record);
   if (Array.isArray(record['values'])) {
     const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);
-    if (!('step' in record)) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+    if (final) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
     const step = record['step'];
     const numbers = value.filter((v): v is number => typeof v === 'number');
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0 || numbers.length !== value.length || numbers.length === 0) return { kind: 'log' };
+    if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "values": [0.41, 12.5]}`, final };
+    if (numbers.length === 0) return { kind: 'malformed', message: 'values must list one number per objective', final };
+    if (numbers.length !== value.length) return { kind: 'malformed', message: `values at step ${step} must all be numbers`, final };
     return { kind: 'report', step, value: numbers[0] as number, values: numbers };
   }
   if ('value' in record) {
     const value = numberOf(record['value']);
-    if (value === undefined) return { kind: 'log' };
-    if (!('step' in record)) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+    if (value === undefined) return { kind: 'malformed', message: badValue(record['value']), final };
+    if (final) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
     const step = record['step'];
-    if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'log' };
+    if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "value": 0.41}`, final };
     return { kind: 'report', step, value };
   }
+  if ('values' in record) return { kind: 'malformed', message: 'values must be a list of numbers, one per objective, as in {"values": [0.39, 12.5]}', final };
   if (constraints !== undefined) return { kind: 'constraints', constraints };
+  if ('constraints' in record) return { kind: 'malformed', message: 'constraints must be an object of numbers, as in {"constraints": {"gpu_mem_gb": 14}}', final: false };
   const attrs = record['user_attrs'];
   if (attrs !== null && typeof attrs === 'object' && !Array.isArray(attrs)) return { kind: 'attrs', attrs: attrs as Record<string, JsonValue> };
+  if ('user_attrs' in record) return { kind: 'malformed', message: 'user_attrs must be an object, as in {"user_attrs": {"note": "hi"}}', final: false };
   return { kind: 'log' };
 }

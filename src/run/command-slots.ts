@@ -22,10 +22,19 @@ export interface CommandSlotsOptions {
 /** Longest stdout line kept whole; longer output without a newline is passed on as log text. */
 const MAX_LINE = 1 << 20;
 
+/** Longest stdout line quoted whole in a message about it. */
+const MAX_QUOTED_LINE = 200;
+
+function clipLine(line: string): string {
+  const text = line.trim();
+  return text.length > MAX_QUOTED_LINE ? `${text.slice(0, MAX_QUOTED_LINE)}…` : text;
+}
+
 /**
  * Command trials: one process per trial, spawned without a shell in its own process
  * group, with the slot's CUDA_VISIBLE_DEVICES. JSON lines on stdout are metrics (see
- * `parseOutputLine`); everything else, stderr included, is the trial's log. A pruned or
+ * `parseOutputLine`); everything else, stderr included, is the trial's log, where a metric
+ * line with wrong content gets a note saying what is wrong. A pruned or
  * stopped command gets SIGTERM, then SIGKILL after the grace period; what it prints after
  * the stop is ignored.
  */
@@ -48,6 +57,8 @@ export class CommandSlots implements SlotRunner {
     let reportedFolds = false;
     /** Why the trial fails whatever the command does next (a bad or refused fold line). */
     let lineError: string | undefined;
+    /** What was wrong with the last line meant as the final value, the failure if no good one follows. */
+    let malformedFinal: string | undefined;
     let lineNumber = 0;
     let chain: Promise<unknown> = Promise.resolve();
     let seq = 0;
@@ -81,8 +92,13 @@ export class CommandSlots implements SlotRunner {
     const onLine = (line: string) => {
       lineNumber++;
       const parsed = parseOutputLine(line);
-      if (parsed.kind === 'log') {
+      if (parsed.kind === 'log' || parsed.kind === 'malformed') {
         void handle({ type: 'log', text: `${line}\n` });
+        if (parsed.kind === 'malformed' && stopped === undefined) {
+          const message = `command printed ${clipLine(line)} (stdout line ${lineNumber}): ${parsed.message}`;
+          if (parsed.final) malformedFinal = message;
+          void handle({ type: 'log', text: `sodate: ${message}\n` });
+        }
         return;
       }
       if (stopped !== undefined) return; // metrics after a stop are ignored
@@ -165,7 +181,7 @@ export class CommandSlots implements SlotRunner {
         else if (code !== 0) ended.resolve({ type: 'error', message: `command exited with code ${code}` });
         // Folds without a final line: the trial's value is the mean over its folds.
         else if (finalValue === undefined && reportedFolds) ended.resolve({ type: 'done', value: undefined });
-        else if (finalValue === undefined) ended.resolve({ type: 'error', message: 'command printed no final {"value": …} (or {"values": […]}) line' });
+        else if (finalValue === undefined) ended.resolve({ type: 'error', message: malformedFinal ?? 'command printed no final {"value": …} (or {"values": […]}) line' });
         else ended.resolve({ type: 'done', value: finalValue });
       });
     });

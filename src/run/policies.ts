@@ -33,12 +33,19 @@ export const DEFAULT_MULTI_OBJECTIVE_PRUNER_KIND = 'pareto';
  */
 export const DEFAULT_SAMPLER_KIND = 'auto';
 
-function atLine(file: StudyFile, spec: PolicySpec | undefined, key: string, build: () => unknown): unknown {
+/**
+ * Builds a policy, turning a bad option into a SpaceError at its place in the file:
+ * `s.yaml:10: stages[1].pruner.pThreshold: must be within [0, 1], got 7` when the message
+ * starts with an option the file gives, else `s.yaml:9: stages[1].pruner: …`.
+ */
+function atLine(file: StudyFile, spec: PolicySpec | undefined, build: () => unknown): unknown {
   try {
     return build();
   } catch (error) {
     if (spec !== undefined && isSodateError(error) && error instanceof OptionError) {
-      throw new SpaceError(`${file.file}:${spec.line}: ${key}: ${error.message}`);
+      const option = Object.keys(spec.options).find((key) => error.message.startsWith(`${key} `));
+      if (option === undefined) throw new SpaceError(`${file.file}:${spec.line}: ${spec.path}: ${error.message}`);
+      throw new SpaceError(`${file.file}:${spec.optionLines[option] ?? spec.line}: ${spec.path}.${option}: ${error.message.slice(option.length + 1)}`);
     }
     throw error;
   }
@@ -54,8 +61,8 @@ export interface BuiltPolicies {
 /** Build the sampler (seeded) and pruner a space file asks for; bad options name the file and line. */
 export function buildPolicies(file: StudyFile, seed: number): BuiltPolicies {
   const samplerKind = file.sampler?.kind ?? DEFAULT_SAMPLER_KIND;
-  const sampler = atLine(file, file.sampler, 'sampler', () => createSampler(samplerKind, { ...file.sampler?.options }, { space: file.space, seed })) as Sampler;
+  const sampler = atLine(file, file.sampler, () => createSampler(samplerKind, { ...file.sampler?.options }, { space: file.space, seed })) as Sampler;
   const prunerKind = file.pruner?.kind ?? (file.directions.length > 1 ? DEFAULT_MULTI_OBJECTIVE_PRUNER_KIND : DEFAULT_PRUNER_KIND);
-  const pruner = atLine(file, file.pruner, 'pruner', () => createPruner(prunerKind, { ...file.pruner?.options })) as Pruner;
+  const pruner = atLine(file, file.pruner, () => createPruner(prunerKind, { ...file.pruner?.options })) as Pruner;
   return { sampler, samplerName: samplerKind, pruner, prunerName: prunerKind };
 }

@@ -17,6 +17,17 @@ import { compileSearchSpace } from './search-space.js';
 /** How a stage treats the parameters earlier stages opened. */
 export type Carry = 'fix' | 'narrow';
 
+/** A stage's `sampler:` or `pruner:` as the space file gives it (the study file's PolicySpec). */
+export interface StagePolicy {
+  readonly kind: string;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly line: number;
+  /** Its place in the file, `stages[1].pruner`, for errors raised when it is built. */
+  readonly path: string;
+  /** Line of each option's key. */
+  readonly optionLines: Readonly<Record<string, number>>;
+}
+
 /** One entry of a space file's `stages:`. */
 export interface StageSpec {
   /** Part of the stage's study name, `<study>.<name>`. */
@@ -26,8 +37,8 @@ export interface StageSpec {
   /** The stage's trial budget. */
   readonly trials: number;
   /** Policies for this stage (default: the file's). */
-  readonly sampler?: { readonly kind: string; readonly options: Readonly<Record<string, unknown>>; readonly line: number };
-  readonly pruner?: { readonly kind: string; readonly options: Readonly<Record<string, unknown>>; readonly line: number };
+  readonly sampler?: StagePolicy;
+  readonly pruner?: StagePolicy;
   /** Default 'fix'. */
   readonly carry: Carry;
   readonly line: number;

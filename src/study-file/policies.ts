@@ -1,4 +1,5 @@
 import type { Path, YamlSource } from '../space/yaml-source.js';
+import { formatPath } from '../space/yaml-source.js';
 import { checkKeys, isMapping } from './checks.js';
 import type { PolicySpec } from './study-file.js';
 
@@ -18,5 +19,6 @@ export function parsePolicyAt(src: YamlSource, path: Path, key: 'sampler' | 'pru
   if (optionKeys === undefined) throw src.fail([...path, 'kind'], `unknown ${key} "${kind}"; expected one of: ${Object.keys(known).join(', ')}`);
   const { kind: _kind, ...options } = spec;
   checkKeys(src, path, options, ['kind', ...optionKeys]);
-  return { kind, options, line: src.lineOf(path) };
+  const optionLines = Object.fromEntries(Object.keys(options).map((option) => [option, src.lineOf([...path, option])]));
+  return { kind, options, line: src.lineOf(path), path: formatPath(path), optionLines };
 }

@@ -32,6 +32,10 @@ export interface PolicySpec {
   readonly options: Readonly<Record<string, unknown>>;
   /** Line of the spec in its file, for errors raised when the policy is built. */
   readonly line: number;
+  /** Where the spec sits in its file (`pruner`, `stages[1].pruner`), for those errors. */
+  readonly path: string;
+  /** Line of each option's key, for an error about that option. */
+  readonly optionLines: Readonly<Record<string, number>>;
 }
 
 export type DeviceSpec = 'auto' | 'cpu' | readonly number[];

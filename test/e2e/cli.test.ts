@@ -159,7 +159,7 @@ describe('sodate refuses bad input with one line and exit code 2', () => {
     expect(a.stderr.trim()).toMatch(/^sodate: unknown command "tuen"; use one of: tune, studies, trials(, [a-z-]+)+$/);
     const b = await runCli(['trials', 'x', '--formatt', 'json'], dir);
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/^sodate: sodate trials: Unknown option '--formatt'/);
+    expect(b.stderr).toMatch(/^sodate: sodate trials: unknown option --formatt: check its spelling, or pass an argument that starts with "-" after `--`; see `sodate trials --help`\n$/);
   });
   it('a missing space file', async () => {
     const result = await runCli(['tune', 'nope.yaml'], tempProject());

@@ -48,6 +48,13 @@ if (mode === 'steps' || mode === 'stubborn') {
   console.log(JSON.stringify({ fold: 0, value: x }));
   await sleep(3000);
   console.log(JSON.stringify({ value: x }));
+} else if (mode === 'textfinal' || mode === 'nullfinal') {
+  console.log('{"step": 0, "value": 1}');
+  console.log(mode === 'textfinal' ? '{"value": "abc"}' : JSON.stringify({ value: NaN }));
+} else if (mode === 'badthengood') {
+  console.log('{"value": "abc"}');
+  console.log('{"step": 1.5, "value": 2}');
+  console.log(JSON.stringify({ value: x }));
 } else if (mode === 'nofinal') {
   console.log('{"step": 0, "value": 1}');
 } else if (mode === 'exit3') {
@@ -119,6 +126,29 @@ describe('command trials', () => {
     expect(a.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'command printed no final {"value": …} (or {"values": […]}) line']));
     const b = await runWith(commandRunner(dir, ['exit3', '{x}']), { maxTrials: 2 });
     expect(b.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'command exited with code 3']));
+  });
+
+  it('fail a command whose final value line is not a number with that line, what is wrong and the fix', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const text = await runWith(commandRunner(dir, ['textfinal', '{x}']), { maxTrials: 1 });
+    expect(text.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual([
+      ['FAIL', 'command printed {"value": "abc"} (stdout line 2): value must be a number (or a list of numbers for several objectives)'],
+    ]);
+    const nan = await runWith(commandRunner(dir, ['nullfinal', '{x}']), { maxTrials: 1 });
+    expect(nan.trials[0]?.systemAttrs['fail_reason']).toBe(
+      'command printed {"value":null} (stdout line 2): value must be a number (or a list of numbers for several objectives), not null; JSON.stringify writes NaN as null: print "NaN" for a run that diverged',
+    );
+  });
+
+  it('note each malformed metric line in the log and still complete with a later good final value', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['badthengood', '{x}']), { maxTrials: 1, logDir: join(dir, 'logs') });
+    const t = trials[0];
+    expect(t?.state).toBe('COMPLETE');
+    expect(t?.values).toEqual([t?.params['x']]);
+    const log = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'))[0] as string, '0.log'), 'utf8');
+    expect(log).toContain('sodate: command printed {"value": "abc"} (stdout line 1): value must be a number');
+    expect(log).toContain('sodate: command printed {"step": 1.5, "value": 2} (stdout line 2): step must be a non-negative integer, as in {"step": 3, "value": 0.41}');
   });
 
   it('stop a hanging command at the trial timeout', async () => {
