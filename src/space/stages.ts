@@ -17,14 +17,15 @@ import { compileSearchSpace } from './search-space.js';
 /** How a stage treats the parameters earlier stages opened. */
 export type Carry = 'fix' | 'narrow';
 
-/** A stage's `sampler:` or `pruner:` as the space file gives it (the study file's PolicySpec). */
+/** A `sampler:` or `pruner:` as a space file gives it, at the top or in a stage (the study file's PolicySpec). */
 export interface StagePolicy {
   readonly kind: string;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Line of the spec in its file, for errors raised when the policy is built. */
   readonly line: number;
-  /** Its place in the file, `stages[1].pruner`, for errors raised when it is built. */
+  /** Where the spec sits in its file (`pruner`, `stages[1].pruner`), for those errors. */
   readonly path: string;
-  /** Line of each option's key. */
+  /** Line of each option's key, for an error about that option. */
   readonly optionLines: Readonly<Record<string, number>>;
 }
 

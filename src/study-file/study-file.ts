@@ -7,7 +7,7 @@ import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
-import type { StageSpec } from '../space/stages.js';
+import type { StagePolicy, StageSpec } from '../space/stages.js';
 import type { Path } from '../space/yaml-source.js';
 import { YamlSource } from '../space/yaml-source.js';
 import { checkKeys, isMapping, optionalString } from './checks.js';
@@ -27,16 +27,8 @@ export type ObjectiveSpec =
   | { readonly kind: 'command'; readonly argv: readonly string[]; readonly cwd: string }
   | { readonly kind: 'builtin'; readonly name: string; readonly options: Readonly<Record<string, unknown>>; readonly isolate?: Isolation };
 
-export interface PolicySpec {
-  readonly kind: string;
-  readonly options: Readonly<Record<string, unknown>>;
-  /** Line of the spec in its file, for errors raised when the policy is built. */
-  readonly line: number;
-  /** Where the spec sits in its file (`pruner`, `stages[1].pruner`), for those errors. */
-  readonly path: string;
-  /** Line of each option's key, for an error about that option. */
-  readonly optionLines: Readonly<Record<string, number>>;
-}
+/** A file's `sampler:` or `pruner:` (a stage's too: one shape, defined with the stages). */
+export type PolicySpec = StagePolicy;
 
 export type DeviceSpec = 'auto' | 'cpu' | readonly number[];
 

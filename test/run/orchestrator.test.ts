@@ -6,17 +6,25 @@ import { ThreadSlots } from '../../src/run/thread-slots.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { createStudy } from '../../src/study/create.js';
+import type { Study } from '../../src/study/study.js';
+import type { StudyTrial } from '../../src/study/trial.js';
 import { cpuSlots, fixtureDir, runWith, X_SPACE } from './fixtures.js';
 import { ABLATION_ATTR, ABLATION_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/storage/metadata.js';
 
+/** A SQLite study with one trial left RUNNING with a fresh heartbeat, as a process that just died leaves it; `before` runs before it is asked. */
+async function studyWithOrphan(before?: (study: Study) => Promise<unknown>): Promise<{ study: Study; orphan: StudyTrial }> {
+  const study = await createStudy({ storage: `sqlite:${join(fixtureDir(), 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
+  await before?.(study);
+  const orphan = await study.ask();
+  orphan.suggestFloat('x', 0, 1);
+  await orphan.flush();
+  await study.storage.heartbeat(orphan.id);
+  return { study, orphan };
+}
+
 describe('the orchestrator', () => {
   it('fails a trial a dead process left RUNNING and re-queues it with the same parameters', async () => {
-    const dir = fixtureDir();
-    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
-    const orphan = await study.ask();
-    orphan.suggestFloat('x', 0, 1);
-    await orphan.flush();
-    await study.storage.heartbeat(orphan.id);
+    const { study } = await studyWithOrphan();
     await sleep(1200);
     const { trials, notices } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 3, retries: 1, staleAfterSeconds: 1 });
     expect(trials.map((t) => [t.number, t.state])).toEqual([
@@ -33,13 +41,8 @@ describe('the orchestrator', () => {
   });
 
   it('says at the start that trials marked running hold budget, and what becomes of those a dead process left', async () => {
-    const dir = fixtureDir();
-    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
-    const orphan = await study.ask();
-    orphan.suggestFloat('x', 0, 1);
-    await orphan.flush();
     // Its heartbeat is fresh: the run starts with it still marked running, and reaps it a second later.
-    await study.storage.heartbeat(orphan.id);
+    const { study } = await studyWithOrphan();
     const { trials, notices } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 2, staleAfterSeconds: 1 });
     expect(notices[0]).toBe('1 trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one without a heartbeat for 1s is recorded as failed (--retries 1 runs such a trial again)');
     expect(trials.map((t) => t.state)).toEqual(['FAIL', 'COMPLETE']);
@@ -47,14 +50,9 @@ describe('the orchestrator', () => {
   });
 
   it('re-queues a dead re-run as the same re-run: its ablation attributes and its seed', async () => {
-    const dir = fixtureDir();
-    const study = await createStudy({ storage: `sqlite:${join(dir, 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
     const attrs = { [ABLATION_ATTR]: { baseline: 0, target: 1, flipped: ['x'], role: 'report', k: 0 }, [ABLATION_SEED_ATTR]: 4242 };
-    await study.enqueueTrial({ x: 0.5 }, { userAttrs: attrs });
-    const orphan = await study.ask();
-    orphan.suggestFloat('x', 0, 1);
-    await orphan.flush();
-    await study.storage.heartbeat(orphan.id);
+    // The orphan is the enqueued re-run.
+    const { study, orphan } = await studyWithOrphan((s) => s.enqueueTrial({ x: 0.5 }, { userAttrs: attrs }));
     await sleep(1200);
     const { trials } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 1, retries: 1, staleAfterSeconds: 1 });
     const retry = trials.find((t) => t.systemAttrs['sodate:retry_of'] === orphan.number);
