@@ -10,14 +10,6 @@ export function storageUrlFor(study: string, flag: string | boolean | undefined)
   return typeof flag === 'string' ? flag : defaultStorageUrl(study);
 }
 
-/** The SQLite file `url` names, when it does not exist yet (opening the storage creates it); else undefined. */
-export function sqliteFileToCreate(url: string, cwd: string): string | undefined {
-  const path = sqlitePath(url);
-  if (path === undefined || path === ':memory:') return undefined;
-  const file = resolve(cwd, path);
-  return existsSync(file) ? undefined : file;
-}
-
 /** Removes a SQLite file with its write-ahead log and shared-memory index. */
 export function removeSqliteFile(file: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });

@@ -17,7 +17,7 @@ import { buildPolicies, policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
 import { startDashboard } from '../../tui/index.js';
-import { removeSqliteFile, sqliteFileToCreate, storageUrlFor } from '../open-study-storage.js';
+import { storageUrlFor } from '../open-study-storage.js';
 import { runStages } from '../../run/stages.js';
 import type { StagePresentation, StageResult } from '../../run/stages.js';
 import type { StageRow } from '../../analysis/stages.js';
@@ -139,7 +139,6 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
   const trialTimeoutSeconds = flags.trialTimeoutSeconds ?? file.budget.trialTimeoutSeconds;
   const retries = flags.retries ?? file.retries;
 
-  const created = sqliteFileToCreate(storageUrl, io.cwd);
   const storage = new CachedStorage(await openStorage(storageUrl));
   try {
     const write = (line: string) => println(io.out, line);
@@ -190,10 +189,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       await close();
     }
   } finally {
-    // A file this run created and left without a study (a warm start or a stage refused) goes.
-    const empty = created !== undefined && (await storage.listStudies()).length === 0;
     await storage.close();
-    if (empty) removeSqliteFile(created);
   }
 }
 
