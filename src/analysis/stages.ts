@@ -15,7 +15,7 @@ import { isFeasible } from '../multi-objective/constraints.js';
 import type { Storage } from '../storage/storage.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { isRerun } from '../storage/records.js';
-import { stageStudiesOf, stageTrialsOf } from '../study/stage-lineage.js';
+import { configurationKey, stageStudiesOf, stageTrialsOf } from '../study/stage-lineage.js';
 import { mean, std } from '../numerics/stats.js';
 import { studentTQuantile } from '../numerics/student-t.js';
 
@@ -68,11 +68,6 @@ function bestTuningTrial(trials: readonly FrozenTrial[], direction: Direction): 
     .sort((a, b) => sign * ((value0(a) as number) - (value0(b) as number)) || a.number - b.number)[0];
 }
 
-function sameParams(a: FrozenTrial['params'], b: FrozenTrial['params']): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((k) => a[k] === b[k]);
-}
-
 /** The gain of `to` over `from` from their re-runs: Welch's interval when both have two or more. */
 export function rerunGain(from: readonly number[], to: readonly number[], direction: Direction, level = STAGE_GAIN_LEVEL): StageGain | null {
   if (from.length < 2 || to.length < 2) return null;
@@ -96,7 +91,7 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
     const reruns =
       best === undefined
         ? []
-        : stage.trials.filter((t) => t.state === 'COMPLETE' && isRerun(t) && sameParams(t.params, best.params) && Number.isFinite(value0(t))).map((t) => value0(t) as number);
+        : stage.trials.filter((t) => t.state === 'COMPLETE' && isRerun(t) && configurationKey(t.params) === configurationKey(best.params) && Number.isFinite(value0(t))).map((t) => value0(t) as number);
     const previous = rows[i - 1];
     let gain: StageGain | null = null;
     if (previous?.best != null && best !== undefined) {

@@ -9,6 +9,7 @@ import { ABLATION_OF_ATTR, STAGE_ATTR } from '../storage/metadata.js';
 import type { FrozenTrial, StudyRecord } from '../storage/records.js';
 import { isRerun } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
+import { rerunSeed } from './seeds.js';
 
 export interface StageLineage {
   readonly of: string;
@@ -75,7 +76,18 @@ export async function stageTrialsOf(storage: Storage, record: StudyRecord): Prom
   for (const id of await rerunStudiesOf(storage, record)) {
     for (const t of await allTrialsOf(storage, id)) if (isRerun(t) && tried.has(configurationKey(t.params))) found.push(t);
   }
-  return [...own, ...found];
+  // Under one study seed, `ablate <stage>` and `ablate --stages` run an earlier stage's best
+  // with the same seeds: one measurement stored twice, which would narrow its interval.
+  const measured = new Set<string>();
+  const firstOfItsSeed = (t: FrozenTrial) => {
+    const seed = rerunSeed(t.userAttrs);
+    if (!isRerun(t) || t.state !== 'COMPLETE' || seed === undefined) return true;
+    const key = `${configurationKey(t.params)}\u0000${seed}`;
+    if (measured.has(key)) return false;
+    measured.add(key);
+    return true;
+  };
+  return [...own, ...found].filter(firstOfItsSeed);
 }
 
 /**
@@ -99,6 +111,6 @@ async function allTrialsOf(storage: Storage, studyId: number): Promise<FrozenTri
 }
 
 /** The same key for the same parameters and values, whatever their order. */
-function configurationKey(params: Readonly<Record<string, ParamValue>>): string {
+export function configurationKey(params: Readonly<Record<string, ParamValue>>): string {
   return JSON.stringify(Object.keys(params).sort().map((k) => [k, params[k]]));
 }

@@ -126,6 +126,20 @@ describe("a staged study's stage gains", () => {
 });
 
 describe('the trials of a stage', () => {
+  it('count a configuration re-run with the same seed in two ablation studies once (`ablate st3.reg` and `ablate st3 --stages` under one study seed)', async () => {
+    const storage = new InMemoryStorage();
+    const [optim] = await tunedStages(storage);
+    await ablatedByStage(storage);
+    const reg = await storage.createStudy({ name: 'st3.reg.ablation', direction: 'minimize', systemAttrs: { [ABLATION_OF_ATTR]: 'st3.reg' } });
+    for (const [k, value] of [1.3, 1.2, 1.25].entries()) {
+      const attr: AblationAttr = { baseline: 0, baselineStudy: 'st3.optim', target: 1, flipped: ['lr', 'optimizer'], role: 'report', k };
+      await addTrial(storage, reg, FULL, OPTIM_BEST, value, ablationUserAttrs({ params: OPTIM_BEST, seed: 100 + k, attr }));
+    }
+    const reruns = (await stageTrialsOf(storage, optim as StudyRecord)).filter((t) => t.userAttrs['sodate:ablation'] !== undefined && t.params['lr'] === OPTIM_BEST.lr);
+    // Seeds 100 and 101 ran in both studies: one measurement each; seed 102 only in st3.reg.ablation.
+    expect(reruns.map((t) => t.values?.[0])).toEqual([1.3, 1.2, 1.25]);
+  });
+
   it('take the re-runs of the configurations the stage tried from the other studies, and no others', async () => {
     const storage = new InMemoryStorage();
     const [optim] = await tunedStages(storage);
