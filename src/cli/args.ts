@@ -64,7 +64,8 @@ function joinOptionValues(command: string, argv: readonly string[], options: Opt
 function describeParseError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
-  const option = /'(-[^' ]+)/.exec(message)?.[1];
+  // Node names an option with a short form as '-h, --help': the long name is the one to show.
+  const option = /'(?:-\w, )?(--?[^' ]+)'/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
     return `unknown option ${option}: check its spelling, or pass an argument that starts with "-" after \`--\``;
   }

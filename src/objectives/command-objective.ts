@@ -200,7 +200,7 @@ export function parseOutputLine(line: string): OutputLine {
     const step = record['step'];
     const numbers = value.filter((v): v is number => typeof v === 'number');
     if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "values": [0.41, 12.5]}`, final };
-    if (numbers.length === 0) return { kind: 'malformed', message: 'values must list one number per objective', final };
+    if (value.length === 0) return { kind: 'malformed', message: 'values must list one number per objective', final };
     if (numbers.length !== value.length) return { kind: 'malformed', message: `values at step ${step} must all be numbers`, final };
     return { kind: 'report', step, value: numbers[0] as number, values: numbers };
   }

@@ -95,15 +95,17 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
     const existing = await storage.loadStudy(studyName);
     const stored = existing?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
     let carried: Readonly<Record<string, ParamValue>> = {};
+    /** Set when this stage was built on an earlier best of the stage before, which has since grown. */
+    let staleBase: string | undefined;
     if (index > 0) {
       if (stored !== undefined) {
         carried = stored.carried;
         const built = stored.parentBest;
         const now = previous?.best;
         if (built !== null && now !== undefined && built.trial !== now.number) {
-          write(
+          staleBase = (
             `stage ${stage.name} (study ${studyName}) was built on trial ${built.trial} of ${stored.parent ?? ''} (${built.value}), whose best is now trial ${now.number} (${now.value}); ` +
-              `it keeps the values it carried: to build it on the new best, delete its study (sodate delete ${studyName}) and those of the stages after it, and run sodate tune again`,
+              `it keeps the values it carried: to build it on the new best, delete its study (sodate delete ${studyName}) and those of the stages after it, and run sodate tune again`
           );
         }
       }
@@ -156,6 +158,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
 
     const remaining = deadline === undefined ? undefined : Math.max(0.001, (deadline - Date.now()) / 1000);
     const { reporter, close } = options.present(study);
+    if (staleBase !== undefined) reporter.notice?.(staleBase);
     const earlier = new Set(stages.slice(0, index).flatMap((s) => s.params));
     const fixed = Object.keys(carried).filter((p) => earlier.has(p) && space.params.some((s) => s.name === p));
     reporter.notice?.(

@@ -54,6 +54,9 @@ describe('parseCommandArgs', () => {
 
   it('rewrites a value given to a flag that takes none into one line with the fix', () => {
     expect(usageMessage(() => parseCommandArgs('delete', ['s', '--keep-files=yes'], OPTIONS, ONE_FILE))).toBe('sodate delete: --keep-files takes no value; write --keep-files alone; see `sodate delete --help`');
+    // Node names an option with a short form as '-h, --help'.
+    const help = { help: { type: 'boolean', short: 'h' } } as const;
+    expect(usageMessage(() => parseCommandArgs('report', ['x', '--help=x'], help, ONE_FILE))).toBe('sodate report: --help takes no value; write --help alone; see `sodate report --help`');
   });
 
   it('lets a negative number reach the flag validation, in both forms', () => {

@@ -25,6 +25,7 @@ describe('parseOutputLine on metric lines with wrong content', () => {
     expect(parseOutputLine('{"step": 3, "value": "high"}')).toEqual({ kind: 'malformed', message: VALUE_RULE, final: false });
     expect(parseOutputLine('{"step": 1.5, "values": [0.5, 2]}')).toEqual({ kind: 'malformed', message: 'step must be a non-negative integer, as in {"step": 3, "values": [0.41, 12.5]}', final: false });
     expect(parseOutputLine('{"step": 1, "values": []}')).toEqual({ kind: 'malformed', message: 'values must list one number per objective', final: false });
+    expect(parseOutputLine('{"step": 1, "values": ["a"]}')).toEqual({ kind: 'malformed', message: 'values at step 1 must all be numbers', final: false });
   });
 
   it('says constraints and user_attrs must be objects', () => {

@@ -23,8 +23,9 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       best = info.study.isMultiObjective ? undefined : info.study.bestTrial;
       const budget = info.maxTrials === undefined ? 'no trial limit' : `${info.maxTrials} trials`;
       const timeout = info.timeoutSeconds === undefined ? '' : `, timeout ${formatSeconds(info.timeoutSeconds)}`;
-      const running = info.study.trials.filter((t) => t.state === 'RUNNING').length;
-      const resumed = info.resumedFrom > 0 ? ` (resuming: ${info.resumedFrom - running} trial(s) already done${running > 0 ? `, ${running} marked running` : ''})` : '';
+      // Trials still marked running get a notice of their own (the orchestrator's).
+      const done = info.resumedFrom - info.study.trials.filter((t) => t.state === 'RUNNING').length;
+      const resumed = done > 0 ? ` (resuming: ${done} trial(s) already done)` : '';
       const goal = info.study.directions.map((d, i) => `${d} ${metrics[i] ?? metric}`).join(', ');
       write(`study ${info.study.name}: ${goal} · sampler ${info.samplerName} · pruner ${info.prunerName} · budget ${budget}${timeout}${resumed}`);
       write(`storage ${info.study.storage.url}`);

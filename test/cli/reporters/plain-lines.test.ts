@@ -5,7 +5,7 @@ import { InMemoryStorage } from '../../../src/storage/memory.js';
 import { createStudy } from '../../../src/study/create.js';
 
 describe('the plain-lines reporter', () => {
-  it('tells finished trials from those still marked running when a study is resumed', async () => {
+  it('counts only finished trials as done when a study is resumed (those still marked running get the orchestrator\'s notice)', async () => {
     const study = await createStudy({ storage: new InMemoryStorage(), sampler: new RandomSampler({ seed: 1 }) });
     const done = await study.ask();
     done.suggestFloat('x', 0, 1);
@@ -16,6 +16,6 @@ describe('the plain-lines reporter', () => {
     await study.refresh();
     const lines: string[] = [];
     plainLinesReporter((line) => lines.push(line)).studyStart?.({ study, metric: 'loss', samplerName: 'random', prunerName: 'none', maxTrials: 5, timeoutSeconds: undefined, resumedFrom: 2 });
-    expect(lines[0]).toMatch(/ \(resuming: 1 trial\(s\) already done, 1 marked running\)$/);
+    expect(lines[0]).toMatch(/ \(resuming: 1 trial\(s\) already done\)$/);
   });
 });
