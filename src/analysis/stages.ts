@@ -15,6 +15,7 @@ import { isFeasible } from '../multi-objective/constraints.js';
 import type { Storage } from '../storage/storage.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { isRerun } from '../storage/records.js';
+import type { StageStudy } from '../study/stage-lineage.js';
 import { configurationKey, stageStudiesOf, stageTrialsOf } from '../study/stage-lineage.js';
 import { mean, std } from '../numerics/stats.js';
 import { studentTQuantile } from '../numerics/student-t.js';
@@ -28,6 +29,8 @@ export interface StageStudyInput {
   /** The parameters it opened (its lineage's `opens`). */
   readonly opens: readonly string[];
   readonly trials: readonly FrozenTrial[];
+  /** The stage before's best this stage was built from (its lineage's `parentBest`); null for the first. */
+  readonly builtOn?: { readonly trial: number; readonly value: number } | null;
 }
 
 export interface StageGain {
@@ -54,6 +57,12 @@ export interface StageRow {
   readonly reruns: readonly number[];
   /** Over the stage before; null for the first stage, or when either has no best. */
   readonly gain: StageGain | null;
+  /**
+   * The stage before's best this stage was built from, when that stage has found a better one
+   * since (it was given more trials after this one ran): the gain compares with the new best,
+   * which this stage never started from. Null otherwise.
+   */
+  readonly builtOnEarlierBest: { readonly trial: number; readonly value: number } | null;
 }
 
 /** The confidence level of the gains' intervals. */
@@ -106,6 +115,7 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
       best: best === undefined ? null : { number: best.number, value: value0(best) as number },
       reruns,
       gain,
+      builtOnEarlierBest: stage.builtOn != null && previous?.best != null && stage.builtOn.trial !== previous.best.number ? stage.builtOn : null,
     });
   }
   return rows;
@@ -116,9 +126,14 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
  * and the dashboard show them.
  */
 export async function stageRowsOf(storage: Storage, of: string, direction: Direction): Promise<StageRow[]> {
+  return stageRows(await stageInputsOf(storage, await stageStudiesOf(storage, of)), direction);
+}
+
+/** What the stages table reads of each stage's study: its lineage and its trials with their re-runs wherever stored. */
+export async function stageInputsOf(storage: Storage, stages: readonly StageStudy[]): Promise<StageStudyInput[]> {
   const inputs: StageStudyInput[] = [];
-  for (const s of await stageStudiesOf(storage, of)) {
-    inputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await stageTrialsOf(storage, s.record) });
+  for (const s of stages) {
+    inputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await stageTrialsOf(storage, s.record), builtOn: s.lineage.parentBest });
   }
-  return stageRows(inputs, direction);
+  return inputs;
 }

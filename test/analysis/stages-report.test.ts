@@ -75,14 +75,26 @@ describe('the stages side by side', () => {
     expect(gain?.high).toBeCloseTo(0.25 + half, 9);
   });
 
+  it('say which earlier best a stage was built on when the stage before has found a better one since, and nothing otherwise', () => {
+    const [optim, reg] = stages();
+    // reg was built on optim's trial 1 (1.5); optim's best is now trial 2 (1.2), found after reg ran.
+    const rows = stageRows([optim as StageStudyInput, { ...(reg as StageStudyInput), builtOn: { trial: 1, value: 1.5 } }], 'minimize');
+    expect(rows.map((r) => r.builtOnEarlierBest)).toEqual([null, { trial: 1, value: 1.5 }]);
+    expect(stageRows([optim as StageStudyInput, { ...(reg as StageStudyInput), builtOn: { trial: 2, value: 1.2 } }], 'minimize')[1]?.builtOnEarlierBest).toBeNull();
+    const html = renderReportHtml(buildReport(REG_RECORD, (reg as StageStudyInput).trials, { stages: [optim as StageStudyInput, { ...(reg as StageStudyInput), builtOn: { trial: 1, value: 1.5 } }] }));
+    expect(html).toContain('<p class="stages-note">Stage reg was built on trial 1 of grow.optim (1.5); that stage has since found trial 2, so the gain compares with a best this stage never started from.');
+  });
+
   it('count a gain positive when it is better in the direction', () => {
     const flipped = stages().map((s) => ({ ...s, trials: s.trials.map((t) => ({ ...t, values: t.values === null ? null : [-(t.values[0] as number)] })) }));
     expect(stageRows(flipped, 'maximize')[1]?.gain?.mean).toBeCloseTo(0.2, 12);
   });
 });
 
+const record = (name: string): StudyRecord => ({ id: 2, name, direction: 'minimize', directions: ['minimize'], userAttrs: { metric: 'val_loss' }, systemAttrs: {} });
+const REG_RECORD = record('grow.reg');
+
 describe('the report of a stage', () => {
-  const record = (name: string): StudyRecord => ({ id: 2, name, direction: 'minimize', directions: ['minimize'], userAttrs: { metric: 'val_loss' }, systemAttrs: {} });
 
   it('has a stages table, its own stage marked, single runs said so', () => {
     const input = stages({ optim: [1.3, 1.2, 1.25], reg: [1.05, 0.95, 1.0] });

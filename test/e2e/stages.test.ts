@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
@@ -133,6 +133,9 @@ describe('sodate tune with stages', () => {
       `stage reg (study grow.reg) was built on trial 0 of grow.optim (0.2504), whose best is now trial ${best.number} (${best.value}); it keeps the values it carried: to build it on the new best, delete its study (sodate delete grow.reg) and those of the stages after it, and run sodate tune again`,
     );
     expect((await trialsOf(dir, 'grow.reg')).filter((t) => t.state !== 'WAITING')).toHaveLength(5);
+    // The report says so too, under the stages table.
+    expect((await runCli(['report', 'grow', '-o', 'grow.html'], dir)).code).toBe(0);
+    expect(readFileSync(join(dir, 'grow.html'), 'utf8')).toContain(`Stage reg was built on trial 0 of grow.optim (0.2504); that stage has since found trial ${best.number}`);
 
     // opt moved from stage 1 to stage 2 after both ran: refused before any trial runs.
     writeFileSync(join(dir, 'space.yaml'), grown.replace('params: [lr, opt]', 'params: [lr]').replace('params: [wd]', 'params: [wd, opt]'));

@@ -73,9 +73,19 @@ function stagesTable(rows: readonly StageRow[], current: string, metric: string)
     )
     .join('');
   const level = `${Math.round(STAGE_GAIN_LEVEL * 100)}%`;
+  // A stage built on a best its stage before has since improved on: its gain is not what it added.
+  const stale = rows
+    .filter((r) => r.builtOnEarlierBest !== null)
+    .map((r) => {
+      const before = rows[r.index - 2];
+      const built = r.builtOnEarlierBest as { trial: number; value: number };
+      return `<p class="stages-note">Stage ${esc(r.name)} was built on trial ${built.trial} of ${esc(before?.study ?? '')} (${esc(formatValue(built.value))}); that stage has since found trial ${before?.best?.number ?? '-'}, so the gain compares with a best this stage never started from. Delete ${esc(r.study)} and the stages after it, and run <code>sodate tune</code> again, to build it on the new best.</p>`;
+    })
+    .join('');
   return (
     `<table id="stages-table"><thead><tr><th>stage</th><th>name</th><th>study</th><th>parameters opened</th><th>trials</th><th>best ${esc(metric)}</th><th>best trial</th><th>gain over previous</th><th>${level} interval</th></tr></thead><tbody>${body}</tbody></table>` +
-    `<p class="stages-note">A stage's best is one run of its best trial, so its gain over the stage before has no interval ("single run"). With two or more re-runs of both bests (<code>sodate confirm &lt;stage study&gt; --top 1 --seeds K</code>), the gain is the difference of their means with Welch's ${level} interval, the best trials' own values left out.</p>`
+    `<p class="stages-note">A stage's best is one run of its best trial, so its gain over the stage before has no interval ("single run"). With two or more re-runs of both bests (<code>sodate confirm &lt;stage study&gt; --top 1 --seeds K</code>), the gain is the difference of their means with Welch's ${level} interval, the best trials' own values left out.</p>` +
+    stale
   );
 }
 

@@ -2,14 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildReport, renderReportHtml, renderSvg, svgToPng } from '../../analysis/index.js';
 import type { ReportData } from '../../analysis/index.js';
-import type { StageStudyInput } from '../../analysis/stages.js';
+import { stageInputsOf } from '../../analysis/stages.js';
 import { NotFoundError } from '../../errors.js';
 import { checkStudyName } from '../../storage/url.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
 import { println } from '../io.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
-import { stageLineageOf, stageStudiesOf, stageTrialsOf } from '../../study/stage-lineage.js';
+import { stageLineageOf, stageStudiesOf } from '../../study/stage-lineage.js';
 import { allTrialsOf } from './trials.js';
 
 export const REPORT_HELP = `usage: sodate report <study> [--storage URL] [-o FILE] [--png-dir DIR] [--svg-dir DIR]
@@ -54,8 +54,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     const study = named ?? stages.at(-1)?.record;
     if (study === undefined) throw new NotFoundError(`sodate report: no study named "${name}" in ${url}; list studies with \`sodate studies\``);
     if (named === null) println(io.err, `sodate report: "${name}" is a staged study; reporting its latest stage, ${study.name}`);
-    const stageInputs: StageStudyInput[] = [];
-    for (const s of stages) stageInputs.push({ name: s.lineage.name, study: s.record.name, opens: s.lineage.opens, trials: await stageTrialsOf(storage, s.record) });
+    const stageInputs = await stageInputsOf(storage, stages);
     report = buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output), ...(stageInputs.length === 0 ? {} : { stages: stageInputs }) });
   } finally {
     await storage.close();
