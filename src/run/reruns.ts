@@ -38,9 +38,9 @@ export interface RerunStudy {
  * started by `sodate tune`. Re-runs a killed earlier run left RUNNING are failed once their
  * heartbeat is stale, so they are planned again.
  */
-export async function openRerunStudy(command: string, name: string, storage: Storage, storageUrl: string, execution: ExecutionSettings, why: string): Promise<RerunStudy> {
+export async function openRerunStudy(command: string, name: string, storage: Storage, execution: ExecutionSettings, why: string): Promise<RerunStudy> {
   const record = await storage.loadStudy(name);
-  if (record === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
+  if (record === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storage.url}; list them with \`sodate studies\`, or pass --storage`);
   if (record.directions.length > 1) {
     throw new UsageError(`sodate ${command}: study "${name}" has ${record.directions.length} objectives; ${why}, so use it on a single-objective study (\`sodate best ${name}\` shows this one's Pareto front)`);
   }

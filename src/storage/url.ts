@@ -2,7 +2,11 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { OptionError, StorageError } from '../errors.js';
 import { InMemoryStorage } from './memory.js';
+import { redactUrl } from './postgres/errors.js';
 import { PostgresStorage } from './postgres/postgres-storage.js';
+
+/** A URL as messages show it: a PostgreSQL password replaced by ***. */
+export { redactUrl };
 import { SqliteStorage } from './sqlite/sqlite-storage.js';
 import type { Storage } from './storage.js';
 
@@ -29,7 +33,7 @@ export async function openStorage(url: string): Promise<Storage> {
   if (/^postgres(ql)?(\+\w+)?:/i.test(text)) return PostgresStorage.open(text);
   const file = sqlitePath(text);
   if (file !== undefined) return SqliteStorage.open(file, { url: text });
-  throw new StorageError(`unknown storage URL ${JSON.stringify(redact(text))}; use one of: ${ACCEPTED}`, 'SODATE_STORAGE_URL');
+  throw new StorageError(`unknown storage URL ${JSON.stringify(redactUrl(text))}; use one of: ${ACCEPTED}`, 'SODATE_STORAGE_URL');
 }
 
 /** The file a SQLite URL names, or undefined when `url` is not a SQLite URL. */
@@ -68,7 +72,3 @@ function expandHome(path: string): string {
   return path === '~' ? homedir() : path.startsWith('~/') ? join(homedir(), path.slice(2)) : path;
 }
 
-/** A URL without its password, for messages. */
-function redact(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
-}

@@ -37,7 +37,7 @@ import { isActive } from '../space/search-space.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { START_CURSOR, isBetter, isRerun } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
-import { openStorage, sqlitePath } from '../storage/url.js';
+import { openStorage, redactUrl, sqlitePath } from '../storage/url.js';
 import type { StudyView } from '../policies/policies.js';
 import { CONSTRAINT_KEY_PREFIX, WARM_START_OF_ATTR } from '../storage/metadata.js';
 
@@ -120,7 +120,7 @@ async function openSource(storage: Storage | string | undefined, fallback: Stora
     return { storage: await openStorage(storage), owned: true };
   } catch (error) {
     const reason = errorMessage(error);
-    throw new NotFoundError(`warm start: cannot open ${storage} (${reason}); give warmStart.storage as the SQLite file (or URL) that holds the earlier study`);
+    throw new NotFoundError(`warm start: cannot open ${redactUrl(storage)} (${reason}); give warmStart.storage as the SQLite file (or URL) that holds the earlier study`);
   }
 }
 

@@ -99,12 +99,12 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
   const storageUrl = existingStorageUrlFor(given, values['storage'], io);
   const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate ablate ${given}`));
   try {
-    const staged = await stagedAblation(storage, given, values['stages'] === true, storageUrl);
+    const staged = await stagedAblation(storage, given, values['stages'] === true);
     const name = staged?.study ?? given;
     // A stage's study (the first one too) is ablated in a study of its own: see ablationStudyName.
     const record = await storage.loadStudy(name);
     const runsIn = stageLineageOf(record) === undefined ? name : await ablationStudyOf(storage, record as StudyRecord);
-    const opened = await openRerunStudy('ablate', runsIn, storage, storageUrl, flags, 'ablate measures one objective');
+    const opened = await openRerunStudy('ablate', runsIn, storage, flags, 'ablate measures one objective');
     const { study, file } = opened;
     const studySeed = seedBase ?? opened.studySeed;
     const trials = runsIn === name ? await study.getTrials() : await allTrialsOf(storage, (record as StudyRecord).id);
@@ -184,14 +184,14 @@ interface StagedAblation {
  * the first (`<study>.<stage>`), or with --stages a staged study's name (its latest stage
  * that has a study). Undefined for a plain study and for a first stage (it holds its own baseline).
  */
-async function stagedAblation(storage: CachedStorage, name: string, byStage: boolean, storageUrl: string): Promise<StagedAblation | undefined> {
+async function stagedAblation(storage: CachedStorage, name: string, byStage: boolean): Promise<StagedAblation | undefined> {
   let record = await storage.loadStudy(name);
   let lineage = stageLineageOf(record);
   if (byStage && lineage === undefined) {
     if (record !== null) throw new UsageError(`sodate ablate: study "${name}" is not a staged study (it has no ${STAGE_ATTR} lineage); drop --stages`);
     const latest = (await stageStudiesOf(storage, name)).at(-1);
     [record, lineage] = [latest?.record ?? null, latest?.lineage];
-    if (lineage === undefined) throw new NotFoundError(`sodate ablate: no staged study named "${name}" in ${storageUrl}; list them with \`sodate studies\`, or pass --storage`);
+    if (lineage === undefined) throw new NotFoundError(`sodate ablate: no staged study named "${name}" in ${storage.url}; list them with \`sodate studies\`, or pass --storage`);
   }
   if (lineage === undefined || record === null || lineage.index === 0) return undefined;
   const stages: AblationStage[] = [];
@@ -199,7 +199,7 @@ async function stagedAblation(storage: CachedStorage, name: string, byStage: boo
   for (const [i, stageName] of lineage.stages.slice(0, lineage.index + 1).entries()) {
     const stageRecord = i === lineage.index ? record : await storage.loadStudy(`${lineage.of}.${stageName}`);
     const stageLineage = stageLineageOf(stageRecord);
-    if (stageRecord === null || stageLineage === undefined) throw new NotFoundError(`sodate ablate: stage ${stageName} of staged study "${lineage.of}" has no study ${lineage.of}.${stageName} in ${storageUrl}; run \`sodate tune\` on its space file`);
+    if (stageRecord === null || stageLineage === undefined) throw new NotFoundError(`sodate ablate: stage ${stageName} of staged study "${lineage.of}" has no study ${lineage.of}.${stageName} in ${storage.url}; run \`sodate tune\` on its space file`);
     if (i === 0) first = stageRecord;
     stages.push({ name: stageName, opens: stageLineage.opens });
   }

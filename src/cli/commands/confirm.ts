@@ -75,7 +75,7 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   const storageUrl = existingStorageUrlFor(name, values['storage'], io);
   const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate confirm ${name}`));
   try {
-    const opened = await openRerunStudy('confirm', name, storage, storageUrl, flags, 'confirm ranks one objective');
+    const opened = await openRerunStudy('confirm', name, storage, flags, 'confirm ranks one objective');
     const { study, studySeed } = opened;
     const noPropose = values['no-propose'] === true;
     const propose = noPropose ? undefined : { seed: studySeed, space: opened.file.space };

@@ -52,7 +52,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     // A stage's study, or a staged study's own name (no study of that name, only its stages'): the stages side by side.
     const stages = named === null || lineage !== undefined ? await stageStudiesOf(storage, lineage?.of ?? name) : [];
     const study = named ?? stages.at(-1)?.record;
-    if (study === undefined) throw new NotFoundError(`sodate report: no study named "${name}" in ${url}; list studies with \`sodate studies\``);
+    if (study === undefined) throw new NotFoundError(`sodate report: no study named "${name}" in ${storage.url}; list studies with \`sodate studies\``);
     if (named === null) println(io.err, `sodate report: "${name}" is a staged study; reporting its latest stage, ${study.name}`);
     const stageInputs = await stageInputsOf(storage, stages);
     report = buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output), ...(stageInputs.length === 0 ? {} : { stages: stageInputs }) });

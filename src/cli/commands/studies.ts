@@ -35,8 +35,9 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
         // The stores' summaries rank every COMPLETE tuning trial without reading constraints: a
         // study whose trials carry some (with or without a study-level limit) has its feasible best read from them.
         const record = summary.directions.length > 1 || !summary.constrained ? null : await storage.loadStudy(summary.name);
-        if (record === null) rows.push({ url, summary });
-        else rows.push({ url, summary: { ...summary, bestValue: bestCompleteTrial((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction)?.values?.[0] ?? null } });
+        // The storage's own URL: a PostgreSQL password given in --storage is not printed.
+        if (record === null) rows.push({ url: storage.url, summary });
+        else rows.push({ url: storage.url, summary: { ...summary, bestValue: bestCompleteTrial((await storage.trialsSince(record.id, START_CURSOR)).trials, summary.direction)?.values?.[0] ?? null } });
       }
     } finally {
       await storage.close();

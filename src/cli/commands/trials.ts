@@ -23,7 +23,7 @@ export async function withStudy<T>(command: string, name: string, storageFlag: s
   const storage = await openExistingStorage(url, io, `sodate ${command} ${name}`);
   try {
     const study = await storage.loadStudy(name);
-    if (study === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${url}; list studies with \`sodate studies\``);
+    if (study === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storage.url}; list studies with \`sodate studies\``);
     return await use(storage, study);
   } finally {
     await storage.close();

@@ -9,7 +9,7 @@ import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
 import { integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
-import { println } from '../io.js';
+import { interruptOnClosedOutput, println } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
 import { policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
@@ -54,7 +54,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
   const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate worker ${name}`));
   try {
     const record = await storage.loadStudy(name);
-    if (record === null) throw new NotFoundError(`sodate worker: no study named "${name}" in ${storageUrl}; start it with \`sodate tune <space.yaml>\``);
+    if (record === null) throw new NotFoundError(`sodate worker: no study named "${name}" in ${storage.url}; start it with \`sodate tune <space.yaml>\``);
     if (record.systemAttrs[STAGE_ATTR] !== undefined) {
       throw new UsageError(`sodate worker: study "${name}" is a stage of a staged study; stages run from one \`sodate tune <space.yaml>\` (joining them from other processes is not supported yet)`);
     }
@@ -70,7 +70,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     const reporter: Reporter = flags.format === 'json' ? jsonLinesReporter(write) : plainLinesReporter(write);
     reporter.notice?.(`worker for ${name} (space file ${config.file}, folder ${dirname(config.file)}): ${plan.slots.length} ${plan.kind} slot(s)`);
     if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
-    return await executeStudy({
+    return await interruptOnClosedOutput(io, 'worker', () => executeStudy({
       study,
       plan,
       reporter,
@@ -82,7 +82,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
       artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
       samplerName: policies.samplerName,
       prunerName: policies.prunerName,
-    });
+    }));
   } finally {
     await storage.close();
   }
