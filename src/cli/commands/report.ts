@@ -1,9 +1,9 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildReport, renderReportHtml, renderSvg, svgToPng } from '../../analysis/index.js';
 import type { ReportData } from '../../analysis/index.js';
 import { stageInputsOf } from '../../analysis/stages.js';
-import { NotFoundError } from '../../errors.js';
+import { NotFoundError, UsageError, errorMessage } from '../../errors.js';
 import { checkStudyName } from '../../storage/url.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -27,6 +27,24 @@ latest stage. Default file: <study>-report.html.
   --svg-dir DIR   also write each plot as DIR/<plot>.svg
 `;
 
+/**
+ * Refuses, before the study is read, a report file that cannot be written where it is asked
+ * for: its folder missing, or the path a folder itself.
+ */
+function checkOutputFile(output: string, name: string): void {
+  if (!existsSync(dirname(output))) throw new UsageError(`sodate report: -o ${output}: the folder ${dirname(output)} does not exist; create it, or write the report elsewhere`);
+  if (existsSync(output) && statSync(output).isDirectory()) throw new UsageError(`sodate report: -o ${output} is a folder; give a file name, e.g. -o ${join(output, `${name}-report.html`)}`);
+}
+
+/** Writes one file of the report; a failure (no permission, a full disk) is one line naming the file. */
+function writeReportFile(path: string, data: string | Uint8Array): void {
+  try {
+    writeFileSync(path, data);
+  } catch (error) {
+    throw new UsageError(`sodate report: cannot write ${path} (${errorMessage(error)}); give a path that can be written`);
+  }
+}
+
 export async function reportCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const { positionals, values } = parseCommandArgs(
     'report',
@@ -43,6 +61,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   const seed = integerFlag('report', 'seed', values['seed']) ?? 0;
   const output = resolve(io.cwd, typeof values['output'] === 'string' ? values['output'] : `${name}-report.html`);
   checkStudyName(name);
+  checkOutputFile(output, name);
   const url = existingStorageUrlFor(name, values['storage'], io);
   const storage = await openExistingStorage(url, io, `sodate report ${name}`);
   let report: ReportData;
@@ -59,16 +78,20 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   } finally {
     await storage.close();
   }
-  writeFileSync(output, renderReportHtml(report));
+  writeReportFile(output, renderReportHtml(report));
   println(io.out, `wrote ${output}`);
   for (const [flag, ext] of [['svg-dir', 'svg'], ['png-dir', 'png']] as const) {
     const dir = values[flag];
     if (typeof dir !== 'string') continue;
     const folder = resolve(io.cwd, dir);
-    mkdirSync(folder, { recursive: true });
+    try {
+      mkdirSync(folder, { recursive: true });
+    } catch (error) {
+      throw new UsageError(`sodate report: --${flag} ${folder}: cannot create the folder (${errorMessage(error)}); give a folder that can be written`);
+    }
     for (const plot of report.plots) {
       const svg = renderSvg(plot);
-      writeFileSync(join(folder, `${plot.kind}.${ext}`), ext === 'svg' ? svg : await svgToPng(svg));
+      writeReportFile(join(folder, `${plot.kind}.${ext}`), ext === 'svg' ? svg : await svgToPng(svg));
     }
     println(io.out, `wrote ${report.plots.length} ${ext.toUpperCase()} files to ${folder}`);
   }
