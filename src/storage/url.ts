@@ -20,6 +20,8 @@ export const MAX_STUDY_NAME_LENGTH = 200;
  * Open the storage a URL names:
  * - `memory:` — this process's memory;
  * - `sqlite:<path>` — a SQLite file, relative to the working directory unless absolute;
+ *   `?timeout=S` waits up to S seconds (default 10) for a lock another process holds, as
+ *   Python's sqlite3 (and so Optuna's URL) spells it;
  * - `sqlite:///<path>` (relative) and `sqlite:////<path>` (absolute) — SQLAlchemy's forms,
  *   so that an Optuna storage URL names the same file here;
  * - a bare path ending in `.db`, `.sqlite` or `.sqlite3`;
@@ -32,14 +34,33 @@ export async function openStorage(url: string): Promise<Storage> {
   if (text === 'memory:' || text === 'memory') return new InMemoryStorage();
   if (/^postgres(ql)?(\+\w+)?:/i.test(text)) return PostgresStorage.open(text);
   const file = sqlitePath(text);
-  if (file !== undefined) return SqliteStorage.open(file, { url: text });
+  if (file !== undefined) {
+    const timeout = sqliteLockTimeoutSeconds(text);
+    return SqliteStorage.open(file, { url: text, ...(timeout === undefined ? {} : { busyTimeoutMs: timeout * 1000 }) });
+  }
   throw new StorageError(`unknown storage URL ${JSON.stringify(redactUrl(text))}; use one of: ${ACCEPTED}`, 'SODATE_STORAGE_URL');
 }
 
-/** The file a SQLite URL names, or undefined when `url` is not a SQLite URL. */
+/** The `?timeout=` of a `sqlite:` URL in seconds, or undefined when it gives none. */
+function sqliteLockTimeoutSeconds(url: string): number | undefined {
+  const query = url.startsWith('sqlite:') ? url.split('?')[1] : undefined;
+  if (query === undefined) return undefined;
+  const params = new URLSearchParams(query);
+  for (const key of params.keys()) {
+    if (key !== 'timeout') throw new StorageError(`unknown option ${JSON.stringify(key)} in the SQLite URL ${JSON.stringify(url)}; the one option is ?timeout=<seconds to wait for a lock>`, 'SODATE_STORAGE_URL');
+  }
+  const text = params.get('timeout');
+  const seconds = Number(text);
+  if (text === null || text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
+    throw new StorageError(`timeout in the SQLite URL ${JSON.stringify(url)} must be a number of seconds > 0, got ${JSON.stringify(text)}`, 'SODATE_STORAGE_URL');
+  }
+  return seconds;
+}
+
+/** The file a SQLite URL names (without its `?timeout=`), or undefined when `url` is not a SQLite URL. */
 export function sqlitePath(url: string): string | undefined {
   if (url.startsWith('sqlite:')) {
-    const rest = url.slice('sqlite:'.length);
+    const rest = url.slice('sqlite:'.length).split('?')[0] as string;
     if (rest === '' || rest === '//' || rest === ':memory:') return ':memory:';
     // SQLAlchemy: sqlite:///relative.db, sqlite:////absolute.db
     const path = rest.startsWith('///') ? rest.slice(3) : rest.startsWith('//') ? undefined : rest;

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InMemoryStorage } from '../../src/storage/memory.js';
@@ -49,6 +50,34 @@ describe('openStorage', () => {
       await again.close();
     });
   }
+
+  it('waits for another process\'s lock as long as ?timeout= says, then says so in one line naming the option', async () => {
+    const file = join(temp.dir, 'locked.db');
+    (await openStorage(`sqlite:${file}`)).close();
+    const holder = new Database(file);
+    holder.exec('BEGIN EXCLUSIVE');
+    try {
+      const storage = await openStorage(`sqlite:${file}?timeout=0.3`);
+      expect((storage as SqliteStorage).file).toBe(file);
+      const started = Date.now();
+      const error = await failure(storage.createStudy({ name: 's', direction: 'minimize' }));
+      expect(Date.now() - started).toBeGreaterThanOrEqual(250);
+      expect(error.message).toBe(`${file} stayed locked by another process for more than 0.3 s; wait for it to finish, or let the storage wait longer: --storage sqlite:${file}?timeout=60 (seconds)`);
+      await storage.close();
+    } finally {
+      holder.exec('ROLLBACK');
+      holder.close();
+    }
+    expect(sqlitePath(`sqlite:${file}?timeout=30`)).toBe(file);
+  });
+
+  it.each([
+    ['sqlite:x.db?timeout=0', /^timeout in the SQLite URL "sqlite:x\.db\?timeout=0" must be a number of seconds > 0, got "0"$/],
+    ['sqlite:x.db?timeout=soon', /must be a number of seconds > 0, got "soon"$/],
+    ['sqlite:x.db?busy=3', /^unknown option "busy" in the SQLite URL "sqlite:x\.db\?busy=3"; the one option is \?timeout=<seconds to wait for a lock>$/],
+  ])('refuses %s in one line', async (url, expected) => {
+    expect((await failure(openStorage(url))).message).toMatch(expected);
+  });
 
   it('opens sqlite::memory: as a private in-memory SQLite database', async () => {
     const storage = await openStorage('sqlite::memory:');
