@@ -84,6 +84,10 @@ describe('sodate tune on a real SQLite file', () => {
     expect(failed.length).toBeGreaterThan(0);
     for (const t of failed) expect(t).toMatchObject({ state: 'FAIL', fail_reason: 'boom: the objective failed' });
     expect(trials.filter((t) => t.params['explode'] === false).every((t) => t.state === 'COMPLETE')).toBe(true);
+    // --state in either case.
+    const onlyFailed = await runCli(['trials', 'demo', '--state', 'fail', '--format', 'json'], dir);
+    expect(onlyFailed.code, onlyFailed.stderr).toBe(0);
+    expect((JSON.parse(onlyFailed.stdout) as { number: number }[]).map((t) => t.number)).toEqual(failed.map((t) => t.number));
   });
 
   it('fails a trial whose objective returns NaN, saying so', async () => {

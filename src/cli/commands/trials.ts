@@ -46,7 +46,7 @@ export async function trialsCommand(argv: readonly string[], io: CliIo): Promise
     return 0;
   }
   const format = choiceFlag('trials', 'format', values['format'], ['table', 'json', 'csv'] as const, 'table');
-  const state = values['state'] === undefined ? undefined : choiceFlag('trials', 'state', values['state'], ['RUNNING', 'WAITING', 'COMPLETE', 'PRUNED', 'FAIL'] as const, 'COMPLETE');
+  const state = values['state'] === undefined ? undefined : choiceFlag('trials', 'state', typeof values['state'] === 'string' ? values['state'].toUpperCase() : values['state'], ['RUNNING', 'WAITING', 'COMPLETE', 'PRUNED', 'FAIL'] as const, 'COMPLETE');
   return withStudy('trials', positionals[0] as string, values['storage'], io, async (storage, study) => {
     let trials = await allTrialsOf(storage, study.id);
     if (state !== undefined) trials = trials.filter((t) => t.state === state);
