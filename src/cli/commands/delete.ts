@@ -1,4 +1,4 @@
-import { errorMessage } from '../../errors.js';
+import { errorMessage, StorageError } from '../../errors.js';
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { trialArtifactDirOf } from '../../artifacts/index.js';
@@ -6,7 +6,8 @@ import { artifactsDeleted, recordedArtifacts } from '../../artifacts/record.js';
 import type { RemoteArtifactStore } from '../../artifacts/remote.js';
 import { artifactsUploaded, parseS3Url, remoteRecordOf } from '../../artifacts/remote.js';
 import { defaultLogDir } from '../../run/trial-log.js';
-import type { FrozenTrial } from '../../storage/records.js';
+import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
+import type { Storage } from '../../storage/storage.js';
 import { sqlitePath } from '../../storage/url.js';
 import { parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
@@ -14,14 +15,46 @@ import { println } from '../io.js';
 import { existingStorageUrlFor, removeSqliteFile } from '../open-study-storage.js';
 import { allTrialsOf, withStudy } from './trials.js';
 
-export const DELETE_HELP = `usage: sodate delete <study> [--storage URL] [--keep-files]
+/**
+ * The grace a `tune` or `worker` gives a heartbeat by default (their --stale-after): a
+ * RUNNING trial whose heartbeat is older is one whose process died, not one being worked on.
+ */
+const DEFAULT_STALE_AFTER_SECONDS = 30;
+
+export const DELETE_HELP = `usage: sodate delete <study> [--storage URL] [--keep-files] [--force]
 
 Delete a study and all its trials, with the trial directories its trials recorded
 (artifacts/<study>/<trial>/) and their logs in the default log folder (logs/<study>/
 next to the SQLite file) on this machine, and the objects its trials uploaded to S3
 (artifacts.url). A default study file (studies/<study>.db) left holding no study is
 removed too. --keep-files leaves the directories, objects and logs.
+
+A study with RUNNING trials whose heartbeat is fresh (a tune or worker is running them)
+is not deleted: stop that run, or wait until their heartbeat is ${DEFAULT_STALE_AFTER_SECONDS}s old (they are
+then recorded as failed), or pass --force to delete it anyway (the run then fails to
+record them).
 `;
+
+/**
+ * Refuses (with the way on) to delete a study another process is working on: one with
+ * RUNNING trials whose heartbeat is fresh. The storage tells stale from fresh only by failing
+ * the stale ones, as any `tune` or `worker` joining the study would, so that is done first
+ * (a trial resumed from a pause goes back to paused); RUNNING trials that remain are fresh.
+ * Returns the study's trials as they are after that.
+ */
+async function refuseWhileRunning(storage: Storage, study: StudyRecord): Promise<FrozenTrial[]> {
+  const trials = await allTrialsOf(storage, study.id);
+  if (!trials.some((t) => t.state === 'RUNNING')) return trials;
+  await storage.failStaleTrials(study.id, DEFAULT_STALE_AFTER_SECONDS);
+  const now = await allTrialsOf(storage, study.id);
+  const running = now.filter((t) => t.state === 'RUNNING').map((t) => t.number);
+  if (running.length === 0) return now;
+  const one = running.length === 1;
+  throw new StorageError(
+    `sodate delete: study ${study.name} has ${running.length} trial${one ? '' : 's'} (${running.map((n) => `#${n}`).join(', ')}) RUNNING with a fresh heartbeat, so another process is working on it; stop that run, or wait until ${one ? 'its heartbeat is' : 'their heartbeats are'} ${DEFAULT_STALE_AFTER_SECONDS}s old, or pass --force to delete it anyway`,
+    'SODATE_STUDY_IN_USE',
+  );
+}
 
 /**
  * Deletes the objects of every trial that has an S3 record (artifacts.url), whatever its
@@ -109,7 +142,7 @@ function removeTrialLogs(logDir: string, study: string, trials: readonly FrozenT
 }
 
 export async function deleteCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const { positionals, values } = parseCommandArgs('delete', argv, { storage: { type: 'string' }, 'keep-files': { type: 'boolean' } }, { min: 1, max: 1, names: 'a study name' });
+  const { positionals, values } = parseCommandArgs('delete', argv, { storage: { type: 'string' }, 'keep-files': { type: 'boolean' }, force: { type: 'boolean' } }, { min: 1, max: 1, names: 'a study name' });
   if (values['help']) {
     io.out.write(DELETE_HELP);
     return 0;
@@ -118,7 +151,7 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
   // The file withStudy opens: a stage's study <study>.<stage> lives in studies/<study>.db.
   const defaultFile = values['storage'] === undefined ? sqlitePath(existingStorageUrlFor(name, undefined, io)) : undefined;
   const remaining = await withStudy('delete', name, values['storage'], io, async (storage, study) => {
-    const trials = await allTrialsOf(storage, study.id);
+    const trials = values['force'] === true ? await allTrialsOf(storage, study.id) : await refuseWhileRunning(storage, study);
     await storage.deleteStudy(study.id);
     // Files go after the rows: a crash in between leaves files without a study, never a study without its files.
     let files = '';

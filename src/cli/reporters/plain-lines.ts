@@ -3,24 +3,25 @@ import type { FrozenTrial } from '../../storage/records.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
-import { FOLDS_ATTR, failReason, isBaseline } from '../../storage/metadata.js';
-import { isBetter } from '../../storage/records.js';
-import { mayBeBest } from '../../multi-objective/best.js';
+import { FOLDS_ATTR, failReason } from '../../storage/metadata.js';
+import { bestCompleteTrial } from '../../multi-objective/best.js';
+import { baselineLine } from '../../tui/model/summary.js';
 
 /** One readable line per event: what `sodate tune` prints without the dashboard. */
 export function plainLinesReporter(write: (line: string) => void): Reporter {
   let metric = 'value';
-  let direction: 'minimize' | 'maximize' = 'minimize';
+  /**
+   * The study's best as last shown: its history is as of its last refresh (the next ask), so a
+   * trial this process told since may not be in it yet and is kept here.
+   */
   let best: FrozenTrial | undefined;
   let metrics: readonly string[] = ['value'];
   let backendShown = false;
-  const better = (a: number, b: number) => isBetter(direction, a, b);
   return {
     studyStart(info) {
       metric = info.metric;
-      direction = info.study.direction;
+      best = undefined;
       metrics = metricNames(info.study.userAttrs, info.study.directions.length);
-      best = info.study.isMultiObjective ? undefined : info.study.bestTrial;
       const budget = info.maxTrials === undefined ? 'no trial limit' : `${info.maxTrials} trials`;
       const timeout = info.timeoutSeconds === undefined ? '' : `, timeout ${formatSeconds(info.timeoutSeconds)}`;
       // Trials still marked running get a notice of their own (the orchestrator's).
@@ -37,14 +38,15 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
         backendShown = true;
         write(`backend: ${backend}`);
       }
-      const value = trial.values?.[0];
       let bestText: string;
       if (study.isMultiObjective) {
         // The study's history is as of its last refresh: add the trial just told.
         const front = paretoFront([...study.trials.filter((t) => t.number !== trial.number), trial], study.directions);
         bestText = `  front: ${front.length} trial(s)${front.some((t) => t.number === trial.number) ? ', this one on it' : ''}`;
       } else {
-        if (value !== undefined && mayBeBest(trial) && (best?.values?.[0] === undefined || better(value, best.values[0]))) best = trial;
+        // The study's best holds the trials of other processes (workers) up to its last refresh.
+        const candidates = [study.bestTrial, best, trial].filter((t) => t !== undefined).sort((a, b) => a.number - b.number);
+        best = bestCompleteTrial(candidates, study.direction);
         bestText = best === undefined ? '' : `  best=${formatNumber(best.values?.[0])} (#${best.number})`;
       }
       const took = formatSeconds(durationSeconds(trial));
@@ -70,10 +72,8 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       }
       const top = study.bestTrial;
       if (top !== undefined) write(`best ${metric}=${formatNumber(top.values?.[0])} at trial ${top.number}: ${formatParams(top.params)}`);
-      const baseline = study.trials.find((t) => isBaseline(t) && t.state === 'COMPLETE');
-      if (baseline !== undefined && top !== undefined && baseline !== top) {
-        write(`baseline (trial ${baseline.number}) ${metric}=${formatNumber(baseline.values?.[0])}; best improves on it by ${formatNumber(Math.abs((top.values?.[0] ?? 0) - (baseline.values?.[0] ?? 0)))}`);
-      }
+      const baseline = baselineLine(study.trials, top, metric, study.direction);
+      if (baseline !== undefined) write(baseline);
     },
   };
 }

@@ -1,7 +1,9 @@
-import type { FrozenTrial } from '../../storage/records.js';
+import type { Direction, FrozenTrial } from '../../storage/records.js';
+import { isBaseline } from '../../storage/metadata.js';
 import { formatNumber, formatParam } from './format.js';
 import { valueOf } from './order.js';
 import { bestCompleteTrial } from '../../multi-objective/best.js';
+import { isFeasible } from '../../multi-objective/constraints.js';
 import { paretoOf } from './pareto.js';
 import type { StudyHeader } from './types.js';
 
@@ -27,6 +29,25 @@ export function summaryLines(header: StudyHeader, trials: readonly FrozenTrial[]
       .map(([k, v]) => `${k}=${formatParam(v)}`)
       .join(' ');
     lines.push(`best ${header.metric}=${formatNumber(valueOf(best), 6)} at trial ${best.number}: ${params}`);
+    const baseline = baselineLine(trials, best, header.metric, header.direction);
+    if (baseline !== undefined) lines.push(baseline);
   }
   return lines;
+}
+
+/**
+ * How far the best trial improves on the space file's baseline (the first COMPLETE trial
+ * marked `sodate:baseline`), in one line; undefined without a baseline, or when it is the
+ * best. One objective only. The dashboard's closing lines and the plain reporter's end both
+ * print it, so the two say the same.
+ */
+export function baselineLine(trials: readonly FrozenTrial[], best: FrozenTrial | undefined, metric: string, direction: Direction): string | undefined {
+  const baseline = trials.find((t) => isBaseline(t) && t.state === 'COMPLETE');
+  const from = baseline?.values?.[0];
+  const to = best?.values?.[0];
+  if (baseline === undefined || from === undefined || to === undefined || baseline.number === best?.number) return undefined;
+  const gain = direction === 'minimize' ? from - to : to - from;
+  // Only a baseline that cannot be the best (one past a constraint) can be better than it.
+  const how = gain >= 0 ? `best improves on it by ${formatNumber(gain, 6)}` : `best is ${formatNumber(-gain, 6)} worse${isFeasible(baseline) ? '' : ' (the baseline misses a constraint)'}`;
+  return `baseline (trial ${baseline.number}) ${metric}=${formatNumber(from, 6)}; ${how}`;
 }
