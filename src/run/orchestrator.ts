@@ -80,6 +80,12 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
 }
 
 /**
+ * The grace a heartbeat gets by default (`tune` and `worker`'s --stale-after): a RUNNING trial
+ * whose heartbeat is older is one whose process died, not one being worked on.
+ */
+export const DEFAULT_STALE_AFTER_SECONDS = 30;
+
+/**
  * The loop's state and its steps, in the spirit of Syne Tune's `Tuner`: `run` repeats
  * ask → dispatch while slots are free, then sleeps until a trial ends, a signal comes or the
  * heartbeat ticks; `answer` (answer-message.ts) hears a running trial; `finish` tells the
@@ -112,7 +118,7 @@ class TuneLoop {
     this.reporter = options.reporter;
     this.now = options.now ?? Date.now;
     this.heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
-    this.staleAfter = options.staleAfterSeconds ?? 30;
+    this.staleAfter = options.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS;
     this.retries = options.retries ?? 0;
     this.deadline = options.timeoutSeconds === undefined ? Infinity : this.now() + options.timeoutSeconds * 1000;
     this.free = [...options.slots];

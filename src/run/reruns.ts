@@ -4,6 +4,7 @@
  * in it through the tune execution path (the same slots, devices, retries, logs and trial
  * directories), never pruned, then stopping.
  */
+import { DEFAULT_STALE_AFTER_SECONDS } from './orchestrator.js';
 import { artifactRoot } from '../artifacts/paths.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { NopPruner } from '../pruners/nop.js';
@@ -56,7 +57,7 @@ export async function openRerunStudy(command: string, name: string, storage: Sto
   const studySeed = storedSeed(record.systemAttrs) ?? 0;
   // Every re-run has fixed parameters: the sampler only fills what the stored ones lack. Re-runs are never pruned.
   const study = await createStudy({ name, storage, directions: file.directions, loadIfExists: true, sampler: new RandomSampler({ seed: studySeed }), pruner: new NopPruner() });
-  await storage.failStaleTrials(study.id, execution.staleAfterSeconds ?? 30);
+  await storage.failStaleTrials(study.id, execution.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS);
   return { study, file, config, studySeed };
 }
 

@@ -6,6 +6,7 @@ import { artifactsDeleted, recordedArtifacts } from '../../artifacts/record.js';
 import type { RemoteArtifactStore } from '../../artifacts/remote.js';
 import { artifactsUploaded, parseS3Url, remoteRecordOf } from '../../artifacts/remote.js';
 import { defaultLogDir } from '../../run/trial-log.js';
+import { DEFAULT_STALE_AFTER_SECONDS } from '../../run/orchestrator.js';
 import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
 import type { Storage } from '../../storage/storage.js';
 import { sqlitePath } from '../../storage/url.js';
@@ -15,11 +16,6 @@ import { println } from '../io.js';
 import { existingStorageUrlFor, removeSqliteFile } from '../open-study-storage.js';
 import { allTrialsOf, withStudy } from './trials.js';
 
-/**
- * The grace a `tune` or `worker` gives a heartbeat by default (their --stale-after): a
- * RUNNING trial whose heartbeat is older is one whose process died, not one being worked on.
- */
-const DEFAULT_STALE_AFTER_SECONDS = 30;
 
 export const DELETE_HELP = `usage: sodate delete <study> [--storage URL] [--keep-files] [--force]
 
