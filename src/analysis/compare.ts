@@ -18,23 +18,26 @@ export interface CompareArm {
   readonly label: string;
   /** Each study's (or seed's) best value, in input order. */
   readonly bests: readonly { readonly study: string; readonly best: number | null; readonly complete: number }[];
-  /** Over the studies' best values: how much the arm's outcome varies from seed to seed. */
-  readonly bestMean: number;
-  readonly bestStd: number;
+  /** Over the studies' best values: how much the arm's outcome varies from seed to seed; null when no study has a best. */
+  readonly bestMean: number | null;
+  readonly bestStd: number | null;
   /** The best of the bests. */
   readonly bestOverall: number | null;
   /** Every complete trial's value, pooled over the arm's studies. */
-  readonly values: Summary;
+  readonly values: CompareValues;
 }
+
+/** A `Summary` of an arm's pooled values; with no complete trial (n = 0) every statistic is null, never NaN. */
+export type CompareValues = { readonly n: number } & { readonly [K in Exclude<keyof Summary, 'n'>]: number | null };
 
 export interface CompareVersus {
   readonly label: string;
-  /** P(a trial of this arm beats one of the baseline), from the pooled values; 0.5 means no difference. */
-  readonly pTrialBetter: number;
+  /** P(a trial of this arm beats one of the baseline), from the pooled values; 0.5 means no difference; null when either arm has no complete trial. */
+  readonly pTrialBetter: number | null;
   /** P(this arm's best beats the baseline's best), over the seeds' bests; null with fewer than one each. */
   readonly pBestBetter: number | null;
-  /** Difference of mean bests (this − baseline), in the metric's units. */
-  readonly bestMeanDelta: number;
+  /** Difference of mean bests (this − baseline), in the metric's units; null when either has none. */
+  readonly bestMeanDelta: number | null;
 }
 
 export interface CompareResult {
@@ -70,7 +73,8 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
     let overall: number | null = null;
     for (const v of finite) if (overall === null || better(v, overall)) overall = v;
     const pooled = arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
-    return { label: arm.label, bests, bestMean: mean(finite), bestStd: std(finite), bestOverall: overall, values: summarize(pooled) };
+    const none = finite.length === 0;
+    return { label: arm.label, bests, bestMean: none ? null : mean(finite), bestStd: none ? null : std(finite), bestOverall: overall, values: compareValues(pooled) };
   });
   const pooledOf = (arm: CompareArmInput) => arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
   const baseline = arms[0] as CompareArmInput;
@@ -81,14 +85,22 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
     const bests = o.bests.flatMap((b) => (b.best === null ? [] : [b.best]));
     // "Better" is lower for minimize: P(a < b); for maximize P(a > b) = P(b < a).
     const pBetter = (a: number[], b: number[]) => (direction === 'minimize' ? probabilityLess(a, b) : probabilityLess(b, a));
+    const pooled = pooledOf(arm);
+    const basePooled = pooledOf(baseline);
     return {
       label: arm.label,
-      pTrialBetter: pBetter(pooledOf(arm), pooledOf(baseline)),
+      pTrialBetter: pooled.length > 0 && basePooled.length > 0 ? pBetter(pooled, basePooled) : null,
       pBestBetter: bests.length > 0 && baseBests.length > 0 ? pBetter(bests, baseBests) : null,
-      bestMeanDelta: o.bestMean - baseArm.bestMean,
+      bestMeanDelta: o.bestMean === null || baseArm.bestMean === null ? null : o.bestMean - baseArm.bestMean,
     };
   });
   return { direction, metric: metricOf(first.study), arms: out, versus };
+}
+
+function compareValues(pooled: readonly number[]): CompareValues {
+  const summary = summarize(pooled);
+  if (summary.n > 0) return summary;
+  return { n: 0, mean: null, std: null, min: null, q25: null, median: null, q75: null, max: null };
 }
 
 /** A study's COMPLETE tuning trials: re-runs by confirm or ablate (more draws of a few configurations) would weigh those configurations up. */

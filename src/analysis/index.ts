@@ -26,6 +26,6 @@ export type { StageGain, StageRow, StageStudyInput } from './stages.js';
 export { STAGE_GAIN_LEVEL, rerunGain, stageRows } from './stages.js';
 export type { ExportRow, ExportTable } from './export.js';
 export { exportCsv, exportJson, exportTrials } from './export.js';
-export type { CompareArm, CompareArmInput, CompareResult, CompareVersus } from './compare.js';
+export type { CompareArm, CompareArmInput, CompareResult, CompareValues, CompareVersus } from './compare.js';
 export { compareArms, splitByParam } from './compare.js';
 export { bestEpochOf, deviceOf, durationOf, rankedTrials, slotOf } from './trial-facts.js';

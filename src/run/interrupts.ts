@@ -11,8 +11,9 @@ export interface Interrupts {
 /**
  * Two-step shutdown on SIGINT/SIGTERM: the first stops asking and lets running trials
  * finish, the second stops them cleanly (every state still written), a third exits at once.
+ * `stopAsking` (aborted when nothing reads the output any more) counts as a first signal.
  */
-export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = process): Interrupts {
+export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = process, stopAsking?: AbortSignal): Interrupts {
   const first = new AbortController();
   const second = new AbortController();
   let count = 0;
@@ -30,12 +31,18 @@ export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = pro
   };
   proc.on('SIGINT', onSignal);
   proc.on('SIGTERM', onSignal);
+  const onStopAsking = () => {
+    if (count === 0) onSignal();
+  };
+  if (stopAsking?.aborted === true) onStopAsking();
+  else stopAsking?.addEventListener('abort', onStopAsking, { once: true });
   return {
     signal: first.signal,
     stopSignal: second.signal,
     dispose: () => {
       proc.off('SIGINT', onSignal);
       proc.off('SIGTERM', onSignal);
+      stopAsking?.removeEventListener('abort', onStopAsking);
     },
   };
 }

@@ -164,6 +164,8 @@ export interface ExecuteOptions {
   readonly artifactDir?: string | undefined;
   readonly samplerName: string;
   readonly prunerName: string;
+  /** Aborted when the run should stop asking new trials as at a first Ctrl-C (its output was closed). */
+  readonly stopAsking?: AbortSignal | undefined;
 }
 
 /** Start the slots, run the orchestrator with two-step Ctrl-C, close the slots. Exit code 0 or 130. */
@@ -176,7 +178,7 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       ? undefined
       : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text) });
   const runner = options.plan.create();
-  const interrupts = installInterrupts(reporter);
+  const interrupts = installInterrupts(reporter, process, options.stopAsking);
   let reason: StopReason;
   try {
     const stale = options.staleAfterSeconds;

@@ -58,6 +58,16 @@ function selectTrials(study: { name: string; directions: readonly ('minimize' | 
   return [trial];
 }
 
+/** The one line `--copy-to` fails with when no selected file is present: which trials, how many files and why, where to look. */
+function nothingToCopy(study: string, which: string, trials: readonly number[], skipped: readonly ArtifactEntry[]): string {
+  const named = `trial${trials.length > 1 ? 's' : ''} ${trials.join(', ')} of study ${study}`;
+  if (skipped.length === 0) return `sodate artifacts: no file of ${named} is present to copy (none was recorded)`;
+  const byStatus = new Map<string, number>();
+  for (const e of skipped) byStatus.set(e.status, (byStatus.get(e.status) ?? 0) + 1);
+  const why = [...byStatus].map(([status, n]) => `${n} ${status}`).join(', ');
+  return `sodate artifacts: no file of ${named} is present to copy (${why}); \`sodate artifacts ${study} ${which}\` lists each file's status`;
+}
+
 /** One store per recorded bucket, endpoint and region, opened on first use (the AWS SDK is loaded only then). */
 class Stores {
   private readonly open = new Map<string, Promise<RemoteArtifactStore>>();
@@ -101,16 +111,18 @@ export async function artifactsCommand(argv: readonly string[], io: CliIo): Prom
       const trials = selectTrials(study, await allTrialsOf(storage, study.id), positionals[1]);
       if (typeof copyTo === 'string') {
         const target = resolve(io.cwd, copyTo);
-        let copied = 0;
+        const copies: { trial: FrozenTrial; into: string; copied: ArtifactEntry[]; skipped: ArtifactEntry[] }[] = [];
         for (const trial of trials) {
           const into = copyTargetFor(target, trial, trials.length > 1);
           const { entries, store } = await stores.entries(trial);
-          const result = await copyEntries(entries, into, store);
-          copied += result.copied.length;
-          for (const entry of result.skipped) io.err.write(`sodate artifacts: trial ${trial.number}: ${entry.name} is ${entry.status}; not copied\n`);
-          println(io.out, `trial ${trial.number}: copied ${result.copied.length} file(s) to ${into}`);
+          copies.push({ trial, into, ...(await copyEntries(entries, into, store)) });
         }
-        if (copied === 0) throw new NotFoundError(`sodate artifacts: no file of trial${trials.length > 1 ? 's' : ''} ${trials.map((t) => t.number).join(', ')} is present to copy`);
+        // Nothing copied: one line says so (and why), not a "copied 0 file(s)" per trial besides.
+        if (copies.every((c) => c.copied.length === 0)) throw new NotFoundError(nothingToCopy(study.name, positionals[1] as string, trials.map((t) => t.number), copies.flatMap((c) => c.skipped)));
+        for (const { trial, into, copied, skipped } of copies) {
+          for (const entry of skipped) io.err.write(`sodate artifacts: trial ${trial.number}: ${entry.name} is ${entry.status}; not copied\n`);
+          if (copied.length > 0) println(io.out, `trial ${trial.number}: copied ${copied.length} file(s) to ${into}`);
+        }
         return 0;
       }
       const entries: ArtifactEntry[] = [];

@@ -60,14 +60,16 @@ export function compareTable(result: CompareResult): string {
       formatNumber(arm.values.median),
       formatNumber(arm.values.q25),
       formatNumber(arm.values.q75),
-      vs === undefined ? '-' : `${(vs.pTrialBetter * 100).toFixed(0)}% trials${vs.pBestBetter === null ? '' : `, ${(vs.pBestBetter * 100).toFixed(0)}% bests`}`,
+      vs === undefined || vs.pTrialBetter === null ? '-' : `${(vs.pTrialBetter * 100).toFixed(0)}% trials${vs.pBestBetter === null ? '' : `, ${(vs.pBestBetter * 100).toFixed(0)}% bests`}`,
     ];
   });
   const perStudy = result.arms.flatMap((arm) => arm.bests.map((b) => [arm.label, b.study, String(b.complete), formatNumber(b.best)]));
+  const empty = result.arms.filter((arm) => arm.values.n === 0).map((arm) => arm.label);
   return [
     `${result.direction} ${result.metric}: lower is better`.replace('lower', result.direction === 'minimize' ? 'lower' : 'higher'),
     '',
     renderTable(header, rows),
+    ...(empty.length === 0 ? [] : [`no complete trial in ${empty.join(', ')}: shown as -, and nothing is compared with ${empty.length === 1 ? 'it' : 'them'}`]),
     '',
     renderTable(['arm', 'study', 'complete', 'best'], perStudy),
   ].join('\n');

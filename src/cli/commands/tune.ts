@@ -11,7 +11,7 @@ import type { ParsedArgs } from '../args.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import { UsageError } from '../../errors.js';
 import type { CliIo } from '../io.js';
-import { println } from '../io.js';
+import { println, stopWhenOutputCloses } from '../io.js';
 import { formatNumber, renderTable } from '../format.js';
 import { buildPolicies, policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
@@ -144,6 +144,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
     const write = (line: string) => println(io.out, line);
     const tui = values['no-tui'] !== true;
     if (file.stages !== undefined) {
+      const stopAsking = stopWhenOutputCloses(io, 'tune');
       const outcome = await runStages({
         name,
         path,
@@ -154,7 +155,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         plan,
         seed: seedFlag ?? file.seed,
         timeoutSeconds,
-        execute: executeStudy,
+        execute: (options) => executeStudy({ ...options, stopAsking }),
         shared: { trialTimeoutSeconds, retries, staleAfterSeconds: flags.staleAfterSeconds, logDir, artifactDir: flags.artifactDir },
         present: (study) => presentRun(study, io, format, tui, () => stageRowsOf(storage, name, study.direction)),
         say: write,
@@ -184,6 +185,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
         artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
         samplerName: policies.samplerName,
         prunerName: policies.prunerName,
+        stopAsking: stopWhenOutputCloses(io, 'tune'),
       });
     } finally {
       await close();

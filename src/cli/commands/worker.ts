@@ -9,7 +9,7 @@ import { CachedStorage } from '../../storage/cached.js';
 import { checkStudyName } from '../../storage/url.js';
 import { integerFlag, parseCommandArgs } from '../args.js';
 import type { CliIo } from '../io.js';
-import { interruptOnClosedOutput, println } from '../io.js';
+import { println, stopWhenOutputCloses } from '../io.js';
 import { openExistingStorage, storageUrlFor } from '../open-study-storage.js';
 import { policyCatalog } from '../../run/policies.js';
 import { jsonLinesReporter } from '../reporters/json-lines.js';
@@ -70,7 +70,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     const reporter: Reporter = flags.format === 'json' ? jsonLinesReporter(write) : plainLinesReporter(write);
     reporter.notice?.(`worker for ${name} (space file ${config.file}, folder ${dirname(config.file)}): ${plan.slots.length} ${plan.kind} slot(s)`);
     if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
-    return await interruptOnClosedOutput(io, 'worker', () => executeStudy({
+    return await executeStudy({
       study,
       plan,
       reporter,
@@ -82,7 +82,8 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
       artifactDir: artifactRoot(flags.artifactDir, file.artifacts?.dir, storageUrl, io.cwd),
       samplerName: policies.samplerName,
       prunerName: policies.prunerName,
-    }));
+      stopAsking: stopWhenOutputCloses(io, 'worker'),
+    });
   } finally {
     await storage.close();
   }
