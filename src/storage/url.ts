@@ -36,23 +36,23 @@ export async function openStorage(url: string): Promise<Storage> {
   const file = sqlitePath(text);
   if (file !== undefined) {
     const timeout = sqliteLockTimeoutSeconds(text);
-    return SqliteStorage.open(file, { url: text, ...(timeout === undefined ? {} : { busyTimeoutMs: timeout * 1000 }) });
+    return SqliteStorage.open(file, { url: text, ...(timeout === undefined ? {} : { busyTimeoutMs: Math.round(timeout * 1000) }) });
   }
   throw new StorageError(`unknown storage URL ${JSON.stringify(redactUrl(text))}; use one of: ${ACCEPTED}`, 'SODATE_STORAGE_URL');
 }
 
+/** A `sqlite:` URL's lock timeout, `?timeout=S` at its end; anything else after a '?' is part of the file name, as before. */
+const SQLITE_TIMEOUT = /\?timeout=([^?]*)$/;
+/** The longest wait SQLite takes (2³¹ − 1 ms). */
+const MAX_LOCK_TIMEOUT_SECONDS = 2_147_483;
+
 /** The `?timeout=` of a `sqlite:` URL in seconds, or undefined when it gives none. */
 function sqliteLockTimeoutSeconds(url: string): number | undefined {
-  const query = url.startsWith('sqlite:') ? url.split('?')[1] : undefined;
-  if (query === undefined) return undefined;
-  const params = new URLSearchParams(query);
-  for (const key of params.keys()) {
-    if (key !== 'timeout') throw new StorageError(`unknown option ${JSON.stringify(key)} in the SQLite URL ${JSON.stringify(url)}; the one option is ?timeout=<seconds to wait for a lock>`, 'SODATE_STORAGE_URL');
-  }
-  const text = params.get('timeout');
+  const text = url.startsWith('sqlite:') ? SQLITE_TIMEOUT.exec(url)?.[1] : undefined;
+  if (text === undefined) return undefined;
   const seconds = Number(text);
-  if (text === null || text.trim() === '' || !Number.isFinite(seconds) || seconds <= 0) {
-    throw new StorageError(`timeout in the SQLite URL ${JSON.stringify(url)} must be a number of seconds > 0, got ${JSON.stringify(text)}`, 'SODATE_STORAGE_URL');
+  if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0.001 || seconds > MAX_LOCK_TIMEOUT_SECONDS) {
+    throw new StorageError(`timeout in the SQLite URL ${JSON.stringify(url)} must be a number of seconds from 0.001 to ${MAX_LOCK_TIMEOUT_SECONDS}, got ${JSON.stringify(text)}`, 'SODATE_STORAGE_URL');
   }
   return seconds;
 }
@@ -60,7 +60,7 @@ function sqliteLockTimeoutSeconds(url: string): number | undefined {
 /** The file a SQLite URL names (without its `?timeout=`), or undefined when `url` is not a SQLite URL. */
 export function sqlitePath(url: string): string | undefined {
   if (url.startsWith('sqlite:')) {
-    const rest = url.slice('sqlite:'.length).split('?')[0] as string;
+    const rest = url.slice('sqlite:'.length).replace(SQLITE_TIMEOUT, '');
     if (rest === '' || rest === '//' || rest === ':memory:') return ':memory:';
     // SQLAlchemy: sqlite:///relative.db, sqlite:////absolute.db
     const path = rest.startsWith('///') ? rest.slice(3) : rest.startsWith('//') ? undefined : rest;

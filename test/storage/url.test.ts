@@ -72,11 +72,17 @@ describe('openStorage', () => {
   });
 
   it.each([
-    ['sqlite:x.db?timeout=0', /^timeout in the SQLite URL "sqlite:x\.db\?timeout=0" must be a number of seconds > 0, got "0"$/],
-    ['sqlite:x.db?timeout=soon', /must be a number of seconds > 0, got "soon"$/],
-    ['sqlite:x.db?busy=3', /^unknown option "busy" in the SQLite URL "sqlite:x\.db\?busy=3"; the one option is \?timeout=<seconds to wait for a lock>$/],
+    ['sqlite:x.db?timeout=0', /^timeout in the SQLite URL "sqlite:x\.db\?timeout=0" must be a number of seconds from 0\.001 to 2147483, got "0"$/],
+    ['sqlite:x.db?timeout=soon', /must be a number of seconds from 0\.001 to 2147483, got "soon"$/],
+    ['sqlite:x.db?timeout=3000000', /must be a number of seconds from 0\.001 to 2147483, got "3000000"$/],
   ])('refuses %s in one line', async (url, expected) => {
     expect((await failure(openStorage(url))).message).toMatch(expected);
+  });
+
+  it('reads ?timeout= only at the end of a sqlite: URL: another "?" is part of the file name, as before', () => {
+    expect(sqlitePath('sqlite:runs/what?.db')).toBe('runs/what?.db');
+    expect(sqlitePath('sqlite:runs/what?.db?timeout=5')).toBe('runs/what?.db');
+    expect(sqlitePath('sqlite:///x.db?timeout=1.0001')).toBe('x.db');
   });
 
   it('opens sqlite::memory: as a private in-memory SQLite database', async () => {

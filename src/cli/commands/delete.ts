@@ -35,7 +35,8 @@ record them).
  * Refuses (with the way on) to delete a study another process is working on: one with
  * RUNNING trials whose heartbeat is fresh. The storage tells stale from fresh only by failing
  * the stale ones, as any `tune` or `worker` joining the study would, so that is done first
- * (a trial resumed from a pause goes back to paused); RUNNING trials that remain are fresh.
+ * (a trial resumed from a pause goes back to paused); RUNNING trials that remain are fresh,
+ * or never beat at all (another tool's open trial), which only --force deletes.
  * Returns the study's trials as they are after that.
  */
 async function refuseWhileRunning(storage: Storage, study: StudyRecord): Promise<FrozenTrial[]> {
@@ -47,7 +48,7 @@ async function refuseWhileRunning(storage: Storage, study: StudyRecord): Promise
   if (running.length === 0) return now;
   const one = running.length === 1;
   throw new StorageError(
-    `sodate delete: study ${study.name} has ${running.length} trial${one ? '' : 's'} (${running.map((n) => `#${n}`).join(', ')}) RUNNING with a fresh heartbeat, so another process is working on it; stop that run, or wait until ${one ? 'its heartbeat is' : 'their heartbeats are'} ${DEFAULT_STALE_AFTER_SECONDS}s old, or pass --force to delete it anyway`,
+    `sodate delete: study ${study.name} has ${running.length} trial${one ? '' : 's'} (${running.map((n) => `#${n}`).join(', ')}) RUNNING with a fresh heartbeat or none (another process is working on it, or another tool left ${one ? 'it' : 'them'} open); stop that run and try again (a dead process's trials are failed after ${DEFAULT_STALE_AFTER_SECONDS}s without a heartbeat), or pass --force to delete it anyway`,
     'SODATE_STUDY_IN_USE',
   );
 }

@@ -20,9 +20,19 @@ export function describeTarget(t: PgTarget): string {
   return `PostgreSQL ${t.user}@${t.host}:${t.port}/${t.database}`;
 }
 
-/** A URL without its password, for messages. */
+/**
+ * A URL without its password, for messages. The password runs from the user's ':' to the
+ * last '@' before the path: one typed without percent-encoding may hold '/', '@' or ':'
+ * itself. Without an '@' there (a URL cut short), everything after the user's ':' goes.
+ */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@/]*@/, '$1***@');
+  const start = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:/i.exec(url);
+  if (start === null) return url;
+  const rest = url.slice(start[0].length);
+  const queryAt = rest.search(/[?#]/);
+  const authority = queryAt < 0 ? rest : rest.slice(0, queryAt);
+  const at = authority.lastIndexOf('@');
+  return at < 0 ? `${start[0]}***` : `${start[0]}***${rest.slice(at)}`;
 }
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);

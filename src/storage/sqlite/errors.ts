@@ -14,7 +14,7 @@ export function translateSqliteError(error: unknown, file: string, busyTimeoutMs
     case 'SQLITE_BUSY':
     case 'SQLITE_LOCKED':
       return new StorageError(
-        `${file} stayed locked by another process for more than ${busyTimeoutMs / 1000} s; wait for it to finish, or let the storage wait longer: --storage sqlite:${file}?timeout=60 (seconds)`,
+        `${file} stayed locked by another process for more than ${busyTimeoutMs / 1000} s; wait for it to finish, or let the storage wait longer: --storage sqlite:${file}?timeout=${Math.max(60, Math.ceil(busyTimeoutMs / 500))} (seconds)`,
         'SODATE_STORAGE_BUSY',
       );
     case 'SQLITE_CANTOPEN':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../../../src/errors.js';
-import { isConnectionError, isRetryable, translatePgError } from '../../../src/storage/postgres/errors.js';
+import { isConnectionError, isRetryable, redactUrl, translatePgError } from '../../../src/storage/postgres/errors.js';
 import { parsePostgresUrl } from '../../../src/storage/postgres/url.js';
 
 const target = { user: 'ml', host: 'db.lab', port: 5433, database: 'studies' };
@@ -54,6 +54,22 @@ describe('which failures are retried', () => {
   it('does not retry mistakes, missing databases or sodate errors', () => {
     for (const code of ['23505', '3D000', '28P01', '42P01', '22P02']) expect(isRetryable(pgError(code)), code).toBe(false);
     expect(isRetryable(new StorageError('connection error in the message only'))).toBe(false);
+  });
+});
+
+describe('redactUrl', () => {
+  it.each([
+    ['postgresql://ml:s3cret@db.lab:5433/studies?pool_size=8', 'postgresql://ml:***@db.lab:5433/studies?pool_size=8'],
+    // Typed without percent-encoding: a '/', '@' or ':' in the password.
+    ['postgresql://u:se/cret@127.0.0.1:1/db', 'postgresql://u:***@127.0.0.1:1/db'],
+    ['postgresql://u:p@ss@127.0.0.1:1/db?pool_size=x', 'postgresql://u:***@127.0.0.1:1/db?pool_size=x'],
+    ['postgresql://u:a:b@h/db', 'postgresql://u:***@h/db'],
+    // Cut short before the host: everything after the user's ':' goes.
+    ['postgresql://u:secret', 'postgresql://u:***'],
+    ['postgresql://postgres@127.0.0.1:5432/test', 'postgresql://postgres@127.0.0.1:5432/test'],
+    ['sqlite:x.db', 'sqlite:x.db'],
+  ])('shows %s as %s', (url, shown) => {
+    expect(redactUrl(url)).toBe(shown);
   });
 });
 

@@ -8,7 +8,7 @@ function sqliteError(code: string, message = 'detail\nwith a second line'): Erro
 
 describe('translateSqliteError', () => {
   const cases: [string, string, string][] = [
-    ['SQLITE_BUSY', 'SODATE_STORAGE_BUSY', 'busyTimeoutMs'],
+    ['SQLITE_BUSY', 'SODATE_STORAGE_BUSY', '?timeout=60 (seconds)'],
     ['SQLITE_BUSY_SNAPSHOT', 'SODATE_STORAGE_BUSY', 'locked by another process'],
     ['SQLITE_CANTOPEN', 'SODATE_STORAGE_OPEN', 'writable'],
     ['SQLITE_READONLY', 'SODATE_STORAGE_READONLY', 'chmod u+w'],

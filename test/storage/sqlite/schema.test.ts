@@ -268,7 +268,7 @@ describe('SqliteStorage failures', () => {
     const error = await storage.createTrial(study.id).catch((e: unknown) => e as Error & { code?: string });
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     expect(error).toMatchObject({ code: 'SODATE_STORAGE_BUSY' });
-    expectOneLine(error as Error, file, 'busyTimeoutMs');
+    expectOneLine(error as Error, file, '?timeout=60 (seconds)');
     expect(await storage.listStudies()).toHaveLength(1);
     other.exec('ROLLBACK');
     other.close();
