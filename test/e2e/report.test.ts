@@ -109,6 +109,7 @@ describe('sodate report', () => {
 
   it.each([
     ['a folder that does not exist', ['-o', 'nowhere/r.html'], /^sodate: sodate report: -o \S+nowhere\/r\.html: the folder \S+nowhere does not exist; create it, or write the report elsewhere\n$/],
+    ['a folder by its trailing slash', ['-o', 'out/'], /^sodate: sodate report: -o out\/ names a folder; give a file name, e\.g\. -o out\/demo-report\.html\n$/],
     ['a folder', ['-o', 'studies'], /^sodate: sodate report: -o \S+studies is a folder; give a file name, e\.g\. -o \S+studies\/demo-report\.html\n$/],
     ['a plot folder under a file', ['-o', 'ok.html', '--svg-dir', 'report.html/svg'], /^sodate: sodate report: --svg-dir \S+report\.html\/svg: cannot create the folder \(.*\); give a folder that can be written\n$/],
   ])('refuses -o or a plot folder naming %s in one line', async (_what, args, expected) => {

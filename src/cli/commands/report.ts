@@ -31,7 +31,9 @@ latest stage. Default file: <study>-report.html.
  * Refuses, before the study is read, a report file that cannot be written where it is asked
  * for: its folder missing, or the path a folder itself.
  */
-function checkOutputFile(output: string, name: string): void {
+function checkOutputFile(given: string, output: string, name: string): void {
+  // `-o out/`: a folder meant, which resolve() would turn into a file named `out`.
+  if (/[\\/]$/.test(given)) throw new UsageError(`sodate report: -o ${given} names a folder; give a file name, e.g. -o ${join(given, `${name}-report.html`)}`);
   if (!existsSync(dirname(output))) throw new UsageError(`sodate report: -o ${output}: the folder ${dirname(output)} does not exist; create it, or write the report elsewhere`);
   if (existsSync(output) && statSync(output).isDirectory()) throw new UsageError(`sodate report: -o ${output} is a folder; give a file name, e.g. -o ${join(output, `${name}-report.html`)}`);
 }
@@ -61,7 +63,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
   const seed = integerFlag('report', 'seed', values['seed']) ?? 0;
   const output = resolve(io.cwd, typeof values['output'] === 'string' ? values['output'] : `${name}-report.html`);
   checkStudyName(name);
-  checkOutputFile(output, name);
+  checkOutputFile(typeof values['output'] === 'string' ? values['output'] : output, output, name);
   const url = existingStorageUrlFor(name, values['storage'], io);
   const storage = await openExistingStorage(url, io, `sodate report ${name}`);
   let report: ReportData;
