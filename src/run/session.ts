@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import { openArtifactKeeper } from '../artifacts/open.js';
 import { randomSeed } from '../samplers/rng.js';
-import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STUDY_SEED_ATTR, configValue, storedSeed } from '../storage/metadata.js';
+import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STUDY_SEED_ATTR, configValue, storedConfig, storedSeed } from '../storage/metadata.js';
 import type { StoredConfig } from '../storage/metadata.js';
 import type { StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
@@ -11,12 +11,14 @@ import type { CreateStudyOptions } from '../study/create.js';
 import { createStudy } from '../study/create.js';
 import type { Study } from '../study/study.js';
 import type { Isolation, StudyFile } from '../study-file/study-file.js';
+import { parseStudyFile } from '../study-file/study-file.js';
+import { spaceChanges } from '../study-file/space-changes.js';
 import type { parseDevicesFlag } from './devices.js';
 import { installInterrupts } from './interrupts.js';
 import { runOrchestrator } from './orchestrator.js';
 import type { RunPlan } from './plan.js';
 import type { BuiltPolicies } from './policies.js';
-import { buildPolicies } from './policies.js';
+import { buildPolicies, policyCatalog } from './policies.js';
 import type { Reporter, StopReason } from './reporter.js';
 import { placeWarmStartError, warmStartFor } from './warm-start.js';
 
@@ -30,6 +32,8 @@ import { placeWarmStartError, warmStartFor } from './warm-start.js';
 export interface RunSession {
   readonly study: Study;
   readonly policies: BuiltPolicies;
+  /** A resumed study's parameters changed since its last `tune` (src/study-file/space-changes.ts); empty when none did. */
+  readonly spaceChanges?: readonly string[];
 }
 
 export interface TuneSessionOptions {
@@ -72,6 +76,7 @@ export function studyFileOptions(file: StudyFile, policies: BuiltPolicies): Pick
 export async function openTuneSession(options: TuneSessionOptions): Promise<RunSession> {
   const { name, path, file, storage } = options;
   const existing = await storage.loadStudy(name);
+  const changes = existing === null ? [] : changesSinceLastRun(existing, file);
   const stored = existing === null ? undefined : storedSeed(existing.systemAttrs);
   const seed = options.seedFlag ?? file.seed ?? stored ?? randomSeed();
   const policies = buildPolicies(file, seed);
@@ -95,7 +100,19 @@ export async function openTuneSession(options: TuneSessionOptions): Promise<RunS
   await study.setSystemAttr(SAMPLER_NAME_ATTR, policies.samplerName);
   await study.setSystemAttr(PRUNER_NAME_ATTR, policies.prunerName);
   await study.setSystemAttr(MAX_TRIALS_ATTR, options.trials ?? null);
-  return { study, policies };
+  return { study, policies, spaceChanges: changes };
+}
+
+/** The parameters `file` changed against the file text the study's last `tune` stored; none when it stored none or that text no longer parses. */
+function changesSinceLastRun(record: StudyRecord, file: StudyFile): string[] {
+  const stored = storedConfig(record.systemAttrs);
+  if (stored === undefined) return [];
+  try {
+    return spaceChanges(parseStudyFile(stored.text, stored.file, policyCatalog()).space, file.space);
+  } catch {
+    // A file an older sodate wrote that this one refuses: nothing to compare it with.
+    return [];
+  }
 }
 
 export interface WorkerSessionOptions {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempProject } from '../helpers/cli.js';
@@ -60,6 +60,12 @@ describe('sodate tune on a real SQLite file', () => {
     const second = await runCli(['tune', 'space.yaml', '--trials', '5'], dir);
     expect(second.stdout).toMatch(/resuming: 3 trial\(s\) already done/);
     expect((await trialsOf(dir)).map((t) => t.number)).toEqual([0, 1, 2, 3, 4]);
+    // Resumed with a space file whose x moved and that gained z: said once, before the trials.
+    writeFileSync(join(dir, 'space.yaml'), space().replace('x: { float: [0.0, 1.0] }', 'x: { float: [0.0, 2.0] }\n  z: { int: [1, 4] }'));
+    const moved = await runCli(['tune', 'space.yaml', '--trials', '6'], dir);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain("space.yaml changed since this study's last run: x float [0, 1] → float [0, 2]; z added. Its earlier trials keep their values and the sampler reads them; for a clean search, run it as another study (--study NAME)");
+    expect((await runCli(['tune', 'space.yaml', '--trials', '7'], dir)).stdout).not.toContain('changed since');
   });
 
   it('gives the same study for the same seed', async () => {

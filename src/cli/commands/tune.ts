@@ -163,13 +163,16 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
       if (outcome.done) write(stagesSummary(outcome.results, file.direction));
       return outcome.code;
     }
-    const { study, policies } = await openTuneSession({ name, path, cwd: io.cwd, file, storage, seedFlag, trials, trialTimeoutSeconds, retries });
+    const { study, policies, spaceChanges } = await openTuneSession({ name, path, cwd: io.cwd, file, storage, seedFlag, trials, trialTimeoutSeconds, retries });
 
     const { reporter, close } = presentRun(study, io, format, tui);
     const warmSummary = study.warmStartSummary;
     if (warmSummary !== undefined) reporter.notice?.(describeWarmStart(warmSummary));
     if (warmSummary !== undefined && warmSummary.used > 0 && (study.sampler instanceof AutoSampler || study.sampler instanceof GPSampler)) reporter.notice?.(study.sampler.describeWarmStart());
     if (study.warmStartLost !== undefined) reporter.notice?.(study.warmStartLost);
+    if (spaceChanges !== undefined && spaceChanges.length > 0) {
+      reporter.notice?.(`${path} changed since this study's last run: ${spaceChanges.join('; ')}. Its earlier trials keep their values and the sampler reads them; for a clean search, run it as another study (--study NAME)`);
+    }
     try {
       return await executeStudy({
         study,
