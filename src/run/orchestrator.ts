@@ -4,6 +4,7 @@ import type { JsonValue } from '../json.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
 import type { ResumePoint } from '../study/checkpoint.js';
 import { RERUN_ATTRS } from '../study/seeds.js';
 import type { Study } from '../study/study.js';
@@ -80,12 +81,6 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
 }
 
 /**
- * The grace a heartbeat gets by default (`tune` and `worker`'s --stale-after): a RUNNING trial
- * whose heartbeat is older is one whose process died, not one being worked on.
- */
-export const DEFAULT_STALE_AFTER_SECONDS = 30;
-
-/**
  * The loop's state and its steps, in the spirit of Syne Tune's `Tuner`: `run` repeats
  * ask → dispatch while slots are free, then sleeps until a trial ends, a signal comes or the
  * heartbeat ticks; `answer` (answer-message.ts) hears a running trial; `finish` tells the
@@ -147,13 +142,9 @@ class TuneLoop {
         timeoutSeconds: options.timeoutSeconds,
         resumedFrom: study.trials.filter((t) => t.state !== 'WAITING').length,
       });
-      // Trials marked running when the run starts hold budget until they finish or go stale:
-      // say why the run may wait for them, and what happens to those a dead process left.
+      // Trials marked running at the start hold budget until they finish or go stale (a dead process's): say so.
       const marked = study.trials.filter((t) => t.state === 'RUNNING').length;
-      if (marked > 0) {
-        const after = this.retries > 0 ? `failed and re-queued (up to ${this.retries} retries)` : 'failed (--retries 1 runs such a trial again)';
-        reporter.notice?.(`${marked} trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one without a heartbeat for ${this.staleAfter}s is recorded as ${after}`);
-      }
+      if (marked > 0) reporter.notice?.(`${marked} trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one without a heartbeat for ${this.staleAfter}s is recorded as failed ${this.retries > 0 ? `and re-queued (up to ${this.retries} retries)` : '(--retries 1 runs such a trial again)'}`);
       let toldWaiting = false;
       for (;;) {
         if (options.signal.aborted || options.stopSignal?.aborted) reason = 'interrupted';

@@ -4,7 +4,6 @@
  * in it through the tune execution path (the same slots, devices, retries, logs and trial
  * directories), never pruned, then stopping.
  */
-import { DEFAULT_STALE_AFTER_SECONDS } from './orchestrator.js';
 import { artifactRoot } from '../artifacts/paths.js';
 import { NotFoundError, UsageError } from '../errors.js';
 import { NopPruner } from '../pruners/nop.js';
@@ -13,6 +12,7 @@ import { stageSpace } from '../space/stages.js';
 import { RETRY_OF_ATTR, storedConfig, storedSeed } from '../storage/metadata.js';
 import type { StoredConfig } from '../storage/metadata.js';
 import type { Storage } from '../storage/storage.js';
+import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
 import { createStudy } from '../study/create.js';
 import { stageLineageOf } from '../study/stage-lineage.js';
 import type { Study } from '../study/study.js';

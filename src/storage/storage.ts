@@ -30,6 +30,13 @@ export type AttrScope = 'user' | 'system';
 export type FinishedState = 'COMPLETE' | 'PRUNED' | 'FAIL';
 
 /**
+ * The grace a heartbeat gets by default (`failStaleTrials` as `tune`, `worker`, re-runs and
+ * `delete` call it; --stale-after): a RUNNING trial whose heartbeat is older is one whose
+ * process died, not one being worked on.
+ */
+export const DEFAULT_STALE_AFTER_SECONDS = 30;
+
+/**
  * Where studies live. Every state change of a trial is one call and one transaction;
  * samplers, pruners, the dashboard and other machines learn about trials only from here.
  * Async throughout so that network databases fit the same shape.
