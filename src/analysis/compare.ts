@@ -63,6 +63,7 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
   }
   const metricOf = (s: StudyRecord) => (typeof s.userAttrs['metric'] === 'string' ? s.userAttrs['metric'] : 'value');
   const better = direction === 'minimize' ? (a: number, b: number) => a < b : (a: number, b: number) => a > b;
+  const pooledOf = (arm: CompareArmInput) => arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
   const out = arms.map((arm): CompareArm => {
     const bests = arm.studies.map((s) => {
       // Each study's best as `sodate best` names it: feasible, and never a re-run by confirm or ablate.
@@ -72,11 +73,9 @@ export function compareArms(arms: readonly CompareArmInput[]): CompareResult {
     const finite = bests.flatMap((b) => (b.best === null ? [] : [b.best]));
     let overall: number | null = null;
     for (const v of finite) if (overall === null || better(v, overall)) overall = v;
-    const pooled = arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
     const none = finite.length === 0;
-    return { label: arm.label, bests, bestMean: none ? null : mean(finite), bestStd: none ? null : std(finite), bestOverall: overall, values: compareValues(pooled) };
+    return { label: arm.label, bests, bestMean: none ? null : mean(finite), bestStd: none ? null : std(finite), bestOverall: overall, values: compareValues(pooledOf(arm)) };
   });
-  const pooledOf = (arm: CompareArmInput) => arm.studies.flatMap((s) => tuningComplete(s).map((t) => t.values?.[0] as number));
   const baseline = arms[0] as CompareArmInput;
   const baseArm = out[0] as CompareArm;
   const baseBests = baseArm.bests.flatMap((b) => (b.best === null ? [] : [b.best]));

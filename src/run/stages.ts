@@ -93,7 +93,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
     }
     const studyName = stageStudyName(name, stage);
     const existing = await storage.loadStudy(studyName);
-    const stored = existing?.systemAttrs[STAGE_ATTR] as StageLineage | undefined;
+    const stored = stageLineageOf(existing);
     let carried: Readonly<Record<string, ParamValue>> = {};
     /** Set when this stage was built on an earlier best of the stage before, which has since grown. */
     let staleBase: string | undefined;
@@ -103,10 +103,9 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
         const built = stored.parentBest;
         const now = previous?.best;
         if (built !== null && now !== undefined && built.trial !== now.number) {
-          staleBase = (
+          staleBase =
             `stage ${stage.name} (study ${studyName}) was built on trial ${built.trial} of ${stored.parent ?? ''} (${built.value}), whose best is now trial ${now.number} (${now.value}); ` +
-              `it keeps the values it carried: to build it on the new best, delete its study (sodate delete ${studyName}) and those of the stages after it, and run sodate tune again`
-          );
+            `it keeps the values it carried: to build it on the new best, delete its study (sodate delete ${studyName}) and those of the stages after it, and run sodate tune again`;
         }
       }
       else if (previous?.best === undefined) {
