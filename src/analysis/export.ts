@@ -1,4 +1,5 @@
 import type { JsonValue } from '../json.js';
+import { failReason, prunedAt } from '../storage/metadata.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { hasConstraints, isFeasible } from '../multi-objective/constraints.js';
 import { paramNames } from './columns.js';
@@ -21,6 +22,12 @@ export interface ExportRow {
   /** The step of the trial's best intermediate value. */
   readonly best_epoch: number | null;
   readonly params: Readonly<Record<string, JsonValue>>;
+  /** What the objective recorded (`trial.setUserAttr`, a metric line's extra keys); absent ones null. */
+  readonly user_attrs: Readonly<Record<string, JsonValue>>;
+  /** Why a FAIL trial failed, where a PRUNED one stopped; null for the others. */
+  readonly note: string | null;
+  /** Every reported step's value (JSON only: a CSV row would need a column per step). */
+  readonly intermediate_values: Readonly<Record<string, number>>;
 }
 
 export interface ExportTable {
@@ -28,6 +35,8 @@ export interface ExportTable {
   readonly objectives: number;
   readonly constrained: boolean;
   readonly params: readonly string[];
+  /** Every user attribute some trial has, sorted. */
+  readonly userAttrs: readonly string[];
   readonly rows: readonly ExportRow[];
 }
 
@@ -38,6 +47,7 @@ export function exportTrials(trials: readonly FrozenTrial[], directions: Directi
   const objectives = all.length;
   const constrained = hasConstraints(trials);
   const params = paramNames(trials);
+  const userAttrs = [...new Set(trials.flatMap((t) => Object.keys(t.userAttrs)))].sort();
   const rows = trials.map((t) => ({
     number: t.number,
     state: t.state,
@@ -51,8 +61,17 @@ export function exportTrials(trials: readonly FrozenTrial[], directions: Directi
     slot: slotOf(t),
     best_epoch: bestEpochOf(t, direction),
     params: Object.fromEntries(params.map((p) => [p, (t.params[p] ?? null) as JsonValue])),
+    user_attrs: Object.fromEntries(userAttrs.map((k) => [k, t.userAttrs[k] ?? null])),
+    note: noteOf(t),
+    intermediate_values: Object.fromEntries([...t.intermediateValues].sort((a, b) => a[0] - b[0]).map(([step, v]) => [String(step), v])),
   }));
-  return { objectives, constrained, params, rows };
+  return { objectives, constrained, params, userAttrs, rows };
+}
+
+function noteOf(trial: FrozenTrial): string | null {
+  if (trial.state === 'PRUNED') return `pruned ${prunedAt(trial)}`;
+  const reason = trial.state === 'FAIL' ? failReason(trial) : undefined;
+  return reason === undefined || reason === null ? null : String(reason);
 }
 
 const FIXED = ['number', 'state', 'value', 'duration_s', 'datetime_start', 'datetime_complete', 'device', 'slot', 'best_epoch'] as const;
@@ -63,15 +82,18 @@ function csvCell(value: JsonValue | undefined): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** CSV with a header; parameters as `params_<name>` columns (pandas/Optuna's naming). */
+/**
+ * CSV with a header; parameters as `params_<name>` and user attributes as `user_attrs_<key>`
+ * columns (pandas/Optuna's naming), then `note` (why a trial failed or where it was pruned).
+ */
 export function exportCsv(table: ExportTable): string {
   const objectives = Array.from({ length: table.objectives > 1 ? table.objectives : 0 }, (_, i) => i);
-  const header = [...FIXED, ...objectives.map((i) => `values_${i}`), ...(table.constrained ? ['feasible'] : []), ...table.params.map((p) => `params_${p}`)];
+  const header = [...FIXED, ...objectives.map((i) => `values_${i}`), ...(table.constrained ? ['feasible'] : []), ...table.params.map((p) => `params_${p}`), ...table.userAttrs.map((k) => `user_attrs_${k}`), 'note'];
   const lines = [header.map((h) => csvCell(h)).join(',')];
   for (const row of table.rows) {
     const values = objectives.map((i) => csvCell(row.values?.[i] ?? null));
     const feasible = table.constrained ? [row.feasible === null || row.feasible === undefined ? '' : String(row.feasible)] : [];
-    lines.push([...FIXED.map((k) => csvCell(row[k])), ...values, ...feasible, ...table.params.map((p) => csvCell(row.params[p]))].join(','));
+    lines.push([...FIXED.map((k) => csvCell(row[k])), ...values, ...feasible, ...table.params.map((p) => csvCell(row.params[p])), ...table.userAttrs.map((k) => csvCell(row.user_attrs[k])), csvCell(row.note)].join(','));
   }
   return `${lines.join('\n')}\n`;
 }

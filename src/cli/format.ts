@@ -2,7 +2,7 @@ import type { JsonValue } from '../json.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isFeasible, trialConstraints } from '../multi-objective/constraints.js';
-import { DEVICE_ATTR, FAIL_REASON_KEY, RETRY_OF_ATTR, SLOT_ATTR } from '../storage/metadata.js';
+import { DEVICE_ATTR, FAIL_REASON_KEY, RETRY_OF_ATTR, SLOT_ATTR, prunedAt } from '../storage/metadata.js';
 
 /** A number as people read it: 6 significant digits, exponent for the very small or large. */
 export function formatNumber(value: number | null | undefined): string {
@@ -87,6 +87,7 @@ export function trialToJson(trial: FrozenTrial): Record<string, JsonValue> {
     datetime_complete: trial.datetimeComplete?.toISOString() ?? null,
     duration_s: durationSeconds(trial),
     ...(trial.systemAttrs[FAIL_REASON_KEY] !== undefined ? { fail_reason: trial.systemAttrs[FAIL_REASON_KEY] } : {}),
+    ...(trial.state === 'PRUNED' ? { pruned: prunedAt(trial) } : {}),
     ...(trial.systemAttrs[DEVICE_ATTR] !== undefined ? { device: trial.systemAttrs[DEVICE_ATTR] } : {}),
     ...(trial.systemAttrs[SLOT_ATTR] !== undefined ? { slot: trial.systemAttrs[SLOT_ATTR] } : {}),
     ...(trial.systemAttrs[RETRY_OF_ATTR] !== undefined ? { retry_of: trial.systemAttrs[RETRY_OF_ATTR] } : {}),

@@ -63,7 +63,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     return await run(rest, io);
   } catch (error) {
     if (isSodateError(error)) {
-      io.err.write(`sodate: ${error.message}\n`);
+      // A message that names its command (`sodate tune: …`) already says where it came from.
+      io.err.write(`${error.message.startsWith('sodate ') ? '' : 'sodate: '}${error.message}\n`);
       return error.exitCode;
     }
     io.err.write(`sodate: internal error (please report): ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

@@ -131,11 +131,29 @@ describe('export', () => {
     expect(table.rows[4]).toMatchObject({ state: 'FAIL', value: null, best_epoch: null });
     expect(bestEpochOf(small[0] as FrozenTrial, 'maximize')).toBe(0);
     const csv = exportCsv(table).trim().split('\n');
-    expect(csv[0]).toBe('number,state,value,duration_s,datetime_start,datetime_complete,device,slot,best_epoch,params_x');
-    expect(csv[2]).toBe('1,COMPLETE,3,8,2026-01-01T00:00:10.000Z,2026-01-01T00:00:18.000Z,gpu:0,t1,1,0.4');
+    expect(csv[0]).toBe('number,state,value,duration_s,datetime_start,datetime_complete,device,slot,best_epoch,params_x,note');
+    expect(csv[2]).toBe('1,COMPLETE,3,8,2026-01-01T00:00:10.000Z,2026-01-01T00:00:18.000Z,gpu:0,t1,1,0.4,');
     expect(csv).toHaveLength(7);
     const json = JSON.parse(exportJson(table)) as unknown[];
     expect(json).toHaveLength(6);
+  });
+
+  it("carries what a trial recorded and why it ended: user attributes, a FAIL's reason, where a PRUNED one stopped, its curve", () => {
+    const trials = [
+      { ...makeTrial({ number: 0, value: 1, intermediate: { 0: 3, 1: 1 } }), userAttrs: { val_acc: 0.9, note: 'a,b' } },
+      makeTrial({ number: 1, state: 'FAIL', systemAttrs: { fail_reason: 'exit code 1' } }),
+      makeTrial({ number: 2, state: 'PRUNED', intermediate: { 0: 2, 1: NaN } }),
+    ];
+    const table = exportTrials(trials, 'minimize');
+    const csv = exportCsv(table).trim().split('\n');
+    expect(csv[0]).toMatch(/,user_attrs_note,user_attrs_val_acc,note$/);
+    expect(csv[1]).toMatch(/,"a,b",0\.9,$/);
+    expect(csv[2]).toMatch(/,,,exit code 1$/);
+    expect(csv[3]).toMatch(/,,,pruned at step 1: it reported NaN \(a diverged run\)$/);
+    const json = JSON.parse(exportJson(table)) as { user_attrs: Record<string, unknown>; note: string | null; intermediate_values: Record<string, unknown> }[];
+    expect(json[0]).toMatchObject({ user_attrs: { val_acc: 0.9, note: 'a,b' }, note: null, intermediate_values: { '0': 3, '1': 1 } });
+    expect(json[1]).toMatchObject({ user_attrs: { val_acc: null }, note: 'exit code 1' });
+    expect(json[2]?.intermediate_values).toEqual({ '0': 2, '1': 'NaN' });
   });
 
   it('quotes CSV cells and writes non-finite values as Optuna does', () => {

@@ -73,6 +73,6 @@ describe('sodate tune with a negative --trials', () => {
     const io = { out: { write: () => true }, err: { write: (s: string) => (err += s) }, cwd: REPO_ROOT };
     const code = await main(['tune', join(REPO_ROOT, 'search-spaces/quickstart.yaml'), ...flags], io);
     expect(code).toBe(2);
-    expect(err).toBe('sodate: sodate tune: --trials expects an integer >= 1, got "-3"\n');
+    expect(err).toBe('sodate tune: --trials expects an integer >= 1, got "-3"\n');
   });
 });

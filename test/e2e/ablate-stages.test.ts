@@ -136,7 +136,7 @@ describe('sodate ablate on a staged study', () => {
 
     const refused = await runCli(['ablate', 'nope', '--stages', '--storage', 'studies/grow.db'], dir);
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/^sodate: sodate ablate: no staged study named "nope" in studies\/grow\.db/);
+    expect(refused.stderr).toMatch(/^sodate ablate: no staged study named "nope" in studies\/grow\.db/);
   }, 300_000);
 
   it('ablates by stage when a stage fixed an earlier categorical and log float (its ablation study holds every choice)', async () => {

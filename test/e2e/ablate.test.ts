@@ -91,7 +91,7 @@ describe('sodate ablate', () => {
     const failing = await runCli(['ablate', 'grow', '--seeds', '2', '--top-trial', String(target.number)], dir, { timeoutMs: 120_000 });
     expect(failing.code, failing.stderr).toBe(1);
     const lastLine = failing.stderr.trim().split('\n').pop() as string;
-    expect(lastLine).toMatch(/^sodate: sodate ablate: the run of (trial \d+'s configuration|the baseline with [a-z, ]*b[a-z, ]* from trial \d+) on (search|report) seed \d ended FAIL \(trial \d+; see `sodate logs grow \d+`\); fix the cause and run `sodate ablate grow` again/);
+    expect(lastLine).toMatch(/^sodate ablate: the run of (trial \d+'s configuration|the baseline with [a-z, ]*b[a-z, ]* from trial \d+) on (search|report) seed \d ended FAIL \(trial \d+; see `sodate logs grow \d+`\); fix the cause and run `sodate ablate grow` again/);
     const afterFail = await trialsOf(dir, 'grow');
     const finished = afterFail.filter((t) => t.user_attrs['sodate:ablation'] !== undefined && t.state === 'COMPLETE');
     expect(finished.length).toBeGreaterThan(0);

@@ -97,7 +97,7 @@ describe('trial artifacts through the real CLI', () => {
     expect((await runCli(['tune', 'space.yaml', '--format', 'plain'], dir)).code).toBe(0);
     const noTrial = await runCli(['artifacts', 'demo', '--copy-to', 'x'], dir);
     expect(noTrial.code).toBe(2);
-    expect(noTrial.stderr).toMatch(/^sodate: sodate artifacts: --copy-to needs a trial/);
+    expect(noTrial.stderr).toMatch(/^sodate artifacts: --copy-to needs a trial/);
     const bad = await runCli(['artifacts', 'demo', 'latest'], dir);
     expect(bad.code).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);

@@ -135,7 +135,7 @@ describe('sodate tune on a real SQLite file', () => {
     expect(existsSync(join(dir, 'studies/demo.db'))).toBe(false);
     const after = await runCli(['best', 'demo'], dir);
     expect(after.code).toBe(1);
-    expect(after.stderr).toMatch(/^sodate: sodate best demo: studies\/demo\.db does not exist/);
+    expect(after.stderr).toMatch(/^sodate best demo: studies\/demo\.db does not exist/);
   });
 });
 
@@ -169,7 +169,7 @@ describe('sodate refuses bad input with one line and exit code 2', () => {
     expect(a.stderr.trim()).toMatch(/^sodate: unknown command "tuen"; use one of: tune, studies, trials(, [a-z-]+)+$/);
     const b = await runCli(['trials', 'x', '--formatt', 'json'], dir);
     expect(b.code).toBe(2);
-    expect(b.stderr).toMatch(/^sodate: sodate trials: unknown option --formatt: check its spelling, or pass an argument that starts with "-" after `--`; see `sodate trials --help`\n$/);
+    expect(b.stderr).toMatch(/^sodate trials: unknown option --formatt: check its spelling, or pass an argument that starts with "-" after `--`; see `sodate trials --help`\n$/);
   });
   it('a missing space file', async () => {
     const result = await runCli(['tune', 'nope.yaml'], tempProject());

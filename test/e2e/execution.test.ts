@@ -104,7 +104,7 @@ describe('sodate tune with worker threads and processes', () => {
   it('refuses `sodate worker` for a study tune never started', async () => {
     const result = await runCli(['worker', 'nope'], tempProject());
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/^sodate: sodate worker nope: studies\/nope\.db does not exist/);
+    expect(result.stderr).toMatch(/^sodate worker nope: studies\/nope\.db does not exist/);
   });
 });
 

@@ -52,16 +52,21 @@ describe('sodate importance', () => {
 });
 
 describe('sodate export', () => {
-  it('writes one CSV row per trial, with device, slot and best epoch', async () => {
+  it('writes one CSV row per trial, with device, slot, best epoch and why a trial failed or was pruned', async () => {
     const result = await runCli(['export', 'demo', '--format', 'csv'], dir);
     expect(result.code, result.stderr).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines).toHaveLength(61);
     const header = (lines[0] ?? '').split(',');
     expect(header.slice(0, 9)).toEqual(['number', 'state', 'value', 'duration_s', 'datetime_start', 'datetime_complete', 'device', 'slot', 'best_epoch']);
-    expect(header.slice(9).sort()).toEqual(['params_ema', 'params_layers', 'params_lr', 'params_momentum', 'params_noise', 'params_optimizer']);
+    expect(header.filter((h) => h.startsWith('params_')).sort()).toEqual(['params_ema', 'params_layers', 'params_lr', 'params_momentum', 'params_noise', 'params_optimizer']);
+    expect(header.at(-1)).toBe('note');
     expect(lines[1]).toMatch(/^0,COMPLETE,[\d.e-]+,[\d.]+,[^,]+,[^,]+,cpu,t0,4,/);
     expect(new Set(lines.slice(1).map((l) => l.split(',')[1]))).toEqual(new Set(['COMPLETE', 'PRUNED', 'FAIL']));
+    for (const line of lines.slice(1)) {
+      if (line.split(',')[1] === 'PRUNED') expect(line).toMatch(/,pruned (at step \d+|before its first report)[^,]*$/);
+      if (line.split(',')[1] === 'FAIL') expect(line).not.toMatch(/,$/);
+    }
   });
 
   it('writes JSON to a file with -o', async () => {
@@ -108,10 +113,10 @@ describe('sodate report', () => {
   });
 
   it.each([
-    ['a folder that does not exist', ['-o', 'nowhere/r.html'], /^sodate: sodate report: -o \S+nowhere\/r\.html: the folder \S+nowhere does not exist; create it, or write the report elsewhere\n$/],
-    ['a folder by its trailing slash', ['-o', 'out/'], /^sodate: sodate report: -o out\/ names a folder; give a file name, e\.g\. -o out\/demo-report\.html\n$/],
-    ['a folder', ['-o', 'studies'], /^sodate: sodate report: -o \S+studies is a folder; give a file name, e\.g\. -o \S+studies\/demo-report\.html\n$/],
-    ['a plot folder under a file', ['-o', 'ok.html', '--svg-dir', 'report.html/svg'], /^sodate: sodate report: --svg-dir \S+report\.html\/svg: cannot create the folder \(.*\); give a folder that can be written\n$/],
+    ['a folder that does not exist', ['-o', 'nowhere/r.html'], /^sodate report: -o \S+nowhere\/r\.html: the folder \S+nowhere does not exist; create it, or write the report elsewhere\n$/],
+    ['a folder by its trailing slash', ['-o', 'out/'], /^sodate report: -o out\/ names a folder; give a file name, e\.g\. -o out\/demo-report\.html\n$/],
+    ['a folder', ['-o', 'studies'], /^sodate report: -o \S+studies is a folder; give a file name, e\.g\. -o \S+studies\/demo-report\.html\n$/],
+    ['a plot folder under a file', ['-o', 'ok.html', '--svg-dir', 'report.html/svg'], /^sodate report: --svg-dir \S+report\.html\/svg: cannot create the folder \(.*\); give a folder that can be written\n$/],
   ])('refuses -o or a plot folder naming %s in one line', async (_what, args, expected) => {
     const run = await runCli(['report', 'demo', ...args], dir);
     expect(run.code).toBe(2);

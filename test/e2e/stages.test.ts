@@ -111,7 +111,7 @@ describe('sodate tune with stages', () => {
     }
     const worker = await runCli(['worker', 'grow.reg', '--storage', 'studies/grow.db'], dir);
     expect(worker.code).toBe(2);
-    expect(worker.stderr).toMatch(/^sodate: sodate worker: study "grow\.reg" is a stage of a staged study; stages run from one `sodate tune <space\.yaml>`/);
+    expect(worker.stderr).toMatch(/^sodate worker: study "grow\.reg" is a stage of a staged study; stages run from one `sodate tune <space\.yaml>`/);
     expect(lineageOf(dir, 'grow.reg')).toMatchObject({ of: 'grow', index: 1, parent: 'grow.optim', carry: 'fix', carried: best.params, parentBest: { trial: best.number, value: best.value }, opens: ['wd'] });
   }, 180_000);
 

@@ -9,8 +9,10 @@ import { allTrialsOf, withStudy } from './trials.js';
 export const EXPORT_HELP = `usage: sodate export <study> [--storage URL] [--format csv|json] [-o FILE]
 
 Every trial, one row each: number, state, value, duration_s, start and end times, device,
-slot, best_epoch (the step of the best intermediate value) and the parameters (CSV columns
-params_<name>). Prints to stdout unless -o is given. Default format: csv.
+slot, best_epoch (the step of the best intermediate value), the parameters (CSV columns
+params_<name>), what the objective recorded (user_attrs_<key>) and a note: why a trial
+failed, or where it was pruned. JSON rows also hold every intermediate value. Prints to
+stdout unless -o is given. Default format: csv.
 `;
 
 export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {

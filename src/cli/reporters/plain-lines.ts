@@ -3,7 +3,7 @@ import type { FrozenTrial } from '../../storage/records.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
-import { FOLDS_ATTR, failReason } from '../../storage/metadata.js';
+import { failReason, prunedAt } from '../../storage/metadata.js';
 import { bestCompleteTrial } from '../../multi-objective/best.js';
 import { baselineLine } from '../../tui/model/summary.js';
 
@@ -52,7 +52,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       const took = formatSeconds(durationSeconds(trial));
       let outcome: string;
       if (trial.state === 'COMPLETE') outcome = formatTrialValues(trial, metrics);
-      else if (trial.state === 'PRUNED') outcome = trial.systemAttrs[FOLDS_ATTR] === true ? `pruned after ${trial.intermediateValues.size} fold(s)` : `pruned at step ${Math.max(...trial.intermediateValues.keys())}`;
+      else if (trial.state === 'PRUNED') outcome = `pruned ${prunedAt(trial)}`;
       else outcome = `failed: ${String(failReason(trial) ?? 'unknown error')}`;
       write(`trial ${trial.number} ${trial.state.padEnd(8)} ${outcome}${bestText}  ${took}  ${formatParams(trial.params)}`);
     },

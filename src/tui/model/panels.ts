@@ -8,7 +8,7 @@ import { trialSeconds, valueOf } from './order.js';
 import { isBetter } from '../../storage/records.js';
 import { constraintsText, isInfeasible, namedValuesText, stateLabel, valueCellWidth, valueCells } from './objectives.js';
 import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
-import { DEVICE_ATTR, FAIL_REASON_KEY, LOG_TAIL_ATTR, MAX_STEP_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
+import { DEVICE_ATTR, FAIL_REASON_KEY, LOG_TAIL_ATTR, MAX_STEP_ATTR, SLOT_ATTR, prunedAt } from '../../storage/metadata.js';
 
 export const STATE_TONE: Record<string, Tone> = { COMPLETE: 'complete', PRUNED: 'pruned', FAIL: 'failed', RUNNING: 'running', WAITING: 'waiting' };
 
@@ -347,6 +347,7 @@ export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly
     { text: trial.state, tone: STATE_TONE[trial.state] ?? 'dim', bold: true },
     ...(infeasible ? [{ text: ' infeasible', tone: 'warn' as const, bold: true }] : []),
     { text: `  ${namedValuesText(trial, objectives)}` },
+    ...(trial.state === 'PRUNED' ? [{ text: `  pruned ${prunedAt(trial)}`, tone: 'dim' as const }] : []),
     { text: `  ${trial.state === 'RUNNING' ? 'running for' : 'took'} ${formatDuration(trialSeconds(trial, now))}`, tone: 'dim' },
     { text: `  slot ${attrText(trial, SLOT_ATTR) ?? '-'}  device ${attrText(trial, DEVICE_ATTR) ?? '-'}`, tone: 'dim' },
     ...(trial.datetimeStart ? [{ text: `  started ${trial.datetimeStart.toISOString().replace('T', ' ').slice(0, 19)}`, tone: 'dim' as const }] : []),

@@ -31,7 +31,7 @@ describe('sodate artifacts --copy-to', () => {
     const copy = await runCli(['artifacts', 'demo', 'best', '--copy-to', 'best-model'], dir);
     expect(copy.code).toBe(1);
     expect(copy.stdout).toBe('');
-    expect(copy.stderr).toMatch(/^sodate: sodate artifacts: no file of trial \d+ of study demo is present to copy \(1 missing\); `sodate artifacts demo best` lists each file's status\n$/);
+    expect(copy.stderr).toMatch(/^sodate artifacts: no file of trial \d+ of study demo is present to copy \(1 missing\); `sodate artifacts demo best` lists each file's status\n$/);
     expect(existsSync(join(dir, 'best-model'))).toBe(false);
   });
 });

@@ -48,7 +48,7 @@ describe('sodate delete', () => {
     const { code, out, err } = await deleteLive(url);
     expect(code).toBe(1);
     expect(out).toBe('');
-    expect(err).toBe('sodate: sodate delete: study live has 1 trial (#1) RUNNING with a fresh heartbeat or none (another process is working on it, or another tool left it open); stop that run and try again (a dead process\'s trials are failed after 30s without a heartbeat), or pass --force to delete it anyway\n');
+    expect(err).toBe('sodate delete: study live has 1 trial (#1) RUNNING with a fresh heartbeat or none (another process is working on it, or another tool left it open); stop that run and try again (a dead process\'s trials are failed after 30s without a heartbeat), or pass --force to delete it anyway\n');
     expect(await storedStates(url)).toEqual(['COMPLETE', 'RUNNING']);
   });
 

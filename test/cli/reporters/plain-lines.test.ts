@@ -78,3 +78,27 @@ describe('the plain-lines reporter', () => {
     expect(lines.at(-1)).toBe('baseline (trial 0) loss=0.75; best improves on it by 0.5');
   });
 });
+
+describe('a pruned trial\'s line', () => {
+  async function prunedLine(values: readonly number[]): Promise<string | undefined> {
+    const { study, lines, reporter } = await reportedStudy(new InMemoryStorage());
+    const trial = await study.ask();
+    trial.suggestFloat('x', 0, 1);
+    for (const [step, v] of values.entries()) await trial.report(step, v);
+    reporter.trialFinish?.(await study.tell(trial, { state: 'pruned' }), study);
+    return lines.at(-1);
+  }
+
+  it('says at which step it stopped', async () => {
+    expect(await prunedLine([0.5, 0.4])).toMatch(/^trial 0 PRUNED   pruned at step 1 /);
+  });
+
+  it('says a NaN or infinite last value is a diverged run', async () => {
+    expect(await prunedLine([0.5, NaN])).toMatch(/pruned at step 1: it reported NaN \(a diverged run\)/);
+    expect(await prunedLine([Infinity])).toMatch(/pruned at step 0: it reported Infinity \(a diverged run\)/);
+  });
+
+  it('says a trial pruned before it reported anything was', async () => {
+    expect(await prunedLine([])).toMatch(/pruned before its first report/);
+  });
+});
