@@ -7,6 +7,7 @@ import type { SlotPlanOptions } from './devices.js';
 import { planSlots } from './devices.js';
 import { InlineSlots } from './inline-slots.js';
 import type { ObjectiveRef } from './messages.js';
+import { missingProgram } from '../objectives/command-program.js';
 import { CommandSlots } from './command-slots.js';
 import { ProcessSlots } from './process-slots.js';
 import type { Slot, SlotRunner } from './slots.js';
@@ -67,4 +68,6 @@ export function checkObjective(file: StudyFile): void {
     throw new ObjectiveLoadError(`objective module ${spec.path} does not exist; fix objective.module in the space file`);
   }
   if (spec.kind === 'builtin' && builtinManifest(spec.name) === undefined) throw builtinNotInstalled(spec.name);
+  const missing = spec.kind === 'command' ? missingProgram(spec) : undefined;
+  if (missing !== undefined) throw new ObjectiveLoadError(missing);
 }
