@@ -17,6 +17,7 @@ import { StudyTrial } from './trial.js';
 import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
+import { retryWhileBusy } from './busy-retry.js';
 import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
 import { bestCompleteTrial } from '../multi-objective/best.js';
 
@@ -289,7 +290,7 @@ export class Study {
       for (const name of Object.keys(this.constraintLimits)) if (stored[constraintKey(name)] === undefined) trial.setConstraint(name, NaN);
     }
     await trial.flush().catch(() => undefined);
-    const changed = await this.storage.finishTrial(trial.id, state, values);
+    const changed = await retryWhileBusy(() => this.storage.finishTrial(trial.id, state, values));
     if (!changed) {
       const current = await this.storage.getTrial(trial.id);
       throw new StorageError(`trial ${trial.number} is already ${current.state}; it cannot be told again`, 'SODATE_TRIAL_FINISHED');

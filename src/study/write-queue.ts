@@ -1,7 +1,9 @@
+import { retryWhileBusy } from './busy-retry.js';
+
 /**
  * Orders the writes a synchronous API starts (e.g. `trial.suggestFloat` storing its value)
  * and surfaces the first failure at the next `flush`, so no write is lost or reordered and
- * no error goes unseen.
+ * no error goes unseen. A write that finds the database locked is tried again first.
  */
 export class WriteQueue {
   private tail: Promise<void> = Promise.resolve();
@@ -12,7 +14,7 @@ export class WriteQueue {
     this.tail = this.tail.then(async () => {
       if (this.failed) return;
       try {
-        await write();
+        await retryWhileBusy(write);
       } catch (error) {
         this.failed = true;
         this.failure = error;

@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { RandomSampler } from '../../src/samplers/random.js';
+import { SqliteStorage } from '../../src/storage/sqlite/index.js';
+import { createStudy } from '../../src/study/create.js';
+import { retryWhileBusy } from '../../src/study/busy-retry.js';
+import { StorageError } from '../../src/errors.js';
+
+describe('a trial\'s writes when another process holds the SQLite database', () => {
+  it('keep the result of a trial told while the lock outlasts the busy timeout', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sodate-busy-')), 'busy.db');
+    const storage = SqliteStorage.open(file, { busyTimeoutMs: 100 });
+    const study = await createStudy({ name: 'busy', storage, sampler: new RandomSampler({ seed: 1 }) });
+    const trial = await study.ask();
+    const x = trial.suggestFloat('x', 0, 1);
+    await trial.report(0, 0.9);
+    const other = new Database(file);
+    other.exec('BEGIN IMMEDIATE');
+    // better-sqlite3 waits synchronously: this fires after the first try has given up.
+    setTimeout(() => other.exec('ROLLBACK'), 20);
+    const told = await study.tell(trial, 0.5);
+    other.close();
+    expect(told.state).toBe('COMPLETE');
+    const stored = await storage.getTrial(told.id);
+    expect(stored).toMatchObject({ state: 'COMPLETE', values: [0.5], params: { x } });
+    expect(stored.intermediateValues.get(0)).toBe(0.9);
+    await storage.close();
+  });
+});
+
+describe('retryWhileBusy', () => {
+  it('gives up after its retries with the storage\'s own error, and never retries other errors', async () => {
+    let tries = 0;
+    const busy = new StorageError('locked', 'SODATE_STORAGE_BUSY');
+    await expect(retryWhileBusy(async () => { tries++; throw busy; })).rejects.toBe(busy);
+    expect(tries).toBe(4);
+    tries = 0;
+    const other = new StorageError('full', 'SODATE_STORAGE_FULL');
+    await expect(retryWhileBusy(async () => { tries++; throw other; })).rejects.toBe(other);
+    expect(tries).toBe(1);
+  });
+});
