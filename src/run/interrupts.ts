@@ -9,9 +9,11 @@ export interface Interrupts {
 }
 
 /**
- * Two-step shutdown on SIGINT/SIGTERM: the first stops asking and lets running trials
+ * Two-step shutdown on SIGINT/SIGTERM/SIGHUP: the first stops asking and lets running trials
  * finish, the second stops them cleanly (every state still written), a third exits at once.
  * `stopAsking` (aborted when nothing reads the output any more) counts as a first signal.
+ * SIGHUP (the terminal closed) is no exit at once: command trials run in process groups of
+ * their own, which a hang-up does not reach, and would go on unwatched and unrecorded.
  */
 export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = process, stopAsking?: AbortSignal): Interrupts {
   const first = new AbortController();
@@ -31,6 +33,7 @@ export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = pro
   };
   proc.on('SIGINT', onSignal);
   proc.on('SIGTERM', onSignal);
+  proc.on('SIGHUP', onSignal);
   const onStopAsking = () => {
     if (count === 0) onSignal();
   };
@@ -42,6 +45,7 @@ export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = pro
     dispose: () => {
       proc.off('SIGINT', onSignal);
       proc.off('SIGTERM', onSignal);
+      proc.off('SIGHUP', onSignal);
       stopAsking?.removeEventListener('abort', onStopAsking);
     },
   };

@@ -33,4 +33,15 @@ describe('installInterrupts', () => {
     expect(again.signal.aborted).toBe(true);
     again.dispose();
   });
+
+  it('takes a hang-up (the terminal closed) as a first signal, not an exit: running command trials are waited for and recorded', () => {
+    const proc = fakeProcess();
+    const interrupts = installInterrupts({}, proc);
+    proc.emit('SIGHUP');
+    expect([interrupts.signal.aborted, interrupts.stopSignal.aborted]).toEqual([true, false]);
+    proc.emit('SIGTERM');
+    expect(interrupts.stopSignal.aborted).toBe(true);
+    interrupts.dispose();
+    expect(proc.listenerCount('SIGHUP')).toBe(0);
+  });
 });
