@@ -11,7 +11,7 @@
  * difference of the re-run means with Welch's 95% interval (unpaired: the stages' seeds
  * differ); otherwise it is the difference of the two best values, marked a single run.
  */
-import { isFeasible } from '../multi-objective/constraints.js';
+import { bestCompleteTrial } from '../multi-objective/best.js';
 import type { Storage } from '../storage/storage.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { isRerun } from '../storage/records.js';
@@ -70,13 +70,6 @@ export const STAGE_GAIN_LEVEL = 0.95;
 
 const value0 = (t: FrozenTrial) => t.values?.[0];
 
-function bestTuningTrial(trials: readonly FrozenTrial[], direction: Direction): FrozenTrial | undefined {
-  const sign = direction === 'minimize' ? 1 : -1;
-  return trials
-    .filter((t) => t.state === 'COMPLETE' && !isRerun(t) && isFeasible(t) && Number.isFinite(value0(t)))
-    .sort((a, b) => sign * ((value0(a) as number) - (value0(b) as number)) || a.number - b.number)[0];
-}
-
 /** The gain of `to` over `from` from their re-runs: Welch's interval when both have two or more. */
 export function rerunGain(from: readonly number[], to: readonly number[], direction: Direction, level = STAGE_GAIN_LEVEL): StageGain | null {
   if (from.length < 2 || to.length < 2) return null;
@@ -96,7 +89,8 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
   const sign = direction === 'minimize' ? -1 : 1;
   const rows: StageRow[] = [];
   for (const [i, stage] of stages.entries()) {
-    const best = bestTuningTrial(stage.trials, direction);
+    // The best `sodate tune` carried to the next stage (Study.bestTrial's rule), so the table shows the trial the lineage names.
+    const best = bestCompleteTrial(stage.trials, direction);
     const reruns =
       best === undefined
         ? []
@@ -104,7 +98,8 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
     const previous = rows[i - 1];
     let gain: StageGain | null = null;
     if (previous?.best != null && best !== undefined) {
-      gain = rerunGain(previous.reruns, reruns, direction) ?? { mean: sign * ((value0(best) as number) - previous.best.value), low: null, high: null, basis: 'single run' };
+      const single = sign * ((value0(best) as number) - previous.best.value);
+      gain = rerunGain(previous.reruns, reruns, direction) ?? (Number.isNaN(single) ? null : { mean: single, low: null, high: null, basis: 'single run' });
     }
     rows.push({
       index: i + 1,

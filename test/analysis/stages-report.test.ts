@@ -89,6 +89,14 @@ describe('the stages side by side', () => {
     const flipped = stages().map((s) => ({ ...s, trials: s.trials.map((t) => ({ ...t, values: t.values === null ? null : [-(t.values[0] as number)] })) }));
     expect(stageRows(flipped, 'maximize')[1]?.gain?.mean).toBeCloseTo(0.2, 12);
   });
+
+  it("take a stage's best as sodate tune carried it, an infinite value included, and give no gain between two infinite bests", () => {
+    const [optim, reg] = stages();
+    const infinite = (t: FrozenTrial) => (t.number === 1 ? { ...t, values: [-Infinity] } : t);
+    const rows = stageRows([{ ...optim!, trials: optim!.trials.map(infinite) }, { ...reg!, trials: reg!.trials.map(infinite) }], 'minimize');
+    expect(rows.map((r) => r.best?.number)).toEqual([1, 1]);
+    expect(rows[1]?.gain).toBeNull();
+  });
 });
 
 const record = (name: string): StudyRecord => ({ id: 2, name, direction: 'minimize', directions: ['minimize'], userAttrs: { metric: 'val_loss' }, systemAttrs: {} });
