@@ -66,14 +66,15 @@ export class SuccessiveHalvingPruner implements Pruner {
     for (;;) {
       const promotionStep = minResource * this.reductionFactor ** (this.minEarlyStoppingRate + rung);
       if (step < promotionStep) return false;
-      if (Number.isNaN(value)) return true;
+      const atRung = valueAtRung(trial, promotionStep, value);
+      if (Number.isNaN(atRung)) return true;
       const key = completedRungKey(rung);
-      study.setTrialSystemAttr(trial.id, key, encodeNumber(value));
+      study.setTrialSystemAttr(trial.id, key, encodeNumber(atRung));
       const competing = competingValues(trials, trial.id, key);
-      competing.push(value);
+      competing.push(atRung);
       // `competing` includes this trial, hence `<=`.
       if (competing.length <= this.bootstrapCount) return true;
-      if (!isPromotable(value, competing, this.reductionFactor, study.direction)) return true;
+      if (!isPromotable(atRung, competing, this.reductionFactor, study.direction)) return true;
       rung++;
     }
   }
@@ -82,6 +83,20 @@ export class SuccessiveHalvingPruner implements Pruner {
   shouldResume(study: StudyView, trial: FrozenTrial): boolean {
     return promotedAtLastRung(trial, study.getTrials(), this.reductionFactor, this.bootstrapCount, study.direction);
   }
+}
+
+/**
+ * What a trial recorded at a rung: its value at the first step it reported at or past the
+ * rung's step. A trial that passes several rungs at one report (it was running when
+ * `minResource: 'auto'` became known, or reports sparsely) is ranked at each rung by the
+ * value it had there, as every other trial is: its later, better value would outrank every
+ * trial that reaches the rung after it (Optuna records the current value at every rung,
+ * which prunes nearly all later trials when two or more run at once).
+ */
+export function valueAtRung(trial: FrozenTrial, rungStep: number, current: number): number {
+  let first: number | undefined;
+  for (const step of trial.intermediateValues.keys()) if (step >= rungStep && (first === undefined || step < first)) first = step;
+  return first === undefined ? current : (trial.intermediateValues.get(first) as number);
 }
 
 /** Optuna's `min_resource='auto'`: a hundredth of the longest run, at least 1; undefined before any COMPLETE trial. */

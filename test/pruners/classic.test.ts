@@ -152,6 +152,20 @@ describe('SuccessiveHalvingPruner', () => {
     // minResource = 4: step 3 is before the first rung.
     expect(new SuccessiveHalvingPruner().prune(makeStudyView([long, t]), t)).toBe(false);
   });
+  it("ranks a trial that passes several rungs at one report by its value at each rung's step, not its later value", () => {
+    // Trial 1 was running when trial 0 completed and made minResource ('auto') known: at its
+    // step-8 report it passes rung 0 (step 1) and rung 1 (step 4) at once.
+    const first = makeTrial({ number: 0, value: 0.2, intermediate: { 1: 1.2, 4: 0.45, 8: 0.2 } });
+    const late = running(1, { 1: 1.1, 2: 0.7, 4: 0.35, 8: 0.15 });
+    const view = makeStudyView([first, late]);
+    const pruner = new SuccessiveHalvingPruner({ reductionFactor: 4 });
+    expect(pruner.prune(view, late)).toBe(false);
+    expect(view.trials[1]?.systemAttrs['completed_rung_0']).toBe(1.1);
+    expect(view.trials[1]?.systemAttrs['completed_rung_1']).toBe(0.35);
+    // A new trial at step 1 competes with 1.1 there (not with 0.15, which no step-1 value beats).
+    const next = running(2, { 1: 1.0 });
+    expect(pruner.prune(makeStudyView([first, view.trials[1] as FrozenTrial, next]), next)).toBe(false);
+  });
   it('stores ±Infinity as strings, which JSON keeps', () => {
     const t = running(0, { 1: Infinity });
     const view = makeStudyView([t]);
