@@ -76,9 +76,19 @@ export function commandEnv(task: TrialTask, paramsFile: string): Record<string, 
   return env;
 }
 
+/**
+ * What a value, step or constraints line carries besides its numbers: `user_attrs` to store on
+ * the trial, and notes on parts of it that were not what they should be though the line still
+ * counts (each note goes into the trial's log as a `sodate:` line, with what happened and the fix).
+ */
+export interface LineExtras {
+  readonly attrs?: Readonly<Record<string, JsonValue>>;
+  readonly notes?: readonly string[];
+}
+
 /** One line of a command's stdout, read as a metric, a final value, attributes, or log text. */
 export type OutputLine =
-  | { readonly kind: 'report'; readonly step: number; readonly value: number; readonly values?: readonly number[] }
+  | ({ readonly kind: 'report'; readonly step: number; readonly value: number; readonly values?: readonly number[] } & LineExtras)
   /** One fold's value: `{"fold": 2, "value": 0.41}`. */
   | { readonly kind: 'fold'; readonly fold: number; readonly value: number }
   /** A line meant as a metric that cannot be one (a fold line with a bad index or value): fails the trial with this message. */
@@ -90,8 +100,8 @@ export type OutputLine =
    */
   | { readonly kind: 'malformed'; readonly message: string; readonly final: boolean }
   /** One number, or one per objective (`values`); a non-number entry is kept for tell to refuse. */
-  | { readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> }
-  | { readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> }
+  | ({ readonly kind: 'final'; readonly value: number | readonly unknown[]; readonly constraints?: Readonly<Record<string, number>> } & LineExtras)
+  | ({ readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> } & LineExtras)
   | { readonly kind: 'attrs'; readonly attrs: Readonly<Record<string, JsonValue>> }
   /** `{"checkpoint": "ckpt.pt"}` (optionally with `"step": 3`): a file in SODATE_TRIAL_DIR the trial can be resumed from. */
   | { readonly kind: 'checkpoint'; readonly path: string; readonly step?: number }
@@ -105,12 +115,48 @@ function numberOf(raw: unknown): number | undefined {
   return undefined;
 }
 
-/** A `constraints` object's numeric entries (NaN and ±Infinity as strings too); undefined when it is not an object. */
-function constraintsOf(raw: unknown): Record<string, number> | undefined {
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const out: Record<string, number> = {};
-  for (const [name, v] of Object.entries(raw as Record<string, unknown>)) out[name] = numberOf(v) ?? NaN;
-  return out;
+function isObject(raw: unknown): raw is Record<string, unknown> {
+  return raw !== null && typeof raw === 'object' && !Array.isArray(raw);
+}
+
+/** A found value for a note, one line and short. */
+function shown(raw: unknown): string {
+  const text = JSON.stringify(raw) ?? String(raw);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/**
+ * A `constraints` object's entries as numbers (NaN and ±Infinity as strings too); undefined
+ * when it is not an object. An entry that is not a number is NaN, a measurement that failed:
+ * the trial is infeasible, never wrongly feasible, and a note says so.
+ */
+function constraintsOf(raw: unknown): { constraints: Record<string, number>; notes: string[] } | undefined {
+  if (!isObject(raw)) return undefined;
+  const constraints: Record<string, number> = {};
+  const notes: string[] = [];
+  for (const [name, v] of Object.entries(raw)) {
+    const value = numberOf(v);
+    if (value === undefined) notes.push(`constraint ${JSON.stringify(name)} must be a number (or "NaN" for a failed measurement), got ${shown(v)}; it is stored as NaN, so the trial is infeasible`);
+    constraints[name] = value ?? NaN;
+  }
+  return { constraints, notes };
+}
+
+const USER_ATTRS_RULE = 'user_attrs must be an object, as in {"user_attrs": {"note": "hi"}}';
+
+/** The `user_attrs` riding on a value, step or constraints line (`what` counts); a note when it is not an object. */
+function attrsOf(record: Record<string, unknown>, what: 'value' | 'constraints'): LineExtras {
+  if (!('user_attrs' in record)) return {};
+  const attrs = record['user_attrs'];
+  if (isObject(attrs)) return { attrs: attrs as Record<string, JsonValue> };
+  return { notes: [`${USER_ATTRS_RULE}; the line's ${what} ${what === 'value' ? 'counts' : 'count'}, its user_attrs are not stored`] };
+}
+
+/** `line` with its attributes and notes, each only when there is one. */
+function withExtras<T extends OutputLine>(line: T, ...extras: LineExtras[]): T {
+  const attrs = extras.find((e) => e.attrs !== undefined)?.attrs;
+  const notes = extras.flatMap((e) => e.notes ?? []);
+  return { ...line, ...(attrs === undefined ? {} : { attrs }), ...(notes.length === 0 ? {} : { notes }) };
 }
 
 const FOLD_EXAMPLE = 'print {"fold": 0, "value": 0.41} once per fold';
@@ -156,13 +202,44 @@ function isStep(raw: unknown): raw is number {
   return typeof raw === 'number' && Number.isInteger(raw) && raw >= 0;
 }
 
-/** A line that is not JSON though it has a value key: Python's print(dict) or a bare NaN. */
+/** A line that is not JSON though it has a value key: Python's print(dict), a trailing comma. */
 function unparsedValueLine(text: string): OutputLine {
   if (!/["'](values?)["']\s*:/.test(text)) return { kind: 'log' };
   const final = !/["']step["']\s*:/.test(text);
   if (/'values?'\s*:/.test(text)) return { kind: 'malformed', message: 'not JSON (single quotes): print the line with json.dumps(...) or JSON.stringify(...), not a dict', final };
-  if (/:\s*-?(NaN|Infinity)\b/.test(text)) return { kind: 'malformed', message: 'not JSON: NaN and Infinity must be strings, as in {"value": "NaN"}', final };
   return { kind: 'malformed', message: 'not JSON: print the line with json.dumps(...) or JSON.stringify(...)', final };
+}
+
+const JSON_STRING = /"(?:[^"\\]|\\.)*"/g;
+const BARE_NON_FINITE = /(?<![\w$.])(?:-?Infinity|NaN)(?![\w$])/g;
+
+/**
+ * Python's json.dumps writes a NaN or infinite float as a bare `NaN`, `Infinity` or
+ * `-Infinity`, which JSON has not: those tokens outside strings become the strings
+ * `"NaN"`, `"Infinity"`, `"-Infinity"` that a value, step value or constraint takes anyway.
+ * String contents are left as they are.
+ */
+function quoteNonFinite(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const match of text.matchAll(JSON_STRING)) {
+    out += text.slice(at, match.index).replace(BARE_NON_FINITE, (token) => `"${token}"`) + match[0];
+    at = match.index + match[0].length;
+  }
+  return out + text.slice(at).replace(BARE_NON_FINITE, (token) => `"${token}"`);
+}
+
+/** The line as JSON, reading Python's bare NaN and ±Infinity; undefined when it is not JSON. */
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    try {
+      return JSON.parse(quoteNonFinite(text)) as unknown;
+    } catch {
+      return undefined;
+    }
+  }
 }
 
 /**
@@ -172,51 +249,56 @@ function unparsedValueLine(text: string): OutputLine {
  * `{"step": 3, "value": 0.41}` is an intermediate value, `{"value": 0.39}` the final one
  * (`{"values": [0.39, 12.5]}` for several objectives), `{"constraints": {"gpu_mem_gb": 14}}`
  * measured constrained quantities (also on the final line), `{"user_attrs": {...}}`
- * attributes for the trial; other keys on those lines are ignored.
+ * attributes for the trial (also on a value, step or constraints line); other keys on those
+ * lines are ignored. A number may be "NaN", "Infinity" or "-Infinity", quoted or bare (Python).
  * One of those lines with wrong content (a value that is not a number, a step that is not a
  * non-negative integer, a value line that is not JSON) is `malformed`: log text with the
- * reason. Anything else (plain text, other JSON) is log text: garbage never fails a trial by itself.
+ * reason. A line that counts though part of it is wrong (a constraint that is not a number,
+ * user_attrs that is not an object) carries a note on it. Anything else (plain text, other
+ * JSON) is log text: garbage never fails a trial by itself.
  */
 export function parseOutputLine(line: string): OutputLine {
   const text = line.trim();
   if (!text.startsWith('{') || !text.endsWith('}')) return { kind: 'log' };
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch {
-    return unparsedValueLine(text);
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) return { kind: 'log' };
-  const record = data as Record<string, unknown>;
+  const data = parseJson(text);
+  if (data === undefined) return unparsedValueLine(text);
+  if (!isObject(data)) return { kind: 'log' };
+  const record = data;
   if ('fold' in record) return foldLine(record);
   // A value line that also names a file (`{"value": 0.9, "checkpoint": "/models/best.pt"}`, as
   // scripts printed before checkpoints meant anything here) stays a value line.
   if ('checkpoint' in record && !('value' in record) && !('values' in record)) return checkpointLine(record);
-  const constraints = constraintsOf(record['constraints']);
+  const measured = constraintsOf(record['constraints']);
   const final = !('step' in record);
+  /** A final line: its constraints (with a note for each that is not a number) and user_attrs. */
+  const finalLine = (value: number | readonly unknown[]): OutputLine => {
+    if (measured === undefined) return withExtras({ kind: 'final', value }, attrsOf(record, 'value'));
+    const notes = measured.notes.map((note) => `${note} (the line's value counts)`);
+    return withExtras({ kind: 'final', value, constraints: measured.constraints }, { notes }, attrsOf(record, 'value'));
+  };
   if (Array.isArray(record['values'])) {
     const value = (record['values'] as unknown[]).map((v) => numberOf(v) ?? v);
-    if (final) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+    if (final) return finalLine(value);
     const step = record['step'];
     const numbers = value.filter((v): v is number => typeof v === 'number');
     if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "values": [0.41, 12.5]}`, final };
     if (value.length === 0) return { kind: 'malformed', message: 'values must list one number per objective', final };
     if (numbers.length !== value.length) return { kind: 'malformed', message: `values at step ${step} must all be numbers`, final };
-    return { kind: 'report', step, value: numbers[0] as number, values: numbers };
+    return withExtras({ kind: 'report', step, value: numbers[0] as number, values: numbers }, attrsOf(record, 'value'));
   }
   if ('value' in record) {
     const value = numberOf(record['value']);
     if (value === undefined) return { kind: 'malformed', message: badValue(record['value']), final };
-    if (final) return constraints === undefined ? { kind: 'final', value } : { kind: 'final', value, constraints };
+    if (final) return finalLine(value);
     const step = record['step'];
     if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "value": 0.41}`, final };
-    return { kind: 'report', step, value };
+    return withExtras({ kind: 'report', step, value }, attrsOf(record, 'value'));
   }
   if ('values' in record) return { kind: 'malformed', message: 'values must be a list of numbers, one per objective, as in {"values": [0.39, 12.5]}', final };
-  if (constraints !== undefined) return { kind: 'constraints', constraints };
+  if (measured !== undefined) return withExtras({ kind: 'constraints', constraints: measured.constraints }, measured, attrsOf(record, 'constraints'));
   if ('constraints' in record) return { kind: 'malformed', message: 'constraints must be an object of numbers, as in {"constraints": {"gpu_mem_gb": 14}}', final: false };
   const attrs = record['user_attrs'];
-  if (attrs !== null && typeof attrs === 'object' && !Array.isArray(attrs)) return { kind: 'attrs', attrs: attrs as Record<string, JsonValue> };
-  if ('user_attrs' in record) return { kind: 'malformed', message: 'user_attrs must be an object, as in {"user_attrs": {"note": "hi"}}', final: false };
+  if (isObject(attrs)) return { kind: 'attrs', attrs: attrs as Record<string, JsonValue> };
+  if ('user_attrs' in record) return { kind: 'malformed', message: USER_ATTRS_RULE, final: false };
   return { kind: 'log' };
 }

@@ -34,7 +34,8 @@ function clipLine(line: string): string {
  * Command trials: one process per trial, spawned without a shell in its own process
  * group, with the slot's CUDA_VISIBLE_DEVICES. JSON lines on stdout are metrics (see
  * `parseOutputLine`); everything else, stderr included, is the trial's log, where a metric
- * line with wrong content gets a note saying what is wrong. A pruned or
+ * line with wrong content, or a part of one that is (a constraint that is not a number), gets
+ * a note saying what is wrong. A pruned or
  * stopped command gets SIGTERM, then SIGKILL after the grace period; what it prints after
  * the stop is ignored.
  */
@@ -131,6 +132,11 @@ export class CommandSlots implements SlotRunner {
           if (stopped === undefined) void handle(message);
         });
         return;
+      }
+      if (parsed.kind === 'final' || parsed.kind === 'report' || parsed.kind === 'constraints') {
+        // A line that counts though part of it was wrong: say what was made of that part.
+        for (const note of parsed.notes ?? []) void handle({ type: 'log', text: `sodate: command printed ${clipLine(line)} (stdout line ${lineNumber}): ${note}\n` });
+        for (const [key, value] of Object.entries(parsed.attrs ?? {})) void handle({ type: 'attr', key, value });
       }
       const constraints = parsed.kind === 'final' || parsed.kind === 'constraints' ? parsed.constraints : undefined;
       for (const [name, value] of Object.entries(constraints ?? {})) void handle({ type: 'constraint', name, value });

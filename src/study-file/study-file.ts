@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseS3Url } from '../artifacts/remote.js';
 import { SpaceError } from '../errors.js';
 import { BUILTIN_OBJECTIVES, builtinManifest } from '../objectives/builtins.js';
+import { paramEnvName } from '../objectives/command-objective.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
@@ -331,6 +332,7 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
       }
     }
     if ('options' in raw) throw src.fail([...path, 'options'], 'options go with builtin objectives only');
+    checkParamEnvNames(src, paramNames);
     return { kind: 'command', argv: args, cwd: dir };
   }
   const name = raw['builtin'];
@@ -338,6 +340,19 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
   const options = raw['options'] ?? {};
   if (!isMapping(options)) throw src.error([...path, 'options'], 'a mapping of trainer options', options);
   return { kind: 'builtin', name, options, ...isolation };
+}
+
+/** A command gets each parameter as SODATE_PARAM_<NAME>: refuse two names that become one variable (`lr` and `LR`, `drop-rate` and `drop_rate`), as one would hide the other. */
+function checkParamEnvNames(src: YamlSource, paramNames: ReadonlySet<string>): void {
+  const seen = new Map<string, string>();
+  for (const name of paramNames) {
+    const variable = paramEnvName(name);
+    const other = seen.get(variable);
+    if (other !== undefined) {
+      throw src.fail(['params', name], `parameters "${other}" and "${name}" would both be passed to the command as ${variable}, and one would hide the other; rename one of them`);
+    }
+    seen.set(variable, name);
+  }
 }
 
 function parseBudget(src: YamlSource, raw: unknown): StudyFile['budget'] {

@@ -33,10 +33,8 @@ describe('parseOutputLine on metric lines with wrong content', () => {
     expect(parseOutputLine('{"user_attrs": "hi"}')).toEqual({ kind: 'malformed', message: 'user_attrs must be an object, as in {"user_attrs": {"note": "hi"}}', final: false });
   });
 
-  it("recognises a value line that is not JSON: Python's print(dict) and a bare NaN", () => {
+  it("recognises a value line that is not JSON: Python's print(dict) and a trailing comma", () => {
     expect(parseOutputLine("{'value': 0.3}")).toEqual({ kind: 'malformed', message: 'not JSON (single quotes): print the line with json.dumps(...) or JSON.stringify(...), not a dict', final: true });
-    expect(parseOutputLine('{"value": NaN}')).toEqual({ kind: 'malformed', message: 'not JSON: NaN and Infinity must be strings, as in {"value": "NaN"}', final: true });
-    expect(parseOutputLine('{"step": 2, "value": -Infinity}')).toMatchObject({ kind: 'malformed', final: false });
     expect(parseOutputLine('{"value": 0.3,}')).toEqual({ kind: 'malformed', message: 'not JSON: print the line with json.dumps(...) or JSON.stringify(...)', final: true });
   });
 
@@ -48,5 +46,79 @@ describe('parseOutputLine on metric lines with wrong content', () => {
     expect(parseOutputLine('{"value": 0.39}')).toEqual({ kind: 'final', value: 0.39 });
     expect(parseOutputLine('{"step": 0, "value": "NaN"}')).toEqual({ kind: 'report', step: 0, value: NaN });
     expect(parseOutputLine('{"values": 3, "value": 0.2}')).toEqual({ kind: 'final', value: 0.2 });
+  });
+});
+
+describe('parseOutputLine on user_attrs that ride on a metric line', () => {
+  it('keeps user_attrs on a final line', () => {
+    expect(parseOutputLine('{"value": 0.3, "user_attrs": {"params_m": 4.2}}')).toEqual({ kind: 'final', value: 0.3, attrs: { params_m: 4.2 } });
+  });
+
+  it('keeps user_attrs on a multi-objective final line with constraints', () => {
+    expect(parseOutputLine('{"values": [0.3, 12.5], "constraints": {"mem_gb": 3}, "user_attrs": {"params_m": 4.2}}')).toEqual({
+      kind: 'final',
+      value: [0.3, 12.5],
+      constraints: { mem_gb: 3 },
+      attrs: { params_m: 4.2 },
+    });
+  });
+
+  it('keeps user_attrs on step lines, one or several objectives', () => {
+    expect(parseOutputLine('{"step": 2, "value": 0.4, "user_attrs": {"lr_now": 0.01}}')).toEqual({ kind: 'report', step: 2, value: 0.4, attrs: { lr_now: 0.01 } });
+    expect(parseOutputLine('{"step": 2, "values": [0.4, 9], "user_attrs": {"lr_now": 0.01}}')).toEqual({ kind: 'report', step: 2, value: 0.4, values: [0.4, 9], attrs: { lr_now: 0.01 } });
+  });
+
+  it('keeps user_attrs on a constraints line', () => {
+    expect(parseOutputLine('{"constraints": {"mem_gb": 3}, "user_attrs": {"gpu": "a100"}}')).toEqual({ kind: 'constraints', constraints: { mem_gb: 3 }, attrs: { gpu: 'a100' } });
+  });
+
+  it('keeps the value of a line whose user_attrs is not an object, with a note that they were not stored', () => {
+    expect(parseOutputLine('{"value": 0.3, "user_attrs": "hi"}')).toEqual({
+      kind: 'final',
+      value: 0.3,
+      notes: ['user_attrs must be an object, as in {"user_attrs": {"note": "hi"}}; the line\'s value counts, its user_attrs are not stored'],
+    });
+  });
+});
+
+describe("parseOutputLine on Python's bare NaN and Infinity (json.dumps of a float)", () => {
+  it('reads a bare NaN, Infinity or -Infinity as the string forms are read', () => {
+    for (const token of ['NaN', 'Infinity', '-Infinity']) {
+      expect(parseOutputLine(`{"value": ${token}}`)).toEqual(parseOutputLine(`{"value": "${token}"}`));
+      expect(parseOutputLine(`{"step": 3, "value": ${token}}`)).toEqual(parseOutputLine(`{"step": 3, "value": "${token}"}`));
+      expect(parseOutputLine(`{"values": [0.3, ${token}]}`)).toEqual(parseOutputLine(`{"values": [0.3, "${token}"]}`));
+      expect(parseOutputLine(`{"value": 1, "constraints": {"mem_gb": ${token}}}`)).toEqual(parseOutputLine(`{"value": 1, "constraints": {"mem_gb": "${token}"}}`));
+    }
+    expect(parseOutputLine('{"value": -Infinity}')).toEqual({ kind: 'final', value: -Infinity });
+    expect(parseOutputLine('{"step": 0, "values": [NaN, Infinity]}')).toEqual({ kind: 'report', step: 0, value: NaN, values: [NaN, Infinity] });
+  });
+
+  it('leaves NaN and Infinity inside strings as they are', () => {
+    expect(parseOutputLine('{"value": NaN, "user_attrs": {"note": "NaN, -Infinity \\" Infinity"}}')).toEqual({ kind: 'final', value: NaN, attrs: { note: 'NaN, -Infinity " Infinity' } });
+  });
+
+  it('still calls a line with a bare token and another JSON fault not JSON', () => {
+    expect(parseOutputLine('{"value": NaN,}')).toEqual({ kind: 'malformed', message: 'not JSON: print the line with json.dumps(...) or JSON.stringify(...)', final: true });
+  });
+});
+
+describe('parseOutputLine on a constraint that is not a number', () => {
+  const note = 'constraint "mem_gb" must be a number (or "NaN" for a failed measurement), got "abc"; it is stored as NaN, so the trial is infeasible';
+
+  it('keeps the value line and its other constraints, stores the bad one as NaN, with a note saying so', () => {
+    expect(parseOutputLine('{"values": [0.3, 1.0], "constraints": {"mem_gb": "abc", "latency_ms": 20}}')).toEqual({
+      kind: 'final',
+      value: [0.3, 1.0],
+      constraints: { mem_gb: NaN, latency_ms: 20 },
+      notes: [`${note} (the line's value counts)`],
+    });
+  });
+
+  it('gives the same note on a constraints line', () => {
+    expect(parseOutputLine('{"constraints": {"mem_gb": "abc"}}')).toEqual({ kind: 'constraints', constraints: { mem_gb: NaN }, notes: [note] });
+  });
+
+  it('takes "NaN" as a failed measurement without a note', () => {
+    expect(parseOutputLine('{"value": 0.3, "constraints": {"mem_gb": "NaN"}}')).toEqual({ kind: 'final', value: 0.3, constraints: { mem_gb: NaN } });
   });
 });

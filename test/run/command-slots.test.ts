@@ -4,6 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { CommandSlots } from '../../src/run/command-slots.js';
 import { compileSearchSpace } from '../../src/space/search-space.js';
 import { categoricalDistribution } from '../../src/space/distributions.js';
+import { RandomSampler } from '../../src/samplers/random.js';
+import { createStudy } from '../../src/study/create.js';
 import { fixtureDir, runWith, thresholdPruner } from './fixtures.js';
 
 /** A stand-in for a training script, run with the Node binary that runs the tests. */
@@ -55,6 +57,14 @@ if (mode === 'steps' || mode === 'stubborn') {
   console.log('{"value": "abc"}');
   console.log('{"step": 1.5, "value": 2}');
   console.log(JSON.stringify({ value: x }));
+} else if (mode === 'attrsonlines') {
+  console.log(JSON.stringify({ step: 0, value: x, user_attrs: { first_step: true } }));
+  console.log(JSON.stringify({ value: x, user_attrs: { params_m: 4.2 } }));
+} else if (mode === 'pythonfloats') {
+  console.log('{"step": 0, "value": NaN}');
+  console.log('{"value": Infinity}');
+} else if (mode === 'badconstraint') {
+  console.log(JSON.stringify({ value: x, constraints: { mem_gb: 'abc' } }));
 } else if (mode === 'nofinal') {
   console.log('{"step": 0, "value": 1}');
 } else if (mode === 'exit3') {
@@ -149,6 +159,35 @@ describe('command trials', () => {
     const log = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'))[0] as string, '0.log'), 'utf8');
     expect(log).toContain('sodate: command printed {"value": "abc"} (stdout line 1): value must be a number');
     expect(log).toContain('sodate: command printed {"step": 1.5, "value": 2} (stdout line 2): step must be a non-negative integer, as in {"step": 3, "value": 0.41}');
+  });
+
+  it('store user_attrs printed on a step line and on the final line', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['attrsonlines', '{x}']), { maxTrials: 1 });
+    expect(trials[0]?.state).toBe('COMPLETE');
+    expect(trials[0]?.userAttrs).toEqual({ first_step: true, params_m: 4.2 });
+  });
+
+  it("read Python's bare NaN and Infinity (json.dumps of a float) as numbers", async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['pythonfloats', '{x}']), { maxTrials: 1 });
+    expect(trials[0]?.state).toBe('COMPLETE');
+    expect(trials[0]?.values).toEqual([Infinity]);
+    expect([...(trials[0]?.intermediateValues ?? [])]).toEqual([[0, NaN]]);
+  });
+
+  it('keep the value of a final line whose constraint is not a number, make the trial infeasible and say so in the log', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const study = await createStudy({ storage: `sqlite:${join(dir, 'c.db')}`, sampler: new RandomSampler({ seed: 1 }), constraints: { mem_gb: { max: 16 } } });
+    const { trials } = await runWith(commandRunner(dir, ['badconstraint', '{x}']), { maxTrials: 1, study, logDir: join(dir, 'logs') });
+    await study.close();
+    const t = trials[0];
+    expect(t?.state).toBe('COMPLETE');
+    expect(t?.values).toEqual([t?.params['x']]);
+    expect(t?.systemAttrs['constraints:mem_gb']).toBe(1e308);
+    const log = readFileSync(join(dir, 'logs', readdirSync(join(dir, 'logs'))[0] as string, '0.log'), 'utf8');
+    expect(log).toContain('sodate: command printed {"value":');
+    expect(log).toContain('constraint "mem_gb" must be a number (or "NaN" for a failed measurement), got "abc"; it is stored as NaN, so the trial is infeasible (the line\'s value counts)');
   });
 
   it('stop a hanging command at the trial timeout', async () => {

@@ -142,6 +142,17 @@ describe('parseStudyFile refuses malformed files with file:line, key, expected a
       /objective\.command: placeholder \{lrr\} names no parameter; known: lr/,
     );
   });
+  it('two parameters a command would get as one SODATE_PARAM_ variable', () => {
+    expect(errorOf(`objective: { command: [python, train.py] }\nparams:\n  lr: { float: [0, 1] }\n  LR: { float: [0, 1] }\n`)).toBe(
+      'spaces/bad.yaml:4: params.LR: parameters "lr" and "LR" would both be passed to the command as SODATE_PARAM_LR, and one would hide the other; rename one of them',
+    );
+    expect(errorOf(`objective: { command: [python, train.py] }\nparams:\n  drop-rate: { float: [0, 1] }\n  drop_rate: { float: [0, 1] }\n`)).toMatch(
+      /^spaces\/bad\.yaml:4: params\.drop_rate: parameters "drop-rate" and "drop_rate" would both be passed to the command as SODATE_PARAM_DROP_RATE/,
+    );
+  });
+  it('accepts such parameters for a module objective, which gets no environment variables', () => {
+    expect(parseStudyFile(withParams('  lr: { float: [0, 1] }\n  LR: { float: [0, 1] }'), 'spaces/ok.yaml', catalog).space.params).toHaveLength(2);
+  });
   it('a file that is not a mapping', () => {
     expect(errorOf('- a\n- b\n')).toMatch(/^spaces\/bad\.yaml:1: \(top level\): expected a mapping/);
   });
