@@ -15,6 +15,7 @@ import { parseStudyFile } from '../study-file/study-file.js';
 import { spaceChanges } from '../study-file/space-changes.js';
 import type { parseDevicesFlag } from './devices.js';
 import { installInterrupts } from './interrupts.js';
+import { checkSpaceAgainstTrials } from './space-compatibility.js';
 import { runOrchestrator } from './orchestrator.js';
 import type { RunPlan } from './plan.js';
 import type { BuiltPolicies } from './policies.js';
@@ -76,6 +77,7 @@ export function studyFileOptions(file: StudyFile, policies: BuiltPolicies): Pick
 export async function openTuneSession(options: TuneSessionOptions): Promise<RunSession> {
   const { name, path, file, storage } = options;
   const existing = await storage.loadStudy(name);
+  if (existing !== null) await checkSpaceAgainstTrials(storage, existing, file.space.params, (param) => `${path}: params.${param}`);
   const changes = existing === null ? [] : changesSinceLastRun(existing, file);
   const stored = existing === null ? undefined : storedSeed(existing.systemAttrs);
   const seed = options.seedFlag ?? file.seed ?? stored ?? randomSeed();

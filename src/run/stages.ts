@@ -34,6 +34,7 @@ import { buildPolicies } from './policies.js';
 import type { Reporter } from './reporter.js';
 import type { ExecuteOptions } from './session.js';
 import { studyFileOptions } from './session.js';
+import { checkSpaceAgainstTrials } from './space-compatibility.js';
 
 export interface RunStagesOptions {
   readonly name: string;
@@ -83,7 +84,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
   let previous: StageResult | undefined;
   // Every stage's sampler and pruner options are checked now: a bad one found when its stage starts would come hours late.
   for (const stage of stages) buildPolicies({ ...file, sampler: stage.sampler ?? file.sampler, pruner: stage.pruner ?? file.pruner }, 0);
-  await checkStagesAsRun(storage, name, stages, options.path);
+  await checkStagesAsRun(storage, name, file, stages, options.path);
   for (const [index, stage] of stages.entries()) {
     // Checked before the stage's study exists: its lineage would carry whatever best the
     // previous stage has now, and keep it for good.
@@ -209,11 +210,12 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
  * another layout would fail its trials one by one or carry values from the wrong stage.
  * Budgets, samplers and pruners may change between runs.
  */
-async function checkStagesAsRun(storage: Storage, name: string, stages: readonly StageSpec[], path: string): Promise<void> {
+async function checkStagesAsRun(storage: Storage, name: string, file: StudyFile, stages: readonly StageSpec[], path: string): Promise<void> {
   for (const [index, stage] of stages.entries()) {
     const studyName = stageStudyName(name, stage);
-    const stored = stageLineageOf(await storage.loadStudy(studyName));
-    if (stored === undefined) continue;
+    const record = await storage.loadStudy(studyName);
+    const stored = stageLineageOf(record);
+    if (record === null || stored === undefined) continue;
     const parent = index === 0 ? null : stageStudyName(name, stages[index - 1] as StageSpec);
     const changes: string[] = [];
     if (stored.index !== index) changes.push(`it was stage ${stored.index + 1}, the file makes it stage ${index + 1}`);
@@ -225,6 +227,8 @@ async function checkStagesAsRun(storage: Storage, name: string, stages: readonly
         `${path}:${stage.line}: stages[${index}] (${stage.name}) already ran as study ${studyName}, and ${changes.join('; ')}: give the changed stage a new name, or delete its study (sodate delete ${studyName}) and those of the stages after it to run it again`,
       );
     }
+    const opened = file.space.params.filter((p) => stage.params.includes(p.name));
+    await checkSpaceAgainstTrials(storage, record, opened, (param: string) => `${path}:${stage.line}: stages[${index}] (${stage.name}), ${param}`);
   }
 }
 

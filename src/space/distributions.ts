@@ -184,6 +184,10 @@ function sameChoices(a: readonly CategoricalChoice[], b: readonly CategoricalCho
   return a.length === b.length && a.every((c, i) => c === b[i]);
 }
 
+function withArticle(kind: Distribution['kind']): string {
+  return `${kind === 'int' ? 'an' : 'a'} ${kind}`;
+}
+
 /**
  * A parameter name reused within a study must keep its kind, its log flag and (for a
  * categorical) its choices; numeric bounds may move, as in Optuna, so that a
@@ -191,7 +195,7 @@ function sameChoices(a: readonly CategoricalChoice[], b: readonly CategoricalCho
  */
 export function checkCompatible(name: string, previous: Distribution, next: Distribution): void {
   if (previous.kind !== next.kind) {
-    throw new SpaceError(`parameter "${name}" was a ${previous.kind} and is now a ${next.kind}; use a new name for a different kind`);
+    throw new SpaceError(`parameter "${name}" was ${withArticle(previous.kind)} and is now ${withArticle(next.kind)}; use a new name for a different kind`);
   }
   if (previous.kind === 'categorical' && next.kind === 'categorical') {
     if (!sameChoices(previous.choices, next.choices)) {

@@ -68,6 +68,21 @@ describe('sodate tune on a real SQLite file', () => {
     expect((await runCli(['tune', 'space.yaml', '--trials', '7'], dir)).stdout).not.toContain('changed since');
   });
 
+  it('refuses, before any trial, a resumed space file that changes a parameter its earlier trials cannot share; the stored file stays', async () => {
+    const dir = tempProject({ 'objective.mjs': OBJECTIVE, 'space.yaml': space() });
+    expect((await runCli(['tune', 'space.yaml', '--trials', '2'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'space.yaml'), space().replace('kind: { choice: [a, b] }', 'kind: { choice: [a, b, c] }'));
+    const refused = await runCli(['tune', 'space.yaml', '--trials', '5'], dir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe('sodate: space.yaml: params.kind: parameter "kind" had choices ["a","b"] and now ["a","b","c"] (study demo\'s earlier trials hold it so); rename the parameter, or run the file as another study (--study NAME)\n');
+    expect(await trialsOf(dir)).toHaveLength(2);
+    // The study's stored file is still the one its trials ran with: going back resumes without a word of change.
+    writeFileSync(join(dir, 'space.yaml'), space());
+    const resumed = await runCli(['tune', 'space.yaml', '--trials', '3'], dir);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).not.toContain('changed since');
+  });
+
   it('gives the same study for the same seed', async () => {
     const a = tempProject({ 'objective.mjs': OBJECTIVE, 'space.yaml': space() });
     const b = tempProject({ 'objective.mjs': OBJECTIVE, 'space.yaml': space() });

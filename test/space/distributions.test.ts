@@ -90,7 +90,7 @@ describe('compatibility of a reused parameter name', () => {
     expect(() => checkCompatible('lr', floatDistribution(0, 1), floatDistribution(0, 2))).not.toThrow();
   });
   it('refuses a change of kind, of log, or of choices', () => {
-    expect(() => checkCompatible('x', floatDistribution(0, 1), intDistribution(0, 1))).toThrow(/was a float and is now a int/);
+    expect(() => checkCompatible('x', floatDistribution(0, 1), intDistribution(0, 1))).toThrow(/was a float and is now an int/);
     expect(() => checkCompatible('x', floatDistribution(1, 2), floatDistribution(1, 2, { log: true }))).toThrow(/log cannot change/);
     expect(() => checkCompatible('x', categoricalDistribution(['a']), categoricalDistribution(['a', 'b']))).toThrow(/choices cannot change/);
   });

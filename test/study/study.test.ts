@@ -15,6 +15,11 @@ describe('createStudy and loadStudy', () => {
     const again = await createStudy({ name: 's', storage, loadIfExists: true });
     expect(again.name).toBe('s');
   });
+  it('refuses an existing name with the code SODATE_STUDY_EXISTS, as the README documents', async () => {
+    const storage = new InMemoryStorage();
+    await createStudy({ name: 's', storage });
+    await expect(createStudy({ name: 's', storage })).rejects.toMatchObject({ code: 'SODATE_STUDY_EXISTS' });
+  });
   it('refuses resuming with the other direction', async () => {
     const storage = new InMemoryStorage();
     await createStudy({ name: 's', storage, direction: 'maximize' });
@@ -73,7 +78,7 @@ describe('ask and tell', () => {
     const t = await study.ask();
     const x = t.suggestFloat('x', 0, 1);
     expect(t.suggestFloat('x', 0, 1)).toBe(x);
-    expect(() => t.suggestInt('x', 0, 1)).toThrow(/was a float and is now a int/);
+    expect(() => t.suggestInt('x', 0, 1)).toThrow(/was a float and is now an int/);
   });
   it('refuses a parameter whose kind changed since an earlier trial', async () => {
     const study = await createStudy();
