@@ -28,7 +28,7 @@ export interface ParamColumn {
 }
 
 export interface TrialMatrix {
-  /** COMPLETE trials with a finite value, in trial-number order. */
+  /** COMPLETE trials with a finite value (of the objective read), in trial-number order. */
   readonly trials: readonly FrozenTrial[];
   /** Their values turned so that lower is better (negated when maximizing). */
   readonly losses: Float64Array;
@@ -103,10 +103,10 @@ function column(trials: readonly FrozenTrial[], name: string): ParamColumn {
   return { name, kind: 'numeric', distribution: last, values, present, low, high, log, choices: [], cardinality };
 }
 
-/** The trial matrix the importance methods read: complete trials, losses, columns. */
-export function trialMatrix(trials: readonly FrozenTrial[], direction: Direction, names?: readonly string[]): TrialMatrix {
-  const complete = completeTrials(trials);
+/** The trial matrix the importance methods read: complete trials with a finite value of `objective` (an index into values; default 0), losses, columns. */
+export function trialMatrix(trials: readonly FrozenTrial[], direction: Direction, names?: readonly string[], objective = 0): TrialMatrix {
+  const complete = trials.filter((t) => t.state === 'COMPLETE' && Number.isFinite(t.values?.[objective]));
   const sign = direction === 'maximize' ? -1 : 1;
-  const losses = Float64Array.from(complete, (t) => sign * (t.values?.[0] as number));
+  const losses = Float64Array.from(complete, (t) => sign * (t.values?.[objective] as number));
   return { trials: complete, losses, columns: paramColumns(complete, names ?? paramNames(complete)) };
 }

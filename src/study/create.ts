@@ -100,7 +100,7 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     }
     let record = await storage.loadStudy(name);
     if (record !== null && !options.loadIfExists) {
-      throw new OptionError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`);
+      throw new StorageError(`study "${name}" already exists in ${storage.url}; pass loadIfExists to resume it, or pick another name`, 'SODATE_STUDY_EXISTS');
     }
     if (record !== null) {
       checkDirection(record, directions, storage.url);
@@ -184,7 +184,14 @@ function sortedLimits(limits: ConstraintLimits | null): unknown {
 
 function checkDirection(record: StudyRecord, directions: readonly Direction[], url: string): void {
   const same = record.directions.length === directions.length && record.directions.every((d, i) => d === directions[i]);
-  if (!same) throw new OptionError(`study "${record.name}" in ${url} is to ${record.directions.join(', ')}, not ${directions.join(', ')}`);
+  if (same) return;
+  // Several directions in brackets, and how many objectives each side has when that is what differs.
+  const counted = record.directions.length !== directions.length;
+  const describe = (ds: readonly Direction[]): string => {
+    const text = ds.length === 1 ? (ds[0] as string) : `[${ds.join(', ')}]`;
+    return counted ? `${text} (${ds.length === 1 ? 'one objective' : `${ds.length} objectives`})` : text;
+  };
+  throw new OptionError(`study "${record.name}" in ${url} is to ${describe(record.directions)}, not ${describe(directions)}`);
 }
 
 async function openStudy(record: StudyRecord, storage: CachedStorage, policies: { sampler?: Sampler; pruner?: Pruner }, owned: boolean, warmStart?: WarmStartHistory): Promise<Study> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NotEnoughTrialsError, paramImportances } from '../../src/analysis/index.js';
 import type { ImportanceMethod, ImportanceResult } from '../../src/analysis/index.js';
 import { categoricalDistribution } from '../../src/space/distributions.js';
+import { CONFIRM_OF_ATTR, CONSTRAINT_KEY_PREFIX } from '../../src/storage/metadata.js';
 import { EMA, LR, MOMENTUM, OPTIMIZER, otherTrial, syntheticTrials, uniform } from './synthetic.js';
 
 const METHODS: readonly ImportanceMethod[] = ['ped-anova', 'fanova'];
@@ -116,6 +117,53 @@ describe('importance options', () => {
   it('gives a parameter with a single value no importance', () => {
     const constant = syntheticTrials(100, 6, (r) => ({ a: uniform(r), fixed: { value: 1, distribution: { kind: 'int', low: 1, high: 1, log: false, step: 1 } } }), (p) => p['a'] as number);
     for (const method of METHODS) expect(share(paramImportances(constant, 'minimize', { method }), 'fixed')).toBeLessThan(1e-9);
+  });
+});
+
+describe('which trials and which objective importance reads', () => {
+  /** Two objectives: the first depends on a only, the second (maximized) on b only. */
+  const twoObjectives = oneMatters.map((t) => {
+    const b = t.params['b'] as number;
+    return { ...t, values: [t.values?.[0] as number, -5 * (b - 0.7) ** 2] };
+  });
+
+  it.each(METHODS)('%s ranks the objective asked for by index, with that objective\'s direction', (method) => {
+    const result = paramImportances(twoObjectives, 'maximize', { method, objective: 1 });
+    expect(result.objective).toBe(1);
+    expect(result.importances[0]?.name).toBe('b');
+    expect(paramImportances(twoObjectives, 'minimize', { method }).importances[0]?.name).toBe('a');
+  });
+
+  it('leaves trials past a constraint out, as the best trial does, and counts them', () => {
+    // Infeasible trials whose value follows c alone, and all better than any feasible one.
+    const infeasible = syntheticTrials(200, 11, (r) => ({ a: uniform(r), b: uniform(r), c: uniform(r), noise: uniform(r) }), (p) => -10 + (p['c'] as number)).map((t, i) => ({
+      ...t,
+      number: 1000 + i,
+      systemAttrs: { [`${CONSTRAINT_KEY_PREFIX}memory_gb`]: 1 },
+    }));
+    const result = paramImportances([...oneMatters, ...infeasible], 'minimize');
+    expect(result.infeasible).toBe(200);
+    expect(result.nTrials).toBe(oneMatters.length);
+    expect(result.importances).toEqual(paramImportances(oneMatters, 'minimize').importances);
+  });
+
+  it('leaves re-runs by confirm and ablate out', () => {
+    const reruns = oneMatters.slice(0, 50).map((t, i) => ({ ...t, number: 2000 + i, userAttrs: { [CONFIRM_OF_ATTR]: t.number } }));
+    const result = paramImportances([...oneMatters, ...reruns], 'minimize');
+    expect(result.nTrials).toBe(oneMatters.length);
+    expect(result.infeasible).toBe(0);
+  });
+
+  it.each(METHODS)('%s says importance cannot be measured when every trial has the same value, with equal shares and no interactions', (method) => {
+    const flat = oneMatters.map((t) => ({ ...t, values: [1] }));
+    const result = paramImportances(flat, 'minimize', { method });
+    expect(result.note).toBe(`importance cannot be measured: all ${flat.length} trials have the same value (1)`);
+    expect(result.importances.map((p) => p.importance)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    expect(result.interactions ?? []).toEqual([]);
+  });
+
+  it('gives no note when the objective varies', () => {
+    expect(paramImportances(oneMatters, 'minimize').note).toBeUndefined();
   });
 });
 

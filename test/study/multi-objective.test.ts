@@ -47,7 +47,13 @@ describe('multi-objective studies', () => {
   it('refuses resuming with other directions', async () => {
     const storage = new InMemoryStorage();
     await createStudy({ name: 's', storage, directions: ['minimize', 'maximize'] });
-    await expect(createStudy({ name: 's', storage, loadIfExists: true, directions: ['minimize', 'minimize'] })).rejects.toThrow('is to minimize, maximize, not minimize, minimize');
+    await expect(createStudy({ name: 's', storage, loadIfExists: true, directions: ['minimize', 'minimize'] })).rejects.toThrow('study "s" in memory: is to [minimize, maximize], not [minimize, minimize]');
+  });
+
+  it('refuses resuming with another number of objectives, saying how many each side has', async () => {
+    const storage = new InMemoryStorage();
+    await createStudy({ name: 's', storage, direction: 'minimize' });
+    await expect(createStudy({ name: 's', storage, loadIfExists: true, directions: ['minimize', 'minimize'] })).rejects.toThrow('study "s" in memory: is to minimize (one objective), not [minimize, minimize] (2 objectives)');
   });
 
   it('a multi-objective trial that is pruned keeps no values', async () => {

@@ -16,15 +16,26 @@ export interface ImportanceResult {
   readonly method: ImportanceMethod;
   /** Most important first. */
   readonly importances: readonly ParamImportance[];
-  /** COMPLETE trials with a finite value that the analysis read. */
+  /** Feasible COMPLETE tuning trials with a finite value of the objective, which the analysis read. */
   readonly nTrials: number;
   /** fANOVA only: pairwise interactions among the most important parameters, strongest first. */
   readonly interactions?: readonly ParamInteraction[];
+  /** The objective ranked: an index into a trial's values. */
+  readonly objective: number;
+  /** COMPLETE tuning trials left out because they are past a constraint. */
+  readonly infeasible: number;
+  /**
+   * Why the shares carry no information, when they do not: every trial read has the same
+   * value of the objective. The shares are then equal (and interactions empty).
+   */
+  readonly note?: string;
 }
 
 export interface ImportanceOptions {
   /** Default 'ped-anova'. */
   readonly method?: ImportanceMethod;
+  /** Which objective to rank, as an index into a trial's values (give its direction as `direction`). Default 0. */
+  readonly objective?: number;
   /** Seed of the random forest (fANOVA). Default 0. */
   readonly seed?: number;
   /** Only these parameters. Default: every parameter the trials used. */

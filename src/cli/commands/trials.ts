@@ -13,8 +13,26 @@ import { DEVICE_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
 
 export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
 
-Every trial of a study: number, state, value, duration and parameters.
+Every trial of a study: number, state, value, duration and parameters. A parameter named
+like one of those columns (value, state, ...) is headed params_<name>, so every column
+name is unique.
 `;
+
+/**
+ * The column name of each parameter: its own, or `params_<name>` (as `sodate export` names
+ * every parameter) where that is already a column, so a CSV reader keyed by header never
+ * reads a parameter in place of the trial's value, state or number.
+ */
+function paramHeaders(fixed: readonly string[], names: readonly string[]): string[] {
+  const taken = new Set([...fixed, ...names]);
+  return names.map((name) => {
+    if (!fixed.includes(name)) return name;
+    let header = `params_${name}`;
+    while (taken.has(header)) header = `params_${header}`;
+    taken.add(header);
+    return header;
+  });
+}
 
 /** Open the study's storage, run `use`, close. Shared by the read-only commands. */
 export async function withStudy<T>(command: string, name: string, storageFlag: string | boolean | undefined, io: CliIo, use: (storage: Storage, study: StudyRecord) => Promise<T>): Promise<T> {
@@ -62,7 +80,8 @@ export async function trialsCommand(argv: readonly string[], io: CliIo): Promise
     const objectives = study.directions.length;
     const valueHeader = objectives === 1 ? ['value'] : metricNames(study.userAttrs, objectives);
     const constrained = hasConstraints(trials);
-    const header = ['number', 'state', ...valueHeader, ...(constrained ? ['feasible'] : []), 'duration', ...(placed ? ['device', 'slot'] : []), ...names];
+    const fixed = ['number', 'state', ...valueHeader, ...(constrained ? ['feasible'] : []), 'duration', ...(placed ? ['device', 'slot'] : [])];
+    const header = [...fixed, ...paramHeaders(fixed, names)];
     const rows = trials.map((t) => [
       String(t.number),
       t.state,
