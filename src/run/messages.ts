@@ -43,7 +43,8 @@ export type LoopMessage =
 export type TrialOutcome =
   | { readonly type: 'done'; readonly value: unknown }
   | { readonly type: 'pruned' }
-  | { readonly type: 'error'; readonly message: string; readonly code?: string };
+  /** `stack`: where an objective's own error was thrown, for the trial's log (a known SodateError has none). */
+  | { readonly type: 'error'; readonly message: string; readonly code?: string; readonly stack?: string };
 
 /**
  * Written by a process slot's child to stdout and stderr when a trial ends, before the

@@ -290,6 +290,8 @@ class TuneLoop {
     if (entry.failure === undefined && entry.stopSaid && pauseIfResumable(study, entry)) {
       reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
     }
+    // The fail reason is the message alone; where it was thrown goes to the log `sodate logs` prints.
+    if (end.type === 'error' && end.stack !== undefined) entry.log.append(`${end.stack}\n`);
     if (entry.artifactDir !== undefined) await options.artifacts?.record(entry.artifactDir, study.name, trial, (line) => entry.log.append(line));
     if (!entry.log.empty) trial.setSystemAttr(LOG_TAIL_ATTR, entry.log.tail());
     await entry.log.close();

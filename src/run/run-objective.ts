@@ -32,5 +32,6 @@ export async function runObjectiveInSlot(
 
 export function errorOutcome(error: unknown): TrialOutcome {
   const message = errorMessage(error);
-  return isSodateError(error) ? { type: 'error', message, code: error.code } : { type: 'error', message };
+  if (isSodateError(error)) return { type: 'error', message, code: error.code };
+  return error instanceof Error && error.stack !== undefined ? { type: 'error', message, stack: error.stack } : { type: 'error', message };
 }

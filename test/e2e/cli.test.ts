@@ -109,6 +109,10 @@ describe('sodate tune on a real SQLite file', () => {
     const onlyFailed = await runCli(['trials', 'demo', '--state', 'fail', '--format', 'json'], dir);
     expect(onlyFailed.code, onlyFailed.stderr).toBe(0);
     expect((JSON.parse(onlyFailed.stdout) as { number: number }[]).map((t) => t.number)).toEqual(failed.map((t) => t.number));
+    // Where it was thrown is in the trial's log.
+    const logs = await runCli(['logs', 'demo', String(failed[0]?.number)], dir);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).toMatch(/Error: boom: the objective failed\n\s+at .*objective\.mjs:\d+/);
   });
 
   it('fails a trial whose objective returns NaN, saying so', async () => {
