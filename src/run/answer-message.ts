@@ -50,6 +50,10 @@ function answerReport(entry: ActiveTrial, message: Extract<TrialMessage, { type:
   if (message.type === 'report') entry.lastStep = Math.max(entry.lastStep ?? -1, message.step);
   const answer = entry.reports.then(async (): Promise<LoopMessage> => {
     if (entry.stopSaid) return { type: 'stop', seq: message.seq };
+    const earlier = message.type === 'report' ? entry.trial.reportedAt(message.step) : undefined;
+    if (earlier !== undefined && message.type === 'report') {
+      entry.log.append(`sodate: step ${message.step} was reported again (${JSON.stringify(message.values ?? message.value)}); its first value (${earlier}) is kept, as in Optuna\n`);
+    }
     try {
       if (message.type === 'fold') await entry.trial.reportFold(message.fold, message.value);
       else await entry.trial.report(message.step, message.values ?? message.value);

@@ -159,7 +159,9 @@ export class StudyTrial extends TypedSuggester implements Trial {
    * pruner. Throws `TrialPruned` when the pruner says stop. A multi-objective study's
    * trial may report one value per objective: the first is the step's intermediate value
    * (what single-objective pruners and Optuna read), the vector is kept beside it for the
-   * `pareto` pruner.
+   * `pareto` pruner. A step reported again keeps its first value, as in Optuna (a validation
+   * hook that fires twice must not rewrite a curve the pruner has already judged);
+   * `reportedAt(step)` tells a caller that wants to say so.
    */
   async report(step: number, value: number | readonly number[]): Promise<void> {
     if (!Number.isInteger(step) || step < 0) throw new OptionError(`report step must be a non-negative integer, got ${step}`);
@@ -171,8 +173,14 @@ export class StudyTrial extends TypedSuggester implements Trial {
       }
       if (objectives > 1) this.setSystemAttr(intermediateVectorKey(step), encodeVector(value));
     } else if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
+    if (this.intermediateValues.has(step)) return;
     const first = Array.isArray(value) ? (value[0] as number) : (value as number);
     await this.storeAndJudge(step, first, `step ${step}`);
+  }
+
+  /** The value stored at `step`, if the trial reported it. */
+  reportedAt(step: number): number | undefined {
+    return this.reportsFolds ? undefined : this.intermediateValues.get(step);
   }
 
   /**

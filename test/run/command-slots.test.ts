@@ -65,6 +65,10 @@ if (mode === 'steps' || mode === 'stubborn') {
   console.log('{"value": Infinity}');
 } else if (mode === 'badconstraint') {
   console.log(JSON.stringify({ value: x, constraints: { mem_gb: 'abc' } }));
+} else if (mode === 'twice') {
+  console.log('{"step": 0, "value": 0.5}');
+  console.log('{"step": 0, "value": 0.1}');
+  console.log(JSON.stringify({ value: x }));
 } else if (mode === 'nofinal') {
   console.log('{"step": 0, "value": 1}');
 } else if (mode === 'exit3') {
@@ -106,6 +110,13 @@ describe('command trials', () => {
         expect(t.intermediateValues.size).toBe(6);
       }
     }
+  });
+
+  it('keep the first value of a step printed twice, and say so in the log', async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const { trials } = await runWith(commandRunner(dir, ['twice', '{x}']), { maxTrials: 1 });
+    expect([...(trials[0]?.intermediateValues ?? [])]).toEqual([[0, 0.5]]);
+    expect(trials[0]?.systemAttrs['sodate:log_tail']).toContain('sodate: step 0 was reported again (0.1); its first value (0.5) is kept, as in Optuna');
   });
 
   it('SIGKILLs a pruned command that ignores SIGTERM after the grace period', async () => {

@@ -53,6 +53,16 @@ describe('ask and tell', () => {
     expect(trials.map((t) => t.state)).toEqual(['COMPLETE', 'PRUNED', 'FAIL']);
     expect(trials[2]?.systemAttrs['fail_reason']).toBe('out of memory');
   });
+  it('keeps the first value of a step reported twice, as Optuna does', async () => {
+    const study = await createStudy();
+    const t = await study.ask();
+    await t.report(3, 0.5);
+    await t.report(3, 0.1);
+    expect(t.reportedAt(3)).toBe(0.5);
+    const told = await study.tell(t, 0.4);
+    expect(told.intermediateValues.get(3)).toBe(0.5);
+    expect((await study.getTrials())[0]?.intermediateValues.get(3)).toBe(0.5);
+  });
   it('refuses to tell a finished trial again', async () => {
     const study = await createStudy();
     const t = await study.ask();
