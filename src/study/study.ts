@@ -1,5 +1,6 @@
 import { OptionError, StorageError, errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { withNonFiniteAsStrings } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import type { CachedStorage } from '../storage/cached.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
@@ -333,9 +334,11 @@ export class Study {
     return true;
   }
 
+  /** Store a JSON value with the study (NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity"). */
   async setUserAttr(key: string, value: JsonValue): Promise<void> {
-    this.userAttrs[key] = value;
-    await this.storage.setStudyAttr(this.id, 'user', key, value);
+    const stored = withNonFiniteAsStrings(value);
+    this.userAttrs[key] = stored;
+    await this.storage.setStudyAttr(this.id, 'user', key, stored);
   }
 
   async setSystemAttr(key: string, value: JsonValue): Promise<void> {

@@ -1,5 +1,6 @@
 import { OptionError, SpaceError } from '../errors.js';
 import type { JsonValue } from '../json.js';
+import { withNonFiniteAsStrings } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import { checkCompatible, contains, isSingleValue, sameDistribution, toExternal, toInternal } from '../space/distributions.js';
 import { TypedSuggester } from '../space/search-space.js';
@@ -244,9 +245,11 @@ export class StudyTrial extends TypedSuggester implements Trial {
     this.setSystemAttr(constraintKey(name), Number.isFinite(v) ? v : v === -Infinity ? -1e308 : 1e308);
   }
 
+  /** Store a JSON value with the trial (NaN and ±Infinity as the strings "NaN", "Infinity", "-Infinity"). */
   setUserAttr(key: string, value: JsonValue): void {
-    this.userAttrs[key] = value;
-    this.queueAttrWrite('user', key, value);
+    const stored = withNonFiniteAsStrings(value);
+    this.userAttrs[key] = stored;
+    this.queueAttrWrite('user', key, stored);
   }
 
   /** @internal A system attribute (sodate's own notes on the trial; see src/storage/metadata.ts). */

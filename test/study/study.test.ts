@@ -63,6 +63,14 @@ describe('ask and tell', () => {
     expect(told.intermediateValues.get(3)).toBe(0.5);
     expect((await study.getTrials())[0]?.intermediateValues.get(3)).toBe(0.5);
   });
+  it('stores a non-finite number in a user attribute as the string JSON outputs print, not as null', async () => {
+    const study = await createStudy();
+    const t = await study.ask();
+    t.setUserAttr('loss', NaN);
+    t.setUserAttr('curve', [1, Infinity, { worst: -Infinity }]);
+    await study.tell(t, 1);
+    expect((await study.getTrials())[0]?.userAttrs).toEqual({ loss: 'NaN', curve: [1, 'Infinity', { worst: '-Infinity' }] });
+  });
   it('refuses to tell a finished trial again', async () => {
     const study = await createStudy();
     const t = await study.ask();
