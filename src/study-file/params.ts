@@ -86,6 +86,10 @@ function parseParam(src: YamlSource, name: string, raw: unknown): ParamSpec {
       if (log && step !== undefined) throw src.fail(path, 'log and step cannot be used together');
       const options = { log, ...(step === undefined ? {} : { step }) };
       distribution = integers ? intDistribution(low, high, options, name) : floatDistribution(low, high, options, name);
+      // The API trims such a range silently, as Optuna does; in a file it is a typo worth a word.
+      if (distribution.high !== high) {
+        throw src.fail([...path, kind], `${high} is not ${low} plus a whole number of steps of ${step as number}, so the range would end at ${distribution.high}; write [${low}, ${distribution.high}], or a step that divides the range`);
+      }
     }
   } catch (error) {
     if (error instanceof SpaceError && !/^[^:]+:\d+:/.test(error.message)) throw src.fail(path, error.message.replace(/^parameter "[^"]+": /, ''));

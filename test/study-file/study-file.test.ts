@@ -110,6 +110,13 @@ describe('parseStudyFile refuses malformed files with file:line, key, expected a
   it('log with step', () => {
     expect(errorOf(withParams('  x: { float: [1, 2], log: true, step: 0.1 }'))).toBe('spaces/bad.yaml:3: params.x: log and step cannot be used together');
   });
+  it('a range a step does not divide (the API would trim it silently, as Optuna does)', () => {
+    expect(errorOf(withParams('  x: { float: [0, 1], step: 0.3 }'))).toBe(
+      'spaces/bad.yaml:3: params.x.float: 1 is not 0 plus a whole number of steps of 0.3, so the range would end at 0.9; write [0, 0.9], or a step that divides the range',
+    );
+    expect(errorOf(withParams('  n: { int: [1, 10], step: 2 }'))).toMatch(/params\.n\.int: 10 is not 1 plus a whole number of steps of 2, so the range would end at 9/);
+    expect(() => parseStudyFile(`objective: { module: ./o.ts }\nparams:\n  x: { float: [0, 0.3], step: 0.1 }\n`, 'ok.yaml', catalog)).not.toThrow();
+  });
   it('an unknown sampler', () => {
     expect(errorOf(`objective: { module: ./o.ts }\nsampler: { kind: cmaes }\nparams:\n  x: { float: [0, 1] }\n`)).toBe(
       'spaces/bad.yaml:2: sampler.kind: unknown sampler "cmaes"; expected one of: random, tpe',
