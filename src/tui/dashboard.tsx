@@ -11,7 +11,7 @@ import { DevicePoller } from './devices.js';
 import { TrialFeed } from './feed.js';
 import { headerFromStudy } from './model/header.js';
 import { summaryLines } from './model/summary.js';
-import type { StudyHeader } from './model/types.js';
+import type { DeviceSnapshot, StudyHeader } from './model/types.js';
 import { buildDashboardView, viewToText } from './model/view.js';
 import { DashboardStore } from './store.js';
 import { TerminalScreen } from './terminal.js';
@@ -286,8 +286,11 @@ export function renderDashboardText(options: {
   rows?: number;
   now?: number;
   stages?: readonly StageRow[] | undefined;
+  /** This machine's devices, read once (else the devices line says it is still reading). */
+  device?: DeviceSnapshot | null;
 }): string {
   const view = buildDashboardView({
+    device: options.device ?? null,
     study: headerFromStudy(options.study, options.maxTrials === undefined ? {} : { maxTrials: options.maxTrials }),
     trials: options.trials,
     now: options.now ?? Date.now(),

@@ -52,6 +52,12 @@ describe('sodate tune on a real SQLite file', () => {
     const parsed = JSON.parse(best.stdout) as TrialJson;
     const trials = await trialsOf(dir);
     expect(parsed.value).toBe(Math.min(...trials.map((t) => t.value as number)));
+    // Piped, the dashboard prints one frame, this machine's devices read once.
+    const frame = await runCli(['dashboard', 'demo'], dir);
+    expect(frame.code, frame.stderr).toBe(0);
+    expect(frame.stdout).toMatch(/^sodate demo /);
+    expect(frame.stdout).toMatch(/(CPU|GPU0) /);
+    expect(frame.stdout).not.toContain('reading…');
   });
 
   it('resumes a study up to a larger budget without renumbering', async () => {
@@ -141,7 +147,7 @@ describe('sodate tune on a real SQLite file', () => {
     await runCli(['tune', 'space.yaml', '--trials', '2'], dir);
     const csv = await runCli(['trials', 'demo', '--format', 'csv'], dir);
     const lines = csv.stdout.trim().split('\n');
-    expect(lines[0]).toMatch(/^number,state,value,duration,device,slot,x,kind(,y)?$/);
+    expect(lines[0]).toMatch(/^number,state,value,duration_s,device,slot,x,kind(,y)?$/);
     expect(lines).toHaveLength(3);
     expect(lines[1]).toMatch(/^0,COMPLETE,[\d.e-]+,[\d.]+,cpu,cpu#\d+,[\d.e-]+,[ab]/);
   });

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { readStudyFile } from '../../study-file/study-file.js';
 import { CachedStorage } from '../../storage/cached.js';
 import type { StudyRecord } from '../../storage/records.js';
-import { attachDashboard, renderDashboardText } from '../../tui/index.js';
+import { DevicePoller, attachDashboard, renderDashboardText } from '../../tui/index.js';
 import { stageLineageOf } from '../../study/stage-lineage.js';
 import { stageRowsOf } from '../../analysis/stages.js';
 import { integerFlag, parseCommandArgs } from '../args.js';
@@ -63,7 +63,8 @@ export async function dashboardCommand(argv: readonly string[], io: CliIo): Prom
     const readStages = lineage === undefined ? undefined : () => stageRowsOf(cached, lineage.of, study.direction);
     if (io.out.isTTY !== true) {
       const trials = await cached.allTrials(study.id);
-      io.out.write(renderDashboardText({ study, trials, maxTrials, stages: readStages === undefined ? undefined : await readStages() }));
+      const device = await new DevicePoller().read().catch(() => null);
+      io.out.write(renderDashboardText({ study, trials, maxTrials, device, stages: readStages === undefined ? undefined : await readStages() }));
       return 0;
     }
     await attachDashboard({ storage: cached, study, stdout: io.out as NodeJS.WriteStream, stdin: process.stdin, refreshMs: refreshSeconds * 1000, maxTrials, ...(readStages === undefined ? {} : { readStages }) });
