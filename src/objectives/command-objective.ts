@@ -90,7 +90,7 @@ export interface LineExtras {
 export type OutputLine =
   | ({ readonly kind: 'report'; readonly step: number; readonly value: number; readonly values?: readonly number[] } & LineExtras)
   /** One fold's value: `{"fold": 2, "value": 0.41}`. */
-  | { readonly kind: 'fold'; readonly fold: number; readonly value: number }
+  | ({ readonly kind: 'fold'; readonly fold: number; readonly value: number } & LineExtras)
   /** A line meant as a metric that cannot be one (a fold line with a bad index or value): fails the trial with this message. */
   | { readonly kind: 'invalid'; readonly message: string }
   /**
@@ -104,7 +104,7 @@ export type OutputLine =
   | ({ readonly kind: 'constraints'; readonly constraints: Readonly<Record<string, number>> } & LineExtras)
   | { readonly kind: 'attrs'; readonly attrs: Readonly<Record<string, JsonValue>> }
   /** `{"checkpoint": "ckpt.pt"}` (optionally with `"step": 3`): a file in SODATE_TRIAL_DIR the trial can be resumed from. */
-  | { readonly kind: 'checkpoint'; readonly path: string; readonly step?: number }
+  | ({ readonly kind: 'checkpoint'; readonly path: string; readonly step?: number } & LineExtras)
   | { readonly kind: 'log' };
 
 function numberOf(raw: unknown): number | undefined {
@@ -145,11 +145,11 @@ function constraintsOf(raw: unknown): { constraints: Record<string, number>; not
 const USER_ATTRS_RULE = 'user_attrs must be an object, as in {"user_attrs": {"note": "hi"}}';
 
 /** The `user_attrs` riding on a value, step or constraints line (`what` counts); a note when it is not an object. */
-function attrsOf(record: Record<string, unknown>, what: 'value' | 'constraints'): LineExtras {
+function attrsOf(record: Record<string, unknown>, what: 'value' | 'constraints' | 'checkpoint'): LineExtras {
   if (!('user_attrs' in record)) return {};
   const attrs = record['user_attrs'];
   if (isObject(attrs)) return { attrs: attrs as Record<string, JsonValue> };
-  return { notes: [`${USER_ATTRS_RULE}; the line's ${what} ${what === 'value' ? 'counts' : 'count'}, its user_attrs are not stored`] };
+  return { notes: [`${USER_ATTRS_RULE}; the line's ${what} ${what === 'constraints' ? 'count' : 'counts'}, its user_attrs are not stored`] };
 }
 
 /** `line` with its attributes and notes, each only when there is one. */
@@ -173,7 +173,12 @@ function foldLine(record: Record<string, unknown>): OutputLine {
   if ('step' in record || 'values' in record) return { kind: 'invalid', message: `a fold line has "fold" and "value" only, got ${JSON.stringify(record)}; ${FOLD_EXAMPLE}` };
   const value = numberOf(record['value']);
   if (value === undefined) return { kind: 'invalid', message: `the value of fold ${fold} must be a number, got ${JSON.stringify(record['value']) ?? 'none'}; ${FOLD_EXAMPLE}` };
-  return { kind: 'fold', fold, value };
+  return withExtras({ kind: 'fold', fold, value }, attrsOf(record, 'value'), ignoredConstraints(record, 'a fold line'));
+}
+
+/** A note for constraints on a line that does not store them (a step, fold or checkpoint line). */
+function ignoredConstraints(record: Record<string, unknown>, what: string): LineExtras {
+  return 'constraints' in record ? { notes: [`constraints on ${what} are not stored; print them on the final line or on a line of their own`] } : {};
 }
 
 const CHECKPOINT_EXAMPLE = 'print {"checkpoint": "ckpt.pt", "step": 3} after writing the file into SODATE_TRIAL_DIR';
@@ -182,10 +187,11 @@ const CHECKPOINT_EXAMPLE = 'print {"checkpoint": "ckpt.pt", "step": 3} after wri
 function checkpointLine(record: Record<string, unknown>): OutputLine {
   const path = record['checkpoint'];
   if (typeof path !== 'string' || path.length === 0) return { kind: 'invalid', message: `checkpoint must name a file, got ${JSON.stringify(path)}; ${CHECKPOINT_EXAMPLE}` };
-  if (!('step' in record)) return { kind: 'checkpoint', path };
+  const extras = [attrsOf(record, 'checkpoint'), ignoredConstraints(record, 'a checkpoint line')];
+  if (!('step' in record)) return withExtras({ kind: 'checkpoint', path }, ...extras);
   const step = record['step'];
   if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) return { kind: 'invalid', message: `the step of checkpoint ${path} must be a non-negative integer, got ${JSON.stringify(step)}; ${CHECKPOINT_EXAMPLE}` };
-  return { kind: 'checkpoint', path, step };
+  return withExtras({ kind: 'checkpoint', path, step }, ...extras);
 }
 
 const VALUE_EXAMPLE = 'value must be a number (or a list of numbers for several objectives)';
@@ -284,7 +290,7 @@ export function parseOutputLine(line: string): OutputLine {
     if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "values": [0.41, 12.5]}`, final };
     if (value.length === 0) return { kind: 'malformed', message: 'values must list one number per objective', final };
     if (numbers.length !== value.length) return { kind: 'malformed', message: `values at step ${step} must all be numbers`, final };
-    return withExtras({ kind: 'report', step, value: numbers[0] as number, values: numbers }, attrsOf(record, 'value'));
+    return withExtras({ kind: 'report', step, value: numbers[0] as number, values: numbers }, attrsOf(record, 'value'), ignoredConstraints(record, 'a step line'));
   }
   if ('value' in record) {
     const value = numberOf(record['value']);
@@ -292,7 +298,7 @@ export function parseOutputLine(line: string): OutputLine {
     if (final) return finalLine(value);
     const step = record['step'];
     if (!isStep(step)) return { kind: 'malformed', message: `${STEP_RULE}, as in {"step": 3, "value": 0.41}`, final };
-    return withExtras({ kind: 'report', step, value }, attrsOf(record, 'value'));
+    return withExtras({ kind: 'report', step, value }, attrsOf(record, 'value'), ignoredConstraints(record, 'a step line'));
   }
   if ('values' in record) return { kind: 'malformed', message: 'values must be a list of numbers, one per objective, as in {"values": [0.39, 12.5]}', final };
   if (measured !== undefined) return withExtras({ kind: 'constraints', constraints: measured.constraints }, measured, attrsOf(record, 'constraints'));

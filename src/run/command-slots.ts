@@ -103,6 +103,11 @@ export class CommandSlots implements SlotRunner {
         return;
       }
       if (stopped !== undefined) return; // metrics after a stop are ignored
+      if (parsed.kind !== 'invalid' && parsed.kind !== 'attrs') {
+        // A line that counts though part of it was wrong: say what was made of that part.
+        for (const note of parsed.notes ?? []) void handle({ type: 'log', text: `sodate: command printed ${clipLine(line)} (stdout line ${lineNumber}): ${note}\n` });
+        for (const [key, value] of Object.entries(parsed.attrs ?? {})) void handle({ type: 'attr', key, value });
+      }
       if (parsed.kind === 'invalid') {
         // After the folds printed before it are stored.
         const message = `stdout line ${lineNumber}: ${parsed.message}`;
@@ -132,11 +137,6 @@ export class CommandSlots implements SlotRunner {
           if (stopped === undefined) void handle(message);
         });
         return;
-      }
-      if (parsed.kind === 'final' || parsed.kind === 'report' || parsed.kind === 'constraints') {
-        // A line that counts though part of it was wrong: say what was made of that part.
-        for (const note of parsed.notes ?? []) void handle({ type: 'log', text: `sodate: command printed ${clipLine(line)} (stdout line ${lineNumber}): ${note}\n` });
-        for (const [key, value] of Object.entries(parsed.attrs ?? {})) void handle({ type: 'attr', key, value });
       }
       const constraints = parsed.kind === 'final' || parsed.kind === 'constraints' ? parsed.constraints : undefined;
       for (const [name, value] of Object.entries(constraints ?? {})) void handle({ type: 'constraint', name, value });

@@ -68,6 +68,18 @@ describe('parseOutputLine on user_attrs that ride on a metric line', () => {
     expect(parseOutputLine('{"step": 2, "values": [0.4, 9], "user_attrs": {"lr_now": 0.01}}')).toEqual({ kind: 'report', step: 2, value: 0.4, values: [0.4, 9], attrs: { lr_now: 0.01 } });
   });
 
+  it('keeps user_attrs on fold and checkpoint lines', () => {
+    expect(parseOutputLine('{"fold": 1, "value": 0.4, "user_attrs": {"n_val": 300}}')).toEqual({ kind: 'fold', fold: 1, value: 0.4, attrs: { n_val: 300 } });
+    expect(parseOutputLine('{"checkpoint": "ckpt.pt", "step": 3, "user_attrs": {"size_mb": 12}}')).toEqual({ kind: 'checkpoint', path: 'ckpt.pt', step: 3, attrs: { size_mb: 12 } });
+  });
+
+  it('says constraints on a step, fold or checkpoint line are not stored, and where to print them', () => {
+    const note = (what: string) => [`constraints on ${what} are not stored; print them on the final line or on a line of their own`];
+    expect(parseOutputLine('{"step": 2, "value": 0.4, "constraints": {"mem_gb": 3}}')).toEqual({ kind: 'report', step: 2, value: 0.4, notes: note('a step line') });
+    expect(parseOutputLine('{"fold": 0, "value": 0.4, "constraints": {"mem_gb": 3}}')).toEqual({ kind: 'fold', fold: 0, value: 0.4, notes: note('a fold line') });
+    expect(parseOutputLine('{"checkpoint": "c.pt", "constraints": {"mem_gb": 3}}')).toEqual({ kind: 'checkpoint', path: 'c.pt', notes: note('a checkpoint line') });
+  });
+
   it('keeps user_attrs on a constraints line', () => {
     expect(parseOutputLine('{"constraints": {"mem_gb": 3}, "user_attrs": {"gpu": "a100"}}')).toEqual({ kind: 'constraints', constraints: { mem_gb: 3 }, attrs: { gpu: 'a100' } });
   });
