@@ -124,10 +124,13 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
       notes.push(`parameter importance: ${error.message}`);
     }
   }
-  const ordered = importance === null ? names : importance.importances.map((p) => p.name);
+  // Where importance cannot be measured (every trial has the same value), its equal shares
+  // rank nothing: no bars (the report shows the note) and the parameters in first-use order.
+  const measured = importance !== null && importance.note === undefined ? importance : null;
+  const ordered = measured === null ? names : measured.importances.map((p) => p.name);
 
   const plots: PlotData[] = multi ? [paretoPlot({ trials, directions, metrics }), hypervolumeHistoryPlot({ trials, directions, metrics }), historyPlot(input)] : [historyPlot(input)];
-  if (importance !== null) plots.push(importancePlot(importance));
+  if (measured !== null) plots.push(importancePlot(measured));
   plots.push(intermediatePlot(input));
   if (names.length > 0) plots.push(parallelPlot(input, { params: ordered }), slicePlot(input, { params: ordered }));
   if (ordered.length >= 2 && complete.length >= 3) plots.push(contourPlot(input, [ordered[0] as string, ordered[1] as string]));

@@ -83,7 +83,7 @@ describe('a two-objective, constrained command study through the CLI', () => {
     expect(table.stdout).toMatch(/number +error +latency_ms +width +depth/);
 
     const csv = (await runCli(['export', 'pareto'], dir)).stdout.split('\n')[0];
-    expect(csv).toMatch(/,values_0,values_1,feasible,params_width,params_depth$/);
+    expect(csv).toMatch(/,values_0,values_1,feasible,constraints_gpu_mem_gb,measured_gpu_mem_gb,params_width,params_depth,note$/);
 
     if (missingOptuna === null) {
       const read = optunaRead(`sqlite:///${join(dir, 'studies', 'pareto.db')}`, 'pareto');

@@ -7,6 +7,8 @@ import { paramImportances } from '../../src/analysis/index.js';
 import type { ViewMemo } from '../../src/tui/model/view.js';
 import { latestBackend } from '../../src/tui/model/view.js';
 import { HEADER, T0, recordedRunningStudy, syntheticTrials } from './studies.js';
+import { makeTrial } from '../helpers/trials.js';
+import { floatDistribution } from '../../src/space/distributions.js';
 
 function input(change: Partial<DashboardInput> = {}): DashboardInput {
   return { study: HEADER, trials: [], now: T0, size: { columns: 80, rows: 24 }, sort: 'recent', selected: null, detail: false, ...change };
@@ -213,6 +215,31 @@ describe('dashboard view: 10,000 trials', () => {
   });
 });
 
+
+describe('dashboard view: an objective every trial gave the same value', () => {
+  const lr = floatDistribution(1e-4, 1e-1, { log: true });
+  const momentum = floatDistribution(0, 1);
+  const constant = Array.from({ length: 12 }, (_, i) => makeTrial({ number: i, value: 0.5, params: { lr: { value: 1e-4 * 2 ** i, distribution: lr }, momentum: { value: i / 12, distribution: momentum } } }));
+
+  it.each([
+    [80, 24],
+    [100, 40],
+    [160, 50],
+  ])('says importance cannot be measured instead of drawing equal bars (%i×%i)', (columns, rows) => {
+    const panel = panelText(buildDashboardView(input({ trials: constant, size: { columns, rows } })), 'importance');
+    const text = panel.slice(1).join(' ').replace(/\s+/g, ' ');
+    expect(text).toContain('importance cannot be measured: all 12 trials have the same value (0.5)');
+    expect(panel.join('\n')).not.toContain('█');
+  });
+
+  it('keeps the note with its cached estimate', () => {
+    const memo: ViewMemo = {};
+    buildDashboardView(input({ trials: constant }), memo);
+    expect(memo.importanceNote).toMatch(/cannot be measured/);
+    const again = panelText(buildDashboardView(input({ trials: constant }), memo), 'importance');
+    expect(again.slice(1).join(' ')).toMatch(/cannot be measured/);
+  });
+});
 describe('selection and sort', () => {
   const trials = syntheticTrials({ trials: 30, running: 3 });
   it('walks running trials first, then the finished ones in the list order', () => {

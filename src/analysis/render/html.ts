@@ -158,7 +158,15 @@ export function renderReportHtml(report: ReportData): string {
     // Multi-objective studies only (no blank line in a single-objective page).
     ...(['pareto', 'hypervolume'] as const).filter((k) => figures.has(k)).map((k) => section(k, k === 'pareto' ? 'Pareto front' : 'Hypervolume history', figures.get(k))),
     section('history', report.front === null ? 'Optimization history' : `Optimization history of ${s.metric}`, figures.get('history')),
-    section('importance', 'Parameter importance', figures.has('importance') ? `<div class="grid"><div>${figures.get('importance')}</div><div>${importanceTable ?? ''}</div></div>` : undefined),
+    section(
+      'importance',
+      'Parameter importance',
+      report.importance?.note !== undefined
+        ? `<p class="note" id="importance-note">${esc(report.importance.note)}</p>`
+        : figures.has('importance')
+          ? `<div class="grid"><div>${figures.get('importance')}</div><div>${importanceTable ?? ''}</div></div>`
+          : undefined,
+    ),
     section('best', frontTable === undefined ? 'Best trials' : 'Pareto front trials (feasible, none better in every objective)', frontTable ?? bestTable),
     section('intermediate', 'Intermediate values', figures.get('intermediate')),
     section('parallel', 'Parallel coordinates', figures.get('parallel')),

@@ -8,11 +8,17 @@ import { allTrialsOf, withStudy } from './trials.js';
 
 export const EXPORT_HELP = `usage: sodate export <study> [--storage URL] [--format csv|json] [-o FILE]
 
-Every trial, one row each: number, state, value, duration_s, start and end times, device,
-slot, best_epoch (the step of the best intermediate value), the parameters (CSV columns
-params_<name>), what the objective recorded (user_attrs_<key>) and a note: why a trial
-failed, or where it was pruned. JSON rows also hold every intermediate value. Prints to
-stdout unless -o is given. Default format: csv.
+Every trial, one row each, for analysis (pandas.read_csv, Optuna's trials_dataframe
+naming): number, state, value, duration_s, start and end times, device, slot, best_epoch
+(the step of the best intermediate value), with several objectives values_0, values_1, ...,
+with constraints feasible (true/false), each constraint's distance past its limit
+(constraints_<name>, <= 0 met) and measured value (measured_<name>, where stored), the
+parameters (params_<name>; empty, in JSON null, where a condition left one out), what
+the objective recorded (user_attrs_<key>) and a note: why a trial failed, or where it was
+pruned.
+Non-finite numbers are inf, -inf and NaN in CSV, "Infinity", "-Infinity" and "NaN" in JSON.
+JSON rows nest the same facts (values, constraints, measured, params, user_attrs) and also
+hold every intermediate value. Prints to stdout unless -o is given. Default format: csv.
 `;
 
 export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {

@@ -1,3 +1,4 @@
+import { csvText } from '../../analysis/export.js';
 import { NotFoundError } from '../../errors.js';
 import { hasConstraints, isFeasible } from '../../multi-objective/constraints.js';
 import type { FrozenTrial, StudyRecord } from '../../storage/records.js';
@@ -13,9 +14,10 @@ import { DEVICE_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
 
 export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
 
-Every trial of a study: number, state, value, duration and parameters. A parameter named
-like one of those columns (value, state, ...) is headed params_<name>, so every column
-name is unique.
+Every trial of a study: number, state, value, duration and parameters, to read. A parameter
+named like one of those columns (value, state, ...) is headed params_<name>, so every column
+name is unique. CSV spells values as \`sodate export\` does (duration_s in seconds, inf,
+-inf, NaN, feasible true/false); for analysis (pandas), use \`sodate export\`.
 `;
 
 /**
@@ -77,19 +79,22 @@ export async function trialsCommand(argv: readonly string[], io: CliIo): Promise
     const placed = trials.some((t) => typeof t.systemAttrs[SLOT_ATTR] === 'string');
     const where = (t: (typeof trials)[number]) => (placed ? [String(t.systemAttrs[DEVICE_ATTR] ?? (format === 'csv' ? '' : '-')), String(t.systemAttrs[SLOT_ATTR] ?? (format === 'csv' ? '' : '-'))] : []);
     // One column per objective (named by its metric when there are several), and feasibility once any trial has constraints.
+    // CSV spells each value as `sodate export` does (csvText); the table is for reading.
+    const csv = format === 'csv';
     const objectives = study.directions.length;
     const valueHeader = objectives === 1 ? ['value'] : metricNames(study.userAttrs, objectives);
     const constrained = hasConstraints(trials);
-    const fixed = ['number', 'state', ...valueHeader, ...(constrained ? ['feasible'] : []), 'duration', ...(placed ? ['device', 'slot'] : [])];
+    const fixed = ['number', 'state', ...valueHeader, ...(constrained ? ['feasible'] : []), csv ? 'duration_s' : 'duration', ...(placed ? ['device', 'slot'] : [])];
     const header = [...fixed, ...paramHeaders(fixed, names)];
+    const feasible = (t: FrozenTrial): string => (t.state !== 'COMPLETE' ? (csv ? '' : '-') : csv ? csvText(isFeasible(t)) : isFeasible(t) ? 'yes' : 'no');
     const rows = trials.map((t) => [
       String(t.number),
       t.state,
-      ...valueHeader.map((_, i) => (format === 'csv' ? String(t.values?.[i] ?? '') : formatNumber(t.values?.[i]))),
-      ...(constrained ? [t.state !== 'COMPLETE' ? (format === 'csv' ? '' : '-') : isFeasible(t) ? 'yes' : 'no'] : []),
-      format === 'csv' ? String(durationSeconds(t) ?? '') : formatSeconds(durationSeconds(t)),
+      ...valueHeader.map((_, i) => (csv ? csvText(t.values?.[i]) : formatNumber(t.values?.[i]))),
+      ...(constrained ? [feasible(t)] : []),
+      csv ? csvText(durationSeconds(t)) : formatSeconds(durationSeconds(t)),
       ...where(t),
-      ...names.map((n) => (n in t.params ? (format === 'csv' ? String(t.params[n]) : formatParam(t.params[n] ?? null)) : format === 'csv' ? '' : '-')),
+      ...names.map((n) => (n in t.params ? (csv ? csvText(t.params[n]) : formatParam(t.params[n] ?? null)) : csv ? '' : '-')),
     ]);
     println(io.out, format === 'csv' ? renderCsv(header, rows) : renderTable(header, rows));
     return 0;

@@ -265,12 +265,21 @@ export function historyPanel(bestSoFar: readonly (number | undefined)[], width: 
   return { id: 'history', title, lines: padLines(lines, rows, width), width, height };
 }
 
-/** Parameter importance as bars, once enough trials completed. */
-export function importancePanel(entries: readonly ParamImportance[] | undefined, completed: number, minTrials: number, width: number, height: number): Panel {
+/** What the importance panel shows: the estimate, and `note` when it measures nothing. */
+export interface ImportanceShown {
+  readonly entries: readonly ParamImportance[];
+  /** Why importance cannot be measured (every trial has the same value); shown instead of the bars. */
+  readonly note?: string | undefined;
+}
+
+/** Parameter importance as bars, once enough trials completed; the note instead when nothing can be measured. */
+export function importancePanel(importance: ImportanceShown | undefined, completed: number, minTrials: number, width: number, height: number): Panel {
   const rows = Math.max(0, height - 1);
+  const entries = importance?.entries;
   let lines: Line[];
-  if (entries === undefined) lines = [textLine(`  needs ${minTrials} complete (${completed} so far)`, width, 'dim')];
+  if (importance === undefined || entries === undefined) lines = [textLine(`  needs ${minTrials} complete (${completed} so far)`, width, 'dim')];
   else if (entries.length === 0) lines = [textLine('  no parameters', width, 'dim')];
+  else if (importance.note !== undefined) lines = wrapText(importance.note, Math.max(1, width - 2)).map((l) => textLine(`  ${l}`, width, 'dim'));
   else {
     const nameWidth = Math.min(Math.max(...entries.map((e) => e.name.length)), Math.max(6, Math.floor(width * 0.4)));
     const barWidth = Math.max(1, width - nameWidth - 1 - 1 - 4);
@@ -281,7 +290,8 @@ export function importancePanel(entries: readonly ParamImportance[] | undefined,
       ),
     );
   }
-  const title = titleLine('importance', width, entries !== undefined && entries.length > rows ? `${rows} of ${entries.length}` : '');
+  const bars = entries !== undefined && importance?.note === undefined;
+  const title = titleLine('importance', width, bars && entries.length > rows ? `${rows} of ${entries.length}` : '');
   return { id: 'importance', title, lines: padLines(lines, rows, width), width, height };
 }
 

@@ -4,6 +4,7 @@ import { segmentWidths } from './charts.js';
 import { formatDuration, formatNumber, formatParam } from './format.js';
 import { paramImportances } from '../../analysis/importance/index.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
+import type { ImportanceShown } from './panels.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, trialSeconds, valueOf } from './order.js';
 import { isBetter } from '../../storage/records.js';
@@ -27,6 +28,8 @@ export interface ViewMemo {
   /** Completed trials when importance was last computed. */
   importanceAt?: number;
   importance?: readonly ParamImportance[] | undefined;
+  /** Why that estimate measures nothing (every trial has the same value), when so. */
+  importanceNote?: string | undefined;
   paretoKey?: string;
   pareto?: ParetoPlot | undefined;
 }
@@ -228,16 +231,19 @@ function paretoFor(input: DashboardInput, s: Summary, memo: ViewMemo | undefined
  * last estimate (every completion early on): at 10,000 trials one estimate takes tens of
  * milliseconds, more than a refresh may cost, and 2% more trials barely move it.
  */
-function importanceOf(input: DashboardInput, s: Summary, memo: ViewMemo | undefined): readonly ParamImportance[] | undefined {
+function importanceOf(input: DashboardInput, s: Summary, memo: ViewMemo | undefined): ImportanceShown | undefined {
   if (s.complete < MIN_IMPORTANCE_TRIALS) return undefined;
   const at = memo?.importanceAt;
-  if (memo !== undefined && at !== undefined && s.complete >= at && s.complete < at + Math.max(1, Math.floor(at * 0.02))) return memo.importance;
-  const { importances } = paramImportances(input.trials, input.study.direction);
+  if (memo !== undefined && at !== undefined && s.complete >= at && s.complete < at + Math.max(1, Math.floor(at * 0.02)) && memo.importance !== undefined) {
+    return { entries: memo.importance, note: memo.importanceNote };
+  }
+  const { importances, note } = paramImportances(input.trials, input.study.direction);
   if (memo !== undefined) {
     memo.importanceAt = s.complete;
     memo.importance = importances;
+    memo.importanceNote = note;
   }
-  return importances;
+  return { entries: importances, note };
 }
 
 /**
@@ -282,7 +288,8 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
     const sortLabel = input.sort;
     const wide = columns >= 150 && rows >= 30;
     const importance = importanceOf(input, s, memo);
-    const nParams = importance?.length ?? 1;
+    // A note (nothing measurable) takes a few rows in place of one bar per parameter.
+    const nParams = importance === undefined ? 1 : importance.note === undefined ? importance.entries.length : 3;
     const backend = latestBackend(input.trials);
     if (wide) {
       const leftWidth = Math.floor(width * 0.58);
