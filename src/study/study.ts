@@ -189,6 +189,8 @@ export class Study {
     const record = (await this.storage.claimWaitingTrial(this.id, maxTrials)) ?? (await this.storage.createTrial(this.id, maxTrials === undefined ? {} : { maxTrials }));
     if (record === null) return null;
     if (options.heartbeat === true) await this.storage.heartbeat(record.id);
+    // The sampler reads this process's running trials too: their parameters must be stored first.
+    await Promise.all([...this.liveTrials.values()].map((t) => t.settled()));
     await this.refresh();
     const trial = new StudyTrial(this.host, record);
     this.liveTrials.set(trial.id, trial);
@@ -298,6 +300,9 @@ export class Study {
     }
     this.liveTrials.delete(trial.id);
     const frozen: FrozenTrial = { ...trial.frozen(state), values, datetimeComplete: new Date() };
+    // bestTrial, bestValue and trials hold what this process told at once, as in Optuna; other processes' trials come with the next refresh.
+    const index = this.history.findIndex((t) => t.id === frozen.id);
+    this.history = index < 0 ? [...this.history, frozen].sort((a, b) => a.number - b.number) : this.history.map((t, i) => (i === index ? frozen : t));
     this.sampler.afterTrial?.(this.host.samplerView, this.host.forSampler(frozen), state, values);
     await this.policyWrites.flush();
     return frozen;

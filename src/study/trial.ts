@@ -301,6 +301,11 @@ export class StudyTrial extends TypedSuggester implements Trial {
     return this.writes.flush();
   }
 
+  /** @internal Wait until every write started by this trial has ended; a failure stays for `flush` (its tell) to report. */
+  settled(): Promise<void> {
+    return this.writes.settled();
+  }
+
   /**
    * This trial as the pruner sees it during one synchronous decision: it shares the live
    * intermediate values instead of copying them, so a report costs the same at step 5,000

@@ -22,6 +22,11 @@ export class WriteQueue {
     });
   }
 
+  /** Every write pushed so far has ended (stored or failed); a failure is kept for `flush`. */
+  async settled(): Promise<void> {
+    await this.tail;
+  }
+
   async flush(): Promise<void> {
     await this.tail;
     if (this.failed) {

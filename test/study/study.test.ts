@@ -71,6 +71,17 @@ describe('ask and tell', () => {
     await study.tell(t, 1);
     expect((await study.getTrials())[0]?.userAttrs).toEqual({ loss: 'NaN', curve: [1, 'Infinity', { worst: '-Infinity' }] });
   });
+  it('has bestValue, bestTrial and trials up to date right after a tell, as in Optuna', async () => {
+    const study = await createStudy({ direction: 'minimize' });
+    for (let i = 0; i < 5; i++) {
+      const t = await study.ask();
+      t.suggestFloat('x', 0, 1);
+      await study.tell(t, 10 - i);
+    }
+    expect(study.bestValue).toBe(6);
+    expect(study.bestTrial?.number).toBe(4);
+    expect(study.trials.map((t) => t.state)).toEqual(Array(5).fill('COMPLETE'));
+  });
   it('refuses to tell a finished trial again', async () => {
     const study = await createStudy();
     const t = await study.ask();
