@@ -18,7 +18,9 @@ export async function runObjectiveInSlot(
   try {
     objective = await load(ref);
   } catch (error) {
-    return errorOutcome(error);
+    // Whatever stops the objective loading (a missing export, a built-in's bad option) stops
+    // every trial alike: the loop asks no further trial (SODATE_OBJECTIVE_LOAD is fatal).
+    return { type: 'error', message: errorMessage(error), code: 'SODATE_OBJECTIVE_LOAD' };
   }
   const trial = new RemoteTrial(task, transport);
   try {

@@ -71,6 +71,10 @@ describe.each<Kind>(['thread', 'process', 'inline'])('%s slots', (kind) => {
     expect(trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(3).fill(['FAIL', 'boom: objective failed']));
   });
 
+  it('stops the run when the objective cannot load (a missing export): the same error would fail every trial', async () => {
+    await expect(runWith(runnerFor(kind, fixtureDir(), 'noSuchExport'), { maxTrials: 6 })).rejects.toMatchObject({ code: 'SODATE_OBJECTIVE_LOAD' });
+  });
+
   it('fails a trial whose value is not a number', async () => {
     const dir = fixtureDir();
     const { trials } = await runWith(runnerFor(kind, dir, 'returnsText'), { maxTrials: 1 });
@@ -160,5 +164,13 @@ describe('process slots', () => {
       expect(t.userAttrs['env']).toEqual({ cuda: gpu, device: `cuda:${gpu}`, slot });
       expect(t.systemAttrs['sodate:log_tail']).toBe(`hello from trial ${t.number}\n`);
     }
+  });
+});
+
+describe('a built-in objective with an option it does not know', () => {
+  it('stops the run after the trials already started, with the option error: every trial would fail on it', async () => {
+    const builtin = { kind: 'builtin' as const, name: 'image-classifier', options: { dataset: 'digits', epochz: 3 }, study: { metrics: ['val_loss'], constraints: [] } };
+    const run = runWith(new InlineSlots(builtin), { maxTrials: 6 });
+    await expect(run).rejects.toMatchObject({ code: 'SODATE_OBJECTIVE_LOAD', message: expect.stringMatching(/^image-classifier has no option "epochz"/) });
   });
 });
