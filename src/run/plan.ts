@@ -4,7 +4,7 @@ import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import { builtinManifest, builtinNotInstalled } from '../objectives/builtins.js';
 import type { DeviceSpec, Isolation, StudyFile } from '../study-file/study-file.js';
 import type { SlotPlanOptions } from './devices.js';
-import { planSlots } from './devices.js';
+import { discoverGpus, planSlots } from './devices.js';
 import { InlineSlots } from './inline-slots.js';
 import type { ObjectiveRef } from './messages.js';
 import { missingProgram } from '../objectives/command-program.js';
@@ -27,6 +27,8 @@ export interface RunPlanOptions {
 
 export interface RunPlan {
   readonly slots: Slot[];
+  /** What the run should say before its first trial (GPUs named that nvidia-smi could not confirm). */
+  readonly notices: readonly string[];
   /** Call `create` once the study exists: it starts threads or nothing (processes start per trial). */
   readonly kind: SlotRunner['kind'];
   create(): SlotRunner;
@@ -40,12 +42,20 @@ export interface RunPlan {
  */
 export function planRun(options: RunPlanOptions): RunPlan {
   const { file } = options;
-  const slots = planSlots(options.devices ?? file.workers.devices, options.perDevice ?? file.workers.perDevice, options.slotOptions);
+  const devices = options.devices ?? file.workers.devices;
+  // nvidia-smi is asked once, for the slots and for the notice.
+  const gpus = devices === 'cpu' ? undefined : (options.slotOptions?.gpus ?? discoverGpus());
+  const slots = planSlots(devices, options.perDevice ?? file.workers.perDevice, { ...options.slotOptions, ...(gpus === undefined ? {} : { gpus }) });
+  const notices =
+    Array.isArray(devices) && gpus?.length === 0
+      ? [`devices ${devices.join(',')}: nvidia-smi lists no GPU here, so these cannot be checked; each trial gets CUDA_VISIBLE_DEVICES of its GPU, and one that does not exist trains on the CPU`]
+      : [];
   const grace = options.killGraceSeconds === undefined ? {} : { killGraceSeconds: options.killGraceSeconds };
   const spec = file.objective;
   if (spec.kind === 'command') {
     return {
       slots,
+      notices,
       kind: 'command',
       create: () => new CommandSlots({ command: spec, paramsFile: (task) => join(options.logDir, task.study, `${task.number}.params.json`), ...grace }),
     };
@@ -56,9 +66,9 @@ export function planRun(options: RunPlanOptions): RunPlan {
       ? { kind: 'module', path: spec.path, exportName: spec.exportName }
       : { kind: 'builtin', name: spec.name, options: spec.options, study: { metrics: file.metrics, constraints: Object.keys(file.constraints ?? {}) } };
   const isolation = options.isolation ?? spec.isolate ?? (slots.some((s) => s.gpu !== null) ? 'process' : 'thread');
-  if (isolation === 'inline') return { slots, kind: 'inline', create: () => new InlineSlots(ref) };
-  if (isolation === 'process') return { slots, kind: 'process', create: () => new ProcessSlots({ objective: ref, ...grace }) };
-  return { slots, kind: 'thread', create: () => new ThreadSlots({ objective: ref, threads: slots.length }) };
+  if (isolation === 'inline') return { slots, notices, kind: 'inline', create: () => new InlineSlots(ref) };
+  if (isolation === 'process') return { slots, notices, kind: 'process', create: () => new ProcessSlots({ objective: ref, ...grace }) };
+  return { slots, notices, kind: 'thread', create: () => new ThreadSlots({ objective: ref, threads: slots.length }) };
 }
 
 /** Refuse an objective that cannot run before any storage is touched (the module is loaded in the slots). */

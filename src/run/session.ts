@@ -196,6 +196,7 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
     options.artifactDir === undefined
       ? undefined
       : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text) });
+  for (const notice of options.plan.notices) reporter.notice?.(notice);
   const runner = options.plan.create();
   const interrupts = installInterrupts(reporter, process, options.stopAsking);
   let reason: StopReason;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandArgv, commandEnv, paramEnvName, parseOutputLine } from '../../src/objectives/command-objective.js';
 import { discoverGpus, parseDevicesFlag, planSlots } from '../../src/run/devices.js';
+import { planRun } from '../../src/run/plan.js';
 import type { TrialTask } from '../../src/run/messages.js';
 import { parseStudyFile } from '../../src/study-file/study-file.js';
 
@@ -85,6 +86,14 @@ describe('devices and slots', () => {
     expect(planSlots([1, 0], 1, { gpus: [0, 1] }).map((s) => s.name)).toEqual(['gpu1#0', 'gpu0#0']);
     // A GPU the machine does not list would leave its trials on the CPU without a word.
     expect(() => planSlots([0, 1], 1, { gpus: [0] })).toThrow(/devices 0,1: this machine has no GPU 1 \(nvidia-smi lists 0\)/);
+  });
+  it('says, before the first trial, that GPUs named on a machine where nvidia-smi lists none cannot be checked', () => {
+    const file = parseStudyFile('objective: { command: [node, t.mjs] }\nparams:\n  x: { float: [0, 1] }\n', 'x.yaml', { samplers: { random: [] }, pruners: {} });
+    const unchecked = planRun({ file, devices: [0, 1], logDir: '/tmp', slotOptions: { gpus: [] } });
+    expect(unchecked.slots.map((s) => s.name)).toEqual(['gpu0#0', 'gpu1#0']);
+    expect(unchecked.notices).toEqual(['devices 0,1: nvidia-smi lists no GPU here, so these cannot be checked; each trial gets CUDA_VISIBLE_DEVICES of its GPU, and one that does not exist trains on the CPU']);
+    expect(planRun({ file, devices: [0, 1], logDir: '/tmp', slotOptions: { gpus: [0, 1] } }).notices).toEqual([]);
+    expect(planRun({ file, devices: 'cpu', logDir: '/tmp' }).notices).toEqual([]);
   });
   it('reads --devices', () => {
     expect(parseDevicesFlag('auto')).toBe('auto');
