@@ -80,7 +80,7 @@ export async function openTuneSession(options: TuneSessionOptions): Promise<RunS
   if (existing !== null) await checkSpaceAgainstTrials(storage, existing, file.space.params, (param) => `${path}: params.${param}`);
   const changes = existing === null ? [] : changesSinceLastRun(existing, file);
   const stored = existing === null ? undefined : storedSeed(existing.systemAttrs);
-  const seed = options.seedFlag ?? file.seed ?? stored ?? randomSeed();
+  const seed = options.seedFlag ?? file.seed ?? stored ?? samplerSeedOf(file) ?? randomSeed();
   const policies = buildPolicies(file, seed);
   const warmStart = await warmStartFor(file, storage);
   const study = await createStudy({
@@ -115,6 +115,15 @@ function changesSinceLastRun(record: StudyRecord, file: StudyFile): string[] {
     // A file an older sodate wrote that this one refuses: nothing to compare it with.
     return [];
   }
+}
+
+/**
+ * The sampler's seed, for a new study whose file gives no study `seed:`: a user who seeded
+ * the sampler expects the same study again, trial seeds (weights, data order) included.
+ */
+export function samplerSeedOf(file: StudyFile): number | undefined {
+  const seed = file.sampler?.options['seed'];
+  return typeof seed === 'number' && Number.isInteger(seed) ? seed : undefined;
 }
 
 export interface WorkerSessionOptions {

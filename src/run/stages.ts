@@ -33,7 +33,7 @@ import type { RunPlan } from './plan.js';
 import { buildPolicies } from './policies.js';
 import type { Reporter } from './reporter.js';
 import type { ExecuteOptions } from './session.js';
-import { studyFileOptions } from './session.js';
+import { samplerSeedOf, studyFileOptions } from './session.js';
 import { checkSpaceAgainstTrials } from './space-compatibility.js';
 
 export interface RunStagesOptions {
@@ -121,7 +121,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
       pruner: stage.pruner ?? file.pruner,
       budget: { ...file.budget, trials: stage.trials },
     };
-    const seed = options.seed ?? (existing === null ? undefined : storedSeed(existing.systemAttrs)) ?? randomSeed();
+    const seed = options.seed ?? (existing === null ? undefined : storedSeed(existing.systemAttrs)) ?? samplerSeedOf(file) ?? randomSeed();
     const policies = buildPolicies(stageFile, seed);
     const lineage: StageLineage = {
       of: name,

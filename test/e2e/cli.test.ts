@@ -89,6 +89,18 @@ describe('sodate tune on a real SQLite file', () => {
     expect(resumed.stdout).not.toContain('changed since');
   });
 
+  it("gives the same trial seeds when the file seeds only its sampler (the study seed defaults to the sampler's)", async () => {
+    const file = space().replace('sampler: { kind: random }', 'sampler: { kind: random, seed: 7 }').replace('./objective.mjs }', './objective.mjs, export: seedObjective }');
+    const objective = `${OBJECTIVE}export function seedObjective(trial) { trial.setUserAttr('seed', trial.seed); return trial.params.x; }\n`;
+    const seedsOf = async (dir: string) => {
+      expect((await runCli(['tune', 'space.yaml', '--trials', '3'], dir)).code).toBe(0);
+      return ((await trialsOf(dir)) as unknown as { user_attrs: { seed: number } }[]).map((t) => t.user_attrs.seed);
+    };
+    const first = await seedsOf(tempProject({ 'objective.mjs': objective, 'space.yaml': file }));
+    expect(first.every((s) => typeof s === 'number')).toBe(true);
+    expect(await seedsOf(tempProject({ 'objective.mjs': objective, 'space.yaml': file }))).toEqual(first);
+  });
+
   it('gives the same study for the same seed', async () => {
     const a = tempProject({ 'objective.mjs': OBJECTIVE, 'space.yaml': space() });
     const b = tempProject({ 'objective.mjs': OBJECTIVE, 'space.yaml': space() });
