@@ -38,6 +38,7 @@ options:
   --artifact-dir DIR   where trial directories go (default: the file's artifacts.dir, else
                        artifacts/ next to the SQLite file)
   --format F           plain (default) or json
+  --no-tui             accepted as for tune; a worker always prints lines
 `;
 
 export async function workerCommand(argv: readonly string[], io: CliIo): Promise<number> {
