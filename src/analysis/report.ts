@@ -1,3 +1,4 @@
+import { isFeasible } from '../multi-objective/constraints.js';
 import { relative } from 'node:path';
 import { artifactEntries } from '../artifacts/index.js';
 import type { ArtifactStatus } from '../artifacts/index.js';
@@ -79,6 +80,8 @@ export interface ReportData {
     readonly directions: readonly Direction[];
     readonly metrics: readonly string[];
     readonly counts: Readonly<Record<TrialState, number>>;
+    /** COMPLETE trials that miss a constraint (0 for a study without constraints). */
+    readonly infeasible: number;
     readonly nTrials: number;
     readonly firstStart: string | null;
     readonly lastComplete: string | null;
@@ -148,7 +151,7 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
   const spaceText = storedSpaceText(study.systemAttrs);
 
   return {
-    study: { name: study.name, direction: study.direction, metric, directions, metrics, counts, nTrials: trials.length, firstStart: firstStart?.toISOString() ?? null, lastComplete: lastComplete?.toISOString() ?? null },
+    study: { name: study.name, direction: study.direction, metric, directions, metrics, counts, infeasible: trials.filter((t) => t.state === 'COMPLETE' && !isFeasible(t)).length, nTrials: trials.length, firstStart: firstStart?.toISOString() ?? null, lastComplete: lastComplete?.toISOString() ?? null },
     configuration: [
       ...Object.entries(study.userAttrs).map(([key, value]) => ({ scope: 'user' as const, key, value })),
       ...Object.entries(study.systemAttrs)

@@ -41,6 +41,24 @@ function demoReport(): ReportData {
 }
 
 const report = demoReport();
+
+/** Five COMPLETE trials with a memory constraint (≤ 0 met): two miss it. */
+function demoTrialsWithConstraint(): FrozenTrial[] {
+  return [0.5, -1, 2, -0.2, 0].map((violation, number) => ({
+    id: number + 1,
+    number,
+    state: 'COMPLETE' as const,
+    values: [number],
+    params: {},
+    internalParams: {},
+    distributions: {},
+    intermediateValues: new Map(),
+    userAttrs: {},
+    systemAttrs: { 'constraints:mem_gb': violation },
+    datetimeStart: new Date(Date.UTC(2026, 0, 1)),
+    datetimeComplete: new Date(Date.UTC(2026, 0, 1, 0, 1)),
+  }));
+}
 const plotOf = (kind: (typeof KINDS)[number]): PlotData => report.plots.find((p) => p.kind === kind) as PlotData;
 
 describe('SVG renderers', () => {
@@ -89,6 +107,15 @@ describe('HTML report', () => {
     expect(html).toContain('<table id="best-trials">');
     expect(html).toContain('<table id="configuration">');
     expect(html).toContain('sodate:space_file');
+  });
+
+  it('counts the complete trials that miss a constraint beside the complete ones', () => {
+    const constrained = demoTrialsWithConstraint();
+    const study: StudyRecord = { id: 1, name: 'c', direction: 'minimize', directions: ['minimize'], userAttrs: { metric: 'loss' }, systemAttrs: {} };
+    const data = buildReport(study, constrained, { now: new Date(Date.UTC(2026, 0, 2)) });
+    expect(data.study.infeasible).toBe(2);
+    expect(renderReportHtml(data)).toContain('complete (2 infeasible)');
+    expect(html).not.toContain('infeasible)');
   });
 
   it('is self-contained: no URL, no script, no external resource', () => {

@@ -95,7 +95,7 @@ export function renderReportHtml(report: ReportData): string {
   const hypervolume = report.plots.find((p) => p.kind === 'hypervolume');
   const cards: [string, string][] = [
     [String(s.nTrials), 'trials'],
-    [String(s.counts.COMPLETE), 'complete'],
+    [String(s.counts.COMPLETE), s.infeasible > 0 ? `complete (${s.infeasible} infeasible)` : 'complete'],
     [String(s.counts.PRUNED), 'pruned'],
     [String(s.counts.FAIL), 'failed'],
     ...(report.front === null
