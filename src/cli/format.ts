@@ -65,11 +65,12 @@ export function jsonNumber(value: number | null | undefined): JsonValue {
   return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
 }
 
-/** `constraints` (name → distance past the limit, ≤ 0 met) and `feasible`, for a trial that has any. */
+/** `constraints` (name → distance past the limit, ≤ 0 met) and `feasible` (null until COMPLETE), for a trial that has any. */
 function constraintsJson(trial: FrozenTrial): Record<string, JsonValue> {
   const constraints = trialConstraints(trial);
   if (Object.keys(constraints).length === 0) return {};
-  return { constraints: Object.fromEntries(Object.entries(constraints).map(([k, v]) => [k, jsonNumber(v)])), feasible: isFeasible(trial) };
+  // As export: feasibility is known once the trial completed (a running one may still measure more).
+  return { constraints: Object.fromEntries(Object.entries(constraints).map(([k, v]) => [k, jsonNumber(v)])), feasible: trial.state === 'COMPLETE' ? isFeasible(trial) : null };
 }
 
 /** One trial as a JSON object, the shape `sodate trials --format json` and `best` print. */
