@@ -6,6 +6,7 @@ import { ARTIFACT_DIR_ATTR, ARTIFACTS_DELETED_ATTR, artifactAttrs } from '../../
 import { buildReport, plotElementId, renderReportHtml, renderSvg, svgToPng } from '../../src/analysis/index.js';
 import type { PlotData, ReportData } from '../../src/analysis/index.js';
 import type { FrozenTrial, StudyRecord } from '../../src/storage/records.js';
+import { makeTrial } from '../helpers/trials.js';
 import { decodePng, inkStats } from './png.js';
 import { EMA, LR, MOMENTUM, OPTIMIZER, syntheticTrials, uniform } from './synthetic.js';
 
@@ -44,20 +45,7 @@ const report = demoReport();
 
 /** Five COMPLETE trials with a memory constraint (≤ 0 met): two miss it. */
 function demoTrialsWithConstraint(): FrozenTrial[] {
-  return [0.5, -1, 2, -0.2, 0].map((violation, number) => ({
-    id: number + 1,
-    number,
-    state: 'COMPLETE' as const,
-    values: [number],
-    params: {},
-    internalParams: {},
-    distributions: {},
-    intermediateValues: new Map(),
-    userAttrs: {},
-    systemAttrs: { 'constraints:mem_gb': violation },
-    datetimeStart: new Date(Date.UTC(2026, 0, 1)),
-    datetimeComplete: new Date(Date.UTC(2026, 0, 1, 0, 1)),
-  }));
+  return [0.5, -1, 2, -0.2, 0].map((violation, number) => makeTrial({ number, value: number, systemAttrs: { 'constraints:mem_gb': violation } }));
 }
 const plotOf = (kind: (typeof KINDS)[number]): PlotData => report.plots.find((p) => p.kind === kind) as PlotData;
 
