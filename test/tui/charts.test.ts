@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { historyChart, horizontalBar, segmentWidths, sparkChar } from '../../src/tui/model/charts.js';
 import { fitLine, wrapText } from '../../src/tui/model/lines.js';
-import { formatDuration, formatNumber } from '../../src/tui/model/format.js';
+import { formatParam as formatCliParam } from '../../src/cli/format.js';
+import { formatDuration, formatNumber, formatParam } from '../../src/tui/model/format.js';
+import { historyPanel } from '../../src/tui/model/panels.js';
 
 describe('text charts', () => {
   it('maps values onto ▁…█ and keeps every value visible', () => {
@@ -35,10 +37,33 @@ describe('text charts', () => {
     expect(chart?.lines[0]?.[1]).toBe('█');
   });
 
+  it('draws a best-so-far that never changed as a flat line across the middle row', () => {
+    const chart = historyChart([undefined, 0.5, 0.5, 0.5], 4, 5);
+    expect(chart?.flatRow).toBe(2);
+    expect(chart?.lines).toEqual(['    ', '    ', ' ───', '    ', '    ']);
+  });
+
   it('uses a log scale for a positive series spanning orders of magnitude', () => {
     expect(historyChart([1000, 10, 1], 3, 3)?.log).toBe(true);
     expect(historyChart([3, 2, 1], 3, 3)?.log).toBe(false);
     expect(historyChart([], 3, 3)).toBeUndefined();
+  });
+});
+
+describe('the best-so-far panel', () => {
+  const text = (bestSoFar: (number | undefined)[]) => historyPanel(bestSoFar, 30, 6).lines.map((l) => l.map((s) => s.text).join(''));
+
+  it('labels a flat line with its value, drawing no block', () => {
+    const lines = text([0.5, 0.5, 0.5]);
+    expect(lines.filter((l) => l.includes('┤'))).toEqual([`${'0.5'.padStart(7)} ┤${'─'.repeat(21)}`]);
+    expect(lines.join('')).not.toMatch(/[█▁-▇]/);
+  });
+
+  it('labels the top and the bottom of the axis, with the digits that tell them apart', () => {
+    const lines = text([0.50004, 0.50001]);
+    expect(lines[0]).toMatch(/^0\.50004 ┤/);
+    expect(lines[4]).toMatch(/^0\.50001 ┤/);
+    expect(text([2, 1])[4]).toMatch(/^ {6}1 ┤/);
   });
 });
 
@@ -52,6 +77,12 @@ describe('text helpers', () => {
   it('wraps words and cuts words longer than a line', () => {
     expect(wrapText('a bb ccc', 4)).toEqual(['a bb', 'ccc']);
     expect(wrapText('abcdefgh', 3)).toEqual(['abc', 'def', 'gh']);
+  });
+
+  it('formats parameter values as the CLI does (eps=1.000e-8 in both)', () => {
+    // Integer parameters from 1e7 to 1e9 still differ: the dashboard writes them with an exponent.
+    for (const value of [1e-8, 3.1622776e-4, 0.00123456789, 0.05, 0.5, 32, 123.456789, 4.2e6, -0.25, 'adamw', true]) expect(formatParam(value)).toBe(formatCliParam(value));
+    expect(formatParam(1e-8)).toBe('1.000e-8');
   });
 
   it('formats numbers and durations for a narrow column', () => {

@@ -158,6 +158,25 @@ describe('<App> live', () => {
   });
 });
 
+describe('<App> resized', () => {
+  it('asks for a larger terminal below 60×16 and lays the dashboard out again once enlarged', async () => {
+    const { lastFrame, stdout } = render(<App source={staticSource(studies['running'] as DashboardData)} mode="attach" />);
+    const resize = async (columns: number) => {
+      Object.defineProperty(stdout, 'columns', { value: columns, configurable: true });
+      stdout.emit('resize');
+      await tick();
+    };
+    expect(lastFrame()).toContain('↑↓ select');
+    await resize(50);
+    const small = (lastFrame() ?? '').split('\n');
+    expect(small.map((l) => l.trim())).toContain('sodate: enlarge the terminal to 60×16 (now 50×24)');
+    for (const line of small) expect(line.length).toBeLessThanOrEqual(49);
+    await resize(100);
+    expect(lastFrame()).toContain('↑↓ select');
+    expect(lastFrame()).not.toContain('enlarge');
+  });
+});
+
 /** A stream that collects what is written, as a non-terminal. */
 class FakeStream extends EventEmitter {
   readonly isTTY = false;

@@ -4,7 +4,7 @@ import type { StudyRecord } from '../../src/storage/records.js';
 import type { DashboardInput, DashboardView } from '../../src/tui/index.js';
 import { buildDashboardView, headerFromStudy, summaryLines, viewToText } from '../../src/tui/index.js';
 import { brailleScatter } from '../../src/tui/model/charts.js';
-import { paretoPanel } from '../../src/tui/model/pareto.js';
+import { paretoPanel, shownAxis } from '../../src/tui/model/pareto.js';
 import { makeTrial } from '../helpers/trials.js';
 import { HEADER, MO_HEADER, T0, multiObjectiveTrials } from './studies.js';
 
@@ -97,6 +97,21 @@ describe('dashboard of a two-objective study', () => {
     const spans = p.lines.flat().filter((s) => /[\u2801-\u28ff]/.test(s.text));
     expect(spans.map((s) => s.tone)).toEqual([undefined, 'dim', 'good']);
     expect(spans[2]?.bold).toBe(true);
+  });
+
+  it('starts an axis at zero when its padding would run below it but no value does', () => {
+    const trials = [makeTrial({ number: 0, values: [0.2, 25] }), makeTrial({ number: 1, values: [0.3, 12] }), makeTrial({ number: 2, values: [0.4, 0.5] })];
+    const plot = paretoPlot({ trials, directions: ['minimize', 'minimize'] });
+    const lines = paretoPanel(plot, 40, 8).lines.map((l) => l.map((s) => s.text).join(''));
+    const yLabels = lines.slice(0, -1).map((l) => l.slice(0, 7).trim()).filter((l) => l !== '');
+    expect(yLabels).toEqual([expect.stringMatching(/^2[67]/), '0']);
+  });
+
+  it('keeps an axis’ padding where the values reach below zero', () => {
+    const axis = { label: 'gain', scale: 'linear' as const, domain: [-1.2, 5.2] as const, ticks: [] };
+    expect(shownAxis(axis, [-1, 5]).domain).toEqual([-1.2, 5.2]);
+    expect(shownAxis(axis, [0, 5]).domain).toEqual([0, 5.2]);
+    expect(shownAxis({ ...axis, domain: [-5.2, 1.2] }, [-5, -1]).domain).toEqual([-5.2, 0]);
   });
 
   it('marks the front’s best trial by the first objective with the star', () => {

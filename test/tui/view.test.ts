@@ -64,10 +64,54 @@ describe('dashboard view: layout', () => {
     expect(tall).toBeGreaterThan(small + 20);
   });
 
-  it('lays out a terminal smaller than 60×16 as 60×16', () => {
-    const view = buildDashboardView(input({ size: { columns: 20, rows: 5 } }));
-    expect(view.columns).toBe(60);
-    expect(view.rows).toBe(16);
+});
+
+describe('dashboard view: a terminal smaller than 60×16', () => {
+  const study = syntheticTrials({ trials: 40, running: 3 });
+  const small = (columns: number, rows: number, change: Partial<DashboardInput> = {}) => buildDashboardView(input({ trials: study, now: T0 + 40 * 30_000, size: { columns, rows }, ...change }));
+
+  for (const [columns, rows] of [
+    [56, 40],
+    [100, 14],
+    [59, 16],
+    [60, 15],
+    [30, 10],
+    [12, 3],
+    [2, 2],
+  ] as const) {
+    it(`draws no more than ${columns}×${rows} holds (one row and column spare)`, () => {
+      const view = small(columns, rows);
+      expect(viewToText(view)).toHaveLength(rows - 1);
+      for (const w of widths(view)) expect(w).toBeLessThanOrEqual(columns - 1);
+    });
+  }
+
+  it('asks for a larger terminal in the middle of the screen, with the study state below', () => {
+    const text = viewToText(small(56, 40));
+    const ask = 'sodate: enlarge the terminal to 60×16 (now 56×40)';
+    const at = text.findIndex((l) => l.includes(ask));
+    expect(at).toBe(18); // 39 lines: 18 above the two, 19 below
+    expect(text[at]).toBe(`${' '.repeat(Math.floor((55 - ask.length) / 2))}${ask}`);
+    expect(text[at + 1]?.trim()).toMatch(/^image-baseline · running · 40\/60 ✓\d+ ✂\d+ ✗\d+ ▶3$/);
+    expect(text.filter((l) => l.trim() !== '')).toHaveLength(2);
+  });
+
+  it('shortens the request to the width, and cuts the state line', () => {
+    expect(viewToText(small(100, 14)).map((l) => l.trim())).toContain('sodate: enlarge the terminal to at least 60×16 (now 100×14)');
+    const text = viewToText(small(30, 10)).map((l) => l.trim());
+    expect(text).toContain('enlarge to 60×16 (now 30×10)');
+    expect(text.find((l) => l.startsWith('image-baseline'))).toMatch(/…$/);
+    expect(viewToText(small(12, 3)).map((l) => l.trim())).toEqual(['need 60×16', 'image-base…']);
+  });
+
+  it('keeps a question waiting for an answer visible', () => {
+    expect(viewToText(small(100, 14, { prompt: 'Stop the study? y/n' })).map((l) => l.trim())).toContain('Stop the study? y/n');
+  });
+
+  it('lays out the dashboard again at 60×16', () => {
+    const text = viewToText(small(60, 16));
+    expect(text[0]).toMatch(/^sodate image-baseline/);
+    expect(text.join('\n')).not.toContain('enlarge');
   });
 });
 
@@ -168,6 +212,41 @@ describe('dashboard view: a running study (recorded)', () => {
     const title = ended.header[0]?.map((s) => s.text).join('') ?? '';
     expect(title).toContain('done: budget reached');
     expect(title).not.toContain('ETA');
+  });
+});
+
+describe('dashboard view: the user attributes of a trial', () => {
+  const backend = 'wasm (SIMD, 1 thread; sodate kernels: native AVX-512: Conv2D, batch norm, depthwise conv, pooling, softmax; fused epilogues: bias, relu, relu6)';
+  const userAttrs = { 'sodate:baseline': true, backend, val_accuracy: 0.9134, params: 1_234_567, model_mb: 4.71, train_seconds: 12.5 };
+  const withAttrs = (attrs: Record<string, string | number | boolean>) => running.trials.map((t) => (t.number === 39 ? { ...t, userAttrs: attrs } : t));
+  const detail = (size: { columns: number; rows: number }, attrs: Record<string, string | number | boolean> = userAttrs) =>
+    buildDashboardView(runningInput({ trials: withAttrs(attrs), selected: 39, detail: true, size }));
+
+  it.each([
+    [200, 50],
+    [80, 24],
+  ])('shows every one, each long value cut on its own (%i×%i)', (columns, rows) => {
+    const text = viewToText(detail({ columns, rows })).join('\n');
+    expect(text).toContain('user attributes (6)');
+    for (const item of ['val_accuracy=0.9134', 'params=1234567', 'model_mb=4.71', 'train_seconds=12.5', 'sodate:baseline=true']) expect(text).toContain(item);
+    // Whole where the width allows, else cut where it ends.
+    expect(text).toMatch(columns >= 200 ? `backend=${JSON.stringify(backend)}` : /backend="wasm \(SIMD, 1 thread; [^\n]*…\n/);
+  });
+
+  it("lists sodate's own attributes after the trial's", () => {
+    const text = viewToText(detail({ columns: 200, rows: 50 }, { 'sodate:baseline': true, val_accuracy: 0.9134 })).join('\n');
+    expect(text).toContain('val_accuracy=0.9134');
+    expect(text.indexOf('sodate:baseline=true')).toBeGreaterThan(text.indexOf('val_accuracy=0.9134'));
+  });
+
+  it('says how many more there are when they do not all fit, within the screen', () => {
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`metric_${i}`, i / 7]));
+    const view = detail({ columns: 80, rows: 24 }, many);
+    const text = viewToText(view);
+    expect(text).toHaveLength(23);
+    for (const w of widths(view)) expect(w).toBeLessThanOrEqual(79);
+    expect(text.join('\n')).toContain('metric_0=0');
+    expect(text.join('\n')).toMatch(/… \d+ more/);
   });
 });
 

@@ -75,13 +75,16 @@ export interface HistoryChart {
   readonly top: number;
   readonly bottom: number;
   readonly log: boolean;
+  /** A series that never changed is a flat line on this row (its value is `top` and `bottom`); else undefined. */
+  readonly flatRow?: number | undefined;
 }
 
 /**
  * Best-so-far over trial number as a filled column chart: column c covers trial numbers
  * [c·n/width, (c+1)·n/width) and shows the best value reached by its end. `bestSoFar[i]`
  * is the best value among trials 0..i (undefined before the first complete one). A
- * positive series spanning more than 50× is drawn on a log scale.
+ * positive series spanning more than 50× is drawn on a log scale; one that never changed,
+ * as a flat line across the middle row.
  */
 export function historyChart(bestSoFar: readonly (number | undefined)[], width: number, height: number): HistoryChart | undefined {
   const n = bestSoFar.length;
@@ -92,6 +95,11 @@ export function historyChart(bestSoFar: readonly (number | undefined)[], width: 
   for (let c = 0; c < cells; c++) values.push(bestSoFar[Math.min(n, Math.max(1, Math.ceil(((c + 1) * n) / cells))) - 1]);
   const span = range(values);
   if (span === undefined) return undefined;
+  if (span.min === span.max) {
+    const flatRow = Math.floor((height - 1) / 2);
+    const line = values.map((v) => (v === undefined || !Number.isFinite(v) ? ' ' : '─')).join('').padEnd(width);
+    return { lines: Array.from({ length: height }, (_, r) => (r === flatRow ? line : ' '.repeat(width))), top: span.max, bottom: span.min, log: false, flatRow };
+  }
   const log = span.min > 0 && span.max / span.min > 50;
   const t = (v: number) => (log ? Math.log(v) : v);
   const lo = t(span.min);

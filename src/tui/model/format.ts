@@ -16,9 +16,10 @@ export function formatNumber(value: number | null | undefined, digits = 5): stri
   return String(Number(value.toPrecision(digits)));
 }
 
+/** A parameter value as `sodate trials` and the plain log print it (6 significant digits: `eps=1.000e-8`). */
 export function formatParam(value: ParamValue | undefined): string {
   if (value === undefined) return '-';
-  return typeof value === 'number' ? formatNumber(value, 4) : String(value);
+  return typeof value === 'number' ? formatNumber(value, 6) : String(value);
 }
 
 /** 4.2s, 3m07s, 2h05m, 3d04h; '-' for unknown. */

@@ -245,16 +245,24 @@ export function historyPanel(bestSoFar: readonly (number | undefined)[], width: 
   const rows = Math.max(0, height - 1);
   const labelWidth = 7;
   const chart = historyChart(bestSoFar, Math.max(1, width - labelWidth - 2), rows);
-  const labels = chart === undefined ? [] : [formatNumber(chart.top, 3), formatNumber(chart.bottom, 3)];
   let lines: Line[];
   if (chart === undefined) lines = [textLine('  no complete trial yet', width, 'dim')];
   else {
+    // The labelled rows: top and bottom, with enough digits to tell them apart; a flat line's own row.
+    const labels = new Map<number, string>();
+    if (chart.flatRow !== undefined) labels.set(chart.flatRow, formatNumber(chart.top, 3));
+    else {
+      let digits = 3;
+      while (digits < 5 && formatNumber(chart.top, digits) === formatNumber(chart.bottom, digits)) digits++;
+      labels.set(rows - 1, formatNumber(chart.bottom, digits));
+      labels.set(0, formatNumber(chart.top, digits));
+    }
     lines = chart.lines.map((l, r) => {
-      const label = r === 0 ? labels[0] : r === rows - 1 && labels[1] !== labels[0] ? labels[1] : '';
+      const label = labels.get(r);
       return fitLine(
         [
           { text: fit(label ?? '', labelWidth, 'right'), tone: 'dim' },
-          { text: r === 0 || r === rows - 1 ? ' ┤' : ' │', tone: 'dim' },
+          { text: label === undefined ? ' │' : ' ┤', tone: 'dim' },
           { text: l, tone: 'accent' },
         ],
         width,
@@ -339,10 +347,49 @@ export function devicePanel(device: DeviceSnapshot | null | undefined, width: nu
   return { id: 'devices', title, lines: padLines(lines, rows, width), width, height };
 }
 
+/** A trial's user attributes as `key=JSON value`, in stored order with sodate's own (`sodate:…`) last. */
+export function userAttrItems(trial: FrozenTrial): string[] {
+  const entries = Object.entries(trial.userAttrs);
+  const internal = (key: string) => key.startsWith('sodate:');
+  return [...entries.filter(([k]) => !internal(k)), ...entries.filter(([k]) => internal(k))].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+}
+
+/**
+ * Items packed left to right into at most `maxLines` lines of `width`, three spaces apart,
+ * each cut on its own (so a long one hides none of the others); when they do not all fit,
+ * the last line ends with `… N more`.
+ */
+export function packItems(items: readonly string[], width: number, maxLines: number): string[] {
+  const cut = items.map((item) => clip(item, width));
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let used = 0;
+  for (const item of cut) {
+    if (row.length > 0 && used + 3 + item.length > width) {
+      rows.push(row);
+      row = [];
+    }
+    used = row.length === 0 ? item.length : used + 3 + item.length;
+    row.push(item);
+  }
+  if (row.length > 0) rows.push(row);
+  if (rows.length <= maxLines) return rows.map((r) => r.join('   '));
+  const kept = rows.slice(0, Math.max(1, maxLines));
+  const last = kept[kept.length - 1] as string[];
+  let shown = kept.reduce((a, r) => a + r.length, 0);
+  const more = () => `… ${items.length - shown} more`;
+  while (last.length > 0 && [...last, more()].join('   ').length > width) {
+    last.pop();
+    shown--;
+  }
+  kept[kept.length - 1] = [...last, more()];
+  return kept.map((r) => clip(r.join('   '), width));
+}
+
 /**
  * Everything about one trial: every objective's value, whether it met its constraints,
- * parameters, intermediate values, error, its files, log tail. `objectives` names each
- * objective (the first is the metric of a single-objective study).
+ * parameters, intermediate values, error, user attributes, its files, log tail.
+ * `objectives` names each objective (the first is the metric of a single-objective study).
  */
 export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly string[], best: FrozenTrial | undefined, direction: Direction, width: number, height: number, now: number): Panel {
   const rows = Math.max(0, height - 1);
@@ -389,6 +436,14 @@ export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly
   }
   const files = recordedArtifacts(trial);
   const dir = trialArtifactDirOf(trial);
+  const log = attrText(trial, LOG_TAIL_ATTR);
+  const attrs = userAttrItems(trial);
+  if (attrs.length > 0 && lines.length + 2 <= rows) {
+    // As many rows as they need, leaving the files and a few log lines theirs.
+    const reserved = (files.length > 0 || dir !== undefined ? 2 : 0) + (log === undefined ? 0 : 4);
+    lines.push(textLine(`user attributes (${attrs.length})`, width, 'title'));
+    for (const l of packItems(attrs, width - 2, Math.max(1, rows - lines.length - reserved))) lines.push(textLine(`  ${l}`, width));
+  }
   if ((files.length > 0 || dir !== undefined) && lines.length + 2 <= rows) {
     // What the trial left in its directory, as recorded when it ended (the disk is not read on every frame).
     const deleted = artifactsDeleted(trial);
@@ -396,15 +451,12 @@ export function detailPanel(trial: FrozenTrial | undefined, objectives: readonly
     const listed = files.map((f) => `${f.name} ${formatBytes(f.size)}`).join('  ');
     if (files.length > 0) lines.push(textLine(`  ${listed}`, width, deleted ? 'dim' : undefined));
   }
-  const log = attrText(trial, LOG_TAIL_ATTR);
   if (log !== undefined && lines.length + 2 <= rows) {
     lines.push(textLine('log tail', width, 'title'));
     const logLines = log.replace(/\s+$/, '').split(/\r?\n/);
     const room = rows - lines.length;
     for (const l of logLines.slice(-room)) lines.push(textLine(`  ${l}`, width, 'dim'));
   }
-  const userAttrs = Object.entries(trial.userAttrs);
-  if (userAttrs.length > 0 && lines.length < rows) lines.push(textLine(`user attrs: ${userAttrs.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`, width, 'dim'));
   return { id: 'detail', title: titleLine(`trial #${trial.number}`, width, 'esc/⏎ back · ↑↓ other trials'), lines: padLines(lines, rows, width), width, height };
 }
 

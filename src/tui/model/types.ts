@@ -109,7 +109,10 @@ export interface DashboardInput {
 export interface DashboardView {
   readonly columns: number;
   readonly rows: number;
-  /** Full-width lines: the title, the progress bar, the best trial. */
+  /**
+   * Full-width lines: the title, the progress bar, the best trial. Below `MIN_SIZE` every
+   * line but the footer, with the request to enlarge the terminal, and `body` is empty.
+   */
   readonly header: readonly Line[];
   readonly body: readonly ScreenRow[];
   readonly footer: Line;

@@ -12,12 +12,13 @@ import { mayBeBest } from '../../multi-objective/best.js';
 import { detailPanel, deviceLine, devicePanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
 import { objectiveNames } from './objectives.js';
 import { frontLine, isMultiObjective, objectivesText, paretoOf, paretoPanel } from './pareto.js';
+import { tooSmallLines } from './small.js';
 import { stagesPanel, stagesPanelHeight } from './stages.js';
 import type { DashboardInput, DashboardView, Line, Panel, ScreenRow, Span } from './types.js';
 
 /** Completed trials before parameter importance is shown. */
 export const MIN_IMPORTANCE_TRIALS = 10;
-/** The smallest screen laid out on purpose; smaller ones are cut. */
+/** The smallest screen laid out; a smaller one shows only a request to enlarge it and the study's state. */
 export const MIN_SIZE = { columns: 60, rows: 16 };
 
 /**
@@ -132,6 +133,37 @@ function etaSeconds(input: DashboardInput, s: Summary, start: number | undefined
   return eta;
 }
 
+/** Running, finished, done: …, in the title's words and tone. */
+function statusSpan(study: DashboardInput['study'], s: Summary): Span {
+  const budgetReached = study.maxTrials !== undefined && s.complete + s.pruned + s.failed >= study.maxTrials;
+  const text = study.ended !== undefined ? `done: ${study.ended}` : study.stopping ? 'stopping…' : s.running.length > 0 ? 'running' : budgetReached ? 'finished' : 'idle';
+  return { text, tone: study.ended !== undefined || budgetReached ? 'complete' : study.stopping ? 'warn' : s.running.length > 0 ? 'running' : 'dim', bold: true };
+}
+
+/** ` 12/60 ✓8 ✂2 ✗0 ▶2`: trials against the budget, by state. */
+function countSpans(study: DashboardInput['study'], s: Summary): Span[] {
+  const used = s.complete + s.pruned + s.failed + s.running.length;
+  return [
+    { text: study.maxTrials === undefined ? ` ${used} trials ` : ` ${used}/${study.maxTrials} `, bold: true },
+    { text: `✓${s.complete}`, tone: 'complete' },
+    { text: ` ✂${s.pruned}`, tone: 'pruned' },
+    { text: ` ✗${s.failed}`, tone: 'failed' },
+    { text: ` ▶${s.running.length}`, tone: 'running' },
+    ...(s.waiting > 0 ? [{ text: ` ⏸${s.waiting}`, tone: 'waiting' as const }] : []),
+  ];
+}
+
+/**
+ * A terminal below `MIN_SIZE` (the layout would wrap or scroll): a centred request to
+ * enlarge it, the study's state in one line and a pending question, where they fit.
+ */
+function tooSmallView(input: DashboardInput, s: Summary, selected: number | null): DashboardView {
+  const state: Line = [{ text: `${input.study.name} · `, tone: 'title', bold: true }, statusSpan(input.study, s), { text: ' ·', tone: 'dim' }, ...countSpans(input.study, s)];
+  const extra: Line[] = [state, ...(input.prompt ? [[{ text: input.prompt, tone: 'warn' as const, bold: true }]] : [])];
+  const lines = tooSmallLines(input.size, MIN_SIZE, extra);
+  return { columns: input.size.columns, rows: input.size.rows, header: lines.slice(0, -1), body: [], footer: lines[lines.length - 1] as Line, selected };
+}
+
 function headerLines(input: DashboardInput, s: Summary, width: number, pareto: ParetoPlot | undefined): Line[] {
   const { study } = input;
   const start = study.startedAt ?? s.firstStart;
@@ -139,12 +171,10 @@ function headerLines(input: DashboardInput, s: Summary, width: number, pareto: P
   const end = active || (study.ended !== undefined && study.startedAt !== undefined) ? input.now : (s.lastComplete ?? input.now);
   const elapsed = start === undefined ? undefined : Math.max(0, (end - start) / 1000);
   const done = s.complete + s.pruned + s.failed;
-  const budgetReached = study.maxTrials !== undefined && done >= study.maxTrials;
-  const status = study.ended !== undefined ? `done: ${study.ended}` : study.stopping ? 'stopping…' : s.running.length > 0 ? 'running' : budgetReached ? 'finished' : 'idle';
   const eta = active ? etaSeconds(input, s, start) : undefined;
   const long = width >= 100;
   const right: Span[] = [
-    { text: status, tone: study.ended !== undefined || budgetReached ? 'complete' : study.stopping ? 'warn' : s.running.length > 0 ? 'running' : 'dim', bold: true },
+    statusSpan(study, s),
     { text: `${long ? '  elapsed ' : ' · '}${formatDuration(elapsed)}`, tone: 'dim' },
     ...(active ? [{ text: `${long ? '  ' : ' · '}ETA ${formatDuration(eta)}`, tone: 'dim' as const }] : []),
   ];
@@ -167,14 +197,7 @@ function headerLines(input: DashboardInput, s: Summary, width: number, pareto: P
 
   // Progress: complete / pruned / failed / running against the budget.
   const used = done + s.running.length;
-  const counts: Span[] = [
-    { text: study.maxTrials === undefined ? ` ${used} trials ` : ` ${used}/${study.maxTrials} `, bold: true },
-    { text: `✓${s.complete}`, tone: 'complete' },
-    { text: ` ✂${s.pruned}`, tone: 'pruned' },
-    { text: ` ✗${s.failed}`, tone: 'failed' },
-    { text: ` ▶${s.running.length}`, tone: 'running' },
-    ...(s.waiting > 0 ? [{ text: ` ⏸${s.waiting}`, tone: 'waiting' as const }] : []),
-  ];
+  const counts = countSpans(study, s);
   const barWidth = Math.max(4, width - lineWidth(counts));
   const total = study.maxTrials ?? Math.max(1, used);
   const widths = segmentWidths([s.complete, s.pruned, s.failed, s.running.length], total, barWidth);
@@ -249,12 +272,12 @@ function importanceOf(input: DashboardInput, s: Summary, memo: ViewMemo | undefi
 /**
  * What the dashboard shows, from the study's trials, the clock, the terminal size and the
  * user's choices (sort, selection, details). Pure: the Ink components only draw the
- * returned lines. Lays out at least 60×16; at 80×24 everything fits, and more rows or
- * columns give more trials, taller charts and (from 150 columns) a second column.
+ * returned lines. Never more than the terminal holds: below 60×16 it asks for a larger one
+ * (`tooSmallLines`); at 80×24 everything fits, and more rows or columns give more trials,
+ * taller charts and (from 150 columns) a second column.
  */
 export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): DashboardView {
-  const columns = Math.max(MIN_SIZE.columns, input.size.columns);
-  const rows = Math.max(MIN_SIZE.rows, input.size.rows);
+  const { columns, rows } = input.size;
   // One column short of the edge and one row short of the bottom: a full last line or
   // column makes some terminals scroll or wrap.
   const width = columns - 1;
@@ -263,6 +286,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
   const finished = finishedInOrder(input.trials, input.sort, direction);
   let selected = input.selected;
   if (selected !== null && !s.running.some((t) => t.number === selected) && !finished.some((t) => t.number === selected)) selected = null;
+  if (columns < MIN_SIZE.columns || rows < MIN_SIZE.rows) return tooSmallView(input, s, selected);
 
   const pareto = paretoFor(input, s, memo);
   // Several objectives: the star and the running trials' reference curve go to the front's
