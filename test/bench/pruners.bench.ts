@@ -29,6 +29,7 @@
  *   SODATE_BENCH_EXTRA='[{"kind":"asha","minResource":5}]' …  extra rows: pruners as space files write them
  *                                                    (`"pause": true` replays pausing and promotion)
  *   SODATE_BENCH_SAMPLER='{"kind":"random"}' …      another sampler than TPE (a space file's spec)
+ *   SODATE_BENCH_JOBS=2 SODATE_BENCH_STAGGER=7 …      two trials at once, the second 7 epochs behind (not the +pause rows nor Optuna)
  *
  * Rows ending in "+pause" pause the trials the pruner stops instead of dropping them (every
  * trial checkpoints each epoch), and before each new trial resume the paused trial the
@@ -76,6 +77,15 @@ import '../../src/index.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.env['SODATE_BENCH_QUICK'] === '1';
 const N_TRIALS = Number(process.env['SODATE_BENCH_TRIALS'] ?? (quick ? 60 : 100));
+/**
+ * Trials running at once (study.optimize's nJobs), each yielding to the others after every
+ * epoch, trial k starting (k mod jobs)·stagger epochs late: overlapping trials of unequal
+ * progress, as on two GPUs, where one finishes while another is midway (what ASHA's
+ * `minResource: auto` meets when it becomes known).
+ */
+const N_JOBS = Number(process.env['SODATE_BENCH_JOBS'] ?? 1);
+const STAGGER = Number(process.env['SODATE_BENCH_STAGGER'] ?? 0);
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const N_SEEDS = Number(process.env['SODATE_BENCH_SEEDS'] ?? (quick ? 3 : 10));
 const FIRST_SEED = Number(process.env['SODATE_BENCH_FIRST_SEED'] ?? 0);
 const SEEDS = Array.from({ length: N_SEEDS }, (_, i) => FIRST_SEED + i);
@@ -255,13 +265,15 @@ async function runStudy(problem: Problem, seed: number, pruner: Pruner): Promise
       wouldBe[trial.number] = curve(problem.epochs);
       if (curve.cell !== undefined) cells.add(curve.cell);
       let value = NaN;
+      if (N_JOBS > 1) for (let i = 0; i < (trial.number % N_JOBS) * STAGGER; i++) await nextTurn();
       for (let epoch = 1; epoch <= problem.epochs; epoch++) {
         value = curve(epoch);
         await trial.report(epoch, value);
+        if (N_JOBS > 1) await nextTurn();
       }
       return value;
     },
-    { nTrials: N_TRIALS },
+    { nTrials: N_TRIALS, nJobs: N_JOBS },
   );
   const trials = study.trials;
   return {
