@@ -33,7 +33,11 @@ export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = pro
   };
   proc.on('SIGINT', onSignal);
   proc.on('SIGTERM', onSignal);
-  proc.on('SIGHUP', onSignal);
+  // A hang-up never escalates: a shell or a wrapper may send it again, and a stop or an exit would orphan the trials.
+  const onHangUp = () => {
+    if (count === 0) onSignal();
+  };
+  proc.on('SIGHUP', onHangUp);
   const onStopAsking = () => {
     if (count === 0) onSignal();
   };
@@ -45,7 +49,7 @@ export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = pro
     dispose: () => {
       proc.off('SIGINT', onSignal);
       proc.off('SIGTERM', onSignal);
-      proc.off('SIGHUP', onSignal);
+      proc.off('SIGHUP', onHangUp);
       stopAsking?.removeEventListener('abort', onStopAsking);
     },
   };

@@ -121,7 +121,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
       pruner: stage.pruner ?? file.pruner,
       budget: { ...file.budget, trials: stage.trials },
     };
-    const seed = options.seed ?? (existing === null ? undefined : storedSeed(existing.systemAttrs)) ?? samplerSeedOf(file) ?? randomSeed();
+    const seed = options.seed ?? (existing === null ? undefined : storedSeed(existing.systemAttrs)) ?? samplerSeedOf(stageFile) ?? randomSeed();
     const policies = buildPolicies(stageFile, seed);
     const lineage: StageLineage = {
       of: name,

@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { isSodateError } from '../errors.js';
 
 /**
- * More tries a trial's write gets when the database stayed locked past the storage's own
- * wait (SQLite's busy timeout, 10 s by default), after pauses of 0.25, 0.5 and 1 s: a result
- * that took hours of GPU time outlives a lock four timeouts long (a backup, a `sqlite3`
- * shell left in a transaction) instead of being lost with its trial.
+ * One more try a trial's write gets when the database stayed locked past the storage's own
+ * wait (SQLite's busy timeout, 10 s by default), after a pause: a result that took hours of
+ * GPU time outlives a lock twice that long (a backup, a `sqlite3` shell left in a
+ * transaction). Not more: better-sqlite3 waits synchronously, so no heartbeat goes out
+ * meanwhile, and past the stale grace (30 s) another process fails the trial as dead.
  */
-const BUSY_RETRIES = 3;
+const BUSY_RETRIES = 1;
 const FIRST_PAUSE_MS = 250;
 
 /**

@@ -172,9 +172,10 @@ export class StudyTrial extends TypedSuggester implements Trial {
       if (value.length !== objectives || value.some((v) => typeof v !== 'number')) {
         throw new OptionError(`report at step ${step} got ${JSON.stringify(value)}; the study has ${objectives} objective${objectives === 1 ? '' : 's'}: report ${objectives === 1 ? 'one number' : `${objectives} numbers`}`);
       }
-      if (objectives > 1) this.setSystemAttr(intermediateVectorKey(step), encodeVector(value));
     } else if (typeof value !== 'number') throw new OptionError(`report value must be a number, got ${JSON.stringify(value)}`);
+    // A step reported again keeps its first value, vector included.
     if (this.intermediateValues.has(step)) return;
+    if (Array.isArray(value) && objectives > 1) this.setSystemAttr(intermediateVectorKey(step), encodeVector(value));
     const first = Array.isArray(value) ? (value[0] as number) : (value as number);
     await this.storeAndJudge(step, first, `step ${step}`);
   }

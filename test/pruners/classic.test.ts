@@ -166,6 +166,11 @@ describe('SuccessiveHalvingPruner', () => {
     const next = running(2, { 1: 1.0 });
     expect(pruner.prune(makeStudyView([first, view.trials[1] as FrozenTrial, next]), next)).toBe(false);
   });
+  it('prunes at once a trial whose value is NaN now, though its values at the rungs it passed were finite', () => {
+    const first = makeTrial({ number: 0, value: 0.2, intermediate: { 1: 1.2, 4: 0.45, 8: 0.2 } });
+    const diverged = running(1, { 1: 1.1, 4: 0.35, 8: NaN });
+    expect(new SuccessiveHalvingPruner({ reductionFactor: 4 }).prune(makeStudyView([first, diverged]), diverged)).toBe(true);
+  });
   it('stores ±Infinity as strings, which JSON keeps', () => {
     const t = running(0, { 1: Infinity });
     const view = makeStudyView([t]);

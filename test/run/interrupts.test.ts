@@ -39,6 +39,10 @@ describe('installInterrupts', () => {
     const interrupts = installInterrupts({}, proc);
     proc.emit('SIGHUP');
     expect([interrupts.signal.aborted, interrupts.stopSignal.aborted]).toEqual([true, false]);
+    // Hang-ups sent again never escalate to stopping the trials (or exiting).
+    proc.emit('SIGHUP');
+    proc.emit('SIGHUP');
+    expect(interrupts.stopSignal.aborted).toBe(false);
     proc.emit('SIGTERM');
     expect(interrupts.stopSignal.aborted).toBe(true);
     interrupts.dispose();

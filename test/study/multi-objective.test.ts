@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
+import { intermediateVectors } from '../../src/multi-objective/intermediate.js';
 
 describe('multi-objective studies', () => {
   it('stores one value per objective and reads the Pareto front as bestTrials', async () => {
@@ -19,6 +20,16 @@ describe('multi-objective studies', () => {
     expect(study.bestTrials.map((t) => t.number)).toEqual([1, 2, 3, 4]);
     expect(study.trials[0]?.values).toEqual([1, 1]);
     expect(() => study.bestTrial).toThrow(/2 objectives: read bestTrials/);
+  });
+
+  it('keeps the first vector of a step reported twice, beside its first value', async () => {
+    const study = await createStudy({ storage: new InMemoryStorage(), directions: ['minimize', 'minimize'] });
+    const trial = await study.ask();
+    await trial.report(3, [0.5, 1]);
+    await trial.report(3, [0.1, 9]);
+    const told = await study.tell(trial, [0.5, 1]);
+    expect(told.intermediateValues.get(3)).toBe(0.5);
+    expect(intermediateVectors(told).get(3)).toEqual([0.5, 1]);
   });
 
   it('fails a trial whose value count does not match the directions, and goes on', async () => {
