@@ -311,6 +311,12 @@ describe('dashboard view: an objective every trial gave the same value', () => {
     expect(panel.join('\n')).not.toContain('█');
   });
 
+  it('says too few trials count when most complete ones miss a constraint, instead of failing the frame', () => {
+    const mostlyInfeasible = constant.map((t, i) => ({ ...t, values: [i], systemAttrs: { 'constraints:mem_gb': i < 10 ? 1 : -1 } }));
+    const panel = panelText(buildDashboardView(input({ trials: mostlyInfeasible, size: { columns: 100, rows: 40 } })), 'importance');
+    expect(panel.slice(1).join(' ').replace(/\s+/g, ' ')).toContain('got 2 (10 infeasible left out)');
+  });
+
   it('keeps the note with its cached estimate', () => {
     const memo: ViewMemo = {};
     buildDashboardView(input({ trials: constant }), memo);

@@ -2,6 +2,8 @@ import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { isRerun } from '../../storage/records.js';
 import { OptionError } from '../../errors.js';
 import { isFeasible } from '../../multi-objective/constraints.js';
+import { mayBeBest } from '../../multi-objective/best.js';
+import { NotEnoughTrialsError } from '../errors.js';
 import { trialMatrix } from '../columns.js';
 import { fanova } from './fanova.js';
 import { pedAnova } from './ped-anova.js';
@@ -21,19 +23,26 @@ export function paramImportances(trials: readonly FrozenTrial[], direction: Dire
   const method = options.method ?? 'ped-anova';
   const objective = options.objective ?? 0;
   if (!(Number.isInteger(objective) && objective >= 0)) throw new OptionError(`objective must be an index >= 0, got ${objective}`);
-  const tuning = trials.filter((t) => t.state === 'COMPLETE' && !isRerun(t));
-  const feasible = tuning.filter(isFeasible);
-  const infeasible = tuning.length - feasible.length;
-  const matrix = trialMatrix(feasible, direction, options.params, objective);
+  const usable = trials.filter(mayBeBest);
+  const infeasible = trials.filter((t) => t.state === 'COMPLETE' && !isRerun(t) && !isFeasible(t)).length;
+  const matrix = trialMatrix(usable, direction, options.params, objective);
   const read = { objective, infeasible, nTrials: matrix.trials.length };
   let result: ImportanceResult;
-  if (method === 'ped-anova') result = { method, importances: pedAnova(matrix, options.quantile ?? 0.1), ...read };
-  else if (method === 'fanova') {
-    const trees = options.trees ?? 32;
-    if (!(Number.isInteger(trees) && trees >= 1)) throw new OptionError(`trees must be a positive integer, got ${trees}`);
-    const forest = fanova(matrix, { seed: options.seed ?? 0, trees, maxSamples: options.maxSamples ?? 2048 });
-    result = { method, importances: forest.importances, interactions: forest.interactions, ...read };
-  } else throw new OptionError(`importance method must be 'ped-anova' or 'fanova', got ${JSON.stringify(method)}`);
+  try {
+    if (method === 'ped-anova') result = { method, importances: pedAnova(matrix, options.quantile ?? 0.1), ...read };
+    else if (method === 'fanova') {
+      const trees = options.trees ?? 32;
+      if (!(Number.isInteger(trees) && trees >= 1)) throw new OptionError(`trees must be a positive integer, got ${trees}`);
+      const forest = fanova(matrix, { seed: options.seed ?? 0, trees, maxSamples: options.maxSamples ?? 2048 });
+      result = { method, importances: forest.importances, interactions: forest.interactions, ...read };
+    } else throw new OptionError(`importance method must be 'ped-anova' or 'fanova', got ${JSON.stringify(method)}`);
+  } catch (error) {
+    // Say which complete trials were left out: "got 2" of a study with 12 complete ones reads as a bug.
+    const reruns = trials.filter((t) => t.state === 'COMPLETE' && isRerun(t)).length;
+    const left = [infeasible > 0 ? `${infeasible} infeasible` : '', reruns > 0 ? `${reruns} confirm/ablate re-run(s)` : ''].filter((x) => x !== '');
+    if (error instanceof NotEnoughTrialsError && left.length > 0) throw new NotEnoughTrialsError(`${error.message} (${left.join(' and ')} left out)`);
+    throw error;
+  }
   // Without spread in the objective, either method only ranks how ties happened to fall.
   const first = matrix.losses[0];
   if (first !== undefined && matrix.losses.every((loss) => loss === first)) {

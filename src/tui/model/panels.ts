@@ -286,8 +286,8 @@ export function importancePanel(importance: ImportanceShown | undefined, complet
   const entries = importance?.entries;
   let lines: Line[];
   if (importance === undefined || entries === undefined) lines = [textLine(`  needs ${minTrials} complete (${completed} so far)`, width, 'dim')];
-  else if (entries.length === 0) lines = [textLine('  no parameters', width, 'dim')];
   else if (importance.note !== undefined) lines = wrapText(importance.note, Math.max(1, width - 2)).map((l) => textLine(`  ${l}`, width, 'dim'));
+  else if (entries.length === 0) lines = [textLine('  no parameters', width, 'dim')];
   else {
     const nameWidth = Math.min(Math.max(...entries.map((e) => e.name.length)), Math.max(6, Math.floor(width * 0.4)));
     const barWidth = Math.max(1, width - nameWidth - 1 - 1 - 4);

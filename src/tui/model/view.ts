@@ -3,6 +3,7 @@ import type { FrozenTrial } from '../../storage/records.js';
 import { segmentWidths } from './charts.js';
 import { formatDuration, formatNumber, formatParam } from './format.js';
 import { paramImportances } from '../../analysis/importance/index.js';
+import { NotEnoughTrialsError } from '../../analysis/errors.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
 import type { ImportanceShown } from './panels.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
@@ -260,7 +261,15 @@ function importanceOf(input: DashboardInput, s: Summary, memo: ViewMemo | undefi
   if (memo !== undefined && at !== undefined && s.complete >= at && s.complete < at + Math.max(1, Math.floor(at * 0.02)) && memo.importance !== undefined) {
     return { entries: memo.importance, note: memo.importanceNote };
   }
-  const { importances, note } = paramImportances(input.trials, input.study.direction);
+  let estimate: { importances: ImportanceShown['entries']; note?: string | undefined };
+  try {
+    estimate = paramImportances(input.trials, input.study.direction);
+  } catch (error) {
+    // Complete trials that miss a constraint or re-run a configuration do not count: there may be too few that do.
+    if (!(error instanceof NotEnoughTrialsError)) throw error;
+    estimate = { importances: [], note: error.message };
+  }
+  const { importances, note } = estimate;
   if (memo !== undefined) {
     memo.importanceAt = s.complete;
     memo.importance = importances;
