@@ -10,7 +10,8 @@ export interface CommandSpec {
 }
 
 const PLACEHOLDER = /\{([^{}]+)\}/g;
-const HAS_PLACEHOLDER = /\{[^{}]+\}/;
+/** Whether an argument holds a `{name}` placeholder. */
+export const HAS_PLACEHOLDER = /\{[^{}]+\}/;
 
 /** How a parameter value is written into an argument or an environment variable. */
 export function formatArgValue(value: ParamValue): string {

@@ -1,3 +1,4 @@
+import { OthersRunning } from './others-running.js';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import { errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
@@ -101,6 +102,7 @@ class TuneLoop {
   private readonly sweeps = new Set<Promise<void>>();
   /** Why no trial may be asked any more and the run throws: an objective that cannot load, an `afterTrial` that threw. */
   private fatal: { readonly error: unknown } | undefined;
+  private readonly othersRunning: OthersRunning;
   private asked = 0;
   private exhausted = false;
   private checkingStale = false;
@@ -110,6 +112,7 @@ class TuneLoop {
 
   constructor(private readonly options: OrchestratorOptions) {
     this.study = options.study;
+    this.othersRunning = new OthersRunning(options.study, options.reporter);
     this.reporter = options.reporter;
     this.now = options.now ?? Date.now;
     this.heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
@@ -151,7 +154,7 @@ class TuneLoop {
         else if (this.now() >= this.deadline) reason = 'timeout';
         const budgetReached = reason === 'budget' && this.fatal === undefined ? await this.fillFreeSlots() : false;
         if (this.active.size === 0) {
-          const others = budgetReached && options.waitForOthers !== false ? study.trials.filter((t) => t.state === 'RUNNING').length : 0;
+          const others = budgetReached && options.waitForOthers !== false ? await this.othersRunning.count() : 0;
           if (others === 0 || this.fatal !== undefined) break;
           if (!toldWaiting) reporter.notice?.(`budget reached; waiting for ${others} trial(s) running in other processes`);
           toldWaiting = true;

@@ -1,6 +1,6 @@
 import { SpaceError } from '../errors.js';
 import type { Distribution } from '../space/distributions.js';
-import { checkCompatible } from '../space/distributions.js';
+import { incompatibility } from '../space/distributions.js';
 import type { StudyRecord } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 
@@ -16,13 +16,7 @@ export async function checkSpaceAgainstTrials(storage: Storage, study: StudyReco
   for (const trial of trials) for (const [name, distribution] of Object.entries(trial.distributions)) last.set(name, distribution);
   for (const { name, distribution } of params) {
     const earlier = last.get(name);
-    if (earlier === undefined) continue;
-    try {
-      checkCompatible(name, earlier, distribution);
-    } catch (error) {
-      if (!(error instanceof SpaceError)) throw error;
-      const what = error.message.split(';')[0] as string;
-      throw new SpaceError(`${place(name)}: ${what} (study ${study.name}'s earlier trials hold it so); rename the parameter, or run the file as another study (--study NAME)`);
-    }
+    const why = earlier === undefined ? undefined : incompatibility(name, earlier, distribution);
+    if (why !== undefined) throw new SpaceError(`${place(name)}: ${why.what} (study ${study.name}'s earlier trials hold it so); rename the parameter, or run the file as another study (--study NAME)`);
   }
 }

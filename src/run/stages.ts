@@ -82,6 +82,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
   const deadline = options.timeoutSeconds === undefined ? undefined : Date.now() + options.timeoutSeconds * 1000;
   const results: StageResult[] = [];
   let previous: StageResult | undefined;
+  let executed = false;
   // Every stage's sampler and pruner options are checked now: a bad one found when its stage starts would come hours late.
   for (const stage of stages) buildPolicies({ ...file, sampler: stage.sampler ?? file.sampler, pruner: stage.pruner ?? file.pruner }, 0);
   await checkStagesAsRun(storage, name, file, stages, options.path);
@@ -166,10 +167,13 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
         (index === 0 ? '' : `; ${stage.carry === 'fix' ? 'fixes' : 'narrows around'} ${fixed.join(', ')} from ${previous?.study ?? stored?.parent ?? ''}`),
     );
     let code: number;
+    const planSaid = executed;
+    executed = true;
     try {
       code = await options.execute({
         study,
-        plan: options.plan,
+        // What the plan has to say (GPUs it could not check) is said once, before the first stage that runs.
+        plan: planSaid ? { ...options.plan, notices: [] } : options.plan,
         reporter,
         file: stageFile,
         maxTrials: stage.trials,

@@ -189,25 +189,26 @@ function withArticle(kind: Distribution['kind']): string {
 }
 
 /**
- * A parameter name reused within a study must keep its kind, its log flag and (for a
- * categorical) its choices; numeric bounds may move, as in Optuna, so that a
- * define-by-run objective can narrow a range as it learns.
+ * Why a parameter name reused within a study cannot take `next` after `previous`, and the
+ * fix; undefined when it can. It must keep its kind, its log flag and (for a categorical)
+ * its choices; numeric bounds may move, as in Optuna, so that a define-by-run objective can
+ * narrow a range as it learns.
  */
-export function checkCompatible(name: string, previous: Distribution, next: Distribution): void {
-  if (previous.kind !== next.kind) {
-    throw new SpaceError(`parameter "${name}" was ${withArticle(previous.kind)} and is now ${withArticle(next.kind)}; use a new name for a different kind`);
-  }
+export function incompatibility(name: string, previous: Distribution, next: Distribution): { readonly what: string; readonly fix: string } | undefined {
+  if (previous.kind !== next.kind) return { what: `parameter "${name}" was ${withArticle(previous.kind)} and is now ${withArticle(next.kind)}`, fix: 'use a new name for a different kind' };
   if (previous.kind === 'categorical' && next.kind === 'categorical') {
-    if (!sameChoices(previous.choices, next.choices)) {
-      throw new SpaceError(
-        `parameter "${name}" had choices ${JSON.stringify(previous.choices)} and now ${JSON.stringify(next.choices)}; choices cannot change within a study`,
-      );
-    }
-    return;
+    return sameChoices(previous.choices, next.choices) ? undefined : { what: `parameter "${name}" had choices ${JSON.stringify(previous.choices)} and now ${JSON.stringify(next.choices)}`, fix: 'choices cannot change within a study' };
   }
   if (previous.kind !== 'categorical' && next.kind !== 'categorical' && previous.log !== next.log) {
-    throw new SpaceError(`parameter "${name}" changed log=${previous.log} to log=${next.log}; log cannot change within a study`);
+    return { what: `parameter "${name}" changed log=${previous.log} to log=${next.log}`, fix: 'log cannot change within a study' };
   }
+  return undefined;
+}
+
+/** Throws SpaceError when `next` cannot follow `previous` for one parameter name (see `incompatibility`). */
+export function checkCompatible(name: string, previous: Distribution, next: Distribution): void {
+  const why = incompatibility(name, previous, next);
+  if (why !== undefined) throw new SpaceError(`${why.what}; ${why.fix}`);
 }
 
 export function sameDistribution(a: Distribution, b: Distribution): boolean {

@@ -127,6 +127,10 @@ export class CachedStorage implements Storage {
   trialsSince(studyId: number, cursor: TrialCursor): Promise<{ trials: FrozenTrial[]; cursor: TrialCursor }> {
     return this.inner.trialsSince(studyId, cursor);
   }
+  runningWithoutHeartbeat(studyId: number): Promise<number[]> {
+    return this.inner.runningWithoutHeartbeat(studyId);
+  }
+
   countTrials(studyId: number): Promise<Record<TrialState, number>> {
     return this.inner.countTrials(studyId);
   }

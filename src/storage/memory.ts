@@ -225,6 +225,12 @@ export class InMemoryStorage implements Storage {
     return { trials: frozen, cursor: cursorAfter(frozen, cursor, resumes) };
   }
 
+  async runningWithoutHeartbeat(studyId: number): Promise<number[]> {
+    return this.study(studyId)
+      .trials.filter((t) => t.state === 'RUNNING' && t.heartbeat === null)
+      .map((t) => t.number);
+  }
+
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
     const counts = emptyCounts();
     for (const t of this.study(studyId).trials) counts[t.state]++;

@@ -93,6 +93,11 @@ export interface Storage {
    * true), in the same transaction, and is not returned.
    */
   failStaleTrials(studyId: number, graceSeconds: number): Promise<FrozenTrial[]>;
+  /**
+   * Numbers of the study's RUNNING trials that never beat: another tool's (Optuna without a
+   * heartbeat interval, a notebook's open ask), which no grace can tell from a dead one.
+   */
+  runningWithoutHeartbeat(studyId: number): Promise<number[]>;
 
   getTrial(trialId: number): Promise<FrozenTrial>;
   /**

@@ -40,6 +40,15 @@ describe('the orchestrator', () => {
     await study.close();
   });
 
+  it("does not wait at its budget for another tool's trial that never beat (Optuna without a heartbeat): it names it and ends", async () => {
+    const study = await createStudy({ storage: `sqlite:${join(fixtureDir(), 's.db')}`, sampler: new RandomSampler({ seed: 2 }) });
+    const optunas = await study.storage.createTrial(study.id);
+    const { trials, notices } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 3, staleAfterSeconds: 1 });
+    expect(trials.map((t) => t.state)).toEqual(['RUNNING', 'COMPLETE', 'COMPLETE']);
+    expect(notices).toContain(`#${optunas?.number} RUNNING without a heartbeat (another tool's, e.g. Optuna without heartbeat_interval): not waited for; they count toward the budget until they finish`);
+    await study.close();
+  });
+
   it('says at the start that trials marked running hold budget, and what becomes of those a dead process left', async () => {
     // Its heartbeat is fresh: the run starts with it still marked running, and reaps it a second later.
     const { study } = await studyWithOrphan();

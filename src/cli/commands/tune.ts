@@ -38,7 +38,8 @@ options:
   --study NAME         study name (default: the file's "study", else its file name)
   --trials N           the study's trial budget in all (overrides budget.trials)
   --timeout S          stop asking for new trials after S (90, 90s, 30m, 2h)
-  --seed N             sampler seed (default: the file's, else the one stored with the study)
+  --seed N             study seed: trial seeds derive from it, and the sampler's unless the
+                       file's sampler gives one (default: the file's seed, else the study's)
   --devices D          auto (default: GPUs nvidia-smi finds, else the CPU), cpu, or GPU indices 0,1
   --per-device K       trials at once on each device (default: 1 per GPU, one per core on the CPU)
   --isolation I        thread, process or inline for module objectives (default: thread on the CPU,

@@ -27,7 +27,8 @@ run once.
 
 options:
   --storage URL        where the study lives (default: sqlite:studies/<study>.db)
-  --seed N             sampler seed for this worker (default: the study's)
+  --seed N             study seed for this worker's sampler, unless the file's sampler
+                       gives one (default: the study's)
   --devices D          auto, cpu or GPU indices 0,1 (default: the space file's)
   --per-device K       trials at once on each device
   --isolation I        thread, process or inline for module objectives

@@ -270,6 +270,12 @@ export class PostgresStorage implements Storage {
     return { trials, cursor: cursorAfter(trials, cursor, resumes) };
   }
 
+  async runningWithoutHeartbeat(studyId: number): Promise<number[]> {
+    const rows = (await this.db.statement<{ number: number }>(SQL.runningWithoutHeartbeat, [studyId])).rows;
+    if (rows.length === 0) await this.countTrials(studyId); // refuses an unknown study as every read does
+    return rows.map((r) => r.number);
+  }
+
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
     const rows = (await this.db.statement<{ state: string | null; n: number }>(SQL.stateCounts, [studyId])).rows;
     if (rows.length === 0) throw this.noStudy(studyId);

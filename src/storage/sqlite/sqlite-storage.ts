@@ -320,6 +320,13 @@ export class SqliteStorage implements Storage {
     });
   }
 
+  async runningWithoutHeartbeat(studyId: number): Promise<number[]> {
+    return this.read(() => {
+      this.requireStudy(studyId);
+      return this.sql.runningWithoutHeartbeat.all(studyId) as number[];
+    });
+  }
+
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {
     return this.read(() => {
       this.requireStudy(studyId);

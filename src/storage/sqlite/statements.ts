@@ -140,6 +140,10 @@ export function prepareStatements(db: Database.Database) {
     upsertHeartbeat: db.prepare(
       'INSERT INTO trial_heartbeats (trial_id, heartbeat) VALUES (?, ?) ON CONFLICT (trial_id) DO UPDATE SET heartbeat = excluded.heartbeat',
     ),
+    runningWithoutHeartbeat: db.prepare(
+      `SELECT t.number FROM trials t LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id
+       WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.trial_id IS NULL ORDER BY t.number`,
+    ).pluck(),
     staleTrials: db.prepare(
       `SELECT t.trial_id FROM trials t JOIN trial_heartbeats h ON h.trial_id = t.trial_id
        WHERE t.study_id = ? AND t.state = 'RUNNING' AND h.heartbeat < ? ORDER BY t.number`,

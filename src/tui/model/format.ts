@@ -19,7 +19,9 @@ export function formatNumber(value: number | null | undefined, digits = 5): stri
 /** A parameter value as `sodate trials` and the plain log print it (6 significant digits: `eps=1.000e-8`). */
 export function formatParam(value: ParamValue | undefined): string {
   if (value === undefined) return '-';
-  return typeof value === 'number' ? formatNumber(value, 6) : String(value);
+  if (typeof value !== 'number') return String(value);
+  // Integers as the CLI writes them (plain below 1e9); formatNumber turns them to exponents from 1e7 to fit value columns.
+  return Number.isInteger(value) && Math.abs(value) < 1e9 ? String(value) : formatNumber(value, 6);
 }
 
 /** 4.2s, 3m07s, 2h05m, 3d04h; '-' for unknown. */

@@ -64,6 +64,25 @@ export function readConformance(ctx: ConformanceContext): void {
     });
   });
 
+  describe('runningWithoutHeartbeat', () => {
+    it('lists the RUNNING trials that never beat, by number, and no other', async () => {
+      const study = await ctx.newStudy();
+      const silent = await ctx.newTrial(study.id);
+      const beating = await ctx.newTrial(study.id);
+      await ctx.storage.heartbeat(beating.id);
+      await ctx.completed(study.id, 1);
+      const other = await ctx.newStudy('other');
+      await ctx.newTrial(other.id);
+      expect(await ctx.storage.runningWithoutHeartbeat(study.id)).toEqual([silent.number]);
+      await ctx.storage.finishTrial(silent.id, 'COMPLETE', [0.5]);
+      expect(await ctx.storage.runningWithoutHeartbeat(study.id)).toEqual([]);
+    });
+
+    it('refuses a study that does not exist', async () => {
+      await expect(ctx.storage.runningWithoutHeartbeat(555)).rejects.toMatchObject({ code: 'SODATE_NOT_FOUND' });
+    });
+  });
+
   describe('trialsSince', () => {
     it('reads every trial from START_CURSOR, ordered by number, with a cursor at the newest', async () => {
       const study = await ctx.newStudy();

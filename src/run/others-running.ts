@@ -1,0 +1,29 @@
+import type { Study } from '../study/study.js';
+import type { Reporter } from './reporter.js';
+
+/**
+ * The trials other processes are running, which a run waits for once its budget is reached
+ * (they may still beat it). One that never beat (another tool's, e.g. Optuna without a
+ * heartbeat interval) may never end and never goes stale: it is named once and not waited for.
+ */
+export class OthersRunning {
+  private named = false;
+
+  constructor(
+    private readonly study: Study,
+    private readonly reporter: Reporter,
+  ) {}
+
+  /** How many to wait for, as of the study's last refresh. */
+  async count(): Promise<number> {
+    const running = this.study.trials.filter((t) => t.state === 'RUNNING');
+    if (running.length === 0) return 0;
+    const unbeaten = new Set(await this.study.storage.runningWithoutHeartbeat(this.study.id));
+    const silent = running.filter((t) => unbeaten.has(t.number)).map((t) => `#${t.number}`);
+    if (silent.length > 0 && !this.named) {
+      this.named = true;
+      this.reporter.notice?.(`${silent.join(', ')} RUNNING without a heartbeat (another tool's, e.g. Optuna without heartbeat_interval): not waited for; they count toward the budget until they finish`);
+    }
+    return running.length - silent.length;
+  }
+}
