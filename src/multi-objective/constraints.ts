@@ -12,12 +12,25 @@ export function constraintKey(name: string): string {
 /** Constraint name → violation (≤ 0 satisfied), as stored on the trial. */
 export function trialConstraints(trial: Pick<FrozenTrial, 'systemAttrs'>): Record<string, number> {
   const out: Record<string, number> = {};
-  const legacy = trial.systemAttrs[LEGACY_CONSTRAINTS_KEY];
-  if (Array.isArray(legacy)) legacy.forEach((v, i) => typeof v === 'number' && (out[String(i)] = v));
   for (const [key, value] of Object.entries(trial.systemAttrs)) {
     if (key.startsWith(CONSTRAINT_KEY_PREFIX) && typeof value === 'number') out[key.slice(CONSTRAINT_KEY_PREFIX.length)] = value;
   }
+  // The older list only where the named values are missing (a study Optuna 3 wrote): sodate writes both.
+  const legacy = trial.systemAttrs[LEGACY_CONSTRAINTS_KEY];
+  if (Object.keys(out).length === 0 && Array.isArray(legacy)) legacy.forEach((v, i) => typeof v === 'number' && (out[String(i)] = v));
   return out;
+}
+
+/**
+ * The named constraint values as Optuna 3's one `constraints` list (sorted by name), which
+ * its `best_trials` and constrained samplers read; undefined for a trial without any.
+ */
+export function legacyConstraintList(trial: Pick<FrozenTrial, 'systemAttrs'>): number[] | undefined {
+  const named = Object.entries(trial.systemAttrs)
+    .filter(([key, value]) => key.startsWith(CONSTRAINT_KEY_PREFIX) && typeof value === 'number')
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([, value]) => value as number);
+  return named.length === 0 ? undefined : named;
 }
 
 /** Total violation: the sum of the positive constraint values (0 when feasible or unconstrained). NaN counts as violated by Infinity. */

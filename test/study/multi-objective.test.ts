@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { RandomSampler } from '../../src/samplers/random.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
 import { createStudy } from '../../src/study/create.js';
+import { trialConstraints } from '../../src/multi-objective/constraints.js';
+import type { FrozenTrial } from '../../src/storage/records.js';
 import { intermediateVectors } from '../../src/multi-objective/intermediate.js';
 
 describe('multi-objective studies', () => {
@@ -99,6 +101,13 @@ describe('constraints', () => {
     expect(study.trials[0]?.systemAttrs['sodate:measured:gpu_mem_gb']).toBe(20);
     expect(study.trials[2]?.systemAttrs['constraints:accuracy']).toBeCloseTo(0.1);
     expect(study.trials[3]?.systemAttrs['constraints:gpu_mem_gb']).toBe(0);
+    // And as Optuna 3's constrained samplers read them: one list, the values sorted by name (accuracy, gpu_mem_gb).
+    expect(study.trials[0]?.systemAttrs['constraints']).toEqual([-0.4, 4]);
+    expect(trialConstraints(study.trials[0] as FrozenTrial)).toEqual({ gpu_mem_gb: 4, accuracy: -0.4 });
+  });
+
+  it("reads Optuna 3's constraints list where a trial has no named values", () => {
+    expect(trialConstraints({ systemAttrs: { constraints: [0.5, -1] } })).toEqual({ '0': 0.5, '1': -1 });
   });
 
   it('takes the value as the violation itself without a limit (Optuna semantics) and never trusts NaN', async () => {
