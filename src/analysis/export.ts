@@ -1,9 +1,9 @@
 import type { JsonValue } from '../json.js';
-import { MEASURED_KEY_PREFIX, failReason, prunedAt } from '../storage/metadata.js';
+import { MEASURED_KEY_PREFIX, failReason } from '../storage/metadata.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
 import { hasConstraints, isFeasible, trialConstraints } from '../multi-objective/constraints.js';
 import { paramNames } from './columns.js';
-import { bestEpochOf, deviceOf, durationOf, slotOf } from './trial-facts.js';
+import { bestEpochOf, deviceOf, durationOf, prunedAt, slotOf } from './trial-facts.js';
 
 /** One trial as exported: its facts, then its parameters (absent ones null). */
 export interface ExportRow {

@@ -1,8 +1,22 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import type { JsonValue } from '../json.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { DEVICE_ATTR, SLOT_ATTR } from '../storage/metadata.js';
+import { DEVICE_ATTR, FOLDS_ATTR, PAUSED_ATTR, SLOT_ATTR } from '../storage/metadata.js';
 import { isBetter } from '../storage/records.js';
+
+/**
+ * Where a PRUNED trial stopped, from its reports: `at step 3` or `after 2 fold(s)`, and why
+ * when its last value says it (a NaN or infinite value is a diverged run, which pruners stop
+ * at once); a paused one (a pausing pruner) says a promotion may resume it.
+ */
+export function prunedAt(trial: { readonly systemAttrs: Readonly<Record<string, JsonValue>>; readonly intermediateValues: ReadonlyMap<number, number> }): string {
+  const paused = trial.systemAttrs[PAUSED_ATTR] === true ? ' (paused: a promotion may resume it)' : '';
+  if (trial.intermediateValues.size === 0) return `before its first report${paused}`;
+  const last = Math.max(...trial.intermediateValues.keys());
+  const where = trial.systemAttrs[FOLDS_ATTR] === true ? `after ${trial.intermediateValues.size} fold(s)` : `at step ${last}`;
+  const value = trial.intermediateValues.get(last) as number;
+  return Number.isFinite(value) ? `${where}${paused}` : `${where}: it reported ${String(value)} (a diverged run)${paused}`;
+}
 
 /** Seconds from start to completion; null while running or when not recorded. */
 export function durationOf(trial: FrozenTrial): number | null {
@@ -12,6 +26,8 @@ export function durationOf(trial: FrozenTrial): number | null {
 
 /** The step of the best intermediate value for the direction (the earliest on ties); null without any. */
 export function bestEpochOf(trial: FrozenTrial, direction: Direction): number | null {
+  // A fold trial's keys are folds, not epochs.
+  if (trial.systemAttrs[FOLDS_ATTR] === true) return null;
   let step: number | null = null;
   let best = NaN;
   for (const [s, v] of trial.intermediateValues) {

@@ -2,7 +2,8 @@ import type { JsonValue } from '../json.js';
 import type { ParamValue } from '../space/distributions.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isFeasible, trialConstraints } from '../multi-objective/constraints.js';
-import { DEVICE_ATTR, FAIL_REASON_KEY, RETRY_OF_ATTR, SLOT_ATTR, prunedAt } from '../storage/metadata.js';
+import { DEVICE_ATTR, FAIL_REASON_KEY, RETRY_OF_ATTR, SLOT_ATTR } from '../storage/metadata.js';
+import { prunedAt } from '../analysis/trial-facts.js';
 
 /** A number as people read it: 6 significant digits, exponent for the very small or large. */
 export function formatNumber(value: number | null | undefined): string {

@@ -149,18 +149,6 @@ export function failReason(trial: { readonly systemAttrs: Attrs }): JsonValue | 
   return trial.systemAttrs[FAIL_REASON_KEY];
 }
 
-/**
- * Where a PRUNED trial stopped, from its reports: `step 3` or `2 fold(s)`, and why when its
- * last value says it (a NaN or infinite value is a diverged run, which pruners stop at once).
- */
-export function prunedAt(trial: { readonly systemAttrs: Attrs; readonly intermediateValues: ReadonlyMap<number, number> }): string {
-  if (trial.intermediateValues.size === 0) return 'before its first report';
-  const last = Math.max(...trial.intermediateValues.keys());
-  const where = trial.systemAttrs[FOLDS_ATTR] === true ? `after ${trial.intermediateValues.size} fold(s)` : `at step ${last}`;
-  const value = trial.intermediateValues.get(last) as number;
-  return Number.isFinite(value) ? where : `${where}: it reported ${String(value)} (a diverged run)`;
-}
-
 /** Whether a trial is the space file's baseline. */
 export function isBaseline(trial: { readonly userAttrs: Attrs }): boolean {
   return trial.userAttrs[BASELINE_ATTR] === true;

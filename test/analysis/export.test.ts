@@ -56,3 +56,11 @@ describe('CSV spelling shared by `sodate export` and `sodate trials --format csv
     expect([Infinity, -Infinity, NaN, 0.25, true, false, null, undefined].map((v) => csvText(v))).toEqual(['inf', '-inf', 'NaN', '0.25', 'true', 'false', '', '']);
   });
 });
+
+describe('export of a fold trial', () => {
+  it('has no best epoch: its reports are folds, not epochs', () => {
+    const folds = makeTrial({ number: 0, value: 0.4, intermediate: { 0: 0.5, 1: 0.3, 2: 0.4 }, systemAttrs: { 'sodate:folds': true } });
+    const epochs = makeTrial({ number: 1, value: 0.4, intermediate: { 0: 0.5, 1: 0.3, 2: 0.4 } });
+    expect(exportTrials([folds, epochs], 'minimize').rows.map((r) => r.best_epoch)).toEqual([null, 1]);
+  });
+});

@@ -9,4 +9,8 @@ describe('a trial as JSON (trials --format json, best)', () => {
     expect(trialToJson(makeTrial({ number: 1, systemAttrs: attrs }))).toMatchObject({ state: 'RUNNING', feasible: null });
     expect(trialToJson(makeTrial({ number: 2, state: 'PRUNED', intermediate: { 4: 0.3 } }))).toMatchObject({ pruned: 'at step 4' });
   });
+
+  it('says a paused trial may be resumed by a promotion', () => {
+    expect(trialToJson(makeTrial({ number: 3, state: 'PRUNED', intermediate: { 2: 0.4 }, systemAttrs: { 'sodate:paused': true } }))).toMatchObject({ pruned: 'at step 2 (paused: a promotion may resume it)' });
+  });
 });

@@ -76,7 +76,7 @@ export async function studiesCommand(argv: readonly string[], io: CliIo): Promis
     String(s.counts.PRUNED),
     String(s.counts.FAIL),
     String(s.counts.RUNNING),
-    s.directions.length > 1 ? 'front: sodate best' : formatNumber(s.bestValue),
+    s.directions.length > 1 ? '(front: see best)' : formatNumber(s.bestValue),
     s.datetimeStart?.toISOString().slice(0, 19).replace('T', ' ') ?? '-',
     url,
   ]);

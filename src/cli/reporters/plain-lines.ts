@@ -3,7 +3,8 @@ import type { FrozenTrial } from '../../storage/records.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
-import { failReason, prunedAt } from '../../storage/metadata.js';
+import { failReason } from '../../storage/metadata.js';
+import { prunedAt } from '../../analysis/trial-facts.js';
 import { bestCompleteTrial } from '../../multi-objective/best.js';
 import { baselineLine } from '../../tui/model/summary.js';
 

@@ -8,7 +8,8 @@ import { trialSeconds, valueOf } from './order.js';
 import { isBetter } from '../../storage/records.js';
 import { constraintsText, isInfeasible, namedValuesText, stateLabel, valueCellWidth, valueCells } from './objectives.js';
 import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
-import { DEVICE_ATTR, FAIL_REASON_KEY, LOG_TAIL_ATTR, MAX_STEP_ATTR, SLOT_ATTR, prunedAt } from '../../storage/metadata.js';
+import { DEVICE_ATTR, FAIL_REASON_KEY, LOG_TAIL_ATTR, MAX_STEP_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
+import { prunedAt } from '../../analysis/trial-facts.js';
 
 export const STATE_TONE: Record<string, Tone> = { COMPLETE: 'complete', PRUNED: 'pruned', FAIL: 'failed', RUNNING: 'running', WAITING: 'waiting' };
 
