@@ -1,4 +1,4 @@
-import { fit } from './format.js';
+import { clip, fit } from './format.js';
 import type { Line, Span, Tone } from './types.js';
 
 /** Total characters of a line. */
@@ -81,4 +81,36 @@ export function wrapText(text: string, width: number): string[] {
     out.push(line);
   }
   return out;
+}
+
+/**
+ * Items packed left to right into at most `maxLines` lines of `width`, three spaces apart,
+ * each cut on its own (so a long one hides none of the others); when they do not all fit,
+ * the last line ends with `… N more`.
+ */
+export function packItems(items: readonly string[], width: number, maxLines: number): string[] {
+  const cut = items.map((item) => clip(item, width));
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let used = 0;
+  for (const item of cut) {
+    if (row.length > 0 && used + 3 + item.length > width) {
+      rows.push(row);
+      row = [];
+    }
+    used = row.length === 0 ? item.length : used + 3 + item.length;
+    row.push(item);
+  }
+  if (row.length > 0) rows.push(row);
+  if (rows.length <= maxLines) return rows.map((r) => r.join('   '));
+  const kept = rows.slice(0, Math.max(1, maxLines));
+  const last = kept[kept.length - 1] as string[];
+  let shown = kept.reduce((a, r) => a + r.length, 0);
+  const more = () => `… ${items.length - shown} more`;
+  while (last.length > 0 && [...last, more()].join('   ').length > width) {
+    last.pop();
+    shown--;
+  }
+  kept[kept.length - 1] = [...last, more()];
+  return kept.map((r) => clip(r.join('   '), width));
 }

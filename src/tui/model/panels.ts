@@ -3,11 +3,11 @@ import type { Direction, FrozenTrial } from '../../storage/records.js';
 import { historyChart, horizontalBar, range, sparkChar } from './charts.js';
 import { clip, fit, formatBytes, formatDuration, formatNumber, formatParam } from './format.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
-import { fitLine, padLines, textLine, titleLine, wrapText } from './lines.js';
+import { fitLine, packItems, padLines, textLine, titleLine, wrapText } from './lines.js';
 import { trialSeconds, valueOf } from './order.js';
 import { isBetter } from '../../storage/records.js';
 import { constraintsText, isInfeasible, namedValuesText, stateLabel, valueCellWidth, valueCells } from './objectives.js';
-import type { DeviceSnapshot, Line, Panel, Span, Tone } from './types.js';
+import type { Line, Panel, Span, Tone } from './types.js';
 import { DEVICE_ATTR, FAIL_REASON_KEY, LOG_TAIL_ATTR, MAX_STEP_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
 import { prunedAt } from '../../analysis/trial-facts.js';
 
@@ -304,87 +304,11 @@ export function importancePanel(importance: ImportanceShown | undefined, complet
   return { id: 'importance', title, lines: padLines(lines, rows, width), width, height };
 }
 
-function gpuSummary(g: DeviceSnapshot['gpus'][number]): string {
-  return `GPU${g.index} ${Math.round(g.utilization)}% ${formatBytes(g.memoryUsedMiB * 2 ** 20)}/${formatBytes(g.memoryTotalMiB * 2 ** 20)}`;
-}
-
-function cpuSummary(d: DeviceSnapshot): string {
-  const cpu = d.cpuUtilization === null ? '-' : `${Math.round(d.cpuUtilization)}%`;
-  return `CPU ${cpu} ×${d.cpuCount} · load ${d.load1.toFixed(1)} · mem ${formatBytes(d.memoryUsedBytes)}/${formatBytes(d.memoryTotalBytes)}`;
-}
-
-/** One line: every GPU (or the CPU) in short. */
-export function deviceLine(device: DeviceSnapshot | null | undefined, width: number, backend?: string): Line {
-  const compute: Span[] = backend === undefined ? [] : [{ text: ` · ${backend}`, tone: 'dim' }];
-  if (device === null || device === undefined) return fitLine([{ text: 'devices: reading…', tone: 'dim' }, ...compute], width);
-  const text = device.gpus.length > 0 ? device.gpus.map(gpuSummary).join(' · ') : cpuSummary(device);
-  return fitLine([{ text: `${device.host} `, tone: 'dim' }, { text }, ...compute], width);
-}
-
-/**
- * This machine's devices: a bar per GPU for utilization and memory, else CPU and memory; and
- * the compute backend trials report (the image trainer's tfjs backend), where there is room.
- */
-export function devicePanel(device: DeviceSnapshot | null | undefined, width: number, height: number, backend?: string): Panel {
-  const rows = Math.max(0, height - 1);
-  const lines: Line[] = [];
-  const bar = (label: string, fraction: number, text: string) => {
-    const barWidth = Math.max(1, width - label.length - text.length - 2);
-    return fitLine([{ text: `${label} ` }, { text: horizontalBar(fraction, barWidth), tone: fraction > 0.9 ? 'warn' : 'accent' }, { text: ` ${text}`, tone: 'dim' }], width);
-  };
-  if (device === null || device === undefined) lines.push(textLine('  reading…', width, 'dim'));
-  else {
-    for (const g of device.gpus) {
-      lines.push(bar(`GPU${g.index} util`, g.utilization / 100, fit(`${Math.round(g.utilization)}%`, 4, 'right')));
-      if (lines.length < rows) lines.push(bar(`GPU${g.index} mem `, g.memoryTotalMiB > 0 ? g.memoryUsedMiB / g.memoryTotalMiB : 0, `${formatBytes(g.memoryUsedMiB * 2 ** 20)}/${formatBytes(g.memoryTotalMiB * 2 ** 20)}`));
-    }
-    if (device.gpus.length === 0 || lines.length + 2 <= rows) {
-      lines.push(bar('CPU', (device.cpuUtilization ?? 0) / 100, `${device.cpuUtilization === null ? '-' : Math.round(device.cpuUtilization)}% ×${device.cpuCount}`));
-      lines.push(bar('mem', device.memoryTotalBytes > 0 ? device.memoryUsedBytes / device.memoryTotalBytes : 0, `${formatBytes(device.memoryUsedBytes)}/${formatBytes(device.memoryTotalBytes)}`));
-    }
-  }
-  if (backend !== undefined && lines.length < rows) lines.push(textLine(`backend ${backend}`, width, 'dim'));
-  const title = titleLine('devices', width, device?.host ?? '');
-  return { id: 'devices', title, lines: padLines(lines, rows, width), width, height };
-}
-
 /** A trial's user attributes as `key=JSON value`, in stored order with sodate's own (`sodate:…`) last. */
 export function userAttrItems(trial: FrozenTrial): string[] {
   const entries = Object.entries(trial.userAttrs);
   const internal = (key: string) => key.startsWith('sodate:');
   return [...entries.filter(([k]) => !internal(k)), ...entries.filter(([k]) => internal(k))].map(([k, v]) => `${k}=${JSON.stringify(v)}`);
-}
-
-/**
- * Items packed left to right into at most `maxLines` lines of `width`, three spaces apart,
- * each cut on its own (so a long one hides none of the others); when they do not all fit,
- * the last line ends with `… N more`.
- */
-export function packItems(items: readonly string[], width: number, maxLines: number): string[] {
-  const cut = items.map((item) => clip(item, width));
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let used = 0;
-  for (const item of cut) {
-    if (row.length > 0 && used + 3 + item.length > width) {
-      rows.push(row);
-      row = [];
-    }
-    used = row.length === 0 ? item.length : used + 3 + item.length;
-    row.push(item);
-  }
-  if (row.length > 0) rows.push(row);
-  if (rows.length <= maxLines) return rows.map((r) => r.join('   '));
-  const kept = rows.slice(0, Math.max(1, maxLines));
-  const last = kept[kept.length - 1] as string[];
-  let shown = kept.reduce((a, r) => a + r.length, 0);
-  const more = () => `… ${items.length - shown} more`;
-  while (last.length > 0 && [...last, more()].join('   ').length > width) {
-    last.pop();
-    shown--;
-  }
-  kept[kept.length - 1] = [...last, more()];
-  return kept.map((r) => clip(r.join('   '), width));
 }
 
 /**
