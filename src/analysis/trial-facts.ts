@@ -7,7 +7,7 @@ import { isBetter } from '../storage/records.js';
 /**
  * Where a PRUNED trial stopped, from its reports: `at step 3` or `after 2 fold(s)`, and why
  * when its last value says it (a NaN or infinite value is a diverged run, which pruners stop
- * at once); a paused one (a pausing pruner) says a promotion may resume it.
+ * at their next decision); a paused one (a pausing pruner) says a promotion may resume it.
  */
 export function prunedAt(trial: { readonly systemAttrs: Readonly<Record<string, JsonValue>>; readonly intermediateValues: ReadonlyMap<number, number> }): string {
   const paused = trial.systemAttrs[PAUSED_ATTR] === true ? ' (paused: a promotion may resume it)' : '';

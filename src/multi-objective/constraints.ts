@@ -15,22 +15,10 @@ export function trialConstraints(trial: Pick<FrozenTrial, 'systemAttrs'>): Recor
   for (const [key, value] of Object.entries(trial.systemAttrs)) {
     if (key.startsWith(CONSTRAINT_KEY_PREFIX) && typeof value === 'number') out[key.slice(CONSTRAINT_KEY_PREFIX.length)] = value;
   }
-  // The older list only where the named values are missing (a study Optuna 3 wrote): sodate writes both.
+  // The older list (a study Optuna 3 wrote) only where the named values are missing, so one value never counts twice.
   const legacy = trial.systemAttrs[LEGACY_CONSTRAINTS_KEY];
   if (Object.keys(out).length === 0 && Array.isArray(legacy)) legacy.forEach((v, i) => typeof v === 'number' && (out[String(i)] = v));
   return out;
-}
-
-/**
- * The named constraint values as Optuna 3's one `constraints` list (sorted by name), which
- * its `best_trials` and constrained samplers read; undefined for a trial without any.
- */
-export function legacyConstraintList(trial: Pick<FrozenTrial, 'systemAttrs'>): number[] | undefined {
-  const named = Object.entries(trial.systemAttrs)
-    .filter(([key, value]) => key.startsWith(CONSTRAINT_KEY_PREFIX) && typeof value === 'number')
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, value]) => value as number);
-  return named.length === 0 ? undefined : named;
 }
 
 /** Total violation: the sum of the positive constraint values (0 when feasible or unconstrained). NaN counts as violated by Infinity. */

@@ -67,7 +67,7 @@ export class SuccessiveHalvingPruner implements Pruner {
       const promotionStep = minResource * this.reductionFactor ** (this.minEarlyStoppingRate + rung);
       if (step < promotionStep) return false;
       const atRung = valueAtRung(trial, promotionStep, value);
-      // A diverged run stops at once, whatever it recorded at the rungs it passed before.
+      // A diverged run stops at its next rung, whatever it recorded at the rungs it passed before.
       if (Number.isNaN(value) || Number.isNaN(atRung)) return true;
       const key = completedRungKey(rung);
       study.setTrialSystemAttr(trial.id, key, encodeNumber(atRung));

@@ -9,11 +9,12 @@ export interface Interrupts {
 }
 
 /**
- * Two-step shutdown on SIGINT/SIGTERM/SIGHUP: the first stops asking and lets running trials
+ * Two-step shutdown on SIGINT/SIGTERM: the first stops asking and lets running trials
  * finish, the second stops them cleanly (every state still written), a third exits at once.
- * `stopAsking` (aborted when nothing reads the output any more) counts as a first signal.
- * SIGHUP (the terminal closed) is no exit at once: command trials run in process groups of
- * their own, which a hang-up does not reach, and would go on unwatched and unrecorded.
+ * `stopAsking` (aborted when nothing reads the output any more) and SIGHUP (the terminal
+ * closed) count as a first signal only, never as a later one: command trials run in process
+ * groups of their own, which a hang-up does not reach, and an exit would leave them
+ * unwatched and unrecorded.
  */
 export function installInterrupts(reporter: Reporter, proc: NodeJS.Process = process, stopAsking?: AbortSignal): Interrupts {
   const first = new AbortController();

@@ -112,11 +112,11 @@ class TuneLoop {
 
   constructor(private readonly options: OrchestratorOptions) {
     this.study = options.study;
-    this.othersRunning = new OthersRunning(options.study, options.reporter);
     this.reporter = options.reporter;
     this.now = options.now ?? Date.now;
     this.heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
     this.staleAfter = options.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS;
+    this.othersRunning = new OthersRunning(options.study, options.reporter, this.staleAfter, this.now);
     this.retries = options.retries ?? 0;
     this.deadline = options.timeoutSeconds === undefined ? Infinity : this.now() + options.timeoutSeconds * 1000;
     this.free = [...options.slots];
@@ -147,7 +147,7 @@ class TuneLoop {
       });
       // Trials marked running at the start hold budget until they finish or go stale (a dead process's): say so.
       const marked = study.trials.filter((t) => t.state === 'RUNNING').length;
-      if (marked > 0) reporter.notice?.(`${marked} trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one without a heartbeat for ${this.staleAfter}s is recorded as failed ${this.retries > 0 ? `and re-queued (up to ${this.retries} retries)` : '(--retries 1 runs such a trial again)'}`);
+      if (marked > 0) reporter.notice?.(`${marked} trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one whose heartbeat stops for ${this.staleAfter}s is recorded as failed ${this.retries > 0 ? `and re-queued (up to ${this.retries} retries)` : '(--retries 1 runs such a trial again)'}`);
       let toldWaiting = false;
       for (;;) {
         if (options.signal.aborted || options.stopSignal?.aborted) reason = 'interrupted';

@@ -4,7 +4,7 @@ import { withNonFiniteAsStrings } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
 import type { CachedStorage } from '../storage/cached.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
-import { constraintKey, legacyConstraintList } from '../multi-objective/constraints.js';
+import { constraintKey } from '../multi-objective/constraints.js';
 import { paretoFront } from '../multi-objective/front.js';
 import type { Direction, FrozenTrial, StudyRecord, TrialState } from '../storage/records.js';
 import { isFinished, isRerun } from '../storage/records.js';
@@ -19,7 +19,7 @@ import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
 import { retryWhileBusy } from './busy-retry.js';
-import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, LEGACY_CONSTRAINTS_KEY, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
+import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
 import { bestCompleteTrial } from '../multi-objective/best.js';
 
 /** An objective's result: one number, or one per objective of a multi-objective study. */
@@ -292,9 +292,6 @@ export class Study {
       const stored = trial.frozen().systemAttrs;
       for (const name of Object.keys(this.constraintLimits)) if (stored[constraintKey(name)] === undefined) trial.setConstraint(name, NaN);
     }
-    // Optuna 3 reads feasibility from one `constraints` list, Optuna 5 from the named values: both are kept.
-    const legacy = legacyConstraintList(trial.frozen());
-    if (legacy !== undefined) trial.setSystemAttr(LEGACY_CONSTRAINTS_KEY, legacy);
     await trial.flush().catch(() => undefined);
     const changed = await retryWhileBusy(() => this.storage.finishTrial(trial.id, state, values));
     if (!changed) {

@@ -4,6 +4,7 @@ import { SpaceError } from '../../src/errors.js';
 import {
   categoricalDistribution,
   checkCompatible,
+  incompatibility,
   contains,
   floatDistribution,
   intDistribution,
@@ -91,6 +92,8 @@ describe('compatibility of a reused parameter name', () => {
   });
   it('refuses a change of kind, of log, or of choices', () => {
     expect(() => checkCompatible('x', floatDistribution(0, 1), intDistribution(0, 1))).toThrow(/was a float and is now an int/);
+    // A choice holding ';' stays whole in the reason a resumed space file is refused with.
+    expect(incompatibility('block', categoricalDistribution(['conv;bn', 'conv']), categoricalDistribution(['conv;bn']))).toEqual({ what: 'parameter "block" had choices ["conv;bn","conv"] and now ["conv;bn"]', fix: 'choices cannot change within a study' });
     expect(() => checkCompatible('x', floatDistribution(1, 2), floatDistribution(1, 2, { log: true }))).toThrow(/log cannot change/);
     expect(() => checkCompatible('x', categoricalDistribution(['a']), categoricalDistribution(['a', 'b']))).toThrow(/choices cannot change/);
   });

@@ -101,13 +101,12 @@ describe('constraints', () => {
     expect(study.trials[0]?.systemAttrs['sodate:measured:gpu_mem_gb']).toBe(20);
     expect(study.trials[2]?.systemAttrs['constraints:accuracy']).toBeCloseTo(0.1);
     expect(study.trials[3]?.systemAttrs['constraints:gpu_mem_gb']).toBe(0);
-    // And as Optuna 3's constrained samplers read them: one list, the values sorted by name (accuracy, gpu_mem_gb).
-    expect(study.trials[0]?.systemAttrs['constraints']).toEqual([-0.4, 4]);
     expect(trialConstraints(study.trials[0] as FrozenTrial)).toEqual({ gpu_mem_gb: 4, accuracy: -0.4 });
   });
 
-  it("reads Optuna 3's constraints list where a trial has no named values", () => {
+  it("reads Optuna 3's constraints list where a trial has no named values, and the named ones alone where it has both", () => {
     expect(trialConstraints({ systemAttrs: { constraints: [0.5, -1] } })).toEqual({ '0': 0.5, '1': -1 });
+    expect(trialConstraints({ systemAttrs: { constraints: [0.5], 'constraints:mem': 0.5 } })).toEqual({ mem: 0.5 });
   });
 
   it('takes the value as the violation itself without a limit (Optuna semantics) and never trusts NaN', async () => {

@@ -80,8 +80,7 @@ describe('text helpers', () => {
   });
 
   it('formats parameter values as the CLI does (eps=1.000e-8 in both)', () => {
-    // Integer parameters from 1e7 to 1e9 still differ: the dashboard writes them with an exponent.
-    for (const value of [1e-8, 3.1622776e-4, 0.00123456789, 0.05, 0.5, 32, 123.456789, 4.2e6, -0.25, 'adamw', true]) expect(formatParam(value)).toBe(formatCliParam(value));
+    for (const value of [1e-8, 3.1622776e-4, 0.00123456789, 0.05, 0.5, 32, 123.456789, 4.2e6, 12345678, 5e8, 2e9, -0.25, 'adamw', true]) expect(formatParam(value)).toBe(formatCliParam(value));
     expect(formatParam(1e-8)).toBe('1.000e-8');
   });
 
