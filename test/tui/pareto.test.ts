@@ -4,7 +4,8 @@ import type { StudyRecord } from '../../src/storage/records.js';
 import type { DashboardInput, DashboardView } from '../../src/tui/index.js';
 import { buildDashboardView, headerFromStudy, summaryLines, viewToText } from '../../src/tui/index.js';
 import { brailleScatter } from '../../src/tui/model/charts.js';
-import { paretoPanel, shownAxis } from '../../src/tui/model/pareto.js';
+import { paretoPanel } from '../../src/tui/model/pareto.js';
+import { linearAxis } from '../../src/analysis/plots/axes.js';
 import { makeTrial } from '../helpers/trials.js';
 import { HEADER, MO_HEADER, T0, multiObjectiveTrials } from './studies.js';
 
@@ -107,11 +108,12 @@ describe('dashboard of a two-objective study', () => {
     expect(yLabels).toEqual([expect.stringMatching(/^2[67]/), '0']);
   });
 
-  it('keeps an axis’ padding where the values reach below zero', () => {
-    const axis = { label: 'gain', scale: 'linear' as const, domain: [-1.2, 5.2] as const, ticks: [] };
-    expect(shownAxis(axis, [-1, 5]).domain).toEqual([-1.2, 5.2]);
-    expect(shownAxis(axis, [0, 5]).domain).toEqual([0, 5.2]);
-    expect(shownAxis({ ...axis, domain: [-5.2, 1.2] }, [-5, -1]).domain).toEqual([-5.2, 0]);
+  it('keeps an axis’ padding where the values reach below zero, and stops it at zero where none does (the report’s axes too)', () => {
+    expect(linearAxis('gain', [-1, 5]).domain).toEqual([-1.24, 5.24]);
+    expect(linearAxis('latency', [0, 5]).domain).toEqual([0, 5.2]);
+    const negative = linearAxis('loss', [-5, -0.1]).domain;
+    expect(negative[0]).toBeCloseTo(-5.196, 12);
+    expect(negative[1]).toBe(0);
   });
 
   it('marks the front’s best trial by the first objective with the star', () => {

@@ -40,7 +40,7 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return out;
 }
 
-/** A linear axis over the values, padded by `pad` of the span on each side. */
+/** A linear axis over the values, padded by `pad` of the span on each side (not past zero). */
 export function linearAxis(label: string, values: Iterable<number>, pad = 0.04): Axis {
   let lo = Infinity;
   let hi = -Infinity;
@@ -52,7 +52,8 @@ export function linearAxis(label: string, values: Iterable<number>, pad = 0.04):
   if (lo === Infinity) [lo, hi] = [0, 1];
   if (lo === hi) [lo, hi] = [lo - (Math.abs(lo) || 1) * 0.5, hi + (Math.abs(hi) || 1) * 0.5];
   const span = hi - lo;
-  const domain: [number, number] = [lo - pad * span, hi + pad * span];
+  // Padding stops at zero when no value crosses it (a latency, a size): no label names a value the quantity cannot take.
+  const domain: [number, number] = [lo >= 0 ? Math.max(0, lo - pad * span) : lo - pad * span, hi <= 0 ? Math.min(0, hi + pad * span) : hi + pad * span];
   return { label, scale: 'linear', domain, ticks: niceTicks(domain[0], domain[1]).map((v) => ({ value: v, label: formatTick(v) })) };
 }
 

@@ -1,5 +1,4 @@
 import { unitOf } from '../../analysis/plots/axes.js';
-import type { Axis } from '../../analysis/plots/axes.js';
 import { paretoPlot } from '../../analysis/plots/pareto.js';
 import type { ParetoPlot, ParetoStatus } from '../../analysis/plots/types.js';
 import type { FrozenTrial } from '../../storage/records.js';
@@ -30,27 +29,6 @@ export function objectivesText(study: StudyHeader, short = false): string {
   return directions.map((d, i) => `${short ? d.slice(0, 3) : d} ${study.metrics?.[i] ?? (i === 0 ? study.metric : `value_${i}`)}`).join(', ');
 }
 
-/**
- * The axis as the panel draws it: a linear axis whose padding runs past zero, though no
- * value does (a latency, a size), stops at zero, so that no label names a value the
- * objective cannot take.
- */
-export function shownAxis(axis: Axis, values: Iterable<number>): Axis {
-  if (axis.scale !== 'linear') return axis;
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of values) {
-    if (!Number.isFinite(v)) continue;
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  const [lo, hi] = axis.domain;
-  if (min > max) return axis;
-  if (min >= 0 && lo < 0) return { ...axis, domain: [0, hi] };
-  if (max <= 0 && hi > 0) return { ...axis, domain: [lo, 0] };
-  return axis;
-}
-
 /** Cell tone by the most important point in it: the front stands out, infeasible trials fade. */
 const LEVEL: Readonly<Record<ParetoStatus, number>> = { infeasible: 0, dominated: 1, front: 2 };
 const LEVEL_TONE: readonly (Tone | undefined)[] = ['dim', undefined, 'good'];
@@ -68,8 +46,7 @@ export function paretoPanel(plot: ParetoPlot | undefined, width: number, height:
   let lines: Line[];
   if (plot === undefined || plot.points.length === 0) lines = [textLine('  no complete trial yet', width, 'dim')];
   else {
-    const xAxis = shownAxis(plot.x, plot.points.map((p) => p.x));
-    const yAxis = shownAxis(plot.y, plot.points.map((p) => p.y));
+    const { x: xAxis, y: yAxis } = plot;
     const cells = brailleScatter(
       plot.points.map((p) => ({ x: unitOf(xAxis, p.x), y: unitOf(yAxis, p.y), level: LEVEL[p.status] })),
       chartWidth,
