@@ -39,7 +39,8 @@ import { START_CURSOR, isBetter, isRerun } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { openStorage, redactUrl, sqlitePath } from '../storage/url.js';
 import type { StudyView } from '../policies/policies.js';
-import { CONSTRAINT_KEY_PREFIX, WARM_START_OF_ATTR } from '../storage/metadata.js';
+import { WARM_START_OF_ATTR } from '../storage/metadata.js';
+import { constraintKey, isFeasible, trialConstraints } from '../multi-objective/constraints.js';
 
 /** `createStudy({ warmStart })`, a space file's `warmStart:`. */
 export interface WarmStartOptions {
@@ -234,7 +235,8 @@ export function translateWarmTrials(
       intermediateValues: new Map(),
       userAttrs: { [WARM_START_OF_ATTR]: `${source.from}#${old.number}` },
       // Constraint violations travel with the trial (c-TPE and GP read them); nothing else does.
-      systemAttrs: Object.fromEntries(Object.entries(old.systemAttrs).filter(([key]) => key.startsWith(CONSTRAINT_KEY_PREFIX))) as Record<string, JsonValue>,
+      // Named as sodate and Optuna 5 store them; an Optuna 3 study's list comes as its indices.
+      systemAttrs: Object.fromEntries(Object.entries(trialConstraints(old)).map(([name, v]) => [constraintKey(name), v])) as Record<string, JsonValue>,
       datetimeStart: old.datetimeStart,
       datetimeComplete: old.datetimeComplete,
     });
@@ -334,7 +336,7 @@ export class WarmStartHistory {
     let best: FrozenTrial | undefined;
     for (const t of this.translated.trials) {
       if (this.translated.reruns.has(t.number)) continue;
-      if (Object.entries(t.systemAttrs).some(([k, v]) => k.startsWith(CONSTRAINT_KEY_PREFIX) && typeof v === 'number' && v > 0)) continue;
+      if (!isFeasible(t)) continue;
       if (objectives > 1) return t;
       const v = t.values?.[0] as number;
       const b = best?.values?.[0];

@@ -106,6 +106,11 @@ describe('translating old trials into the new distributions', () => {
     // Nothing declared: old parameters keep their old distributions.
     expect(trials[2]?.distributions['gone']).toEqual(intDistribution(0, 3));
   });
+
+  it("keeps an Optuna 3 study's constraints list, under its indices", () => {
+    const optuna3 = { ...source, trials: [{ ...oldTrial(0, { lr: [oldLr, 1e-3] }, 0.5), systemAttrs: { constraints: [0.2, -1] } }] };
+    expect(translateWarmTrials(optuna3, new Map(), { declared: false }).trials[0]?.systemAttrs).toEqual({ 'constraints:0': 0.2, 'constraints:1': -1 });
+  });
 });
 
 /** A sampler that records what it reads and samples at random. */
