@@ -1,7 +1,8 @@
 export type { DashboardInput, DashboardView, DeviceSnapshot, GpuReading, Line, Panel, ScreenColumn, ScreenRow, SortOrder, Span, StudyHeader, Tone } from './model/types.js';
 export { SORT_ORDERS } from './model/types.js';
 export type { ViewMemo } from './model/view.js';
-export { buildDashboardView, composeLines, viewToText, MIN_IMPORTANCE_TRIALS } from './model/view.js';
+export { buildDashboardView, composeLines, viewToText } from './model/view.js';
+export { MIN_IMPORTANCE_TRIALS } from './model/importance.js';
 export { finishedInOrder, moveSelection, nextSortOrder, selectableTrials } from './model/order.js';
 export type { DashboardReporter, StartDashboardOptions, AttachDashboardOptions, StageRowsReader } from './dashboard.js';
 export { startDashboard, attachDashboard, renderDashboardText } from './dashboard.js';

@@ -2,10 +2,8 @@ import type { ParetoPlot } from '../../analysis/plots/types.js';
 import type { FrozenTrial } from '../../storage/records.js';
 import { segmentWidths } from './charts.js';
 import { formatDuration, formatNumber, formatParam } from './format.js';
-import { paramImportances } from '../../analysis/importance/index.js';
-import { NotEnoughTrialsError } from '../../analysis/errors.js';
+import { MIN_IMPORTANCE_TRIALS, importanceOf } from './importance.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
-import type { ImportanceShown } from './panels.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, trialSeconds, valueOf } from './order.js';
 import { isBetter } from '../../storage/records.js';
@@ -18,8 +16,6 @@ import { tooSmallLines } from './small.js';
 import { stagesPanel, stagesPanelHeight } from './stages.js';
 import type { DashboardInput, DashboardView, Line, Panel, ScreenRow, Span } from './types.js';
 
-/** Completed trials before parameter importance is shown. */
-export const MIN_IMPORTANCE_TRIALS = 10;
 /** The smallest screen laid out; a smaller one shows only a request to enlarge it and the study's state. */
 export const MIN_SIZE = { columns: 60, rows: 16 };
 
@@ -251,35 +247,6 @@ function paretoFor(input: DashboardInput, s: Summary, memo: ViewMemo | undefined
 }
 
 /**
- * The same PED-ANOVA estimate `sodate importance` prints (first objective), so the two never
- * rank parameters differently. It is recomputed when completed trials grew by 2% since the
- * last estimate (every completion early on): at 10,000 trials one estimate takes tens of
- * milliseconds, more than a refresh may cost, and 2% more trials barely move it.
- */
-function importanceOf(input: DashboardInput, s: Summary, memo: ViewMemo | undefined): ImportanceShown | undefined {
-  if (s.complete < MIN_IMPORTANCE_TRIALS) return undefined;
-  const at = memo?.importanceAt;
-  if (memo !== undefined && at !== undefined && s.complete >= at && s.complete < at + Math.max(1, Math.floor(at * 0.02)) && memo.importance !== undefined) {
-    return { entries: memo.importance, note: memo.importanceNote };
-  }
-  let estimate: { importances: ImportanceShown['entries']; note?: string | undefined };
-  try {
-    estimate = paramImportances(input.trials, input.study.direction);
-  } catch (error) {
-    // Complete trials that miss a constraint or re-run a configuration do not count: there may be too few that do.
-    if (!(error instanceof NotEnoughTrialsError)) throw error;
-    estimate = { importances: [], note: error.message };
-  }
-  const { importances, note } = estimate;
-  if (memo !== undefined) {
-    memo.importanceAt = s.complete;
-    memo.importance = importances;
-    memo.importanceNote = note;
-  }
-  return { entries: importances, note };
-}
-
-/**
  * What the dashboard shows, from the study's trials, the clock, the terminal size and the
  * user's choices (sort, selection, details). Pure: the Ink components only draw the
  * returned lines. Never more than the terminal holds: below 60×16 it asks for a larger one
@@ -321,7 +288,7 @@ export function buildDashboardView(input: DashboardInput, memo?: ViewMemo): Dash
   } else {
     const sortLabel = input.sort;
     const wide = columns >= 150 && rows >= 30;
-    const importance = importanceOf(input, s, memo);
+    const importance = importanceOf(input, s.complete, memo);
     // A note (nothing measurable) takes a few rows in place of one bar per parameter.
     const nParams = importance === undefined ? 1 : importance.note === undefined ? importance.entries.length : 3;
     const backend = latestBackend(input.trials);
