@@ -56,6 +56,15 @@ function lineageOf(dir: string, study: string): Record<string, unknown> {
   return JSON.parse(row?.v ?? 'null') as Record<string, unknown>;
 }
 
+function studySeedOf(dir: string, study: string): unknown {
+  const db = new Database(join(dir, 'studies', 'grow.db'), { readonly: true });
+  const row = db
+    .prepare(`SELECT a.value_json AS v FROM study_system_attributes a JOIN studies s ON s.study_id = a.study_id WHERE s.study_name = ? AND a.key = 'sodate:seed'`)
+    .get(study) as { v: string } | undefined;
+  db.close();
+  return JSON.parse(row?.v ?? 'null');
+}
+
 describe('sodate tune with stages', () => {
   it('does not start the next stage from a stage the timeout cut short; the next run finishes it first', async () => {
     const slow = TRAIN.replace("if (process.env.SODATE_PARAM_WD !== undefined && wd !== 0) await", 'await');
@@ -102,6 +111,8 @@ describe('sodate tune with stages', () => {
     expect(new Set(reg.map((t) => t.params['wd'])).size).toBeGreaterThan(1);
 
     expect(lineageOf(dir, 'grow.optim')).toMatchObject({ of: 'grow', index: 0, name: 'optim', parent: null, stages: ['optim', 'reg'] });
+    // No study seed in the file: each stage's study takes its own sampler's seed, so its trial seeds repeat run after run.
+    expect([studySeedOf(dir, 'grow.optim'), studySeedOf(dir, 'grow.reg')]).toEqual([3, 1]);
     if (missingOptuna === null) {
       // Each stage is an ordinary Optuna study: the fixed parameters read as single-value distributions.
       const read = optunaRead(`sqlite:///${join(dir, 'studies', 'grow.db')}`, 'grow.reg');
