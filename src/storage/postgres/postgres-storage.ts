@@ -271,9 +271,9 @@ export class PostgresStorage implements Storage {
   }
 
   async runningWithoutHeartbeat(studyId: number): Promise<number[]> {
-    const rows = (await this.db.statement<{ number: number }>(SQL.runningWithoutHeartbeat, [studyId])).rows;
-    if (rows.length === 0) await this.countTrials(studyId); // refuses an unknown study as every read does
-    return rows.map((r) => r.number);
+    const rows = (await this.db.statement<{ number: number | null }>(SQL.runningWithoutHeartbeat, [studyId])).rows;
+    if (rows.length === 0) throw this.noStudy(studyId);
+    return rows.flatMap((r) => (r.number === null ? [] : [r.number]));
   }
 
   async countTrials(studyId: number): Promise<Record<TrialState, number>> {

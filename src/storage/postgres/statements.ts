@@ -201,8 +201,10 @@ FROM studies s ORDER BY s.study_id`,
     ON CONFLICT (trial_id, key) DO UPDATE SET value_json = excluded.value_json),
   repause AS (UPDATE trial_system_attributes SET value_json = $8 WHERE key = $6 AND trial_id IN (SELECT trial_id FROM up WHERE resumed))
   SELECT trial_id FROM up WHERE NOT resumed`,
-  runningWithoutHeartbeat: `SELECT t.number FROM trials t LEFT JOIN trial_heartbeats h ON h.trial_id = t.trial_id
-    WHERE t.study_id = $1 AND t.state = 'RUNNING' AND h.trial_id IS NULL ORDER BY t.number`,
+  /** One row per such trial, or one row of null for a study without any; none for an unknown study. */
+  runningWithoutHeartbeat: `SELECT t.number FROM studies s LEFT JOIN trials t ON t.study_id = s.study_id AND t.state = 'RUNNING'
+      AND NOT EXISTS (SELECT 1 FROM trial_heartbeats h WHERE h.trial_id = t.trial_id)
+    WHERE s.study_id = $1 ORDER BY t.number`,
   stateCounts: `SELECT t.state::text AS state, COUNT(t.trial_id) AS n FROM studies s LEFT JOIN trials t ON t.study_id = s.study_id
     WHERE s.study_id = $1 GROUP BY t.state`,
 };
