@@ -9,20 +9,31 @@ import { createStudy } from '../../src/study/create.js';
 import { retryWhileBusy } from '../../src/study/busy-retry.js';
 import { StorageError } from '../../src/errors.js';
 
-describe('a trial\'s writes when another process holds the SQLite database', () => {
-  it('keep the result of a trial told while the lock outlasts the busy timeout', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sodate-busy-')), 'busy.db');
-    const storage = SqliteStorage.open(file, { busyTimeoutMs: 100 });
-    const study = await createStudy({ name: 'busy', storage, sampler: new RandomSampler({ seed: 1 }) });
-    const trial = await study.ask();
-    const x = trial.suggestFloat('x', 0, 1);
-    await trial.report(0, 0.9);
+/** A study on a SQLite file with a 0.1 s busy timeout, and `lock()`: another connection holds the write lock until its first try has given up. */
+async function lockableStudy(name: string) {
+  const file = join(mkdtempSync(join(tmpdir(), 'sodate-busy-')), `${name}.db`);
+  const storage = SqliteStorage.open(file, { busyTimeoutMs: 100 });
+  const study = await createStudy({ name, storage, sampler: new RandomSampler({ seed: 1 }) });
+  const lock = () => {
     const other = new Database(file);
     other.exec('BEGIN IMMEDIATE');
     // better-sqlite3 waits synchronously: this fires after the first try has given up.
-    setTimeout(() => other.exec('ROLLBACK'), 20);
+    setTimeout(() => {
+      other.exec('ROLLBACK');
+      other.close();
+    }, 20);
+  };
+  return { storage, study, lock };
+}
+
+describe('a trial\'s writes when another process holds the SQLite database', () => {
+  it('keep the result of a trial told while the lock outlasts the busy timeout', async () => {
+    const { storage, study, lock } = await lockableStudy('busy');
+    const trial = await study.ask();
+    const x = trial.suggestFloat('x', 0, 1);
+    await trial.report(0, 0.9);
+    lock();
     const told = await study.tell(trial, 0.5);
-    other.close();
     expect(told.state).toBe('COMPLETE');
     const stored = await storage.getTrial(told.id);
     expect(stored).toMatchObject({ state: 'COMPLETE', values: [0.5], params: { x } });
@@ -33,16 +44,11 @@ describe('a trial\'s writes when another process holds the SQLite database', () 
 
 describe('a trial\'s queued writes (attributes, parameters) when another process holds the SQLite database', () => {
   it('are tried again once the lock outlasts the busy timeout, not dropped', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sodate-busy-')), 'queued.db');
-    const storage = SqliteStorage.open(file, { busyTimeoutMs: 100 });
-    const study = await createStudy({ name: 'queued', storage, sampler: new RandomSampler({ seed: 1 }) });
+    const { storage, study, lock } = await lockableStudy('queued');
     const trial = await study.ask();
-    const other = new Database(file);
-    other.exec('BEGIN IMMEDIATE');
-    setTimeout(() => other.exec('ROLLBACK'), 20);
+    lock();
     trial.setUserAttr('note', 'kept');
     await trial.flush();
-    other.close();
     expect((await storage.getTrial(trial.id)).userAttrs).toEqual({ note: 'kept' });
     await storage.close();
   });
