@@ -9,9 +9,27 @@ export interface CommandSpec {
   readonly cwd: string;
 }
 
-const PLACEHOLDER = /\{([^{}]+)\}/g;
+/** `{{` and `}}` (a literal brace, as in Python's format strings) or a `{name}` placeholder. */
+const TOKEN = /\{\{|\}\}|\{([^{}]+)\}/g;
+
+/**
+ * An argument with each `{name}` replaced by `replace(name)` and `{{`, `}}` by one brace
+ * (so `'{{"depth": {depth}}}'` passes a JSON object); `replace` returning undefined keeps the
+ * placeholder as written.
+ */
+export function expandPlaceholders(arg: string, replace: (name: string) => string | undefined): string {
+  return arg.replace(TOKEN, (whole, name: string | undefined) => (name === undefined ? whole[0] as string : replace(name) ?? whole));
+}
+
+/** The names an argument's `{name}` placeholders give (escaped braces are not placeholders). */
+export function placeholderNames(arg: string): string[] {
+  return [...arg.matchAll(TOKEN)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
+}
+
 /** Whether an argument holds a `{name}` placeholder. */
-export const HAS_PLACEHOLDER = /\{[^{}]+\}/;
+export function hasPlaceholder(arg: string): boolean {
+  return placeholderNames(arg).length > 0;
+}
 
 /** How a parameter value is written into an argument or an environment variable. */
 export function formatArgValue(value: ParamValue): string {
@@ -28,7 +46,7 @@ export function paramEnvName(name: string): string {
  * The argv of one trial: each `{name}` is replaced by the parameter's value inside its own
  * argument (so a value with spaces, quotes, `$()` or `;` stays one argument, and no shell
  * ever reads it); `{trial}` is the trial number, `{seed}` the trial's seed (unless a parameter
- * is named seed) and `{params_file}` the JSON file's path.
+ * is named seed) and `{params_file}` the JSON file's path; `{{` and `}}` are literal braces.
  * An argument naming a parameter that is inactive in this trial (its `when:` does not hold)
  * is left out, together with the flag before it (`--momentum {momentum}`).
  */
@@ -38,13 +56,13 @@ export function commandArgv(spec: CommandSpec, task: TrialTask, paramsFile: stri
   const { params } = task;
   for (const arg of spec.argv) {
     let inactive = false;
-    const replaced = arg.replace(PLACEHOLDER, (whole, name: string) => {
+    const replaced = expandPlaceholders(arg, (name) => {
       if (name === 'trial') return String(task.number);
       if (name === 'seed' && !('seed' in params)) return String(task.seed ?? 0);
       if (name === 'params_file') return paramsFile;
       if (!(name in params)) {
         inactive = true;
-        return whole;
+        return undefined;
       }
       return formatArgValue(params[name] as ParamValue);
     });
@@ -57,7 +75,7 @@ export function commandArgv(spec: CommandSpec, task: TrialTask, paramsFile: stri
       continue;
     }
     out.push(replaced);
-    templated.push(HAS_PLACEHOLDER.test(arg));
+    templated.push(hasPlaceholder(arg));
   }
   return out;
 }

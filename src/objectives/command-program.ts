@@ -1,7 +1,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import type { CommandSpec } from './command-objective.js';
-import { HAS_PLACEHOLDER } from './command-objective.js';
+import { hasPlaceholder } from './command-objective.js';
 
 /** Whether `file` is a regular file this process may execute. */
 function isExecutableFile(file: string): boolean {
@@ -22,7 +22,7 @@ function isExecutableFile(file: string): boolean {
  */
 export function missingProgram(spec: CommandSpec, path: string | undefined = process.env['PATH']): string | undefined {
   const program = spec.argv[0];
-  if (program === undefined || HAS_PLACEHOLDER.test(program) || process.platform === 'win32') return undefined;
+  if (program === undefined || hasPlaceholder(program) || process.platform === 'win32') return undefined;
   if (program.includes('/')) {
     const file = isAbsolute(program) ? program : resolve(spec.cwd, program);
     let kind: 'missing' | 'folder' | 'file';

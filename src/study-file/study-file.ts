@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { parseS3Url } from '../artifacts/remote.js';
 import { SpaceError } from '../errors.js';
 import { BUILTIN_OBJECTIVES, builtinManifest } from '../objectives/builtins.js';
-import { paramEnvName } from '../objectives/command-objective.js';
+import { paramEnvName, placeholderNames } from '../objectives/command-objective.js';
 import type { ConstraintLimits } from '../multi-objective/constraints.js';
 import { checkConstraintLimits } from '../multi-objective/constraints.js';
 import type { ParamValue } from '../space/distributions.js';
@@ -324,10 +324,9 @@ function parseObjective(src: YamlSource, raw: unknown, dir: string, paramNames: 
     }
     const args = argv.map(String);
     for (const arg of args) {
-      for (const match of arg.matchAll(/\{([^{}]+)\}/g)) {
-        const name = match[1] as string;
+      for (const name of placeholderNames(arg)) {
         if (!paramNames.has(name) && name !== 'trial' && name !== 'seed' && name !== 'params_file') {
-          throw src.fail([...path, 'command'], `placeholder {${name}} names no parameter; known: ${[...paramNames].join(', ')}`);
+          throw src.fail([...path, 'command'], `placeholder {${name}} names no parameter; known: ${[...paramNames].join(', ')} (write {{ and }} for a literal brace)`);
         }
       }
     }

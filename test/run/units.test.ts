@@ -16,6 +16,10 @@ describe('command argv and environment', () => {
     const argv = commandArgv({ argv: ['t', '--opt', '{opt}', '--momentum', '{momentum}', '--x', '{x}'], cwd: '.' }, task({ opt: 'adamw', x: true }), '/p');
     expect(argv).toEqual(['t', '--opt', 'adamw', '--x', 'true']);
   });
+  it('reads {{ and }} as literal braces, so an argument can carry JSON beside a placeholder', () => {
+    const argv = commandArgv({ argv: ['t', '--config', '{{"depth": {depth}, "name": "{{x}}"}}', '--plain', '{{}}'], cwd: '.' }, task({ depth: 4 }), '/p');
+    expect(argv).toEqual(['t', '--config', '{"depth": 4, "name": "{x}"}', '--plain', '{}']);
+  });
   it('passes the trial seed as {seed} and SODATE_TRIAL_SEED', () => {
     const seeded: TrialTask = { ...task({ lr: 0.5 }), seed: 1234 };
     expect(commandArgv({ argv: ['t', '--seed', '{seed}', '--lr', '{lr}'], cwd: '.' }, seeded, '/p')).toEqual(['t', '--seed', '1234', '--lr', '0.5']);

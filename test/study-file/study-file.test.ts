@@ -146,8 +146,13 @@ describe('parseStudyFile refuses malformed files with file:line, key, expected a
   });
   it('a command placeholder naming no parameter', () => {
     expect(errorOf(`objective: { command: [python, train.py, "--lr={lrr}"] }\nparams:\n  lr: { float: [0, 1] }\n`)).toMatch(
-      /objective\.command: placeholder \{lrr\} names no parameter; known: lr/,
+      /objective\.command: placeholder \{lrr\} names no parameter; known: lr \(write \{\{ and \}\} for a literal brace\)/,
     );
+    expect(errorOf(`objective: { command: [python, train.py, '{"depth": 3}'] }\nparams:\n  lr: { float: [0, 1] }\n`)).toMatch(/placeholder \{"depth": 3\} names no parameter/);
+  });
+  it('a command argument with escaped braces and a placeholder', () => {
+    const file = parseStudyFile(`objective: { command: [python, train.py, '{{"lr": {lr}}}'] }\nparams:\n  lr: { float: [0, 1] }\n`, 'spaces/ok.yaml', catalog);
+    expect(file.objective).toMatchObject({ kind: 'command', argv: ['python', 'train.py', '{{"lr": {lr}}}'] });
   });
   it('two parameters a command would get as one SODATE_PARAM_ variable', () => {
     expect(errorOf(`objective: { command: [python, train.py] }\nparams:\n  lr: { float: [0, 1] }\n  LR: { float: [0, 1] }\n`)).toBe(
