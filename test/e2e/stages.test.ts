@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
@@ -81,6 +81,17 @@ describe('sodate tune with stages', () => {
     expect(existsSync(join(dir, 'studies', 'grow.db'))).toBe(false);
   });
 
+  it('says what the run plan has to say (GPUs nvidia-smi cannot check) once, not once per stage', async () => {
+    const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE.replace('trials: 6 }', 'trials: 3 }').replace('trials: 5,', 'trials: 2,') });
+    // An nvidia-smi that lists no GPU, whatever this machine has.
+    mkdirSync(join(dir, 'bin'));
+    writeFileSync(join(dir, 'bin', 'nvidia-smi'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const run = await runCli(['tune', 'space.yaml', '--format', 'plain', '--devices', '0'], dir, { env: { PATH: `${join(dir, 'bin')}:${process.env['PATH'] ?? ''}` } });
+    expect(run.code, run.stderr).toBe(0);
+    const output = run.stdout + run.stderr;
+    expect(output).toMatch(/stage 2\/2 reg/);
+    expect(output.match(/nvidia-smi lists no GPU here/g)).toHaveLength(1);
+  });
   it('runs each stage as its own study from the previous best, and resumes a stage a kill -9 cut short', async () => {
     const dir = tempProject({ 'train.mjs': TRAIN, 'space.yaml': SPACE });
     const first = startCli(['tune', 'space.yaml', '--stale-after', '1', '--format', 'plain'], dir);
