@@ -93,8 +93,8 @@ export async function openTuneSession(options: TuneSessionOptions): Promise<RunS
     throw placeWarmStartError(error, file);
   });
   if (existing !== null && stored === undefined) await study.setSystemAttr(STUDY_SEED_ATTR, seed);
-  // The plain configuration the study grows from runs first (once, also when resumed).
-  if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, userAttrs: { [BASELINE_ATTR]: true } });
+  // The plain configuration the study grows from runs first (once, also when resumed; again when its run failed).
+  if (file.baseline !== undefined) await study.enqueueTrial(file.baseline, { skipIfExists: true, retryFailed: true, userAttrs: { [BASELINE_ATTR]: true } });
   // What `sodate worker` needs to join this study from another process.
   const config: StoredConfig = { file: resolve(options.cwd, path), text: readFileSync(resolve(options.cwd, path), 'utf8'), trials: options.trials ?? null, trialTimeoutSeconds: options.trialTimeoutSeconds ?? null, retries: options.retries };
   await study.setSystemAttr(CONFIG_ATTR, configValue(config));

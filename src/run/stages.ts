@@ -145,7 +145,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
     const first = index === 0 ? file.baseline : carried;
     const start = first === undefined ? {} : inside(space, first);
     if (Object.keys(start).length > 0) {
-      await study.enqueueTrial(start, { skipIfExists: true, userAttrs: index === 0 ? { [BASELINE_ATTR]: true } : { [STAGE_CARRIED_ATTR]: previous?.study ?? '' } });
+      await study.enqueueTrial(start, { skipIfExists: true, retryFailed: true, userAttrs: index === 0 ? { [BASELINE_ATTR]: true } : { [STAGE_CARRIED_ATTR]: previous?.study ?? '' } });
     }
     await study.setSystemAttr(SAMPLER_NAME_ATTR, policies.samplerName);
     await study.setSystemAttr(PRUNER_NAME_ATTR, policies.prunerName);

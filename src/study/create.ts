@@ -134,10 +134,10 @@ export async function createStudy(options: CreateStudyOptions = {}): Promise<Stu
     await applyTrialSeeds(study, options.trialSeeds);
     const summary = warm.summary;
     await study.setSystemAttr(WARM_START_SYSTEM_ATTR, { from: summary.from, storage: summary.url, trials: summary.used, dropped: summary.dropped, clipped: summary.clipped });
-    // Optuna's habit: the earlier best configuration is a strong first guess (once per study).
+    // Optuna's habit: the earlier best configuration is a strong first guess (once per study; again if its run failed).
     const best = directions.length === 1 && options.warmStart.enqueueBest !== false ? warm.best(direction, 1) : undefined;
-    if (best !== undefined && !study.trials.some((t) => t.userAttrs[WARM_START_BEST_ATTR] !== undefined)) {
-      await study.enqueueTrial(best.params, { skipIfExists: true, userAttrs: { [WARM_START_BEST_ATTR]: summary.from } });
+    if (best !== undefined && !study.trials.some((t) => t.userAttrs[WARM_START_BEST_ATTR] !== undefined && t.state !== 'FAIL')) {
+      await study.enqueueTrial(best.params, { skipIfExists: true, retryFailed: true, userAttrs: { [WARM_START_BEST_ATTR]: summary.from } });
     }
     return study;
   } catch (error) {

@@ -316,16 +316,19 @@ export class Study {
   /**
    * Queue a configuration to be tried next (the usual way to start from a known-good
    * baseline). With `skipIfExists`, nothing is queued when a trial with the same
-   * parameters already exists or waits.
+   * parameters already exists or waits; with `retryFailed` too, trials of them that failed
+   * do not count, so a configuration whose only run was interrupted or crashed is queued again
+   * (what a baseline or a stage's carried start needs: the study must measure it once).
    */
   async enqueueTrial(
     params: Readonly<Record<string, ParamValue>>,
-    options: { skipIfExists?: boolean; userAttrs?: Record<string, JsonValue> } = {},
+    options: { skipIfExists?: boolean; retryFailed?: boolean; userAttrs?: Record<string, JsonValue> } = {},
   ): Promise<boolean> {
     if (options.skipIfExists) {
       await this.refresh();
       const wanted = JSON.stringify(sortKeys(params));
       for (const t of this.history) {
+        if (options.retryFailed && t.state === 'FAIL') continue;
         const fixed = t.systemAttrs[FIXED_PARAMS_KEY];
         const seen = t.state === 'WAITING' && fixed !== undefined ? fixed : t.params;
         if (JSON.stringify(sortKeys(seen as Record<string, unknown>)) === wanted) return false;

@@ -185,6 +185,21 @@ describe('enqueueTrial', () => {
     expect(study.trials[0]?.params).toEqual({ lr: 0.001, opt: 'sgd' });
     expect(study.trials[1]?.params).not.toEqual({ lr: 0.001, opt: 'sgd' });
   });
+  it('with retryFailed, queues a configuration again whose only run failed; a completed or waiting one still counts', async () => {
+    const study = await createStudy();
+    await study.enqueueTrial({ x: 0.5 });
+    await study.optimize((t) => {
+      t.suggestFloat('x', 0, 1);
+      throw new Error('interrupted');
+    }, { nTrials: 1 });
+    expect(study.trials[0]?.state).toBe('FAIL');
+    expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true })).toBe(false);
+    expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true, retryFailed: true })).toBe(true);
+    expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true, retryFailed: true })).toBe(false);
+    await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 });
+    expect(study.trials[1]).toMatchObject({ state: 'COMPLETE', params: { x: 0.5 } });
+    expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true, retryFailed: true })).toBe(false);
+  });
   it('refuses an enqueued value outside the distribution when it is suggested', async () => {
     const study = await createStudy();
     await study.enqueueTrial({ x: 5 });
