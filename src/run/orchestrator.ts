@@ -5,6 +5,7 @@ import type { JsonValue } from '../json.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
+import { budgetTrialCount, isOffBudget } from '../storage/records.js';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
 import type { ResumePoint } from '../study/checkpoint.js';
 import { RERUN_ATTRS } from '../study/seeds.js';
@@ -143,7 +144,7 @@ class TuneLoop {
         study,
         maxTrials: options.maxTrials,
         timeoutSeconds: options.timeoutSeconds,
-        resumedFrom: study.trials.filter((t) => t.state !== 'WAITING').length,
+        resumedFrom: budgetTrialCount(study.trials),
       });
       // Trials marked running at the start hold budget until they finish or go stale (a dead process's): say so.
       const marked = study.trials.filter((t) => t.state === 'RUNNING').length;
@@ -201,9 +202,11 @@ class TuneLoop {
       this.exhausted = true;
       return null;
     }
-    // A failed trial that was re-queued is replaced by its retry: the retry does not use up the budget.
-    const retried = study.trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length;
-    const trial = await study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + retried, { heartbeat: true });
+    // The storage counts every trial but WAITING ones against the limit it is given; retries and
+    // re-runs (waiting ones too, so that one left by an interrupted confirm can still be claimed)
+    // are added to it, so the budget counts tuning trials only.
+    const offBudget = study.trials.filter(isOffBudget).length;
+    const trial = await study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + offBudget, { heartbeat: true });
     if (trial !== null) this.asked++;
     return trial;
   }

@@ -18,8 +18,13 @@ export class OthersRunning {
     private readonly now: () => number = Date.now,
   ) {}
 
-  /** How many to wait for, as of the study's last refresh. */
+  /**
+   * How many to wait for, freshly read: the loop's own reads may have stopped (a run whose
+   * `nTrials` are asked reads no more), and a read that raced this process's last tell may
+   * still show that trial running.
+   */
   async count(): Promise<number> {
+    await this.study.refresh();
     const running = this.study.trials.filter((t) => t.state === 'RUNNING');
     if (running.length === 0) return 0;
     const unbeaten = new Set(await this.study.storage.runningWithoutHeartbeat(this.study.id));

@@ -9,7 +9,8 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { NopPruner } from '../pruners/nop.js';
 import { RandomSampler } from '../samplers/random.js';
 import { stageSpace } from '../space/stages.js';
-import { RETRY_OF_ATTR, storedConfig, storedSeed } from '../storage/metadata.js';
+import { storedConfig, storedSeed } from '../storage/metadata.js';
+import { isOffBudget } from '../storage/records.js';
 import type { StoredConfig } from '../storage/metadata.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
@@ -84,8 +85,8 @@ export async function runWaitingTrials(options: RunWaitingOptions): Promise<numb
     plan,
     reporter: options.reporter,
     file,
-    // The loop adds the study's retries to the budget (a retry replaces its failed trial), so the ones already there come off.
-    maxTrials: trials.length - trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined).length,
+    // The loop adds retries and re-runs to the budget it is given, so this runs the waiting trials and asks no new one.
+    maxTrials: trials.length - trials.filter(isOffBudget).length,
     timeoutSeconds: undefined,
     ...storedLimits(execution, config),
     logDir,

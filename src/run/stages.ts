@@ -23,6 +23,7 @@ import type { SearchSpace } from '../space/search-space.js';
 import type { StageSpec } from '../space/stages.js';
 import { stageSpace, stageStudyName } from '../space/stages.js';
 import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STAGE_ATTR, STAGE_CARRIED_ATTR, STUDY_SEED_ATTR, configValue, storedSeed } from '../storage/metadata.js';
+import { budgetTrialCount } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { createStudy } from '../study/create.js';
 import type { StageLineage } from '../study/stage-lineage.js';
@@ -192,7 +193,7 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
     const result: StageResult = {
       stage,
       study: studyName,
-      trials: study.trials.filter((t) => t.state !== 'WAITING').length,
+      trials: budgetTrialCount(study.trials),
       best: best === undefined ? undefined : { number: best.number, value: best.values?.[0] as number, params: best.params },
     };
     results.push(result);

@@ -1,6 +1,6 @@
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
-import { ABLATION_ATTR, CONFIRM_OF_ATTR, PAUSED_ATTR } from './metadata.js';
+import { ABLATION_ATTR, CONFIRM_OF_ATTR, PAUSED_ATTR, RETRY_OF_ATTR } from './metadata.js';
 
 /** Optuna's trial states, with the same names so a database reads the same in both. */
 export type TrialState = 'RUNNING' | 'WAITING' | 'COMPLETE' | 'PRUNED' | 'FAIL';
@@ -23,6 +23,20 @@ export function isBetter(direction: Direction, a: number, b: number): boolean {
  */
 export function isRerun(trial: { readonly userAttrs: Readonly<Record<string, JsonValue>> }): boolean {
   return trial.userAttrs[CONFIRM_OF_ATTR] !== undefined || trial.userAttrs[ABLATION_ATTR] !== undefined;
+}
+
+/**
+ * Whether a trial, in any state, leaves a study's trial budget alone: a retry (it replaces its
+ * failed trial) or a re-run (a measurement for confirm or ablate). A budget
+ * (`--trials`, a stage's `trials:`) counts the tuning trials that are not WAITING.
+ */
+export function isOffBudget(trial: { readonly userAttrs: Readonly<Record<string, JsonValue>>; readonly systemAttrs: Readonly<Record<string, JsonValue>> }): boolean {
+  return trial.systemAttrs[RETRY_OF_ATTR] !== undefined || isRerun(trial);
+}
+
+/** The trials a study's budget counts: tuning trials that started (every state but WAITING), neither retries nor re-runs. */
+export function budgetTrialCount(trials: readonly Pick<FrozenTrial, 'state' | 'userAttrs' | 'systemAttrs'>[]): number {
+  return trials.filter((t) => t.state !== 'WAITING' && !isOffBudget(t)).length;
 }
 
 /** A PRUNED trial waiting, paused at its checkpoint, for a pruner to promote it. */

@@ -9,7 +9,7 @@ import { createStudy } from '../../src/study/create.js';
 import type { Study } from '../../src/study/study.js';
 import type { StudyTrial } from '../../src/study/trial.js';
 import { cpuSlots, fixtureDir, runWith, X_SPACE } from './fixtures.js';
-import { ABLATION_ATTR, ABLATION_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/storage/metadata.js';
+import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR } from '../../src/storage/metadata.js';
 
 /** A SQLite study with one trial left RUNNING with a fresh heartbeat, as a process that just died leaves it; `before` runs before it is asked. */
 async function studyWithOrphan(before?: (study: Study) => Promise<unknown>): Promise<{ study: Study; orphan: StudyTrial }> {
@@ -69,6 +69,21 @@ describe('the orchestrator', () => {
     expect(retry?.userAttrs).toMatchObject(attrs);
     expect(retry?.systemAttrs[TRIAL_SEED_ATTR]).toBe(4242);
     expect(retry?.params).toEqual({ x: 0.5 });
+    await study.close();
+  });
+
+  it('counts tuning trials against the budget: re-runs (finished or left waiting by an interrupted confirm) do not use it up', async () => {
+    const study = await createStudy({ storage: `sqlite:${join(fixtureDir(), 'b.db')}`, sampler: new RandomSampler({ seed: 2 }) });
+    const rerun = (k: number) => ({ [CONFIRM_OF_ATTR]: 0, [CONFIRM_SEED_ATTR]: 100 + k });
+    await runWith(new InlineSlots(() => 1), { study, maxTrials: 2 });
+    // Two re-runs done, one still waiting.
+    for (const k of [0, 1, 2]) await study.enqueueTrial({ x: 0.5 }, { userAttrs: rerun(k) });
+    await runWith(new InlineSlots(() => 1), { study, maxTrials: 4, nTrials: 2 });
+    expect(study.trials.filter((t) => t.state === 'WAITING')).toHaveLength(1);
+    const { trials } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 4 });
+    const tuning = trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === undefined);
+    expect(tuning.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
+    expect(trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] !== undefined).map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
     await study.close();
   });
 
