@@ -1,4 +1,4 @@
-import { errorMessage } from 'sodate';
+import { errorMessage, OptionError } from 'sodate';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -6,6 +6,7 @@ import { registerWasmTrainingKernels } from './wasm-kernels/index.js';
 
 /** Which TensorFlow.js backend trains: `auto` tries them in the order below. */
 export type BackendChoice = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | 'wasm' | 'cpu';
+export const BACKENDS: readonly BackendChoice[] = ['auto', 'tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   /** The tfjs backend name: tensorflow, wasm or cpu. */
@@ -24,13 +25,15 @@ let selectedChoice: BackendChoice | null = null;
  * Pick the fastest backend that works here, once per process: tfjs-node-gpu, then
  * tfjs-node (optional dependencies: they download libtensorflow when installed and are
  * skipped where that fails), then WebAssembly (with sodate's training kernels), then pure JS.
- * `SODATE_TFJS_BACKEND` overrides `choice`.
+ * `SODATE_TFJS_BACKEND` overrides `choice`. A backend named (not `auto`) that cannot start
+ * is an OptionError: every trial would fail on it.
  */
 export function selectBackend(choice: BackendChoice = 'auto'): Promise<BackendInfo> {
-  const wanted = (process.env['SODATE_TFJS_BACKEND'] as BackendChoice | undefined) ?? choice;
+  const fromEnv = process.env['SODATE_TFJS_BACKEND'] as BackendChoice | undefined;
+  const wanted = fromEnv ?? choice;
   if (selected !== null && selectedChoice === wanted) return selected;
   selectedChoice = wanted;
-  selected = pick(wanted);
+  selected = pick(wanted, fromEnv === undefined ? `image-classifier option backend ${wanted}` : `SODATE_TFJS_BACKEND=${wanted}`);
   return selected;
 }
 
@@ -40,7 +43,7 @@ export async function describeBackend(choice: BackendChoice = 'auto'): Promise<s
   return info.skipped.length > 0 ? `${info.description} (skipped: ${info.skipped.join('; ')})` : info.description;
 }
 
-async function pick(choice: BackendChoice): Promise<BackendInfo> {
+async function pick(choice: BackendChoice, named: string): Promise<BackendInfo> {
   tf.env().set('PROD', true);
   const skipped: string[] = [];
   const order: BackendChoice[] = choice === 'auto' ? ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] : [choice];
@@ -52,6 +55,11 @@ async function pick(choice: BackendChoice): Promise<BackendInfo> {
     } catch (error) {
       skipped.push(`${candidate}: ${errorMessage(error).split('\n')[0]}`);
     }
+  }
+  if (choice !== 'auto') {
+    const installable = choice === 'tfjs-node' || choice === 'tfjs-node-gpu';
+    const why = skipped[0] === `${choice}: not available` && installable ? `@tensorflow/${choice} is not installed here` : `it cannot start here (${skipped.join('; ')})`;
+    throw new OptionError(`${named}: ${why}; use auto (the fastest that works), wasm or cpu`);
   }
   throw new Error(`no TensorFlow.js backend could start: ${skipped.join('; ')}`);
 }
@@ -68,7 +76,8 @@ async function tryBackend(candidate: BackendChoice): Promise<string | null> {
         return null;
       }
       await import(specifier);
-      if (!(await tf.setBackend('tensorflow'))) return null;
+      // null means "not installed"; an installed one that does not start says so.
+      if (!(await tf.setBackend('tensorflow'))) throw new Error('tf.setBackend("tensorflow") returned false');
       return `tensorflow (${candidate}, native libtensorflow)`;
     }
     case 'wasm': {

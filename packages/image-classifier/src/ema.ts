@@ -2,6 +2,12 @@ import type { NativeKernels } from './native-kernels/index.js';
 import type { UpdateLoopOptions } from './optimizers.js';
 import { nativeUpdates } from './optimizers.js';
 
+/** The averages of a model's state and how many updates made them. */
+export interface EmaState {
+  readonly updates: number;
+  readonly shadow: ReadonlyMap<string, Float32Array>;
+}
+
 /**
  * Exponential moving average of a model's state (weights and batch-norm statistics):
  * ema ← d·ema + (1 − d)·w after each update, with d warmed up as min(decay, (1 + t)/(10 + t))
@@ -34,6 +40,23 @@ export class WeightEma {
       else for (let i = 0; i < s.length; i++) s[i] = d * (s[i] as number) + (1 - d) * (values[i] as number);
     }
     this.updates++;
+  }
+
+  /** The averages and the update count (copies), for a checkpoint. */
+  state(): EmaState {
+    const shadow = new Map<string, Float32Array>();
+    for (const [name, values] of this.shadow) shadow.set(name, Float32Array.from(values));
+    return { updates: this.updates, shadow };
+  }
+
+  /** Continue from a checkpoint's `state()` of the same model. */
+  restore(state: EmaState): void {
+    for (const [name, values] of this.shadow) {
+      const saved = state.shadow.get(name);
+      if (saved?.length !== values.length) throw new Error(`ema state: ${name} has ${saved?.length ?? 'no'} values, the model ${values.length}`);
+      values.set(saved);
+    }
+    this.updates = state.updates;
   }
 
   get(name: string): Float32Array | undefined {

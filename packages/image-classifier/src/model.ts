@@ -29,6 +29,14 @@ export interface ModelConfig {
 
 export type ParamGroup = 'backbone' | 'head';
 
+export interface ResidualBlock {
+  readonly name: string;
+  readonly stride: number;
+  readonly inC: number;
+  readonly outC: number;
+  readonly dropRate: number;
+}
+
 export interface Param {
   readonly variable: tf.Variable;
   /**
@@ -50,7 +58,8 @@ interface BatchNormState {
 }
 
 const BN_MOMENTUM = 0.1;
-const BN_EPSILON = 1e-5;
+/** The batch-norm epsilon, also given to an exported model's BatchNormalization layers. */
+export const BN_EPSILON = 1e-5;
 
 /**
  * A small ResNet (basic blocks, batch norm, ReLU) in NHWC with a configurable head. Written
@@ -61,7 +70,8 @@ export class ResNet {
   readonly config: ModelConfig;
   readonly params = new Map<string, Param>();
   private readonly norms = new Map<string, BatchNormState>();
-  private readonly blocks: { name: string; stride: number; inC: number; outC: number; dropRate: number }[] = [];
+  /** The residual blocks in order (names prefix their parameters), for an export of the model. */
+  readonly blocks: ResidualBlock[] = [];
   /** Batch statistics of the last training forward pass, applied by `commitBatchStats`. */
   private pendingStats: { name: string; mean: tf.Tensor; variance: tf.Tensor; count: number }[] = [];
 
@@ -122,6 +132,16 @@ export class ResNet {
       out.set(`${name}.running_var`, n.variance);
     }
     return out;
+  }
+
+  /** Set every array of `state()` from a saved copy of the same model, and upload the weights. */
+  load(saved: ReadonlyMap<string, Float32Array>): void {
+    for (const [name, values] of this.state()) {
+      const from = saved.get(name);
+      if (from?.length !== values.length) throw new Error(`model state: ${name} has ${from?.length ?? 'no'} values, the model ${values.length}`);
+      values.set(from);
+    }
+    this.sync();
   }
 
   /** Upload the master weights into the variables (after an optimizer step or a state swap). */

@@ -16,6 +16,30 @@ export interface StepRates {
  */
 export interface Optimizer {
   step(params: ReadonlyMap<string, Param>, grads: ReadonlyMap<string, Float32Array>, rates: StepRates): void;
+  /** Everything the next steps depend on (copies), for a checkpoint. */
+  state(): OptimizerState;
+  /** Continue from a checkpoint's `state()` of the same kind of optimizer. */
+  restore(state: OptimizerState): void;
+}
+
+/** An optimizer's step count and per-parameter buffers, keyed `<buffer>:<parameter>`. */
+export interface OptimizerState {
+  readonly steps: number;
+  readonly buffers: ReadonlyMap<string, Float32Array>;
+}
+
+function copyBuffers(buffers: Iterable<[string, Float32Array]>, prefix: string, into: Map<string, Float32Array>): void {
+  for (const [name, values] of buffers) into.set(`${prefix}:${name}`, Float32Array.from(values));
+}
+
+/** The buffers under `prefix` of a saved state, by parameter name. */
+function buffersOf(state: OptimizerState, prefix: string): Map<string, Float32Array> {
+  const out = new Map<string, Float32Array>();
+  for (const [key, values] of state.buffers) {
+    if (!key.includes(':')) throw new Error(`optimizer state: buffer key ${key} has no "<buffer>:" prefix`);
+    if (key.startsWith(`${prefix}:`)) out.set(key.slice(prefix.length + 1), Float32Array.from(values));
+  }
+  return out;
 }
 
 /** `native: false` keeps the updates in JS even where the native kernels are built. */
@@ -91,6 +115,21 @@ export class AdamW implements Optimizer {
       }
     }
   }
+
+  state(): OptimizerState {
+    const buffers = new Map<string, Float32Array>();
+    copyBuffers(this.m, 'm', buffers);
+    copyBuffers(this.v, 'v', buffers);
+    return { steps: this.t, buffers };
+  }
+
+  restore(state: OptimizerState): void {
+    this.t = state.steps;
+    this.m.clear();
+    this.v.clear();
+    for (const [name, values] of buffersOf(state, 'm')) this.m.set(name, values);
+    for (const [name, values] of buffersOf(state, 'v')) this.v.set(name, values);
+  }
 }
 
 export interface SgdOptions extends UpdateLoopOptions {
@@ -142,5 +181,17 @@ export class Sgd implements Optimizer {
         w[i] = (w[i] as number) - lr * (nesterov ? gi + momentum * bi : bi);
       }
     }
+  }
+
+  state(): OptimizerState {
+    const buffers = new Map<string, Float32Array>();
+    copyBuffers(this.buffers, 'b', buffers);
+    // Sgd keeps no step count: a parameter's first step is the one without a buffer.
+    return { steps: 0, buffers };
+  }
+
+  restore(state: OptimizerState): void {
+    this.buffers.clear();
+    for (const [name, values] of buffersOf(state, 'b')) this.buffers.set(name, values);
   }
 }

@@ -68,6 +68,16 @@ export class Rng {
     }
   }
 
+  /** The whole state: a generator restored to it (`restoreState`) draws what this one would next. */
+  saveState(): number {
+    return this.state;
+  }
+
+  restoreState(state: number): void {
+    if (!(Number.isInteger(state) && state >= 0 && state <= 0xffffffff)) throw new RangeError(`rng state must be a uint32, got ${state}`);
+    this.state = state;
+  }
+
   /** A seed for a child generator, so that streams do not depend on one another's use. */
   fork(): number {
     return Math.floor(this.next() * 4294967296);

@@ -3,7 +3,10 @@ import { augmentBatch } from './augment.js';
 import type { TrainConfig } from './config.js';
 import type { ImageDataset } from './data/dataset.js';
 import type { Split } from './data/split.js';
+import type { EmaState } from './ema.js';
 import { WeightEma } from './ema.js';
+import type { InputNormalization } from './export.js';
+import { toLayersModel } from './export.js';
 import type { LossConfig } from './losses.js';
 import { balancedClassWeights, softTargetLoss } from './losses.js';
 import type { ClassificationMetrics } from './metrics.js';
@@ -11,7 +14,7 @@ import { classificationMetrics } from './metrics.js';
 import { mixBatch } from './mix.js';
 import type { Pooling } from './model.js';
 import { defaultStages, ResNet } from './model.js';
-import type { Optimizer } from './optimizers.js';
+import type { Optimizer, OptimizerState } from './optimizers.js';
 import { AdamW, Sgd } from './optimizers.js';
 import { Rng } from './rng.js';
 import { warmupCosine } from './schedule.js';
@@ -37,14 +40,50 @@ export interface TrainOptions {
   readonly seed: number;
   /** Model stages; default from the image size. */
   readonly stages?: number;
-  /** Called after each epoch's validation; may throw (e.g. TrialPruned) to stop training. */
-  readonly onEpoch?: (result: EpochResult) => void | Promise<void>;
+  /**
+   * Called after each epoch's validation, with what a checkpoint or an export of the model
+   * needs (valid during the call only); may throw (e.g. TrialPruned) to stop training.
+   */
+  readonly onEpoch?: (result: EpochResult, snapshot: EpochSnapshot) => void | Promise<void>;
+  /** Go on from a checkpoint's state (of a run with the same data, split, config and seed) at the epoch after its own. */
+  readonly resume?: TrainerState;
   /** Stop after this many optimizer steps in all (tests, benchmarks). */
   readonly maxSteps?: number;
   /** Time inference (`inferenceMs`) after the first and the last epoch. Default false. */
   readonly measureInference?: boolean;
   /** Images per timed forward batch. Default 64 (at most the validation set). */
   readonly inferenceBatchSize?: number;
+}
+
+/**
+ * Everything a run needs to go on after an epoch as if it had not stopped: the weights and
+ * running statistics, the optimizer's moments, the EMA averages, the random generator and the
+ * data order (shuffled in place each epoch).
+ */
+export interface TrainerState {
+  /** The last epoch done, from 0. */
+  readonly epoch: number;
+  /** Optimizer steps done (the learning-rate schedule's position). */
+  readonly step: number;
+  readonly rng: number;
+  readonly order: Int32Array;
+  readonly trainSecondsSoFar: number;
+  readonly inferenceMs: number | undefined;
+  /** `ResNet.state()`: weights and batch-norm running statistics, by name. */
+  readonly model: ReadonlyMap<string, Float32Array>;
+  readonly optimizer: OptimizerState;
+  readonly ema: EmaState | null;
+}
+
+/** What `onEpoch` may take from the run after an epoch. */
+export interface EpochSnapshot {
+  /** The run's state now (copies): what a checkpoint holds. */
+  state(): TrainerState;
+  /**
+   * The model as validated this epoch (its EMA averages when `ema` is on) as a tf.LayersModel
+   * taking the stored pixel values (see toLayersModel); the caller disposes it.
+   */
+  exportModel(): tf.LayersModel;
 }
 
 /**
@@ -60,6 +99,11 @@ export class BatchSource {
     this.data = data;
     this.scale = data.images instanceof Uint8Array ? 1 / 255 : 1;
     this.pixels = data.height * data.width * data.channels;
+  }
+
+  /** The factor from the stored values to what the model trains on: 1/255 for uint8 images, else 1. */
+  get pixelScale(): number {
+    return this.scale;
   }
 
   /** True when values are [0, 1] images, so that augmentations may clip. */
@@ -162,8 +206,40 @@ export async function trainModel(data: ImageDataset, split: Split, config: Train
   let trainSecondsSoFar = 0;
   let inferenceMs: number | undefined;
   let step = 0;
+  const resume = options.resume;
+  if (resume !== undefined) {
+    if (resume.order.length !== order.length) throw new Error(`the checkpoint's data order holds ${resume.order.length} samples, this split trains on ${order.length}`);
+    if ((resume.ema === null) !== (ema === null)) throw new Error(`the checkpoint was saved ${resume.ema === null ? 'without' : 'with'} EMA, this run has ema ${ema !== null}`);
+    model.load(resume.model);
+    optimizer.restore(resume.optimizer);
+    if (resume.ema !== null) ema?.restore(resume.ema);
+    rng.restoreState(resume.rng);
+    order.set(resume.order);
+    step = resume.step;
+    trainSecondsSoFar = resume.trainSecondsSoFar;
+    inferenceMs = resume.inferenceMs;
+  }
+  const inputNormalization: InputNormalization = {
+    scale: stats.std.map((s) => source.pixelScale / s),
+    shift: stats.mean.map((m, i) => -m / (stats.std[i] as number)),
+  };
+  const snapshot: EpochSnapshot = {
+    state: (): TrainerState => ({
+      epoch: results.length === 0 ? (resume?.epoch ?? -1) : (results[results.length - 1] as EpochResult).epoch,
+      step,
+      rng: rng.saveState(),
+      order: Int32Array.from(order),
+      trainSecondsSoFar,
+      inferenceMs,
+      model: new Map([...model.state()].map(([name, values]) => [name, Float32Array.from(values)])),
+      optimizer: optimizer.state(),
+      ema: ema?.state() ?? null,
+    }),
+    // The exported model reads the arrays only: no upload is needed while they hold the averages.
+    exportModel: () => (ema === null ? toLayersModel(model, inputNormalization) : ema.withAverages(model.state(), () => {}, () => toLayersModel(model, inputNormalization))),
+  };
   try {
-    for (let epoch = 0; epoch < options.epochs; epoch++) {
+    for (let epoch = resume === undefined ? 0 : resume.epoch + 1; epoch < options.epochs; epoch++) {
       const start = performance.now();
       rng.shuffle(order);
       let lossSum = 0;
@@ -217,7 +293,7 @@ export async function trainModel(data: ImageDataset, split: Split, config: Train
         modelBytes,
       };
       results.push(result);
-      await options.onEpoch?.(result);
+      await options.onEpoch?.(result, snapshot);
       if (options.maxSteps !== undefined && step >= options.maxSteps) break;
     }
     return results;

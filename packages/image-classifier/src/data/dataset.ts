@@ -44,7 +44,7 @@ function read(spec: DatasetSpec): ImageDataset {
     const d = loadImageFolder(spec);
     return { name: spec.folder, ...d, numClasses: d.classNames.length };
   }
-  throw new DataError(`dataset must be 'digits', { npy: { x, y } } or { folder, labels }, got ${JSON.stringify(spec)}`);
+  throw new DataError(`expected 'digits', { npy: { x, y } } or { folder, labels }, got ${JSON.stringify(spec)}`);
 }
 
 function fromNpy(name: string, xPath: string, yPath: string): ImageDataset {
