@@ -241,6 +241,24 @@ export function confirmationGroups(trials: readonly FrozenTrial[], candidates: r
 }
 
 /**
+ * The re-runs that ended without a value (FAIL, or PRUNED by a stray pruner): for each
+ * candidate and seed with no complete re-run, its last attempt. Empty when every re-run
+ * completed, or when the missing ones never ran (an interrupted confirm).
+ */
+export function unfinishedConfirmations(trials: readonly FrozenTrial[], candidates: readonly ConfirmCandidate[], seeds: number, studySeed: number): FrozenTrial[] {
+  const unfinished: FrozenTrial[] = [];
+  for (const candidate of candidates) {
+    for (const seed of confirmSeedsOf(studySeed, confirmOf(candidate), seeds)) {
+      const runs = confirmationsOf(trials, candidate, seed);
+      if (runs.some((t) => t.state === 'COMPLETE')) continue;
+      const last = runs.filter((t) => t.state === 'FAIL' || t.state === 'PRUNED').at(-1);
+      if (last !== undefined) unfinished.push(last);
+    }
+  }
+  return unfinished.sort((a, b) => a.number - b.number);
+}
+
+/**
  * Rank the groups (best first; ties: the lower trial number), with 95% t-intervals of the
  * mean over each one's original value and re-runs (the proposal's: its re-runs), and the
  * tie rule of this module; a proposal with no complete re-run last. 'mean':

@@ -1,3 +1,4 @@
+import { unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { writeDemoStudy, writeMultiObjectiveStudy } from '../analysis/make-study.js';
@@ -163,6 +164,20 @@ describe('sodate confirm', () => {
     expect((JSON.parse(tried.stdout) as RowJson[]).every((r) => r.trial !== null)).toBe(true);
   }, 120_000);
 
+  it('exits 1 naming the re-runs that failed, and ranks them once they ran', async () => {
+    const crashing = `import { existsSync } from 'node:fs';\nif (process.env.SODATE_TRIAL_NUMBER >= '6' && existsSync('crash')) { console.error('RuntimeError: boom'); process.exit(1); }\n${TRIAL}`;
+    const dir = tempProject({ 'trial.mjs': crashing, 'space.yaml': SPACE.replace('trials: 10', 'trials: 6') });
+    expect((await runCli(['tune', 'space.yaml', '--format', 'plain'], dir)).code).toBe(0);
+    writeFileSync(join(dir, 'crash'), '');
+    const failed = await runCli(['confirm', 'noisy', '--top', '2', '--seeds', '2', '--no-propose'], dir);
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stdout).toBe('');
+    expect(failed.stderr).toMatch(/sodate confirm: 4 re-run\(s\) did not complete \(#6 FAIL, #7 FAIL, #8 FAIL, #9 FAIL; #6: .*\); see `sodate logs noisy 6`, fix the cause/);
+    unlinkSync(join(dir, 'crash'));
+    const fixed = await runCli(['confirm', 'noisy', '--top', '2', '--seeds', '2', '--no-propose', '--format', 'json'], dir);
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect((JSON.parse(fixed.stdout) as RowJson[]).map((r) => r.n)).toEqual([3, 3]);
+  });
   it('refuses bad input with one line naming the fix', async () => {
     const dir = tempProject();
     await writeDemoStudy(join(dir, 'demo.db'), 'demo', 6);

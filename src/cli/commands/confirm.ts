@@ -1,9 +1,11 @@
 import type { ConfirmRow } from '../../analysis/confirm.js';
 import { MIN_MODEL_TRIALS } from '../../analysis/confirm-model.js';
-import { TIE_ALPHA, confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations } from '../../analysis/confirm.js';
+import { TIE_ALPHA, confirmCandidates, confirmationGroups, plannedConfirmations, rankConfirmations, unfinishedConfirmations } from '../../analysis/confirm.js';
 import { NotFoundError } from '../../errors.js';
 import type { JsonValue } from '../../json.js';
 import { CachedStorage } from '../../storage/cached.js';
+import { failReason } from '../../storage/metadata.js';
+import type { FrozenTrial } from '../../storage/records.js';
 import { checkStudyName } from '../../storage/url.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import { formatNumber, formatParams, jsonNumber, renderTable } from '../format.js';
@@ -103,9 +105,19 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
     const trials = await study.getTrials();
     const rows = rankConfirmations(confirmationGroups(trials, candidates, seeds, studySeed), study.direction, by, trials);
     const metric = metricNames(study.userAttrs, 1)[0] as string;
-    if (format === 'json') println(io.out, JSON.stringify(rows.map(rowToJson), null, 2));
-    else printTable(io, name, `${study.direction} ${metric}`, seeds, rows, candidates[0]?.number ?? undefined);
-    return 0;
+    const unfinished = unfinishedConfirmations(trials, candidates, seeds, studySeed);
+    // Re-runs that failed leave a ranking on fewer seeds than asked (or none): shown, but not taken for a result.
+    if (unfinished.length === 0 || rows.some((r) => r.reruns.length > 0)) {
+      if (format === 'json') println(io.out, JSON.stringify(rows.map(rowToJson), null, 2));
+      else printTable(io, name, `${study.direction} ${metric}`, seeds, rows, candidates[0]?.number ?? undefined);
+    }
+    if (unfinished.length === 0) return 0;
+    const first = unfinished[0] as FrozenTrial;
+    const reason = failReason(first);
+    write(
+      `sodate confirm: ${unfinished.length} re-run(s) did not complete (${unfinished.map((t) => `#${t.number} ${t.state}`).join(', ')}${typeof reason === 'string' ? `; #${first.number}: ${reason.split('\n')[0]}` : ''}); see \`sodate logs ${name} ${first.number}\`, fix the cause and run \`sodate confirm ${name}\` again with the same options (finished re-runs are kept)`,
+    );
+    return 1;
   } finally {
     await storage.close();
   }
