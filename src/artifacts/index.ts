@@ -6,8 +6,13 @@ export { ARTIFACT_ATTR_PREFIX, artifactAttrs, artifactId, artifactsDeleted, gues
 export type { ArtifactFile, ArtifactMeta, ArtifactScan } from './record.js';
 export { checkRetentionPolicy, keptTrialNumbers, trialsToDelete } from './retention.js';
 export type { RetentionPolicy } from './retention.js';
-export { artifactEntries, copyArtifacts, copyEntries, copyTargetFor, remoteArtifactEntries } from './listing.js';
+export { artifactEntries, remoteArtifactEntries } from './listing.js';
 export type { ArtifactEntry, ArtifactStatus } from './listing.js';
+export { copyArtifacts, copyEntries, copyTargetFor } from './copy.js';
+export type { CopyResult } from './copy.js';
+export { ArtifactCopyError } from './local-files.js';
+export { ArtifactDirError, OWNER_FILE, OwnerCheck, claimStudyDir, foreignOwner, ownerOf, readOwner, storageIdentity } from './owner.js';
+export type { StudyOwner } from './owner.js';
 export { openArtifactKeeper, openStoreFor } from './open.js';
 export type { OpenArtifactsOptions } from './open.js';
 export { ArtifactStoreError, artifactsUploaded, objectKey, parseS3Url, remoteRecordOf } from './remote.js';

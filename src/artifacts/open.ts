@@ -1,4 +1,5 @@
 import { ArtifactKeeper } from './keeper.js';
+import { claimStudyDir, ownerOf } from './owner.js';
 import type { RemoteArtifactStore, RemoteRecord } from './remote.js';
 import { ArtifactStoreError, parseS3Url } from './remote.js';
 import type { RetentionPolicy } from './retention.js';
@@ -13,6 +14,11 @@ export interface OpenArtifactsOptions extends RetentionPolicy {
   readonly endpoint?: string | undefined;
   readonly region?: string | undefined;
   readonly notice?: ((text: string) => void) | undefined;
+  /**
+   * The study the run is for: `<dir>/<study>/` is claimed for it before anything else
+   * (src/artifacts/owner.ts). Default: none, nothing is claimed (tests of the keeper alone).
+   */
+  readonly study?: { readonly name: string; readonly id: number; readonly storage: { readonly url: string } } | undefined;
   /** Opens the store; replaced in tests. Default: S3ArtifactStore (loading the AWS SDK only now). */
   readonly openStore?: (options: { url: string; endpoint?: string | undefined; region?: string | undefined }) => Promise<RemoteArtifactStore>;
 }
@@ -23,12 +29,14 @@ async function openS3(options: { url: string; endpoint?: string | undefined; reg
 }
 
 /**
- * The keeper for a run. With `url` it opens the store and checks the bucket first: missing
+ * The keeper for a run. It claims the study's folder first: another study's folder, or
+ * one that cannot be created or written, stops the run with one line. With `url` it opens the store and checks the bucket first: missing
  * credentials, a missing bucket or a missing SDK stop the run with one line; an unreachable
  * server is a notice only (trials run, their files wait in `dir`, and uploads are retried).
  */
 export async function openArtifactKeeper(options: OpenArtifactsOptions): Promise<ArtifactKeeper> {
   const base = { dir: options.dir, keep: options.keep, keepFailed: options.keepFailed, notice: options.notice };
+  if (options.study !== undefined) claimStudyDir(options.dir, ownerOf(options.study, options.study.storage.url), options.notice);
   if (options.url === undefined) return new ArtifactKeeper(base);
   const store = await (options.openStore ?? openS3)({ url: options.url, endpoint: options.endpoint, region: options.region });
   try {

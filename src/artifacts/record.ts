@@ -50,7 +50,8 @@ function isInside(root: string, path: string): boolean {
 /** Files up to this size are hashed in one synchronous read (fast); larger ones streamed, so the loop is not blocked for long. */
 const SYNC_HASH_BYTES = 8 * 1024 * 1024;
 
-async function sha256Of(path: string, size: number): Promise<string> {
+/** The hex sha256 of the file at `path`, `size` bytes long. */
+export async function sha256Of(path: string, size: number): Promise<string> {
   const hash = createHash('sha256');
   if (size <= SYNC_HASH_BYTES) return hash.update(readFileSync(path)).digest('hex');
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);

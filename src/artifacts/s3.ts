@@ -6,6 +6,7 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type * as S3 from '@aws-sdk/client-s3';
 import type { RemoteArtifactStore, S3Location } from './remote.js';
+import { ArtifactCopyError, isLocalFileError, fileErrorInWords } from './local-files.js';
 import { ArtifactStoreError, parseS3Url } from './remote.js';
 
 /** How to reach the store; credentials never come from here but from the AWS environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, a profile). */
@@ -226,8 +227,14 @@ export class S3ArtifactStore implements RemoteArtifactStore {
     return found;
   }
 
+  /**
+   * Download `key` into `path` through `<path>.sodate-download`, renamed once whole. A local
+   * file that cannot be written (a folder under a file, no permission, a full disk) is an
+   * ArtifactCopyError naming it, not a failure of the store to retry.
+   */
   async get(key: string, path: string): Promise<void> {
     const partial = `${path}.sodate-download`;
+    const what = `downloading s3://${this.location.bucket}/${key}`;
     try {
       const object = await this.client.send(new this.sdk.GetObjectCommand({ Bucket: this.location.bucket, Key: key }));
       if (object.Body === undefined) throw new Error('the server sent no body');
@@ -237,7 +244,11 @@ export class S3ArtifactStore implements RemoteArtifactStore {
       renameSync(partial, path);
     } catch (error) {
       rmSync(partial, { force: true });
-      throw this.fail(error, `downloading s3://${this.location.bucket}/${key}`);
+      if (isLocalFileError(error)) {
+        const file = error.path === partial ? path : error.path;
+        throw new ArtifactCopyError(`${what}: cannot write ${file}: ${fileErrorInWords(error)}`, { file, reason: fileErrorInWords(error) });
+      }
+      throw this.fail(error, what);
     }
   }
 

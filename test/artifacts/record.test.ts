@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { artifactEntries, copyArtifacts } from '../../src/artifacts/listing.js';
+import { copyArtifacts } from '../../src/artifacts/copy.js';
+import { artifactEntries } from '../../src/artifacts/listing.js';
 import { artifactAttrs, artifactId, guessMimeType, recordedArtifacts, scanArtifacts } from '../../src/artifacts/record.js';
 import { makeTrial } from '../helpers/trials.js';
 import { ARTIFACTS_DELETED_ATTR, ARTIFACT_DIR_ATTR } from '../../src/storage/metadata.js';
@@ -104,7 +105,7 @@ describe('reading recorded artifacts back', () => {
     const attrs = artifactAttrs('study', 0, (await scanArtifacts(dir)).files);
     rmSync(join(dir, 'b.txt'));
     const trial = makeTrial({ number: 0, value: 1, systemAttrs: { ...attrs, [ARTIFACT_DIR_ATTR]: dir } });
-    const { copied, skipped } = copyArtifacts(trial, join(root, 'out'));
+    const { copied, skipped } = await copyArtifacts(trial, join(root, 'out'));
     expect(copied.map((e) => e.name)).toEqual(['sub/a.txt']);
     expect(skipped.map((e) => e.name)).toEqual(['b.txt']);
     expect(artifactEntries(makeTrial({ number: 0, value: 1, systemAttrs: { ...attrs, [ARTIFACT_DIR_ATTR]: join(root, 'out') } }))[1]?.status).toBe('present');

@@ -1,6 +1,8 @@
 import { resolve } from 'node:path';
+import { CHANGED_SINCE_RECORDED, copyEntries, copyTargetFor } from '../../artifacts/copy.js';
 import type { ArtifactEntry } from '../../artifacts/listing.js';
-import { artifactEntries, copyEntries, copyTargetFor, remoteArtifactEntries } from '../../artifacts/listing.js';
+import { artifactEntries, remoteArtifactEntries } from '../../artifacts/listing.js';
+import { OwnerCheck, ownerOf } from '../../artifacts/owner.js';
 import type { RemoteArtifactStore } from '../../artifacts/remote.js';
 import { artifactsUploaded, remoteRecordOf } from '../../artifacts/remote.js';
 import { NotFoundError, UsageError } from '../../errors.js';
@@ -17,16 +19,19 @@ export const ARTIFACTS_HELP = `usage: sodate artifacts <study> [<trial>|best] [-
        sodate artifacts <study> best --copy-to DIR
 
 The files trials left in their directories (SODATE_TRIAL_DIR, trial.artifactDir), as
-recorded when each trial ended: trial, name, size, sha256 and status (present; deleted
-by retention, artifacts.keep / keepFailed; missing: gone or changed since). Files
-uploaded to S3 (artifacts.url) are looked up there, and --copy-to downloads them; the
-credentials come from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_ENDPOINT_URL_S3
-overrides the endpoint the trial recorded.
+recorded when each trial ended: trial, name, size, sha256 and status (present: a file
+of the recorded size where it was recorded; deleted by retention, artifacts.keep /
+keepFailed; missing: gone, resized, or its folder now belongs to another study). Files
+uploaded to S3 (artifacts.url) are looked up there, and --copy-to downloads them; files
+waiting for their upload are listed at their local staging path. The credentials come
+from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, and AWS_ENDPOINT_URL_S3 overrides the
+endpoint the trial recorded.
 
   <trial>          one trial's files (a number), or best: the best trial's (with several
                    objectives, every trial on the Pareto front)
   --copy-to DIR    copy the selected trial's present files into DIR (the front's each
-                   into DIR/<trial>/); links are never followed
+                   into DIR/<trial>/); links are never followed, and a file whose sha256
+                   is not the recorded one is not copied
   --format F       table (default) or json
   --storage URL    where the study lives (default: sqlite:studies/<study>.db)
 `;
@@ -63,7 +68,10 @@ function nothingToCopy(study: string, which: string, trials: readonly number[], 
   const named = `trial${trials.length > 1 ? 's' : ''} ${trials.join(', ')} of study ${study}`;
   if (skipped.length === 0) return `sodate artifacts: no file of ${named} is present to copy (none was recorded)`;
   const byStatus = new Map<string, number>();
-  for (const e of skipped) byStatus.set(e.status, (byStatus.get(e.status) ?? 0) + 1);
+  for (const e of skipped) {
+    const status = e.why === CHANGED_SINCE_RECORDED ? 'changed' : e.status;
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+  }
   const why = [...byStatus].map(([status, n]) => `${n} ${status}`).join(', ');
   return `sodate artifacts: no file of ${named} is present to copy (${why}); \`sodate artifacts ${study} ${which}\` lists each file's status`;
 }
@@ -72,9 +80,13 @@ function nothingToCopy(study: string, which: string, trials: readonly number[], 
 class Stores {
   private readonly open = new Map<string, Promise<RemoteArtifactStore>>();
 
+  /** `owners`: the study listed, so that files in a folder another study claims are never listed as its. */
+  constructor(private readonly owners: OwnerCheck) {}
+
   async entries(trial: FrozenTrial): Promise<{ entries: ArtifactEntry[]; store: RemoteArtifactStore | undefined }> {
     const record = remoteRecordOf(trial);
-    if (record === undefined || !artifactsUploaded(trial) || artifactEntries(trial).every((e) => e.status !== 'uploaded')) return { entries: artifactEntries(trial), store: undefined };
+    const local = artifactEntries(trial, this.owners);
+    if (record === undefined || !artifactsUploaded(trial) || local.every((e) => e.status !== 'uploaded')) return { entries: local, store: undefined };
     const id = JSON.stringify([record.url.replace(/^s3:\/\/([^/]+).*$/, '$1'), record.endpoint, record.region]);
     let store = this.open.get(id);
     if (store === undefined) {
@@ -82,7 +94,7 @@ class Stores {
       this.open.set(id, store);
     }
     const opened = await store;
-    return { entries: await remoteArtifactEntries(trial, opened), store: opened };
+    return { entries: await remoteArtifactEntries(trial, opened, this.owners), store: opened };
   }
 
   async close(): Promise<void> {
@@ -105,9 +117,10 @@ export async function artifactsCommand(argv: readonly string[], io: CliIo): Prom
   const copyTo = values['copy-to'];
   if (copyTo === true || copyTo === '') throw new UsageError('sodate artifacts: --copy-to expects a directory');
   if (typeof copyTo === 'string' && positionals[1] === undefined) throw new UsageError('sodate artifacts: --copy-to needs a trial: a number or best (e.g. `sodate artifacts <study> best --copy-to DIR`)');
-  const stores = new Stores();
+  let stores: Stores | undefined;
   try {
     return await withStudy('artifacts', positionals[0] as string, values['storage'], io, async (storage, study) => {
+      stores = new Stores(new OwnerCheck(ownerOf(study, storage.url)));
       const trials = selectTrials(study, await allTrialsOf(storage, study.id), positionals[1]);
       if (typeof copyTo === 'string') {
         const target = resolve(io.cwd, copyTo);
@@ -120,7 +133,7 @@ export async function artifactsCommand(argv: readonly string[], io: CliIo): Prom
         // Nothing copied: one line says so (and why), not a "copied 0 file(s)" per trial besides.
         if (copies.every((c) => c.copied.length === 0)) throw new NotFoundError(nothingToCopy(study.name, positionals[1] as string, trials.map((t) => t.number), copies.flatMap((c) => c.skipped)));
         for (const { trial, into, copied, skipped } of copies) {
-          for (const entry of skipped) io.err.write(`sodate artifacts: trial ${trial.number}: ${entry.name} is ${entry.status}; not copied\n`);
+          for (const entry of skipped) io.err.write(`sodate artifacts: trial ${trial.number}: ${entry.name} ${entry.why ?? `is ${entry.status}`}; not copied\n`);
           if (copied.length > 0) println(io.out, `trial ${trial.number}: copied ${copied.length} file(s) to ${into}`);
         }
         return 0;
@@ -128,19 +141,26 @@ export async function artifactsCommand(argv: readonly string[], io: CliIo): Prom
       const entries: ArtifactEntry[] = [];
       for (const trial of trials) entries.push(...(await stores.entries(trial)).entries);
       if (format === 'json') {
-        println(io.out, JSON.stringify(entries.map((e) => ({ trial: e.trial, state: e.state, name: e.name, size: e.size, sha256: e.sha256, status: e.status, path: e.path ?? null, url: e.url ?? null })), null, 2));
+        const rows = entries.map((e) => ({ trial: e.trial, state: e.state, name: e.name, size: e.size, sha256: e.sha256, status: e.status, path: e.path ?? null, url: e.url ?? null, ...(e.why === undefined ? {} : { why: e.why }) }));
+        println(io.out, JSON.stringify(rows, null, 2));
         return 0;
+      }
+      // The table has no column for it: one line per folder says why its files are missing.
+      for (const why of new Set(entries.flatMap((e) => (e.why === undefined ? [] : [e.why])))) {
+        io.err.write(`sodate artifacts: ${why}, not to this study; its trials' files there are listed missing\n`);
       }
       if (entries.length === 0) {
         println(io.out, `no artifacts recorded for ${positionals[1] === undefined ? `study ${study.name}` : `trial ${trials.map((t) => t.number).join(', ')} of ${study.name}`}`);
         return 0;
       }
-      const remote = entries.some((e) => e.url !== undefined);
-      const rows = entries.map((e) => [String(e.trial), e.state, e.name, formatSize(e.size), e.sha256.slice(0, 12), e.status, ...(remote ? [e.url ?? ''] : [])]);
-      println(io.out, renderTable(['trial', 'state', 'name', 'size', 'sha256', 'status', ...(remote ? ['url'] : [])], rows));
+      // With an object store: where each file is, its object or (waiting for its upload) its local staging path.
+      const remote = trials.some((t) => remoteRecordOf(t) !== undefined);
+      const where = (e: ArtifactEntry) => e.url ?? (e.status === 'present' ? (e.path ?? '') : '');
+      const rows = entries.map((e) => [String(e.trial), e.state, e.name, formatSize(e.size), e.sha256.slice(0, 12), e.status, ...(remote ? [where(e)] : [])]);
+      println(io.out, renderTable(['trial', 'state', 'name', 'size', 'sha256', 'status', ...(remote ? ['location'] : [])], rows));
       return 0;
     });
   } finally {
-    await stores.close();
+    await stores?.close();
   }
 }

@@ -1,7 +1,9 @@
 import { errorMessage, StorageError } from '../../errors.js';
 import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { trialArtifactDirOf } from '../../artifacts/index.js';
+import { fileErrorInWords } from '../../artifacts/local-files.js';
+import { OWNER_FILE, OwnerCheck, ownerOf } from '../../artifacts/owner.js';
 import { artifactsDeleted, recordedArtifacts } from '../../artifacts/record.js';
 import type { RemoteArtifactStore } from '../../artifacts/remote.js';
 import { artifactsUploaded, parseS3Url, remoteRecordOf } from '../../artifacts/remote.js';
@@ -100,25 +102,63 @@ async function removeTrialObjects(trials: readonly FrozenTrial[]): Promise<{ tri
   return { trials: removed, failures };
 }
 
+/** What removing a study's files left behind: folders another study claims (kept on purpose), and what could not be removed. */
+interface LeftBehind {
+  /** One phrase per folder kept because another study claims it. */
+  readonly kept: string[];
+  /** One phrase per directory or file whose removal failed, with why. */
+  readonly failed: string[];
+}
+
 /**
  * Removes the trial directories a study's trials recorded, each only where it has the
  * `<root>/<study>/<number>` shape sodate gives them (a hand-edited attribute naming any
- * other folder is left alone), then `<root>/<study>` when nothing else is in it.
+ * other folder is left alone) and `<root>/<study>` is not claimed by another study (a
+ * study of the same name in another storage took the folder over: they are its files
+ * now); then `<root>/<study>`, its owner file with it, when nothing else is in it. A
+ * directory that cannot be removed is noted in `left` and the others are still removed.
  */
-function removeTrialDirectories(study: string, trials: readonly FrozenTrial[]): number {
+function removeTrialDirectories(study: string, trials: readonly FrozenTrial[], owners: OwnerCheck, left: LeftBehind): number {
   let removed = 0;
-  const parents = new Set<string>();
+  const byFolder = new Map<string, string[]>();
   for (const trial of trials) {
     const dir = trialArtifactDirOf(trial);
     if (dir === undefined || basename(dir) !== String(trial.number) || basename(dirname(dir)) !== study) continue;
-    parents.add(dirname(dir));
-    // Counted only when there: retention, or an upload to S3, may have removed it already.
-    if (!existsSync(dir)) continue;
-    rmSync(dir, { recursive: true, force: true });
-    removed++;
+    byFolder.set(dirname(dir), [...(byFolder.get(dirname(dir)) ?? []), dir]);
   }
-  for (const parent of parents) removeIfEmpty(parent);
+  for (const [folder, dirs] of byFolder) {
+    const foreign = owners.foreign(folder);
+    if (foreign !== undefined) {
+      const there = dirs.filter((dir) => existsSync(dir)).length;
+      if (there > 0) left.kept.push(`${there} trial director${there === 1 ? 'y' : 'ies'} in ${folder}: it ${foreign}, not to this study`);
+      continue;
+    }
+    let failed = false;
+    for (const dir of dirs) {
+      // Counted only when there: retention, or an upload to S3, may have removed it already.
+      if (!existsSync(dir)) continue;
+      try {
+        rmSync(dir, { recursive: true, force: true });
+        removed++;
+      } catch (error) {
+        failed = true;
+        left.failed.push(`${dir} (${fileErrorInWords(error)})`);
+      }
+    }
+    if (!failed) releaseFolder(folder);
+  }
   return removed;
+}
+
+/** Remove a study's folder once only its owner file is left in it (the claim goes with the study). */
+function releaseFolder(folder: string): void {
+  try {
+    const names = readdirSync(folder);
+    if (names.length === 1 && names[0] === OWNER_FILE) rmSync(join(folder, OWNER_FILE));
+  } catch {
+    // Already gone, or not ours to read: nothing to tidy.
+  }
+  removeIfEmpty(folder);
 }
 
 function removeIfEmpty(dir: string): void {
@@ -129,11 +169,18 @@ function removeIfEmpty(dir: string): void {
   }
 }
 
-/** `<logs>/<study>/<number>.log` and a command trial's `<number>.params.json`, then the folder when it is empty. */
-function removeTrialLogs(logDir: string, study: string, trials: readonly FrozenTrial[]): void {
+/** `<logs>/<study>/<number>.log` and a command trial's `<number>.params.json`, then the folder when it is empty; a file that cannot be removed is noted in `left`. */
+function removeTrialLogs(logDir: string, study: string, trials: readonly FrozenTrial[], left: LeftBehind): void {
   const folder = resolve(logDir, study);
   for (const trial of trials) {
-    for (const suffix of ['.log', '.params.json']) rmSync(resolve(folder, `${trial.number}${suffix}`), { force: true });
+    for (const suffix of ['.log', '.params.json']) {
+      const file = resolve(folder, `${trial.number}${suffix}`);
+      try {
+        rmSync(file, { force: true });
+      } catch (error) {
+        left.failed.push(`${file} (${fileErrorInWords(error)})`);
+      }
+    }
   }
   removeIfEmpty(folder);
 }
@@ -147,24 +194,31 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
   const name = positionals[0] as string;
   // The file withStudy opens: a stage's study <study>.<stage> lives in studies/<study>.db.
   const defaultFile = values['storage'] === undefined ? sqlitePath(existingStorageUrlFor(name, undefined, io)) : undefined;
-  const remaining = await withStudy('delete', name, values['storage'], io, async (storage, study) => {
+  const { remaining, failed } = await withStudy('delete', name, values['storage'], io, async (storage, study) => {
     const trials = values['force'] === true ? await allTrialsOf(storage, study.id) : await refuseWhileRunning(storage, study);
     await storage.deleteStudy(study.id);
     // Files go after the rows: a crash in between leaves files without a study, never a study without its files.
     let files = '';
+    const left: LeftBehind = { kept: [], failed: [] };
+    let dirs = 0;
     if (values['keep-files'] !== true) {
-      const dirs = removeTrialDirectories(name, trials);
-      removeTrialLogs(defaultLogDir(storage.url, io.cwd), name, trials);
+      dirs = removeTrialDirectories(name, trials, new OwnerCheck(ownerOf(study, storage.url)), left);
+      removeTrialLogs(defaultLogDir(storage.url, io.cwd), name, trials, left);
       const objects = await removeTrialObjects(trials);
       for (const line of objects.failures) io.err.write(`sodate delete: ${line}\n`);
       const parts = [...(dirs > 0 ? [`${dirs} trial director${dirs === 1 ? 'y' : 'ies'}`] : []), ...(objects.trials > 0 ? [`${objects.trials} trial${objects.trials === 1 ? "'s" : "s'"} objects in S3`] : [])];
       if (parts.length > 0) files = `, and ${parts.join(' and ')}`;
     }
     println(io.out, `deleted study ${name} (${trials.length} trials${files}) from ${storage.url}`);
-    return (await storage.listStudies()).length;
+    for (const line of left.kept) io.err.write(`sodate delete: left ${line}\n`);
+    if (left.failed.length > 0) {
+      const removed = dirs > 0 ? `, with ${dirs} trial director${dirs === 1 ? 'y' : 'ies'},` : '';
+      io.err.write(`sodate delete: study ${name} is deleted${removed} but ${left.failed.length} of its files or directories could not be removed: ${left.failed.join('; ')}; remove them by hand\n`);
+    }
+    return { remaining: (await storage.listStudies()).length, failed: left.failed.length > 0 };
   });
   if (remaining === 0 && defaultFile !== undefined) {
     removeSqliteFile(resolve(io.cwd, defaultFile));
   }
-  return 0;
+  return failed ? 1 : 0;
 }
