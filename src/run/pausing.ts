@@ -4,12 +4,11 @@
  * run on, and stopping a resumed run that a stale check put back to paused. Every decision is
  * read from the study, so workers on several machines share it.
  */
-import { existsSync } from 'node:fs';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { isPaused } from '../storage/records.js';
 import type { ResumePoint } from '../study/checkpoint.js';
-import { checkpointName, resumePointOf } from '../study/checkpoint.js';
+import { checkpointName, checkpointProblem, resumePointOf } from '../study/checkpoint.js';
 import type { Study } from '../study/study.js';
 import type { StudyTrial } from '../study/trial.js';
 import type { ActiveTrial } from './active-trial.js';
@@ -45,8 +44,9 @@ export function pauseIfResumable(study: Study, entry: ActiveTrial): boolean {
   const { checkpoint, artifactDir } = entry;
   if (study.pruner.pausesTrials !== true || checkpoint === undefined || artifactDir === undefined) return false;
   const point = resumePointOf(artifactDir, { [CHECKPOINT_ATTR]: checkpoint.name, [CHECKPOINT_STEP_ATTR]: checkpoint.step });
-  if (point === undefined || !existsSync(point.path)) {
-    entry.log.append(`sodate: not paused: its checkpoint ${point?.path ?? checkpoint.name} is missing\n`);
+  const problem = point === undefined ? `checkpoint ${checkpoint.name} is missing` : checkpointProblem(artifactDir, point.path);
+  if (problem !== undefined) {
+    entry.log.append(`sodate: not paused: ${problem}\n`);
     return false;
   }
   entry.trial.setSystemAttr(PAUSED_STEP_ATTR, entry.lastStep ?? checkpoint.step);
@@ -57,8 +57,9 @@ export function pauseIfResumable(study: Study, entry: ActiveTrial): boolean {
 /** Where this process would resume a paused trial from: its checkpoint under our artifact root, if it is there. */
 function resumePointHere(study: Study, keeper: ArtifactKeeper, active: ReadonlyMap<number, ActiveTrial>, trial: FrozenTrial): ResumePoint | undefined {
   if (active.has(trial.number)) return undefined;
-  const point = resumePointOf(keeper.trialDir(study.name, trial.number), trial.systemAttrs);
-  return point !== undefined && existsSync(point.path) ? point : undefined;
+  const dir = keeper.trialDir(study.name, trial.number);
+  const point = resumePointOf(dir, trial.systemAttrs);
+  return point !== undefined && checkpointProblem(dir, point.path) === undefined ? point : undefined;
 }
 
 /** A paused trial the pruner promotes now, resumed in its own number; null when none is. */

@@ -204,7 +204,7 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
   const artifacts: ArtifactKeeper | undefined =
     options.artifactDir === undefined
       ? undefined
-      : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text) });
+      : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text), study: options.study });
   for (const notice of options.plan.notices) reporter.notice?.(notice);
   const runner = options.plan.create();
   const interrupts = installInterrupts(reporter, process, options.stopAsking);
