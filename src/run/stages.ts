@@ -17,6 +17,7 @@ import { artifactRoot } from '../artifacts/paths.js';
 import { OptionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import { randomSeed } from '../samplers/rng.js';
+import { stageSeed } from '../study/seeds.js';
 import type { ParamValue } from '../space/distributions.js';
 import { contains, toInternal } from '../space/distributions.js';
 import type { SearchSpace } from '../space/search-space.js';
@@ -123,7 +124,10 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
       pruner: stage.pruner ?? file.pruner,
       budget: { ...file.budget, trials: stage.trials },
     };
-    const seed = options.seed ?? (existing === null ? undefined : storedSeed(existing.systemAttrs)) ?? samplerSeedOf(stageFile) ?? randomSeed();
+    // As a flat study's (flag or file, else stored, else the sampler's), each stage's its own (stageSeed).
+    const storedStudySeed = existing === null ? undefined : storedSeed(existing.systemAttrs);
+    const samplerSeed = samplerSeedOf(stageFile);
+    const seed = options.seed !== undefined ? stageSeed(options.seed, index) : (storedStudySeed ?? (samplerSeed === undefined ? randomSeed() : stageSeed(samplerSeed, index)));
     const policies = buildPolicies(stageFile, seed);
     const lineage: StageLineage = {
       of: name,

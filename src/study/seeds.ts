@@ -29,6 +29,17 @@ export function trialSeed(studySeed: number, number: number): number {
 }
 
 /**
+ * The seed of stage `index` (0, 1, …) of a staged study whose file or flag gives `seed`: the
+ * first stage's is `seed`, each later one's a hash of both. Every stage's study numbers its
+ * trials from 0, so one seed for all would give trial n of every stage the same trial seed
+ * (and the same confirm seeds): a stage's first trial, re-running the previous best, would
+ * replay its run exactly instead of measuring it again.
+ */
+export function stageSeed(seed: number, index: number): number {
+  return index === 0 ? seed : hashLabels(seed, ['sodate:stage_seed', index]);
+}
+
+/**
  * The one seed every tuning trial of a study with `trialSeeds: shared` gets: configurations
  * are then compared on the same initialisation and data order (common random numbers), and
  * a deterministic trainer given the same knobs again retraces the same curve.

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, startCli, tempProject } from '../helpers/cli.js';
 import { optunaRead, pythonModulesMissing } from '../helpers/optuna.js';
+import { stageSeed } from '../../src/study/seeds.js';
 
 const missingOptuna = pythonModulesMissing(['optuna']);
 if (missingOptuna !== null) console.warn(`skipping the Optuna check of the stages e2e test: ${missingOptuna}`);
@@ -122,8 +123,9 @@ describe('sodate tune with stages', () => {
     expect(new Set(reg.map((t) => t.params['wd'])).size).toBeGreaterThan(1);
 
     expect(lineageOf(dir, 'grow.optim')).toMatchObject({ of: 'grow', index: 0, name: 'optim', parent: null, stages: ['optim', 'reg'] });
-    // No study seed in the file: each stage's study takes its own sampler's seed, so its trial seeds repeat run after run.
-    expect([studySeedOf(dir, 'grow.optim'), studySeedOf(dir, 'grow.reg')]).toEqual([3, 1]);
+    // No study seed in the file: each stage's study seed comes from its own sampler's seed, so its trial seeds repeat
+    // run after run; a later stage's is derived from it (stageSeed), so no two stages share trial seeds.
+    expect([studySeedOf(dir, 'grow.optim'), studySeedOf(dir, 'grow.reg')]).toEqual([3, stageSeed(1, 1)]);
     if (missingOptuna === null) {
       // Each stage is an ordinary Optuna study: the fixed parameters read as single-value distributions.
       const read = optunaRead(`sqlite:///${join(dir, 'studies', 'grow.db')}`, 'grow.reg');

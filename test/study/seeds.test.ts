@@ -1,9 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { createStudy } from '../../src/study/create.js';
-import { ablationSeed, confirmSeed, sharedTrialSeed, trialSeed } from '../../src/study/seeds.js';
+import { ablationSeed, confirmSeed, sharedTrialSeed, stageSeed, trialSeed } from '../../src/study/seeds.js';
 import { isRerun } from '../../src/storage/records.js';
 import { ABLATION_ATTR, ABLATION_SEED_ATTR, CONFIRM_OF_ATTR, CONFIRM_SEED_ATTR, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR } from '../../src/storage/metadata.js';
 import { InMemoryStorage } from '../../src/storage/memory.js';
+
+describe('stage seeds', () => {
+  it('keep the first stage on the given seed and give each later stage its own, the same run after run', () => {
+    expect(stageSeed(7, 0)).toBe(7);
+    const later = [1, 2, 3].map((i) => stageSeed(7, i));
+    expect(new Set([7, ...later]).size).toBe(4);
+    expect([1, 2, 3].map((i) => stageSeed(7, i))).toEqual(later);
+  });
+});
 
 describe('trial seeds', () => {
   it('gives every asked trial a stored seed derived from the study seed and its number', async () => {
