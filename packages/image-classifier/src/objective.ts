@@ -158,7 +158,9 @@ function subset(data: ImageDataset, maxSamples: number | undefined, seed: number
  * over folds): one number for one objective, a list for several. `constraints` are set as
  * constraint values when it ends. The first objective's best epoch, the validation
  * metrics, the parameter count, the model's size, the training time and (when timed) the
- * inference time are kept as user attributes.
+ * inference time are kept as user attributes. Given a trial directory (a slot's
+ * `trial.artifactDir`) it saves the model and a checkpoint per epoch there (see `saveModel`,
+ * `checkpoints`), and a resumed trial (`trial.resumeFrom`) goes on from its checkpoint.
  */
 export function imageClassifierObjective(options: ImageClassifierOptions = {}): Objective {
   checkOptions(options);
