@@ -5,7 +5,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempProject } from '../../../test/helpers/cli.js';
+import { runCli, tempProject } from './helpers/cli.js';
 import { loadModelFiles } from '../src/index.js';
 
 // Four grid points, visited in the order seed 0 shuffles them to: lr 0.01, 0.005, 1e-7, 2e-7.
