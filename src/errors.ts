@@ -63,7 +63,19 @@ export function isSodateError(error: unknown): error is SodateError {
   return error instanceof SodateError || (typeof error === 'object' && error !== null && (error as { [SODATE_ERROR_BRAND]?: unknown })[SODATE_ERROR_BRAND] === true);
 }
 
-/** The message of anything thrown: an Error's message (its name when the message is empty), else the value as text. */
+/**
+ * The message of anything thrown: an Error's message (its name when the message is empty), an
+ * object's JSON (`throw {code: 5}` reads `{"code":5}`, not `[object Object]`), else the value as text.
+ */
 export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message || error.name : String(error);
+  if (error instanceof Error) return error.message || error.name;
+  if (typeof error !== 'object' || error === null) return String(error);
+  // An Error of another realm (a vm context) is no instanceof Error but has its message.
+  const message = (error as { message?: unknown }).message;
+  if (typeof message === 'string' && message !== '') return message;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error); // a cycle, a BigInt
+  }
 }

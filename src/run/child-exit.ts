@@ -32,3 +32,39 @@ function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
   return signal !== null ? `killed by ${signal}` : `exited with code ${code}`;
 }
+
+/** Characters of stderr a slot keeps to find why its trial died. */
+export const STDERR_TAIL_CHARS = 8192;
+
+/** Longest reason quoted in a fail reason; the whole output is in the trial's log. */
+const MAX_REASON = 300;
+
+/** `tail` with `text` after it, cut to its last STDERR_TAIL_CHARS characters. */
+export function keepTail(tail: string, text: string): string {
+  const joined = tail + text;
+  return joined.length > STDERR_TAIL_CHARS ? joined.slice(-STDERR_TAIL_CHARS) : joined;
+}
+
+/**
+ * The line of a dead program's stderr that says why it died: V8's `FATAL ERROR: … out of
+ * memory`, else the last line that is not part of a stack (a Python traceback ends with
+ * `RuntimeError: boom`, a Node one with indented frames, `}` and `Node.js v20…`). Frames
+ * and progress bars are skipped: indented lines, lines without a word, what a `\r` overwrote.
+ */
+export function lastErrorLine(stderr: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  const lines = stderr.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').split('\n').map((line) => (line.split('\r').filter((part) => part.trim() !== '').at(-1) ?? '').trimEnd());
+  const meaningful = (line: string) => line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line);
+  const found = lines.find((line) => line.startsWith('FATAL ERROR:')) ?? lines.findLast(meaningful);
+  return found === undefined ? undefined : clip(found);
+}
+
+function clip(line: string): string {
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON)}…` : line;
+}
+
+/** `exited with code 1: RuntimeError: boom`: how it ended and, when known, why (one line). */
+export function describeDeath(code: number | null, signal: NodeJS.Signals | null, why: string | undefined): string {
+  const reason = why === undefined ? undefined : clip(why.split('\n').find((line) => line.trim() !== '')?.trim() ?? '');
+  return reason === undefined || reason === '' ? describeExit(code, signal) : `${describeExit(code, signal)}: ${reason}`;
+}

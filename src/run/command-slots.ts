@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { CommandSpec } from '../objectives/command-objective.js';
 import { commandArgv, commandEnv, parseOutputLine } from '../objectives/command-objective.js';
-import { DEFAULT_KILL_GRACE_SECONDS, describeExit, terminate } from './child-exit.js';
+import { DEFAULT_KILL_GRACE_SECONDS, describeDeath, keepTail, lastErrorLine, terminate } from './child-exit.js';
 import { deviceEnv } from './devices.js';
 import type { TrialTask } from './messages.js';
 import type { RunningTrial, Slot, SlotRunner, StopWhy, TrialEnd, TrialMessageHandler } from './slots.js';
@@ -170,7 +170,13 @@ export class CommandSlots implements SlotRunner {
         buffer = '';
       }
     });
-    child.stderr?.on('data', (data: Buffer) => void handle({ type: 'log', text: data.toString() }));
+    // Its end says why a failed command failed (a traceback's last line); the log keeps all of it.
+    let stderrTail = '';
+    child.stderr?.on('data', (data: Buffer) => {
+      const text = data.toString();
+      stderrTail = keepTail(stderrTail, text);
+      void handle({ type: 'log', text });
+    });
     let spawnError: Error | undefined;
     child.on('error', (error) => (spawnError = error));
     child.on('close', (code, signal) => {
@@ -183,8 +189,8 @@ export class CommandSlots implements SlotRunner {
           ended.resolve({ type: 'error', message: `cannot run the command ${JSON.stringify(argv0)}: ${spawnError.message}`, code: 'SODATE_OBJECTIVE_LOAD' });
         } else if (lineError !== undefined) ended.resolve({ type: 'error', message: lineError });
         else if (stopped !== undefined) ended.resolve({ type: 'stopped', why: stopped });
-        else if (signal !== null) ended.resolve({ type: 'crashed', message: `command ${describeExit(code, signal)}` });
-        else if (code !== 0) ended.resolve({ type: 'error', message: `command exited with code ${code}` });
+        else if (signal !== null) ended.resolve({ type: 'crashed', message: `command ${describeDeath(code, signal, lastErrorLine(stderrTail))}` });
+        else if (code !== 0) ended.resolve({ type: 'error', message: `command ${describeDeath(code, signal, lastErrorLine(stderrTail))}` });
         // Folds without a final line: the trial's value is the mean over its folds.
         else if (finalValue === undefined && reportedFolds) ended.resolve({ type: 'done', value: undefined });
         else if (finalValue === undefined) ended.resolve({ type: 'error', message: malformedFinal ?? 'command printed no final {"value": …} (or {"values": […]}) line' });

@@ -55,8 +55,11 @@ export const OUTPUT_END_MARK = '\u001esodate:trial-end\u001e\n';
 /** Parent → child process of a process slot. */
 export type ChildRequest = { readonly type: 'run'; readonly task: TrialTask; readonly objective: ObjectiveRef } | LoopMessage;
 
-/** Child process of a process slot → parent. */
-export type ChildMessage = TrialMessage | { readonly type: 'end'; readonly outcome: TrialOutcome };
+/**
+ * Child process of a process slot → parent. `uncaught`: an error no code caught (an async
+ * throw, an unhandled rejection) is ending the child; its message is the trial's fail reason.
+ */
+export type ChildMessage = TrialMessage | { readonly type: 'end'; readonly outcome: TrialOutcome } | { readonly type: 'uncaught'; readonly message: string };
 
 /** What a thread slot's worker function receives (the port is transferred with it). */
 export interface ThreadTaskPayload {

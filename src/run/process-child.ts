@@ -3,6 +3,7 @@
  * it loads the objective once and runs one trial at a time for as long as the slot lives.
  * It exits when the loop goes away (the IPC channel closes).
  */
+import { inspect } from 'node:util';
 import { errorMessage } from '../errors.js';
 import { objectiveCache } from '../objectives/load.js';
 import type { ChildMessage, ChildRequest, LoopMessage, TrialOutcome } from './messages.js';
@@ -44,3 +45,26 @@ process.on('message', (request: ChildRequest) => {
   resolve?.(request);
 });
 process.on('disconnect', () => process.exit(0));
+
+let dying = false;
+
+/**
+ * An uncaught error ends the child as it ends any Node program (stack on stderr, code 1),
+ * but first tells the loop its message: else the trial's fail reason would only say
+ * `exited with code 1`. Stderr to a pipe is written synchronously; the message is awaited.
+ */
+function dieOf(error: unknown): void {
+  if (dying) return;
+  dying = true;
+  process.stderr.write(`${error instanceof Error ? inspect(error) : `Uncaught ${inspect(error)}`}\n`);
+  const exit = () => process.exit(1);
+  if (!process.connected) return exit();
+  setTimeout(exit, 2000);
+  try {
+    process.send?.({ type: 'uncaught', message: errorMessage(error) } satisfies ChildMessage, exit);
+  } catch {
+    exit();
+  }
+}
+process.on('uncaughtException', dieOf);
+process.on('unhandledRejection', dieOf);

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
-import { DEFAULT_KILL_GRACE_SECONDS, describeExit, terminate } from './child-exit.js';
+import { DEFAULT_KILL_GRACE_SECONDS, describeDeath, keepTail, lastErrorLine, terminate } from './child-exit.js';
 import { deviceEnv } from './devices.js';
 import { entryExecArgv, runModulePath } from './entry.js';
 import type { ChildMessage, ChildRequest, ObjectiveRef, TrialOutcome, TrialTask } from './messages.js';
@@ -10,22 +10,32 @@ import { answerMessage, settleOnce } from './slots.js';
 
 interface ChildSlot {
   readonly child: ChildProcess;
-  current: ((message: ChildMessage) => void) | undefined;
+  current: ((message: Exclude<ChildMessage, { type: 'uncaught' }>) => void) | undefined;
   log: ((text: string) => void) | undefined;
   /** Called when a stream (stdout or stderr) printed the end mark of the current trial. */
   outputEnded: (() => void) | undefined;
   exited: boolean;
+  /** Its stdout, stderr and IPC channel are all read to their end. */
+  closed: boolean;
+  /** The current trial's stderr (its end), to say why the child died (V8's out-of-memory line). */
+  stderrTail: string;
+  /** The message of the uncaught error that is ending the child, as it said over IPC. */
+  uncaught: string | undefined;
 }
 
-/** Pass a stream's text to the log, cutting out end marks (which may straddle chunks). */
-function outputReader(record: ChildSlot): (data: Buffer) => void {
+/** Pass a stream's text to the log (and stderr's to its tail), cutting out end marks (which may straddle chunks). */
+function outputReader(record: ChildSlot, stream: 'stdout' | 'stderr'): (data: Buffer) => void {
+  const log = (text: string) => {
+    if (stream === 'stderr') record.stderrTail = keepTail(record.stderrTail, text);
+    record.log?.(text);
+  };
   let pending = '';
   return (data) => {
     let text = pending + data.toString();
     pending = '';
     let at: number;
     while ((at = text.indexOf(OUTPUT_END_MARK)) >= 0) {
-      if (at > 0) record.log?.(text.slice(0, at));
+      if (at > 0) log(text.slice(0, at));
       text = text.slice(at + OUTPUT_END_MARK.length);
       record.outputEnded?.();
     }
@@ -37,9 +47,12 @@ function outputReader(record: ChildSlot): (data: Buffer) => void {
         break;
       }
     }
-    if (text.length > 0) record.log?.(text);
+    if (text.length > 0) log(text);
   };
 }
+
+/** How long a dead child's output and messages are awaited before its trial is failed without them. */
+const CLOSE_WAIT_MS = 1000;
 
 export interface ProcessSlotsOptions {
   readonly objective: ObjectiveRef;
@@ -74,11 +87,15 @@ export class ProcessSlots implements SlotRunner {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       detached: true,
     });
-    const record: ChildSlot = { child, current: undefined, log: undefined, outputEnded: undefined, exited: false };
-    child.on('message', (message: ChildMessage) => record.current?.(message));
-    child.stdout?.on('data', outputReader(record));
-    child.stderr?.on('data', outputReader(record));
+    const record: ChildSlot = { child, current: undefined, log: undefined, outputEnded: undefined, exited: false, closed: false, stderrTail: '', uncaught: undefined };
+    child.on('message', (message: ChildMessage) => {
+      if (message.type === 'uncaught') record.uncaught = message.message;
+      else record.current?.(message);
+    });
+    child.stdout?.on('data', outputReader(record, 'stdout'));
+    child.stderr?.on('data', outputReader(record, 'stderr'));
     child.on('exit', () => (record.exited = true));
+    child.on('close', () => (record.closed = true));
     child.on('error', () => undefined);
     this.children.set(slot.name, record);
     return record;
@@ -97,9 +114,19 @@ export class ProcessSlots implements SlotRunner {
       child.off('exit', onExit);
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
-      finish(stopped !== undefined ? { type: 'stopped', why: stopped } : { type: 'crashed', message: `trial process ${describeExit(code, signal)}` });
+      if (stopped !== undefined) return finish({ type: 'stopped', why: stopped });
+      // Why it died comes on the IPC channel or stderr, which may still be unread at its exit.
+      const crashed = () => finish({ type: 'crashed', message: `trial process ${describeDeath(code, signal, record.uncaught ?? lastErrorLine(record.stderrTail))}` });
+      if (record.closed) return crashed();
+      // A grandchild that holds the pipes open does not hold the trial's end for long.
+      const timer = setTimeout(crashed, CLOSE_WAIT_MS);
+      child.once('close', () => {
+        clearTimeout(timer);
+        crashed();
+      });
     };
     child.on('exit', onExit);
+    if (!record.exited) record.stderrTail = '';
     record.log = (text) => void handle({ type: 'log', text });
     // The trial ends when the child said so and both streams printed their end mark.
     let marks = 0;

@@ -74,6 +74,15 @@ if (mode === 'steps' || mode === 'stubborn') {
 } else if (mode === 'exit3') {
   console.log('{"value": 1}');
   process.exit(3);
+} else if (mode === 'pytraceback') {
+  console.error('Traceback (most recent call last):');
+  console.error('  File "train.py", line 5, in <module>');
+  console.error('    train()');
+  console.error('RuntimeError: boom in training loop');
+  process.exit(1);
+} else if (mode === 'nodethrows') {
+  console.error('a warning first');
+  throw Object.assign(new Error('boom in training loop'), { code: 'E_TRAIN' });
 } else if (mode === 'hang') {
   setInterval(() => {}, 1000);
 } else if (mode === 'crashonce') {
@@ -147,6 +156,15 @@ describe('command trials', () => {
     expect(a.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'command printed no final {"value": …} (or {"values": […]}) line']));
     const b = await runWith(commandRunner(dir, ['exit3', '{x}']), { maxTrials: 2 });
     expect(b.trials.map((t) => [t.state, t.systemAttrs['fail_reason']])).toEqual(Array(2).fill(['FAIL', 'command exited with code 3']));
+  });
+
+  it("fail a command that exits non-zero with the last line of its stderr that says why (a traceback's last line), not only its exit code", async () => {
+    const dir = fixtureDir({ 'train.mjs': TRAIN });
+    const python = await runWith(commandRunner(dir, ['pytraceback', '{x}']), { maxTrials: 1 });
+    expect(python.trials[0]?.systemAttrs['fail_reason']).toBe('command exited with code 1: RuntimeError: boom in training loop');
+    // Node's own uncaught-error output: a source line, a caret, frames, an object tail, its version.
+    const node = await runWith(commandRunner(dir, ['nodethrows', '{x}']), { maxTrials: 1 });
+    expect(node.trials[0]?.systemAttrs['fail_reason']).toBe('command exited with code 1: Error: boom in training loop');
   });
 
   it('fail a command whose final value line is not a number with that line, what is wrong and the fix', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InlineSlots } from '../../src/run/inline-slots.js';
@@ -120,6 +120,95 @@ describe.each<Kind>(['thread', 'process'])('%s slots that hang or die', (kind) =
     }
     expect(notices.filter((n) => /re-queued with the same parameters/.test(n))).toHaveLength(2);
     expect(existsSync(join(dir, 'crashed-0.25'))).toBe(true);
+  });
+});
+
+/** Objectives that print, or die in ways a slot must explain (a module of their own beside the shared fixtures). */
+const DYING = `
+export function prints(trial) {
+  console.log('log line of trial ' + trial.number);
+  console.error('error line of trial ' + trial.number);
+  process.stdout.write(Buffer.from('raw write of trial ' + trial.number + '\\n'));
+  return 0;
+}
+export function asyncThrow() {
+  setTimeout(() => { throw new Error('async uncaught boom'); });
+  return new Promise(() => {});
+}
+export function rejectsObject() {
+  Promise.reject({ code: 5 });
+  return new Promise(() => {});
+}
+export function throwsObject() { throw { code: 5 }; }
+export function exhaustsHeap() {
+  const kept = [];
+  for (;;) kept.push(new Array(1e6).fill(Math.random()));
+}
+`;
+
+function dyingRunner(kind: 'thread' | 'process', dir: string, exportName: string): SlotRunner {
+  const objective = { kind: 'module' as const, path: join(dir, 'dying.mjs'), exportName };
+  return kind === 'thread' ? new ThreadSlots({ objective, threads: 2 }) : new ProcessSlots({ objective, killGraceSeconds: 1 });
+}
+
+/** What this process writes to its stdout while `run` runs (where a slot's output must not go). */
+async function ownStdout<T>(run: () => Promise<T>): Promise<{ result: T; written: string }> {
+  const original = process.stdout.write;
+  let written = '';
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    written += String(chunk);
+    return (original as (...args: unknown[]) => boolean).call(process.stdout, chunk, ...rest);
+  }) as typeof process.stdout.write;
+  try {
+    const result = await run();
+    // A worker's stdout reaches this thread asynchronously: give a stray write time to arrive.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return { result, written };
+  } finally {
+    process.stdout.write = original;
+  }
+}
+
+describe.each<'thread' | 'process'>(['thread', 'process'])('%s slots and what a trial prints or dies of', (kind) => {
+  it("keep what the objective prints (console.log, console.error, stdout writes) in its trial's log, never on the tuner's stdout", async () => {
+    const dir = fixtureDir({ 'dying.mjs': DYING });
+    const { result, written } = await ownStdout(() => runWith(dyingRunner(kind, dir, 'prints'), { maxTrials: 3, logDir: join(dir, 'logs') }));
+    expect(result.trials).toHaveLength(3);
+    for (const t of result.trials) {
+      const log = readFileSync(join(dir, 'logs', result.study.name, `${t.number}.log`), 'utf8');
+      expect(log.split('\n').sort()).toEqual(['', `error line of trial ${t.number}`, `log line of trial ${t.number}`, `raw write of trial ${t.number}`]);
+      expect(t.systemAttrs['sodate:log_tail']).toBe(log);
+    }
+    expect(written).not.toMatch(/of trial/);
+  });
+
+  it('fail a trial whose slot died of an uncaught async throw with that error\'s message', async () => {
+    const { trials } = await runWith(dyingRunner(kind, fixtureDir({ 'dying.mjs': DYING }), 'asyncThrow'), { maxTrials: 1 });
+    expect(trials[0]?.systemAttrs['fail_reason']).toBe(kind === 'process' ? 'trial process exited with code 1: async uncaught boom' : 'worker thread died: async uncaught boom');
+  });
+
+  it('fail a trial whose slot died of an unhandled rejection with the rejected value as JSON', async () => {
+    const { trials } = await runWith(dyingRunner(kind, fixtureDir({ 'dying.mjs': DYING }), 'rejectsObject'), { maxTrials: 1 });
+    expect(trials[0]?.systemAttrs['fail_reason']).toBe(kind === 'process' ? 'trial process exited with code 1: {"code":5}' : 'worker thread died: {"code":5}');
+  });
+
+  it('record a thrown plain object as its JSON, not [object Object]', async () => {
+    const { trials } = await runWith(dyingRunner(kind, fixtureDir({ 'dying.mjs': DYING }), 'throwsObject'), { maxTrials: 1 });
+    expect(trials[0]?.systemAttrs['fail_reason']).toBe('{"code":5}');
+  });
+});
+
+describe('process slots whose child runs out of memory', () => {
+  it("fail the trial with V8's out-of-memory line, not only the signal", async () => {
+    const before = process.env['NODE_OPTIONS'];
+    process.env['NODE_OPTIONS'] = `${before ?? ''} --max-old-space-size=64`;
+    try {
+      const { trials } = await runWith(dyingRunner('process', fixtureDir({ 'dying.mjs': DYING }), 'exhaustsHeap'), { maxTrials: 1 });
+      expect(trials[0]?.systemAttrs['fail_reason']).toMatch(/^trial process killed by SIGABRT: FATAL ERROR: .*JavaScript heap out of memory$/);
+    } finally {
+      if (before === undefined) delete process.env['NODE_OPTIONS'];
+      else process.env['NODE_OPTIONS'] = before;
+    }
   });
 });
 
