@@ -28,19 +28,37 @@ export interface SlotPlanOptions {
   readonly gpus?: readonly number[];
   /** CPU cores (default: os.availableParallelism()). */
   readonly cores?: number;
+  /** The CUDA_VISIBLE_DEVICES this run inherited, which limits `auto` (default: process.env's). */
+  readonly cudaVisibleDevices?: string | undefined;
+}
+
+/**
+ * The GPUs an inherited CUDA_VISIBLE_DEVICES leaves to `devices: auto`, by nvidia-smi index;
+ * undefined when it is unset or names GPUs another way (UUIDs, MIG instances), which is not
+ * mapped here. Empty: it hides every GPU.
+ */
+export function visibleGpus(value: string | undefined): number[] | undefined {
+  if (value === undefined) return undefined;
+  const parts = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
+  return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
 }
 
 /**
  * The slots for `workers: { devices, perDevice }`:
  * - `[0, 1]` → perDevice slots on each listed GPU (default 1);
  * - `cpu` → perDevice slots on the CPU (default: one per core);
- * - `auto` → the GPUs nvidia-smi finds as above, else the CPU as above.
+ * - `auto` → the GPUs nvidia-smi finds as above (those an inherited CUDA_VISIBLE_DEVICES
+ *   lists, when it lists indices), else the CPU as above.
  */
 export function planSlots(devices: DeviceSpec, perDevice: number | undefined, options: SlotPlanOptions = {}): Slot[] {
   if (perDevice !== undefined && (!Number.isInteger(perDevice) || perDevice < 1)) throw new OptionError(`perDevice must be a positive integer, got ${perDevice}`);
   let gpus: readonly number[];
   if (devices === 'cpu') gpus = [];
-  else if (devices === 'auto') gpus = options.gpus ?? discoverGpus();
+  else if (devices === 'auto') {
+    const visible = visibleGpus('cudaVisibleDevices' in options ? options.cudaVisibleDevices : process.env['CUDA_VISIBLE_DEVICES']);
+    const found = options.gpus ?? discoverGpus();
+    gpus = visible === undefined ? found : found.filter((gpu) => visible.includes(gpu));
+  }
   else gpus = checkListedGpus(devices, options.gpus ?? discoverGpus());
   if (gpus.length > 0) {
     const per = perDevice ?? 1;
@@ -76,7 +94,17 @@ export function parseDevicesFlag(text: string): DeviceSpec {
   return parts.map(Number);
 }
 
-/** The environment a process slot's child gets: its GPU alone (none for the CPU), set before any framework loads. */
+/**
+ * The environment a process slot's child gets: its GPU alone (none for the CPU), set before
+ * any framework loads. GPUs are numbered as nvidia-smi numbers them, in PCI bus order, while
+ * CUDA numbers them fastest first unless told otherwise: on a machine with two models the
+ * same index would be another card.
+ */
 export function deviceEnv(slot: Slot): Record<string, string> {
-  return { CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu), SODATE_DEVICE: slot.device, SODATE_SLOT: slot.name };
+  return {
+    CUDA_VISIBLE_DEVICES: slot.gpu === null ? '' : String(slot.gpu),
+    ...(slot.gpu === null ? {} : { CUDA_DEVICE_ORDER: 'PCI_BUS_ID' }),
+    SODATE_DEVICE: slot.device,
+    SODATE_SLOT: slot.name,
+  };
 }

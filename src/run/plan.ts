@@ -4,7 +4,7 @@ import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import { builtinManifest, builtinNotInstalled } from '../objectives/builtins.js';
 import type { DeviceSpec, Isolation, StudyFile } from '../study-file/study-file.js';
 import type { SlotPlanOptions } from './devices.js';
-import { discoverGpus, planSlots } from './devices.js';
+import { discoverGpus, planSlots, visibleGpus } from './devices.js';
 import { InlineSlots } from './inline-slots.js';
 import type { ObjectiveRef } from './messages.js';
 import { missingProgram } from '../objectives/command-program.js';
@@ -46,10 +46,13 @@ export function planRun(options: RunPlanOptions): RunPlan {
   // nvidia-smi is asked once, for the slots and for the notice.
   const gpus = devices === 'cpu' ? undefined : (options.slotOptions?.gpus ?? discoverGpus());
   const slots = planSlots(devices, options.perDevice ?? file.workers.perDevice, { ...options.slotOptions, ...(gpus === undefined ? {} : { gpus }) });
-  const notices =
-    Array.isArray(devices) && gpus?.length === 0
+  const inheritedVisible = options.slotOptions !== undefined && 'cudaVisibleDevices' in options.slotOptions ? options.slotOptions.cudaVisibleDevices : process.env['CUDA_VISIBLE_DEVICES'];
+  const notices = [
+    ...(Array.isArray(devices) && gpus?.length === 0
       ? [`devices ${devices.join(',')}: nvidia-smi lists no GPU here, so these cannot be checked; each trial gets CUDA_VISIBLE_DEVICES of its GPU, and one that does not exist trains on the CPU`]
-      : [];
+      : []),
+    ...inheritedVisibleDevicesNotice(devices, inheritedVisible, gpus ?? []),
+  ];
   const grace = options.killGraceSeconds === undefined ? {} : { killGraceSeconds: options.killGraceSeconds };
   const spec = file.objective;
   if (spec.kind === 'command') {
@@ -80,4 +83,19 @@ export function checkObjective(file: StudyFile): void {
   if (spec.kind === 'builtin' && builtinManifest(spec.name) === undefined) throw builtinNotInstalled(spec.name);
   const missing = spec.kind === 'command' ? missingProgram(spec) : undefined;
   if (missing !== undefined) throw new ObjectiveLoadError(missing);
+}
+
+/**
+ * What a CUDA_VISIBLE_DEVICES set in this shell does to the run: it limits `auto` to the GPUs it
+ * lists by index; GPUs it names otherwise (UUIDs) are not mapped, and named `devices` (nvidia-smi
+ * indices) replace it for each trial.
+ */
+export function inheritedVisibleDevicesNotice(devices: DeviceSpec, inherited: string | undefined, found: readonly number[]): string[] {
+  if (inherited === undefined || devices === 'cpu' || found.length === 0) return [];
+  const visible = visibleGpus(inherited);
+  if (Array.isArray(devices)) return [`CUDA_VISIBLE_DEVICES=${inherited} in this environment is replaced for each trial: devices ${devices.join(',')} are nvidia-smi's indices`];
+  if (visible === undefined) return [`CUDA_VISIBLE_DEVICES=${inherited} names GPUs other than by index, which devices auto does not map: it uses every GPU nvidia-smi lists (${found.join(', ')}); name the ones to use with --devices`];
+  const used = found.filter((gpu) => visible.includes(gpu));
+  const limited = used.length === 0 ? `no GPU of the ${found.length} nvidia-smi lists, so trials run on the CPU` : `GPU ${used.join(', ')}`;
+  return [`CUDA_VISIBLE_DEVICES=${inherited} limits devices auto to ${limited}`];
 }

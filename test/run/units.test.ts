@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandArgv, commandEnv, paramEnvName, parseOutputLine } from '../../src/objectives/command-objective.js';
-import { discoverGpus, parseDevicesFlag, planSlots } from '../../src/run/devices.js';
+import { deviceEnv, discoverGpus, parseDevicesFlag, planSlots } from '../../src/run/devices.js';
+import type { Slot } from '../../src/run/slots.js';
 import { planRun } from '../../src/run/plan.js';
 import type { TrialTask } from '../../src/run/messages.js';
 import { parseStudyFile } from '../../src/study-file/study-file.js';
@@ -96,8 +97,24 @@ describe('devices and slots', () => {
     const unchecked = planRun({ file, devices: [0, 1], logDir: '/tmp', slotOptions: { gpus: [] } });
     expect(unchecked.slots.map((s) => s.name)).toEqual(['gpu0#0', 'gpu1#0']);
     expect(unchecked.notices).toEqual(['devices 0,1: nvidia-smi lists no GPU here, so these cannot be checked; each trial gets CUDA_VISIBLE_DEVICES of its GPU, and one that does not exist trains on the CPU']);
-    expect(planRun({ file, devices: [0, 1], logDir: '/tmp', slotOptions: { gpus: [0, 1] } }).notices).toEqual([]);
+    expect(planRun({ file, devices: [0, 1], logDir: '/tmp', slotOptions: { gpus: [0, 1], cudaVisibleDevices: undefined } }).notices).toEqual([]);
     expect(planRun({ file, devices: 'cpu', logDir: '/tmp' }).notices).toEqual([]);
+  });
+  it('limits devices auto to the GPUs an inherited CUDA_VISIBLE_DEVICES lists, says so, and pins GPUs in PCI order', () => {
+    expect(planSlots('auto', 1, { gpus: [0, 1, 2], cudaVisibleDevices: '1,2' }).map((s) => s.name)).toEqual(['gpu1#0', 'gpu2#0']);
+    expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: '' }).map((s) => s.device)).toEqual(['cpu']);
+    expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: 'GPU-4f1c' }).map((s) => s.name)).toEqual(['gpu0#0', 'gpu1#0']);
+    expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: undefined }).map((s) => s.name)).toEqual(['gpu0#0', 'gpu1#0']);
+    const file = parseStudyFile('objective: { command: [node, t.mjs] }\nparams:\n  x: { float: [0, 1] }\n', 'x.yaml', { samplers: { random: [] }, pruners: {} });
+    const notices = (devices: 'auto' | number[], visible: string | undefined) => planRun({ file, devices, perDevice: 1, logDir: '/tmp', slotOptions: { gpus: [0, 1, 2], cudaVisibleDevices: visible } }).notices;
+    expect(notices('auto', '1,2')).toEqual(['CUDA_VISIBLE_DEVICES=1,2 limits devices auto to GPU 1, 2']);
+    expect(notices('auto', '')).toEqual(['CUDA_VISIBLE_DEVICES= limits devices auto to no GPU of the 3 nvidia-smi lists, so trials run on the CPU']);
+    expect(notices('auto', 'GPU-4f1c')[0]).toMatch(/names GPUs other than by index.*uses every GPU nvidia-smi lists \(0, 1, 2\); name the ones to use with --devices/);
+    expect(notices([0], '2,3')).toEqual(["CUDA_VISIBLE_DEVICES=2,3 in this environment is replaced for each trial: devices 0 are nvidia-smi's indices"]);
+    expect(notices('auto', undefined)).toEqual([]);
+    const [slot] = planSlots([1], 1, { gpus: [0, 1] });
+    expect(deviceEnv(slot as Slot)).toEqual({ CUDA_VISIBLE_DEVICES: '1', CUDA_DEVICE_ORDER: 'PCI_BUS_ID', SODATE_DEVICE: 'cuda:1', SODATE_SLOT: 'gpu1#0' });
+    expect(deviceEnv({ name: 'cpu#0', device: 'cpu', gpu: null })).toEqual({ CUDA_VISIBLE_DEVICES: '', SODATE_DEVICE: 'cpu', SODATE_SLOT: 'cpu#0' });
   });
   it('reads --devices', () => {
     expect(parseDevicesFlag('auto')).toBe('auto');
