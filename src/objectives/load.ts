@@ -3,6 +3,7 @@ import { errorMessage, isSodateError } from '../errors.js';
 import type { SlotObjective } from '../study/optimize.js';
 import type { BuiltinStudy, ObjectiveRef } from './task.js';
 import { builtinManifest, builtinNotInstalled } from './builtins.js';
+import { loadFailureReason } from './load-failure.js';
 import { ObjectiveLoadError, loadModuleObjective } from './module-objective.js';
 
 /** Load what a slot runs. Errors are ObjectiveLoadError with one line that names the fix. */
@@ -14,7 +15,7 @@ export async function loadObjectiveRef(ref: ObjectiveRef): Promise<SlotObjective
   try {
     module = await importBuiltin(manifest.specifier);
   } catch (error) {
-    throw new ObjectiveLoadError(`the built-in objective "${ref.name}" (${manifest.package}) failed to load: ${errorMessage(error).split('\n')[0]}`);
+    throw new ObjectiveLoadError(`the built-in objective "${ref.name}" (${manifest.package}) failed to load: ${loadFailureReason(error, undefined)}`);
   }
   const factory = module[manifest.factory];
   if (typeof factory !== 'function') throw new ObjectiveLoadError(`${manifest.package} has no exported function "${manifest.factory}"; reinstall it`);

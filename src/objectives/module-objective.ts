@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SodateError, errorMessage } from '../errors.js';
+import { SodateError } from '../errors.js';
+import { loadFailureReason } from './load-failure.js';
 import type { SlotObjective } from '../study/optimize.js';
 
 /** The objective module cannot be loaded or does not export a function. */
@@ -28,8 +29,7 @@ export async function loadModuleObjective(path: string, exportName = 'objective'
       module = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     }
   } catch (error) {
-    const reason = errorMessage(error).split('\n')[0];
-    throw new ObjectiveLoadError(`objective module ${path} failed to load: ${reason}`);
+    throw new ObjectiveLoadError(`objective module ${path} failed to load: ${loadFailureReason(error, path)}`);
   }
   const candidate = module[exportName] ?? (exportName === 'objective' ? module['default'] : undefined);
   if (typeof candidate !== 'function') {

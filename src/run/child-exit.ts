@@ -52,7 +52,6 @@ export function keepTail(tail: string, text: string): string {
  * and progress bars are skipped: indented lines, lines without a word, what a `\r` overwrote.
  */
 export function lastErrorLine(stderr: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   const lines = stderr.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').split('\n').map((line) => (line.split('\r').filter((part) => part.trim() !== '').at(-1) ?? '').trimEnd());
   const meaningful = (line: string) => line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line);
   const found = lines.find((line) => line.startsWith('FATAL ERROR:')) ?? lines.findLast(meaningful);
