@@ -63,8 +63,8 @@ function answerReport(entry: ActiveTrial, message: Extract<TrialMessage, { type:
         entry.stopSaid = true;
         return { type: 'stop', seq: message.seq };
       }
-      // A refused fold (twice, mixed with steps) fails the trial even if its code goes on.
-      if (message.type === 'fold') entry.failure ??= errorMessage(error);
+      // A refused fold (twice, mixed with steps), or a step after folds, fails the trial even if its code goes on.
+      if (message.type === 'fold' || entry.trial.reportsFolds) entry.failure ??= errorMessage(error);
       return { type: 'refused', seq: message.seq, message: errorMessage(error) };
     }
   });

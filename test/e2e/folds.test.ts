@@ -38,6 +38,14 @@ interface TrialJson {
 }
 
 describe('folds through the CLI', () => {
+  it('fails a trial that prints a step after its folds, in one line', async () => {
+    const mixed = `console.log('{"fold": 0, "value": 0.5}');\nconsole.log('{"step": 1, "value": 0.6}');\n`;
+    const dir = tempProject({ 'space.yaml': SPACE.replace('trials: 14', 'trials: 1').replace(/pruner: .*/, 'pruner: { kind: none }'), 'trial.mjs': mixed });
+    const tune = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
+    expect(tune.code, tune.stderr).toBe(0);
+    expect(tune.stdout).toMatch(/trial 0 FAIL +failed: trial 0 reports folds \(reportFold\); it cannot also report steps/);
+  });
+
   it('stores command folds keyed by fold index in SQLite, completes with their mean, prunes with wilcoxon, fails a bad fold line in one line', async () => {
     const dir = tempProject({ 'space.yaml': SPACE, 'trial.mjs': TRIAL });
     const tune = await runCli(['tune', 'space.yaml', '--no-tui'], dir);
