@@ -8,6 +8,17 @@ import { prunedAt } from '../../analysis/trial-facts.js';
 import { bestCompleteTrial } from '../../multi-objective/best.js';
 import { baselineLine } from '../../tui/model/summary.js';
 
+/** Longest fail reason on a trial's line; the stored reason and `sodate logs` keep all of it. */
+const MAX_REASON_CHARS = 200;
+
+/** A reason's first line, cut with an ellipsis: one trial, one line, whatever the objective threw. */
+function oneLine(reason: string): string {
+  const lines = reason.split(/[\r\n]+/).filter((line) => line.trim() !== '');
+  const first = (lines[0] ?? '').trim();
+  const cut = first.length > MAX_REASON_CHARS ? first.slice(0, MAX_REASON_CHARS) : first;
+  return cut.length < first.length || lines.length > 1 ? `${cut}…` : cut;
+}
+
 /** One readable line per event: what `sodate tune` prints without the dashboard. */
 export function plainLinesReporter(write: (line: string) => void): Reporter {
   let metric = 'value';
@@ -54,7 +65,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       let outcome: string;
       if (trial.state === 'COMPLETE') outcome = formatTrialValues(trial, metrics);
       else if (trial.state === 'PRUNED') outcome = `pruned ${prunedAt(trial)}`;
-      else outcome = `failed: ${String(failReason(trial) ?? 'unknown error')}`;
+      else outcome = `failed: ${oneLine(String(failReason(trial) ?? 'unknown error'))}`;
       write(`trial ${trial.number} ${trial.state.padEnd(8)} ${outcome}${bestText}  ${took}  ${formatParams(trial.params)}`);
     },
     notice(message) {
