@@ -67,10 +67,10 @@ export function artifactEntries(trial: FrozenTrial, owners?: OwnerCheck): Artifa
   return recordedArtifacts(trial).map((file) => {
     const path = dir === undefined ? undefined : inside(dir, file.name);
     if (!deleted && uploaded && file.url !== undefined) return { ...file, trial: trial.number, state: trial.state, path: undefined, status: 'uploaded' };
-    // Not uploaded (yet): the URL names no object, only where it would go.
+    // Never uploaded (yet): its URL names no object, only where it would have gone.
     const local: ArtifactFile = { name: file.name, size: file.size, sha256: file.sha256 };
     const status: ArtifactStatus = deleted ? 'deleted' : foreign === undefined && path !== undefined && isRegularFile(path, file.size) ? 'present' : 'missing';
-    return { ...(deleted ? file : local), trial: trial.number, state: trial.state, path, status, ...(status === 'missing' && foreign !== undefined ? { why: foreign } : {}) };
+    return { ...(uploaded ? file : local), trial: trial.number, state: trial.state, path, status, ...(status === 'missing' && foreign !== undefined ? { why: foreign } : {}) };
   });
 }
 

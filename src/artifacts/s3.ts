@@ -243,10 +243,13 @@ export class S3ArtifactStore implements RemoteArtifactStore {
       if (object.ContentLength !== undefined && statSync(partial).size !== object.ContentLength) throw new Error(`got ${statSync(partial).size} of ${object.ContentLength} bytes`);
       renameSync(partial, path);
     } catch (error) {
-      rmSync(partial, { force: true });
+      try {
+        rmSync(partial, { force: true });
+      } catch {
+        // Never written (its folder could not be made): nothing to remove.
+      }
       if (isLocalFileError(error)) {
-        const file = error.path === partial ? path : error.path;
-        throw new ArtifactCopyError(`${what}: cannot write ${file}: ${fileErrorInWords(error)}`, { file, reason: fileErrorInWords(error) });
+        throw new ArtifactCopyError(`${what}: cannot write ${path}: ${fileErrorInWords(error)}`, { file: path, reason: fileErrorInWords(error) });
       }
       throw this.fail(error, what);
     }

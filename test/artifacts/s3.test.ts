@@ -1,12 +1,16 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CHANGED_SINCE_RECORDED, copyEntries } from '../../src/artifacts/copy.js';
 import { ArtifactKeeper } from '../../src/artifacts/keeper.js';
 import { artifactEntries, remoteArtifactEntries } from '../../src/artifacts/listing.js';
+import { ArtifactCopyError } from '../../src/artifacts/local-files.js';
 import { openArtifactKeeper } from '../../src/artifacts/open.js';
 import type { RemoteArtifactStore } from '../../src/artifacts/remote.js';
 import { ArtifactStoreError, objectKey, parseS3Url } from '../../src/artifacts/remote.js';
+import { recordedArtifacts } from '../../src/artifacts/record.js';
 import { S3ArtifactStore, loadS3Sdk } from '../../src/artifacts/s3.js';
 import { InlineSlots } from '../../src/run/inline-slots.js';
 import type { RemoteTrial } from '../../src/run/remote-trial.js';
@@ -79,6 +83,37 @@ describe('S3ArtifactStore against a real S3-compatible server', () => {
     expect(readFileSync(back, 'utf8')).toBe('weights');
     await store.remove(['runs/demo/0/model.txt', 'runs/demo/0/never-there']);
     expect(await store.list('runs/demo/')).toEqual(new Map());
+  });
+
+  it('says in one line which local file a download cannot write, as a copy error, not a store failure to retry', async () => {
+    const store = await open();
+    const file = join(temp(), 'model.txt');
+    writeFileSync(file, 'weights');
+    await store.put('runs/get-errors/1/model.txt', file, 7, 'ab');
+    const error = await store.get('runs/get-errors/1/model.txt', join(file, 'sub', 'copy.txt')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ArtifactCopyError);
+    expect(error).not.toBeInstanceOf(ArtifactStoreError);
+    expect((error as Error).message).toBe(`downloading s3://bucket/runs/get-errors/1/model.txt: cannot write ${join(file, 'sub', 'copy.txt')}: a part of its path is a file, not a directory`);
+    expect(readFileSync(file, 'utf8')).toBe('weights');
+  });
+
+  it('downloads --copy-to files into the target, refusing one under a file in one line and an object whose sha256 is not the recorded one', async () => {
+    const store = await open();
+    const file = join(temp(), 'model.txt');
+    writeFileSync(file, 'weights');
+    await store.put('runs/get-errors/2/model.txt', file, 7, 'ab');
+    const entry = { trial: 2, state: 'COMPLETE' as const, name: 'model.txt', size: 7, url: 's3://bucket/runs/get-errors/2/model.txt', path: undefined, status: 'present' as const };
+    const good = { ...entry, sha256: createHash('sha256').update('weights').digest('hex') };
+    const target = join(temp(), 'best');
+    expect((await copyEntries([good], target, store)).copied).toHaveLength(1);
+    expect(readFileSync(join(target, 'model.txt'), 'utf8')).toBe('weights');
+    const other = join(temp(), 'other');
+    const { skipped } = await copyEntries([{ ...entry, sha256: 'f'.repeat(64) }], other, store);
+    expect(skipped.map((e) => e.why)).toEqual([CHANGED_SINCE_RECORDED]);
+    expect(existsSync(other)).toBe(false);
+    const under = await copyEntries([good], join(file, 'best'), store).catch((e: unknown) => e);
+    expect(under).toBeInstanceOf(ArtifactCopyError);
+    expect((under as Error).message).toBe(`cannot copy into ${join(file, 'best')}: it lies under the file ${file}; give --copy-to a directory you can write (it is created if missing)`);
   });
 
   it('uploads a file larger than a part in parts, which downloads byte for byte', async () => {
@@ -186,7 +221,9 @@ describe('trial artifacts in an S3 bucket', () => {
     expect(existsSync(join(dir, study.name)) ? readdirSync(join(dir, study.name)) : []).toEqual([]);
     for (const t of trials) {
       expect(t.systemAttrs[ARTIFACT_REMOTE_ATTR]).toEqual({ url: `s3://bucket/keep1/${study.name}/${t.number}/`, endpoint: server.endpoint, region: 'us-east-1' });
-      expect(artifactEntries(t)[0]?.url).toBe(`s3://bucket/keep1/${study.name}/${t.number}/x.txt`);
+      // Every trial's record names its object; the listing names it only for a trial whose upload happened.
+      expect(recordedArtifacts(t)[0]?.url).toBe(`s3://bucket/keep1/${study.name}/${t.number}/x.txt`);
+      expect(artifactEntries(t)[0]?.url).toBe(t.systemAttrs[ARTIFACTS_UPLOADED_ATTR] !== undefined ? `s3://bucket/keep1/${study.name}/${t.number}/x.txt` : undefined);
     }
     expect(best.systemAttrs[ARTIFACTS_UPLOADED_ATTR]).toEqual(expect.any(String));
     expect((await remoteArtifactEntries(best, store)).map((e) => [e.name, e.status])).toEqual([['x.txt', 'present']]);

@@ -82,7 +82,8 @@ function bestTwo(trials: TrialJson[]): number[] {
 
 function staged(dir: string): string[] {
   const root = join(dir, 'studies', 'artifacts', 'demo');
-  return existsSync(root) ? readdirSync(root).sort() : [];
+  // The owner file (.sodate-study.json) claims the folder for the study; it is no trial's.
+  return existsSync(root) ? readdirSync(root).filter((name) => name !== '.sodate-study.json').sort() : [];
 }
 
 describe('trial artifacts in an S3-compatible store through the real CLI', () => {
@@ -114,7 +115,7 @@ describe('trial artifacts in an S3-compatible store through the real CLI', () =>
 
     const table = await runCli(['artifacts', 'demo'], dir, { env });
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^trial\s+state\s+name\s+size\s+sha256\s+status\s+url/);
+    expect(table.stdout).toMatch(/^trial\s+state\s+name\s+size\s+sha256\s+status\s+location/);
     expect(table.stdout).toMatch(/model\.txt .* present\s+s3:\/\/bucket\/runs\/demo\/\d+\/model\.txt/);
 
     const copy = await runCli(['artifacts', 'demo', 'best', '--copy-to', 'best-model'], dir, { env });
@@ -143,8 +144,13 @@ describe('trial artifacts in an S3-compatible store through the real CLI', () =>
     const best = bestTwo(trials);
     // Retention still ran locally: the best two are staged, the others' directories deleted.
     expect(staged(dir)).toEqual(best.map(String).sort());
+    // Not uploaded yet: present where they are, in the local staging directory, with no s3:// URL (no object holds them).
     const listedDown = await json<ArtifactJson[]>(['artifacts', 'demo', '--format', 'json'], dir);
-    expect(listedDown.filter((a) => a.status === 'present').map((a) => [a.trial, a.path !== null])).toEqual(best.map((n) => [n, true]));
+    const stagedPath = (n: number) => join(dir, 'studies', 'artifacts', 'demo', String(n), 'model.txt');
+    expect(listedDown.filter((a) => a.status === 'present').map((a) => [a.trial, a.path, a.url])).toEqual(best.map((n) => [n, stagedPath(n), null]));
+    const tableDown = await runCli(['artifacts', 'demo'], dir, { env });
+    expect(tableDown.stdout).not.toMatch(/s3:\/\//);
+    for (const n of best) expect(tableDown.stdout).toContain(`present  ${stagedPath(n)}`);
 
     const server = await startS3Server({ buckets: ['bucket'], port });
     servers.push(server);
