@@ -248,6 +248,10 @@ export class Study {
    */
   async tell(trialOrNumber: StudyTrial | number, result: TrialResult): Promise<FrozenTrial> {
     const trial = typeof trialOrNumber === 'number' ? await this.trialByNumber(trialOrNumber) : trialOrNumber;
+    // A refused tell changes nothing: a trial told before, or failed as stale by another
+    // process, keeps the reason it ended with (a late "storing failed" would hide "no heartbeat").
+    const stored = await this.storage.getTrial(trial.id);
+    if (isFinished(stored.state)) throw new StorageError(`trial ${trial.number} is already ${stored.state}; it cannot be told again`, 'SODATE_TRIAL_FINISHED');
     let failure: unknown;
     try {
       await trial.flush();
@@ -283,8 +287,10 @@ export class Study {
       reason = 'objective returned no value and reported no folds: return a number, or report folds with trial.reportFold(i, value) (a command prints {"fold": i, "value": v})';
     } else {
       state = 'FAIL';
-      const error = typeof result === 'object' && !Array.isArray(result) && (result as { state: string }).state === 'fail' ? (result as { error?: unknown }).error : undefined;
-      reason = error === undefined ? 'told as failed' : errorMessage(error);
+      const told = typeof result === 'object' && result !== null && !Array.isArray(result) && (result as { state: string }).state === 'fail';
+      const error = told ? (result as { error?: unknown }).error : undefined;
+      // Anything else is what JavaScript let through the types (tell(trial, 'abc')): say what it was.
+      reason = !told ? `told ${JSON.stringify(result) ?? String(result)}, expected a number (one per objective) or { state: 'complete' | 'pruned' | 'fail' }` : error === undefined ? 'told as failed' : errorMessage(error);
     }
     if (reason !== undefined) trial.setSystemAttr(FAIL_REASON_KEY, reason);
     if (state === 'COMPLETE') {

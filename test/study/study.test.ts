@@ -87,6 +87,16 @@ describe('ask and tell', () => {
     const t = await study.ask();
     await study.tell(t, 1);
     await expect(study.tell(t, 2)).rejects.toThrow('trial 0 is already COMPLETE; it cannot be told again');
+    // A refused tell changes nothing: not the reason a failed trial ended with, nor a complete one's attributes.
+    await expect(study.tell(t, { state: 'fail', error: 'late' })).rejects.toThrow(/already COMPLETE/);
+    const failed = await study.ask();
+    await study.tell(failed, 'abc' as unknown as number);
+    await expect(study.tell(failed, { state: 'fail', error: 'OVERWRITE' })).rejects.toThrow(/already FAIL/);
+    await study.refresh();
+    expect(study.trials.map((x) => [x.state, x.systemAttrs['fail_reason']])).toEqual([
+      ['COMPLETE', undefined],
+      ['FAIL', expect.stringMatching(/abc/) as unknown],
+    ]);
   });
   it('stores infinities as values and NaN as a failure', async () => {
     const study = await createStudy();
