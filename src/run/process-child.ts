@@ -66,5 +66,11 @@ function dieOf(error: unknown): void {
     exit();
   }
 }
-process.on('uncaughtException', dieOf);
-process.on('unhandledRejection', dieOf);
+// An objective that listens for these itself keeps the process alive, as it would without ours.
+process.on('uncaughtException', (error) => {
+  if (process.listenerCount('uncaughtException') === 1) dieOf(error);
+});
+// A rejection nobody handles is thrown as itself (an objective's uncaughtException listener sees it, as in Node).
+process.on('unhandledRejection', (reason) => {
+  if (process.listenerCount('unhandledRejection') === 1) throw reason;
+});

@@ -40,8 +40,9 @@ if (!isMainThread) {
   captureWrites(process.stderr);
   // An unhandled rejection ends the thread with the rejected value, as an uncaught throw does:
   // Node's own ERR_UNHANDLED_REJECTION would put a long sentence in place of `{"code":5}`.
+  // (Unless the objective listens for them itself, as then Node would not end the thread.)
   process.on('unhandledRejection', (reason) => {
-    throw reason;
+    if (process.listenerCount('unhandledRejection') === 1) throw reason;
   });
 }
 

@@ -140,6 +140,16 @@ export function rejectsObject() {
   return new Promise(() => {});
 }
 export function throwsObject() { throw { code: 5 }; }
+export async function handlesItsOwn() {
+  const seen = [];
+  const listener = (error) => seen.push(error.message);
+  process.on('uncaughtException', listener);
+  setTimeout(() => { throw new Error('thrown'); });
+  Promise.reject(new Error('rejected'));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  process.off('uncaughtException', listener);
+  return seen.sort().join(',') === 'rejected,thrown' ? 1 : 0;
+}
 export function exhaustsHeap() {
   const kept = [];
   for (;;) kept.push(new Array(1e6).fill(Math.random()));
@@ -190,6 +200,11 @@ describe.each<'thread' | 'process'>(['thread', 'process'])('%s slots and what a 
   it('fail a trial whose slot died of an unhandled rejection with the rejected value as JSON', async () => {
     const { trials } = await runWith(dyingRunner(kind, fixtureDir({ 'dying.mjs': DYING }), 'rejectsObject'), { maxTrials: 1 });
     expect(trials[0]?.systemAttrs['fail_reason']).toBe(kind === 'process' ? 'trial process exited with code 1: {"code":5}' : 'worker thread died: {"code":5}');
+  });
+
+  it('leave an uncaught error and a rejection to an objective that listens for uncaught errors itself', async () => {
+    const { trials } = await runWith(dyingRunner(kind, fixtureDir({ 'dying.mjs': DYING }), 'handlesItsOwn'), { maxTrials: 1 });
+    expect(trials[0]?.values).toEqual([1]);
   });
 
   it('record a thrown plain object as its JSON, not [object Object]', async () => {
