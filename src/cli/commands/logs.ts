@@ -11,7 +11,7 @@ import { LOG_TAIL_ATTR } from '../../storage/metadata.js';
 export const LOGS_HELP = `usage: sodate logs <study> <trial> [--storage URL] [--log-dir DIR]
 
 Print what a trial printed (a command's output other than its JSON metric lines, a
-process slot's stdout and stderr): the log file when it is on this machine, else the
+thread or process slot's stdout and stderr): the log file when it is on this machine, else the
 last 4 KB kept in the study.
 `;
 
