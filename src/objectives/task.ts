@@ -23,6 +23,8 @@ export interface TrialTask {
   /** The declared space, suggested in the loop before dispatch (external values). */
   readonly params: Readonly<Record<string, ParamValue>>;
   readonly distributions: Readonly<Record<string, Distribution>>;
+  /** Declared parameters this trial leaves out because their `when:` does not hold, with that condition (`{ optimizer: sgd }`). */
+  readonly inactive?: Readonly<Record<string, string>>;
   /** "cpu" or "cuda:<index>". */
   readonly device: string;
   /** The slot's name, e.g. "cpu#1" or "gpu0#0". */

@@ -3,7 +3,7 @@ import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import { errorMessage } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { SearchSpace } from '../space/search-space.js';
-import { suggestAll } from '../space/search-space.js';
+import { inactiveParams, suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { budgetTrialCount, isOffBudget } from '../storage/records.js';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
@@ -278,6 +278,7 @@ class TuneLoop {
       trialId: trial.id,
       params: trial.params,
       distributions: trial.frozen().distributions,
+      ...(options.space === undefined ? {} : { inactive: inactiveParams(options.space, trial.params) }),
       device: slot.device,
       slot: slot.name,
       ...(trial.seed === undefined ? {} : { seed: trial.seed }),

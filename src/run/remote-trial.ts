@@ -1,7 +1,8 @@
 import { OptionError } from '../errors.js';
 import type { JsonValue } from '../json.js';
 import type { Distribution, ParamValue } from '../space/distributions.js';
-import { checkCompatible } from '../space/distributions.js';
+import { checkCompatible, contains, toInternal } from '../space/distributions.js';
+import { describeDistribution } from '../study-file/space-changes.js';
 import { TypedSuggester } from '../space/search-space.js';
 import { checkFold } from '../study/folds.js';
 import type { SlotTrial } from '../study/objective-trial.js';
@@ -44,6 +45,8 @@ export class RemoteTrial extends TypedSuggester implements SlotTrial {
   readonly resumeStep: number | undefined;
   private readonly values: Record<string, ParamValue>;
   private readonly distributions: Record<string, Distribution>;
+  /** Declared parameters this trial leaves out (their `when:` does not hold), with the condition as the file gives it. */
+  private readonly inactive: Readonly<Record<string, string>>;
   private readonly transport: TrialTransport;
   private seq = 0;
   private stopped = false;
@@ -61,6 +64,7 @@ export class RemoteTrial extends TypedSuggester implements SlotTrial {
     this.resumeStep = task.resumeStep;
     this.values = { ...task.params };
     this.distributions = { ...task.distributions };
+    this.inactive = task.inactive ?? {};
     this.transport = transport;
   }
 
@@ -73,7 +77,19 @@ export class RemoteTrial extends TypedSuggester implements SlotTrial {
     const known = this.distributions[name];
     if (known !== undefined) {
       checkCompatible(name, known, distribution);
-      return this.values[name] as ParamValue;
+      const value = this.values[name] as ParamValue;
+      // The value was sampled from the file's range: one the objective's own range leaves out
+      // would reach its code as if it had asked for it.
+      if (!contains(distribution, toInternal(distribution, value))) {
+        throw new OptionError(
+          `parameter "${name}": the space file declares ${describeDistribution(known)}, the objective asks for ${describeDistribution(distribution)}, and the value sampled from the file (${String(value)}) lies outside what it asks; make the two agree`,
+        );
+      }
+      return value;
+    }
+    const condition = this.inactive[name];
+    if (condition !== undefined) {
+      throw new OptionError(`parameter "${name}" is declared with when: ${condition}, which does not hold in this trial; suggest it only in that branch of the objective (or drop its when:)`);
     }
     const requestSync = this.transport.requestSync;
     if (requestSync === undefined) {

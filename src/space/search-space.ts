@@ -81,6 +81,17 @@ export function isActive(spec: ParamSpec, chosen: Readonly<Record<string, ParamV
   return true;
 }
 
+/** The declared parameters a trial with `chosen` leaves out, each with its condition as a space file writes it. */
+export function inactiveParams(space: SearchSpace, chosen: Readonly<Record<string, ParamValue>>): Record<string, string> {
+  const inactive: Record<string, string> = {};
+  for (const spec of space.params) {
+    if (spec.name in chosen || spec.when === null) continue;
+    const clauses = Object.entries(spec.when).map(([parent, values]) => `${parent}: ${values.length === 1 ? String(values[0]) : `[${values.map(String).join(', ')}]`}`);
+    inactive[spec.name] = `{ ${clauses.join(', ')} }`;
+  }
+  return inactive;
+}
+
 /** Suggest every active parameter of the space, in dependency order. */
 export function suggestAll(space: SearchSpace, suggester: Suggester): Record<string, ParamValue> {
   const chosen: Record<string, ParamValue> = {};
