@@ -292,10 +292,15 @@ class TuneLoop {
     const { options, study, reporter } = this;
     const { trial } = entry;
     await entry.reports;
-    const ended = endedTrial(study, entry, end, options.trialTimeoutSeconds);
+    let ended = endedTrial(study, entry, end, options.trialTimeoutSeconds);
     if (ended.fatal !== undefined) this.fatal ??= { error: ended.fatal };
     if (entry.failure === undefined && entry.stopSaid && pauseIfResumable(study, entry)) {
       reporter.notice?.(`trial ${trial.number} paused at step ${entry.lastStep ?? '?'} (checkpoint at step ${entry.checkpoint?.step ?? '?'}); a promotion resumes it`);
+    } else if (entry.failure === undefined && entry.resumed && end.type === 'stopped' && end.why === 'interrupted' && pauseIfResumable(study, entry)) {
+      // A resumed trial stopped by a second Ctrl-C goes back to paused, as one whose process
+      // died does: failing it would let retention delete the checkpoint its progress lives in.
+      ended = { result: { state: 'pruned' } };
+      reporter.notice?.(`trial ${trial.number} interrupted: paused again at its checkpoint (step ${entry.checkpoint?.step ?? '?'}); a later run resumes it`);
     }
     // The fail reason is the message alone; where it was thrown goes to the log `sodate logs` prints.
     if (end.type === 'error' && end.stack !== undefined) entry.log.append(`${end.stack}\n`);

@@ -85,6 +85,34 @@ describe('pausing and resuming a module objective', () => {
     expect(t.get(1)?.systemAttrs['sodate:resumes']).toBe(2);
   });
 
+  it('puts a resumed trial a second Ctrl-C stops back to paused, its checkpoint kept, as a dead process would leave it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
+    const pruner = createPruner('asha', { minResource: 1, reductionFactor: 2, pause: true });
+    const [first, second] = [new AbortController(), new AbortController()];
+    const objective = async (trial: RemoteTrial): Promise<number> => {
+      const curve = CURVES[trial.number] as readonly number[];
+      const start = trial.resumeFrom === undefined ? 0 : Number(readFileSync(trial.resumeFrom, 'utf8')) + 1;
+      if (trial.resumeFrom !== undefined) {
+        first.abort();
+        second.abort();
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      for (let step = start; step < curve.length; step++) {
+        writeFileSync(join(trial.artifactDir as string, `ckpt-${step}`), String(step));
+        trial.saveCheckpoint(`ckpt-${step}`, step);
+        await trial.report(step, curve[step] as number);
+      }
+      return curve[curve.length - 1] as number;
+    };
+    const artifacts = join(dir, 'artifacts');
+    const { trials, notices, study } = await runWith(new InlineSlots(objective as never), { maxTrials: 4, slots: cpuSlots(1), pruner, artifacts: new ArtifactKeeper({ dir: artifacts }), signal: first.signal, stopSignal: second.signal });
+    expect(notices).toContain('trial 1 interrupted: paused again at its checkpoint (step 1); a later run resumes it');
+    const t = byNumber(trials);
+    expect(t.get(1)?.state).toBe('PRUNED');
+    expect(t.get(1)?.systemAttrs['sodate:paused']).toBe(true);
+    expect(readFileSync(join(artifacts, study.name, '1', 'ckpt-1'), 'utf8')).toBe('1');
+  });
+
   it('fails a trial that names a checkpoint outside its directory when its pruner pauses, with the fix', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
     const objective = async (trial: RemoteTrial): Promise<number> => {
