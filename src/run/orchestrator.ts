@@ -25,6 +25,9 @@ function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[
   return Object.fromEntries(keys.filter((k) => attrs[k] !== undefined).map((k) => [k, attrs[k] as JsonValue]));
 }
 
+/** How often running trials beat when the run gives no period (a shorter stale grace shortens it). */
+export const DEFAULT_HEARTBEAT_SECONDS = 5;
+
 export interface OrchestratorOptions {
   readonly study: Study;
   /** The declared space; the loop suggests it for each trial before dispatch. Default: none (define-by-run). */
@@ -115,7 +118,7 @@ class TuneLoop {
     this.study = options.study;
     this.reporter = options.reporter;
     this.now = options.now ?? Date.now;
-    this.heartbeatMs = (options.heartbeatSeconds ?? 5) * 1000;
+    this.heartbeatMs = (options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000;
     this.staleAfter = options.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS;
     this.othersRunning = new OthersRunning(options.study, options.reporter, this.staleAfter, this.now);
     this.retries = options.retries ?? 0;
@@ -370,7 +373,10 @@ class TuneLoop {
         // One of ours can only go stale if this process stalled longer than the grace period.
         const mine = [...this.active.values()].find((a) => a.trial.id === trial.id);
         mine?.run?.stop('interrupted');
-        await this.requeue(trial, `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`);
+        const why = `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`;
+        // No trial line says so otherwise: another process ran it.
+        if (this.retries === 0) this.reporter.notice?.(`trial ${trial.number} ${why} (--retries 1 runs such a trial again)`);
+        else await this.requeue(trial, why);
       }
       // A resumed trial found stale (by any process) goes back to paused and is not in that list.
       await stopRunsPutBackToPaused(study, this.active.values(), (line) => this.reporter.notice?.(`${line} (no heartbeat for ${staleAfter}s); its run here stops`));

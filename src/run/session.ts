@@ -16,7 +16,7 @@ import { spaceChanges } from '../study-file/space-changes.js';
 import type { parseDevicesFlag } from './devices.js';
 import { installInterrupts } from './interrupts.js';
 import { checkSpaceAgainstTrials } from './space-compatibility.js';
-import { runOrchestrator } from './orchestrator.js';
+import { DEFAULT_HEARTBEAT_SECONDS, runOrchestrator } from './orchestrator.js';
 import type { RunPlan } from './plan.js';
 import type { BuiltPolicies } from './policies.js';
 import { buildPolicies, policyCatalog } from './policies.js';
@@ -206,11 +206,18 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       ? undefined
       : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text), study: options.study });
   for (const notice of options.plan.notices) reporter.notice?.(notice);
+  const stale = options.staleAfterSeconds;
+  // A process beats every min(5 s, its own grace / 3): a shorter grace here than three of
+  // another process's beats fails that process's live trials as dead.
+  if (stale !== undefined && stale < 3 * DEFAULT_HEARTBEAT_SECONDS) {
+    reporter.notice?.(
+      `--stale-after ${stale}s is shorter than ${3 * DEFAULT_HEARTBEAT_SECONDS}s: a sodate process started without it beats every ${DEFAULT_HEARTBEAT_SECONDS}s, so this run would fail such a process's live trials as dead; give every process working on this study the same --stale-after`,
+    );
+  }
   const runner = options.plan.create();
   const interrupts = installInterrupts(reporter, process, options.stopAsking);
   let reason: StopReason;
   try {
-    const stale = options.staleAfterSeconds;
     reason = await runOrchestrator({
       study: options.study,
       space: options.file.space,
@@ -225,7 +232,7 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       stopSignal: interrupts.stopSignal,
       logDir: options.logDir,
       artifacts,
-      ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(5, stale / 3) }),
+      ...(stale === undefined ? {} : { staleAfterSeconds: stale, heartbeatSeconds: Math.min(DEFAULT_HEARTBEAT_SECONDS, stale / 3) }),
       info: { metric: options.file.metric, samplerName: options.samplerName, prunerName: options.prunerName },
     });
   } finally {

@@ -55,6 +55,8 @@ describe('the orchestrator', () => {
     const { trials, notices } = await runWith(new InlineSlots(() => 1), { study, maxTrials: 2, staleAfterSeconds: 1 });
     expect(notices[0]).toBe('1 trial(s) marked running, by another process or left by one that stopped: they count toward the budget, and one whose heartbeat stops for 1s is recorded as failed (--retries 1 runs such a trial again)');
     expect(trials.map((t) => t.state)).toEqual(['FAIL', 'COMPLETE']);
+    // Without retries the reaped trial is named too: no trial line of this run says it failed.
+    expect(notices).toContain('trial 0 was left running by a process that died (no heartbeat for 1s) and is recorded as failed (--retries 1 runs such a trial again)');
     await study.close();
   });
 
