@@ -9,13 +9,14 @@ import { NotFoundError, UsageError } from '../errors.js';
 import { NopPruner } from '../pruners/nop.js';
 import { RandomSampler } from '../samplers/random.js';
 import { stageSpace } from '../space/stages.js';
-import { storedConfig, storedSeed } from '../storage/metadata.js';
+import { ABLATION_OF_ATTR, storedConfig, storedSeed } from '../storage/metadata.js';
+import type { StudyRecord } from '../storage/records.js';
 import { isOffBudget } from '../storage/records.js';
 import type { StoredConfig } from '../storage/metadata.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
 import { createStudy } from '../study/create.js';
-import { stageLineageOf } from '../study/stage-lineage.js';
+import { stageLineageOf, stagedStudyHint } from '../study/stage-lineage.js';
 import type { Study } from '../study/study.js';
 import type { StudyFile } from '../study-file/study-file.js';
 import { parseStudyFile } from '../study-file/study-file.js';
@@ -34,6 +35,12 @@ export interface RerunStudy {
   readonly studySeed: number;
 }
 
+/** Refuse a study `sodate ablate` made to hold a stage's ablation runs, named where its stage's study was meant. */
+export function refuseAblationStudy(command: string, record: StudyRecord | null): void {
+  const ablationOf = record?.systemAttrs[ABLATION_OF_ATTR];
+  if (typeof ablationOf === 'string') throw new UsageError(`sodate ${command}: study "${record?.name ?? ''}" holds \`sodate ablate\`'s runs of ${ablationOf}; run \`sodate ${command} ${ablationOf}\` instead`);
+}
+
 /**
  * Load study `name` for re-runs by `sodate <command>`: refused in one line when it is not
  * there, has several objectives (`why` says what the command does with one) or was not
@@ -42,7 +49,11 @@ export interface RerunStudy {
  */
 export async function openRerunStudy(command: string, name: string, storage: Storage, execution: ExecutionSettings, why: string): Promise<RerunStudy> {
   const record = await storage.loadStudy(name);
-  if (record === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storage.url}; list them with \`sodate studies\`, or pass --storage`);
+  if (record === null) {
+    const staged = await stagedStudyHint(storage, name);
+    throw new NotFoundError(`sodate ${command}: ${staged ?? `no study named "${name}" in ${storage.url}; list them with \`sodate studies\`, or pass --storage`}`);
+  }
+
   if (record.directions.length > 1) {
     throw new UsageError(`sodate ${command}: study "${name}" has ${record.directions.length} objectives; ${why}, so use it on a single-objective study (\`sodate best ${name}\` shows this one's Pareto front)`);
   }

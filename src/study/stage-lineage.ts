@@ -49,6 +49,16 @@ export async function stageStudiesOf(storage: Storage, of: string): Promise<Stag
 }
 
 /**
+ * What to say when `name` is no study but a staged study's name (its stages' studies are
+ * `<name>.<stage>`): which studies to name instead. Undefined when it is not one either.
+ */
+export async function stagedStudyHint(storage: Storage, name: string): Promise<string | undefined> {
+  const stages = await stageStudiesOf(storage, name);
+  if (stages.length === 0) return undefined;
+  return `"${name}" is a staged study: name one of its stages' studies, ${stages.map((s) => s.record.name).join(', ')}`;
+}
+
+/**
  * The study where `sodate ablate` runs the ablation of stage study `stageStudy`. Not the stage's
  * own study: the stage fixed earlier stages' parameters (a categorical as a one-choice list),
  * and the ablation needs them at their baseline values too, with every choice. One study

@@ -134,6 +134,14 @@ describe('sodate ablate on a staged study', () => {
     expect(runs.filter((t) => t.state === 'COMPLETE' && (t.user_attrs['sodate:ablation'] as { flipped: string[] }).flipped.join() === 'a,x')).toHaveLength(4);
     expect(html).toMatch(/<tr class="current"><td class="num">2<\/td><td>reg<\/td><td>grow\.reg<\/td><td>b<\/td><td class="num">4<\/td>.*<td>\[[-\d.e]+, [-\d.e]+\] \(4 re-runs vs 6\)<\/td><\/tr>/);
 
+    // The staged study's own name, and the ablation study, point at the studies to name.
+    for (const command of ['confirm', 'trials']) {
+      const staged = await runCli([command, 'grow', '--storage', 'studies/grow.db'], dir);
+      expect(staged.stderr.trim()).toBe(`sodate ${command}: "grow" is a staged study: name one of its stages' studies, grow.optim, grow.reg`);
+    }
+    const ablationStudy = await runCli(['confirm', 'grow.reg.ablation', '--storage', 'studies/grow.db'], dir);
+    expect(ablationStudy.stderr.trim()).toBe("sodate confirm: study \"grow.reg.ablation\" holds `sodate ablate`'s runs of grow.reg; run `sodate confirm grow.reg` instead");
+
     const refused = await runCli(['ablate', 'nope', '--stages', '--storage', 'studies/grow.db'], dir);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^sodate ablate: no staged study named "nope" in studies\/grow\.db/);

@@ -174,6 +174,12 @@ describe('sodate confirm', () => {
     expect(failed.stdout).toBe('');
     expect(failed.stderr).toMatch(/sodate confirm: 4 re-run\(s\) did not complete \(#6 FAIL, #7 FAIL, #8 FAIL, #9 FAIL; #6: .*\); see `sodate logs noisy 6`, fix the cause/);
     unlinkSync(join(dir, 'crash'));
+    // A study whose every tuning trial failed says so, not "run sodate tune first".
+    const broken = tempProject({ 'trial.mjs': 'process.exit(1);\n', 'space.yaml': SPACE.replace('trials: 10', 'trials: 2') });
+    expect((await runCli(['tune', 'space.yaml', '--format', 'plain'], broken)).code).toBe(0);
+    const none = await runCli(['confirm', 'noisy'], broken);
+    expect(none.code).toBe(1);
+    expect(none.stderr.trim()).toBe('sodate confirm: study "noisy" has no complete trial to confirm yet; its 2 finished tuning trial(s) ended FAIL; see why with `sodate trials noisy` and `sodate logs noisy <trial>`');
     const fixed = await runCli(['confirm', 'noisy', '--top', '2', '--seeds', '2', '--no-propose', '--format', 'json'], dir);
     expect(fixed.code, fixed.stderr).toBe(0);
     expect((JSON.parse(fixed.stdout) as RowJson[]).map((r) => r.n)).toEqual([3, 3]);

@@ -19,7 +19,7 @@ import { ablationStudyName, stageLineageOf, stageStudiesOf } from '../../study/s
 import { NopPruner } from '../../pruners/nop.js';
 import { RandomSampler } from '../../samplers/random.js';
 import { createStudy } from '../../study/create.js';
-import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
+import { openRerunStudy, refuseAblationStudy, runWaitingTrials } from '../../run/reruns.js';
 import { allTrialsOf } from './trials.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 import { ABLATION_OF_ATTR, CONFIG_ATTR, CONSTRAINT_LIMITS_KEY, SPACE_FILE_ATTR, STAGE_ATTR, STUDY_SEED_ATTR } from '../../storage/metadata.js';
@@ -103,6 +103,7 @@ export async function ablateCommand(argv: readonly string[], io: CliIo): Promise
     const name = staged?.study ?? given;
     // A stage's study (the first one too) is ablated in a study of its own: see ablationStudyName.
     const record = await storage.loadStudy(name);
+    refuseAblationStudy('ablate', record);
     const runsIn = stageLineageOf(record) === undefined ? name : await ablationStudyOf(storage, record as StudyRecord);
     const opened = await openRerunStudy('ablate', runsIn, storage, flags, 'ablate measures one objective');
     const { study, file } = opened;

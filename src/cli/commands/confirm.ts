@@ -6,6 +6,7 @@ import type { JsonValue } from '../../json.js';
 import { CachedStorage } from '../../storage/cached.js';
 import { failReason } from '../../storage/metadata.js';
 import type { FrozenTrial } from '../../storage/records.js';
+import { isFinished, isRerun } from '../../storage/records.js';
 import { checkStudyName } from '../../storage/url.js';
 import { choiceFlag, integerFlag, parseCommandArgs } from '../args.js';
 import { formatNumber, formatParams, jsonNumber, renderTable } from '../format.js';
@@ -14,7 +15,7 @@ import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { plainLinesReporter } from '../reporters/plain-lines.js';
-import { openRerunStudy, runWaitingTrials } from '../../run/reruns.js';
+import { openRerunStudy, refuseAblationStudy, runWaitingTrials } from '../../run/reruns.js';
 import { EXECUTION_FLAGS, executionFlags } from './tune.js';
 
 export const CONFIRM_HELP = `usage: sodate confirm <study> [--top N] [--seeds K] [--by model|mean] [--no-propose] [--storage URL] [--format table|json]
@@ -77,13 +78,20 @@ export async function confirmCommand(argv: readonly string[], io: CliIo): Promis
   const storageUrl = existingStorageUrlFor(name, values['storage'], io);
   const storage = new CachedStorage(await openExistingStorage(storageUrl, io, `sodate confirm ${name}`));
   try {
+    refuseAblationStudy('confirm', await storage.loadStudy(name));
     const opened = await openRerunStudy('confirm', name, storage, flags, 'confirm ranks one objective');
     const { study, studySeed } = opened;
     const noPropose = values['no-propose'] === true;
     const propose = noPropose ? undefined : { seed: studySeed, space: opened.file.space };
-    const candidates = confirmCandidates(await study.getTrials(), study.direction, top, by, propose);
+    const all = await study.getTrials();
+    const candidates = confirmCandidates(all, study.direction, top, by, propose);
     if (candidates.length === 0) {
-      throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; run \`sodate tune\` on its space file first`);
+      const finished = all.filter((t) => !isRerun(t) && isFinished(t.state));
+      const fix =
+        finished.length === 0
+          ? 'run `sodate tune` on its space file first'
+          : `its ${finished.length} finished tuning trial(s) ended ${[...new Set(finished.map((t) => t.state))].join(' or ')}${Object.keys(study.constraintLimits).length > 0 ? ' or missed a constraint' : ''}; see why with \`sodate trials ${name}\` and \`sodate logs ${name} <trial>\``;
+      throw new NotFoundError(`sodate confirm: study "${name}" has no ${Object.keys(study.constraintLimits).length > 0 ? 'feasible ' : ''}complete trial to confirm yet; ${fix}`);
     }
     const planned = plannedConfirmations(study.trials, candidates, seeds, studySeed);
     for (const p of planned) await study.enqueueTrial(p.params, { userAttrs: { ...p.userAttrs } });

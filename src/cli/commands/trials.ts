@@ -11,6 +11,7 @@ import { println } from '../io.js';
 import { metricNames } from '../objective-names.js';
 import { existingStorageUrlFor, openExistingStorage } from '../open-study-storage.js';
 import { DEVICE_ATTR, SLOT_ATTR } from '../../storage/metadata.js';
+import { stagedStudyHint } from '../../study/stage-lineage.js';
 
 export const TRIALS_HELP = `usage: sodate trials <study> [--storage URL] [--format table|json|csv] [--state S]
 
@@ -43,7 +44,10 @@ export async function withStudy<T>(command: string, name: string, storageFlag: s
   const storage = await openExistingStorage(url, io, `sodate ${command} ${name}`);
   try {
     const study = await storage.loadStudy(name);
-    if (study === null) throw new NotFoundError(`sodate ${command}: no study named "${name}" in ${storage.url}; list studies with \`sodate studies\``);
+    if (study === null) {
+      const staged = await stagedStudyHint(storage, name);
+      throw new NotFoundError(`sodate ${command}: ${staged ?? `no study named "${name}" in ${storage.url}; list studies with \`sodate studies\``}`);
+    }
     return await use(storage, study);
   } finally {
     await storage.close();
