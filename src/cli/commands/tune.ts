@@ -54,7 +54,8 @@ options:
   --no-tui             plain lines instead of the live dashboard
 
 Ctrl-C once: no new trials, running ones finish. Twice: running ones are stopped and
-recorded as failed. Exit code 130 after an interrupt. SIGTERM and SIGHUP (the terminal
+recorded as failed (one resumed from a pause goes back to paused). Exit code 130 after an
+interrupt. SIGTERM and SIGHUP (the terminal
 closed) count as a Ctrl-C.
 `;
 
