@@ -1,5 +1,6 @@
 import { isFeasible } from '../multi-objective/constraints.js';
 import { relative } from 'node:path';
+import type { OwnerCheck } from '../artifacts/index.js';
 import { artifactEntries } from '../artifacts/index.js';
 import type { ArtifactStatus } from '../artifacts/index.js';
 import type { JsonValue } from '../json.js';
@@ -34,6 +35,8 @@ export interface ReportOptions {
   readonly seed?: number;
   /** Rows of the best-trials table. Default 10. */
   readonly bestRows?: number;
+  /** The study's own folders: files in one another study claims are not linked as its. Default: not checked. */
+  readonly owners?: OwnerCheck;
   /** The report's timestamp. Default: now. */
   readonly now?: Date;
   /**
@@ -163,8 +166,8 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
     // Re-runs by confirm and ablate are measurements for those analyses, not candidates.
     best: rankedTrials(trials.filter((t) => !isRerun(t)), study.direction)
       .slice(0, options.bestRows ?? 10)
-      .map((t, i) => bestRow(t, i, study.direction, options.linksFrom)),
-    front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction, options.linksFrom)) : null,
+      .map((t, i) => bestRow(t, i, study.direction, options.linksFrom, options.owners)),
+    front: multi ? rankedTrials(paretoFront(trials, directions), study.direction).map((t, i) => bestRow(t, i, study.direction, options.linksFrom, options.owners)) : null,
     importance,
     stages: options.stages === undefined || options.stages.length === 0 ? null : stageRows(options.stages, study.direction),
     plots,
@@ -173,8 +176,8 @@ export function buildReport(study: StudyRecord, trials: readonly FrozenTrial[], 
   };
 }
 
-function bestRow(t: FrozenTrial, i: number, direction: Direction, linksFrom: string | undefined): BestTrialRow {
-  const files = artifactEntries(t).map((e) => ({
+function bestRow(t: FrozenTrial, i: number, direction: Direction, linksFrom: string | undefined, owners: OwnerCheck | undefined): BestTrialRow {
+  const files = artifactEntries(t, owners).map((e) => ({
     name: e.name,
     size: e.size,
     href: e.status === 'present' && e.path !== undefined ? (linksFrom === undefined ? e.path : relative(linksFrom, e.path)) : null,

@@ -249,6 +249,10 @@ describe('a folder of trial directories belongs to one study', () => {
     expect(copy.code).toBe(1);
     expect(copy.stderr).toMatch(/no file of trial \d of study demo is present to copy \(1 missing\)/);
     expect(existsSync(join(dir, 'best-model'))).toBe(false);
+    // The report links none of them either.
+    const report = await runCli(['report', 'demo', ...A, '-o', 'a.html'], dir);
+    expect(report.code, report.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'a.html'), 'utf8').match(/model\.txt \(missing\)/g)).toHaveLength(2);
 
     const deleted = await runCli(['delete', 'demo', ...A], dir);
     expect(deleted.code, deleted.stderr).toBe(0);

@@ -1,3 +1,4 @@
+import { OwnerCheck, ownerOf } from '../../artifacts/index.js';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { buildReport, renderReportHtml, renderSvg, svgToPng } from '../../analysis/index.js';
@@ -76,7 +77,7 @@ export async function reportCommand(argv: readonly string[], io: CliIo): Promise
     if (study === undefined) throw new NotFoundError(`sodate report: no study named "${name}" in ${storage.url}; list studies with \`sodate studies\``);
     if (named === null) println(io.err, `sodate report: "${name}" is a staged study; reporting its latest stage, ${study.name}`);
     const stageInputs = await stageInputsOf(storage, stages);
-    report = buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output), ...(stageInputs.length === 0 ? {} : { stages: stageInputs }) });
+    report = buildReport(study, await allTrialsOf(storage, study.id), { importance, seed, linksFrom: dirname(output), owners: new OwnerCheck(ownerOf(study, storage.url)), ...(stageInputs.length === 0 ? {} : { stages: stageInputs }) });
   } finally {
     await storage.close();
   }
