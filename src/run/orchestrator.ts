@@ -42,6 +42,8 @@ export interface OrchestratorOptions {
   readonly timeoutSeconds: number | undefined;
   /** Trials this run asks, wherever they came from (new, enqueued, retried); promoted ones do not count. Default: no limit. */
   readonly nTrials?: number | undefined;
+  /** Run the trials that wait (enqueued re-runs and their retries) and ask no new one. Default false. */
+  readonly waitingOnly?: boolean | undefined;
   /** Called after each trial this run tells, before its slot takes the next; if it throws, no trial is asked any more and the run throws that. */
   readonly afterTrial?: ((trial: FrozenTrial) => void | Promise<void>) | undefined;
   /** A constraint the study has no limit for is recorded as how far it is past its limit (the API's `trial.setConstraint`), instead of failing the trial. Default false. */
@@ -205,11 +207,13 @@ class TuneLoop {
       this.exhausted = true;
       return null;
     }
-    // The storage counts every trial but WAITING ones against the limit it is given; retries and
-    // re-runs (waiting ones too, so that one left by an interrupted confirm can still be claimed)
-    // are added to it, so the budget counts tuning trials only.
-    const offBudget = study.trials.filter(isOffBudget).length;
-    const trial = await study.askWithin(options.maxTrials === undefined ? undefined : options.maxTrials + offBudget, { heartbeat: true });
+    // The storage counts every trial but WAITING ones against the limit it is given, so the
+    // budget counts tuning trials only with these added to it: retries in any state (each
+    // replaces a failed trial, so a waiting one can still be claimed) and started re-runs (a
+    // waiting re-run must not make room for a tuning trial; confirm and ablate run those).
+    const offBudget = study.trials.filter((t) => t.systemAttrs[RETRY_OF_ATTR] !== undefined || (t.state !== 'WAITING' && isOffBudget(t))).length;
+    const limit = options.maxTrials === undefined ? undefined : options.maxTrials + offBudget;
+    const trial = await study.askWithin(limit, { heartbeat: true, ...(options.waitingOnly === true ? { waitingOnly: true } : {}) });
     if (trial !== null) this.asked++;
     return trial;
   }

@@ -11,7 +11,6 @@ import { RandomSampler } from '../samplers/random.js';
 import { stageSpace } from '../space/stages.js';
 import { ABLATION_OF_ATTR, storedConfig, storedSeed } from '../storage/metadata.js';
 import type { StudyRecord } from '../storage/records.js';
-import { isOffBudget } from '../storage/records.js';
 import type { StoredConfig } from '../storage/metadata.js';
 import type { Storage } from '../storage/storage.js';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
@@ -96,8 +95,9 @@ export async function runWaitingTrials(options: RunWaitingOptions): Promise<numb
     plan,
     reporter: options.reporter,
     file,
-    // The loop adds retries and re-runs to the budget it is given, so this runs the waiting trials and asks no new one.
-    maxTrials: trials.length - trials.filter(isOffBudget).length,
+    // Only the waiting trials (and their retries) run: no budget to count.
+    maxTrials: undefined,
+    waitingOnly: true,
     timeoutSeconds: undefined,
     ...storedLimits(execution, config),
     logDir,

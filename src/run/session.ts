@@ -183,6 +183,8 @@ export interface ExecuteOptions {
   readonly reporter: Reporter;
   readonly file: StudyFile;
   readonly maxTrials: number | undefined;
+  /** Run only the trials that wait (confirm's and ablate's re-runs); see OrchestratorOptions. */
+  readonly waitingOnly?: boolean | undefined;
   readonly timeoutSeconds: number | undefined;
   readonly trialTimeoutSeconds: number | undefined;
   readonly retries: number;
@@ -225,6 +227,7 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       slots: options.plan.slots,
       reporter,
       maxTrials: options.maxTrials,
+      waitingOnly: options.waitingOnly,
       timeoutSeconds: options.timeoutSeconds,
       trialTimeoutSeconds: options.trialTimeoutSeconds,
       retries: options.retries,

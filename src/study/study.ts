@@ -179,14 +179,16 @@ export class Study {
   }
 
   /**
-   * Start a trial: an enqueued one if any waits, otherwise a new one. Resolves null when
+   * Start a trial: an enqueued one if any waits, otherwise a new one (with `waitingOnly`:
+   * none). Resolves null when
    * the study already holds `maxTrials` trials (every state but WAITING counts). With
    * `heartbeat`, the trial's first heartbeat is written as soon as it exists, before the
    * sampler runs: stale trials are found by their heartbeat, so a process killed in between
    * would leave it RUNNING for good (the orchestrator beats; a plain API caller does not).
    */
-  async askWithin(maxTrials?: number, options: { readonly heartbeat?: boolean } = {}): Promise<StudyTrial | null> {
-    const record = (await this.storage.claimWaitingTrial(this.id, maxTrials)) ?? (await this.storage.createTrial(this.id, maxTrials === undefined ? {} : { maxTrials }));
+  async askWithin(maxTrials?: number, options: { readonly heartbeat?: boolean; readonly waitingOnly?: boolean } = {}): Promise<StudyTrial | null> {
+    const claimed = await this.storage.claimWaitingTrial(this.id, maxTrials);
+    const record = claimed ?? (options.waitingOnly === true ? null : await this.storage.createTrial(this.id, maxTrials === undefined ? {} : { maxTrials }));
     if (record === null) return null;
     if (options.heartbeat === true) await this.storage.heartbeat(record.id);
     // The sampler reads this process's running trials too: their parameters must be stored first.

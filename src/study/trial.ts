@@ -8,6 +8,7 @@ import type { ConstraintLimit } from '../multi-objective/constraints.js';
 import { constraintKey, violationOf } from '../multi-objective/constraints.js';
 import { encodeVector, intermediateVectorKey } from '../multi-objective/intermediate.js';
 import type { FrozenTrial, TrialState } from '../storage/records.js';
+import { isRerun } from '../storage/records.js';
 import type { Storage } from '../storage/storage.js';
 import { checkFold, foldsMean } from './folds.js';
 import type { Pruner, Sampler, SearchSpaceMap, StudyView } from '../policies/policies.js';
@@ -220,6 +221,8 @@ export class StudyTrial extends TypedSuggester implements Trial {
     this.intermediateValues.set(step, value);
     this.writes.push(() => this.host.storage.report(this.id, step, value));
     await this.writes.flush();
+    // A re-run (confirm, ablate) measures a fixed configuration to its end, whichever run asks it.
+    if (isRerun({ userAttrs: this.userAttrs })) return;
     if (this.host.pruner.needsHistory !== false) await this.host.refreshHistory();
     this.prunedDecision = this.host.pruner.prune(this.host.view, this.liveView());
     await this.host.flushPolicyWrites();

@@ -108,7 +108,7 @@ export interface RunResult {
 /** Run a study of `maxTrials` on `runner` in memory; the runner is closed afterwards. */
 export async function runWith(
   runner: SlotRunner,
-  options: Partial<OrchestratorOptions> & { maxTrials: number; pruner?: Pruner; enqueue?: Record<string, unknown>[]; study?: Study },
+  options: Partial<OrchestratorOptions> & { maxTrials: number | undefined; pruner?: Pruner; enqueue?: Record<string, unknown>[]; study?: Study },
 ): Promise<RunResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sodate-run-db-'));
   const study = options.study ?? (await createStudy({ storage: `sqlite:${join(dir, 'study.db')}`, sampler: new RandomSampler({ seed: 1 }), ...(options.pruner ? { pruner: options.pruner } : {}) }));

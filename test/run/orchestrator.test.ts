@@ -86,6 +86,14 @@ describe('the orchestrator', () => {
     const tuning = trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] === undefined);
     expect(tuning.map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE', 'COMPLETE']);
     expect(trials.filter((t) => t.userAttrs[CONFIRM_OF_ATTR] !== undefined).map((t) => t.state)).toEqual(['COMPLETE', 'COMPLETE', 'COMPLETE']);
+    // At its budget, a waiting re-run lets no enqueued tuning trial through ahead of it.
+    await study.enqueueTrial({ x: 0.3 });
+    await study.enqueueTrial({ x: 0.5 }, { userAttrs: rerun(3) });
+    const atBudget = await runWith(new InlineSlots(() => 1), { study, maxTrials: 4 });
+    expect(atBudget.trials.filter((t) => t.state === 'WAITING')).toHaveLength(2);
+    // What confirm runs: the waiting trials, and no new one.
+    const waiting = await runWith(new InlineSlots(() => 1), { study, maxTrials: undefined, waitingOnly: true });
+    expect(waiting.trials.map((t) => t.state)).toEqual(Array(9).fill('COMPLETE'));
     await study.close();
   });
 

@@ -153,6 +153,17 @@ describe('optimize', () => {
     expect(study.trials[0]?.state).toBe('PRUNED');
     expect([...(study.trials[0]?.intermediateValues.keys() ?? [])]).toEqual([0, 1, 2]);
   });
+  it('never prunes a re-run (confirm, ablate), whichever run asks it', async () => {
+    const pruneAtTwo: Pruner = { prune: (_s, t) => t.intermediateValues.has(2) };
+    const study = await createStudy({ pruner: pruneAtTwo });
+    await study.enqueueTrial({}, { userAttrs: { 'sodate:confirm_of': 0, 'sodate:confirm_seed': 1 } });
+    const curve = async (t: { report: (step: number, value: number) => Promise<void> }) => {
+      for (let step = 0; step < 5; step++) await t.report(step, 1 / (step + 1));
+      return 0;
+    };
+    await study.optimize(curve, { nTrials: 2 });
+    expect(study.trials.map((t) => t.state)).toEqual(['COMPLETE', 'PRUNED']);
+  });
   it('stops at maxTrials counted over the whole study', async () => {
     const study = await createStudy();
     await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 2 });
