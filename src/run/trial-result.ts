@@ -3,6 +3,7 @@ import { ObjectiveLoadError } from '../objectives/module-objective.js';
 import type { Study, TrialResult, TrialValues } from '../study/study.js';
 import type { ActiveTrial } from './active-trial.js';
 import type { TrialEnd } from './slots.js';
+import { INTERRUPTED_REASON } from '../storage/metadata.js';
 
 /** How the orchestrator tells a trial that ended, and what else its end means. */
 export interface EndedTrial {
@@ -45,6 +46,6 @@ export function endedTrial(study: Study, entry: ActiveTrial, end: TrialEnd, tria
     case 'stopped':
       if (end.why === 'pruned') return { result: { state: 'pruned' } };
       if (end.why === 'timeout') return { result: { state: 'fail', error: new Error(`timed out after ${trialTimeoutSeconds}s`) } };
-      return { result: { state: 'fail', error: new Error('interrupted') } };
+      return { result: { state: 'fail', error: new Error(INTERRUPTED_REASON) } };
   }
 }

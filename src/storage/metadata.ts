@@ -149,6 +149,17 @@ export function failReason(trial: { readonly systemAttrs: Attrs }): JsonValue | 
   return trial.systemAttrs[FAIL_REASON_KEY];
 }
 
+/** The fail reason of a trial a second Ctrl-C stopped. */
+export const INTERRUPTED_REASON = 'interrupted';
+/** How the fail reason of a trial whose process died (no heartbeat) begins. */
+export const STALE_REASON_PREFIX = 'no heartbeat for ';
+
+/** Whether a FAIL trial was cut short from outside (interrupted, or its process died) rather than failed by its own run. */
+export function wasCutShort(trial: { readonly systemAttrs: Attrs }): boolean {
+  const reason = failReason(trial);
+  return reason === INTERRUPTED_REASON || (typeof reason === 'string' && reason.startsWith(STALE_REASON_PREFIX));
+}
+
 /** Whether a trial is the space file's baseline. */
 export function isBaseline(trial: { readonly userAttrs: Attrs }): boolean {
   return trial.userAttrs[BASELINE_ATTR] === true;

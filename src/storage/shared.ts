@@ -3,7 +3,7 @@ import type { Direction, FrozenTrial, TrialCursor, TrialState } from './records.
 import type { JsonValue } from '../json.js';
 import { isBetter, isFinished, isPaused, isRerun } from './records.js';
 import type { NewStudy } from './storage.js';
-import { ABLATION_ATTR, CONFIRM_OF_ATTR, CONSTRAINT_KEY_PREFIX, INTERMEDIATE_VECTOR_PREFIX, LEGACY_CONSTRAINTS_KEY } from './metadata.js';
+import { ABLATION_ATTR, CONFIRM_OF_ATTR, CONSTRAINT_KEY_PREFIX, INTERMEDIATE_VECTOR_PREFIX, LEGACY_CONSTRAINTS_KEY, STALE_REASON_PREFIX } from './metadata.js';
 
 /** Pieces every storage implementation shares, so their messages and summaries agree. */
 
@@ -56,7 +56,7 @@ export function trialFinishedError(number: number, state: TrialState): StorageEr
 
 /** The `fail_reason` system attribute (Optuna's key) of a trial failed for a missing heartbeat. */
 export function staleTrialReason(graceSeconds: number): string {
-  return `no heartbeat for ${graceSeconds} s: the process running the trial died`;
+  return `${STALE_REASON_PREFIX}${graceSeconds} s: the process running the trial died`;
 }
 
 /**

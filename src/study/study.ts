@@ -19,7 +19,7 @@ import type { WarmStartHistory, WarmStartSummary } from './warm-start.js';
 import { warmSamplerView } from './warm-start.js';
 import { WriteQueue } from './write-queue.js';
 import { retryWhileBusy } from './busy-retry.js';
-import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR, VALUE_NOTE_ATTR, storedSeed } from '../storage/metadata.js';
+import { CHECKPOINT_STEP_ATTR, CONSTRAINT_LIMITS_KEY, FAIL_REASON_KEY, FIXED_PARAMS_KEY, TRIAL_SEED_ATTR, TRIAL_SEEDS_ATTR, VALUE_NOTE_ATTR, storedSeed, wasCutShort } from '../storage/metadata.js';
 import { bestCompleteTrial } from '../multi-objective/best.js';
 
 /** An objective's result: one number, or one per objective of a multi-objective study. */
@@ -324,9 +324,10 @@ export class Study {
   /**
    * Queue a configuration to be tried next (the usual way to start from a known-good
    * baseline). With `skipIfExists`, nothing is queued when a trial with the same
-   * parameters already exists or waits; with `retryFailed` too, trials of them that failed
-   * do not count, so a configuration whose only run was interrupted or crashed is queued again
-   * (what a baseline or a stage's carried start needs: the study must measure it once).
+   * parameters already exists or waits; with `retryFailed` too, trials of them cut short from
+   * outside (interrupted, or their process died) do not count, so such a configuration is
+   * queued again (what a baseline or a stage's carried start needs: the study must measure it
+   * once). One that failed by its own run stays failed: queued again, it would fail again.
    */
   async enqueueTrial(
     params: Readonly<Record<string, ParamValue>>,
@@ -336,7 +337,7 @@ export class Study {
       await this.refresh();
       const wanted = JSON.stringify(sortKeys(params));
       for (const t of this.history) {
-        if (options.retryFailed && t.state === 'FAIL') continue;
+        if (options.retryFailed && t.state === 'FAIL' && wasCutShort(t)) continue;
         const fixed = t.systemAttrs[FIXED_PARAMS_KEY];
         const seen = t.state === 'WAITING' && fixed !== undefined ? fixed : t.params;
         if (JSON.stringify(sortKeys(seen as Record<string, unknown>)) === wanted) return false;

@@ -206,19 +206,22 @@ describe('enqueueTrial', () => {
     expect(study.trials[0]?.params).toEqual({ lr: 0.001, opt: 'sgd' });
     expect(study.trials[1]?.params).not.toEqual({ lr: 0.001, opt: 'sgd' });
   });
-  it('with retryFailed, queues a configuration again whose only run failed; a completed or waiting one still counts', async () => {
+  it('with retryFailed, queues a configuration again whose only run was cut short; one that failed by itself, a completed or a waiting one still counts', async () => {
     const study = await createStudy();
     await study.enqueueTrial({ x: 0.5 });
+    await study.enqueueTrial({ x: 0.7 });
     await study.optimize((t) => {
-      t.suggestFloat('x', 0, 1);
-      throw new Error('interrupted');
-    }, { nTrials: 1 });
-    expect(study.trials[0]?.state).toBe('FAIL');
+      const x = t.suggestFloat('x', 0, 1);
+      // What a second Ctrl-C records; any other error is the run's own.
+      throw new Error(x === 0.5 ? 'interrupted' : 'diverged');
+    }, { nTrials: 2 });
+    expect(study.trials.map((t) => t.state)).toEqual(['FAIL', 'FAIL']);
+    expect(await study.enqueueTrial({ x: 0.7 }, { skipIfExists: true, retryFailed: true })).toBe(false);
     expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true })).toBe(false);
     expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true, retryFailed: true })).toBe(true);
     expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true, retryFailed: true })).toBe(false);
     await study.optimize((t) => t.suggestFloat('x', 0, 1), { nTrials: 1 });
-    expect(study.trials[1]).toMatchObject({ state: 'COMPLETE', params: { x: 0.5 } });
+    expect(study.trials[2]).toMatchObject({ state: 'COMPLETE', params: { x: 0.5 } });
     expect(await study.enqueueTrial({ x: 0.5 }, { skipIfExists: true, retryFailed: true })).toBe(false);
   });
   it('refuses an enqueued value outside the distribution when it is suggested', async () => {
