@@ -33,14 +33,21 @@ export interface SlotPlanOptions {
 }
 
 /**
- * The GPUs an inherited CUDA_VISIBLE_DEVICES leaves to `devices: auto`, by nvidia-smi index;
- * undefined when it is unset or names GPUs another way (UUIDs, MIG instances), which is not
- * mapped here. Empty: it hides every GPU.
+ * The GPUs an inherited CUDA_VISIBLE_DEVICES leaves to `devices: auto`, by nvidia-smi index,
+ * read as CUDA reads it: the entries up to the first that names no device (`0,-1,2` is GPU 0;
+ * `-1`, `NoDevFiles` or an empty value hide every GPU). Undefined when it is unset or names
+ * GPUs by UUID (`GPU-…`, `MIG-…`), which is not mapped here.
  */
 export function visibleGpus(value: string | undefined): number[] | undefined {
   if (value === undefined) return undefined;
-  const parts = value.split(',').map((p) => p.trim()).filter((p) => p !== '');
-  return parts.every((p) => /^\d+$/.test(p)) ? parts.map(Number) : undefined;
+  const parts = value.split(',').map((p) => p.trim());
+  if (/^(GPU|MIG)-/i.test(parts[0] ?? '')) return undefined;
+  const gpus: number[] = [];
+  for (const part of parts) {
+    if (!/^\d+$/.test(part)) break;
+    gpus.push(Number(part));
+  }
+  return gpus;
 }
 
 /**

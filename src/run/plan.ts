@@ -45,8 +45,9 @@ export function planRun(options: RunPlanOptions): RunPlan {
   const devices = options.devices ?? file.workers.devices;
   // nvidia-smi is asked once, for the slots and for the notice.
   const gpus = devices === 'cpu' ? undefined : (options.slotOptions?.gpus ?? discoverGpus());
-  const slots = planSlots(devices, options.perDevice ?? file.workers.perDevice, { ...options.slotOptions, ...(gpus === undefined ? {} : { gpus }) });
+  // Read once, for the slots and for the notice.
   const inheritedVisible = options.slotOptions !== undefined && 'cudaVisibleDevices' in options.slotOptions ? options.slotOptions.cudaVisibleDevices : process.env['CUDA_VISIBLE_DEVICES'];
+  const slots = planSlots(devices, options.perDevice ?? file.workers.perDevice, { ...options.slotOptions, cudaVisibleDevices: inheritedVisible, ...(gpus === undefined ? {} : { gpus }) });
   const notices = [
     ...(Array.isArray(devices) && gpus?.length === 0
       ? [`devices ${devices.join(',')}: nvidia-smi lists no GPU here, so these cannot be checked; each trial gets CUDA_VISIBLE_DEVICES of its GPU, and one that does not exist trains on the CPU`]

@@ -104,6 +104,9 @@ describe('devices and slots', () => {
     expect(planSlots('auto', 1, { gpus: [0, 1, 2], cudaVisibleDevices: '1,2' }).map((s) => s.name)).toEqual(['gpu1#0', 'gpu2#0']);
     expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: '' }).map((s) => s.device)).toEqual(['cpu']);
     expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: 'GPU-4f1c' }).map((s) => s.name)).toEqual(['gpu0#0', 'gpu1#0']);
+    // As CUDA reads it: up to the first entry that names no device.
+    expect(planSlots('auto', 1, { gpus: [0, 1, 2], cudaVisibleDevices: '0,-1,2' }).map((s) => s.name)).toEqual(['gpu0#0']);
+    for (const hidden of ['-1', 'NoDevFiles']) expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: hidden }).map((s) => s.device)).toEqual(['cpu']);
     expect(planSlots('auto', 1, { gpus: [0, 1], cudaVisibleDevices: undefined }).map((s) => s.name)).toEqual(['gpu0#0', 'gpu1#0']);
     const file = parseStudyFile('objective: { command: [node, t.mjs] }\nparams:\n  x: { float: [0, 1] }\n', 'x.yaml', { samplers: { random: [] }, pruners: {} });
     const notices = (devices: 'auto' | number[], visible: string | undefined) => planRun({ file, devices, perDevice: 1, logDir: '/tmp', slotOptions: { gpus: [0, 1, 2], cudaVisibleDevices: visible } }).notices;
