@@ -5,6 +5,7 @@ import { builtinManifest, builtinNotInstalled } from '../objectives/builtins.js'
 import type { DeviceSpec, Isolation, StudyFile } from '../study-file/study-file.js';
 import type { SlotPlanOptions } from './devices.js';
 import { discoverGpus, planSlots, visibleGpus } from './devices.js';
+import { DEFAULT_HEARTBEAT_SECONDS } from './orchestrator.js';
 import { InlineSlots } from './inline-slots.js';
 import type { ObjectiveRef } from './messages.js';
 import { missingProgram } from '../objectives/command-program.js';
@@ -23,6 +24,8 @@ export interface RunPlanOptions {
   readonly logDir: string;
   readonly killGraceSeconds?: number | undefined;
   readonly slotOptions?: SlotPlanOptions;
+  /** `--stale-after`: a grace under three default heartbeats is noted (it fails other processes' live trials). */
+  readonly staleAfterSeconds?: number | undefined;
 }
 
 export interface RunPlan {
@@ -53,6 +56,7 @@ export function planRun(options: RunPlanOptions): RunPlan {
       ? [`devices ${devices.join(',')}: nvidia-smi lists no GPU here, so these cannot be checked; each trial gets CUDA_VISIBLE_DEVICES of its GPU, and one that does not exist trains on the CPU`]
       : []),
     ...inheritedVisibleDevicesNotice(devices, inheritedVisible, gpus ?? []),
+    ...shortStaleGraceNotice(options.staleAfterSeconds),
   ];
   const grace = options.killGraceSeconds === undefined ? {} : { killGraceSeconds: options.killGraceSeconds };
   const spec = file.objective;
@@ -99,4 +103,15 @@ export function inheritedVisibleDevicesNotice(devices: DeviceSpec, inherited: st
   const used = found.filter((gpu) => visible.includes(gpu));
   const limited = used.length === 0 ? `no GPU of the ${found.length} nvidia-smi lists, so trials run on the CPU` : `GPU ${used.join(', ')}`;
   return [`CUDA_VISIBLE_DEVICES=${inherited} limits devices auto to ${limited}`];
+}
+
+/**
+ * A process beats every min(5 s, its own grace / 3): a grace here shorter than three of
+ * another process's beats fails that process's live trials as dead.
+ */
+function shortStaleGraceNotice(stale: number | undefined): string[] {
+  if (stale === undefined || stale >= 3 * DEFAULT_HEARTBEAT_SECONDS) return [];
+  return [
+    `--stale-after ${stale}s is shorter than ${3 * DEFAULT_HEARTBEAT_SECONDS}s: a sodate process started without it beats every ${DEFAULT_HEARTBEAT_SECONDS}s, so this run would fail such a process's live trials as dead; give every process working on this study the same --stale-after`,
+  ];
 }

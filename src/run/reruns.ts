@@ -89,7 +89,7 @@ export async function runWaitingTrials(options: RunWaitingOptions): Promise<numb
   const trials = await study.getTrials();
   if (!trials.some((t) => t.state === 'WAITING')) return 0;
   const logDir = execution.logDir ?? defaultLogDir(storageUrl, cwd);
-  const plan = planRun({ file, devices: execution.devices, perDevice: execution.perDevice, isolation: execution.isolation, logDir });
+  const plan = planRun({ file, devices: execution.devices, perDevice: execution.perDevice, isolation: execution.isolation, logDir, staleAfterSeconds: execution.staleAfterSeconds });
   const execute: ExecuteOptions = {
     study,
     plan,

@@ -209,13 +209,6 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
       : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text), study: options.study });
   for (const notice of options.plan.notices) reporter.notice?.(notice);
   const stale = options.staleAfterSeconds;
-  // A process beats every min(5 s, its own grace / 3): a shorter grace here than three of
-  // another process's beats fails that process's live trials as dead.
-  if (stale !== undefined && stale < 3 * DEFAULT_HEARTBEAT_SECONDS) {
-    reporter.notice?.(
-      `--stale-after ${stale}s is shorter than ${3 * DEFAULT_HEARTBEAT_SECONDS}s: a sodate process started without it beats every ${DEFAULT_HEARTBEAT_SECONDS}s, so this run would fail such a process's live trials as dead; give every process working on this study the same --stale-after`,
-    );
-  }
   const runner = options.plan.create();
   const interrupts = installInterrupts(reporter, process, options.stopAsking);
   let reason: StopReason;

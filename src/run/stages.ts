@@ -124,10 +124,11 @@ export async function runStages(options: RunStagesOptions): Promise<StagesOutcom
       pruner: stage.pruner ?? file.pruner,
       budget: { ...file.budget, trials: stage.trials },
     };
-    // As a flat study's (flag or file, else stored, else the sampler's), each stage's its own (stageSeed).
+    // A stage's study keeps the seed it was created with (its trial and confirm seeds derive
+    // from it); a new one takes the flag's or the file's, else its sampler's, each stage its own (stageSeed).
     const storedStudySeed = existing === null ? undefined : storedSeed(existing.systemAttrs);
-    const samplerSeed = samplerSeedOf(stageFile);
-    const seed = options.seed !== undefined ? stageSeed(options.seed, index) : (storedStudySeed ?? (samplerSeed === undefined ? randomSeed() : stageSeed(samplerSeed, index)));
+    const given = options.seed ?? samplerSeedOf(stageFile);
+    const seed = storedStudySeed ?? (given === undefined ? randomSeed() : stageSeed(given, index));
     const policies = buildPolicies(stageFile, seed);
     const lineage: StageLineage = {
       of: name,

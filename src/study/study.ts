@@ -252,7 +252,7 @@ export class Study {
     const trial = typeof trialOrNumber === 'number' ? await this.trialByNumber(trialOrNumber) : trialOrNumber;
     // A refused tell changes nothing: a trial told before, or failed as stale by another
     // process, keeps the reason it ended with (a late "storing failed" would hide "no heartbeat").
-    const stored = await this.storage.getTrial(trial.id);
+    const stored = await retryWhileBusy(() => this.storage.getTrial(trial.id));
     if (isFinished(stored.state)) throw new StorageError(`trial ${trial.number} is already ${stored.state}; it cannot be told again`, 'SODATE_TRIAL_FINISHED');
     let failure: unknown;
     try {

@@ -10,7 +10,8 @@ describe('stage seeds', () => {
     expect(stageSeed(7, 0)).toBe(7);
     const later = [1, 2, 3].map((i) => stageSeed(7, i));
     expect(new Set([7, ...later]).size).toBe(4);
-    expect([1, 2, 3].map((i) => stageSeed(7, i))).toEqual(later);
+    // Pinned: a stage's trial seeds must not change from one sodate version to the next.
+    expect(later.slice(0, 2)).toEqual([1165320102, 1487908702]);
   });
 });
 

@@ -138,7 +138,7 @@ export async function tuneCommand(argv: readonly string[], io: CliIo): Promise<n
   checkObjective(file);
   const storageUrl = storageUrlFor(name, values['storage']);
   const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
-  const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+  const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir, staleAfterSeconds: flags.staleAfterSeconds });
   const trialTimeoutSeconds = flags.trialTimeoutSeconds ?? file.budget.trialTimeoutSeconds;
   const retries = flags.retries ?? file.retries;
 

@@ -67,7 +67,7 @@ export async function workerCommand(argv: readonly string[], io: CliIo): Promise
     checkObjective(file);
     const { study, policies } = await openWorkerSession({ name, storage, record, file, seedFlag });
     const logDir = flags.logDir ?? defaultLogDir(storageUrl, io.cwd);
-    const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir });
+    const plan = planRun({ file, devices: flags.devices, perDevice: flags.perDevice, isolation: flags.isolation, logDir, staleAfterSeconds: flags.staleAfterSeconds });
     const write = (line: string) => println(io.out, line);
     const reporter: Reporter = flags.format === 'json' ? jsonLinesReporter(write) : plainLinesReporter(write);
     reporter.notice?.(`worker for ${name} (space file ${config.file}, folder ${dirname(config.file)}): ${plan.slots.length} ${plan.kind} slot(s)`);
