@@ -45,16 +45,25 @@ export function keepTail(tail: string, text: string): string {
   return joined.length > STDERR_TAIL_CHARS ? joined.slice(-STDERR_TAIL_CHARS) : joined;
 }
 
+/** A log record below error level (`INFO:root:…`, `[W 12:00] …`, `2026-… WARNING …`): chatter, not why a run died. */
+const CHATTER = /^(\S*\s)?\[?(DEBUG|INFO|WARN|WARNING|I|W|D)[\]: \d]/;
+/** A line that names an error (`RuntimeError: boom`, `error: …`, `Killed`, CUDA's `out of memory`). */
+const ERRORISH = /error|exception|fatal|killed|out of memory|abort|panic|traceback/i;
+
 /**
  * The line of a dead program's stderr that says why it died: V8's `FATAL ERROR: … out of
- * memory`, else the last line that is not part of a stack (a Python traceback ends with
- * `RuntimeError: boom`, a Node one with indented frames, `}` and `Node.js v20…`). Frames
- * and progress bars are skipped: indented lines, lines without a word, what a `\r` overwrote.
+ * memory`; with `signal` (killed from outside, it printed no reason) nothing else; otherwise
+ * the last line naming an error, else the last line that is neither part of a stack (a Python
+ * traceback ends with `RuntimeError: boom`, a Node one with indented frames, `}` and
+ * `Node.js v20…`) nor log chatter below error level. Frames and progress bars are skipped:
+ * indented lines, lines without a word, what a `\r` overwrote.
  */
-export function lastErrorLine(stderr: string): string | undefined {
+export function lastErrorLine(stderr: string, signal: NodeJS.Signals | null = null): string | undefined {
   const lines = stderr.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').split('\n').map((line) => (line.split('\r').filter((part) => part.trim() !== '').at(-1) ?? '').trimEnd());
-  const meaningful = (line: string) => line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line);
-  const found = lines.find((line) => line.startsWith('FATAL ERROR:')) ?? lines.findLast(meaningful);
+  const fatal = lines.find((line) => line.startsWith('FATAL ERROR:'));
+  if (fatal !== undefined || signal !== null) return fatal === undefined ? undefined : clip(fatal);
+  const meaningful = (line: string) => line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line) && !CHATTER.test(line);
+  const found = lines.findLast((line) => meaningful(line) && ERRORISH.test(line)) ?? lines.findLast(meaningful);
   return found === undefined ? undefined : clip(found);
 }
 

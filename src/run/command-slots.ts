@@ -189,7 +189,7 @@ export class CommandSlots implements SlotRunner {
           ended.resolve({ type: 'error', message: `cannot run the command ${JSON.stringify(argv0)}: ${spawnError.message}`, code: 'SODATE_OBJECTIVE_LOAD' });
         } else if (lineError !== undefined) ended.resolve({ type: 'error', message: lineError });
         else if (stopped !== undefined) ended.resolve({ type: 'stopped', why: stopped });
-        else if (signal !== null) ended.resolve({ type: 'crashed', message: `command ${describeDeath(code, signal, lastErrorLine(stderrTail))}` });
+        else if (signal !== null) ended.resolve({ type: 'crashed', message: `command ${describeDeath(code, signal, lastErrorLine(stderrTail, signal))}` });
         else if (code !== 0) ended.resolve({ type: 'error', message: `command ${describeDeath(code, signal, lastErrorLine(stderrTail))}` });
         // Folds without a final line: the trial's value is the mean over its folds.
         else if (finalValue === undefined && reportedFolds) ended.resolve({ type: 'done', value: undefined });

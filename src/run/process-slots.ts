@@ -116,7 +116,7 @@ export class ProcessSlots implements SlotRunner {
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       if (stopped !== undefined) return finish({ type: 'stopped', why: stopped });
       // Why it died comes on the IPC channel or stderr, which may still be unread at its exit.
-      const crashed = () => finish({ type: 'crashed', message: `trial process ${describeDeath(code, signal, record.uncaught ?? lastErrorLine(record.stderrTail))}` });
+      const crashed = () => finish({ type: 'crashed', message: `trial process ${describeDeath(code, signal, record.uncaught ?? lastErrorLine(record.stderrTail, signal))}` });
       if (record.closed) return crashed();
       // A grandchild that holds the pipes open does not hold the trial's end for long.
       const timer = setTimeout(crashed, CLOSE_WAIT_MS);

@@ -60,6 +60,16 @@ describe('lastErrorLine', () => {
     expect(lastErrorLine('    at foo (x.js:1:1)\n}\n')).toBeUndefined();
   });
 
+  it('skips log chatter below error level, and prefers a line naming an error over a later plain one', () => {
+    expect(lastErrorLine('INFO:root:loading data\nINFO:root:saving checkpoint\n')).toBeUndefined();
+    expect(lastErrorLine('ValueError: bad shape\nW 12:00:01 cleanup done\n')).toBe('ValueError: bad shape');
+    expect(lastErrorLine('CUDA out of memory. Tried to allocate 2 GiB\nsaving partial results\n')).toBe('CUDA out of memory. Tried to allocate 2 GiB');
+    expect(lastErrorLine('simulated failure\n')).toBe('simulated failure');
+  });
+  it('quotes nothing but V8 fatal lines for a program killed by a signal (it printed no reason)', () => {
+    expect(lastErrorLine('epoch 3/10 loss 0.41\n', 'SIGKILL')).toBeUndefined();
+    expect(lastErrorLine('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n', 'SIGABRT')).toMatch(/^FATAL ERROR: Reached heap limit/);
+  });
   it('cuts a very long line with an ellipsis', () => {
     const line = lastErrorLine(`ValueError: ${'x'.repeat(5000)}\n`);
     expect(line?.length).toBe(301);
