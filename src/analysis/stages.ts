@@ -14,7 +14,7 @@
 import { bestCompleteTrial } from '../multi-objective/best.js';
 import type { Storage } from '../storage/storage.js';
 import type { Direction, FrozenTrial } from '../storage/records.js';
-import { isRerun } from '../storage/records.js';
+import { budgetTrialCount, isRerun } from '../storage/records.js';
 import type { StageStudy } from '../study/stage-lineage.js';
 import { configurationKey, stageStudiesOf, stageTrialsOf } from '../study/stage-lineage.js';
 import { mean, std } from '../numerics/stats.js';
@@ -106,7 +106,7 @@ export function stageRows(stages: readonly StageStudyInput[], direction: Directi
       name: stage.name,
       study: stage.study,
       opens: stage.opens,
-      trials: stage.trials.filter((t) => t.state !== 'WAITING' && !isRerun(t)).length,
+      trials: budgetTrialCount(stage.trials),
       best: best === undefined ? null : { number: best.number, value: value0(best) as number },
       reruns,
       gain,

@@ -32,6 +32,19 @@ const running = recordedRunningStudy();
 const runningInput = (change: Partial<DashboardInput> = {}) =>
   input({ study: headerFromStudy(running.study, { maxTrials: 40, sampler: 'random', pruner: 'median' }), trials: running.trials, now: running.recordedAt, ...change });
 
+describe('dashboard view: budget', () => {
+  it('counts the trials the budget counts: a retry replaces its failed trial, so it is not counted again', () => {
+    const trials = [
+      makeTrial({ number: 0, value: 0.5 }),
+      makeTrial({ number: 1, state: 'FAIL' }),
+      makeTrial({ number: 2, value: 0.4, systemAttrs: { 'sodate:retry_of': 1 } }),
+    ];
+    const text = viewToText(buildDashboardView(input({ study: { ...HEADER, maxTrials: 3 }, trials }))).join('\n');
+    expect(text).toMatch(/ 2\/3 ✓2 ✂0 ✗1/);
+    expect(text.split('\n')[0]).toMatch(/ idle /);
+  });
+});
+
 describe('dashboard view: layout', () => {
   const sizes = [
     [60, 16],

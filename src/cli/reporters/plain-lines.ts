@@ -1,5 +1,6 @@
 import type { Reporter } from '../../run/reporter.js';
 import type { FrozenTrial } from '../../storage/records.js';
+import { isOffBudget } from '../../storage/records.js';
 import { paretoFront } from '../../multi-objective/front.js';
 import { durationSeconds, formatNumber, formatParams, formatSeconds } from '../format.js';
 import { formatTrialValues, metricNames } from '../objective-names.js';
@@ -37,7 +38,7 @@ export function plainLinesReporter(write: (line: string) => void): Reporter {
       const budget = info.maxTrials === undefined ? 'no trial limit' : `${info.maxTrials} trials`;
       const timeout = info.timeoutSeconds === undefined ? '' : `, timeout ${formatSeconds(info.timeoutSeconds)}`;
       // Trials still marked running get a notice of their own (the orchestrator's).
-      const done = info.resumedFrom - info.study.trials.filter((t) => t.state === 'RUNNING').length;
+      const done = info.resumedFrom - info.study.trials.filter((t) => t.state === 'RUNNING' && !isOffBudget(t)).length;
       const resumed = done > 0 ? ` (resuming: ${done} trial(s) already done)` : '';
       const goal = info.study.directions.map((d, i) => `${d} ${metrics[i] ?? metric}`).join(', ');
       write(`study ${info.study.name}: ${goal} · sampler ${info.samplerName} · pruner ${info.prunerName} · budget ${budget}${timeout}${resumed}`);

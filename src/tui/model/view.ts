@@ -6,7 +6,7 @@ import { MIN_IMPORTANCE_TRIALS, importanceOf } from './importance.js';
 import type { ParamImportance } from '../../analysis/importance/types.js';
 import { fitLine, lineWidth, textLine } from './lines.js';
 import { finishedInOrder, trialSeconds, valueOf } from './order.js';
-import { isBetter } from '../../storage/records.js';
+import { isBetter, isOffBudget } from '../../storage/records.js';
 import { mayBeBest } from '../../multi-objective/best.js';
 import { detailPanel, finishedPanel, historyPanel, importancePanel, runningPanel } from './panels.js';
 import { deviceLine, devicePanel } from './devices-panel.js';
@@ -51,6 +51,8 @@ interface Summary {
   failed: number;
   running: FrozenTrial[];
   waiting: number;
+  /** Started trials the budget does not count (retries, confirm/ablate re-runs). */
+  offBudget: number;
   best: FrozenTrial | undefined;
   /** Best value among trials 0..i, for each trial i in number order. */
   bestSoFar: (number | undefined)[];
@@ -62,11 +64,12 @@ interface Summary {
 }
 
 function summarize(trials: readonly FrozenTrial[], direction: 'minimize' | 'maximize'): Summary {
-  const s: Summary = { complete: 0, pruned: 0, failed: 0, running: [], waiting: 0, best: undefined, bestSoFar: new Array<number | undefined>(trials.length), firstStart: undefined, lastComplete: undefined, recentSeconds: [], lastCompleteId: 0 };
+  const s: Summary = { complete: 0, pruned: 0, failed: 0, running: [], waiting: 0, offBudget: 0, best: undefined, bestSoFar: new Array<number | undefined>(trials.length), firstStart: undefined, lastComplete: undefined, recentSeconds: [], lastCompleteId: 0 };
   let bestValue: number | undefined;
   const finished: { at: number; seconds: number }[] = [];
   for (let i = 0; i < trials.length; i++) {
     const t = trials[i] as FrozenTrial;
+    if (t.state !== 'WAITING' && isOffBudget(t)) s.offBudget++;
     switch (t.state) {
       case 'COMPLETE': {
         s.complete++;
@@ -115,7 +118,7 @@ function etaSeconds(input: DashboardInput, s: Summary, start: number | undefined
   const { maxTrials, timeoutSeconds } = input.study;
   let eta: number | undefined;
   if (maxTrials !== undefined && s.recentSeconds.length > 0) {
-    const done = s.complete + s.pruned + s.failed;
+    const done = s.complete + s.pruned + s.failed - s.offBudget;
     const left = Math.max(0, maxTrials - done);
     const mean = s.recentSeconds.reduce((a, b) => a + b, 0) / s.recentSeconds.length;
     const parallel = Math.max(1, s.running.length);
@@ -133,14 +136,14 @@ function etaSeconds(input: DashboardInput, s: Summary, start: number | undefined
 
 /** Running, finished, done: …, in the title's words and tone. */
 function statusSpan(study: DashboardInput['study'], s: Summary): Span {
-  const budgetReached = study.maxTrials !== undefined && s.complete + s.pruned + s.failed >= study.maxTrials;
+  const budgetReached = study.maxTrials !== undefined && s.complete + s.pruned + s.failed - s.offBudget >= study.maxTrials;
   const text = study.ended !== undefined ? `done: ${study.ended}` : study.stopping ? 'stopping…' : s.running.length > 0 ? 'running' : budgetReached ? 'finished' : 'idle';
   return { text, tone: study.ended !== undefined || budgetReached ? 'complete' : study.stopping ? 'warn' : s.running.length > 0 ? 'running' : 'dim', bold: true };
 }
 
-/** ` 12/60 ✓8 ✂2 ✗0 ▶2`: trials against the budget, by state. */
+/** ` 12/60 ✓8 ✂2 ✗0 ▶2`: trials against the budget (retries and re-runs left out), by state. */
 function countSpans(study: DashboardInput['study'], s: Summary): Span[] {
-  const used = s.complete + s.pruned + s.failed + s.running.length;
+  const used = s.complete + s.pruned + s.failed + s.running.length - s.offBudget;
   return [
     { text: study.maxTrials === undefined ? ` ${used} trials ` : ` ${used}/${study.maxTrials} `, bold: true },
     { text: `✓${s.complete}`, tone: 'complete' },
@@ -197,7 +200,8 @@ function headerLines(input: DashboardInput, s: Summary, width: number, pareto: P
   const used = done + s.running.length;
   const counts = countSpans(study, s);
   const barWidth = Math.max(4, width - lineWidth(counts));
-  const total = study.maxTrials ?? Math.max(1, used);
+  // The bar draws every trial, so room for the retries and re-runs the budget leaves out is added.
+  const total = study.maxTrials === undefined ? Math.max(1, used) : study.maxTrials + s.offBudget;
   const widths = segmentWidths([s.complete, s.pruned, s.failed, s.running.length], total, barWidth);
   const tones = ['complete', 'pruned', 'failed', 'running'] as const;
   const bar: Span[] = widths.map((w, i) => ({ text: '█'.repeat(w), tone: tones[i] as (typeof tones)[number] }));
