@@ -20,9 +20,8 @@ export interface StudyOwner {
   readonly study: string;
   readonly studyId: number;
   /**
-   * The storage, spelled the same from every process that reaches it: `sqlite:<real path of
-   * the file>`, `postgresql:<database>` (not the host, which machines spell differently);
-   * undefined for `memory:`, which no later process can reach and so never owns a folder.
+   * The storage: `sqlite:<real path of the file>`, `postgresql://<host>:<port>/<database>`
+   * (without user, password or options); undefined for `memory:`, which no later process can reach and so never owns a folder.
    */
   readonly storage: string | undefined;
 }
@@ -38,12 +37,17 @@ export class ArtifactDirError extends SodateError {
 }
 
 /**
- * The storage identity a claim records for a storage URL; a relative SQLite path is
- * resolved against `cwd` (the process's, which is what the storage was opened against).
+ * The storage identity a claim records for a storage URL: a SQLite file's real path (a
+ * relative one resolved against `cwd` (the process's, which is what the storage was opened against).
  */
 export function storageIdentity(url: string, cwd: string = process.cwd()): string | undefined {
   const text = url.trim();
-  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) return `postgresql:${parsePostgresUrl(text).target.database}`;
+  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) {
+    // The server too: two servers may each hold a database and a study of the same names. Machines
+    // sharing one folder must then spell the server alike (the refusal says which spelling claimed it).
+    const { host, port, database } = parsePostgresUrl(text).target;
+    return `postgresql://${host.toLowerCase()}:${port}/${database}`;
+  }
   const file = sqlitePath(text);
   if (file === undefined || file === ':memory:') return undefined;
   const path = resolve(cwd, file);
