@@ -13,8 +13,12 @@ import { runObjectiveInSlot } from './run-objective.js';
 
 const load = objectiveCache();
 const pending = new Map<number, (answer: LoopMessage) => void>();
+/** Set once an uncaught error is ending the child. */
+let dying = false;
 
 function send(message: ChildMessage): void {
+  // A child dying of an uncaught error says only that: a result its trial still reaches is not its end.
+  if (dying && message.type === 'end') return;
   process.send?.(message);
 }
 
@@ -45,8 +49,6 @@ process.on('message', (request: ChildRequest) => {
   resolve?.(request);
 });
 process.on('disconnect', () => process.exit(0));
-
-let dying = false;
 
 /**
  * An uncaught error ends the child as it ends any Node program (stack on stderr, code 1),
