@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { accessSync, constants, createReadStream, createWriteStream, mkdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
+import { accessSync, constants, createWriteStream, mkdirSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -9,6 +9,7 @@ import type { ArtifactEntry } from './listing.js';
 import { artifactEntries, inside, keyOfUrl } from './listing.js';
 import { ArtifactCopyError, isLocalFileError, fileErrorInWords } from './local-files.js';
 import type { RemoteArtifactStore } from './remote.js';
+import { sha256Of } from './record.js';
 
 /** What copying a trial's entries did: the entries copied, and those that were not (`why` set when the reason is not their status). */
 export interface CopyResult {
@@ -56,13 +57,6 @@ function hashing(hash: ReturnType<typeof createHash>): Transform {
       done(null, chunk);
     },
   });
-}
-
-/** The hex sha256 of a local file, streamed. */
-async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
 
 /**
@@ -141,7 +135,7 @@ async function download(store: RemoteArtifactStore, key: string, to: string, sha
     removeEmptyUpTo(dirname(to), made);
     throw error;
   }
-  if (sha256 !== '' && (await sha256OfFile(to)) !== sha256) {
+  if (sha256 !== '' && (await sha256Of(to, statSync(to).size)) !== sha256) {
     rmSync(to, { force: true });
     removeEmptyUpTo(dirname(to), made);
     return CHANGED_SINCE_RECORDED;

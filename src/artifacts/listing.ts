@@ -1,11 +1,12 @@
 import { lstatSync } from 'node:fs';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { FrozenTrial } from '../storage/records.js';
 import type { ArtifactFile } from './record.js';
 import { artifactsDeleted, recordedArtifacts, trialArtifactDirOf } from './record.js';
 import type { OwnerCheck } from './owner.js';
 import type { RemoteArtifactStore } from './remote.js';
 import { artifactsUploaded, parseS3Url, remoteRecordOf } from './remote.js';
+import { isInside } from '../paths.js';
 
 /**
  * present: a regular file of the recorded size at the recorded place, on this machine's disk
@@ -37,8 +38,7 @@ export function keyOfUrl(url: string | undefined): string | undefined {
 /** `root/name`, or undefined when the name leaves `root` (a hand-edited attribute). */
 export function inside(root: string, name: string): string | undefined {
   const path = resolve(root, name);
-  const rel = relative(resolve(root), path);
-  return rel === '' || rel.startsWith('..') || isAbsolute(rel) ? undefined : path;
+  return isInside(resolve(root), path) ? path : undefined;
 }
 
 function isRegularFile(path: string, size: number): boolean {

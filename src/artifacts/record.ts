@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, lstatSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../json.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { ARTIFACTS_DELETED_ATTR, ARTIFACTS_RECORDED_ATTR, ARTIFACT_DIR_ATTR } from '../storage/metadata.js';
+import { isInside } from '../paths.js';
 
 /** Optuna's prefix for artifact meta in trial system attributes (`optuna/artifacts/_upload.py`). */
 export const ARTIFACT_ATTR_PREFIX = 'artifacts:';
@@ -40,11 +41,6 @@ export interface ArtifactMeta {
 export interface ArtifactScan {
   readonly files: ArtifactFile[];
   readonly refused: string[];
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
 /** Files up to this size are hashed in one synchronous read (fast); larger ones streamed, so the loop is not blocked for long. */

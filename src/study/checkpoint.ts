@@ -2,6 +2,7 @@ import { lstatSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { JsonValue } from '../json.js';
 import { CHECKPOINT_ATTR, CHECKPOINT_STEP_ATTR } from '../storage/metadata.js';
+import { isInside } from '../paths.js';
 
 // What sodate stores on a trial that saved a checkpoint (system attributes, keys in
 // src/storage/metadata.ts), so that a paused trial can be resumed by any process reading the study.
@@ -11,11 +12,6 @@ export interface ResumePoint {
   /** Absolute path of the checkpoint file. */
   readonly path: string;
   readonly step: number;
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 }
 
 /**
