@@ -41,7 +41,8 @@ The re-runs are trials of the same study (user attributes sodate:confirm_of, the
 they re-run or "model" for the proposal, and sodate:confirm_seed), run as \`sodate tune\`
 runs trials, never pruned. Run it again after an interrupt with the same --top, --seeds,
 --by and --no-propose: re-runs already done or waiting are not repeated, and the proposal
-is the one planned.
+is the one planned. A re-run that fails makes confirm exit 1 with one line naming it and its
+log (the ranking of what did complete is still printed); fix the cause and run it again.
 
 options:
   --top N              configurations to confirm (default 5)
