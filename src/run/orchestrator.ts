@@ -112,6 +112,8 @@ class TuneLoop {
   private asked = 0;
   private exhausted = false;
   private checkingStale = false;
+  /** Paused trials this run said it cannot resume (each said once). */
+  private readonly toldUnresumable = new Set<number>();
   private wakeUp: (() => void) | undefined;
   /** A wake came while the loop was busy: its next sleep returns at once. */
   private wakePending = false;
@@ -186,7 +188,11 @@ class TuneLoop {
   private async fillFreeSlots(): Promise<boolean> {
     while (this.free.length > 0 && !this.options.signal.aborted) {
       // A promoted paused trial goes before a new one; it does not count toward the budget again.
-      const promoted = await promoteNext(this.study, this.options.artifacts, this.active);
+      const promoted = await promoteNext(this.study, this.options.artifacts, this.active, (trial, why) => {
+        if (this.toldUnresumable.has(trial.number)) return;
+        this.toldUnresumable.add(trial.number);
+        this.reporter.notice?.(`trial ${trial.number} is paused but cannot be resumed here: ${why} (run where its checkpoint is, or with the --artifact-dir it ran with); it stays paused`);
+      });
       if (promoted !== null) {
         await this.dispatch(promoted.trial, this.free.shift() as Slot, promoted.resume);
         continue;

@@ -54,18 +54,35 @@ export function pauseIfResumable(study: Study, entry: ActiveTrial): boolean {
   return true;
 }
 
-/** Where this process would resume a paused trial from: its checkpoint under our artifact root, if it is there. */
-function resumePointHere(study: Study, keeper: ArtifactKeeper, active: ReadonlyMap<number, ActiveTrial>, trial: FrozenTrial): ResumePoint | undefined {
+/**
+ * Where this process would resume a paused trial from: its checkpoint under our artifact root,
+ * if it is there; `unavailable` hears why not when the trial is paused but its file is not.
+ */
+function resumePointHere(study: Study, keeper: ArtifactKeeper, active: ReadonlyMap<number, ActiveTrial>, trial: FrozenTrial, unavailable?: (trial: FrozenTrial, why: string) => void): ResumePoint | undefined {
   if (active.has(trial.number)) return undefined;
   const dir = keeper.trialDir(study.name, trial.number);
   const point = resumePointOf(dir, trial.systemAttrs);
-  return point !== undefined && checkpointProblem(dir, point.path) === undefined ? point : undefined;
+  const problem = point === undefined ? `its checkpoint ${String(trial.systemAttrs[CHECKPOINT_ATTR] ?? '')} is not in ${dir}` : checkpointProblem(dir, point.path);
+  if (problem !== undefined) {
+    unavailable?.(trial, problem);
+    return undefined;
+  }
+  return point;
 }
 
-/** A paused trial the pruner promotes now, resumed in its own number; null when none is. */
-export async function promoteNext(study: Study, keeper: ArtifactKeeper | undefined, active: ReadonlyMap<number, ActiveTrial>): Promise<{ trial: StudyTrial; resume: ResumePoint } | null> {
+/**
+ * A paused trial the pruner promotes now, resumed in its own number; null when none is.
+ * `unavailable` hears of paused trials this process cannot resume (their checkpoint is not
+ * under its artifact root: another machine's, another --artifact-dir, or removed).
+ */
+export async function promoteNext(
+  study: Study,
+  keeper: ArtifactKeeper | undefined,
+  active: ReadonlyMap<number, ActiveTrial>,
+  unavailable?: (trial: FrozenTrial, why: string) => void,
+): Promise<{ trial: StudyTrial; resume: ResumePoint } | null> {
   if (study.pruner.pausesTrials !== true || keeper === undefined) return null;
-  const trial = await study.resumePromoted((t) => resumePointHere(study, keeper, active, t) !== undefined);
+  const trial = await study.resumePromoted((t) => resumePointHere(study, keeper, active, t, unavailable) !== undefined);
   if (trial === null) return null;
   const resume = resumePointOf(keeper.trialDir(study.name, trial.number), trial.frozen().systemAttrs) as ResumePoint;
   return { trial, resume };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,6 +111,32 @@ describe('pausing and resuming a module objective', () => {
     expect(t.get(1)?.state).toBe('PRUNED');
     expect(t.get(1)?.systemAttrs['sodate:paused']).toBe(true);
     expect(readFileSync(join(artifacts, study.name, '1', 'ckpt-1'), 'utf8')).toBe('1');
+  });
+
+  it('says once that a paused trial whose checkpoint is not here cannot be resumed, and leaves it paused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sodate-pause-'));
+    const pruner = createPruner('asha', { minResource: 1, reductionFactor: 2, pause: true });
+    const study = await createStudy({ storage: `sqlite:${join(dir, 'study.db')}`, sampler: new RandomSampler({ seed: 1 }), pruner });
+    const objective = async (trial: RemoteTrial): Promise<number> => {
+      const curve = CURVES[trial.number % CURVES.length] as readonly number[];
+      for (let step = 0; step < curve.length; step++) {
+        writeFileSync(join(trial.artifactDir as string, `ckpt-${step}`), String(step));
+        trial.saveCheckpoint(`ckpt-${step}`, step);
+        await trial.report(step, curve[step] as number);
+      }
+      return curve[curve.length - 1] as number;
+    };
+    const artifacts = join(dir, 'artifacts');
+    await runWith(new InlineSlots(objective as never), { study, maxTrials: 4, slots: cpuSlots(1), pruner, artifacts: new ArtifactKeeper({ dir: artifacts }) });
+    const paused = study.trials.filter((t) => t.systemAttrs['sodate:paused'] === true).map((t) => t.number);
+    expect(paused.length).toBeGreaterThan(0);
+    for (const n of paused) rmSync(join(artifacts, study.name, String(n)), { recursive: true });
+    const { notices } = await runWith(new InlineSlots(objective as never), { study, maxTrials: 6, slots: cpuSlots(1), pruner, artifacts: new ArtifactKeeper({ dir: artifacts }) });
+    await study.close();
+    const said = notices.filter((n) => / is paused but cannot be resumed here: /.test(n));
+    expect(said.length).toBeGreaterThan(0);
+    expect(new Set(said).size).toBe(said.length);
+    expect(said[0]).toMatch(/checkpoint \S+ckpt-\d is missing \(run where its checkpoint is, or with the --artifact-dir it ran with\); it stays paused$/);
   });
 
   it('fails a trial that names a checkpoint outside its directory when its pruner pauses, with the fix', async () => {
