@@ -231,7 +231,7 @@ class TuneLoop {
     const entry: ActiveTrial = {
       trial,
       slot,
-      log: new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number)),
+      log: new TrialLog(options.logDir === undefined ? undefined : trialLogPath(options.logDir, study.name, trial.number), { fresh: resume === undefined }),
       run: undefined,
       stopSaid: false,
       reports: Promise.resolve(),

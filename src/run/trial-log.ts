@@ -1,5 +1,5 @@
 import type { WriteStream } from 'node:fs';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { sqlitePath } from '../storage/url.js';
 
@@ -18,15 +18,25 @@ export function defaultLogDir(storageUrl: string, cwd: string): string {
   return join(dirname(resolve(cwd, file)), 'logs');
 }
 
-/** A trial's output: appended to its log file (when there is one) and its tail kept in memory. */
+/**
+ * A trial's output: appended to its log file (when there is one) and its tail kept in memory.
+ * A `fresh` trial (every run but a promoted trial's resumption) starts its file anew: a file
+ * of that number left by a deleted study of the same name would otherwise read as its own.
+ */
 export class TrialLog {
   private readonly file: string | undefined;
   private stream: WriteStream | undefined;
   private tailText = '';
   private bytes = 0;
 
-  constructor(file: string | undefined) {
+  constructor(file: string | undefined, options: { readonly fresh?: boolean } = {}) {
     this.file = file;
+    if (file === undefined || options.fresh !== true) return;
+    try {
+      rmSync(file, { force: true });
+    } catch {
+      // Not ours to remove (a folder of that name, no permission): the first write says so in its own way.
+    }
   }
 
   append(text: string): void {
