@@ -20,8 +20,9 @@ export interface StudyOwner {
   readonly study: string;
   readonly studyId: number;
   /**
-   * The storage: `sqlite:<real path of the file>`, `postgresql://<host>:<port>/<database>`
-   * (without user, password or options); undefined for `memory:`, which no later process can reach and so never owns a folder.
+   * The storage, spelled the same from every process that reaches it: `sqlite:<real path of
+   * the file>`, `postgresql:<database>` (not the host, which machines spell differently);
+   * undefined for `memory:`, which no later process can reach and so never owns a folder.
    */
   readonly storage: string | undefined;
 }
@@ -42,12 +43,10 @@ export class ArtifactDirError extends SodateError {
  */
 export function storageIdentity(url: string, cwd: string = process.cwd()): string | undefined {
   const text = url.trim();
-  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) {
-    // The server too: two servers may each hold a database and a study of the same names. Machines
-    // sharing one folder must then spell the server alike (the refusal says which spelling claimed it).
-    const { host, port, database } = parsePostgresUrl(text).target;
-    return `postgresql://${host.toLowerCase()}:${port}/${database}`;
-  }
+  // The database alone: machines sharing one folder reach the server by addresses of their own.
+  // (Two servers, each with a database and a study of the same names, writing to one folder
+  // would be taken for one; a study identifier stored at creation would tell them apart.)
+  if (/^postgres(ql)?(\+\w+)?:/i.test(text)) return `postgresql:${parsePostgresUrl(text).target.database}`;
   const file = sqlitePath(text);
   if (file === undefined || file === ':memory:') return undefined;
   const path = resolve(cwd, file);
@@ -118,8 +117,18 @@ export class OwnerCheck {
   }
 }
 
-function cannotUse(studyDir: string, error: unknown): ArtifactDirError {
-  return new ArtifactDirError(`cannot use the artifact directory ${studyDir}: ${fileErrorInWords(error)}; give the run a directory it can write (--artifact-dir, or artifacts.dir in the space file)`, 'SODATE_ARTIFACT_DIR_UNWRITABLE');
+/** What a claimed folder is called in messages, and the options that move it. */
+export interface ClaimWording {
+  readonly noun: string;
+  readonly fix: string;
+}
+/** Trial directories (`<root>/<study>/<trial>/`). */
+export const ARTIFACT_FOLDER: ClaimWording = { noun: 'artifact directory', fix: '--artifact-dir, or artifacts.dir in the space file' };
+/** Trial logs (`<logs>/<study>/<trial>.log`): two studies of one name there would read each other's. */
+export const LOG_FOLDER: ClaimWording = { noun: 'log directory', fix: '--log-dir' };
+
+function cannotUse(studyDir: string, error: unknown, wording: ClaimWording): ArtifactDirError {
+  return new ArtifactDirError(`cannot use the ${wording.noun} ${studyDir}: ${fileErrorInWords(error)}; give the run a directory it can write (${wording.fix})`, 'SODATE_ARTIFACT_DIR_UNWRITABLE');
 }
 
 /** Write the owner file only if there is none yet (a hard link of a finished file: another process never reads it half written). */
@@ -156,14 +165,14 @@ function writeOwnerOnce(file: string, text: string): boolean {
  * (`notice` says so). A `memory:` study claims nothing (no later run can be it) but is
  * refused another study's folder all the same.
  */
-export function claimStudyDir(root: string, me: StudyOwner, notice: (text: string) => void = () => undefined): void {
+export function claimStudyDir(root: string, me: StudyOwner, notice: (text: string) => void = () => undefined, wording: ClaimWording = ARTIFACT_FOLDER): void {
   const studyDir = join(resolve(root), me.study);
   try {
     mkdirSync(studyDir, { recursive: true });
     if (!lstatSync(studyDir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'EEXIST' });
     accessSync(studyDir, constants.W_OK);
   } catch (error) {
-    throw cannotUse(studyDir, error);
+    throw cannotUse(studyDir, error, wording);
   }
   const file = join(studyDir, OWNER_FILE);
   const text = `${JSON.stringify({ study: me.study, studyId: me.studyId, storage: me.storage ?? null, claimedAt: new Date().toISOString() })}\n`;
@@ -174,13 +183,13 @@ export function claimStudyDir(root: string, me: StudyOwner, notice: (text: strin
       try {
         if (writeOwnerOnce(file, text)) return;
       } catch (error) {
-        throw cannotUse(studyDir, error);
+        throw cannotUse(studyDir, error, wording);
       }
       // Another process of a study claimed it meanwhile: read its claim.
       continue;
     }
     if ('unreadable' in owner) {
-      throw new ArtifactDirError(`the artifact directory ${studyDir} is of no known study: ${owner.unreadable}; give this study a directory of its own (--artifact-dir, or artifacts.dir in the space file), or remove ${file} if the folder is this study's`);
+      throw new ArtifactDirError(`the ${wording.noun} ${studyDir} is of no known study: ${owner.unreadable}; give this study a directory of its own (${wording.fix}), or remove ${file} if the folder is this study's`);
     }
     if (sameOwner(owner, me)) return;
     if (me.storage !== undefined && owner.storage === me.storage && owner.study === me.study) {
@@ -188,14 +197,14 @@ export function claimStudyDir(root: string, me: StudyOwner, notice: (text: strin
         writeFileSync(`${file}.tmp`, text);
         renameSync(`${file}.tmp`, file);
       } catch (error) {
-        throw cannotUse(studyDir, error);
+        throw cannotUse(studyDir, error, wording);
       }
-      notice(`the artifact directory ${studyDir} belonged to ${describeOwner(owner)}, which was deleted; it is now this study's (id ${me.studyId}), and trial directories left there are replaced as trials run`);
+      notice(`the ${wording.noun} ${studyDir} belonged to ${describeOwner(owner)}, which was deleted; it is now this study's (id ${me.studyId}), and what that study left there is replaced as trials run`);
       return;
     }
     throw new ArtifactDirError(
-      `the artifact directory ${studyDir} belongs to ${describeOwner(owner)}, not to this ${describeOwner(me)}; give this study a directory of its own (--artifact-dir, or artifacts.dir in the space file), or remove ${studyDir} if that study is gone`,
+      `the ${wording.noun} ${studyDir} belongs to ${describeOwner(owner)}, not to this ${describeOwner(me)}; give this study a directory of its own (${wording.fix}), or remove ${studyDir} if that study is gone`,
     );
   }
-  throw cannotUse(studyDir, new Error('its owner file keeps changing'));
+  throw cannotUse(studyDir, new Error('its owner file keeps changing'), wording);
 }
