@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import { openArtifactKeeper } from '../artifacts/open.js';
+import { LOG_FOLDER, claimStudyDir, ownerOf } from '../artifacts/owner.js';
 import { randomSeed } from '../samplers/rng.js';
 import { BASELINE_ATTR, CONFIG_ATTR, MAX_TRIALS_ATTR, PRUNER_NAME_ATTR, SAMPLER_NAME_ATTR, SPACE_FILE_ATTR, STUDY_SEED_ATTR, configValue, storedConfig, storedSeed } from '../storage/metadata.js';
 import type { StoredConfig } from '../storage/metadata.js';
@@ -207,6 +208,13 @@ export async function executeStudy(options: ExecuteOptions): Promise<number> {
     options.artifactDir === undefined
       ? undefined
       : await openArtifactKeeper({ dir: options.artifactDir, keep: spec?.keep, keepFailed: spec?.keepFailed, url: spec?.url, endpoint: spec?.endpoint, region: spec?.region, notice: (text) => reporter.notice?.(text), study: options.study });
+  // The log folder is the study's as its trial directories are (one claim each, before any trial).
+  try {
+    claimStudyDir(options.logDir, ownerOf(options.study, options.study.storage.url), (text) => reporter.notice?.(text), LOG_FOLDER);
+  } catch (error) {
+    artifacts?.close();
+    throw error;
+  }
   for (const notice of options.plan.notices) reporter.notice?.(notice);
   const stale = options.staleAfterSeconds;
   const runner = options.plan.create();

@@ -122,7 +122,7 @@ describe('trial artifacts through the real CLI', () => {
     expect((await runCli(['tune', 'space.yaml', '--format', 'plain'], dir)).code).toBe(0);
     const artifacts = join(dir, 'studies', 'artifacts');
     expect(trialDirs(join(artifacts, 'demo')).sort()).toEqual([0, 1, 2]);
-    expect(readdirSync(join(dir, 'studies', 'logs', 'demo')).sort()).toEqual(['0.params.json', '1.params.json', '2.params.json']);
+    expect(readdirSync(join(dir, 'studies', 'logs', 'demo')).sort()).toEqual(['.sodate-study.json', '0.params.json', '1.params.json', '2.params.json']);
     const kept = await runCli(['delete', 'demo', '--storage', 'studies/demo.db', '--keep-files'], dir);
     expect(kept.stdout).toMatch(/^deleted study demo \(3 trials\) from /);
     expect(trialDirs(join(artifacts, 'demo'))).toHaveLength(3);
@@ -225,8 +225,12 @@ describe('a folder of trial directories belongs to one study', () => {
     expect(await json<TrialJson[]>(['trials', 'demo', ...B, '--format', 'json'], dir)).toEqual([]);
     expect(trialDirs(folder).map((n) => readFileSync(join(folder, String(n), 'model.txt'), 'utf8'))).toEqual(before);
     expect((await json<ArtifactJson[]>(['artifacts', 'demo', ...A, '--format', 'json'], dir)).map((a) => a.status)).toEqual(['present', 'present']);
-    // With a root of its own it runs.
-    expect((await runCli(['tune', 'space.yaml', ...B, '--artifact-dir', 'runs/artifacts-b', '--format', 'plain'], dir)).code).toBe(0);
+    // Its logs would mix with the first one's too: the log folder is claimed the same way.
+    const logs = await runCli(['tune', 'space.yaml', ...B, '--artifact-dir', 'runs/artifacts-b', '--format', 'plain'], dir);
+    expect(logs.code).toBe(2);
+    expect(logs.stderr).toMatch(/^sodate: the log directory \S+runs\/logs\/demo belongs to study demo \(id 1\) of sqlite:\S+exp-a\.db, not to this study demo \(id 1\) of sqlite:\S+exp-b\.db; give this study a directory of its own \(--log-dir\)/);
+    // With folders of its own it runs.
+    expect((await runCli(['tune', 'space.yaml', ...B, '--artifact-dir', 'runs/artifacts-b', '--log-dir', 'runs/logs-b', '--format', 'plain'], dir)).code).toBe(0);
   });
 
   it('once another study took the folder over, lists the first one’s files as missing and why, copies none and deletes none of them', async () => {
@@ -234,7 +238,8 @@ describe('a folder of trial directories belongs to one study', () => {
     expect((await runCli(['tune', 'space.yaml', ...A, '--format', 'plain'], dir)).code).toBe(0);
     const folder = join(dir, 'runs', 'artifacts', 'demo');
     rmSync(folder, { recursive: true });
-    expect((await runCli(['tune', 'space.yaml', ...B, '--format', 'plain'], dir)).code).toBe(0);
+    // (Its logs stay in the first study's log folder: the second gets one of its own.)
+    expect((await runCli(['tune', 'space.yaml', ...B, '--log-dir', 'runs/logs-b', '--format', 'plain'], dir)).code).toBe(0);
     const owner = `${folder} belongs to study demo (id 1) of sqlite:${join(dir, 'runs', 'exp-b.db')}`;
 
     const listed = await json<ArtifactWhyJson[]>(['artifacts', 'demo', ...A, '--format', 'json'], dir);

@@ -170,8 +170,13 @@ function removeIfEmpty(dir: string): void {
 }
 
 /** `<logs>/<study>/<number>.log` and a command trial's `<number>.params.json`, then the folder when it is empty; a file that cannot be removed is noted in `left`. */
-function removeTrialLogs(logDir: string, study: string, trials: readonly FrozenTrial[], left: LeftBehind): void {
+function removeTrialLogs(logDir: string, study: string, trials: readonly FrozenTrial[], owners: OwnerCheck, left: LeftBehind): void {
   const folder = resolve(logDir, study);
+  const foreign = owners.foreign(folder);
+  if (foreign !== undefined) {
+    left.kept.push(`the trial logs in ${folder}: it ${foreign}, not to this study`);
+    return;
+  }
   for (const trial of trials) {
     for (const suffix of ['.log', '.params.json']) {
       const file = resolve(folder, `${trial.number}${suffix}`);
@@ -182,7 +187,7 @@ function removeTrialLogs(logDir: string, study: string, trials: readonly FrozenT
       }
     }
   }
-  removeIfEmpty(folder);
+  releaseFolder(folder);
 }
 
 export async function deleteCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -202,8 +207,9 @@ export async function deleteCommand(argv: readonly string[], io: CliIo): Promise
     const left: LeftBehind = { kept: [], failed: [] };
     let dirs = 0;
     if (values['keep-files'] !== true) {
-      dirs = removeTrialDirectories(name, trials, new OwnerCheck(ownerOf(study, storage.url)), left);
-      removeTrialLogs(defaultLogDir(storage.url, io.cwd), name, trials, left);
+      const owners = new OwnerCheck(ownerOf(study, storage.url));
+      dirs = removeTrialDirectories(name, trials, owners, left);
+      removeTrialLogs(defaultLogDir(storage.url, io.cwd), name, trials, owners, left);
       const objects = await removeTrialObjects(trials);
       for (const line of objects.failures) io.err.write(`sodate delete: ${line}\n`);
       const parts = [...(dirs > 0 ? [`${dirs} trial director${dirs === 1 ? 'y' : 'ies'}`] : []), ...(objects.trials > 0 ? [`${objects.trials} trial${objects.trials === 1 ? "'s" : "s'"} objects in S3`] : [])];

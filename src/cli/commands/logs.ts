@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { foreignOwner, ownerOf } from '../../artifacts/owner.js';
 import { NotFoundError, UsageError } from '../../errors.js';
 import { defaultLogDir, trialLogPath } from '../../run/trial-log.js';
 import { parseCommandArgs } from '../args.js';
@@ -29,13 +30,16 @@ export async function logsCommand(argv: readonly string[], io: CliIo): Promise<n
     if (trial === undefined) throw new NotFoundError(`sodate logs: study "${name}" has no trial ${number}; see \`sodate trials ${name}\``);
     const logDir = typeof values['log-dir'] === 'string' ? resolve(io.cwd, values['log-dir']) : defaultLogDir(storageUrlFor(name, values['storage']), io.cwd);
     const file = trialLogPath(logDir, name, number);
-    if (existsSync(file)) {
+    // A folder another study of this name claimed holds its logs, not this one's.
+    const foreign = foreignOwner(dirname(file), ownerOf(study, storage.url));
+    if (foreign !== undefined) io.err.write(`(${dirname(file)} ${foreign}, not to this study)\n`);
+    if (foreign === undefined && existsSync(file)) {
       io.out.write(readFileSync(file, 'utf8'));
       return 0;
     }
     const tail = trial.systemAttrs[LOG_TAIL_ATTR];
     if (typeof tail === 'string') {
-      io.err.write(`(${file} is not on this machine; showing the last ${tail.length} characters kept in the study)\n`);
+      io.err.write(`(${foreign === undefined ? `${file} is not on this machine; ` : ''}showing the last ${tail.length} characters kept in the study)\n`);
       io.out.write(tail);
       return 0;
     }
