@@ -1,6 +1,6 @@
 /**
  * An ESLint rule that keeps `src/` layered: a folder may import its own files, the shared
- * files at the top of `src/` (errors, json) and folders of lower layers, nothing else. A
+ * files at the top of `src/` (errors, json, paths) and folders of lower layers, nothing else. A
  * strict order of layers rules out cycles between folders; within a folder, a cycle of value
  * imports between files is reported at the import that closes it. Known exceptions are listed by file with
  * the reason they remain, so that a new upward import fails `npm run lint` while the old
