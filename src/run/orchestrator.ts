@@ -1,29 +1,25 @@
 import { OthersRunning } from './others-running.js';
 import type { ArtifactKeeper } from '../artifacts/keeper.js';
 import { errorMessage } from '../errors.js';
-import type { JsonValue } from '../json.js';
 import type { SearchSpace } from '../space/search-space.js';
 import { inactiveParams, suggestAll } from '../space/search-space.js';
 import type { FrozenTrial } from '../storage/records.js';
 import { budgetTrialCount, isOffBudget } from '../storage/records.js';
 import { DEFAULT_STALE_AFTER_SECONDS } from '../storage/storage.js';
 import type { ResumePoint } from '../study/checkpoint.js';
-import { RERUN_ATTRS } from '../study/seeds.js';
 import type { Study } from '../study/study.js';
 import type { StudyTrial } from '../study/trial.js';
 import type { ActiveTrial } from './active-trial.js';
 import { answerTrialMessage } from './answer-message.js';
 import type { TrialTask } from './messages.js';
-import { PUT_BACK_TO_PAUSED, pauseIfResumable, promoteNext, stopRunsPutBackToPaused } from './pausing.js';
+import { DeadTrials } from './dead-trials.js';
+import { PUT_BACK_TO_PAUSED, pauseIfResumable, promoteNext } from './pausing.js';
 import type { Reporter, StopReason, StudyStartInfo } from './reporter.js';
 import type { Slot, SlotRunner, TrialEnd } from './slots.js';
 import { TrialLog, trialLogPath } from './trial-log.js';
 import { endedTrial } from './trial-result.js';
-import { CHECKPOINT_ATTR, DEVICE_ATTR, FIXED_PARAMS_KEY, LOG_TAIL_ATTR, RESUMES_ATTR, RETRIES_ATTR, RETRY_OF_ATTR, SLOT_ATTR, TRIAL_SEED_ATTR } from '../storage/metadata.js';
+import { CHECKPOINT_ATTR, DEVICE_ATTR, LOG_TAIL_ATTR, RESUMES_ATTR, RETRY_OF_ATTR, SLOT_ATTR } from '../storage/metadata.js';
 
-function pick(attrs: Readonly<Record<string, JsonValue>>, keys: readonly string[]): Record<string, JsonValue> {
-  return Object.fromEntries(keys.filter((k) => attrs[k] !== undefined).map((k) => [k, attrs[k] as JsonValue]));
-}
 
 /** How often running trials beat when the run gives no period (a shorter stale grace shortens it). */
 export const DEFAULT_HEARTBEAT_SECONDS = 5;
@@ -91,7 +87,7 @@ export async function runOrchestrator(options: OrchestratorOptions): Promise<Sto
  * The loop's state and its steps, in the spirit of Syne Tune's `Tuner`: `run` repeats
  * ask → dispatch while slots are free, then sleeps until a trial ends, a signal comes or the
  * heartbeat ticks; `answer` (answer-message.ts) hears a running trial; `finish` tells the
- * study how it ended; `reapStale` fails the trials of processes that died.
+ * study how it ended; `DeadTrials` fails the trials of processes that died.
  */
 class TuneLoop {
   private readonly study: Study;
@@ -100,6 +96,7 @@ class TuneLoop {
   private readonly heartbeatMs: number;
   private readonly staleAfter: number;
   private readonly retries: number;
+  private readonly deadTrials: DeadTrials;
   private readonly deadline: number;
   private readonly active = new Map<number, ActiveTrial>();
   private readonly free: Slot[];
@@ -111,7 +108,6 @@ class TuneLoop {
   private readonly othersRunning: OthersRunning;
   private asked = 0;
   private exhausted = false;
-  private checkingStale = false;
   /** Paused trials this run said it cannot resume (each said once). */
   private readonly toldUnresumable = new Set<number>();
   private wakeUp: (() => void) | undefined;
@@ -126,6 +122,7 @@ class TuneLoop {
     this.staleAfter = options.staleAfterSeconds ?? DEFAULT_STALE_AFTER_SECONDS;
     this.othersRunning = new OthersRunning(options.study, options.reporter, this.staleAfter, this.now);
     this.retries = options.retries ?? 0;
+    this.deadTrials = new DeadTrials(options.study, options.reporter, this.staleAfter, this.retries);
     this.deadline = options.timeoutSeconds === undefined ? Infinity : this.now() + options.timeoutSeconds * 1000;
     this.free = [...options.slots];
   }
@@ -142,7 +139,7 @@ class TuneLoop {
     const beat = setInterval(() => this.beat(), this.heartbeatMs);
     let reason: StopReason = 'budget';
     try {
-      await this.reapStale();
+      await this.deadTrials.reap(this.active);
       // Deletions a killed run left pending.
       await options.artifacts?.sweep(study);
       await study.refresh();
@@ -329,7 +326,7 @@ class TuneLoop {
     }
     if (frozen !== undefined && ended.retryWhy !== undefined) {
       try {
-        await this.requeue(frozen, ended.retryWhy);
+        await this.deadTrials.requeue(frozen, ended.retryWhy);
       } catch (error) {
         reporter.notice?.(`trial ${trial.number} could not be re-queued: ${errorMessage(error)}`);
       }
@@ -355,50 +352,10 @@ class TuneLoop {
     }
   }
 
-  /** Re-queue a failed trial with its parameters (and seed) while it has retries left. */
-  private async requeue(trial: FrozenTrial, why: string): Promise<void> {
-    const { study, reporter, retries } = this;
-    const used = typeof trial.systemAttrs[RETRIES_ATTR] === 'number' ? (trial.systemAttrs[RETRIES_ATTR] as number) : 0;
-    if (used >= retries) {
-      if (retries > 0) reporter.notice?.(`trial ${trial.number} ${why}; it used all ${retries} retries`);
-      return;
-    }
-    const created = await study.storage.createTrial(study.id, {
-      state: 'WAITING',
-      systemAttrs: { [FIXED_PARAMS_KEY]: { ...trial.params }, [RETRY_OF_ATTR]: trial.number, [RETRIES_ATTR]: used + 1, ...pick(trial.systemAttrs, [TRIAL_SEED_ATTR]) },
-      // A retried re-run (confirm, ablate) stays one (same configuration, same seed).
-      userAttrs: pick(trial.userAttrs, RERUN_ATTRS),
-    });
-    reporter.notice?.(`trial ${trial.number} ${why}; re-queued with the same parameters as trial ${created?.number ?? '?'} (retry ${used + 1} of ${retries})`);
-  }
-
-  /** Fail the RUNNING trials whose heartbeat is older than the grace period (their process died), re-queueing them. */
-  private async reapStale(): Promise<void> {
-    if (this.checkingStale) return;
-    this.checkingStale = true;
-    const { study, staleAfter } = this;
-    try {
-      const stale = await study.storage.failStaleTrials(study.id, staleAfter);
-      for (const trial of stale) {
-        // One of ours can only go stale if this process stalled longer than the grace period.
-        const mine = [...this.active.values()].find((a) => a.trial.id === trial.id);
-        mine?.run?.stop('interrupted');
-        const why = `was left running by a process that died (no heartbeat for ${staleAfter}s) and is recorded as failed`;
-        // No trial line says so otherwise: another process ran it.
-        if (this.retries === 0) this.reporter.notice?.(`trial ${trial.number} ${why} (--retries 1 runs such a trial again)`);
-        else await this.requeue(trial, why);
-      }
-      // A resumed trial found stale (by any process) goes back to paused and is not in that list.
-      await stopRunsPutBackToPaused(study, this.active.values(), (line) => this.reporter.notice?.(`${line} (no heartbeat for ${staleAfter}s); its run here stops`));
-    } finally {
-      this.checkingStale = false;
-    }
-  }
-
   /** The heartbeat tick: beat every running trial, look for stale ones, let the loop look again. */
   private beat(): void {
     for (const entry of this.active.values()) void this.study.storage.heartbeat(entry.trial.id).catch(() => undefined);
-    void this.reapStale()
+    void this.deadTrials.reap(this.active)
       .catch((error: unknown) => this.reporter.notice?.(`checking for stale trials failed: ${errorMessage(error)}`))
       .finally(() => this.wake());
   }
