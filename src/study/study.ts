@@ -307,6 +307,7 @@ export class Study {
       throw new StorageError(`trial ${trial.number} is already ${current.state}; it cannot be told again`, 'SODATE_TRIAL_FINISHED');
     }
     this.liveTrials.delete(trial.id);
+    trial.told = true;
     const frozen: FrozenTrial = { ...trial.frozen(state), values, datetimeComplete: new Date() };
     // bestTrial, bestValue and trials hold what this process told at once, as in Optuna; other processes' trials come with the next refresh.
     const index = this.history.findIndex((t) => t.id === frozen.id);

@@ -113,6 +113,8 @@ export class StudyTrial extends TypedSuggester implements Trial {
       checkCompatible(name, existing, distribution);
       return toExternal(existing, this.internalParams[name] as number);
     }
+    // A finished trial's parameters are stored: a new one would be sampled and silently dropped.
+    if (this.told) throw new OptionError(`trial ${this.number} was already told; suggest "${name}" before study.tell`);
     const known = this.host.knownDistribution(name);
     if (known !== undefined) checkCompatible(name, known, distribution);
 
@@ -286,6 +288,9 @@ export class StudyTrial extends TypedSuggester implements Trial {
   rememberSystemAttr(key: string, value: JsonValue): void {
     this.systemAttrs[key] = value;
   }
+
+  /** @internal Set by study.tell once the trial is finished: no parameter may be added after. */
+  told = false;
 
   /** @internal The last intermediate value (by step), if any: what a pruned trial is told with. */
   lastIntermediateValue(): number | undefined {

@@ -82,6 +82,14 @@ describe('ask and tell', () => {
     expect(study.bestTrial?.number).toBe(4);
     expect(study.trials.map((t) => t.state)).toEqual(Array(5).fill('COMPLETE'));
   });
+  it('refuses a new parameter suggested after the trial was told (it would be dropped), and answers one it has', async () => {
+    const study = await createStudy();
+    const t = await study.ask();
+    const x = t.suggestFloat('x', 0, 1);
+    await study.tell(t, 1);
+    expect(t.suggestFloat('x', 0, 1)).toBe(x);
+    expect(() => t.suggestFloat('y', 0, 1)).toThrow('trial 0 was already told; suggest "y" before study.tell');
+  });
   it('refuses to tell a finished trial again', async () => {
     const study = await createStudy();
     const t = await study.ask();
