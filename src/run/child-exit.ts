@@ -47,12 +47,16 @@ export function keepTail(tail: string, text: string): string {
 
 /** A log record below error level (`INFO:root:…`, `[W 12:00] …`, `2026-… WARNING …`): chatter, not why a run died. */
 const CHATTER = /^(\S*\s)?\[?(DEBUG|INFO|WARN|WARNING|I|W|D)[\]: \d]/;
-/** A line that names an error (`RuntimeError: boom`, `error: …`, `Killed`, CUDA's `out of memory`). */
-const ERRORISH = /error|exception|fatal|killed|out of memory|abort|panic|traceback/i;
+/** A line that starts like an error (`RuntimeError: boom`, `error: …`, `Fatal Python error`, `terminate called …`, CUDA's `out of memory`). */
+const ERRORISH = { test: (line: string) => /^[\w.]*(Error|Exception)\b(?!=)/.test(line) || /^(error|fatal|panic|terminate called|killed)\b|out of memory/i.test(line) };
+/** A traceback's headers (not why it died): the reason is its last line. */
+const TRACEBACK_HEADER = /^(Traceback \(most recent call last\)|During handling of the above exception|The above exception was the direct cause)/;
+/** Signals sent from outside (the OOM killer, a timeout, Ctrl-C): the program printed no reason for them. */
+const OUTSIDE_SIGNALS: readonly string[] = ['SIGKILL', 'SIGTERM', 'SIGINT', 'SIGHUP'];
 
 /**
  * The line of a dead program's stderr that says why it died: V8's `FATAL ERROR: … out of
- * memory`; with `signal` (killed from outside, it printed no reason) nothing else; otherwise
+ * memory`; after a signal sent from outside (SIGKILL, SIGTERM…: it printed no reason) nothing else; otherwise
  * the last line naming an error, else the last line that is neither part of a stack (a Python
  * traceback ends with `RuntimeError: boom`, a Node one with indented frames, `}` and
  * `Node.js v20…`) nor log chatter below error level. Frames and progress bars are skipped:
@@ -61,8 +65,9 @@ const ERRORISH = /error|exception|fatal|killed|out of memory|abort|panic|traceba
 export function lastErrorLine(stderr: string, signal: NodeJS.Signals | null = null): string | undefined {
   const lines = stderr.replace(/\u001b\[[0-9;?]*[ -/]*[@-~]/g, '').split('\n').map((line) => (line.split('\r').filter((part) => part.trim() !== '').at(-1) ?? '').trimEnd());
   const fatal = lines.find((line) => line.startsWith('FATAL ERROR:'));
-  if (fatal !== undefined || signal !== null) return fatal === undefined ? undefined : clip(fatal);
-  const meaningful = (line: string) => line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line) && !CHATTER.test(line);
+  if (fatal !== undefined || (signal !== null && OUTSIDE_SIGNALS.includes(signal))) return fatal === undefined ? undefined : clip(fatal);
+  const meaningful = (line: string) =>
+    line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line) && !CHATTER.test(line) && !TRACEBACK_HEADER.test(line);
   const found = lines.findLast((line) => meaningful(line) && ERRORISH.test(line)) ?? lines.findLast(meaningful);
   return found === undefined ? undefined : clip(found);
 }

@@ -66,6 +66,14 @@ describe('lastErrorLine', () => {
     expect(lastErrorLine('CUDA out of memory. Tried to allocate 2 GiB\nsaving partial results\n')).toBe('CUDA out of memory. Tried to allocate 2 GiB');
     expect(lastErrorLine('simulated failure\n')).toBe('simulated failure');
   });
+  it("takes a traceback's last line for an exception whose name says no error, not its headers or a metric line", () => {
+    expect(lastErrorLine('Traceback (most recent call last):\n  File "t.py", line 3, in <module>\n    raise Diverged("nan")\nDiverged: nan\n')).toBe('Diverged: nan');
+    expect(lastErrorLine('ValueError: x\n\nDuring handling of the above exception, another exception occurred:\n\nTraceback (most recent call last):\n  File "t.py"\nKeyboardInterrupt\n')).toBe('ValueError: x');
+    expect(lastErrorLine('val_error=0.12\nstopping: no improvement\n')).toBe('stopping: no improvement');
+  });
+  it("keeps a program's own message before a signal it raised itself (abort, segfault)", () => {
+    expect(lastErrorLine("terminate called after throwing an instance of 'std::runtime_error'\n  what():  CUDA error\n", 'SIGABRT')).toMatch(/^terminate called/);
+  });
   it('quotes nothing but V8 fatal lines for a program killed by a signal (it printed no reason)', () => {
     expect(lastErrorLine('epoch 3/10 loss 0.41\n', 'SIGKILL')).toBeUndefined();
     expect(lastErrorLine('FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n', 'SIGABRT')).toMatch(/^FATAL ERROR: Reached heap limit/);
