@@ -48,7 +48,9 @@ export function keepTail(tail: string, text: string): string {
 /** A log record below error level (`INFO:root:…`, `[W 12:00] …`, `2026-… WARNING …`): chatter, not why a run died. */
 const CHATTER = /^(\S*\s)?\[?(DEBUG|INFO|WARN|WARNING|I|W|D)[\]: \d]/;
 /** A line that starts like an error (`RuntimeError: boom`, `error: …`, `Fatal Python error`, `terminate called …`, CUDA's `out of memory`). */
-const ERRORISH = { test: (line: string) => /^[\w.]*(Error|Exception)\b(?!=)/.test(line) || /^(error|fatal|panic|terminate called|killed)\b|out of memory/i.test(line) };
+function startsLikeError(line: string): boolean {
+  return /^[\w.]*(Error|Exception)\b(?!=)/.test(line) || /^(error|fatal|panic|terminate called|killed)\b|out of memory/i.test(line);
+}
 /** A traceback's headers (not why it died): the reason is its last line. */
 const TRACEBACK_HEADER = /^(Traceback \(most recent call last\)|During handling of the above exception|The above exception was the direct cause)/;
 /** Signals sent from outside (the OOM killer, a timeout, Ctrl-C): the program printed no reason for them. */
@@ -68,7 +70,7 @@ export function lastErrorLine(stderr: string, signal: NodeJS.Signals | null = nu
   if (fatal !== undefined || (signal !== null && OUTSIDE_SIGNALS.includes(signal))) return fatal === undefined ? undefined : clip(fatal);
   const meaningful = (line: string) =>
     line !== '' && !/^\s/.test(line) && /\w/.test(line) && !/^Node\.js v\d/.test(line) && !/^-{3,}|^<-{3,}/.test(line) && !CHATTER.test(line) && !TRACEBACK_HEADER.test(line);
-  const found = lines.findLast((line) => meaningful(line) && ERRORISH.test(line)) ?? lines.findLast(meaningful);
+  const found = lines.findLast((line) => meaningful(line) && startsLikeError(line)) ?? lines.findLast(meaningful);
   return found === undefined ? undefined : clip(found);
 }
 
